@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine with Python 3.11
+# (Chromium and Node from apt, the project with its test and Sage extras in .venv) and runs
+# the whole suite: Python unit, integration and browser tests, and the JS unit tests, which
+# tests/test_js_units.py runs under `node --test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+if [ ! -x /usr/bin/chromium ] || ! command -v node >/dev/null; then
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium nodejs
+fi
+
+python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+# Sage comes only as binary wheels: a missing wheel fails at once instead of compiling for hours.
+.venv/bin/pip install -q --only-binary :all: -r dev/sage-requirements.txt
+.venv/bin/pip install -q -e '.[test,sage]'
+exec .venv/bin/python -m pytest "$@"
