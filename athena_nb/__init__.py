@@ -1,1 +1,1 @@
-"""athena_nb."""
+"""athena-nb: a live browser notebook for Sage and Python, built on Twisted."""

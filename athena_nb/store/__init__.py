@@ -1,0 +1,1 @@
+"""athena_nb.store."""
