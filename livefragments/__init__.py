@@ -1,0 +1,52 @@
+"""livefragments: the Athena live-page architecture for Python 3 and Twisted.
+
+Each widget is a server-side ``LiveFragment`` paired with a JS ``Widget`` in the browser; both
+sides call each other and get a Deferred / Promise back.  The wire protocol is in
+docs/protocol.md.  Tests: tests/unit/ and tests/integration/.
+"""
+
+from ._assets import jsRoot
+from ._channel import Channel
+from ._errors import (
+    BadArguments,
+    Closed,
+    ConnectionLost,
+    LiveFragmentsError,
+    MessageTooLarge,
+    NoSuchMethod,
+    NoSuchWidget,
+    ProtocolError,
+    QueueOverflow,
+    RemoteError,
+)
+from ._expose import expose
+from ._fragment import LiveFragment
+from ._modules import ModuleResource
+from ._page import LivePage, PageState
+from ._resource import LivePageResource
+from ._session import Session, SessionStore
+from ._settings import Settings
+
+__all__ = [
+    "BadArguments",
+    "Channel",
+    "Closed",
+    "ConnectionLost",
+    "LiveFragment",
+    "LiveFragmentsError",
+    "LivePage",
+    "LivePageResource",
+    "MessageTooLarge",
+    "ModuleResource",
+    "NoSuchMethod",
+    "NoSuchWidget",
+    "PageState",
+    "ProtocolError",
+    "QueueOverflow",
+    "RemoteError",
+    "Session",
+    "SessionStore",
+    "Settings",
+    "expose",
+    "jsRoot",
+]

@@ -1,0 +1,179 @@
+"""The sans-IO message channel: sequencing, acks, duplicates, gaps, coalescing.
+
+Tests: tests/unit/test_channel.py (and the shared vectors in tests/vectors/channel/).
+
+One ``Channel`` is one side's view of one page's conversation (protocol.md section 3). It does
+no I/O: transports feed it received envelopes and ask it for batches to send.  The browser's
+``js/livefragments/channel.js`` is its twin and runs the same test vectors.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from ._errors import ProtocolError, QueueOverflow
+from ._json import dumpb
+
+
+class _Waiting:
+    """A produced message not yet numbered; a keyed one may still be replaced."""
+
+    __slots__ = ("action", "args", "key", "encoded")
+
+    def __init__(self, action: str, args: list, key, encoded: bytes):
+        self.action, self.args, self.key, self.encoded = action, args, key, encoded
+
+
+class Channel:
+    def __init__(self, maxHeld: int = 1000, maxOutboundMessages: int = 10_000,
+                 maxOutboundBytes: int = 64 * 1024 * 1024):
+        self.maxHeld = maxHeld
+        self.maxOutboundMessages = maxOutboundMessages
+        self.maxOutboundBytes = maxOutboundBytes
+        self.ack = -1  # highest peer seq processed
+        self._nextSeq = 0
+        self._waiting: list[_Waiting] = []
+        self._waitingByKey: dict[object, _Waiting] = {}
+        self._unacked: deque[tuple[int, _Waiting]] = deque()
+        self._held: dict[int, list] = {}
+        self._outboundBytes = 0
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def enqueue(self, action: str, args: list, key=None) -> None:
+        """Queue a message; a keyed one replaces a waiting message with the same key in place."""
+        encoded = dumpb([action, args])
+        if key is not None and key in self._waitingByKey:
+            old = self._waitingByKey[key]
+            self._outboundBytes += len(encoded) - len(old.encoded)
+            old.action, old.args, old.encoded = action, args, encoded
+            self._checkLimits()
+            return
+        message = _Waiting(action, args, key, encoded)
+        self._waiting.append(message)
+        if key is not None:
+            self._waitingByKey[key] = message
+        self._outboundBytes += len(encoded)
+        self._checkLimits()
+
+    def _checkLimits(self) -> None:
+        count = len(self._waiting) + len(self._unacked)
+        if count > self.maxOutboundMessages:
+            raise QueueOverflow(
+                f"The outbound queue holds {count} messages, more than the limit of "
+                f"{self.maxOutboundMessages}; the peer is not acknowledging them.")
+        if self._outboundBytes > self.maxOutboundBytes:
+            raise QueueOverflow(
+                f"The outbound queue holds {self._outboundBytes} bytes, more than the limit of "
+                f"{self.maxOutboundBytes}; the peer is not acknowledging them.")
+
+    def waitingArgs(self, key):
+        """The args of the waiting message with ``key``, or None once it has been numbered."""
+        message = self._waitingByKey.get(key)
+        return None if message is None else message.args
+
+    def discardOutbound(self) -> None:
+        """Forget every waiting and unacknowledged message (the page is being aborted)."""
+        self._waiting, self._waitingByKey, self._unacked = [], {}, deque()
+        self._outboundBytes = 0
+
+    @property
+    def hasWaiting(self) -> bool:
+        return bool(self._waiting)
+
+    @property
+    def hasUnacked(self) -> bool:
+        return bool(self._unacked)
+
+    @property
+    def held(self) -> list[int]:
+        return sorted(self._held)
+
+    @property
+    def waitingCount(self) -> int:
+        return len(self._waiting)
+
+    def _number(self) -> list[tuple[int, _Waiting]]:
+        numbered = []
+        for message in self._waiting:
+            pair = (self._nextSeq, message)
+            self._nextSeq += 1
+            self._unacked.append(pair)
+            numbered.append(pair)
+        self._waiting = []
+        self._waitingByKey = {}
+        return numbered
+
+    def takeBatch(self) -> list:
+        """Number every waiting message and return them as ``[[seq, [action, args]], ...]``."""
+        return [[seq, [m.action, m.args]] for seq, m in self._number()]
+
+    def unacked(self) -> list:
+        """Every numbered, unacknowledged message, in order (for a resend)."""
+        return [[seq, [m.action, m.args]] for seq, m in self._unacked]
+
+    def envelope(self) -> list:
+        return [self.ack, self.takeBatch()]
+
+    def encodedEnvelope(self, resend: bool = False) -> bytes:
+        """The envelope as JSON bytes, reusing each message's encoding from ``enqueue``.
+
+        With ``resend`` every unacknowledged message goes out, else only newly numbered ones.
+        """
+        numbered = self._number()
+        if resend:
+            numbered = self._unacked
+        body = b",".join(b"[%d,%s]" % (seq, m.encoded) for seq, m in numbered)
+        return b"[%d,[%s]]" % (self.ack, body)
+
+    # -- receiving -------------------------------------------------------------------------
+
+    def receive(self, envelope) -> list:
+        """Apply a received envelope; return the messages ``[action, args]`` to process now."""
+        ack, messages = validateEnvelope(envelope)
+        if ack >= self._nextSeq:
+            raise ProtocolError(
+                f"The peer acknowledged message {ack}, but only messages up to "
+                f"{self._nextSeq - 1} were sent.")
+        while self._unacked and self._unacked[0][0] <= ack:
+            self._outboundBytes -= len(self._unacked.popleft()[1].encoded)
+        ready = []
+        for seq, message in messages:
+            if seq <= self.ack or seq in self._held:
+                continue  # a duplicate: already processed or already held
+            if seq != self.ack + 1:
+                self._held[seq] = message
+                continue
+            ready.append(message)
+            self.ack = seq
+            while self.ack + 1 in self._held:
+                self.ack += 1
+                ready.append(self._held.pop(self.ack))
+        if len(self._held) > self.maxHeld:
+            raise ProtocolError(
+                f"{len(self._held)} out-of-order messages are held waiting for message "
+                f"{self.ack + 1}, more than the limit of {self.maxHeld}.")
+        return ready
+
+
+def _isInt(value) -> bool:
+    return type(value) is int
+
+
+def validateEnvelope(envelope) -> tuple[int, list]:
+    """Check the shape of ``[ack, [[seq, [action, args]], ...]]``; ProtocolError if wrong."""
+    if not (isinstance(envelope, list) and len(envelope) == 2):
+        raise ProtocolError("An envelope must be a JSON array [ack, messages].")
+    ack, messages = envelope
+    if not (_isInt(ack) and ack >= -1):
+        raise ProtocolError(f"The envelope's ack must be an integer >= -1, not {ack!r}.")
+    if not isinstance(messages, list):
+        raise ProtocolError("The envelope's messages must be a JSON array.")
+    for item in messages:
+        if not (isinstance(item, list) and len(item) == 2 and _isInt(item[0]) and item[0] >= 0):
+            raise ProtocolError(f"Each message must be [seq, [action, args]]; got {item!r:.200}.")
+        message = item[1]
+        if not (isinstance(message, list) and len(message) == 2
+                and isinstance(message[0], str) and isinstance(message[1], list)):
+            raise ProtocolError(f"A message body must be [action, args]; got {message!r:.200}.")
+    return ack, messages

@@ -1,0 +1,120 @@
+"""``LiveFragment``: the server half of a widget.  Tests: tests/unit/test_fragment.py."""
+
+from __future__ import annotations
+
+from html import escape
+
+from twisted.internet.defer import Deferred, fail
+
+from ._errors import ConnectionLost
+
+
+class LiveFragment:
+    """A server-side widget paired with a JS ``Widget`` in every page that shows it.
+
+    Subclasses set ``jsClass`` ("path/module.js:Export" under the module root), override
+    ``getInitialArguments()`` and ``render()`` (inner HTML, escaped by the subclass), and mark
+    browser-callable methods with ``@expose``.
+    """
+
+    jsClass = "livefragments/widget.js:Widget"
+    tagName = "div"
+
+    def __init__(self):
+        self.page = None
+        self.id: int | None = None
+        self.parent: LiveFragment | None = None
+        self.children: list[LiveFragment] = []
+        self._disconnectWaiters: list[Deferred] = []
+        self._described = False  # the client knows this widget (send refs from now on)
+        self._lost = False
+
+    # -- to override -----------------------------------------------------------------------
+
+    def getInitialArguments(self) -> list:
+        """JSON-able arguments given to the JS widget's constructor."""
+        return []
+
+    def render(self) -> str:
+        """Inner HTML of the widget's element; use ``renderChild`` for child widgets."""
+        return "".join(self.renderChild(child) for child in self.children)
+
+    def elementAttributes(self) -> dict[str, str]:
+        """Extra attributes of the widget's root element (role, aria-label, class, ...)."""
+        return {}
+
+    def connectionMade(self) -> None:
+        """The page's client connected (or this fragment was added to a connected page)."""
+
+    def connectionLost(self, reason: Exception) -> None:
+        """The page is gone: closed, expired or the server stopped.  Called once."""
+
+    def detached(self) -> None:
+        """This fragment left its page (either side detached it)."""
+
+    # -- tree ------------------------------------------------------------------------------
+
+    def addChild(self, child: LiveFragment) -> LiveFragment:
+        if child.parent is not None and child.parent is not self:
+            raise ValueError(f"{child!r} already has a parent, {child.parent!r}.")
+        if child.parent is None:
+            child.parent = self
+            self.children.append(child)
+        if self.page is not None and child.page is None:
+            self.page._attach(child)
+        return child
+
+    def renderChild(self, child: LiveFragment) -> str:
+        self.addChild(child)
+        return child.markup()
+
+    def markup(self) -> str:
+        """The widget's whole element: root tag with ``data-lf-id`` around ``render()``."""
+        if self.page is None:
+            raise RuntimeError(f"{self!r} must be added to a page before it is rendered.")
+        attributes = {**self.elementAttributes(), "data-lf-id": str(self.id)}
+        attrs = "".join(f' {name}="{escape(value)}"' for name, value in attributes.items())
+        return f"<{self.tagName}{attrs}>{self.render()}</{self.tagName}>"
+
+    # -- remote calls ----------------------------------------------------------------------
+
+    def callRemote(self, method: str, *args) -> Deferred:
+        """Call ``method`` of this widget in the browser; fires with its result."""
+        if self.page is None or self._lost:
+            return fail(ConnectionLost(f"{self!r} is not on a live page."))
+        return self.page._callRemote(self, method, list(args))
+
+    def callRemoteCoalesced(self, key, method: str, *args) -> Deferred:
+        """Like ``callRemote``, but a call with the same ``key`` still waiting to be sent is
+        replaced by this one (for superseding state such as "output so far")."""
+        if self.page is None or self._lost:
+            return fail(ConnectionLost(f"{self!r} is not on a live page."))
+        return self.page._callRemote(self, method, list(args), key=(self.id, key))
+
+    def notifyOnDisconnect(self) -> Deferred:
+        """Fires with the reason (an exception instance) when the page goes away."""
+        d = Deferred()
+        if self._lost:
+            d.callback(self._lost)
+        else:
+            self._disconnectWaiters.append(d)
+        return d
+
+    def detach(self) -> None:
+        """Remove this fragment and its children from the page, on both sides."""
+        if self.page is not None:
+            self.page._detach(self, tellClient=True)
+
+    # -- called by the page ----------------------------------------------------------------
+
+    def _pageLost(self, reason: Exception) -> None:
+        if self._lost:
+            return
+        self._lost = reason
+        waiters, self._disconnectWaiters = self._disconnectWaiters, []
+        self.connectionLost(reason)
+        for d in waiters:
+            d.callback(reason)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} id={self.id}>"

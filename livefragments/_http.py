@@ -1,0 +1,27 @@
+"""Small HTTP helpers shared by the live-page resources.  Tests: tests/unit/test_resource.py."""
+
+from __future__ import annotations
+
+from ._json import dumpb
+
+JSON = b"application/json"
+
+
+def writeJSON(request, body: bytes, code: int = 200) -> None:
+    """Answer ``request`` with a JSON body unless its connection is already gone."""
+    if request.finished or getattr(request, "_disconnected", False):
+        return
+    request.setResponseCode(code)
+    request.setHeader(b"content-type", JSON)
+    request.setHeader(b"cache-control", b"no-store")
+    request.setHeader(b"x-content-type-options", b"nosniff")
+    request.write(body)
+    request.finish()
+
+
+def errorBody(type: str, message: str, reload: bool = False) -> bytes:
+    return dumpb({"error": {"type": type, "message": message, "reload": reload}})
+
+
+def writeError(request, code: int, type: str, message: str, reload: bool = False) -> None:
+    writeJSON(request, errorBody(type, message, reload), code)

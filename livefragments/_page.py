@@ -1,0 +1,434 @@
+"""``LivePage``: widget 0 of one browser tab, its widgets and its remote calls.
+
+Tests: tests/unit/test_rpc.py, tests/unit/test_longpoll.py.
+
+The page owns the message ``Channel`` and the calls in flight both ways.  Transports (long-poll,
+WebSocket) feed it envelopes with ``receive`` and ask it for envelopes with ``channel``; the page
+never touches HTTP.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+
+from twisted.internet.defer import Deferred, ensureDeferred, fail, succeed
+from twisted.logger import Logger
+
+from ._channel import Channel
+from ._errors import (
+    BadArguments,
+    Closed,
+    ConnectionLost,
+    LiveFragmentsError,
+    NoSuchMethod,
+    NoSuchWidget,
+    ProtocolError,
+    QueueOverflow,
+    errorFromObject,
+    errorObject,
+)
+from ._expose import expose, exposedMethod
+from ._fragment import LiveFragment
+from ._settings import Settings
+
+log = Logger()
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class PageState(enum.Enum):
+    NEW = "new"  # rendered, no transport request yet
+    CONNECTED = "connected"  # the client has spoken at least once
+    CLOSING = "closing"  # closed for the application; the transport still delivers the close
+    GONE = "gone"  # freed; its id answers 404
+
+    def canBecome(self, other: PageState) -> bool:
+        return other in _TRANSITIONS[self]
+
+
+_TRANSITIONS = {
+    PageState.NEW: {PageState.CONNECTED, PageState.CLOSING, PageState.GONE},
+    PageState.CONNECTED: {PageState.CLOSING, PageState.GONE},
+    PageState.CLOSING: {PageState.GONE},
+    PageState.GONE: set(),
+}
+
+
+class LivePage(LiveFragment):
+    """Widget 0: one live page instance, rendered fresh for every GET.
+
+    Subclass it, give it children (``addChild``) and a ``title``; a ``LivePageResource`` renders
+    it and connects its transports.
+    """
+
+    jsClass = "livefragments/widget.js:Page"
+    tagName = "body"
+    title = "Live page"
+    #: Stylesheets under the module root, e.g. ("athena_nb/notebook.css",).
+    stylesheets: tuple[str, ...] = ()
+    lang = "en"
+
+    def __init__(self):
+        super().__init__()
+        self.page = self
+        self.id = 0
+        self.state = PageState.NEW
+        self.clientId: str | None = None
+        self.csrf: str | None = None
+        self.sessionId: str | None = None
+        self.reactor = None
+        self.settings = Settings()
+        self.moduleRoot = "/"
+        self.channel = Channel()
+        self.closeReason: LiveFragmentsError | None = None
+        self.aborted = False  # closed with its queue discarded; told why out of band
+        #: Set by whoever frees the page when it is gone (the registry).
+        self.onGone = None
+        self.transport = None  # the active transport; it flushes the channel
+        self._widgets: dict[int, LiveFragment] = {0: self}
+        self._nextWidgetId = 1
+        self._nextCallId = 0
+        self._pending: dict[int, list[Deferred]] = {}
+        self._flushScheduled = False
+
+    def start(self, reactor, settings: Settings, clientId: str, csrf: str, sessionId: str,
+              moduleRoot: str) -> None:
+        """Bind the page to its client; called once by the resource before rendering."""
+        self.reactor, self.settings = reactor, settings
+        self.clientId, self.csrf, self.sessionId = clientId, csrf, sessionId
+        self.moduleRoot = moduleRoot
+        self.channel = Channel(settings.maxHeldMessages, settings.maxOutboundMessages,
+                               settings.maxOutboundBytes)
+        for child in list(self.children):
+            self._attach(child)
+
+    def _setState(self, new: PageState) -> None:
+        if not self.state.canBecome(new):
+            raise RuntimeError(f"A page cannot go from {self.state.value} to {new.value}.")
+        self.state = new
+
+    @property
+    def isLive(self) -> bool:
+        return self.state in (PageState.NEW, PageState.CONNECTED)
+
+    # -- widgets ---------------------------------------------------------------------------
+
+    def getWidget(self, widgetId: int) -> LiveFragment | None:
+        return self._widgets.get(widgetId)
+
+    def _attach(self, fragment: LiveFragment) -> None:
+        if fragment.page is not None and fragment.page is not self:
+            raise ValueError(f"{fragment!r} already belongs to another page.")
+        if fragment.page is None:
+            fragment.page = self
+            fragment.id = self._nextWidgetId
+            self._nextWidgetId += 1
+            self._widgets[fragment.id] = fragment
+            if self.state is PageState.CONNECTED:
+                fragment.connectionMade()
+        for child in list(fragment.children):
+            self._attach(child)
+
+    def _subtree(self, fragment: LiveFragment) -> list[LiveFragment]:
+        # Walk copies of the child lists: detaching while iterating skipped every other
+        # child in Athena (nevow #12).
+        out, stack = [], [fragment]
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            stack.extend(reversed(list(node.children)))
+        return out
+
+    def _detach(self, fragment: LiveFragment, tellClient: bool) -> None:
+        if fragment is self:
+            raise ValueError("The page itself cannot be detached; close it instead.")
+        tellClient = tellClient and fragment._described and self.isLive
+        if fragment.parent is not None and fragment in fragment.parent.children:
+            fragment.parent.children.remove(fragment)
+        for node in self._subtree(fragment):
+            self._widgets.pop(node.id, None)
+            node.detached()
+            node.page = None
+            node._described = False
+        fragment.parent = None
+        if tellClient:
+            self._send("call", [None, 0, "detachWidget", [fragment.id], {}])
+
+    @expose
+    def detachWidget(self, widgetId: int) -> None:
+        """The client detached widget ``widgetId``."""
+        fragment = self._widgets.get(widgetId)
+        if fragment is None or fragment is self:
+            raise NoSuchWidget(f"There is no widget {widgetId!r} on this page to detach.")
+        self._detach(fragment, tellClient=False)
+
+    # -- values across the wire ------------------------------------------------------------
+
+    def _encode(self, value, parent: LiveFragment):
+        if isinstance(value, _SCALARS):
+            return value
+        if isinstance(value, list | tuple):
+            return [self._encode(v, parent) for v in value]
+        if isinstance(value, dict):
+            out = {k: self._encode(v, parent) for k, v in value.items()}
+            return {"__lf__": "dict", "value": out} if "__lf__" in value else out
+        if isinstance(value, LiveFragment):
+            return self.describe(value, parent)
+        return value  # not JSON: the encoder raises TypeError with the type's name
+
+    def describe(self, fragment: LiveFragment, parent: LiveFragment | None = None) -> dict:
+        """The tagged description of a widget (protocol.md section 6); a ref if already sent."""
+        if fragment.page is self and fragment._described:
+            return {"__lf__": "ref", "id": fragment.id}
+        if fragment.page is None:
+            (parent or self).addChild(fragment)
+        if fragment.page is not self:
+            raise ValueError(f"{fragment!r} belongs to another page.")
+        description = self._description(fragment)
+        description["markup"] = fragment.markup()
+        nodes = self._subtree(fragment)
+        description["modules"] = sorted({self.moduleURL(n.jsClass) for n in nodes})
+        description["children"] = [self._description(n) for n in nodes[1:]]
+        for node in nodes:
+            node._described = True
+        return description
+
+    def _description(self, fragment: LiveFragment) -> dict:
+        return {
+            "__lf__": "widget",
+            "id": fragment.id,
+            "parent": None if fragment.parent is None else fragment.parent.id,
+            "jsClass": fragment.jsClass,
+            "args": self._encode(fragment.getInitialArguments(), fragment),
+        }
+
+    def bootWidgets(self) -> list[dict]:
+        """Descriptions of every widget rendered into the page, parents first."""
+        nodes = self._subtree(self)
+        for node in nodes:
+            node._described = True
+        return [self._description(n) for n in nodes]
+
+    def moduleURL(self, jsClass: str) -> str:
+        return self.moduleRoot + jsClass.partition(":")[0]
+
+    def _decode(self, value):
+        if isinstance(value, list):
+            return [self._decode(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        tag = value.get("__lf__")
+        if tag is None:
+            return {k: self._decode(v) for k, v in value.items()}
+        if tag == "ref":
+            fragment = self._widgets.get(value.get("id"))
+            if fragment is None:
+                raise NoSuchWidget(f"There is no widget {value.get('id')!r} on this page.")
+            return fragment
+        if tag == "dict" and isinstance(value.get("value"), dict):
+            return {k: self._decode(v) for k, v in value["value"].items()}
+        raise BadArguments(f"A value tagged {tag!r} cannot be sent to the server.")
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def _send(self, action: str, args: list, key=None) -> None:
+        try:
+            self.channel.enqueue(action, args, key)
+        except QueueOverflow as e:
+            self.abort(e)
+            return
+        self._wake()
+
+    def _wake(self) -> None:
+        # Everything produced in this reactor turn goes out in one answer.
+        if not self._flushScheduled and self.reactor is not None:
+            self._flushScheduled = True
+            self.reactor.callLater(0, self._flush)
+
+    def _flush(self) -> None:
+        self._flushScheduled = False
+        if self.transport is not None and self.state is not PageState.GONE:
+            self.transport.flush()
+
+    def _callRemote(self, fragment: LiveFragment, method: str, args: list, key=None) -> Deferred:
+        if not self.isLive:
+            return fail(ConnectionLost(f"The page is {self.state.value}; {method!r} was not sent."))
+        d = Deferred()
+        if key is not None:
+            waiting = self.channel.waitingArgs(key)
+            if waiting is not None and waiting[0] in self._pending:
+                callId = waiting[0]  # the replaced call answers for both callers
+                self._pending[callId].append(d)
+                self._enqueueCall(callId, fragment, method, args, key)
+                return d
+        callId = self._nextCallId
+        self._nextCallId += 1
+        self._pending[callId] = [d]
+        try:
+            self._enqueueCall(callId, fragment, method, args, key)
+        except (TypeError, ValueError) as e:
+            del self._pending[callId]
+            return fail(TypeError(f"The arguments of {method!r} are not JSON: {e}."))
+        return d
+
+    def _enqueueCall(self, callId, fragment, method, args, key) -> None:
+        self._send("call", [callId, fragment.id, method, self._encode(args, fragment), {}], key)
+
+    # -- receiving -------------------------------------------------------------------------
+
+    def receive(self, envelope) -> None:
+        """Process an envelope from the client; ProtocolError closes the page and re-raises."""
+        if self.state is PageState.NEW:
+            self._setState(PageState.CONNECTED)
+            for fragment in list(self._widgets.values()):
+                fragment.connectionMade()
+        try:
+            messages = self.channel.receive(envelope)
+        except ProtocolError as e:
+            self.abort(e)
+            raise
+        for action, args in messages:
+            if not self.isLive:
+                break
+            handler = self._handlers.get(action)
+            if handler is None:
+                self.abort(ProtocolError(f"{action!r} is not an action of this protocol."))
+                break
+            handler(self, args)
+
+    def _handleCall(self, args: list) -> None:
+        if len(args) != 5 or not (args[0] is None or type(args[0]) is int):
+            self.abort(ProtocolError(f"A call must be [callId, widgetId, method, args, kwargs]; got {args!r:.200}."))
+            return
+        callId, widgetId, method, callArgs, kwargs = args
+        widget = self._widgets.get(widgetId) if type(widgetId) is int else None
+        try:
+            d = self._invoke(widget, widgetId, method, callArgs, kwargs)
+        except Exception as e:
+            d = fail(e)
+        if callId is None:
+            d.addErrback(lambda f: log.failure("Notification {method!r} failed", f, method=method))
+            return
+        d.addCallbacks(self._respondOK, self._respondError,
+                       callbackArgs=(callId, widget, method), errbackArgs=(callId, method))
+
+    def _invoke(self, widget, widgetId, method, callArgs, kwargs) -> Deferred:
+        if widget is None:
+            raise NoSuchWidget(
+                f"There is no widget {widgetId!r} on this page; it was detached or never existed.")
+        function = exposedMethod(widget, method)
+        if function is None:
+            raise NoSuchMethod(
+                f"Widget {widgetId} ({type(widget).__name__}) has no exposed method {method!r}.")
+        if not (isinstance(callArgs, list) and isinstance(kwargs, dict)):
+            raise BadArguments("A call's args must be an array and its kwargs an object.")
+        callArgs, kwargs = self._decode(callArgs), self._decode(kwargs)
+        try:
+            _signature(function).bind(*callArgs, **kwargs)
+        except TypeError as e:
+            raise BadArguments(f"{type(widget).__name__}.{method}: {e}.")
+        result = function(*callArgs, **kwargs)
+        if inspect.iscoroutine(result):
+            return ensureDeferred(result)
+        if isinstance(result, Deferred):
+            return result
+        return succeed(result)
+
+    def _respondOK(self, value, callId, widget, method) -> None:
+        if not self.isLive:
+            return  # closed meanwhile: the client already failed this call
+        try:
+            self._send("respond", [callId, True, self._encode(value, widget or self)])
+        except (TypeError, ValueError) as e:
+            self._respondError(TypeError(f"The result of {method!r} is not JSON: {e}."), callId, method)
+
+    def _respondError(self, failure, callId, method) -> None:
+        exc = getattr(failure, "value", failure)
+        if not isinstance(exc, LiveFragmentsError):
+            log.failure("Exposed method {method!r} raised", failure, method=method)
+        if self.isLive:
+            self._send("respond", [callId, False, errorObject(exc, self.settings.debug)])
+
+    def _handleRespond(self, args: list) -> None:
+        if len(args) != 3 or type(args[0]) is not int or not isinstance(args[1], bool):
+            self.abort(ProtocolError(f"A respond must be [callId, ok, value]; got {args!r:.200}."))
+            return
+        callId, ok, value = args
+        waiters = self._pending.pop(callId, None)
+        if waiters is None:
+            self.abort(ProtocolError(f"The client answered call {callId}, which is not pending."))
+            return
+        try:
+            outcome = self._decode(value) if ok else errorFromObject(value)
+        except LiveFragmentsError as e:
+            outcome, ok = e, False
+        for d in waiters:
+            d.callback(outcome) if ok else d.errback(outcome)
+
+    def _handleClose(self, args: list) -> None:
+        reason = Closed("The client closed the page.")
+        if len(args) == 1:
+            try:
+                reason = errorFromObject(args[0])
+            except ProtocolError:
+                pass
+        self.gone(reason)
+
+    _handlers = {"call": _handleCall, "respond": _handleRespond, "close": _handleClose}
+
+    # -- ending ----------------------------------------------------------------------------
+
+    def close(self, reason: LiveFragmentsError | None = None) -> None:
+        """Close the page in band: what is queued is still delivered, then a ``close``."""
+        if not self.isLive:
+            return
+        reason = reason or Closed("The server closed the page.")
+        self._send("close", [errorObject(reason)])
+        self._setState(PageState.CLOSING)
+        self.closeReason = reason
+        self._lose(reason)
+
+    def abort(self, reason: LiveFragmentsError) -> None:
+        """Close the page now, discarding its queue; the client is told why out of band."""
+        if self.state is PageState.GONE:
+            return
+        self.channel.discardOutbound()
+        self.closeReason = reason
+        self.aborted = True
+        if self.isLive:
+            self._setState(PageState.CLOSING)
+        self._lose(reason)
+        self._wake()
+
+    def gone(self, reason: Exception) -> None:
+        """Free the page: fragments lose their connection, pending calls fail."""
+        if self.state is PageState.GONE:
+            return
+        self._setState(PageState.GONE)
+        self._lose(reason)
+        self.channel.discardOutbound()
+        if self.transport is not None:
+            self.transport.pageGone()
+        if self.onGone is not None:
+            self.onGone(self)
+
+    def _lose(self, reason: Exception) -> None:
+        pending, self._pending = self._pending, {}
+        lost = ConnectionLost(f"The page closed before the answer arrived: {reason}")
+        for waiters in pending.values():
+            for d in waiters:
+                d.errback(lost)
+        for fragment in list(self._widgets.values()):
+            fragment._pageLost(reason)
+
+
+_signatures: dict = {}
+
+
+def _signature(function) -> inspect.Signature:
+    key = function.__func__ if hasattr(function, "__func__") else function
+    sig = _signatures.get(key)
+    if sig is None:
+        sig = _signatures[key] = inspect.signature(function)
+    return sig

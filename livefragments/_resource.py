@@ -1,0 +1,273 @@
+"""``LivePageResource``: renders a fresh live page per GET and routes its transport requests.
+
+Tests: tests/unit/test_resource.py.  URLs and checks: docs/protocol.md sections 2 and 5.1.
+"""
+
+from __future__ import annotations
+
+import secrets
+from html import escape
+
+from twisted.internet.defer import maybeDeferred
+from twisted.logger import Logger
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
+
+from ._channel import validateEnvelope
+from ._errors import Closed, MessageTooLarge, ProtocolError
+from ._http import writeError
+from ._json import dumpsForScript, loads
+from ._longpoll import LongPollTransport
+from ._page import LivePage
+from ._session import SessionStore, sessionCookie
+from ._settings import Settings
+
+log = Logger()
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+class LivePageResource(Resource):
+    """Mount it at a path ending in ``/``; ``pageFactory(request)`` makes each new page.
+
+    The factory returns a ``LivePage`` (or a Deferred of one, or None for 404).
+    """
+
+    def __init__(self, pageFactory, *, reactor, moduleRoot: str, settings: Settings | None = None,
+                 sessions: SessionStore | None = None, csp: str = CSP):
+        super().__init__()
+        self.pageFactory = pageFactory
+        self.reactor = reactor
+        self.moduleRoot = moduleRoot
+        self.settings = settings or Settings()
+        self.sessions = sessions if sessions is not None else SessionStore(reactor)
+        self.csp = csp
+        self.pages: dict[str, LivePage] = {}
+        self._pagesBySession: dict[str, list[str]] = {}
+
+    # -- routing ---------------------------------------------------------------------------
+
+    def getChild(self, name: bytes, request):
+        if name == b"":
+            return self
+        return _PageChild(self, name.decode("ascii", "replace"))
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def sessionOf(self, request):
+        raw = request.getCookie(self.settings.cookieName.encode())
+        return self.sessions.get(raw.decode("ascii", "replace")) if raw else None
+
+    def _ensureSession(self, request):
+        session = self.sessionOf(request)
+        if session is None:
+            session = self.sessions.create()
+            request.setHeader(b"set-cookie", sessionCookie(
+                self.settings.cookieName, session.id, request.isSecure()))
+        return session
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def render_GET(self, request):
+        session = self._ensureSession(request)
+        d = maybeDeferred(self.pageFactory, request)
+        d.addCallback(self._pageMade, request, session, request.path.decode("utf-8", "replace"))
+        d.addErrback(self._pageFailed, request)
+        return NOT_DONE_YET
+
+    def _pageFailed(self, failure, request):
+        log.failure("Making a live page failed", failure)
+        if not request.finished:
+            request.setResponseCode(500)
+            request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+            request.write(b"The page could not be made; the server log says why.\n")
+            request.finish()
+
+    def _pageMade(self, page: LivePage | None, request, session, base: str):
+        if request.finished or getattr(request, "_disconnected", False):
+            return
+        if page is None:
+            request.setResponseCode(404)
+            request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+            request.write(b"No such page.\n")
+            request.finish()
+            return
+        self.register(page, session.id)
+        body = self.renderShell(page, base)
+        request.setHeader(b"content-type", b"text/html; charset=utf-8")
+        request.setHeader(b"content-security-policy", self.csp.encode())
+        request.setHeader(b"cache-control", b"no-store")
+        request.setHeader(b"x-content-type-options", b"nosniff")
+        request.setHeader(b"referrer-policy", b"same-origin")
+        request.write(body)
+        request.finish()
+
+    def register(self, page: LivePage, sessionId: str) -> None:
+        """Give ``page`` its ids and transport and make it reachable."""
+        clientId = secrets.token_urlsafe(24)
+        page.start(self.reactor, self.settings, clientId, secrets.token_urlsafe(24), sessionId,
+                   self.moduleRoot)
+        LongPollTransport(page, self.reactor)
+        page.onGone = self._forget
+        self.pages[clientId] = page
+        mine = self._pagesBySession.setdefault(sessionId, [])
+        mine.append(clientId)
+        while len(mine) > self.settings.maxPagesPerSession:
+            oldest = self.pages.get(mine[0])
+            if oldest is None:
+                mine.pop(0)
+                continue
+            oldest.close(Closed("Too many pages are open in this session; the oldest closed."))
+            oldest.gone(oldest.closeReason)
+
+    def _forget(self, page: LivePage) -> None:
+        self.pages.pop(page.clientId, None)
+        mine = self._pagesBySession.get(page.sessionId)
+        if mine and page.clientId in mine:
+            mine.remove(page.clientId)
+            if not mine:
+                del self._pagesBySession[page.sessionId]
+
+    def bootObject(self, page: LivePage, base: str) -> dict:
+        return {
+            "clientId": page.clientId,
+            "csrf": page.csrf,
+            "transport": f"{base}{page.clientId}/transport",
+            "websocket": f"{base}{page.clientId}/ws" if self.settings.websocket else None,
+            "preferWebSocket": self.settings.preferWebSocket,
+            "moduleRoot": self.moduleRoot,
+            "settings": self.settings.forClient(),
+            "widgets": page.bootWidgets(),
+        }
+
+    def renderShell(self, page: LivePage, base: str) -> bytes:
+        markup = page.markup()  # renders (and so attaches) every child before the boot list
+        boot = dumpsForScript(self.bootObject(page, base))
+        links = "".join(
+            f'<link rel="stylesheet" href="{escape(self.moduleRoot + sheet)}">'
+            for sheet in ("livefragments/livefragments.css", *page.stylesheets))
+        return (
+            f'<!doctype html><html lang="{escape(page.lang)}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(page.title)}</title>{links}"
+            f'<script type="application/json" id="lf-boot">{boot}</script>'
+            f'<script type="module" src="{escape(self.moduleRoot)}livefragments/runtime.js">'
+            f"</script></head>{markup}</html>"
+        ).encode()
+
+    def render(self, request):
+        # Transport URLs hang below the page's own URL, which therefore ends in "/".
+        if request.method in (b"GET", b"HEAD") and not request.path.endswith(b"/"):
+            request.redirect(request.path + b"/")
+            return b""
+        return super().render(request)
+
+
+class _PageChild(Resource):
+    """``<base><clientId>/transport`` (and ``/ws`` when WebSocket is on)."""
+
+    def __init__(self, parent: LivePageResource, clientId: str):
+        super().__init__()
+        self.parent = parent
+        self.clientId = clientId
+
+    def getChild(self, name: bytes, request):
+        if name == b"transport":
+            return _TransportResource(self.parent, self.clientId)
+        return _NotFound()
+
+    def render(self, request):
+        return _NotFound().render(request)
+
+
+class _NotFound(Resource):
+    isLeaf = True
+
+    def render(self, request):
+        writeError(request, 404, "NotFound", "There is nothing at this URL.")
+        return NOT_DONE_YET
+
+
+class _TransportResource(Resource):
+    isLeaf = True
+
+    def __init__(self, parent: LivePageResource, clientId: str):
+        super().__init__()
+        self.parent = parent
+        self.clientId = clientId
+
+    def render(self, request):
+        if request.method != b"POST":
+            request.setHeader(b"allow", b"POST")
+            writeError(request, 405, "MethodNotAllowed", "The transport only accepts POST.")
+            return NOT_DONE_YET
+        self._handle(request)
+        return NOT_DONE_YET
+
+    def _handle(self, request) -> None:
+        owner = self.parent
+        page = owner.pages.get(self.clientId)
+        if page is None:
+            writeError(request, 404, "NoSuchPage",
+                       "No live page has this id: it expired, was closed, or never existed. "
+                       "Reload to get a new page.", reload=True)
+            return
+        cookie = request.getCookie(owner.settings.cookieName.encode())
+        if cookie is None or not secrets.compare_digest(cookie, page.sessionId.encode()):
+            writeError(request, 403, "Forbidden", "This page belongs to another session.")
+            return
+        origin = request.getHeader(b"origin")
+        if origin is not None and not _sameOrigin(request, origin.decode("latin-1"),
+                                                  owner.settings.allowedOrigins):
+            writeError(request, 403, "Forbidden",
+                       f"Requests from origin {origin.decode('latin-1')!r} are not allowed.")
+            return
+        body = request.content.read()
+        if len(body) > owner.settings.maxMessageBytes:
+            error = MessageTooLarge(
+                f"The request body has {len(body)} bytes, more than the limit of "
+                f"{owner.settings.maxMessageBytes}; the page was closed.")
+            page.abort(error)
+            writeError(request, 413, error.type, error.message, reload=True)
+            page.gone(error)
+            return
+        try:
+            envelope, options = _parse(body)
+        except ProtocolError as e:
+            envelope, options, malformed = None, {}, e
+        else:
+            malformed = None
+        token = request.getHeader(b"x-lf-csrf")
+        token = token.decode("latin-1") if token is not None else options.get("csrf")
+        if not isinstance(token, str) or not secrets.compare_digest(token, page.csrf):
+            writeError(request, 403, "Forbidden", "The request lacks this page's CSRF token.")
+            return
+        if malformed is not None:
+            writeError(request, 400, malformed.type, malformed.message)
+            return
+        page.transport.requestReceived(request, envelope, options.get("resend") is True)
+
+
+def _parse(body: bytes):
+    value = loads(body)
+    if isinstance(value, list) and len(value) == 3:
+        options = value[2]
+        if not isinstance(options, dict):
+            raise ProtocolError("The envelope's third element, the options, must be an object.")
+        value = value[:2]
+    else:
+        options = {}
+    validateEnvelope(value)
+    return value, options
+
+
+def _sameOrigin(request, origin: str, allowed) -> bool:
+    host = request.getHeader(b"host")
+    if host is None:
+        return origin in allowed
+    scheme = "https" if request.isSecure() else "http"
+    return origin == f"{scheme}://{host.decode('latin-1')}" or origin in allowed

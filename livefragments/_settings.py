@@ -1,0 +1,36 @@
+"""Settings of the live-page framework, with Athena's timeouts as defaults.  Tests: tests/unit/test_longpoll.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: A parked request with nothing to send is answered empty after this many seconds.
+    idleTimeout: float = 30.0
+    #: The client gives up on a request after this many seconds (sent to the client).
+    clientTimeout: float = 40.0
+    #: A page with no request in progress for this long is gone (also the resumption grace).
+    disconnectTimeout: float = 90.0
+    maxMessageBytes: int = 8 * 1024 * 1024
+    maxOutboundMessages: int = 10_000
+    maxOutboundBytes: int = 64 * 1024 * 1024
+    maxHeldMessages: int = 1000
+    maxPagesPerSession: int = 64
+    #: Send tracebacks of remote errors to the client.
+    debug: bool = False
+    #: Origins besides the server's own that may use the transport.
+    allowedOrigins: tuple[str, ...] = field(default_factory=tuple)
+    #: Offer the WebSocket endpoint, and whether clients should try it first.
+    websocket: bool = True
+    preferWebSocket: bool = False
+    cookieName: str = "lf_session"
+
+    def forClient(self) -> dict:
+        return {
+            "idleTimeout": self.idleTimeout,
+            "clientTimeout": self.clientTimeout,
+            "disconnectTimeout": self.disconnectTimeout,
+            "maxMessageBytes": self.maxMessageBytes,
+        }
