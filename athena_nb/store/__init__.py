@@ -1,1 +1,59 @@
-"""athena_nb.store."""
+"""athena_nb.store: the notebook's storage (SQLite, one writer thread, Deferred API).
+
+Tests: tests/unit/test_store_*.py and tests/integration/test_store_*.py; see docs/storage.md.
+"""
+
+from ._errors import (
+    CorruptDatabaseError,
+    ForeignDatabaseError,
+    MigrationError,
+    NewerSchemaError,
+    NotFoundError,
+    RunStateError,
+    StoreClosedError,
+    StoreError,
+    StoreOpenError,
+    VersionConflictError,
+    WriteFailedError,
+)
+from ._model import (
+    Cell,
+    Output,
+    OutputKind,
+    Role,
+    RunState,
+    Session,
+    ShareLink,
+    Worksheet,
+    WorksheetSnapshot,
+    allowed_transitions,
+)
+from ._schema import SCHEMA_VERSION
+from ._store import INTERRUPTED_NOTICE, Store
+
+__all__ = [
+    "INTERRUPTED_NOTICE",
+    "SCHEMA_VERSION",
+    "Cell",
+    "CorruptDatabaseError",
+    "ForeignDatabaseError",
+    "MigrationError",
+    "NewerSchemaError",
+    "NotFoundError",
+    "Output",
+    "OutputKind",
+    "Role",
+    "RunState",
+    "RunStateError",
+    "Session",
+    "ShareLink",
+    "Store",
+    "StoreClosedError",
+    "StoreError",
+    "StoreOpenError",
+    "VersionConflictError",
+    "Worksheet",
+    "WorksheetSnapshot",
+    "WriteFailedError",
+    "allowed_transitions",
+]

@@ -1,0 +1,236 @@
+"""Opening a database file: refuse what we cannot use, untouched; migrate what is older.
+
+Tests: tests/unit/test_store_open.py. Runs in the writer thread only (it blocks on disk).
+The schema's version is `PRAGMA user_version`; `MIGRATIONS[n]` takes a database from version
+n to n + 1. All pending migrations run in one transaction, so an upgrade either completes or
+leaves the old version as it was; a copy of the old file is kept beside it first.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable
+
+from ._errors import (
+    CorruptDatabaseError,
+    ForeignDatabaseError,
+    MigrationError,
+    NewerSchemaError,
+    StoreOpenError,
+)
+
+# Stamped into the header by migration 1, so another program's SQLite file is never mistaken for
+# an empty store and "migrated" (b"Athn").
+APPLICATION_ID = 0x4174686E
+BUSY_TIMEOUT_SECONDS = 10.0
+MEMORY = ":memory:"
+
+_SQLITE_CORRUPT = 11
+_SQLITE_NOTADB = 26
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    """The single-user core: worksheets, ordered cells, their outputs, worksheet metadata."""
+    for sql in (
+        f"PRAGMA application_id = {APPLICATION_ID}",
+        """CREATE TABLE worksheets (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            created REAL NOT NULL,
+            modified REAL NOT NULL
+        )""",
+        """CREATE TABLE cells (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            worksheet_id TEXT NOT NULL REFERENCES worksheets(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            input TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'idle' CHECK (state IN
+                ('idle', 'queued', 'running', 'done', 'error', 'interrupted')),
+            execution_count INTEGER
+        )""",
+        "CREATE INDEX cells_by_position ON cells (worksheet_id, position)",
+        "CREATE INDEX cells_by_state ON cells (state)",
+        """CREATE TABLE outputs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            cell_id INTEGER NOT NULL REFERENCES cells(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN
+                ('stream', 'display', 'result', 'error', 'file', 'notice')),
+            payload TEXT NOT NULL
+        )""",
+        "CREATE INDEX outputs_by_cell ON outputs (cell_id, id)",
+        """CREATE TABLE worksheet_metadata (
+            worksheet_id TEXT NOT NULL REFERENCES worksheets(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (worksheet_id, key)
+        ) WITHOUT ROWID""",
+    ):
+        conn.execute(sql)
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    """Trash, who ran a cell, files cells produce, login sessions and share links."""
+    for sql in (
+        "ALTER TABLE worksheets ADD COLUMN trashed_at REAL",
+        "ALTER TABLE cells ADD COLUMN ran_by TEXT",
+        """CREATE TABLE cell_files (
+            cell_id INTEGER NOT NULL REFERENCES cells(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            created REAL NOT NULL,
+            PRIMARY KEY (cell_id, path)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE sessions (
+            id_hash TEXT PRIMARY KEY,
+            created REAL NOT NULL,
+            last_seen REAL NOT NULL,
+            info TEXT NOT NULL
+        ) WITHOUT ROWID""",
+        "CREATE INDEX sessions_by_last_seen ON sessions (last_seen)",
+        """CREATE TABLE share_links (
+            token TEXT PRIMARY KEY,
+            worksheet_id TEXT NOT NULL REFERENCES worksheets(id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('collaborator', 'viewer')),
+            created REAL NOT NULL,
+            revoked_at REAL
+        ) WITHOUT ROWID""",
+        "CREATE INDEX share_links_by_worksheet ON share_links (worksheet_id, created)",
+    ):
+        conn.execute(sql)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def open_database(path: str) -> sqlite3.Connection:
+    """Open, check, configure and migrate the store at `path`; return the writer's connection.
+
+    Raises a StoreOpenError subclass, without having written to the file, if it cannot be used.
+    """
+    memory = path == MEMORY
+    if not memory:
+        _check_path(path)
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    except sqlite3.Error as e:
+        raise StoreOpenError(path, f"Could not open the notebook database {path!r}: {e}.")
+    try:
+        version = _check(conn, path)
+        # WAL lets a commit be one append to the log; FULL syncs that log on every commit, so
+        # an answered edit survives even the machine losing power, not only a killed server.
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        if version < SCHEMA_VERSION:
+            if version > 0 and not memory:
+                _backup(conn, path, version)
+            _migrate(conn, path, version)
+        conn.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_path(path: str) -> None:
+    if os.path.isdir(path):
+        raise StoreOpenError(
+            path, f"The notebook database path {path!r} is a directory, not a file."
+        )
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise StoreOpenError(
+            path,
+            f"Cannot create the notebook database {path!r} because the directory {parent!r} "
+            "does not exist.",
+        )
+
+
+def _check(conn: sqlite3.Connection, path: str) -> int:
+    """Read the header and check the pages; only reads. Returns the schema version found."""
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+        has_tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0] > 0
+    except sqlite3.DatabaseError as e:
+        if getattr(e, "sqlite_errorcode", 0) & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+            raise CorruptDatabaseError(path, _corrupt_message(path, str(e)))
+        raise StoreOpenError(path, f"Could not read the notebook database {path!r}: {e}.")
+    if problems != ["ok"]:
+        raise CorruptDatabaseError(path, _corrupt_message(path, "; ".join(problems[:3])))
+    if app_id != APPLICATION_ID and (app_id != 0 or version != 0 or has_tables):
+        raise ForeignDatabaseError(
+            path,
+            f"The file {path!r} is a SQLite database but not an athena-nb store; "
+            "athena-nb left it untouched. Point the notebook at another data directory.",
+        )
+    if version > SCHEMA_VERSION:
+        raise NewerSchemaError(
+            path,
+            f"The notebook database {path!r} has schema version {version}, but this athena-nb "
+            f"only knows versions up to {SCHEMA_VERSION}; it was written by a newer athena-nb. "
+            "Upgrade athena-nb to open it; the file was not modified.",
+            found=version,
+            known=SCHEMA_VERSION,
+        )
+    return version
+
+
+def _corrupt_message(path: str, detail: str) -> str:
+    return (
+        f"The notebook database {path!r} is not a readable SQLite database ({detail}); "
+        "athena-nb left it untouched. Restore it from a backup, or move it away to start "
+        "with an empty store."
+    )
+
+
+def _backup(conn: sqlite3.Connection, path: str, version: int) -> None:
+    """Copy the database as it is before migrating it, to a name not already taken."""
+    target = f"{path}.v{version}.bak"
+    n = 1
+    while os.path.exists(target):
+        target = f"{path}.v{version}.{n}.bak"
+        n += 1
+    try:
+        copy = sqlite3.connect(target)
+        try:
+            conn.backup(copy)
+        finally:
+            copy.close()
+    except sqlite3.Error as e:
+        raise MigrationError(
+            path,
+            f"Could not copy the notebook database {path!r} to {target!r} before upgrading "
+            f"it: {e}. Nothing was changed.",
+        )
+
+
+def _migrate(conn: sqlite3.Connection, path: str, version: int) -> None:
+    # Foreign keys are off while migrating (a table rebuild drops and renames tables) and
+    # checked as a whole before the commit instead.
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for step in MIGRATIONS[version:]:
+            step(conn)
+        dangling = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if dangling:
+            raise MigrationError(
+                path,
+                f"Upgrading the notebook database {path!r} left {len(dangling)} rows pointing "
+                "at rows that do not exist; the upgrade was rolled back.",
+            )
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except MigrationError:
+        conn.execute("ROLLBACK")
+        raise
+    except sqlite3.Error as e:
+        conn.execute("ROLLBACK")
+        raise MigrationError(
+            path,
+            f"Upgrading the notebook database {path!r} from schema version {version} to "
+            f"{SCHEMA_VERSION} failed ({e}); the upgrade was rolled back.",
+        )

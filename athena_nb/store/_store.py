@@ -1,0 +1,423 @@
+"""The store's public interface: every call returns a Deferred and never blocks the reactor.
+
+Tests: tests/unit/test_store_worksheets.py, test_store_cells.py, test_store_outputs.py,
+test_store_access.py, test_store_batch.py and tests/integration/test_store_threaded.py.
+
+Arguments are checked and copied (JSON encoded) here, on the caller's thread, so a bad argument
+fails at once with a clear error and a caller mutating a dict after the call cannot change
+what is saved. The work itself runs on the writer; see _writer.py for ordering and commits.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from twisted.internet.defer import Deferred, fail
+
+from . import _access, _cells, _outputs, _reads, _worksheets
+from ._model import OutputKind, Role, RunState
+from ._schema import open_database
+from ._writer import ThreadWriter
+
+MAX_TITLE = 500
+MAX_KEY = 200
+MAX_PATH = 1024
+INTERRUPTED_NOTICE = "interrupted: server restarted"
+
+
+def _deferred(method: Callable[..., Deferred]) -> Callable[..., Deferred]:
+    """Turn an argument error raised by `method` into a failed Deferred, like any other error."""
+
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Deferred:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception:
+            return fail()
+
+    return wrapper
+
+
+def _str(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"The {what} must be a string, not {type(value).__name__}.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"The {what} contains characters that are not valid Unicode text.")
+    return value
+
+
+def _int(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"The {what} must be an integer, not {type(value).__name__}.")
+    return value
+
+
+def _json(value: object, what: str) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"The {what} cannot be stored as JSON: {e}.")
+
+
+def _enum(kind: type, value: object, what: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        raise ValueError(f"{value!r} is not a {what}; use one of {choices}.")
+
+
+def _wid(worksheet_id: object) -> str:
+    return _str(worksheet_id, "worksheet id")
+
+
+def _cid(cell_id: object) -> int:
+    return _int(cell_id, "cell id")
+
+
+def _title(title: object) -> str:
+    title = _str(title, "worksheet title").strip()
+    if not title or len(title) > MAX_TITLE:
+        raise ValueError(
+            f"A worksheet title must have between 1 and {MAX_TITLE} characters; "
+            f"this one has {len(title)}."
+        )
+    return title
+
+
+def _relative_path(path: object) -> str:
+    path = _str(path, "file path")
+    parts = path.split("/")
+    if (
+        not path
+        or len(path) > MAX_PATH
+        or "\\" in path
+        or "\0" in path
+        or any(part in ("", ".", "..") for part in parts)
+    ):
+        raise ValueError(
+            f"The file path {path!r} is not a plain relative path; use names joined by '/', "
+            "without '.', '..', empty parts, a leading '/' or backslashes."
+        )
+    return path
+
+
+class Store:
+    """The notebook's storage. Make one with `Store.open(reactor, path)`.
+
+    Every method returns a Deferred that fires on the reactor thread once the call's
+    transaction has committed, in the order the calls were made.
+    """
+
+    def __init__(self, reactor: Any, writer: Any, path: str) -> None:
+        self._reactor = reactor
+        self._writer = writer
+        self.path = path
+
+    @classmethod
+    def open(cls, reactor: Any, path: str | os.PathLike[str]) -> Deferred:
+        """Open (creating or upgrading) the store at `path`; fires with the Store.
+
+        Fails with a StoreOpenError subclass, leaving the file untouched, if the file is not a
+        usable athena-nb database. `":memory:"` gives a private in-memory store.
+        """
+        try:
+            path = os.fspath(path)
+        except TypeError:
+            return fail()
+        writer = ThreadWriter(reactor, name=f"athena-nb store writer ({path})")
+        opened = writer.start(lambda: open_database(path))
+        return opened.addCallback(lambda _: cls(reactor, writer, path))
+
+    def close(self) -> Deferred:
+        """Commit everything already asked for, then close; later calls fail StoreClosedError."""
+        return self._writer.close()
+
+    def _now(self) -> float:
+        return self._reactor.seconds()
+
+    # Worksheets
+
+    @_deferred
+    def create_worksheet(self, title: str = "Untitled", cells: Iterable[str] = ("",)) -> Deferred:
+        """Create a worksheet holding one cell per text in `cells`; fires with its Worksheet."""
+        texts = tuple(_str(text, "cell text") for text in cells)
+        return self._writer.submit(
+            _worksheets.create_worksheet, self._now(), secrets.token_hex(8), _title(title), texts
+        )
+
+    @_deferred
+    def rename_worksheet(self, worksheet_id: str, title: str) -> Deferred:
+        """Fires with the renamed Worksheet (its title stripped of surrounding spaces)."""
+        return self._writer.submit(
+            _worksheets.rename_worksheet, self._now(), _wid(worksheet_id), _title(title)
+        )
+
+    @_deferred
+    def trash_worksheet(self, worksheet_id: str) -> Deferred:
+        """Move to the trash; fires with the Worksheet (`trashed_at` set)."""
+        return self._writer.submit(_worksheets.trash_worksheet, self._now(), _wid(worksheet_id))
+
+    @_deferred
+    def restore_worksheet(self, worksheet_id: str) -> Deferred:
+        """Take out of the trash; fires with the Worksheet."""
+        return self._writer.submit(_worksheets.restore_worksheet, _wid(worksheet_id))
+
+    @_deferred
+    def delete_worksheet_forever(self, worksheet_id: str) -> Deferred:
+        """Delete a trashed worksheet and everything in it; fires with None."""
+        return self._writer.submit(_worksheets.delete_worksheet_forever, _wid(worksheet_id))
+
+    @_deferred
+    def list_worksheets(self, include_trashed: bool = False) -> Deferred:
+        """Fires with a list of Worksheets, most recently modified first."""
+        return self._writer.submit(_worksheets.list_worksheets, bool(include_trashed))
+
+    @_deferred
+    def get_worksheet(self, worksheet_id: str) -> Deferred:
+        """Fires with the Worksheet, or fails NotFoundError."""
+        return self._writer.submit(_reads.get_worksheet, _wid(worksheet_id))
+
+    @_deferred
+    def load_worksheet(self, worksheet_id: str) -> Deferred:
+        """Fires with a WorksheetSnapshot: the worksheet, its cells in order with outputs and
+        files, and its metadata, all read in one transaction."""
+        return self._writer.submit(_reads.load_worksheet, _wid(worksheet_id))
+
+    @_deferred
+    def set_metadata(self, worksheet_id: str, key: str, value: Any) -> Deferred:
+        """Set one JSON value in the worksheet's metadata; fires with None."""
+        key = _str(key, "metadata key")
+        if not key or len(key) > MAX_KEY:
+            raise ValueError(f"A metadata key must have between 1 and {MAX_KEY} characters.")
+        return self._writer.submit(
+            _worksheets.set_metadata, self._now(), _wid(worksheet_id), key, _json(value, "metadata")
+        )
+
+    @_deferred
+    def delete_metadata(self, worksheet_id: str, key: str) -> Deferred:
+        """Fires with True if the key was there."""
+        return self._writer.submit(
+            _worksheets.delete_metadata, self._now(), _wid(worksheet_id), _str(key, "metadata key")
+        )
+
+    # Cells: structure and text
+
+    @_deferred
+    def get_cell(self, cell_id: int) -> Deferred:
+        """Fires with the Cell, or fails NotFoundError."""
+        return self._writer.submit(_reads.get_cell, _cid(cell_id))
+
+    @_deferred
+    def insert_cell(self, worksheet_id: str, index: int, text: str = "") -> Deferred:
+        """Insert a new idle cell so that it has `index` (0 .. number of cells); fires with it."""
+        return self._writer.submit(
+            _cells.insert_cell,
+            self._now(),
+            _wid(worksheet_id),
+            _int(index, "cell index"),
+            _str(text, "cell text"),
+        )
+
+    @_deferred
+    def insert_cell_above(self, cell_id: int, text: str = "") -> Deferred:
+        """Insert a new cell just above `cell_id`; fires with the new Cell."""
+        return self._writer.submit(
+            _cells.insert_cell_above, self._now(), _cid(cell_id), _str(text, "cell text")
+        )
+
+    @_deferred
+    def insert_cell_below(self, cell_id: int, text: str = "") -> Deferred:
+        """Insert a new cell just below `cell_id`; fires with the new Cell."""
+        return self._writer.submit(
+            _cells.insert_cell_below, self._now(), _cid(cell_id), _str(text, "cell text")
+        )
+
+    @_deferred
+    def delete_cell(self, cell_id: int) -> Deferred:
+        """Delete the cell with its outputs; fires with the relative paths of its files, which
+        the caller may now remove from disk."""
+        return self._writer.submit(_cells.delete_cell, self._now(), _cid(cell_id))
+
+    @_deferred
+    def move_cell(self, cell_id: int, index: int) -> Deferred:
+        """Move the cell to `index` (0 .. number of cells - 1); fires with that index."""
+        return self._writer.submit(
+            _cells.move_cell, self._now(), _cid(cell_id), _int(index, "cell index")
+        )
+
+    @_deferred
+    def move_cell_up(self, cell_id: int) -> Deferred:
+        """Fires with the cell's new index; the first cell stays where it is."""
+        return self._writer.submit(_cells.move_cell_by, self._now(), _cid(cell_id), -1)
+
+    @_deferred
+    def move_cell_down(self, cell_id: int) -> Deferred:
+        """Fires with the cell's new index; the last cell stays where it is."""
+        return self._writer.submit(_cells.move_cell_by, self._now(), _cid(cell_id), 1)
+
+    @_deferred
+    def split_cell(self, cell_id: int, at: int) -> Deferred:
+        """Split the text at character offset `at`: the cell keeps text[:at] (version + 1) and
+        its outputs; a new idle cell right after it gets text[at:] (version 0).
+        Fires with (the cell, the new cell)."""
+        return self._writer.submit(
+            _cells.split_cell, self._now(), _cid(cell_id), _int(at, "split point")
+        )
+
+    @_deferred
+    def join_cell_with_next(self, cell_id: int) -> Deferred:
+        """Append the next cell's text to this one's (joined by a newline when both are
+        non-empty; version + 1) and delete the next cell with its outputs; fires with the Cell."""
+        return self._writer.submit(_cells.join_cell_with_next, self._now(), _cid(cell_id))
+
+    @_deferred
+    def set_cell_text(self, cell_id: int, text: str, version: int) -> Deferred:
+        """Save the cell's text as `version`, which must be newer than the saved one; fires with
+        None, or fails VersionConflictError."""
+        return self._writer.submit(
+            _cells.set_cell_text,
+            self._now(),
+            _cid(cell_id),
+            _str(text, "cell text"),
+            _int(version, "text version"),
+        )
+
+    # Cells: running and output
+
+    @_deferred
+    def set_run_state(
+        self,
+        cell_id: int,
+        state: RunState | str,
+        *,
+        execution_count: int | None = None,
+        ran_by: str | None = None,
+    ) -> Deferred:
+        """Move the cell's run state (see RunState for what is allowed; RunStateError if not).
+        `execution_count` and `ran_by` are stored when given and kept otherwise.
+        Fires with the previous RunState."""
+        state = _enum(RunState, state, "run state")
+        if execution_count is not None:
+            _int(execution_count, "execution count")
+        if ran_by is not None:
+            _str(ran_by, "name of who ran the cell")
+        return self._writer.submit(
+            _outputs.set_run_state, _cid(cell_id), state, execution_count, ran_by
+        )
+
+    @_deferred
+    def append_outputs(
+        self, cell_id: int, chunks: Iterable[tuple[OutputKind | str, Any]]
+    ) -> Deferred:
+        """Append output chunks, each (kind, JSON payload), after the cell's others; fires None."""
+        rows = tuple(
+            (_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
+            for kind, payload in chunks
+        )
+        return self._writer.submit(_outputs.append_outputs, _cid(cell_id), rows)
+
+    @_deferred
+    def clear_outputs(self, cell_id: int) -> Deferred:
+        """Remove the cell's outputs and file records; fires with the removed files' paths."""
+        return self._writer.submit(_outputs.clear_outputs, _cid(cell_id))
+
+    @_deferred
+    def clear_worksheet_outputs(self, worksheet_id: str) -> Deferred:
+        """Clear every cell of the worksheet; fires with the removed files' paths."""
+        return self._writer.submit(_outputs.clear_worksheet_outputs, _wid(worksheet_id))
+
+    @_deferred
+    def record_file(self, cell_id: int, path: str) -> Deferred:
+        """Record that the cell produced the file at `path`, relative to its worksheet's
+        directory (recording a path twice keeps one record); fires with None."""
+        return self._writer.submit(
+            _outputs.record_file, self._now(), _cid(cell_id), _relative_path(path)
+        )
+
+    @_deferred
+    def mark_running_cells_interrupted(self, notice: str = INTERRUPTED_NOTICE) -> Deferred:
+        """For server start: every queued or running cell becomes interrupted and gets a notice
+        output `{"text": notice}`. Fires with the ids of those cells."""
+        notice_json = _json({"text": _str(notice, "notice")}, "notice")
+        return self._writer.submit(_outputs.mark_running_cells_interrupted, notice_json)
+
+    # Sessions
+
+    @_deferred
+    def create_session(self, info: dict[str, Any]) -> Deferred:
+        """Create a login session with a new random id; fires with the Session."""
+        if not isinstance(info, dict):
+            raise TypeError(f"Session info must be a dict, not {type(info).__name__}.")
+        return self._writer.submit(
+            _access.create_session,
+            self._now(),
+            secrets.token_urlsafe(32),
+            _json(info, "session info"),
+        )
+
+    @_deferred
+    def get_session(self, session_id: str) -> Deferred:
+        """Fires with the Session, or None if there is none with that id."""
+        return self._writer.submit(_access.get_session, _str(session_id, "session id"))
+
+    @_deferred
+    def touch_session(self, session_id: str, info: dict[str, Any] | None = None) -> Deferred:
+        """Mark the session seen now, replacing its info if given; fires with it, or None."""
+        if info is not None and not isinstance(info, dict):
+            raise TypeError(f"Session info must be a dict, not {type(info).__name__}.")
+        info_json = None if info is None else _json(info, "session info")
+        return self._writer.submit(
+            _access.touch_session, self._now(), _str(session_id, "session id"), info_json
+        )
+
+    @_deferred
+    def delete_session(self, session_id: str) -> Deferred:
+        """Fires with True if there was such a session."""
+        return self._writer.submit(_access.delete_session, _str(session_id, "session id"))
+
+    @_deferred
+    def expire_sessions(self, last_seen_before: float) -> Deferred:
+        """Delete sessions last seen before that time; fires with how many."""
+        return self._writer.submit(_access.expire_sessions, float(last_seen_before))
+
+    # Share links
+
+    @_deferred
+    def create_share_link(self, worksheet_id: str, role: Role | str) -> Deferred:
+        """Create a link with a new random token; fires with the ShareLink."""
+        role = _enum(Role, role, "share-link role")
+        return self._writer.submit(
+            _access.create_share_link,
+            self._now(),
+            secrets.token_urlsafe(24),
+            _wid(worksheet_id),
+            role,
+        )
+
+    @_deferred
+    def list_share_links(self, worksheet_id: str, include_revoked: bool = False) -> Deferred:
+        """Fires with the worksheet's ShareLinks, oldest first."""
+        return self._writer.submit(
+            _access.list_share_links, _wid(worksheet_id), bool(include_revoked)
+        )
+
+    @_deferred
+    def revoke_share_link(self, token: str) -> Deferred:
+        """Revoke (again is harmless: the first time stays); fires with the ShareLink."""
+        return self._writer.submit(
+            _access.revoke_share_link, self._now(), _str(token, "share-link token")
+        )
+
+    @_deferred
+    def lookup_share_link(self, token: str) -> Deferred:
+        """Fires with the ShareLink if it grants access now (not revoked, worksheet not
+        trashed), else None."""
+        return self._writer.submit(_access.lookup_share_link, _str(token, "share-link token"))

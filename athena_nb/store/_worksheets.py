@@ -1,0 +1,103 @@
+"""Worksheet and worksheet-metadata calls, run in the writer thread.
+
+Tests: tests/unit/test_store_worksheets.py. Each function is one store call: it takes the
+connection first, runs inside its own savepoint, and returns a record.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ._errors import StoreError
+from ._model import Worksheet
+from ._reads import require_worksheet
+
+POSITION_STEP = 1024
+
+
+def create_worksheet(
+    conn: sqlite3.Connection, now: float, worksheet_id: str, title: str, texts: tuple[str, ...]
+) -> Worksheet:
+    conn.execute(
+        "INSERT INTO worksheets (id, title, created, modified) VALUES (?, ?, ?, ?)",
+        (worksheet_id, title, now, now),
+    )
+    conn.executemany(
+        "INSERT INTO cells (worksheet_id, position, input) VALUES (?, ?, ?)",
+        [(worksheet_id, i * POSITION_STEP, text) for i, text in enumerate(texts)],
+    )
+    return Worksheet(worksheet_id, title, now, now, None)
+
+
+def rename_worksheet(
+    conn: sqlite3.Connection, now: float, worksheet_id: str, title: str
+) -> Worksheet:
+    require_worksheet(conn, worksheet_id)
+    conn.execute(
+        "UPDATE worksheets SET title = ?, modified = ? WHERE id = ?", (title, now, worksheet_id)
+    )
+    return require_worksheet(conn, worksheet_id)
+
+
+def trash_worksheet(conn: sqlite3.Connection, now: float, worksheet_id: str) -> Worksheet:
+    require_worksheet(conn, worksheet_id)
+    # Trashing twice keeps the first time: the trash is ordered by when things went in.
+    conn.execute(
+        "UPDATE worksheets SET trashed_at = ? WHERE id = ? AND trashed_at IS NULL",
+        (now, worksheet_id),
+    )
+    return require_worksheet(conn, worksheet_id)
+
+
+def restore_worksheet(conn: sqlite3.Connection, worksheet_id: str) -> Worksheet:
+    require_worksheet(conn, worksheet_id)
+    conn.execute("UPDATE worksheets SET trashed_at = NULL WHERE id = ?", (worksheet_id,))
+    return require_worksheet(conn, worksheet_id)
+
+
+def delete_worksheet_forever(conn: sqlite3.Connection, worksheet_id: str) -> None:
+    worksheet = require_worksheet(conn, worksheet_id)
+    if not worksheet.trashed:
+        raise StoreError(
+            f"Worksheet {worksheet_id!r} is not in the trash; move it to the trash before "
+            "deleting it forever."
+        )
+    # Cells, outputs, files, metadata and share links go with it (ON DELETE CASCADE).
+    conn.execute("DELETE FROM worksheets WHERE id = ?", (worksheet_id,))
+
+
+def list_worksheets(conn: sqlite3.Connection, include_trashed: bool) -> list[Worksheet]:
+    where = "" if include_trashed else "WHERE trashed_at IS NULL"
+    return [
+        Worksheet(*row)
+        for row in conn.execute(
+            "SELECT id, title, created, modified, trashed_at FROM worksheets "
+            f"{where} ORDER BY modified DESC, id"
+        )
+    ]
+
+
+def touch_worksheet(conn: sqlite3.Connection, now: float, worksheet_id: str) -> None:
+    conn.execute("UPDATE worksheets SET modified = ? WHERE id = ?", (now, worksheet_id))
+
+
+def set_metadata(
+    conn: sqlite3.Connection, now: float, worksheet_id: str, key: str, value_json: str
+) -> None:
+    require_worksheet(conn, worksheet_id)
+    conn.execute(
+        "INSERT INTO worksheet_metadata (worksheet_id, key, value) VALUES (?, ?, ?) "
+        "ON CONFLICT (worksheet_id, key) DO UPDATE SET value = excluded.value",
+        (worksheet_id, key, value_json),
+    )
+    touch_worksheet(conn, now, worksheet_id)
+
+
+def delete_metadata(conn: sqlite3.Connection, now: float, worksheet_id: str, key: str) -> bool:
+    require_worksheet(conn, worksheet_id)
+    deleted = conn.execute(
+        "DELETE FROM worksheet_metadata WHERE worksheet_id = ? AND key = ?", (worksheet_id, key)
+    ).rowcount
+    if deleted:
+        touch_worksheet(conn, now, worksheet_id)
+    return bool(deleted)

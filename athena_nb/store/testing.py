@@ -1,0 +1,28 @@
+"""Deterministic stores for tests: no thread, and the test decides when commits happen.
+
+Tests: tests/unit/test_store_batch.py. `open_manual_store` opens the database in the calling
+thread (tests only: production code uses `Store.open`, which never blocks the reactor) and gives
+back the Store and its ManualWriter; `writer.flush()` commits everything asked for so far, as one
+batch through the same code the writer thread runs, and fires the Deferreds in order.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ._schema import MEMORY, open_database
+from ._store import Store
+from ._writer import ManualWriter
+
+
+def open_manual_store(
+    reactor: Any, path: str | os.PathLike[str] = MEMORY
+) -> tuple[Store, ManualWriter]:
+    """A Store whose calls wait until `writer.flush()`; `reactor` only needs `seconds()`."""
+    path = os.fspath(path)
+    writer = ManualWriter(open_database(path))
+    return Store(reactor, writer, path), writer
+
+
+__all__ = ["ManualWriter", "open_manual_store"]
