@@ -63,6 +63,9 @@ class LongPollTransport:
         if page.aborted:
             self._answerAborted(request)
             return
+        if page.state is PageState.GONE:  # the client closed it: acknowledge and forget
+            writeJSON(request, b"[%d,[]]" % page.channel.ack)
+            return
         carriedNew = page.channel.ack != before or len(page.channel.held) != heldBefore
         request.notifyFinish().addErrback(lambda _: self._requestLost(request))
         older = self._unpark()

@@ -1,0 +1,425 @@
+"""A Python client of live pages, speaking docs/protocol.md over HTTP long-poll.
+
+Tests: tests/integration/test_client_http.py, tests/unit/test_client_faults.py.
+
+Tests, benchmarks and scripts use it to be a browser without a browser::
+
+    client = await LiveClient.open(reactor, "http://127.0.0.1:8080/demo/")
+    counter = client.widgetsByClass("demo/counter.js:Counter")[0]
+    value = await counter.callRemote("increment")
+
+The server may call exposed methods of ``ClientWidget`` subclasses registered per ``jsClass``.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from urllib.parse import urljoin, urlsplit
+
+from twisted.internet.defer import Deferred, ensureDeferred, fail, succeed
+from twisted.logger import Logger
+
+from ._channel import Channel
+from ._errors import (
+    ConnectionLost,
+    LiveFragmentsError,
+    NoSuchMethod,
+    NoSuchWidget,
+    ProtocolError,
+    errorFromObject,
+    errorObject,
+)
+from ._expose import expose, exposedMethod
+from ._json import dumpb, loads
+
+log = Logger()
+
+__all__ = ["ClientState", "ClientWidget", "HTTPResponse", "LiveClient", "AgentHTTP"]
+
+
+class HTTPResponse:
+    def __init__(self, code: int, headers: dict[str, list[str]], body: bytes):
+        self.code, self.headers, self.body = code, headers, body
+
+
+class AgentHTTP:
+    """HTTP over twisted.web.client.Agent with a small persistent connection pool."""
+
+    def __init__(self, reactor, maxPerHost: int = 4):
+        from twisted.web.client import Agent, HTTPConnectionPool
+
+        self._pool = HTTPConnectionPool(reactor, persistent=True)
+        self._pool.maxPersistentPerHost = maxPerHost
+        self._agent = Agent(reactor, pool=self._pool)
+
+    def request(self, method: bytes, url: str, headers: dict, body: bytes | None):
+        from io import BytesIO
+
+        from twisted.web.client import FileBodyProducer, readBody
+        from twisted.web.http_headers import Headers
+
+        producer = FileBodyProducer(BytesIO(body)) if body is not None else None
+        d = self._agent.request(method, url.encode(), Headers(
+            {k: [v] for k, v in headers.items()}), producer)
+
+        def read(response):
+            hdrs = {k.decode().lower(): [v.decode("latin-1") for v in vs]
+                    for k, vs in response.headers.getAllRawHeaders()}
+            return readBody(response).addCallback(
+                lambda data: HTTPResponse(response.code, hdrs, data))
+
+        return d.addCallback(read)
+
+    def close(self) -> Deferred:
+        return self._pool.closeCachedConnections()
+
+
+class ClientState(enum.Enum):
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    EXPIRED = "expired"  # the server no longer knows the page: reload
+    CLOSED = "closed"
+
+
+class ClientWidget:
+    """The client half of a widget; subclass and ``@expose`` what the server may call."""
+
+    def __init__(self, client: LiveClient, description: dict):
+        self.client = client
+        self.id: int = description["id"]
+        self.jsClass: str = description["jsClass"]
+        self.parentId: int | None = description.get("parent")
+        self.args: list = description.get("args", [])
+        self.markup: str | None = description.get("markup")
+
+    def callRemote(self, method: str, *args, **kwargs) -> Deferred:
+        return self.client.callRemote(self.id, method, *args, **kwargs)
+
+    @property
+    def children(self) -> list[ClientWidget]:
+        return [w for w in self.client.widgets.values() if w.parentId == self.id]
+
+    def detach(self) -> Deferred:
+        self.client._forget(self.id)
+        return self.client.callRemote(0, "detachWidget", self.id)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.id} {self.jsClass}>"
+
+
+class _PageWidget(ClientWidget):
+    @expose
+    def detachWidget(self, widgetId: int) -> None:
+        self.client._forget(widgetId)
+
+
+class _BootParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.boot: str | None = None
+        self._inBoot = False
+
+    def handle_starttag(self, tag, attrs):
+        self._inBoot = tag == "script" and ("id", "lf-boot") in attrs
+
+    def handle_data(self, data):
+        if self._inBoot:
+            self.boot = (self.boot or "") + data
+
+    def handle_endtag(self, tag):
+        self._inBoot = False
+
+
+class LiveClient:
+    """One live page, driven from Python.  Create it with ``LiveClient.open``."""
+
+    def __init__(self, reactor, http, url: str, boot: dict, cookies: dict,
+                 widgetClasses: dict | None = None, random=random.random):
+        self.reactor = reactor
+        self.http = http
+        self.url = url
+        self.boot = boot
+        self.cookies = cookies
+        self.clientId: str = boot["clientId"]
+        self.settings: dict = boot["settings"]
+        self.transportURL = urljoin(url, boot["transport"])
+        self.state = ClientState.LIVE
+        self.channel = Channel()
+        self.widgetClasses = widgetClasses or {}
+        self.widgets: dict[int, ClientWidget] = {}
+        self.closeReason: Exception | None = None
+        self.stateListeners: list = []
+        #: Counters for tests and benchmarks.
+        self.stats = {"requests": 0, "failures": 0, "resends": 0}
+        self._random = random
+        self._pending: dict[int, Deferred] = {}
+        self._nextCallId = 0
+        self._inflight: set[Deferred] = set()
+        self._carrying: int | None = None  # highest seq of ours in flight, unacknowledged
+        self._resend = False
+        self._backoff = 0
+        self._retryCall = None
+        self._kickScheduled = False
+        for description in boot["widgets"]:
+            self._addWidget(description)
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, reactor, url: str, http=None, widgetClasses: dict | None = None,
+                   cookies: dict | None = None) -> LiveClient:
+        """Load the page at ``url``, learn its widgets, and start its transport."""
+        http = http or AgentHTTP(reactor)
+        cookies = dict(cookies or {})
+        response = await http.request(b"GET", url, _cookieHeader(cookies), None)
+        if response.code != 200:
+            raise LiveFragmentsError(f"Loading {url} answered HTTP {response.code}.")
+        for header in response.headers.get("set-cookie", []):
+            for name, morsel in SimpleCookie(header).items():
+                cookies[name] = morsel.value
+        parser = _BootParser()
+        parser.feed(response.body.decode("utf-8"))
+        if parser.boot is None:
+            raise ProtocolError(f"{url} is not a live page: it has no lf-boot block.")
+        client = cls(reactor, http, url, loads(parser.boot), cookies, widgetClasses)
+        client._kick()
+        return client
+
+    def _addWidget(self, description: dict) -> ClientWidget:
+        if description["id"] == 0:
+            cls = _PageWidget
+        else:
+            cls = self.widgetClasses.get(description["jsClass"], ClientWidget)
+        widget = cls(self, description)
+        self.widgets[widget.id] = widget
+        for child in description.get("children", ()):
+            self._addWidget(child)
+        return widget
+
+    def _forget(self, widgetId: int) -> None:
+        doomed = [widgetId]
+        while doomed:
+            wid = doomed.pop()
+            if self.widgets.pop(wid, None) is not None:
+                doomed.extend(w.id for w in self.widgets.values() if w.parentId == wid)
+
+    def widgetsByClass(self, jsClass: str) -> list[ClientWidget]:
+        return [w for w in self.widgets.values() if w.jsClass == jsClass]
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def callRemote(self, widgetId: int, method: str, *args, **kwargs) -> Deferred:
+        if self.state not in (ClientState.LIVE, ClientState.RECONNECTING):
+            return fail(ConnectionLost(f"The page is {self.state.value}; {method!r} was not sent."))
+        callId = self._nextCallId
+        self._nextCallId += 1
+        d = Deferred()
+        self._pending[callId] = d
+        self._send("call", [callId, widgetId, method, self._encode(list(args)),
+                            self._encode(kwargs)])
+        return d
+
+    def _send(self, action: str, args: list) -> None:
+        self.channel.enqueue(action, args)
+        self._kickSoon()
+
+    def _encode(self, value):
+        if isinstance(value, ClientWidget):
+            return {"__lf__": "ref", "id": value.id}
+        if isinstance(value, list | tuple):
+            return [self._encode(v) for v in value]
+        if isinstance(value, dict):
+            out = {k: self._encode(v) for k, v in value.items()}
+            return {"__lf__": "dict", "value": out} if "__lf__" in value else out
+        return value
+
+    def _decode(self, value):
+        if isinstance(value, list):
+            return [self._decode(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        tag = value.get("__lf__")
+        if tag is None:
+            return {k: self._decode(v) for k, v in value.items()}
+        if tag == "widget":
+            return self._addWidget(value)
+        if tag == "ref":
+            return self.widgets.get(value.get("id"))
+        if tag == "dict":
+            return {k: self._decode(v) for k, v in value["value"].items()}
+        raise ProtocolError(f"Unknown tagged value {tag!r}.")
+
+    def _dispatch(self, action: str, args: list) -> None:
+        if action == "respond":
+            callId, ok, value = args
+            d = self._pending.pop(callId, None)
+            if d is None:
+                raise ProtocolError(f"The server answered call {callId}, which is not pending.")
+            d.callback(self._decode(value)) if ok else d.errback(errorFromObject(value))
+        elif action == "call":
+            self._handleCall(*args)
+        elif action == "close":
+            self._end(ClientState.CLOSED, errorFromObject(args[0]))
+        else:
+            raise ProtocolError(f"{action!r} is not an action of this protocol.")
+
+    def _handleCall(self, callId, widgetId, method, args, kwargs) -> None:
+        widget = self.widgets.get(widgetId)
+        try:
+            if widget is None:
+                raise NoSuchWidget(f"There is no widget {widgetId} in this client.")
+            function = exposedMethod(widget, method)
+            if function is None:
+                raise NoSuchMethod(f"Widget {widgetId} ({widget.jsClass}) has no method {method!r}.")
+            result = function(*self._decode(args), **self._decode(kwargs))
+            d = result if isinstance(result, Deferred) else (
+                ensureDeferred(result) if hasattr(result, "__await__") else succeed(result))
+        except Exception as e:
+            d = fail(e)
+        if callId is None:
+            d.addErrback(lambda f: log.failure("Server notification {m!r} failed", f, m=method))
+            return
+        d.addCallbacks(
+            lambda value: self._live() and self._send("respond", [callId, True, self._encode(value)]),
+            lambda f: self._live() and self._send("respond", [callId, False, errorObject(f.value)]))
+
+    def _live(self) -> bool:
+        return self.state in (ClientState.LIVE, ClientState.RECONNECTING)
+
+    # -- transport -------------------------------------------------------------------------
+
+    def _kickSoon(self) -> None:
+        if not self._kickScheduled:
+            self._kickScheduled = True
+            self.reactor.callLater(0, self._kick)
+
+    def _kick(self) -> None:
+        """Open the requests the state calls for (at most two; one carrying messages)."""
+        self._kickScheduled = False
+        if not self._live() or self._retryCall is not None:
+            return
+        if self._resend:
+            if not self._inflight:
+                self._request(resend=True)
+            return
+        if self.channel.hasWaiting and self._carrying is None and len(self._inflight) < 2:
+            self._request()
+        if not self._inflight:
+            self._request()
+
+    def _request(self, resend: bool = False) -> None:
+        envelope = [self.channel.ack, self.channel.takeBatch()]
+        if resend:
+            envelope[1] = self.channel.unacked()
+            envelope.append({"resend": True})
+            self.stats["resends"] += 1
+        if envelope[1]:
+            self._carrying = envelope[1][-1][0]
+        headers = {b"content-type": b"application/json", b"x-lf-csrf": self.boot["csrf"].encode()}
+        headers.update(_cookieHeader(self.cookies))
+        self.stats["requests"] += 1
+        d = self.http.request(b"POST", self.transportURL, headers, dumpb(envelope))
+        self._inflight.add(d)
+        timer = self.reactor.callLater(self.settings["clientTimeout"], d.cancel)
+        d.addBoth(self._settled, d, timer)
+        d.addCallbacks(self._answered, self._failed)
+
+    def _settled(self, result, d, timer):
+        self._inflight.discard(d)
+        if timer.active():
+            timer.cancel()
+        return result
+
+    def _answered(self, response: HTTPResponse) -> None:
+        if not self._live():
+            return
+        if response.code != 200:
+            return self._refused(response)
+        try:
+            for action, args in self.channel.receive(loads(response.body)):
+                self._dispatch(action, args)
+        except (ProtocolError, ValueError, TypeError) as e:
+            return self._end(ClientState.CLOSED, ProtocolError(f"The server broke the protocol: {e}"))
+        if not self.channel.hasUnacked:
+            self._carrying = None  # everything we carried was acknowledged
+        self._resend = False
+        self._backoff = 0
+        self._setState(ClientState.LIVE)
+        self._kick()
+
+    def _refused(self, response: HTTPResponse) -> None:
+        try:
+            error = errorFromObject(loads(response.body)["error"])
+        except (LiveFragmentsError, KeyError, TypeError):
+            error = ProtocolError(f"The server answered HTTP {response.code}.")
+        if response.code in (404, 410):
+            self._end(ClientState.EXPIRED, error)
+        elif response.code >= 500:
+            self._failed(error)
+        else:
+            self._end(ClientState.CLOSED, error)
+
+    def _failed(self, failure) -> None:
+        if not self._live():
+            return
+        self.stats["failures"] += 1
+        # The answer may have been lost: ask for everything again, after a jittered backoff.
+        self._resend = True
+        self._carrying = None
+        for other in list(self._inflight):
+            other.cancel()
+        self._setState(ClientState.RECONNECTING)
+        if self._retryCall is None:
+            delay = min(15.0, 0.5 * 2 ** self._backoff) * self._random()
+            self._backoff += 1
+            self._retryCall = self.reactor.callLater(delay, self._retry)
+
+    def _retry(self) -> None:
+        self._retryCall = None
+        self._kick()
+
+    def _setState(self, state: ClientState) -> None:
+        if self.state is not state:
+            self.state = state
+            for listener in list(self.stateListeners):
+                listener(state)
+
+    def _end(self, state: ClientState, reason: Exception) -> None:
+        if not self._live():
+            return
+        self.closeReason = reason
+        self._setState(state)
+        if self._retryCall is not None:
+            self._retryCall.cancel()
+            self._retryCall = None
+        for d in list(self._inflight):
+            d.cancel()
+        pending, self._pending = self._pending, {}
+        for d in pending.values():
+            d.errback(ConnectionLost(f"The page ended before the answer: {reason}"))
+
+    def close(self) -> Deferred:
+        """Close the page on the server (like a tab closing) and stop."""
+        if not self._live():
+            return succeed(None)
+        self.channel.enqueue("close", [{"type": "Closed", "message": "The client closed."}])
+        envelope = [self.channel.ack, self.channel.unacked() + self.channel.takeBatch()]
+        headers = {b"content-type": b"application/json", b"x-lf-csrf": self.boot["csrf"].encode()}
+        headers.update(_cookieHeader(self.cookies))
+        self._end(ClientState.CLOSED, ConnectionLost("The client closed the page."))
+        d = self.http.request(b"POST", self.transportURL, headers, dumpb(envelope))
+        return d.addErrback(lambda f: log.info("The close request failed: {f}", f=f.value))
+
+
+def _cookieHeader(cookies: dict) -> dict:
+    if not cookies:
+        return {}
+    return {b"cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()}
+
+
+def originOf(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
