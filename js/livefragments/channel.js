@@ -6,7 +6,7 @@ import {ProtocolError, QueueOverflow, describeJson} from './errors.js';
 
 /** @typedef {[string, unknown[]]} Payload  [action, args] */
 /** @typedef {[number, Payload]} Message  [seq, [action, args]] */
-/** @typedef {[number, Message[]] | [number, Message[], Object]} Envelope */
+/** @typedef {[number, Message[]]} Envelope */
 
 const encoder = new TextEncoder();
 
@@ -24,11 +24,6 @@ export function messageBytes(action, args) {
 /** @param {unknown} value @returns {value is number} */
 function isInteger(value) {
   return Number.isSafeInteger(value);
-}
-
-/** @param {unknown} value @returns {boolean} */
-function isPlainObject(value) {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**
@@ -221,14 +216,11 @@ export class Channel {
     if (!Array.isArray(envelope)) {
       throw new ProtocolError(`An envelope must be an array [ack, messages], not ${describeJson(envelope)}.`);
     }
-    if (envelope.length !== 2 && envelope.length !== 3) {
-      throw new ProtocolError(
-        `An envelope must be an array [ack, messages] or [ack, messages, options], not ${describeJson(envelope)}.`);
+    // Request options (a client's third element) belong to the transport, which strips them.
+    if (envelope.length !== 2) {
+      throw new ProtocolError(`An envelope must be an array [ack, messages], not ${describeJson(envelope)}.`);
     }
     const [ack, messages] = envelope;
-    if (envelope.length === 3 && !isPlainObject(envelope[2])) {
-      throw new ProtocolError(`An envelope's options must be an object, not ${describeJson(envelope[2])}.`);
-    }
     if (!isInteger(ack) || ack < -1) {
       throw new ProtocolError(`An envelope's ack must be an integer of at least -1, not ${describeJson(ack)}.`);
     }
