@@ -1,0 +1,262 @@
+"""Remote calls both ways between a LivePage and livefragments.client, deterministically.
+
+Covers ``@expose`` dispatch, errors crossing the wire, widgets made after load, detaching,
+coalescing and the shutdown races Athena had (nevow #84, #86, #12).
+"""
+
+from twisted.internet.defer import Deferred
+
+from livefragments import ConnectionLost, LiveFragment, PageState, RemoteError, Settings, expose
+from tests.support.pages import ClientCounter, Counter, DemoPage, Harness
+
+
+def resolve(h, d):
+    results = []
+    d.addBoth(results.append)
+    h.settle(10)
+    assert results, "the call never finished"
+    return results[0]
+
+
+def remoteError(h, d) -> RemoteError:
+    failure = resolve(h, d)
+    assert hasattr(failure, "value"), f"expected an error, got {failure!r}"
+    assert isinstance(failure.value, RemoteError), failure
+    return failure.value
+
+
+def setup(settings=None):
+    h = Harness(settings)
+    client = h.openClient()
+    return h, client, h.pages[-1], client.widgets[1]
+
+
+def test_client_calls_an_exposed_method_and_gets_its_result():
+    h, client, page, counter = setup()
+    assert resolve(h, counter.callRemote("increment", 2)) == 2
+    assert resolve(h, counter.callRemote("increment", by=3)) == 5
+    assert page.counter.value == 5
+
+
+def test_async_def_methods_are_exposed_too():
+    h, client, page, counter = setup()
+    assert resolve(h, counter.callRemote("later", None)) == "async ok"
+
+
+def test_instance_attributes_are_never_exposed():
+    h, client, page, counter = setup()
+    page.counter.sneaky = expose(lambda: "ran")
+    assert remoteError(h, counter.callRemote("sneaky")).type == "NoSuchMethod"
+
+
+def test_a_method_returning_a_deferred_answers_when_it_fires():
+    gate = Deferred()
+
+    class Gated(Counter):
+        @expose
+        def waitFor(self):
+            return gate
+
+    h2 = Harness(pageClass=lambda: _pageWith(Gated()))
+    c2 = h2.openClient()
+    results = []
+    c2.widgets[1].callRemote("waitFor").addBoth(results.append)
+    h2.settle()
+    assert results == []
+    gate.callback("opened")
+    h2.settle()
+    assert results == ["opened"]
+
+
+def _pageWith(fragment):
+    from livefragments import LivePage
+
+    page = LivePage()
+    page.counter = page.addChild(fragment)
+    return page
+
+
+def test_unexposed_methods_are_refused_and_never_run():
+    h, client, page, counter = setup()
+    for name in ("notExposed", "_pageLost", "__init__", "callRemote", "render", "nothing"):
+        err = remoteError(h, counter.callRemote(name))
+        assert err.type == "NoSuchMethod", name
+        assert f"has no exposed method {name!r}" in err.message
+
+
+def test_unknown_widget_id_is_refused():
+    h, client, page, counter = setup()
+    err = remoteError(h, client.callRemote(99, "increment"))
+    assert err.type == "NoSuchWidget" and "99" in err.message
+
+
+def test_wrong_arguments_are_refused_before_running():
+    h, client, page, counter = setup()
+    err = remoteError(h, counter.callRemote("record"))
+    assert err.type == "BadArguments" and "item" in err.message
+    err = remoteError(h, counter.callRemote("increment", 1, 2, 3))
+    assert err.type == "BadArguments"
+    assert page.counter.log == [] and page.counter.value == 0
+
+
+def test_an_exception_in_an_exposed_method_reaches_the_caller_as_type_and_message():
+    h, client, page, counter = setup()
+    err = remoteError(h, counter.callRemote("fail", "no good"))
+    assert (err.type, err.message, err.traceback) == ("ValueError", "no good", None)
+    assert resolve(h, counter.callRemote("increment")) == 1, "the page keeps working"
+
+
+def test_tracebacks_are_sent_only_in_debug():
+    h, client, page, counter = setup(Settings(debug=True))
+    err = remoteError(h, counter.callRemote("fail", "no good"))
+    assert "Traceback" in err.traceback and "raise ValueError(message)" in err.traceback
+
+
+def test_a_result_that_is_not_json_is_an_error_not_a_crash():
+    class Odd(Counter):
+        @expose
+        def odd(self):
+            return {1, 2}
+
+    h2 = Harness(pageClass=lambda: _pageWith(Odd()))
+    c2 = h2.openClient()
+    err = remoteError(h2, c2.widgets[1].callRemote("odd"))
+    assert err.type == "TypeError" and "not JSON" in err.message
+    assert resolve(h2, c2.widgets[1].callRemote("increment")) == 1, "the page keeps working"
+
+
+def test_values_round_trip_including_objects_that_look_tagged():
+    h, client, page, counter = setup()
+    value = {"__lf__": "widget", "nested": [1, "two", None, True, {"__lf__": 3}], "é": "✓"}
+    assert resolve(h, counter.callRemote("echo", value)) == value
+
+
+def test_server_calls_the_client_and_gets_its_result():
+    h, client, page, counter = setup()
+    assert resolve(h, page.counter.callRemote("show", 7)) == "shown 7"
+    assert counter.shown == [7]
+
+
+def test_client_errors_reach_the_server_and_unknown_client_methods_are_refused():
+    h, client, page, counter = setup()
+    err = remoteError(h, page.counter.callRemote("boom"))
+    assert err.type == "KeyError"
+    err = remoteError(h, page.counter.callRemote("nothing"))
+    assert err.type == "NoSuchMethod"
+
+
+def test_a_fragment_returned_from_a_call_arrives_as_a_new_widget_the_client_can_call():
+    h, client, page, counter = setup()
+    widget = resolve(h, counter.callRemote("spawn", 40))
+    assert isinstance(widget, ClientCounter) and widget.args == [40]
+    assert widget.parentId == 1 and 'data-lf-id="2"' in widget.markup
+    assert resolve(h, widget.callRemote("increment")) == 41
+    assert page.getWidget(2).parent is page.counter
+
+
+def test_a_fragment_passed_as_an_argument_arrives_as_a_widget_and_then_as_a_ref():
+    h, client, page, counter = setup()
+    child = page.counter.addChild(Counter(5))
+    assert child.id == 2
+    got = []
+
+    class Receiver(ClientCounter):
+        @expose
+        def take(self, widget):
+            got.append(widget)
+            return widget.id
+
+    counter.__class__ = Receiver
+    assert resolve(h, page.counter.callRemote("take", child)) == 2
+    assert resolve(h, page.counter.callRemote("take", child)) == 2
+    assert got[0] is got[1] and got[0].args == [5]
+
+
+def test_detaching_on_the_server_detaches_all_children_on_both_sides():
+    h, client, page, counter = setup()
+    parent = page.counter
+    kids = [parent.addChild(Counter(n)) for n in range(4)]
+    for kid in kids:
+        resolve(h, parent.callRemote("show", kid))
+    assert set(client.widgets) == {0, 1, 2, 3, 4, 5}
+    parent.detach()
+    h.settle()
+    assert set(page._widgets) == {0}
+    assert all(k.page is None for k in kids), "every child, not every other one (nevow #12)"
+    assert set(client.widgets) == {0}
+
+
+def test_detaching_on_the_client_detaches_on_the_server():
+    h, client, page, counter = setup()
+    resolve(h, counter.detach())
+    assert page.getWidget(1) is None and page.counter.page is None
+
+
+def test_a_coalesced_call_replaces_the_waiting_one_and_answers_both_callers():
+    h, client, page, counter = setup()
+    h.settle()
+    first = page.counter.callRemoteCoalesced("progress", "show", "10%")
+    second = page.counter.callRemoteCoalesced("progress", "show", "20%")
+    assert page.channel.waitingCount == 1
+    assert resolve(h, first) == "shown 20%" and resolve(h, second) == "shown 20%"
+    assert counter.shown == ["20%"]
+
+
+def test_a_numbered_coalesced_call_is_never_altered():
+    h, client, page, counter = setup()
+    first = page.counter.callRemoteCoalesced("p", "show", 1)
+    page.channel.takeBatch()  # numbered: now it is on the wire
+    page.counter.callRemoteCoalesced("p", "show", 2)
+    assert [m[1][1][3] for m in page.channel.unacked()] == [[1]]
+    assert page.channel.waitingCount == 1
+    assert first is not None
+
+
+def test_closing_fails_pending_calls_and_a_late_answer_is_not_sent():
+    h, client, page, counter = setup()
+    gate = Deferred()
+
+    class Slow(Counter):
+        @expose
+        def slow(self):
+            return gate
+
+    h2 = Harness(pageClass=lambda: _pageWith(Slow()))
+    c2 = h2.openClient()
+    p2 = h2.pages[-1]
+    clientSide = []
+    c2.widgets[1].callRemote("slow").addBoth(clientSide.append)
+    serverSide = []
+    p2.counter.callRemote("show", 1).addBoth(serverSide.append)
+    p2.close()
+    h2.settle()
+    assert serverSide[0].value.type == "ConnectionLost" or serverSide == ["shown 1"]
+    gate.callback("too late")  # the shutdown race of nevow #84/#86: must be a no-op
+    h2.settle()
+    assert p2.state in (PageState.CLOSING, PageState.GONE)
+    assert clientSide and isinstance(clientSide[0].value, ConnectionLost)
+
+
+def test_notify_on_disconnect_fires_with_the_reason_and_connection_hooks_run():
+    h, client, page, counter = setup()
+    assert page.counter.made == 1
+    fired = []
+    page.counter.notifyOnDisconnect().addCallback(fired.append)
+    resolve(h, client.close())
+    assert page.state is PageState.GONE
+    assert fired and fired[0].message == "The client closed."
+    assert page.counter.lostWith is fired[0]
+
+
+def test_a_fragment_added_to_a_connected_page_gets_connection_made():
+    h, client, page, counter = setup()
+    late = page.counter.addChild(Counter())
+    assert late.made == 1
+
+
+def test_call_remote_on_a_fragment_without_a_page_fails_clearly():
+    lonely = LiveFragment()
+    failure = []
+    lonely.callRemote("x").addErrback(failure.append)
+    assert failure[0].value.type == "ConnectionLost"
+    assert DemoPage().counter.page is not None
