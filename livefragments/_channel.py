@@ -37,6 +37,8 @@ class Channel:
         self._unacked: deque[tuple[int, _Waiting]] = deque()
         self._held: dict[int, list] = {}
         self._outboundBytes = 0
+        #: The highest seq the peer says it has assigned (from a server envelope's options).
+        self.peerLast = -1
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -116,21 +118,32 @@ class Channel:
         return [self.ack, self.takeBatch()]
 
     def encodedEnvelope(self, resend: bool = False) -> bytes:
-        """The envelope as JSON bytes, reusing each message's encoding from ``enqueue``.
+        """A server envelope ``[ack, messages, {"last": n}]`` as JSON bytes, reusing each
+        message's encoding from ``enqueue``.
 
         With ``resend`` every unacknowledged message goes out, else only newly numbered ones.
+        ``last`` lets the client notice an answer it never received (protocol.md 3.2).
         """
         numbered = self._number()
         if resend:
             numbered = self._unacked
         body = b",".join(b"[%d,%s]" % (seq, m.encoded) for seq, m in numbered)
-        return b"[%d,[%s]]" % (self.ack, body)
+        return b'[%d,[%s],{"last":%d}]' % (self.ack, body, self._nextSeq - 1)
+
+    @property
+    def missing(self) -> bool:
+        """The peer has sent messages we have not processed (lost or still on the way)."""
+        return self.peerLast > self.ack
 
     # -- receiving -------------------------------------------------------------------------
 
     def receive(self, envelope) -> list:
         """Apply a received envelope; return the messages ``[action, args]`` to process now."""
-        ack, messages = validateEnvelope(envelope)
+        ack, messages = validateEnvelope(envelope[:2] if _hasOptions(envelope) else envelope)
+        if _hasOptions(envelope):
+            last = envelope[2].get("last")
+            if _isInt(last):
+                self.peerLast = max(self.peerLast, last)
         if ack >= self._nextSeq:
             raise ProtocolError(
                 f"The peer acknowledged message {ack}, but only messages up to "
@@ -154,6 +167,10 @@ class Channel:
                 f"{len(self._held)} out-of-order messages are held waiting for message "
                 f"{self.ack + 1}, more than the limit of {self.maxHeld}.")
         return ready
+
+
+def _hasOptions(envelope) -> bool:
+    return isinstance(envelope, list) and len(envelope) == 3 and isinstance(envelope[2], dict)
 
 
 def _isInt(value) -> bool:

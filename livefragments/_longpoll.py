@@ -64,7 +64,7 @@ class LongPollTransport:
             self._answerAborted(request)
             return
         if page.state is PageState.GONE:  # the client closed it: acknowledge and forget
-            writeJSON(request, b"[%d,[]]" % page.channel.ack)
+            writeJSON(request, page.channel.encodedEnvelope())
             return
         carriedNew = page.channel.ack != before or len(page.channel.held) != heldBefore
         request.notifyFinish().addErrback(lambda _: self._requestLost(request))

@@ -345,7 +345,8 @@ class LiveClient:
             return self._end(ClientState.CLOSED, ProtocolError(f"The server broke the protocol: {e}"))
         if not self.channel.hasUnacked:
             self._carrying = None  # everything we carried was acknowledged
-        self._resend = False
+        # With nothing else in flight, a gap up to the server's "last" means a lost answer.
+        self._resend = not self._inflight and self.channel.missing
         self._backoff = 0
         self._setState(ClientState.LIVE)
         self._kick()

@@ -23,7 +23,7 @@ def assertOthersServed(h):
     other = RawPage(h)
     answer = other.post([-1, [[0, ["call", [0, 1, "increment", [], {}]]]]])
     h.settle()
-    assert loads(answer[0].body) == [0, [[0, ["respond", [0, True, 1]]]]]
+    assert loads(answer[0].body)[:2] == [0, [[0, ["respond", [0, True, 1]]]]]
 
 
 def test_every_get_renders_a_new_page_with_fresh_unguessable_ids():
