@@ -82,7 +82,7 @@ def delete_cell(conn: sqlite3.Connection, now: float, cell_id: int) -> tuple[str
     files = tuple(
         path
         for (path,) in conn.execute(
-            "SELECT path FROM cell_files WHERE cell_id = ? ORDER BY created, path", (cell_id,)
+            "SELECT path FROM cell_files WHERE cell_id = ? ORDER BY id", (cell_id,)
         )
     )
     conn.execute("DELETE FROM cells WHERE id = ?", (cell_id,))
@@ -125,11 +125,18 @@ def split_cell(conn: sqlite3.Connection, now: float, cell_id: int, at: int) -> t
             f"Cannot split cell {cell_id} at {at}: its text has {len(text)} characters, so the "
             f"split point must be between 0 and {len(text)}."
         )
+    head, tail = text[:at], text[at:]
+    # The line break at the split point becomes the cell boundary, so that joining the two
+    # cells again (which puts one line break between them) gives the original text back.
+    if head.endswith("\n"):
+        head = head[:-1]
+    elif tail.startswith("\n"):
+        tail = tail[1:]
     conn.execute(
-        "UPDATE cells SET input = ?, version = ? WHERE id = ?", (text[:at], version + 1, cell_id)
+        "UPDATE cells SET input = ?, version = ? WHERE id = ?", (head, version + 1, cell_id)
     )
     index = index_of(order(conn, worksheet_id), cell_id) + 1
-    second = _insert(conn, now, worksheet_id, index, text[at:])
+    second = _insert(conn, now, worksheet_id, index, tail)
     return load_cell(conn, cell_id), load_cell(conn, second)
 
 

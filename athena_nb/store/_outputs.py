@@ -45,7 +45,7 @@ def _take_files(conn: sqlite3.Connection, where: str, arg: object) -> tuple[str,
     files = tuple(
         path
         for (path,) in conn.execute(
-            f"SELECT path FROM cell_files WHERE {where} ORDER BY cell_id, created, path", (arg,)
+            f"SELECT path FROM cell_files WHERE {where} ORDER BY cell_id, id", (arg,)
         )
     )
     conn.execute(f"DELETE FROM cell_files WHERE {where}", (arg,))

@@ -65,7 +65,7 @@ def _outputs_and_files(
     files: dict[int, list[str]] = defaultdict(list)
     for cell_id, path in conn.execute(
         "SELECT f.cell_id, f.path FROM cell_files f JOIN cells c ON c.id = f.cell_id "
-        f"WHERE {where} ORDER BY f.cell_id, f.created, f.path",
+        f"WHERE {where} ORDER BY f.cell_id, f.id",
         (arg,),
     ):
         files[cell_id].append(path)

@@ -76,11 +76,12 @@ def _v2(conn: sqlite3.Connection) -> None:
         "ALTER TABLE worksheets ADD COLUMN trashed_at REAL",
         "ALTER TABLE cells ADD COLUMN ran_by TEXT",
         """CREATE TABLE cell_files (
+            id INTEGER PRIMARY KEY,
             cell_id INTEGER NOT NULL REFERENCES cells(id) ON DELETE CASCADE,
             path TEXT NOT NULL,
             created REAL NOT NULL,
-            PRIMARY KEY (cell_id, path)
-        ) WITHOUT ROWID""",
+            UNIQUE (cell_id, path)
+        )""",
         """CREATE TABLE sessions (
             id_hash TEXT PRIMARY KEY,
             created REAL NOT NULL,
@@ -118,13 +119,13 @@ def open_database(path: str) -> sqlite3.Connection:
         raise StoreOpenError(path, f"Could not open the notebook database {path!r}: {e}.")
     try:
         version = _check(conn, path)
+        if 0 < version < SCHEMA_VERSION and not memory:
+            _backup(conn, path, version)
         # WAL lets a commit be one append to the log; FULL syncs that log on every commit, so
         # an answered edit survives even the machine losing power, not only a killed server.
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         if version < SCHEMA_VERSION:
-            if version > 0 and not memory:
-                _backup(conn, path, version)
             _migrate(conn, path, version)
         conn.execute("PRAGMA foreign_keys = ON")
     except BaseException:

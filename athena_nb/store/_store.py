@@ -266,8 +266,9 @@ class Store:
     @_deferred
     def split_cell(self, cell_id: int, at: int) -> Deferred:
         """Split the text at character offset `at`: the cell keeps text[:at] (version + 1) and
-        its outputs; a new idle cell right after it gets text[at:] (version 0).
-        Fires with (the cell, the new cell)."""
+        its outputs; a new idle cell right after it gets text[at:] (version 0). One line break
+        right at the split point is dropped (it becomes the boundary), so joining restores the
+        text. Fires with (the cell, the new cell)."""
         return self._writer.submit(
             _cells.split_cell, self._now(), _cid(cell_id), _int(at, "split point")
         )

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from twisted.python.failure import Failure
+
 from ._schema import MEMORY, open_database
 from ._store import Store
 from ._writer import ManualWriter
@@ -25,4 +27,16 @@ def open_manual_store(
     return Store(reactor, writer, path), writer
 
 
-__all__ = ["ManualWriter", "open_manual_store"]
+def settle(writer: ManualWriter, d: Any) -> Any:
+    """Flush `writer` and return what `d` fired with, raising its exception if it failed."""
+    writer.flush()
+    results: list[Any] = []
+    d.addBoth(results.append)
+    if not results:
+        raise AssertionError("The store call did not finish when the writer was flushed.")
+    if isinstance(results[0], Failure):
+        results[0].raiseException()
+    return results[0]
+
+
+__all__ = ["ManualWriter", "open_manual_store", "settle"]
