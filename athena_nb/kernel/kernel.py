@@ -1,0 +1,641 @@
+"""The Kernel: one compute process per worksheet (tests: tests/unit/test_kernel_kernel.py).
+
+It owns a WorkerProcess, queues execution requests (one runs at a time, in order), turns worker
+frames into output events, keeps an explicit state (STARTING, IDLE, BUSY, DEAD) and applies the
+limits that the server enforces: per-cell wall clock, output cap, interrupt escalation, idle
+culling. Everything happens on the reactor thread; nothing here blocks.
+"""
+
+import enum
+import itertools
+import os
+import shutil
+import signal
+import tempfile
+from collections import deque
+from dataclasses import dataclass
+
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from .limits import KernelLimits
+from .process import WorkerProcess, defaultPython
+
+log = Logger()
+
+EVENT_TYPES = frozenset({"stream", "display", "result", "error", "file", "notice"})
+CAPPED_TYPES = frozenset({"stream", "display", "result"})
+SYSTEMS = ("python", "sage")
+
+
+class KernelState(enum.Enum):
+    STARTING = "starting"
+    IDLE = "idle"
+    BUSY = "busy"
+    DEAD = "dead"
+
+
+_ALLOWED = {
+    KernelState.DEAD: {KernelState.STARTING},
+    KernelState.STARTING: {KernelState.IDLE, KernelState.DEAD},
+    KernelState.IDLE: {KernelState.BUSY, KernelState.DEAD},
+    KernelState.BUSY: {KernelState.IDLE, KernelState.DEAD},
+}
+
+
+class IllegalTransition(RuntimeError):
+    """A state change that the kernel's state machine does not allow (a bug in the caller)."""
+
+
+class KernelError(Exception):
+    """Base of the errors that kernel Deferreds fail with; the message is for people."""
+
+
+class KernelBusyError(KernelError):
+    pass
+
+
+class KernelNotRunningError(KernelError):
+    pass
+
+
+class KernelStartError(KernelError):
+    pass
+
+
+class KernelTimeoutError(KernelError):
+    pass
+
+
+@dataclass(frozen=True)
+class ExecuteResult:
+    """How a cell ended: status is "ok", "error", "interrupted", "cancelled", "died" or
+    "timeout"; ``message`` says what happened in a sentence (empty for "ok")."""
+
+    status: str
+    message: str = ""
+
+    @property
+    def ok(self):
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class StateChange:
+    kernel: object
+    old: KernelState
+    new: KernelState
+    reason: str
+
+
+class ExecuteRequest:
+    """One queued or running cell. ``deferred`` fires with an ExecuteResult (never errbacks).
+
+    ``onOutput(event)`` is called for each output event. Output that background threads or
+    subprocesses write after the cell finished still goes to the last cell, until the next
+    one starts.
+    """
+
+    def __init__(self, kernel, requestId, code, onOutput, outputChars):
+        self.kernel = kernel
+        self.id = requestId
+        self.code = code
+        self.onOutput = onOutput
+        self.status = "queued"  # then "running", then "done"
+        self.result = None
+        self.deferred = defer.Deferred(lambda d: self.cancel())
+        self.timedOut = False
+        self.lastError = None
+        self._outputChars = outputChars
+        self._outputUsed = 0
+        self._capped = False
+
+    def cancel(self):
+        """Cancel this request if it is still queued; return whether it was. A running
+        request is not touched (use ``kernel.interrupt()``)."""
+        if self.status != "queued":
+            return False
+        self.kernel._dequeue(self)
+        self.finish(ExecuteResult("cancelled", "The cell was cancelled before it ran."))
+        return True
+
+    def emit(self, event):
+        if event["type"] in CAPPED_TYPES and self._outputChars is not None:
+            if self._capped:
+                return
+            size = _eventSize(event)
+            remaining = self._outputChars - self._outputUsed
+            if size > remaining:
+                self._capped = True
+                if event["type"] == "stream" and remaining > 0:
+                    self._deliver(dict(event, text=event["text"][:remaining]))
+                self._outputUsed = self._outputChars
+                self._deliver({"type": "notice", "text": (
+                    "Output of this cell passed the limit of %d characters; the rest was "
+                    "dropped (the cell went on running)." % self._outputChars)})
+                return
+            self._outputUsed += size
+        if event["type"] == "error":
+            self.lastError = event
+        self._deliver(event)
+
+    def _deliver(self, event):
+        if self.onOutput is None:
+            return
+        try:
+            self.onOutput(event)
+        except Exception:
+            log.failure("An onOutput callback failed")
+
+    def finish(self, result):
+        if self.status == "done":
+            return
+        self.status = "done"
+        self.result = result
+        self.deferred.callback(result)
+
+
+def _eventSize(event):
+    if event["type"] == "stream":
+        return len(event["text"])
+    return sum(len(v) if isinstance(v, str) else 0 for v in event.get("data", {}).values())
+
+
+class Kernel:
+    """A Sage or Python compute process for one worksheet, driven by the reactor."""
+
+    def __init__(self, reactor, *, system="python", python=None, cwd=None, limits=None,
+                 env=None, processFactory=WorkerProcess):
+        if system not in SYSTEMS:
+            raise ValueError("A kernel's system must be 'python' or 'sage', not %r." % (system,))
+        self.reactor = reactor
+        self.system = system
+        self.python = python or defaultPython()
+        self._ownsCwd = cwd is None
+        self.cwd = os.path.abspath(cwd) if cwd is not None else None
+        self.limits = limits if limits is not None else KernelLimits()
+        self.env = env
+        self.state = KernelState.DEAD
+        self.stateReason = "The kernel has not been started."
+        self.info = {}
+        self._processFactory = processFactory
+        self._process = None
+        self._ids = itertools.count(1)
+        self._queue = deque()
+        self._running = None
+        self._lastRequest = None
+        self._replies = {}
+        self._listeners = []
+        self._startWaiters = []
+        self._stopWaiters = []
+        self._interruptWaiters = []
+        self._ending = None  # why the current process is being stopped, once we decided to
+        self._restartAfterExit = False
+        self._startFailure = None
+        self._ttyOutput = []
+        self._generation = 0
+        self._timers = {}
+
+    # -- state --------------------------------------------------------------------------------
+
+    def addStateListener(self, listener):
+        """Call ``listener(StateChange)`` on every state change."""
+        self._listeners.append(listener)
+
+    def removeStateListener(self, listener):
+        self._listeners.remove(listener)
+
+    def _setState(self, new, reason):
+        old = self.state
+        if new not in _ALLOWED[old]:
+            raise IllegalTransition("A kernel cannot go from %s to %s." % (old.name, new.name))
+        self.state = new
+        self.stateReason = reason
+        change = StateChange(self, old, new, reason)
+        for listener in list(self._listeners):
+            try:
+                listener(change)
+            except Exception:
+                log.failure("A kernel state listener failed")
+
+    def _schedule(self, name, delay, function, *args):
+        self._cancelTimer(name)
+        self._timers[name] = self.reactor.callLater(delay, self._fireTimer, name, function, args)
+
+    def _fireTimer(self, name, function, args):
+        self._timers.pop(name, None)
+        function(*args)
+
+    def _cancelTimer(self, name):
+        call = self._timers.pop(name, None)
+        if call is not None and call.active():
+            call.cancel()
+
+    # -- life ---------------------------------------------------------------------------------
+
+    def start(self):
+        """Start the worker; the Deferred fires (with None) once it is ready for cells."""
+        if self.state in (KernelState.IDLE, KernelState.BUSY) and self._ending is None:
+            return defer.succeed(None)
+        d = defer.Deferred()
+        self._startWaiters.append(d)
+        if self.state == KernelState.STARTING:
+            return d
+        if self._process is not None:  # the previous worker is still on its way out
+            self._restartAfterExit = True
+        else:
+            self._spawn()
+        return d
+
+    def _spawn(self):
+        self._restartAfterExit = False
+        self._startFailure = None
+        self._ttyOutput = []
+        if self._ownsCwd and (self.cwd is None or not os.path.isdir(self.cwd)):
+            self.cwd = tempfile.mkdtemp(prefix="athena-nb-kernel-")
+        self._setState(KernelState.STARTING, "The kernel is starting.")
+        process = self._processFactory(
+            self.reactor, self, python=self.python, system=self.system, cwd=self.cwd,
+            env=self.env, limits=self.limits.workerLimits())
+        try:
+            process.start()
+        except (OSError, ValueError) as e:
+            self._startFailed("The kernel could not start: cannot run %s: %s." % (self.python, e))
+            return
+        self._process = process
+        self._generation += 1
+        self._schedule("start", self.limits.startSeconds, self._startTimedOut)
+
+    def _startTimedOut(self):
+        self._startFailure = ("The kernel did not become ready within %g s; it was stopped."
+                              % self.limits.startSeconds)
+        self._stop("failed", kill=True)
+
+    def _startFailed(self, message):
+        self._setState(KernelState.DEAD, message)
+        waiters, self._startWaiters = self._startWaiters, []
+        for d in waiters:
+            d.errback(KernelStartError(message))
+        self._failQueued("died", "The kernel could not start, so this cell did not run: %s"
+                         % message)
+        self._interruptDone("restart failed")
+
+    def restart(self):
+        """Stop the worker (a running cell is stopped, queued cells are cancelled) and start a
+        new one with an empty namespace; fires when the new one is ready."""
+        if self._process is None:
+            return self.start()
+        d = defer.Deferred()
+        self._startWaiters.append(d)
+        self._restartAfterExit = True
+        if self._ending is None:
+            self._stop("restart", kill=self.state != KernelState.IDLE)
+        return d
+
+    def shutdown(self):
+        """Stop the worker for good; fires once it has exited. A later execute() starts a new
+        worker."""
+        self._restartAfterExit = False
+        self._failStartWaiters("The kernel was shut down before it was ready.")
+        if self._process is None:
+            self._removeOwnCwd()
+            return defer.succeed(None)
+        d = defer.Deferred()
+        self._stopWaiters.append(d)
+        if self._ending is None:
+            self._stop("shutdown", kill=self.state != KernelState.IDLE)
+        else:
+            self._ending = "shutdown" if self._ending == "restart" else self._ending
+        return d
+
+    def _failStartWaiters(self, message):
+        waiters, self._startWaiters = self._startWaiters, []
+        for d in waiters:
+            d.errback(KernelStartError(message))
+
+    def _removeOwnCwd(self):
+        if self._ownsCwd and self.cwd and os.path.isdir(self.cwd):
+            shutil.rmtree(self.cwd, ignore_errors=True)
+
+    _CANCEL_REASONS = {
+        "restart": "The kernel was restarted",
+        "shutdown": "The kernel was shut down",
+        "interrupt": "The kernel was restarted after an interrupt",
+        "timeout": "The kernel was restarted after a cell timed out",
+        "idle": "The kernel was stopped for being idle",
+        "failed": "The kernel failed to start",
+    }
+
+    def _stop(self, reason, kill):
+        """Begin stopping the worker; the rest happens in workerExited."""
+        self._ending = reason
+        for name in ("wall", "idle"):
+            self._cancelTimer(name)
+        self._failQueued("cancelled", "%s before this cell ran, so it did not run."
+                         % self._CANCEL_REASONS[reason])
+        if kill:
+            self._process.signalGroup(signal.SIGKILL)
+        else:
+            self._process.closeChannel()
+            self._schedule("kill", self.limits.shutdownGraceSeconds,
+                           self._process.signalGroup, signal.SIGKILL)
+
+    def _failQueued(self, status, message):
+        queued, self._queue = list(self._queue), deque()
+        for request in queued:
+            request.finish(ExecuteResult(status, message))
+
+    # -- the worker reports ---------------------------------------------------------------------
+
+    def workerOutput(self, name, text):
+        if name == "tty":
+            if self.state == KernelState.STARTING:
+                self._ttyOutput.append(text[-4000:])
+                return
+            name = "stdout"
+        target = self._running or self._lastRequest
+        if target is not None:
+            target.emit({"type": "stream", "name": name, "text": text})
+        else:
+            log.info("Kernel output with no cell to show it: {text!r}", text=text[:200])
+
+    def workerMessage(self, message):
+        op = message.get("op")
+        if op == "ready" and self.state == KernelState.STARTING and self._ending is None:
+            self._cancelTimer("start")
+            self.info = message
+            self._setState(KernelState.IDLE, "The kernel is ready.")
+            waiters, self._startWaiters = self._startWaiters, []
+            for d in waiters:
+                d.callback(None)
+            self._interruptDone("restarted")
+            self._pump()
+        elif op == "fatal":
+            self._startFailure = message.get("message") or "The kernel could not start."
+            tb = message.get("traceback")
+            if tb:
+                log.error("Kernel start failed:\n{tb}", tb=tb)
+        elif op == "event":
+            event = message.get("event")
+            request = self._running
+            if (request is None or message.get("id") != request.id or not isinstance(event, dict)
+                    or event.get("type") not in EVENT_TYPES):
+                log.warn("Kernel sent an event that fits no running cell: {m!r}", m=message)
+                return
+            request.emit(event)
+        elif op == "done":
+            self._cellDone(message)
+        elif op == "reply":
+            entry = self._replies.pop(message.get("id"), None)
+            if entry is None:
+                return  # it timed out already
+            d, name = entry
+            self._cancelTimer(name)
+            if message.get("ok"):
+                d.callback(message.get("value"))
+            else:
+                d.errback(KernelError(message.get("message") or "The kernel refused the request."))
+        else:
+            log.warn("Kernel sent an unexpected message: {m!r}", m=message)
+
+    def workerChannelLost(self):
+        # Without its channel the worker can take no more requests: end it.
+        if self._process is not None:
+            self._process.signalGroup(signal.SIGKILL)
+
+    def workerExited(self, status):
+        self._process = None
+        for name in ("start", "wall", "grace", "kill", "idle"):
+            self._cancelTimer(name)
+        reason, self._ending = self._ending, None
+        replies, self._replies = self._replies, {}
+        for d, name in replies.values():
+            self._cancelTimer(name)
+            d.errback(KernelNotRunningError("The kernel stopped before it answered."))
+
+        if self.state == KernelState.STARTING:
+            if reason in ("restart", "shutdown"):
+                self._setState(KernelState.DEAD, self._deadReason(reason, status))
+            else:
+                detail = self._startFailure or ("The kernel could not start: its process %s."
+                                                % status.describe())
+                tty = "".join(self._ttyOutput).strip()
+                if tty and not self._startFailure:
+                    detail += " It printed: " + tty[-2000:]
+                self._startFailed(detail)
+                return
+        else:
+            running, self._running = self._running, None
+            if running is not None:
+                self._lastRequest = running
+                running.finish(self._deathResult(reason, status))
+            if reason is None:  # deliberate stops cancelled the queue when they began
+                self._failQueued("cancelled", "The kernel stopped before this cell ran (its "
+                                 "process %s), so it did not run." % status.describe())
+            if self.state != KernelState.DEAD:
+                self._setState(KernelState.DEAD, self._deadReason(reason, status))
+        stoppers, self._stopWaiters = self._stopWaiters, []
+        for d in stoppers:
+            d.callback(None)
+        if reason == "shutdown":
+            self._removeOwnCwd()
+        if reason in ("interrupt", "timeout"):
+            self._restartAfterExit = True
+        if self._restartAfterExit or self._queue:  # cells queued while it was stopping
+            self._spawn()
+        else:
+            self._interruptDone("stopped")
+
+    def _deathResult(self, reason, status):
+        grace = self.limits.interruptGraceSeconds
+        if reason == "interrupt":
+            return ExecuteResult("interrupted", (
+                "The code did not stop within %g s of the interrupt, so the kernel was restarted;"
+                " its variables are gone." % grace))
+        if reason == "timeout":
+            return ExecuteResult("timeout", (
+                "The cell ran past its wall-clock limit of %g s and did not stop when "
+                "interrupted, so the kernel was restarted; its variables are gone."
+                % self.limits.wallSeconds))
+        if reason == "restart":
+            return ExecuteResult("interrupted", "The kernel was restarted while this cell ran.")
+        if reason == "shutdown":
+            return ExecuteResult("interrupted", "The kernel was shut down while this cell ran.")
+        return ExecuteResult("died", (
+            "The kernel died while this cell ran: its process %s. Its variables are gone; the "
+            "next cell starts a new kernel." % status.describe()))
+
+    def _deadReason(self, reason, status):
+        if reason == "idle":
+            return "The kernel was stopped after %g s idle." % self.limits.idleSeconds
+        if reason in self._CANCEL_REASONS:
+            return self._CANCEL_REASONS[reason] + "."
+        return "The kernel's process %s." % status.describe()
+
+    # -- cells --------------------------------------------------------------------------------
+
+    def execute(self, code, onOutput=None):
+        """Queue ``code``; return its ExecuteRequest. A stopped kernel is started first (with a
+        notice to the cell if an earlier worker had run, since its variables are gone)."""
+        request = ExecuteRequest(self, next(self._ids), code, onOutput, self.limits.outputChars)
+        self._queue.append(request)
+        if self.state == KernelState.DEAD and not self._restartAfterExit:
+            if self._generation and self._process is None:
+                request.emit({"type": "notice", "text": (
+                    "%s A new kernel was started for this cell; earlier variables are gone."
+                    % self.stateReason)})
+            d = self.start()
+            d.addErrback(lambda failure: None)  # the queued requests carry the failure
+        self._pump()
+        return request
+
+    def _dequeue(self, request):
+        try:
+            self._queue.remove(request)
+        except ValueError:
+            pass
+
+    def _pump(self):
+        if self.state != KernelState.IDLE or self._running is not None or self._ending:
+            return
+        if not self._queue:
+            self._armIdle()
+            return
+        request = self._queue.popleft()
+        self._running = request
+        self._lastRequest = None
+        request.status = "running"
+        self._cancelTimer("idle")
+        self._setState(KernelState.BUSY, "The kernel is running a cell.")
+        self._process.send({"op": "execute", "id": request.id, "code": request.code})
+        if self.limits.wallSeconds:
+            self._schedule("wall", self.limits.wallSeconds, self._wallTimeout)
+
+    def _cellDone(self, message):
+        request = self._running
+        if request is None or message.get("id") != request.id:
+            log.warn("Kernel finished a cell that is not running: {m!r}", m=message)
+            return
+        self._process.finishOutput()
+        self._cancelTimer("wall")
+        self._cancelTimer("grace")
+        status = message.get("status", "error")
+        text = message.get("message") or ""
+        if status == "interrupted" and request.timedOut:
+            status, text = "timeout", ("The cell ran past its wall-clock limit of %g s and was "
+                                       "interrupted." % self.limits.wallSeconds)
+        elif status == "error":
+            error = request.lastError or {}
+            text = "The cell raised %s: %s" % (error.get("ename", "an exception"),
+                                               error.get("evalue", ""))
+        elif status not in ("ok", "interrupted", "timeout"):
+            status, text = "error", "The kernel reported an unknown status %r." % status
+        self._running = None
+        self._lastRequest = request
+        self._setState(KernelState.IDLE, "The kernel is ready.")
+        request.finish(ExecuteResult(status, text))
+        self._interruptDone("interrupted")
+        self._pump()
+
+    # -- interrupts and timeouts ----------------------------------------------------------------
+
+    def interrupt(self):
+        """Interrupt the running cell (SIGINT through the pty). If it has not stopped after
+        ``limits.interruptGraceSeconds`` the kernel is restarted, and the cell is told so.
+        Fires with "idle" (nothing ran), "interrupted" or "restarted"."""
+        if self.state != KernelState.BUSY or self._running is None or self._ending:
+            return defer.succeed("idle")
+        d = defer.Deferred()
+        self._interruptWaiters.append(d)
+        if "grace" not in self._timers:
+            self._process.interrupt()
+            self._schedule("grace", self.limits.interruptGraceSeconds, self._escalate, "interrupt")
+        return d
+
+    def _interruptDone(self, outcome):
+        waiters, self._interruptWaiters = self._interruptWaiters, []
+        for d in waiters:
+            d.callback(outcome)
+
+    def _wallTimeout(self):
+        request = self._running
+        if request is None:
+            return
+        request.timedOut = True
+        request.emit({"type": "notice", "text": (
+            "The cell reached its wall-clock limit of %g s and is being interrupted."
+            % self.limits.wallSeconds)})
+        if "grace" not in self._timers:
+            self._process.interrupt()
+            self._schedule("grace", self.limits.interruptGraceSeconds, self._escalate, "timeout")
+
+    def _escalate(self, reason):
+        request = self._running
+        if request is None or self._process is None:
+            return
+        if request.timedOut:
+            reason = "timeout"
+        request.emit({"type": "notice", "text": (
+            "The code did not stop within %g s of the interrupt, so the kernel is being "
+            "restarted; its variables will be lost." % self.limits.interruptGraceSeconds)})
+        self._stop(reason, kill=True)
+
+    def _armIdle(self):
+        if self.limits.idleSeconds and self.state == KernelState.IDLE:
+            self._schedule("idle", self.limits.idleSeconds, self._cull)
+
+    def _cull(self):
+        if self.state == KernelState.IDLE and not self._queue and self._ending is None:
+            self._stop("idle", kill=False)
+
+    # -- questions answered by an idle worker ----------------------------------------------------
+
+    def complete(self, code, cursor):
+        """Completions for the name before ``cursor``: {"matches", "start", "end"}. Answered by
+        the worker when idle; while a cell runs this fails at once with KernelBusyError."""
+        return self._ask("complete", {"code": code, "cursor": int(cursor)}, "complete")
+
+    def introspect(self, name, detail=0):
+        """``name?`` (detail 0: signature and docstring) or ``name??`` (detail 1: also the
+        source) as {"found": bool, "text": str}. Busy and stopped kernels fail at once."""
+        return self._ask("introspect", {"name": name, "detail": int(detail)}, "look up names")
+
+    def chdir(self, path):
+        """Make ``path`` the worker's working directory (the one watched for files)."""
+        path = os.path.abspath(path)
+        d = self._ask("chdir", {"path": path}, "change directory")
+
+        def changed(value):
+            self.cwd = path
+            self._ownsCwd = False
+            return value
+
+        return d.addCallback(changed)
+
+    def _ask(self, op, fields, what):
+        if self.state == KernelState.BUSY:
+            return defer.fail(KernelBusyError(
+                "The kernel is busy running a cell, so it cannot %s now; try again when the "
+                "cell has finished." % what))
+        if self.state != KernelState.IDLE or self._ending:
+            return defer.fail(KernelNotRunningError(
+                "The kernel is not running (%s), so it cannot %s." % (self.state.value, what)))
+        requestId = next(self._ids)
+        d = defer.Deferred()
+        timer = "reply-%d" % requestId
+        self._replies[requestId] = (d, timer)
+        self._schedule(timer, self.limits.replySeconds, self._replyTimedOut, requestId, what)
+        self._process.send(dict(fields, op=op, id=requestId))
+        self._armIdle()
+        return d
+
+    def _replyTimedOut(self, requestId, what):
+        entry = self._replies.pop(requestId, None)
+        if entry is not None:
+            entry[0].errback(KernelTimeoutError(
+                "The kernel did not answer within %g s, so it could not %s."
+                % (self.limits.replySeconds, what)))
+
+    def __repr__(self):
+        return "<Kernel %s %s pid=%s>" % (self.system, self.state.name,
+                                          getattr(self._process, "pid", None))

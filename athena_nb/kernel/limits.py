@@ -1,0 +1,52 @@
+"""Resource limits of one kernel (tests: tests/unit/test_kernel_limits.py).
+
+Memory is limited with RLIMIT_DATA (heap and private writable mappings), not RLIMIT_AS: a Sage
+process maps about 2 GB of address space (shared libraries, PARI's reserved stack, thread
+arenas) while touching about 320 MB, so RLIMIT_AS of 2 GB already stops ``import sage.all``
+from loading matplotlib's Agg library. See docs/kernels.md.
+"""
+
+from dataclasses import dataclass
+
+GiB = 1 << 30
+
+
+@dataclass(frozen=True)
+class KernelLimits:
+    """Limits applied to one kernel. ``None`` turns a limit off.
+
+    - cpuSeconds: CPU time one cell may use (RLIMIT_CPU, re-armed by the worker per cell).
+    - memoryBytes: RLIMIT_DATA of the worker (and whatever it starts).
+    - wallSeconds: wall-clock time one cell may run before it is interrupted.
+    - outputChars: output one cell may produce; past it output is dropped with a notice.
+    - idleSeconds: an idle kernel is shut down after this long (the next cell starts a new one).
+    - interruptGraceSeconds: after an interrupt, how long code may take to stop before the
+      kernel is restarted instead.
+    - startSeconds: how long the worker may take to report ready.
+    - replySeconds: how long a completion or introspection may take.
+    - shutdownGraceSeconds: how long an idle worker may take to exit before it is killed.
+    """
+
+    cpuSeconds: float | None = None
+    memoryBytes: int | None = 4 * GiB
+    wallSeconds: float | None = None
+    outputChars: int | None = 1_000_000
+    idleSeconds: float | None = None
+    interruptGraceSeconds: float = 5.0
+    startSeconds: float = 60.0
+    replySeconds: float = 10.0
+    shutdownGraceSeconds: float = 2.0
+
+    def __post_init__(self):
+        for name in ("cpuSeconds", "memoryBytes", "wallSeconds", "outputChars", "idleSeconds"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise ValueError("KernelLimits.%s must be positive or None, not %r." % (name, value))
+        for name in ("interruptGraceSeconds", "startSeconds", "replySeconds",
+                     "shutdownGraceSeconds"):
+            if getattr(self, name) <= 0:
+                raise ValueError("KernelLimits.%s must be positive." % name)
+
+    def workerLimits(self):
+        """The part of the limits that the worker applies to itself."""
+        return {"cpuSeconds": self.cpuSeconds, "memoryBytes": self.memoryBytes}

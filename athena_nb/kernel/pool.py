@@ -1,0 +1,88 @@
+"""A pool of pre-started kernels (tests: tests/integration/test_kernel_pool.py).
+
+Python starts in well under a second, Sage in one to two, and a person opening a worksheet should
+not wait for either: the pool keeps ``size`` kernels started in a scratch directory, hands one out
+on ``acquire(cwd)`` after moving it into the worksheet's directory, and starts a replacement.
+"""
+
+import os
+import shutil
+import tempfile
+
+from twisted.internet import defer
+from twisted.logger import Logger
+
+from .kernel import Kernel, KernelError, KernelState
+
+log = Logger()
+
+
+class KernelPool:
+    """``factory(reactor, cwd)`` makes an unstarted kernel (default: a Python kernel)."""
+
+    def __init__(self, reactor, size=2, factory=None):
+        if size < 0:
+            raise ValueError("A kernel pool's size must be zero or more, not %r." % (size,))
+        self.reactor = reactor
+        self.size = size
+        self.factory = factory or (lambda reactor, cwd: Kernel(reactor, system="python", cwd=cwd))
+        self._scratch = tempfile.mkdtemp(prefix="athena-nb-pool-")
+        self._kernels = []  # started or starting, not yet handed out
+        self._closed = False
+        self._fill()
+
+    def _fill(self):
+        while not self._closed and len(self._kernels) < self.size:
+            kernel = self.factory(self.reactor, self._scratch)
+            self._kernels.append(kernel)
+            kernel.start().addErrback(self._startFailed, kernel)
+
+    def _startFailed(self, failure, kernel):
+        log.error("A pooled kernel failed to start: {message}", message=failure.getErrorMessage())
+        if kernel in self._kernels:
+            self._kernels.remove(kernel)
+        # No refill here: a kernel that cannot start would otherwise be retried forever.
+
+    @property
+    def ready(self):
+        """How many pooled kernels are ready to hand out."""
+        return sum(1 for k in self._kernels if k.state == KernelState.IDLE)
+
+    @defer.inlineCallbacks
+    def acquire(self, cwd):
+        """A started kernel working in ``cwd``: a ready pooled one at once if there is one,
+        else the one furthest along, else a new one."""
+        if self._closed:
+            raise KernelError("The kernel pool is shut down.")
+        cwd = os.path.abspath(cwd)
+        while True:
+            kernel = self._take()
+            if kernel is None:
+                kernel = self.factory(self.reactor, cwd)
+                yield kernel.start()
+                return kernel
+            self._fill()
+            try:
+                yield kernel.start()
+                yield kernel.chdir(cwd)
+            except KernelError as e:
+                log.warn("Dropping a pooled kernel that failed: {e}", e=str(e))
+                kernel.shutdown()
+                continue
+            return kernel
+
+    def _take(self):
+        for state in (KernelState.IDLE, KernelState.STARTING):
+            for kernel in self._kernels:
+                if kernel.state == state:
+                    self._kernels.remove(kernel)
+                    return kernel
+        return None
+
+    def shutdown(self):
+        """Shut down the kernels not handed out; fires when they have exited."""
+        self._closed = True
+        kernels, self._kernels = self._kernels, []
+        d = defer.DeferredList([k.shutdown() for k in kernels], consumeErrors=True)
+        d.addCallback(lambda _: shutil.rmtree(self._scratch, ignore_errors=True))
+        return d

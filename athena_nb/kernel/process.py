@@ -1,0 +1,407 @@
+"""A worker child on a pty, read by the reactor (tests: tests/integration/test_kernel_process.py).
+
+pexpect spawns the worker with the pty as its controlling terminal (so ``sendintr()`` is a real
+terminal interrupt) and passes it three more descriptors: one end of a socketpair (the private
+control channel) and the write ends of two pipes that the worker puts on its fds 1 and 2. The
+reactor reads all of them through ``addReader``: no threads, and no pexpect call that sleeps or
+blocks (``expect``, ``close``, ``terminate``, ``send``) is ever made. Exit is noticed through
+Twisted's SIGCHLD reaping and, should that be off, through the channel's EOF followed by
+``waitpid(WNOHANG)`` at widening intervals.
+
+Ordering: a frame is handed over only after everything already written to the output pipes, so
+``print(1); display(x); print(2)`` arrives as 1, x, 2. Output and frames read in one reactor
+iteration are delivered together on the next turn (``callLater(0)``), merged per stream, so a
+fast writer costs one callback per turn and other work runs between them.
+"""
+
+import codecs
+import errno
+import json
+import os
+import signal
+import socket
+import sys
+
+import pexpect
+import ptyprocess
+from twisted.internet import abstract, main
+from twisted.internet import process as twistedProcess
+from twisted.logger import Logger
+
+from .framing import FrameDecoder, FramingError, encodeFrame
+
+WORKER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
+READ_SIZE = 1 << 16
+# Reads per readiness event: enough to keep up with a fast writer, few enough to stay fair.
+READS_PER_TURN = 4
+
+log = Logger()
+
+
+class ExitStatus:
+    """How a worker ended: ``code`` for a normal exit, ``signal`` when a signal killed it."""
+
+    def __init__(self, waitStatus):
+        self.code = os.WEXITSTATUS(waitStatus) if os.WIFEXITED(waitStatus) else None
+        self.signal = os.WTERMSIG(waitStatus) if os.WIFSIGNALED(waitStatus) else None
+
+    def describe(self):
+        if self.signal is not None:
+            try:
+                name = signal.Signals(self.signal).name
+            except ValueError:
+                name = "signal %d" % self.signal
+            hint = {
+                "SIGKILL": " (killed from outside; the system may have run out of memory)",
+                "SIGSEGV": " (a segmentation fault)",
+                "SIGXCPU": " (it reached its CPU-time limit)",
+                "SIGABRT": " (it aborted, often after failing to allocate memory)",
+            }.get(name, "")
+            return "was killed by %s%s" % (name, hint)
+        return "exited with status %s" % self.code
+
+    def __repr__(self):
+        return "<ExitStatus code=%r signal=%r>" % (self.code, self.signal)
+
+
+class _Reader(abstract.FileDescriptor):
+    """Reads one descriptor for the reactor and hands bytes to ``sink(data)``; EIO counts as EOF
+    (that is how a pty master reports that the slave side is gone)."""
+
+    def __init__(self, reactor, fd, sink, onClose, ownsFd=True):
+        abstract.FileDescriptor.__init__(self, reactor)
+        self.fd = fd
+        self.sink = sink
+        self.onClose = onClose
+        self.ownsFd = ownsFd
+        self.connected = True  # FileDescriptor.write drops data unless it is set
+        os.set_blocking(fd, False)
+
+    def fileno(self):
+        return self.fd
+
+    def logPrefix(self):
+        return "kernel-worker"
+
+    def readSome(self, limit):
+        """Read until the descriptor is empty or ``limit`` reads are done; return the status."""
+        chunks = []
+        result = None
+        for _ in range(limit):
+            try:
+                data = os.read(self.fd, READ_SIZE)
+            except BlockingIOError:
+                break
+            except InterruptedError:
+                continue
+            except OSError as e:
+                result = main.CONNECTION_DONE if e.errno == errno.EIO else main.CONNECTION_LOST
+                break
+            if not data:
+                result = main.CONNECTION_DONE
+                break
+            chunks.append(data)
+            if len(data) < READ_SIZE:
+                break
+        if chunks:
+            self.sink(b"".join(chunks))
+        return result
+
+    def doRead(self):
+        return self.readSome(READS_PER_TURN)
+
+    def drain(self):
+        """Read what is already buffered (bounded, in case something keeps writing)."""
+        if self.fd >= 0 and not self.disconnected:
+            if self.readSome(64) is not None:
+                self.stop()
+
+    def stop(self):
+        if self.fd < 0:
+            return
+        self.stopReading()
+        self.disconnected = True
+        if self.ownsFd:
+            os.close(self.fd)
+        self.fd = -1
+        self.onClose()
+
+    def connectionLost(self, reason):
+        self.stop()
+
+
+class _Channel(_Reader):
+    """The control socket: frames in through a FrameDecoder, frames out through the
+    FileDescriptor write buffer (non-blocking; the reactor writes when the socket allows)."""
+
+    def __init__(self, reactor, sock, onMessages, onClose):
+        self.socket = sock
+        self.decoder = FrameDecoder()
+        self.onMessages = onMessages
+        _Reader.__init__(self, reactor, sock.fileno(), self._dataReceived, onClose, ownsFd=False)
+
+    def _dataReceived(self, data):
+        self.onMessages(self.decoder.feed(data))
+
+    def doRead(self):
+        try:
+            return _Reader.doRead(self)
+        except FramingError as e:
+            log.error("Kernel control channel broken: {error}", error=str(e))
+            return main.CONNECTION_LOST
+
+    def drain(self):
+        try:
+            _Reader.drain(self)
+        except FramingError as e:
+            log.error("Kernel control channel broken: {error}", error=str(e))
+            self.stop()
+
+    def writeSomeData(self, data):
+        try:
+            return self.socket.send(data)
+        except BlockingIOError:
+            return 0
+        except OSError:
+            return main.CONNECTION_LOST
+
+    def stop(self):
+        if self.fd < 0:
+            return
+        self.stopWriting()
+        _Reader.stop(self)
+        self.socket.close()
+
+
+def _spawnClass(passFds):
+    class Spawn(pexpect.spawn):
+        def _spawnpty(self, args, **kwargs):
+            return ptyprocess.PtyProcess.spawn(args, pass_fds=passFds, **kwargs)
+
+    return Spawn
+
+
+class WorkerProcess:
+    """One worker child. ``owner`` receives, in order:
+
+    - ``workerOutput(name, text)``: name is "stdout", "stderr" or "tty" (the terminal itself);
+    - ``workerMessage(message)``: a decoded frame;
+    - ``workerChannelLost()``: the control channel closed or broke while the child lives on;
+    - ``workerExited(status)``: last of all, with an ExitStatus.
+    """
+
+    def __init__(self, reactor, owner, *, python, system, cwd, env, limits):
+        self.reactor = reactor
+        self.owner = owner
+        self.python = python
+        self.system = system
+        self.cwd = cwd
+        self.env = env
+        self.limits = limits
+        self.pid = None
+        self.exited = False
+        self._child = None
+        self._readers = []
+        self._channel = None
+        self._pending = []
+        self._flushCall = None
+        self._reapCall = None
+        self._reapDelay = 0.005
+        self._decoders = {}
+        self._closing = False
+
+    # -- life --------------------------------------------------------------------------------
+
+    def start(self):
+        """Spawn the worker. Raises OSError (e.g. the interpreter does not exist) synchronously."""
+        parentSock, childSock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        outRead, outWrite = os.pipe()
+        errRead, errWrite = os.pipe()
+        childFds = [childSock.fileno(), outWrite, errWrite]
+        config = {"control": childFds[0], "stdout": outWrite, "stderr": errWrite,
+                  "system": self.system, "limits": self.limits}
+        env = dict(os.environ if self.env is None else self.env)
+        env.setdefault("PYTHONIOENCODING", "utf-8")
+        env["TERM"] = "dumb"
+        env.pop("PYTHONSTARTUP", None)
+        try:
+            for fd in childFds:
+                os.set_inheritable(fd, True)
+            spawn = _spawnClass(childFds)
+            self._child = spawn(self.python, [WORKER_PATH, json.dumps(config)], cwd=self.cwd,
+                                env=env, echo=False, timeout=None, encoding=None)
+        except BaseException:
+            for fd in (outRead, errRead):
+                os.close(fd)
+            parentSock.close()
+            raise
+        finally:
+            childSock.close()
+            os.close(outWrite)
+            os.close(errWrite)
+        self._child.delaybeforesend = None
+        self.pid = self._child.pid
+        self._channel = _Channel(self.reactor, parentSock, self._messagesReceived, self._channelClosed)
+        self._readers = [
+            _Reader(self.reactor, outRead, lambda d: self._outputReceived("stdout", d), _noop),
+            _Reader(self.reactor, errRead, lambda d: self._outputReceived("stderr", d), _noop),
+            _Reader(self.reactor, self._child.child_fd,
+                    lambda d: self._outputReceived("tty", d), _noop, ownsFd=False),
+        ]
+        for reader in self._readers + [self._channel]:
+            reader.startReading()
+        twistedProcess.registerReapProcessHandler(self.pid, self)
+
+    def send(self, message):
+        """Queue one frame for the worker; never blocks."""
+        if self._channel is not None and self._channel.fd >= 0:
+            self._channel.write(encodeFrame(message))
+
+    def interrupt(self):
+        """Type the terminal's interrupt character: SIGINT to the worker's foreground group."""
+        if self.exited or self._child is None:
+            return
+        try:
+            self._child.sendintr()
+        except OSError:  # the pty is gone or full; the signal itself still does the job
+            self.signalGroup(signal.SIGINT)
+
+    def signalGroup(self, signum):
+        """Send ``signum`` to the worker and everything it started in its process group."""
+        if self.exited or self.pid is None:
+            return
+        try:
+            os.killpg(self.pid, signum)
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            os.kill(self.pid, signum)
+        self._watchExit()
+
+    def closeChannel(self):
+        """Close the control channel: an idle worker takes that as its cue to exit."""
+        self._closing = True
+        if self._channel is not None:
+            self._channel.stop()
+        self._watchExit()
+
+    # -- Twisted's reaper calls these ----------------------------------------------------------
+
+    def reapProcess(self):
+        if self.exited:
+            return
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status = self.pid, 0
+        if pid:
+            try:
+                twistedProcess.unregisterReapProcessHandler(self.pid, self)
+            except RuntimeError:
+                pass
+            self.processEnded(status)
+
+    def processEnded(self, status):
+        self.exited = True
+        if self._reapCall is not None and self._reapCall.active():
+            self._reapCall.cancel()
+        self._reapCall = None
+        # Everything the worker managed to write is handed over before the exit itself.
+        if self._channel is not None:
+            self._channel.drain()
+            self._channel.stop()
+        for reader in self._readers:
+            reader.drain()
+            reader.stop()
+        if self._child is not None:
+            # pexpect would close (and sleep in) its PtyProcess.__del__ otherwise.
+            try:
+                self._child.ptyproc.fileobj.close()
+            except OSError:
+                pass
+            self._child.ptyproc.closed = True
+            self._child.closed = True
+            self._child.terminated = True
+        self._enqueue(("exited", ExitStatus(status)))
+
+    def _watchExit(self):
+        """Check for the exit at widening intervals, for reactors that do not reap on SIGCHLD."""
+        if self.exited or (self._reapCall is not None and self._reapCall.active()):
+            return
+        self._reapCall = self.reactor.callLater(self._reapDelay, self._reapLater)
+
+    def _reapLater(self):
+        self._reapCall = None
+        self.reapProcess()
+        if not self.exited:
+            self._reapDelay = min(self._reapDelay * 2, 1.0)
+            self._watchExit()
+
+    # -- input --------------------------------------------------------------------------------
+
+    def _outputReceived(self, name, data):
+        decoder = self._decoders.get(name)
+        if decoder is None:
+            decoder = self._decoders[name] = codecs.getincrementaldecoder("utf-8")("replace")
+        text = decoder.decode(data)
+        if text:
+            self._enqueueOutput(name, text)
+
+    def _enqueueOutput(self, name, text):
+        last = self._pending[-1] if self._pending else None
+        if last is not None and last[0] == "output" and last[1] == name:
+            last[2].append(text)
+        else:
+            self._enqueue(("output", name, [text]))
+
+    def finishOutput(self):
+        """Flush half-received multibyte characters (as U+FFFD) at the end of a cell."""
+        for name, decoder in self._decoders.items():
+            text = decoder.decode(b"", final=True)
+            if text:
+                self.owner.workerOutput(name, text)
+
+    def _messagesReceived(self, messages):
+        if not messages:
+            return
+        for reader in self._readers:
+            reader.drain()
+        for message in messages:
+            self._enqueue(("message", message))
+
+    def _channelClosed(self):
+        if not self.exited and not self._closing:
+            self._enqueue(("channelLost",))
+            self.reapProcess()
+            self._watchExit()
+
+    def _enqueue(self, item):
+        self._pending.append(item)
+        if self._flushCall is None:
+            self._flushCall = self.reactor.callLater(0, self._flush)
+
+    def _flush(self):
+        self._flushCall = None
+        pending, self._pending = self._pending, []
+        for item in pending:
+            kind = item[0]
+            try:
+                if kind == "output":
+                    self.owner.workerOutput(item[1], "".join(item[2]))
+                elif kind == "message":
+                    self.owner.workerMessage(item[1])
+                elif kind == "channelLost":
+                    self.owner.workerChannelLost()
+                else:
+                    self.owner.workerExited(item[1])
+            except Exception:
+                log.failure("Kernel owner failed to handle {kind}", kind=kind)
+
+
+def _noop():
+    pass
+
+
+def defaultPython():
+    """The interpreter that runs workers unless told otherwise: the server's own."""
+    return sys.executable

@@ -1,0 +1,661 @@
+"""The kernel worker process (tests: tests/unit/test_kernel_worker.py, tests/integration/test_kernel.py).
+
+Stdlib only, and it imports nothing else from athena_nb: the server runs it by file path under any
+Python 3.9+ interpreter (its own ``sys.executable`` by default, or e.g. a system Sage's python), so
+it must work where athena_nb is not installed. ``python -m athena_nb.kernel.worker`` works too.
+
+The server starts it (through pexpect, on a pty) with one JSON argument naming three inherited file
+descriptors: a Unix stream socket (the private control channel) and the write ends of two pipes.
+The worker dup2s the pipes onto fds 1 and 2, so output of C libraries and subprocesses is captured
+as stdout/stderr, and puts /dev/null on fd 0. Requests and results travel only over the control
+channel as frames: a 4-byte big-endian length, then that many bytes of UTF-8 JSON. Nothing the user
+prints can break that framing, since user output never enters the channel.
+
+SIGINT is blocked except while user code runs, so an interrupt that arrives between cells can never
+tear a frame in half; a pending one is discarded when the next cell starts.
+"""
+
+import ast
+import base64
+import builtins
+import ctypes
+import io
+import json
+import linecache
+import os
+import re
+import resource
+import signal
+import socket
+import struct
+import sys
+import traceback
+
+HEADER = struct.Struct(">I")
+MAX_FRAME = 1 << 30
+# Worksheet directories are small; a huge tree is scanned only this far for changed files.
+MAX_SCAN_ENTRIES = 20000
+INTROSPECT_RE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(\?\??)\s*$")
+INLINE_BACKEND = "athena_nb_inline"
+# Signals that raise in user code; blocked whenever worker code (not user code) runs.
+INTERRUPTS = {signal.SIGINT, signal.SIGXCPU}
+
+
+class NoStdinError(RuntimeError):
+    """Raised by input() and reads of sys.stdin: a notebook kernel has no keyboard."""
+
+
+class CpuLimitExceeded(BaseException):
+    """Raised in user code when a cell uses more CPU seconds than the kernel's limit allows.
+
+    A BaseException, like KeyboardInterrupt, so that ``except Exception`` in user code does not
+    swallow it.
+    """
+
+
+def encodeFrame(message):
+    """Return the bytes of one frame carrying the JSON-serialisable ``message``."""
+    body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return HEADER.pack(len(body)) + body
+
+
+class Channel:
+    """Blocking frame reader/writer on the control socket (the worker is single-threaded)."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buffer = bytearray()
+
+    def send(self, message):
+        self.sock.sendall(encodeFrame(message))
+
+    def _fill(self, size):
+        while len(self.buffer) < size:
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                return False
+            self.buffer += chunk
+        return True
+
+    def receive(self):
+        """Return the next message, or None when the server has closed the channel."""
+        if not self._fill(HEADER.size):
+            return None
+        (length,) = HEADER.unpack_from(self.buffer)
+        if length > MAX_FRAME:
+            raise ValueError("A control frame of %d bytes is larger than the limit." % length)
+        if not self._fill(HEADER.size + length):
+            return None
+        body = bytes(self.buffer[HEADER.size : HEADER.size + length])
+        del self.buffer[: HEADER.size + length]
+        return json.loads(body.decode("utf-8"))
+
+
+class _NoStdin(io.TextIOBase):
+    """sys.stdin replacement: every read fails at once with a clear message instead of hanging."""
+
+    def readable(self):
+        return True
+
+    def _refuse(self, *args, **kwargs):
+        raise NoStdinError(
+            "The kernel has no standard input, so input() and sys.stdin cannot be used "
+            "in a notebook cell; put the value in the cell's code instead."
+        )
+
+    read = readline = readlines = _refuse
+
+    def fileno(self):
+        return 0
+
+
+def _input(prompt=""):
+    _NoStdin()._refuse()
+
+
+def snapshotFiles(root):
+    """Map each file's path relative to ``root`` to (mtime_ns, size, inode); skip dot-dirs."""
+    result = {}
+    stack = [""]
+    while stack and len(result) < MAX_SCAN_ENTRIES:
+        rel = stack.pop()
+        try:
+            entries = os.scandir(os.path.join(root, rel) if rel else root)
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                path = rel + "/" + entry.name if rel else entry.name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not entry.name.startswith(".") and entry.name != "__pycache__":
+                            stack.append(path)
+                    elif entry.is_file(follow_symlinks=False):
+                        st = entry.stat(follow_symlinks=False)
+                        result[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+                except OSError:
+                    continue
+    return result
+
+
+def diffFiles(before, after):
+    """Yield (relpath, "created"|"modified") for files new or changed between two snapshots."""
+    for path in sorted(after):
+        old = before.get(path)
+        if old is None:
+            yield path, "created"
+        elif old != after[path]:
+            yield path, "modified"
+
+
+class _InlineBackendFinder:
+    """Provides the matplotlib backend module ``athena_nb_inline``: Agg rendering, and a show()
+    that sends the open figures to the notebook as PNG."""
+
+    def __init__(self, worker):
+        self.worker = worker
+
+    def find_spec(self, name, path=None, target=None):
+        if name != INLINE_BACKEND:
+            return None
+        import importlib.util
+
+        return importlib.util.spec_from_loader(name, self)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        from matplotlib.backend_bases import FigureManagerBase
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        module.FigureCanvas = FigureCanvasAgg
+        module.FigureManager = FigureManagerBase
+        module.show = lambda *args, **kwargs: self.worker.showFigures()
+
+
+def pngBase64(figure):
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+class Worker:
+    """Runs requests from the control channel in one persistent namespace."""
+
+    def __init__(self, channel, system, root, limits):
+        self.channel = channel
+        self.system = system
+        self.root = root
+        self.limits = limits
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins}
+        self.requestId = None
+        self.cellCount = 0
+        self.preparse = None
+        self.sageDisplay = None
+
+    # -- output -------------------------------------------------------------------------------
+
+    def emit(self, event):
+        """Send one output event of the running request, after the text printed before it."""
+        self.flushStreams()
+        frame = {"op": "event", "id": self.requestId, "event": event}
+        # User code may be running (display() and plt.show() are called from it): hold
+        # interrupts so that a KeyboardInterrupt cannot tear the frame half-sent.
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+        try:
+            _checkSignals()
+            self.channel.send(frame)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def flushStreams(self):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        try:
+            _libc.fflush(None)  # C stdio buffers (PARI, Maxima and friends print through them)
+        except Exception:
+            pass
+
+    def display(self, obj):
+        """The ``display(obj)`` builtin: show an object's richest form now."""
+        if self.sageDisplay is not None:
+            self.sageDisplay.display_immediately(obj)
+        else:
+            self.emit({"type": "display", "data": self.mimeBundle(obj)})
+
+    def mimeBundle(self, obj):
+        data = {}
+        if not isinstance(obj, type):
+            if _isFigure(obj) and not _isPyplotFigure(obj):  # pyplot's own show at cell end
+                data["image/png"] = pngBase64(obj)
+            bundle = _callRepr(obj, "_repr_mimebundle_")
+            if isinstance(bundle, tuple):
+                bundle = bundle[0]
+            if isinstance(bundle, dict):
+                for mime, value in bundle.items():
+                    if mime in ("text/html", "text/latex", "text/plain") and isinstance(value, str):
+                        data[mime] = value
+                    elif mime == "image/png":
+                        data[mime] = _asBase64(value)
+            for method, mime in (
+                ("_repr_png_", "image/png"),
+                ("_repr_html_", "text/html"),
+                ("_repr_latex_", "text/latex"),
+            ):
+                if mime not in data:
+                    value = _callRepr(obj, method)
+                    if value is not None:
+                        data[mime] = _asBase64(value) if mime == "image/png" else str(value)
+        if "text/plain" not in data:
+            data["text/plain"] = repr(obj)
+        return data
+
+    def showFigures(self):
+        """Send every open pyplot figure as a PNG display, then close them."""
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is None:
+            return
+        for number in pyplot.get_fignums():
+            figure = pyplot.figure(number)
+            self.emit({"type": "display", "data": {
+                "image/png": pngBase64(figure), "text/plain": repr(figure)}})
+        pyplot.close("all")
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def serve(self):
+        while True:
+            message = self.channel.receive()
+            if message is None or message.get("op") == "shutdown":
+                return
+            handler = getattr(self, "op_" + str(message.get("op")), None)
+            if handler is None:
+                self.reply(message, error="Unknown request %r." % (message.get("op"),))
+                continue
+            handler(message)
+
+    def reply(self, message, value=None, error=None):
+        if error is None:
+            self.channel.send({"op": "reply", "id": message.get("id"), "ok": True, "value": value})
+        else:
+            self.channel.send({"op": "reply", "id": message.get("id"), "ok": False, "message": error})
+
+    def op_chdir(self, message):
+        try:
+            os.chdir(message["path"])
+        except OSError as e:
+            self.reply(message, error="Cannot change to directory %r: %s." % (message["path"], e.strerror))
+            return
+        self.root = os.getcwd()
+        self.reply(message, value={"cwd": self.root})
+
+    def op_complete(self, message):
+        try:
+            value = complete(self.namespace, message["code"], int(message["cursor"]))
+        except BaseException as e:  # a completion must never take the worker down
+            self.reply(message, error="Completion failed: %s: %s" % (type(e).__name__, e))
+            return
+        self.reply(message, value=value)
+
+    def op_introspect(self, message):
+        try:
+            value = introspect(self.namespace, message["name"], int(message.get("detail", 0)))
+        except BaseException as e:
+            self.reply(message, error="Introspection failed: %s: %s" % (type(e).__name__, e))
+            return
+        self.reply(message, value=value)
+
+    def op_execute(self, message):
+        self.requestId = message["id"]
+        self.cellCount += 1
+        code = message["code"]
+        before = snapshotFiles(self.root)
+        status, text = "ok", ""
+        try:
+            try:
+                self._startLimits()
+                _armInterrupts()
+                try:
+                    status = self.runCell(code)
+                finally:
+                    _disarmInterrupts()
+            finally:
+                self._stopLimits()
+        except KeyboardInterrupt as e:
+            status, text = "interrupted", "The cell was interrupted."
+            self.emitError(e)
+        except CpuLimitExceeded as e:
+            status, text = "timeout", str(e)
+            self.emitError(e)
+        self.flushStreams()
+        for path, change in diffFiles(before, snapshotFiles(self.root)):
+            self.emit({"type": "file", "path": path, "change": change})
+        self.channel.send({"op": "done", "id": self.requestId, "status": status, "message": text})
+
+    def runCell(self, code):
+        """Run one cell in the namespace; return "ok" or "error". Interrupts propagate."""
+        match = INTROSPECT_RE.match(code)
+        if match:
+            found = introspect(self.namespace, match.group(1), len(match.group(2)) - 1)
+            self.emit({"type": "stream", "name": "stdout", "text": found["text"] + "\n"})
+            return "ok"
+        filename = "<cell %d>" % self.cellCount
+        try:
+            source = self.preparse(code) if self.preparse else code
+            tree = ast.parse(source, filename, "exec")
+        except SyntaxError as e:
+            self.emitError(e, syntax=True)
+            return "error"
+        # Tracebacks quote what the user wrote, unless the preparser changed the line count.
+        shown = code if code.count("\n") == source.count("\n") else source
+        linecache.cache[filename] = (len(shown), None, shown.splitlines(True), filename)
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = ast.Expression(tree.body.pop().value)
+        try:
+            exec(compile(tree, filename, "exec"), self.namespace)
+            if last is not None:
+                value = eval(compile(last, filename, "eval"), self.namespace)
+                if value is not None:
+                    self.namespace["_"] = value
+                    self.showResult(value)
+            self.showFigures()
+        except (KeyboardInterrupt, CpuLimitExceeded):
+            raise
+        except BaseException as e:  # SystemExit too: the kernel keeps running
+            self.emitError(e)
+            return "error"
+        return "ok"
+
+    def showResult(self, value):
+        if self.sageDisplay is not None:
+            self.sageDisplay.displayhook(value)  # our Sage backend emits the result event
+        else:
+            self.emit({"type": "result", "data": self.mimeBundle(value)})
+
+    def emitError(self, error, syntax=False):
+        tb = error.__traceback__
+        # Hide the worker's own frames: the traceback starts in the user's cell.
+        while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+            tb = tb.tb_next
+        try:
+            if syntax:
+                lines = traceback.format_exception_only(type(error), error)
+            else:
+                report = traceback.TracebackException(type(error), error, tb, compact=True)
+                _hideWorkerFrames(report)
+                lines = report.format()
+            text, value = "".join(lines), str(error)
+        except Exception as e:  # an exception whose __str__ fails must still be reported
+            text = value = "<the exception could not be formatted: %s>" % type(e).__name__
+        self.emit({"type": "error", "ename": type(error).__name__, "evalue": value,
+                   "traceback": text})
+
+    # -- limits -------------------------------------------------------------------------------
+
+    def _startLimits(self):
+        seconds = self.limits.get("cpuSeconds")
+        if seconds:
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            used = usage.ru_utime + usage.ru_stime
+            hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+            soft = int(used + seconds) + 1
+            if hard != resource.RLIM_INFINITY:
+                soft = min(soft, hard)
+            resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+    def _stopLimits(self):
+        if self.limits.get("cpuSeconds"):
+            hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+            resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
+
+
+def _hideWorkerFrames(report):
+    seen = set()
+    while report is not None and id(report) not in seen:
+        seen.add(id(report))
+        report.stack = traceback.StackSummary.from_list(
+            [frame for frame in report.stack if frame.filename != __file__])
+        report = report.__cause__ or report.__context__
+
+
+def _onCpuLimit(signum, frame):
+    # SIGXCPU repeats every second past the soft limit, so code that catches this still stops.
+    raise CpuLimitExceeded("The cell used more CPU time than the kernel's limit allows and was stopped.")
+
+
+def _isFigure(obj):
+    figure = sys.modules.get("matplotlib.figure")
+    return figure is not None and isinstance(obj, figure.Figure)
+
+
+def _isPyplotFigure(obj):
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    return pyplot is not None and any(pyplot.figure(n) is obj for n in pyplot.get_fignums())
+
+
+def _callRepr(obj, name):
+    try:
+        method = getattr(obj, name, None)
+        return method() if callable(method) else None
+    except Exception:
+        return None
+
+
+def _asBase64(value):
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return str(value)
+
+
+try:
+    _libc = ctypes.CDLL(None)
+except OSError:  # pragma: no cover - every Linux has a libc
+    _libc = None
+_checkSignals = ctypes.pythonapi.PyErr_CheckSignals
+
+
+def _armInterrupts():
+    # Discard an interrupt that arrived while idle, then let SIGINT reach user code.
+    while INTERRUPTS & signal.sigpending():
+        signal.sigtimedwait(INTERRUPTS, 0)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)
+
+
+def _disarmInterrupts():
+    signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+    # A SIGINT caught just before the block has only set Python's flag: raise it here, inside
+    # the cell's try block, and not later in the middle of sending a frame.
+    _checkSignals()
+
+
+# -- completion and introspection ----------------------------------------------------------------
+
+_TOKEN_RE = re.compile(r"[A-Za-z_][\w.]*$|$")
+
+
+def complete(namespace, code, cursor):
+    """Return {"matches", "start", "end"} for the dotted name that ends at ``cursor``."""
+    import rlcompleter
+
+    cursor = max(0, min(cursor, len(code)))
+    token = _TOKEN_RE.search(code[:cursor]).group(0)
+    start = cursor - len(token)
+    if not token:
+        return {"matches": [], "start": cursor, "end": cursor}
+    completer = rlcompleter.Completer(namespace)
+    matches = []
+    if "." in token:
+        head, _, tail = token.rpartition(".")
+        try:
+            obj = eval(head, namespace)  # only a dotted name: see _TOKEN_RE
+        except Exception:
+            obj = None
+        if obj is not None:
+            names = [n for n in dir(obj) if n.startswith(tail) and (tail[:1] == "_" or n[:1] != "_")]
+            matches = [head + "." + n for n in sorted(names)]
+    else:
+        state = 0
+        seen = set()
+        while True:
+            match = completer.complete(token, state)
+            if match is None or state > 5000:
+                break
+            match = match.rstrip("(: ")
+            if match not in seen:
+                seen.add(match)
+                matches.append(match)
+            state += 1
+        matches.sort()
+    return {"matches": matches, "start": start, "end": cursor}
+
+
+def introspect(namespace, name, detail):
+    """Return {"found", "text"}: ``name?`` (detail 0) gives the docstring, ``name??`` the source."""
+    import inspect
+
+    try:
+        obj = eval(name, namespace) if re.fullmatch(r"[A-Za-z_][\w.]*", name) else None
+    except Exception:
+        obj = None
+    if obj is None and name not in namespace:
+        return {"found": False, "text": "Object %r not found." % name}
+    parts = []
+    try:
+        parts.append("Type: %s" % type(obj).__name__)
+        if callable(obj):
+            try:
+                parts.append("Signature: %s%s" % (name, inspect.signature(obj)))
+            except (TypeError, ValueError):
+                pass
+        if detail:
+            try:
+                parts.append("Source:\n" + inspect.getsource(obj))
+            except (OSError, TypeError):
+                parts.append("Source: not available.")
+        doc = inspect.getdoc(obj)
+        parts.append("Docstring:\n" + (doc or "<no docstring>"))
+    except Exception as e:
+        parts.append("Introspection failed: %s" % e)
+    return {"found": True, "text": "\n".join(parts)}
+
+
+# -- Sage --------------------------------------------------------------------------------------
+
+
+def setUpSage(worker):
+    """Import sage.all into the namespace, turn on the preparser, route rich output to us."""
+    import sage.all  # noqa: F401
+    from sage.repl.preparse import preparse
+    from sage.repl.rich_output import get_display_manager
+    from sage.repl.rich_output.backend_base import BackendBase
+    from sage.repl.rich_output.output_catalog import (
+        OutputHtml,
+        OutputImagePng,
+        OutputLatex,
+        OutputPlainText,
+    )
+
+    exec("from sage.all import *", worker.namespace)
+
+    class AthenaBackend(BackendBase):
+        def _repr_(self):
+            return "athena-nb notebook"
+
+        def supported_output(self):
+            return {OutputPlainText, OutputImagePng, OutputHtml, OutputLatex}
+
+        def bundle(self, plain, rich):
+            data = {"text/plain": plain.text.get_str()}
+            if isinstance(rich, OutputImagePng):
+                data["image/png"] = base64.b64encode(rich.png.get()).decode("ascii")
+            elif isinstance(rich, OutputHtml):
+                data["text/html"] = rich.html.get_str()
+            elif isinstance(rich, OutputLatex):
+                data["text/latex"] = rich.latex.get_str()
+            return data
+
+        def displayhook(self, plain, rich):
+            worker.emit({"type": "result", "data": self.bundle(plain, rich)})
+
+        def display_immediately(self, plain, rich):
+            worker.emit({"type": "display", "data": self.bundle(plain, rich)})
+
+    display = get_display_manager()
+    display.switch_backend(AthenaBackend(), shell=None)
+    worker.sageDisplay = display
+    worker.preparse = preparse
+    try:
+        from sage.version import version
+    except ImportError:
+        version = "unknown"
+    return version
+
+
+# -- process setup -----------------------------------------------------------------------------
+
+
+def applyLimits(limits):
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not litter the worksheet
+    memory = limits.get("memoryBytes")
+    if memory:
+        # RLIMIT_DATA, not RLIMIT_AS: Sage maps ~2 GB of address space that it never touches.
+        resource.setrlimit(resource.RLIMIT_DATA, (int(memory), int(memory)))
+
+
+def _redirect(fd, target):
+    os.dup2(fd, target)
+    os.close(fd)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    config = json.loads(argv[0])
+    signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+    control = socket.socket(fileno=config["control"])
+    control.set_inheritable(False)
+    # Keep the pty (our controlling terminal, where SIGINT comes from) open on a private fd,
+    # and give user code /dev/null as fd 0 so a C-level read gets EOF instead of hanging.
+    tty = os.dup(0)
+    os.set_inheritable(tty, False)
+    null = os.open(os.devnull, os.O_RDONLY)
+    _redirect(null, 0)
+    _redirect(config["stdout"], 1)
+    _redirect(config["stderr"], 2)
+    sys.stdin = sys.__stdin__ = _NoStdin()
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        stream = io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
+                                  errors="backslashreplace", line_buffering=True)
+        setattr(sys, name, stream)
+        setattr(sys, "__%s__" % name, stream)
+    builtins.input = _input
+    os.environ["MPLBACKEND"] = "module://" + INLINE_BACKEND
+    # Like an interactive prompt: the worksheet directory (cwd) is importable; our own
+    # directory (which holds modules named kernel, process, ...) is not.
+    sys.path[0] = ""
+    channel = Channel(control)
+    try:
+        applyLimits(config.get("limits", {}))
+        worker = Worker(channel, config["system"], os.getcwd(), config.get("limits", {}))
+        sys.meta_path.append(_InlineBackendFinder(worker))
+        builtins.display = worker.display
+        signal.signal(signal.SIGXCPU, _onCpuLimit)
+        version = None
+        if config["system"] == "sage":
+            version = setUpSage(worker)
+    except BaseException as e:
+        channel.send({"op": "fatal", "message": "The kernel could not start: %s: %s"
+                      % (type(e).__name__, e), "traceback": traceback.format_exc()})
+        return 3
+    channel.send({"op": "ready", "pid": os.getpid(), "system": config["system"],
+                  "python": sys.version.split()[0], "sage": version})
+    worker.serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
