@@ -1,6 +1,6 @@
-"""athena_nb.store: the notebook's storage (SQLite, one writer thread, Deferred API).
+"""Tests: tests/unit/test_store_*.py, tests/integration/test_store_*.py. The notebook's storage.
 
-Tests: tests/unit/test_store_*.py and tests/integration/test_store_*.py; see docs/storage.md.
+SQLite, one writer thread, a Deferred for every call; see docs/storage.md.
 """
 
 from ._errors import (

@@ -1,6 +1,6 @@
-"""The store's data model: plain immutable records and the enums they use.
+"""Tests: tests/unit/test_store_cells.py (run states) and the other test_store_* files.
 
-Tests: tests/unit/test_store_cells.py (run-state machine) and every other test_store_* file.
+The store's data model: plain immutable records and the enums they use.
 Records are frozen and built in the writer thread, then handed to the reactor thread whole, so
 no caller ever sees one half-filled or shares a mutable row with the writer.
 """

@@ -1,6 +1,6 @@
-"""Run state, output chunks and produced files, run in the writer thread.
+"""Tests: tests/unit/test_store_outputs.py. Run state, output chunks and produced files.
 
-Tests: tests/unit/test_store_outputs.py. Appending output is one INSERT per chunk with no read
+These run in the writer thread. Appending output is one INSERT per chunk with no read
 of earlier output, so streaming output costs the same per chunk however long a cell has run;
 the writer's group commit turns a burst of appends into one commit.
 """

@@ -1,4 +1,4 @@
-"""Reading rows into records; shared by the writer-thread calls. Tests: tests/unit/test_store_cells.py.
+"""Tests: tests/unit/test_store_cells.py. Reading rows into records for the writer-thread calls.
 
 Everything here runs in the writer thread, inside the batch's transaction.
 """

@@ -1,7 +1,6 @@
-"""The store's public interface: every call returns a Deferred and never blocks the reactor.
+"""Tests: tests/unit/test_store_*.py, tests/integration/test_store_threaded.py. The interface.
 
-Tests: tests/unit/test_store_worksheets.py, test_store_cells.py, test_store_outputs.py,
-test_store_access.py, test_store_batch.py and tests/integration/test_store_threaded.py.
+Every call returns a Deferred and never blocks the reactor.
 
 Arguments are checked and copied (JSON encoded) here, on the caller's thread, so a bad argument
 fails at once with a clear error and a caller mutating a dict after the call cannot change

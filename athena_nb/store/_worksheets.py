@@ -1,6 +1,6 @@
-"""Worksheet and worksheet-metadata calls, run in the writer thread.
+"""Tests: tests/unit/test_store_worksheets.py. Worksheet and worksheet-metadata calls.
 
-Tests: tests/unit/test_store_worksheets.py. Each function is one store call: it takes the
+They run in the writer thread. Each function is one store call: it takes the
 connection first, runs inside its own savepoint, and returns a record.
 """
 

@@ -1,7 +1,6 @@
-"""The one writer: a dedicated thread that runs store calls in order and commits them in groups.
+"""Tests: tests/integration/test_store_threaded.py, tests/unit/test_store_batch.py. The writer.
 
-Tests: tests/integration/test_store_threaded.py (the thread) and tests/unit/test_store_batch.py
-(`run_batch`, through ManualWriter).
+A dedicated thread runs store calls in order and commits them in groups.
 
 Calls are queued in the order they are made. The thread takes everything queued (up to
 MAX_BATCH calls), runs each call inside its own SAVEPOINT of one transaction, commits once, and

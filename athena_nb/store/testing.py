@@ -1,6 +1,6 @@
-"""Deterministic stores for tests: no thread, and the test decides when commits happen.
+"""Tests: tests/unit/test_store_batch.py. Deterministic stores for tests of store users.
 
-Tests: tests/unit/test_store_batch.py. `open_manual_store` opens the database in the calling
+No thread, and the test decides when commits happen. `open_manual_store` opens the database in the calling
 thread (tests only: production code uses `Store.open`, which never blocks the reactor) and gives
 back the Store and its ManualWriter; `writer.flush()` commits everything asked for so far, as one
 batch through the same code the writer thread runs, and fires the Deferreds in order.
