@@ -1,0 +1,152 @@
+// websocket.js: the WebSocket driver (protocol.md section 9): the same envelopes as text frames.
+// Tested by tests/js/livefragments/websocket.test.mjs.
+
+import {LongPollDriver} from './longpoll.js';
+
+const OPEN = 1;
+
+/**
+ * Moves envelopes over one WebSocket for a Transport. If the socket never opens, the
+ * transport falls back to long-poll; if an open socket closes, the transport reconnects
+ * with backoff and this driver opens a new socket, resuming from the channel's ack.
+ */
+export class WebSocketDriver {
+  /** @type {WebSocket|null} */
+  #socket = null;
+  /** @type {unknown} */
+  #openTimer = null;
+  /** the ack last sent, so an ack-only frame goes out only when it moved */
+  #ackSent = -1;
+
+  /**
+   * @param {import('./transport.js').Transport} transport
+   * @param {string} address ws:// or wss:// URL
+   */
+  constructor(transport, address) {
+    this.transport = transport;
+    this.address = address;
+  }
+
+  /** @returns {'websocket'} */
+  get kind() {
+    return 'websocket';
+  }
+
+  /**
+   * Opens a socket. Once open it sends `{"csrf", "ack"}`, then every unacknowledged message
+   * (a reconnect is a resumption), and the transport becomes live.
+   * @param {{resume: boolean}} _options resuming is the same as starting over a WebSocket
+   */
+  connect(_options) {
+    const transport = this.transport;
+    const env = transport.env;
+    let socket;
+    try {
+      socket = new /** @type {typeof WebSocket} */ (env.WebSocket)(this.address);
+    } catch (error) {
+      transport.upgradeFailed(`The WebSocket could not be created: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    this.#socket = socket;
+    let opened = false;
+    this.#openTimer = env.setTimeout(() => {
+      this.#openTimer = null;
+      if (opened || this.#socket !== socket) return;
+      this.#drop(socket);
+      transport.upgradeFailed(`The WebSocket did not open within ${transport.clientTimeoutMs / 1000} s.`);
+    }, transport.clientTimeoutMs);
+    socket.onopen = () => {
+      if (this.#socket !== socket) return;
+      opened = true;
+      this.#clearOpenTimer();
+      const channel = transport.channel;
+      socket.send(JSON.stringify({csrf: transport.csrf, ack: channel.ack}));
+      channel.takeBatch();
+      const unacked = channel.unacked();
+      if (unacked.length > 0) socket.send(JSON.stringify([channel.ack, unacked]));
+      this.#ackSent = channel.ack;
+      transport.opened();
+    };
+    socket.onmessage = (event) => {
+      if (this.#socket !== socket) return;
+      let envelope;
+      try {
+        if (typeof event.data !== 'string') throw new Error('binary frame');
+        envelope = JSON.parse(event.data);
+      } catch {
+        transport.close({type: 'ProtocolError', message: 'The server sent a WebSocket frame that is not a JSON text frame.'});
+        return;
+      }
+      transport.received(envelope);
+    };
+    socket.onerror = () => {}; // a close event always follows
+    socket.onclose = (event) => {
+      if (this.#socket !== socket) return;
+      this.#socket = null;
+      this.#clearOpenTimer();
+      if (opened) {
+        transport.failed(`The WebSocket closed (code ${event.code}).`);
+      } else {
+        transport.upgradeFailed(`The WebSocket upgrade failed (code ${event.code}).`);
+      }
+    };
+  }
+
+  /** Sends waiting messages, or the ack alone when it moved, as one frame. */
+  pump() {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== OPEN) return;
+    const channel = this.transport.channel;
+    if (channel.hasWaiting) {
+      socket.send(JSON.stringify([channel.ack, channel.takeBatch()]));
+    } else if (channel.ack !== this.#ackSent) {
+      socket.send(JSON.stringify([channel.ack, []]));
+    } else {
+      return;
+    }
+    this.#ackSent = channel.ack;
+  }
+
+  /** Closes the socket, ignoring whatever it still delivers. */
+  abort() {
+    this.#clearOpenTimer();
+    if (this.#socket) this.#drop(this.#socket);
+    this.#socket = null;
+  }
+
+  /**
+   * Sends a last envelope on the open socket, then closes it; without an open socket the
+   * envelope goes as one POST to the long-poll endpoint.
+   * @param {unknown[]} envelope
+   */
+  sendFinal(envelope) {
+    const socket = this.#socket;
+    if (socket && socket.readyState === OPEN) {
+      try {
+        socket.send(JSON.stringify(envelope));
+      } catch (error) {
+        this.transport.env.reportError(error);
+      }
+    } else {
+      new LongPollDriver(this.transport).sendFinal(envelope);
+    }
+    this.abort();
+  }
+
+  /** @param {WebSocket} socket */
+  #drop(socket) {
+    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+    try {
+      socket.close(1000);
+    } catch {
+      // closing a socket that never connected may throw in some browsers; it is gone anyway
+    }
+  }
+
+  #clearOpenTimer() {
+    if (this.#openTimer !== null) {
+      this.transport.env.clearTimeout(this.#openTimer);
+      this.#openTimer = null;
+    }
+  }
+}
