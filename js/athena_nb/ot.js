@@ -581,7 +581,7 @@ export class SyncClient {
     op = fromJSON(op);
     this.text = apply(this.text, op);
     if (this.state === SyncState.SYNCHRONIZED) {
-      this.sendOutstanding(op);
+      this.#sendOutstanding(op);
     } else if (this.state === SyncState.AWAITING_CONFIRM) {
       this.buffer = op;
       this.state = SyncState.AWAITING_WITH_BUFFER;
@@ -607,7 +607,7 @@ export class SyncClient {
    */
   applyRemote(op, version) {
     op = fromJSON(op);
-    this.expect(version, 'remote op');
+    this.#expect(version, 'remote op');
     this.confirmedText = apply(this.confirmedText, op);
     if (this.outstanding !== null) [this.outstanding, op] = transform(this.outstanding, op);
     if (this.buffer !== null) [this.buffer, op] = transform(this.buffer, op);
@@ -621,13 +621,13 @@ export class SyncClient {
     if (this.state === SyncState.SYNCHRONIZED) {
       throw new SyncError(`An acknowledgement (version ${version}) came with nothing sent.`);
     }
-    this.expect(version, 'acknowledgement');
+    this.#expect(version, 'acknowledgement');
     this.confirmedText = apply(this.confirmedText, /** @type {Operation} */ (this.outstanding));
     this.version = version;
     if (this.state === SyncState.AWAITING_WITH_BUFFER) {
       const buffer = /** @type {Operation} */ (this.buffer);
       this.buffer = null;
-      this.sendOutstanding(buffer);
+      this.#sendOutstanding(buffer);
     } else {
       this.outstanding = null;
       this.state = SyncState.SYNCHRONIZED;
@@ -651,19 +651,19 @@ export class SyncClient {
     this.version = checkVersion(version, 'version');
     this.outstanding = this.buffer = null;
     this.state = SyncState.SYNCHRONIZED;
-    if (pending.length) this.sendOutstanding(pending);
+    if (pending.length) this.#sendOutstanding(pending);
     return remote;
   }
 
   /** @param {Operation} op */
-  sendOutstanding(op) {
+  #sendOutstanding(op) {
     this.outstanding = op;
     this.state = SyncState.AWAITING_CONFIRM;
     this.send(op, this.version);
   }
 
   /** @param {number} version @param {string} what */
-  expect(version, what) {
+  #expect(version, what) {
     if (version !== this.version + 1) {
       throw new SyncError(`A ${what} for version ${JSON.stringify(version)} arrived at version ${this.version}; ` +
         'the server\'s messages must arrive in order, each exactly once.');
