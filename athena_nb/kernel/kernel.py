@@ -15,6 +15,7 @@ import tempfile
 from collections import deque
 from dataclasses import dataclass
 
+import pexpect
 from twisted.internet import defer
 from twisted.logger import Logger
 
@@ -259,7 +260,7 @@ class Kernel:
             env=self.env, limits=self.limits.workerLimits())
         try:
             process.start()
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, pexpect.ExceptionPexpect) as e:
             self._startFailed("The kernel could not start: cannot run %s: %s." % (self.python, e))
             return
         self._process = process
@@ -426,14 +427,15 @@ class Kernel:
                 return
         else:
             running, self._running = self._running, None
+            # The state changes first, so whoever the results wake sees a dead kernel.
+            if self.state != KernelState.DEAD:
+                self._setState(KernelState.DEAD, self._deadReason(reason, status))
             if running is not None:
                 self._lastRequest = running
                 running.finish(self._deathResult(reason, status))
             if reason is None:  # deliberate stops cancelled the queue when they began
                 self._failQueued("cancelled", "The kernel stopped before this cell ran (its "
                                  "process %s), so it did not run." % status.describe())
-            if self.state != KernelState.DEAD:
-                self._setState(KernelState.DEAD, self._deadReason(reason, status))
         stoppers, self._stopWaiters = self._stopWaiters, []
         for d in stoppers:
             d.callback(None)
@@ -517,6 +519,9 @@ class Kernel:
             log.warn("Kernel finished a cell that is not running: {m!r}", m=message)
             return
         self._process.finishOutput()
+        for event in message.get("events") or ():
+            if isinstance(event, dict) and event.get("type") in EVENT_TYPES:
+                request.emit(event)
         self._cancelTimer("wall")
         self._cancelTimer("grace")
         status = message.get("status", "error")

@@ -8,8 +8,9 @@ blocks (``expect``, ``close``, ``terminate``, ``send``) is ever made. Exit is no
 Twisted's SIGCHLD reaping and, should that be off, through the channel's EOF followed by
 ``waitpid(WNOHANG)`` at widening intervals.
 
-Ordering: a frame is handed over only after everything already written to the output pipes, so
-``print(1); display(x); print(2)`` arrives as 1, x, 2. Output and frames read in one reactor
+Ordering: a frame is handed over only after everything already written to the output pipes, and
+the worker writes nothing after a frame until the server has read it (it waits for an ack, or
+for its next request), so ``print(1); display(x); print(2)`` arrives as 1, x, 2. Output and frames read in one reactor
 iteration are delivered together on the next turn (``callLater(0)``), merged per stream, so a
 fast writer costs one callback per turn and other work runs between them.
 """
@@ -364,10 +365,15 @@ class WorkerProcess:
     def _messagesReceived(self, messages):
         if not messages:
             return
+        # The worker writes nothing more to its pipes until this batch is answered (it waits for
+        # the ack of a "sync" event, or for the next request after "done"), so what the pipes
+        # hold now was written before these frames: deliver it first.
         for reader in self._readers:
             reader.drain()
         for message in messages:
             self._enqueue(("message", message))
+            if message.get("sync"):
+                self.send({"op": "ack"})
 
     def _channelClosed(self):
         if not self.exited and not self._closing:

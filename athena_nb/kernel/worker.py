@@ -193,19 +193,36 @@ class Worker:
         self.cellCount = 0
         self.preparse = None
         self.sageDisplay = None
+        self.inCell = False  # user code is running: events must go out at once
+        self.tail = []  # events made after the cell's code ended, sent with "done"
 
     # -- output -------------------------------------------------------------------------------
 
     def emit(self, event):
-        """Send one output event of the running request, after the text printed before it."""
+        """Send one output event of the running request, after the text printed before it.
+
+        While user code runs (display(), plt.show()), the event goes at once and the worker
+        waits for the server's ack: the server reads the output pipes empty before it acks, so
+        text printed before the event is delivered before it, and text printed after it cannot
+        overtake it. Events made after the cell's code has finished (its value, errors, files,
+        figures shown at the end) ride in the "done" frame instead, which costs no round trip.
+        """
         self.flushStreams()
-        frame = {"op": "event", "id": self.requestId, "event": event}
-        # User code may be running (display() and plt.show() are called from it): hold
-        # interrupts so that a KeyboardInterrupt cannot tear the frame half-sent.
+        if not self.inCell:
+            self.tail.append(event)
+            return
+        frame = {"op": "event", "id": self.requestId, "event": event, "sync": True}
+        # Hold interrupts so that a KeyboardInterrupt cannot tear the frame half-sent.
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
         try:
             _checkSignals()
             self.channel.send(frame)
+            while True:
+                message = self.channel.receive()
+                if message is None:
+                    os._exit(0)  # the server closed the channel: it wants us gone
+                if message.get("op") == "ack":
+                    break
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
@@ -331,10 +348,13 @@ class Worker:
         except CpuLimitExceeded as e:
             status, text = "timeout", str(e)
             self.emitError(e)
+        self.inCell = False
         self.flushStreams()
         for path, change in diffFiles(before, snapshotFiles(self.root)):
             self.emit({"type": "file", "path": path, "change": change})
-        self.channel.send({"op": "done", "id": self.requestId, "status": status, "message": text})
+        tail, self.tail = self.tail, []
+        self.channel.send({"op": "done", "id": self.requestId, "status": status, "message": text,
+                           "events": tail})
 
     def runCell(self, code):
         """Run one cell in the namespace; return "ok" or "error". Interrupts propagate."""
@@ -357,16 +377,21 @@ class Worker:
         if tree.body and isinstance(tree.body[-1], ast.Expr):
             last = ast.Expression(tree.body.pop().value)
         try:
+            self.inCell = True
             exec(compile(tree, filename, "exec"), self.namespace)
             if last is not None:
                 value = eval(compile(last, filename, "eval"), self.namespace)
+                self.inCell = False
                 if value is not None:
                     self.namespace["_"] = value
                     self.showResult(value)
+            self.inCell = False
             self.showFigures()
         except (KeyboardInterrupt, CpuLimitExceeded):
+            self.inCell = False
             raise
         except BaseException as e:  # SystemExit too: the kernel keeps running
+            self.inCell = False
             self.emitError(e)
             return "error"
         return "ok"
