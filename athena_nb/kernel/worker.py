@@ -188,7 +188,8 @@ class Worker:
         self.system = system
         self.root = root
         self.limits = limits
-        self.namespace = {"__name__": "__main__", "__builtins__": builtins}
+        self.namespace = {"__name__": "__main__", "__builtins__": builtins,
+                          "display": self.display}
         self.requestId = None
         self.cellCount = 0
         self.preparse = None

@@ -1,0 +1,148 @@
+"""The worker's pieces, in-process: cells, values, errors, rich output, completion, file changes
+(athena_nb.kernel.worker)."""
+
+import base64
+import os
+
+import pytest
+
+from athena_nb.kernel import worker
+
+
+class FakeChannel:
+    """Collects frames; answers every sync event with an ack, as the server does."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, message):
+        self.sent.append(message)
+
+    def receive(self):
+        return {"op": "ack"}
+
+
+@pytest.fixture
+def w(tmp_path):
+    return worker.Worker(FakeChannel(), "python", str(tmp_path), {})
+
+
+def test_the_last_expression_is_the_result_and_the_namespace_persists(w):
+    """Like an interactive prompt: the value of the final expression is shown, and kept as _."""
+    assert w.runCell("x = 20\nx + 22") == "ok"
+    assert w.tail == [{"type": "result", "data": {"text/plain": "42"}}]
+    assert w.namespace["_"] == 42
+    w.tail.clear()
+    assert w.runCell("x = 1") == "ok" and w.tail == []
+    assert w.runCell("None") == "ok" and w.tail == []
+
+
+def test_display_during_a_cell_goes_out_at_once_and_waits_for_the_ack(w):
+    """display() from running code sends a sync event immediately (it does not wait for the
+    end of the cell) and consumes the server's ack."""
+    w.runCell("class R:\n    def _repr_html_(self): return '<i>r</i>'\ndisplay(R())")
+    [frame] = w.channel.sent
+    assert frame["op"] == "event" and frame["sync"] is True
+    assert frame["event"]["data"]["text/html"] == "<i>r</i>"
+
+
+def test_exceptions_become_error_events_without_worker_frames(w):
+    status = w.runCell("def f():\n    raise ValueError('bad value')\nf()")
+    assert status == "error"
+    [error] = w.tail
+    assert error["ename"] == "ValueError" and error["evalue"] == "bad value"
+    assert "line 2, in f" in error["traceback"]
+    assert "raise ValueError('bad value')" in error["traceback"]
+    assert worker.__file__ not in error["traceback"]
+
+
+def test_syntax_errors_are_reported_without_a_stack(w):
+    assert w.runCell("def (:") == "error"
+    [error] = w.tail
+    assert error["ename"] == "SyntaxError"
+    assert error["traceback"].startswith('  File "<cell')
+
+
+def test_rich_reprs_become_mime_bundles(w):
+    """_repr_html_, _repr_latex_ and _repr_png_ (as base64) are collected next to text/plain."""
+
+    class Rich:
+        def _repr_html_(self):
+            return "<b>x</b>"
+
+        def _repr_latex_(self):
+            return "$x$"
+
+        def _repr_png_(self):
+            return b"\x89PNG fake"
+
+        def __repr__(self):
+            return "Rich()"
+
+    data = w.mimeBundle(Rich())
+    assert data == {"text/html": "<b>x</b>", "text/latex": "$x$",
+                    "image/png": base64.b64encode(b"\x89PNG fake").decode(),
+                    "text/plain": "Rich()"}
+    assert w.mimeBundle(Rich) == {"text/plain": repr(Rich)}  # a class is not rendered
+
+
+def test_a_broken_rich_repr_falls_back_to_text(w):
+    class Broken:
+        def _repr_html_(self):
+            raise RuntimeError("nope")
+
+        def __repr__(self):
+            return "Broken()"
+
+    assert w.mimeBundle(Broken()) == {"text/plain": "Broken()"}
+
+
+def test_question_mark_cells_introspect(w):
+    w.runCell("def g(a):\n    'Doc of g.'\n    return a")
+    w.tail.clear()
+    w.runCell("g?")
+    assert "Doc of g." in w.tail[0]["text"] and "return a" not in w.tail[0]["text"]
+    w.tail.clear()
+    w.runCell("g??")
+    assert "return a" in w.tail[0]["text"]
+
+
+def test_input_raises_a_clear_error():
+    with pytest.raises(worker.NoStdinError, match="no standard input"):
+        worker._input("name? ")
+    with pytest.raises(worker.NoStdinError):
+        worker._NoStdin().readline()
+
+
+def test_completion_of_names_and_attributes():
+    ns = {"alpha": 1, "alphabet": 2, "os": os}
+    assert worker.complete(ns, "x = alp", 7) == {"matches": ["alpha", "alphabet"],
+                                                 "start": 4, "end": 7}
+    reply = worker.complete(ns, "os.pa", 5)
+    assert "os.path" in reply["matches"] and "os.__class__" not in reply["matches"]
+    assert reply["start"] == 0
+    assert "os._exit" in worker.complete(ns, "os._exi", 7)["matches"]
+    assert worker.complete(ns, "x = ", 4)["matches"] == []
+    assert worker.complete(ns, "missing.x", 9)["matches"] == []
+
+
+def test_introspection_finds_or_says_not_found():
+    ns = {"f": lambda x: x}
+    assert worker.introspect(ns, "f", 0)["found"] is True
+    assert worker.introspect(ns, "nope", 0) == {"found": False, "text": "Object 'nope' not found."}
+    assert worker.introspect(ns, "1 + 1", 0)["found"] is False  # names only, no evaluation
+
+
+def test_file_changes_are_created_or_modified_and_dot_dirs_are_skipped(tmp_path):
+    (tmp_path / "old.txt").write_text("1")
+    (tmp_path / ".git").mkdir()
+    before = worker.snapshotFiles(str(tmp_path))
+    (tmp_path / "new.txt").write_text("n")
+    (tmp_path / "old.txt").write_text("22")
+    (tmp_path / ".git" / "HEAD").write_text("x")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "inner.png").write_bytes(b"x")
+    after = worker.snapshotFiles(str(tmp_path))
+    assert list(worker.diffFiles(before, after)) == [
+        ("d/inner.png", "created"), ("new.txt", "created"), ("old.txt", "modified")]
+    assert list(worker.diffFiles(after, after)) == []
