@@ -6,7 +6,7 @@ import {ProtocolError, QueueOverflow, describeJson} from './errors.js';
 
 /** @typedef {[string, unknown[]]} Payload  [action, args] */
 /** @typedef {[number, Payload]} Message  [seq, [action, args]] */
-/** @typedef {[number, Message[]]} Envelope */
+/** @typedef {[number, Message[]] | [number, Message[], Record<string, unknown>]} Envelope */
 
 const encoder = new TextEncoder();
 
@@ -24,6 +24,11 @@ export function messageBytes(action, args) {
 /** @param {unknown} value @returns {value is number} */
 function isInteger(value) {
   return Number.isSafeInteger(value);
+}
+
+/** @param {unknown} value @returns {value is Record<string, unknown>} */
+function isPlainObject(value) {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /**
@@ -46,6 +51,7 @@ export class Channel {
   #nextSeq = 0;
   #ack = -1;
   #bytes = 0;
+  #peerLast = -1;
 
   /**
    * @param {{maxHeld?: number, maxOutboundMessages?: number, maxOutboundBytes?: number}} [options]
@@ -84,6 +90,19 @@ export class Channel {
   /** The seqs of the peer's messages held because an earlier one is missing, ascending. */
   get held() {
     return [...this.#held.keys()].sort((a, b) => a - b);
+  }
+
+  /** The highest seq the peer says it has assigned (its envelopes' "last" option), -1 before. */
+  get peerLast() {
+    return this.#peerLast;
+  }
+
+  /**
+   * True when the peer has sent messages this side has not processed: lost, or still on the
+   * way. With no request in flight, that means an answer was lost (protocol.md 3).
+   */
+  get missing() {
+    return this.#peerLast > this.#ack;
   }
 
   /** The seq the next numbered message will get. */
@@ -167,7 +186,7 @@ export class Channel {
 
   /**
    * Applies an envelope from the peer: its ack releases our messages, its messages are
-   * deduplicated and reordered.
+   * deduplicated and reordered, its "last" option (if any) updates peerLast.
    * @param {unknown} envelope the parsed JSON
    * @returns {Payload[]} the messages to process now, in order
    * @throws {ProtocolError} for a malformed envelope, an ack beyond what was sent, or more
@@ -175,7 +194,7 @@ export class Channel {
    *   unchanged.
    */
   receive(envelope) {
-    const {ack, messages} = this.#validate(envelope);
+    const {ack, messages, last: peerLast} = this.#validate(envelope);
     let last = this.#ack;
     const held = new Map(this.#held);
     /** @type {Payload[]} */
@@ -205,20 +224,22 @@ export class Channel {
     }
     this.#ack = last;
     this.#held = held;
+    if (peerLast !== null) this.#peerLast = Math.max(this.#peerLast, peerLast);
     return deliver;
   }
 
   /**
    * @param {unknown} envelope
-   * @returns {{ack: number, messages: Message[]}}
+   * @returns {{ack: number, messages: Message[], last: number|null}}
    */
   #validate(envelope) {
     if (!Array.isArray(envelope)) {
       throw new ProtocolError(`An envelope must be an array [ack, messages], not ${describeJson(envelope)}.`);
     }
-    // Request options (a client's third element) belong to the transport, which strips them.
-    if (envelope.length !== 2) {
-      throw new ProtocolError(`An envelope must be an array [ack, messages], not ${describeJson(envelope)}.`);
+    // The third element carries options: a client's request options, the server's "last".
+    if (envelope.length !== 2 && !(envelope.length === 3 && isPlainObject(envelope[2]))) {
+      throw new ProtocolError(
+        `An envelope must be an array [ack, messages] or [ack, messages, {options}], not ${describeJson(envelope)}.`);
     }
     const [ack, messages] = envelope;
     if (!isInteger(ack) || ack < -1) {
@@ -251,6 +272,8 @@ export class Channel {
         throw new ProtocolError(`${where} has args that are not an array: ${describeJson(payload[1])}.`);
       }
     });
-    return {ack, messages: /** @type {Message[]} */ (messages)};
+    const last = envelope.length === 3 ? envelope[2].last : undefined;
+    // Unknown options, and a "last" that is not an integer, are ignored (protocol.md 3).
+    return {ack, messages: /** @type {Message[]} */ (messages), last: isInteger(last) ? last : null};
   }
 }

@@ -52,10 +52,16 @@ export class LongPollDriver {
 
   /**
    * Sends waiting messages if no request carries unacknowledged ones, and keeps one request
-   * outstanding (the poll).
+   * outstanding (the poll); asks for a resend when an answer went missing.
    */
   pump() {
     const channel = this.transport.channel;
+    if (this.#requests.size === 0 && channel.missing) {
+      // Nothing in flight, yet the server's "last" is beyond what we processed: an answer was
+      // lost without a visible failure (protocol.md 3). Ask for everything again.
+      this.connect({resume: true});
+      return;
+    }
     if (channel.hasWaiting && !channel.hasUnacked && this.#requests.size < 2) {
       this.#post([channel.ack, channel.takeBatch()], 'send');
     }
@@ -149,6 +155,11 @@ export class LongPollDriver {
       return;
     }
     transport.received(body);
+    if (kind === 'resend' && transport.channel.missing && !transport.isFinished) {
+      // A resend brings every message; if some are still missing, back off rather than spin.
+      transport.failed('The server answered a resend without the messages it said it had sent.');
+      return;
+    }
     if (kind === 'resend') transport.opened();
     else transport.succeeded();
     transport.scheduleFlush();

@@ -130,3 +130,21 @@ test('a large resend of 1000 messages is processed once, in order', () => {
   sender.receive([receiver.ack, []]);
   assert.equal(sender.hasUnacked, false);
 });
+
+test('the server\'s "last" option sets peerLast (never backwards); missing says messages were not processed', () => {
+  const channel = new Channel();
+  assert.equal(channel.peerLast, -1);
+  assert.equal(channel.missing, false);
+  channel.receive([-1, [], {last: 2}]);
+  assert.equal(channel.peerLast, 2);
+  assert.equal(channel.missing, true);
+  channel.receive([-1, [[0, ['call', []]], [1, ['call', []]]], {last: 1}]);
+  assert.equal(channel.peerLast, 2, 'an older answer does not lower it');
+  assert.equal(channel.missing, true);
+  channel.receive([-1, [[2, ['call', []]]]]);
+  assert.equal(channel.missing, false);
+  channel.receive([-1, [], {last: 'x', other: 1}]);
+  assert.equal(channel.peerLast, 2, 'a last that is not an integer is ignored');
+  assert.throws(() => channel.receive([-1, [], {last: 9}, {}]), ProtocolError);
+  assert.equal(channel.peerLast, 2, 'a rejected envelope changes nothing');
+});

@@ -353,3 +353,41 @@ test('the state machine refuses to leave a final state', async () => {
   transport.failed('late');
   assert.equal(transport.state, State.CLOSED);
 });
+
+test('with nothing in flight, a server "last" beyond what was processed means a lost answer: the next request asks for resend', async () => {
+  const {net, clock, delivered, transport} = await live();
+  net.only().answer([-1, [[1, call(null, 'second')]], {last: 1}]);
+  await clock.tick(0);
+  assert.deepEqual(delivered, []);
+  const resend = net.only();
+  assert.deepEqual(resend.body, [-1, [], {resend: true}]);
+  resend.answer([-1, [[0, call(null, 'first')], [1, call(null, 'second')]], {last: 1}]);
+  await clock.tick(0);
+  assert.deepEqual(delivered, [call(null, 'first'), call(null, 'second')]);
+  assert.deepEqual(net.only().body, [1, []], 'then an ordinary poll');
+  assert.equal(transport.state, State.LIVE);
+});
+
+test('"last" does not trigger a resend while another request may still bring the missing messages', async () => {
+  const {transport, net, clock} = await live();
+  transport.send(...call(0, 'a'));
+  await clock.tick(0);
+  const [poll, sending] = net.requests;
+  poll.answer([0, [], {last: 0}]);
+  await clock.tick(0);
+  assert.equal(net.requests.length, 2, 'the request still in flight may carry message 0');
+  sending.answer([0, [[0, ['respond', [0, true, null]]]], {last: 0}]);
+  await clock.tick(0);
+  assert.deepEqual(net.only().body, [0, []]);
+});
+
+test('a resend answer that still lacks the missing messages backs off instead of spinning', async () => {
+  const {net, clock, transport} = await live({random: () => 0.5});
+  net.only().answer([-1, [], {last: 3}]);
+  await clock.tick(0);
+  net.only().answer([-1, [], {last: 3}]);
+  await clock.tick(0);
+  assert.equal(transport.state, State.RECONNECTING);
+  assert.equal(net.open.length, 0);
+  assert.deepEqual(clock.pendingDelays(), [250]);
+});
