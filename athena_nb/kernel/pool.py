@@ -61,7 +61,8 @@ class KernelPool:
                 kernel = self.factory(self.reactor, cwd)
                 yield kernel.start()
                 return kernel
-            self._fill()
+            # Refill on the next turn: spawning forks the server, which is not free.
+            self.reactor.callLater(0, self._fill)
             try:
                 yield kernel.start()
                 yield kernel.chdir(cwd)

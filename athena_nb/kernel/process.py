@@ -304,6 +304,12 @@ class WorkerProcess:
 
     def processEnded(self, status):
         self.exited = True
+        # Whatever the cell started in the worker's process group goes with it, so nothing
+        # lingers holding the pipes. (The group id cannot be reused while the group exists.)
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         if self._reapCall is not None and self._reapCall.active():
             self._reapCall.cancel()
         self._reapCall = None

@@ -479,3 +479,26 @@ async def waitFor(predicate, timeout=30):
         if reactor.seconds() > deadline:
             raise AssertionError("The condition did not hold within %s s." % timeout)
         await deferLater(reactor, 0.01, lambda: None)
+
+
+@pytest_twisted.ensureDeferred
+async def test_subprocesses_of_a_dead_kernel_do_not_linger(makeKernel, kt, tmp_path):
+    """A child process the cell started (holding the output pipes, deaf to the terminal's
+    hangup) is ended with the kernel."""
+    kernel = await makeKernel()
+    result, events = await kt.run(
+        kernel, "import signal, subprocess\n"
+                "ignoreHangup = lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
+                "p = subprocess.Popen(['sleep', '300'], preexec_fn=ignoreHangup)\np.pid")
+    child = int(kt.results(events)[0])
+    result, events = await kt.run(kernel, "import os; os._exit(0)")
+    assert result.status == "died"
+    await waitFor(lambda: not _alive(child))
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

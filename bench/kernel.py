@@ -1,0 +1,212 @@
+"""Kernel benchmarks: start (cold and pooled), `1+1` round trip, streaming throughput.
+
+Run: python bench/kernel.py [--quick]. Prints p50/p95/p99/mean/N per figure for Python and,
+when sage.all imports, Sage; with Jupyter's ipykernel as the reference where it is installed.
+Writes everything to bench/results/kernel.json. Nothing here is asserted by tests.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from twisted.internet import defer, reactor  # noqa: E402
+
+from athena_nb.kernel import Kernel, KernelLimits, KernelPool, KernelState  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STREAM_CODE = "for i in range(100000):\n    print(i)"
+
+
+def summary(samples, unit):
+    ordered = sorted(samples)
+
+    def pct(p):
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+    return {"unit": unit, "n": len(ordered), "p50": pct(50), "p95": pct(95), "p99": pct(99),
+            "mean": statistics.fmean(ordered), "min": ordered[0], "max": ordered[-1]}
+
+
+def show(name, s):
+    print("  %-34s p50 %9.3f  p95 %9.3f  p99 %9.3f  mean %9.3f %-6s N=%d"
+          % (name, s["p50"], s["p95"], s["p99"], s["mean"], s["unit"], s["n"]))
+
+
+def ms(start):
+    return (time.perf_counter() - start) * 1000
+
+
+@defer.inlineCallbacks
+def benchSystem(system, cwd, starts, roundTrips, streams):
+    out = {}
+    limits = KernelLimits(outputChars=None)
+
+    samples = []
+    for _ in range(starts):
+        kernel = Kernel(reactor, system=system, cwd=cwd, limits=limits)
+        t = time.perf_counter()
+        yield kernel.start()
+        samples.append(ms(t))
+        yield kernel.shutdown()
+    out["start_cold"] = summary(samples, "ms")
+    show("start, cold", out["start_cold"])
+
+    pool = KernelPool(reactor, size=1,
+                      factory=lambda r, d: Kernel(r, system=system, cwd=d, limits=limits))
+    samples = []
+    for _ in range(starts):
+        while pool.ready < 1:
+            yield deferLater(0.005)
+        t = time.perf_counter()
+        kernel = yield pool.acquire(cwd)
+        samples.append(ms(t))
+        yield kernel.shutdown()
+    yield pool.shutdown()
+    out["start_pooled"] = summary(samples, "ms")
+    show("start, pooled (acquire)", out["start_pooled"])
+
+    kernel = Kernel(reactor, system=system, cwd=cwd, limits=limits)
+    yield kernel.start()
+    for _ in range(20):  # warm up
+        yield kernel.execute("1+1").deferred
+    samples = []
+    for _ in range(roundTrips):
+        t = time.perf_counter()
+        result = yield kernel.execute("1+1").deferred
+        samples.append(ms(t))
+        assert result.ok, result
+    out["roundtrip_1plus1"] = summary(samples, "ms")
+    show("1+1 round trip", out["roundtrip_1plus1"])
+
+    rates, mbs = [], []
+    for _ in range(streams):
+        received = [0, 0]
+
+        def onOutput(event, received=received):
+            if event["type"] == "stream":
+                received[0] += event["text"].count("\n")
+                received[1] += len(event["text"].encode())
+
+        t = time.perf_counter()
+        result = yield kernel.execute(STREAM_CODE, onOutput).deferred
+        seconds = time.perf_counter() - t
+        assert result.ok and received[0] == 100000, (result, received)
+        rates.append(received[0] / seconds)
+        mbs.append(received[1] / seconds / 1e6)
+    out["stream_100k_lines_per_s"] = summary(rates, "line/s")
+    out["stream_100k_MB_per_s"] = summary(mbs, "MB/s")
+    show("stream 100k lines", out["stream_100k_lines_per_s"])
+    show("stream 100k lines", out["stream_100k_MB_per_s"])
+    assert kernel.state == KernelState.IDLE
+    yield kernel.shutdown()
+    return out
+
+
+def deferLater(seconds):
+    d = defer.Deferred()
+    reactor.callLater(seconds, d.callback, None)
+    return d
+
+
+JUPYTER_SCRIPT = r"""
+import json, sys, time
+from jupyter_client.manager import start_new_kernel
+out = {"start": [], "rt": []}
+for _ in range(%(starts)d):
+    t = time.perf_counter()
+    km, kc = start_new_kernel(kernel_name="python3")
+    kc.execute_interactive("1", timeout=60, output_hook=lambda m: None)
+    out["start"].append((time.perf_counter() - t) * 1000)
+    kc.stop_channels(); km.shutdown_kernel(now=True)
+km, kc = start_new_kernel(kernel_name="python3")
+for _ in range(20):
+    kc.execute_interactive("1+1", timeout=60, output_hook=lambda m: None)
+for _ in range(%(rt)d):
+    t = time.perf_counter()
+    kc.execute_interactive("1+1", timeout=60, output_hook=lambda m: None)
+    out["rt"].append((time.perf_counter() - t) * 1000)
+lines = [0]
+def hook(m):
+    if m["msg_type"] == "stream":
+        lines[0] += m["content"]["text"].count("\n")
+t = time.perf_counter()
+kc.execute_interactive(%(code)r, timeout=300, output_hook=hook)
+out["stream"] = lines[0] / (time.perf_counter() - t)
+out["lines"] = lines[0]
+kc.stop_channels(); km.shutdown_kernel(now=True)
+print("JSON:" + json.dumps(out))
+"""
+
+
+def benchJupyter(starts, roundTrips):
+    """Jupyter's ipykernel through jupyter_client, in its own process (it blocks)."""
+    script = JUPYTER_SCRIPT % {"starts": starts, "rt": roundTrips, "code": STREAM_CODE}
+    try:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              timeout=600)
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        print("  (Jupyter reference unavailable: %s)"
+              % (done.stderr.strip().splitlines() or ["?"])[-1])
+        return None
+    raw = json.loads([line for line in done.stdout.splitlines() if line.startswith("JSON:")][-1][5:])
+    out = {"start_cold": summary(raw["start"], "ms"), "roundtrip_1plus1": summary(raw["rt"], "ms"),
+           "stream_100k_lines_per_s": summary([raw["stream"]], "line/s"),
+           "stream_lines_received": raw["lines"]}
+    show("start, cold (to first result)", out["start_cold"])
+    show("1+1 round trip", out["roundtrip_1plus1"])
+    show("stream 100k lines", out["stream_100k_lines_per_s"])
+    return out
+
+
+def sageImports():
+    return subprocess.run([sys.executable, "-c", "import sage.all"], capture_output=True).returncode == 0
+
+
+@defer.inlineCallbacks
+def main(args):
+    results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    cwd = tempfile.mkdtemp(prefix="athena-nb-bench-")
+    quick = args.quick
+    systems = ["python"] + (["sage"] if sageImports() else [])
+    for system in systems:
+        print("%s kernel:" % system)
+        starts = (3 if quick else 10) if system == "sage" else (5 if quick else 30)
+        results[system] = yield benchSystem(system, cwd, starts, 50 if quick else 200,
+                                            1 if quick else 3)
+    if "sage" not in systems:
+        print("sage kernel: skipped, sage.all does not import here")
+    print("Jupyter ipykernel (reference):")
+    results["jupyter_reference"] = benchJupyter(3 if quick else 5, 50 if quick else 200)
+    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
+    path = os.path.join(HERE, "results", "kernel.json")
+    with open(path, "w") as f:
+        json.dump(results, f, indent=2)
+    print("wrote", os.path.relpath(path))
+
+
+def run():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs, for a smoke test")
+    args = parser.parse_args()
+
+    def go():
+        d = main(args)
+        d.addErrback(lambda f: (f.printTraceback(), setattr(run, "failed", True)))
+        d.addBoth(lambda _: reactor.stop())
+
+    reactor.callWhenRunning(go)
+    reactor.run()
+    sys.exit(1 if getattr(run, "failed", False) else 0)
+
+
+if __name__ == "__main__":
+    run()
