@@ -391,3 +391,19 @@ test('a resend answer that still lacks the missing messages backs off instead of
   assert.equal(net.open.length, 0);
   assert.deepEqual(clock.pendingDelays(), [250]);
 });
+
+test('a poll answered before the server saw the sent messages does not let a second request carry messages', async () => {
+  const {transport, net, clock} = await live();
+  const [poll] = net.requests;
+  transport.send(...call(0, 'a'));
+  await clock.tick(0);
+  const sending = net.requests[1];
+  poll.answer([-1, []]); // idle answer that crossed the request carrying a
+  await clock.tick(0);
+  transport.send(...call(1, 'b'));
+  await clock.tick(0);
+  assert.equal(net.requests.length, 2, 'b waits: a is still unacknowledged and in flight');
+  sending.answer([0, []]);
+  await clock.tick(0);
+  assert.deepEqual(net.requests[2].body, [-1, [[1, call(1, 'b')]]]);
+});
