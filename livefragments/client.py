@@ -170,7 +170,7 @@ class LiveClient:
 
     @classmethod
     async def open(cls, reactor, url: str, http=None, widgetClasses: dict | None = None,
-                   cookies: dict | None = None) -> LiveClient:
+                   cookies: dict | None = None, random=random.random) -> LiveClient:
         """Load the page at ``url``, learn its widgets, and start its transport."""
         http = http or AgentHTTP(reactor)
         cookies = dict(cookies or {})
@@ -184,7 +184,7 @@ class LiveClient:
         parser.feed(response.body.decode("utf-8"))
         if parser.boot is None:
             raise ProtocolError(f"{url} is not a live page: it has no lf-boot block.")
-        client = cls(reactor, http, url, loads(parser.boot), cookies, widgetClasses)
+        client = cls(reactor, http, url, loads(parser.boot), cookies, widgetClasses, random)
         client._kick()
         return client
 
@@ -325,7 +325,7 @@ class LiveClient:
         self._inflight.add(d)
         timer = self.reactor.callLater(self.settings["clientTimeout"], d.cancel)
         d.addBoth(self._settled, d, timer)
-        d.addCallbacks(self._answered, self._failed)
+        d.addCallbacks(self._answered, self._failed, callbackArgs=(resend,))
 
     def _settled(self, result, d, timer):
         self._inflight.discard(d)
@@ -333,7 +333,7 @@ class LiveClient:
             timer.cancel()
         return result
 
-    def _answered(self, response: HTTPResponse) -> None:
+    def _answered(self, response: HTTPResponse, wasResend: bool) -> None:
         if not self._live():
             return
         if response.code != 200:
@@ -346,7 +346,10 @@ class LiveClient:
         if not self.channel.hasUnacked:
             self._carrying = None  # everything we carried was acknowledged
         # With nothing else in flight, a gap up to the server's "last" means a lost answer.
-        self._resend = not self._inflight and self.channel.missing
+        missing = not self._inflight and self.channel.missing
+        if missing and wasResend:  # asked, and still missing: back off rather than spin
+            return self._failed(ProtocolError("A resend left messages missing."))
+        self._resend = missing
         self._backoff = 0
         self._setState(ClientState.LIVE)
         self._kick()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
+from twisted.web.resource import Resource
 from twisted.web.server import Site
 
 from livefragments import (
@@ -16,8 +17,6 @@ from livefragments import (
     jsRoot,
 )
 from livefragments.client import ClientWidget, LiveClient
-from twisted.web.resource import Resource
-
 from tests.support.memoryhttp import MemoryHTTP
 
 
@@ -116,10 +115,13 @@ class Harness:
         self.site = Site(root, reactor=self.clock)
         self.http = MemoryHTTP(self.site)
 
-    def openClient(self, http=None) -> LiveClient:
+    def openClient(self, http=None, random=None) -> LiveClient:
+        import random as _random
+
         d = Deferred.fromCoroutine(LiveClient.open(
             self.clock, "http://127.0.0.1:8080/demo/", http=http or self.http,
-            widgetClasses={"demo/counter.js:Counter": ClientCounter}))
+            widgetClasses={"demo/counter.js:Counter": ClientCounter},
+            random=random or _random.Random(0).random))
         results = []
         d.addBoth(results.append)
         self.clock.advance(0)
@@ -137,8 +139,9 @@ class RawPage:
 
     def __init__(self, harness: Harness):
         from http.cookies import SimpleCookie
-        from livefragments.client import _BootParser
+
         from livefragments._json import loads
+        from livefragments.client import _BootParser
 
         self.h = harness
         got = []
