@@ -43,30 +43,33 @@ class Channel:
     # -- sending ---------------------------------------------------------------------------
 
     def enqueue(self, action: str, args: list, key=None) -> None:
-        """Queue a message; a keyed one replaces a waiting message with the same key in place."""
+        """Queue a message; a keyed one replaces a waiting message with the same key in place.
+
+        Over the outbound limits it raises QueueOverflow and leaves the queue unchanged.
+        """
         encoded = dumpb([action, args])
-        if key is not None and key in self._waitingByKey:
-            old = self._waitingByKey[key]
-            self._outboundBytes += len(encoded) - len(old.encoded)
+        old = self._waitingByKey.get(key) if key is not None else None
+        growth = len(encoded) - (len(old.encoded) if old else 0)
+        self._checkLimits(0 if old else 1, growth)
+        self._outboundBytes += growth
+        if old is not None:
             old.action, old.args, old.encoded = action, args, encoded
-            self._checkLimits()
             return
         message = _Waiting(action, args, key, encoded)
         self._waiting.append(message)
         if key is not None:
             self._waitingByKey[key] = message
-        self._outboundBytes += len(encoded)
-        self._checkLimits()
 
-    def _checkLimits(self) -> None:
-        count = len(self._waiting) + len(self._unacked)
+    def _checkLimits(self, extraMessages: int, extraBytes: int) -> None:
+        count = len(self._waiting) + len(self._unacked) + extraMessages
         if count > self.maxOutboundMessages:
             raise QueueOverflow(
-                f"The outbound queue holds {count} messages, more than the limit of "
+                f"The outbound queue would hold {count} messages, more than the limit of "
                 f"{self.maxOutboundMessages}; the peer is not acknowledging them.")
-        if self._outboundBytes > self.maxOutboundBytes:
+        size = self._outboundBytes + extraBytes
+        if size > self.maxOutboundBytes:
             raise QueueOverflow(
-                f"The outbound queue holds {self._outboundBytes} bytes, more than the limit of "
+                f"The outbound queue would hold {size} bytes, more than the limit of "
                 f"{self.maxOutboundBytes}; the peer is not acknowledging them.")
 
     def waitingArgs(self, key):
@@ -138,34 +141,45 @@ class Channel:
     # -- receiving -------------------------------------------------------------------------
 
     def receive(self, envelope) -> list:
-        """Apply a received envelope; return the messages ``[action, args]`` to process now."""
-        ack, messages = validateEnvelope(envelope[:2] if _hasOptions(envelope) else envelope)
-        if _hasOptions(envelope):
-            last = envelope[2].get("last")
-            if _isInt(last):
-                self.peerLast = max(self.peerLast, last)
+        """Apply a received envelope; return the messages ``[action, args]`` to process now.
+
+        A faulty envelope raises ProtocolError and changes nothing.
+        """
+        options = envelope[2] if _hasOptions(envelope) else None
+        ack, messages = validateEnvelope(envelope[:2] if options is not None else envelope)
         if ack >= self._nextSeq:
             raise ProtocolError(
                 f"The peer acknowledged message {ack}, but only messages up to "
                 f"{self._nextSeq - 1} were sent.")
-        while self._unacked and self._unacked[0][0] <= ack:
-            self._outboundBytes -= len(self._unacked.popleft()[1].encoded)
-        ready = []
+        ready, added, used, last = [], {}, [], self.ack
         for seq, message in messages:
-            if seq <= self.ack or seq in self._held:
+            if seq <= last or seq in self._held or seq in added:
                 continue  # a duplicate: already processed or already held
-            if seq != self.ack + 1:
-                self._held[seq] = message
+            if seq != last + 1:
+                added[seq] = message
                 continue
             ready.append(message)
-            self.ack = seq
-            while self.ack + 1 in self._held:
-                self.ack += 1
-                ready.append(self._held.pop(self.ack))
-        if len(self._held) > self.maxHeld:
+            last = seq
+            while last + 1 in self._held or last + 1 in added:
+                last += 1
+                if last in added:
+                    ready.append(added.pop(last))
+                else:
+                    ready.append(self._held[last])
+                    used.append(last)
+        held = len(self._held) - len(used) + len(added)
+        if held > self.maxHeld:
             raise ProtocolError(
-                f"{len(self._held)} out-of-order messages are held waiting for message "
-                f"{self.ack + 1}, more than the limit of {self.maxHeld}.")
+                f"{held} out-of-order messages would be held waiting for message "
+                f"{last + 1}, more than the limit of {self.maxHeld}.")
+        for seq in used:
+            del self._held[seq]
+        self._held.update(added)
+        self.ack = last
+        while self._unacked and self._unacked[0][0] <= ack:
+            self._outboundBytes -= len(self._unacked.popleft()[1].encoded)
+        if options is not None and _isInt(options.get("last")):
+            self.peerLast = max(self.peerLast, options["last"])
         return ready
 
 
