@@ -61,15 +61,16 @@ class KernelPool:
                 kernel = self.factory(self.reactor, cwd)
                 yield kernel.start()
                 return kernel
-            # Refill on the next turn: spawning forks the server, which is not free.
-            self.reactor.callLater(0, self._fill)
             try:
                 yield kernel.start()
                 yield kernel.chdir(cwd)
             except KernelError as e:
                 log.warn("Dropping a pooled kernel that failed: {e}", e=str(e))
                 kernel.shutdown()
+                self._fill()
                 continue
+            # Refill once this one is handed over: spawning forks the server (a few ms).
+            self.reactor.callLater(0, self._fill)
             return kernel
 
     def _take(self):
