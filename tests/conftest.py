@@ -1,0 +1,19 @@
+"""Suite-wide rules.
+
+Under CI=true nothing may be skipped: a skip there means a browser, node or Sage that the
+README's test command was supposed to install is missing, and that must fail loudly.
+"""
+
+import os
+
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI") == "true" and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"Skipped under CI=true, which counts as a failure: {reason}"
