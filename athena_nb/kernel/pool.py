@@ -31,7 +31,12 @@ class KernelPool:
         self._closed = False
         self._fill()
 
+    def _dropDead(self):
+        # A pooled kernel that died while waiting (killed, culled) is not worth keeping.
+        self._kernels = [k for k in self._kernels if k.state != KernelState.DEAD]
+
     def _fill(self):
+        self._dropDead()
         while not self._closed and len(self._kernels) < self.size:
             kernel = self.factory(self.reactor, self._scratch)
             self._kernels.append(kernel)
@@ -74,6 +79,7 @@ class KernelPool:
             return kernel
 
     def _take(self):
+        self._dropDead()
         for state in (KernelState.IDLE, KernelState.STARTING):
             for kernel in self._kernels:
                 if kernel.state == state:

@@ -29,6 +29,7 @@ import signal
 import socket
 import struct
 import sys
+import threading
 import traceback
 
 HEADER = struct.Struct(">I")
@@ -196,6 +197,7 @@ class Worker:
         self.sageDisplay = None
         self.inCell = False  # user code is running: events must go out at once
         self.tail = []  # events made after the cell's code ended, sent with "done"
+        self.sendLock = threading.Lock()
 
     # -- output -------------------------------------------------------------------------------
 
@@ -213,8 +215,10 @@ class Worker:
             self.tail.append(event)
             return
         frame = {"op": "event", "id": self.requestId, "event": event, "sync": True}
-        # Hold interrupts so that a KeyboardInterrupt cannot tear the frame half-sent.
+        # Hold interrupts so that a KeyboardInterrupt cannot tear the frame half-sent, and
+        # other threads of the cell, so that two frames and their acks cannot interleave.
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+        self.sendLock.acquire()
         try:
             _checkSignals()
             self.channel.send(frame)
@@ -225,6 +229,7 @@ class Worker:
                 if message.get("op") == "ack":
                     break
         finally:
+            self.sendLock.release()
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
     def flushStreams(self):
@@ -412,7 +417,7 @@ class Worker:
             if syntax:
                 lines = traceback.format_exception_only(type(error), error)
             else:
-                report = traceback.TracebackException(type(error), error, tb, compact=True)
+                report = traceback.TracebackException(type(error), error, tb)
                 _hideWorkerFrames(report)
                 lines = report.format()
             text, value = "".join(lines), str(error)
