@@ -29,7 +29,8 @@ async def test_a_streaming_kernel_leaves_the_reactor_free(makeKernel, kt):
         assert not finished, "output arrived after the Deferred fired"
         seen.append(ticks[0])
 
-    request = kernel.execute("for i in range(300000):\n    print(i)", onOutput)
+    # 1M lines is about 6.9 MB: even at the most a turn reads (4 x 64 KiB) that is 26+ calls.
+    request = kernel.execute("for i in range(1000000):\n    print(i)", onOutput)
     request.deferred.addCallback(lambda result: finished.append(result) or result)
     try:
         result = await kt.withTimeout(request.deferred, 120)
