@@ -157,11 +157,15 @@ class LivePage(LiveFragment):
 
     @expose
     def detachWidget(self, widgetId: int) -> None:
-        """The client detached widget ``widgetId``."""
+        """The client detached widget ``widgetId``.
+
+        Detaching a widget that is already gone is a no-op: both sides may detach at once.
+        """
+        if widgetId == 0:
+            raise BadArguments("The page itself cannot be detached; close it instead.")
         fragment = self._widgets.get(widgetId)
-        if fragment is None or fragment is self:
-            raise NoSuchWidget(f"There is no widget {widgetId!r} on this page to detach.")
-        self._detach(fragment, tellClient=False)
+        if fragment is not None:
+            self._detach(fragment, tellClient=False)
 
     # -- values across the wire ------------------------------------------------------------
 

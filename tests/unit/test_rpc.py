@@ -260,3 +260,10 @@ def test_call_remote_on_a_fragment_without_a_page_fails_clearly():
     lonely.callRemote("x").addErrback(failure.append)
     assert failure[0].value.type == "ConnectionLost"
     assert DemoPage().counter.page is not None
+
+
+def test_detaching_a_widget_twice_is_harmless_but_the_page_cannot_be_detached():
+    h, client, page, counter = setup()
+    resolve(h, counter.detach())
+    assert resolve(h, client.callRemote(0, "detachWidget", 1)) is None
+    assert remoteError(h, client.callRemote(0, "detachWidget", 0)).type == "BadArguments"
