@@ -1,0 +1,131 @@
+// @ts-check
+/** Part of the OT twin of athena_nb/ot (client); the public surface is ../ot.js. */
+import { StaleVersion, SyncError, apply, compose, fromJSON, opFromChange, transform } from './ops.js';
+import { diff } from './diff.js';
+import { checkVersion } from './document.js';
+
+// -- the client's state machine ------------------------------------------------------------
+
+export const SyncState = Object.freeze({
+  SYNCHRONIZED: 'synchronized', // nothing of ours is unconfirmed
+  AWAITING_CONFIRM: 'awaitingConfirm', // one op sent, not yet acknowledged
+  AWAITING_WITH_BUFFER: 'awaitingWithBuffer', // and local edits made since, not yet sent
+});
+
+/**
+ * One site's view of a TextDocument: sends one op at a time, transforms remote ops.
+ * `send(op, baseVersion)` must deliver the op to the server; the server's answers must arrive
+ * in the order it sequenced them: `acknowledge(version)` for our own op, `applyRemote(op,
+ * version)` for everyone else's.
+ */
+export class SyncClient {
+  /** @param {{text?: string, version?: number, send: (op: Operation, baseVersion: number) => void}} options */
+  constructor({ text = '', version = 0, send }) {
+    /** What this site shows, pending edits included. */
+    this.text = text;
+    /** The server's text at `version`. */
+    this.confirmedText = text;
+    this.version = checkVersion(version, 'starting version');
+    this.send = send;
+    /** @type {string} */
+    this.state = SyncState.SYNCHRONIZED;
+    /** @type {Operation | null} */
+    this.outstanding = null;
+    /** @type {Operation | null} */
+    this.buffer = null;
+  }
+
+  /** A local edit, already made to what the user sees (or about to be). @param {Operation} op */
+  applyLocal(op) {
+    op = fromJSON(op);
+    this.text = apply(this.text, op);
+    if (this.state === SyncState.SYNCHRONIZED) {
+      this.#sendOutstanding(op);
+    } else if (this.state === SyncState.AWAITING_CONFIRM) {
+      this.buffer = op;
+      this.state = SyncState.AWAITING_WITH_BUFFER;
+    } else {
+      this.buffer = compose(/** @type {Operation} */ (this.buffer), op);
+    }
+  }
+
+  /**
+   * The user changed the text to `newText` (e.g. a textarea's input event): make and apply
+   * the op; returns it (empty when nothing changed).
+   * @param {string} newText @param {number | null} [selectionEnd] UTF-16, as the textarea says
+   */
+  localChange(newText, selectionEnd = null) {
+    const op = opFromChange(this.text, newText, selectionEnd);
+    if (op.length) this.applyLocal(op);
+    return op;
+  }
+
+  /**
+   * Another site's op, sequenced as `version`: returns it as applied to `this.text`.
+   * @param {Operation} op @param {number} version @returns {Operation}
+   */
+  applyRemote(op, version) {
+    op = fromJSON(op);
+    this.#expect(version, 'remote op');
+    this.confirmedText = apply(this.confirmedText, op);
+    if (this.outstanding !== null) [this.outstanding, op] = transform(this.outstanding, op);
+    if (this.buffer !== null) [this.buffer, op] = transform(this.buffer, op);
+    this.text = apply(this.text, op);
+    this.version = version;
+    return op;
+  }
+
+  /** The server sequenced our outstanding op as `version`. @param {number} version */
+  acknowledge(version) {
+    if (this.state === SyncState.SYNCHRONIZED) {
+      throw new SyncError(`An acknowledgement (version ${version}) came with nothing sent.`);
+    }
+    this.#expect(version, 'acknowledgement');
+    this.confirmedText = apply(this.confirmedText, /** @type {Operation} */ (this.outstanding));
+    this.version = version;
+    if (this.state === SyncState.AWAITING_WITH_BUFFER) {
+      const buffer = /** @type {Operation} */ (this.buffer);
+      this.buffer = null;
+      this.#sendOutstanding(buffer);
+    } else {
+      this.outstanding = null;
+      this.state = SyncState.SYNCHRONIZED;
+    }
+  }
+
+  /**
+   * Start again from the server's `text` at `version` (after StaleVersion). Unconfirmed local
+   * edits are transformed past a diff of what changed meanwhile and sent again; none of their
+   * insertions or deletions is lost. Returns the op that turns the old `this.text` into the new one.
+   * @param {string} text @param {number} version @returns {Operation}
+   */
+  resync(text, version) {
+    /** @type {Operation} */
+    let pending = [];
+    for (const op of [this.outstanding, this.buffer]) if (op !== null) pending = compose(pending, op);
+    let remote = diff(this.confirmedText, text);
+    [pending, remote] = transform(pending, remote);
+    this.text = apply(text, pending);
+    this.confirmedText = text;
+    this.version = checkVersion(version, 'version');
+    this.outstanding = this.buffer = null;
+    this.state = SyncState.SYNCHRONIZED;
+    if (pending.length) this.#sendOutstanding(pending);
+    return remote;
+  }
+
+  /** @param {Operation} op */
+  #sendOutstanding(op) {
+    this.outstanding = op;
+    this.state = SyncState.AWAITING_CONFIRM;
+    this.send(op, this.version);
+  }
+
+  /** @param {number} version @param {string} what */
+  #expect(version, what) {
+    if (version !== this.version + 1) {
+      throw new SyncError(`A ${what} for version ${JSON.stringify(version)} arrived at version ${this.version}; ` +
+        'the server\'s messages must arrive in order, each exactly once.');
+    }
+  }
+}
