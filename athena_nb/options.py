@@ -1,0 +1,217 @@
+"""Command-line options shared by ``twistd athena-nb`` and ``athena-nb``.  Tests: tests/unit/test_options.py.
+
+One ``Options`` class parses both, so the two entry points take exactly the same flags.  Parsing
+only checks and converts; nothing here touches the disk or the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import getpass
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import sys
+
+from twisted.python import usage
+
+from athena_nb.kernel import KernelLimits
+
+TOKEN_ENV = "ATHENA_NB_TOKEN"
+SYSTEMS = ("auto", "python", "sage")
+
+# scrypt with n=2**14, r=8, p=1 takes about 50 ms and 16 MB: slow for a guesser, fine for a login.
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_HASH = re.compile(r"^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$")
+
+
+def hashPassword(password: str, *, salt: bytes | None = None) -> str:
+    """A self-describing scrypt hash of ``password``: ``scrypt$n$r$p$salt$digest`` (base64)."""
+    if not password:
+        raise ValueError("The password must not be empty.")
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
+    return "scrypt$%d$%d$%d$%s$%s" % (
+        _SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"],
+        base64.b64encode(salt).decode("ascii"), base64.b64encode(digest).decode("ascii"))
+
+
+def checkPasswordHash(passwordHash: str) -> str:
+    """Return ``passwordHash`` if it is one ``hashPassword`` makes, else raise ValueError."""
+    match = _HASH.match(passwordHash)
+    if match is None:
+        raise ValueError(
+            "The password hash is not in the form scrypt$n$r$p$salt$digest; "
+            "make one with `athena-nb hash-password`.")
+    n, r, p = (int(match.group(i)) for i in (1, 2, 3))
+    if n < 2 or n & (n - 1) or n > 2**20 or not 1 <= r <= 32 or not 1 <= p <= 16:
+        raise ValueError("The password hash has scrypt parameters out of the accepted range.")
+    return passwordHash
+
+
+def verifyPassword(password: str, passwordHash: str) -> bool:
+    """Does ``password`` match ``passwordHash``?  Compares in constant time; slow on purpose."""
+    match = _HASH.match(passwordHash)
+    if match is None:
+        return False
+    n, r, p = (int(match.group(i)) for i in (1, 2, 3))
+    salt, expected = base64.b64decode(match.group(4)), base64.b64decode(match.group(5))
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p,
+                            dklen=len(expected), maxmem=256 * 1024 * 1024)
+    return hmac.compare_digest(digest, expected)
+
+
+def _positive(kind, name: str, unit: str):
+    """A converter for a limit where 0 means "no limit"."""
+
+    def convert(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise usage.UsageError(f"--{name} takes a number of {unit}, not {text!r}.")
+        if value < 0:
+            raise usage.UsageError(f"--{name} must be 0 (no limit) or more, not {text}.")
+        return value
+
+    return convert
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise usage.UsageError(f"--port takes a TCP port number, not {text!r}.")
+    if not 0 <= value <= 65535:
+        raise usage.UsageError(f"--port must be between 0 (any free port) and 65535, not {value}.")
+    return value
+
+
+def _poolSize(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise usage.UsageError(f"--pool-size takes a number of kernels, not {text!r}.")
+    if not 0 <= value <= 64:
+        raise usage.UsageError(f"--pool-size must be between 0 and 64, not {value}.")
+    return value
+
+
+def _escapeEndpoint(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(":", "\\:").replace("=", "\\=")
+
+
+class Options(usage.Options):
+    """Options of the notebook server."""
+
+    synopsis = "[options]"
+    longdesc = (
+        "Run the athena-nb notebook server. Once it listens it prints the URL to open, "
+        "token included.")
+
+    optParameters = [
+        ["port", "p", 8080, "TCP port to listen on (0 picks a free port).", _port],
+        ["interface", "i", "127.0.0.1", "Address to listen on."],
+        ["endpoint", "e", None,
+         "A Twisted server endpoint string (e.g. tcp:8080:interface=0.0.0.0 or "
+         "ssl:8443:privateKey=key.pem:certKey=cert.pem); overrides --port and --interface."],
+        ["data-dir", "d", "~/.athena-nb", "Directory for the database and worksheet files."],
+        ["system", None, "auto",
+         "Kernel system: python, sage, or auto (sage when it imports, else python)."],
+        ["kernel-python", None, None, "Python interpreter that runs kernels (default: this one)."],
+        ["cpu-seconds", None, 0, "CPU seconds one cell may use (0: no limit).",
+         _positive(float, "cpu-seconds", "seconds")],
+        ["memory-mb", None, 4096, "Memory a kernel may allocate, in MiB (0: no limit).",
+         _positive(int, "memory-mb", "MiB")],
+        ["cell-timeout", None, 0, "Wall-clock seconds one cell may run (0: no limit).",
+         _positive(float, "cell-timeout", "seconds")],
+        ["output-cap", None, 1_000_000, "Characters of output one cell may produce (0: no limit).",
+         _positive(int, "output-cap", "characters")],
+        ["pool-size", None, 2, "Kernels kept started ahead of need.", _poolSize],
+        ["token", "t", None,
+         f"Login token (default: ${TOKEN_ENV}, else a new random one at every start)."],
+        ["password-hash", None, None,
+         "Also accept a password at /login; the hash comes from `athena-nb hash-password`."],
+    ]
+
+    def __init__(self, environ=None):
+        super().__init__()
+        self.environ = os.environ if environ is None else environ
+        self["websocket"] = True
+        self["prefer-websocket"] = False
+
+    def opt_websocket(self):
+        """Offer WebSocket to browsers (the default; long-poll always works)."""
+        self["websocket"] = True
+
+    def opt_no_websocket(self):
+        """Use long-poll only."""
+        self["websocket"] = False
+
+    def opt_prefer_websocket(self):
+        """Have browsers try WebSocket before long-poll."""
+        self["prefer-websocket"] = True
+
+    def postOptions(self):
+        if self["system"] not in SYSTEMS:
+            raise usage.UsageError(
+                f"--system must be one of {', '.join(SYSTEMS)}, not {self['system']!r}.")
+        if self["prefer-websocket"] and not self["websocket"]:
+            raise usage.UsageError("--prefer-websocket and --no-websocket contradict each other.")
+        token = self["token"] if self["token"] is not None else self.environ.get(TOKEN_ENV)
+        if token is not None and len(token) < 16:
+            raise usage.UsageError(
+                "The token must have at least 16 characters, so that it cannot be guessed.")
+        if token is not None and not re.fullmatch(r"[A-Za-z0-9._~-]+", token):
+            raise usage.UsageError(
+                "The token may only hold letters, digits and the characters . _ ~ -, "
+                "so that it can stand in a URL as it is.")
+        self["token"] = token if token is not None else secrets.token_urlsafe(24)
+        if self["password-hash"] is not None:
+            try:
+                checkPasswordHash(self["password-hash"])
+            except ValueError as e:
+                raise usage.UsageError(str(e))
+        self["data-dir"] = os.path.abspath(os.path.expanduser(self["data-dir"]))
+        if self["endpoint"] is None:
+            self["endpoint"] = "tcp:port=%d:interface=%s" % (
+                self["port"], _escapeEndpoint(self["interface"]))
+
+    # -- what the options mean --------------------------------------------------------------
+
+    def kernelLimits(self) -> KernelLimits:
+        """The options' kernel limits (0 turns one off)."""
+        return KernelLimits(
+            cpuSeconds=self["cpu-seconds"] or None,
+            memoryBytes=self["memory-mb"] * 1024 * 1024 or None,
+            wallSeconds=self["cell-timeout"] or None,
+            outputChars=self["output-cap"] or None,
+        )
+
+    def secure(self) -> bool:
+        """Does the endpoint speak TLS (so URLs are https and cookies Secure)?"""
+        return self["endpoint"].split(":", 1)[0].lower() in ("ssl", "tls", "le", "lets")
+
+
+def hashPasswordMain(argv=None, stdin=None, stdout=None) -> int:
+    """``athena-nb hash-password``: read a password (twice on a terminal) and print its hash."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    if argv:
+        print("Usage: athena-nb hash-password  (reads the password from the terminal or stdin)",
+              file=sys.stderr)
+        return 2
+    if stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("The two passwords differ; nothing was printed.", file=sys.stderr)
+            return 1
+    else:
+        password = stdin.readline().rstrip("\r\n")
+    if not password:
+        print("The password must not be empty.", file=sys.stderr)
+        return 1
+    print(hashPassword(password), file=stdout)
+    print("Start the server with --password-hash '<that line>'.", file=sys.stderr)
+    return 0

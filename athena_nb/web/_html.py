@@ -1,0 +1,114 @@
+"""Small helpers for the service's own pages and JSON answers.  Tests: tests/unit/test_auth.py.
+
+Every page is static markup plus ES modules from /static: no inline script or style, so the
+strict Content-Security-Policy below holds for all of them.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from urllib.parse import urlsplit
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def securityHeaders(request, *, html: bool) -> None:
+    request.setHeader(b"x-content-type-options", b"nosniff")
+    request.setHeader(b"referrer-policy", b"same-origin")
+    request.setHeader(b"cache-control", b"no-store")
+    if html:
+        request.setHeader(b"content-security-policy", CSP.encode())
+        request.setHeader(b"x-frame-options", b"DENY")
+
+
+def page(title: str, body: str, *, moduleRoot: str, scripts: tuple[str, ...] = (),
+         bodyClass: str = "") -> bytes:
+    """A whole HTML document: ``body`` is markup (already escaped by the caller)."""
+    modules = "".join(
+        f'<script type="module" src="{escape(moduleRoot + s)}"></script>' for s in scripts)
+    cls = f' class="{escape(bodyClass)}"' if bodyClass else ""
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="color-scheme" content="light dark">'
+        f"<title>{escape(title)}</title>"
+        f'<link rel="stylesheet" href="{escape(moduleRoot)}athena_nb/notebook.css">'
+        f"{modules}</head><body{cls}>{body}</body></html>"
+    ).encode()
+
+
+def writeHTML(request, body: bytes, code: int = 200) -> None:
+    if request.finished or getattr(request, "_disconnected", False):
+        return
+    request.setResponseCode(code)
+    request.setHeader(b"content-type", b"text/html; charset=utf-8")
+    securityHeaders(request, html=True)
+    request.write(body)
+    request.finish()
+
+
+def writeJSON(request, value, code: int = 200) -> None:
+    if request.finished or getattr(request, "_disconnected", False):
+        return
+    request.setResponseCode(code)
+    request.setHeader(b"content-type", b"application/json")
+    securityHeaders(request, html=False)
+    request.write(json.dumps(value, ensure_ascii=False).encode("utf-8"))
+    request.finish()
+
+
+def writeJSONError(request, code: int, type: str, message: str, *, reload: bool = False) -> None:
+    """The same error shape as livefragments' transport, so its client understands it."""
+    writeJSON(request, {"error": {"type": type, "message": message, "reload": reload}}, code)
+
+
+def redirect(request, location: str, code: int = 303) -> None:
+    if request.finished or getattr(request, "_disconnected", False):
+        return
+    request.setResponseCode(code)
+    request.setHeader(b"location", location.encode("utf-8"))
+    request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+    securityHeaders(request, html=False)
+    request.write(f"See {location}\n".encode())
+    request.finish()
+
+
+def sameOrigin(request) -> bool:
+    """True unless the request names an Origin (or Referer) other than this server."""
+    origin = request.getHeader(b"origin")
+    if origin is None:
+        referer = request.getHeader(b"referer")
+        if referer is None:
+            return True
+        parts = urlsplit(referer.decode("latin-1"))
+        origin = f"{parts.scheme}://{parts.netloc}".encode("latin-1")
+    host = request.getHeader(b"host")
+    if host is None:
+        return False
+    scheme = b"https" if request.isSecure() else b"http"
+    return origin == scheme + b"://" + host
+
+
+def localPath(target: str | None, default: str = "/") -> str:
+    """``target`` if it is a path on this server (so a redirect cannot leave it), else default."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ord(c) < 32 for c in target):
+        return default
+    return target
+
+
+def wantsHTML(request) -> bool:
+    """A browser navigating (GET of a page), as opposed to a script or the transport."""
+    if request.method not in (b"GET", b"HEAD"):
+        return False
+    path = request.path
+    if path.startswith(b"/api/") or path.endswith((b"/transport", b"/ws")):
+        return False
+    accept = request.getHeader(b"accept") or b""
+    return b"text/html" in accept or b"*/*" in accept or not accept

@@ -1,0 +1,230 @@
+"""The home page and its small JSON API (owner only).  Tests: tests/unit/test_home.py, tests/browser/test_home.py.
+
+The page is static markup plus ``athena_nb/home.js``, which renders the list from the data block
+in the page and calls the API under ``/api/`` for every change; the API answers with the data it
+changed, so the page never guesses.
+
+Renaming and trashing go through the hub registry when it offers ``renameWorksheet`` /
+``trashWorksheet`` (so open pages see the change at once), else straight to the store.
+"""
+
+from __future__ import annotations
+
+import json
+
+from twisted.internet.defer import maybeDeferred
+from twisted.logger import Logger
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
+
+from ..store import NotFoundError, Role, StoreError
+from . import _html
+from .auth import Auth
+from .login import worksheetPath
+
+log = Logger()
+
+MAX_BODY = 64 * 1024
+ROLES = tuple(role.value for role in Role)
+
+
+def worksheetJSON(worksheet) -> dict:
+    return {"id": worksheet.id, "title": worksheet.title, "modified": worksheet.modified,
+            "trashed": worksheet.trashed, "url": worksheetPath(worksheet.id)}
+
+
+def linkJSON(link) -> dict:
+    return {"token": link.token, "worksheetId": link.worksheet_id, "role": link.role.value,
+            "created": link.created, "revoked": link.revoked, "path": f"/share/{link.token}"}
+
+
+def _forScript(value) -> str:
+    """JSON that can stand inside a <script type="application/json"> element."""
+    return (json.dumps(value, ensure_ascii=True)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+class HomePage(Resource):
+    """``/``: the worksheet list.  A share-link visitor is sent to their worksheet."""
+
+    isLeaf = True
+
+    def __init__(self, auth: Auth, store, moduleRoot: str):
+        super().__init__()
+        self.auth, self.store, self.moduleRoot = auth, store, moduleRoot
+
+    def render_GET(self, request):
+        identity = self.auth.identify(request)
+        if identity is None:  # the gate lets no such request through; be safe anyway
+            _html.writeJSONError(request, 403, "Forbidden", "Log in first.")
+            return NOT_DONE_YET
+        if not identity.isOwner:
+            _html.redirect(request, worksheetPath(identity.worksheetId))
+            return NOT_DONE_YET
+        d = self.store.list_worksheets(include_trashed=True)
+        d.addCallback(lambda worksheets: _html.writeHTML(request, self.markup(worksheets)))
+        d.addErrback(_failed, request, "Listing the worksheets")
+        return NOT_DONE_YET
+
+    def markup(self, worksheets) -> bytes:
+        data = {"worksheets": [worksheetJSON(w) for w in worksheets]}
+        body = (
+            '<header class="topbar"><span class="brand">athena-nb</span>'
+            '<form method="post" action="/logout"><button type="submit" class="quiet">'
+            "Log out</button></form></header>"
+            '<main class="home">'
+            '<div class="home-head"><h1>Worksheets</h1>'
+            '<div class="toolbar">'
+            '<button type="button" id="new-worksheet" class="primary">New worksheet</button>'
+            '<button type="button" id="show-trash" aria-pressed="false">Show trash</button>'
+            "</div></div>"
+            '<p id="home-status" class="status" role="status" aria-live="polite"></p>'
+            '<ul id="worksheet-list" class="worksheet-list" aria-label="Worksheets"></ul>'
+            '<p id="empty-list" class="empty" hidden>No worksheets yet. '
+            "Make one with “New worksheet”.</p>"
+            '<section id="trash" class="trash" aria-labelledby="trash-heading" hidden>'
+            '<h2 id="trash-heading">Trash</h2>'
+            '<ul id="trash-list" class="worksheet-list" aria-label="Trash"></ul>'
+            '<p id="empty-trash" class="empty" hidden>The trash is empty.</p>'
+            "</section></main>"
+            f'<script type="application/json" id="home-data">{_forScript(data)}</script>')
+        return _html.page("athena-nb", body, moduleRoot=self.moduleRoot,
+                          scripts=("athena_nb/home.js",), bodyClass="home-page")
+
+
+class ApiResource(Resource):
+    """``/api/...``: JSON calls of the home page; every one needs the owner's session."""
+
+    isLeaf = True
+
+    def __init__(self, auth: Auth, store, hubs=None):
+        super().__init__()
+        self.auth, self.store, self.hubs = auth, store, hubs
+
+    def render(self, request):
+        identity = self.auth.identify(request)
+        if identity is None or not identity.isOwner:
+            _html.writeJSONError(request, 403, "Forbidden",
+                                 "Only the notebook's owner may use this API.")
+            return NOT_DONE_YET
+        if request.method == b"POST":
+            problem = self._checkPost(request)
+            if problem is not None:
+                _html.writeJSONError(request, *problem)
+                return NOT_DONE_YET
+        parts = [p.decode("utf-8", "replace") for p in request.postpath]
+        while parts and parts[-1] == "":
+            parts.pop()
+        route = self._route(request.method, parts)
+        if route is None:
+            _html.writeJSONError(request, 404, "NotFound", "There is no such API call.")
+            return NOT_DONE_YET
+        method, args = route
+        try:
+            body = self._body(request) if request.method == b"POST" else {}
+        except ValueError as e:
+            _html.writeJSONError(request, 400, "BadRequest", str(e))
+            return NOT_DONE_YET
+        d = maybeDeferred(method, *args, body)
+        d.addCallback(lambda result: _html.writeJSON(request, result[1], result[0]))
+        d.addErrback(_failed, request, "The API call")
+        return NOT_DONE_YET
+
+    @staticmethod
+    def _checkPost(request):
+        if not _html.sameOrigin(request):
+            return 403, "Forbidden", "API calls are only accepted from this server's own pages."
+        ctype = (request.getHeader(b"content-type") or b"").split(b";")[0].strip()
+        if ctype != b"application/json":
+            # Cross-site forms cannot send this type without the browser asking first.
+            return 415, "UnsupportedMediaType", "API calls must send a JSON body."
+        return None
+
+    @staticmethod
+    def _body(request) -> dict:
+        raw = request.content.read(MAX_BODY + 1)
+        if len(raw) > MAX_BODY:
+            raise ValueError(f"The request body is larger than {MAX_BODY} bytes.")
+        if not raw.strip():
+            return {}
+        try:
+            body = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ValueError("The request body is not valid JSON.")
+        if not isinstance(body, dict):
+            raise ValueError("The request body must be a JSON object.")
+        return body
+
+    def _route(self, method: bytes, parts: list[str]):
+        table = {
+            (b"GET", ("worksheets",)): self.listWorksheets,
+            (b"POST", ("worksheets",)): self.createWorksheet,
+            (b"POST", ("worksheets", "*", "rename")): self.renameWorksheet,
+            (b"POST", ("worksheets", "*", "trash")): self.trashWorksheet,
+            (b"POST", ("worksheets", "*", "restore")): self.restoreWorksheet,
+            (b"GET", ("worksheets", "*", "links")): self.listLinks,
+            (b"POST", ("worksheets", "*", "links")): self.createLink,
+            (b"POST", ("links", "*", "revoke")): self.revokeLink,
+        }
+        shape = tuple("*" if i % 2 else p for i, p in enumerate(parts))
+        handler = table.get((method, shape))
+        if handler is None:
+            return None
+        return handler, [p for i, p in enumerate(parts) if i % 2]
+
+    # -- calls: each returns (HTTP code, JSON value) or a Deferred of that ------------------
+
+    def listWorksheets(self, body):
+        return self.store.list_worksheets(include_trashed=True).addCallback(
+            lambda worksheets: (200, {"worksheets": [worksheetJSON(w) for w in worksheets]}))
+
+    def createWorksheet(self, body):
+        title = body.get("title", "Untitled")
+        return self.store.create_worksheet(title, ("",)).addCallback(
+            lambda worksheet: (201, {"worksheet": worksheetJSON(worksheet)}))
+
+    def renameWorksheet(self, worksheetId, body):
+        title = body.get("title")
+        rename = getattr(self.hubs, "renameWorksheet", None)
+        d = maybeDeferred(rename or self.store.rename_worksheet, worksheetId, title)
+        d.addCallback(lambda _: self.store.get_worksheet(worksheetId))
+        return d.addCallback(lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
+
+    def trashWorksheet(self, worksheetId, body):
+        trash = getattr(self.hubs, "trashWorksheet", None)
+        d = maybeDeferred(trash or self.store.trash_worksheet, worksheetId)
+        d.addCallback(lambda _: self.store.get_worksheet(worksheetId))
+        return d.addCallback(lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
+
+    def restoreWorksheet(self, worksheetId, body):
+        return self.store.restore_worksheet(worksheetId).addCallback(
+            lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
+
+    def listLinks(self, worksheetId, body):
+        return self.auth.listShareLinks(worksheetId).addCallback(
+            lambda links: (200, {"links": [linkJSON(link) for link in links]}))
+
+    def createLink(self, worksheetId, body):
+        role = body.get("role")
+        if role not in ROLES:
+            raise ValueError(f"A share link's role must be one of {', '.join(ROLES)}.")
+        return self.auth.createShareLink(worksheetId, role).addCallback(
+            lambda link: (201, {"link": linkJSON(link)}))
+
+    def revokeLink(self, token, body):
+        return self.auth.revokeShareLink(token).addCallback(
+            lambda link: (200, {"link": linkJSON(link)}))
+
+
+def _failed(failure, request, what: str) -> None:
+    if failure.check(NotFoundError):
+        _html.writeJSONError(request, 404, "NotFound", str(failure.value))
+    elif failure.check(ValueError, TypeError):
+        _html.writeJSONError(request, 400, "BadRequest", str(failure.value))
+    elif failure.check(StoreError):
+        log.failure(f"{what} failed", failure)
+        _html.writeJSONError(request, 500, "StoreError", str(failure.value))
+    else:
+        log.failure(f"{what} failed", failure)
+        _html.writeJSONError(request, 500, "ServerError",
+                             f"{what} failed on the server; its log says why.")

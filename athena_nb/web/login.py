@@ -1,0 +1,293 @@
+"""The ways in: token URL, the /login form, share-link entry, and the 403 answer.  Tests: tests/unit/test_auth.py.
+
+A wrong token or password is answered only after ``failureDelay`` seconds, so guessing is slow;
+everything that compares secrets does so in constant time (see auth.py).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import parse_qsl, urlencode
+
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.task import deferLater
+from twisted.logger import Logger
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
+
+from ..store import NotFoundError
+from . import _html
+from .auth import Auth, Identity
+
+log = Logger()
+
+FAILURE_DELAY = 1.0
+
+
+def _arg(request, name: bytes) -> str | None:
+    values = request.args.get(name)
+    if not values:
+        return None
+    try:
+        return values[0].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def loginForm(*, moduleRoot: str, next: str = "/", error: str | None = None,
+              passwordAllowed: bool = False) -> bytes:
+    """The login page: one field that takes the token (or the password, if one is set)."""
+    label = "Token or password" if passwordAllowed else "Token"
+    problem = (f'<p class="form-error" role="alert">{escape(error)}</p>' if error else "")
+    body = (
+        '<main class="narrow"><h1>athena-nb</h1>'
+        "<p>This notebook server needs you to log in. Use the link it printed when it started "
+        "(it holds the token), or paste the token here.</p>"
+        f"{problem}"
+        '<form method="post" action="/login" class="stack">'
+        f'<input type="hidden" name="next" value="{escape(next)}">'
+        f'<label for="secret">{label}</label>'
+        '<input id="secret" name="secret" type="password" autocomplete="current-password" '
+        'required autofocus>'
+        '<button type="submit">Log in</button></form></main>')
+    return _html.page("Log in · athena-nb", body, moduleRoot=moduleRoot)
+
+
+def forbid(request, auth: Auth, moduleRoot: str) -> None:
+    """403 for a request without a session: the login form for a page, JSON otherwise."""
+    if _html.wantsHTML(request):
+        next = _html.localPath(request.uri.decode("utf-8", "replace"))
+        _html.writeHTML(request, loginForm(moduleRoot=moduleRoot, next=next,
+                                           passwordAllowed=auth.passwordHash is not None), 403)
+    else:
+        _html.writeJSONError(
+            request, 403, "Forbidden",
+            "This request has no valid session; log in again (open the URL with the token).",
+            reload=True)
+
+
+def withoutToken(uri: bytes) -> str:
+    """``uri`` with its ``token`` query argument taken out."""
+    path, _, query = uri.decode("utf-8", "replace").partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "token"]
+    return _html.localPath(path + ("?" + urlencode(kept) if kept else ""))
+
+
+class TokenLogin(Resource):
+    """A request whose URL carries ``?token=``: log in as the owner and drop it from the URL."""
+
+    isLeaf = True
+
+    def __init__(self, auth: Auth, moduleRoot: str, reactor, failureDelay: float = FAILURE_DELAY):
+        super().__init__()
+        self.auth, self.moduleRoot, self.reactor = auth, moduleRoot, reactor
+        self.failureDelay = failureDelay
+
+    def render(self, request):
+        target = withoutToken(request.uri)
+        if not self.auth.checkToken(_arg(request, b"token")):
+            body = loginForm(moduleRoot=self.moduleRoot, next=target,
+                             passwordAllowed=self.auth.passwordHash is not None,
+                             error="The token in that link is not valid. The server makes a new "
+                                   "one each time it starts; use the link it printed last.")
+            deferLater(self.reactor, self.failureDelay, _html.writeHTML, request, body, 403)
+            return NOT_DONE_YET
+        identity = self.auth.identify(request)
+        if identity is not None and identity.isOwner:
+            _html.redirect(request, target)
+            return NOT_DONE_YET
+        d = self.auth.loginOwner(request)
+        d.addCallback(lambda _: _html.redirect(request, target))
+        d.addErrback(_failed, request, "Logging in")
+        return NOT_DONE_YET
+
+
+class LoginResource(Resource):
+    """``/login``: GET shows the form, POST checks the token or password."""
+
+    isLeaf = True
+
+    def __init__(self, auth: Auth, moduleRoot: str, reactor, failureDelay: float = FAILURE_DELAY):
+        super().__init__()
+        self.auth, self.moduleRoot, self.reactor = auth, moduleRoot, reactor
+        self.failureDelay = failureDelay
+
+    def _form(self, next: str, error: str | None = None) -> bytes:
+        return loginForm(moduleRoot=self.moduleRoot, next=next, error=error,
+                         passwordAllowed=self.auth.passwordHash is not None)
+
+    def render_GET(self, request):
+        _html.writeHTML(request, self._form(_html.localPath(_arg(request, b"next"))))
+        return NOT_DONE_YET
+
+    def render_POST(self, request):
+        next = _html.localPath(_arg(request, b"next"))
+        if not _html.sameOrigin(request):
+            _html.writeHTML(request, self._form(
+                next, "The login form was sent from another site; log in from this page."), 403)
+            return NOT_DONE_YET
+        secret = _arg(request, b"secret") or ""
+        if self.auth.checkToken(secret):
+            self._loggedIn(request, next)
+            return NOT_DONE_YET
+
+        def checked(ok):
+            if ok:
+                return self._loggedIn(request, next)
+            error = ("That is neither the token nor the password." if self.auth.passwordHash
+                     else "That is not the token.")
+            return deferLater(self.reactor, self.failureDelay, _html.writeHTML, request,
+                              self._form(next, error), 403)
+
+        d = self.auth.checkPassword(secret)
+        d.addCallback(checked)
+        d.addErrback(_failed, request, "Checking the password")
+        return NOT_DONE_YET
+
+    def _loggedIn(self, request, next: str):
+        d = self.auth.loginOwner(request)
+        d.addCallback(lambda _: _html.redirect(request, next))
+        d.addErrback(_failed, request, "Logging in")
+        return d
+
+
+class LogoutResource(Resource):
+    """``/logout`` (POST): end the session."""
+
+    isLeaf = True
+
+    def __init__(self, auth: Auth):
+        super().__init__()
+        self.auth = auth
+
+    def render_POST(self, request):
+        if not _html.sameOrigin(request):
+            _html.writeJSONError(request, 403, "Forbidden",
+                                 "Logging out is only possible from this server's own pages.")
+            return NOT_DONE_YET
+        self.auth.logout(request)
+        _html.redirect(request, "/login")
+        return NOT_DONE_YET
+
+
+class ShareResource(Resource):
+    """``/share/<token>``: enter through a share link, after picking a display name."""
+
+    def __init__(self, auth: Auth, moduleRoot: str):
+        super().__init__()
+        self.auth, self.moduleRoot = auth, moduleRoot
+
+    def getChild(self, name: bytes, request):
+        if request.postpath not in ([], [b""]):
+            return _NotFound(self.moduleRoot)
+        return ShareEntry(self.auth, self.moduleRoot, name.decode("utf-8", "replace"))
+
+    def render(self, request):
+        return _NotFound(self.moduleRoot).render(request)
+
+
+class ShareEntry(Resource):
+    isLeaf = True
+
+    def __init__(self, auth: Auth, moduleRoot: str, token: str):
+        super().__init__()
+        self.auth, self.moduleRoot, self.token = auth, moduleRoot, token
+
+    def render_GET(self, request):
+        d = self.auth.resolve(request)
+        d.addCallback(lambda identity: self._show(request, identity))
+        d.addErrback(_failed, request, "Opening the share link", self.moduleRoot)
+        return NOT_DONE_YET
+
+    def _show(self, request, identity: Identity | None):
+        def found(link):
+            if link is None:
+                return _invalidLink(request, self.moduleRoot)
+            target = worksheetPath(link.worksheet_id)
+            if identity is not None and (identity.isOwner or identity.link == link.token):
+                return _html.redirect(request, target)
+            return self.auth.store.get_worksheet(link.worksheet_id).addCallback(
+                lambda worksheet: self._form(request, link, worksheet.title))
+
+        return self.auth.store.lookup_share_link(self.token).addCallback(found)
+
+    def _form(self, request, link, title: str, error: str | None = None, name: str = "",
+              code: int = 200):
+        what = ("edit and run it with the others" if link.role.value == "collaborator"
+                else "follow it live, read-only")
+        problem = f'<p class="form-error" role="alert">{escape(error)}</p>' if error else ""
+        body = (
+            '<main class="narrow"><h1>Join a worksheet</h1>'
+            f"<p>You were invited to <strong>{escape(title)}</strong> as a "
+            f"{escape(link.role.value)}: you can {what}.</p>{problem}"
+            f'<form method="post" action="{escape(self.auth.sharePath(link.token))}" '
+            'class="stack">'
+            '<label for="name">Your name (the others see it)</label>'
+            f'<input id="name" name="name" autocomplete="nickname" maxlength="60" required '
+            f'autofocus value="{escape(name)}">'
+            '<button type="submit">Join</button></form></main>')
+        _html.writeHTML(request, _html.page(f"Join {title} · athena-nb", body,
+                                            moduleRoot=self.moduleRoot), code)
+
+    def render_POST(self, request):
+        if not _html.sameOrigin(request):
+            _html.writeJSONError(request, 403, "Forbidden",
+                                 "A share link can only be entered from its own page.")
+            return NOT_DONE_YET
+        name = _arg(request, b"name") or ""
+
+        def joined(identity):
+            if identity is None:
+                return _invalidLink(request, self.moduleRoot)
+            return _html.redirect(request, worksheetPath(identity.worksheetId))
+
+        def badName(failure):
+            failure.trap(ValueError)
+            d = self.auth.store.lookup_share_link(self.token)
+
+            def again(link):
+                if link is None:
+                    return _invalidLink(request, self.moduleRoot)
+                return self.auth.store.get_worksheet(link.worksheet_id).addCallback(
+                    lambda ws: self._form(request, link, ws.title, str(failure.value), name, 400))
+
+            return d.addCallback(again)
+
+        d = maybeDeferred(self.auth.joinShareLink, request, self.token, name)
+        d.addCallbacks(joined, badName)
+        d.addErrback(_failed, request, "Entering the share link", self.moduleRoot)
+        return NOT_DONE_YET
+
+
+def worksheetPath(worksheetId: str) -> str:
+    return f"/worksheets/{worksheetId}/"
+
+
+def _invalidLink(request, moduleRoot: str) -> None:
+    body = ('<main class="narrow"><h1>This link does not work</h1>'
+            "<p>The share link was revoked, its worksheet is in the trash, or it never existed. "
+            "Ask the person who sent it for a new one.</p></main>")
+    _html.writeHTML(request, _html.page("Link not valid · athena-nb", body,
+                                        moduleRoot=moduleRoot), 404)
+
+
+class _NotFound(Resource):
+    isLeaf = True
+
+    def __init__(self, moduleRoot: str):
+        super().__init__()
+        self.moduleRoot = moduleRoot
+
+    def render(self, request):
+        _invalidLink(request, self.moduleRoot)
+        return NOT_DONE_YET
+
+
+def _failed(failure, request, what: str, moduleRoot: str | None = None) -> None:
+    if moduleRoot is not None and failure.check(NotFoundError):
+        _invalidLink(request, moduleRoot)  # the link's worksheet was deleted meanwhile
+        return
+    log.failure(f"{what} failed", failure)
+    if not request.finished and not getattr(request, "_disconnected", False):
+        _html.writeJSONError(request, 500, "ServerError",
+                             f"{what} failed on the server; its log says why.")

@@ -1,0 +1,287 @@
+// home.js: the home page's worksheet list (create, open, rename, trash, restore, share links).
+// Tested by tests/browser/test_home.py. The page embeds the first list as JSON (#home-data);
+// every change is one call to /api/..., whose answer is the changed data.
+
+/**
+ * @typedef {{id: string, title: string, modified: number, trashed: boolean, url: string}} Worksheet
+ * @typedef {{token: string, role: string, created: number, revoked: boolean, path: string}} Link
+ */
+
+/** @type {Map<string, Worksheet>} */
+const worksheets = new Map();
+let showTrash = false;
+
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/**
+ * Make an element: el('button', {type: 'button', onclick: f}, 'Text', child...).
+ * @param {string} tag
+ * @param {Record<string, unknown>} [props]
+ * @param {...(Node|string)} children
+ */
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key.startsWith('on') && typeof value === 'function') {
+      node.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
+    } else if (key in node && !key.includes('-')) {
+      /** @type {any} */ (node)[key] = value;
+    } else {
+      node.setAttribute(key, String(value));
+    }
+  }
+  node.append(...children);
+  return node;
+}
+
+/**
+ * Call the API; resolves with the JSON answer, rejects with an Error whose message is the
+ * server's sentence.
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ */
+async function api(method, path, body) {
+  const init = {method, credentials: /** @type {RequestCredentials} */ ('same-origin'),
+                headers: {accept: 'application/json'}};
+  if (method !== 'GET') {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body ?? {});
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new Error('The server cannot be reached. Check that it is still running.');
+  }
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    if (response.status === 403 && answer?.error?.reload) location.reload();
+    throw new Error(answer?.error?.message || `The server answered ${response.status}.`);
+  }
+  return answer;
+}
+
+/** Show a message in the status line (errors are announced more urgently). */
+function say(message, isError = false) {
+  const status = $('home-status');
+  status.textContent = message;
+  status.classList.toggle('error', isError);
+  status.setAttribute('role', isError ? 'alert' : 'status');
+}
+
+/**
+ * Run an API action, reporting its failure.
+ * @param {() => Promise<void>} action
+ */
+async function attempt(action) {
+  try {
+    await action();
+  } catch (error) {
+    say(error instanceof Error ? error.message : String(error), true);
+  }
+}
+
+/** @param {Worksheet} worksheet */
+function remember(worksheet) {
+  worksheets.set(worksheet.id, worksheet);
+}
+
+function byNewest(a, b) {
+  return b.modified - a.modified;
+}
+
+function edited(seconds) {
+  const when = new Date(seconds * 1000);
+  return el('span', {className: 'worksheet-meta'},
+    'Edited ', el('time', {dateTime: when.toISOString()}, when.toLocaleString()));
+}
+
+/** @param {Worksheet} worksheet */
+function activeRow(worksheet) {
+  const name = el('div', {className: 'worksheet-name'},
+    el('a', {href: worksheet.url}, worksheet.title));
+  const row = el('li', {className: 'worksheet-row', 'data-id': worksheet.id});
+  const actions = el('div', {className: 'row-actions'},
+    el('button', {type: 'button', 'aria-label': `Rename ${worksheet.title}`,
+                  onclick: () => startRename(row, worksheet)}, 'Rename'),
+    el('button', {type: 'button', 'aria-label': `Share ${worksheet.title}`,
+                  'aria-expanded': 'false', onclick: (event) => toggleShare(row, worksheet,
+                  /** @type {HTMLButtonElement} */ (event.currentTarget))}, 'Share'),
+    el('button', {type: 'button', className: 'danger',
+                  'aria-label': `Move ${worksheet.title} to trash`,
+                  onclick: () => trash(worksheet)}, 'Move to trash'));
+  row.append(name, edited(worksheet.modified), actions);
+  return row;
+}
+
+/** @param {Worksheet} worksheet */
+function trashedRow(worksheet) {
+  return el('li', {className: 'worksheet-row', 'data-id': worksheet.id},
+    el('div', {className: 'worksheet-name'}, worksheet.title),
+    edited(worksheet.modified),
+    el('div', {className: 'row-actions'},
+      el('button', {type: 'button', 'aria-label': `Restore ${worksheet.title}`,
+                    onclick: () => restore(worksheet)}, 'Restore')));
+}
+
+function render() {
+  const all = [...worksheets.values()].sort(byNewest);
+  const active = all.filter((w) => !w.trashed);
+  const trashed = all.filter((w) => w.trashed);
+  $('worksheet-list').replaceChildren(...active.map(activeRow));
+  $('empty-list').hidden = active.length > 0;
+  $('trash').hidden = !showTrash;
+  $('trash-list').replaceChildren(...trashed.map(trashedRow));
+  $('empty-trash').hidden = trashed.length > 0;
+  const toggle = $('show-trash');
+  toggle.setAttribute('aria-pressed', String(showTrash));
+  toggle.textContent = showTrash ? 'Hide trash' : `Show trash${trashed.length ? ` (${trashed.length})` : ''}`;
+}
+
+/** Put focus on the row of `id` (its first link or button), else on fallback. */
+function focusRow(id, fallback) {
+  const row = document.querySelector(`.worksheet-row[data-id="${CSS.escape(id)}"]`);
+  const target = row?.querySelector('a, button');
+  (/** @type {HTMLElement|null} */ (target) || fallback).focus();
+}
+
+async function create() {
+  const button = /** @type {HTMLButtonElement} */ ($('new-worksheet'));
+  button.disabled = true;
+  try {
+    const {worksheet} = await api('POST', '/api/worksheets', {});
+    location.assign(worksheet.url);
+  } catch (error) {
+    button.disabled = false;
+    say(error instanceof Error ? error.message : String(error), true);
+  }
+}
+
+/**
+ * Swap the row's name for a small form.
+ * @param {HTMLElement} row
+ * @param {Worksheet} worksheet
+ */
+function startRename(row, worksheet) {
+  const input = el('input', {type: 'text', value: worksheet.title, maxLength: 500,
+                             'aria-label': `New title for ${worksheet.title}`, required: true});
+  const cancel = () => { render(); focusRow(worksheet.id, $('new-worksheet')); };
+  const form = el('form', {className: 'rename-form', onsubmit: (event) => {
+    event.preventDefault();
+    const title = /** @type {HTMLInputElement} */ (input).value.trim();
+    if (!title) { say('A worksheet needs a title.', true); return; }
+    attempt(async () => {
+      const answer = await api('POST', `/api/worksheets/${encodeURIComponent(worksheet.id)}/rename`,
+                               {title});
+      remember(answer.worksheet);
+      render();
+      say(`Renamed to “${answer.worksheet.title}”.`);
+      focusRow(worksheet.id, $('new-worksheet'));
+    });
+  }},
+  input,
+  el('button', {type: 'submit', className: 'primary'}, 'Save'),
+  el('button', {type: 'button', onclick: cancel}, 'Cancel'));
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') { event.preventDefault(); cancel(); }
+  });
+  row.replaceChildren(form);
+  input.focus();
+  /** @type {HTMLInputElement} */ (input).select();
+}
+
+/** @param {Worksheet} worksheet */
+function trash(worksheet) {
+  attempt(async () => {
+    const answer = await api('POST', `/api/worksheets/${encodeURIComponent(worksheet.id)}/trash`);
+    remember(answer.worksheet);
+    render();
+    say(`“${worksheet.title}” is in the trash.`);
+    $('show-trash').focus();
+  });
+}
+
+/** @param {Worksheet} worksheet */
+function restore(worksheet) {
+  attempt(async () => {
+    const answer = await api('POST',
+      `/api/worksheets/${encodeURIComponent(worksheet.id)}/restore`);
+    remember(answer.worksheet);
+    render();
+    say(`“${worksheet.title}” is back.`);
+    focusRow(worksheet.id, $('show-trash'));
+  });
+}
+
+/**
+ * Open or close the share panel of a row.
+ * @param {HTMLElement} row
+ * @param {Worksheet} worksheet
+ * @param {HTMLButtonElement} button
+ */
+function toggleShare(row, worksheet, button) {
+  const open = row.querySelector('.share-panel');
+  if (open) {
+    open.remove();
+    button.setAttribute('aria-expanded', 'false');
+    return;
+  }
+  const links = el('ul', {className: 'share-links', 'aria-label': `Share links of ${worksheet.title}`});
+  const base = `/api/worksheets/${encodeURIComponent(worksheet.id)}/links`;
+  const show = (/** @type {Link[]} */ list) => links.replaceChildren(...list.map((link) => {
+    const url = new URL(link.path, location.href).href;
+    const field = el('input', {type: 'text', readOnly: true, value: url,
+                               'aria-label': `${link.role} link`});
+    const item = el('li', {className: 'share-link'},
+      el('span', {className: 'share-role'}, link.role === 'collaborator' ? 'Can edit' : 'Can view'),
+      field,
+      el('button', {type: 'button', onclick: () => copy(/** @type {HTMLInputElement} */ (field))},
+        'Copy'),
+      el('button', {type: 'button', className: 'danger', 'aria-label': `Revoke ${link.role} link`,
+                    onclick: () => attempt(async () => {
+                      await api('POST', `/api/links/${encodeURIComponent(link.token)}/revoke`);
+                      item.remove();
+                      say('The link is revoked; whoever used it has lost access.');
+                    })}, 'Revoke'));
+    return item;
+  }));
+  const add = (role) => attempt(async () => {
+    await api('POST', base, {role});
+    show((await api('GET', base)).links);
+  });
+  const panel = el('div', {className: 'share-panel'},
+    el('p', {}, 'Anyone with a link can join under a name they choose. Revoking a link ends ' +
+                'their access at once.'),
+    el('div', {className: 'toolbar'},
+      el('button', {type: 'button', onclick: () => add('collaborator')}, 'New edit link'),
+      el('button', {type: 'button', onclick: () => add('viewer')}, 'New view-only link')),
+    links);
+  row.append(panel);
+  button.setAttribute('aria-expanded', 'true');
+  attempt(async () => show((await api('GET', base)).links));
+}
+
+/** @param {HTMLInputElement} field */
+async function copy(field) {
+  field.select();
+  try {
+    await navigator.clipboard.writeText(field.value);
+    say('Link copied.');
+  } catch {
+    say('Press Ctrl+C (or ⌘C) to copy the selected link.');
+  }
+}
+
+function boot() {
+  const data = JSON.parse($('home-data').textContent || '{}');
+  for (const worksheet of data.worksheets || []) remember(worksheet);
+  $('new-worksheet').addEventListener('click', create);
+  $('show-trash').addEventListener('click', () => {
+    showTrash = !showTrash;
+    render();
+  });
+  render();
+}
+
+boot();
