@@ -4,8 +4,8 @@ The page is static markup plus ``athena_nb/home.js``, which renders the list fro
 in the page and calls the API under ``/api/`` for every change; the API answers with the data it
 changed, so the page never guesses.
 
-Renaming and trashing go through the hub registry when it offers ``renameWorksheet`` /
-``trashWorksheet`` (so open pages see the change at once), else straight to the store.
+Renaming and trashing write to the store, then tell the hub registry (``hubs.renamed``,
+``hubs.closeHub``) so that pages open on the worksheet see the change at once.
 """
 
 from __future__ import annotations
@@ -184,17 +184,20 @@ class ApiResource(Resource):
             lambda worksheet: (201, {"worksheet": worksheetJSON(worksheet)}))
 
     def renameWorksheet(self, worksheetId, body):
-        title = body.get("title")
-        rename = getattr(self.hubs, "renameWorksheet", None)
-        d = maybeDeferred(rename or self.store.rename_worksheet, worksheetId, title)
-        d.addCallback(lambda _: self.store.get_worksheet(worksheetId))
-        return d.addCallback(lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
+        def renamed(worksheet):
+            if self.hubs is not None:
+                self.hubs.renamed(worksheet.id, worksheet.title)
+            return 200, {"worksheet": worksheetJSON(worksheet)}
+
+        return self.store.rename_worksheet(worksheetId, body.get("title")).addCallback(renamed)
 
     def trashWorksheet(self, worksheetId, body):
-        trash = getattr(self.hubs, "trashWorksheet", None)
-        d = maybeDeferred(trash or self.store.trash_worksheet, worksheetId)
-        d.addCallback(lambda _: self.store.get_worksheet(worksheetId))
-        return d.addCallback(lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
+        def trashed(worksheet):
+            if self.hubs is not None:
+                self.hubs.closeHub(worksheet.id, "The worksheet was moved to the trash.")
+            return 200, {"worksheet": worksheetJSON(worksheet)}
+
+        return self.store.trash_worksheet(worksheetId).addCallback(trashed)
 
     def restoreWorksheet(self, worksheetId, body):
         return self.store.restore_worksheet(worksheetId).addCallback(

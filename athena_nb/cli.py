@@ -1,0 +1,108 @@
+"""The ``athena-nb`` command and ``twistd athena-nb``'s service maker.  Tests: tests/integration/test_service.py.
+
+``athena-nb [options]`` runs the notebook in the foreground on the global reactor and prints one
+line to stdout, the URL with its real port and token; logs go to stderr.  ``athena-nb
+hash-password`` prints a password hash for ``--password-hash``.  ``twistd athena-nb`` finds
+``Options`` and ``makeService`` here through twisted/plugins/athena_nb_plugin.py.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from twisted.python import usage
+
+from .options import Options, hashPasswordMain
+
+__all__ = ["Options", "main", "makeService"]
+
+
+def makeService(options):
+    """For twistd: check the database before daemonizing, then make the service."""
+    from twisted.internet import reactor
+    from twisted.logger import Logger
+
+    from .service import NotebookService, StartError, checkDatabase
+
+    log = Logger(namespace="athena_nb")
+    try:
+        checkDatabase(options["data-dir"])
+    except StartError as e:
+        raise SystemExit(f"athena-nb cannot start: {e}")
+    service = NotebookService(options, reactor=reactor)
+
+    def failed(failure):
+        log.failure("athena-nb could not start: {message}", failure,
+                    message=failure.getErrorMessage())
+        if reactor.running:
+            reactor.stop()
+
+    service.ready.addErrback(failed)
+    return service
+
+
+def _startLogging() -> None:
+    from twisted.logger import (
+        FilteringLogObserver,
+        LogLevel,
+        LogLevelFilterPredicate,
+        globalLogBeginner,
+        textFileLogObserver,
+    )
+
+    observer = FilteringLogObserver(textFileLogObserver(sys.stderr),
+                                    [LogLevelFilterPredicate(defaultLogLevel=LogLevel.info)])
+    globalLogBeginner.beginLoggingTo([observer], redirectStandardIO=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the notebook server in the foreground until interrupted; return the exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["hash-password"]:
+        return hashPasswordMain(argv[1:])
+    options = Options()
+    try:
+        options.parseOptions(argv)
+    except usage.UsageError as e:
+        print(f"{options}\nathena-nb: {e}", file=sys.stderr)
+        return 2
+
+    from twisted.internet import reactor
+
+    from .service import NotebookService, StartError
+
+    _startLogging()
+    status = {"code": 0}
+
+    def announce(url: str) -> None:
+        print(url, flush=True)
+
+    def failed(failure):
+        status["code"] = 1
+        if failure.check(StartError) or failure.check(OSError) or _isStoreOpenError(failure):
+            message = failure.getErrorMessage()
+        else:
+            from twisted.logger import Logger
+
+            Logger(namespace="athena_nb").failure("Starting failed", failure)
+            message = "an unexpected error; the lines above say more."
+        print(f"athena-nb cannot start: {message}", file=sys.stderr, flush=True)
+        if reactor.running:
+            reactor.stop()
+
+    service = NotebookService(options, reactor=reactor, announce=announce)
+    service.ready.addErrback(failed)
+    reactor.callWhenRunning(service.startService)
+    reactor.addSystemEventTrigger("before", "shutdown", service.stopService)
+    reactor.run()
+    return status["code"]
+
+
+def _isStoreOpenError(failure) -> bool:
+    from .store import StoreOpenError
+
+    return failure.check(StoreOpenError) is not None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
