@@ -1,22 +1,91 @@
-"""The long-poll transport of one page: parking, answering, timeouts.
+"""The long-poll transport of one page: parking, answering, timeouts, crowded sessions.
 
-Tests: tests/unit/test_longpoll.py.  Rules: docs/protocol.md section 5.2 and 5.3.
+Tests: tests/unit/test_longpoll.py, tests/unit/test_crowding.py.  Rules: docs/protocol.md
+sections 5.2 and 5.3.
 """
 
 from __future__ import annotations
 
+from ._channel import validateEnvelope
 from ._errors import ConnectionLost, ProtocolError
 from ._http import writeError, writeJSON
+from ._json import loads
 from ._page import PageState
 
 
-class LongPollTransport:
-    """Holds at most one parked request of a page and answers requests per section 5.2."""
+def parseEnvelope(body: bytes | str):
+    """Parse a client envelope ``[ack, messages]`` or ``[ack, messages, options]``.
 
-    def __init__(self, page, reactor):
+    Returns ``(envelope, options)``; raises ProtocolError (a full sentence) if it is not one.
+    """
+    value = loads(body)
+    if isinstance(value, list) and len(value) == 3:
+        options = value[2]
+        if not isinstance(options, dict):
+            raise ProtocolError("The envelope's third element, the options, must be an object.")
+        value = value[:2]
+    else:
+        options = {}
+    validateEnvelope(value)
+    return value, options
+
+
+class ParkingLot:
+    """The pages of each session that have a long-poll request parked.
+
+    Browsers open about 6 HTTP/1.1 connections per host, shared by every tab of a profile
+    (one session).  When more than ``crowdedSessionPages`` pages of a session have a request
+    parked, every parked request of that session is answered after ``crowdedParkTime``
+    instead of ``idleTimeout``: connections rotate, so no tab's request waits long in the
+    browser's queue behind the others' polls.
+    """
+
+    def __init__(self, settings):
+        self.settings = settings
+        self._parked: dict[str, set] = {}
+
+    def parkTime(self, transport) -> float:
+        """``transport`` parks a request: how long it may stay parked (and shorten others')."""
+        sessionId = transport.page.sessionId
+        parked = self._parked.setdefault(sessionId, set())
+        parked.add(transport)
+        if not self.crowded(sessionId):
+            return self.settings.idleTimeout
+        short = min(self.settings.crowdedParkTime, self.settings.idleTimeout)
+        for other in parked:
+            if other is not transport:
+                other.shortenPark(short)
+        return short
+
+    def left(self, transport) -> None:
+        """``transport`` no longer has a request parked."""
+        parked = self._parked.get(transport.page.sessionId)
+        if parked is not None:
+            parked.discard(transport)
+            if not parked:
+                del self._parked[transport.page.sessionId]
+
+    def crowded(self, sessionId) -> bool:
+        return len(self._parked.get(sessionId, ())) > self.settings.crowdedSessionPages
+
+    def parkedCount(self, sessionId) -> int:
+        return len(self._parked.get(sessionId, ()))
+
+
+class LongPollTransport:
+    """Holds at most one parked request of a page and answers requests per section 5.2.
+
+    It is the page's home transport: it owns the disconnect timer.  While a WebSocket carries
+    the page (``attachWebSocket``) the socket is ``page.transport`` and this one holds nothing;
+    the newest connection wins, so a long-poll request takes the page back from a socket.
+    """
+
+    def __init__(self, page, reactor, lot: ParkingLot | None = None):
         self.page = page
         self.reactor = reactor
         self.settings = page.settings
+        self.lot = lot
+        self.webSocket = None  # the socket carrying the page, if any
         self._parked = None  # (request, idle timer)
         self._due: list = []  # (request, resend) answered at the end of this reactor turn
         self._disconnectTimer = None
@@ -26,7 +95,8 @@ class LongPollTransport:
     # -- timers ----------------------------------------------------------------------------
 
     def _armDisconnect(self) -> None:
-        if self._disconnectTimer is None and self._parked is None and not self._due:
+        if (self._disconnectTimer is None and self._parked is None and not self._due
+                and self.webSocket is None and self.page.state is not PageState.GONE):
             self._disconnectTimer = self.reactor.callLater(
                 self.settings.disconnectTimeout, self._disconnected)
 
@@ -40,6 +110,35 @@ class LongPollTransport:
         self.page.gone(ConnectionLost(
             f"The page had no connection for {self.settings.disconnectTimeout:g} seconds."))
 
+    # -- WebSocket hand-over ---------------------------------------------------------------
+
+    def attachWebSocket(self, socket) -> None:
+        """``socket`` now carries the page: answer what this transport holds and step aside."""
+        old, self.webSocket = self.webSocket, socket
+        self._disarmDisconnect()
+        waiting = [request for request, _ in self._due] + [self._unpark()]
+        self._due = []
+        for request in waiting:
+            if request is not None:
+                self._answer(request, False)  # whatever it carries is resent on the socket
+        self.page.transport = socket
+        if old is not None and old is not socket:
+            old.supersede()
+
+    def detachWebSocket(self, socket) -> None:
+        """``socket`` closed: the page waits for a request or a socket again."""
+        if self.webSocket is not socket:
+            return
+        self.webSocket = None
+        if self.page.state is not PageState.GONE:
+            self.page.transport = self
+            self._armDisconnect()
+
+    def _takeBack(self) -> None:
+        socket, self.webSocket = self.webSocket, None
+        self.page.transport = self
+        socket.supersede()
+
     # -- requests --------------------------------------------------------------------------
 
     def requestReceived(self, request, envelope, resend: bool) -> None:
@@ -47,6 +146,8 @@ class LongPollTransport:
 
         A protocol fault is answered 400 (and, if it broke the page, the page is gone).
         """
+        if self.webSocket is not None:
+            self._takeBack()
         self._disarmDisconnect()
         page = self.page
         before = page.channel.ack
@@ -84,21 +185,31 @@ class LongPollTransport:
             page._wake()
 
     def _park(self, request) -> None:
-        timer = self.reactor.callLater(self.settings.idleTimeout, self._idle, request)
+        delay = self.lot.parkTime(self) if self.lot is not None else self.settings.idleTimeout
+        timer = self.reactor.callLater(delay, self._idle, request)
         self._parked = (request, timer)
+
+    def shortenPark(self, seconds: float) -> None:
+        """Answer the parked request within ``seconds`` (its session is crowded)."""
+        if self._parked is not None:
+            timer = self._parked[1]
+            if timer.active() and timer.getTime() > self.reactor.seconds() + seconds:
+                timer.reset(seconds)
 
     def _unpark(self):
         if self._parked is None:
             return None
         request, timer = self._parked
         self._parked = None
+        if self.lot is not None:
+            self.lot.left(self)
         if timer.active():
             timer.cancel()
         return request
 
     def _idle(self, request) -> None:
         if self._parked is not None and self._parked[0] is request:
-            self._parked = None
+            self._unpark()
             self._answer(request, False)
             self._armDisconnect()
 

@@ -1,6 +1,7 @@
 """``LivePageResource``: renders a fresh live page per GET and routes its transport requests.
 
-Tests: tests/unit/test_resource.py.  URLs and checks: docs/protocol.md sections 2 and 5.1.
+Tests: tests/unit/test_resource.py, tests/unit/test_websocket.py.  URLs and checks:
+docs/protocol.md sections 2, 5.1 and 9.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from ._channel import validateEnvelope
 from ._errors import Closed, MessageTooLarge, ProtocolError
 from ._http import writeError
-from ._json import dumpsForScript, loads
-from ._longpoll import LongPollTransport
+from ._json import dumpsForScript
+from ._longpoll import LongPollTransport, ParkingLot, parseEnvelope
 from ._page import LivePage
 from ._session import SessionStore, sessionCookie
 from ._settings import Settings
+from ._websocket import WebSocketEndpoint
 
 log = Logger()
 
@@ -48,6 +49,8 @@ class LivePageResource(Resource):
         self.csp = csp
         self.pages: dict[str, LivePage] = {}
         self._pagesBySession: dict[str, list[str]] = {}
+        self._longPolls: dict[str, LongPollTransport] = {}
+        self.parking = ParkingLot(self.settings)
 
     # -- routing ---------------------------------------------------------------------------
 
@@ -111,7 +114,7 @@ class LivePageResource(Resource):
         clientId = secrets.token_urlsafe(24)
         page.start(self.reactor, self.settings, clientId, secrets.token_urlsafe(24), sessionId,
                    self.moduleRoot)
-        LongPollTransport(page, self.reactor)
+        self._longPolls[clientId] = LongPollTransport(page, self.reactor, self.parking)
         page.onGone = self._forget
         self.pages[clientId] = page
         mine = self._pagesBySession.setdefault(sessionId, [])
@@ -124,8 +127,50 @@ class LivePageResource(Resource):
             oldest.close(Closed("Too many pages are open in this session; the oldest closed."))
             oldest.gone(oldest.closeReason)
 
+    def longPollOf(self, page: LivePage) -> LongPollTransport:
+        """The page's long-poll transport (its home, whichever transport carries it now)."""
+        return self._longPolls[page.clientId]
+
+    def pageForRequest(self, request, clientId: str) -> LivePage | None:
+        """The live page a transport request is for, if the request may use it.
+
+        Checks, in order: the page exists (else 404 NoSuchPage), the session cookie is the
+        page's (else 403), the Origin, when present, is ours or allowed (else 403).  On a
+        failure the request is answered and None returned.
+        """
+        page = self.pages.get(clientId)
+        if page is None:
+            writeError(request, 404, "NoSuchPage",
+                       "No live page has this id: it expired, was closed, or never existed. "
+                       "Reload to get a new page.", reload=True)
+            return None
+        cookie = request.getCookie(self.settings.cookieName.encode())
+        if cookie is None or not secrets.compare_digest(cookie, page.sessionId.encode()):
+            writeError(request, 403, "Forbidden", "This page belongs to another session.")
+            return None
+        origin = request.getHeader(b"origin")
+        if origin is not None and not _sameOrigin(request, origin.decode("latin-1"),
+                                                  self.settings.allowedOrigins):
+            writeError(request, 403, "Forbidden",
+                       f"Requests from origin {origin.decode('latin-1')!r} are not allowed.")
+            return None
+        return page
+
+    @staticmethod
+    def noDelay(request) -> None:
+        """Turn Nagle off on a transport request's connection: its small answers are the
+        latency of every remote call (with delayed ACKs Nagle adds ~40 ms)."""
+        transport = getattr(request.channel, "transport", None)
+        setNoDelay = getattr(transport, "setTcpNoDelay", None)
+        if setNoDelay is not None:
+            try:
+                setNoDelay(True)
+            except OSError:
+                pass  # not a TCP socket (a UNIX socket): nothing to tune
+
     def _forget(self, page: LivePage) -> None:
         self.pages.pop(page.clientId, None)
+        self._longPolls.pop(page.clientId, None)
         mine = self._pagesBySession.get(page.sessionId)
         if mine and page.clientId in mine:
             mine.remove(page.clientId)
@@ -178,6 +223,8 @@ class _PageChild(Resource):
     def getChild(self, name: bytes, request):
         if name == b"transport":
             return _TransportResource(self.parent, self.clientId)
+        if name == b"ws" and self.parent.settings.websocket:
+            return WebSocketEndpoint(self.parent, self.clientId)
         return _NotFound()
 
     def render(self, request):
@@ -210,22 +257,10 @@ class _TransportResource(Resource):
 
     def _handle(self, request) -> None:
         owner = self.parent
-        page = owner.pages.get(self.clientId)
+        page = owner.pageForRequest(request, self.clientId)
         if page is None:
-            writeError(request, 404, "NoSuchPage",
-                       "No live page has this id: it expired, was closed, or never existed. "
-                       "Reload to get a new page.", reload=True)
             return
-        cookie = request.getCookie(owner.settings.cookieName.encode())
-        if cookie is None or not secrets.compare_digest(cookie, page.sessionId.encode()):
-            writeError(request, 403, "Forbidden", "This page belongs to another session.")
-            return
-        origin = request.getHeader(b"origin")
-        if origin is not None and not _sameOrigin(request, origin.decode("latin-1"),
-                                                  owner.settings.allowedOrigins):
-            writeError(request, 403, "Forbidden",
-                       f"Requests from origin {origin.decode('latin-1')!r} are not allowed.")
-            return
+        owner.noDelay(request)
         body = request.content.read()
         if len(body) > owner.settings.maxMessageBytes:
             error = MessageTooLarge(
@@ -236,7 +271,7 @@ class _TransportResource(Resource):
             page.gone(error)
             return
         try:
-            envelope, options = _parse(body)
+            envelope, options = parseEnvelope(body)
         except ProtocolError as e:
             envelope, options, malformed = None, {}, e
         else:
@@ -249,20 +284,7 @@ class _TransportResource(Resource):
         if malformed is not None:
             writeError(request, 400, malformed.type, malformed.message)
             return
-        page.transport.requestReceived(request, envelope, options.get("resend") is True)
-
-
-def _parse(body: bytes):
-    value = loads(body)
-    if isinstance(value, list) and len(value) == 3:
-        options = value[2]
-        if not isinstance(options, dict):
-            raise ProtocolError("The envelope's third element, the options, must be an object.")
-        value = value[:2]
-    else:
-        options = {}
-    validateEnvelope(value)
-    return value, options
+        owner.longPollOf(page).requestReceived(request, envelope, options.get("resend") is True)
 
 
 def _sameOrigin(request, origin: str, allowed) -> bool:

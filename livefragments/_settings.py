@@ -22,7 +22,13 @@ class Settings:
     debug: bool = False
     #: Origins besides the server's own that may use the transport.
     allowedOrigins: tuple[str, ...] = field(default_factory=tuple)
-    #: Offer the WebSocket endpoint, and whether clients should try it first.
+    #: When more than this many pages of one session have a long-poll request parked, that
+    #: session's parked requests are answered after ``crowdedParkTime`` instead of
+    #: ``idleTimeout``, so that a browser's ~6 connections per host rotate among its tabs.
+    crowdedSessionPages: int = 4
+    crowdedParkTime: float = 1.0
+    #: Offer the WebSocket endpoint, and whether clients should try it first.  An open socket
+    #: is pinged every ``idleTimeout`` (and sent an empty envelope if it was sent nothing).
     websocket: bool = True
     preferWebSocket: bool = False
     cookieName: str = "lf_session"

@@ -1,0 +1,395 @@
+"""The WebSocket transport of a page: the same envelopes as long-poll, as text frames.
+
+Tests: tests/unit/test_websocket.py.  Rules: docs/protocol.md section 9.
+
+``WebSocketEndpoint`` answers ``GET <base><clientId>/ws``: it checks the page, the session
+cookie and the Origin like the long-poll transport, then upgrades with
+``twisted.web.websocket``.  ``PageWebSocket`` is one socket of one page.  It waits for the
+greeting ``{"csrf", "ack"}``, then becomes ``page.transport`` (the page's ``LongPollTransport``
+steps aside) and sends every unacknowledged message with ``seq > ack``.  When the socket
+closes, the long-poll transport is the page's transport again and the disconnect timer runs.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+
+from twisted.logger import Logger
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
+from twisted.web.websocket import WebSocketResource
+
+from ._errors import MessageTooLarge, ProtocolError, RemoteError
+from ._http import writeError
+from ._json import dumps, loads
+from ._longpoll import parseEnvelope
+from ._page import PageState
+
+log = Logger()
+
+#: Close codes: 4000 + the HTTP status a long-poll request would have been answered with.
+CLOSE_OFFSET = 4000
+#: The payload of every heartbeat ping.
+PING = b"lf"
+
+
+class SocketState(enum.Enum):
+    GREETING = "greeting"  # upgraded; waiting for {"csrf", "ack"}
+    OPEN = "open"  # carrying envelopes: the page's transport
+    CLOSED = "closed"  # closed by either side, or lost
+
+    def canBecome(self, other: SocketState) -> bool:
+        return other in _TRANSITIONS[self]
+
+
+_TRANSITIONS = {
+    SocketState.GREETING: {SocketState.OPEN, SocketState.CLOSED},
+    SocketState.OPEN: {SocketState.CLOSED},
+    SocketState.CLOSED: set(),
+}
+
+
+class WebSocketEndpoint(Resource):
+    """``<base><clientId>/ws``: the checks of protocol.md 5.1 that need no body, then upgrade."""
+
+    isLeaf = True
+
+    def __init__(self, owner, clientId: str):
+        super().__init__()
+        self.owner = owner
+        self.clientId = clientId
+
+    def render(self, request):
+        if request.method != b"GET":
+            request.setHeader(b"allow", b"GET")
+            writeError(request, 405, "MethodNotAllowed", "The WebSocket endpoint only accepts GET.")
+            return NOT_DONE_YET
+        return super().render(request)
+
+    def render_GET(self, request):
+        owner = self.owner
+        page = owner.pageForRequest(request, self.clientId)
+        if page is None:
+            return NOT_DONE_YET  # answered with 404 or 403
+        if page.aborted:
+            reason = page.closeReason
+            writeError(request, 410, reason.type, reason.message, reload=True)
+            page.gone(reason)
+            return NOT_DONE_YET
+        owner.noDelay(request)
+        factory = _Factory(page, owner.longPollOf(page), owner.reactor)
+        return WebSocketResource(factory).render_GET(request)
+
+
+class _Factory:
+    def __init__(self, page, home, reactor):
+        self.page, self.home, self.reactor = page, home, reactor
+
+    def buildProtocol(self, request):
+        return PageWebSocket(self.page, self.home, self.reactor)
+
+
+class PageWebSocket:
+    """One WebSocket of one page (a ``twisted.web.websocket.WebSocketProtocol``)."""
+
+    def __init__(self, page, home, reactor):
+        self.page = page
+        self.home = home  # the page's LongPollTransport
+        self.reactor = reactor
+        self.settings = page.settings
+        self.state = SocketState.GREETING
+        self.transport = None
+        self.closeCode: int | None = None  # the code we closed with, if we closed
+        self._ackSent = -1
+        self._heard = True  # a frame or pong arrived since the last ping
+        self._sent = False  # a frame went out since the last heartbeat
+        self._pinged = False
+        self._greetingTimer = None
+        self._heartbeat = None
+        self._quiet = False  # the page ended by an acknowledged in-band close: nothing to say
+
+    def _setState(self, new: SocketState) -> None:
+        if not self.state.canBecome(new):
+            raise RuntimeError(f"A page's WebSocket cannot go from {self.state.value} to {new.value}.")
+        self.state = new
+
+    # -- twisted.web.websocket.WebSocketProtocol -------------------------------------------
+
+    def negotiationStarted(self, transport) -> None:
+        self.transport = transport
+        self._limitMessages(transport)
+
+    def negotiationFinished(self) -> None:
+        self._greetingTimer = self.reactor.callLater(
+            self.settings.clientTimeout, self._greetingMissing)
+        self._heartbeat = self.reactor.callLater(self.settings.idleTimeout, self._beat)
+
+    def textMessageReceived(self, message: str) -> None:
+        self._heard = True
+        if self.state is SocketState.CLOSED:
+            return
+        if len(message) > self.settings.maxMessageBytes or \
+                len(message.encode("utf-8")) > self.settings.maxMessageBytes:
+            self._tooLarge()
+        elif self.state is SocketState.GREETING:
+            self._greeted(message)
+        else:
+            self._envelopeReceived(message)
+
+    def bytesMessageReceived(self, data) -> None:
+        self._heard = True
+        if self.state is not SocketState.CLOSED:
+            self._refuse(400, ProtocolError(
+                "The WebSocket carries JSON text frames only; a binary frame arrived."))
+
+    def pongReceived(self, payload: bytes) -> None:
+        self._heard = True
+
+    def connectionLost(self, reason) -> None:
+        wasOpen = self.state is SocketState.OPEN
+        if self.state is not SocketState.CLOSED:
+            self._setState(SocketState.CLOSED)
+        self._stopTimers()
+        if wasOpen:
+            self.home.detachWebSocket(self)
+
+    # -- receiving -------------------------------------------------------------------------
+
+    def _greeted(self, message: str) -> None:
+        page = self.page
+        try:
+            greeting = loads(message)
+        except ProtocolError:
+            greeting = None
+        token = greeting.get("csrf") if isinstance(greeting, dict) else None
+        if not isinstance(token, str) or not secrets.compare_digest(token, page.csrf):
+            self._refuse(403, RemoteError("Forbidden", (
+                "The first WebSocket frame must be {\"csrf\", \"ack\"} with this page's "
+                "CSRF token.")))
+            return
+        ack = greeting.get("ack")
+        if type(ack) is not int or ack < -1:
+            self._refuse(400, ProtocolError(
+                f"The greeting's ack must be an integer >= -1, not {ack!r}."))
+            return
+        if not page.isLive and page.state is not PageState.CLOSING or page.aborted:
+            self._pageEnded()
+            return
+        if self._greetingTimer is not None and self._greetingTimer.active():
+            self._greetingTimer.cancel()
+        self._greetingTimer = None
+        if not self._receive([ack, []]):
+            return
+        self._setState(SocketState.OPEN)
+        self.home.attachWebSocket(self)
+        # A reconnect is a resumption: everything not acknowledged goes out again, in order.
+        self._send(page.channel.encodedEnvelope(resend=True))
+        self._finishClose()
+
+    def _envelopeReceived(self, message: str) -> None:
+        try:
+            envelope, _options = parseEnvelope(message)
+        except ProtocolError as e:
+            self._refuse(400, e)  # like a malformed body: the page lives on
+            return
+        if not self._receive(envelope):
+            return
+        page = self.page
+        if page.state is PageState.GONE or self.state is SocketState.CLOSED:
+            return  # the client closed the page (pageGone closed the socket)
+        if page.channel.hasWaiting or page.channel.ack != self._ackSent:
+            page._wake()  # the answer and the ack go out at the end of the reactor turn
+        self._finishClose()
+
+    def _receive(self, envelope) -> bool:
+        """Apply an envelope to the page; False if that ended the page or this socket."""
+        page = self.page
+        try:
+            page.receive(envelope)
+        except ProtocolError as e:
+            aborted = page.aborted
+            self._refuse(400, e, reload=aborted)
+            if aborted:
+                page.gone(e)
+            return False
+        if page.aborted:
+            self._sendAborted()
+            return False
+        return True
+
+    def _finishClose(self) -> None:
+        """An in-band close has been acknowledged: the page is freed."""
+        page = self.page
+        if page.state is PageState.CLOSING and not page.channel.hasUnacked \
+                and not page.channel.hasWaiting:
+            self._quiet = True
+            page.gone(page.closeReason)
+
+    # -- sending (the page calls flush at the end of a reactor turn) ------------------------
+
+    def flush(self) -> None:
+        if self.state is not SocketState.OPEN:
+            return
+        page = self.page
+        if page.aborted:
+            self._sendAborted()
+            return
+        if page.channel.hasWaiting or page.channel.ack != self._ackSent:
+            self._send(page.channel.encodedEnvelope())
+        self._finishClose()
+
+    def _send(self, data: bytes) -> None:
+        self._ackSent = self.page.channel.ack
+        self._sent = True
+        self.transport.sendTextMessage(data.decode("utf-8"))
+
+    def pageGone(self) -> None:
+        """The page was freed: tell the client why (unless it knows) and close the socket."""
+        self.home.pageGone()
+        if self.state is SocketState.CLOSED:
+            return
+        reason = self.page.closeReason
+        if self._quiet:
+            self._close(1000)
+        elif reason is None:
+            self._refuse(404, _noSuchPage(), reload=True)
+        else:
+            self._refuse(410, reason, reload=True)
+
+    def supersede(self) -> None:
+        """Another connection took the page over: close this socket."""
+        if self.state is not SocketState.CLOSED:
+            self._close(1000, "Another connection took over this page.")
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def _sendAborted(self) -> None:
+        reason = self.page.closeReason
+        self._refuse(410, reason, reload=True)
+        self.page.gone(reason)
+
+    def _pageEnded(self) -> None:
+        reason = self.page.closeReason
+        if self.page.aborted and reason is not None:
+            self._sendAborted()
+        elif reason is None:
+            self._refuse(404, _noSuchPage(), reload=True)
+        else:
+            self._refuse(410, reason, reload=True)
+
+    def _tooLarge(self) -> None:
+        limit = self.settings.maxMessageBytes
+        error = MessageTooLarge(
+            f"A WebSocket frame was larger than the limit of {limit} bytes; the page was closed.")
+        page = self.page
+        if page.state is not PageState.GONE:
+            page.abort(error)
+        self._refuse(413, error, reload=True)
+        page.gone(error)
+
+    def _refuse(self, status: int, error, reload: bool = False) -> None:
+        """The out-of-band close: an error frame like a long-poll error body, then close code
+        4000 + status."""
+        if self.state is SocketState.CLOSED:
+            return
+        body = {"status": status, "error": {"type": error.type, "message": error.message,
+                                            "reload": reload}}
+        self.transport.sendTextMessage(dumps(body))
+        self._close(CLOSE_OFFSET + status)
+
+    def _close(self, code: int, reason: str = "") -> None:
+        wasOpen = self.state is SocketState.OPEN
+        self._setState(SocketState.CLOSED)
+        self.closeCode = code
+        self._stopTimers()
+        self.transport.loseConnection(code, reason)
+        if wasOpen:
+            self.home.detachWebSocket(self)
+
+    def _abort(self) -> None:
+        """Drop a dead socket at once: a half-open TCP connection would never flush a close."""
+        wasOpen = self.state is SocketState.OPEN
+        self._setState(SocketState.CLOSED)
+        self._stopTimers()
+        tcp = getattr(self.transport, "transport", None)
+        if tcp is not None:
+            tcp.abortConnection()
+        if wasOpen:
+            self.home.detachWebSocket(self)
+
+    # -- timers ----------------------------------------------------------------------------
+
+    def _greetingMissing(self) -> None:
+        self._greetingTimer = None
+        if self.state is SocketState.GREETING:
+            self._refuse(408, ProtocolError(
+                f"The WebSocket sent no greeting within {self.settings.clientTimeout:g} seconds."))
+
+    def _beat(self) -> None:
+        """Every idleTimeout: a socket silent since the previous ping is dead; else ping it,
+        and send an empty envelope if nothing went out, so the client knows we are here."""
+        self._heartbeat = None
+        if self.state is SocketState.CLOSED:
+            return
+        if self._pinged and not self._heard:
+            log.info("A WebSocket of page {id} did not answer a ping; dropping it.",
+                     id=self.page.clientId)
+            self._abort()
+            return
+        self._heard, self._pinged = False, True
+        self.transport.ping(PING)
+        if self.state is SocketState.OPEN and not self._sent:
+            self._send(self.page.channel.encodedEnvelope())
+        self._sent = False
+        self._heartbeat = self.reactor.callLater(self.settings.idleTimeout, self._beat)
+
+    def _stopTimers(self) -> None:
+        for timer in (self._greetingTimer, self._heartbeat):
+            if timer is not None and timer.active():
+                timer.cancel()
+        self._greetingTimer = self._heartbeat = None
+
+    # -- the frame size limit --------------------------------------------------------------
+
+    def _limitMessages(self, transport) -> None:
+        # twisted.web.websocket gathers a message's chunks before textMessageReceived; bound
+        # that buffer so a huge frame is refused while it arrives, not after it is in memory.
+        # Without these (private) buffers, textMessageReceived still checks every message.
+        for name in ("_textBuffer", "_bytesBuffer"):
+            buffer = getattr(transport, name, None)
+            if buffer is not None and hasattr(buffer, "add") and hasattr(buffer, "done"):
+                setattr(transport, name, _LimitedBuffer(buffer.data[0:0], self))
+
+
+class _LimitedBuffer:
+    """Gathers one message's chunks, up to maxMessageBytes; beyond that it closes the page."""
+
+    def __init__(self, empty, socket: PageWebSocket):
+        self.data = empty
+        self.size = 0
+        self.socket = socket
+        self.overflowed = False
+
+    def add(self, new) -> None:
+        if self.overflowed:
+            return
+        self.size += len(new.encode("utf-8")) if isinstance(new, str) else len(new)
+        if self.size > self.socket.settings.maxMessageBytes:
+            self.overflowed = True
+            self.data = self.data[0:0]
+            if self.socket.state is not SocketState.CLOSED:
+                self.socket._tooLarge()
+            return
+        self.data += new
+
+    def done(self):
+        result, self.data, self.size = self.data, self.data[0:0], 0
+        if self.overflowed:
+            self.overflowed = False
+            return result[0:0] if isinstance(result, str) else b""
+        return result
+
+
+def _noSuchPage() -> RemoteError:
+    return RemoteError("NoSuchPage", "This page is no longer live on the server; reload it.")
