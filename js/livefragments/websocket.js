@@ -1,9 +1,13 @@
 // websocket.js: the WebSocket driver (protocol.md section 9): the same envelopes as text frames.
-// Tested by tests/js/livefragments/websocket.test.mjs.
+// Tested by tests/js/livefragments/websocket.test.mjs and websocket_server.test.mjs.
 
 import {LongPollDriver} from './longpoll.js';
 
 const OPEN = 1;
+
+/** Close codes 4000-4999 carry the HTTP status a long-poll request would have got (4410: 410). */
+const STATUS_CLOSE_MIN = 4000;
+const STATUS_CLOSE_MAX = 4999;
 
 /**
  * Moves envelopes over one WebSocket for a Transport. If the socket never opens, the
@@ -15,6 +19,8 @@ export class WebSocketDriver {
   #socket = null;
   /** @type {unknown} */
   #openTimer = null;
+  /** @type {unknown} gives up an open socket that has been silent for clientTimeout */
+  #silenceTimer = null;
   /** the ack last sent, so an ack-only frame goes out only when it moved */
   #ackSent = -1;
 
@@ -65,10 +71,12 @@ export class WebSocketDriver {
       const unacked = channel.unacked();
       if (unacked.length > 0) socket.send(JSON.stringify([channel.ack, unacked]));
       this.#ackSent = channel.ack;
+      this.#armSilence(socket);
       transport.opened();
     };
     socket.onmessage = (event) => {
       if (this.#socket !== socket) return;
+      this.#armSilence(socket);
       let envelope;
       try {
         if (typeof event.data !== 'string') throw new Error('binary frame');
@@ -77,14 +85,26 @@ export class WebSocketDriver {
         transport.close({type: 'ProtocolError', message: 'The server sent a WebSocket frame that is not a JSON text frame.'});
         return;
       }
+      if (envelope !== null && typeof envelope === 'object' && !Array.isArray(envelope)) {
+        // The out-of-band close: {"status": 410, "error": {...}}, like a long-poll error answer.
+        const status = Number.isInteger(envelope.status) ? envelope.status : 400;
+        this.#drop(socket);
+        this.#socket = null;
+        this.#clearTimers();
+        transport.refused(status, envelope.error ?? null);
+        return;
+      }
       transport.received(envelope);
     };
     socket.onerror = () => {}; // a close event always follows
     socket.onclose = (event) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
-      this.#clearOpenTimer();
-      if (opened) {
+      this.#clearTimers();
+      if (opened && event.code >= STATUS_CLOSE_MIN && event.code <= STATUS_CLOSE_MAX) {
+        // A status close whose error frame was lost: the status alone decides.
+        transport.refused(event.code - STATUS_CLOSE_MIN, null);
+      } else if (opened) {
         transport.failed(`The WebSocket closed (code ${event.code}).`);
       } else {
         transport.upgradeFailed(`The WebSocket upgrade failed (code ${event.code}).`);
@@ -109,7 +129,7 @@ export class WebSocketDriver {
 
   /** Closes the socket, ignoring whatever it still delivers. */
   abort() {
-    this.#clearOpenTimer();
+    this.#clearTimers();
     if (this.#socket) this.#drop(this.#socket);
     this.#socket = null;
   }
@@ -148,5 +168,30 @@ export class WebSocketDriver {
       this.transport.env.clearTimeout(this.#openTimer);
       this.#openTimer = null;
     }
+  }
+
+  #clearTimers() {
+    this.#clearOpenTimer();
+    if (this.#silenceTimer !== null) {
+      this.transport.env.clearTimeout(this.#silenceTimer);
+      this.#silenceTimer = null;
+    }
+  }
+
+  /**
+   * The server sends at least an empty envelope every idleTimeout; a socket silent for
+   * clientTimeout is half-open (the network went away without a close): give it up.
+   * @param {WebSocket} socket
+   */
+  #armSilence(socket) {
+    const transport = this.transport;
+    if (this.#silenceTimer !== null) transport.env.clearTimeout(this.#silenceTimer);
+    this.#silenceTimer = transport.env.setTimeout(() => {
+      this.#silenceTimer = null;
+      if (this.#socket !== socket) return;
+      this.#drop(socket);
+      this.#socket = null;
+      transport.failed(`The WebSocket was silent for ${transport.clientTimeoutMs / 1000} s.`);
+    }, transport.clientTimeoutMs);
   }
 }
