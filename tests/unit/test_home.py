@@ -1,0 +1,136 @@
+"""The home page's JSON API: list, create, rename, trash, restore, share links; and its refusals.
+
+Real HTTP through the production Site, deterministic time and commits: tests/support/webenv.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.webenv import Env
+
+
+class FakeHubs:
+    """Records what the home page tells the hub registry."""
+
+    def __init__(self):
+        self.told = []
+
+    def renamed(self, worksheetId, title):
+        self.told.append(("renamed", worksheetId, title))
+
+    def closeHub(self, worksheetId, reason):
+        self.told.append(("closeHub", worksheetId, reason))
+
+
+@pytest.fixture
+def hubs():
+    return FakeHubs()
+
+
+@pytest.fixture
+def env(hubs):
+    return Env(hubs=hubs)
+
+
+def call(browser, method, path, body=None):
+    answer = browser.request(method, path, body if body is not None else
+                             ({} if method == b"POST" else None),
+                             headers={b"accept": b"application/json"})
+    return answer.code, json.loads(answer.body)
+
+
+def test_new_worksheets_are_untitled_with_one_empty_cell_and_listed_newest_first(env):
+    owner = env.owner()
+    code, made = call(owner, b"POST", "/api/worksheets")
+    assert code == 201
+    sheet = made["worksheet"]
+    assert sheet["title"] == "Untitled" and sheet["trashed"] is False
+    assert sheet["url"] == f"/worksheets/{sheet['id']}/"
+    snapshot = env.run(env.store.load_worksheet(sheet["id"]))
+    assert [cell.text for cell in snapshot.cells] == [""]
+    env.clock.advance(10)
+    call(owner, b"POST", "/api/worksheets", {"title": "Second"})
+    code, listed = call(owner, b"GET", "/api/worksheets")
+    assert [w["title"] for w in listed["worksheets"]] == ["Second", "Untitled"]
+
+
+def test_rename_trash_and_restore_answer_with_the_changed_worksheet(env, hubs):
+    """Each call answers with the worksheet as stored, and open pages are told through the
+    hub registry (renamed at once, closed when trashed)."""
+    owner = env.owner()
+    sheet = env.worksheet("Old")
+    code, renamed = call(owner, b"POST", f"/api/worksheets/{sheet.id}/rename",
+                         {"title": "  New name "})
+    assert code == 200 and renamed["worksheet"]["title"] == "New name"
+    code, trashed = call(owner, b"POST", f"/api/worksheets/{sheet.id}/trash")
+    assert code == 200 and trashed["worksheet"]["trashed"] is True
+    assert call(owner, b"GET", "/api/worksheets")[1]["worksheets"][0]["trashed"] is True
+    code, restored = call(owner, b"POST", f"/api/worksheets/{sheet.id}/restore")
+    assert code == 200 and restored["worksheet"]["trashed"] is False
+    assert hubs.told == [("renamed", sheet.id, "New name"),
+                         ("closeHub", sheet.id, "The worksheet was moved to the trash.")]
+
+
+@pytest.mark.parametrize("title", ["", "   ", "x" * 501, 7])
+def test_a_bad_title_is_refused_and_nothing_changes(env, hubs, title):
+    owner = env.owner()
+    sheet = env.worksheet("Keep")
+    code, answer = call(owner, b"POST", f"/api/worksheets/{sheet.id}/rename", {"title": title})
+    assert code == 400 and answer["error"]["message"].endswith(".")
+    assert env.run(env.store.get_worksheet(sheet.id)).title == "Keep"
+    assert hubs.told == []
+
+
+def test_unknown_worksheets_and_calls_are_404(env):
+    owner = env.owner()
+    code, answer = call(owner, b"POST", "/api/worksheets/nope/trash")
+    assert code == 404 and answer["error"]["type"] == "NotFound"
+    assert call(owner, b"GET", "/api/worksheets/nope/bogus")[0] == 404
+    assert call(owner, b"DELETE", "/api/worksheets")[0] == 404
+
+
+def test_calls_need_a_json_body_from_this_site(env):
+    """A cross-site form cannot change anything: POSTs must be JSON and come from our origin."""
+    owner = env.owner()
+    sheet = env.worksheet("Safe")
+    form = owner.request(b"POST", f"/api/worksheets/{sheet.id}/trash", b"x=1",
+                         headers={b"content-type": b"application/x-www-form-urlencoded"})
+    assert form.code == 415
+    foreign = owner.request(b"POST", f"/api/worksheets/{sheet.id}/trash", {},
+                            headers={b"origin": b"http://evil.example"})
+    assert foreign.code == 403
+    broken = owner.request(b"POST", f"/api/worksheets/{sheet.id}/rename", b"{not json",
+                           headers={b"content-type": b"application/json"})
+    assert broken.code == 400 and b"not valid JSON" in broken.body
+    assert env.run(env.store.get_worksheet(sheet.id)).trashed is False
+
+
+def test_share_links_are_made_listed_and_revoked(env):
+    owner = env.owner()
+    sheet = env.worksheet()
+    code, made = call(owner, b"POST", f"/api/worksheets/{sheet.id}/links", {"role": "viewer"})
+    assert code == 201
+    link = made["link"]
+    assert link["role"] == "viewer" and link["path"] == f"/share/{link['token']}"
+    assert len(link["token"]) >= 30
+    assert call(owner, b"POST", f"/api/worksheets/{sheet.id}/links", {"role": "owner"})[0] == 400
+    assert [x["token"] for x in call(owner, b"GET", f"/api/worksheets/{sheet.id}/links")[1][
+        "links"]] == [link["token"]]
+    code, revoked = call(owner, b"POST", f"/api/links/{link['token']}/revoke")
+    assert code == 200 and revoked["link"]["revoked"] is True
+    assert call(owner, b"GET", f"/api/worksheets/{sheet.id}/links")[1]["links"] == []
+    assert call(owner, b"POST", "/api/links/unknown/revoke")[0] == 404
+
+
+def test_the_home_page_loads_its_script_and_styles_from_static(env):
+    owner = env.owner()
+    body = owner.get("/").body.decode()
+    root = env.site.resource.moduleRoot
+    assert f'<script type="module" src="{root}athena_nb/home.js">' in body
+    assert f'<link rel="stylesheet" href="{root}athena_nb/notebook.css">' in body
+    assert "<script>" not in body and "style=" not in body
+    for name in ("athena_nb/home.js", "athena_nb/notebook.css"):
+        assert owner.get(root + name).code == 200
