@@ -139,10 +139,15 @@ function render() {
   toggle.textContent = showTrash ? 'Hide trash' : `Show trash${trashed.length ? ` (${trashed.length})` : ''}`;
 }
 
-/** Put focus on the row of `id` (its first link or button), else on fallback. */
-function focusRow(id, fallback) {
+/**
+ * Put focus on the row of `id` (its first element matching `selector`), else on fallback.
+ * @param {string} id
+ * @param {HTMLElement} fallback
+ * @param {string} [selector]
+ */
+function focusRow(id, fallback, selector = 'a, button') {
   const row = document.querySelector(`.worksheet-row[data-id="${CSS.escape(id)}"]`);
-  const target = row?.querySelector('a, button');
+  const target = row?.querySelector(selector);
   (/** @type {HTMLElement|null} */ (target) || fallback).focus();
 }
 
@@ -166,7 +171,8 @@ async function create() {
 function startRename(row, worksheet) {
   const input = el('input', {type: 'text', value: worksheet.title, maxLength: 500,
                              'aria-label': `New title for ${worksheet.title}`, required: true});
-  const cancel = () => { render(); focusRow(worksheet.id, $('new-worksheet')); };
+  // Back to the Rename button, where the keyboard user was.
+  const cancel = () => { render(); focusRow(worksheet.id, $('new-worksheet'), 'button'); };
   const form = el('form', {className: 'rename-form', onsubmit: (event) => {
     event.preventDefault();
     const title = /** @type {HTMLInputElement} */ (input).value.trim();

@@ -1,0 +1,197 @@
+"""The home page in a real Chromium, against the real ``athena-nb`` process.
+
+Log in with the token; "New worksheet" opens a new worksheet; back home it is listed as a link
+named by its title; rename it, move it to the trash, show the trash, restore it; make a share
+link and see it work for a second browser.  Fixtures are local to this module.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.server import URL, environment, readLine
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _unavailable() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright (Python) is not installed."
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        return f"Chromium is not at {CHROMIUM}."
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = _unavailable()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Under CI=true browser tests must run, not skip: " + reason, pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--data-dir",
+         str(tmp_path / "data"), "--pool-size", "0", "--system", "python"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment(tmp_path),
+        cwd=str(tmp_path))
+    line = readLine(proc.stdout, 60).strip()
+    assert URL.fullmatch(line), line
+    yield line
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(30)
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto(server)
+    page.origin = server.split("/?")[0]
+    yield page
+    context.close()
+    csp = [e for e in errors if "Content Security Policy" in e]
+    assert not csp, csp
+
+
+def test_log_in_create_rename_trash_and_restore(page):
+    from playwright.sync_api import expect
+
+    # The token URL logged us in and was taken out of the address bar.
+    expect(page).to_have_url(page.origin + "/")
+    expect(page.get_by_role("heading", name="Worksheets")).to_be_visible()
+
+    page.get_by_role("button", name="New worksheet").click()
+    page.wait_for_url(re.compile(r"/worksheets/[0-9a-f]+/$"))
+    worksheet = page.url
+    page.goto(page.origin + "/")
+    link = page.get_by_role("link", name="Untitled")
+    expect(link).to_have_attribute("href", worksheet.removeprefix(page.origin))
+
+    page.get_by_role("button", name="Rename Untitled").click()
+    box = page.get_by_role("textbox", name="New title for Untitled")
+    expect(box).to_be_focused()
+    box.fill("Group theory")
+    box.press("Enter")
+    expect(page.get_by_role("link", name="Group theory")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("Renamed to “Group theory”.")
+    page.reload()
+    expect(page.get_by_role("link", name="Group theory")).to_be_visible()
+
+    page.get_by_role("button", name="Move Group theory to trash").click()
+    expect(page.get_by_role("link", name="Group theory")).to_have_count(0)
+    show = page.get_by_role("button", name=re.compile(r"Show trash"))
+    expect(show).to_have_text("Show trash (1)")
+    show.click()
+    expect(page.get_by_role("button", name="Hide trash")).to_have_attribute("aria-pressed", "true")
+    trash = page.get_by_role("list", name="Trash")
+    expect(trash).to_contain_text("Group theory")
+    trash.get_by_role("button", name="Restore Group theory").click()
+    expect(page.get_by_role("list", name="Worksheets").get_by_role(
+        "link", name="Group theory")).to_be_visible()
+    expect(page.get_by_text("The trash is empty.")).to_be_visible()
+
+
+def test_escape_cancels_a_rename(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="New worksheet").click()
+    page.wait_for_url(re.compile(r"/worksheets/"))
+    page.goto(page.origin + "/")
+    page.get_by_role("button", name="Rename Untitled").click()
+    box = page.get_by_role("textbox", name="New title for Untitled")
+    box.fill("Never saved")
+    box.press("Escape")
+    expect(page.get_by_role("link", name="Untitled")).to_be_visible()
+    expect(page.get_by_role("button", name="Rename Untitled")).to_be_focused()
+    page.reload()
+    expect(page.get_by_role("link", name="Never saved")).to_have_count(0)
+
+
+def test_a_share_link_from_the_home_page_lets_a_second_browser_in(page, browser):
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="New worksheet").click()
+    page.wait_for_url(re.compile(r"/worksheets/"))
+    worksheet = page.url
+    page.goto(page.origin + "/")
+    page.get_by_role("button", name="Share Untitled").click()
+    page.get_by_role("button", name="New view-only link").click()
+    field = page.get_by_role("textbox", name="viewer link")
+    expect(field).to_have_value(re.compile(r"/share/[A-Za-z0-9_-]+$"))
+    shareURL = field.input_value()
+
+    guest = browser.new_context().new_page()
+    guest.goto(shareURL)
+    expect(guest.get_by_text("as a viewer")).to_be_visible()
+    guest.get_by_role("textbox", name="Your name (the others see it)").fill("Grace")
+    guest.get_by_role("button", name="Join").click()
+    guest.wait_for_url(worksheet)
+    guest.goto(page.origin + "/api/worksheets")
+    assert "Only the notebook's owner" in guest.content()
+
+    page.get_by_role("button", name="Revoke viewer link").click()
+    expect(page.get_by_role("status")).to_contain_text("revoked")
+    response = guest.goto(worksheet)
+    assert response.status == 403
+    guest.context.close()
+
+
+def test_without_the_token_the_login_form_takes_it(browser, server):
+    from playwright.sync_api import expect
+
+    origin, token = server.split("/?token=")
+    context = browser.new_context()
+    page = context.new_page()
+    response = page.goto(origin + "/")
+    assert response.status == 403
+    page.get_by_label("Token").fill("wrong-token-wrong-token")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_have_text("That is not the token.")
+    page.get_by_label("Token").fill(token)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="New worksheet")).to_be_visible()
+    context.close()
+
+
+def test_the_home_page_fits_a_phone_and_a_wide_screen(page):
+    """No horizontal scrolling at 360 px, and the list stays a readable column at 1920 px."""
+    page.get_by_role("button", name="New worksheet").click()
+    page.wait_for_url(re.compile(r"/worksheets/"))
+    page.goto(page.origin + "/")
+    for width in (360, 1920):
+        page.set_viewport_size({"width": width, "height": 800})
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, (width, scroll)
+        listWidth = page.evaluate(
+            "document.getElementById('worksheet-list').getBoundingClientRect().width")
+        assert listWidth <= min(width, 60 * 16), listWidth
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([str(Path(__file__))]))
