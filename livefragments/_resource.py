@@ -21,6 +21,7 @@ from ._longpoll import LongPollTransport, ParkingLot, parseEnvelope
 from ._page import LivePage
 from ._session import SessionStore, sessionCookie
 from ._settings import Settings
+from ._tcp import setNoDelay
 from ._websocket import WebSocketEndpoint
 
 log = Logger()
@@ -160,13 +161,7 @@ class LivePageResource(Resource):
     def noDelay(request) -> None:
         """Turn Nagle off on a transport request's connection: its small answers are the
         latency of every remote call (with delayed ACKs Nagle adds ~40 ms)."""
-        transport = getattr(request.channel, "transport", None)
-        setNoDelay = getattr(transport, "setTcpNoDelay", None)
-        if setNoDelay is not None:
-            try:
-                setNoDelay(True)
-            except OSError:
-                pass  # not a TCP socket (a UNIX socket): nothing to tune
+        setNoDelay(getattr(request.channel, "transport", None))
 
     def _forget(self, page: LivePage) -> None:
         self.pages.pop(page.clientId, None)

@@ -1,6 +1,7 @@
-"""A Python client of live pages, speaking docs/protocol.md over HTTP long-poll.
+"""A Python client of live pages, speaking docs/protocol.md over HTTP long-poll or WebSocket.
 
-Tests: tests/integration/test_client_http.py, tests/unit/test_client_faults.py.
+Tests: tests/integration/test_client_http.py, tests/unit/test_delivery_faults.py,
+tests/unit/test_client_websocket.py.
 
 Tests, benchmarks and scripts use it to be a browser without a browser::
 
@@ -9,6 +10,8 @@ Tests, benchmarks and scripts use it to be a browser without a browser::
     value = await counter.callRemote("increment")
 
 The server may call exposed methods of ``ClientWidget`` subclasses registered per ``jsClass``.
+``LiveClient.open(..., transport="websocket")`` uses the page's WebSocket endpoint and falls
+back to long-poll when the upgrade fails.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from twisted.internet.defer import Deferred, ensureDeferred, fail, succeed
 from twisted.logger import Logger
 
 from ._channel import Channel
+from ._clienthttp import AgentHTTP, HTTPResponse
 from ._errors import (
     ConnectionLost,
     LiveFragmentsError,
@@ -34,47 +38,12 @@ from ._errors import (
 )
 from ._expose import expose, exposedMethod
 from ._json import dumpb, loads
+from ._wsclient import WebSocketDriver
+from ._wsclient import connectWebSocket as _connectWebSocket
 
 log = Logger()
 
 __all__ = ["ClientState", "ClientWidget", "HTTPResponse", "LiveClient", "AgentHTTP"]
-
-
-class HTTPResponse:
-    def __init__(self, code: int, headers: dict[str, list[str]], body: bytes):
-        self.code, self.headers, self.body = code, headers, body
-
-
-class AgentHTTP:
-    """HTTP over twisted.web.client.Agent with a small persistent connection pool."""
-
-    def __init__(self, reactor, maxPerHost: int = 4):
-        from twisted.web.client import Agent, HTTPConnectionPool
-
-        self._pool = HTTPConnectionPool(reactor, persistent=True)
-        self._pool.maxPersistentPerHost = maxPerHost
-        self._agent = Agent(reactor, pool=self._pool)
-
-    def request(self, method: bytes, url: str, headers: dict, body: bytes | None):
-        from io import BytesIO
-
-        from twisted.web.client import FileBodyProducer, readBody
-        from twisted.web.http_headers import Headers
-
-        producer = FileBodyProducer(BytesIO(body)) if body is not None else None
-        d = self._agent.request(method, url.encode(), Headers(
-            {k: [v] for k, v in headers.items()}), producer)
-
-        def read(response):
-            hdrs = {k.decode().lower(): [v.decode("latin-1") for v in vs]
-                    for k, vs in response.headers.getAllRawHeaders()}
-            return readBody(response).addCallback(
-                lambda data: HTTPResponse(response.code, hdrs, data))
-
-        return d.addCallback(read)
-
-    def close(self) -> Deferred:
-        return self._pool.closeCachedConnections()
 
 
 class ClientState(enum.Enum):
@@ -137,7 +106,8 @@ class LiveClient:
     """One live page, driven from Python.  Create it with ``LiveClient.open``."""
 
     def __init__(self, reactor, http, url: str, boot: dict, cookies: dict,
-                 widgetClasses: dict | None = None, random=random.random):
+                 widgetClasses: dict | None = None, random=random.random,
+                 transport: str = "longpoll", connectWebSocket=None):
         self.reactor = reactor
         self.http = http
         self.url = url
@@ -146,6 +116,7 @@ class LiveClient:
         self.clientId: str = boot["clientId"]
         self.settings: dict = boot["settings"]
         self.transportURL = urljoin(url, boot["transport"])
+        self.origin = originOf(url)
         self.state = ClientState.LIVE
         self.channel = Channel()
         self.widgetClasses = widgetClasses or {}
@@ -153,7 +124,9 @@ class LiveClient:
         self.closeReason: Exception | None = None
         self.stateListeners: list = []
         #: Counters for tests and benchmarks.
-        self.stats = {"requests": 0, "failures": 0, "resends": 0}
+        self.stats = {"requests": 0, "failures": 0, "resends": 0, "sockets": 0}
+        #: Why the WebSocket was given up for long-poll, if it was.
+        self.fallbackReason: str | None = None
         self._random = random
         self._pending: dict[int, Deferred] = {}
         self._nextCallId = 0
@@ -163,6 +136,16 @@ class LiveClient:
         self._backoff = 0
         self._retryCall = None
         self._kickScheduled = False
+        if transport not in ("longpoll", "websocket"):
+            raise ValueError(f"transport must be 'longpoll' or 'websocket', not {transport!r}.")
+        self._ws: WebSocketDriver | None = None
+        if transport == "websocket":
+            if boot.get("websocket"):
+                address = urljoin(url, boot["websocket"]).replace("http://", "ws://", 1)
+                self._ws = WebSocketDriver(self, address, connectWebSocket or (
+                    lambda u, h: _connectWebSocket(reactor, u, h)))
+            else:
+                self.fallbackReason = "The server offers no WebSocket endpoint."
         for description in boot["widgets"]:
             self._addWidget(description)
 
@@ -170,8 +153,14 @@ class LiveClient:
 
     @classmethod
     async def open(cls, reactor, url: str, http=None, widgetClasses: dict | None = None,
-                   cookies: dict | None = None, random=random.random) -> LiveClient:
-        """Load the page at ``url``, learn its widgets, and start its transport."""
+                   cookies: dict | None = None, random=random.random,
+                   transport: str = "longpoll", connectWebSocket=None) -> LiveClient:
+        """Load the page at ``url``, learn its widgets, and start its transport.
+
+        ``transport="websocket"`` carries the page over its WebSocket endpoint (falling back
+        to long-poll if the upgrade fails); ``connectWebSocket(url, headers)`` replaces the
+        TCP connector (tests pass an in-memory one).
+        """
         http = http or AgentHTTP(reactor)
         cookies = dict(cookies or {})
         response = await http.request(b"GET", url, _cookieHeader(cookies), None)
@@ -184,7 +173,8 @@ class LiveClient:
         parser.feed(response.body.decode("utf-8"))
         if parser.boot is None:
             raise ProtocolError(f"{url} is not a live page: it has no lf-boot block.")
-        client = cls(reactor, http, url, loads(parser.boot), cookies, widgetClasses, random)
+        client = cls(reactor, http, url, loads(parser.boot), cookies, widgetClasses, random,
+                     transport, connectWebSocket)
         client._kick()
         return client
 
@@ -262,6 +252,8 @@ class LiveClient:
         elif action == "call":
             self._handleCall(*args)
         elif action == "close":
+            # Acknowledge the close so that the server can free the page at once.
+            self._sendFinal([self.channel.ack, []])
             self._end(ClientState.CLOSED, errorFromObject(args[0]))
         else:
             raise ProtocolError(f"{action!r} is not an action of this protocol.")
@@ -296,10 +288,18 @@ class LiveClient:
             self._kickScheduled = True
             self.reactor.callLater(0, self._kick)
 
+    @property
+    def transportKind(self) -> str:
+        """"websocket" while the client uses (or tries) its socket, else "longpoll"."""
+        return "longpoll" if self._ws is None else "websocket"
+
     def _kick(self) -> None:
         """Open the requests the state calls for (at most two; one carrying messages)."""
         self._kickScheduled = False
         if not self._live() or self._retryCall is not None:
+            return
+        if self._ws is not None:
+            self._ws.kick()
             return
         if self._resend:
             if not self._inflight:
@@ -339,12 +339,11 @@ class LiveClient:
         if response.code != 200:
             return self._refused(response)
         try:
-            for action, args in self.channel.receive(loads(response.body)):
-                self._dispatch(action, args)
-        except (ProtocolError, ValueError, TypeError) as e:
-            return self._end(ClientState.CLOSED, ProtocolError(f"The server broke the protocol: {e}"))
-        if not self.channel.hasUnacked:
-            self._carrying = None  # everything we carried was acknowledged
+            envelope = loads(response.body)
+        except ProtocolError as e:
+            return self._broken(e)
+        if not self._process(envelope):
+            return
         # With nothing else in flight, a gap up to the server's "last" means a lost answer.
         missing = not self._inflight and self.channel.missing
         if missing and wasResend:  # asked, and still missing: back off rather than spin
@@ -354,17 +353,57 @@ class LiveClient:
         self._setState(ClientState.LIVE)
         self._kick()
 
+    def _process(self, envelope) -> bool:
+        """Apply a server envelope and run its messages; False if that ended the client."""
+        try:
+            for action, args in self.channel.receive(envelope):
+                self._dispatch(action, args)
+        except (ProtocolError, ValueError, TypeError) as e:
+            self._broken(e)
+            return False
+        if not self.channel.hasUnacked:
+            self._carrying = None  # everything we carried was acknowledged
+        return self._live()
+
+    def _broken(self, error: Exception) -> None:
+        self._end(ClientState.CLOSED, ProtocolError(f"The server broke the protocol: {error}"))
+
     def _refused(self, response: HTTPResponse) -> None:
         try:
-            error = errorFromObject(loads(response.body)["error"])
+            errorObj = loads(response.body)["error"]
         except (LiveFragmentsError, KeyError, TypeError):
-            error = ProtocolError(f"The server answered HTTP {response.code}.")
-        if response.code in (404, 410):
+            errorObj = None
+        self._refusedWith(response.code, errorObj)
+
+    def _refusedWith(self, code: int, errorObj) -> None:
+        """The server refused a request (an HTTP status, or a WebSocket's status close)."""
+        try:
+            error = errorFromObject(errorObj)
+        except LiveFragmentsError:
+            if self._ws is not None:
+                # A socket's status close without its error frame: retrying learns the rest.
+                return self._failed(ProtocolError(f"The WebSocket closed with status {code}."))
+            error = ProtocolError(f"The server answered HTTP {code}.")
+        if code in (404, 410):
             self._end(ClientState.EXPIRED, error)
-        elif response.code >= 500:
+        elif code >= 500 or code == 408:
             self._failed(error)
         else:
             self._end(ClientState.CLOSED, error)
+
+    def _opened(self) -> None:
+        """The WebSocket is open and greeted: the client is live."""
+        self._backoff = 0
+        self._resend = False
+        self._setState(ClientState.LIVE)
+        self._kickSoon()
+
+    def _fallBack(self, reason: str) -> None:
+        """The WebSocket could not be opened: long-poll from now on, resuming at once."""
+        self._ws = None
+        self.fallbackReason = reason
+        self._resend = True
+        self._kick()
 
     def _failed(self, failure) -> None:
         if not self._live():
@@ -375,6 +414,8 @@ class LiveClient:
         self._carrying = None
         for other in list(self._inflight):
             other.cancel()
+        if self._ws is not None:
+            self._ws.abort()
         self._setState(ClientState.RECONNECTING)
         if self._retryCall is None:
             delay = min(15.0, 0.5 * 2 ** self._backoff) * self._random()
@@ -401,6 +442,8 @@ class LiveClient:
             self._retryCall = None
         for d in list(self._inflight):
             d.cancel()
+        if self._ws is not None:
+            self._ws.abort()
         pending, self._pending = self._pending, {}
         for d in pending.values():
             d.errback(ConnectionLost(f"The page ended before the answer: {reason}"))
@@ -411,11 +454,21 @@ class LiveClient:
             return succeed(None)
         self.channel.enqueue("close", [{"type": "Closed", "message": "The client closed."}])
         envelope = [self.channel.ack, self.channel.unacked() + self.channel.takeBatch()]
-        headers = {b"content-type": b"application/json", b"x-lf-csrf": self.boot["csrf"].encode()}
-        headers.update(_cookieHeader(self.cookies))
+        d = self._sendFinal(envelope)
         self._end(ClientState.CLOSED, ConnectionLost("The client closed the page."))
+        return d
+
+    def _sendFinal(self, envelope) -> Deferred:
+        """Send a last envelope without waiting for or retrying on its answer."""
+        if self._ws is not None and self._ws.sendFinal(envelope):
+            return succeed(None)
+        headers = {b"content-type": b"application/json", b"x-lf-csrf": self.boot["csrf"].encode()}
+        headers.update(self._cookieHeaders())
         d = self.http.request(b"POST", self.transportURL, headers, dumpb(envelope))
-        return d.addErrback(lambda f: log.info("The close request failed: {f}", f=f.value))
+        return d.addErrback(lambda f: log.info("The final request failed: {f}", f=f.value))
+
+    def _cookieHeaders(self) -> dict:
+        return _cookieHeader(self.cookies)
 
 
 def _cookieHeader(cookies: dict) -> dict:

@@ -129,3 +129,99 @@ class MemoryWebSocket:
         """The TCP connection ends (the server's connectionLost runs)."""
         reason = ConnectionDone("closed") if clean else ConnectionLost("dropped by the test")
         self.channel.connectionLost(Failure(reason))
+
+
+class _PipeEnd(StringTransport):
+    """One end of an in-memory TCP connection; bytes reach the peer on the next Clock turn."""
+
+    def __init__(self, clock, pipe, peerPort):
+        super().__init__(peerAddress=IPv4Address("TCP", "127.0.0.1", peerPort),
+                         hostAddress=IPv4Address("TCP", "127.0.0.1", 8080))
+        self.clock, self.pipe = clock, pipe
+        self.protocol = None
+        self.peer: _PipeEnd | None = None
+        self.mute = False  # what this end writes vanishes
+
+    def write(self, data):
+        if self.pipe.cut or self.pipe.severed or self.pipe.blackhole or self.mute:
+            return
+        self.clock.callLater(0, self.pipe.deliver, self.peer, data)
+
+    def writeSequence(self, data):
+        self.write(b"".join(data))
+
+    def loseConnection(self):
+        if not self.disconnecting:
+            self.disconnecting = True
+            self.clock.callLater(0, self.pipe.close, ConnectionDone("closed"))
+
+    def abortConnection(self):
+        # Like TCP: bytes not yet delivered are lost, connectionLost comes on the next turn.
+        self.disconnected = True
+        self.pipe.severed = True
+        self.clock.callLater(0, self.pipe.close, ConnectionLost("aborted"))
+
+
+class _Pipe:
+    def __init__(self, clock, serverProtocol, clientProtocol):
+        self.cut = False
+        self.severed = False
+        self.blackhole = False  # bytes vanish both ways, nobody notices (a half-open link)
+        self.server = _PipeEnd(clock, self, 50002)
+        self.client = _PipeEnd(clock, self, 8080)
+        self.server.peer, self.client.peer = self.client, self.server
+        self.server.protocol, self.client.protocol = serverProtocol, clientProtocol
+        serverProtocol.makeConnection(self.server)
+        clientProtocol.makeConnection(self.client)
+
+    def deliver(self, end, data):
+        if not (self.cut or self.severed or self.blackhole):
+            end.protocol.dataReceived(data)
+
+    def close(self, reason):
+        if self.cut:
+            return
+        self.cut = True
+        self.server.protocol.connectionLost(Failure(reason))
+        self.client.protocol.connectionLost(Failure(reason))
+
+
+class MemoryWebSocketConnector:
+    """``connect(url, headers)`` for ``LiveClient``: a ``ClientSocket`` joined to ``site`` by
+    an in-memory pipe on ``clock``.  ``refuse`` makes connections fail like a refused TCP
+    connect; ``dropAll`` cuts every pipe, losing the bytes in flight."""
+
+    def __init__(self, site, clock):
+        self.site, self.clock = site, clock
+        self.pipes: list[_Pipe] = []
+        self.refuse = False
+
+    def connect(self, url: str, headers):
+        from urllib.parse import urlsplit
+
+        from twisted.internet.defer import Deferred, fail
+        from twisted.internet.error import ConnectionRefusedError
+
+        from livefragments._wsclient import ClientSocket
+
+        if self.refuse:
+            return fail(ConnectionRefusedError("refused by the test"))
+        parts = urlsplit(url)
+        socket = ClientSocket(parts.netloc, parts.path, headers)
+        result = Deferred(lambda _: pipe.close(ConnectionLost("cancelled")))
+        socket.opened.addCallbacks(lambda s: result.called or result.callback(s),
+                                   lambda f: result.called or result.errback(f))
+        pipe = _Pipe(self.clock, self.site.buildProtocol(None), socket)
+        self.pipes.append(pipe)
+        return result
+
+    @property
+    def open(self) -> list:
+        return [p for p in self.pipes if not p.cut]
+
+    def dropAll(self) -> int:
+        """Cut every open connection at once; returns how many there were."""
+        pipes = self.open
+        for pipe in pipes:
+            pipe.close(ConnectionLost("dropped by the test"))
+        return len(pipes)

@@ -1,0 +1,23 @@
+"""TCP tuning shared by the server's transports and the Python client.  Tests: tests/integration/test_client_http.py."""
+
+from __future__ import annotations
+
+
+def setNoDelay(transport) -> bool:
+    """Turn Nagle's algorithm off on ``transport`` (or the TCP transport it wraps).
+
+    Remote calls are small messages answered at once: with Nagle on, a reply written while the
+    peer delays its ACK waits ~40 ms.  Returns whether a TCP socket was found and tuned.
+    """
+    for _ in range(4):  # a TLS or wrapping transport keeps the TCP one in .transport
+        if transport is None:
+            return False
+        tune = getattr(transport, "setTcpNoDelay", None)
+        if tune is not None:
+            try:
+                tune(True)
+            except OSError:
+                return False  # not a TCP socket (a UNIX socket): nothing to tune
+            return True
+        transport = getattr(transport, "transport", None)
+    return False
