@@ -49,7 +49,7 @@ def loginForm(*, moduleRoot: str, next: str = "/", error: str | None = None,
         f'<label for="secret">{label}</label>'
         '<input id="secret" name="secret" type="password" autocomplete="current-password" '
         'required autofocus>'
-        '<button type="submit">Log in</button></form></main>')
+        '<button type="submit" class="primary">Log in</button></form></main>')
     return _html.page("Log in · athena-nb", body, moduleRoot=moduleRoot)
 
 
@@ -225,7 +225,7 @@ class ShareEntry(Resource):
             '<label for="name">Your name (the others see it)</label>'
             f'<input id="name" name="name" autocomplete="nickname" maxlength="60" required '
             f'autofocus value="{escape(name)}">'
-            '<button type="submit">Join</button></form></main>')
+            '<button type="submit" class="primary">Join</button></form></main>')
         _html.writeHTML(request, _html.page(f"Join {title} · athena-nb", body,
                                             moduleRoot=self.moduleRoot), code)
 
