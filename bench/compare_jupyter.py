@@ -1,0 +1,327 @@
+"""athena-nb side by side with Jupyter Server, in one run, on this machine (issue 7).  Tests: tests/integration/test_bench_smoke.py.
+
+Run: python bench/compare_jupyter.py [--quick] [--athena-only | --jupyter-only] [--no-install]
+
+Installs jupyter-server + ipykernel (pinned, see bench/_jupyter.py) into bench/.jupyter-venv once,
+then measures Jupyter stock, Jupyter with TCP_NODELAY on its kernel websockets, and athena-nb over
+long-poll and over WebSocket.  Every server runs on 127.0.0.1 in its own process group; every
+client (writer, viewers) runs in processes of its own; all of them are stopped at the end, on
+error and on Ctrl-C.  Prints each measurement's start and stop points, a side-by-side table with
+ratios and the targets of issue 7, and writes bench/results/compare_jupyter.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import (  # noqa: E402
+    Processes,
+    machine,
+    raiseFileLimit,
+    rssKiB,
+    say,
+    show,
+    splitCounts,
+    summary,
+    writeResults,
+)
+
+STREAM_CODE = "for i in range(10000):\n    print(i)"
+MARK_CODE = "print('bench-%d', __import__('time').monotonic())"
+
+# key: (what, where it starts and stops, target (statistic, limit) or None)
+ROWS = {
+    "cold_start": ("server cold start until its API answers",
+                   "from starting the server process until an HTTP request to its API answers",
+                   ("p50", 300)),
+    "kernel_start_pooled": ("new worksheet's kernel usable, from the pool",
+                            "from opening a new worksheet until its first `1` is answered",
+                            ("p50", 10)),
+    "kernel_start_cold": ("kernel start until a first execute is answered (cold)",
+                          "from asking for a kernel (Jupyter: POST /api/kernels; athena-nb: "
+                          "opening a new worksheet, no pool) until its first `1` is answered",
+                          ("p50", 150)),
+    "rt_1plus1": ("`1+1`: request sent -> result received",
+                  "from the client sending the execute request / run call until it has the result",
+                  ("p50", 2)),
+    "lines_10k": ("cell printing 10,000 lines until the viewer has all",
+                  "from sending the run request until the client has all 10,000 lines",
+                  ("p50", 40)),
+    "fanout_50": ("one output reaching all of 50 viewers",
+                  "from the kernel printing a line (its CLOCK_MONOTONIC) until the last of 50 "
+                  "viewer connections has it", ("p99", 15)),
+    "fanout_500": ("one output reaching all of 500 viewers",
+                   "the same with 500 viewers", ("p99", 100)),
+    "mem_per_viewer": ("server memory per extra idle viewer (KiB)",
+                       "server RSS after opening N idle viewers one at a time, minus before, / N "
+                       "(athena-nb: a 20-cell worksheet)", ("mean", 60 * 1000 / 1024)),
+    "rt_1plus1_idle": ("`1+1` with many idle viewers connected",
+                       "as `1+1`, with 200 (Jupyter) / 1,000 (athena-nb) idle viewers connected",
+                       ("p50", 3)),
+}
+
+SIZES = {
+    "full": {"cold": 5, "kernel": 10, "rt": 200, "warmup": 20, "lines": 10, "trials": 30,
+             "fanout": (50, 500), "mem": {"jupyter": 50, "athena": 100},
+             "idle": {"jupyter": 200, "athena": 1000}, "idleRt": 50},
+    "quick": {"cold": 1, "kernel": 1, "rt": 5, "warmup": 2, "lines": 1, "trials": 2,
+              "fanout": (3, 5), "mem": {"jupyter": 2, "athena": 2},
+              "idle": {"jupyter": 3, "athena": 4}, "idleRt": 3},
+}
+
+
+def openViewers(target, count: int, name: str) -> list:
+    """``count`` viewers in processes of at most ``target.perProcess``, opened in parallel."""
+    workers = []
+    try:
+        for i, k in enumerate(splitCounts(count, target.perProcess)):
+            worker = target.driver(f"{name}{i}")
+            workers.append(worker)
+            worker.send({"cmd": "connect", "count": k, **target.connectArgs()})
+        for worker in workers:
+            worker.receive(timeout=120 + count * 0.5)
+    except BaseException:
+        closeWorkers(target, workers)
+        raise
+    return workers
+
+
+def closeWorkers(target, workers) -> None:
+    for worker in workers:
+        try:
+            worker.call({"cmd": "close"}, timeout=30)
+        except Exception:
+            pass
+        target.procs.stop(worker.proc)
+
+
+def measureExecute(target, code: str, n: int, warmup: int, lines: int = 0, idle: int = 0) -> list:
+    viewers = openViewers(target, idle, "idle") if idle else []
+    writer = target.driver("writer")
+    try:
+        writer.call({"cmd": "connect", "count": 1, **target.connectArgs()}, timeout=120)
+        reply = writer.call({"cmd": "execute", "code": code, "n": n, "warmup": warmup,
+                             "lines": lines}, timeout=60 + 5 * (n + warmup))
+        return reply["samples"]
+    finally:
+        closeWorkers(target, [writer] + viewers)
+
+
+def measureFanout(target, viewers: int, trials: int) -> dict:
+    workers = openViewers(target, viewers, "viewer")
+    writer = target.driver("writer")
+    fromKernel, fromSend, missing = [], [], 0
+    try:
+        writer.call({"cmd": "connect", "count": 1, **target.connectArgs()}, timeout=120)
+        for trial in range(trials):
+            sent = writer.call({"cmd": "run", "code": MARK_CODE % trial}, timeout=60)["sent"]
+            arrivals, kernelTimes = [], []
+            for worker in workers:
+                reply = worker.call({"cmd": "collect", "trial": trial, "timeout": 30}, timeout=60)
+                arrivals += reply["arrivals"]
+                kernelTimes += reply["kernelTimes"]
+            got = [a for a in arrivals if a is not None]
+            missing += len(arrivals) - len(got)
+            if got:
+                stamp = next(k for k in kernelTimes if k is not None)
+                fromKernel.append((max(got) - stamp) * 1000)
+                fromSend.append((max(got) - sent) * 1000)
+    finally:
+        closeWorkers(target, [writer] + workers)
+    if missing:
+        say(f"  !! {missing} viewer arrivals never came (of {viewers * trials})")
+    return {"fromKernel": fromKernel, "fromSend": fromSend, "missing": missing}
+
+
+def measureMemory(target, count: int) -> dict:
+    writer = target.driver("writer")
+    workers = []
+    try:
+        writer.call({"cmd": "connect", "count": 1, **target.connectArgs()}, timeout=120)
+        writer.call({"cmd": "execute", "code": "1+1", "n": 3, "warmup": 0}, timeout=60)
+        time.sleep(1.0)
+        before = rssKiB(target.serverPid)
+        worker = target.driver("memviewers")
+        workers.append(worker)
+        worker.call({"cmd": "connect", "count": count, **target.connectArgs()},
+                    timeout=120 + count)
+        time.sleep(1.0)
+        after = rssKiB(target.serverPid)
+    finally:
+        closeWorkers(target, [writer] + workers)
+    return {"beforeKiB": before, "afterKiB": after, "viewers": count,
+            "perViewerKiB": (after - before) / count}
+
+
+def runTarget(target, sizes: dict, results: dict) -> None:
+    out = results.setdefault(target.key, {})
+
+    def record(row, samples, unit="ms", extra=None):
+        out[row] = summary(samples, unit)
+        if extra:
+            out[row].update(extra)
+        show(f"{target.label}: {row}", out[row])
+
+    def step(row, function):
+        what, where, _ = ROWS[row]
+        say(f"{target.label} | {what}\n    measured {where}")
+        try:
+            function()
+        except Exception as e:
+            out[row] = {"error": f"{type(e).__name__}: {e}"}
+            say(f"  !! {target.label}: {row} failed: {e}")
+            traceback.print_exc()
+
+    rows = target.rows
+    if "cold_start" in rows:
+        step("cold_start", lambda: record("cold_start", target.coldStart(sizes["cold"])))
+    say(f"{target.label}: starting the server for the other measurements")
+    target.launch()
+    try:
+        if "kernel_start_cold" in rows:
+            def kernels():
+                for row, samples in target.kernelStart(sizes["kernel"]).items():
+                    record(row, samples)
+            step("kernel_start_cold", kernels)
+        step("rt_1plus1", lambda: record("rt_1plus1", measureExecute(
+            target, "1+1", sizes["rt"], sizes["warmup"])))
+        step("lines_10k", lambda: record("lines_10k", measureExecute(
+            target, STREAM_CODE, sizes["lines"], 1, lines=10000)))
+        memCount = sizes["mem"][target.kind]
+
+        def memory():
+            m = measureMemory(target, memCount)
+            out["mem_per_viewer"] = {"unit": "KiB", "n": 1, "mean": m["perViewerKiB"],
+                                     "p50": m["perViewerKiB"], "p95": m["perViewerKiB"],
+                                     "p99": m["perViewerKiB"], **m}
+            say(f"  {target.label}: server RSS {m['beforeKiB']} KiB -> {m['afterKiB']} KiB with "
+                f"{memCount} more viewers: {m['perViewerKiB']:.1f} KiB each")
+        step("mem_per_viewer", memory)
+        for viewers, row in zip(sizes["fanout"], ("fanout_50", "fanout_500"), strict=True):
+            if row not in rows:
+                continue
+
+            def fan(viewers=viewers, row=row):
+                f = measureFanout(target, viewers, sizes["trials"])
+                record(row, f["fromKernel"], extra={"viewers": viewers, "missing": f["missing"],
+                                                     "fromSend": summary(f["fromSend"])})
+                show(f"{target.label}: {row} (from send)", summary(f["fromSend"]))
+            step(row, fan)
+        idle = sizes["idle"][target.kind]
+        step("rt_1plus1_idle", lambda: record("rt_1plus1_idle", measureExecute(
+            target, "1+1", sizes["idleRt"], sizes["warmup"], idle=idle), extra={"idle": idle}))
+    finally:
+        target.stop()
+
+
+# -- the table --------------------------------------------------------------------------------
+
+def cell(result: dict | None, stat: str = "p50") -> str:
+    if not result:
+        return "—"
+    if "error" in result:
+        return "failed"
+    if not result.get("n"):
+        return "—"
+    if result.get("unit") == "KiB":
+        return "%.0f KiB" % result["mean"]
+    return "%.1f (%.1f)" % (result["p50"], result["p99"])
+
+
+def verdict(row: str, result: dict | None) -> str:
+    target = ROWS[row][2]
+    if not result or not result.get("n") or target is None:
+        return "not measured"
+    stat, limit = target
+    value = result[stat]
+    return ("met" if value <= limit else "NOT met") + f" ({stat} {value:.1f} vs {limit:g})"
+
+
+def table(results: dict, targets: list) -> str:
+    keys = [t.key for t in targets]
+    labels = [t.label for t in targets]
+    header = "| what | " + " | ".join(labels) + " | Jupyter / athena-nb (p50) | target | |"
+    lines = [header, "|" + "---|" * (len(labels) + 4)]
+    for row, (what, _, target) in ROWS.items():
+        values = [cell(results.get(k, {}).get(row)) for k in keys]
+        if all(v == "—" for v in values):
+            continue
+        jupyter = results.get("jupyter", {}).get(row)
+        athena = results.get("athena_lp", {}).get(row)
+        ratio = "—"
+        if jupyter and athena and jupyter.get("n") and athena.get("n") and athena.get("p50"):
+            ratio = "%.1fx" % (jupyter["p50"] / athena["p50"])
+        goal = "—" if target is None else f"{target[0]} <= {target[1]:g}"
+        lines.append(f"| {what} | " + " | ".join(values) +
+                     f" | {ratio} | {goal} | {verdict(row, athena)} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny N, for the smoke test")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--athena-only", action="store_true", help="skip Jupyter (no install)")
+    only.add_argument("--jupyter-only", action="store_true", help="skip athena-nb")
+    parser.add_argument("--no-install", action="store_true",
+                        help="use Jupyter only if bench/.jupyter-venv already has it")
+    parser.add_argument("--output", default="compare_jupyter", help="results file name")
+    args = parser.parse_args()
+    sizes = SIZES["quick" if args.quick else "full"]
+    raiseFileLimit()
+    results = {"sizes": sizes, "notes": {}}
+    failed = False
+    with Processes() as procs:
+        say(f"Logs of every process started: {procs.logDir}")
+        targets = []
+        if not args.athena_only:
+            from _jupyter import JupyterTarget, ensureVenv
+            python, how = ensureVenv(not args.no_install, say)
+            results["notes"]["jupyter"] = how
+            say(f"Jupyter: {how}")
+            if python is not None:
+                targets += [JupyterTarget(procs, python, nodelay=False),
+                            JupyterTarget(procs, python, nodelay=True)]
+        if not args.jupyter_only:
+            from _athena import athenaTargets
+            found, why = athenaTargets(procs)
+            results["notes"]["athena"] = why
+            say(f"athena-nb: {why}")
+            targets += found
+        for target in targets:
+            say(f"\n=== {target.label} ===")
+            try:
+                runTarget(target, sizes, results)
+            except Exception as e:
+                failed = True
+                results.setdefault(target.key, {})["error"] = f"{type(e).__name__}: {e}"
+                say(f"!! {target.label} failed: {e}")
+                traceback.print_exc()
+    text = table(results, targets)
+    results["table"] = text
+    say("\nSide by side (p50 (p99) in ms unless stated):\n" + text)
+    m = machine()
+    say(f"\nMachine: {m['nproc']} CPUs, {m.get('cpu')}, {m.get('memoryKiB', 0) // 1024} MiB, "
+        f"Linux {m['kernel']}, Python {m['python']}")
+    path = writeResults(args.output, results)
+    say("wrote " + os.path.relpath(path))
+    for key in [t.key for t in targets]:
+        for row, value in results.get(key, {}).items():
+            if isinstance(value, dict) and "error" in value:
+                failed = True
+                say(f"failed: {key} {row}: {value['error']}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("Interrupted; every process this run started was stopped.", file=sys.stderr)
+        sys.exit(130)
