@@ -107,9 +107,13 @@ class _Forbidden(Resource):
         self.auth, self.moduleRoot, self.loggedIn = auth, moduleRoot, loggedIn
 
     def render(self, request):
-        if self.loggedIn:
-            _html.writeJSONError(request, 403, "Forbidden",
-                                 "Your share link does not give access to this worksheet.")
+        message = "Your share link does not give access to this worksheet."
+        if self.loggedIn and _html.wantsHTML(request):
+            body = f'<main class="narrow"><h1>Not shared with you</h1><p>{message}</p></main>'
+            _html.writeHTML(request, _html.page("Not shared · athena-nb", body,
+                                                moduleRoot=self.moduleRoot), 403)
+        elif self.loggedIn:
+            _html.writeJSONError(request, 403, "Forbidden", message)
         else:
             forbid(request, self.auth, self.moduleRoot)
         return NOT_DONE_YET
