@@ -262,3 +262,24 @@ def test_daemonized_twistd_writes_server_json_and_its_log_and_stops_by_pidfile(t
     waitFor(lambda: not pidfile.exists(), "twistd to stop and remove its pidfile")
     assert not (data / "server.json").exists()
     assert "Main loop terminated" in logfile.read_text()
+
+
+def test_cells_running_when_the_server_stopped_are_marked_interrupted_at_start(server, tmp_path):
+    from twisted.internet.task import Clock
+
+    from athena_nb.store import INTERRUPTED_NOTICE, RunState
+    from athena_nb.store.testing import open_manual_store, settle
+
+    data = tmp_path / "data"
+    data.mkdir()
+    store, writer = open_manual_store(Clock(), data / "athena.sqlite")
+    sheet = settle(writer, store.create_worksheet("Busy", ["while True: pass"]))
+    cell = settle(writer, store.load_worksheet(sheet.id)).cells[0]
+    settle(writer, store.set_run_state(cell.id, RunState.RUNNING))
+    settle(writer, store.close())
+    s = server(dataDir=data)
+    assert s.stop() == 0
+    store, writer = open_manual_store(Clock(), data / "athena.sqlite")
+    after = settle(writer, store.get_cell(cell.id))
+    assert after.state is RunState.INTERRUPTED
+    assert [o.payload for o in after.outputs] == [{"text": INTERRUPTED_NOTICE}]
