@@ -14,6 +14,7 @@ setup(
         "livefragments",
         "athena_nb",
         "athena_nb.kernel",
+        "athena_nb.ot",
         "athena_nb.store",
         "athena_nb.web",
         "athena_js",
