@@ -1,6 +1,6 @@
 """Packaging for athena-nb: the livefragments framework, the notebook, its JS and its twistd plugin."""
 
-from setuptools import setup
+from setuptools import find_packages, setup
 
 setup(
     name="athena-nb",
@@ -11,12 +11,7 @@ setup(
     license="MIT",
     python_requires=">=3.11",
     packages=[
-        "livefragments",
-        "athena_nb",
-        "athena_nb.kernel",
-        "athena_nb.ot",
-        "athena_nb.store",
-        "athena_nb.web",
+        *find_packages(include=["livefragments", "livefragments.*", "athena_nb", "athena_nb.*"]),
         "athena_js",
         "twisted.plugins",
     ],
