@@ -1,0 +1,431 @@
+"""Tests: tests/unit/test_hub.py, tests/unit/test_hub_run.py. One open worksheet, live.
+
+The ``WorksheetHub`` holds the worksheet's model (cells in order, each with its text document,
+run state and outputs), its kernel (through a ``CellRunner``) and the viewers looking at it.
+Every change goes through the hub, which writes it to the store and tells every viewer. The hub
+knows nothing of the web: a viewer is any object with the methods of ``Viewer`` below.
+
+Ordering: text operations are sequenced at once by the cell's ``TextDocument`` and broadcast at
+once; the store writes every version in that order, and the sender's call answers when its
+version is committed ("saved"). Structure changes (insert, delete, move, split, join) are
+serialised by a lock and broadcast after their commit, so every viewer sees them in one order.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+from twisted.internet.defer import Deferred, DeferredLock, succeed
+from twisted.logger import Logger
+
+from . import ot
+from .cells import CellModel
+from .runner import CellRunner
+from .store import RunState
+
+log = Logger()
+
+#: Cell text beyond this many characters is refused (it would make every message huge).
+MAX_CELL_CHARS = 1_000_000
+
+
+class HubError(Exception):
+    """A request the hub refused; the message is a sentence for the person who asked."""
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+
+class NoSuchCell(HubError):
+    pass
+
+
+class BadRequest(HubError):
+    pass
+
+
+class HubClosed(HubError):
+    pass
+
+
+class HubState(enum.Enum):
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+
+
+class Viewer(Protocol):
+    """What the hub calls on each viewer (the web layer's WorksheetFragment)."""
+
+    viewerId: str
+    identity: object  # who is viewing (role, name, sessionId); see athena_nb/web/auth.py
+
+    def cellInserted(self, index: int, cell: CellModel) -> None: ...
+    def cellRemoved(self, cellId: int) -> None: ...
+    def cellMoved(self, cellId: int, index: int) -> None: ...
+    def cellText(self, cell: CellModel, op: ot.Operation, version: int, siteId: str) -> None: ...
+    def cellChanged(self, cell: CellModel) -> None: ...
+    def titleChanged(self, title: str) -> None: ...
+    def presenceChanged(self, presence: list[dict]) -> None: ...
+    def kernelChanged(self, info: dict) -> None: ...
+    def hubClosed(self, reason: str) -> None: ...
+    def closeView(self, reason: str) -> None: ...
+
+
+class WorksheetHub:
+    """Make one with ``HubRegistry.open``; ``snapshot`` is the store's ``WorksheetSnapshot``.
+
+    ``kernelSource(cwd)`` returns a Deferred firing with a started Kernel working in ``cwd``.
+    """
+
+    def __init__(self, reactor, store, snapshot, directory: str, kernelSource, *,
+                 outputFlushSeconds: float = 0.2, historyLimit: int = 1000):
+        self.reactor = reactor
+        self.store = store
+        self.worksheetId: str = snapshot.worksheet.id
+        self.title: str = snapshot.worksheet.title
+        self.directory = directory
+        self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
+        self.state = HubState.OPEN
+        self.viewers: dict[str, Viewer] = {}
+        self._presence: dict[str, dict] = {}
+        self._structure = DeferredLock()
+        #: Called with the hub whenever it may have become idle (no viewers, nothing running).
+        self.onIdle = None
+        self.runner = CellRunner(self, kernelSource, outputFlushSeconds)
+
+    # -- looking things up -------------------------------------------------------------------
+
+    def cell(self, cellId) -> CellModel:
+        for cell in self.cells:
+            if cell.id == cellId and not cell.leaving:
+                return cell
+        raise NoSuchCell(f"This worksheet has no cell {cellId!r}; it may have been deleted.")
+
+    def indexOf(self, cellId) -> int:
+        return self.cells.index(self.cell(cellId))
+
+    def findCell(self, cellId) -> CellModel | None:
+        """The cell with this id, also while it is leaving, or None."""
+        return next((c for c in self.cells if c.id == cellId), None)
+
+    @property
+    def busy(self) -> bool:
+        """True while a cell is queued or running: the hub then stays open without viewers."""
+        return self.runner.busy
+
+    @property
+    def idle(self) -> bool:
+        return not self.viewers and not self.busy
+
+    def _checkOpen(self) -> None:
+        if self.state is not HubState.OPEN:
+            raise HubClosed("This worksheet is closing; reload the page to open it again.")
+
+    # -- viewers and presence ------------------------------------------------------------------
+
+    def addViewer(self, viewer: Viewer, name: str, role: str) -> None:
+        """Start telling ``viewer`` about every change; it must show the model as it is now."""
+        self._checkOpen()
+        self.viewers[viewer.viewerId] = viewer
+        self._presence[viewer.viewerId] = {"id": viewer.viewerId, "name": name, "role": role,
+                                           "cell": None}
+        self._broadcastPresence()
+
+    def removeViewer(self, viewer: Viewer) -> None:
+        if self.viewers.pop(viewer.viewerId, None) is None:
+            return
+        self._presence.pop(viewer.viewerId, None)
+        self._broadcastPresence()
+        self.maybeIdle()
+
+    def setFocus(self, viewerId: str, cellId: int | None) -> None:
+        """Presence: which cell the viewer is in (None: none)."""
+        entry = self._presence.get(viewerId)
+        if entry is None:
+            return
+        if cellId is not None:
+            self.cell(cellId)
+        if entry["cell"] != cellId:
+            entry["cell"] = cellId
+            self._broadcastPresence()
+
+    def presence(self) -> list[dict]:
+        return [dict(entry) for entry in self._presence.values()]
+
+    def _broadcastPresence(self) -> None:
+        presence = self.presence()
+        self._each(lambda v: v.presenceChanged(presence))
+
+    def _each(self, tell) -> None:
+        for viewer in list(self.viewers.values()):
+            try:
+                tell(viewer)
+            except Exception:
+                log.failure("Telling viewer {v!r} about a change failed", v=viewer)
+
+    def maybeIdle(self) -> None:
+        if self.idle and self.state is HubState.OPEN and self.onIdle is not None:
+            self.onIdle(self)
+
+    # -- cell text -----------------------------------------------------------------------------
+
+    def edit(self, cellId: int, op, baseVersion: int, siteId: str) -> Deferred:
+        """Apply ``op`` (made against ``baseVersion`` by ``siteId``) to the cell's text.
+
+        Every viewer is told at once (the sender gets an acknowledgement of its version); the
+        Deferred fires with the new version once it is committed to the store. Raises the
+        ``ot`` errors (``StaleVersion`` means: fetch the text again with ``textOf``).
+        """
+        self._checkOpen()
+        cell = self.cell(cellId)
+        if not isinstance(op, ot.Operation):
+            op = ot.Operation.fromJSON(op)
+        growth = sum(len(c.text) for c in op.components if isinstance(c, ot.Insert))
+        if len(cell.doc.text) + growth > MAX_CELL_CHARS:
+            raise BadRequest(f"A cell can hold at most {MAX_CELL_CHARS} characters; this edit "
+                             "would make it longer, so it was refused.")
+        applied, version = cell.doc.receive(op, baseVersion, siteId)
+        self._each(lambda v: v.cellText(cell, applied, version, siteId))
+        return self.store.set_cell_text(cell.id, cell.doc.text, version).addCallback(
+            lambda _: version)
+
+    def textOf(self, cellId: int) -> tuple[str, int]:
+        cell = self.cell(cellId)
+        return cell.doc.text, cell.doc.version
+
+    def _hubEdit(self, cell: CellModel, op: ot.Operation) -> None:
+        """An edit the hub itself makes (split, join), sequenced like anyone's."""
+        applied, version = cell.doc.receive(op, cell.doc.version, "hub")
+        self._each(lambda v: v.cellText(cell, applied, version, "hub"))
+
+    # -- structure -----------------------------------------------------------------------------
+
+    def _locked(self, function, *args) -> Deferred:
+        self._checkOpen()
+        return self._structure.run(function, *args)
+
+    def insertCell(self, index: int | None = None, *, above: int | None = None,
+                   below: int | None = None, text: str = "") -> Deferred:
+        """Insert a cell at ``index`` (None: at the end) or next to a cell; fires with its id."""
+        return self._locked(self._insert, index, above, below, text)
+
+    def _insert(self, index, above, below, text):
+        if above is not None:
+            d = self.store.insert_cell_above(self.cell(above).id, text)
+        elif below is not None:
+            d = self.store.insert_cell_below(self.cell(below).id, text)
+        else:
+            size = len(self.cells)
+            if index is None:
+                index = size
+            if type(index) is not int or not 0 <= index <= size:
+                raise BadRequest(f"A cell can be inserted at an index from 0 to {size}, not {index!r}.")
+            d = self.store.insert_cell(self.worksheetId, index, text)
+        return d.addCallback(self._inserted)
+
+    def _inserted(self, stored) -> int:
+        cell = CellModel.fromStore(stored)
+        self.cells.insert(stored.index, cell)
+        self._each(lambda v: v.cellInserted(stored.index, cell))
+        return cell.id
+
+    def deleteCell(self, cellId: int) -> Deferred:
+        """Delete the cell with its outputs (a running one is interrupted first)."""
+        return self._locked(self._delete, cellId)
+
+    def _delete(self, cellId):
+        cell = self.cell(cellId)
+        cell.leaving = True
+        self.runner.forget(cell)
+        d = self.store.delete_cell(cell.id)
+        d.addCallback(lambda _: self._removed(cell))
+        d.addErrback(self._stayed, cell)
+        return d
+
+    def _removed(self, cell: CellModel) -> None:
+        self.cells.remove(cell)
+        for entry in self._presence.values():
+            if entry["cell"] == cell.id:
+                entry["cell"] = None
+        self._each(lambda v: v.cellRemoved(cell.id))
+
+    def _stayed(self, failure, cell: CellModel):
+        cell.leaving = False
+        return failure
+
+    def moveCell(self, cellId: int, *, index: int | None = None, by: int | None = None) -> Deferred:
+        """Move to ``index``, or ``by`` places (-1 up, +1 down); fires with the new index."""
+        return self._locked(self._move, cellId, index, by)
+
+    def _move(self, cellId, index, by):
+        cell = self.cell(cellId)
+        if by is not None:
+            index = max(0, min(len(self.cells) - 1, self.cells.index(cell) + int(by)))
+        if type(index) is not int or not 0 <= index < len(self.cells):
+            raise BadRequest(f"A cell can move to an index from 0 to {len(self.cells) - 1}, "
+                             f"not {index!r}.")
+        if index == self.cells.index(cell):
+            return succeed(index)
+
+        def moved(_):
+            self.cells.remove(cell)
+            self.cells.insert(index, cell)
+            self._each(lambda v: v.cellMoved(cell.id, index))
+            return index
+
+        return self.store.move_cell(cell.id, index).addCallback(moved)
+
+    def splitCell(self, cellId: int, at: int, version: int) -> Deferred:
+        """Split the text at ``at`` (a code point offset in the text at ``version``, moved past
+        later edits); the tail goes to a new cell below. Fires with the new cell's id."""
+        return self._locked(self._split, cellId, at, version)
+
+    def _split(self, cellId, at, version):
+        cell = self.cell(cellId)
+        if type(at) is not int or at < 0:
+            raise BadRequest(f"A split point must be an integer >= 0, not {at!r}.")
+        for entry in cell.doc.opsSince(version):
+            at = ot.transformCursor(at, entry.op)
+        text = cell.doc.text
+        at = min(at, len(text))
+        # The store's rule: a line break at the split point becomes the boundary.
+        start, tailStart = at, at
+        if at > 0 and text[at - 1] == "\n":
+            start -= 1
+        elif text[at:at + 1] == "\n":
+            tailStart += 1
+        op = ot.Operation.delete(start, len(text) - start) if start < len(text) else ot.Operation()
+        d = self.store.split_cell(cell.id, at)
+        self._hubEdit(cell, op)
+        expected = (text[:start], text[tailStart:])
+
+        def split(cells):
+            first, second = cells
+            if (first.text, second.text) != expected:
+                log.error("Split of cell {id} stored {got!r}, expected {want!r}",
+                          id=cell.id, got=(first.text, second.text), want=expected)
+            return self._inserted(second)
+
+        return d.addCallback(split)
+
+    def joinWithNext(self, cellId: int) -> Deferred:
+        """Append the next cell's text to this one and delete the next cell."""
+        return self._locked(self._join, cellId)
+
+    def _join(self, cellId):
+        cell = self.cell(cellId)
+        index = self.cells.index(cell)
+        following = [c for c in self.cells[index + 1:] if not c.leaving]
+        if not following:
+            raise BadRequest("This is the last cell; there is no next cell to join it with.")
+        nxt = following[0]
+        nxt.leaving = True
+        self.runner.forget(nxt)
+        addition = ("\n" + nxt.text if cell.text else nxt.text) if nxt.text else ""
+        d = self.store.join_cell_with_next(cell.id)
+        op = ot.Operation.insert(len(cell.text), addition) if addition else ot.Operation()
+        self._hubEdit(cell, op)
+        d.addCallback(lambda _: self._removed(nxt))
+        d.addErrback(self._stayed, nxt)
+        return d
+
+    # -- title ---------------------------------------------------------------------------------
+
+    def setTitle(self, title: str) -> Deferred:
+        """Rename the worksheet; fires with the title as saved (stripped)."""
+        self._checkOpen()
+        if not isinstance(title, str):
+            raise BadRequest("A worksheet title must be text.")
+
+        def renamed(worksheet):
+            if worksheet.title != self.title:
+                self.title = worksheet.title
+                self._each(lambda v: v.titleChanged(self.title))
+            return self.title
+
+        return self.store.rename_worksheet(self.worksheetId, title).addCallback(renamed)
+
+    def titleChangedElsewhere(self, title: str) -> None:
+        """The worksheet was renamed without the hub (the home page): tell the viewers."""
+        if title != self.title:
+            self.title = title
+            self._each(lambda v: v.titleChanged(title))
+
+    # -- running (delegated to the runner) -----------------------------------------------------
+
+    def run(self, cellId: int, who: str) -> bool:
+        """Queue the cell; False if it is already queued or running."""
+        self._checkOpen()
+        return self.runner.run([self.cell(cellId)], who) == 1
+
+    def runAll(self, who: str) -> int:
+        self._checkOpen()
+        return self.runner.run([c for c in self.cells if not c.leaving], who)
+
+    def runAbove(self, cellId: int, who: str) -> int:
+        """Run every cell above this one (not this one)."""
+        self._checkOpen()
+        index = self.indexOf(cellId)
+        return self.runner.run([c for c in self.cells[:index] if not c.leaving], who)
+
+    def interrupt(self) -> Deferred:
+        """Stop everything: queued cells are dropped, the running one is interrupted."""
+        return self.runner.interrupt()
+
+    def restart(self) -> Deferred:
+        return self.runner.restart()
+
+    def clearOutputs(self, cellId: int | None = None) -> Deferred:
+        """Clear one cell's outputs, or every cell's (None)."""
+        self._checkOpen()
+        cells = [self.cell(cellId)] if cellId is not None else [c for c in self.cells if not c.leaving]
+        return self.runner.clear(cells)
+
+    def complete(self, code: str, cursor: int) -> Deferred:
+        return self.runner.complete(code, cursor)
+
+    def introspect(self, name: str, detail: int = 0) -> Deferred:
+        return self.runner.introspect(name, detail)
+
+    def kernelInfo(self) -> dict:
+        return self.runner.kernelInfo()
+
+    def cellChanged(self, cell: CellModel) -> None:
+        """The runner changed a cell's state or outputs: tell the viewers."""
+        self._each(lambda v: v.cellChanged(cell))
+
+    def kernelChanged(self) -> None:
+        info = self.kernelInfo()
+        self._each(lambda v: v.kernelChanged(info))
+
+    # -- the end -------------------------------------------------------------------------------
+
+    def close(self, reason: str = "The worksheet was closed.") -> Deferred:
+        """Close every viewer, store what is pending and shut the kernel down."""
+        if self.state is not HubState.OPEN:
+            return succeed(None)
+        self.state = HubState.CLOSING
+        viewers, self.viewers = list(self.viewers.values()), {}
+        self._presence.clear()
+        for viewer in viewers:
+            try:
+                viewer.hubClosed(reason)
+            except Exception:
+                log.failure("Closing viewer {v!r} failed", v=viewer)
+        d = self.runner.shutdown()
+
+        def closed(result):
+            self.state = HubState.CLOSED
+            return result
+
+        return d.addBoth(closed)
+
+    def __repr__(self) -> str:
+        return f"<WorksheetHub {self.worksheetId} {self.state.value} viewers={len(self.viewers)}>"
+
+
+__all__ = ["HubClosed", "HubError", "BadRequest", "NoSuchCell", "Viewer", "WorksheetHub",
+           "RunState"]

@@ -1,0 +1,320 @@
+"""Tests: tests/unit/test_hub_run.py, tests/integration/test_notebook_hub.py. Running cells.
+
+The ``CellRunner`` is the part of a ``WorksheetHub`` that talks to the kernel: it gets a kernel
+when the first cell runs (``kernelSource(cwd)``), queues cells on it, follows each cell through
+queued -> running -> done / error / interrupted, collects its output events, writes them to the
+store in batches (one ``append_outputs`` per cell per ``flushSeconds``, stream pieces merged)
+and records the files a cell creates. It keeps working with no viewer at all.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.defer import Deferred, DeferredList, fail, succeed
+from twisted.logger import Logger
+
+from .cells import CellModel, cleanEvent, compact
+from .kernel import KernelState
+from .store import RunState
+
+log = Logger()
+
+#: How a kernel ExecuteResult status ends a cell.
+_FINAL = {
+    "ok": RunState.DONE,
+    "error": RunState.ERROR,
+    "interrupted": RunState.INTERRUPTED,
+    "timeout": RunState.ERROR,
+    "died": RunState.ERROR,
+    "cancelled": RunState.INTERRUPTED,
+}
+
+#: Results whose message the output already says (the error event, the KeyboardInterrupt).
+_SILENT = {"ok", "error"}
+_PLAIN_INTERRUPT = "The cell was interrupted."
+
+
+class CellRunner:
+    def __init__(self, hub, kernelSource, flushSeconds: float = 0.2):
+        self.hub = hub
+        self.store = hub.store
+        self.reactor = hub.reactor
+        self.kernelSource = kernelSource
+        self.flushSeconds = flushSeconds
+        self.kernel = None
+        self.executionCount = 0
+        self._acquiring: Deferred | None = None
+        self._acquireError: str | None = None
+        self._waiting: list[tuple[CellModel, int, str]] = []  # queued before a kernel exists
+        self._flushCall = None
+        self._closed = False
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        if self._waiting or self._acquiring is not None:
+            return True
+        if any(c.request is not None for c in self.hub.cells):
+            return True
+        return self.kernel is not None and self.kernel.state is KernelState.BUSY
+
+    def kernelInfo(self) -> dict:
+        if self.kernel is None:
+            if self._acquiring is not None:
+                return {"state": "starting", "reason": "The kernel is starting."}
+            if self._acquireError:
+                return {"state": "dead", "reason": self._acquireError}
+            return {"state": "none", "reason": "No kernel yet: one starts when a cell runs."}
+        return {"state": self.kernel.state.value, "reason": self.kernel.stateReason}
+
+    def _setState(self, cell: CellModel, state: RunState, **fields) -> None:
+        cell.state = state
+        d = self.store.set_run_state(cell.id, state, **fields)
+        d.addErrback(self._storeFailed, f"saving the run state of cell {cell.id}")
+
+    def _storeFailed(self, failure, what: str) -> None:
+        log.error("The store failed {what}: {message}", what=what,
+                  message=failure.getErrorMessage())
+
+    # -- the kernel --------------------------------------------------------------------------
+
+    def _ensureKernel(self) -> None:
+        if self.kernel is not None or self._acquiring is not None or self._closed:
+            return
+        self._acquireError = None
+        d = self._acquiring = self._callSource()
+        self.hub.kernelChanged()
+        d.addCallbacks(self._acquired, self._acquireFailed)
+
+    def _callSource(self) -> Deferred:
+        try:
+            d = self.kernelSource(self.hub.directory)
+        except Exception:
+            return fail()
+        return d if isinstance(d, Deferred) else succeed(d)
+
+    def _acquired(self, kernel) -> None:
+        self._acquiring = None
+        if self._closed:
+            kernel.shutdown()
+            return
+        self.kernel = kernel
+        kernel.addStateListener(self._kernelState)
+        self.hub.kernelChanged()
+        waiting, self._waiting = self._waiting, []
+        for cell, runId, code in waiting:
+            self._submit(cell, runId, code)
+
+    def _acquireFailed(self, failure) -> None:
+        self._acquiring = None
+        self._acquireError = failure.getErrorMessage() or "The kernel could not start."
+        self.hub.kernelChanged()
+        waiting, self._waiting = self._waiting, []
+        for cell, _runId, _code in waiting:
+            self._end(cell, RunState.INTERRUPTED,
+                      f"The cell did not run because no kernel could be started: {self._acquireError}")
+        self.hub.maybeIdle()
+
+    def _kernelState(self, change) -> None:
+        if change.new is KernelState.BUSY:
+            for cell in self.hub.cells:
+                request = cell.request
+                if request is not None and request.status == "running" and cell.state is RunState.QUEUED:
+                    self._markRunning(cell)
+        self.hub.kernelChanged()
+        if change.new in (KernelState.IDLE, KernelState.DEAD):
+            self.hub.maybeIdle()
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run(self, cells: list[CellModel], who: str) -> int:
+        """Queue each cell that is not queued or running already; returns how many were."""
+        queued = 0
+        for cell in cells:
+            if cell.active or cell.leaving:
+                continue
+            queued += 1
+            self._dropUnstored(cell)
+            cell.resetOutputs()
+            cell.runId += 1
+            self.store.clear_outputs(cell.id).addErrback(
+                self._storeFailed, f"clearing the outputs of cell {cell.id}")
+            cell.ranBy = who
+            self._setState(cell, RunState.QUEUED, ran_by=who)
+            self.hub.cellChanged(cell)
+            if self.kernel is None:
+                self._waiting.append((cell, cell.runId, cell.text))
+                self._ensureKernel()
+            else:
+                self._submit(cell, cell.runId, cell.text)
+        return queued
+
+    def _submit(self, cell: CellModel, runId: int, code: str) -> None:
+        if cell.runId != runId or cell.leaving:
+            return
+        request = self.kernel.execute(code, lambda event: self._output(cell, runId, event))
+        cell.request = request
+        if request.status == "running" and cell.state is RunState.QUEUED:
+            self._markRunning(cell)
+        request.deferred.addCallback(self._finished, cell, runId)
+
+    def _markRunning(self, cell: CellModel) -> None:
+        self.executionCount += 1
+        cell.count = self.executionCount
+        self._setState(cell, RunState.RUNNING, execution_count=cell.count)
+        self.hub.cellChanged(cell)
+
+    def _output(self, cell: CellModel, runId: int, event: dict) -> None:
+        if cell.runId != runId or cell.leaving or self._closed:
+            return
+        event = cleanEvent(event)
+        if event is None:
+            return
+        if cell.state is RunState.QUEUED and cell.request is not None:
+            self._markRunning(cell)
+        self._append(cell, event)
+        if event["type"] == "file" and event["path"] not in cell.files:
+            cell.files.append(event["path"])
+            self.store.record_file(cell.id, event["path"]).addErrback(
+                self._storeFailed, f"recording the file {event['path']!r} of cell {cell.id}")
+        self.hub.cellChanged(cell)
+
+    def _append(self, cell: CellModel, event: dict) -> None:
+        cell.outputs.append(event)
+        cell.unstored.append(event)
+        if self._flushCall is None and not self._closed:
+            self._flushCall = self.reactor.callLater(self.flushSeconds, self.flushAll)
+
+    def _finished(self, result, cell: CellModel, runId: int) -> None:
+        if cell.runId != runId or cell.leaving:
+            self.hub.maybeIdle()
+            return
+        cell.request = None
+        if result.status != "cancelled" and cell.state is RunState.QUEUED:
+            self._markRunning(cell)
+        message = result.message
+        if result.status in _SILENT or message == _PLAIN_INTERRUPT:
+            message = ""
+        self._end(cell, _FINAL.get(result.status, RunState.ERROR), message)
+        self.hub.maybeIdle()
+
+    def _end(self, cell: CellModel, state: RunState, notice: str = "") -> None:
+        if notice:
+            self._append(cell, {"type": "notice", "text": notice})
+        self._flush(cell)
+        self._setState(cell, state)
+        self.hub.cellChanged(cell)
+
+    # -- storing output in batches -----------------------------------------------------------
+
+    def flushAll(self) -> None:
+        self._flushCall = None
+        for cell in self.hub.cells:
+            self._flush(cell)
+
+    def _flush(self, cell: CellModel) -> None:
+        if not cell.unstored:
+            return
+        chunks = [(e["type"], {k: v for k, v in e.items() if k != "type"})
+                  for e in compact(cell.unstored)]
+        cell.unstored = []
+        self.store.append_outputs(cell.id, chunks).addErrback(
+            self._storeFailed, f"saving the outputs of cell {cell.id}")
+
+    def _dropUnstored(self, cell: CellModel) -> None:
+        cell.unstored = []
+
+    # -- stopping ----------------------------------------------------------------------------
+
+    def forget(self, cell: CellModel) -> None:
+        """The cell is leaving the worksheet: stop its run, drop its late output."""
+        request, cell.request = cell.request, None
+        cell.runId += 1
+        cell.unstored = []
+        self._waiting = [w for w in self._waiting if w[0] is not cell]
+        if (request is not None and not request.cancel() and request.status == "running"
+                and self.kernel is not None):
+            self.kernel.interrupt()
+
+    def _dropWaiting(self, why: str) -> None:
+        waiting, self._waiting = self._waiting, []
+        for cell, runId, _code in waiting:
+            if cell.runId == runId:
+                self._end(cell, RunState.INTERRUPTED, why)
+
+    def interrupt(self) -> Deferred:
+        """Drop every queued cell and interrupt the running one; fires with the kernel's word
+        ("idle", "interrupted" or "restarted")."""
+        self._dropWaiting("The cell was interrupted before it ran.")
+        if self.kernel is None:
+            return succeed("idle")
+        for cell in self.hub.cells:
+            if cell.request is not None and cell.request.status == "queued":
+                cell.request.cancel()
+        return self.kernel.interrupt()
+
+    def restart(self) -> Deferred:
+        """Restart the kernel with an empty namespace; queued and running cells stop."""
+        self._dropWaiting("The kernel was restarted before this cell ran, so it did not run.")
+        self.executionCount = 0
+        if self.kernel is None:
+            self._ensureKernel()
+            return succeed(None)
+        return self.kernel.restart()
+
+    def clear(self, cells: list[CellModel]) -> Deferred:
+        calls = []
+        for cell in cells:
+            cell.resetOutputs()
+            calls.append(self.store.clear_outputs(cell.id))
+            if cell.state in (RunState.DONE, RunState.ERROR, RunState.INTERRUPTED):
+                self._setState(cell, RunState.IDLE)
+            self.hub.cellChanged(cell)
+        return DeferredList(calls, fireOnOneErrback=True, consumeErrors=True).addCallback(
+            lambda _: None)
+
+    # -- questions for an idle kernel --------------------------------------------------------
+
+    def _whenKernel(self) -> Deferred:
+        if self.kernel is not None:
+            return succeed(self.kernel)
+        self._ensureKernel()
+        if self.kernel is not None:
+            return succeed(self.kernel)
+        if self._acquiring is None:
+            return fail(RuntimeError(self._acquireError or "No kernel could be started."))
+        d = Deferred()
+
+        def settled(result):
+            if self.kernel is not None:
+                d.callback(self.kernel)
+            else:
+                d.errback(RuntimeError(self._acquireError or "No kernel could be started."))
+            return result
+
+        self._acquiring.addBoth(settled)
+        return d
+
+    def complete(self, code: str, cursor: int) -> Deferred:
+        return self._whenKernel().addCallback(lambda k: k.complete(code, cursor))
+
+    def introspect(self, name: str, detail: int) -> Deferred:
+        return self._whenKernel().addCallback(lambda k: k.introspect(name, detail))
+
+    def shutdown(self) -> Deferred:
+        """Stop the kernel and write what is pending; fires when the store has it."""
+        self._closed = True
+        self._dropWaiting("The worksheet closed before this cell ran.")
+        kernel, self.kernel = self.kernel, None
+        d = kernel.shutdown() if kernel is not None else succeed(None)
+
+        def done(_):
+            if kernel is not None:
+                kernel.removeStateListener(self._kernelState)
+            if self._flushCall is not None and self._flushCall.active():
+                self._flushCall.cancel()
+            self.flushAll()
+            # Calls commit in order: when this read answers, every write before it is saved.
+            return self.store.get_worksheet(self.hub.worksheetId).addBoth(lambda _: None)
+
+        return d.addBoth(done)

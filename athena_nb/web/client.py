@@ -1,0 +1,188 @@
+"""Tests: tests/unit/test_hub_web.py. The notebook in Python: a ``livefragments.client`` viewer.
+
+What the browser's worksheet.js and cell.js do, without a browser, for tests, benchmarks and
+scripts: keep the cells in order, each cell's text through an ``ot.SyncClient``, its outputs
+and run state from the coalesced updates, the title, the presence list and the kernel state::
+
+    client = await LiveClient.open(reactor, url, cookies=..., widgetClasses=WIDGETS)
+    sheet = worksheetOf(client)
+    cell = sheet.cells[0]
+    cell.type(0, "2+2")            # an edit, sent as an OT op
+    await cell.synced()            # acknowledged by the hub
+    await cell.callRemote("run")
+"""
+
+from __future__ import annotations
+
+from twisted.internet.defer import Deferred, succeed
+
+from livefragments import expose
+from livefragments.client import ClientWidget
+
+from .. import ot
+
+
+class CellClient(ClientWidget):
+    """A cell as a browser holds it."""
+
+    def __init__(self, client, description):
+        super().__init__(client, description)
+        a = self.args[0]
+        self.cellId: int = a["cellId"]
+        self.canEdit: bool = a["canEdit"]
+        self.sync = ot.SyncClient(a["text"], a["version"], self._send)
+        self.generation: int = a["generation"]
+        self.length: int = a["length"]
+        self.outputs: list[dict] = list(a["outputs"])
+        self.run: dict = a["run"]
+        self.updates = 0
+        self.saves: list = []  # every edit call's Deferred, in order
+        self.errors: list = []
+        self._syncWaiters: list[Deferred] = []
+
+    # -- the text ------------------------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        return self.sync.text
+
+    def _send(self, op, base) -> None:
+        d = self.callRemote("edit", op.toJSON(), base)
+        d.addErrback(self._editFailed)
+        self.saves.append(d)
+
+    def _editFailed(self, failure):
+        self.errors.append(failure.value)
+        return failure
+
+    def edit(self, op) -> None:
+        """Make a local edit (an ``ot.Operation`` on the current text)."""
+        self.sync.applyLocal(op)
+
+    def type(self, at: int, text: str) -> None:
+        self.edit(ot.Operation.insert(at, text))
+
+    def erase(self, at: int, count: int) -> None:
+        self.edit(ot.Operation.delete(at, count))
+
+    def replaceAll(self, text: str) -> None:
+        self.edit(ot.diff(self.sync.text, text))
+
+    def synced(self) -> Deferred:
+        """Fires once every local edit is acknowledged by the hub."""
+        if self.sync.state is ot.SyncState.SYNCHRONIZED:
+            return succeed(None)
+        d = Deferred()
+        self._syncWaiters.append(d)
+        return d
+
+    @expose
+    def remoteOp(self, op, version):
+        self.sync.applyRemote(ot.Operation.fromJSON(op), version)
+
+    @expose
+    def ack(self, version):
+        self.sync.acknowledge(version)
+        if self.sync.state is ot.SyncState.SYNCHRONIZED:
+            waiters, self._syncWaiters = self._syncWaiters, []
+            for d in waiters:
+                d.callback(None)
+
+    # -- run state and output --------------------------------------------------------------
+
+    @expose
+    def update(self, update):
+        self.updates += 1
+        if update["generation"] != self.generation:
+            assert update["start"] == 0, f"a reset update must start at 0: {update!r}"
+            self.generation, self.length, self.outputs = update["generation"], 0, []
+        assert update["start"] == self.length, (
+            f"cell {self.cellId}: an update starts at {update['start']}, but {self.length} "
+            "events are shown")
+        self.outputs.extend(update["outputs"])
+        self.length = update["start"] + len(update["outputs"])
+        self.run = update["run"]
+
+    @property
+    def state(self) -> str:
+        return self.run["state"]
+
+    def streamText(self, name: str = "stdout") -> str:
+        return "".join(e["text"] for e in self.outputs
+                       if e["type"] == "stream" and e["name"] == name)
+
+    def plainResults(self) -> list[str]:
+        return [e["data"].get("text/plain", "") for e in self.outputs if e["type"] == "result"]
+
+    def ofType(self, kind: str) -> list[dict]:
+        return [e for e in self.outputs if e["type"] == kind]
+
+
+class WorksheetClient(ClientWidget):
+    def __init__(self, client, description):
+        super().__init__(client, description)
+        a = self.args[0]
+        self.viewerId: str = a["viewerId"]
+        self.title: str = a["title"]
+        self.presence: list[dict] = a["presence"]
+        self.kernel: dict = a["kernel"]
+        self.canEdit: bool = a["canEdit"]
+        self._order: list[int] | None = None  # widget ids in order, once the server moved any
+
+    @property
+    def cells(self) -> list[CellClient]:
+        """The cells in order."""
+        live = {w.id: w for w in self.children if isinstance(w, CellClient)}
+        if self._order is None:
+            self._order = sorted(live)
+        self._order = [i for i in self._order if i in live]
+        self._order += sorted(i for i in live if i not in self._order)
+        return [live[i] for i in self._order]
+
+    def cell(self, cellId: int) -> CellClient:
+        for cell in self.cells:
+            if cell.cellId == cellId:
+                return cell
+        raise KeyError(f"No cell {cellId} in this viewer.")
+
+    def texts(self) -> list[str]:
+        return [c.text for c in self.cells]
+
+    @expose
+    def insertCell(self, index, widget):
+        order = [c.id for c in self.cells if c.id != widget.id]
+        order.insert(index, widget.id)
+        self._order = order
+
+    @expose
+    def moveCell(self, cellId, index):
+        cell = self.cell(cellId)
+        order = [c.id for c in self.cells if c.id != cell.id]
+        order.insert(index, cell.id)
+        self._order = order
+
+    @expose
+    def setTitle(self, title):
+        self.title = title
+
+    @expose
+    def setPresence(self, presence):
+        self.presence = presence
+
+    @expose
+    def setKernel(self, info):
+        self.kernel = info
+
+
+WIDGETS = {"athena_nb/worksheet.js:Worksheet": WorksheetClient,
+           "athena_nb/cell.js:Cell": CellClient}
+
+
+def worksheetOf(client) -> WorksheetClient:
+    found = [w for w in client.widgets.values() if isinstance(w, WorksheetClient)]
+    if len(found) != 1:
+        raise LookupError(f"The page has {len(found)} worksheet widgets, not one.")
+    return found[0]
+
+
+__all__ = ["CellClient", "WIDGETS", "WorksheetClient", "worksheetOf"]

@@ -1,0 +1,146 @@
+"""Tests: tests/unit/test_hub_web.py. Serving what cells produce: files and HTML outputs.
+
+Files: ``/worksheets/<id>/files/<cellId>/<path>`` serves a file the cell is recorded to have
+created, from the worksheet's directory (never outside it, symlinks included). Images are shown
+inline; everything else is a download (``Content-Disposition: attachment``); all get
+``nosniff`` and a ``sandbox`` CSP, so a file can never run script in the notebook's origin.
+
+HTML outputs: ``/worksheets/<id>/outputs/<cellId>/<n>.html`` serves output event ``n`` of the
+cell's log as a document with ``Content-Security-Policy: sandbox allow-scripts`` (no
+``allow-same-origin``): its scripts run, in an opaque origin, so they cannot read the
+notebook's cookies, DOM or storage, nor use its transport. The page frames it in an
+``<iframe sandbox="allow-scripts">`` as well.
+"""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote
+
+from twisted.logger import Logger
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
+from twisted.web.static import File
+
+from ..cells import htmlOf
+
+log = Logger()
+
+#: Served inline (shown as images); everything else is an attachment.
+INLINE_IMAGES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+                 ".gif": "image/gif", ".webp": "image/webp"}
+
+#: Lets the page size the frame to its content (the frame cannot be measured from outside).
+_RESIZE = (
+    "<script>(()=>{const post=()=>parent.postMessage({athenaOutputHeight:"
+    "Math.ceil(document.documentElement.getBoundingClientRect().height)},'*');"
+    "addEventListener('load',post);new ResizeObserver(post).observe(document.documentElement);"
+    "post();})();</script>"
+)
+
+
+def writeText(request, code: int, text: str) -> None:
+    if request.finished:
+        return
+    request.setResponseCode(code)
+    request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+    request.setHeader(b"cache-control", b"no-store")
+    request.setHeader(b"x-content-type-options", b"nosniff")
+    request.write(text.encode("utf-8") + b"\n")
+    request.finish()
+
+
+class _CellThing(Resource):
+    """Common part: auth, the hub, the cell; subclasses serve ``serve(request, hub, cell, rest)``."""
+
+    isLeaf = True
+
+    def __init__(self, root, worksheetId: str):
+        super().__init__()
+        self.root = root
+        self.worksheetId = worksheetId
+
+    def render_GET(self, request):
+        identity = self.root.allowed(request, self.worksheetId)
+        if identity is None:
+            return NOT_DONE_YET
+        parts = [p.decode("utf-8", "replace") for p in request.postpath]
+        if len(parts) < 2 or not parts[0].isdigit():
+            writeText(request, 404, "There is nothing at this URL.")
+            return NOT_DONE_YET
+        cellId, rest = int(parts[0]), parts[1:]
+        d = self.root.hubs.open(self.worksheetId)
+        d.addCallback(self._found, request, cellId, rest)
+        d.addErrback(self._failed, request)
+        return NOT_DONE_YET
+
+    def _found(self, hub, request, cellId, rest) -> None:
+        cell = hub.findCell(cellId)
+        if cell is None:
+            writeText(request, 404, f"This worksheet has no cell {cellId}.")
+            return
+        self.serve(request, hub, cell, rest)
+
+    def _failed(self, failure, request) -> None:
+        if not request.finished:
+            log.failure("Serving {uri} failed", failure, uri=request.uri)
+            writeText(request, 404, failure.getErrorMessage() or "Not found.")
+
+    def serve(self, request, hub, cell, rest) -> None:
+        raise NotImplementedError
+
+
+class CellFilesResource(_CellThing):
+    def serve(self, request, hub, cell, rest) -> None:
+        path = "/".join(rest)
+        if path not in cell.files:
+            writeText(request, 404, f"Cell {cell.id} has no file {path!r}.")
+            return
+        root = os.path.realpath(hub.directory)
+        full = os.path.realpath(os.path.join(root, path))
+        if not full.startswith(root + os.sep) or not os.path.isfile(full):
+            writeText(request, 404, f"The file {path!r} is gone (or is not a plain file).")
+            return
+        suffix = os.path.splitext(full)[1].lower()
+        request.setHeader(b"x-content-type-options", b"nosniff")
+        request.setHeader(b"content-security-policy", b"sandbox; default-src 'none'")
+        request.setHeader(b"cache-control", b"no-store")
+        resource = File(full, defaultType="application/octet-stream")
+        if suffix in INLINE_IMAGES:
+            resource.type = INLINE_IMAGES[suffix]
+        else:
+            name = quote(os.path.basename(full))
+            request.setHeader(b"content-disposition",
+                              f"attachment; filename*=UTF-8''{name}".encode("ascii"))
+            resource.type = "application/octet-stream"
+        body = resource.render(request)
+        if body is not NOT_DONE_YET and not request.finished:
+            request.write(body)
+            request.finish()
+
+
+class HTMLOutputResource(_CellThing):
+    def serve(self, request, hub, cell, rest) -> None:
+        name = rest[0] if len(rest) == 1 else ""
+        stem = name[:-5] if name.endswith(".html") else ""
+        html = None
+        if stem.isdigit() and int(stem) < len(cell.outputs):
+            html = htmlOf(cell.outputs[int(stem)])
+        if html is None:
+            writeText(request, 404, f"Cell {cell.id} has no HTML output {name!r} (any more).")
+            return
+        request.setHeader(b"content-type", b"text/html; charset=utf-8")
+        request.setHeader(b"content-security-policy", b"sandbox allow-scripts")
+        request.setHeader(b"x-content-type-options", b"nosniff")
+        request.setHeader(b"cache-control", b"no-store")
+        request.setHeader(b"referrer-policy", b"no-referrer")
+        document = (
+            '<!doctype html><html><head><meta charset="utf-8"><base target="_blank">'
+            "<style>:root{color-scheme:light dark}body{margin:0;padding:.25rem;"
+            "font:0.95rem/1.45 system-ui,sans-serif}</style></head><body>"
+            + html + _RESIZE + "</body></html>")
+        request.write(document.encode("utf-8"))
+        request.finish()
+
+
+__all__ = ["CellFilesResource", "HTMLOutputResource", "INLINE_IMAGES", "writeText"]

@@ -1,0 +1,415 @@
+"""Tests: tests/unit/test_hub_web.py, tests/integration/test_notebook_live.py. The live widgets.
+
+``WorksheetFragment`` is one viewer of a ``WorksheetHub``: the hub tells it about every change
+and it forwards them to its browser; ``CellFragment`` is one cell in that viewer's page. Every
+exposed method that changes anything checks the viewer's role first (``@editing``), so a
+read-only viewer is refused on the server, with nothing changed, whatever its browser sends.
+
+Per-viewer coalescing: a cell's run state and output travel as one "so far" update per cell
+(``callRemoteCoalesced``), carrying the output events the viewer has not been sent yet. While
+an update for a cell waits unsent, a newer one replaces it and starts where the waiting one
+started, so a slow viewer gets fewer, larger updates and a fast-printing cell never floods it.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from html import escape
+
+from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.logger import Logger
+
+from livefragments import Closed, LiveFragment, RemoteError, expose
+
+from .. import ot
+from ..cells import compactNumbered, numbered
+from ..hub import HubError
+from ..kernel import KernelError
+from ..store import StoreError
+
+log = Logger()
+
+#: Errors whose message is meant for the person who asked (sent as they are, not logged).
+_TOLD = (HubError, ot.OperationError, StoreError, KernelError, ValueError, TypeError, LookupError)
+
+#: Longest wait between two updates of one cell to a viewer that is not taking them.
+MAX_PUSH_DELAY = 2.0
+
+
+class NotAllowed(RemoteError):
+    pass
+
+
+def _refusal(failure):
+    error = failure.value
+    if isinstance(error, _TOLD):
+        raise RemoteError(getattr(error, "type", None) or type(error).__name__, str(error))
+    return failure
+
+
+def answering(method):
+    """Expose ``method``; expected refusals reach the browser as ``{type, message}``."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        return maybeDeferred(method, self, *args, **kwargs).addErrback(_refusal)
+
+    return expose(wrapper)
+
+
+def editing(method):
+    """Like ``answering``, for methods that change the worksheet: only editors may call them."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        if not self.identity.canEdit():
+            raise NotAllowed(
+                "NotAllowed",
+                f"You ({self.identity.name}) have read-only access to this worksheet, so you "
+                "cannot change it or run its cells; nothing was changed.")
+        return method(self, *args, **kwargs)
+
+    return answering(wrapper)
+
+
+def _quiet(d: Deferred) -> None:
+    """A call to a browser whose answer nobody waits for: a page gone meanwhile is normal."""
+    d.addErrback(lambda f: None)
+
+
+def _button(label: str, action: str, disabled: bool, extra: str = "") -> str:
+    off = " disabled" if disabled else ""
+    return (f'<button type="button" class="nb-button" data-action="{action}"{extra}{off}>'
+            f"{escape(label)}</button>")
+
+
+class CellFragment(LiveFragment):
+    jsClass = "athena_nb/cell.js:Cell"
+    tagName = "section"
+
+    def __init__(self, worksheet: WorksheetFragment, cellId: int):
+        super().__init__()
+        self.worksheet = worksheet
+        self.hub = worksheet.hub
+        self.identity = worksheet.identity
+        self.cellId = cellId
+        self._sentGen = self._sentEnd = 0
+        self._waitGen = self._waitStart = None
+        self._pushCall = None
+        self._delay = 0.0
+
+    @property
+    def cell(self):
+        return self.hub.cell(self.cellId)
+
+    def elementAttributes(self) -> dict[str, str]:
+        number = self.hub.cells.index(self.hub.findCell(self.cellId)) + 1
+        return {"class": "nb-cell", "role": "group", "aria-label": f"Cell {number}",
+                "data-cell-id": str(self.cellId), "data-state": self.cell.state.value}
+
+    def render(self) -> str:
+        cell = self.cell
+        ro = not self.identity.canEdit()
+        readonly = " readonly" if ro else ""
+        return (
+            '<div class="nb-cell-gutter" aria-hidden="true">'
+            f'<span class="nb-count">[{cell.count if cell.count is not None else " "}]</span></div>'
+            '<div class="nb-cell-main"><div class="nb-cell-top">'
+            f'<textarea class="nb-input" aria-label="Cell input" spellcheck="false" rows="1"'
+            f' autocapitalize="off" autocomplete="off"{readonly}>{escape(cell.text)}</textarea>'
+            '<div class="nb-cell-actions">'
+            + _button("Run", "run", ro)
+            + _button("Delete cell", "delete", ro)
+            + '<button type="button" class="nb-button nb-more" data-action="more" '
+              'aria-expanded="false" aria-label="More actions for this cell">⋯</button>'
+            + '<div class="nb-menu" hidden>'
+            + "".join(_button(label, action, ro) for label, action in (
+                ("Insert cell above", "insertAbove"), ("Insert cell below", "insertBelow"),
+                ("Move up", "moveUp"), ("Move down", "moveDown"),
+                ("Split at cursor", "split"), ("Join with next", "join"),
+                ("Clear output", "clear"), ("Evaluate cells above", "runAbove")))
+            + "</div></div></div>"
+            f'<div class="nb-cell-info"><span class="nb-state">{escape(cell.state.value)}</span>'
+            '<span class="nb-here"></span></div>'
+            '<div class="nb-output" role="region" aria-label="Cell output"></div></div>'
+        )
+
+    def getInitialArguments(self) -> list:
+        cell = self.cell
+        self._sentGen, self._sentEnd = cell.generation, len(cell.outputs)
+        self._waitGen = self._waitStart = None
+        return [{
+            "cellId": cell.id,
+            "text": cell.text,
+            "version": cell.version,
+            "generation": cell.generation,
+            "length": len(cell.outputs),
+            "outputs": compactNumbered(cell.outputs),
+            "run": cell.runInfo(),
+            "canEdit": self.identity.canEdit(),
+            "base": self.worksheet.base,
+        }]
+
+    # -- from the hub ------------------------------------------------------------------------
+
+    def textChanged(self, op: ot.Operation, version: int, siteId: str) -> None:
+        if siteId == self.worksheet.viewerId:
+            _quiet(self.callRemote("ack", version))
+        else:
+            _quiet(self.callRemote("remoteOp", op.toJSON(), version))
+
+    def changed(self) -> None:
+        """The cell's run state or output changed: send the viewer an update soon."""
+        if self.page is None or self._pushCall is not None:
+            return
+        waiting = self.page.channel.waitingArgs((self.id, "update")) is not None
+        # A viewer that has not taken the last update is slow: update it less often.
+        self._delay = min(max(self._delay * 2, 0.05), MAX_PUSH_DELAY) if waiting else 0.0
+        self._pushCall = self.page.reactor.callLater(self._delay, self._push)
+
+    def _push(self) -> None:
+        self._pushCall = None
+        if self.page is None or not self.page.isLive:
+            return
+        cell = self.hub.findCell(self.cellId)
+        if cell is None:
+            return
+        gen = cell.generation
+        if self.page.channel.waitingArgs((self.id, "update")) is not None and self._waitGen == gen:
+            start = self._waitStart
+        elif self._sentGen == gen:
+            start = self._sentEnd
+        else:
+            start = 0
+        update = {"generation": gen, "start": start,
+                  "outputs": numbered(cell.outputs[start:], start), "run": cell.runInfo()}
+        _quiet(self.callRemoteCoalesced("update", "update", update))
+        self._waitGen, self._waitStart = gen, start
+        self._sentGen, self._sentEnd = gen, len(cell.outputs)
+
+    def detached(self) -> None:
+        if self._pushCall is not None and self._pushCall.active():
+            self._pushCall.cancel()
+        self._pushCall = None
+
+    # -- from the browser --------------------------------------------------------------------
+
+    @editing
+    def edit(self, op, baseVersion):
+        """Apply an OT op; answers with its version once it is saved."""
+        return self.hub.edit(self.cellId, op, baseVersion, self.worksheet.viewerId)
+
+    @answering
+    def text(self):
+        """The cell's text and version now (to start again after StaleVersion)."""
+        text, version = self.hub.textOf(self.cellId)
+        return {"text": text, "version": version}
+
+    @answering
+    def outputs(self):
+        """Everything about the cell's run now; the next update continues from it."""
+        cell = self.cell
+        self._sentGen, self._sentEnd = cell.generation, len(cell.outputs)
+        self._waitGen = self._waitStart = None
+        return {"generation": cell.generation, "length": len(cell.outputs),
+                "outputs": compactNumbered(cell.outputs), "run": cell.runInfo()}
+
+    @editing
+    def run(self):
+        return self.hub.run(self.cellId, self.identity.name)
+
+    @editing
+    def runAbove(self):
+        return self.hub.runAbove(self.cellId, self.identity.name)
+
+    @editing
+    def delete(self):
+        return self.hub.deleteCell(self.cellId)
+
+    @editing
+    def move(self, by):
+        if by not in (-1, 1):
+            raise ValueError(f"A cell moves by -1 (up) or 1 (down), not {by!r}.")
+        return self.hub.moveCell(self.cellId, by=by)
+
+    @editing
+    def insert(self, where):
+        if where not in ("above", "below"):
+            raise ValueError(f"A cell is inserted 'above' or 'below', not {where!r}.")
+        return self.hub.insertCell(**{where: self.cellId})
+
+    @editing
+    def split(self, at, version):
+        return self.hub.splitCell(self.cellId, at, version)
+
+    @editing
+    def joinNext(self):
+        return self.hub.joinWithNext(self.cellId)
+
+    @editing
+    def clear(self):
+        return self.hub.clearOutputs(self.cellId)
+
+    @editing
+    def complete(self, code, cursor):
+        if not isinstance(code, str) or type(cursor) is not int:
+            raise TypeError("complete takes the code (text) and the cursor (an integer).")
+        return self.hub.complete(code, cursor)
+
+    @editing
+    def introspect(self, name, detail=0):
+        if not isinstance(name, str) or detail not in (0, 1):
+            raise TypeError("introspect takes a name (text) and a detail of 0 or 1.")
+        return self.hub.introspect(name, detail)
+
+
+class WorksheetFragment(LiveFragment):
+    """One person's view of a worksheet; it is a viewer of the hub while its page lives."""
+
+    jsClass = "athena_nb/worksheet.js:Worksheet"
+    tagName = "main"
+
+    def __init__(self, hub, identity, base: str):
+        super().__init__()
+        self.hub = hub
+        self.identity = identity
+        self.base = base
+        self.viewerId = secrets.token_hex(8)
+        self.cellFragments: dict[int, CellFragment] = {}
+        self.joined = False
+        for cell in hub.cells:
+            if not cell.leaving:
+                self._addCell(cell.id)
+
+    def _addCell(self, cellId: int) -> CellFragment:
+        fragment = CellFragment(self, cellId)
+        self.cellFragments[cellId] = fragment
+        self.addChild(fragment)
+        return fragment
+
+    def join(self) -> None:
+        """Become a viewer of the hub (the page is ready to send)."""
+        self.hub.addViewer(self, self.identity.name, self.identity.role)
+        self.joined = True
+
+    def elementAttributes(self) -> dict[str, str]:
+        return {"class": "nb-worksheet", "data-role": self.identity.role}
+
+    def render(self) -> str:
+        ro = not self.identity.canEdit()
+        readonly = " readonly" if ro else ""
+        toolbar = "".join(_button(label, action, ro) for label, action in (
+            ("Run all", "runAll"), ("Interrupt", "interrupt"), ("Restart", "restart"),
+            ("Add cell", "addCell"), ("Clear all outputs", "clearAll")))
+        cells = "".join(self.renderChild(f) for f in self.cellFragments.values())
+        return (
+            '<header class="nb-header">'
+            '<a class="nb-home" href="/">athena-nb</a>'
+            f'<input class="nb-title" type="text" aria-label="Worksheet title" maxlength="500"'
+            f' value="{escape(self.hub.title)}"{readonly}>'
+            '<span class="nb-saved" role="status" data-saved="true">Saved</span>'
+            '<ul class="nb-presence" aria-label="People viewing this worksheet"></ul>'
+            "</header>"
+            f'<div class="nb-toolbar" role="toolbar" aria-label="Worksheet">{toolbar}'
+            '<span class="nb-kernel" role="status"></span>'
+            + ('<span class="nb-readonly">Read-only</span>' if ro else "")
+            + "</div>"
+            '<p class="nb-error" role="alert" hidden></p>'
+            f'<div class="nb-cells">{cells}</div>'
+            '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
+            "Tab completes or indents, Escape then Tab leaves a cell.</p>"
+        )
+
+    def getInitialArguments(self) -> list:
+        return [{
+            "worksheetId": self.hub.worksheetId,
+            "title": self.hub.title,
+            "viewerId": self.viewerId,
+            "name": self.identity.name,
+            "role": self.identity.role,
+            "canEdit": self.identity.canEdit(),
+            "presence": self.hub.presence(),
+            "kernel": self.hub.kernelInfo(),
+            "base": self.base,
+        }]
+
+    # -- the hub tells us (Viewer) -----------------------------------------------------------
+
+    def cellInserted(self, index: int, cell) -> None:
+        fragment = self._addCell(cell.id)
+        _quiet(self.callRemote("insertCell", index, fragment))
+
+    def cellRemoved(self, cellId: int) -> None:
+        fragment = self.cellFragments.pop(cellId, None)
+        if fragment is not None:
+            fragment.detach()
+
+    def cellMoved(self, cellId: int, index: int) -> None:
+        _quiet(self.callRemote("moveCell", cellId, index))
+
+    def cellText(self, cell, op, version: int, siteId: str) -> None:
+        fragment = self.cellFragments.get(cell.id)
+        if fragment is not None:
+            fragment.textChanged(op, version, siteId)
+
+    def cellChanged(self, cell) -> None:
+        fragment = self.cellFragments.get(cell.id)
+        if fragment is not None:
+            fragment.changed()
+
+    def titleChanged(self, title: str) -> None:
+        _quiet(self.callRemoteCoalesced("title", "setTitle", title))
+
+    def presenceChanged(self, presence: list[dict]) -> None:
+        _quiet(self.callRemoteCoalesced("presence", "setPresence", presence))
+
+    def kernelChanged(self, info: dict) -> None:
+        _quiet(self.callRemoteCoalesced("kernel", "setKernel", info))
+
+    def hubClosed(self, reason: str) -> None:
+        self.joined = False
+        self.closeView(reason)
+
+    def closeView(self, reason: str) -> None:
+        if self.page is not None:
+            self.page.close(Closed(reason))
+
+    def connectionLost(self, reason) -> None:
+        if self.joined:
+            self.joined = False
+            self.hub.removeViewer(self)
+
+    # -- from the browser --------------------------------------------------------------------
+
+    @answering
+    def focus(self, cellId):
+        """Presence: this viewer is now in cell ``cellId`` (None: in none)."""
+        if cellId is not None and type(cellId) is not int:
+            raise TypeError(f"A cell id is an integer or null, not {cellId!r}.")
+        self.hub.setFocus(self.viewerId, cellId)
+
+    @editing
+    def setTitle(self, title):
+        return self.hub.setTitle(title)
+
+    @editing
+    def addCell(self, index=None):
+        """Insert an empty cell at ``index`` (default: the end); answers with its id."""
+        return self.hub.insertCell(index)
+
+    @editing
+    def runAll(self):
+        return self.hub.runAll(self.identity.name)
+
+    @editing
+    def interrupt(self):
+        return self.hub.interrupt()
+
+    @editing
+    def restart(self):
+        return self.hub.restart().addCallback(lambda _: None)
+
+    @editing
+    def clearAll(self):
+        return self.hub.clearOutputs()

@@ -1,0 +1,192 @@
+// cell.js: one cell of a worksheet, the browser half of athena_nb.web.fragments.CellFragment.
+// Tested by the browser tests (tests/browser/test_notebook*.py).
+//
+// The server calls remoteOp / ack (text), update (run state and output so far, coalesced per
+// viewer) and detaches the widget when the cell is deleted.
+
+import {Widget} from '../livefragments/widget.js';
+import {CellEditor} from './editor.js';
+import {OutputArea} from './outputs.js';
+
+const STATE_LABEL = {
+  idle: '', queued: 'queued', running: 'running…', done: 'done', error: 'error',
+  interrupted: 'interrupted',
+};
+
+export class Cell extends Widget {
+  constructor(node, id, args, runtime) {
+    super(node, id, args, runtime);
+    const a = /** @type {any} */ (args[0]);
+    this.cellId = a.cellId;
+    this.canEdit = a.canEdit;
+    this.run_ = a.run;
+    /** @type {any} the Worksheet, set in loaded() (a detached widget loses its parent) */
+    this.worksheet = null;
+    const textarea = /** @type {HTMLTextAreaElement} */ (node.querySelector('.nb-input'));
+    this.textarea = textarea;
+    this.stateNode = /** @type {HTMLElement} */ (node.querySelector('.nb-state'));
+    this.countNode = /** @type {HTMLElement} */ (node.querySelector('.nb-count'));
+    this.hereNode = /** @type {HTMLElement} */ (node.querySelector('.nb-here'));
+    this.menu = /** @type {HTMLElement} */ (node.querySelector('.nb-menu'));
+    this.moreButton = /** @type {HTMLButtonElement} */ (node.querySelector('[data-action="more"]'));
+    this.outputs = new OutputArea(/** @type {Element} */ (node.querySelector('.nb-output')),
+      {base: a.base, cellId: a.cellId});
+    this.outputs.reset(a.generation, a.outputs, a.length);
+    this.editor = new CellEditor({
+      textarea,
+      text: a.text,
+      version: a.version,
+      readOnly: !a.canEdit,
+      send: (op, base) => this.callRemote('edit', op, base),
+      fetchText: () => /** @type {Promise<any>} */ (this.callRemote('text')),
+      onRun: (advance) => this.runFromKeyboard(advance),
+      complete: (code, cursor) => /** @type {Promise<any>} */ (this.callRemote('complete', code, cursor)),
+      onStatus: (state, error) => this.worksheet?.savedState(this, state, error),
+      onHint: (message) => this.worksheet?.hint(message),
+    });
+    this.showRun(a.run);
+    node.addEventListener('click', (event) => this.#click(/** @type {MouseEvent} */ (event)));
+    node.addEventListener('keydown', (event) => {
+      if (/** @type {KeyboardEvent} */ (event).key === 'Escape' && !this.menu.hidden) {
+        this.closeMenu();
+        this.moreButton.focus();
+      }
+    });
+  }
+
+  loaded() {
+    this.worksheet = this.parent;
+    this.showRun(this.run_);
+  }
+
+  detached() {
+    this.node.remove();
+    this.worksheet?.cellsChanged();
+  }
+
+  // -- called by the server ---------------------------------------------------------------
+
+  /** @param {any} op @param {number} version */
+  remoteOp(op, version) {
+    this.editor.remote(op, version);
+    return null;
+  }
+
+  /** @param {number} version */
+  ack(version) {
+    this.editor.acknowledge(version);
+    return null;
+  }
+
+  /** @param {{generation: number, start: number, outputs: any[], run: any}} update */
+  update(update) {
+    if (!this.outputs.update(update)) this.#refetchOutputs();
+    this.showRun(update.run);
+    return null;
+  }
+
+  async #refetchOutputs() {
+    const all = /** @type {any} */ (await this.callRemote('outputs'));
+    this.outputs.reset(all.generation, all.outputs, all.length);
+    this.showRun(all.run);
+  }
+
+  // -- showing -------------------------------------------------------------------------------
+
+  /** @param {{state: string, count: number|null, ranBy: string|null}} run */
+  showRun(run) {
+    this.run_ = run;
+    const node = /** @type {HTMLElement} */ (this.node);
+    node.dataset.state = run.state;
+    const busy = run.state === 'queued' || run.state === 'running';
+    this.countNode.textContent = `[${busy ? '*' : run.count ?? ' '}]`;
+    let label = STATE_LABEL[run.state] ?? run.state;
+    const me = this.worksheet?.name;
+    if (label && run.ranBy && run.ranBy !== me) label += ` · ${run.ranBy}`;
+    this.stateNode.textContent = label;
+  }
+
+  /** @param {string[]} names other people in this cell */
+  showPeople(names) {
+    this.hereNode.textContent = names.length ? names.join(', ') : '';
+    this.hereNode.title = names.length ? `Here: ${names.join(', ')}` : '';
+  }
+
+  /** @param {number} n its place, from 1 */
+  setNumber(n) {
+    this.node.setAttribute('aria-label', `Cell ${n}`);
+  }
+
+  focus() {
+    this.editor.focus();
+  }
+
+  // -- actions -------------------------------------------------------------------------------
+
+  /** @param {boolean} advance */
+  runFromKeyboard(advance) {
+    if (!this.canEdit) return;
+    this.run();
+    if (advance) this.worksheet?.focusAfter(this);
+  }
+
+  async run() {
+    await this.editor.whenSynced();
+    await this.worksheet?.ask(this.callRemote('run'));
+  }
+
+  closeMenu() {
+    this.menu.hidden = true;
+    this.moreButton.setAttribute('aria-expanded', 'false');
+  }
+
+  /** @param {MouseEvent} event */
+  async #click(event) {
+    const button = /** @type {HTMLElement|null} */ (/** @type {Element} */ (event.target).closest?.('button[data-action]'));
+    if (!button || !this.node.contains(button)) return;
+    const action = button.dataset.action;
+    const ws = this.worksheet;
+    if (action === 'more') {
+      const open = this.menu.hidden;
+      this.menu.hidden = !open;
+      button.setAttribute('aria-expanded', String(open));
+      if (open) /** @type {HTMLElement|null} */ (this.menu.querySelector('button'))?.focus();
+      return;
+    }
+    if (this.menu.contains(button)) this.closeMenu();
+    if (!this.canEdit) return;
+    switch (action) {
+      case 'run':
+        return this.run();
+      case 'runAbove':
+        await this.editor.whenSynced();
+        return ws.ask(this.callRemote('runAbove'));
+      case 'delete':
+        return ws.ask(this.callRemote('delete'));
+      case 'insertAbove':
+      case 'insertBelow': {
+        const id = await ws.ask(this.callRemote('insert', action === 'insertAbove' ? 'above' : 'below'));
+        if (typeof id === 'number') ws.focusCell(id);
+        return;
+      }
+      case 'moveUp':
+      case 'moveDown':
+        await ws.ask(this.callRemote('move', action === 'moveUp' ? -1 : 1));
+        this.focus();
+        return;
+      case 'split': {
+        await this.editor.whenSynced();
+        const id = await ws.ask(this.callRemote('split', this.editor.caret, this.editor.sync.version));
+        if (typeof id === 'number') ws.focusCell(id);
+        return;
+      }
+      case 'join':
+        await this.editor.whenSynced();
+        await ws.ask(this.callRemote('joinNext'));
+        this.focus();
+        return;
+      case 'clear':
+        return ws.ask(this.callRemote('clear'));
+    }
+  }
+}

@@ -1,0 +1,293 @@
+// worksheet.js: the worksheet page's main widget, the browser half of
+// athena_nb.web.fragments.WorksheetFragment: toolbar, title, presence, kernel state, the saved
+// indicator, and the list of cells (inserted, moved and numbered here).
+// Tested by the browser tests (tests/browser/test_notebook*.py).
+
+import {Widget} from '../livefragments/widget.js';
+import {listenForFrameHeights} from './outputs.js';
+
+const KERNEL_LABEL = {
+  none: 'Kernel: not started', starting: 'Kernel: starting…', idle: 'Kernel: idle',
+  busy: 'Kernel: busy', dead: 'Kernel: stopped',
+};
+const SAVED_LABEL = {saved: 'Saved', saving: 'Saving…', error: 'Not saved'};
+
+if (typeof window !== 'undefined') listenForFrameHeights(window);
+
+export class Worksheet extends Widget {
+  constructor(node, id, args, runtime) {
+    super(node, id, args, runtime);
+    const a = /** @type {any} */ (args[0]);
+    this.viewerId = a.viewerId;
+    this.name = a.name;
+    this.canEdit = a.canEdit;
+    this.serverTitle = a.title;
+    this.presence = a.presence;
+    const $ = (selector) => /** @type {any} */ (node.querySelector(selector));
+    this.cellsNode = $('.nb-cells');
+    this.titleInput = /** @type {HTMLInputElement} */ ($('.nb-title'));
+    this.savedNode = $('.nb-saved');
+    this.presenceNode = $('.nb-presence');
+    this.kernelNode = $('.nb-kernel');
+    this.errorNode = $('.nb-error');
+    /** @type {Map<unknown, string>} */
+    this.saveStates = new Map();
+    this.titleTimer = null;
+    this.focusTimer = null;
+    this.focusedCell = null;
+    this.errorTimer = null;
+    node.addEventListener('click', (event) => this.#click(event));
+    this.titleInput.addEventListener('input', () => this.#titleTyped());
+    this.titleInput.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        this.#saveTitle();
+      }
+    });
+    this.titleInput.addEventListener('blur', () => this.#saveTitle(true));
+    this.cellsNode.addEventListener('focusin', (event) => this.#focusMoved(event.target));
+    this.cellsNode.addEventListener('focusout', (event) => {
+      if (!this.cellsNode.contains(event.relatedTarget)) this.#focusMoved(null);
+    });
+    this.errorNode.addEventListener('click', () => this.#hideError());
+    this.setKernel(a.kernel);
+  }
+
+  loaded() {
+    this.cellsChanged();
+  }
+
+  // -- cells ---------------------------------------------------------------------------------
+
+  /** @returns {any[]} the Cell widgets in order */
+  get cells() {
+    return [...this.cellsNode.children].map((n) => Widget.get(n)).filter((w) => w && 'cellId' in w);
+  }
+
+  /** @param {number} cellId */
+  cellById(cellId) {
+    return this.cells.find((c) => c.cellId === cellId);
+  }
+
+  /** The server inserted a cell at `index`. */
+  insertCell(index, description) {
+    const nodes = [...this.cellsNode.children];
+    if (index < nodes.length) this.runtime.hydrate(description, nodes[index], 'beforebegin');
+    else this.runtime.hydrate(description, this.cellsNode, 'beforeend');
+    this.cellsChanged();
+    return null;
+  }
+
+  /** The server moved cell `cellId` to `index`. */
+  moveCell(cellId, index) {
+    const cell = this.cellById(cellId);
+    if (!cell) return null;
+    const active = this.node.ownerDocument.activeElement;
+    const others = [...this.cellsNode.children].filter((n) => n !== cell.node);
+    this.cellsNode.insertBefore(cell.node, others[index] ?? null);
+    if (active && cell.node.contains(active)) /** @type {HTMLElement} */ (active).focus();
+    this.cellsChanged();
+    return null;
+  }
+
+  /** Cells were added, moved or removed: number them and show who is where. */
+  cellsChanged() {
+    this.cells.forEach((cell, i) => cell.setNumber(i + 1));
+    this.#showPresenceInCells();
+  }
+
+  focusAfter(cell) {
+    const cells = this.cells;
+    const next = cells[cells.indexOf(cell) + 1];
+    if (next) {
+      next.focus();
+      return;
+    }
+    this.ask(this.callRemote('addCell')).then((id) => {
+      if (typeof id === 'number') this.focusCell(id);
+    });
+  }
+
+  /** @param {number} cellId */
+  focusCell(cellId) {
+    this.cellById(cellId)?.focus();
+  }
+
+  // -- calls and errors --------------------------------------------------------------------
+
+  /**
+   * Waits for a call; shows its error, if any, and resolves with undefined then.
+   * @param {Promise<unknown>} call
+   */
+  async ask(call) {
+    try {
+      return await call;
+    } catch (error) {
+      this.showError(/** @type {any} */ (error)?.message ?? String(error));
+      return undefined;
+    }
+  }
+
+  /** @param {string} message */
+  showError(message) {
+    this.errorNode.textContent = message;
+    this.errorNode.hidden = false;
+    clearTimeout(this.errorTimer);
+    this.errorTimer = setTimeout(() => this.#hideError(), 10000);
+  }
+
+  #hideError() {
+    this.errorNode.hidden = true;
+  }
+
+  /** @param {string} message */
+  hint(message) {
+    this.kernelNode.dataset.hint = message;
+    this.kernelNode.textContent = message;
+    clearTimeout(this.hintTimer);
+    this.hintTimer = setTimeout(() => {
+      delete this.kernelNode.dataset.hint;
+      this.setKernel(this.kernel);
+    }, 4000);
+  }
+
+  // -- saved indicator -----------------------------------------------------------------------
+
+  /** @param {unknown} who a cell or "title" @param {string} state @param {any} [error] */
+  savedState(who, state, error) {
+    if (state === 'saved') this.saveStates.delete(who);
+    else this.saveStates.set(who, state);
+    const states = [...this.saveStates.values()];
+    const overall = states.includes('error') ? 'error' : states.includes('saving') ? 'saving' : 'saved';
+    this.savedNode.textContent = SAVED_LABEL[overall];
+    this.savedNode.dataset.saved = String(overall === 'saved');
+    this.savedNode.title = overall === 'error' && error?.message ? error.message : '';
+  }
+
+  // -- title ---------------------------------------------------------------------------------
+
+  #titleTyped() {
+    clearTimeout(this.titleTimer);
+    this.savedState('title', 'saving');
+    this.titleTimer = setTimeout(() => this.#saveTitle(), 600);
+  }
+
+  async #saveTitle(leaving = false) {
+    clearTimeout(this.titleTimer);
+    const title = this.titleInput.value.trim();
+    if (!this.canEdit) return;
+    if (!title) {
+      if (leaving) this.titleInput.value = this.serverTitle;
+      this.savedState('title', 'saved');
+      if (leaving) this.showError('A worksheet needs a title; the old one was kept.');
+      return;
+    }
+    if (title === this.serverTitle) {
+      this.savedState('title', 'saved');
+      return;
+    }
+    try {
+      const saved = await this.callRemote('setTitle', title);
+      this.#showTitle(/** @type {string} */ (saved));
+      this.savedState('title', 'saved');
+    } catch (error) {
+      this.savedState('title', 'error', error);
+      this.showError(/** @type {any} */ (error)?.message ?? String(error));
+    }
+  }
+
+  /** The server: the title changed. @param {string} title */
+  setTitle(title) {
+    this.#showTitle(title);
+    return null;
+  }
+
+  /** @param {string} title */
+  #showTitle(title) {
+    this.serverTitle = title;
+    const doc = this.node.ownerDocument;
+    if (doc.activeElement !== this.titleInput) this.titleInput.value = title;
+    doc.title = `${title} · athena-nb`;
+  }
+
+  // -- presence and kernel -------------------------------------------------------------------
+
+  /** @param {Element|null} target */
+  #focusMoved(target) {
+    const cell = target ? Widget.get(target) : null;
+    const cellId = cell && 'cellId' in cell ? /** @type {any} */ (cell).cellId : null;
+    if (cellId === this.focusedCell) return;
+    this.focusedCell = cellId;
+    clearTimeout(this.focusTimer);
+    this.focusTimer = setTimeout(() => {
+      this.callRemote('focus', this.focusedCell).catch(() => {});
+    }, 150);
+  }
+
+  /** The server: who is here. @param {Array<{id: string, name: string, role: string, cell: number|null}>} presence */
+  setPresence(presence) {
+    this.presence = presence;
+    const doc = this.node.ownerDocument;
+    const items = [...presence].sort((a, b) => (b.id === this.viewerId) - (a.id === this.viewerId));
+    this.presenceNode.replaceChildren(...items.map((p) => {
+      const li = doc.createElement('li');
+      const me = p.id === this.viewerId;
+      li.className = me ? 'nb-person nb-me' : 'nb-person';
+      li.dataset.viewer = p.id;
+      const where = p.cell === null ? '' : this.#cellNumber(p.cell);
+      li.textContent = me ? `${p.name} (you)` : p.name;
+      li.title = `${p.name}${p.role === 'viewer' ? ', read-only' : ''}${where ? `, in cell ${where}` : ''}`;
+      return li;
+    }));
+    this.#showPresenceInCells();
+    return null;
+  }
+
+  /** @param {number} cellId */
+  #cellNumber(cellId) {
+    const index = this.cells.findIndex((c) => c.cellId === cellId);
+    return index < 0 ? '' : String(index + 1);
+  }
+
+  #showPresenceInCells() {
+    const presence = this.presence ?? [];
+    for (const cell of this.cells) {
+      cell.showPeople(presence.filter((p) => p.cell === cell.cellId && p.id !== this.viewerId)
+        .map((p) => p.name));
+    }
+  }
+
+  /** The server: the kernel's state. @param {{state: string, reason: string}} info */
+  setKernel(info) {
+    this.kernel = info;
+    if (this.kernelNode.dataset.hint) return null;
+    this.kernelNode.dataset.state = info.state;
+    this.kernelNode.textContent = KERNEL_LABEL[info.state] ?? `Kernel: ${info.state}`;
+    this.kernelNode.title = info.reason ?? '';
+    return null;
+  }
+
+  // -- toolbar -------------------------------------------------------------------------------
+
+  /** @param {Event} event */
+  async #click(event) {
+    const button = /** @type {HTMLElement|null} */ (/** @type {Element} */ (event.target).closest?.('button[data-action]'));
+    if (!button || !this.canEdit || button.closest('.nb-cell')) return;
+    switch (button.dataset.action) {
+      case 'runAll':
+        await Promise.all(this.cells.map((c) => c.editor.whenSynced()));
+        return this.ask(this.callRemote('runAll'));
+      case 'interrupt':
+        return this.ask(this.callRemote('interrupt'));
+      case 'restart':
+        return this.ask(this.callRemote('restart'));
+      case 'addCell': {
+        const id = await this.ask(this.callRemote('addCell'));
+        if (typeof id === 'number') this.focusCell(id);
+        return;
+      }
+      case 'clearAll':
+        return this.ask(this.callRemote('clearAll'));
+    }
+  }
+}
