@@ -80,7 +80,7 @@ class BenchCell(ClientWidget):
     def remoteOp(self, op, version):
         arrived = now()
         for component in op:
-            text = component.get("text") if isinstance(component, dict) else None
+            text = component.get("insert") if isinstance(component, dict) else None
             if text:
                 for trial, stamp in KEY_MARK.findall(text):
                     self.client.page.marks["key"].setdefault(int(trial), (arrived, float(stamp)))

@@ -161,7 +161,9 @@ class Driver:
         sent, answered = await self.connections[0].execute(code, "reply", 0, timeout)
         return {"sent": sent, "answered": answered}
 
-    async def collect(self, trial, timeout=30.0):
+    async def collect(self, trial, kind="out", timeout=30.0):
+        if kind != "out":
+            raise ValueError("Jupyter viewers only see outputs; there is no shared typing.")
         deadline = now() + timeout
         while now() < deadline and not all(trial in c.marks for c in self.connections):
             await asyncio.sleep(0.005)

@@ -15,25 +15,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from _measure import measureExecute, measureFanout, measureMemory  # noqa: E402
 from common import (  # noqa: E402
     Processes,
     machine,
     raiseFileLimit,
-    rssKiB,
     say,
     show,
-    splitCounts,
     summary,
     writeResults,
 )
 
 STREAM_CODE = "for i in range(10000):\n    print(i)"
-MARK_CODE = "print('bench-%d', __import__('time').monotonic())"
 
 # key: (what, where it starts and stops, target (statistic, limit) or None)
 ROWS = {
@@ -74,89 +71,6 @@ SIZES = {
               "fanout": (3, 5), "mem": {"jupyter": 2, "athena": 2},
               "idle": {"jupyter": 3, "athena": 4}, "idleRt": 3},
 }
-
-
-def openViewers(target, count: int, name: str) -> list:
-    """``count`` viewers in processes of at most ``target.perProcess``, opened in parallel."""
-    workers = []
-    try:
-        for i, k in enumerate(splitCounts(count, target.perProcess)):
-            worker = target.driver(f"{name}{i}")
-            workers.append(worker)
-            worker.send({"cmd": "connect", "count": k, **target.connectArgs()})
-        for worker in workers:
-            worker.receive(timeout=120 + count * 0.5)
-    except BaseException:
-        closeWorkers(target, workers)
-        raise
-    return workers
-
-
-def closeWorkers(target, workers) -> None:
-    for worker in workers:
-        try:
-            worker.call({"cmd": "close"}, timeout=30)
-        except Exception:
-            pass
-        target.procs.stop(worker.proc)
-
-
-def measureExecute(target, code: str, n: int, warmup: int, lines: int = 0, idle: int = 0) -> list:
-    viewers = openViewers(target, idle, "idle") if idle else []
-    writer = target.driver("writer")
-    try:
-        writer.call({"cmd": "connect", "count": 1, **target.connectArgs()}, timeout=120)
-        reply = writer.call({"cmd": "execute", "code": code, "n": n, "warmup": warmup,
-                             "lines": lines}, timeout=60 + 5 * (n + warmup))
-        return reply["samples"]
-    finally:
-        closeWorkers(target, [writer] + viewers)
-
-
-def measureFanout(target, viewers: int, trials: int) -> dict:
-    workers = openViewers(target, viewers, "viewer")
-    writer = target.driver("writer")
-    fromKernel, fromSend, missing = [], [], 0
-    try:
-        writer.call({"cmd": "connect", "count": 1, **target.connectArgs()}, timeout=120)
-        for trial in range(trials):
-            sent = writer.call({"cmd": "run", "code": MARK_CODE % trial}, timeout=60)["sent"]
-            arrivals, kernelTimes = [], []
-            for worker in workers:
-                reply = worker.call({"cmd": "collect", "trial": trial, "timeout": 30}, timeout=60)
-                arrivals += reply["arrivals"]
-                kernelTimes += reply["kernelTimes"]
-            got = [a for a in arrivals if a is not None]
-            missing += len(arrivals) - len(got)
-            if got:
-                stamp = next(k for k in kernelTimes if k is not None)
-                fromKernel.append((max(got) - stamp) * 1000)
-                fromSend.append((max(got) - sent) * 1000)
-    finally:
-        closeWorkers(target, [writer] + workers)
-    if missing:
-        say(f"  !! {missing} viewer arrivals never came (of {viewers * trials})")
-    return {"fromKernel": fromKernel, "fromSend": fromSend, "missing": missing}
-
-
-def measureMemory(target, count: int) -> dict:
-    writer = target.driver("writer")
-    workers = []
-    try:
-        writer.call({"cmd": "connect", "count": 1, **target.connectArgs()}, timeout=120)
-        writer.call({"cmd": "execute", "code": "1+1", "n": 3, "warmup": 0}, timeout=60)
-        time.sleep(1.0)
-        before = rssKiB(target.serverPid)
-        worker = target.driver("memviewers")
-        workers.append(worker)
-        worker.call({"cmd": "connect", "count": count, **target.connectArgs()},
-                    timeout=120 + count)
-        time.sleep(1.0)
-        after = rssKiB(target.serverPid)
-    finally:
-        closeWorkers(target, [writer] + workers)
-    return {"beforeKiB": before, "afterKiB": after, "viewers": count,
-            "perViewerKiB": (after - before) / count}
 
 
 def runTarget(target, sizes: dict, results: dict) -> None:
@@ -209,9 +123,10 @@ def runTarget(target, sizes: dict, results: dict) -> None:
 
             def fan(viewers=viewers, row=row):
                 f = measureFanout(target, viewers, sizes["trials"])
-                record(row, f["fromKernel"], extra={"viewers": viewers, "missing": f["missing"],
-                                                     "fromSend": summary(f["fromSend"])})
-                show(f"{target.label}: {row} (from send)", summary(f["fromSend"]))
+                record(row, f["last"], extra={"viewers": viewers, "missing": f["missing"],
+                                              "fromSend": summary(f["lastFromSend"]),
+                                              "eachViewer": summary(f["each"])})
+                show(f"{target.label}: {row} (from send)", summary(f["lastFromSend"]))
             step(row, fan)
         idle = sizes["idle"][target.kind]
         step("rt_1plus1_idle", lambda: record("rt_1plus1_idle", measureExecute(

@@ -1,0 +1,130 @@
+"""Measurements any target can run (Jupyter or athena-nb), through its client processes.  Tests: tests/integration/test_bench_smoke.py.
+
+A *target* (bench/_jupyter.py, bench/_athena.py) has ``procs``, ``perProcess``, ``serverPid``,
+``driver(name)`` (a JSON-lines Worker, see bench/common.py) and ``connectArgs()``; its drivers
+understand connect / execute / run / key / collect / close.  Nothing here runs in the server's
+process: the writer and the viewers are processes of their own.
+"""
+
+from __future__ import annotations
+
+import time
+
+from common import rssKiB, say, splitCounts
+
+MARK_CODE = "print('bench-%d', __import__('time').monotonic())"
+
+
+def openViewers(target, count: int, name: str = "viewer") -> list:
+    """``count`` viewers in processes of at most ``target.perProcess``, opened in parallel."""
+    workers = []
+    try:
+        for i, k in enumerate(splitCounts(count, target.perProcess)):
+            worker = target.driver(f"{name}{i}")
+            workers.append(worker)
+            worker.send({"cmd": "connect", "count": k, **target.connectArgs()})
+        for worker in workers:
+            worker.receive(timeout=120 + count * 0.5)
+    except BaseException:
+        closeWorkers(target, workers)
+        raise
+    return workers
+
+
+def closeWorkers(target, workers) -> None:
+    for worker in workers:
+        try:
+            worker.call({"cmd": "close"}, timeout=30)
+        except Exception:
+            pass  # it is stopped below either way
+        target.procs.stop(worker.proc)
+
+
+def openWriter(target):
+    writer = target.driver("writer")
+    try:
+        writer.call({"cmd": "connect", "count": 1, **target.connectArgs()}, timeout=120)
+    except BaseException:
+        target.procs.stop(writer.proc)
+        raise
+    return writer
+
+
+def measureExecute(target, code: str, n: int, warmup: int, lines: int = 0, idle: int = 0) -> list:
+    """Run ``code`` n times from a writer (with ``idle`` viewers connected); ms per run."""
+    viewers = openViewers(target, idle, "idle") if idle else []
+    try:
+        writer = openWriter(target)
+    except BaseException:
+        closeWorkers(target, viewers)
+        raise
+    try:
+        reply = writer.call({"cmd": "execute", "code": code, "n": n, "warmup": warmup,
+                             "lines": lines}, timeout=60 + 5 * (n + warmup))
+        return reply["samples"]
+    finally:
+        closeWorkers(target, [writer] + viewers)
+
+
+def fanoutTrials(writer, workers, trials: int, kind: str = "out") -> dict:
+    """``trials`` outputs (kind "out") or keystrokes ("key") from the writer to the viewers.
+
+    For each trial: the latency to the last viewer, from the kernel's print (out) or the
+    writer's keystroke (key), and from the writer's send; plus every viewer's own latency.
+    """
+    last, lastFromSend, each, missing, expected = [], [], [], 0, 0
+    for trial in range(trials):
+        if kind == "out":
+            sent = writer.call({"cmd": "run", "code": MARK_CODE % trial}, timeout=60)["sent"]
+        else:
+            sent = writer.call({"cmd": "key", "trial": trial}, timeout=60)["sent"]
+        arrivals, stamps = [], []
+        for worker in workers:
+            reply = worker.call({"cmd": "collect", "trial": trial, "kind": kind, "timeout": 30},
+                                timeout=60)
+            arrivals += reply["arrivals"]
+            stamps += reply["kernelTimes"]
+        got = [(a, s) for a, s in zip(arrivals, stamps, strict=True) if a is not None]
+        missing += len(arrivals) - len(got)
+        expected += len(arrivals)
+        if got:
+            each += [(a - s) * 1000 for a, s in got]
+            last.append((max(a for a, _ in got) - got[0][1]) * 1000)
+            lastFromSend.append((max(a for a, _ in got) - sent) * 1000)
+    if missing:
+        say(f"  !! {missing} of {expected} {kind} arrivals never came")
+    return {"last": last, "lastFromSend": lastFromSend, "each": each, "missing": missing}
+
+
+def measureFanout(target, viewers: int, trials: int) -> dict:
+    """One output reaching all of ``viewers`` viewers (see ``fanoutTrials``)."""
+    workers = openViewers(target, viewers)
+    try:
+        writer = openWriter(target)
+    except BaseException:
+        closeWorkers(target, workers)
+        raise
+    try:
+        return fanoutTrials(writer, workers, trials)
+    finally:
+        closeWorkers(target, [writer] + workers)
+
+
+def measureMemory(target, count: int, settle: float = 1.0) -> dict:
+    """Server RSS growth per idle viewer, opening ``count`` of them one at a time."""
+    writer = openWriter(target)
+    workers = []
+    try:
+        writer.call({"cmd": "execute", "code": "1+1", "n": 3, "warmup": 0}, timeout=60)
+        time.sleep(settle)
+        before = rssKiB(target.serverPid)
+        worker = target.driver("memviewers")
+        workers.append(worker)
+        worker.call({"cmd": "connect", "count": count, **target.connectArgs()},
+                    timeout=120 + count)
+        time.sleep(settle)
+        after = rssKiB(target.serverPid)
+    finally:
+        closeWorkers(target, [writer] + workers)
+    return {"beforeKiB": before, "afterKiB": after, "viewers": count,
+            "perViewerKiB": (after - before) / count}
