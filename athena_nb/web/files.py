@@ -20,7 +20,6 @@ from urllib.parse import quote
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
-from twisted.web.static import File
 
 from ..cells import htmlOf
 
@@ -29,6 +28,9 @@ log = Logger()
 #: Served inline (shown as images); everything else is an attachment.
 INLINE_IMAGES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                  ".gif": "image/gif", ".webp": "image/webp"}
+
+#: Files up to this size are read at once; bigger ones stream from disk.
+SMALL_FILE = 1 << 20
 
 #: Lets the page size the frame to its content (the frame cannot be measured from outside).
 _RESIZE = (
@@ -105,14 +107,26 @@ class CellFilesResource(_CellThing):
         request.setHeader(b"x-content-type-options", b"nosniff")
         request.setHeader(b"content-security-policy", b"sandbox; default-src 'none'")
         request.setHeader(b"cache-control", b"no-store")
-        resource = File(full, defaultType="application/octet-stream")
         if suffix in INLINE_IMAGES:
-            resource.type = INLINE_IMAGES[suffix]
+            kind = INLINE_IMAGES[suffix]
         else:
+            kind = "application/octet-stream"
             name = quote(os.path.basename(full))
             request.setHeader(b"content-disposition",
                               f"attachment; filename*=UTF-8''{name}".encode("ascii"))
-            resource.type = "application/octet-stream"
+        if os.path.getsize(full) <= SMALL_FILE:
+            with open(full, "rb") as f:
+                data = f.read()
+            request.setHeader(b"content-type", kind.encode())
+            request.setHeader(b"content-length", b"%d" % len(data))
+            request.write(data)
+            request.finish()
+            return
+        # Big files stream from disk (twisted.web's File), without holding them in memory.
+        from twisted.web.static import File  # imported late: it warns of deprecations on import
+
+        resource = File(full, defaultType=kind)
+        resource.type, resource.encoding = kind, None
         body = resource.render(request)
         if body is not NOT_DONE_YET and not request.finished:
             request.write(body)

@@ -1,0 +1,279 @@
+"""The worksheet hub without the web: text, structure, title and presence, told to every viewer.
+
+Deterministic: a Clock, a store whose commits run when the test settles, scripted kernels.
+"""
+
+import pytest
+
+from athena_nb import ot
+from athena_nb.hub import BadRequest, NoSuchCell
+from athena_nb.store import RunState, VersionConflictError
+from tests.support.notebook import NotebookEnv
+
+
+class RecordingViewer:
+    """A viewer that writes down what the hub tells it."""
+
+    def __init__(self, viewerId, name="Ann", role="owner"):
+        self.viewerId = viewerId
+        self.identity = type("Identity", (), {"sessionId": "s-" + viewerId, "name": name})()
+        self.events = []
+        self.closed = None
+
+    def cellInserted(self, index, cell):
+        self.events.append(("inserted", index, cell.id, cell.text))
+
+    def cellRemoved(self, cellId):
+        self.events.append(("removed", cellId))
+
+    def cellMoved(self, cellId, index):
+        self.events.append(("moved", cellId, index))
+
+    def cellText(self, cell, op, version, siteId):
+        self.events.append(("text", cell.id, op.toJSON(), version, siteId))
+
+    def cellChanged(self, cell):
+        self.events.append(("changed", cell.id, cell.state.value, len(cell.outputs)))
+
+    def titleChanged(self, title):
+        self.events.append(("title", title))
+
+    def presenceChanged(self, presence):
+        self.events.append(("presence", [(p["name"], p["cell"]) for p in presence]))
+
+    def kernelChanged(self, info):
+        self.events.append(("kernel", info["state"]))
+
+    def hubClosed(self, reason):
+        self.closed = reason
+
+    def closeView(self, reason):
+        self.closed = reason
+
+    def of(self, kind):
+        return [e for e in self.events if e[0] == kind]
+
+
+@pytest.fixture
+def env():
+    return NotebookEnv()
+
+
+def openHub(env, cells=("a = 1", "b = 2", "c = 3"), title="Sheet"):
+    sheet = env.worksheet(title, cells)
+    hub = env.run(env.hubs.open(sheet.id))
+    return sheet, hub
+
+
+def viewers(hub, *names):
+    made = []
+    for name in names:
+        v = RecordingViewer(name.lower(), name)
+        hub.addViewer(v, name, "owner")
+        made.append(v)
+    return made
+
+
+def stored(env, sheet):
+    return env.run(env.store.load_worksheet(sheet.id))
+
+
+# -- text -------------------------------------------------------------------------------------
+
+
+def test_an_edit_is_sequenced_broadcast_at_once_and_answers_after_the_commit(env):
+    """Every viewer hears of the op at once; the call's Deferred fires with the version only
+    once the store has committed it, and the store then holds that text and version."""
+    sheet, hub = openHub(env)
+    ann, bob = viewers(hub, "Ann", "Bob")
+    cell = hub.cells[0]
+    d = hub.edit(cell.id, [{"at": 4, "delete": 1}, {"at": 4, "insert": "42"}], 0, "ann")
+    assert ann.of("text") == bob.of("text") == [
+        ("text", cell.id, [{"at": 4, "delete": 1}, {"at": 4, "insert": "42"}], 1, "ann")]
+    answered = []
+    d.addBoth(answered.append)
+    assert answered == [], "answered before the commit"
+    env.writer.flush()
+    assert answered == [1]
+    saved = stored(env, sheet).cells[0]
+    assert (saved.text, saved.version) == ("a = 42", 1)
+
+
+def test_concurrent_edits_are_transformed_and_converge(env):
+    """Two sites edit version 0 at the same time; the later one is transformed, both
+    insertions survive, and the store ends with the hub's text."""
+    sheet, hub = openHub(env, cells=("hello",))
+    cell = hub.cells[0]
+    env.run(hub.edit(cell.id, ot.Operation.insert(5, " world"), 0, "ann"))
+    env.run(hub.edit(cell.id, ot.Operation.insert(0, "oh, "), 0, "bob"))
+    assert cell.text == "oh, hello world" and cell.version == 2
+    assert stored(env, sheet).cells[0].text == "oh, hello world"
+
+
+def test_bad_edits_are_refused_and_change_nothing(env):
+    sheet, hub = openHub(env, cells=("abc",))
+    (ann,) = viewers(hub, "Ann")
+    cell = hub.cells[0]
+    with pytest.raises(ot.OperationOutOfRange):
+        hub.edit(cell.id, ot.Operation.delete(2, 5), 0, "ann")
+    with pytest.raises(ot.UnknownVersion):
+        hub.edit(cell.id, ot.Operation.insert(0, "x"), 7, "ann")
+    with pytest.raises(ot.MalformedOperation):
+        hub.edit(cell.id, [{"at": 0, "insert": ""}], 0, "ann")
+    with pytest.raises(NoSuchCell):
+        hub.edit(999, ot.Operation.insert(0, "x"), 0, "ann")
+    with pytest.raises(BadRequest, match="at most"):
+        hub.edit(cell.id, ot.Operation.insert(0, "x" * 1_000_001), 0, "ann")
+    assert (cell.text, cell.version) == ("abc", 0) and ann.of("text") == []
+
+
+def test_a_site_that_sends_two_ops_without_waiting_gets_a_sync_error(env):
+    sheet, hub = openHub(env, cells=("abc",))
+    cell = hub.cells[0]
+    hub.edit(cell.id, ot.Operation.insert(0, "x"), 0, "ann")
+    with pytest.raises(ot.SyncError):
+        hub.edit(cell.id, ot.Operation.insert(0, "y"), 0, "ann")
+
+
+# -- structure --------------------------------------------------------------------------------
+
+
+def test_insert_delete_and_move_are_stored_then_broadcast_in_order(env):
+    sheet, hub = openHub(env)
+    (ann,) = viewers(hub, "Ann")
+    a, b, c = (cell.id for cell in hub.cells)
+    new = env.run(hub.insertCell(1, text="x = 0"))
+    end = env.run(hub.insertCell())
+    above = env.run(hub.insertCell(above=a))
+    below = env.run(hub.insertCell(below=c, text="tail"))
+    assert [cell.id for cell in hub.cells] == [above, a, new, b, c, below, end]
+    assert env.run(hub.moveCell(new, by=1)) == 3
+    assert env.run(hub.moveCell(above, index=6)) == 6
+    env.run(hub.deleteCell(b))
+    order = [cell.id for cell in hub.cells]
+    assert order == [a, new, c, below, end, above]
+    assert [cell.id for cell in stored(env, sheet).cells] == order
+    assert [e[0] for e in ann.events if e[0] != "presence"] == [
+        "inserted", "inserted", "inserted", "inserted", "moved", "moved", "removed"]
+    assert ann.events[1] == ("inserted", 1, new, "x = 0")
+
+
+def test_structure_changes_made_at_once_are_applied_one_after_the_other(env):
+    """Three inserts asked for in one turn are stored and broadcast in the order asked."""
+    sheet, hub = openHub(env, cells=("",))
+    (ann,) = viewers(hub, "Ann")
+    ds = [hub.insertCell(0, text=t) for t in ("one", "two", "three")]
+    ids = [env.run(d) for d in ds]
+    assert [c.text for c in hub.cells] == ["three", "two", "one", ""]
+    assert [(e[1], e[2]) for e in ann.of("inserted")] == [(0, ids[0]), (0, ids[1]), (0, ids[2])]
+
+
+def test_split_and_join_keep_text_versions_in_step_with_the_store(env):
+    """A split is an op on the cell (sequenced and broadcast) plus a new cell; a join is an op
+    plus a deletion; the store agrees on every text and version."""
+    sheet, hub = openHub(env, cells=("first\nsecond", "third"))
+    (ann,) = viewers(hub, "Ann")
+    top, other = hub.cells[0].id, hub.cells[1].id
+    new = env.run(hub.splitCell(top, 6, 0))
+    assert [c.text for c in hub.cells] == ["first", "second", "third"]
+    assert ann.of("text")[-1] == ("text", top, [{"at": 5, "delete": 7}], 1, "hub")
+    env.run(hub.joinWithNext(new))
+    assert [c.text for c in hub.cells] == ["first", "second\nthird"]
+    env.run(hub.joinWithNext(top))
+    assert [c.text for c in hub.cells] == ["first\nsecond\nthird"]
+    snapshot = stored(env, sheet)
+    assert [(c.text, c.version) for c in snapshot.cells] == [(c.text, c.version) for c in hub.cells]
+    assert ("removed", other) in ann.events
+    with pytest.raises(BadRequest, match="last cell"):
+        env.run(hub.joinWithNext(top))
+
+
+def test_a_split_point_from_an_older_version_moves_past_later_edits(env):
+    sheet, hub = openHub(env, cells=("abcdef",))
+    cell = hub.cells[0]
+    env.run(hub.edit(cell.id, ot.Operation.insert(0, "XY"), 0, "bob"))
+    env.run(hub.splitCell(cell.id, 3, 0))  # "abc|def" as Ann saw it at version 0
+    assert [c.text for c in hub.cells] == ["XYabc", "def"]
+
+
+def test_edits_to_a_cell_being_deleted_are_refused(env):
+    sheet, hub = openHub(env)
+    cell = hub.cells[0]
+    d = hub.deleteCell(cell.id)
+    with pytest.raises(NoSuchCell):
+        hub.edit(cell.id, ot.Operation.insert(0, "x"), 0, "ann")
+    env.run(d)
+    assert cell not in hub.cells
+
+
+def test_bad_structure_requests_fail_and_change_nothing(env):
+    sheet, hub = openHub(env)
+    before = [c.id for c in hub.cells]
+    for d in (hub.insertCell(17), hub.moveCell(before[0], index=3), hub.deleteCell(12345),
+              hub.insertCell(above=12345)):
+        failure = env.settle(d)
+        assert failure.check(BadRequest, NoSuchCell, LookupError), failure
+    assert [c.id for c in hub.cells] == before
+    assert [c.id for c in stored(env, sheet).cells] == before
+
+
+# -- title and presence ----------------------------------------------------------------------
+
+
+def test_the_title_is_saved_then_broadcast_and_a_bad_one_is_refused(env):
+    sheet, hub = openHub(env)
+    ann, bob = viewers(hub, "Ann", "Bob")
+    assert env.run(hub.setTitle("  Algebra ")) == "Algebra"
+    assert ann.of("title") == bob.of("title") == [("title", "Algebra")]
+    failure = env.settle(hub.setTitle("   "))
+    assert failure.check(ValueError) and "title" in failure.getErrorMessage()
+    assert hub.title == "Algebra" and stored(env, sheet).worksheet.title == "Algebra"
+
+
+def test_presence_lists_viewers_and_their_cells(env):
+    sheet, hub = openHub(env)
+    ann, bob = viewers(hub, "Ann", "Bob")
+    hub.setFocus("bob", hub.cells[1].id)
+    assert ann.of("presence")[-1] == ("presence", [("Ann", None), ("Bob", hub.cells[1].id)])
+    hub.removeViewer(bob)
+    assert ann.of("presence")[-1] == ("presence", [("Ann", None)])
+    with pytest.raises(NoSuchCell):
+        hub.setFocus("ann", 4242)
+
+
+def test_deleting_a_cell_clears_presence_in_it(env):
+    sheet, hub = openHub(env)
+    (ann,) = viewers(hub, "Ann")
+    doomed = hub.cells[2].id
+    hub.setFocus("ann", doomed)
+    env.run(hub.deleteCell(doomed))
+    assert hub.presence()[0]["cell"] is None
+
+
+def test_closing_the_hub_tells_every_viewer_and_refuses_later_changes(env):
+    sheet, hub = openHub(env)
+    ann, bob = viewers(hub, "Ann", "Bob")
+    env.run(env.hubs.closeHub(sheet.id, "Closed for the test."))
+    assert ann.closed == bob.closed == "Closed for the test."
+    with pytest.raises(Exception, match="closing"):
+        hub.edit(hub.cells[0].id, ot.Operation.insert(0, "x"), 0, "ann")
+
+
+def test_the_store_refusing_a_version_fails_the_edit_call(env):
+    """The store is the judge of durability: a refused write is an error for the sender."""
+    sheet, hub = openHub(env, cells=("abc",))
+    cell = hub.cells[0]
+    env.run(env.store.set_cell_text(cell.id, "elsewhere", 5))  # behind the hub's back
+    failure = env.settle(hub.edit(cell.id, ot.Operation.insert(0, "x"), 0, "ann"))
+    assert failure.check(VersionConflictError)
+
+
+def test_run_state_is_loaded_from_the_store(env):
+    sheet = env.worksheet("S", ["1"])
+    cellId = stored(env, sheet).cells[0].id
+    env.run(env.store.set_run_state(cellId, "running"))
+    env.run(env.store.mark_running_cells_interrupted())
+    hub = env.run(env.hubs.open(sheet.id))
+    cell = hub.cells[0]
+    assert cell.state is RunState.INTERRUPTED
+    assert cell.outputs == [{"type": "notice", "text": "interrupted: server restarted"}]
