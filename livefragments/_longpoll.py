@@ -168,6 +168,8 @@ class LongPollTransport:
             writeJSON(request, page.channel.encodedEnvelope())
             return
         carriedNew = page.channel.ack != before or len(page.channel.held) != heldBefore
+        if not resend and page.channel.hasUnacked and self._lostAnswer(envelope, carriedNew):
+            resend = True
         request.notifyFinish().addErrback(lambda _: self._requestLost(request))
         older = self._unpark()
         if resend:
@@ -183,6 +185,20 @@ class LongPollTransport:
             self._park(request)
         if self._due or page.channel.hasWaiting:
             page._wake()
+
+    def _lostAnswer(self, envelope, carriedNew: bool) -> bool:
+        """Whether a request shows that the client lost an answer without noticing.
+
+        Browsers retry a POST whose reused keep-alive connection broke before any answer
+        arrived, and tell the page nothing, so it cannot ask for ``resend``.  The server
+        holds unacknowledged messages; then a request carrying only messages it has already
+        processed (their ack never reached the client), or a poll while no other request of
+        the page is pending (a client polls only once it has every answer), means an answer
+        was lost: it is treated as asking for ``resend`` (protocol.md 5.2).
+        """
+        if envelope[1]:
+            return not carriedNew
+        return self._parked is None and not self._due
 
     def _park(self, request) -> None:
         delay = self.lot.parkTime(self) if self.lot is not None else self.settings.idleTimeout
