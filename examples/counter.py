@@ -247,6 +247,12 @@ def main(argv=None) -> None:
     parser.add_argument("--port", type=int, default=8080, help="port; 0 picks a free one")
     parser.add_argument("--websocket", action="store_true",
                         help="have pages use the WebSocket transport (long-poll otherwise)")
+    parser.add_argument("--idle-timeout", type=float, default=Settings.idleTimeout,
+                        help="seconds a long-poll request stays parked (default %(default)s)")
+    parser.add_argument("--crowded-session-pages", type=int,
+                        default=Settings.crowdedSessionPages,
+                        help="parked pages of one session before their polls rotate "
+                             "(default %(default)s)")
     parser.add_argument("--test-hooks", action="store_true",
                         default=os.environ.get("LF_EXAMPLE_TEST_HOOKS") == "1",
                         help="add the fault-injection button used by the browser tests")
@@ -254,7 +260,8 @@ def main(argv=None) -> None:
 
     from twisted.internet import reactor
 
-    settings = Settings(preferWebSocket=args.websocket)
+    settings = Settings(preferWebSocket=args.websocket, idleTimeout=args.idle_timeout,
+                        crowdedSessionPages=args.crowded_session_pages)
     hooks = FaultHooks(reactor) if args.test_hooks else None
     port = reactor.listenTCP(args.port, makeSite(reactor, settings, hooks), interface=args.host)
     address = port.getHost()
