@@ -1,0 +1,122 @@
+"""Driving worksheets in Chromium through the real ``athena-nb`` process (browser tests).
+
+``NotebookServer`` runs ``python -m athena_nb.cli`` on an ephemeral port with a fixed token and
+its own data directory, and can be killed and started again on the same directory.  The
+helpers find cells by the accessibility contract (groups "Cell N" holding a textbox "Cell
+input", a region "Cell output" and buttons "Run" and "Delete cell").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import signal
+import sys
+
+from tests.browser.conftest import ServerProcess
+
+TIMEOUT = 20_000
+
+
+class NotebookServer:
+    def __init__(self, dataDir, *extra: str):
+        self.dataDir = str(dataDir)
+        self.token = secrets.token_urlsafe(16)
+        self.extra = extra
+        self.server: ServerProcess | None = None
+        self.url: str | None = None
+
+    @property
+    def origin(self) -> str:
+        return self.url.split("/?")[0]
+
+    @property
+    def loginURL(self) -> str:
+        return f"{self.origin}/?token={self.token}"
+
+    def start(self) -> NotebookServer:
+        self.server = ServerProcess(
+            [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--data-dir", self.dataDir,
+             "--token", self.token, "--system", "python", "--pool-size", "1", *self.extra])
+        self.url = self.server.waitForURL(60)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs at all."""
+        process = self.server.process
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+        assert process.returncode == -signal.SIGKILL
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+    @property
+    def output(self) -> str:
+        return "".join(self.server.output) if self.server else ""
+
+
+def login(page, server: NotebookServer) -> None:
+    page.goto(server.loginURL)
+    page.wait_for_url(server.origin + "/")
+
+
+def newWorksheet(page) -> str:
+    """From the home page: "New worksheet"; returns the worksheet's URL."""
+    page.get_by_role("button", name="New worksheet").click()
+    page.wait_for_url(re.compile(r"/worksheets/[0-9a-f]+/$"))
+    cell(page, 1).get_by_role("textbox", name="Cell input").wait_for()
+    return page.url
+
+
+def cell(page, n: int):
+    return page.get_by_role("group", name=f"Cell {n}", exact=True)
+
+
+def box(page, n: int):
+    return cell(page, n).get_by_role("textbox", name="Cell input")
+
+
+def output(page, n: int):
+    return cell(page, n).get_by_role("region", name="Cell output")
+
+
+def typeInto(page, n: int, code: str) -> None:
+    """Click into cell ``n`` and type ``code`` (newlines included) as a person would."""
+    target = box(page, n)
+    target.click()
+    target.press("End")
+    for i, line in enumerate(code.split("\n")):
+        if i:
+            target.press("Enter")
+        if line:
+            target.press_sequentially(line)
+
+
+def runCell(page, n: int, code: str, keys: str = "Shift+Enter") -> None:
+    typeInto(page, n, code)
+    box(page, n).press(keys)
+
+
+def shareLink(page, worksheetURL: str, role: str) -> str:
+    """Make a share link as the owner (from the owner's page, with the page's own fetch)."""
+    worksheetId = worksheetURL.rstrip("/").rsplit("/", 1)[1]
+    answer = page.evaluate(
+        """async ([id, role]) => {
+          const r = await fetch(`/api/worksheets/${id}/links`, {method: 'POST',
+            headers: {'content-type': 'application/json', accept: 'application/json'},
+            body: JSON.stringify({role})});
+          return await r.text();
+        }""", [worksheetId, role])
+    return json.loads(answer)["link"]["path"]
+
+
+def join(page, origin: str, path: str, name: str) -> None:
+    page.goto(origin + path)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Join").click()
+    page.wait_for_url(re.compile(r"/worksheets/[0-9a-f]+/$"))
+    cell(page, 1).wait_for()
