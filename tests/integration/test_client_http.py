@@ -1,0 +1,192 @@
+"""``livefragments.client`` against a real server over real TCP on 127.0.0.1, long-poll and
+WebSocket: calls and errors both ways, a fragment added after load, and resumption after the
+server really dropped every TCP connection with messages unacknowledged in both directions.
+"""
+
+import pytest
+import pytest_twisted
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred, gatherResults
+from twisted.internet.task import deferLater
+from twisted.web.resource import Resource
+from twisted.web.server import Site
+
+from livefragments import LivePageResource, ModuleResource, Settings, expose, jsRoot
+from livefragments._errors import Closed
+from livefragments.client import AgentHTTP, ClientState, LiveClient
+from tests.support.pages import ClientCounter, Counter, DemoPage
+
+pytestmark = pytest.mark.integration
+
+
+class Connections:
+    """The server's TCP connections, so that a test can abort them all."""
+
+    def __init__(self):
+        self.transports: set = set()
+        self.aborted = 0
+
+    def track(self, request):
+        self.transports = {t for t in self.transports if t.connected}
+        self.transports.add(request.channel.transport)
+
+    def abortAll(self) -> int:
+        live = [t for t in self.transports if t.connected]
+        for transport in live:
+            transport.abortConnection()
+        self.aborted += len(live)
+        return len(live)
+
+
+class _TrackingSite(Site):
+    def __init__(self, resource, connections, **kwargs):
+        super().__init__(resource, **kwargs)
+        self.connections = connections
+
+    def getResourceFor(self, request):
+        self.connections.track(request)
+        return super().getResourceFor(request)
+
+
+class CuttingCounter(Counter):
+    @expose
+    def pushAndCut(self, count: int) -> Deferred:
+        """Push ``count`` calls to the client, answer everything this turn produced, then
+        abort every TCP connection before those bytes leave the process."""
+        for n in range(count):
+            self.pushed.append(self.callRemote("show", f"push {n}"))
+        done = Deferred()
+        reactor.callLater(0, self._cut, done)
+        return done
+
+    def _cut(self, done):
+        self.page.transport.flush()  # number and write the answers and pushes...
+        done.callback(self.page.connections.abortAll())  # ...and lose them
+
+
+class CuttingPage(DemoPage):
+    def __init__(self, connections):
+        super(DemoPage, self).__init__()
+        self.connections = connections
+        self.counter = self.addChild(CuttingCounter(0))
+        self.counter.pushed = []
+
+
+class Server:
+    def __init__(self, settings: Settings):
+        self.connections = Connections()
+        self.pages: list = []
+        modules = ModuleResource(jsRoot(), "/static")
+        root = Resource()
+        root.putChild(b"static", modules)
+
+        def factory(request):
+            page = CuttingPage(self.connections)
+            self.pages.append(page)
+            return page
+
+        self.resource = LivePageResource(factory, reactor=reactor, moduleRoot=modules.rootURL,
+                                         settings=settings)
+        root.putChild(b"demo", self.resource)
+        self.port = reactor.listenTCP(0, _TrackingSite(root, self.connections, reactor=reactor),
+                                      interface="127.0.0.1")
+        self.url = f"http://127.0.0.1:{self.port.getHost().port}/demo/"
+
+    async def stop(self):
+        for page in list(self.resource.pages.values()):
+            page.close(Closed("The test is over."))
+            page.gone(page.closeReason)
+        self.connections.abortAll()
+        await self.port.stopListening()
+
+
+@pytest.fixture(params=["longpoll", "websocket"])
+def transport(request):
+    return request.param
+
+
+@pytest.fixture
+def server():
+    server = Server(Settings(idleTimeout=5, clientTimeout=8, disconnectTimeout=30))
+    yield server
+    pytest_twisted.blockon(Deferred.fromCoroutine(server.stop()))
+
+
+async def openClient(server, transport):
+    http = AgentHTTP(reactor)
+    client = await LiveClient.open(reactor, server.url, http=http, transport=transport,
+                                   widgetClasses={"demo/counter.js:Counter": ClientCounter})
+    return client, http
+
+
+async def eventually(predicate, what, timeout=15.0):
+    waited = 0.0
+    while not predicate():
+        if waited > timeout:
+            raise AssertionError(f"{what} did not happen within {timeout:g} s.")
+        await deferLater(reactor, 0.02)
+        waited += 0.02
+
+
+async def finish(client, http):
+    await client.close()
+    await deferLater(reactor, 0.05)
+    await http.close()
+
+
+def counterOf(client):
+    return client.widgetsByClass("demo/counter.js:Counter")[0]
+
+
+@pytest_twisted.ensureDeferred
+async def test_calls_and_errors_cross_both_ways_over_real_http(server, transport):
+    client, http = await openClient(server, transport)
+    page = server.pages[-1]
+    await eventually(lambda: client.state is ClientState.LIVE, "the client going live")
+    assert client.transportKind == transport
+    assert await counterOf(client).callRemote("increment", 2) == 2
+    assert await page.counter.callRemote("show", "hi") == "shown hi"
+    with pytest.raises(Exception) as raised:
+        await counterOf(client).callRemote("fail", "bad input")
+    assert (raised.value.type, raised.value.message) == ("ValueError", "bad input")
+    with pytest.raises(Exception) as raised:
+        await page.counter.callRemote("boom")
+    assert raised.value.type == "KeyError"
+    if transport == "websocket":
+        assert client.stats["sockets"] == 1 and client.stats["requests"] == 0
+    await finish(client, http)
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_fragment_added_after_load_becomes_a_live_client_widget(server, transport):
+    client, http = await openClient(server, transport)
+    spawned = await counterOf(client).callRemote("spawn", 10)
+    assert isinstance(spawned, ClientCounter) and spawned.args == [10]
+    assert spawned.markup.startswith(f'<div data-lf-id="{spawned.id}"')
+    assert await spawned.callRemote("increment", 5) == 15
+    server.pages[-1].getWidget(spawned.id).callRemote("show", "to the new one")
+    await eventually(lambda: spawned.shown == ["to the new one"], "the server calling it")
+    await finish(client, http)
+
+
+@pytest_twisted.ensureDeferred
+async def test_resumption_after_dropped_connections_with_unacked_messages_both_ways(
+        server, transport):
+    client, http = await openClient(server, transport)
+    page = server.pages[-1]
+    widget = counterOf(client)
+    await widget.callRemote("increment")
+    # One request carries three calls and pushAndCut: the server runs them, answers and
+    # pushes, then aborts every connection before any of it leaves.
+    records = [widget.callRemote("record", n) for n in range(3)]
+    cut = widget.callRemote("pushAndCut", 3)
+    aborted = await cut
+    assert aborted >= 1 and server.connections.aborted >= aborted, "the drop really happened"
+    assert client.stats["failures"] >= 1, "the client saw its connection fail"
+    assert await gatherResults(records) == [1, 2, 3]
+    assert page.counter.log == [0, 1, 2], "every call ran once"
+    assert await gatherResults(page.counter.pushed) == [f"shown push {n}" for n in range(3)]
+    assert widget.shown == [f"push {n}" for n in range(3)], "every push arrived once, in order"
+    assert await widget.callRemote("increment") == 2
+    assert client.transportKind == transport
+    await finish(client, http)
