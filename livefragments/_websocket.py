@@ -173,7 +173,7 @@ class PageWebSocket:
             self._refuse(400, ProtocolError(
                 f"The greeting's ack must be an integer >= -1, not {ack!r}."))
             return
-        if not page.isLive and page.state is not PageState.CLOSING or page.aborted:
+        if page.aborted or page.state is PageState.GONE:
             self._pageEnded()
             return
         if self._greetingTimer is not None and self._greetingTimer.active():
