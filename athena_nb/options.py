@@ -117,8 +117,8 @@ class Options(usage.Options):
          "A Twisted server endpoint string (e.g. tcp:8080:interface=0.0.0.0 or "
          "ssl:8443:privateKey=key.pem:certKey=cert.pem); overrides --port and --interface."],
         ["data-dir", "d", "~/.athena-nb", "Directory for the database and worksheet files."],
-        ["system", None, "auto",
-         "Kernel system: python, sage, or auto (sage when it imports, else python)."],
+        ["system", None, "python",
+         "Kernel system: python (the default), sage, or auto (sage when it imports, else python)."],
         ["kernel-python", None, None, "Python interpreter that runs kernels (default: this one)."],
         ["cpu-seconds", None, 0, "CPU seconds one cell may use (0: no limit).",
          _positive(float, "cpu-seconds", "seconds")],

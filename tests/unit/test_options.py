@@ -32,7 +32,7 @@ def test_defaults():
     options = parse()
     assert options["endpoint"] == "tcp:port=8080:interface=127.0.0.1"
     assert options["data-dir"] == os.path.expanduser("~/.athena-nb")
-    assert options["system"] == "auto"
+    assert options["system"] == "python"
     assert options["websocket"] is True and options["prefer-websocket"] is False
     assert len(options["token"]) >= 32
     assert parse()["token"] != options["token"]
