@@ -27,7 +27,7 @@ def parse(*argv, environ=None):
 
 
 def test_defaults():
-    """Port 8080 on 127.0.0.1, data in ~/.athena-nb, Sage when it imports, WebSocket offered,
+    """Port 8080 on 127.0.0.1, data in ~/.athena-nb, the Python kernel, WebSocket offered,
     a fresh random token."""
     options = parse()
     assert options["endpoint"] == "tcp:port=8080:interface=127.0.0.1"
