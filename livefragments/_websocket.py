@@ -19,6 +19,7 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 from twisted.web.websocket import WebSocketResource
+from wsproto.utilities import LocalProtocolError
 
 from ._errors import MessageTooLarge, ProtocolError, RemoteError
 from ._http import writeError
@@ -242,7 +243,25 @@ class PageWebSocket:
     def _send(self, data: bytes) -> None:
         self._ackSent = self.page.channel.ack
         self._sent = True
-        self.transport.sendTextMessage(data.decode("utf-8"))
+        self._write(data.decode("utf-8"))
+
+    def _write(self, text: str) -> bool:
+        """Send a text frame; False (and this socket is closed) if the peer already closed
+        it: its close frame came in the same read as its last envelope, before connectionLost."""
+        try:
+            self.transport.sendTextMessage(text)
+        except LocalProtocolError:
+            self._closedByPeer()
+            return False
+        return True
+
+    def _closedByPeer(self) -> None:
+        wasOpen = self.state is SocketState.OPEN
+        if self.state is not SocketState.CLOSED:
+            self._setState(SocketState.CLOSED)
+        self._stopTimers()
+        if wasOpen:
+            self.home.detachWebSocket(self)
 
     def pageGone(self) -> None:
         """The page was freed: tell the client why (unless it knows) and close the socket."""
@@ -295,15 +314,18 @@ class PageWebSocket:
             return
         body = {"status": status, "error": {"type": error.type, "message": error.message,
                                             "reload": reload}}
-        self.transport.sendTextMessage(dumps(body))
-        self._close(CLOSE_OFFSET + status)
+        if self._write(dumps(body)):
+            self._close(CLOSE_OFFSET + status)
 
     def _close(self, code: int, reason: str = "") -> None:
         wasOpen = self.state is SocketState.OPEN
         self._setState(SocketState.CLOSED)
         self.closeCode = code
         self._stopTimers()
-        self.transport.loseConnection(code, reason)
+        try:
+            self.transport.loseConnection(code, reason)
+        except LocalProtocolError:  # the peer's close came first; its connection is ending
+            pass
         if wasOpen:
             self.home.detachWebSocket(self)
 
@@ -338,7 +360,11 @@ class PageWebSocket:
             self._abort()
             return
         self._heard, self._pinged = False, True
-        self.transport.ping(PING)
+        try:
+            self.transport.ping(PING)
+        except LocalProtocolError:
+            self._closedByPeer()
+            return
         if self.state is SocketState.OPEN and not self._sent:
             self._send(self.page.channel.encodedEnvelope())
         self._sent = False

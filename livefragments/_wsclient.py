@@ -106,7 +106,9 @@ class ClientSocket(Protocol):
         return self.opened.called and self.ws.state is ConnectionState.OPEN
 
     def sendText(self, text: str) -> None:
-        self.transport.write(self.ws.send(Message(data=text)))
+        """Send a text frame; dropped if the socket is closing (onClose follows)."""
+        if self.ws.state is ConnectionState.OPEN:
+            self.transport.write(self.ws.send(Message(data=text)))
 
     def close(self, code: int = 1000) -> None:
         if self.ws.state is ConnectionState.OPEN:

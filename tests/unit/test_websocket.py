@@ -433,3 +433,17 @@ def test_a_socket_that_does_not_answer_pings_is_dropped_and_long_poll_is_home_ag
     assert not isinstance(raw.page.transport, PageWebSocket)
     h.clock.advance(91)
     assert raw.page.state is PageState.GONE
+
+
+def test_answers_to_a_frame_followed_at_once_by_the_client_s_close_go_nowhere_quietly():
+    from wsproto.events import CloseConnection
+
+    h = Harness()
+    raw = RawPage(h)
+    socket = connect(h, raw)
+    socket.send([-1, [call(0, 0, "record", "last words")]])
+    socket.channel.dataReceived(socket.ws.send(CloseConnection(code=1000)))
+    h.clock.advance(0)  # the answer finds the socket closing: no error, no frame
+    assert raw.page.counter.log == ["last words"]
+    assert not isinstance(raw.page.transport, PageWebSocket)
+    assert raw.page.isLive, "the page waits for the client to come back"
