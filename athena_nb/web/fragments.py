@@ -41,6 +41,11 @@ class NotAllowed(RemoteError):
     pass
 
 
+class WorksheetClosed(Closed):
+    """Why the server closed a worksheet page (revoked access, trash, shutdown); its own type
+    so that the page shows the sentence instead of a bare "closed"."""
+
+
 def _refusal(failure):
     error = failure.value
     if isinstance(error, _TOLD):
@@ -373,7 +378,7 @@ class WorksheetFragment(LiveFragment):
 
     def closeView(self, reason: str) -> None:
         if self.page is not None:
-            self.page.close(Closed(reason))
+            self.page.close(WorksheetClosed(reason))
 
     def connectionLost(self, reason) -> None:
         if self.joined:

@@ -1,0 +1,145 @@
+"""Three people on one worksheet, each in their own browser context (own cookies, own session),
+through the real ``athena-nb`` process: edits, outputs, structure and presence reach the others
+live; two people typing in one cell at once both keep every keystroke; a read-only viewer
+cannot type or run; a revoked share link closes its page.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.notebookbrowser import (
+    NotebookServer,
+    box,
+    cell,
+    join,
+    login,
+    newWorksheet,
+    output,
+    runCell,
+    shareLink,
+    typeInto,
+)
+
+T = 20_000
+
+
+def expect(*args, **kwargs):
+    from playwright.sync_api import expect
+
+    return expect(*args, **kwargs)
+
+
+@pytest.fixture
+def server(tmp_path):
+    running = NotebookServer(tmp_path / "data").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def three(browser, server):
+    """The owner, a collaborator (Carla) and a viewer (Vic), each on the same worksheet."""
+    contexts = [browser.new_context() for _ in range(3)]
+    for context in contexts:
+        context.set_default_timeout(T)
+    owner, carla, vic = (c.new_page() for c in contexts)
+    login(owner, server)
+    url = newWorksheet(owner)
+    join(carla, server.origin, shareLink(owner, url, "collaborator"), "Carla")
+    join(vic, server.origin, shareLink(owner, url, "viewer"), "Vic")
+    yield owner, carla, vic
+    for context in contexts:
+        context.close()
+
+
+def test_edits_outputs_structure_and_presence_reach_everyone(three):
+    owner, carla, vic = three
+    typeInto(owner, 1, "total = 6 * 7")
+    for page in (carla, vic):
+        expect(box(page, 1)).to_have_value("total = 6 * 7", timeout=T)
+    # Carla runs it and adds a cell below; everyone sees the run, its runner and the new cell.
+    box(carla, 1).press("Shift+Enter")
+    expect(box(carla, 2)).to_be_focused(timeout=T)
+    typeInto(carla, 2, "total")
+    box(carla, 2).press("Control+Enter")
+    for page in (owner, carla, vic):
+        expect(output(page, 2)).to_have_text("42", timeout=T)
+        expect(cell(page, 1)).to_have_attribute("data-state", "done")
+    expect(cell(owner, 2)).to_contain_text("Carla")
+    # Presence: everyone is listed; Carla shows up in cell 2 for the others.
+    people = owner.get_by_role("list", name="People viewing this worksheet")
+    for name in ("Owner (you)", "Carla", "Vic"):
+        expect(people).to_contain_text(name)
+    expect(cell(vic, 2).locator(".nb-here")).to_have_text("Carla", timeout=T)
+    # Structure: the owner moves cell 2 up; all see the new order.
+    cell(owner, 2).get_by_role("button", name="More actions for this cell").click()
+    cell(owner, 2).get_by_role("button", name="Move up").click()
+    for page in (owner, carla, vic):
+        expect(box(page, 1)).to_have_value("total", timeout=T)
+        expect(box(page, 2)).to_have_value("total = 6 * 7")
+    # The title, too.
+    title = owner.get_by_role("textbox", name="Worksheet title")
+    title.fill("Shared work")
+    title.press("Enter")
+    for page in (carla, vic):
+        expect(page.get_by_role("textbox", name="Worksheet title")).to_have_value(
+            "Shared work", timeout=T)
+
+
+def test_two_people_typing_in_one_cell_both_keep_every_keystroke(three):
+    owner, carla, vic = three
+    typeInto(owner, 1, "[]")
+    expect(box(carla, 1)).to_have_value("[]", timeout=T)
+    box(owner, 1).press("End")
+    box(owner, 1).press("ArrowLeft")
+    box(carla, 1).click()
+    box(carla, 1).press("End")
+    # Interleave keystrokes of both people, at opposite ends of the text.
+    for n in range(8):
+        box(owner, 1).press(str(n))
+        box(carla, 1).press(chr(ord("a") + n))
+    final = "[01234567]abcdefgh"
+    for page in (owner, carla, vic):
+        expect(box(page, 1)).to_have_value(final, timeout=T)
+    # Each one's caret stayed with their own text.
+    assert box(owner, 1).evaluate("t => t.selectionStart") == len("[01234567")
+    assert box(carla, 1).evaluate("t => t.selectionStart") == len(final)
+
+
+def test_a_viewer_can_watch_but_not_type_or_run(three):
+    owner, carla, vic = three
+    expect(box(vic, 1)).to_have_attribute("readonly", "")
+    expect(cell(vic, 1).get_by_role("button", name="Run", exact=True)).to_be_disabled()
+    expect(vic.get_by_role("button", name="Run all")).to_be_disabled()
+    box(vic, 1).click()
+    box(vic, 1).press_sequentially("x")
+    box(vic, 1).press("Shift+Enter")
+    runCell(owner, 1, "'from the owner'")
+    expect(output(vic, 1)).to_have_text("'from the owner'", timeout=T)
+    expect(box(owner, 1)).to_have_value("'from the owner'")
+
+
+def test_revoking_a_share_link_closes_the_visitors_page(browser, server):
+    ownerContext, guestContext = browser.new_context(), browser.new_context()
+    owner, guest = ownerContext.new_page(), guestContext.new_page()
+    login(owner, server)
+    url = newWorksheet(owner)
+    path = shareLink(owner, url, "collaborator")
+    join(guest, server.origin, path, "Gus")
+    token = path.rsplit("/", 1)[1]
+    answer = owner.evaluate(
+        """async (token) => (await fetch(`/api/links/${token}/revoke`, {method: 'POST',
+          headers: {'content-type': 'application/json'}, body: '{}'})).status""", token)
+    assert answer == 200
+    # Closed in band ("Your share link was revoked...") or, when the revocation wins the race
+    # with the next long-poll, by the gate's 403 for the ended session: closed either way.
+    expect(guest.get_by_role("status").filter(
+        has_text=re.compile("This page was closed"))).to_be_visible(timeout=T)
+    expect(box(guest, 1)).to_be_visible()
+    guest.reload()
+    expect(guest.get_by_role("group", name="Cell 1")).to_have_count(0)
+    ownerContext.close()
+    guestContext.close()
