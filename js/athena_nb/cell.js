@@ -61,6 +61,8 @@ export class Cell extends Widget {
 
   detached() {
     this.node.remove();
+    this.editor.closeCompletions();
+    this.worksheet?.savedState(this, 'saved'); // a deleted cell has nothing left to save
     this.worksheet?.cellsChanged();
   }
 
@@ -80,7 +82,9 @@ export class Cell extends Widget {
 
   /** @param {{generation: number, start: number, outputs: any[], run: any}} update */
   update(update) {
-    if (!this.outputs.update(update)) this.#refetchOutputs();
+    if (!this.outputs.update(update)) {
+      this.#refetchOutputs().catch((error) => this.worksheet?.showError(error?.message ?? String(error)));
+    }
     this.showRun(update.run);
     return null;
   }
