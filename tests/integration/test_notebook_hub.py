@@ -1,0 +1,131 @@
+"""The hub with real kernels and a real store on disk (no web): what real workers send is what
+the hub shows and stores. Sage tests are marked ``sage`` (see conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+import pytest_twisted
+from twisted.internet import reactor
+from twisted.internet.task import deferLater
+
+from athena_nb.hubs import HubRegistry
+from athena_nb.kernel import Kernel, KernelLimits
+from athena_nb.store import RunState, Store
+
+pytestmark = pytest.mark.integration
+
+
+async def eventually(predicate, what, timeout=120.0):
+    waited = 0.0
+    while not predicate():
+        if waited > timeout:
+            raise AssertionError(f"{what} did not happen within {timeout:g} s.")
+        await deferLater(reactor, 0.02)
+        waited += 0.02
+
+
+@pytest.fixture
+def registry(tmp_path):
+    made = {}
+
+    async def make(system="python", **limits):
+        store = await Store.open(reactor, str(tmp_path / "nb.db"))
+
+        def factory(reactor, cwd):
+            return Kernel(reactor, system=system, cwd=cwd, limits=KernelLimits(**limits))
+
+        hubs = HubRegistry(reactor, store, factory, str(tmp_path / "data"), lingerSeconds=60,
+                           outputFlushSeconds=0.05)
+        made["hubs"], made["store"] = hubs, store
+        return hubs, store
+
+    yield make
+    if made:
+        pytest_twisted.blockon(made["hubs"].shutdown())
+        pytest_twisted.blockon(made["store"].close())
+
+
+async def ran(hub, index):
+    cell = hub.cells[index]
+    hub.run(cell.id, "Test")
+    await eventually(lambda: not cell.active, f"cell {index + 1} finishing")
+    return cell
+
+
+@pytest_twisted.ensureDeferred
+async def test_results_errors_plots_and_files_from_a_real_python_kernel(registry):
+    hubs, store = await registry()
+    sheet = await store.create_worksheet("Real", [
+        "print('hi')\n2 + 2",
+        "undefined_name",
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()",
+        "open('made.txt', 'w').write('x')",
+    ])
+    hub = await hubs.open(sheet.id)
+    first = await ran(hub, 0)
+    assert first.state is RunState.DONE and first.count == 1
+    assert first.outputs == [{"type": "stream", "name": "stdout", "text": "hi\n"},
+                             {"type": "result", "data": {"text/plain": "4"}}]
+    second = await ran(hub, 1)
+    assert second.state is RunState.ERROR
+    assert second.outputs[0]["ename"] == "NameError"
+    assert "undefined_name" in second.outputs[0]["traceback"]
+    plot = await ran(hub, 2)
+    assert any("image/png" in e.get("data", {}) for e in plot.outputs)
+    files = await ran(hub, 3)
+    assert files.files == ["made.txt"]
+    await deferLater(reactor, 0.1)
+    stored = (await store.load_worksheet(sheet.id)).cells
+    assert [c.state for c in stored] == [RunState.DONE, RunState.ERROR, RunState.DONE,
+                                         RunState.DONE]
+    assert stored[3].files == ("made.txt",)
+    assert [o.kind for o in stored[0].outputs] == ["stream", "result"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_interrupt_an_endless_loop_then_restart_forgets_the_namespace(registry):
+    hubs, store = await registry()
+    sheet = await store.create_worksheet("Stop", [
+        "x = 1", "print('looping', flush=True)\nwhile True: pass", "x"])
+    hub = await hubs.open(sheet.id)
+    await ran(hub, 0)
+    loop = hub.cells[1]
+    hub.run(loop.id, "Test")
+    # The cell's own output proves its code runs (an interrupt before that is discarded).
+    await eventually(lambda: loop.outputs, "the loop running")
+    assert await hub.interrupt() == "interrupted"
+    await eventually(lambda: loop.state is RunState.INTERRUPTED, "the loop stopping")
+    assert loop.outputs[1]["ename"] == "KeyboardInterrupt"
+    assert (await ran(hub, 2)).outputs == [{"type": "result", "data": {"text/plain": "1"}}]
+    await hub.restart()
+    last = await ran(hub, 2)
+    assert last.state is RunState.ERROR and last.outputs[0]["ename"] == "NameError"
+    assert last.count == 1, "counting starts again after a restart"
+
+
+@pytest_twisted.ensureDeferred
+async def test_an_interrupt_that_does_not_work_restarts_the_kernel_and_says_so(registry):
+    hubs, store = await registry(interruptGraceSeconds=0.5)
+    sheet = await store.create_worksheet("Stubborn", [
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint('on', flush=True)\n"
+        "while True: pass"])
+    hub = await hubs.open(sheet.id)
+    cell = hub.cells[0]
+    hub.run(cell.id, "Test")
+    await eventually(lambda: cell.outputs, "running")
+    assert await hub.interrupt() == "restarted"
+    await eventually(lambda: cell.state is RunState.INTERRUPTED, "stopped")
+    assert "restarted" in " ".join(e.get("text", "") for e in cell.outputs)
+
+
+@pytest.mark.sage
+@pytest_twisted.ensureDeferred
+async def test_a_sage_worksheet_preparses_and_plots(registry):
+    hubs, store = await registry(system="sage")
+    sheet = await store.create_worksheet("Sage", ["2^10", "factor(2^32 + 1)",
+                                                  "plot(sin(x), (x, 0, 3))"])
+    hub = await hubs.open(sheet.id)
+    assert (await ran(hub, 0)).outputs == [{"type": "result", "data": {"text/plain": "1024"}}]
+    assert (await ran(hub, 1)).outputs[0]["data"]["text/plain"] == "641 * 6700417"
+    plot = await ran(hub, 2)
+    assert any("image/png" in e.get("data", {}) for e in plot.outputs), plot.outputs
