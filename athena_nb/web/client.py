@@ -93,6 +93,9 @@ class CellClient(ClientWidget):
     @expose
     def update(self, update):
         self.updates += 1
+        # Every cell's updates in arrival order, on the client (tests check the order).
+        self.client.__dict__.setdefault("cellUpdates", []).append(
+            (self.cellId, update["run"]["state"]))
         if update["generation"] != self.generation:
             assert update["start"] == 0, f"a reset update must start at 0: {update!r}"
             self.generation, self.length, self.outputs = update["generation"], 0, []

@@ -103,6 +103,7 @@ class CellFragment(LiveFragment):
         self._waitGen = self._waitStart = None
         self._pushCall = None
         self._delay = 0.0
+        self._sentRun = None
 
     @property
     def cell(self):
@@ -144,6 +145,7 @@ class CellFragment(LiveFragment):
         cell = self.cell
         self._sentGen, self._sentEnd = cell.generation, len(cell.outputs)
         self._waitGen = self._waitStart = None
+        self._sentRun = cell.runInfo()
         return [{
             "cellId": cell.id,
             "text": cell.text,
@@ -165,8 +167,21 @@ class CellFragment(LiveFragment):
             _quiet(self.callRemote("remoteOp", op.toJSON(), version))
 
     def changed(self) -> None:
-        """The cell's run state or output changed: send the viewer an update soon."""
-        if self.page is None or self._pushCall is not None:
+        """The cell's run state or output changed: send the viewer an update soon.
+
+        A change of run state goes out at once (so the viewer sees cells finish in order);
+        more output alone waits a little for a viewer that has not taken the last update."""
+        if self.page is None:
+            return
+        cell = self.hub.findCell(self.cellId)
+        if cell is not None and cell.runInfo() != self._sentRun:
+            if self._pushCall is not None and self._pushCall.active():
+                self._pushCall.cancel()
+            self._pushCall = None
+            self._delay = 0.0
+            self._push()
+            return
+        if self._pushCall is not None:
             return
         waiting = self.page.channel.waitingArgs((self.id, "update")) is not None
         # A viewer that has not taken the last update is slow: update it less often.
@@ -190,6 +205,7 @@ class CellFragment(LiveFragment):
         update = {"generation": gen, "start": start,
                   "outputs": numbered(cell.outputs[start:], start), "run": cell.runInfo()}
         _quiet(self.callRemoteCoalesced("update", "update", update))
+        self._sentRun = update["run"]
         self._waitGen, self._waitStart = gen, start
         self._sentGen, self._sentEnd = gen, len(cell.outputs)
 
@@ -217,6 +233,7 @@ class CellFragment(LiveFragment):
         cell = self.cell
         self._sentGen, self._sentEnd = cell.generation, len(cell.outputs)
         self._waitGen = self._waitStart = None
+        self._sentRun = cell.runInfo()
         return {"generation": cell.generation, "length": len(cell.outputs),
                 "outputs": compactNumbered(cell.outputs), "run": cell.runInfo()}
 

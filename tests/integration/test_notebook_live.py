@@ -134,7 +134,8 @@ async def test_viewers_see_typing_and_a_real_kernels_streamed_output(notebook, t
     await ann.cells[0].synced()
     await ann.cells[0].callRemote("run")
     await bob.cells[1].callRemote("run")
-    await eventually(lambda: ann.cells[1].state == bob.cells[1].state == "done", "both runs")
+    await eventually(lambda: all(c.state == "done" for p in (ann, bob) for c in p.cells),
+                     "both runs")
     expected = "".join(f"{i}\n" for i in range(20000))
     for page in (ann, bob):
         assert page.cells[0].streamText() == expected

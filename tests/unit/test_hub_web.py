@@ -174,6 +174,32 @@ def test_a_fast_printing_cell_is_coalesced_for_a_slow_viewer(env):
         slow.cells[0].updates, fast.cells[0].updates)
 
 
+def test_a_slow_viewer_still_sees_cells_finish_in_order(env):
+    """Output alone may wait for a slow viewer; a change of run state goes out at once, so
+    cell 1's end never arrives after cell 2's start."""
+    env = NotebookEnv()
+    owner = env.owner()
+    sheet = env.worksheet("Order", ["first", "second"])
+    fast = env.open(sheet.id, owner)[1]
+    slow = _openSlow(env, sheet.id, owner)
+    env.call(fast.callRemote("runAll"))
+    for n in range(30):
+        env.kernel.print(f"{n}\n")
+        env.clock.advance(0.01)
+        env.settle(rounds=2)
+    env.kernel.finish()
+    env.clock.advance(0.01)
+    env.settle(rounds=2)
+    env.kernel.print("second\n")
+    env.kernel.finish()
+    env.later(3)
+    log = slow.client.cellUpdates
+    ids = [c.cellId for c in slow.cells]
+    started = next(i for i, (cell, state) in enumerate(log) if cell == ids[1] and state != "queued")
+    assert log.index((ids[0], "done")) < started, log
+    assert slow.cells[0].streamText() == "".join(f"{n}\n" for n in range(30))
+
+
 def _openSlow(env, worksheetId, browser):
     from twisted.internet.defer import Deferred
 
