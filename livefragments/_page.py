@@ -16,6 +16,7 @@ from twisted.internet.defer import Deferred, ensureDeferred, fail, succeed
 from twisted.logger import Logger
 
 from ._channel import Channel
+from ._codec import decode, encode
 from ._errors import (
     BadArguments,
     Closed,
@@ -33,8 +34,6 @@ from ._fragment import LiveFragment
 from ._settings import Settings
 
 log = Logger()
-
-_SCALARS = (str, int, float, bool, type(None))
 
 
 class PageState(enum.Enum):
@@ -170,16 +169,7 @@ class LivePage(LiveFragment):
     # -- values across the wire ------------------------------------------------------------
 
     def _encode(self, value, parent: LiveFragment):
-        if isinstance(value, _SCALARS):
-            return value
-        if isinstance(value, list | tuple):
-            return [self._encode(v, parent) for v in value]
-        if isinstance(value, dict):
-            out = {k: self._encode(v, parent) for k, v in value.items()}
-            return {"__lf__": "dict", "value": out} if "__lf__" in value else out
-        if isinstance(value, LiveFragment):
-            return self.describe(value, parent)
-        return value  # not JSON: the encoder raises TypeError with the type's name
+        return encode(value, lambda v: self.describe(v, parent) if isinstance(v, LiveFragment) else None)
 
     def describe(self, fragment: LiveFragment, parent: LiveFragment | None = None) -> dict:
         """The tagged description of a widget (protocol.md section 6); a ref if already sent."""
@@ -218,20 +208,14 @@ class LivePage(LiveFragment):
         return self.moduleRoot + jsClass.partition(":")[0]
 
     def _decode(self, value):
-        if isinstance(value, list):
-            return [self._decode(v) for v in value]
-        if not isinstance(value, dict):
-            return value
-        tag = value.get("__lf__")
-        if tag is None:
-            return {k: self._decode(v) for k, v in value.items()}
+        return decode(value, self._readTag)
+
+    def _readTag(self, tag: str, value: dict):
         if tag == "ref":
             fragment = self._widgets.get(value.get("id"))
             if fragment is None:
                 raise NoSuchWidget(f"There is no widget {value.get('id')!r} on this page.")
             return fragment
-        if tag == "dict" and isinstance(value.get("value"), dict):
-            return {k: self._decode(v) for k, v in value["value"].items()}
         raise BadArguments(f"A value tagged {tag!r} cannot be sent to the server.")
 
     # -- sending ---------------------------------------------------------------------------

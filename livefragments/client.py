@@ -27,6 +27,7 @@ from twisted.logger import Logger
 
 from ._channel import Channel
 from ._clienthttp import AgentHTTP, HTTPResponse
+from ._codec import decode, encode
 from ._errors import (
     ConnectionLost,
     LiveFragmentsError,
@@ -217,29 +218,17 @@ class LiveClient:
         self._kickSoon()
 
     def _encode(self, value):
-        if isinstance(value, ClientWidget):
-            return {"__lf__": "ref", "id": value.id}
-        if isinstance(value, list | tuple):
-            return [self._encode(v) for v in value]
-        if isinstance(value, dict):
-            out = {k: self._encode(v) for k, v in value.items()}
-            return {"__lf__": "dict", "value": out} if "__lf__" in value else out
-        return value
+        return encode(value, lambda v: {"__lf__": "ref", "id": v.id}
+                      if isinstance(v, ClientWidget) else None)
 
     def _decode(self, value):
-        if isinstance(value, list):
-            return [self._decode(v) for v in value]
-        if not isinstance(value, dict):
-            return value
-        tag = value.get("__lf__")
-        if tag is None:
-            return {k: self._decode(v) for k, v in value.items()}
+        return decode(value, self._readTag)
+
+    def _readTag(self, tag: str, value: dict):
         if tag == "widget":
             return self._addWidget(value)
         if tag == "ref":
             return self.widgets.get(value.get("id"))
-        if tag == "dict":
-            return {k: self._decode(v) for k, v in value["value"].items()}
         raise ProtocolError(f"Unknown tagged value {tag!r}.")
 
     def _dispatch(self, action: str, args: list) -> None:
