@@ -126,18 +126,27 @@ def test_restart_empties_the_namespace_and_reload_shows_everything(page):
     expect()(page).to_have_title(re.compile("^Kept"))
 
 
-def test_an_edit_shown_as_saved_survives_sigkill_of_the_server(context, server, watch):
+def test_an_edit_shown_as_saved_survives_sigkill_of_the_server(context, server, tmp_path):
+    """Also: the cell that was running when the server died says so after the restart."""
+    gate = tmp_path / "gate"
     page = context.new_page()
     login(page, server)
     url = newWorksheet(page)
-    typeInto(page, 1, "survivor = 'saved before the kill'")
+    runCell(page, 1, f"import os, time\nwhile not os.path.exists({str(gate)!r}): time.sleep(0.05)")
+    expect()(cell(page, 1)).to_have_attribute("data-state", "running", timeout=T)
+    typeInto(page, 2, "survivor = 'saved before the kill'")
     saved = page.get_by_role("status").filter(has_text=re.compile("^Saved$"))
     expect()(saved).to_be_visible(timeout=T)
     server.kill()
-    server.start()  # a new port: cookies do not depend on the port, sessions were stored
-    path = "/" + url.split("/", 3)[3]
-    page.goto(server.origin + path)
-    expect()(box(page, 1)).to_have_value("survivor = 'saved before the kill'", timeout=T)
+    try:
+        server.start()  # a new port: cookies do not depend on the port, sessions were stored
+        path = "/" + url.split("/", 3)[3]
+        page.goto(server.origin + path)
+        expect()(box(page, 2)).to_have_value("survivor = 'saved before the kill'", timeout=T)
+        expect()(cell(page, 1)).to_have_attribute("data-state", "interrupted")
+        expect()(output(page, 1)).to_have_text("interrupted: server restarted")
+    finally:
+        gate.write_text("open")  # the orphaned kernel, if it outlived its server, ends now
 
 
 def test_html_output_runs_sandboxed_without_the_notebooks_cookie_or_api(page):
