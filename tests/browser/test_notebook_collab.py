@@ -87,6 +87,10 @@ def test_edits_outputs_structure_and_presence_reach_everyone(three):
     for page in (carla, vic):
         expect(page.get_by_role("textbox", name="Worksheet title")).to_have_value(
             "Shared work", timeout=T)
+    # Closing a tab takes its person off the list at once (pagehide + sendBeacon).
+    vic.close()
+    expect(people.get_by_role("listitem")).to_have_count(2, timeout=T)
+    expect(people).not_to_contain_text("Vic")
 
 
 def test_two_people_typing_in_one_cell_both_keep_every_keystroke(three):
