@@ -16,6 +16,8 @@ import tempfile
 from common import HERE, ROOT, Processes, http, now, waitFor
 
 DRIVER = os.path.join(HERE, "_athena_driver.py")
+#: A directory: run every athena-nb server under pyinstrument and write its report there.
+PROFILE_ENV = "ATHENA_BENCH_PROFILE"
 URL_LINE = re.compile(rb"^(http://127\.0\.0\.1:(\d+))/\S*$", re.M)
 
 
@@ -43,6 +45,11 @@ class AthenaServer:
         self.dataDir = tempfile.mkdtemp(prefix="athena-bench-data-")
         argv = [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--interface", "127.0.0.1",
                 "--data-dir", self.dataDir, "--token", token, "--system", "python"]
+        profiles = os.environ.get(PROFILE_ENV)
+        if profiles:  # the server's main thread (the reactor) under pyinstrument
+            os.makedirs(profiles, exist_ok=True)
+            report = os.path.join(profiles, f"{name}-{os.getpid()}-{len(procs.children)}.txt")
+            argv[1:3] = ["-m", "pyinstrument", "-r", "text", "-o", report, "-m", "athena_nb.cli"]
         if poolSize is not None:
             argv += ["--pool-size", str(poolSize)]
         self.proc = procs.start(argv, name, env=environment(), cwd=ROOT)

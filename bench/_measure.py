@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from common import rssKiB, say, splitCounts
+from common import cpuSeconds, rssKiB, say, splitCounts
 
 MARK_CODE = "print('bench-%d', __import__('time').monotonic())"
 
@@ -66,13 +66,27 @@ def measureExecute(target, code: str, n: int, warmup: int, lines: int = 0, idle:
         closeWorkers(target, [writer] + viewers)
 
 
-def fanoutTrials(writer, workers, trials: int, kind: str = "out") -> dict:
+def _cpu(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpuSeconds(pid)
+        except OSError:
+            pass
+    return total
+
+
+def fanoutTrials(writer, workers, trials: int, kind: str = "out", serverPid: int | None = None) -> dict:
     """``trials`` outputs (kind "out") or keystrokes ("key") from the writer to the viewers.
 
     For each trial: the latency to the last viewer, from the kernel's print (out) or the
     writer's keystroke (key), and from the writer's send; plus every viewer's own latency.
     """
     last, lastFromSend, each, missing, expected = [], [], [], 0, 0
+    # CPU used meanwhile, to tell the server's share of the latency from the viewers'.
+    serverPids = [serverPid] if serverPid else []
+    viewerPids = [w.proc.pid for w in workers]
+    cpuBefore = (_cpu(serverPids), _cpu(viewerPids), _cpu([writer.proc.pid]))
     for trial in range(trials):
         if kind == "out":
             sent = writer.call({"cmd": "run", "code": MARK_CODE % trial}, timeout=60)["sent"]
@@ -93,7 +107,11 @@ def fanoutTrials(writer, workers, trials: int, kind: str = "out") -> dict:
             lastFromSend.append((max(a for a, _ in got) - sent) * 1000)
     if missing:
         say(f"  !! {missing} of {expected} {kind} arrivals never came")
-    return {"last": last, "lastFromSend": lastFromSend, "each": each, "missing": missing}
+    cpuAfter = (_cpu(serverPids), _cpu(viewerPids), _cpu([writer.proc.pid]))
+    cpu = {who: (after - before) * 1000 / max(trials, 1) for who, before, after in
+           zip(("server", "viewers", "writer"), cpuBefore, cpuAfter, strict=True)}
+    return {"last": last, "lastFromSend": lastFromSend, "each": each, "missing": missing,
+            "cpuMsPerTrial": cpu}
 
 
 def measureFanout(target, viewers: int, trials: int) -> dict:
@@ -105,7 +123,7 @@ def measureFanout(target, viewers: int, trials: int) -> dict:
         closeWorkers(target, workers)
         raise
     try:
-        return fanoutTrials(writer, workers, trials)
+        return fanoutTrials(writer, workers, trials, serverPid=target.serverPid)
     finally:
         closeWorkers(target, [writer] + workers)
 

@@ -95,6 +95,7 @@ def machine() -> dict:
         info["cpu"] = models[0] if models else platform.processor()
     except OSError:
         info["cpu"] = platform.processor()
+    info["loadavg"] = os.getloadavg()  # other work on the machine skews the figures
     try:
         with open("/proc/meminfo") as f:
             for line in f:
@@ -127,6 +128,13 @@ def rssKiB(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise ValueError(f"Process {pid} has no VmRSS line; is it a zombie?")
+
+
+def cpuSeconds(pid: int) -> float:
+    """User + system CPU time of one process so far, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def childPids(pid: int) -> list[int]:

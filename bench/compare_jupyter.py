@@ -125,7 +125,10 @@ def runTarget(target, sizes: dict, results: dict) -> None:
                 f = measureFanout(target, viewers, sizes["trials"])
                 record(row, f["last"], extra={"viewers": viewers, "missing": f["missing"],
                                               "fromSend": summary(f["lastFromSend"]),
-                                              "eachViewer": summary(f["each"])})
+                                              "eachViewer": summary(f["each"]),
+                                              "cpuMsPerTrial": f["cpuMsPerTrial"]})
+                say("  CPU per output: server %(server).1f ms, viewer processes %(viewers).1f ms"
+                    % f["cpuMsPerTrial"])
                 show(f"{target.label}: {row} (from send)", summary(f["lastFromSend"]))
             step(row, fan)
         idle = sizes["idle"][target.kind]
@@ -186,11 +189,15 @@ def main() -> int:
     only.add_argument("--jupyter-only", action="store_true", help="skip athena-nb")
     parser.add_argument("--no-install", action="store_true",
                         help="use Jupyter only if bench/.jupyter-venv already has it")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="run athena-nb under pyinstrument, reports in DIR (slows it down)")
     parser.add_argument("--output", default="compare_jupyter", help="results file name")
     args = parser.parse_args()
+    if args.profile:
+        os.environ["ATHENA_BENCH_PROFILE"] = os.path.abspath(args.profile)
     sizes = SIZES["quick" if args.quick else "full"]
     raiseFileLimit()
-    results = {"sizes": sizes, "notes": {}}
+    results = {"sizes": sizes, "notes": {}, "machineAtStart": machine()}
     failed = False
     with Processes() as procs:
         say(f"Logs of every process started: {procs.logDir}")
@@ -223,7 +230,8 @@ def main() -> int:
     say("\nSide by side (p50 (p99) in ms unless stated):\n" + text)
     m = machine()
     say(f"\nMachine: {m['nproc']} CPUs, {m.get('cpu')}, {m.get('memoryKiB', 0) // 1024} MiB, "
-        f"Linux {m['kernel']}, Python {m['python']}")
+        f"Linux {m['kernel']}, Python {m['python']}; load average at start %.2f, at end %.2f"
+        % (results["machineAtStart"]["loadavg"][0], m["loadavg"][0]))
     path = writeResults(args.output, results)
     say("wrote " + os.path.relpath(path))
     for key in [t.key for t in targets]:

@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _athena import AthenaTarget, missing  # noqa: E402
 from _measure import closeWorkers, fanoutTrials, openViewers, openWriter  # noqa: E402
-from common import Processes, raiseFileLimit, rssKiB, say, show, summary, writeResults  # noqa: E402
+from common import Processes, machine, raiseFileLimit, rssKiB, say, show, summary, writeResults  # noqa: E402
 
 
 def fanoutRound(procs, viewers: int, trials: int, transport: str, cells: int) -> dict:
@@ -54,13 +54,16 @@ def fanoutRound(procs, viewers: int, trials: int, transport: str, cells: int) ->
         for kind, what in (("out", "output: kernel print -> last viewer has it"),
                            ("key", "keystroke: writer sends the edit -> last viewer has it")):
             say(f"  {what}")
-            f = fanoutTrials(writer, workers[1:], trials, kind)
+            f = fanoutTrials(writer, workers[1:], trials, kind, target.serverPid)
             out[kind] = {"last": summary(f["last"]), "lastFromSend": summary(f["lastFromSend"]),
-                         "eachViewer": summary(f["each"]), "missing": f["missing"]}
+                         "eachViewer": summary(f["each"]), "missing": f["missing"],
+                         "cpuMsPerTrial": f["cpuMsPerTrial"]}
             show(f"{kind}, last of {viewers} viewers", out[kind]["last"])
             show(f"{kind}, each viewer", out[kind]["eachViewer"])
             if kind == "out":
                 show("out, writer's run call -> last viewer", out[kind]["lastFromSend"])
+            say("  CPU per trial: server %(server).1f ms, viewer processes %(viewers).1f ms, "
+                "writer %(writer).1f ms" % f["cpuMsPerTrial"])
         return out
     finally:
         closeWorkers(target, workers)
@@ -78,8 +81,12 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--cells", type=int, default=20)
     parser.add_argument("--transport", choices=("longpoll", "websocket"), default="longpoll")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="run athena-nb under pyinstrument, reports in DIR (slows it down)")
     parser.add_argument("--output", default="fanout", help="results file name")
     args = parser.parse_args()
+    if args.profile:
+        os.environ["ATHENA_BENCH_PROFILE"] = os.path.abspath(args.profile)
     counts = [2, 3] if args.quick else [int(v) for v in args.viewers.split(",")]
     trials = 2 if args.quick else args.trials
     why = missing()
@@ -87,7 +94,7 @@ def main() -> int:
         say(f"athena-nb cannot be measured here: {why}.")
         return 1
     raiseFileLimit()
-    results = {"rounds": [], "trials": trials}
+    results = {"rounds": [], "trials": trials, "machineAtStart": machine()}
     failed = False
     with Processes() as procs:
         say(f"Logs of every process started: {procs.logDir}")
