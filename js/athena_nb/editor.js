@@ -10,6 +10,7 @@
 // Undo is the person's own: Ctrl/Cmd-Z (and the browser's Undo menu, via beforeinput) undo
 // their own edits only, transformed past everyone else's, never someone else's typing.
 
+import {CompletionList} from './completions.js';
 import {
   SyncClient, SyncState, codePointToUtf16, compose, invert, transform, transformSelection,
   utf16ToCodePoint,
@@ -343,7 +344,13 @@ export class CellEditor {
 
   /** @param {KeyboardEvent} event */
   #keydown(event) {
-    if (this.completion && this.#completionKey(event)) return;
+    if (this.completion) {
+      if (this.completion.key(event)) {
+        if (this.completion?.closed) this.completion = null;
+        return;
+      }
+      this.closeCompletions();
+    }
     const mod = event.ctrlKey || event.metaKey;
     if (event.key === 'Enter' && event.shiftKey && !mod && !event.altKey) {
       event.preventDefault();
@@ -446,74 +453,15 @@ export class CellEditor {
   /** @param {string[]} matches @param {number} start UTF-16 start of the replaced name */
   #openCompletions(matches, start) {
     this.closeCompletions();
-    const doc = this.textarea.ownerDocument;
-    const list = doc.createElement('ul');
-    list.className = 'nb-completions';
-    list.setAttribute('role', 'listbox');
-    list.setAttribute('aria-label', 'Completions');
-    list.id = `nb-completions-${Math.random().toString(36).slice(2)}`;
-    matches.slice(0, 200).forEach((match, i) => {
-      const item = doc.createElement('li');
-      item.setAttribute('role', 'option');
-      item.id = `${list.id}-${i}`;
-      item.textContent = match;
-      item.addEventListener('mousedown', (event) => {
-        event.preventDefault();
-        this.#accept(match);
-      });
-      list.append(item);
+    this.completion = new CompletionList(this.textarea, matches, (match) => {
+      this.completion = null;
+      this.replace(start, this.textarea.selectionStart, match, 'other');
     });
-    this.textarea.after(list);
-    this.textarea.setAttribute('aria-controls', list.id);
-    this.completion = {list, matches, start, index: 0};
-    this.#highlight(0);
-  }
-
-  /** @param {number} index */
-  #highlight(index) {
-    const c = /** @type {any} */ (this.completion);
-    const items = [...c.list.children];
-    c.index = (index + items.length) % items.length;
-    items.forEach((item, i) => item.setAttribute('aria-selected', String(i === c.index)));
-    this.textarea.setAttribute('aria-activedescendant', items[c.index].id);
-    items[c.index].scrollIntoView?.({block: 'nearest'});
-  }
-
-  /** @param {string} match */
-  #accept(match) {
-    const c = /** @type {any} */ (this.completion);
-    this.closeCompletions();
-    this.replace(c.start, this.textarea.selectionStart, match, 'other');
   }
 
   closeCompletions() {
-    if (!this.completion) return;
-    this.completion.list.remove();
+    this.completion?.close();
     this.completion = null;
-    this.textarea.removeAttribute('aria-activedescendant');
-    this.textarea.removeAttribute('aria-controls');
-  }
-
-  /** @param {KeyboardEvent} event @returns {boolean} handled */
-  #completionKey(event) {
-    const c = /** @type {any} */ (this.completion);
-    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
-      event.preventDefault();
-      this.#highlight(c.index + (event.key === 'ArrowDown' ? 1 : -1));
-      return true;
-    }
-    if (event.key === 'Enter' || event.key === 'Tab') {
-      event.preventDefault();
-      this.#accept(c.matches[c.index]);
-      return true;
-    }
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      this.closeCompletions();
-      return true;
-    }
-    this.closeCompletions();
-    return false;
   }
 }
 

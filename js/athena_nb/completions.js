@@ -1,0 +1,86 @@
+// completions.js: the list of kernel completions under a cell's input (a listbox the textarea
+// points at with aria-activedescendant: arrows move, Enter or Tab accept, Escape closes).
+// Tested through tests/browser/test_notebook.py (the editor uses it).
+
+let lists = 0;
+
+export class CompletionList {
+  /**
+   * @param {HTMLTextAreaElement} textarea the list opens right after it
+   * @param {string[]} matches
+   * @param {(match: string) => void} accept called with the chosen match (the list is closed)
+   */
+  constructor(textarea, matches, accept) {
+    const doc = textarea.ownerDocument;
+    this.textarea = textarea;
+    this.matches = matches.slice(0, 200);
+    this.accept = accept;
+    this.index = 0;
+    this.closed = false;
+    this.list = doc.createElement('ul');
+    this.list.className = 'nb-completions';
+    this.list.setAttribute('role', 'listbox');
+    this.list.setAttribute('aria-label', 'Completions');
+    this.list.id = `nb-completions-${++lists}`;
+    this.matches.forEach((match, i) => {
+      const item = doc.createElement('li');
+      item.setAttribute('role', 'option');
+      item.id = `${this.list.id}-${i}`;
+      item.textContent = match;
+      item.addEventListener('mousedown', (event) => {
+        event.preventDefault(); // keep the focus in the textarea
+        this.#choose(i);
+      });
+      this.list.append(item);
+    });
+    textarea.after(this.list);
+    textarea.setAttribute('aria-controls', this.list.id);
+    this.#highlight(0);
+  }
+
+  /** @param {number} index */
+  #highlight(index) {
+    const items = [...this.list.children];
+    this.index = (index + items.length) % items.length;
+    items.forEach((item, i) => item.setAttribute('aria-selected', String(i === this.index)));
+    this.textarea.setAttribute('aria-activedescendant', items[this.index].id);
+    items[this.index].scrollIntoView?.({block: 'nearest'});
+  }
+
+  /** @param {number} index */
+  #choose(index) {
+    const match = this.matches[index];
+    this.close();
+    this.accept(match);
+  }
+
+  /**
+   * A key pressed in the textarea while the list is open.
+   * @param {KeyboardEvent} event @returns {boolean} whether the list handled it
+   */
+  key(event) {
+    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      this.#highlight(this.index + (event.key === 'ArrowDown' ? 1 : -1));
+      return true;
+    }
+    if (event.key === 'Enter' || event.key === 'Tab') {
+      event.preventDefault();
+      this.#choose(this.index);
+      return true;
+    }
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      this.close();
+      return true;
+    }
+    return false;
+  }
+
+  close() {
+    this.closed = true;
+    this.list.remove();
+    this.textarea.removeAttribute('aria-activedescendant');
+    this.textarea.removeAttribute('aria-controls');
+  }
+}
