@@ -205,6 +205,15 @@ def test_keyboard_only_tab_indents_completes_and_escape_tab_leaves(page):
     expect()(cell(page, 1).get_by_role("button", name="Run", exact=True)).to_be_focused()
 
 
+def test_name_question_mark_shows_help_and_two_show_the_source(page):
+    newWorksheet(page)
+    runCell(page, 1, "len?")
+    expect()(output(page, 1)).to_contain_text("Return the number of items", timeout=T)
+    runCell(page, 2, "import json")
+    runCell(page, 3, "json.dumps??")
+    expect()(output(page, 3)).to_contain_text("def dumps(", timeout=T)
+
+
 def test_undo_undoes_the_persons_own_typing(page):
     newWorksheet(page)
     target = box(page, 1)
