@@ -153,11 +153,13 @@ class AthenaTarget:
         return {"base": self.server.base, "token": self.token, "worksheet": self.worksheet,
                 "transport": self.transport}
 
-    def _kernelStarts(self, server: AthenaServer, n: int) -> list[float]:
+    def _kernelStarts(self, server: AthenaServer, n: int) -> tuple[list[float], dict]:
+        """(samples, phases): open -> page loaded -> run answered -> result (ms)."""
         worker = self.driver("kernelstart")
         try:
-            return worker.call({"cmd": "kernelStart", "base": server.base, "token": self.token,
-                                "n": n, "transport": self.transport}, timeout=60 + 30 * n)["samples"]
+            reply = worker.call({"cmd": "kernelStart", "base": server.base, "token": self.token,
+                                 "n": n, "transport": self.transport}, timeout=60 + 30 * n)
+            return reply["samples"], reply["phases"]
         finally:
             self.procs.stop(worker.proc)
 

@@ -101,7 +101,7 @@ class BenchCell(ClientWidget):
         self.text = text
         self.version = await self.callRemote("edit", op.toJSON(), self.version)
 
-    async def runUntil(self, done, timeout: float = 60.0) -> tuple[float, float]:
+    async def runUntil(self, done, timeout: float = 60.0, onAnswer=None) -> tuple[float, float]:
         """(sent, done) times of one run of this cell; ``done(cell)`` says when it is done."""
         finished = defer.Deferred()
         startGeneration = self.generation
@@ -116,6 +116,8 @@ class BenchCell(ClientWidget):
         sent = now()
         try:
             await self.callRemote("run")
+            if onAnswer is not None:
+                onAnswer()
             answered = await finished
         finally:
             self.waiter = None
@@ -219,10 +221,21 @@ class Driver:
     def __init__(self):
         self.pages: list[Page] = []
 
-    async def connect(self, base, token, worksheet, count, transport="longpoll"):
+    async def connect(self, base, token, worksheet, count, transport="longpoll", deadline=None):
+        """Open pages one at a time; with ``deadline`` (s), stop then and count failures."""
+        end = None if deadline is None else now() + deadline
+        failed, firstError = 0, None
         for _ in range(count):
-            self.pages.append(await Page().open(base, token, worksheet, transport))
-        return {"open": len(self.pages)}
+            if end is not None and now() > end:
+                break
+            try:
+                self.pages.append(await Page().open(base, token, worksheet, transport))
+            except Exception as e:
+                if end is None:
+                    raise
+                failed += 1
+                firstError = firstError or f"{type(e).__name__}: {e}"
+        return {"open": len(self.pages), "failed": failed, "firstError": firstError}
 
     @property
     def writer(self) -> Page:
@@ -241,21 +254,30 @@ class Driver:
     async def kernelStart(self, base, token, n, transport="longpoll", pause=1.0):
         http = AgentHTTP(reactor)
         cookies = await login(http, base, token)
-        samples = []
+        samples, phases = [], {"open": [], "runAnswered": [], "result": []}
         try:
             for _ in range(n):
                 worksheetId = await createWorksheet(http, base, cookies)
                 start = now()
                 page = await Page().open(base, token, worksheetId, transport)
+                opened = now()
                 cell = page.orderedCells()[0]
-                await cell.replaceText("1")
-                _, answered = await cell.runUntil(BenchCell.hasResult, timeout=120)
+                # As a browser does: the edit and the run go out together; the run does not
+                # wait for the edit to be saved (the server applies them in order).
+                saved = defer.ensureDeferred(cell.replaceText("1"))
+                _, answered = await cell.runUntil(
+                    BenchCell.hasResult, timeout=120,
+                    onAnswer=lambda opened=opened: phases["runAnswered"].append(
+                        (now() - opened) * 1000))
+                await saved
                 samples.append((answered - start) * 1000)
+                phases["open"].append((opened - start) * 1000)
+                phases["result"].append((answered - opened) * 1000)
                 await page.close()
                 await _sleep(pause)  # let the pool refill, as it would between two people
         finally:
             await http.close()
-        return {"samples": samples}
+        return {"samples": samples, "phases": phases}
 
     async def execute(self, code, n, warmup=0, lines=0, timeout=60.0):
         cell = self.writer.orderedCells()[0]

@@ -186,7 +186,7 @@ class JupyterTarget:
                                  "n": n}, timeout=60 + 30 * n)
         finally:
             self.procs.stop(worker.proc)
-        return {"kernel_start_cold": reply["samples"]}
+        return {"kernel_start_cold": (reply["samples"], {})}
 
     def stop(self) -> None:
         if self.server is not None:

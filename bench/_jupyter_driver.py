@@ -118,13 +118,25 @@ class Driver:
         self.base = self.token = self.kernel = None
         self.connections: list[Connection] = []
 
-    async def connect(self, base, token, kernel, count):
+    async def connect(self, base, token, kernel, count, deadline=None):
+        """Open connections one at a time; with ``deadline`` (s), stop then and count failures."""
         self.base, self.token, self.kernel = base.rstrip("/"), token, kernel
+        end = None if deadline is None else now() + deadline
+        failed, firstError = 0, None
         for _ in range(count):
+            if end is not None and now() > end:
+                break
             connection = Connection(self)
-            await connection.open(kernel)
+            try:
+                await connection.open(kernel)
+            except Exception as e:
+                if end is None:
+                    raise
+                failed += 1
+                firstError = firstError or "%s: %s" % (type(e).__name__, e)
+                continue
             self.connections.append(connection)
-        return {"open": len(self.connections)}
+        return {"open": len(self.connections), "failed": failed, "firstError": firstError}
 
     async def api(self, method, path, body=None):
         response = await AsyncHTTPClient().fetch(

@@ -15,16 +15,26 @@ from common import cpuSeconds, rssKiB, say, splitCounts
 MARK_CODE = "print('bench-%d', __import__('time').monotonic())"
 
 
-def openViewers(target, count: int, name: str = "viewer") -> list:
-    """``count`` viewers in processes of at most ``target.perProcess``, opened in parallel."""
+def openViewers(target, count: int, name: str = "viewer", deadline: float | None = None) -> list:
+    """``count`` viewers in processes of at most ``target.perProcess``, opened in parallel.
+
+    Without ``deadline`` every viewer must open.  With it, each process stops opening after
+    ``deadline`` seconds and failures are counted, not raised: each worker's ``opened`` and
+    ``failed`` say how it went (a server that cannot take that many viewers is a finding).
+    """
     workers = []
+    extra = {} if deadline is None else {"deadline": deadline}
     try:
         for i, k in enumerate(splitCounts(count, target.perProcess)):
             worker = target.driver(f"{name}{i}")
             workers.append(worker)
-            worker.send({"cmd": "connect", "count": k, **target.connectArgs()})
+            worker.send({"cmd": "connect", "count": k, **extra, **target.connectArgs()})
         for worker in workers:
-            worker.receive(timeout=120 + count * 0.5)
+            reply = worker.receive(timeout=(deadline or 0) + 120 + count * 0.5)
+            worker.opened, worker.failed = reply["open"], reply.get("failed", 0)
+            if reply.get("firstError"):
+                say(f"  !! {worker.name}: {worker.failed} viewers failed to open, the first "
+                    f"with {reply['firstError']}")
     except BaseException:
         closeWorkers(target, workers)
         raise
@@ -50,9 +60,21 @@ def openWriter(target):
     return writer
 
 
-def measureExecute(target, code: str, n: int, warmup: int, lines: int = 0, idle: int = 0) -> list:
-    """Run ``code`` n times from a writer (with ``idle`` viewers connected); ms per run."""
-    viewers = openViewers(target, idle, "idle") if idle else []
+def measureExecute(target, code: str, n: int, warmup: int, lines: int = 0, idle: int = 0,
+                   deadline: float | None = None, info: dict | None = None) -> list:
+    """Run ``code`` n times from a writer (with ``idle`` viewers connected); ms per run.
+
+    ``info`` (a dict) receives how many idle viewers were open and how long opening took.
+    """
+    started = time.monotonic()
+    viewers = openViewers(target, idle, "idle", deadline) if idle else []
+    if info is not None:
+        info.update(idleWanted=idle, idle=sum(w.opened for w in viewers),
+                    idleFailed=sum(w.failed for w in viewers),
+                    idleOpenSeconds=time.monotonic() - started)
+        if idle:
+            say(f"  {info['idle']} of {idle} idle viewers open after "
+                f"{info['idleOpenSeconds']:.0f} s ({info['idleFailed']} failed)")
     try:
         writer = openWriter(target)
     except BaseException:
