@@ -196,6 +196,7 @@ class Kernel:
         self._ttyOutput = []
         self._generation = 0
         self._timers = {}
+        self._interruptSent = False  # a SIGINT went out since the last execute request
 
     # -- state --------------------------------------------------------------------------------
 
@@ -509,7 +510,12 @@ class Kernel:
         request.status = "running"
         self._cancelTimer("idle")
         self._setState(KernelState.BUSY, "The kernel is running a cell.")
-        self._process.send({"op": "execute", "id": request.id, "code": request.code})
+        # A SIGINT sent during an earlier cell may still be pending in the worker (it landed
+        # after that cell ended): the worker drops it before this cell. One sent for this cell,
+        # even before the worker has read the request, stays pending and stops this cell.
+        discard, self._interruptSent = self._interruptSent, False
+        self._process.send({"op": "execute", "id": request.id, "code": request.code,
+                            "discardInterrupts": discard})
         if self.limits.wallSeconds:
             self._schedule("wall", self.limits.wallSeconds, self._wallTimeout)
 
@@ -553,9 +559,13 @@ class Kernel:
         d = defer.Deferred()
         self._interruptWaiters.append(d)
         if "grace" not in self._timers:
-            self._process.interrupt()
+            self._sendInterrupt()
             self._schedule("grace", self.limits.interruptGraceSeconds, self._escalate, "interrupt")
         return d
+
+    def _sendInterrupt(self):
+        self._interruptSent = True
+        self._process.interrupt()
 
     def _interruptDone(self, outcome):
         waiters, self._interruptWaiters = self._interruptWaiters, []
@@ -571,7 +581,7 @@ class Kernel:
             "The cell reached its wall-clock limit of %g s and is being interrupted."
             % self.limits.wallSeconds)})
         if "grace" not in self._timers:
-            self._process.interrupt()
+            self._sendInterrupt()
             self._schedule("grace", self.limits.interruptGraceSeconds, self._escalate, "timeout")
 
     def _escalate(self, reason):

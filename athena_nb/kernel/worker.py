@@ -341,7 +341,7 @@ class Worker:
         try:
             try:
                 self._startLimits()
-                _armInterrupts()
+                _armInterrupts(message.get("discardInterrupts", False))
                 try:
                     status = self.runCell(code)
                 finally:
@@ -490,9 +490,10 @@ except OSError:  # pragma: no cover - every Linux has a libc
 _checkSignals = ctypes.pythonapi.PyErr_CheckSignals
 
 
-def _armInterrupts():
-    # Discard an interrupt that arrived while idle, then let SIGINT reach user code.
-    while INTERRUPTS & signal.sigpending():
+def _armInterrupts(discard):
+    # With ``discard``, drop an interrupt meant for an earlier cell; then let SIGINT reach user
+    # code (one sent for this cell before it started is delivered now).
+    while discard and INTERRUPTS & signal.sigpending():
         signal.sigtimedwait(INTERRUPTS, 0)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)
 

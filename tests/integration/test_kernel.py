@@ -203,6 +203,35 @@ async def test_interrupt_stops_a_sleep(makeKernel, kt):
 
 
 @pytest_twisted.ensureDeferred
+async def test_an_interrupt_sent_before_the_cell_starts_still_stops_it(makeKernel, kt):
+    """Interrupt pressed in the instant after Run: the SIGINT reaches the worker before it has
+    read the request, and must stop that cell rather than be dropped (which would mean a
+    restart after the grace period and a lost namespace)."""
+    kernel = await makeKernel(interruptGraceSeconds=30)
+    await kt.run(kernel, "kept = 'yes'")
+    pid = kernel.info["pid"]
+    request = kernel.execute("import time\ntime.sleep(100)")
+    outcome = await kt.withTimeout(kernel.interrupt(), 20)
+    result = await kt.withTimeout(request.deferred, 20)
+    assert (outcome, result.status) == ("interrupted", "interrupted")
+    assert kernel.info["pid"] == pid
+    result, events = await kt.run(kernel, "kept")
+    assert kt.results(events) == ["'yes'"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_an_interrupt_that_lands_after_its_cell_ended_spares_the_next_cell(makeKernel, kt):
+    """A SIGINT sent as a cell finishes may arrive once it is over; the next cell runs."""
+    kernel = await makeKernel()
+    for _ in range(20):
+        request = kernel.execute("1")
+        kernel.interrupt()
+        await kt.withTimeout(request.deferred, 20)
+        result, events = await kt.run(kernel, "2 + 2")
+        assert result.status == "ok" and kt.results(events) == ["4"]
+
+
+@pytest_twisted.ensureDeferred
 async def test_code_that_ignores_sigint_is_stopped_by_a_restart_and_told_so(makeKernel, kt):
     """If the code ignores SIGINT, after the grace period the kernel restarts; the cell says
     so, and the new kernel starts with an empty namespace."""
