@@ -343,13 +343,15 @@ class Auth:
 
         def revoked(link):
             ids = frozenset(s.id for s in self.sessions.cached() if s.data.get("link") == token)
-            for sessionId in ids:
-                self.sessions.remove(sessionId)
+            # Callbacks first: they close the visitors' live pages in band, so a parked request
+            # carries the reason before the sessions (and so the transport) are gone.
             for callback in list(self._revoked):
                 try:
                     callback(link, ids)
                 except Exception:
                     log.failure("An onRevoked callback failed")
+            for sessionId in ids:
+                self.sessions.remove(sessionId)
             return link
 
         return self.store.revoke_share_link(token).addCallback(revoked)
