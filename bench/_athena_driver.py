@@ -288,11 +288,15 @@ class Driver:
         else:
             done = BenchCell.hasResult
         samples = []
+        stats = self.writer.client.stats
         for i in range(warmup + n):
+            if i == warmup:
+                requests = stats["requests"]
             sent, answered = await cell.runUntil(done, timeout)
             if i >= warmup:
                 samples.append((answered - sent) * 1000)
-        return {"samples": samples}
+        # Long-poll: HTTP requests per run (WebSocket frames are not counted there).
+        return {"samples": samples, "requestsPerRun": (stats["requests"] - requests) / max(n, 1)}
 
     async def run(self, code, timeout=60.0):
         cell = self.writer.orderedCells()[0]

@@ -23,9 +23,13 @@ pytestmark = pytest.mark.integration
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BENCH = os.path.join(ROOT, "bench")
 
+#: Scripts that write their results next to themselves: they run as a copy in a temp dir.
+OWN_RESULTS = {"kernel.py", "roundtrip.py"}
+
 #: script -> (arguments for a tiny run, results file it writes, rows that must have samples)
 QUICK = {
     "kernel.py": (["--quick"], "kernel.json", []),
+    "roundtrip.py": (["-n", "20", "--warmup", "5"], "roundtrip.json", []),
     "fanout.py": (["--quick"], "fanout.json", []),
     "compare_jupyter.py": (["--quick", "--no-install"], "compare_jupyter.json",
                            ["cold_start", "kernel_start_pooled", "kernel_start_cold", "rt_1plus1",
@@ -68,8 +72,8 @@ def test_benchmark_runs(script, tmp_path):
     env = dict(os.environ, ATHENA_BENCH_RESULTS=str(tmp_path / "results"),
                PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     path = os.path.join(BENCH, script)
-    if script == "kernel.py":
-        # kernel.py writes next to itself; run a copy so bench/results/kernel.json survives.
+    if script in OWN_RESULTS:
+        # It writes next to itself; run a copy so the real bench/results/ figures survive.
         os.makedirs(tmp_path / "bench")
         path = shutil.copy(path, tmp_path / "bench" / script)
     done = run([sys.executable, path, *args], env, ROOT)
