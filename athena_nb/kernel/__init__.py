@@ -3,11 +3,13 @@
 Tests: tests/unit/test_kernel_*.py and tests/integration/test_kernel*.py. Design: docs/kernels.md.
 """
 
-from .kernel import (
+from .kernel import Kernel
+from .limits import KernelLimits
+from .pool import KernelPool
+from .requests import (
     ExecuteRequest,
     ExecuteResult,
     IllegalTransition,
-    Kernel,
     KernelBusyError,
     KernelError,
     KernelNotRunningError,
@@ -16,8 +18,6 @@ from .kernel import (
     KernelTimeoutError,
     StateChange,
 )
-from .limits import KernelLimits
-from .pool import KernelPool
 from .sage import sageAvailable
 
 __all__ = [

@@ -12,7 +12,8 @@ import tempfile
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from .kernel import Kernel, KernelError, KernelState
+from .kernel import Kernel
+from .requests import KernelError, KernelState
 
 log = Logger()
 

@@ -1,0 +1,150 @@
+"""Kernel states, errors, results and queued requests (tests: tests/unit/test_kernel_kernel.py).
+
+The vocabulary of ``kernel.py``: what a kernel can be, how a cell ends, and one execution
+request with its output cap.
+"""
+
+import enum
+from dataclasses import dataclass
+
+from twisted.internet import defer
+from twisted.logger import Logger
+
+log = Logger()
+
+EVENT_TYPES = frozenset({"stream", "display", "result", "error", "file", "notice"})
+CAPPED_TYPES = frozenset({"stream", "display", "result"})
+SYSTEMS = ("python", "sage")
+
+
+class KernelState(enum.Enum):
+    STARTING = "starting"
+    IDLE = "idle"
+    BUSY = "busy"
+    DEAD = "dead"
+
+
+_ALLOWED = {
+    KernelState.DEAD: {KernelState.STARTING},
+    KernelState.STARTING: {KernelState.IDLE, KernelState.DEAD},
+    KernelState.IDLE: {KernelState.BUSY, KernelState.DEAD},
+    KernelState.BUSY: {KernelState.IDLE, KernelState.DEAD},
+}
+
+
+class IllegalTransition(RuntimeError):
+    """A state change that the kernel's state machine does not allow (a bug in the caller)."""
+
+
+class KernelError(Exception):
+    """Base of the errors that kernel Deferreds fail with; the message is for people."""
+
+
+class KernelBusyError(KernelError):
+    pass
+
+
+class KernelNotRunningError(KernelError):
+    pass
+
+
+class KernelStartError(KernelError):
+    pass
+
+
+class KernelTimeoutError(KernelError):
+    pass
+
+
+@dataclass(frozen=True)
+class ExecuteResult:
+    """How a cell ended: status is "ok", "error", "interrupted", "cancelled", "died" or
+    "timeout"; ``message`` says what happened in a sentence (empty for "ok")."""
+
+    status: str
+    message: str = ""
+
+    @property
+    def ok(self):
+        return self.status == "ok"
+
+
+@dataclass(frozen=True)
+class StateChange:
+    kernel: object
+    old: KernelState
+    new: KernelState
+    reason: str
+
+
+class ExecuteRequest:
+    """One queued or running cell. ``deferred`` fires with an ExecuteResult (never errbacks).
+
+    ``onOutput(event)`` is called for each output event. Output that background threads or
+    subprocesses write after the cell finished still goes to the last cell, until the next
+    one starts.
+    """
+
+    def __init__(self, kernel, requestId, code, onOutput, outputChars):
+        self.kernel = kernel
+        self.id = requestId
+        self.code = code
+        self.onOutput = onOutput
+        self.status = "queued"  # then "running", then "done"
+        self.result = None
+        self.deferred = defer.Deferred(lambda d: self.cancel())
+        self.timedOut = False
+        self.lastError = None
+        self._outputChars = outputChars
+        self._outputUsed = 0
+        self._capped = False
+
+    def cancel(self):
+        """Cancel this request if it is still queued; return whether it was. A running
+        request is not touched (use ``kernel.interrupt()``)."""
+        if self.status != "queued":
+            return False
+        self.kernel._dequeue(self)
+        self.finish(ExecuteResult("cancelled", "The cell was cancelled before it ran."))
+        return True
+
+    def emit(self, event):
+        if event["type"] in CAPPED_TYPES and self._outputChars is not None:
+            if self._capped:
+                return
+            size = _eventSize(event)
+            remaining = self._outputChars - self._outputUsed
+            if size > remaining:
+                self._capped = True
+                if event["type"] == "stream" and remaining > 0:
+                    self._deliver(dict(event, text=event["text"][:remaining]))
+                self._outputUsed = self._outputChars
+                self._deliver({"type": "notice", "text": (
+                    "Output of this cell passed the limit of %d characters; the rest was "
+                    "dropped (the cell went on running)." % self._outputChars)})
+                return
+            self._outputUsed += size
+        if event["type"] == "error":
+            self.lastError = event
+        self._deliver(event)
+
+    def _deliver(self, event):
+        if self.onOutput is None:
+            return
+        try:
+            self.onOutput(event)
+        except Exception:
+            log.failure("An onOutput callback failed")
+
+    def finish(self, result):
+        if self.status == "done":
+            return
+        self.status = "done"
+        self.result = result
+        self.deferred.callback(result)
+
+
+def _eventSize(event):
+    if event["type"] == "stream":
+        return len(event["text"])
+    return sum(len(v) if isinstance(v, str) else 0 for v in event.get("data", {}).values())
