@@ -124,15 +124,14 @@ def checkDatabase(dataDir: str) -> None:
     on the terminal and a failing exit status instead of a line in a log file.
     """
     # The store's own opening code, run synchronously: the service opens it again, threaded.
-    from .store import StoreOpenError
-    from .store._schema import open_database
+    from .store import Store, StoreOpenError
 
     try:
         os.makedirs(dataDir, mode=0o700, exist_ok=True)
     except OSError as e:
         raise StartError(f"Cannot create the data directory {dataDir!r}: {e.strerror}.")
     try:
-        open_database(os.path.join(dataDir, DATABASE)).close()
+        Store.check(os.path.join(dataDir, DATABASE))
     except StoreOpenError as e:
         raise StartError(str(e))
 

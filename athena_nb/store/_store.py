@@ -135,6 +135,15 @@ class Store:
         opened = writer.start(lambda: open_database(path))
         return opened.addCallback(lambda _: cls(reactor, writer, path))
 
+    @staticmethod
+    def check(path: str | os.PathLike[str]) -> None:
+        """Open (creating or upgrading) and close the store at `path` now, in this thread.
+
+        For start-up checks before there is a reactor (twistd checks before it daemonizes);
+        raises the same StoreOpenError subclasses as `open`.
+        """
+        open_database(os.fspath(path)).close()
+
     def close(self) -> Deferred:
         """Commit everything already asked for, then close; later calls fail StoreClosedError."""
         return self._writer.close()

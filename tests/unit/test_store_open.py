@@ -263,3 +263,18 @@ def test_memory_store_works():
     store, writer = open_manual_store(Clock())
     worksheet = settle(writer, store.create_worksheet("Scratch"))
     assert settle(writer, store.get_worksheet(worksheet.id)) == worksheet
+
+
+def test_check_opens_and_closes_synchronously_and_refuses_garbage_untouched(tmp_path):
+    """``Store.check`` is the start-up check twistd runs before daemonizing."""
+    from athena_nb.store import CorruptDatabaseError, Store
+
+    good = tmp_path / "good.sqlite"
+    Store.check(good)
+    assert good.exists()
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"not a database at all, just text" * 100)
+    before = bad.read_bytes()
+    with pytest.raises(CorruptDatabaseError):
+        Store.check(bad)
+    assert bad.read_bytes() == before
