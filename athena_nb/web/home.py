@@ -21,6 +21,7 @@ from ..store import NotFoundError, Role, StoreError
 from . import _html
 from .auth import Auth
 from .login import worksheetPath
+from .public import Publisher
 
 log = Logger()
 
@@ -97,9 +98,12 @@ class ApiResource(Resource):
 
     isLeaf = True
 
-    def __init__(self, auth: Auth, store, hubs=None):
+    def __init__(self, auth: Auth, store, hubs=None, *, reactor=None):
         super().__init__()
         self.auth, self.store, self.hubs = auth, store, hubs
+        if reactor is None:
+            from twisted.internet import reactor
+        self.publisher = Publisher(reactor, store, hubs)
 
     def render(self, request):
         identity = self.auth.identify(request)
@@ -165,6 +169,9 @@ class ApiResource(Resource):
             (b"GET", ("worksheets", "*", "links")): self.listLinks,
             (b"POST", ("worksheets", "*", "links")): self.createLink,
             (b"POST", ("links", "*", "revoke")): self.revokeLink,
+            (b"GET", ("worksheets", "*", "published")): self.publishedStatus,
+            (b"POST", ("worksheets", "*", "publish")): self.publish,
+            (b"POST", ("worksheets", "*", "unpublish")): self.unpublish,
         }
         shape = tuple("*" if i % 2 else p for i, p in enumerate(parts))
         handler = table.get((method, shape))
@@ -217,6 +224,19 @@ class ApiResource(Resource):
     def revokeLink(self, token, body):
         return self.auth.revokeShareLink(token).addCallback(
             lambda link: (200, {"link": linkJSON(link)}))
+
+
+    def publishedStatus(self, worksheetId, body):
+        return self.publisher.status(worksheetId).addCallback(
+            lambda published: (200, {"published": published}))
+
+    def publish(self, worksheetId, body):
+        return self.publisher.publish(worksheetId).addCallback(
+            lambda published: (200, {"published": published}))
+
+    def unpublish(self, worksheetId, body):
+        return self.publisher.unpublish(worksheetId).addCallback(
+            lambda _: (200, {"published": None}))
 
 
 def _failed(failure, request, what: str) -> None:

@@ -5,6 +5,7 @@ URL map (docs: /work notes "notebook contract"):
 - ``/``                 home page (owner)              - ``/login``, ``/logout``
 - ``/static/<ver>/...`` ES modules and CSS (public)    - ``/share/<token>`` share-link entry (public)
 - ``/api/...``          the home page's JSON API       - ``/worksheets/...`` the worksheet pages
+- ``/public/<id>/<token>`` a published read-only snapshot (public, no session)
 
 Everything else needs a session: without one a page gets the login form and anything else a
 JSON 403, both with status 403.  A share-link visitor reaches only their own worksheet.
@@ -22,10 +23,11 @@ from . import _html
 from .auth import Auth
 from .home import ApiResource, HomePage
 from .login import LoginResource, LogoutResource, ShareResource, TokenLogin, forbid
+from .public import PublicResource
 
 log = Logger()
 
-_PUBLIC = (b"static", b"login", b"share")
+_PUBLIC = (b"static", b"login", b"share", b"public")
 
 
 class Root(Resource):
@@ -41,14 +43,15 @@ class Root(Resource):
             b"static": modules,
             b"login": LoginResource(auth, moduleRoot, reactor),
             b"share": ShareResource(auth, moduleRoot),
+            b"public": PublicResource(store, moduleRoot),
             b"logout": LogoutResource(auth),
-            b"api": ApiResource(auth, store, hubs),
+            b"api": ApiResource(auth, store, hubs, reactor=reactor),
             b"worksheets": worksheets,
             b"": HomePage(auth, store, moduleRoot),
         }
 
     def getChildWithDefault(self, name: bytes, request):
-        if name in (b"static", b"share"):
+        if name in (b"static", b"share", b"public"):
             return self.children_[name]
         if request.method in (b"GET", b"HEAD") and b"token" in request.args and name != b"login":
             return TokenLogin(self.auth, self.moduleRoot, self.reactor)

@@ -1,0 +1,238 @@
+"""Published read-only snapshots of worksheets, for the public.  Tests: tests/unit/test_public.py, tests/browser/test_public.py.
+
+The owner publishes a worksheet (``Publisher.publish``, called by the home page's API); the
+worksheet as it is at that moment (title, each cell's input and outputs) is copied into its
+metadata under ``published`` with a fresh random token.  ``/public/<worksheetId>/<token>`` then
+shows that copy to anyone, without a session: static HTML rendered here, every text escaped, no
+script, no transport, nothing live.  Republishing replaces the copy and the token; unpublishing
+deletes it, and the URL answers 404 (as does a wrong token or a trashed worksheet, alike).
+
+HTML outputs are shown in ``<iframe sandbox srcdoc=...>`` without allow-scripts or
+allow-same-origin, under the page's own strict policy, which the frame inherits.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from html import escape
+
+from twisted.internet.defer import succeed
+from twisted.logger import Logger
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
+
+from ..cells import cleanEvent, compact, eventFromStore
+from ..store import NotFoundError
+
+log = Logger()
+
+#: The worksheet metadata key that holds the published snapshot.
+KEY = "published"
+
+CSP = ("default-src 'none'; img-src data:; style-src 'self'; frame-src 'self'; "
+       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
+
+
+def publicPath(worksheetId: str, token: str) -> str:
+    return f"/public/{worksheetId}/{token}"
+
+
+def publishedJSON(worksheetId: str, published: dict | None) -> dict | None:
+    """What the home page is told about a published snapshot (None when not published)."""
+    if not published:
+        return None
+    return {"path": publicPath(worksheetId, published["token"]), "at": published["at"]}
+
+
+class Publisher:
+    """Takes, replaces and removes a worksheet's published snapshot."""
+
+    def __init__(self, reactor, store, hubs=None):
+        self.reactor, self.store, self.hubs = reactor, store, hubs
+
+    def publish(self, worksheetId: str):
+        """Snapshot the worksheet as it is now; fires with ``publishedJSON``.
+
+        An open worksheet is copied from its hub (text being typed and output not yet written
+        to the store included); a closed one from the store."""
+        hub = self.hubs.get(worksheetId) if self.hubs is not None else None
+        if hub is not None:
+            d = succeed((hub.title, [(c.text, c.outputs) for c in hub.cells if not c.leaving]))
+        else:
+            d = self.store.load_worksheet(worksheetId).addCallback(
+                lambda snapshot: (snapshot.worksheet.title, [
+                    (c.text, [eventFromStore(o.kind, o.payload) for o in c.outputs])
+                    for c in snapshot.cells]))
+
+        def store(content):
+            title, cells = content
+            published = {
+                "token": secrets.token_urlsafe(24),
+                "at": self.reactor.seconds(),
+                "title": title,
+                "cells": [{"input": text, "outputs": _clean(outputs)} for text, outputs in cells],
+            }
+            return self.store.set_metadata(worksheetId, KEY, published).addCallback(
+                lambda _: publishedJSON(worksheetId, published))
+
+        return d.addCallback(store)
+
+    def unpublish(self, worksheetId: str):
+        """Remove the snapshot (its URL answers 404 from now on); fires with None."""
+        return self.store.get_worksheet(worksheetId).addCallback(
+            lambda _: self.store.delete_metadata(worksheetId, KEY)).addCallback(lambda _: None)
+
+    def status(self, worksheetId: str):
+        """Fires with ``publishedJSON`` of the worksheet's current snapshot, or None."""
+        return self.store.load_worksheet(worksheetId).addCallback(
+            lambda snapshot: publishedJSON(worksheetId, snapshot.metadata.get(KEY)))
+
+
+def _clean(outputs) -> list[dict]:
+    kept = [cleanEvent(e) for e in outputs]
+    return compact([e for e in kept if e is not None])
+
+
+class PublicResource(Resource):
+    """``/public/<worksheetId>/<token>``: the published snapshot, for anyone holding the URL."""
+
+    isLeaf = True
+
+    def __init__(self, store, moduleRoot: str):
+        super().__init__()
+        self.store, self.moduleRoot = store, moduleRoot
+
+    def render_GET(self, request):
+        parts = [p.decode("utf-8", "replace") for p in request.postpath]
+        if len(parts) == 3 and parts[2] == "":
+            parts.pop()
+        if len(parts) != 2 or not all(parts):
+            _notFound(request, self.moduleRoot)
+            return NOT_DONE_YET
+        worksheetId, token = parts
+        d = self.store.load_worksheet(worksheetId)
+        d.addCallback(self._loaded, token, request)
+        d.addErrback(self._failed, request)
+        return NOT_DONE_YET
+
+    render_HEAD = render_GET
+
+    def _loaded(self, snapshot, token: str, request) -> None:
+        published = snapshot.metadata.get(KEY)
+        if (snapshot.worksheet.trashed or not isinstance(published, dict)
+                or not secrets.compare_digest(str(published.get("token", "")).encode(),
+                                              token.encode())):
+            _notFound(request, self.moduleRoot)
+            return
+        _write(request, 200, renderSnapshot(published, self.moduleRoot))
+
+    def _failed(self, failure, request) -> None:
+        if failure.check(NotFoundError, ValueError, TypeError):
+            _notFound(request, self.moduleRoot)
+            return
+        log.failure("Showing a published worksheet failed", failure)
+        _write(request, 500, _page("Unavailable · athena-nb", (
+            '<main class="narrow"><h1>Unavailable</h1><p>The page could not be shown; '
+            "try again in a moment.</p></main>"), self.moduleRoot))
+
+
+def _notFound(request, moduleRoot: str) -> None:
+    _write(request, 404, _page("Not found · athena-nb", (
+        '<main class="narrow"><h1>Not found</h1><p>Nothing is published at this address. '
+        "The link may be mistyped, or the worksheet is no longer published.</p></main>"),
+        moduleRoot))
+
+
+def _write(request, code: int, body: bytes) -> None:
+    if request.finished or getattr(request, "_disconnected", False):
+        return
+    request.setResponseCode(code)
+    request.setHeader(b"content-type", b"text/html; charset=utf-8")
+    request.setHeader(b"content-security-policy", CSP.encode())
+    request.setHeader(b"x-content-type-options", b"nosniff")
+    request.setHeader(b"referrer-policy", b"no-referrer")
+    request.setHeader(b"cache-control", b"no-store")
+    request.setHeader(b"x-frame-options", b"DENY")
+    request.write(body)
+    request.finish()
+
+
+def _page(title: str, body: str, moduleRoot: str) -> bytes:
+    root = escape(moduleRoot)
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="color-scheme" content="light dark">'
+        '<meta name="robots" content="noindex">'
+        f"<title>{escape(title)}</title>"
+        f'<link rel="stylesheet" href="{root}athena_nb/notebook.css">'
+        f'<link rel="stylesheet" href="{root}athena_nb/public.css">'
+        f'</head><body class="public-page">{body}</body></html>'
+    ).encode()
+
+
+def renderSnapshot(published: dict, moduleRoot: str) -> bytes:
+    """The whole page of a published snapshot; every text in it is escaped."""
+    title = str(published.get("title", ""))
+    at = published.get("at")
+    when = ""
+    if isinstance(at, (int, float)):
+        stamp = time.gmtime(at)
+        when = (f'<p class="public-meta">Published <time datetime="'
+                f'{time.strftime("%Y-%m-%dT%H:%M:%SZ", stamp)}">'
+                f'{time.strftime("%Y-%m-%d %H:%M UTC", stamp)}</time> · read-only snapshot</p>')
+    cells = "".join(_cell(c) for c in published.get("cells", []) if isinstance(c, dict))
+    body = (f'<main class="public"><header class="public-head"><h1>{escape(title)}</h1>{when}'
+            f'</header><ol class="public-cells">{cells}</ol></main>')
+    return _page(f"{title} · athena-nb", body, moduleRoot)
+
+
+def _cell(cell: dict) -> str:
+    text = str(cell.get("input", ""))
+    outputs = "".join(_output(o) for o in cell.get("outputs", []) if isinstance(o, dict))
+    inputHTML = f'<pre class="public-input"><code>{escape(text)}</code></pre>' if text else ""
+    outHTML = f'<div class="public-outputs">{outputs}</div>' if outputs else ""
+    return f'<li class="public-cell">{inputHTML}{outHTML}</li>'
+
+
+def _output(event: dict) -> str:
+    kind = event.get("type")
+    if kind == "stream":
+        name = "stderr" if event.get("name") == "stderr" else "stdout"
+        return f'<pre class="public-stream {name}">{escape(str(event.get("text", "")))}</pre>'
+    if kind in ("display", "result"):
+        return _data(event.get("data") or {})
+    if kind == "error":
+        head = f'{event.get("ename", "Error")}: {event.get("evalue", "")}'
+        trace = _ANSI.sub("", str(event.get("traceback", "")))
+        return (f'<div class="public-error"><p>{escape(head)}</p>'
+                f'<pre>{escape(trace)}</pre></div>') if trace else (
+                f'<div class="public-error"><p>{escape(head)}</p></div>')
+    if kind == "file":
+        return f'<p class="public-file">File: <span>{escape(str(event.get("path", "")))}</span></p>'
+    if kind == "notice":
+        return f'<p class="public-notice">{escape(str(event.get("text", "")))}</p>'
+    return ""
+
+
+def _data(data: dict) -> str:
+    """The richest form of a display or result that a static page can show safely."""
+    png = data.get("image/png")
+    if isinstance(png, str) and png and _BASE64.fullmatch(png):
+        src = "data:image/png;base64," + "".join(png.split())
+        return f'<img class="public-image" alt="Image output" src="{escape(src)}">'
+    html = data.get("text/html")
+    if isinstance(html, str):
+        # The frame inherits this page's policy: no script, no network, no same origin.
+        return (f'<iframe class="public-html" sandbox title="HTML output" '
+                f'srcdoc="{escape(html, quote=True)}"></iframe>')
+    for mime in ("text/plain", "text/latex"):
+        value = data.get(mime)
+        if isinstance(value, str):
+            return f'<pre class="public-result">{escape(value)}</pre>'
+    return ""

@@ -1,0 +1,206 @@
+"""Published read-only snapshots: publishing from the home page's API, the public page, refusals.
+
+Real HTTP through the production Site with deterministic time and commits (tests/support/webenv.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from athena_nb.hub import WorksheetHub
+from athena_nb.web.public import CSP, KEY
+from tests.support.webenv import Env
+
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nnot-really-an-image").decode()
+
+
+class OneHub:
+    """A hub registry holding at most one open hub."""
+
+    def __init__(self):
+        self.hub = None
+
+    def get(self, worksheetId):
+        hub = self.hub
+        return hub if hub is not None and hub.worksheetId == worksheetId else None
+
+    def renamed(self, worksheetId, title):
+        pass
+
+    def closeHub(self, worksheetId, reason):
+        pass
+
+
+@pytest.fixture
+def hubs():
+    return OneHub()
+
+
+@pytest.fixture
+def env(hubs):
+    return Env(hubs=hubs)
+
+
+def call(browser, method, path, body=None):
+    answer = browser.request(method, path, body if body is not None else
+                             ({} if method == b"POST" else None),
+                             headers={b"accept": b"application/json"})
+    return answer.code, json.loads(answer.body)
+
+
+def sheetWithOutputs(env):
+    sheet = env.run(env.store.create_worksheet("Results <b>&</b>",
+                                               ("print('<script>alert(1)</script>')", "plot()")))
+    cells = env.run(env.store.load_worksheet(sheet.id)).cells
+    env.run(env.store.append_outputs(cells[0].id, [
+        ("stream", {"name": "stdout", "text": "<script>alert(2)</script>\n"}),
+        ("stream", {"name": "stdout", "text": "second line\n"}),
+    ]))
+    env.run(env.store.append_outputs(cells[1].id, [
+        ("display", {"data": {"image/png": PNG, "text/plain": "<Figure>"}}),
+        ("display", {"data": {"text/html": '<b onclick="x()">"bold"</b>'}}),
+        ("result", {"data": {"text/plain": "42 < 43"}}),
+        ("error", {"ename": "ValueError", "evalue": "bad <value>",
+                   "traceback": "\x1b[31mTraceback\x1b[0m line 1"}),
+        ("file", {"path": "out/<plot>.png", "change": "created"}),
+        ("notice", {"text": "Interrupted."}),
+    ]))
+    return sheet
+
+
+def publish(env, owner, sheet):
+    code, answer = call(owner, b"POST", f"/api/worksheets/{sheet.id}/publish")
+    assert code == 200, answer
+    return answer["published"]
+
+
+def test_the_owner_publishes_and_anyone_without_a_session_sees_the_snapshot(env):
+    """The public page needs no cookie, shows the title, every input and output escaped, the
+    image inline as a data URL and HTML in a sandboxed frame without scripts, under a strict
+    policy."""
+    owner = env.owner()
+    sheet = sheetWithOutputs(env)
+    before = env.clock.seconds()
+    published = publish(env, owner, sheet)
+    assert published["path"].startswith(f"/public/{sheet.id}/")
+    assert len(published["path"].rsplit("/", 1)[1]) >= 30
+    assert before <= published["at"] <= env.clock.seconds()
+    assert call(owner, b"GET", f"/api/worksheets/{sheet.id}/published")[1] == {
+        "published": published}
+
+    stranger = env.browser()
+    page = stranger.get(published["path"])
+    assert page.code == 200 and stranger.cookie is None
+    body = page.body.decode()
+    assert "<h1>Results &lt;b&gt;&amp;&lt;/b&gt;</h1>" in body
+    assert "print(&#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;)" in body
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;\nsecond line\n" in body
+    assert "<script" not in body
+    assert f'<img class="public-image" alt="Image output" src="data:image/png;base64,{PNG}">' in body
+    assert ('<iframe class="public-html" sandbox title="HTML output" srcdoc="&lt;b onclick='
+            '&quot;x()&quot;&gt;&quot;bold&quot;&lt;/b&gt;"></iframe>') in body
+    assert "allow-scripts" not in body and "allow-same-origin" not in body
+    assert "42 &lt; 43" in body
+    assert "ValueError: bad &lt;value&gt;" in body and "Traceback line 1" in body
+    assert "\x1b" not in body
+    assert "File: <span>out/&lt;plot&gt;.png</span>" in body and "<a " not in body
+    assert "Interrupted." in body
+    headers = page.headers
+    assert headers["content-security-policy"] == [CSP]
+    assert "script-src" not in CSP and "default-src 'none'" in CSP
+    assert headers["x-content-type-options"] == ["nosniff"]
+    assert headers["referrer-policy"] == ["no-referrer"]
+    assert headers["cache-control"] == ["no-store"]
+    root = env.site.resource.moduleRoot
+    assert f'href="{root}athena_nb/public.css"' in body
+    assert stranger.get(root + "athena_nb/public.css").code == 200
+
+
+def test_a_wrong_token_an_unknown_worksheet_and_an_unpublished_one_are_404(env):
+    owner = env.owner()
+    sheet, other = sheetWithOutputs(env), env.worksheet("Never published")
+    path = publish(env, owner, sheet)["path"]
+    token = path.rsplit("/", 1)[1]
+    stranger = env.browser()
+    for bad in (f"/public/{sheet.id}/{token[:-1]}x", f"/public/{sheet.id}/",
+                f"/public/{other.id}/{token}", f"/public/nope/{token}", "/public/",
+                f"/public/{sheet.id}/{token}/more"):
+        answer = stranger.get(bad)
+        assert answer.code == 404, bad
+        assert b"Nothing is published at this address." in answer.body
+        assert answer.headers["content-security-policy"] == [CSP]
+    assert stranger.get(path + "/").code == 200
+
+
+def test_republishing_refreshes_the_snapshot_and_changes_the_address(env):
+    owner = env.owner()
+    sheet = sheetWithOutputs(env)
+    first = publish(env, owner, sheet)["path"]
+    cell = env.run(env.store.load_worksheet(sheet.id)).cells[0]
+    env.run(env.store.set_cell_text(cell.id, "x = 'changed'", cell.version + 1))
+    env.run(env.store.rename_worksheet(sheet.id, "Renamed"))
+    stranger = env.browser()
+    assert b"changed" not in stranger.get(first).body
+    env.clock.advance(60)
+    before = env.clock.seconds()
+    second = publish(env, owner, sheet)
+    assert second["path"] != first and before <= second["at"] <= env.clock.seconds()
+    body = stranger.get(second["path"]).body.decode()
+    assert "x = &#x27;changed&#x27;" in body and "<h1>Renamed</h1>" in body
+    assert stranger.get(first).code == 404
+
+
+def test_unpublishing_makes_the_address_404(env):
+    owner = env.owner()
+    sheet = sheetWithOutputs(env)
+    path = publish(env, owner, sheet)["path"]
+    code, answer = call(owner, b"POST", f"/api/worksheets/{sheet.id}/unpublish")
+    assert code == 200 and answer == {"published": None}
+    assert KEY not in env.run(env.store.load_worksheet(sheet.id)).metadata
+    assert env.browser().get(path).code == 404
+    assert call(owner, b"GET", f"/api/worksheets/{sheet.id}/published")[1] == {"published": None}
+    assert call(owner, b"POST", "/api/worksheets/nope/unpublish")[0] == 404
+    assert call(owner, b"POST", "/api/worksheets/nope/publish")[0] == 404
+
+
+def test_a_trashed_worksheet_is_not_shown(env):
+    owner = env.owner()
+    sheet = sheetWithOutputs(env)
+    path = publish(env, owner, sheet)["path"]
+    env.run(env.store.trash_worksheet(sheet.id))
+    assert env.browser().get(path).code == 404
+
+
+@pytest.mark.parametrize("role", ["collaborator", "viewer"])
+def test_only_the_owner_may_publish(env, role):
+    """A share-link visitor, whatever the role, gets 403 from every publishing call and
+    nothing is published; nor may a visitor without a session."""
+    owner = env.owner()
+    sheet = sheetWithOutputs(env)
+    link = json.loads(owner.post(f"/api/worksheets/{sheet.id}/links", {"role": role}).body)["link"]
+    guest = env.browser()
+    assert guest.form(link["path"], name="Ada").code == 303
+    for method, action in ((b"POST", "publish"), (b"POST", "unpublish"), (b"GET", "published")):
+        code, answer = call(guest, method, f"/api/worksheets/{sheet.id}/{action}")
+        assert code == 403 and answer["error"]["type"] == "Forbidden"
+        assert call(env.browser(), method, f"/api/worksheets/{sheet.id}/{action}")[0] == 403
+    assert KEY not in env.run(env.store.load_worksheet(sheet.id)).metadata
+
+
+def test_an_open_worksheet_is_published_as_its_hub_holds_it(env, hubs):
+    """Output the hub has not yet written to the store, and its title, are in the snapshot."""
+    owner = env.owner()
+    sheet = sheetWithOutputs(env)
+    snapshot = env.run(env.store.load_worksheet(sheet.id))
+    hub = WorksheetHub(env.clock, env.store, snapshot, "/nonexistent", kernelSource=None)
+    hubs.hub = hub
+    hub.title = "Live title"
+    hub.cells[0].outputs.append({"type": "stream", "name": "stderr", "text": "not stored yet"})
+    hub.cells[1].leaving = True
+    body = env.browser().get(publish(env, owner, sheet)["path"]).body.decode()
+    assert "<h1>Live title</h1>" in body
+    assert '<pre class="public-stream stderr">not stored yet</pre>' in body
+    assert "plot()" not in body and "42 &lt; 43" not in body
