@@ -1,4 +1,5 @@
-// home.js: the home page's worksheet list (create, open, rename, trash, restore, share links).
+// home.js: the home page's worksheet list (create, open, rename, trash, restore, share links,
+// publishing a read-only snapshot).
 // Tested by tests/browser/test_home.py. The page embeds the first list as JSON (#home-data);
 // every change is one call to /api/..., whose answer is the changed data.
 
@@ -262,10 +263,54 @@ function toggleShare(row, worksheet, button) {
     el('div', {className: 'toolbar'},
       el('button', {type: 'button', onclick: () => add('collaborator')}, 'New edit link'),
       el('button', {type: 'button', onclick: () => add('viewer')}, 'New view-only link')),
-    links);
+    links,
+    publishSection(worksheet));
   row.append(panel);
   button.setAttribute('aria-expanded', 'true');
   attempt(async () => show((await api('GET', base)).links));
+}
+
+/**
+ * The part of the share panel that publishes a read-only snapshot for the public.
+ * @param {Worksheet} worksheet
+ */
+function publishSection(worksheet) {
+  const base = `/api/worksheets/${encodeURIComponent(worksheet.id)}`;
+  const link = el('div', {className: 'share-links'});
+  const publishButton = el('button', {type: 'button', 'aria-label': `Publish ${worksheet.title}`,
+    onclick: () => attempt(async () => {
+      show((await api('POST', `${base}/publish`)).published);
+      say('Published: the public page shows the worksheet as it is now.');
+    })}, 'Publish snapshot');
+  const unpublishButton = el('button', {type: 'button', className: 'danger',
+    'aria-label': `Unpublish ${worksheet.title}`, hidden: true,
+    onclick: () => attempt(async () => {
+      show((await api('POST', `${base}/unpublish`)).published);
+      say('Unpublished: the public page is gone.');
+    })}, 'Unpublish');
+  /** @param {{path: string, at: number} | null} published */
+  const show = (published) => {
+    unpublishButton.hidden = !published;
+    publishButton.textContent = published ? 'Republish snapshot' : 'Publish snapshot';
+    if (!published) {
+      link.replaceChildren(el('p', {className: 'empty'}, 'Not published.'));
+      return;
+    }
+    const url = new URL(published.path, location.href).href;
+    const field = el('input', {type: 'text', readOnly: true, value: url,
+                               'aria-label': 'Public link', className: 'public-link'});
+    link.replaceChildren(el('div', {className: 'share-link'},
+      el('span', {className: 'share-role'}, 'Public'),
+      field,
+      el('button', {type: 'button', onclick: () => copy(/** @type {HTMLInputElement} */ (field))},
+        'Copy')));
+  };
+  attempt(async () => show((await api('GET', `${base}/published`)).published));
+  return el('section', {className: 'publish-panel', 'aria-label': `Publish ${worksheet.title}`},
+    el('p', {}, 'Publishing makes a read-only copy of the worksheet as it is now, for anyone ' +
+                'with its public link, no login needed. Republish to refresh it.'),
+    el('div', {className: 'toolbar'}, publishButton, unpublishButton),
+    link);
 }
 
 /** @param {HTMLInputElement} field */

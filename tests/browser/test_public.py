@@ -1,0 +1,69 @@
+"""A published snapshot in a real Chromium, through the real ``athena-nb`` process.
+
+The owner runs a cell, renames the worksheet and publishes it from the home page's share
+panel; a fresh browser context (no cookies, no session) opens the public link and sees the
+title and the output, with no CSP violation; after "Unpublish" the link answers 404.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import watchPage
+from tests.support.notebookbrowser import NotebookServer, login, newWorksheet, output, runCell
+
+T = 20_000
+
+
+@pytest.fixture
+def server(tmp_path):
+    running = NotebookServer(tmp_path / "data").start()
+    yield running
+    running.stop()
+
+
+def test_the_owner_publishes_and_a_stranger_reads_the_snapshot(context, browser, server, watch):
+    from playwright.sync_api import expect
+
+    page = context.new_page()
+    seen = watch(page)
+    login(page, server)
+    newWorksheet(page)
+    runCell(page, 1, "print('<b>hello public</b>')")
+    expect(output(page, 1)).to_have_text("<b>hello public</b>", timeout=T)
+
+    page.goto(server.origin + "/")
+    page.get_by_role("button", name="Rename Untitled").click()
+    page.get_by_role("textbox", name="New title for Untitled").fill("Open results")
+    page.get_by_role("textbox", name="New title for Untitled").press("Enter")
+    page.get_by_role("button", name="Share Open results").click()
+    expect(page.get_by_text("Not published.")).to_be_visible()
+    page.get_by_role("button", name="Publish Open results", exact=True).click()
+    field = page.get_by_role("textbox", name="Public link")
+    expect(field).to_have_value(re.compile(r"/public/[0-9a-f]+/[A-Za-z0-9_-]+$"))
+    publicURL = field.input_value()
+    expect(page.get_by_role("button", name="Publish Open results", exact=True)).to_have_text(
+        "Republish snapshot")
+
+    stranger = browser.new_context()
+    try:
+        public = stranger.new_page()
+        publicSeen = watchPage(public)
+        response = public.goto(publicURL)
+        assert response.status == 200
+        assert stranger.cookies() == []
+        expect(public.get_by_role("heading", level=1)).to_have_text("Open results")
+        expect(public.locator(".public-stream")).to_have_text("<b>hello public</b>\n")
+        expect(public.locator(".public-input")).to_have_text("print('<b>hello public</b>')")
+        assert public.locator("script").count() == 0
+        assert public.locator("b").count() == 0
+        publicSeen.assertClean()
+
+        page.get_by_role("button", name="Unpublish Open results").click()
+        expect(page.get_by_text("Not published.")).to_be_visible()
+        assert public.goto(publicURL).status == 404
+    finally:
+        stranger.close()
+    seen.assertClean()
