@@ -6,6 +6,9 @@ changed, so the page never guesses.
 
 Renaming and trashing write to the store, then tell the hub registry (``hubs.renamed``,
 ``hubs.closeHub``) so that pages open on the worksheet see the change at once.
+
+Publishing a read-only snapshot (``/api/worksheets/<id>/publish``, ``unpublish``, ``published``)
+is done by ``public.Publisher``; the public page itself is ``public.PublicResource``.
 """
 
 from __future__ import annotations
