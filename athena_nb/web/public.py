@@ -4,8 +4,9 @@ The owner publishes a worksheet (``Publisher.publish``, called by the home page'
 worksheet as it is at that moment (title, each cell's input and outputs) is copied into its
 metadata under ``published`` with a fresh random token.  ``/public/<worksheetId>/<token>`` then
 shows that copy to anyone, without a session: static HTML rendered here, every text escaped, no
-script, no transport, nothing live.  Republishing replaces the copy and the token; unpublishing
-deletes it, and the URL answers 404 (as does a wrong token or a trashed worksheet, alike).
+script, no transport, nothing live.  Republishing replaces the copy at the same address;
+unpublishing deletes it, and the URL answers 404 (as does a wrong token or a trashed worksheet,
+alike); publishing again after that makes a new address.
 
 HTML outputs are shown in ``<iframe sandbox srcdoc=...>`` without allow-scripts or
 allow-same-origin, under the page's own strict policy, which the frame inherits.
@@ -18,7 +19,6 @@ import secrets
 import time
 from html import escape
 
-from twisted.internet.defer import succeed
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
@@ -59,28 +59,28 @@ class Publisher:
         """Snapshot the worksheet as it is now; fires with ``publishedJSON``.
 
         An open worksheet is copied from its hub (text being typed and output not yet written
-        to the store included); a closed one from the store."""
+        to the store included); a closed one from the store.  Republishing keeps the address
+        (so links already shared show the new copy); unpublishing then publishing makes a new one."""
+        return self.store.load_worksheet(worksheetId).addCallback(self._publish, worksheetId)
+
+    def _publish(self, snapshot, worksheetId: str):
         hub = self.hubs.get(worksheetId) if self.hubs is not None else None
         if hub is not None:
-            d = succeed((hub.title, [(c.text, c.outputs) for c in hub.cells if not c.leaving]))
+            title, cells = hub.title, [(c.text, c.outputs) for c in hub.cells if not c.leaving]
         else:
-            d = self.store.load_worksheet(worksheetId).addCallback(
-                lambda snapshot: (snapshot.worksheet.title, [
-                    (c.text, [eventFromStore(o.kind, o.payload) for o in c.outputs])
-                    for c in snapshot.cells]))
-
-        def store(content):
-            title, cells = content
-            published = {
-                "token": secrets.token_urlsafe(24),
-                "at": self.reactor.seconds(),
-                "title": title,
-                "cells": [{"input": text, "outputs": _clean(outputs)} for text, outputs in cells],
-            }
-            return self.store.set_metadata(worksheetId, KEY, published).addCallback(
-                lambda _: publishedJSON(worksheetId, published))
-
-        return d.addCallback(store)
+            title, cells = snapshot.worksheet.title, [
+                (c.text, [eventFromStore(o.kind, o.payload) for o in c.outputs])
+                for c in snapshot.cells]
+        previous = snapshot.metadata.get(KEY)
+        token = previous.get("token") if isinstance(previous, dict) else None
+        published = {
+            "token": token if isinstance(token, str) and token else secrets.token_urlsafe(24),
+            "at": self.reactor.seconds(),
+            "title": title,
+            "cells": [{"input": text, "outputs": _clean(outputs)} for text, outputs in cells],
+        }
+        return self.store.set_metadata(worksheetId, KEY, published).addCallback(
+            lambda _: publishedJSON(worksheetId, published))
 
     def unpublish(self, worksheetId: str):
         """Remove the snapshot (its URL answers 404 from now on); fires with None."""
