@@ -14,38 +14,10 @@ from twisted.web.server import Site
 from livefragments import LivePageResource, ModuleResource, Settings, expose, jsRoot
 from livefragments._errors import Closed
 from livefragments.client import AgentHTTP, ClientState, LiveClient
+from tests.support.connections import Connections
 from tests.support.pages import ClientCounter, Counter, DemoPage
 
 pytestmark = pytest.mark.integration
-
-
-class Connections:
-    """The server's TCP connections, so that a test can abort them all."""
-
-    def __init__(self):
-        self.transports: set = set()
-        self.aborted = 0
-
-    def track(self, request):
-        self.transports = {t for t in self.transports if t.connected}
-        self.transports.add(request.channel.transport)
-
-    def abortAll(self) -> int:
-        live = [t for t in self.transports if t.connected]
-        for transport in live:
-            transport.abortConnection()
-        self.aborted += len(live)
-        return len(live)
-
-
-class _TrackingSite(Site):
-    def __init__(self, resource, connections, **kwargs):
-        super().__init__(resource, **kwargs)
-        self.connections = connections
-
-    def getResourceFor(self, request):
-        self.connections.track(request)
-        return super().getResourceFor(request)
 
 
 class CuttingCounter(Counter):
@@ -88,7 +60,7 @@ class Server:
         self.resource = LivePageResource(factory, reactor=reactor, moduleRoot=modules.rootURL,
                                          settings=settings)
         root.putChild(b"demo", self.resource)
-        self.port = reactor.listenTCP(0, _TrackingSite(root, self.connections, reactor=reactor),
+        self.port = reactor.listenTCP(0, self.connections.watch(Site(root, reactor=reactor)),
                                       interface="127.0.0.1")
         self.url = f"http://127.0.0.1:{self.port.getHost().port}/demo/"
 

@@ -26,25 +26,11 @@ from athena_nb.web.client import WIDGETS, worksheetOf
 from athena_nb.web.site import AthenaSite, buildSite
 from livefragments import ModuleResource, Settings, jsRoot
 from livefragments.client import AgentHTTP, ClientState, LiveClient
+from tests.support.connections import Connections
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "integration-token-0123456789"
-
-
-class Connections:
-    def __init__(self):
-        self.transports: set = set()
-
-    def track(self, request):
-        self.transports = {t for t in self.transports if t.connected}
-        self.transports.add(request.channel.transport)
-
-    def abortAll(self) -> int:
-        live = [t for t in self.transports if t.connected]
-        for transport in live:
-            transport.abortConnection()
-        return len(live)
 
 
 class Notebook:
@@ -67,14 +53,7 @@ class Notebook:
         site = buildSite(reactor=reactor, store=self.store, auth=self.auth, hubs=self.hubs,
                          settings=settings, modules=ModuleResource(jsRoot(), "/static"))
         self.connections = Connections()
-        connections = self.connections
-        original = site.getResourceFor
-
-        def tracking(request):
-            connections.track(request)
-            return original(request)
-
-        site.getResourceFor = tracking
+        self.connections.watch(site)
         assert isinstance(site, AthenaSite | Site)
         self.port = reactor.listenTCP(0, site, interface="127.0.0.1")
         self.origin = f"http://127.0.0.1:{self.port.getHost().port}"
