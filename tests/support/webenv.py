@@ -115,3 +115,11 @@ class Env:
 
     def worksheet(self, title="Sheet"):
         return self.run(self.store.create_worksheet(title))
+
+
+def call(browser, method, path, body=None):
+    """A JSON API call as ``browser``; returns (status, decoded body)."""
+    answer = browser.request(method, path, body if body is not None else
+                             ({} if method == b"POST" else None),
+                             headers={b"accept": b"application/json"})
+    return answer.code, json.loads(answer.body)

@@ -5,11 +5,9 @@ Real HTTP through the production Site, deterministic time and commits: tests/sup
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from tests.support.webenv import Env
+from tests.support.webenv import Env, call
 
 
 class FakeHubs:
@@ -33,13 +31,6 @@ def hubs():
 @pytest.fixture
 def env(hubs):
     return Env(hubs=hubs)
-
-
-def call(browser, method, path, body=None):
-    answer = browser.request(method, path, body if body is not None else
-                             ({} if method == b"POST" else None),
-                             headers={b"accept": b"application/json"})
-    return answer.code, json.loads(answer.body)
 
 
 def test_new_worksheets_are_untitled_with_one_empty_cell_and_listed_newest_first(env):

@@ -12,7 +12,7 @@ import pytest
 
 from athena_nb.hub import WorksheetHub
 from athena_nb.web.public import CSP, KEY
-from tests.support.webenv import Env
+from tests.support.webenv import Env, call
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nnot-really-an-image").decode()
 
@@ -42,13 +42,6 @@ def hubs():
 @pytest.fixture
 def env(hubs):
     return Env(hubs=hubs)
-
-
-def call(browser, method, path, body=None):
-    answer = browser.request(method, path, body if body is not None else
-                             ({} if method == b"POST" else None),
-                             headers={b"accept": b"application/json"})
-    return answer.code, json.loads(answer.body)
 
 
 def sheetWithOutputs(env):
