@@ -3,6 +3,8 @@ WebSocket: calls and errors both ways, a fragment added after load, and resumpti
 server really dropped every TCP connection with messages unacknowledged in both directions.
 """
 
+import functools
+
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
@@ -16,6 +18,11 @@ from livefragments._errors import Closed
 from livefragments.client import AgentHTTP, ClientState, LiveClient
 from tests.support.connections import Connections
 from tests.support.pages import ClientCounter, Counter, DemoPage
+from tests.support.waiting import eventually as _eventually
+
+#: Waits here may take longer than the shared default.
+eventually = functools.partial(_eventually, timeout=15.0)
+
 
 pytestmark = pytest.mark.integration
 
@@ -89,15 +96,6 @@ async def openClient(server, transport):
     client = await LiveClient.open(reactor, server.url, http=http, transport=transport,
                                    widgetClasses={"demo/counter.js:Counter": ClientCounter})
     return client, http
-
-
-async def eventually(predicate, what, timeout=15.0):
-    waited = 0.0
-    while not predicate():
-        if waited > timeout:
-            raise AssertionError(f"{what} did not happen within {timeout:g} s.")
-        await deferLater(reactor, 0.02)
-        waited += 0.02
 
 
 async def finish(client, http):

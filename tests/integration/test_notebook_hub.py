@@ -3,6 +3,8 @@ the hub shows and stores. Sage tests are marked ``sage`` (see conftest.py)."""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
@@ -11,17 +13,13 @@ from twisted.internet.task import deferLater
 from athena_nb.hubs import HubRegistry
 from athena_nb.kernel import Kernel, KernelLimits
 from athena_nb.store import RunState, Store
+from tests.support.waiting import eventually as _eventually
+
+#: Waits here may take longer than the shared default.
+eventually = functools.partial(_eventually, timeout=120.0)
+
 
 pytestmark = pytest.mark.integration
-
-
-async def eventually(predicate, what, timeout=120.0):
-    waited = 0.0
-    while not predicate():
-        if waited > timeout:
-            raise AssertionError(f"{what} did not happen within {timeout:g} s.")
-        await deferLater(reactor, 0.02)
-        waited += 0.02
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from athena_nb.web.site import AthenaSite, buildSite
 from livefragments import ModuleResource, Settings, jsRoot
 from livefragments.client import AgentHTTP, ClientState, LiveClient
 from tests.support.connections import Connections
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -90,15 +91,6 @@ def notebook(tmp_path):
     nb = pytest_twisted.blockon(Deferred.fromCoroutine(Notebook().start(tmp_path)))
     yield nb
     pytest_twisted.blockon(Deferred.fromCoroutine(nb.stop()))
-
-
-async def eventually(predicate, what, timeout=30.0):
-    waited = 0.0
-    while not predicate():
-        if waited > timeout:
-            raise AssertionError(f"{what} did not happen within {timeout:g} s.")
-        await deferLater(reactor, 0.02)
-        waited += 0.02
 
 
 @pytest.mark.parametrize("transport", ["longpoll", "websocket"])
