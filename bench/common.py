@@ -14,6 +14,10 @@ Coordinator side::
     show("1+1", summary(reply["samples"], "ms"))
     writeResults("mybench", {...})
 
+Scripts that put the repository root on sys.path (bench/kernel.py, bench/roundtrip.py) can use it
+as ``from bench.common import summary, show, writeResults``: ``summary`` has the same shape as
+their own, and ``writeResults`` honours ATHENA_BENCH_RESULTS, which the smoke test sets.
+
 Worker side (a script run by ``Processes.worker``): read one JSON object per line from stdin,
 write exactly one JSON object per line to stdout for each (``{"ok": true, ...}`` or
 ``{"ok": false, "error": "..."}``); anything else goes to stderr.
