@@ -28,6 +28,9 @@ log = Logger()
 
 #: Cell text beyond this many characters is refused (it would make every message huge).
 MAX_CELL_CHARS = 1_000_000
+#: Presence changes within this many seconds go out as one update: when a whole class opens a
+#: share link at once, N joins cost N updates per viewer otherwise (quadratic in viewers).
+PRESENCE_DELAY = 0.1
 
 
 class HubError(Exception):
@@ -91,6 +94,7 @@ class WorksheetHub:
         self.state = HubState.OPEN
         self.viewers: dict[str, Viewer] = {}
         self._presence: dict[str, dict] = {}
+        self._presenceCall = None
         self._structure = DeferredLock()
         #: Called with the hub whenever it may have become idle (no viewers, nothing running).
         self.onIdle = None
@@ -156,6 +160,11 @@ class WorksheetHub:
         return [dict(entry) for entry in self._presence.values()]
 
     def _broadcastPresence(self) -> None:
+        if self._presenceCall is None:
+            self._presenceCall = self.reactor.callLater(PRESENCE_DELAY, self._sendPresence)
+
+    def _sendPresence(self) -> None:
+        self._presenceCall = None
         presence = self.presence()
         self._each(lambda v: v.presenceChanged(presence))
 
@@ -410,6 +419,9 @@ class WorksheetHub:
         self.state = HubState.CLOSING
         viewers, self.viewers = list(self.viewers.values()), {}
         self._presence.clear()
+        if self._presenceCall is not None:
+            self._presenceCall.cancel()
+            self._presenceCall = None
         for viewer in viewers:
             try:
                 viewer.hubClosed(reason)

@@ -6,7 +6,7 @@ Deterministic: a Clock, a store whose commits run when the test settles, scripte
 import pytest
 
 from athena_nb import ot
-from athena_nb.hub import BadRequest, NoSuchCell
+from athena_nb.hub import PRESENCE_DELAY, BadRequest, NoSuchCell
 from athena_nb.store import RunState, VersionConflictError
 from tests.support.notebook import NotebookEnv
 
@@ -155,7 +155,7 @@ def test_insert_delete_and_move_are_stored_then_broadcast_in_order(env):
     assert [cell.id for cell in stored(env, sheet).cells] == order
     assert [e[0] for e in ann.events if e[0] != "presence"] == [
         "inserted", "inserted", "inserted", "inserted", "moved", "moved", "removed"]
-    assert ann.events[1] == ("inserted", 1, new, "x = 0")
+    assert [e for e in ann.events if e[0] != "presence"][0] == ("inserted", 1, new, "x = 0")
 
 
 def test_structure_changes_made_at_once_are_applied_one_after_the_other(env):
@@ -234,11 +234,23 @@ def test_presence_lists_viewers_and_their_cells(env):
     sheet, hub = openHub(env)
     ann, bob = viewers(hub, "Ann", "Bob")
     hub.setFocus("bob", hub.cells[1].id)
+    env.clock.advance(PRESENCE_DELAY)
     assert ann.of("presence")[-1] == ("presence", [("Ann", None), ("Bob", hub.cells[1].id)])
     hub.removeViewer(bob)
+    env.clock.advance(PRESENCE_DELAY)
     assert ann.of("presence")[-1] == ("presence", [("Ann", None)])
     with pytest.raises(NoSuchCell):
         hub.setFocus("ann", 4242)
+
+
+def test_a_burst_of_presence_changes_goes_out_as_one_update(env):
+    """Forty people opening a share link at once cost each viewer one update, not forty."""
+    sheet, hub = openHub(env)
+    crowd = viewers(hub, *[f"P{n}" for n in range(40)])
+    assert crowd[0].of("presence") == []
+    env.clock.advance(PRESENCE_DELAY)
+    assert all(len(v.of("presence")) == 1 for v in crowd)
+    assert len(crowd[0].of("presence")[0][1]) == 40
 
 
 def test_deleting_a_cell_clears_presence_in_it(env):

@@ -10,6 +10,7 @@ import inspect
 import pytest
 
 from athena_nb import ot
+from athena_nb.hub import PRESENCE_DELAY
 from athena_nb.web.fragments import CellFragment, WorksheetFragment
 from livefragments._expose import exposedMethod
 from livefragments.client import ClientState
@@ -277,13 +278,17 @@ def test_completion_is_answered_by_the_kernel(env):
 
 def test_presence_shows_who_is_here_and_in_which_cell(env):
     sheet, (ann, carla, vic), hub = together(env)
+    env.clock.advance(PRESENCE_DELAY)
+    env.settle()
     assert sorted(p["name"] for p in ann.presence) == ["Carla", "Owner", "Vic"]
     env.call(vic.callRemote("focus", vic.cells[1].cellId))
+    env.clock.advance(PRESENCE_DELAY)
     env.settle()
     where = {p["name"]: p["cell"] for p in carla.presence}
     assert where["Vic"] == vic.cells[1].cellId and where["Owner"] is None
     client = vic.client
     env.run(client.close())
+    env.clock.advance(PRESENCE_DELAY)
     env.settle()
     assert sorted(p["name"] for p in ann.presence) == ["Carla", "Owner"]
 
@@ -360,6 +365,8 @@ def test_revoking_a_share_link_closes_its_live_pages_at_once(env):
     env.settle()
     assert client.state is ClientState.CLOSED
     assert "revoked" in client.closeReason.message
+    env.clock.advance(PRESENCE_DELAY)
+    env.settle()
     assert [p["name"] for p in ownerPage.presence] == ["Owner"]
     assert guest.get(f"/worksheets/{sheet.id}/").code == 403
 
