@@ -7,7 +7,7 @@ everything that compares secrets does so in constant time (see auth.py).
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import deferLater
@@ -24,8 +24,17 @@ log = Logger()
 FAILURE_DELAY = 1.0
 
 
+def _form(request) -> dict[bytes, list[bytes]]:
+    """The request's urlencoded form body (the site does not parse POST bodies itself)."""
+    ctype = (request.getHeader(b"content-type") or b"").split(b";")[0].strip().lower()
+    if request.method != b"POST" or ctype != b"application/x-www-form-urlencoded":
+        return {}
+    request.content.seek(0)
+    return parse_qs(request.content.read(64 * 1024), keep_blank_values=True)
+
+
 def _arg(request, name: bytes) -> str | None:
-    values = request.args.get(name)
+    values = request.args.get(name) or _form(request).get(name)
     if not values:
         return None
     try:
