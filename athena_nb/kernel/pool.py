@@ -21,7 +21,7 @@ log = Logger()
 class KernelPool:
     """``factory(reactor, cwd)`` makes an unstarted kernel (default: a Python kernel)."""
 
-    def __init__(self, reactor, size=2, factory=None):
+    def __init__(self, reactor, size=2, factory=None, refillDelay=0.25):
         if size < 0:
             raise ValueError("A kernel pool's size must be zero or more, not %r." % (size,))
         self.reactor = reactor
@@ -30,6 +30,10 @@ class KernelPool:
         self._scratch = tempfile.mkdtemp(prefix="athena-nb-pool-")
         self._kernels = []  # started or starting, not yet handed out
         self._closed = False
+        #: Spawning a replacement forks the server and blocks the reactor a few ms: wait until
+        #: the kernel just handed out has served its first requests.
+        self.refillDelay = refillDelay
+        self._refill = None
         self._fill()
 
     def _dropDead(self):
@@ -75,8 +79,8 @@ class KernelPool:
                 kernel.shutdown()
                 self._fill()
                 continue
-            # Refill once this one is handed over: spawning forks the server (a few ms).
-            self.reactor.callLater(0, self._fill)
+            if self._refill is None or not self._refill.active():
+                self._refill = self.reactor.callLater(self.refillDelay, self._fill)
             return kernel
 
     def _take(self):
@@ -91,6 +95,8 @@ class KernelPool:
     def shutdown(self):
         """Shut down the kernels not handed out; fires when they have exited."""
         self._closed = True
+        if self._refill is not None and self._refill.active():
+            self._refill.cancel()
         kernels, self._kernels = self._kernels, []
         d = defer.DeferredList([k.shutdown() for k in kernels], consumeErrors=True)
         d.addCallback(lambda _: shutil.rmtree(self._scratch, ignore_errors=True))
