@@ -148,12 +148,7 @@ class PageWebSocket:
         self._heard = True
 
     def connectionLost(self, reason) -> None:
-        wasOpen = self.state is SocketState.OPEN
-        if self.state is not SocketState.CLOSED:
-            self._setState(SocketState.CLOSED)
-        self._stopTimers()
-        if wasOpen:
-            self.home.detachWebSocket(self)
+        self._closedByPeer()
 
     # -- receiving -------------------------------------------------------------------------
 
