@@ -25,3 +25,13 @@ def errorBody(type: str, message: str, reload: bool = False) -> bytes:
 
 def writeError(request, code: int, type: str, message: str, reload: bool = False) -> None:
     writeJSON(request, errorBody(type, message, reload), code)
+
+
+def refuseMethod(request, allowed: bytes, what: str) -> bool:
+    """Answer 405 (with ``Allow``) unless the request uses ``allowed``; True if refused."""
+    if request.method == allowed:
+        return False
+    request.setHeader(b"allow", allowed)
+    writeError(request, 405, "MethodNotAllowed",
+               f"{what} only accepts {allowed.decode()}.")
+    return True

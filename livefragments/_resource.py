@@ -15,7 +15,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
 from ._errors import Closed, MessageTooLarge, ProtocolError
-from ._http import writeError
+from ._http import refuseMethod, writeError
 from ._json import dumpsForScript
 from ._longpoll import LongPollTransport, ParkingLot, parseEnvelope
 from ._page import LivePage
@@ -243,11 +243,8 @@ class _TransportResource(Resource):
         self.clientId = clientId
 
     def render(self, request):
-        if request.method != b"POST":
-            request.setHeader(b"allow", b"POST")
-            writeError(request, 405, "MethodNotAllowed", "The transport only accepts POST.")
-            return NOT_DONE_YET
-        self._handle(request)
+        if not refuseMethod(request, b"POST", "The transport"):
+            self._handle(request)
         return NOT_DONE_YET
 
     def _handle(self, request) -> None:

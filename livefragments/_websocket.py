@@ -22,7 +22,7 @@ from twisted.web.websocket import WebSocketResource
 from wsproto.utilities import LocalProtocolError
 
 from ._errors import MessageTooLarge, ProtocolError, RemoteError
-from ._http import writeError
+from ._http import refuseMethod, writeError
 from ._json import dumps, loads
 from ._longpoll import parseEnvelope
 from ._page import PageState
@@ -62,9 +62,7 @@ class WebSocketEndpoint(Resource):
         self.clientId = clientId
 
     def render(self, request):
-        if request.method != b"GET":
-            request.setHeader(b"allow", b"GET")
-            writeError(request, 405, "MethodNotAllowed", "The WebSocket endpoint only accepts GET.")
+        if refuseMethod(request, b"GET", "The WebSocket endpoint"):
             return NOT_DONE_YET
         return super().render(request)
 

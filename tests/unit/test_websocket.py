@@ -447,3 +447,12 @@ def test_answers_to_a_frame_followed_at_once_by_the_client_s_close_go_nowhere_qu
     assert raw.page.counter.log == ["last words"]
     assert not isinstance(raw.page.transport, PageWebSocket)
     assert raw.page.isLive, "the page waits for the client to come back"
+
+
+def test_a_post_to_the_websocket_endpoint_is_405():
+    h = Harness()
+    raw = RawPage(h)
+    answers = []
+    url = raw.boot["websocket"]
+    h.http.request(b"POST", url, {b"cookie": raw.cookie.encode()}, b"").addBoth(answers.append)
+    assert answers[0].code == 405 and answers[0].headers["allow"] == ["GET"]
