@@ -367,3 +367,13 @@ def splitCounts(total: int, perProcess: int) -> list[int]:
     processes = -(-total // perProcess)
     base, extra = divmod(total, processes)
     return [base + (1 if i < extra else 0) for i in range(processes)]
+
+
+def runMain(main) -> None:
+    """Run a benchmark's ``main()`` as a command: its return is the exit status, and Ctrl-C
+    (after ``Processes`` has stopped every process it started) exits 130 with a sentence."""
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("Interrupted; every process this run started was stopped.", file=sys.stderr)
+        sys.exit(130)

@@ -24,6 +24,7 @@ from common import (  # noqa: E402
     Processes,
     machine,
     raiseFileLimit,
+    runMain,
     say,
     show,
     summary,
@@ -255,8 +256,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("Interrupted; every process this run started was stopped.", file=sys.stderr)
-        sys.exit(130)
+    runMain(main)

@@ -27,7 +27,17 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from _athena import AthenaTarget, missing  # noqa: E402
 from _measure import closeWorkers, fanoutTrials, openViewers, openWriter  # noqa: E402
-from common import Processes, machine, raiseFileLimit, rssKiB, say, show, summary, writeResults  # noqa: E402
+from common import (  # noqa: E402
+    Processes,
+    machine,
+    raiseFileLimit,
+    rssKiB,
+    runMain,
+    say,
+    show,
+    summary,
+    writeResults,
+)
 
 
 def fanoutRound(procs, viewers: int, trials: int, transport: str, cells: int) -> dict:
@@ -121,8 +131,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except KeyboardInterrupt:
-        print("Interrupted; every process this run started was stopped.", file=sys.stderr)
-        sys.exit(130)
+    runMain(main)
