@@ -170,6 +170,17 @@ document.addEventListener('securitypolicyviolation', (event) => {
 
 
 @pytest.fixture
+def server(tmp_path):
+    """A real ``athena-nb`` process on a free port with its own data directory (modules that
+    test something else, like the counter example, define their own ``server``)."""
+    from tests.support.notebookbrowser import NotebookServer
+
+    running = NotebookServer(tmp_path / "data").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
 def watch():
     """``watch(page) -> PageWatch``: start watching ``page`` (call it before ``page.goto``)."""
     return watchPage

@@ -2,81 +2,26 @@
 
 Log in with the token; "New worksheet" opens a new worksheet; back home it is listed as a link
 named by its title; rename it, move it to the trash, show the trash, restore it; make a share
-link and see it work for a second browser.  Fixtures are local to this module.
+link and see it work for a second browser.  The server and browser fixtures are tests/browser/conftest.py's.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from tests.support.server import URL, environment, readLine
-
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-def _unavailable() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright (Python) is not installed."
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        return f"Chromium is not at {CHROMIUM}."
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = _unavailable()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Under CI=true browser tests must run, not skip: " + reason, pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
 
 @pytest.fixture
-def server(tmp_path):
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--data-dir",
-         str(tmp_path / "data"), "--pool-size", "0", "--system", "python"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment(tmp_path),
-        cwd=str(tmp_path))
-    line = readLine(proc.stdout, 60).strip()
-    assert URL.fullmatch(line), line
-    yield line
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(30)
-
-
-@pytest.fixture
-def page(browser, server):
-    context = browser.new_context()
+def page(context, server, watch):
     page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.goto(server)
-    page.origin = server.split("/?")[0]
+    found = watch(page)
+    page.goto(server.loginURL)
+    page.origin = server.origin
     yield page
-    context.close()
-    csp = [e for e in errors if "Content Security Policy" in e]
-    assert not csp, csp
+    found.assertClean()
 
 
 def test_log_in_create_rename_trash_and_restore(page):
@@ -165,7 +110,7 @@ def test_a_share_link_from_the_home_page_lets_a_second_browser_in(page, browser)
 def test_without_the_token_the_login_form_takes_it(browser, server):
     from playwright.sync_api import expect
 
-    origin, token = server.split("/?token=")
+    origin, token = server.origin, server.token
     context = browser.new_context()
     page = context.new_page()
     response = page.goto(origin + "/")
@@ -191,7 +136,3 @@ def test_the_home_page_fits_a_phone_and_a_wide_screen(page):
         listWidth = page.evaluate(
             "document.getElementById('worksheet-list').getBoundingClientRect().width")
         assert listWidth <= min(width, 60 * 16), listWidth
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(pytest.main([str(Path(__file__))]))

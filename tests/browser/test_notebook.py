@@ -15,7 +15,6 @@ import re
 import pytest
 
 from tests.support.notebookbrowser import (
-    NotebookServer,
     box,
     cell,
     login,
@@ -26,13 +25,6 @@ from tests.support.notebookbrowser import (
 )
 
 T = 20_000
-
-
-@pytest.fixture
-def server(tmp_path):
-    running = NotebookServer(tmp_path / "data").start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import re
 import pytest
 
 from tests.support.notebookbrowser import (
-    NotebookServer,
     box,
     cell,
     join,
@@ -30,13 +29,6 @@ def expect(*args, **kwargs):
     from playwright.sync_api import expect
 
     return expect(*args, **kwargs)
-
-
-@pytest.fixture
-def server(tmp_path):
-    running = NotebookServer(tmp_path / "data").start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

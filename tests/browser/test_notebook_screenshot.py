@@ -11,10 +11,7 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
-
 from tests.support.notebookbrowser import (
-    NotebookServer,
     cell,
     login,
     newWorksheet,
@@ -32,13 +29,6 @@ CELLS = [
     "plt.plot(t, np.exp(-t / 3) * np.cos(2 * t))\nplt.title('Damped oscillation')\nplt.show()",
     "1 / 0",
 ]
-
-
-@pytest.fixture
-def server(tmp_path):
-    running = NotebookServer(tmp_path / "data").start()
-    yield running
-    running.stop()
 
 
 def test_screenshot_of_a_worksheet_with_text_error_and_image_outputs(context, server, tmp_path):

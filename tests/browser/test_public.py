@@ -9,19 +9,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.browser.conftest import watchPage
-from tests.support.notebookbrowser import NotebookServer, login, newWorksheet, output, runCell
+from tests.support.notebookbrowser import login, newWorksheet, output, runCell
 
 T = 20_000
-
-
-@pytest.fixture
-def server(tmp_path):
-    running = NotebookServer(tmp_path / "data").start()
-    yield running
-    running.stop()
 
 
 def test_the_owner_publishes_and_a_stranger_reads_the_snapshot(context, browser, server, watch):
