@@ -7,6 +7,7 @@ docs/protocol.md.  Tests: tests/unit/ and tests/integration/.
 
 from ._assets import jsRoot
 from ._channel import Channel
+from ._codec import Shared
 from ._errors import (
     BadArguments,
     Closed,
@@ -47,6 +48,7 @@ __all__ = [
     "Session",
     "SessionStore",
     "Settings",
+    "Shared",
     "expose",
     "jsRoot",
 ]

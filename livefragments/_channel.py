@@ -42,12 +42,14 @@ class Channel:
 
     # -- sending ---------------------------------------------------------------------------
 
-    def enqueue(self, action: str, args: list, key=None) -> None:
+    def enqueue(self, action: str, args: list, key=None, encoded: bytes | None = None) -> None:
         """Queue a message; a keyed one replaces a waiting message with the same key in place.
 
-        Over the outbound limits it raises QueueOverflow and leaves the queue unchanged.
+        ``encoded`` is ``[action, args]`` as JSON if the caller has it already. Over the
+        outbound limits it raises QueueOverflow and leaves the queue unchanged.
         """
-        encoded = dumpb([action, args])
+        if encoded is None:
+            encoded = dumpb([action, args])
         old = self._waitingByKey.get(key) if key is not None else None
         growth = len(encoded) - (len(old.encoded) if old else 0)
         self._checkLimits(0 if old else 1, growth)

@@ -6,6 +6,8 @@ written (``widgetForm``) and how tags other than ``dict`` are read (``readTag``)
 
 from __future__ import annotations
 
+from ._json import dumpb
+
 _SCALARS = (str, int, float, bool, type(None))
 
 
@@ -34,3 +36,38 @@ def decode(value, readTag):
     if tag == "dict" and isinstance(value.get("value"), dict):
         return {k: decode(v, readTag) for k, v in value["value"].items()}
     return readTag(tag, value)
+
+
+class Shared:
+    """A JSON value (no widgets) that many pages send as it is: encoded once, however many.
+
+    A broadcast to N viewers otherwise encodes the same value N times. Pass it as an argument
+    of ``callRemote`` / ``notifyRemote``; the value must not change once it has been sent.
+    """
+
+    __slots__ = ("value", "_wire", "_encoded")
+
+    def __init__(self, value):
+        self.value = value
+        self._wire = self._encoded = None
+
+    @property
+    def wire(self):
+        """The tagged JSON-able form (protocol.md section 6)."""
+        if self._wire is None:
+            self._wire = encode(self.value, _refuseWidget)
+        return self._wire
+
+    @property
+    def encoded(self) -> bytes:
+        """``wire`` as JSON bytes; TypeError or ValueError if it is not JSON."""
+        if self._encoded is None:
+            self._encoded = dumpb(self.wire)
+        return self._encoded
+
+    def __repr__(self) -> str:
+        return f"Shared({self.value!r:.60})"
+
+
+def _refuseWidget(value):
+    raise TypeError(f"A Shared value cannot hold {type(value).__name__} objects, only JSON.")

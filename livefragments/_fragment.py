@@ -91,6 +91,20 @@ class LiveFragment:
             return fail(ConnectionLost(f"{self!r} is not on a live page."))
         return self.page._callRemote(self, method, list(args), key=(self.id, key))
 
+    def notifyRemote(self, method: str, *args) -> bool:
+        """Call ``method`` of this widget in the browser without wanting an answer: the
+        browser sends no ``respond`` back, which saves a request per call for updates that
+        many viewers are sent. False if there is no live page to send it to."""
+        if self.page is None or self._lost:
+            return False
+        return self.page._notifyRemote(self, method, list(args))
+
+    def notifyRemoteCoalesced(self, key, method: str, *args) -> bool:
+        """``notifyRemote`` that replaces a waiting call or notification with the same ``key``."""
+        if self.page is None or self._lost:
+            return False
+        return self.page._notifyRemote(self, method, list(args), key=(self.id, key))
+
     def notifyOnDisconnect(self) -> Deferred:
         """Fires with the reason (an exception instance) when the page goes away."""
         d = Deferred()

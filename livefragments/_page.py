@@ -16,7 +16,7 @@ from twisted.internet.defer import Deferred, ensureDeferred, fail, succeed
 from twisted.logger import Logger
 
 from ._channel import Channel
-from ._codec import decode, encode
+from ._codec import Shared, decode, encode
 from ._errors import (
     BadArguments,
     Closed,
@@ -31,6 +31,7 @@ from ._errors import (
 )
 from ._expose import expose, exposedMethod
 from ._fragment import LiveFragment
+from ._json import dumpb
 from ._settings import Settings
 
 log = Logger()
@@ -220,9 +221,9 @@ class LivePage(LiveFragment):
 
     # -- sending ---------------------------------------------------------------------------
 
-    def _send(self, action: str, args: list, key=None) -> None:
+    def _send(self, action: str, args: list, key=None, encoded: bytes | None = None) -> None:
         try:
-            self.channel.enqueue(action, args, key)
+            self.channel.enqueue(action, args, key, encoded)
         except QueueOverflow as e:
             self.abort(e)
             return
@@ -260,8 +261,33 @@ class LivePage(LiveFragment):
             return fail(TypeError(f"The arguments of {method!r} are not JSON: {e}."))
         return d
 
+    def _notifyRemote(self, fragment: LiveFragment, method: str, args: list, key=None) -> bool:
+        """A call nobody answers (``callId`` null): no ``respond`` comes back."""
+        if not self.isLive:
+            return False
+        callId = None
+        if key is not None:
+            waiting = self.channel.waitingArgs(key)
+            if waiting is not None and waiting[0] in self._pending:
+                callId = waiting[0]  # it replaces a call whose caller still wants an answer
+        self._enqueueCall(callId, fragment, method, args, key)
+        return True
+
     def _enqueueCall(self, callId, fragment, method, args, key) -> None:
-        self._send("call", [callId, fragment.id, method, self._encode(args, fragment), {}], key)
+        # Each argument is encoded on its own so that a Shared one is spliced in as it is.
+        wire, parts = [], []
+        for arg in args:
+            if type(arg) is Shared:
+                wire.append(arg.wire)
+                parts.append(arg.encoded)
+            else:
+                value = self._encode(arg, fragment)
+                wire.append(value)
+                parts.append(dumpb(value))
+        encoded = b'["call",[%s,%d,%s,[%s],{}]]' % (
+            b"null" if callId is None else b"%d" % callId, fragment.id, dumpb(method),
+            b",".join(parts))
+        self._send("call", [callId, fragment.id, method, wire, {}], key, encoded)
 
     # -- receiving -------------------------------------------------------------------------
 

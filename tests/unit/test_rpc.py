@@ -4,9 +4,18 @@ Covers ``@expose`` dispatch, errors crossing the wire, widgets made after load, 
 coalescing and the shutdown races Athena had (nevow #84, #86, #12).
 """
 
+import pytest
 from twisted.internet.defer import Deferred
 
-from livefragments import ConnectionLost, LiveFragment, PageState, RemoteError, Settings, expose
+from livefragments import (
+    ConnectionLost,
+    LiveFragment,
+    PageState,
+    RemoteError,
+    Settings,
+    Shared,
+    expose,
+)
 from tests.support.pages import ClientCounter, Counter, Harness
 
 
@@ -210,6 +219,66 @@ def test_a_numbered_coalesced_call_is_never_altered():
     assert [m[1][1][3] for m in page.channel.unacked()] == [[1]]
     assert page.channel.waitingCount == 1
     assert not first.called, "the numbered call still waits for its own answer"
+
+
+def test_a_notification_runs_in_the_client_and_no_respond_comes_back():
+    h, client, page, counter = setup()
+    h.settle()
+    received = page.channel.ack
+    assert page.counter.notifyRemote("show", "hi") is True
+    h.settle()
+    assert counter.shown == ["hi"]
+    assert page.channel.ack == received, "the client sent no message back, not even a respond"
+    assert not page._pending
+
+
+def test_a_coalesced_notification_replaces_the_waiting_one():
+    h, client, page, counter = setup()
+    h.settle()
+    page.counter.notifyRemoteCoalesced("p", "show", 1)
+    page.counter.notifyRemoteCoalesced("p", "show", 2)
+    assert page.channel.waitingCount == 1
+    h.settle()
+    assert counter.shown == [2]
+
+
+def test_a_notification_replacing_a_waiting_call_still_answers_its_caller():
+    h, client, page, counter = setup()
+    h.settle()
+    call = page.counter.callRemoteCoalesced("p", "show", 1)
+    page.counter.notifyRemoteCoalesced("p", "show", 2)
+    assert resolve(h, call) == "shown 2"
+    assert counter.shown == [2]
+
+
+def test_a_notification_to_a_closed_page_is_not_sent():
+    h, client, page, counter = setup()
+    fragment = page.counter
+    page.close()
+    assert fragment.notifyRemote("show", 1) is False
+
+
+def test_a_shared_value_is_encoded_once_for_every_page_that_sends_it():
+    h = Harness()
+    clients = [h.openClient(), h.openClient()]
+    h.settle()
+    shared = Shared({"__lf__": "not a tag", "items": [1, "two"]})
+    for page in h.pages:
+        page.counter.notifyRemote("show", shared)
+    encoded = shared.encoded
+    for page in h.pages:
+        page.counter.notifyRemote("show", shared)
+    assert shared.encoded is encoded, "encoded once, then reused"
+    h.settle()
+    value = {"__lf__": "not a tag", "items": [1, "two"]}
+    for client in clients:
+        assert client.widgets[1].shown == [value, value], "arrives as the value, tags and all"
+
+
+def test_a_shared_value_holding_a_widget_is_refused():
+    h, client, page, counter = setup()
+    with pytest.raises(TypeError, match="only JSON"):
+        page.counter.notifyRemote("show", Shared([Counter()]))
 
 
 def test_closing_fails_pending_calls_and_a_late_answer_is_not_sent():
