@@ -60,7 +60,12 @@ class HubState(enum.Enum):
 
 
 class Viewer(Protocol):
-    """What the hub calls on each viewer (the web layer's WorksheetFragment)."""
+    """What the hub calls on each viewer (the web layer's WorksheetFragment).
+
+    One change is told to every viewer with the same argument objects, which are never changed
+    afterwards (so the web layer encodes each once). ``presenceChanged`` gets the entries that
+    changed since the last call, each a whole entry (see ``presence``) or ``{"id", "gone": True}``.
+    """
 
     viewerId: str
     identity: object  # who is viewing (role, name, sessionId); see athena_nb/web/auth.py
@@ -71,7 +76,7 @@ class Viewer(Protocol):
     def cellText(self, cell: CellModel, op: ot.Operation, version: int, siteId: str) -> None: ...
     def cellChanged(self, cell: CellModel) -> None: ...
     def titleChanged(self, title: str) -> None: ...
-    def presenceChanged(self, presence: list[dict]) -> None: ...
+    def presenceChanged(self, changes: list[dict]) -> None: ...
     def kernelChanged(self, info: dict) -> None: ...
     def hubClosed(self, reason: str) -> None: ...
     def closeView(self, reason: str) -> None: ...
@@ -94,6 +99,7 @@ class WorksheetHub:
         self.state = HubState.OPEN
         self.viewers: dict[str, Viewer] = {}
         self._presence: dict[str, dict] = {}
+        self._presenceChanged: dict[str, None] = {}  # viewer ids, in order of change
         self._presenceCall = None
         self._structure = DeferredLock()
         #: Called with the hub whenever it may have become idle (no viewers, nothing running).
@@ -136,13 +142,13 @@ class WorksheetHub:
         self.viewers[viewer.viewerId] = viewer
         self._presence[viewer.viewerId] = {"id": viewer.viewerId, "name": name, "role": role,
                                            "cell": None}
-        self._broadcastPresence()
+        self._broadcastPresence(viewer.viewerId)
 
     def removeViewer(self, viewer: Viewer) -> None:
         if self.viewers.pop(viewer.viewerId, None) is None:
             return
         self._presence.pop(viewer.viewerId, None)
-        self._broadcastPresence()
+        self._broadcastPresence(viewer.viewerId)
         self.maybeIdle()
 
     def setFocus(self, viewerId: str, cellId: int | None) -> None:
@@ -154,19 +160,23 @@ class WorksheetHub:
             self.cell(cellId)
         if entry["cell"] != cellId:
             entry["cell"] = cellId
-            self._broadcastPresence()
+            self._broadcastPresence(viewerId)
 
     def presence(self) -> list[dict]:
         return [dict(entry) for entry in self._presence.values()]
 
-    def _broadcastPresence(self) -> None:
+    def _broadcastPresence(self, viewerId: str) -> None:
+        # Only what changed goes out: whole lists made each join cost O(viewers) per viewer.
+        self._presenceChanged[viewerId] = None
         if self._presenceCall is None:
             self._presenceCall = self.reactor.callLater(PRESENCE_DELAY, self._sendPresence)
 
     def _sendPresence(self) -> None:
         self._presenceCall = None
-        presence = self.presence()
-        self._each(lambda v: v.presenceChanged(presence))
+        changed, self._presenceChanged = self._presenceChanged, {}
+        changes = [dict(self._presence[i]) if i in self._presence else {"id": i, "gone": True}
+                   for i in changed]
+        self._each(lambda v: v.presenceChanged(changes))
 
     def _each(self, tell) -> None:
         for viewer in list(self.viewers.values()):
@@ -259,6 +269,7 @@ class WorksheetHub:
         for entry in self._presence.values():
             if entry["cell"] == cell.id:
                 entry["cell"] = None
+                self._broadcastPresence(entry["id"])
         self._each(lambda v: v.cellRemoved(cell.id))
 
     def _stayed(self, failure, cell: CellModel):
@@ -419,6 +430,7 @@ class WorksheetHub:
         self.state = HubState.CLOSING
         viewers, self.viewers = list(self.viewers.values()), {}
         self._presence.clear()
+        self._presenceChanged.clear()
         if self._presenceCall is not None:
             self._presenceCall.cancel()
             self._presenceCall = None

@@ -149,7 +149,7 @@ class BenchWorksheet(ClientWidget):
         pass
 
     @expose
-    def setPresence(self, presence):
+    def updatePresence(self, changes):
         pass
 
     @expose

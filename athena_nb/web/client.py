@@ -169,8 +169,14 @@ class WorksheetClient(ClientWidget):
         self.title = title
 
     @expose
-    def setPresence(self, presence):
-        self.presence = presence
+    def updatePresence(self, changes):
+        people = {p["id"]: p for p in self.presence}
+        for change in changes:
+            if change.get("gone"):
+                people.pop(change["id"], None)
+            else:
+                people[change["id"]] = change
+        self.presence = list(people.values())
 
     @expose
     def setKernel(self, info):

@@ -6,21 +6,26 @@ exposed method that changes anything checks the viewer's role first (``@editing`
 read-only viewer is refused on the server, with nothing changed, whatever its browser sends.
 
 Per-viewer coalescing: a cell's run state and output travel as one "so far" update per cell
-(``callRemoteCoalesced``), carrying the output events the viewer has not been sent yet. While
+(``notifyRemoteCoalesced``), carrying the output events the viewer has not been sent yet. While
 an update for a cell waits unsent, a newer one replaces it and starts where the waiting one
 started, so a slow viewer gets fewer, larger updates and a fast-printing cell never floods it.
+
+Fan-out: what the hub tells every viewer goes to the browsers as notifications (no answer comes
+back, so a viewer costs one request per batch of changes, not two), and each value is encoded
+once for all viewers (``Shared``): viewers at the same point of a cell share one update.
 """
 
 from __future__ import annotations
 
 import functools
 import secrets
+import weakref
 from html import escape
 
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import maybeDeferred
 from twisted.logger import Logger
 
-from livefragments import Closed, LiveFragment, RemoteError, expose
+from livefragments import Closed, LiveFragment, RemoteError, Shared, expose
 
 from .. import ot
 from ..cells import compactNumbered, numbered
@@ -78,9 +83,35 @@ def editing(method):
     return answering(wrapper)
 
 
-def _quiet(d: Deferred) -> None:
-    """A call to a browser whose answer nobody waits for: a page gone meanwhile is normal."""
-    d.addErrback(lambda f: None)
+_lastBroadcast: tuple[object, Shared] | None = None
+
+
+def _shared(value, wire=None) -> Shared:
+    """``value`` (or ``wire(value)``) encoded once for the viewers the hub tells in a row: the
+    hub hands each of them the same object and never changes it afterwards."""
+    global _lastBroadcast
+    if _lastBroadcast is not None and _lastBroadcast[0] is value:
+        return _lastBroadcast[1]
+    shared = Shared(value if wire is None else wire(value))
+    _lastBroadcast = (value, shared)  # holding it keeps its id from being reused meanwhile
+    return shared
+
+
+#: The latest update of each cell, keyed by what determines it, shared by its viewers.
+_updates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _update(cell, start: int) -> Shared:
+    """The update from output ``start`` on; the log only grows within a generation."""
+    run = cell.runInfo()
+    key = (cell.generation, start, len(cell.outputs), run["state"], run["count"], run["ranBy"])
+    cached = _updates.get(cell)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    shared = Shared({"generation": cell.generation, "start": start,
+                     "outputs": numbered(cell.outputs[start:], start), "run": run})
+    _updates[cell] = (key, shared)
+    return shared
 
 
 def _button(label: str, action: str, disabled: bool, extra: str = "") -> str:
@@ -162,9 +193,9 @@ class CellFragment(LiveFragment):
 
     def textChanged(self, op: ot.Operation, version: int, siteId: str) -> None:
         if siteId == self.worksheet.viewerId:
-            _quiet(self.callRemote("ack", version))
+            self.notifyRemote("ack", version)
         else:
-            _quiet(self.callRemote("remoteOp", op.toJSON(), version))
+            self.notifyRemote("remoteOp", _shared(op, ot.Operation.toJSON), version)
 
     def changed(self) -> None:
         """The cell's run state or output changed: send the viewer an update soon.
@@ -202,10 +233,9 @@ class CellFragment(LiveFragment):
             start = self._sentEnd
         else:
             start = 0
-        update = {"generation": gen, "start": start,
-                  "outputs": numbered(cell.outputs[start:], start), "run": cell.runInfo()}
-        _quiet(self.callRemoteCoalesced("update", "update", update))
-        self._sentRun = update["run"]
+        update = _update(cell, start)
+        self.notifyRemoteCoalesced("update", "update", update)
+        self._sentRun = update.value["run"]
         self._waitGen, self._waitStart = gen, start
         self._sentGen, self._sentEnd = gen, len(cell.outputs)
 
@@ -360,7 +390,7 @@ class WorksheetFragment(LiveFragment):
 
     def cellInserted(self, index: int, cell) -> None:
         fragment = self._addCell(cell.id)
-        _quiet(self.callRemote("insertCell", index, fragment))
+        self.notifyRemote("insertCell", index, fragment)
 
     def cellRemoved(self, cellId: int) -> None:
         fragment = self.cellFragments.pop(cellId, None)
@@ -368,7 +398,7 @@ class WorksheetFragment(LiveFragment):
             fragment.detach()
 
     def cellMoved(self, cellId: int, index: int) -> None:
-        _quiet(self.callRemote("moveCell", cellId, index))
+        self.notifyRemote("moveCell", cellId, index)
 
     def cellText(self, cell, op, version: int, siteId: str) -> None:
         fragment = self.cellFragments.get(cell.id)
@@ -381,13 +411,13 @@ class WorksheetFragment(LiveFragment):
             fragment.changed()
 
     def titleChanged(self, title: str) -> None:
-        _quiet(self.callRemoteCoalesced("title", "setTitle", title))
+        self.notifyRemoteCoalesced("title", "setTitle", title)
 
-    def presenceChanged(self, presence: list[dict]) -> None:
-        _quiet(self.callRemoteCoalesced("presence", "setPresence", presence))
+    def presenceChanged(self, changes: list[dict]) -> None:
+        self.notifyRemote("updatePresence", _shared(changes))
 
     def kernelChanged(self, info: dict) -> None:
-        _quiet(self.callRemoteCoalesced("kernel", "setKernel", info))
+        self.notifyRemoteCoalesced("kernel", "setKernel", _shared(info))
 
     def hubClosed(self, reason: str) -> None:
         self.joined = False

@@ -22,7 +22,8 @@ export class Worksheet extends Widget {
     this.name = a.name;
     this.canEdit = a.canEdit;
     this.serverTitle = a.title;
-    this.presence = a.presence;
+    /** @type {Array<{id: string, name: string, role: string, cell: number|null}>} */
+    this.presence = [];
     const $ = (selector) => /** @type {any} */ (node.querySelector(selector));
     this.cellsNode = $('.nb-cells');
     this.titleInput = /** @type {HTMLInputElement} */ ($('.nb-title'));
@@ -51,6 +52,7 @@ export class Worksheet extends Widget {
     });
     this.errorNode.addEventListener('click', () => this.#hideError());
     this.setKernel(a.kernel);
+    this.#showPresence(a.presence);
   }
 
   loaded() {
@@ -224,8 +226,21 @@ export class Worksheet extends Widget {
     }, 150);
   }
 
-  /** The server: who is here. @param {Array<{id: string, name: string, role: string, cell: number|null}>} presence */
-  setPresence(presence) {
+  /**
+   * The server: who came, left or moved since the last call (an entry, or `{id, gone: true}`).
+   * @param {Array<{id: string, name?: string, role?: string, cell?: number|null, gone?: boolean}>} changes
+   */
+  updatePresence(changes) {
+    const byId = new Map(this.presence.map((p) => [p.id, p]));
+    for (const change of changes) {
+      if (change.gone) byId.delete(change.id);
+      else byId.set(change.id, change);
+    }
+    this.#showPresence([...byId.values()]);
+  }
+
+  /** @param {Array<{id: string, name: string, role: string, cell: number|null}>} presence */
+  #showPresence(presence) {
     this.presence = presence;
     const doc = this.node.ownerDocument;
     const items = [...presence].sort((a, b) => (b.id === this.viewerId) - (a.id === this.viewerId));
@@ -240,7 +255,6 @@ export class Worksheet extends Widget {
       return li;
     }));
     this.#showPresenceInCells();
-    return null;
   }
 
   /** @param {number} cellId */

@@ -18,6 +18,7 @@ class RecordingViewer:
         self.viewerId = viewerId
         self.identity = type("Identity", (), {"sessionId": "s-" + viewerId, "name": name})()
         self.events = []
+        self.people = {}
         self.closed = None
 
     def cellInserted(self, index, cell):
@@ -38,8 +39,18 @@ class RecordingViewer:
     def titleChanged(self, title):
         self.events.append(("title", title))
 
-    def presenceChanged(self, presence):
-        self.events.append(("presence", [(p["name"], p["cell"]) for p in presence]))
+    def presenceChanged(self, changes):
+        self.events.append(("presence", [(c["id"], "gone") if c.get("gone") else (c["name"], c["cell"])
+                                         for c in changes]))
+        for change in changes:
+            if change.get("gone"):
+                self.people.pop(change["id"], None)
+            else:
+                self.people[change["id"]] = change
+
+    def seen(self):
+        """Who this viewer believes is here, and where, from the changes it was told."""
+        return sorted((p["name"], p["cell"]) for p in self.people.values())
 
     def kernelChanged(self, info):
         self.events.append(("kernel", info["state"]))
@@ -235,10 +246,11 @@ def test_presence_lists_viewers_and_their_cells(env):
     ann, bob = viewers(hub, "Ann", "Bob")
     hub.setFocus("bob", hub.cells[1].id)
     env.clock.advance(PRESENCE_DELAY)
-    assert ann.of("presence")[-1] == ("presence", [("Ann", None), ("Bob", hub.cells[1].id)])
+    assert ann.seen() == [("Ann", None), ("Bob", hub.cells[1].id)]
     hub.removeViewer(bob)
     env.clock.advance(PRESENCE_DELAY)
-    assert ann.of("presence")[-1] == ("presence", [("Ann", None)])
+    assert ann.of("presence")[-1] == ("presence", [("bob", "gone")]), "only the change is sent"
+    assert ann.seen() == [("Ann", None)]
     with pytest.raises(NoSuchCell):
         hub.setFocus("ann", 4242)
 
@@ -250,7 +262,11 @@ def test_a_burst_of_presence_changes_goes_out_as_one_update(env):
     assert crowd[0].of("presence") == []
     env.clock.advance(PRESENCE_DELAY)
     assert all(len(v.of("presence")) == 1 for v in crowd)
-    assert len(crowd[0].of("presence")[0][1]) == 40
+    assert len(crowd[0].seen()) == 40
+    hub.setFocus(crowd[3].viewerId, hub.cells[0].id)
+    env.clock.advance(PRESENCE_DELAY)
+    assert crowd[0].of("presence")[-1] == ("presence", [("P3", hub.cells[0].id)]), \
+        "a later change sends that one entry, not the whole list"
 
 
 def test_deleting_a_cell_clears_presence_in_it(env):
@@ -260,6 +276,8 @@ def test_deleting_a_cell_clears_presence_in_it(env):
     hub.setFocus("ann", doomed)
     env.run(hub.deleteCell(doomed))
     assert hub.presence()[0]["cell"] is None
+    env.clock.advance(PRESENCE_DELAY)
+    assert ann.seen() == [("Ann", None)], "the viewers are told too"
 
 
 def test_closing_the_hub_tells_every_viewer_and_refuses_later_changes(env):

@@ -12,6 +12,7 @@ import pytest
 from athena_nb import ot
 from athena_nb.hub import PRESENCE_DELAY
 from athena_nb.web.fragments import CellFragment, WorksheetFragment
+from livefragments import Shared
 from livefragments._expose import exposedMethod
 from livefragments.client import ClientState
 from tests.support.memoryhttp import FaultyHTTP
@@ -152,6 +153,31 @@ def test_running_shows_state_and_output_to_every_viewer(env):
         assert page.cells[1].plainResults() == ["2"]
         assert page.cells[1].run["ranBy"] == "Carla"
         assert page.kernel["state"] == "idle"
+
+
+def test_viewers_at_one_point_share_each_update_and_answer_none(env, monkeypatch):
+    """Fan-out: one encoded update per change for all viewers, sent as a notification, so a
+    watching viewer sends the server nothing back."""
+    sheet, (ann, carla, vic), hub = together(env)
+    env.settle()
+    sent = []
+    original = CellFragment.notifyRemoteCoalesced
+
+    def spy(self, key, method, *args):
+        sent.append((self.worksheet.viewerId, args[0]))
+        return original(self, key, method, *args)
+
+    monkeypatch.setattr(CellFragment, "notifyRemoteCoalesced", spy)
+    servers = {v.viewerId: v.page for v in hub.viewers.values()}
+    received = {viewerId: page.channel.ack for viewerId, page in servers.items()}
+    env.call(ann.callRemote("runAll"))
+    env.settle()
+    assert vic.cells[1].plainResults() == ["2"] and carla.cells[1].state == "done"
+    updates = {id(update): update for _, update in sent}
+    assert len(updates) >= 2 and len(sent) == 3 * len(updates), "each update went to all three"
+    assert all(isinstance(u, Shared) and u._encoded is not None for u in updates.values())
+    for page in (carla, vic):
+        assert servers[page.viewerId].channel.ack == received[page.viewerId], "nothing came back"
 
 
 def test_a_fast_printing_cell_is_coalesced_for_a_slow_viewer(env):
