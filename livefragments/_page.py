@@ -30,6 +30,7 @@ from ._errors import (
     errorObject,
 )
 from ._expose import expose, exposedMethod
+from ._flush import Flusher
 from ._fragment import LiveFragment
 from ._json import dumpb
 from ._settings import Settings
@@ -91,11 +92,15 @@ class LivePage(LiveFragment):
         self._nextCallId = 0
         self._pending: dict[int, list[Deferred]] = {}
         self._flushScheduled = False
+        self._flusher: Flusher | None = None
 
     def start(self, reactor, settings: Settings, clientId: str, csrf: str, sessionId: str,
-              moduleRoot: str) -> None:
-        """Bind the page to its client; called once by the resource before rendering."""
+              moduleRoot: str, flusher: Flusher | None = None) -> None:
+        """Bind the page to its client; called once by the resource before rendering.
+
+        ``flusher`` is shared by the pages of one resource (one of its own if None)."""
         self.reactor, self.settings = reactor, settings
+        self._flusher = flusher if flusher is not None else Flusher(reactor)
         self.clientId, self.csrf, self.sessionId = clientId, csrf, sessionId
         self.moduleRoot = moduleRoot
         self.channel = Channel(settings.maxHeldMessages, settings.maxOutboundMessages,
@@ -231,9 +236,9 @@ class LivePage(LiveFragment):
 
     def _wake(self) -> None:
         # Everything produced in this reactor turn goes out in one answer.
-        if not self._flushScheduled and self.reactor is not None:
+        if not self._flushScheduled and self._flusher is not None:
             self._flushScheduled = True
-            self.reactor.callLater(0, self._flush)
+            self._flusher.wake(self)
 
     def _flush(self) -> None:
         self._flushScheduled = False

@@ -15,6 +15,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
 from ._errors import Closed, MessageTooLarge, ProtocolError
+from ._flush import Flusher
 from ._http import refuseMethod, writeError
 from ._json import dumpsForScript
 from ._longpoll import LongPollTransport, ParkingLot, parseEnvelope
@@ -52,6 +53,7 @@ class LivePageResource(Resource):
         self._pagesBySession: dict[str, list[str]] = {}
         self._longPolls: dict[str, LongPollTransport] = {}
         self.parking = ParkingLot(self.settings)
+        self.flusher = Flusher(reactor)
 
     # -- routing ---------------------------------------------------------------------------
 
@@ -114,7 +116,7 @@ class LivePageResource(Resource):
         """Give ``page`` its ids and transport and make it reachable."""
         clientId = secrets.token_urlsafe(24)
         page.start(self.reactor, self.settings, clientId, secrets.token_urlsafe(24), sessionId,
-                   self.moduleRoot)
+                   self.moduleRoot, self.flusher)
         self._longPolls[clientId] = LongPollTransport(page, self.reactor, self.parking)
         page.onGone = self._forget
         self.pages[clientId] = page
@@ -161,7 +163,9 @@ class LivePageResource(Resource):
     def noDelay(request) -> None:
         """Turn Nagle off on a transport request's connection: its small answers are the
         latency of every remote call (with delayed ACKs Nagle adds ~40 ms)."""
-        setNoDelay(getattr(request.channel, "transport", None))
+        channel = request.channel
+        if channel is not None and not getattr(channel, "_lfNoDelay", False):
+            channel._lfNoDelay = setNoDelay(getattr(channel, "transport", None))
 
     def _forget(self, page: LivePage) -> None:
         self.pages.pop(page.clientId, None)

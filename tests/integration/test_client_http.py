@@ -4,12 +4,16 @@ server really dropped every TCP connection with messages unacknowledged in both 
 """
 
 import functools
+import socket
+from http.client import HTTPConnection
+from urllib.parse import urlsplit
 
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, gatherResults
 from twisted.internet.task import deferLater
+from twisted.internet.threads import deferToThread
 from twisted.web.resource import Resource
 from twisted.web.server import Site
 
@@ -160,3 +164,31 @@ async def test_resumption_after_dropped_connections_with_unacked_messages_both_w
     assert await widget.callRemote("increment") == 2
     assert client.transportKind == transport
     await finish(client, http)
+
+
+@pytest_twisted.ensureDeferred
+async def test_transport_connections_have_nagle_off_and_answers_carry_a_length(server):
+    """Small answers leave at once (no ~40 ms Nagle stall) and are not chunked."""
+    client, http = await openClient(server, "longpoll")
+    assert await counterOf(client).callRemote("increment", 1) == 1
+    sockets = [t.getHandle() for t in server.connections.transports if t.connected]
+    assert sockets and all(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in sockets)
+    refused = await deferToThread(_rawPost, client.transportURL, b"[-1, []]")
+    assert refused.status == 403
+    assert refused.getheader("content-length") == str(len(refused.body))
+    assert refused.getheader("transfer-encoding") is None
+    await finish(client, http)
+
+
+def _rawPost(url: str, body: bytes):
+    """A POST with a wrong CSRF token through the stdlib (Agent hides the framing headers)."""
+    parts = urlsplit(url)
+    connection = HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("POST", parts.path, body, {"Content-Type": "application/json",
+                                                      "X-LF-CSRF": "wrong"})
+        response = connection.getresponse()
+        response.body = response.read()
+        return response
+    finally:
+        connection.close()

@@ -275,6 +275,18 @@ def test_a_shared_value_is_encoded_once_for_every_page_that_sends_it():
         assert client.widgets[1].shown == [value, value], "arrives as the value, tags and all"
 
 
+def test_the_pages_of_one_resource_flush_from_one_delayed_call_per_turn():
+    h = Harness()
+    clients = [h.openClient() for _ in range(3)]
+    h.settle()
+    before = len(h.clock.getDelayedCalls())
+    for page in h.pages:
+        page.counter.notifyRemote("show", "all")
+    assert len(h.clock.getDelayedCalls()) == before + 1, "one call for the three pages"
+    h.settle()
+    assert [c.widgets[1].shown for c in clients] == [["all"]] * 3
+
+
 def test_a_shared_value_holding_a_widget_is_refused():
     h, client, page, counter = setup()
     with pytest.raises(TypeError, match="only JSON"):
