@@ -163,9 +163,13 @@ class AthenaTarget:
         finally:
             self.procs.stop(worker.proc)
 
-    def kernelStart(self, n: int) -> dict:
+    def kernelStart(self, n: int, rows=("kernel_start_pooled", "kernel_start_cold")) -> dict:
         """A new worksheet's kernel usable: with the server's pool, and with no pool (cold)."""
-        out = {"kernel_start_pooled": self._kernelStarts(self.server, n)}
+        out = {}
+        if "kernel_start_pooled" in rows:
+            out["kernel_start_pooled"] = self._kernelStarts(self.server, n)
+        if "kernel_start_cold" not in rows:
+            return out
         cold = startServer(self.procs, self.token, poolSize=0, name=f"{self.key}-nopool")
         try:
             cold.waitUntilUp()

@@ -1,6 +1,8 @@
 """athena-nb side by side with Jupyter Server, in one run, on this machine (issue 7).  Tests: tests/integration/test_bench_smoke.py.
 
 Run: python bench/compare_jupyter.py [--quick] [--athena-only | --jupyter-only] [--no-install]
+     python bench/compare_jupyter.py --only ROW [-n N]   (one athena-nb long-poll row, e.g.
+     kernel_start_pooled or cold_start, N samples; nothing else is started)
 
 Installs jupyter-server + ipykernel (pinned, see bench/_jupyter.py) into bench/.jupyter-venv once,
 then measures Jupyter stock, Jupyter with TCP_NODELAY on its kernel websockets, and athena-nb over
@@ -74,7 +76,8 @@ SIZES = {
 }
 
 
-def runTarget(target, sizes: dict, results: dict) -> None:
+def runTarget(target, sizes: dict, results: dict, only: str | None = None) -> None:
+    """Every row of ``target``, or with ``only`` that row alone."""
     out = results.setdefault(target.key, {})
 
     def record(row, samples, unit="ms", extra=None):
@@ -84,6 +87,8 @@ def runTarget(target, sizes: dict, results: dict) -> None:
         show(f"{target.label}: {row}", out[row])
 
     def step(row, function):
+        if row not in rows:
+            return
         what, where, _ = ROWS[row]
         say(f"{target.label} | {what}\n    measured {where}")
         try:
@@ -93,19 +98,23 @@ def runTarget(target, sizes: dict, results: dict) -> None:
             say(f"  !! {target.label}: {row} failed: {e}")
             traceback.print_exc()
 
-    rows = target.rows
+    rows = target.rows if only is None else tuple(r for r in target.rows if r == only)
     if "cold_start" in rows:
         step("cold_start", lambda: record("cold_start", target.coldStart(sizes["cold"])))
+    if not set(rows) - {"cold_start"}:
+        return
     say(f"{target.label}: starting the server for the other measurements")
     target.launch()
     try:
-        if "kernel_start_cold" in rows:
+        kernelRows = [r for r in ("kernel_start_pooled", "kernel_start_cold") if r in rows]
+        if kernelRows:
             def kernels():
-                for row, (samples, phases) in target.kernelStart(sizes["kernel"]).items():
+                for row, (samples, phases) in target.kernelStart(sizes["kernel"],
+                                                                 kernelRows).items():
                     record(row, samples, extra={"phases": {k: summary(v) for k, v in phases.items()}})
                     for phase, values in phases.items():
                         show(f"  {row}, {phase}", summary(values))
-            step("kernel_start_cold", kernels)
+            step(kernelRows[-1], kernels)
         step("rt_1plus1", lambda: record("rt_1plus1", measureExecute(
             target, "1+1", sizes["rt"], sizes["warmup"])))
         step("lines_10k", lambda: record("lines_10k", measureExecute(
@@ -121,9 +130,6 @@ def runTarget(target, sizes: dict, results: dict) -> None:
                 f"{memCount} more viewers: {m['perViewerKiB']:.1f} KiB each")
         step("mem_per_viewer", memory)
         for viewers, row in zip(sizes["fanout"], ("fanout_50", "fanout_500"), strict=True):
-            if row not in rows:
-                continue
-
             def fan(viewers=viewers, row=row):
                 f = measureFanout(target, viewers, sizes["trials"])
                 record(row, f["last"], extra={"viewers": viewers, "missing": f["missing"],
@@ -205,17 +211,26 @@ def main() -> int:
     parser.add_argument("--profile", metavar="DIR",
                         help="run athena-nb under pyinstrument, reports in DIR (slows it down)")
     parser.add_argument("--output", default="compare_jupyter", help="results file name")
+    only.add_argument("--only", metavar="ROW", choices=list(ROWS),
+                      help="measure only this row of athena-nb over long-poll: " + ", ".join(ROWS))
+    parser.add_argument("-n", "--samples", type=int, metavar="N",
+                        help="with --only: this many samples instead of the default")
     args = parser.parse_args()
+    if args.samples is not None and not args.only:
+        parser.error("-n/--samples goes with --only.")
     if args.profile:
         os.environ["ATHENA_BENCH_PROFILE"] = os.path.abspath(args.profile)
-    sizes = SIZES["quick" if args.quick else "full"]
+    sizes = dict(SIZES["quick" if args.quick else "full"])
+    if args.samples is not None:
+        sizes.update({"cold": args.samples, "kernel": args.samples, "rt": args.samples,
+                      "lines": args.samples, "trials": args.samples, "idleRt": args.samples})
     raiseFileLimit()
     results = {"sizes": sizes, "notes": {}, "machineAtStart": machine()}
     failed = False
     with Processes() as procs:
         say(f"Logs of every process started: {procs.logDir}")
         targets = []
-        if not args.athena_only:
+        if not (args.athena_only or args.only):
             from _jupyter import JupyterTarget, ensureVenv
             python, how = ensureVenv(not args.no_install, say)
             results["notes"]["jupyter"] = how
@@ -229,10 +244,12 @@ def main() -> int:
             results["notes"]["athena"] = why
             say(f"athena-nb: {why}")
             targets += found
+        if args.only:
+            targets = [t for t in targets if args.only in t.rows][:1]
         for target in targets:
             say(f"\n=== {target.label} ===")
             try:
-                runTarget(target, sizes, results)
+                runTarget(target, sizes, results, args.only)
             except Exception as e:
                 failed = True
                 results.setdefault(target.key, {})["error"] = f"{type(e).__name__}: {e}"
