@@ -491,16 +491,25 @@ class Kernel:
         return self._ask("introspect", {"name": name, "detail": int(detail)}, "look up names")
 
     def chdir(self, path):
-        """Make ``path`` the worker's working directory (the one watched for files)."""
+        """Make ``path`` the worker's working directory (the one watched for files).
+
+        The request goes out at once and cells may be queued right behind it: the worker
+        answers requests in order, so they run in ``path`` without waiting for this answer (one
+        round trip less for a pooled kernel's first cell). A worker that could not change there
+        refuses to run cells, saying why, until a later chdir succeeds."""
         path = os.path.abspath(path)
+        before = self.cwd, self._ownsCwd
         d = self._ask("chdir", {"path": path}, "change directory")
+        if d.called:  # refused at once (busy, not running): nothing was sent
+            return d
+        self.cwd, self._ownsCwd = path, False  # a restart starts there too
 
-        def changed(value):
-            self.cwd = path
-            self._ownsCwd = False
-            return value
+        def failed(failure):
+            if self.cwd == path:
+                self.cwd, self._ownsCwd = before
+            return failure
 
-        return d.addCallback(changed)
+        return d.addErrback(failed)
 
     def _ask(self, op, fields, what):
         if self.state == KernelState.BUSY:

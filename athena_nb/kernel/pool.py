@@ -1,8 +1,9 @@
-"""A pool of pre-started kernels (tests: tests/integration/test_kernel_pool.py).
+"""A pool of pre-started kernels (tests: tests/unit/test_pool.py, tests/integration/test_kernel_pool.py).
 
 Python starts in well under a second, Sage in one to two, and a person opening a worksheet should
 not wait for either: the pool keeps ``size`` kernels started in a scratch directory, hands one out
-on ``acquire(cwd)`` after moving it into the worksheet's directory, and starts a replacement.
+on ``acquire(cwd)`` at once with a request to move into the worksheet's directory on its way (the
+first cell queues behind it, no round trip waited for), and starts a replacement a little later.
 """
 
 import os
@@ -73,15 +74,21 @@ class KernelPool:
                 return kernel
             try:
                 yield kernel.start()
-                yield kernel.chdir(cwd)
             except KernelError as e:
                 log.warn("Dropping a pooled kernel that failed: {e}", e=str(e))
                 kernel.shutdown()
                 self._fill()
                 continue
+            # Not waited for: the first cell goes out right behind it (see Kernel.chdir).
+            kernel.chdir(cwd).addErrback(self._chdirFailed, cwd)
             if self._refill is None or not self._refill.active():
                 self._refill = self.reactor.callLater(self.refillDelay, self._fill)
             return kernel
+
+    def _chdirFailed(self, failure, cwd):
+        # The kernel refuses cells until it is in cwd, and each cell says why.
+        log.warn("A pooled kernel could not move into {cwd}: {message}", cwd=cwd,
+                 message=failure.getErrorMessage())
 
     def _take(self):
         self._dropDead()

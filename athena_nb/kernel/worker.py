@@ -197,6 +197,7 @@ class Worker:
         self.sageDisplay = None
         self.inCell = False  # user code is running: events must go out at once
         self.tail = []  # events made after the cell's code ended, sent with "done"
+        self.cwdError = None  # why the last chdir failed; cells refuse to run until one works
         self.sendLock = threading.Lock()
 
     # -- output -------------------------------------------------------------------------------
@@ -311,8 +312,11 @@ class Worker:
         try:
             os.chdir(message["path"])
         except OSError as e:
-            self.reply(message, error="Cannot change to directory %r: %s." % (message["path"], e.strerror))
+            # Cells may already be queued behind this request: they must not run elsewhere.
+            self.cwdError = "Cannot change to directory %r: %s." % (message["path"], e.strerror)
+            self.reply(message, error=self.cwdError)
             return
+        self.cwdError = None
         self.root = os.getcwd()
         self.reply(message, value={"cwd": self.root})
 
@@ -334,6 +338,14 @@ class Worker:
 
     def op_execute(self, message):
         self.requestId = message["id"]
+        if self.cwdError is not None:
+            text = "The kernel is not in the worksheet's directory, so the cell did not run: %s" % (
+                self.cwdError,)
+            self.channel.send({"op": "done", "id": self.requestId, "status": "error",
+                               "message": text, "events": [{
+                                   "type": "error", "ename": "OSError", "evalue": text,
+                                   "traceback": text}]})
+            return
         self.cellCount += 1
         code = message["code"]
         before = snapshotFiles(self.root)

@@ -234,6 +234,35 @@ def test_completion_when_idle_is_answered_or_times_out():
     d.addErrback(lambda f: None)
 
 
+def test_chdir_goes_out_at_once_and_cells_queue_right_behind_it():
+    """chdir() does not hold back a cell until it is answered: the worker takes requests in
+    order, so the cell runs in the new directory one round trip sooner. The kernel's cwd (where
+    a restart starts) follows at once, and goes back if the worker could not change there."""
+    h = Harness().started()
+    d = h.kernel.chdir("/srv/sheet")
+    request, _ = h.run("1")
+    assert [m["op"] for m in h.process.sent] == ["chdir", "execute"]
+    assert h.process.sent[0]["path"] == "/srv/sheet" and h.kernel.cwd == "/srv/sheet"
+    h.kernel.workerMessage({"op": "reply", "id": h.process.sent[0]["id"], "ok": True,
+                            "value": {"cwd": "/srv/sheet"}})
+    assert d.called and h.kernel.cwd == "/srv/sheet"
+    h.process.done()
+    assert result(request).ok
+    d = h.kernel.chdir("/nowhere")
+    h.kernel.workerMessage({"op": "reply", "id": h.process.sent[-1]["id"], "ok": False,
+                            "message": "Cannot change to directory '/nowhere'."})
+    assert "Cannot change" in str(d.result.value) and h.kernel.cwd == "/srv/sheet"
+    d.addErrback(lambda f: None)
+
+
+def test_chdir_of_a_busy_kernel_fails_at_once_and_keeps_the_cwd():
+    h = Harness().started()
+    h.run("loop")
+    d = h.kernel.chdir("/elsewhere")
+    assert isinstance(d.result.value, KernelBusyError) and h.kernel.cwd == "/tmp"
+    d.addErrback(lambda f: None)
+
+
 def test_completion_on_a_stopped_kernel_fails_clearly():
     h = Harness()
     d = h.kernel.complete("x", 1)

@@ -146,3 +146,26 @@ def test_file_changes_are_created_or_modified_and_dot_dirs_are_skipped(tmp_path)
     assert list(worker.diffFiles(before, after)) == [
         ("d/inner.png", "created"), ("new.txt", "created"), ("old.txt", "modified")]
     assert list(worker.diffFiles(after, after)) == []
+
+
+def test_after_a_failed_chdir_cells_refuse_to_run_until_one_works(tmp_path, monkeypatch):
+    """A cell queued behind a chdir that failed must not run in the old directory: it ends
+    with an error naming the directory; once a chdir works, cells run there again."""
+    monkeypatch.chdir(tmp_path)  # restored after the test
+    channel = FakeChannel()
+    w = worker.Worker(channel, "python", str(tmp_path), {})
+    missing = str(tmp_path / "missing")
+    w.op_chdir({"op": "chdir", "id": 1, "path": missing})
+    assert channel.sent[-1]["ok"] is False and "missing" in channel.sent[-1]["message"]
+    w.op_execute({"op": "execute", "id": 2, "code": "open('x.txt', 'w').write('1')"})
+    done = channel.sent[-1]
+    assert done["op"] == "done" and done["status"] == "error"
+    assert "did not run" in done["message"] and missing in done["message"]
+    assert [e["type"] for e in done["events"]] == ["error"]
+    assert not (tmp_path / "x.txt").exists()
+    (tmp_path / "missing").mkdir()
+    w.op_chdir({"op": "chdir", "id": 3, "path": missing})
+    assert channel.sent[-1] == {"op": "reply", "id": 3, "ok": True, "value": {"cwd": missing}}
+    w.op_execute({"op": "execute", "id": 4, "code": "open('x.txt', 'w').write('1')"})
+    assert channel.sent[-1]["status"] == "ok"
+    assert (tmp_path / "missing" / "x.txt").exists()

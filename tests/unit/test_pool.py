@@ -1,0 +1,130 @@
+"""The kernel pool's hand-out and refill, with fake workers on a Clock (athena_nb.kernel.pool)."""
+
+from twisted.internet.task import Clock
+
+from athena_nb.kernel import Kernel, KernelPool, KernelState
+
+
+class FakeProcess:
+    """A worker the test plays: it records requests and answers when told to."""
+
+    def __init__(self, reactor, owner, **config):
+        self.reactor = reactor
+        self.owner = owner
+        self.config = config
+        self.sent = []
+
+    def start(self):
+        pass
+
+    def send(self, message):
+        self.sent.append(message)
+
+    def signalGroup(self, signum):
+        self.closeChannel()
+
+    def closeChannel(self):  # the worker exits a moment later, as a real one does
+        self.reactor.callLater(0, self.owner.workerExited, _Exited())
+
+    def finishOutput(self):
+        pass
+
+    def ready(self):
+        self.owner.workerMessage({"op": "ready", "pid": 1, "system": "python"})
+
+    def reply(self, op, ok=True, message=""):
+        request = [m for m in self.sent if m["op"] == op][-1]
+        self.owner.workerMessage({"op": "reply", "id": request["id"], "ok": ok,
+                                  "message": message, "value": {}})
+
+
+class _Exited:
+    def describe(self):
+        return "exited"
+
+
+class Pool:
+    def __init__(self, size=2, refillDelay=0.25):
+        self.clock = Clock()
+        self.processes = []
+
+        def process(reactor, owner, **config):
+            self.processes.append(FakeProcess(reactor, owner, **config))
+            return self.processes[-1]
+
+        self.pool = KernelPool(self.clock, size=size, refillDelay=refillDelay,
+                               factory=lambda reactor, cwd: Kernel(
+                                   reactor, cwd=cwd, processFactory=process))
+
+    def readyAll(self):
+        for p in self.processes:
+            if p.owner.state is KernelState.STARTING:
+                p.ready()
+
+    def close(self):
+        """Shut the pool down; its scratch directory is removed once its kernels exited."""
+        done = self.pool.shutdown()
+        self.clock.advance(0)
+        assert done.called
+
+
+def test_a_ready_kernel_is_handed_out_at_once_with_its_chdir_on_the_way(tmp_path):
+    """acquire() does not wait for the worker to answer the chdir: the kernel comes at once,
+    and the first cell goes out right behind the chdir (the worker takes them in order)."""
+    p = Pool()
+    try:
+        p.readyAll()
+        d = p.pool.acquire(str(tmp_path))
+        assert d.called, "acquire() waited for the chdir's answer"
+        kernel = d.result
+        process = kernel._process
+        kernel.execute("1")
+        assert [(m["op"], m.get("path")) for m in process.sent] == [
+            ("chdir", str(tmp_path)), ("execute", None)]
+        assert kernel.cwd == str(tmp_path)
+    finally:
+        p.close()
+
+
+def test_a_starting_kernel_is_handed_out_once_it_is_ready(tmp_path):
+    """With no ready kernel, acquire() takes the one furthest along and fires once it is up."""
+    p = Pool(size=1)
+    try:
+        d = p.pool.acquire(str(tmp_path))
+        assert not d.called
+        p.processes[0].ready()
+        assert d.called and [m["op"] for m in p.processes[0].sent] == ["chdir"]
+    finally:
+        p.close()
+
+
+def test_a_failed_chdir_is_logged_and_the_kernel_keeps_its_directory(tmp_path):
+    """If the worker cannot move into the worksheet directory the kernel's cwd goes back (its
+    worker refuses cells until a chdir works; see the worker's tests)."""
+    p = Pool(size=1)
+    try:
+        p.readyAll()
+        kernel = p.pool.acquire(str(tmp_path / "gone")).result
+        scratch = p.processes[0].config["cwd"]
+        assert kernel.cwd == str(tmp_path / "gone")
+        kernel._process.reply("chdir", ok=False, message="Cannot change to directory.")
+        assert kernel.cwd == scratch
+    finally:
+        p.close()
+
+
+def test_the_replacement_starts_only_after_the_refill_delay(tmp_path):
+    """Spawning forks the server and blocks the reactor a few ms, so the replacement waits
+    refillDelay after a hand-out: the handed-out kernel's first cell is not held up by it."""
+    p = Pool(size=2, refillDelay=0.25)
+    try:
+        p.readyAll()
+        assert len(p.processes) == 2
+        p.pool.acquire(str(tmp_path))
+        p.pool.acquire(str(tmp_path))
+        p.clock.advance(0.2)
+        assert len(p.processes) == 2
+        p.clock.advance(0.05)
+        assert len(p.processes) == 4
+    finally:
+        p.close()
