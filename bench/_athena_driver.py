@@ -36,7 +36,7 @@ from twisted.protocols.basic import LineReceiver  # noqa: E402
 
 from athena_nb import ot  # noqa: E402
 from livefragments import expose  # noqa: E402
-from livefragments.client import AgentHTTP, ClientWidget, LiveClient  # noqa: E402
+from livefragments.client import ClientWidget, LiveClient, PlainHTTP  # noqa: E402
 
 OUT_MARK = re.compile(r"(?<!k)bench-(\d+) ([0-9.]+)")
 KEY_MARK = re.compile(r"kbench-(\d+) ([0-9.]+)")
@@ -170,7 +170,7 @@ class Page:
         self.http = None
 
     async def open(self, base: str, token: str, worksheetId: str, transport: str) -> Page:
-        self.http = AgentHTTP(reactor)
+        self.http = PlainHTTP(reactor)
         cookies = await login(self.http, base, token)
         classes = {k: _bound(v, self) for k, v in WIDGETS.items()}
         kwargs = {"transport": transport} if transport != "longpoll" else {}
@@ -252,7 +252,7 @@ class Driver:
         return {"cells": len(page.orderedCells())}
 
     async def kernelStart(self, base, token, n, transport="longpoll", pause=1.0):
-        http = AgentHTTP(reactor)
+        http = PlainHTTP(reactor)
         cookies = await login(http, base, token)
         samples, phases = [], {"open": [], "runAnswered": [], "result": []}
         try:

@@ -149,9 +149,9 @@ async def timed(call, n: int, warmup: int) -> dict:
 
 
 async def benchLive(base: str, transport: str, n: int, warmup: int) -> dict:
-    from livefragments.client import AgentHTTP, LiveClient
+    from livefragments.client import LiveClient, PlainHTTP
 
-    http = AgentHTTP(reactor)
+    http = PlainHTTP(reactor)
     client = await LiveClient.open(reactor, base + "echo/", http=http, transport=transport)
     widget = client.widgetsByClass("bench/echo.js:Echo")[0]
     if client.transportKind != transport:
@@ -164,9 +164,9 @@ async def benchLive(base: str, transport: str, n: int, warmup: int) -> dict:
 
 
 async def benchPost(base: str, n: int, warmup: int) -> dict:
-    from livefragments.client import AgentHTTP
+    from livefragments.client import PlainHTTP
 
-    http = AgentHTTP(reactor)
+    http = PlainHTTP(reactor)
 
     async def call(i):
         response = await http.request(b"POST", base + "post", {

@@ -39,12 +39,14 @@ from ._errors import (
 )
 from ._expose import expose, exposedMethod
 from ._json import dumpb, loads
+from ._plainhttp import PlainHTTP
 from ._wsclient import WebSocketDriver
 from ._wsclient import connectWebSocket as _connectWebSocket
 
 log = Logger()
 
-__all__ = ["ClientState", "ClientWidget", "HTTPResponse", "LiveClient", "AgentHTTP"]
+__all__ = ["AgentHTTP", "ClientState", "ClientWidget", "HTTPResponse", "LiveClient", "PlainHTTP",
+           "httpFor"]
 
 
 class ClientState(enum.Enum):
@@ -162,7 +164,7 @@ class LiveClient:
         to long-poll if the upgrade fails); ``connectWebSocket(url, headers)`` replaces the
         TCP connector (tests pass an in-memory one).
         """
-        http = http or AgentHTTP(reactor)
+        http = http or httpFor(reactor, url)
         cookies = dict(cookies or {})
         response = await http.request(b"GET", url, _cookieHeader(cookies), None)
         if response.code != 200:
@@ -469,3 +471,8 @@ def _cookieHeader(cookies: dict) -> dict:
 def originOf(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def httpFor(reactor, url: str):
+    """The HTTP client for ``url``: the lean ``PlainHTTP``, or ``AgentHTTP`` for https."""
+    return AgentHTTP(reactor) if url.startswith("https:") else PlainHTTP(reactor)

@@ -19,7 +19,7 @@ from twisted.web.server import Site
 
 from livefragments import LivePageResource, ModuleResource, Settings, expose, jsRoot
 from livefragments._errors import Closed
-from livefragments.client import AgentHTTP, ClientState, LiveClient
+from livefragments.client import AgentHTTP, ClientState, LiveClient, PlainHTTP
 from tests.support.connections import Connections
 from tests.support.pages import ClientCounter, Counter, DemoPage
 from tests.support.waiting import eventually as _eventually
@@ -95,8 +95,8 @@ def server():
     pytest_twisted.blockon(Deferred.fromCoroutine(server.stop()))
 
 
-async def openClient(server, transport):
-    http = AgentHTTP(reactor)
+async def openClient(server, transport, httpClass=PlainHTTP):
+    http = httpClass(reactor)
     client = await LiveClient.open(reactor, server.url, http=http, transport=transport,
                                    widgetClasses={"demo/counter.js:Counter": ClientCounter})
     return client, http
@@ -128,6 +128,15 @@ async def test_calls_and_errors_cross_both_ways_over_real_http(server, transport
     assert raised.value.type == "KeyError"
     if transport == "websocket":
         assert client.stats["sockets"] == 1 and client.stats["requests"] == 0
+    await finish(client, http)
+
+
+@pytest_twisted.ensureDeferred
+async def test_agenthttp_carries_a_page_too(server):
+    """The client's other HTTP (for https) speaks the same protocol."""
+    client, http = await openClient(server, "longpoll", AgentHTTP)
+    assert await counterOf(client).callRemote("increment", 2) == 2
+    assert await server.pages[-1].counter.callRemote("show", "hi") == "shown hi"
     await finish(client, http)
 
 

@@ -25,7 +25,7 @@ from athena_nb.web.auth import COOKIE, Auth
 from athena_nb.web.client import WIDGETS, worksheetOf
 from athena_nb.web.site import AthenaSite, buildSite
 from livefragments import ModuleResource, Settings, jsRoot
-from livefragments.client import AgentHTTP, ClientState, LiveClient
+from livefragments.client import ClientState, LiveClient, PlainHTTP
 from tests.support.connections import Connections
 from tests.support.waiting import eventually
 
@@ -58,11 +58,11 @@ class Notebook:
         assert isinstance(site, AthenaSite | Site)
         self.port = reactor.listenTCP(0, site, interface="127.0.0.1")
         self.origin = f"http://127.0.0.1:{self.port.getHost().port}"
-        self.https: list[AgentHTTP] = []
+        self.https: list[PlainHTTP] = []
         return self
 
     async def login(self) -> dict:
-        http = AgentHTTP(reactor)
+        http = PlainHTTP(reactor)
         self.https.append(http)
         answer = await http.request(b"GET", f"{self.origin}/?token={TOKEN}", {}, None)
         assert answer.code == 303
@@ -70,7 +70,7 @@ class Notebook:
         return {COOKIE: cookie}
 
     async def open(self, worksheetId, cookies, transport="longpoll"):
-        http = AgentHTTP(reactor)
+        http = PlainHTTP(reactor)
         self.https.append(http)
         client = await LiveClient.open(reactor, f"{self.origin}/worksheets/{worksheetId}/",
                                        http=http, widgetClasses=WIDGETS, cookies=cookies,
