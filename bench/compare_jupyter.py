@@ -109,8 +109,10 @@ def runTarget(target, sizes: dict, results: dict, only: str | None = None) -> No
         kernelRows = [r for r in ("kernel_start_pooled", "kernel_start_cold") if r in rows]
         if kernelRows:
             def kernels():
+                # Only athena-nb's kernelStart takes the rows (--only runs athena-nb alone).
+                wanted = () if only is None else (kernelRows,)
                 for row, (samples, phases) in target.kernelStart(sizes["kernel"],
-                                                                 kernelRows).items():
+                                                                 *wanted).items():
                     record(row, samples, extra={"phases": {k: summary(v) for k, v in phases.items()}})
                     for phase, values in phases.items():
                         show(f"  {row}, {phase}", summary(values))
