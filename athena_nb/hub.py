@@ -31,6 +31,10 @@ MAX_CELL_CHARS = 1_000_000
 #: Presence changes within this many seconds go out as one update: when a whole class opens a
 #: share link at once, N joins cost N updates per viewer otherwise (quadratic in viewers).
 PRESENCE_DELAY = 0.1
+#: A change that is not an end (a cell queued or running, more output, the kernel busy) waits
+#: this long before it is told, so that a cell that ends at once reaches every viewer as one
+#: update: with many viewers, each update costs every viewer a request. Ends go out at once.
+SETTLE_DELAY = 0.01
 
 
 class HubError(Exception):
@@ -101,6 +105,9 @@ class WorksheetHub:
         self._presence: dict[str, dict] = {}
         self._presenceChanged: dict[str, None] = {}  # viewer ids, in order of change
         self._presenceCall = None
+        self._settling: dict[CellModel, object] = {}  # cell -> the delayed call telling it
+        self._kernelCall = None
+        self._kernelTold: dict | None = None
         self._structure = DeferredLock()
         #: Called with the hub whenever it may have become idle (no viewers, nothing running).
         self.onIdle = None
@@ -414,12 +421,32 @@ class WorksheetHub:
         return self.runner.kernelInfo()
 
     def cellChanged(self, cell: CellModel) -> None:
-        """The runner changed a cell's state or outputs: tell the viewers."""
+        """The runner changed a cell's state or outputs: tell the viewers (soon, unless the
+        cell's run has ended)."""
+        pending = self._settling.get(cell)
+        if cell.active:
+            if pending is None:
+                self._settling[cell] = self.reactor.callLater(SETTLE_DELAY, self._tellCell, cell)
+            return
+        if pending is not None:
+            pending.cancel()
+        self._tellCell(cell)
+
+    def _tellCell(self, cell: CellModel) -> None:
+        self._settling.pop(cell, None)
         self._each(lambda v: v.cellChanged(cell))
 
     def kernelChanged(self) -> None:
+        """The kernel's state changed: tell the viewers soon, if it is still changed then."""
+        if self._kernelCall is None:
+            self._kernelCall = self.reactor.callLater(SETTLE_DELAY, self._tellKernel)
+
+    def _tellKernel(self) -> None:
+        self._kernelCall = None
         info = self.kernelInfo()
-        self._each(lambda v: v.kernelChanged(info))
+        if info != self._kernelTold:
+            self._kernelTold = info
+            self._each(lambda v: v.kernelChanged(info))
 
     # -- the end -------------------------------------------------------------------------------
 
@@ -431,9 +458,12 @@ class WorksheetHub:
         viewers, self.viewers = list(self.viewers.values()), {}
         self._presence.clear()
         self._presenceChanged.clear()
-        if self._presenceCall is not None:
-            self._presenceCall.cancel()
-            self._presenceCall = None
+        calls = [self._presenceCall, self._kernelCall, *self._settling.values()]
+        self._presenceCall = self._kernelCall = None
+        self._settling.clear()
+        for call in calls:
+            if call is not None and call.active():
+                call.cancel()
         for viewer in viewers:
             try:
                 viewer.hubClosed(reason)

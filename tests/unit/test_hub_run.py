@@ -6,6 +6,7 @@ Deterministic: a Clock, a manual store and a scripted kernel (tests/support/note
 
 import pytest
 
+from athena_nb.hub import SETTLE_DELAY
 from athena_nb.store import RunState
 from tests.support.notebook import NotebookEnv
 from tests.unit.test_hub import RecordingViewer
@@ -39,6 +40,9 @@ def test_a_cell_is_queued_runs_streams_and_ends_done_with_count_and_runner(env):
     kernel = env.kernel
     assert kernel.running.code == "print('hi')"
     assert cell.state is RunState.RUNNING and cell.count == 1 and cell.ranBy == "Ann"
+    assert viewer.of("changed") == [], "a start is told only once it has lasted a moment"
+    env.clock.advance(SETTLE_DELAY)
+    assert viewer.of("changed")[-1][2] == "running" and viewer.of("kernel")[-1][1] == "busy"
     kernel.print("h")
     kernel.print("i\n")
     assert [e["text"] for e in cell.outputs] == ["h", "i\n"]
@@ -49,9 +53,26 @@ def test_a_cell_is_queued_runs_streams_and_ends_done_with_count_and_runner(env):
     assert (saved.state, saved.execution_count, saved.ran_by) == (RunState.DONE, 1, "Ann")
     assert [(o.kind, o.payload) for o in saved.outputs] == [
         ("stream", {"name": "stdout", "text": "hi\n"})], "pieces are stored merged"
-    seen = [e[2] for e in viewer.of("changed")]
-    assert seen[0] == "queued" and "running" in seen and seen[-1] == "done"
-    assert ("kernel", "busy") in viewer.events and viewer.of("kernel")[-1] == ("kernel", "idle")
+    assert viewer.of("changed")[-1][2] == "done", "an end is told at once"
+    env.clock.advance(SETTLE_DELAY)
+    assert viewer.of("kernel")[-1] == ("kernel", "idle")
+
+
+def test_a_cell_that_ends_at_once_reaches_viewers_as_one_update(env):
+    """With many viewers every update costs each a request: a quick cell's queued, running,
+    output and end travel together, and the kernel's busy moment is not told at all."""
+    sheet, hub = openHub(env)
+    viewer = RecordingViewer("v")
+    hub.addViewer(viewer, "Ann", "owner")
+    cell = hub.cells[0]
+    hub.run(cell.id, "Ann")
+    env.settle()
+    env.kernel.print("hi\n")
+    env.kernel.finish("ok")
+    env.settle()
+    env.clock.advance(SETTLE_DELAY)
+    assert viewer.of("changed") == [("changed", cell.id, "done", 1)]
+    assert viewer.of("kernel") == [("kernel", "idle")]
 
 
 def test_output_is_stored_in_batches_while_the_cell_runs(env):

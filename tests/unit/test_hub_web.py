@@ -10,7 +10,7 @@ import inspect
 import pytest
 
 from athena_nb import ot
-from athena_nb.hub import PRESENCE_DELAY
+from athena_nb.hub import PRESENCE_DELAY, SETTLE_DELAY
 from athena_nb.web.fragments import CellFragment, WorksheetFragment
 from livefragments import Shared
 from livefragments._expose import exposedMethod
@@ -147,7 +147,7 @@ def test_running_shows_state_and_output_to_every_viewer(env):
     sheet, (ann, carla, vic), hub = together(env)
     env.call(ann.cells[0].callRemote("run"))
     env.call(carla.cells[1].callRemote("run"))
-    env.settle()
+    env.later(SETTLE_DELAY)
     for page in (ann, carla, vic):
         assert [c.state for c in page.cells] == ["done", "done"]
         assert page.cells[1].plainResults() == ["2"]
