@@ -8,11 +8,15 @@ process: the writer and the viewers are processes of their own.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 
 from common import cpuSeconds, rssKiB, say, splitCounts
 
-MARK_CODE = "print('bench-%d', __import__('time').monotonic())"
+#: The cell of every output trial: the same code each time, so that no trial edits the cell
+#: (an edit would fan out to the viewers too); the trial number comes from a file.
+MARK_CODE = "print('bench-' + open(%r).read(), __import__('time').monotonic())"
 
 
 def openViewers(target, count: int, name: str = "viewer", deadline: float | None = None) -> list:
@@ -105,21 +109,35 @@ def fanoutTrials(writer, workers, trials: int, kind: str = "out", serverPid: int
     writer's keystroke (key), and from the writer's send; plus every viewer's own latency.
     """
     last, lastFromSend, each, missing, expected = [], [], [], 0, 0
-    # CPU used meanwhile, to tell the server's share of the latency from the viewers'.
-    serverPids = [serverPid] if serverPid else []
-    viewerPids = [w.proc.pid for w in workers]
-    cpuBefore = (_cpu(serverPids), _cpu(viewerPids), _cpu([writer.proc.pid]))
-    for trial in range(trials):
-        if kind == "out":
-            sent = writer.call({"cmd": "run", "code": MARK_CODE % trial}, timeout=60)["sent"]
-        else:
-            sent = writer.call({"cmd": "key", "trial": trial}, timeout=60)["sent"]
+    markFd, markPath = tempfile.mkstemp(prefix="athena-bench-mark-")
+    os.close(markFd)
+
+    def fire(trial: int) -> float:
+        if kind == "key":
+            return writer.call({"cmd": "key", "trial": trial}, timeout=60)["sent"]
+        with open(markPath, "w") as f:
+            f.write(str(trial))
+        return writer.call({"cmd": "run", "code": MARK_CODE % markPath}, timeout=60)["sent"]
+
+    def collect(trial: int) -> tuple[list, list]:
         arrivals, stamps = [], []
         for worker in workers:
             reply = worker.call({"cmd": "collect", "trial": trial, "kind": kind, "timeout": 30},
                                 timeout=60)
             arrivals += reply["arrivals"]
             stamps += reply["kernelTimes"]
+        return arrivals, stamps
+
+    if kind == "out":  # trial 0 puts the code into the cell; it is not counted
+        fire(0)
+        collect(0)
+    # CPU used meanwhile, to tell the server's share of the latency from the viewers'.
+    serverPids = [serverPid] if serverPid else []
+    viewerPids = [w.proc.pid for w in workers]
+    cpuBefore = (_cpu(serverPids), _cpu(viewerPids), _cpu([writer.proc.pid]))
+    for trial in range(1, trials + 1):
+        sent = fire(trial)
+        arrivals, stamps = collect(trial)
         got = [(a, s) for a, s in zip(arrivals, stamps, strict=True) if a is not None]
         missing += len(arrivals) - len(got)
         expected += len(arrivals)
@@ -130,6 +148,7 @@ def fanoutTrials(writer, workers, trials: int, kind: str = "out", serverPid: int
     if missing:
         say(f"  !! {missing} of {expected} {kind} arrivals never came")
     cpuAfter = (_cpu(serverPids), _cpu(viewerPids), _cpu([writer.proc.pid]))
+    os.unlink(markPath)
     cpu = {who: (after - before) * 1000 / max(trials, 1) for who, before, after in
            zip(("server", "viewers", "writer"), cpuBefore, cpuAfter, strict=True)}
     return {"last": last, "lastFromSend": lastFromSend, "each": each, "missing": missing,
