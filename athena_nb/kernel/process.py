@@ -17,11 +17,14 @@ fast writer costs one callback per turn and other work runs between them.
 
 import codecs
 import errno
+import fcntl
 import json
 import os
 import signal
 import socket
+import struct
 import sys
+import termios
 
 import pexpect
 import ptyprocess
@@ -177,9 +180,61 @@ class _Channel(_Reader):
 def _spawnClass(passFds):
     class Spawn(pexpect.spawn):
         def _spawnpty(self, args, **kwargs):
-            return ptyprocess.PtyProcess.spawn(args, pass_fds=passFds, **kwargs)
+            return spawnOnPty(args, pass_fds=passFds, **kwargs)
 
     return Spawn
+
+
+#: Signals the server ignores (Python ignores SIGPIPE) that a worker must get back as defaults.
+_DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ")
+                         if hasattr(signal, name))
+
+
+def spawnOnPty(argv, cwd=None, env=None, echo=True, preexec_fn=None, dimensions=(24, 80),
+               pass_fds=()):
+    """``ptyprocess.PtyProcess.spawn`` without its fork: ``posix_spawn`` (vfork and exec).
+
+    ptyprocess forks the whole server and waits while the child runs Python code up to its
+    exec: about 4.5 ms with the reactor blocked, against 0.2 ms here. The child is the same: a
+    session leader whose controlling terminal is the pty (opened by name after ``setsid``),
+    on its fds 0-2, with ``pass_fds``. The server's own descriptors are close-on-exec; ones it
+    inherited itself and ``posix_spawn`` passes on, the worker closes first thing (listing them
+    here would cost ~2.6 us per open descriptor, 2.6 ms with 1,000 viewers). ``cwd`` is checked
+    here and entered by the worker, since ``posix_spawn`` cannot change directory; there is no
+    ``preexec_fn``.
+    """
+    if preexec_fn is not None:
+        raise ValueError("spawnOnPty runs no preexec_fn.")
+    if cwd is not None and not os.path.isdir(cwd):
+        raise FileNotFoundError(errno.ENOENT, "The kernel's directory does not exist", cwd)
+    command = pexpect.utils.which(argv[0], env=env)
+    if command is None:
+        raise FileNotFoundError(errno.ENOENT, "The command was not found or is not executable",
+                                argv[0])
+    master, slave = os.openpty()  # both close-on-exec
+    try:
+        attributes = termios.tcgetattr(slave)
+        if not echo:
+            attributes[3] &= ~termios.ECHO
+            termios.tcsetattr(slave, termios.TCSANOW, attributes)
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", dimensions[0], dimensions[1],
+                                                           0, 0))
+        for fd in pass_fds:
+            os.set_inheritable(fd, True)
+        actions = [(os.POSIX_SPAWN_OPEN, 0, os.ttyname(slave), os.O_RDWR, 0),
+                   (os.POSIX_SPAWN_DUP2, 0, 1), (os.POSIX_SPAWN_DUP2, 0, 2)]
+        pid = os.posix_spawn(
+            command, [command] + list(argv[1:]), os.environ if env is None else env,
+            setsid=True, setsigmask=(), setsigdef=_DEFAULT_SIGNALS, file_actions=actions)
+    except BaseException:
+        os.close(master)
+        raise
+    finally:
+        os.close(slave)
+    child = ptyprocess.PtyProcess(pid, master)
+    child.argv = argv
+    child.launch_dir = cwd
+    return child
 
 
 class WorkerProcess:
@@ -220,7 +275,7 @@ class WorkerProcess:
         errRead, errWrite = os.pipe()
         childFds = [childSock.fileno(), outWrite, errWrite]
         config = {"control": childFds[0], "stdout": outWrite, "stderr": errWrite,
-                  "system": self.system, "limits": self.limits}
+                  "system": self.system, "limits": self.limits, "cwd": self.cwd}
         env = dict(os.environ if self.env is None else self.env)
         env.setdefault("PYTHONIOENCODING", "utf-8")
         env["TERM"] = "dumb"

@@ -4,9 +4,9 @@ Stdlib only, and it imports nothing else from athena_nb: the server runs it by f
 Python 3.9+ interpreter (its own ``sys.executable`` by default, or e.g. a system Sage's python), so
 it must work where athena_nb is not installed. ``python -m athena_nb.kernel.worker`` works too.
 
-The server starts it (through pexpect, on a pty) with one JSON argument naming three inherited file
-descriptors: a Unix stream socket (the private control channel) and the write ends of two pipes.
-The worker dup2s the pipes onto fds 1 and 2, so output of C libraries and subprocesses is captured
+The server starts it (through pexpect, on a pty) with one JSON argument naming the directory to work
+in and three inherited file descriptors: a Unix stream socket (the private control channel) and the
+write ends of two pipes. The worker dup2s the pipes onto fds 1 and 2, so output of C libraries and subprocesses is captured
 as stdout/stderr, and puts /dev/null on fd 0. Requests and results travel only over the control
 channel as frames: a 4-byte big-endian length, then that many bytes of UTF-8 JSON. Nothing the user
 prints can break that framing, since user output never enters the channel.
@@ -651,6 +651,16 @@ def applyLimits(limits):
         resource.setrlimit(resource.RLIMIT_DATA, (int(memory), int(memory)))
 
 
+def closeOtherDescriptors(keep):
+    """Close every descriptor not in ``keep``: the server passes on, besides ours, any it
+    inherited itself, and a pipe we held open would keep its reader from seeing its end."""
+    low = 0
+    for fd in sorted(keep) + [os.sysconf("SC_OPEN_MAX")]:
+        if fd > low:
+            os.closerange(low, fd)
+        low = fd + 1
+
+
 def _redirect(fd, target):
     os.dup2(fd, target)
     os.close(fd)
@@ -659,6 +669,7 @@ def _redirect(fd, target):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     config = json.loads(argv[0])
+    closeOtherDescriptors({0, 1, 2, config["control"], config["stdout"], config["stderr"]})
     signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
     control = socket.socket(fileno=config["control"])
     control.set_inheritable(False)
@@ -683,6 +694,8 @@ def main(argv=None):
     sys.path[0] = ""
     channel = Channel(control)
     try:
+        if config.get("cwd"):  # the server spawns us with posix_spawn, which cannot change it
+            os.chdir(config["cwd"])
         applyLimits(config.get("limits", {}))
         worker = Worker(channel, config["system"], os.getcwd(), config.get("limits", {}))
         sys.meta_path.append(_InlineBackendFinder(worker))

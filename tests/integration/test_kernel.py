@@ -541,3 +541,36 @@ def _alive(pid):
             return f.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_worker_leads_its_session_on_the_pty_in_its_directory_with_only_its_fds(
+        makeKernel, kt, tmp_path):
+    """The worker (posix_spawned, no fork of the server) is a session leader whose controlling
+    terminal is the pty, works in its directory, and holds no descriptor of the server's: only
+    fds 0-2, its control socket and its private copy of the terminal."""
+    stray = os.open(os.devnull, os.O_RDONLY)  # an inheritable descriptor of the server
+    os.set_inheritable(stray, True)
+    try:
+        kernel = await makeKernel()
+    finally:
+        os.close(stray)
+    result, events = await kt.run(kernel, (
+        "import os, signal\n"
+        "def kind(f):\n"
+        "    try:\n"
+        "        return os.readlink('/proc/self/fd/%d' % f)\n"
+        "    except FileNotFoundError:  # the descriptor that listed the directory\n"
+        "        return None\n"
+        "kinds = {int(f): kind(int(f)) for f in os.listdir('/proc/self/fd')}\n"
+        "kinds = {f: k for f, k in kinds.items() if k is not None}\n"
+        "fds = sorted(kinds)\n"
+        "tty = [f for f, k in kinds.items() if k.startswith('/dev/pts/')]\n"
+        "(os.getsid(0) == os.getpid(), os.tcgetpgrp(tty[0]) == os.getpgrp(), os.getcwd(),\n"
+        " [f for f in fds if f > 2 and f not in tty and not kinds[f].startswith('socket:')], kinds,\n"
+        " signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN)"))
+    assert result.ok, events
+    leader, foreground, cwd, others, kinds, pipeIgnored = eval(kt.results(events)[0])
+    assert leader and foreground and cwd == kernel.cwd
+    assert others == [], kinds
+    assert pipeIgnored  # Python's own setting again, not one inherited
