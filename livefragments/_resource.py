@@ -23,7 +23,6 @@ from ._page import LivePage
 from ._session import SessionStore, sessionCookie
 from ._settings import Settings
 from ._tcp import setNoDelay
-from ._websocket import WebSocketEndpoint
 
 log = Logger()
 
@@ -223,6 +222,10 @@ class _PageChild(Resource):
         if name == b"transport":
             return _TransportResource(self.parent, self.clientId)
         if name == b"ws" and self.parent.settings.websocket:
+            # Imported with the first socket: the WebSocket stack (wsproto, h11) is about 15 ms
+            # of a ~250 ms server start, and long-poll pages never need it.
+            from ._websocket import WebSocketEndpoint
+
             return WebSocketEndpoint(self.parent, self.clientId)
         return _NotFound()
 
