@@ -171,6 +171,28 @@ def worksheetsResource(*, reactor, hubs, auth: Auth, moduleRoot: str, settings):
     return make(reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot, settings=settings)
 
 
+class OnFirstRequest(Resource):
+    """Stands for the resource ``make()`` returns, made on the first request that reaches it:
+    the worksheet pages' modules stay off the server's start (and its first login)."""
+
+    def __init__(self, make):
+        super().__init__()
+        self._make = make
+        self._resource: Resource | None = None
+
+    @property
+    def resource(self) -> Resource:
+        if self._resource is None:
+            self._resource = self._make()
+        return self._resource
+
+    def getChildWithDefault(self, name: bytes, request):
+        return self.resource.getChildWithDefault(name, request)
+
+    def render(self, request):
+        return self.resource.render(request)
+
+
 def buildSite(*, reactor, store, auth: Auth, hubs, settings, modules: ModuleResource | None = None,
               worksheets: Resource | None = None) -> AthenaSite:
     """The whole web site.  ``worksheets`` defaults to ``athena_nb.web.worksheet``'s."""
@@ -179,8 +201,9 @@ def buildSite(*, reactor, store, auth: Auth, hubs, settings, modules: ModuleReso
 
         modules = ModuleResource(jsRoot(), "/static")
     if worksheets is None:
-        worksheets = worksheetsResource(reactor=reactor, hubs=hubs, auth=auth,
-                                        moduleRoot=modules.rootURL, settings=settings)
+        moduleRoot = modules.rootURL
+        worksheets = OnFirstRequest(lambda: worksheetsResource(
+            reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot, settings=settings))
     root = Root(reactor=reactor, auth=auth, store=store, modules=modules,
                 worksheets=worksheets, hubs=hubs)
     return AthenaSite(root)

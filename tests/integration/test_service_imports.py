@@ -38,6 +38,8 @@ sys.exit(cli.main(sys.argv[1:]))
 
 #: Only a WebSocket connection needs these.
 WEBSOCKET = ["livefragments._websocket", "twisted.web.websocket", "wsproto", "h11"]
+#: Only the worksheet pages need these.
+WORKSHEET_PAGES = ["athena_nb.web.worksheet", "athena_nb.web.fragments", "athena_nb.web.files"]
 
 
 @pytest.fixture
@@ -74,12 +76,15 @@ def get(url: str, path: str, cookie: str | None = None) -> http.client.HTTPRespo
     return response
 
 
-def test_logging_in_and_the_home_page_import_no_websocket_stack(probe):
+def test_logging_in_and_the_home_page_import_no_websocket_stack_nor_worksheet_pages(probe):
     """A token login and the home page are served without wsproto and Twisted's WebSocket
-    module: they are imported with the first WebSocket a page opens."""
+    module (imported with the first WebSocket a page opens) and without the worksheet pages'
+    modules, which the first request below /worksheets/ imports."""
     url, loaded = probe
     login = get(url, urlsplit(url).path + "?" + urlsplit(url).query)
     assert login.status in (302, 303)
     cookie = login.getheader("Set-Cookie").split(";")[0]
     assert get(url, "/", cookie).status == 200
-    assert loaded(WEBSOCKET + ["athena_nb.web.site"]) == ["athena_nb.web.site"]
+    assert loaded(WEBSOCKET + WORKSHEET_PAGES + ["athena_nb.web.site"]) == ["athena_nb.web.site"]
+    assert get(url, "/worksheets/nosuchsheet/", cookie).status == 404
+    assert loaded(WORKSHEET_PAGES) == WORKSHEET_PAGES
