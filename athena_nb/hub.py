@@ -100,6 +100,7 @@ class WorksheetHub:
         self.title: str = snapshot.worksheet.title
         self.directory = directory
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
+        self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
         self.state = HubState.OPEN
         self.viewers: dict[str, Viewer] = {}
         self._presence: dict[str, dict] = {}
@@ -107,18 +108,18 @@ class WorksheetHub:
         self._presenceCall = None
         self._settling: dict[CellModel, object] = {}  # cell -> the delayed call telling it
         self._kernelCall = None
-        self._kernelTold: dict | None = None
         self._structure = DeferredLock()
         #: Called with the hub whenever it may have become idle (no viewers, nothing running).
         self.onIdle = None
         self.runner = CellRunner(self, kernelSource, outputFlushSeconds)
+        self._kernelTold = self.kernelInfo()  # what a viewer joining now is given
 
     # -- looking things up -------------------------------------------------------------------
 
     def cell(self, cellId) -> CellModel:
-        for cell in self.cells:
-            if cell.id == cellId and not cell.leaving:
-                return cell
+        cell = self._byId.get(cellId)
+        if cell is not None and not cell.leaving:
+            return cell
         raise NoSuchCell(f"This worksheet has no cell {cellId!r}; it may have been deleted.")
 
     def indexOf(self, cellId) -> int:
@@ -126,7 +127,7 @@ class WorksheetHub:
 
     def findCell(self, cellId) -> CellModel | None:
         """The cell with this id, also while it is leaving, or None."""
-        return next((c for c in self.cells if c.id == cellId), None)
+        return self._byId.get(cellId)
 
     @property
     def busy(self) -> bool:
@@ -255,6 +256,7 @@ class WorksheetHub:
     def _inserted(self, stored) -> int:
         cell = CellModel.fromStore(stored)
         self.cells.insert(stored.index, cell)
+        self._byId[cell.id] = cell
         self._each(lambda v: v.cellInserted(stored.index, cell))
         return cell.id
 
@@ -273,6 +275,7 @@ class WorksheetHub:
 
     def _removed(self, cell: CellModel) -> None:
         self.cells.remove(cell)
+        self._byId.pop(cell.id, None)
         for entry in self._presence.values():
             if entry["cell"] == cell.id:
                 entry["cell"] = None
@@ -437,9 +440,13 @@ class WorksheetHub:
         self._each(lambda v: v.cellChanged(cell))
 
     def kernelChanged(self) -> None:
-        """The kernel's state changed: tell the viewers soon, if it is still changed then."""
+        """The kernel's state changed: tell the viewers soon, unless it changes back first
+        (cells run back to back flip it busy and idle many times in ``SETTLE_DELAY``)."""
         if self._kernelCall is None:
             self._kernelCall = self.reactor.callLater(SETTLE_DELAY, self._tellKernel)
+        elif self.kernelInfo() == self._kernelTold:
+            self._kernelCall.cancel()
+            self._kernelCall = None
 
     def _tellKernel(self) -> None:
         self._kernelCall = None

@@ -91,8 +91,9 @@ class LivePage(LiveFragment):
         self._nextWidgetId = 1
         self._nextCallId = 0
         self._pending: dict[int, list[Deferred]] = {}
-        self._flushScheduled = False
         self._flusher: Flusher | None = None
+        #: When the client last sent a message (reactor seconds), or None.
+        self.lastHeard: float | None = None
 
     def start(self, reactor, settings: Settings, clientId: str, csrf: str, sessionId: str,
               moduleRoot: str, flusher: Flusher | None = None) -> None:
@@ -100,7 +101,7 @@ class LivePage(LiveFragment):
 
         ``flusher`` is shared by the pages of one resource (one of its own if None)."""
         self.reactor, self.settings = reactor, settings
-        self._flusher = flusher if flusher is not None else Flusher(reactor)
+        self._flusher = flusher if flusher is not None else Flusher(reactor, settings.flushBatch)
         self.clientId, self.csrf, self.sessionId = clientId, csrf, sessionId
         self.moduleRoot = moduleRoot
         self.channel = Channel(settings.maxHeldMessages, settings.maxOutboundMessages,
@@ -236,12 +237,16 @@ class LivePage(LiveFragment):
 
     def _wake(self) -> None:
         # Everything produced in this reactor turn goes out in one answer.
-        if not self._flushScheduled and self._flusher is not None:
-            self._flushScheduled = True
+        if self._flusher is not None:
             self._flusher.wake(self)
 
+    @property
+    def interactive(self) -> bool:
+        """The client sent a message lately: someone is using this page, not only watching."""
+        return (self.lastHeard is not None
+                and self.reactor.seconds() - self.lastHeard < self.settings.interactiveSeconds)
+
     def _flush(self) -> None:
-        self._flushScheduled = False
         if self.transport is not None and self.state is not PageState.GONE:
             self.transport.flush()
 
@@ -307,6 +312,8 @@ class LivePage(LiveFragment):
         except ProtocolError as e:
             self.abort(e)
             raise
+        if messages:
+            self.lastHeard = self.reactor.seconds()
         for action, args in messages:
             if not self.isLive:
                 break

@@ -32,6 +32,11 @@ class Settings:
     websocket: bool = True
     preferWebSocket: bool = False
     cookieName: str = "lf_session"
+    #: A page whose client sent a message within this many seconds is interactive: what it
+    #: is sent goes out at once, before the pages that only watch (see _flush.py), which go
+    #: out ``flushBatch`` per reactor turn.
+    interactiveSeconds: float = 10.0
+    flushBatch: int = 25
 
     def forClient(self) -> dict:
         return {

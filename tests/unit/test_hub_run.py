@@ -285,3 +285,24 @@ def test_shutting_down_stores_pending_output_and_stops_the_kernel(env):
     cell = stored(env, sheet)[0]
     assert cell.outputs[0].payload["text"] == "last words\n"
     assert cell.state is RunState.INTERRUPTED
+
+
+def test_cells_run_back_to_back_do_not_flicker_the_kernel_state_for_viewers(env):
+    sheet, hub = openHub(env)
+    viewer = RecordingViewer("v")
+    hub.addViewer(viewer, "Ann", "owner")
+    cell = hub.cells[0]
+    hub.run(cell.id, "Ann")
+    env.settle()
+    env.kernel.finish("ok")
+    env.later(2 * SETTLE_DELAY)
+    assert viewer.of("kernel") == [("kernel", "idle")]
+    for _ in range(4):  # each busy for half the delay, then idle for a quarter
+        hub.run(cell.id, "Ann")
+        env.settle()
+        env.clock.advance(SETTLE_DELAY / 2)
+        env.kernel.finish("ok")
+        env.settle()
+        env.clock.advance(SETTLE_DELAY / 4)
+    env.clock.advance(SETTLE_DELAY)
+    assert viewer.of("kernel") == [("kernel", "idle")], "busy never lasted long enough to show"

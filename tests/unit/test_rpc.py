@@ -287,6 +287,16 @@ def test_the_pages_of_one_resource_flush_from_one_delayed_call_per_turn():
     assert [c.widgets[1].shown for c in clients] == [["all"]] * 3
 
 
+def test_a_page_is_interactive_for_a_while_after_its_client_sends_a_message():
+    h, client, page, counter = setup()
+    h.settle()
+    assert not page.interactive, "polling alone is watching"
+    resolve(h, counter.callRemote("increment", 1))
+    assert page.interactive
+    h.clock.advance(page.settings.interactiveSeconds)
+    assert not page.interactive
+
+
 def test_a_shared_value_holding_a_widget_is_refused():
     h, client, page, counter = setup()
     with pytest.raises(TypeError, match="only JSON"):

@@ -1,0 +1,81 @@
+"""The Flusher: one delayed call per turn; interactive pages first, watchers in batches."""
+
+from twisted.internet.task import Clock
+
+from livefragments._flush import Flusher
+
+
+class FakePage:
+    def __init__(self, name, log, interactive=False):
+        self.name, self.log, self.interactive = name, log, interactive
+
+    def _flush(self):
+        self.log.append(self.name)
+
+    def __repr__(self):
+        return self.name
+
+
+def turn(clock):
+    """One reactor turn: run the first delayed call only (``Clock.advance`` runs them all)."""
+    call = clock.calls.pop(0)
+    call.func(*call.args, **call.kw)
+
+
+def pages(names, log, interactive=False):
+    return [FakePage(n, log, interactive) for n in names]
+
+
+def test_a_turns_pages_flush_from_one_delayed_call_each_once():
+    clock, log = Clock(), []
+    flusher = Flusher(clock, batch=10)
+    a, b = pages("ab", log)
+    for page in (a, b, a, b):
+        flusher.wake(page)
+    assert len(clock.getDelayedCalls()) == 1
+    clock.advance(0)
+    assert log == ["a", "b"]
+    assert not clock.getDelayedCalls()
+
+
+def test_interactive_pages_go_first_and_watchers_go_a_batch_per_turn():
+    clock, log = Clock(), []
+    flusher = Flusher(clock, batch=2)
+    watchers = pages("12345", log)
+    writer = FakePage("writer", log, interactive=True)
+    for page in watchers:
+        flusher.wake(page)
+    flusher.wake(writer)
+    turn(clock)
+    assert log == ["writer", "1", "2"], "the writer first, then one batch"
+    flusher.wake(writer)  # the writer is sent more while the watchers wait
+    turn(clock)
+    assert log[3:] == ["writer", "3", "4"], "it does not wait behind the watchers"
+    turn(clock)
+    assert log[6:] == ["5"] and flusher.pending == 0
+    assert not clock.getDelayedCalls()
+
+
+def test_a_waiting_watcher_keeps_its_place_and_moves_up_once_interactive():
+    clock, log = Clock(), []
+    flusher = Flusher(clock, batch=1)
+    first, second, third = pages(["first", "second", "third"], log)
+    for page in (first, second, third, first):
+        flusher.wake(page)
+    turn(clock)
+    assert log == ["first"]
+    third.interactive = True
+    flusher.wake(third)
+    turn(clock)
+    assert log == ["first", "third", "second"]
+
+
+def test_a_page_whose_flush_fails_does_not_stop_the_others():
+    clock, log = Clock(), []
+    flusher = Flusher(clock)
+    broken, fine = pages(["broken", "fine"], log)
+    broken._flush = lambda: 1 / 0
+    flusher.wake(broken)
+    flusher.wake(fine)
+    clock.advance(0)
+    assert log == ["fine"]
