@@ -56,10 +56,13 @@ class Pool:
                                factory=lambda reactor, cwd: Kernel(
                                    reactor, cwd=cwd, processFactory=process))
 
+    def starting(self):
+        return [p for p in self.processes if p.owner.state is KernelState.STARTING]
+
     def readyAll(self):
-        for p in self.processes:
-            if p.owner.state is KernelState.STARTING:
-                p.ready()
+        """Make every starting kernel ready, and those the pool starts next."""
+        while self.starting():
+            self.starting()[0].ready()
 
     def close(self):
         """Shut the pool down; its scratch directory is removed once its kernels exited."""
@@ -125,6 +128,46 @@ def test_the_replacement_starts_only_after_the_refill_delay(tmp_path):
         p.clock.advance(0.2)
         assert len(p.processes) == 2
         p.clock.advance(0.05)
-        assert len(p.processes) == 4
+        assert len(p.processes) == 3
+        p.readyAll()
+        assert len(p.processes) == 4 and p.pool.ready == 2
+    finally:
+        p.close()
+
+
+def test_kernels_start_one_at_a_time():
+    """The pool starts its next kernel only once the one before is ready: a spawn while
+    another kernel starts Python waits for a CPU with the reactor blocked."""
+    p = Pool(size=3)
+    try:
+        assert len(p.processes) == 1
+        p.processes[0].ready()
+        assert len(p.processes) == 2 and p.pool.ready == 1
+        p.processes[1].ready()
+        p.processes[2].ready()
+        assert len(p.processes) == 3 and p.pool.ready == 3
+    finally:
+        p.close()
+
+
+def test_a_kernel_handed_out_while_starting_does_not_start_the_next_early(tmp_path):
+    """A kernel taken while still starting becomes ready serving its worksheet: the pool's
+    replacement waits for the refill delay, not for that readiness."""
+    p = Pool(size=1, refillDelay=0.25)
+    try:
+        d = p.pool.acquire(str(tmp_path))
+        p.processes[0].ready()
+        assert d.called and len(p.processes) == 1
+        p.clock.advance(0.25)
+        assert len(p.processes) == 2
+    finally:
+        p.close()
+
+
+def test_a_kernel_that_fails_to_start_is_not_retried_forever():
+    p = Pool(size=2)
+    try:
+        p.processes[0].owner.workerExited(_Exited())
+        assert len(p.processes) == 1 and p.pool.ready == 0
     finally:
         p.close()
