@@ -161,6 +161,21 @@ class _Channel(_Reader):
             log.error("Kernel control channel broken: {error}", error=str(e))
             self.stop()
 
+    def write(self, data):
+        """Send at once when nothing is queued (the worker starts on it while this reactor turn
+        goes on with other work); queue what the socket does not take."""
+        if (data and self.connected and not self._writeDisconnected and not self._tempDataLen
+                and self.offset >= len(self.dataBuffer)):
+            try:
+                data = data[self.socket.send(data):]
+            except BlockingIOError:
+                pass
+            except OSError:
+                pass  # the queued write below meets the same error and closes the channel
+            if not data:
+                return
+        _Reader.write(self, data)
+
     def writeSomeData(self, data):
         try:
             return self.socket.send(data)

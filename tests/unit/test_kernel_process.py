@@ -1,0 +1,53 @@
+"""The worker's control channel as the server holds it (athena_nb.kernel.process._Channel)."""
+
+import socket
+
+from twisted.internet.testing import MemoryReactor
+
+from athena_nb.kernel.framing import FrameDecoder, encodeFrame
+from athena_nb.kernel.process import _Channel
+
+
+def channel():
+    ours, theirs = socket.socketpair()
+    reactor = MemoryReactor()
+    received = []
+    c = _Channel(reactor, ours, received.extend, lambda: None)
+    theirs.setblocking(False)
+    return c, theirs, reactor
+
+
+def test_a_frame_goes_out_at_once_when_nothing_is_queued():
+    """The worker can read a request before the reactor turns again: it starts on it while
+    the server finishes the rest of its turn."""
+    c, theirs, reactor = channel()
+    try:
+        c.write(encodeFrame({"op": "execute", "id": 1}))
+        assert FrameDecoder().feed(theirs.recv(1 << 16)) == [{"op": "execute", "id": 1}]
+        assert c not in reactor.getWriters()
+    finally:
+        c.stop()
+        theirs.close()
+
+
+def test_what_the_socket_does_not_take_is_queued_in_order():
+    """A frame larger than the socket buffer goes out partly now, the rest when the socket is
+    writable; a frame written meanwhile queues behind it, never ahead."""
+    c, theirs, reactor = channel()
+    try:
+        big = encodeFrame({"op": "execute", "id": 1, "code": "x" * (4 << 20)})
+        small = encodeFrame({"op": "ack"})
+        c.write(big)
+        assert c in reactor.getWriters()
+        c.write(small)
+        decoder, frames = FrameDecoder(), []
+        while len(frames) < 2:
+            try:
+                frames += decoder.feed(theirs.recv(1 << 20))
+            except BlockingIOError:
+                c.doWrite()
+        assert [f["op"] for f in frames] == ["execute", "ack"]
+        assert frames[0]["code"] == "x" * (4 << 20)
+    finally:
+        c.stop()
+        theirs.close()
