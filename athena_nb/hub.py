@@ -57,6 +57,25 @@ class HubClosed(HubError):
     pass
 
 
+class _AfterInput:
+    """Calls ``f`` once ``delay`` has passed and the reactor has read the input waiting then.
+
+    Twisted runs due timers before it reads sockets; under load a cell's end can sit unread
+    when its start's timer fires. Looking one reactor turn later tells the end, not the start.
+    """
+
+    def __init__(self, reactor, delay: float, f):
+        self._reactor, self._f = reactor, f
+        self._call = reactor.callLater(delay, self._fired)
+
+    def _fired(self) -> None:
+        self._call = self._reactor.callLater(0, self._f)
+
+    def cancel(self) -> None:
+        if self._call.active():
+            self._call.cancel()
+
+
 class HubState(enum.Enum):
     OPEN = "open"
     CLOSING = "closing"
@@ -429,7 +448,8 @@ class WorksheetHub:
         pending = self._settling.get(cell)
         if cell.active:
             if pending is None:
-                self._settling[cell] = self.reactor.callLater(SETTLE_DELAY, self._tellCell, cell)
+                self._settling[cell] = _AfterInput(self.reactor, SETTLE_DELAY,
+                                                   lambda: self._tellCell(cell))
             return
         if pending is not None:
             pending.cancel()
@@ -443,7 +463,7 @@ class WorksheetHub:
         """The kernel's state changed: tell the viewers soon, unless it changes back first
         (cells run back to back flip it busy and idle many times in ``SETTLE_DELAY``)."""
         if self._kernelCall is None:
-            self._kernelCall = self.reactor.callLater(SETTLE_DELAY, self._tellKernel)
+            self._kernelCall = _AfterInput(self.reactor, SETTLE_DELAY, self._tellKernel)
         elif self.kernelInfo() == self._kernelTold:
             self._kernelCall.cancel()
             self._kernelCall = None
@@ -469,7 +489,7 @@ class WorksheetHub:
         self._presenceCall = self._kernelCall = None
         self._settling.clear()
         for call in calls:
-            if call is not None and call.active():
+            if call is not None:
                 call.cancel()
         for viewer in viewers:
             try:

@@ -179,11 +179,11 @@ class LongPollTransport:
         elif older is not None:
             self._due.append((older, False))
             self._park(request)
-        elif carriedNew or page.channel.hasWaiting or page.state is PageState.CLOSING:
+        elif carriedNew or page.hasOutbound or page.state is PageState.CLOSING:
             self._due.append((request, False))
         else:
             self._park(request)
-        if self._due or page.channel.hasWaiting:
+        if self._due or page.hasOutbound:
             page._wake()
 
     def _lostAnswer(self, envelope, carriedNew: bool) -> bool:

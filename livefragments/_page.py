@@ -92,6 +92,7 @@ class LivePage(LiveFragment):
         self._nextCallId = 0
         self._pending: dict[int, list[Deferred]] = {}
         self._flusher: Flusher | None = None
+        self._preparing: dict = {}  # callables that queue messages when the page next sends
         #: When the client last sent a message (reactor seconds), or None.
         self.lastHeard: float | None = None
 
@@ -116,7 +117,8 @@ class LivePage(LiveFragment):
 
     @property
     def isLive(self) -> bool:
-        return self.state in (PageState.NEW, PageState.CONNECTED)
+        state = self.state  # identity tests: this runs for every message of every page
+        return state is PageState.NEW or state is PageState.CONNECTED
 
     # -- widgets ---------------------------------------------------------------------------
 
@@ -246,7 +248,32 @@ class LivePage(LiveFragment):
         return (self.lastHeard is not None
                 and self.reactor.seconds() - self.lastHeard < self.settings.interactiveSeconds)
 
+    def whenFlushing(self, prepare) -> None:
+        """Call ``prepare()``, which queues messages, right before this page next sends.
+
+        A broadcast to many pages then does its per-page work in the Flusher's batches instead
+        of all in one reactor turn (see _flush.py); the same ``prepare`` is called once.
+        """
+        if self.isLive:
+            self._preparing[prepare] = None
+            self._wake()
+
+    @property
+    def hasOutbound(self) -> bool:
+        """Messages are waiting to be sent, or will be once the page flushes."""
+        return bool(self._preparing) or self.channel.hasWaiting
+
+    def _prepare(self) -> None:
+        while self._preparing:
+            preparing, self._preparing = self._preparing, {}
+            for prepare in preparing:
+                try:
+                    prepare()
+                except Exception:
+                    log.failure("Preparing messages for {page!r} failed", page=self)
+
     def _flush(self) -> None:
+        self._prepare()
         if self.transport is not None and self.state is not PageState.GONE:
             self.transport.flush()
 
@@ -433,6 +460,7 @@ class LivePage(LiveFragment):
             return
         self._setState(PageState.GONE)
         self._lose(reason)
+        self._preparing = {}
         self.channel.discardOutbound()
         if self.transport is not None:
             self.transport.pageGone()

@@ -192,7 +192,7 @@ class PageWebSocket:
         page = self.page
         if page.state is PageState.GONE or self.state is SocketState.CLOSED:
             return  # the client closed the page (pageGone closed the socket)
-        if page.channel.hasWaiting or page.channel.ack != self._ackSent:
+        if page.hasOutbound or page.channel.ack != self._ackSent:
             page._wake()  # the answer and the ack go out at the end of the reactor turn
         self._finishClose()
 

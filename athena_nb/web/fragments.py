@@ -210,7 +210,7 @@ class CellFragment(LiveFragment):
                 self._pushCall.cancel()
             self._pushCall = None
             self._delay = 0.0
-            self._push()
+            self.page.whenFlushing(self._push)
             return
         if self._pushCall is not None:
             return
@@ -417,7 +417,12 @@ class WorksheetFragment(LiveFragment):
         self.notifyRemote("updatePresence", _shared(changes))
 
     def kernelChanged(self, info: dict) -> None:
-        self.notifyRemoteCoalesced("kernel", "setKernel", _shared(info))
+        if self.page is not None:
+            self._kernel = _shared(info)
+            self.page.whenFlushing(self._sendKernel)
+
+    def _sendKernel(self) -> None:
+        self.notifyRemoteCoalesced("kernel", "setKernel", self._kernel)
 
     def hubClosed(self, reason: str) -> None:
         self.joined = False

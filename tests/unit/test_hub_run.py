@@ -306,3 +306,22 @@ def test_cells_run_back_to_back_do_not_flicker_the_kernel_state_for_viewers(env)
         env.clock.advance(SETTLE_DELAY / 4)
     env.clock.advance(SETTLE_DELAY)
     assert viewer.of("kernel") == [("kernel", "idle")], "busy never lasted long enough to show"
+
+
+def test_an_end_read_just_after_the_start_timer_fired_is_told_instead_of_the_start(env):
+    """Twisted runs due timers before it reads sockets: under load a cell's end can still be
+    unread when the timer of its start fires. The hub looks again a turn later."""
+    sheet, hub = openHub(env)
+    viewer = RecordingViewer("v")
+    hub.addViewer(viewer, "Ann", "owner")
+    cell = hub.cells[0]
+    hub.run(cell.id, "Ann")
+    env.settle()
+    env.clock.advance(SETTLE_DELAY * 0.99)
+    env.clock.rightNow += SETTLE_DELAY * 0.02
+    timer = env.clock.calls.pop(0)  # the start's timer fires (Clock.advance would also run
+    timer.func(*timer.args, **timer.kw)  # what it schedules: a real reactor reads first)
+    assert viewer.of("changed") == [], "it looks again a turn later"
+    env.kernel.finish("ok")  # the end, read in that turn
+    env.settle()
+    assert [e[2] for e in viewer.of("changed")] == ["done"]

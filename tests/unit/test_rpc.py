@@ -297,6 +297,22 @@ def test_a_page_is_interactive_for_a_while_after_its_client_sends_a_message():
     assert not page.interactive
 
 
+def test_prepared_messages_are_made_when_the_page_sends_and_once():
+    h, client, page, counter = setup()
+    h.settle()
+    made = []
+
+    def prepare():
+        made.append(1)
+        page.counter.notifyRemote("show", len(made))
+
+    page.whenFlushing(prepare)
+    page.whenFlushing(prepare)
+    assert made == [] and page.hasOutbound and not page.channel.hasWaiting
+    h.settle()
+    assert made == [1] and counter.shown == [1]
+
+
 def test_a_shared_value_holding_a_widget_is_refused():
     h, client, page, counter = setup()
     with pytest.raises(TypeError, match="only JSON"):
