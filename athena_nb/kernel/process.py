@@ -1,7 +1,8 @@
-"""A worker child on a pty, read by the reactor (tests: tests/integration/test_kernel_process.py).
+"""A worker child on a pty, read by the reactor (tests: tests/unit/test_kernel_process.py, tests/integration/test_kernel.py).
 
 pexpect spawns the worker with the pty as its controlling terminal (so ``sendintr()`` is a real
-terminal interrupt) and passes it three more descriptors: one end of a socketpair (the private
+terminal interrupt; its PtyProcess comes from ``spawnOnPty``, posix_spawn instead of a fork of
+the server) and passes it three more descriptors: one end of a socketpair (the private
 control channel) and the write ends of two pipes that the worker puts on its fds 1 and 2. The
 reactor reads all of them through ``addReader``: no threads, and no pexpect call that sleeps or
 blocks (``expect``, ``close``, ``terminate``, ``send``) is ever made. Exit is noticed through
