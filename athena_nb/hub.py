@@ -2,7 +2,8 @@
 
 The ``WorksheetHub`` holds the worksheet's model (cells in order, each with its text document,
 run state and outputs), its kernel (through a ``CellRunner``) and the viewers looking at it.
-Every change goes through the hub, which writes it to the store and tells every viewer. The hub
+Every change goes through the hub, which writes it to the store and tells every viewer (through
+its ``Audience``: run states and the kernel's state reach the viewers in a hurry first). The hub
 knows nothing of the web: a viewer is any object with the methods of ``Viewer`` below.
 
 Ordering: text operations are sequenced at once by the cell's ``TextDocument`` and broadcast at
@@ -20,6 +21,7 @@ from twisted.internet.defer import Deferred, DeferredLock, succeed
 from twisted.logger import Logger
 
 from . import ot
+from .audience import Audience
 from .cells import CellModel
 from .runner import CellRunner
 from .store import RunState
@@ -92,6 +94,7 @@ class Viewer(Protocol):
 
     viewerId: str
     identity: object  # who is viewing (role, name, sessionId); see athena_nb/web/auth.py
+    urgent: bool  # someone is using it now: snapshots reach it first (see audience.py)
 
     def cellInserted(self, index: int, cell: CellModel) -> None: ...
     def cellRemoved(self, cellId: int) -> None: ...
@@ -121,7 +124,7 @@ class WorksheetHub:
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
         self.state = HubState.OPEN
-        self.viewers: dict[str, Viewer] = {}
+        self.audience = Audience(reactor)
         self._presence: dict[str, dict] = {}
         self._presenceChanged: dict[str, None] = {}  # viewer ids, in order of change
         self._presenceCall = None
@@ -166,13 +169,13 @@ class WorksheetHub:
     def addViewer(self, viewer: Viewer, name: str, role: str) -> None:
         """Start telling ``viewer`` about every change; it must show the model as it is now."""
         self._checkOpen()
-        self.viewers[viewer.viewerId] = viewer
+        self.audience.add(viewer)
         self._presence[viewer.viewerId] = {"id": viewer.viewerId, "name": name, "role": role,
                                            "cell": None}
         self._broadcastPresence(viewer.viewerId)
 
     def removeViewer(self, viewer: Viewer) -> None:
-        if self.viewers.pop(viewer.viewerId, None) is None:
+        if not self.audience.remove(viewer):
             return
         self._presence.pop(viewer.viewerId, None)
         self._broadcastPresence(viewer.viewerId)
@@ -205,12 +208,12 @@ class WorksheetHub:
                    for i in changed]
         self._each(lambda v: v.presenceChanged(changes))
 
+    @property
+    def viewers(self) -> dict[str, Viewer]:
+        return self.audience.viewers
+
     def _each(self, tell) -> None:
-        for viewer in list(self.viewers.values()):
-            try:
-                tell(viewer)
-            except Exception:
-                log.failure("Telling viewer {v!r} about a change failed", v=viewer)
+        self.audience.tell(tell)
 
     def maybeIdle(self) -> None:
         if self.idle and self.state is HubState.OPEN and self.onIdle is not None:
@@ -457,7 +460,7 @@ class WorksheetHub:
 
     def _tellCell(self, cell: CellModel) -> None:
         self._settling.pop(cell, None)
-        self._each(lambda v: v.cellChanged(cell))
+        self.audience.tellSoon(cell.id, lambda v: v.cellChanged(cell))
 
     def kernelChanged(self) -> None:
         """The kernel's state changed: tell the viewers soon, unless it changes back first
@@ -473,7 +476,7 @@ class WorksheetHub:
         info = self.kernelInfo()
         if info != self._kernelTold:
             self._kernelTold = info
-            self._each(lambda v: v.kernelChanged(info))
+            self.audience.tellSoon("kernel", lambda v: v.kernelChanged(info))
 
     # -- the end -------------------------------------------------------------------------------
 
@@ -482,7 +485,7 @@ class WorksheetHub:
         if self.state is not HubState.OPEN:
             return succeed(None)
         self.state = HubState.CLOSING
-        viewers, self.viewers = list(self.viewers.values()), {}
+        viewers = self.audience.clear()
         self._presence.clear()
         self._presenceChanged.clear()
         calls = [self._presenceCall, self._kernelCall, *self._settling.values()]

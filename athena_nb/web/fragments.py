@@ -340,6 +340,11 @@ class WorksheetFragment(LiveFragment):
         self.addChild(fragment)
         return fragment
 
+    @property
+    def urgent(self) -> bool:
+        """Its person is using the page (not only watching): run states reach it first."""
+        return self.page is not None and self.page.interactive
+
     def join(self) -> None:
         """Become a viewer of the hub (the page is ready to send)."""
         self.hub.addViewer(self, self.identity.name, self.identity.role)
