@@ -30,11 +30,16 @@ def states(hub):
     return [c.state.value for c in hub.cells]
 
 
-def test_a_cell_is_queued_runs_streams_and_ends_done_with_count_and_runner(env):
+def watched(env):
+    """A hub with one viewer (Ann) on its worksheet; its first cell."""
     sheet, hub = openHub(env)
     viewer = RecordingViewer("v")
     hub.addViewer(viewer, "Ann", "owner")
-    cell = hub.cells[0]
+    return sheet, hub, viewer, hub.cells[0]
+
+
+def test_a_cell_is_queued_runs_streams_and_ends_done_with_count_and_runner(env):
+    sheet, hub, viewer, cell = watched(env)
     assert hub.run(cell.id, "Ann") is True
     env.settle()
     kernel = env.kernel
@@ -61,10 +66,7 @@ def test_a_cell_is_queued_runs_streams_and_ends_done_with_count_and_runner(env):
 def test_a_cell_that_ends_at_once_reaches_viewers_as_one_update(env):
     """With many viewers every update costs each a request: a quick cell's queued, running,
     output and end travel together, and the kernel's busy moment is not told at all."""
-    sheet, hub = openHub(env)
-    viewer = RecordingViewer("v")
-    hub.addViewer(viewer, "Ann", "owner")
-    cell = hub.cells[0]
+    sheet, hub, viewer, cell = watched(env)
     hub.run(cell.id, "Ann")
     env.settle()
     env.kernel.print("hi\n")
@@ -288,10 +290,7 @@ def test_shutting_down_stores_pending_output_and_stops_the_kernel(env):
 
 
 def test_cells_run_back_to_back_do_not_flicker_the_kernel_state_for_viewers(env):
-    sheet, hub = openHub(env)
-    viewer = RecordingViewer("v")
-    hub.addViewer(viewer, "Ann", "owner")
-    cell = hub.cells[0]
+    sheet, hub, viewer, cell = watched(env)
     hub.run(cell.id, "Ann")
     env.settle()
     env.kernel.finish("ok")
@@ -311,10 +310,7 @@ def test_cells_run_back_to_back_do_not_flicker_the_kernel_state_for_viewers(env)
 def test_an_end_read_just_after_the_start_timer_fired_is_told_instead_of_the_start(env):
     """Twisted runs due timers before it reads sockets: under load a cell's end can still be
     unread when the timer of its start fires. The hub looks again a turn later."""
-    sheet, hub = openHub(env)
-    viewer = RecordingViewer("v")
-    hub.addViewer(viewer, "Ann", "owner")
-    cell = hub.cells[0]
+    sheet, hub, viewer, cell = watched(env)
     hub.run(cell.id, "Ann")
     env.settle()
     env.clock.advance(SETTLE_DELAY * 0.99)
