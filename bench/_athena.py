@@ -113,14 +113,14 @@ class AthenaTarget:
         self.label = "athena-nb LP" if transport == "longpoll" else "athena-nb WS"
         self.token = "bench-" + os.urandom(12).hex()
         self.server = None
-        self.worksheet = None
+        self.worksheet = self.elsewhere = None
         if transport == "longpoll":
             self.rows = ("cold_start", "kernel_start_pooled", "kernel_start_cold", "rt_1plus1",
                          "lines_10k", "fanout_50", "fanout_500", "mem_per_viewer",
-                         "rt_1plus1_idle")
+                         "rt_1plus1_idle", "rt_1plus1_idle_elsewhere")
         else:  # start times do not depend on the transport
             self.rows = ("rt_1plus1", "lines_10k", "fanout_50", "fanout_500", "mem_per_viewer",
-                         "rt_1plus1_idle")
+                         "rt_1plus1_idle", "rt_1plus1_idle_elsewhere")
 
     def coldStart(self, n: int) -> list[float]:
         """From starting the process until a login with the token answers, n times (after one
@@ -162,6 +162,12 @@ class AthenaTarget:
     def connectArgs(self) -> dict:
         return {"base": self.server.base, "token": self.token, "worksheet": self.worksheet,
                 "transport": self.transport}
+
+    def connectArgsElsewhere(self) -> dict:
+        """``connectArgs`` for another worksheet of the same server (made the first time)."""
+        if self.elsewhere is None:
+            self.elsewhere = self.server.createWorksheet("bench: elsewhere")
+        return {**self.connectArgs(), "worksheet": self.elsewhere}
 
     def _kernelStarts(self, server: AthenaServer, n: int) -> tuple[list[float], dict]:
         """(samples, phases): open -> page loaded -> run answered -> result (ms)."""

@@ -19,8 +19,10 @@ from common import cpuSeconds, rssKiB, say, splitCounts
 MARK_CODE = "print('bench-' + open(%r).read(), __import__('time').monotonic())"
 
 
-def openViewers(target, count: int, name: str = "viewer", deadline: float | None = None) -> list:
-    """``count`` viewers in processes of at most ``target.perProcess``, opened in parallel.
+def openViewers(target, count: int, name: str = "viewer", deadline: float | None = None,
+                connectArgs: dict | None = None) -> list:
+    """``count`` viewers in processes of at most ``target.perProcess``, opened in parallel
+    (on ``connectArgs``, by default the target's own: the writer's worksheet or kernel).
 
     Without ``deadline`` every viewer must open.  With it, each process stops opening after
     ``deadline`` seconds and failures are counted, not raised: each worker's ``opened`` and
@@ -32,7 +34,8 @@ def openViewers(target, count: int, name: str = "viewer", deadline: float | None
         for i, k in enumerate(splitCounts(count, target.perProcess)):
             worker = target.driver(f"{name}{i}")
             workers.append(worker)
-            worker.send({"cmd": "connect", "count": k, **extra, **target.connectArgs()})
+            worker.send({"cmd": "connect", "count": k, **extra,
+                         **(connectArgs or target.connectArgs())})
         for worker in workers:
             reply = worker.receive(timeout=(deadline or 0) + 120 + count * 0.5)
             worker.opened, worker.failed = reply["open"], reply.get("failed", 0)
@@ -65,13 +68,14 @@ def openWriter(target):
 
 
 def measureExecute(target, code: str, n: int, warmup: int, lines: int = 0, idle: int = 0,
-                   deadline: float | None = None, info: dict | None = None) -> list:
-    """Run ``code`` n times from a writer (with ``idle`` viewers connected); ms per run.
-
-    ``info`` (a dict) receives how many idle viewers were open and how long opening took.
+                   deadline: float | None = None, info: dict | None = None,
+                   idleArgs: dict | None = None) -> list:
+    """Run ``code`` n times from a writer (with ``idle`` viewers connected, on ``idleArgs`` if
+    given); ms per run. ``info`` (a dict) receives how many idle viewers were open and how long
+    opening took.
     """
     started = time.monotonic()
-    viewers = openViewers(target, idle, "idle", deadline) if idle else []
+    viewers = openViewers(target, idle, "idle", deadline, idleArgs) if idle else []
     if info is not None:
         info.update(idleWanted=idle, idle=sum(w.opened for w in viewers),
                     idleFailed=sum(w.failed for w in viewers),
