@@ -6,9 +6,9 @@ pages costs one delayed call, not N.
 
 When a thousand pages watch one worksheet, answering all of them (and parsing their next polls)
 takes the server a few hundred milliseconds.  Someone typing or running cells meanwhile must not
-wait behind that: a page that sent the server a message lately (``LivePage.interactive``) is
-flushed at once, and the watching pages go out ``batch`` at a time, one batch per reactor turn,
-so the reactor reads new requests between batches.  A watching page with more to send while it
+wait behind that: the pages that sent the server a message lately (``LivePage.interactive``)
+are flushed first, every turn, and the watching pages go out ``batch`` at a time, one batch per
+reactor turn, so the reactor reads new requests between batches.  A watching page with more to send while it
 waits in the queue keeps its place; its messages go out together.
 """
 

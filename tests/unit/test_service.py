@@ -3,6 +3,7 @@ check twistd makes before daemonizing, and the service's state machine."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -13,6 +14,7 @@ from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 
 from athena_nb.options import Options
 from athena_nb.service import (
+    GC_YOUNG_THRESHOLD,
     NOFILE_CAP,
     NotebookService,
     ServiceState,
@@ -21,6 +23,7 @@ from athena_nb.service import (
     kernelSystem,
     raiseOpenFilesLimit,
     serverURL,
+    tuneGarbageCollector,
     writeServerJSON,
 )
 
@@ -56,6 +59,17 @@ def test_the_open_files_soft_limit_is_raised_to_the_hard_limit():
         assert new == target
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, new), hard))
+
+
+def test_the_garbage_collector_runs_less_often_and_skips_what_start_up_left():
+    threshold = gc.get_threshold()
+    try:
+        tuneGarbageCollector()
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *threshold[1:])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 def test_a_damaged_database_stops_the_start_and_stays_as_it_was(tmp_path):
