@@ -43,10 +43,9 @@ def _arg(request, name: bytes) -> str | None:
         return None
 
 
-def loginForm(*, moduleRoot: str, next: str = "/", error: str | None = None,
-              passwordAllowed: bool = False) -> bytes:
+def loginForm(auth: Auth, *, moduleRoot: str, next: str = "/", error: str | None = None) -> bytes:
     """The login page: one field that takes the token (or the password, if one is set)."""
-    label = "Token or password" if passwordAllowed else "Token"
+    label = "Token or password" if auth.passwordHash is not None else "Token"
     problem = (f'<p class="form-error" role="alert">{escape(error)}</p>' if error else "")
     body = (
         '<main class="narrow"><h1>athena-nb</h1>'
@@ -66,8 +65,7 @@ def forbid(request, auth: Auth, moduleRoot: str) -> None:
     """403 for a request without a session: the login form for a page, JSON otherwise."""
     if _html.wantsHTML(request):
         next = _html.localPath(request.uri.decode("utf-8", "replace"))
-        _html.writeHTML(request, loginForm(moduleRoot=moduleRoot, next=next,
-                                           passwordAllowed=auth.passwordHash is not None), 403)
+        _html.writeHTML(request, loginForm(auth, moduleRoot=moduleRoot, next=next), 403)
     else:
         _html.writeJSONError(
             request, 403, "Forbidden",
@@ -80,6 +78,14 @@ def withoutToken(uri: bytes) -> str:
     path, _, query = uri.decode("utf-8", "replace").partition("?")
     kept = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "token"]
     return _html.localPath(path + ("?" + urlencode(kept) if kept else ""))
+
+
+def _logInOwner(auth: Auth, request, target: str):
+    """Start an owner session for ``request``, then redirect it to ``target``."""
+    d = auth.loginOwner(request)
+    d.addCallback(lambda _: _html.redirect(request, target))
+    d.addErrback(_failed, request, "Logging in")
+    return d
 
 
 class TokenLogin(Resource):
@@ -95,8 +101,7 @@ class TokenLogin(Resource):
     def render(self, request):
         target = withoutToken(request.uri)
         if not self.auth.checkToken(_arg(request, b"token")):
-            body = loginForm(moduleRoot=self.moduleRoot, next=target,
-                             passwordAllowed=self.auth.passwordHash is not None,
+            body = loginForm(self.auth, moduleRoot=self.moduleRoot, next=target,
                              error="The token in that link is not valid. The server makes a new "
                                    "one each time it starts; use the link it printed last.")
             deferLater(self.reactor, self.failureDelay, _html.writeHTML, request, body, 403)
@@ -105,9 +110,7 @@ class TokenLogin(Resource):
         if identity is not None and identity.isOwner:
             _html.redirect(request, target)
             return NOT_DONE_YET
-        d = self.auth.loginOwner(request)
-        d.addCallback(lambda _: _html.redirect(request, target))
-        d.addErrback(_failed, request, "Logging in")
+        _logInOwner(self.auth, request, target)
         return NOT_DONE_YET
 
 
@@ -122,8 +125,7 @@ class LoginResource(Resource):
         self.failureDelay = failureDelay
 
     def _form(self, next: str, error: str | None = None) -> bytes:
-        return loginForm(moduleRoot=self.moduleRoot, next=next, error=error,
-                         passwordAllowed=self.auth.passwordHash is not None)
+        return loginForm(self.auth, moduleRoot=self.moduleRoot, next=next, error=error)
 
     def render_GET(self, request):
         _html.writeHTML(request, self._form(_html.localPath(_arg(request, b"next"))))
@@ -137,12 +139,12 @@ class LoginResource(Resource):
             return NOT_DONE_YET
         secret = _arg(request, b"secret") or ""
         if self.auth.checkToken(secret):
-            self._loggedIn(request, next)
+            _logInOwner(self.auth, request, next)
             return NOT_DONE_YET
 
         def checked(ok):
             if ok:
-                return self._loggedIn(request, next)
+                return _logInOwner(self.auth, request, next)
             error = ("That is neither the token nor the password." if self.auth.passwordHash
                      else "That is not the token.")
             return deferLater(self.reactor, self.failureDelay, _html.writeHTML, request,
@@ -152,12 +154,6 @@ class LoginResource(Resource):
         d.addCallback(checked)
         d.addErrback(_failed, request, "Checking the password")
         return NOT_DONE_YET
-
-    def _loggedIn(self, request, next: str):
-        d = self.auth.loginOwner(request)
-        d.addCallback(lambda _: _html.redirect(request, next))
-        d.addErrback(_failed, request, "Logging in")
-        return d
 
 
 class LogoutResource(Resource):
