@@ -78,24 +78,24 @@ def _positive(kind, name: str, unit: str):
     return convert
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise usage.UsageError(f"--port takes a TCP port number, not {text!r}.")
-    if not 0 <= value <= 65535:
-        raise usage.UsageError(f"--port must be between 0 (any free port) and 65535, not {value}.")
-    return value
+def _between(name: str, what: str, low: int, high: int, lowText: str = ""):
+    """A converter for an integer from ``low`` to ``high``; ``lowText`` says what ``low`` means."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise usage.UsageError(f"--{name} takes {what}, not {text!r}.")
+        if not low <= value <= high:
+            raise usage.UsageError(
+                f"--{name} must be between {low}{lowText} and {high}, not {value}.")
+        return value
+
+    return convert
 
 
-def _poolSize(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise usage.UsageError(f"--pool-size takes a number of kernels, not {text!r}.")
-    if not 0 <= value <= 64:
-        raise usage.UsageError(f"--pool-size must be between 0 and 64, not {value}.")
-    return value
+_port = _between("port", "a TCP port number", 0, 65535, " (any free port)")
+_poolSize = _between("pool-size", "a number of kernels", 0, 64)
 
 
 def _escapeEndpoint(text: str) -> str:
