@@ -151,18 +151,18 @@ class WorksheetClient(ClientWidget):
     def texts(self) -> list[str]:
         return [c.text for c in self.cells]
 
-    @expose
-    def insertCell(self, index, widget):
-        order = [c.id for c in self.cells if c.id != widget.id]
-        order.insert(index, widget.id)
+    def _place(self, widgetId: int, index: int) -> None:
+        order = [c.id for c in self.cells if c.id != widgetId]
+        order.insert(index, widgetId)
         self._order = order
 
     @expose
+    def insertCell(self, index, widget):
+        self._place(widget.id, index)
+
+    @expose
     def moveCell(self, cellId, index):
-        cell = self.cell(cellId)
-        order = [c.id for c in self.cells if c.id != cell.id]
-        order.insert(index, cell.id)
-        self._order = order
+        self._place(self.cell(cellId).id, index)
 
     @expose
     def setTitle(self, title):
