@@ -14,9 +14,6 @@ from dataclasses import dataclass, field
 from .ot import TextDocument
 from .store import Cell, RunState
 
-#: Output kinds, as the kernel names them and as the store stores them.
-OUTPUT_TYPES = frozenset({"stream", "display", "result", "error", "file", "notice"})
-
 #: MIME types a display or result may carry that the notebook renders (others are dropped).
 SHOWN_MIME = ("text/plain", "text/html", "image/png", "text/latex")
 

@@ -134,8 +134,7 @@ class CellRunner:
             if cell.active or cell.leaving:
                 continue
             queued += 1
-            self._dropUnstored(cell)
-            cell.resetOutputs()
+            cell.resetOutputs()  # unstored output of the last run is dropped too
             cell.runId += 1
             self.store.clear_outputs(cell.id).addErrback(
                 self._storeFailed, f"clearing the outputs of cell {cell.id}")
@@ -220,9 +219,6 @@ class CellRunner:
         cell.unstored = []
         self.store.append_outputs(cell.id, chunks).addErrback(
             self._storeFailed, f"saving the outputs of cell {cell.id}")
-
-    def _dropUnstored(self, cell: CellModel) -> None:
-        cell.unstored = []
 
     # -- stopping ----------------------------------------------------------------------------
 
