@@ -2,7 +2,8 @@
 
 ``FakeKernel`` has the ``athena_nb.kernel.Kernel`` interface the hub uses; the test decides
 when a cell prints and when it ends (``emit``, ``finish``), or gives it ``autoRun`` to evaluate
-simple Python at once.  ``NotebookEnv`` is the whole web site (the service's gate and auth, the
+simple Python at once.  Its cells are the real ``ExecuteRequest`` (queueing, cancelling, output
+delivery), with no output cap.  ``NotebookEnv`` is the whole web site (the service's gate and auth, the
 worksheet pages) over in-memory HTTP with a store whose commits run when the test settles.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import tempfile
 import traceback
 
@@ -17,7 +19,13 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
 from athena_nb.hubs import HubRegistry
-from athena_nb.kernel import ExecuteResult, KernelBusyError, KernelState, StateChange
+from athena_nb.kernel import (
+    ExecuteRequest,
+    ExecuteResult,
+    KernelBusyError,
+    KernelState,
+    StateChange,
+)
 from athena_nb.store.testing import open_manual_store
 from athena_nb.web.auth import COOKIE, Auth
 from athena_nb.web.client import WIDGETS, worksheetOf
@@ -26,32 +34,6 @@ from livefragments import Settings
 from livefragments.client import LiveClient
 from tests.support.memoryhttp import MemoryHTTP
 from tests.support.webenv import MODULES, TOKEN, Browser
-
-
-class FakeRequest:
-    def __init__(self, kernel, code, onOutput):
-        self.kernel, self.code, self.onOutput = kernel, code, onOutput
-        self.status = "queued"
-        self.deferred = Deferred()
-        self.result = None
-
-    def cancel(self):
-        if self.status != "queued":
-            return False
-        self.kernel.queue.remove(self)
-        self.finish(ExecuteResult("cancelled", "The cell was cancelled before it ran."))
-        return True
-
-    def emit(self, event):
-        if self.onOutput is not None:
-            self.onOutput(event)
-
-    def finish(self, result):
-        if self.status == "done":
-            return
-        self.status = "done"
-        self.result = result
-        self.deferred.callback(result)
 
 
 def autoPython(kernel, request):
@@ -92,13 +74,14 @@ class FakeKernel:
         self.reactor, self.cwd = reactor, cwd
         self.state = KernelState.DEAD
         self.stateReason = "The kernel has not been started."
-        self.queue: list[FakeRequest] = []
-        self.running: FakeRequest | None = None
+        self.queue: list[ExecuteRequest] = []
+        self.running: ExecuteRequest | None = None
         self.listeners = []
         self.namespace: dict = {}
         self.autoRun = autoRun
         self.starts = self.interrupts = self.restarts = self.shutdowns = 0
         self.completions: dict = {"matches": [], "start": 0, "end": 0}
+        self._ids = itertools.count(1)
 
     def addStateListener(self, listener):
         self.listeners.append(listener)
@@ -119,12 +102,16 @@ class FakeKernel:
         return succeed(None)
 
     def execute(self, code, onOutput=None):
-        request = FakeRequest(self, code, onOutput)
+        request = ExecuteRequest(self, next(self._ids), code, onOutput, outputChars=None)
         self.queue.append(request)
         if self.state is KernelState.DEAD:
             self.start()
         self._pump()
         return request
+
+    def _dequeue(self, request):
+        """``ExecuteRequest.cancel`` takes a queued request out of the queue here."""
+        self.queue.remove(request)
 
     def _pump(self):
         while self.state is KernelState.IDLE and self.queue and self.running is None:
