@@ -21,10 +21,10 @@ from twisted.internet.endpoints import serverFromString
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from livefragments import ModuleResource, Settings, jsRoot
+from livefragments import Settings
 
 from .kernel import Kernel, KernelPool, sageAvailable
-from .store import Store
+from .store import Store, StoreOpenError
 from .web.auth import COOKIE, Auth
 from .web.site import buildSite
 
@@ -134,6 +134,14 @@ def kernelSystem(choice: str, python: str | None) -> str:
     return "sage" if sageAvailable(python) else "python"
 
 
+def makeDataDir(dataDir: str) -> None:
+    """Create ``dataDir`` (owner only) if it is missing; raise StartError if that fails."""
+    try:
+        os.makedirs(dataDir, mode=0o700, exist_ok=True)
+    except OSError as e:
+        raise StartError(f"Cannot create the data directory {dataDir!r}: {e.strerror}.")
+
+
 def checkDatabase(dataDir: str) -> None:
     """Open and check (creating or upgrading) the store in ``dataDir`` now, in this thread, and
     close it again; raise StartError with the store's sentence if it cannot be used.
@@ -141,14 +149,8 @@ def checkDatabase(dataDir: str) -> None:
     ``twistd`` calls this before it daemonizes, so a damaged database stops it with a message
     on the terminal and a failing exit status instead of a line in a log file.
     """
-    # The store's own opening code, run synchronously: the service opens it again, threaded.
-    from .store import Store, StoreOpenError
-
-    try:
-        os.makedirs(dataDir, mode=0o700, exist_ok=True)
-    except OSError as e:
-        raise StartError(f"Cannot create the data directory {dataDir!r}: {e.strerror}.")
-    try:
+    makeDataDir(dataDir)
+    try:  # the store's own opening code, run synchronously: the service opens it again, threaded
         Store.check(os.path.join(dataDir, DATABASE))
     except StoreOpenError as e:
         raise StartError(str(e))
@@ -210,11 +212,7 @@ class NotebookService(MultiService):
         if limits is not None and limits[0] != limits[1]:
             log.info("Raised the open-files limit from {old} to {new}.", old=limits[0],
                      new=limits[1])
-        try:
-            os.makedirs(self.dataDir, mode=0o700, exist_ok=True)
-        except OSError as e:
-            raise StartError(f"Cannot create the data directory {self.dataDir!r}: "
-                             f"{e.strerror}.")
+        makeDataDir(self.dataDir)
         self.store = await Store.open(self.reactor, os.path.join(self.dataDir, DATABASE))
         interrupted = await self.store.mark_running_cells_interrupted()
         if interrupted:
@@ -231,9 +229,7 @@ class NotebookService(MultiService):
         settings = Settings(cookieName=COOKIE, websocket=options["websocket"],
                             preferWebSocket=options["prefer-websocket"])
         self.site = buildSite(reactor=self.reactor, store=self.store, auth=self.auth,
-                              hubs=self.hubs, settings=settings,
-                              modules=ModuleResource(jsRoot(), "/static"),
-                              worksheets=self.worksheets)
+                              hubs=self.hubs, settings=settings, worksheets=self.worksheets)
         endpoint = serverFromString(self.reactor, options["endpoint"])
         try:
             self.port = await endpoint.listen(self.site)
