@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     from twisted.internet import reactor
 
     from .service import NotebookService, StartError
+    from .store import StoreOpenError
 
     _startLogging()
     status = {"code": 0}
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def failed(failure):
         status["code"] = 1
-        if failure.check(StartError) or failure.check(OSError) or _isStoreOpenError(failure):
+        if failure.check(StartError, OSError, StoreOpenError):
             message = failure.getErrorMessage()
         else:
             from twisted.logger import Logger
@@ -96,12 +97,6 @@ def main(argv: list[str] | None = None) -> int:
     reactor.addSystemEventTrigger("before", "shutdown", service.stopService)
     reactor.run()
     return status["code"]
-
-
-def _isStoreOpenError(failure) -> bool:
-    from .store import StoreOpenError
-
-    return failure.check(StoreOpenError) is not None
 
 
 if __name__ == "__main__":
