@@ -1,4 +1,4 @@
-"""The root resource: the URL map, the session gate, security headers.  Tests: tests/unit/test_site.py.
+"""The root resource: the URL map, the session gate, security headers.  Tests: tests/unit/test_auth.py.
 
 URL map (docs: /work notes "notebook contract"):
 
