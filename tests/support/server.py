@@ -1,11 +1,10 @@
 """Running the real server as a subprocess: its environment and reading its URL line.
 
-Used by tests/integration/test_service.py and tests/browser/test_home.py.
+Used by tests/integration/test_service.py and tests/integration/test_service_imports.py.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import select
@@ -17,30 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
 URL = re.compile(r"http://127\.0\.0\.1:(\d+)/\?token=([A-Za-z0-9._~-]+)")
 TWISTD = Path(sys.executable).with_name("twistd")
 
-# Until the worksheet pages exist (another engineer's module), the server under test mounts a
-# placeholder, injected through sitecustomize: the product code is never changed for tests.
-_PLACEHOLDER = '''
-import sys, types
-from twisted.web.resource import Resource
-class _Placeholder(Resource):
-    isLeaf = True
-    def render_GET(self, request):
-        return b"worksheet placeholder"
-_module = types.ModuleType("athena_nb.web.worksheet")
-_module.worksheetsResource = lambda **kw: _Placeholder()
-sys.modules["athena_nb.web.worksheet"] = _module
-'''
 
-
-def environment(tmp_path) -> dict:
+def environment(tmp_path=None) -> dict:
+    """The server's environment: this checkout first on its path, no token from the caller's
+    shell.  (``tmp_path`` is not used; the callers in tests/integration still pass it.)"""
     env = {k: v for k, v in os.environ.items() if k != "ATHENA_NB_TOKEN"}
-    paths = [str(ROOT)]
-    if importlib.util.find_spec("athena_nb.web.worksheet") is None:
-        shim = tmp_path / "shim"
-        shim.mkdir(exist_ok=True)
-        (shim / "sitecustomize.py").write_text(_PLACEHOLDER)
-        paths.insert(0, str(shim))
-    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env["PYTHONPATH"] = str(ROOT)
     return env
 
 
