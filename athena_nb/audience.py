@@ -38,7 +38,7 @@ class Audience:
 
     def tellSoon(self, key, f) -> None:
         for viewerId, viewer in list(self.viewers.items()):
-            if getattr(viewer, "urgent", False):
+            if viewer.urgent:
                 self._soon.pop((viewerId, key), None)  # older, and superseded now
                 self._call1(f, viewer)
             else:

@@ -330,6 +330,7 @@ class WorksheetFragment(LiveFragment):
         self.viewerId = secrets.token_hex(8)
         self.cellFragments: dict[int, CellFragment] = {}
         self.joined = False
+        self._kernel: Shared | None = None  # the kernel state waiting to be sent
         for cell in hub.cells:
             if not cell.leaving:
                 self._addCell(cell.id)

@@ -19,6 +19,7 @@ class RecordingViewer:
         self.identity = type("Identity", (), {"sessionId": "s-" + viewerId, "name": name})()
         self.events = []
         self.people = {}
+        self.urgent = False  # watching: snapshots reach it a turn later (see audience.py)
         self.closed = None
 
     def cellInserted(self, index, cell):
