@@ -37,6 +37,7 @@ from .requests import (
 
 log = Logger()
 
+
 class Kernel:
     """A Sage or Python compute process for one worksheet, driven by the reactor."""
 
@@ -150,9 +151,7 @@ class Kernel:
 
     def _startFailed(self, message):
         self._setState(KernelState.DEAD, message)
-        waiters, self._startWaiters = self._startWaiters, []
-        for d in waiters:
-            d.errback(KernelStartError(message))
+        self._failStartWaiters(message)
         self._failQueued("died", "The kernel could not start, so this cell did not run: %s"
                          % message)
         self._interruptDone("restart failed")
@@ -282,12 +281,11 @@ class Kernel:
 
     def workerExited(self, status):
         self._process = None
-        for name in ("start", "wall", "grace", "kill", "idle"):
+        for name in list(self._timers):  # start, wall, grace, kill, idle and the replies'
             self._cancelTimer(name)
         reason, self._ending = self._ending, None
         replies, self._replies = self._replies, {}
-        for d, name in replies.values():
-            self._cancelTimer(name)
+        for d, _ in replies.values():
             d.errback(KernelNotRunningError("The kernel stopped before it answered."))
 
         if self.state == KernelState.STARTING:

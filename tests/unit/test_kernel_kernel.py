@@ -234,6 +234,21 @@ def test_completion_when_idle_is_answered_or_times_out():
     d.addErrback(lambda f: None)
 
 
+def test_a_worker_exit_fails_unanswered_questions_and_leaves_no_timer():
+    """Questions the worker had not answered when it exited fail with a sentence, and none of
+    the kernel's timers (reply, wall clock, grace) is left to fire on the dead kernel."""
+    h = Harness(replySeconds=2, wallSeconds=10, interruptGraceSeconds=3).started()
+    d = h.kernel.complete("pri", 3)
+    request, _ = h.run("loop")
+    h.kernel.interrupt()
+    h.process.exit(sig=signal.SIGKILL)
+    assert isinstance(d.result.value, KernelNotRunningError)
+    assert "stopped before it answered" in str(d.result.value)
+    d.addErrback(lambda f: None)
+    assert result(request).status == "died"
+    assert h.clock.getDelayedCalls() == []
+
+
 def test_chdir_goes_out_at_once_and_cells_queue_right_behind_it():
     """chdir() does not hold back a cell until it is answered: the worker takes requests in
     order, so the cell runs in the new directory one round trip sooner. The kernel's cwd (where
