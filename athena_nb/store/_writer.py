@@ -85,11 +85,33 @@ def deliver(outcomes: list[Outcome]) -> None:
             d.errback(value)
 
 
-def _closed_failure(fn: Callable[..., Any]) -> Deferred:
-    return fail(StoreClosedError(f"Cannot {_describe(fn)}: the store has been closed."))
+class _Writer:
+    """What both writers share: a queue of jobs that ends with the `_closing` Deferred."""
+
+    _closing: Deferred | None = None
+
+    def _put(self, item: Job | Deferred) -> None:
+        raise NotImplementedError
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Deferred:
+        """Queue `fn(conn, *args)`; the Deferred fires with its result after its commit."""
+        if self._closing is not None:
+            return fail(StoreClosedError(f"Cannot {_describe(fn)}: the store has been closed."))
+        d = Deferred()
+        self._put((fn, args, d))
+        return d
+
+    def close(self) -> Deferred:
+        """Run and commit everything queued, then close the connection."""
+        if self._closing is None:
+            self._closing = Deferred()
+            self._put(self._closing)
+        done = Deferred()
+        self._closing.addBoth(lambda result: done.callback(None) or result)
+        return done
 
 
-class ThreadWriter:
+class ThreadWriter(_Writer):
     """Owns the store's only connection and the only thread that ever touches it.
 
     `submit` and `close` are called on the reactor thread; results come back through
@@ -99,7 +121,6 @@ class ThreadWriter:
     def __init__(self, reactor: Any, name: str) -> None:
         self._reactor = reactor
         self._queue: queue.SimpleQueue[Job | Deferred] = queue.SimpleQueue()
-        self._closing: Deferred | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._opener: Callable[[], sqlite3.Connection] | None = None
         self._opened: Deferred | None = None
@@ -111,22 +132,8 @@ class ThreadWriter:
         self._thread.start()
         return self._opened
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Deferred:
-        """Queue `fn(conn, *args)`; the Deferred fires with its result after its commit."""
-        if self._closing is not None:
-            return _closed_failure(fn)
-        d = Deferred()
-        self._queue.put((fn, args, d))
-        return d
-
-    def close(self) -> Deferred:
-        """Run and commit everything queued, then close the connection and end the thread."""
-        if self._closing is None:
-            self._closing = Deferred()
-            self._queue.put(self._closing)
-        done = Deferred()
-        self._closing.addBoth(lambda result: done.callback(None) or result)
-        return done
+    def _put(self, item: Job | Deferred) -> None:
+        self._queue.put(item)
 
     def _run(self) -> None:
         callFromThread = self._reactor.callFromThread
@@ -161,7 +168,7 @@ class ThreadWriter:
         callFromThread(closing.callback, None)
 
 
-class ManualWriter:
+class ManualWriter(_Writer):
     """A writer for deterministic tests: calls wait until `flush()` runs them, in this thread.
 
     It runs the same `run_batch` as ThreadWriter, so what is saved and in what order is the
@@ -171,27 +178,14 @@ class ManualWriter:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._pending: list[Job | Deferred] = []
-        self._closing: Deferred | None = None
 
     @property
     def pending(self) -> int:
         """How many calls are queued and not yet committed."""
         return sum(1 for item in self._pending if not isinstance(item, Deferred))
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Deferred:
-        if self._closing is not None:
-            return _closed_failure(fn)
-        d = Deferred()
-        self._pending.append((fn, args, d))
-        return d
-
-    def close(self) -> Deferred:
-        if self._closing is None:
-            self._closing = Deferred()
-            self._pending.append(self._closing)
-        done = Deferred()
-        self._closing.addBoth(lambda result: done.callback(None) or result)
-        return done
+    def _put(self, item: Job | Deferred) -> None:
+        self._pending.append(item)
 
     def flush(self) -> int:
         """Run and commit every queued call as one batch, fire their Deferreds; return how many.
