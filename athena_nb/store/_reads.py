@@ -12,7 +12,7 @@ from collections import defaultdict
 from ._errors import NotFoundError
 from ._model import Cell, Output, OutputKind, RunState, Worksheet, WorksheetSnapshot
 
-_CELL_COLUMNS = "id, worksheet_id, input, version, state, execution_count, ran_by"
+_CELL_COLUMNS = "id, worksheet_id, position, input, version, state, execution_count, ran_by"
 
 
 def require_worksheet(conn: sqlite3.Connection, worksheet_id: str) -> Worksheet:
@@ -27,11 +27,7 @@ def require_worksheet(conn: sqlite3.Connection, worksheet_id: str) -> Worksheet:
 
 def require_cell_row(conn: sqlite3.Connection, cell_id: int) -> tuple:
     """(id, worksheet_id, position, input, version, state, execution_count, ran_by)."""
-    row = conn.execute(
-        "SELECT id, worksheet_id, position, input, version, state, execution_count, ran_by "
-        "FROM cells WHERE id = ?",
-        (cell_id,),
-    ).fetchone()
+    row = conn.execute(f"SELECT {_CELL_COLUMNS} FROM cells WHERE id = ?", (cell_id,)).fetchone()
     if row is None:
         raise NotFoundError(f"Cell {cell_id} does not exist; it may have been deleted.")
     return row
@@ -73,7 +69,7 @@ def _outputs_and_files(
 
 
 def _cell(row: tuple, index: int, outputs: list[Output], files: list[str]) -> Cell:
-    cid, worksheet_id, text, version, state, count, ran_by = row
+    cid, worksheet_id, _, text, version, state, count, ran_by = row
     return Cell(
         cid,
         worksheet_id,
@@ -92,8 +88,7 @@ def load_cell(conn: sqlite3.Connection, cell_id: int) -> Cell:
     row = require_cell_row(conn, cell_id)
     index = index_of(order(conn, row[1]), cell_id)
     outputs, files = _outputs_and_files(conn, "c.id = ?", cell_id)
-    short = (row[0], row[1], row[3], row[4], row[5], row[6], row[7])
-    return _cell(short, index, outputs[cell_id], files[cell_id])
+    return _cell(row, index, outputs[cell_id], files[cell_id])
 
 
 def load_cells(conn: sqlite3.Connection, worksheet_id: str) -> tuple[Cell, ...]:
