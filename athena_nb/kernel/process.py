@@ -148,19 +148,13 @@ class _Channel(_Reader):
     def _dataReceived(self, data):
         self.onMessages(self.decoder.feed(data))
 
-    def doRead(self):
+    def readSome(self, limit):
+        # A broken frame loses the channel, whether read by the reactor or drained at exit.
         try:
-            return _Reader.doRead(self)
+            return _Reader.readSome(self, limit)
         except FramingError as e:
             log.error("Kernel control channel broken: {error}", error=str(e))
             return main.CONNECTION_LOST
-
-    def drain(self):
-        try:
-            _Reader.drain(self)
-        except FramingError as e:
-            log.error("Kernel control channel broken: {error}", error=str(e))
-            self.stop()
 
     def write(self, data):
         """Send at once when nothing is queued (the worker starts on it while this reactor turn

@@ -1,18 +1,21 @@
 """The worker's control channel as the server holds it (athena_nb.kernel.process._Channel)."""
 
 import socket
+import struct
 
+import pytest
+from twisted.internet import main
 from twisted.internet.testing import MemoryReactor
 
 from athena_nb.kernel.framing import FrameDecoder, encodeFrame
 from athena_nb.kernel.process import _Channel
 
 
-def channel():
+def channel(onClose=lambda: None):
     ours, theirs = socket.socketpair()
     reactor = MemoryReactor()
     received = []
-    c = _Channel(reactor, ours, received.extend, lambda: None)
+    c = _Channel(reactor, ours, received.extend, onClose)
     theirs.setblocking(False)
     return c, theirs, reactor
 
@@ -48,6 +51,25 @@ def test_what_the_socket_does_not_take_is_queued_in_order():
                 c.doWrite()
         assert [f["op"] for f in frames] == ["execute", "ack"]
         assert frames[0]["code"] == "x" * (4 << 20)
+    finally:
+        c.stop()
+        theirs.close()
+
+
+@pytest.mark.parametrize("how", ["doRead", "drain"])
+def test_a_broken_frame_loses_the_channel(how):
+    """Bytes that are not a frame end the channel (the kernel then kills the worker), whether
+    the reactor reads them or they are drained after the worker's exit."""
+    closed = []
+    c, theirs, reactor = channel(lambda: closed.append(True))
+    try:
+        theirs.sendall(struct.pack(">I", 9) + b"{not json")
+        if how == "doRead":
+            assert c.doRead() is main.CONNECTION_LOST
+            c.connectionLost(main.CONNECTION_LOST)
+        else:
+            c.drain()
+        assert closed == [True] and c.fd == -1
     finally:
         c.stop()
         theirs.close()
