@@ -39,7 +39,7 @@ def worksheetJSON(worksheet) -> dict:
 
 def linkJSON(link) -> dict:
     return {"token": link.token, "worksheetId": link.worksheet_id, "role": link.role.value,
-            "created": link.created, "revoked": link.revoked, "path": f"/share/{link.token}"}
+            "created": link.created, "revoked": link.revoked, "path": Auth.sharePath(link.token)}
 
 
 def _forScript(value) -> str:
@@ -101,12 +101,23 @@ class ApiResource(Resource):
 
     isLeaf = True
 
-    def __init__(self, auth: Auth, store, hubs=None, *, reactor=None):
+    def __init__(self, auth: Auth, store, hubs=None, *, reactor):
         super().__init__()
         self.auth, self.store, self.hubs = auth, store, hubs
-        if reactor is None:
-            from twisted.internet import reactor
         self.publisher = Publisher(reactor, store, hubs)
+        self._routes = {
+            (b"GET", ("worksheets",)): self.listWorksheets,
+            (b"POST", ("worksheets",)): self.createWorksheet,
+            (b"POST", ("worksheets", "*", "rename")): self.renameWorksheet,
+            (b"POST", ("worksheets", "*", "trash")): self.trashWorksheet,
+            (b"POST", ("worksheets", "*", "restore")): self.restoreWorksheet,
+            (b"GET", ("worksheets", "*", "links")): self.listLinks,
+            (b"POST", ("worksheets", "*", "links")): self.createLink,
+            (b"POST", ("links", "*", "revoke")): self.revokeLink,
+            (b"GET", ("worksheets", "*", "published")): self.publishedStatus,
+            (b"POST", ("worksheets", "*", "publish")): self.publish,
+            (b"POST", ("worksheets", "*", "unpublish")): self.unpublish,
+        }
 
     def render(self, request):
         identity = self.auth.identify(request)
@@ -163,21 +174,9 @@ class ApiResource(Resource):
         return body
 
     def _route(self, method: bytes, parts: list[str]):
-        table = {
-            (b"GET", ("worksheets",)): self.listWorksheets,
-            (b"POST", ("worksheets",)): self.createWorksheet,
-            (b"POST", ("worksheets", "*", "rename")): self.renameWorksheet,
-            (b"POST", ("worksheets", "*", "trash")): self.trashWorksheet,
-            (b"POST", ("worksheets", "*", "restore")): self.restoreWorksheet,
-            (b"GET", ("worksheets", "*", "links")): self.listLinks,
-            (b"POST", ("worksheets", "*", "links")): self.createLink,
-            (b"POST", ("links", "*", "revoke")): self.revokeLink,
-            (b"GET", ("worksheets", "*", "published")): self.publishedStatus,
-            (b"POST", ("worksheets", "*", "publish")): self.publish,
-            (b"POST", ("worksheets", "*", "unpublish")): self.unpublish,
-        }
+        """The handler for ``method`` on ``parts`` (every odd part is an id), with the ids."""
         shape = tuple("*" if i % 2 else p for i, p in enumerate(parts))
-        handler = table.get((method, shape))
+        handler = self._routes.get((method, shape))
         if handler is None:
             return None
         return handler, [p for i, p in enumerate(parts) if i % 2]
@@ -227,7 +226,6 @@ class ApiResource(Resource):
     def revokeLink(self, token, body):
         return self.auth.revokeShareLink(token).addCallback(
             lambda link: (200, {"link": linkJSON(link)}))
-
 
     def publishedStatus(self, worksheetId, body):
         return self.publisher.status(worksheetId).addCallback(
