@@ -119,9 +119,6 @@ class Channel:
         """Every numbered, unacknowledged message, in order (for a resend)."""
         return [[seq, [m.action, m.args]] for seq, m in self._unacked]
 
-    def envelope(self) -> list:
-        return [self.ack, self.takeBatch()]
-
     def encodedEnvelope(self, resend: bool = False) -> bytes:
         """A server envelope ``[ack, messages, {"last": n}]`` as JSON bytes, reusing each
         message's encoding from ``enqueue``.

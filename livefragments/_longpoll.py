@@ -68,9 +68,6 @@ class ParkingLot:
     def crowded(self, sessionId) -> bool:
         return len(self._parked.get(sessionId, ())) > self.settings.crowdedSessionPages
 
-    def parkedCount(self, sessionId) -> int:
-        return len(self._parked.get(sessionId, ()))
-
 
 class LongPollTransport:
     """Holds at most one parked request of a page and answers requests per section 5.2.
