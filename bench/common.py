@@ -14,9 +14,9 @@ Coordinator side::
     show("1+1", summary(reply["samples"], "ms"))
     writeResults("mybench", {...})
 
-Scripts that put the repository root on sys.path (bench/kernel.py, bench/roundtrip.py) can use it
-as ``from bench.common import summary, show, writeResults``: ``summary`` has the same shape as
-their own, and ``writeResults`` honours ATHENA_BENCH_RESULTS, which the smoke test sets.
+Scripts that put the repository root on sys.path import it as ``bench.common`` (bench/roundtrip.py:
+``from bench.common import summary, writeResults``); ``writeResults`` honours
+ATHENA_BENCH_RESULTS, which the smoke test sets.
 
 Worker side (a script run by ``Processes.worker``): read one JSON object per line from stdin,
 write exactly one JSON object per line to stdout for each (``{"ok": true, ...}`` or

@@ -9,16 +9,14 @@ on both ends), and prints p50/p95/p99/mean latency and calls/s for:
 - the references on the same server: a bare twisted.web POST echo (one HTTP request per round
   trip, the floor under long-poll) and a bare WebSocket echo (the floor under WebSocket).
 
-Writes everything to bench/results/roundtrip.json.  Nothing here is asserted by tests.
+Writes everything to bench/results/roundtrip.json (``bench.common.writeResults``, so
+ATHENA_BENCH_RESULTS moves it).  Nothing here is asserted by tests.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -26,9 +24,11 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from twisted.internet import defer, reactor  # noqa: E402
+from twisted.python.failure import Failure  # noqa: E402
 from twisted.web.resource import Resource  # noqa: E402
 from twisted.web.server import Site  # noqa: E402
 
+from bench.common import summary, writeResults  # noqa: E402
 from livefragments import (  # noqa: E402
     LiveFragment,
     LivePage,
@@ -38,9 +38,6 @@ from livefragments import (  # noqa: E402
     expose,
     jsRoot,
 )
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-
 
 # -- the server (--serve, in its own process) -------------------------------------------------
 
@@ -120,17 +117,6 @@ def serve(port: int) -> None:
 # -- the client -----------------------------------------------------------------------------
 
 
-def summary(samples_ms: list[float], seconds: float) -> dict:
-    ordered = sorted(samples_ms)
-
-    def pct(p):
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-    return {"unit": "ms", "n": len(ordered), "p50": pct(50), "p95": pct(95), "p99": pct(99),
-            "mean": statistics.fmean(ordered), "min": ordered[0], "max": ordered[-1],
-            "calls_per_s": len(ordered) / seconds}
-
-
 def show(name: str, s: dict) -> None:
     print("  %-34s p50 %7.3f  p95 %7.3f  p99 %7.3f  mean %7.3f ms  %8.0f calls/s  N=%d"
           % (name, s["p50"], s["p95"], s["p99"], s["mean"], s["calls_per_s"], s["n"]))
@@ -145,7 +131,8 @@ async def timed(call, n: int, warmup: int) -> dict:
         t = time.perf_counter()
         await call(i)
         samples.append((time.perf_counter() - t) * 1000)
-    return summary(samples, time.perf_counter() - began)
+    seconds = time.perf_counter() - began
+    return {**summary(samples), "calls_per_s": len(samples) / seconds}
 
 
 async def benchLive(base: str, transport: str, n: int, warmup: int) -> dict:
@@ -232,28 +219,16 @@ def main() -> None:
         d.addBoth(outcome.append)
         d.addBoth(lambda _: reactor.stop())
         reactor.run()
-        if not outcome or isinstance(outcome[0], BaseException) or hasattr(outcome[0], "raiseException"):
-            if outcome and hasattr(outcome[0], "raiseException"):
-                outcome[0].raiseException()
+        if not outcome:
             raise SystemExit("The benchmark did not finish.")
+        if isinstance(outcome[0], Failure):
+            outcome[0].raiseException()
         figures = outcome[0]
     finally:
         server.terminate()
         server.wait(10)
-    results = {
-        "benchmark": "roundtrip",
-        "n": args.n,
-        "warmup": args.warmup,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "tcp_nodelay": True,
-        "figures": figures,
-    }
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    path = os.path.join(HERE, "results", "roundtrip.json")
-    with open(path, "w") as f:
-        json.dump(results, f, indent=2)
+    path = writeResults("roundtrip", {"n": args.n, "warmup": args.warmup, "tcp_nodelay": True,
+                                      "figures": figures})
     print(f"Wrote {os.path.relpath(path)}.")
 
 

@@ -24,7 +24,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BENCH = os.path.join(ROOT, "bench")
 
 #: Scripts that write their results next to themselves: they run as a copy in a temp dir.
-OWN_RESULTS = {"kernel.py", "roundtrip.py"}
+OWN_RESULTS = {"kernel.py"}
 
 #: script -> (arguments for a tiny run, results file it writes, rows that must have samples)
 QUICK = {
@@ -84,6 +84,12 @@ def test_benchmark_runs(script, tmp_path):
     found = [p for p in candidates if p.exists()]
     assert found, f"bench/{script} wrote no {resultName}; it printed:\n{done.stdout[-3000:]}"
     results = json.loads(found[0].read_text())
+    if script == "roundtrip.py":
+        figures = results["figures"]
+        assert set(figures) == {"livefragments_longpoll", "livefragments_websocket",
+                                "reference_bare_http_post", "reference_bare_websocket"}, figures
+        for name, figure in figures.items():
+            assert figure["n"] == 20 and figure["calls_per_s"] > 0, (name, figure)
     if script == "fanout.py":
         rounds = results["rounds"]
         assert [r["viewers"] for r in rounds] == [2, 3]
