@@ -2,20 +2,16 @@
 /**
  * Operational transformation for cell text (tests: tests/js/ot.test.mjs).
  *
- * The twin of athena_nb/ot.py, mirrored function for function and checked against the same
+ * The twin of athena_nb/ot/, mirrored function for function and checked against the same
  * vectors in tests/vectors/ot/. An operation is a JSON array of components applied in turn,
  * `{at, insert}` or `{at, delete}`. Positions and counts are Unicode CODE POINTS, not UTF-16
  * code units: convert textarea offsets with `utf16ToCodePoint` / `codePointToUtf16`.
  * Every function returns operations in one canonical form (see docs/ot.md).
- *
- * Internally an operation is also a traversal: number > 0 retains that many code points,
- * number < 0 deletes -n, string inserts; everything after the last item is kept.
  */
 
 /** @typedef {{at: number, insert: string}} InsertComponent */
 /** @typedef {{at: number, delete: number}} DeleteComponent */
 /** @typedef {Array<InsertComponent | DeleteComponent>} Operation */
-/** @typedef {Array<number | string>} Traversal */
 
 
 export { OperationError, MalformedOperation, OperationOutOfRange, StaleVersion, UnknownVersion, SyncError, cpLength, codePointToUtf16, utf16ToCodePoint, fromJSON, insert, del, isNoop, apply, transform, compose, invert, transformCursor, transformSelection, opFromChange } from './ot/ops.js';

@@ -1,6 +1,6 @@
 // @ts-check
 /** Part of the OT twin of athena_nb/ot (client); the public surface is ../ot.js. */
-import { StaleVersion, SyncError, apply, compose, fromJSON, opFromChange, transform } from './ops.js';
+import { SyncError, apply, compose, fromJSON, opFromChange, transform } from './ops.js';
 import { diff } from './diff.js';
 import { checkVersion } from './document.js';
 

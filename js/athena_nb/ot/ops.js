@@ -1,13 +1,8 @@
 // @ts-check
 /**
  * Text operations: components, canonical form, apply, transform, compose, cursors
- * (the public surface is ../ot.js; tests: tests/js/ot.test.mjs).
- *
- * The twin of athena_nb/ot.py, mirrored function for function and checked against the same
- * vectors in tests/vectors/ot/. An operation is a JSON array of components applied in turn,
- * `{at, insert}` or `{at, delete}`. Positions and counts are Unicode CODE POINTS, not UTF-16
- * code units: convert textarea offsets with `utf16ToCodePoint` / `codePointToUtf16`.
- * Every function returns operations in one canonical form (see docs/ot.md).
+ * (the public surface, and what an operation is, are described in ../ot.js;
+ * tests: tests/js/ot.test.mjs).
  *
  * Internally an operation is also a traversal: number > 0 retains that many code points,
  * number < 0 deletes -n, string inserts; everything after the last item is kept.
