@@ -67,9 +67,8 @@ class RemoteError(LiveFragmentsError):
 
 def errorObject(exc: BaseException, debug: bool = False) -> dict:
     """The wire form ``{type, message[, traceback]}`` of an exception."""
+    # A LiveFragmentsError names its wire type (a RemoteError, the remote one).
     obj = {"type": getattr(exc, "type", None) or type(exc).__name__, "message": str(exc)}
-    if isinstance(exc, RemoteError):
-        obj["type"] = exc.type
     if debug:
         obj["traceback"] = "".join(_traceback.format_exception(exc))
     return obj
