@@ -321,18 +321,18 @@ class Worker:
         self.reply(message, value={"cwd": self.root})
 
     def op_complete(self, message):
-        try:
-            value = complete(self.namespace, message["code"], int(message["cursor"]))
-        except BaseException as e:  # a completion must never take the worker down
-            self.reply(message, error="Completion failed: %s: %s" % (type(e).__name__, e))
-            return
-        self.reply(message, value=value)
+        self._answer(message, "Completion", lambda: complete(
+            self.namespace, message["code"], int(message["cursor"])))
 
     def op_introspect(self, message):
+        self._answer(message, "Introspection", lambda: introspect(
+            self.namespace, message["name"], int(message.get("detail", 0))))
+
+    def _answer(self, message, what, compute):
         try:
-            value = introspect(self.namespace, message["name"], int(message.get("detail", 0)))
-        except BaseException as e:
-            self.reply(message, error="Introspection failed: %s: %s" % (type(e).__name__, e))
+            value = compute()
+        except BaseException as e:  # a question must never take the worker down
+            self.reply(message, error="%s failed: %s: %s" % (what, type(e).__name__, e))
             return
         self.reply(message, value=value)
 
@@ -396,20 +396,19 @@ class Worker:
             last = ast.Expression(tree.body.pop().value)
         try:
             self.inCell = True
-            exec(compile(tree, filename, "exec"), self.namespace)
-            if last is not None:
-                value = eval(compile(last, filename, "eval"), self.namespace)
+            try:
+                exec(compile(tree, filename, "exec"), self.namespace)
+                value = None if last is None else eval(compile(last, filename, "eval"),
+                                                       self.namespace)
+            finally:
                 self.inCell = False
-                if value is not None:
-                    self.namespace["_"] = value
-                    self.showResult(value)
-            self.inCell = False
+            if value is not None:
+                self.namespace["_"] = value
+                self.showResult(value)
             self.showFigures()
         except (KeyboardInterrupt, CpuLimitExceeded):
-            self.inCell = False
             raise
         except BaseException as e:  # SystemExit too: the kernel keeps running
-            self.inCell = False
             self.emitError(e)
             return "error"
         return "ok"
@@ -421,16 +420,12 @@ class Worker:
             self.emit({"type": "result", "data": self.mimeBundle(value)})
 
     def emitError(self, error, syntax=False):
-        tb = error.__traceback__
-        # Hide the worker's own frames: the traceback starts in the user's cell.
-        while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
-            tb = tb.tb_next
         try:
             if syntax:
                 lines = traceback.format_exception_only(type(error), error)
             else:
-                report = traceback.TracebackException(type(error), error, tb)
-                _hideWorkerFrames(report)
+                report = traceback.TracebackException(type(error), error, error.__traceback__)
+                _hideWorkerFrames(report)  # the traceback starts in the user's cell
                 lines = report.format()
             text, value = "".join(lines), str(error)
         except Exception as e:  # an exception whose __str__ fails must still be reported

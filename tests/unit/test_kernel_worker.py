@@ -169,3 +169,28 @@ def test_after_a_failed_chdir_cells_refuse_to_run_until_one_works(tmp_path, monk
     w.op_execute({"op": "execute", "id": 4, "code": "open('x.txt', 'w').write('1')"})
     assert channel.sent[-1]["status"] == "ok"
     assert (tmp_path / "missing" / "x.txt").exists()
+
+
+def test_an_interrupted_cell_leaves_later_events_for_the_done_frame(w):
+    """A KeyboardInterrupt propagates out of runCell (op_execute reports it), and the worker is
+    no longer "in the cell": what comes next rides in "done" instead of waiting for an ack."""
+    with pytest.raises(KeyboardInterrupt):
+        w.runCell("raise KeyboardInterrupt")
+    assert w.inCell is False
+    assert w.runCell("1") == "ok"
+    assert w.channel.sent == [] and w.tail == [{"type": "result", "data": {"text/plain": "1"}}]
+
+
+def test_questions_are_answered_and_a_failing_one_is_refused_with_a_sentence(w):
+    """complete and introspect reply ok with their value; a malformed request gets a refusal
+    naming the failure instead of taking the worker down."""
+    w.op_complete({"op": "complete", "id": 1, "code": "pri", "cursor": 3})
+    reply = w.channel.sent[-1]
+    assert reply["id"] == 1 and reply["ok"] is True and "print" in reply["value"]["matches"]
+    w.op_introspect({"op": "introspect", "id": 2, "name": "len"})
+    assert w.channel.sent[-1]["ok"] is True and w.channel.sent[-1]["value"]["found"] is True
+    w.op_complete({"op": "complete", "id": 3, "code": "pri"})
+    assert w.channel.sent[-1] == {"op": "reply", "id": 3, "ok": False,
+                                  "message": "Completion failed: KeyError: 'cursor'"}
+    w.op_introspect({"op": "introspect", "id": 4})
+    assert w.channel.sent[-1]["message"] == "Introspection failed: KeyError: 'name'"
