@@ -166,9 +166,10 @@ class AthenaSite(Site):
 def worksheetsResource(*, reactor, hubs, auth: Auth, moduleRoot: str, settings):
     """The worksheet pages, from the notebook's own module (imported late: it is optional
     to the rest of the site, e.g. in the site's unit tests)."""
-    from .worksheet import worksheetsResource as make
+    from .worksheet import WorksheetsResource
 
-    return make(reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot, settings=settings)
+    return WorksheetsResource(reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot,
+                              settings=settings)
 
 
 class OnFirstRequest(Resource):

@@ -1,6 +1,6 @@
 """Tests: tests/unit/test_hub_web.py, tests/integration/test_notebook_live.py. The worksheet URLs.
 
-``worksheetsResource`` is mounted by the service at ``/worksheets``:
+``WorksheetsResource`` is mounted by the service at ``/worksheets``:
 
 - ``/worksheets/<id>/``: the live page (a ``WorksheetPage`` per GET), and below it the page's
   transport (``<id>/<clientId>/transport``);
@@ -12,7 +12,6 @@ Every URL needs a session whose identity may open the worksheet (``auth.identify
 
 from __future__ import annotations
 
-from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
@@ -21,8 +20,7 @@ from livefragments import LivePage, LivePageResource
 from ..hubs import WorksheetUnavailable
 from .files import CellFilesResource, HTMLOutputResource, writeText
 from .fragments import WorksheetFragment
-
-log = Logger()
+from .login import forbid
 
 
 class WorksheetPage(LivePage):
@@ -44,21 +42,16 @@ class WorksheetPage(LivePage):
         self.worksheet.join()
 
 
-def worksheetsResource(*, reactor, hubs, auth, moduleRoot: str, settings) -> Resource:
-    """The resource the service mounts at ``/worksheets``."""
-    return WorksheetsResource(reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot,
-                              settings=settings)
-
-
 class WorksheetsResource(Resource):
+    """The resource the service mounts at ``/worksheets``."""
+
     def __init__(self, *, reactor, hubs, auth, moduleRoot, settings):
         super().__init__()
-        self.reactor = reactor
         self.hubs = hubs
         self.auth = auth
         self.moduleRoot = moduleRoot
         self.live = LivePageResource(self._makePage, reactor=reactor, moduleRoot=moduleRoot,
-                                     settings=settings, sessions=getattr(auth, "sessions", None))
+                                     settings=settings, sessions=auth.sessions)
 
     def getChild(self, name: bytes, request):
         if name == b"":
@@ -77,7 +70,7 @@ class WorksheetsResource(Resource):
         """The identity of the request if it may open the worksheet; else answer and None."""
         identity = self.auth.identify(request)
         if identity is None:
-            forbidden(self.auth, request, self.moduleRoot)
+            forbid(request, self.auth, self.moduleRoot)
             return None
         if not identity.mayOpen(worksheetId):
             writeText(request, 403, "Your access does not include this worksheet.")
@@ -128,13 +121,6 @@ class _WorksheetResource(Resource):
         return self.root.live.render(request)
 
 
-def forbidden(auth, request, moduleRoot: str) -> None:
-    """No session: the service's login form (or JSON 403 for other requests)."""
-    from .login import forbid
-
-    forbid(request, auth, moduleRoot)
-
-
 class _Message(Resource):
     isLeaf = True
 
@@ -147,4 +133,4 @@ class _Message(Resource):
         return NOT_DONE_YET
 
 
-__all__ = ["WorksheetPage", "WorksheetsResource", "worksheetsResource"]
+__all__ = ["WorksheetPage", "WorksheetsResource"]
