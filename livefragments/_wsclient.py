@@ -176,7 +176,7 @@ class WebSocketDriver:
 
     def _open(self) -> None:
         client = self.client
-        headers = [(k, v) for k, v in client._cookieHeaders().items()]
+        headers = list(client._cookieHeaders().items())
         headers.append((b"origin", client.origin.encode()))
         d = self._connecting = self.connect(self.url, headers)
         timer = client.reactor.callLater(client.settings["clientTimeout"], d.cancel)

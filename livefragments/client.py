@@ -309,10 +309,9 @@ class LiveClient:
             self.stats["resends"] += 1
         if envelope[1]:
             self._carrying = envelope[1][-1][0]
-        headers = {b"content-type": b"application/json", b"x-lf-csrf": self.boot["csrf"].encode()}
-        headers.update(_cookieHeader(self.cookies))
         self.stats["requests"] += 1
-        d = self.http.request(b"POST", self.transportURL, headers, dumpb(envelope))
+        d = self.http.request(b"POST", self.transportURL, self._transportHeaders(),
+                              dumpb(envelope))
         self._inflight.add(d)
         timer = self.reactor.callLater(self.settings["clientTimeout"], d.cancel)
         d.addBoth(self._settled, d, timer)
@@ -453,10 +452,13 @@ class LiveClient:
         """Send a last envelope without waiting for or retrying on its answer."""
         if self._ws is not None and self._ws.sendFinal(envelope):
             return succeed(None)
-        headers = {b"content-type": b"application/json", b"x-lf-csrf": self.boot["csrf"].encode()}
-        headers.update(self._cookieHeaders())
-        d = self.http.request(b"POST", self.transportURL, headers, dumpb(envelope))
+        d = self.http.request(b"POST", self.transportURL, self._transportHeaders(),
+                              dumpb(envelope))
         return d.addErrback(lambda f: log.info("The final request failed: {f}", f=f.value))
+
+    def _transportHeaders(self) -> dict:
+        return {b"content-type": b"application/json", b"x-lf-csrf": self.boot["csrf"].encode(),
+                **self._cookieHeaders()}
 
     def _cookieHeaders(self) -> dict:
         return _cookieHeader(self.cookies)
