@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 
-from twisted.internet.defer import Deferred, DeferredList, succeed
+from twisted.internet.defer import Deferred, DeferredList, fail, succeed
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from .hub import HubError, HubState, WorksheetHub
 from .store import NotFoundError
@@ -66,7 +67,7 @@ class HubRegistry:
     def open(self, worksheetId: str) -> Deferred:
         """Fires with the worksheet's hub (made if need be); fails WorksheetUnavailable."""
         if self._stopped:
-            return _failed(WorksheetUnavailable("The server is stopping."))
+            return fail(WorksheetUnavailable("The server is stopping."))
         hub = self.get(worksheetId)
         if hub is not None:
             self._linger(hub)
@@ -109,7 +110,7 @@ class HubRegistry:
         if isinstance(result, WorksheetHub):
             if self._stopped:
                 result.close("The server is stopping.")
-                result = _failure(WorksheetUnavailable("The server is stopping."))
+                result = Failure(WorksheetUnavailable("The server is stopping."))
             else:
                 self.hubs[worksheetId] = result
                 self._linger(result)
@@ -122,11 +123,14 @@ class HubRegistry:
 
     # -- closing -----------------------------------------------------------------------------
 
+    def _stopLinger(self, worksheetId: str) -> None:
+        timer = self._lingers.pop(worksheetId, None)
+        if timer is not None and timer.active():
+            timer.cancel()
+
     def _linger(self, hub: WorksheetHub) -> None:
         """(Re)start the countdown after which an idle hub closes."""
-        old = self._lingers.pop(hub.worksheetId, None)
-        if old is not None and old.active():
-            old.cancel()
+        self._stopLinger(hub.worksheetId)
         if hub.state is HubState.OPEN and not self._stopped:
             self._lingers[hub.worksheetId] = self.reactor.callLater(
                 self.lingerSeconds, self._closeIfIdle, hub)
@@ -139,9 +143,7 @@ class HubRegistry:
     def closeHub(self, worksheetId: str, reason: str) -> Deferred:
         """Close the worksheet's hub now (its pages are closed with ``reason``)."""
         hub = self.hubs.pop(worksheetId, None)
-        timer = self._lingers.pop(worksheetId, None)
-        if timer is not None and timer.active():
-            timer.cancel()
+        self._stopLinger(worksheetId)
         if hub is None:
             return self._closing.get(worksheetId) or succeed(None)
         d = hub.close(reason)
@@ -155,22 +157,18 @@ class HubRegistry:
         d.addBoth(closed)
         return d
 
-    def closeViewers(self, match, reason: str) -> int:
-        """Close the pages of every viewer whose identity ``match(identity)`` accepts (a revoked
-        share link, a logged-out session); returns how many."""
+    def closeSessions(self, sessionIds, reason: str) -> int:
+        """Close every page of these sessions (e.g. when a share link is revoked); returns how
+        many."""
+        ids = set(sessionIds)
         closed = 0
         for hub in list(self.hubs.values()):
             for viewer in list(hub.viewers.values()):
                 identity = getattr(viewer, "identity", None)
-                if identity is not None and match(identity):
+                if identity is not None and identity.sessionId in ids:
                     viewer.closeView(reason)
                     closed += 1
         return closed
-
-    def closeSessions(self, sessionIds, reason: str) -> int:
-        """Close every page of these sessions (e.g. when a share link is revoked)."""
-        ids = set(sessionIds)
-        return self.closeViewers(lambda identity: identity.sessionId in ids, reason)
 
     def renamed(self, worksheetId: str, title: str) -> None:
         """The worksheet was renamed elsewhere (the home page): its viewers see it at once."""
@@ -185,14 +183,3 @@ class HubRegistry:
         closing += list(self._closing.values())
         return DeferredList(closing, consumeErrors=True).addCallback(lambda _: None)
 
-
-def _failure(error: Exception):
-    from twisted.python.failure import Failure
-
-    return Failure(error)
-
-
-def _failed(error: Exception) -> Deferred:
-    d = Deferred()
-    d.errback(error)
-    return d
