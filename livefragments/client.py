@@ -125,7 +125,6 @@ class LiveClient:
         self.widgetClasses = widgetClasses or {}
         self.widgets: dict[int, ClientWidget] = {}
         self.closeReason: Exception | None = None
-        self.stateListeners: list = []
         #: Counters for tests and benchmarks.
         self.stats = {"requests": 0, "failures": 0, "resends": 0, "sockets": 0}
         #: Why the WebSocket was given up for long-poll, if it was.
@@ -340,7 +339,7 @@ class LiveClient:
             return self._failed(ProtocolError("A resend left messages missing."))
         self._resend = missing
         self._backoff = 0
-        self._setState(ClientState.LIVE)
+        self.state = ClientState.LIVE
         self._kick()
 
     def _process(self, envelope) -> bool:
@@ -385,7 +384,7 @@ class LiveClient:
         """The WebSocket is open and greeted: the client is live."""
         self._backoff = 0
         self._resend = False
-        self._setState(ClientState.LIVE)
+        self.state = ClientState.LIVE
         self._kickSoon()
 
     def _fallBack(self, reason: str) -> None:
@@ -406,7 +405,7 @@ class LiveClient:
             other.cancel()
         if self._ws is not None:
             self._ws.abort()
-        self._setState(ClientState.RECONNECTING)
+        self.state = ClientState.RECONNECTING
         if self._retryCall is None:
             delay = min(15.0, 0.5 * 2 ** self._backoff) * self._random()
             self._backoff += 1
@@ -416,17 +415,11 @@ class LiveClient:
         self._retryCall = None
         self._kick()
 
-    def _setState(self, state: ClientState) -> None:
-        if self.state is not state:
-            self.state = state
-            for listener in list(self.stateListeners):
-                listener(state)
-
     def _end(self, state: ClientState, reason: Exception) -> None:
         if not self._live():
             return
         self.closeReason = reason
-        self._setState(state)
+        self.state = state
         if self._retryCall is not None:
             self._retryCall.cancel()
             self._retryCall = None
