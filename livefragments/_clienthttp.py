@@ -6,7 +6,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.protocol import Protocol
 from twisted.web.client import ResponseDone
 from twisted.web.http import PotentialDataLoss
-from twisted.web.iweb import UNKNOWN_LENGTH, IBodyProducer
+from twisted.web.iweb import IBodyProducer
 from zope.interface import implementer
 
 from ._tcp import setNoDelay
@@ -56,7 +56,7 @@ class _BytesProducer:
 
     def __init__(self, body: bytes):
         self.body = body
-        self.length = len(body) if body else UNKNOWN_LENGTH if body is None else 0
+        self.length = len(body)
 
     def startProducing(self, consumer):
         consumer.write(self.body)
