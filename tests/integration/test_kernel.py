@@ -8,7 +8,6 @@ import sys
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
-from twisted.internet.task import deferLater
 
 from athena_nb.kernel import (
     Kernel,
@@ -16,6 +15,7 @@ from athena_nb.kernel import (
     KernelStartError,
     KernelState,
 )
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -178,7 +178,7 @@ async def test_interrupt_stops_a_busy_loop_and_keeps_the_namespace(makeKernel, k
     await kt.run(kernel, "kept = 'yes'")
     events = []
     request = kernel.execute("print('looping', flush=True)\nwhile True:\n    pass", events.append)
-    await waitFor(lambda: "looping" in kt.text(events))
+    await eventually(lambda: "looping" in kt.text(events), "The cell's first output")
     outcome = await kt.withTimeout(kernel.interrupt(), 30)
     result = await kt.withTimeout(request.deferred)
     assert outcome == "interrupted"
@@ -195,7 +195,7 @@ async def test_interrupt_stops_a_sleep(makeKernel, kt):
     events = []
     request = kernel.execute("import time\nprint('sleeping', flush=True)\ntime.sleep(100)",
                              events.append)
-    await waitFor(lambda: "sleeping" in kt.text(events))
+    await eventually(lambda: "sleeping" in kt.text(events), "The cell's first output")
     await kt.withTimeout(kernel.interrupt(), 30)
     result = await kt.withTimeout(request.deferred, 30)
     assert result.status == "interrupted"
@@ -242,7 +242,7 @@ async def test_code_that_ignores_sigint_is_stopped_by_a_restart_and_told_so(make
     request = kernel.execute(
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
         "print('deaf', flush=True)\nwhile True:\n    pass", events.append)
-    await waitFor(lambda: "deaf" in kt.text(events))
+    await eventually(lambda: "deaf" in kt.text(events), "The cell's first output")
     outcome = await kt.withTimeout(kernel.interrupt(), 30)
     result = await kt.withTimeout(request.deferred)
     assert outcome == "restarted"
@@ -327,7 +327,7 @@ async def test_completion_and_introspection(makeKernel, kt):
     events = []
     request = kernel.execute("print('busy', flush=True)\nimport time\ntime.sleep(30)",
                              events.append)
-    await waitFor(lambda: "busy" in kt.text(events))
+    await eventually(lambda: "busy" in kt.text(events), "The cell's first output")
     with pytest.raises(KernelBusyError, match="busy running a cell"):
         await kernel.complete("fro", 3)
     with pytest.raises(KernelBusyError):
@@ -422,7 +422,7 @@ async def test_idle_kernel_is_culled_and_comes_back_on_demand(makeKernel, kt):
     kernel = await makeKernel(idleSeconds=0.3)
     changes = []
     kernel.addStateListener(changes.append)
-    await waitFor(lambda: kernel.state == KernelState.DEAD)
+    await eventually(lambda: kernel.state == KernelState.DEAD, "The idle cull")
     assert "idle" in kernel.stateReason
     result, events = await kt.run(kernel, "1 + 1")
     assert kt.results(events) == ["2"]
@@ -452,7 +452,7 @@ async def test_shutdown_of_a_busy_kernel_ends_the_cell(makeKernel, kt):
     kernel = await makeKernel()
     events = []
     request = kernel.execute("print('on', flush=True)\nwhile True:\n    pass", events.append)
-    await waitFor(lambda: "on" in kt.text(events))
+    await eventually(lambda: "on" in kt.text(events), "The cell's first output")
     pid = kernel.info["pid"]
     await kt.withTimeout(kernel.shutdown())
     result = await request.deferred
@@ -471,7 +471,7 @@ async def test_output_from_a_background_thread_after_the_cell_goes_to_that_cell(
         "def later():\n    time.sleep(0.2)\n    print('late', flush=True)\n"
         "threading.Thread(target=later).start()", events.append)
     assert (await kt.withTimeout(request.deferred)).status == "ok"
-    await waitFor(lambda: "late" in kt.text(events))
+    await eventually(lambda: "late" in kt.text(events), "The late output")
 
 
 @pytest_twisted.ensureDeferred
@@ -511,15 +511,6 @@ async def test_sage_system_fails_clearly_where_sage_is_missing(tmp_path, kt):
         await kernel.shutdown()
 
 
-async def waitFor(predicate, timeout=30):
-    """Let the reactor run until ``predicate()`` holds (checked each 10 ms), or fail."""
-    deadline = reactor.seconds() + timeout
-    while not predicate():
-        if reactor.seconds() > deadline:
-            raise AssertionError("The condition did not hold within %s s." % timeout)
-        await deferLater(reactor, 0.01, lambda: None)
-
-
 @pytest_twisted.ensureDeferred
 async def test_subprocesses_of_a_dead_kernel_do_not_linger(makeKernel, kt, tmp_path):
     """A child process the cell started (holding the output pipes, deaf to the terminal's
@@ -532,7 +523,7 @@ async def test_subprocesses_of_a_dead_kernel_do_not_linger(makeKernel, kt, tmp_p
     child = int(kt.results(events)[0])
     result, events = await kt.run(kernel, "import os; os._exit(0)")
     assert result.status == "died"
-    await waitFor(lambda: not _alive(child))
+    await eventually(lambda: not _alive(child), "The subprocess's end")
 
 
 def _alive(pid):

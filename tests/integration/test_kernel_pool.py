@@ -5,18 +5,11 @@ import os
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
-from twisted.internet.task import deferLater
 
 from athena_nb.kernel import KernelPool, KernelState
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
-
-
-async def waitUntil(predicate, timeout=60):
-    deadline = reactor.seconds() + timeout
-    while not predicate():
-        assert reactor.seconds() < deadline, "The pool did not get there in time."
-        await deferLater(reactor, 0.01, lambda: None)
 
 
 @pytest_twisted.ensureDeferred
@@ -25,7 +18,7 @@ async def test_acquire_hands_out_a_started_kernel_in_the_worksheet_directory(tmp
     where it runs code and reports files, and the pool starts a replacement."""
     pool = KernelPool(reactor, size=1)
     try:
-        await waitUntil(lambda: pool.ready == 1)
+        await eventually(lambda: pool.ready == 1, "A pooled kernel's readiness", 60)
         worksheet = tmp_path / "sheet"
         worksheet.mkdir()
         kernel = await kt.withTimeout(pool.acquire(str(worksheet)))
@@ -38,7 +31,7 @@ async def test_acquire_hands_out_a_started_kernel_in_the_worksheet_directory(tmp
             assert ("made.txt", "created") in [(e["path"], e["change"]) for e in events
                                                if e["type"] == "file"]
             assert os.path.exists(worksheet / "made.txt")
-            await waitUntil(lambda: pool.ready == 1)  # refilled
+            await eventually(lambda: pool.ready == 1, "The refill", 60)
         finally:
             await kernel.shutdown()
     finally:
@@ -62,7 +55,7 @@ async def test_an_empty_pool_still_gives_a_kernel(tmp_path, kt):
 async def test_pool_shutdown_stops_its_kernels(kt):
     """shutdown() stops the kernels that were never handed out."""
     pool = KernelPool(reactor, size=2)
-    await waitUntil(lambda: pool.ready == 2)
+    await eventually(lambda: pool.ready == 2, "Two pooled kernels' readiness", 60)
     pids = [k.info["pid"] for k in pool._kernels]
     await kt.withTimeout(pool.shutdown())
     for pid in pids:

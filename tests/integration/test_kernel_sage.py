@@ -11,6 +11,7 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from athena_nb.kernel import KernelState
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.sage]
 
@@ -64,8 +65,7 @@ async def test_interrupting_a_pari_computation(sageKernel, kt):
     await kt.run(kernel, "kept = 7")
     events = []
     request = kernel.execute("print('factoring', flush=True)\nfactor(2^1024 + 1)", events.append)
-    while "factoring" not in kt.text(events):
-        await deferLater(reactor, 0.01, lambda: None)
+    await eventually(lambda: "factoring" in kt.text(events), "The cell's first output", 60)
     await deferLater(reactor, 0.3, lambda: None)  # be inside PARI, not in the preparser
     outcome = await kt.withTimeout(kernel.interrupt(), 60)
     result = await kt.withTimeout(request.deferred, 60)
