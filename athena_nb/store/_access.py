@@ -105,7 +105,7 @@ def _require_link(conn: sqlite3.Connection, token: str) -> ShareLink:
 
 
 def revoke_share_link(conn: sqlite3.Connection, now: float, token: str) -> ShareLink:
-    _require_link(conn, token)
+    # An unknown token updates nothing, and _require_link then refuses it.
     conn.execute(
         "UPDATE share_links SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL",
         (now, token),

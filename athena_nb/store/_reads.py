@@ -12,13 +12,13 @@ from collections import defaultdict
 from ._errors import NotFoundError
 from ._model import Cell, Output, OutputKind, RunState, Worksheet, WorksheetSnapshot
 
+WORKSHEET_COLUMNS = "id, title, created, modified, trashed_at"
 _CELL_COLUMNS = "id, worksheet_id, position, input, version, state, execution_count, ran_by"
 
 
 def require_worksheet(conn: sqlite3.Connection, worksheet_id: str) -> Worksheet:
     row = conn.execute(
-        "SELECT id, title, created, modified, trashed_at FROM worksheets WHERE id = ?",
-        (worksheet_id,),
+        f"SELECT {WORKSHEET_COLUMNS} FROM worksheets WHERE id = ?", (worksheet_id,)
     ).fetchone()
     if row is None:
         raise NotFoundError(f"Worksheet {worksheet_id!r} does not exist; it may have been deleted.")

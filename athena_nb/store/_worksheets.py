@@ -10,7 +10,7 @@ import sqlite3
 
 from ._errors import StoreError
 from ._model import Worksheet
-from ._reads import require_worksheet
+from ._reads import WORKSHEET_COLUMNS, require_worksheet
 
 POSITION_STEP = 1024
 
@@ -29,30 +29,30 @@ def create_worksheet(
     return Worksheet(worksheet_id, title, now, now, None)
 
 
+def _update_worksheet(
+    conn: sqlite3.Connection, worksheet_id: str, assignments: str, *params: object
+) -> Worksheet:
+    """`UPDATE worksheets SET <assignments>` for one worksheet; returns it as updated.
+
+    Read back with a SELECT, not RETURNING: RETURNING gives a whole-number REAL time as an int.
+    """
+    conn.execute(f"UPDATE worksheets SET {assignments} WHERE id = ?", (*params, worksheet_id))
+    return require_worksheet(conn, worksheet_id)
+
+
 def rename_worksheet(
     conn: sqlite3.Connection, now: float, worksheet_id: str, title: str
 ) -> Worksheet:
-    require_worksheet(conn, worksheet_id)
-    conn.execute(
-        "UPDATE worksheets SET title = ?, modified = ? WHERE id = ?", (title, now, worksheet_id)
-    )
-    return require_worksheet(conn, worksheet_id)
+    return _update_worksheet(conn, worksheet_id, "title = ?, modified = ?", title, now)
 
 
 def trash_worksheet(conn: sqlite3.Connection, now: float, worksheet_id: str) -> Worksheet:
-    require_worksheet(conn, worksheet_id)
     # Trashing twice keeps the first time: the trash is ordered by when things went in.
-    conn.execute(
-        "UPDATE worksheets SET trashed_at = ? WHERE id = ? AND trashed_at IS NULL",
-        (now, worksheet_id),
-    )
-    return require_worksheet(conn, worksheet_id)
+    return _update_worksheet(conn, worksheet_id, "trashed_at = coalesce(trashed_at, ?)", now)
 
 
 def restore_worksheet(conn: sqlite3.Connection, worksheet_id: str) -> Worksheet:
-    require_worksheet(conn, worksheet_id)
-    conn.execute("UPDATE worksheets SET trashed_at = NULL WHERE id = ?", (worksheet_id,))
-    return require_worksheet(conn, worksheet_id)
+    return _update_worksheet(conn, worksheet_id, "trashed_at = NULL")
 
 
 def delete_worksheet_forever(conn: sqlite3.Connection, worksheet_id: str) -> None:
@@ -71,8 +71,7 @@ def list_worksheets(conn: sqlite3.Connection, include_trashed: bool) -> list[Wor
     return [
         Worksheet(*row)
         for row in conn.execute(
-            "SELECT id, title, created, modified, trashed_at FROM worksheets "
-            f"{where} ORDER BY modified DESC, id"
+            f"SELECT {WORKSHEET_COLUMNS} FROM worksheets {where} ORDER BY modified DESC, id"
         )
     ]
 
