@@ -6,33 +6,25 @@
  * @typedef {{type: string, message: string, traceback?: string}} ErrorObject
  */
 
-/** The peer broke the protocol: malformed envelope or message, impossible ack, too many held. */
-export class ProtocolError extends Error {
+/** An error of this runtime whose wire type is its class name. */
+class LocalError extends Error {
   /** @param {string} message a full sentence saying what was wrong */
   constructor(message) {
     super(message);
-    this.name = 'ProtocolError';
+    this.name = new.target.name;
   }
 
   /** @returns {string} the wire type, as for RemoteError */
   get type() {
-    return 'ProtocolError';
+    return this.name;
   }
 }
+
+/** The peer broke the protocol: malformed envelope or message, impossible ack, too many held. */
+export class ProtocolError extends LocalError {}
 
 /** The outbound queue (waiting plus unacknowledged messages) would exceed its limits. */
-export class QueueOverflow extends Error {
-  /** @param {string} message */
-  constructor(message) {
-    super(message);
-    this.name = 'QueueOverflow';
-  }
-
-  /** @returns {string} */
-  get type() {
-    return 'QueueOverflow';
-  }
-}
+export class QueueOverflow extends LocalError {}
 
 /**
  * A call failed: the other side answered with an error object, or the page closed before it
@@ -53,11 +45,6 @@ export class RemoteError extends Error {
     /** @type {string|null} */
     this.traceback = traceback;
   }
-
-  /** @returns {ErrorObject} */
-  toObject() {
-    return {type: this.type, message: this.message};
-  }
 }
 
 /**
@@ -66,13 +53,11 @@ export class RemoteError extends Error {
  * @returns {ErrorObject}
  */
 export function toErrorObject(error) {
-  if (error instanceof RemoteError) {
+  if (error instanceof RemoteError || error instanceof LocalError) {
     return {type: error.type, message: error.message};
   }
   if (error instanceof Error) {
-    const type = error instanceof ProtocolError || error instanceof QueueOverflow
-      ? error.type
-      : (error.name || error.constructor?.name || 'Error');
+    const type = error.name || error.constructor?.name || 'Error';
     return {type: String(type), message: String(error.message)};
   }
   return {type: 'Error', message: String(error)};
