@@ -281,13 +281,11 @@ class LivePage(LiveFragment):
         if not self.isLive:
             return fail(ConnectionLost(f"The page is {self.state.value}; {method!r} was not sent."))
         d = Deferred()
-        if key is not None:
-            waiting = self.channel.waitingArgs(key)
-            if waiting is not None and waiting[0] in self._pending:
-                callId = waiting[0]  # the replaced call answers for both callers
-                self._pending[callId].append(d)
-                self._enqueueCall(callId, fragment, method, args, key)
-                return d
+        callId = self._awaitedCall(key)
+        if callId is not None:  # the replaced call answers for both callers
+            self._pending[callId].append(d)
+            self._enqueueCall(callId, fragment, method, args, key)
+            return d
         callId = self._nextCallId
         self._nextCallId += 1
         self._pending[callId] = [d]
@@ -302,13 +300,18 @@ class LivePage(LiveFragment):
         """A call nobody answers (``callId`` null): no ``respond`` comes back."""
         if not self.isLive:
             return False
-        callId = None
-        if key is not None:
-            waiting = self.channel.waitingArgs(key)
-            if waiting is not None and waiting[0] in self._pending:
-                callId = waiting[0]  # it replaces a call whose caller still wants an answer
-        self._enqueueCall(callId, fragment, method, args, key)
+        # It may replace a call whose caller still wants an answer: it keeps that call's id.
+        self._enqueueCall(self._awaitedCall(key), fragment, method, args, key)
         return True
+
+    def _awaitedCall(self, key) -> int | None:
+        """The id of the waiting call with ``key`` that a caller awaits, or None."""
+        if key is None:
+            return None
+        waiting = self.channel.waitingArgs(key)
+        if waiting is not None and waiting[0] in self._pending:
+            return waiting[0]
+        return None
 
     def _enqueueCall(self, callId, fragment, method, args, key) -> None:
         # Each argument is encoded on its own so that a Shared one is spliced in as it is.
