@@ -104,8 +104,7 @@ def runTarget(target, sizes: dict, results: dict, only: str | None = None) -> No
             traceback.print_exc()
 
     rows = target.rows if only is None else tuple(r for r in target.rows if r == only)
-    if "cold_start" in rows:
-        step("cold_start", lambda: record("cold_start", target.coldStart(sizes["cold"])))
+    step("cold_start", lambda: record("cold_start", target.coldStart(sizes["cold"])))
     if not set(rows) - {"cold_start"}:
         return
     say(f"{target.label}: starting the server for the other measurements")
@@ -149,20 +148,14 @@ def runTarget(target, sizes: dict, results: dict, only: str | None = None) -> No
             step(row, fan)
         idle = sizes["idle"][target.kind]
 
-        def idleRoundTrip():
+        def idleRoundTrip(row, idleArgs=None):
             info = {}
             samples = measureExecute(target, "1+1", sizes["idleRt"], sizes["warmup"], idle=idle,
-                                     deadline=sizes["idleDeadline"], info=info)
-            record("rt_1plus1_idle", samples, extra=info)
-        step("rt_1plus1_idle", idleRoundTrip)
-
-        def idleElsewhere():
-            info = {}
-            samples = measureExecute(target, "1+1", sizes["idleRt"], sizes["warmup"], idle=idle,
-                                     deadline=sizes["idleDeadline"], info=info,
-                                     idleArgs=target.connectArgsElsewhere())
-            record("rt_1plus1_idle_elsewhere", samples, extra=info)
-        step("rt_1plus1_idle_elsewhere", idleElsewhere)
+                                     deadline=sizes["idleDeadline"], info=info, idleArgs=idleArgs)
+            record(row, samples, extra=info)
+        step("rt_1plus1_idle", lambda: idleRoundTrip("rt_1plus1_idle"))
+        step("rt_1plus1_idle_elsewhere", lambda: idleRoundTrip(
+            "rt_1plus1_idle_elsewhere", target.connectArgsElsewhere()))
     finally:
         target.stop()
 

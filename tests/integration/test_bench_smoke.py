@@ -34,7 +34,7 @@ QUICK = {
     "compare_jupyter.py": (["--quick", "--no-install"], "compare_jupyter.json",
                            ["cold_start", "kernel_start_pooled", "kernel_start_cold", "rt_1plus1",
                             "lines_10k", "fanout_50", "fanout_500", "mem_per_viewer",
-                            "rt_1plus1_idle"]),
+                            "rt_1plus1_idle", "rt_1plus1_idle_elsewhere"]),
 }
 
 
