@@ -45,6 +45,7 @@ class AthenaServer:
 
     def __init__(self, procs: Processes, token: str, poolSize: int | None = None,
                  name: str = "athena-nb"):
+        self.started = now()  # cold starts count from here
         self.procs, self.token, self.poolSize, self.name = procs, token, poolSize, name
         self.dataDir = tempfile.mkdtemp(prefix="athena-bench-data-")
         argv = [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--interface", "127.0.0.1",
@@ -76,10 +77,9 @@ class AthenaServer:
 
     def waitUntilUp(self, timeout: float = 60) -> float:
         """Milliseconds from the process start until logging in with the token works."""
-        start = self.started
         self.base = waitFor(self._findURL, timeout, "athena-nb to print its URL", 0.002)
         self.cookies = waitFor(self._loggedIn, timeout, "athena-nb to answer a login", 0.002)
-        return (now() - start) * 1000
+        return (now() - self.started) * 1000
 
     def createWorksheet(self, title: str = "bench") -> str:
         status, _, body = http("POST", f"{self.base}/api/worksheets",
@@ -92,13 +92,6 @@ class AthenaServer:
 
     def stop(self) -> None:
         self.procs.stop(self.proc, timeout=10)
-
-
-def startServer(procs, token, poolSize=None, name="athena-nb") -> AthenaServer:
-    start = now()
-    server = AthenaServer(procs, token, poolSize, name)
-    server.started = start
-    return server
 
 
 class AthenaTarget:
@@ -126,13 +119,13 @@ class AthenaTarget:
         """From starting the process until a login with the token answers, n times (after one
         untimed start that leaves the bytecode caches an install would have)."""
         samples = []
-        warm = startServer(self.procs, self.token, name=f"{self.key}-warmup")
+        warm = AthenaServer(self.procs, self.token, name=f"{self.key}-warmup")
         try:  # writes the bytecode caches, as an install does; not timed
             warm.waitUntilUp()
         finally:
             warm.stop()
         for i in range(n):
-            server = startServer(self.procs, self.token, name=f"{self.key}-cold{i}")
+            server = AthenaServer(self.procs, self.token, name=f"{self.key}-cold{i}")
             try:
                 samples.append(server.waitUntilUp())
             finally:
@@ -140,7 +133,7 @@ class AthenaTarget:
         return samples
 
     def launch(self) -> None:
-        self.server = startServer(self.procs, self.token, name=f"{self.key}-server")
+        self.server = AthenaServer(self.procs, self.token, name=f"{self.key}-server")
         self.server.waitUntilUp()
         self.worksheet = self.server.createWorksheet("bench: %d cells" % self.cells)
         writer = self.driver("setup")
@@ -186,7 +179,7 @@ class AthenaTarget:
             out["kernel_start_pooled"] = self._kernelStarts(self.server, n)
         if "kernel_start_cold" not in rows:
             return out
-        cold = startServer(self.procs, self.token, poolSize=0, name=f"{self.key}-nopool")
+        cold = AthenaServer(self.procs, self.token, poolSize=0, name=f"{self.key}-nopool")
         try:
             cold.waitUntilUp()
             out["kernel_start_cold"] = self._kernelStarts(cold, n)
