@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from common import now  # noqa: E402
 from twisted.internet import defer, reactor, stdio  # noqa: E402
+from twisted.internet.task import deferLater  # noqa: E402
 from twisted.protocols.basic import LineReceiver  # noqa: E402
 
 from athena_nb import ot  # noqa: E402
@@ -245,7 +246,7 @@ class Driver:
         page = self.writer
         while len(page.orderedCells()) < cells:
             await page.worksheet.callRemote("addCell")
-            await _turn()
+            await deferLater(reactor, 0)
         for i, cell in enumerate(page.orderedCells()):
             if not cell.text:
                 await cell.replaceText(f"x{i} = {i} * 2")
@@ -274,7 +275,7 @@ class Driver:
                 phases["open"].append((opened - start) * 1000)
                 phases["result"].append((answered - opened) * 1000)
                 await page.close()
-                await _sleep(pause)  # let the pool refill, as it would between two people
+                await deferLater(reactor, pause)  # let the pool refill, as it would between two people
         finally:
             await http.close()
         return {"samples": samples, "phases": phases}
@@ -298,7 +299,7 @@ class Driver:
         # Long-poll: HTTP requests per run (WebSocket frames are not counted there).
         return {"samples": samples, "requestsPerRun": (stats["requests"] - requests) / max(n, 1)}
 
-    async def run(self, code, timeout=60.0):
+    async def run(self, code):
         cell = self.writer.orderedCells()[0]
         await cell.replaceText(code)
         sent = now()
@@ -317,7 +318,7 @@ class Driver:
     async def collect(self, trial, kind="out", timeout=30.0):
         deadline = now() + timeout
         while now() < deadline and not all(trial in p.marks[kind] for p in self.pages):
-            await _sleep(0.005)
+            await deferLater(reactor, 0.005)
         found = [p.marks[kind].get(trial) for p in self.pages]
         return {"arrivals": [f[0] if f else None for f in found],
                 "kernelTimes": [f[1] if f else None for f in found]}
@@ -338,16 +339,6 @@ async def createWorksheet(http, base: str, cookies: dict) -> str:
         raise RuntimeError(f"Creating a worksheet answered HTTP {response.code}: "
                            f"{response.body[:200]!r}")
     return json.loads(response.body)["worksheet"]["id"]
-
-
-def _sleep(seconds: float) -> defer.Deferred:
-    d = defer.Deferred()
-    reactor.callLater(seconds, d.callback, None)
-    return d
-
-
-def _turn() -> defer.Deferred:
-    return _sleep(0)
 
 
 class Commands(LineReceiver):
