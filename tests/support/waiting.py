@@ -8,9 +8,8 @@ from twisted.internet.task import deferLater
 
 async def eventually(predicate, what: str, timeout: float = 30.0) -> None:
     """Return once ``predicate()`` holds; fail the test naming ``what`` after ``timeout``."""
-    waited = 0.0
+    deadline = reactor.seconds() + timeout
     while not predicate():
-        if waited > timeout:
+        if reactor.seconds() > deadline:
             raise AssertionError(f"{what} did not happen within {timeout:g} s.")
         await deferLater(reactor, 0.02)
-        waited += 0.02
