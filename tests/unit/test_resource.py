@@ -7,7 +7,7 @@ import re
 
 from livefragments import PageState, Settings
 from livefragments._json import loads
-from tests.support.pages import Harness, RawPage
+from tests.support.pages import DemoPage, Harness, RawPage
 
 
 def error(answers, code):
@@ -46,7 +46,7 @@ def test_the_page_sets_a_strict_session_cookie_and_security_headers():
     assert headers["cache-control"] == ["no-store"]
 
 
-def test_the_boot_block_lists_widgets_and_is_safe_inside_a_script_tag():
+def test_the_boot_block_lists_widgets_and_the_page_loads_the_runtime():
     h = Harness()
     raw = RawPage(h)
     widgets = raw.boot["widgets"]
@@ -56,6 +56,21 @@ def test_the_boot_block_lists_widgets_and_is_safe_inside_a_script_tag():
     html = raw.response.body.decode()
     assert '<body data-lf-id="0"><div data-lf-id="1"></div></body>' in html
     assert re.search(r'<script type="module" src="/static/[0-9a-f]{16}/livefragments/runtime.js">', html)
+
+
+def test_a_boot_block_value_cannot_end_the_script_tag():
+    nasty = "</script><script>alert(1)</script><!-- \u2028\u2029 &amp;"
+
+    def page():
+        made = DemoPage()
+        made.counter.value = nasty
+        return made
+
+    raw = RawPage(Harness(pageClass=page))
+    html = raw.response.body.decode()
+    assert html.count("<script") == 2, "the boot block and the runtime, nothing injected"
+    assert "<!--" not in html and "\u2028" not in html and "\u2029" not in html
+    assert raw.boot["widgets"][1]["args"] == [nasty], "escaped, the value arrives unchanged"
 
 
 def test_a_second_get_in_the_same_session_keeps_the_session():
