@@ -1,4 +1,4 @@
-"""``LiveFragment``: the server half of a widget.  Tests: tests/unit/test_fragment.py."""
+"""``LiveFragment``: the server half of a widget.  Tests: tests/unit/test_rpc.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Strict JSON both ways: no NaN or Infinity, nothing that needs eval.  Tests: tests/unit/test_json.py."""
+"""Strict JSON both ways: no NaN or Infinity, nothing that needs eval.  Tests: tests/unit/test_resource.py."""
 
 from __future__ import annotations
 
