@@ -2,45 +2,26 @@
 
 Run: python bench/kernel.py [--quick]. Prints p50/p95/p99/mean/N per figure for Python and,
 when sage.all imports, Sage; with Jupyter's ipykernel as the reference where it is installed.
-Writes everything to bench/results/kernel.json. Nothing here is asserted by tests.
+Writes everything to bench/results/kernel.json (or $ATHENA_BENCH_RESULTS). Nothing here is
+asserted by tests.
 """
 
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from twisted.internet import defer, reactor  # noqa: E402
+from twisted.internet.task import deferLater  # noqa: E402
 
 from athena_nb.kernel import Kernel, KernelLimits, KernelPool, KernelState  # noqa: E402
+from bench.common import ms, now, show, summary, writeResults  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 STREAM_CODE = "for i in range(100000):\n    print(i)"
-
-
-def summary(samples, unit):
-    ordered = sorted(samples)
-
-    def pct(p):
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-    return {"unit": unit, "n": len(ordered), "p50": pct(50), "p95": pct(95), "p99": pct(99),
-            "mean": statistics.fmean(ordered), "min": ordered[0], "max": ordered[-1]}
-
-
-def show(name, s):
-    print("  %-34s p50 %9.3f  p95 %9.3f  p99 %9.3f  mean %9.3f %-6s N=%d"
-          % (name, s["p50"], s["p95"], s["p99"], s["mean"], s["unit"], s["n"]))
-
-
-def ms(start):
-    return (time.perf_counter() - start) * 1000
 
 
 @defer.inlineCallbacks
@@ -51,7 +32,7 @@ def benchSystem(system, cwd, starts, roundTrips, streams):
     samples = []
     for _ in range(starts):
         kernel = Kernel(reactor, system=system, cwd=cwd, limits=limits)
-        t = time.perf_counter()
+        t = now()
         yield kernel.start()
         samples.append(ms(t))
         yield kernel.shutdown()
@@ -63,8 +44,8 @@ def benchSystem(system, cwd, starts, roundTrips, streams):
     samples = []
     for _ in range(starts):
         while pool.ready < 1:
-            yield deferLater(0.005)
-        t = time.perf_counter()
+            yield deferLater(reactor, 0.005)
+        t = now()
         kernel = yield pool.acquire(cwd)
         samples.append(ms(t))
         yield kernel.shutdown()
@@ -78,7 +59,7 @@ def benchSystem(system, cwd, starts, roundTrips, streams):
         yield kernel.execute("1+1").deferred
     samples = []
     for _ in range(roundTrips):
-        t = time.perf_counter()
+        t = now()
         result = yield kernel.execute("1+1").deferred
         samples.append(ms(t))
         assert result.ok, result
@@ -94,9 +75,9 @@ def benchSystem(system, cwd, starts, roundTrips, streams):
                 received[0] += event["text"].count("\n")
                 received[1] += len(event["text"].encode())
 
-        t = time.perf_counter()
+        t = now()
         result = yield kernel.execute(STREAM_CODE, onOutput).deferred
-        seconds = time.perf_counter() - t
+        seconds = now() - t
         assert result.ok and received[0] == 100000, (result, received)
         rates.append(received[0] / seconds)
         mbs.append(received[1] / seconds / 1e6)
@@ -107,12 +88,6 @@ def benchSystem(system, cwd, starts, roundTrips, streams):
     assert kernel.state == KernelState.IDLE
     yield kernel.shutdown()
     return out
-
-
-def deferLater(seconds):
-    d = defer.Deferred()
-    reactor.callLater(seconds, d.callback, None)
-    return d
 
 
 JUPYTER_SCRIPT = r"""
@@ -173,7 +148,7 @@ def sageImports():
 
 @defer.inlineCallbacks
 def main(args):
-    results = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
+    results = {}
     cwd = tempfile.mkdtemp(prefix="athena-nb-bench-")
     quick = args.quick
     systems = ["python"] + (["sage"] if sageImports() else [])
@@ -186,11 +161,7 @@ def main(args):
         print("sage kernel: skipped, sage.all does not import here")
     print("Jupyter ipykernel (reference):")
     results["jupyter_reference"] = benchJupyter(3 if quick else 5, 50 if quick else 200)
-    os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-    path = os.path.join(HERE, "results", "kernel.json")
-    with open(path, "w") as f:
-        json.dump(results, f, indent=2)
-    print("wrote", os.path.relpath(path))
+    print("wrote", os.path.relpath(writeResults("kernel", results)))
 
 
 def run():
