@@ -121,28 +121,27 @@ class ThreadWriter(_Writer):
     def __init__(self, reactor: Any, name: str) -> None:
         self._reactor = reactor
         self._queue: queue.SimpleQueue[Job | Deferred] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._opener: Callable[[], sqlite3.Connection] | None = None
-        self._opened: Deferred | None = None
+        self._name = name
 
     def start(self, opener: Callable[[], sqlite3.Connection]) -> Deferred:
         """Start the thread, which calls `opener` for its connection; fires when it is open."""
-        self._opener = opener
-        self._opened = Deferred()
-        self._thread.start()
-        return self._opened
+        opened = Deferred()
+        threading.Thread(
+            target=self._run, args=(opener, opened), name=self._name, daemon=True
+        ).start()
+        return opened
 
     def _put(self, item: Job | Deferred) -> None:
         self._queue.put(item)
 
-    def _run(self) -> None:
+    def _run(self, opener: Callable[[], sqlite3.Connection], opened: Deferred) -> None:
         callFromThread = self._reactor.callFromThread
         try:
-            conn = self._opener()
+            conn = opener()
         except BaseException:
-            callFromThread(self._opened.errback, Failure())
+            callFromThread(opened.errback, Failure())
             return
-        callFromThread(self._opened.callback, None)
+        callFromThread(opened.callback, None)
         closing = None
         while closing is None:
             jobs: list[Job] = []
