@@ -1,5 +1,6 @@
 """The kernel pool's hand-out and refill, with fake workers on a Clock (athena_nb.kernel.pool)."""
 
+import pytest
 from twisted.internet.task import Clock
 
 from athena_nb.kernel import Kernel, KernelPool, KernelState
@@ -71,103 +72,96 @@ class Pool:
         assert done.called
 
 
-def test_a_ready_kernel_is_handed_out_at_once_with_its_chdir_on_the_way(tmp_path):
+@pytest.fixture
+def makePool():
+    """``makePool(size, refillDelay)``: a Pool that is shut down after the test."""
+    pools = []
+
+    def make(size=2, refillDelay=0.25):
+        pools.append(Pool(size, refillDelay))
+        return pools[-1]
+
+    yield make
+    for p in pools:
+        p.close()
+
+
+def test_a_ready_kernel_is_handed_out_at_once_with_its_chdir_on_the_way(makePool, tmp_path):
     """acquire() does not wait for the worker to answer the chdir: the kernel comes at once,
     and the first cell goes out right behind the chdir (the worker takes them in order)."""
-    p = Pool()
-    try:
-        p.readyAll()
-        d = p.pool.acquire(str(tmp_path))
-        assert d.called, "acquire() waited for the chdir's answer"
-        kernel = d.result
-        process = kernel._process
-        kernel.execute("1")
-        assert [(m["op"], m.get("path")) for m in process.sent] == [
-            ("chdir", str(tmp_path)), ("execute", None)]
-        assert kernel.cwd == str(tmp_path)
-    finally:
-        p.close()
+    p = makePool()
+    p.readyAll()
+    d = p.pool.acquire(str(tmp_path))
+    assert d.called, "acquire() waited for the chdir's answer"
+    kernel = d.result
+    process = kernel._process
+    kernel.execute("1")
+    assert [(m["op"], m.get("path")) for m in process.sent] == [
+        ("chdir", str(tmp_path)), ("execute", None)]
+    assert kernel.cwd == str(tmp_path)
 
 
-def test_a_starting_kernel_is_handed_out_once_it_is_ready(tmp_path):
+def test_a_starting_kernel_is_handed_out_once_it_is_ready(makePool, tmp_path):
     """With no ready kernel, acquire() takes the one furthest along and fires once it is up."""
-    p = Pool(size=1)
-    try:
-        d = p.pool.acquire(str(tmp_path))
-        assert not d.called
-        p.processes[0].ready()
-        assert d.called and [m["op"] for m in p.processes[0].sent] == ["chdir"]
-    finally:
-        p.close()
+    p = makePool(size=1)
+    d = p.pool.acquire(str(tmp_path))
+    assert not d.called
+    p.processes[0].ready()
+    assert d.called and [m["op"] for m in p.processes[0].sent] == ["chdir"]
 
 
-def test_a_failed_chdir_is_logged_and_the_kernel_keeps_its_directory(tmp_path):
+def test_a_failed_chdir_is_logged_and_the_kernel_keeps_its_directory(makePool, tmp_path):
     """If the worker cannot move into the worksheet directory the kernel's cwd goes back (its
     worker refuses cells until a chdir works; see the worker's tests)."""
-    p = Pool(size=1)
-    try:
-        p.readyAll()
-        kernel = p.pool.acquire(str(tmp_path / "gone")).result
-        scratch = p.processes[0].config["cwd"]
-        assert kernel.cwd == str(tmp_path / "gone")
-        kernel._process.reply("chdir", ok=False, message="Cannot change to directory.")
-        assert kernel.cwd == scratch
-    finally:
-        p.close()
+    p = makePool(size=1)
+    p.readyAll()
+    kernel = p.pool.acquire(str(tmp_path / "gone")).result
+    scratch = p.processes[0].config["cwd"]
+    assert kernel.cwd == str(tmp_path / "gone")
+    kernel._process.reply("chdir", ok=False, message="Cannot change to directory.")
+    assert kernel.cwd == scratch
 
 
-def test_the_replacement_starts_only_after_the_refill_delay(tmp_path):
+def test_the_replacement_starts_only_after_the_refill_delay(makePool, tmp_path):
     """Spawning forks the server and blocks the reactor a few ms, so the replacement waits
     refillDelay after a hand-out: the handed-out kernel's first cell is not held up by it."""
-    p = Pool(size=2, refillDelay=0.25)
-    try:
-        p.readyAll()
-        assert len(p.processes) == 2
-        p.pool.acquire(str(tmp_path))
-        p.pool.acquire(str(tmp_path))
-        p.clock.advance(0.2)
-        assert len(p.processes) == 2
-        p.clock.advance(0.05)
-        assert len(p.processes) == 3
-        p.readyAll()
-        assert len(p.processes) == 4 and p.pool.ready == 2
-    finally:
-        p.close()
+    p = makePool(size=2, refillDelay=0.25)
+    p.readyAll()
+    assert len(p.processes) == 2
+    p.pool.acquire(str(tmp_path))
+    p.pool.acquire(str(tmp_path))
+    p.clock.advance(0.2)
+    assert len(p.processes) == 2
+    p.clock.advance(0.05)
+    assert len(p.processes) == 3
+    p.readyAll()
+    assert len(p.processes) == 4 and p.pool.ready == 2
 
 
-def test_kernels_start_one_at_a_time():
+def test_kernels_start_one_at_a_time(makePool):
     """The pool starts its next kernel only once the one before is ready: a spawn while
     another kernel starts Python waits for a CPU with the reactor blocked."""
-    p = Pool(size=3)
-    try:
-        assert len(p.processes) == 1
-        p.processes[0].ready()
-        assert len(p.processes) == 2 and p.pool.ready == 1
-        p.processes[1].ready()
-        p.processes[2].ready()
-        assert len(p.processes) == 3 and p.pool.ready == 3
-    finally:
-        p.close()
+    p = makePool(size=3)
+    assert len(p.processes) == 1
+    p.processes[0].ready()
+    assert len(p.processes) == 2 and p.pool.ready == 1
+    p.processes[1].ready()
+    p.processes[2].ready()
+    assert len(p.processes) == 3 and p.pool.ready == 3
 
 
-def test_a_kernel_handed_out_while_starting_does_not_start_the_next_early(tmp_path):
+def test_a_kernel_handed_out_while_starting_does_not_start_the_next_early(makePool, tmp_path):
     """A kernel taken while still starting becomes ready serving its worksheet: the pool's
     replacement waits for the refill delay, not for that readiness."""
-    p = Pool(size=1, refillDelay=0.25)
-    try:
-        d = p.pool.acquire(str(tmp_path))
-        p.processes[0].ready()
-        assert d.called and len(p.processes) == 1
-        p.clock.advance(0.25)
-        assert len(p.processes) == 2
-    finally:
-        p.close()
+    p = makePool(size=1, refillDelay=0.25)
+    d = p.pool.acquire(str(tmp_path))
+    p.processes[0].ready()
+    assert d.called and len(p.processes) == 1
+    p.clock.advance(0.25)
+    assert len(p.processes) == 2
 
 
-def test_a_kernel_that_fails_to_start_is_not_retried_forever():
-    p = Pool(size=2)
-    try:
-        p.processes[0].owner.workerExited(_Exited())
-        assert len(p.processes) == 1 and p.pool.ready == 0
-    finally:
-        p.close()
+def test_a_kernel_that_fails_to_start_is_not_retried_forever(makePool):
+    p = makePool(size=2)
+    p.processes[0].owner.workerExited(_Exited())
+    assert len(p.processes) == 1 and p.pool.ready == 0
