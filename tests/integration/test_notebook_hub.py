@@ -8,7 +8,6 @@ import functools
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
-from twisted.internet.task import deferLater
 
 from athena_nb.hubs import HubRegistry
 from athena_nb.kernel import Kernel, KernelLimits
@@ -72,7 +71,7 @@ async def test_results_errors_plots_and_files_from_a_real_python_kernel(registry
     assert any("image/png" in e.get("data", {}) for e in plot.outputs)
     files = await ran(hub, 3)
     assert files.files == ["made.txt"]
-    await deferLater(reactor, 0.1)
+    # Store calls commit in order: this read answers after the runs' writes are saved.
     stored = (await store.load_worksheet(sheet.id)).cells
     assert [c.state for c in stored] == [RunState.DONE, RunState.ERROR, RunState.DONE,
                                          RunState.DONE]
