@@ -31,8 +31,8 @@ class KernelPool:
         self._scratch = tempfile.mkdtemp(prefix="athena-nb-pool-")
         self._kernels = []  # started or starting, not yet handed out
         self._closed = False
-        #: Spawning a replacement forks the server and blocks the reactor a few ms: wait until
-        #: the kernel just handed out has served its first requests.
+        #: A replacement's spawn blocks the reactor, and its interpreter's start takes a CPU:
+        #: wait until the kernel just handed out has served its first requests.
         self.refillDelay = refillDelay
         self._refill = None
         self._fill()

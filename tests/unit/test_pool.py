@@ -123,8 +123,8 @@ def test_a_failed_chdir_is_logged_and_the_kernel_keeps_its_directory(makePool, t
 
 
 def test_the_replacement_starts_only_after_the_refill_delay(makePool, tmp_path):
-    """Spawning forks the server and blocks the reactor a few ms, so the replacement waits
-    refillDelay after a hand-out: the handed-out kernel's first cell is not held up by it."""
+    """A spawn blocks the reactor and a starting interpreter takes a CPU, so the replacement
+    waits refillDelay after a hand-out: the handed-out kernel's first cell is not held up by it."""
     p = makePool(size=2, refillDelay=0.25)
     p.readyAll()
     assert len(p.processes) == 2
