@@ -23,8 +23,9 @@ _TYPES = {
 class ModuleResource(Resource):
     """Serves ``root`` at ``<mountPath>/<version>/...``; ``rootURL`` is what pages import from.
 
-    The version is a hash of every served file, computed once at start-up, so browsers may cache
-    modules forever and a changed tree gets a new URL.
+    The version is a hash of every served file, read once at start-up, so browsers may cache
+    modules forever and a changed tree gets a new URL.  The bytes served are the bytes hashed:
+    a file edited later is not served under the old version.
     """
 
     isLeaf = True
@@ -32,30 +33,27 @@ class ModuleResource(Resource):
     def __init__(self, root: Path, mountPath: str = "/static"):
         super().__init__()
         self.root = Path(root).resolve()
-        self._files = {
-            "/".join(path.relative_to(self.root).parts): path
-            for path in sorted(self.root.rglob("*"))
-            if path.is_file() and path.suffix in _TYPES
-            and not any(part.startswith(".") for part in path.relative_to(self.root).parts)
-        }
+        self._files: dict[str, tuple[bytes, bytes]] = {}  # name: (content type, body)
         digest = hashlib.sha256()
-        for name, path in self._files.items():
-            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+        for path in sorted(self.root.rglob("*")):
+            parts = path.relative_to(self.root).parts
+            if path.suffix in _TYPES and path.is_file() \
+                    and not any(part.startswith(".") for part in parts):
+                name, body = "/".join(parts), path.read_bytes()
+                self._files[name] = (_TYPES[path.suffix], body)
+                digest.update(name.encode() + b"\0" + body + b"\0")
         self.version = digest.hexdigest()[:16]
         self.rootURL = f"{mountPath.rstrip('/')}/{self.version}/"
-        self._cache: dict[str, bytes] = {}
 
     def render_GET(self, request):
         parts = [p.decode("utf-8", "replace") for p in request.postpath]
-        name = "/".join(parts[1:])
-        if not parts or parts[0] != self.version or name not in self._files:
+        served = self._files.get("/".join(parts[1:]))
+        if not parts or parts[0] != self.version or served is None:
             request.setResponseCode(404)
             request.setHeader(b"content-type", b"text/plain; charset=utf-8")
             return b"No such module (or an old version of it).\n"
-        body = self._cache.get(name)
-        if body is None:
-            body = self._cache[name] = self._files[name].read_bytes()
-        request.setHeader(b"content-type", _TYPES[self._files[name].suffix])
+        contentType, body = served
+        request.setHeader(b"content-type", contentType)
         request.setHeader(b"cache-control", b"public, max-age=31536000, immutable")
         request.setHeader(b"x-content-type-options", b"nosniff")
         return body

@@ -50,3 +50,9 @@ def test_the_version_changes_when_any_file_changes(tmp_path):
 
 def test_the_project_js_tree_is_found():
     assert (jsRoot() / "livefragments").is_dir()
+
+
+def test_a_file_edited_after_start_up_is_served_as_it_was_hashed(tmp_path):
+    modules, http = serve(tmp_path)
+    (tmp_path / "lib" / "a.js").write_text("export const a = 2;\n")
+    assert get(http, modules.rootURL + "lib/a.js").body == b"export const a = 1;\n"
