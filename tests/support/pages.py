@@ -115,13 +115,14 @@ class Harness:
         self.site = Site(root, reactor=self.clock)
         self.http = MemoryHTTP(self.site)
 
-    def openClient(self, http=None, random=None) -> LiveClient:
+    def openClient(self, http=None, random=None, **options) -> LiveClient:
+        """A client of a new page; ``options`` go to ``LiveClient.open`` (``transport``...)."""
         import random as _random
 
         d = Deferred.fromCoroutine(LiveClient.open(
             self.clock, "http://127.0.0.1:8080/demo/", http=http or self.http,
             widgetClasses={"demo/counter.js:Counter": ClientCounter},
-            random=random or _random.Random(0).random))
+            random=random or _random.Random(0).random, **options))
         results = []
         d.addBoth(results.append)
         self.clock.advance(0)

@@ -3,10 +3,6 @@
 (docs/protocol.md section 9: greeting, resumption, fallback, out-of-band close.)
 """
 
-import random
-
-from twisted.internet.defer import Deferred
-
 from livefragments import PageState, Settings
 from livefragments._websocket import PageWebSocket
 from livefragments.client import ClientState, LiveClient
@@ -14,17 +10,10 @@ from tests.support.memoryws import MemoryWebSocketConnector
 from tests.support.pages import ClientCounter, Harness
 
 
-def openWS(h, connector=None, seed=0):
+def openWS(h, connector=None):
     connector = connector or MemoryWebSocketConnector(h.site, h.clock)
-    d = Deferred.fromCoroutine(LiveClient.open(
-        h.clock, "http://127.0.0.1:8080/demo/", http=h.http,
-        widgetClasses={"demo/counter.js:Counter": ClientCounter},
-        random=random.Random(seed).random, transport="websocket",
-        connectWebSocket=connector.connect))
-    got = []
-    d.addBoth(got.append)
+    client = h.openClient(transport="websocket", connectWebSocket=connector.connect)
     h.settle(20)
-    client = got[0]
     assert isinstance(client, LiveClient), client
     return client, connector
 
