@@ -14,14 +14,12 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred, gatherResults
 from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
-from twisted.web.resource import Resource
-from twisted.web.server import Site
 
-from livefragments import LivePageResource, ModuleResource, Settings, expose, jsRoot
+from livefragments import Settings, expose
 from livefragments._errors import Closed
 from livefragments.client import AgentHTTP, ClientState, LiveClient, PlainHTTP
 from tests.support.connections import Connections
-from tests.support.pages import ClientCounter, Counter, DemoPage
+from tests.support.pages import ClientCounter, Counter, DemoPage, demoSite
 from tests.support.waiting import eventually as _eventually
 
 #: Waits here may take longer than the shared default.
@@ -59,20 +57,9 @@ class Server:
     def __init__(self, settings: Settings):
         self.connections = Connections()
         self.pages: list = []
-        modules = ModuleResource(jsRoot(), "/static")
-        root = Resource()
-        root.putChild(b"static", modules)
-
-        def factory(request):
-            page = CuttingPage(self.connections)
-            self.pages.append(page)
-            return page
-
-        self.resource = LivePageResource(factory, reactor=reactor, moduleRoot=modules.rootURL,
-                                         settings=settings)
-        root.putChild(b"demo", self.resource)
-        self.port = reactor.listenTCP(0, self.connections.watch(Site(root, reactor=reactor)),
-                                      interface="127.0.0.1")
+        site, self.resource = demoSite(reactor, lambda: CuttingPage(self.connections),
+                                       self.pages, settings)
+        self.port = reactor.listenTCP(0, self.connections.watch(site), interface="127.0.0.1")
         self.url = f"http://127.0.0.1:{self.port.getHost().port}/demo/"
 
     async def stop(self):

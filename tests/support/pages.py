@@ -94,25 +94,32 @@ class ClientCounter(ClientWidget):
         raise KeyError("no such thing")
 
 
+def demoSite(reactor, makePage, pages: list, settings: Settings):
+    """A Site serving the modules at ``/static/`` and ``makePage()`` pages at ``/demo/``;
+    every page made is appended to ``pages``.  Returns the Site and the LivePageResource."""
+    modules = ModuleResource(jsRoot(), "/static")
+    root = Resource()
+    root.putChild(b"static", modules)
+
+    def factory(request):
+        page = makePage()
+        pages.append(page)
+        return page
+
+    resource = LivePageResource(factory, reactor=reactor, moduleRoot=modules.rootURL,
+                                settings=settings)
+    root.putChild(b"demo", resource)
+    return Site(root, reactor=reactor), resource
+
+
 class Harness:
     """A Site with ``/demo/`` on a Clock, and clients over in-memory HTTP."""
 
     def __init__(self, settings: Settings | None = None, pageClass=DemoPage):
         self.clock = Clock()
         self.pages: list = []
-        modules = ModuleResource(jsRoot(), "/static")
-        root = Resource()
-        root.putChild(b"static", modules)
-
-        def factory(request):
-            page = pageClass()
-            self.pages.append(page)
-            return page
-
-        self.resource = LivePageResource(factory, reactor=self.clock, moduleRoot=modules.rootURL,
-                                         settings=settings or Settings())
-        root.putChild(b"demo", self.resource)
-        self.site = Site(root, reactor=self.clock)
+        self.site, self.resource = demoSite(self.clock, pageClass, self.pages,
+                                            settings or Settings())
         self.http = MemoryHTTP(self.site)
 
     def openClient(self, http=None, random=None, **options) -> LiveClient:
