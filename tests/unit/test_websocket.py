@@ -3,7 +3,7 @@
 Driven frame by frame through the real Site, twisted.web.websocket and wsproto, on a Clock.
 """
 
-from livefragments import PageState, Settings
+from livefragments import ConnectionLost, PageState, QueueOverflow, Settings
 from livefragments._websocket import PageWebSocket
 from tests.support.memoryws import MemoryWebSocket
 from tests.support.pages import Harness, RawPage
@@ -125,6 +125,29 @@ def test_a_greeting_acknowledging_messages_never_sent_closes_the_page():
     status, error = refusal(socket)
     assert (status, error["type"], error["reload"]) == (400, "ProtocolError", True)
     assert raw.page.state is PageState.GONE
+
+
+def test_a_greeting_for_a_page_aborted_since_the_upgrade_is_told_why_with_4410():
+    h = Harness()
+    raw = RawPage(h)
+    socket = connect(h, raw, greet=False)
+    raw.page.abort(QueueOverflow("The outbound queue grew past its limit in this test."))
+    socket.send({"csrf": raw.boot["csrf"], "ack": -1})
+    status, error = refusal(socket)
+    assert (status, error["type"], error["reload"]) == (410, "QueueOverflow", True)
+    assert socket.closeCode == 4410
+    assert raw.page.state is PageState.GONE
+
+
+def test_a_greeting_for_a_page_gone_since_the_upgrade_is_told_to_reload_with_4404():
+    h = Harness()
+    raw = RawPage(h)
+    socket = connect(h, raw, greet=False)
+    raw.page.gone(ConnectionLost("The page expired in this test."))
+    socket.send({"csrf": raw.boot["csrf"], "ack": -1})
+    status, error = refusal(socket)
+    assert (status, error["type"], error["reload"]) == (404, "NoSuchPage", True)
+    assert socket.closeCode == 4404
 
 
 def test_a_socket_that_never_greets_is_closed_after_the_client_timeout():
