@@ -261,13 +261,10 @@ class PageWebSocket:
         self.home.pageGone()
         if self.state is SocketState.CLOSED:
             return
-        reason = self.page.closeReason
         if self._quiet:
             self._close(1000)
-        elif reason is None:
-            self._refuse(404, _noSuchPage(), reload=True)
         else:
-            self._refuse(410, reason, reload=True)
+            self._refuseEnded()
 
     def supersede(self) -> None:
         """Another connection took the page over: close this socket."""
@@ -282,10 +279,15 @@ class PageWebSocket:
         self.page.gone(reason)
 
     def _pageEnded(self) -> None:
+        """A greeting came for a page that is aborted or gone."""
+        self._refuseEnded()
+        if self.page.aborted:
+            self.page.gone(self.page.closeReason)
+
+    def _refuseEnded(self) -> None:
+        """Tell the client its page ended: 410 with the reason, or 404 if it only expired."""
         reason = self.page.closeReason
-        if self.page.aborted and reason is not None:
-            self._sendAborted()
-        elif reason is None:
+        if reason is None:
             self._refuse(404, _noSuchPage(), reload=True)
         else:
             self._refuse(410, reason, reload=True)
