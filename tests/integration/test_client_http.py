@@ -12,10 +12,9 @@ import pytest
 import pytest_twisted
 from twisted.internet import reactor
 from twisted.internet.defer import Deferred, gatherResults
-from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
-from livefragments import Settings, expose
+from livefragments import PageState, Settings, expose
 from livefragments._errors import Closed
 from livefragments.client import AgentHTTP, ClientState, LiveClient, PlainHTTP
 from tests.support.connections import Connections
@@ -89,9 +88,11 @@ async def openClient(server, transport, httpClass=PlainHTTP):
     return client, http
 
 
-async def finish(client, http):
+async def finish(server, client, http):
+    """Close the client's page, see the server free it, and close the client's connections."""
+    page = server.pages[-1]
     await client.close()
-    await deferLater(reactor, 0.05)
+    await eventually(lambda: page.state is PageState.GONE, "the server freeing the closed page")
     await http.close()
 
 
@@ -115,7 +116,7 @@ async def test_calls_and_errors_cross_both_ways_over_real_http(server, transport
     assert raised.value.type == "KeyError"
     if transport == "websocket":
         assert client.stats["sockets"] == 1 and client.stats["requests"] == 0
-    await finish(client, http)
+    await finish(server, client, http)
 
 
 @pytest_twisted.ensureDeferred
@@ -124,7 +125,7 @@ async def test_agenthttp_carries_a_page_too(server):
     client, http = await openClient(server, "longpoll", AgentHTTP)
     assert await counterOf(client).callRemote("increment", 2) == 2
     assert await server.pages[-1].counter.callRemote("show", "hi") == "shown hi"
-    await finish(client, http)
+    await finish(server, client, http)
 
 
 @pytest_twisted.ensureDeferred
@@ -136,7 +137,7 @@ async def test_a_fragment_added_after_load_becomes_a_live_client_widget(server, 
     assert await spawned.callRemote("increment", 5) == 15
     server.pages[-1].getWidget(spawned.id).callRemote("show", "to the new one")
     await eventually(lambda: spawned.shown == ["to the new one"], "the server calling it")
-    await finish(client, http)
+    await finish(server, client, http)
 
 
 @pytest_twisted.ensureDeferred
@@ -159,7 +160,7 @@ async def test_resumption_after_dropped_connections_with_unacked_messages_both_w
     assert widget.shown == [f"push {n}" for n in range(3)], "every push arrived once, in order"
     assert await widget.callRemote("increment") == 2
     assert client.transportKind == transport
-    await finish(client, http)
+    await finish(server, client, http)
 
 
 @pytest_twisted.ensureDeferred
@@ -173,7 +174,7 @@ async def test_transport_connections_have_nagle_off_and_answers_carry_a_length(s
     assert refused.status == 403
     assert refused.getheader("content-length") == str(len(refused.body))
     assert refused.getheader("transfer-encoding") is None
-    await finish(client, http)
+    await finish(server, client, http)
 
 
 def _rawPost(url: str, body: bytes):
