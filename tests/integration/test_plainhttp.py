@@ -3,13 +3,14 @@
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
-from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.defer import CancelledError
 from twisted.internet.protocol import Factory, Protocol
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Site
 
 from livefragments._plainhttp import HTTPProtocolError, PlainHTTP
 from tests.support.connections import Connections
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -85,8 +86,7 @@ async def test_cancelling_a_request_drops_its_connection_and_the_next_one_works(
     base, resource, connections = site
     http = PlainHTTP(reactor)
     parked = http.request(b"GET", base + "/park", {}, None)
-    while not resource.parked:
-        await _turn()
+    await eventually(lambda: resource.parked, "the request reaching the server")
     parked.cancel()
     with pytest.raises(CancelledError):
         await parked
@@ -131,9 +131,3 @@ async def test_a_kept_connection_closed_by_the_server_is_replaced_without_failin
 async def test_https_is_refused_with_a_pointer_to_agenthttp():
     with pytest.raises(ValueError, match="AgentHTTP"):
         PlainHTTP(reactor).request(b"GET", "https://127.0.0.1/", {}, None)
-
-
-def _turn() -> Deferred:
-    d = Deferred()
-    reactor.callLater(0.01, d.callback, None)
-    return d
