@@ -143,9 +143,12 @@ class Harness:
 
 
 class RawPage:
-    """A page opened with a plain GET, for hand-made transport requests."""
+    """A page opened with a plain GET, for hand-made transport requests.
 
-    def __init__(self, harness: Harness):
+    With ``cookie`` (another RawPage's) the page joins that session, as a second tab would.
+    """
+
+    def __init__(self, harness: Harness, cookie: str | None = None):
         from http.cookies import SimpleCookie
 
         from livefragments._json import loads
@@ -153,10 +156,15 @@ class RawPage:
 
         self.h = harness
         got = []
-        harness.http.request(b"GET", "/demo/", {}, None).addBoth(got.append)
+        headers = {} if cookie is None else {b"cookie": cookie.encode()}
+        harness.http.request(b"GET", "/demo/", headers, None).addBoth(got.append)
         response = got[0]
-        cookie = SimpleCookie(response.headers["set-cookie"][0])
-        self.cookie = f"lf_session={cookie['lf_session'].value}"
+        if cookie is None:
+            made = SimpleCookie(response.headers["set-cookie"][0])
+            cookie = f"lf_session={made['lf_session'].value}"
+        else:
+            assert "set-cookie" not in response.headers, "the page joined the given session"
+        self.cookie = cookie
         self.response = response
         parser = _BootParser()
         parser.feed(response.body.decode())

@@ -15,28 +15,9 @@ from tests.support.pages import ClientCounter, Harness, RawPage
 URL = "http://127.0.0.1:8080/demo/"
 
 
-class Tab(RawPage):
-    """Another page of the session of ``first`` (same cookie, as a second tab would be)."""
-
-    def __init__(self, harness, first: RawPage):
-        from livefragments._json import loads
-        from livefragments.client import _BootParser
-
-        self.h = harness
-        self.cookie = first.cookie
-        got = []
-        harness.http.request(b"GET", "/demo/", {b"cookie": self.cookie.encode()}, None
-                             ).addBoth(got.append)
-        assert "set-cookie" not in got[0].headers, "the tab joined the first tab's session"
-        parser = _BootParser()
-        parser.feed(got[0].body.decode())
-        self.boot = loads(parser.boot)
-        self.page = harness.pages[-1]
-
-
 def tabs(h, n):
     first = RawPage(h)
-    return [first] + [Tab(h, first) for _ in range(n - 1)]
+    return [first] + [RawPage(h, cookie=first.cookie) for _ in range(n - 1)]
 
 
 def test_up_to_the_limit_parked_requests_wait_the_full_idle_timeout():
