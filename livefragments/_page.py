@@ -280,20 +280,20 @@ class LivePage(LiveFragment):
     def _callRemote(self, fragment: LiveFragment, method: str, args: list, key=None) -> Deferred:
         if not self.isLive:
             return fail(ConnectionLost(f"The page is {self.state.value}; {method!r} was not sent."))
-        d = Deferred()
-        callId = self._awaitedCall(key)
-        if callId is not None:  # the replaced call answers for both callers
-            self._pending[callId].append(d)
-            self._enqueueCall(callId, fragment, method, args, key)
-            return d
-        callId = self._nextCallId
-        self._nextCallId += 1
-        self._pending[callId] = [d]
+        callId = self._awaitedCall(key)  # a replaced call answers for both callers
+        replacing = callId is not None
+        if not replacing:
+            callId = self._nextCallId
         try:
             self._enqueueCall(callId, fragment, method, args, key)
-        except (TypeError, ValueError) as e:
-            del self._pending[callId]
+        except (TypeError, ValueError) as e:  # nothing was queued or replaced
             return fail(TypeError(f"The arguments of {method!r} are not JSON: {e}."))
+        d = Deferred()
+        if replacing:
+            self._pending[callId].append(d)
+        else:
+            self._nextCallId += 1
+            self._pending[callId] = [d]
         return d
 
     def _notifyRemote(self, fragment: LiveFragment, method: str, args: list, key=None) -> bool:

@@ -211,6 +211,15 @@ def test_a_coalesced_call_replaces_the_waiting_one_and_answers_both_callers():
     assert counter.shown == ["20%"]
 
 
+def test_a_coalesced_call_that_is_not_json_fails_and_leaves_the_waiting_one():
+    h, client, page, counter = setup()
+    h.settle()
+    first = page.counter.callRemoteCoalesced("p", "show", 1)
+    bad = resolve(h, page.counter.callRemoteCoalesced("p", "show", object()))
+    assert bad.check(TypeError) and "not JSON" in bad.getErrorMessage()
+    assert resolve(h, first) == "shown 1" and counter.shown == [1]
+
+
 def test_a_numbered_coalesced_call_is_never_altered():
     h, client, page, counter = setup()
     first = page.counter.callRemoteCoalesced("p", "show", 1)
