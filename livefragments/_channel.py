@@ -97,6 +97,10 @@ class Channel:
         return sorted(self._held)
 
     @property
+    def heldCount(self) -> int:
+        return len(self._held)
+
+    @property
     def waitingCount(self) -> int:
         return len(self._waiting)
 

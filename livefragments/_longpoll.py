@@ -148,7 +148,7 @@ class LongPollTransport:
         self._disarmDisconnect()
         page = self.page
         before = page.channel.ack
-        heldBefore = len(page.channel.held)
+        heldBefore = page.channel.heldCount
         try:
             page.receive(envelope)
         except ProtocolError as e:
@@ -164,7 +164,7 @@ class LongPollTransport:
         if page.state is PageState.GONE:  # the client closed it: acknowledge and forget
             writeJSON(request, page.channel.encodedEnvelope())
             return
-        carriedNew = page.channel.ack != before or len(page.channel.held) != heldBefore
+        carriedNew = page.channel.ack != before or page.channel.heldCount != heldBefore
         if not resend and page.channel.hasUnacked and self._lostAnswer(envelope, carriedNew):
             resend = True
         request.notifyFinish().addErrback(lambda _: self._requestLost(request))
