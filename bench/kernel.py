@@ -9,6 +9,7 @@ asserted by tests.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -152,11 +153,14 @@ def main(args):
     cwd = tempfile.mkdtemp(prefix="athena-nb-bench-")
     quick = args.quick
     systems = ["python"] + (["sage"] if sageImports() else [])
-    for system in systems:
-        print("%s kernel:" % system)
-        starts = (3 if quick else 10) if system == "sage" else (5 if quick else 30)
-        results[system] = yield benchSystem(system, cwd, starts, 50 if quick else 200,
-                                            1 if quick else 3)
+    try:
+        for system in systems:
+            print("%s kernel:" % system)
+            starts = (3 if quick else 10) if system == "sage" else (5 if quick else 30)
+            results[system] = yield benchSystem(system, cwd, starts, 50 if quick else 200,
+                                                1 if quick else 3)
+    finally:
+        shutil.rmtree(cwd, ignore_errors=True)
     if "sage" not in systems:
         print("sage kernel: skipped, sage.all does not import here")
     print("Jupyter ipykernel (reference):")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import glob
 import json
 import os
-import shutil
 import subprocess
 import sys
 
@@ -22,9 +21,6 @@ pytestmark = pytest.mark.integration
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BENCH = os.path.join(ROOT, "bench")
-
-#: Scripts that write their results next to themselves: they run as a copy in a temp dir.
-OWN_RESULTS = {"kernel.py"}
 
 #: script -> (arguments for a tiny run, results file it writes, rows that must have samples)
 QUICK = {
@@ -71,19 +67,13 @@ def test_benchmark_runs(script, tmp_path):
     args, resultName, rows = QUICK.get(script, (["--quick"], None, []))
     env = dict(os.environ, ATHENA_BENCH_RESULTS=str(tmp_path / "results"),
                PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    path = os.path.join(BENCH, script)
-    if script in OWN_RESULTS:
-        # It writes next to itself; run a copy so the real bench/results/ figures survive.
-        os.makedirs(tmp_path / "bench")
-        path = shutil.copy(path, tmp_path / "bench" / script)
-    done = run([sys.executable, path, *args], env, ROOT)
+    done = run([sys.executable, os.path.join(BENCH, script), *args], env, ROOT)
     assert done.stdout.strip(), f"bench/{script} printed nothing."
     if resultName is None:
         return
-    candidates = [tmp_path / "results" / resultName, tmp_path / "bench" / "results" / resultName]
-    found = [p for p in candidates if p.exists()]
-    assert found, f"bench/{script} wrote no {resultName}; it printed:\n{done.stdout[-3000:]}"
-    results = json.loads(found[0].read_text())
+    written = tmp_path / "results" / resultName
+    assert written.exists(), f"bench/{script} wrote no {resultName}; it printed:\n{done.stdout[-3000:]}"
+    results = json.loads(written.read_text())
     if script == "roundtrip.py":
         figures = results["figures"]
         assert set(figures) == {"livefragments_longpoll", "livefragments_websocket",
