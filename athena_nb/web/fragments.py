@@ -114,9 +114,14 @@ def _update(cell, start: int) -> Shared:
     return shared
 
 
-def _button(label: str, action: str, disabled: bool, extra: str = "") -> str:
-    off = " disabled" if disabled else ""
-    return (f'<button type="button" class="nb-button" data-action="{action}"{extra}{off}>'
+# Locked controls: until its widgets are live in the browser, a worksheet renders busy with
+# its inputs read-only and its buttons disabled, and the widgets unlock what the viewer may
+# use. So nothing typed or clicked before the page can send it is lost.
+
+
+def _button(label: str, action: str, extra: str = "", kind: str = "nb-button") -> str:
+    """A locked button."""
+    return (f'<button type="button" class="{kind}" data-action="{action}"{extra} disabled>'
             f"{escape(label)}</button>")
 
 
@@ -146,22 +151,21 @@ class CellFragment(LiveFragment):
                 "data-cell-id": str(self.cellId), "data-state": self.cell.state.value}
 
     def render(self) -> str:
+        # Locked until the widget is live (see _button).
         cell = self.cell
-        ro = not self.identity.canEdit()
-        readonly = " readonly" if ro else ""
         return (
             '<div class="nb-cell-gutter" aria-hidden="true">'
             f'<span class="nb-count">[{cell.count if cell.count is not None else " "}]</span></div>'
             '<div class="nb-cell-main"><div class="nb-cell-top">'
             f'<textarea class="nb-input" aria-label="Cell input" spellcheck="false" rows="1"'
-            f' autocapitalize="off" autocomplete="off"{readonly}>{escape(cell.text)}</textarea>'
+            f' autocapitalize="off" autocomplete="off" readonly>{escape(cell.text)}</textarea>'
             '<div class="nb-cell-actions">'
-            + _button("Run", "run", ro)
-            + _button("Delete cell", "delete", ro)
-            + '<button type="button" class="nb-button nb-more" data-action="more" '
-              'aria-expanded="false" aria-label="More actions for this cell">⋯</button>'
+            + _button("Run", "run")
+            + _button("Delete cell", "delete")
+            + _button("⋯", "more", ' aria-expanded="false" aria-label="More actions for this cell"',
+                      kind="nb-button nb-more")
             + '<div class="nb-menu" hidden>'
-            + "".join(_button(label, action, ro) for label, action in (
+            + "".join(_button(label, action) for label, action in (
                 ("Insert cell above", "insertAbove"), ("Insert cell below", "insertBelow"),
                 ("Move up", "moveUp"), ("Move down", "moveDown"),
                 ("Split at cursor", "split"), ("Join with next", "join"),
@@ -352,12 +356,11 @@ class WorksheetFragment(LiveFragment):
         self.joined = True
 
     def elementAttributes(self) -> dict[str, str]:
-        return {"class": "nb-worksheet", "data-role": self.identity.role}
+        return {"class": "nb-worksheet", "data-role": self.identity.role, "aria-busy": "true"}
 
     def render(self) -> str:
         ro = not self.identity.canEdit()
-        readonly = " readonly" if ro else ""
-        toolbar = "".join(_button(label, action, ro) for label, action in (
+        toolbar = "".join(_button(label, action) for label, action in (
             ("Run all", "runAll"), ("Interrupt", "interrupt"), ("Restart", "restart"),
             ("Add cell", "addCell"), ("Clear all outputs", "clearAll")))
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())
@@ -365,7 +368,7 @@ class WorksheetFragment(LiveFragment):
             '<header class="nb-header">'
             '<a class="nb-home" href="/">athena-nb</a>'
             f'<input class="nb-title" type="text" aria-label="Worksheet title" maxlength="500"'
-            f' value="{escape(self.hub.title)}"{readonly}>'
+            f' value="{escape(self.hub.title)}" readonly>'
             '<span class="nb-saved" role="status" data-saved="true">Saved</span>'
             '<ul class="nb-presence" aria-label="People viewing this worksheet"></ul>'
             "</header>"

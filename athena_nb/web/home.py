@@ -79,8 +79,9 @@ class HomePage(Resource):
             '<main class="home">'
             '<div class="home-head"><h1>Worksheets</h1>'
             '<div class="toolbar">'
-            '<button type="button" id="new-worksheet" class="primary">New worksheet</button>'
-            '<button type="button" id="show-trash" aria-pressed="false">Show trash</button>'
+            # Disabled until home.js listens, so that no early click is lost.
+            '<button type="button" id="new-worksheet" class="primary" disabled>New worksheet</button>'
+            '<button type="button" id="show-trash" aria-pressed="false" disabled>Show trash</button>'
             "</div></div>"
             '<p id="home-status" class="status" role="status" aria-live="polite"></p>'
             '<ul id="worksheet-list" class="worksheet-list" aria-label="Worksheets"></ul>'

@@ -44,6 +44,11 @@ export class Cell extends Widget {
       onStatus: (state, error) => this.worksheet?.savedState(this, state, error),
       onHint: (message) => this.worksheet?.hint(message),
     });
+    // The markup comes locked (fragments.py); unlock what this viewer may use.
+    textarea.readOnly = !a.canEdit;
+    for (const button of node.querySelectorAll('button[data-action]')) {
+      /** @type {HTMLButtonElement} */ (button).disabled = !a.canEdit && button.getAttribute('data-action') !== 'more';
+    }
     this.showRun(a.run);
     node.addEventListener('click', (event) => this.#click(/** @type {MouseEvent} */ (event)));
     node.addEventListener('keydown', (event) => {

@@ -333,6 +333,7 @@ function boot() {
     render();
   });
   render();
+  for (const id of ['new-worksheet', 'show-trash']) /** @type {HTMLButtonElement} */ ($(id)).disabled = false;
 }
 
 boot();

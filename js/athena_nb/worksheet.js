@@ -56,6 +56,12 @@ export class Worksheet extends Widget {
   }
 
   loaded() {
+    // The markup comes locked and busy (fragments.py); the page is live now.
+    this.titleInput.readOnly = !this.canEdit;
+    for (const button of this.node.querySelectorAll('.nb-toolbar button')) {
+      /** @type {HTMLButtonElement} */ (button).disabled = !this.canEdit;
+    }
+    this.node.removeAttribute('aria-busy');
     this.cellsChanged();
   }
 

@@ -59,6 +59,24 @@ def test_two_plus_two_shift_enter_gives_exactly_4_and_moves_on(page):
     expect()(cell(page, 3)).to_have_count(0)
 
 
+def test_until_the_page_is_live_its_controls_are_locked_so_no_early_keystroke_is_lost(page):
+    held = []
+    page.route(re.compile(r"/athena_nb/cell\.js"), lambda route: held.append(route))  # held back
+    page.get_by_role("button", name="New worksheet").click()
+    expect()(page.get_by_role("main")).to_have_attribute("aria-busy", "true", timeout=T)
+    expect()(box(page, 1)).not_to_be_editable()
+    expect()(cell(page, 1).get_by_role("button", name="Run", exact=True)).to_be_disabled()
+    expect()(page.get_by_role("button", name="Run all")).to_be_disabled()
+    expect()(page.get_by_role("textbox", name="Worksheet title")).not_to_be_editable()
+    box(page, 1).press_sequentially("1+")  # refused by the read-only box, not silently dropped
+    expect()(box(page, 1)).to_have_value("")
+    for route in held:
+        route.continue_()
+    runCell(page, 1, "6*7")
+    expect()(output(page, 1)).to_have_text("42", timeout=T)
+    expect()(page.get_by_role("main")).not_to_have_attribute("aria-busy", "true")
+
+
 def test_output_streams_while_the_cell_is_still_running(page, tmp_path):
     gate = tmp_path / "gate"
     newWorksheet(page)

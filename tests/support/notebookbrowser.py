@@ -68,8 +68,19 @@ def newWorksheet(page) -> str:
     """From the home page: "New worksheet"; returns the worksheet's URL."""
     page.get_by_role("button", name="New worksheet").click()
     page.wait_for_url(re.compile(r"/worksheets/[0-9a-f]+/$"))
-    cell(page, 1).get_by_role("textbox", name="Cell input").wait_for()
+    waitLive(page)
     return page.url
+
+
+def _expect():
+    from playwright.sync_api import expect
+
+    return expect
+
+
+def waitLive(page) -> None:
+    """Until the worksheet is live: it renders busy, with its controls locked, until then."""
+    _expect()(page.get_by_role("main")).not_to_have_attribute("aria-busy", "true", timeout=30_000)
 
 
 def cell(page, n: int):
@@ -87,6 +98,7 @@ def output(page, n: int):
 def typeInto(page, n: int, code: str) -> None:
     """Click into cell ``n`` and type ``code`` (newlines included) as a person would."""
     target = box(page, n)
+    _expect()(target).to_be_editable(timeout=30_000)
     target.click()
     target.press("End")
     for i, line in enumerate(code.split("\n")):
@@ -119,4 +131,4 @@ def join(page, origin: str, path: str, name: str) -> None:
     page.get_by_label("Your name").fill(name)
     page.get_by_role("button", name="Join").click()
     page.wait_for_url(re.compile(r"/worksheets/[0-9a-f]+/$"))
-    cell(page, 1).wait_for()
+    waitLive(page)
