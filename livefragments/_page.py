@@ -68,6 +68,8 @@ class LivePage(LiveFragment):
     title = "Live page"
     #: Stylesheets under the module root, e.g. ("athena_nb/notebook.css",).
     stylesheets: tuple[str, ...] = ()
+    #: The address of the page's icon (None: no icon, and the browser asks for /favicon.ico).
+    icon: str | None = None
     lang = "en"
 
     def __init__(self):

@@ -193,6 +193,8 @@ class LivePageResource(Resource):
         links = "".join(
             f'<link rel="stylesheet" href="{escape(self.moduleRoot + sheet)}">'
             for sheet in ("livefragments/livefragments.css", *page.stylesheets))
+        if page.icon is not None:
+            links += f'<link rel="icon" href="{escape(page.icon)}">'
         return (
             f'<!doctype html><html lang="{escape(page.lang)}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'

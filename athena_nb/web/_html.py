@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import json
 from html import escape
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+
+#: The pages' icon, inline (so it costs no request and passes every page's img-src); quoted,
+#: so it needs no HTML escaping.
+ICON = ("data:image/svg+xml," + quote(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+    '<rect width="32" height="32" rx="7" fill="#1f5fbf"/><path d="M9 24 16 7l7 17M11.6 18h8.8" '
+    'fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/>'
+    "</svg>"))
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -38,6 +46,7 @@ def page(title: str, body: str, *, moduleRoot: str, scripts: tuple[str, ...] = (
         '<meta name="color-scheme" content="light dark">'
         f"<title>{escape(title)}</title>"
         f'<link rel="stylesheet" href="{escape(moduleRoot)}athena_nb/notebook.css">'
+        f'<link rel="icon" href="{ICON}">'
         f"{modules}</head><body{cls}>{body}</body></html>"
     ).encode()
 

@@ -25,6 +25,7 @@ from twisted.web.server import NOT_DONE_YET
 
 from ..cells import cleanEvent, compact, eventFromStore
 from ..store import NotFoundError
+from ._html import ICON
 
 log = Logger()
 
@@ -171,6 +172,7 @@ def _page(title: str, body: str, moduleRoot: str) -> bytes:
         '<meta name="robots" content="noindex">'
         f"<title>{escape(title)}</title>"
         f'<link rel="stylesheet" href="{root}athena_nb/notebook.css">'
+        f'<link rel="icon" href="{ICON}">'
         f'<link rel="stylesheet" href="{root}athena_nb/public.css">'
         f'</head><body class="public-page">{body}</body></html>'
     ).encode()

@@ -18,6 +18,7 @@ from twisted.web.server import NOT_DONE_YET
 from livefragments import LivePage, LivePageResource
 
 from ..hubs import WorksheetUnavailable
+from ._html import ICON
 from .files import CellFilesResource, HTMLOutputResource, writeText
 from .fragments import WorksheetFragment
 from .login import forbid
@@ -27,6 +28,7 @@ class WorksheetPage(LivePage):
     """One browser tab on one worksheet."""
 
     stylesheets = ("athena_nb/notebook.css", "athena_nb/worksheet.css")
+    icon = ICON
 
     def __init__(self, hub, identity, base: str):
         super().__init__()

@@ -136,3 +136,30 @@ def test_the_home_page_fits_a_phone_and_a_wide_screen(page):
         listWidth = page.evaluate(
             "document.getElementById('worksheet-list').getBoundingClientRect().width")
         assert listWidth <= min(width, 60 * 16), listWidth
+
+
+def test_no_page_asks_for_anything_that_is_not_there(page):
+    """Home, a worksheet and a published snapshot load without a single failed request (the
+    pages declare their icon inline, so no browser asks for a missing /favicon.ico)."""
+    from playwright.sync_api import expect
+
+    failed = []
+    page.on("response", lambda r: r.status >= 400 and failed.append((r.status, r.url)))
+    # Leaving a worksheet aborts its parked long-poll request; nothing else may fail.
+    page.on("requestfailed", lambda r: r.url.endswith("/transport") or failed.append(
+        (r.failure, r.url)))
+    expect(page.get_by_role("heading", name="Worksheets")).to_be_visible()
+    page.get_by_role("button", name="New worksheet").click()
+    page.wait_for_url(re.compile(r"/worksheets/[0-9a-f]+/$"))
+    expect(page.get_by_role("main")).not_to_have_attribute("aria-busy", "true")
+    worksheetId = page.url.rstrip("/").rsplit("/", 1)[1]
+    published = page.evaluate(
+        """async (id) => (await (await fetch(`/api/worksheets/${id}/publish`, {method: 'POST',
+             headers: {'content-type': 'application/json', accept: 'application/json'},
+             body: '{}'})).json()).published.path""", worksheetId)
+    page.goto(page.origin + published)
+    expect(page.get_by_role("heading", name="Untitled")).to_be_visible()
+    page.goto(page.origin + "/")
+    expect(page.get_by_role("link", name="Untitled")).to_be_visible()
+    assert failed == []
+    assert page.locator('link[rel="icon"]').get_attribute("href").startswith("data:image/svg")
