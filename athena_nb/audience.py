@@ -4,13 +4,16 @@
 order matters (text operations, structure, presence). ``tellSoon(key, f)`` is for changes a
 viewer reads as a snapshot (a cell's run state and output, the kernel's state), where only the
 latest counts: viewers in a hurry (``viewer.urgent``, e.g. the person who just ran the cell) are
-told now, the others ``batch`` per reactor turn after. Telling a thousand viewers in one turn
-would hold up the person at the keyboard for milliseconds; while a viewer waits, a newer change
-with the same key takes the older one's place, so the queue never holds more than one change
-per viewer and key.
+told now; the others are told right before their page next sends (``viewer.whenFlushing``),
+which the page's ``Flusher`` paces. While a viewer waits, a newer change with the same key takes
+the older one's place, so a thousand watchers of a busy worksheet cost the person at the
+keyboard a dictionary entry each per change, and each watcher is told only the changes it will
+actually be sent.
 """
 
 from __future__ import annotations
+
+import functools
 
 from twisted.logger import Logger
 
@@ -18,18 +21,16 @@ log = Logger()
 
 
 class Audience:
-    def __init__(self, reactor, batch: int = 100):
-        self.reactor = reactor
-        self.batch = batch
+    def __init__(self):
         self.viewers: dict = {}  # viewerId -> viewer, in the order they came
-        self._soon: dict = {}  # (viewerId, key) -> f, oldest first
-        self._call = None
+        self._soon: dict = {}  # viewerId -> {key: f}: what waits for the viewer's next send
 
     def add(self, viewer) -> None:
         self.viewers[viewer.viewerId] = viewer
 
     def remove(self, viewer) -> bool:
         """Forget ``viewer``; False if it was not here."""
+        self._soon.pop(viewer.viewerId, None)
         return self.viewers.pop(viewer.viewerId, None) is not None
 
     def tell(self, f) -> None:
@@ -37,36 +38,34 @@ class Audience:
             self._call1(f, viewer)
 
     def tellSoon(self, key, f) -> None:
+        soon = self._soon
         for viewerId, viewer in list(self.viewers.items()):
+            waiting = soon.get(viewerId)
             if viewer.urgent:
-                self._soon.pop((viewerId, key), None)  # older, and superseded now
+                if waiting is not None:
+                    waiting.pop(key, None)  # older, and superseded now
                 self._call1(f, viewer)
+            elif waiting is not None:
+                waiting[key] = f  # the viewer's next send tells it
             else:
-                self._soon[(viewerId, key)] = f  # a waiting one keeps its place
-        if self._soon and self._call is None:
-            self._call = self.reactor.callLater(0, self._tellSome)
+                soon[viewerId] = {key: f}
+                viewer.whenFlushing(functools.partial(self._catchUp, viewerId))
 
     @property
     def waiting(self) -> int:
-        return len(self._soon)
+        """How many (viewer, key) changes wait to be told."""
+        return sum(len(waiting) for waiting in self._soon.values())
 
-    def _tellSome(self) -> None:
-        self._call = None
-        for _ in range(min(self.batch, len(self._soon))):
-            (viewerId, _key), f = next(iter(self._soon.items()))
-            del self._soon[(viewerId, _key)]
-            viewer = self.viewers.get(viewerId)
-            if viewer is not None:
+    def _catchUp(self, viewerId) -> None:
+        waiting = self._soon.pop(viewerId, None)
+        viewer = self.viewers.get(viewerId)
+        if waiting and viewer is not None:
+            for f in waiting.values():
                 self._call1(f, viewer)
-        if self._soon:
-            self._call = self.reactor.callLater(0, self._tellSome)
 
     def clear(self) -> list:
         """Forget every viewer and what waits for them; returns the viewers."""
         viewers, self.viewers, self._soon = list(self.viewers.values()), {}, {}
-        if self._call is not None and self._call.active():
-            self._call.cancel()
-        self._call = None
         return viewers
 
     @staticmethod

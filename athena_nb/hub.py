@@ -96,6 +96,9 @@ class Viewer(Protocol):
     identity: object  # who is viewing (role, name, sessionId); see athena_nb/web/auth.py
     urgent: bool  # someone is using it now: snapshots reach it first (see audience.py)
 
+    def whenFlushing(self, prepare) -> None:
+        """Call ``prepare()`` right before the viewer's page next sends (now if it will not)."""
+
     def cellInserted(self, index: int, cell: CellModel) -> None: ...
     def cellRemoved(self, cellId: int) -> None: ...
     def cellMoved(self, cellId: int, index: int) -> None: ...
@@ -124,7 +127,7 @@ class WorksheetHub:
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
         self.state = HubState.OPEN
-        self.audience = Audience(reactor)
+        self.audience = Audience()
         self._presence: dict[str, dict] = {}
         self._presenceChanged: dict[str, None] = {}  # viewer ids, in order of change
         self._presenceCall = None

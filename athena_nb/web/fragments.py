@@ -350,6 +350,12 @@ class WorksheetFragment(LiveFragment):
         """Its person is using the page (not only watching): run states reach it first."""
         return self.page is not None and self.page.interactive
 
+    def whenFlushing(self, prepare) -> None:
+        if self.page is not None and self.page.isLive:
+            self.page.whenFlushing(prepare)
+        else:
+            prepare()
+
     def join(self) -> None:
         """Become a viewer of the hub (the page is ready to send)."""
         self.hub.addViewer(self, self.identity.name, self.identity.role)

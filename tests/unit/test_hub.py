@@ -19,8 +19,11 @@ class RecordingViewer:
         self.identity = type("Identity", (), {"sessionId": "s-" + viewerId, "name": name})()
         self.events = []
         self.people = {}
-        self.urgent = False  # watching: snapshots reach it a turn later (see audience.py)
+        self.urgent = False  # watching: snapshots reach it when its page sends (audience.py)
         self.closed = None
+
+    def whenFlushing(self, prepare):
+        prepare()  # a page that sends at once
 
     def cellInserted(self, index, cell):
         self.events.append(("inserted", index, cell.id, cell.text))
