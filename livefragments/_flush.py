@@ -5,52 +5,113 @@ the end of the turn; the pages of one resource share a ``Flusher`` so that a bro
 pages costs one delayed call, not N.
 
 When a thousand pages watch one worksheet, answering all of them (and parsing their next polls)
-takes the server a few hundred milliseconds.  Someone typing or running cells meanwhile must not
-wait behind that: the pages that sent the server a message lately (``LivePage.interactive``)
-are flushed first, every turn, and the watching pages go out ``batch`` at a time, one batch per
-reactor turn, so the reactor reads new requests between batches.  A watching page with more to send while it
-waits in the queue keeps its place; its messages go out together.
+takes the server a hundred milliseconds or more.  Someone typing or running cells meanwhile must
+not wait behind that:
+
+- The pages that sent the server a message lately (``LivePage.interactive``) are flushed first,
+  every turn.
+- The watching pages go out ``batch`` at a time, one batch per reactor turn, so the reactor
+  reads new requests between batches.  A watching page with more to send while it waits keeps
+  its place; its messages go out together.
+- A watching page is sent at most once per ``pace`` seconds times the number of watching pages
+  sent in the last second (a thousand watchers: every 0.3 s; fewer than 17: no pause).  One change still reaches every
+  watcher at full speed; only a stream of changes (cells run back to back) is coalesced for
+  the watchers, so that together they keep to about half of the server and leave the rest to
+  the people at the keyboard.
 """
 
 from __future__ import annotations
+
+import heapq
+import itertools
 
 from twisted.logger import Logger
 
 log = Logger()
 
+#: Watching pages sent longer ago than this do not count towards the pace, which it also caps.
+HORIZON = 1.0
+#: Shorter pauses would spare the server nothing: a few watchers are never paced.
+MIN_INTERVAL = 0.005
+
 
 class Flusher:
-    def __init__(self, reactor, batch: int = 25):
+    def __init__(self, reactor, batch: int = 25, pace: float = 0.0):
         self.reactor = reactor
         self.batch = batch
+        self.pace = pace
         self._urgent: dict = {}  # insertion-ordered sets of pages
-        self._watching: dict = {}
+        self._ready: dict = {}  # watching pages that may go now
+        self._later: list = []  # heap of (due, n, page): watching pages sent too lately
+        self._due: dict = {}  # page -> due, for the pages in _later
+        self._sent: dict = {}  # watching page -> when it was last sent, oldest first
+        self._n = itertools.count()
         self._call = None
 
     def wake(self, page) -> None:
         """Call ``page._flush()`` at the end of this reactor turn, or soon if it is watching."""
-        if page.interactive:
-            self._watching.pop(page, None)
+        if page.interactive or not page.isLive:
+            self._ready.pop(page, None)
+            self._due.pop(page, None)
             self._urgent[page] = None
-        elif page not in self._urgent:
-            self._watching.setdefault(page, None)
-        if self._call is None:
-            self._call = self.reactor.callLater(0, self._flushSome)
+        elif page not in self._urgent and page not in self._ready and page not in self._due:
+            due = self._sent.get(page, -HORIZON) + self._interval()
+            if due <= self.reactor.seconds():
+                self._ready[page] = None
+            else:
+                self._due[page] = due
+                heapq.heappush(self._later, (due, next(self._n), page))
+        self._schedule()
 
     @property
     def pending(self) -> int:
-        return len(self._urgent) + len(self._watching)
+        return len(self._urgent) + len(self._ready) + len(self._due)
+
+    def _interval(self) -> float:
+        """How long a watching page waits between two sends now."""
+        if not self.pace:
+            return 0.0
+        cutoff = self.reactor.seconds() - HORIZON
+        while self._sent:
+            oldest = next(iter(self._sent))
+            if self._sent[oldest] > cutoff:
+                break
+            del self._sent[oldest]
+        interval = min(self.pace * len(self._sent), HORIZON)
+        return interval if interval >= MIN_INTERVAL else 0.0
+
+    def _schedule(self) -> None:
+        """Flush this turn if a page may go now, else when the first waiting page may."""
+        now = self.reactor.seconds()
+        if self._urgent or self._ready:
+            delay = 0.0
+        elif self._later:
+            delay = max(0.0, self._later[0][0] - now)
+        else:
+            return
+        if self._call is None:
+            self._call = self.reactor.callLater(delay, self._flushSome)
+        elif self._call.getTime() > now + delay:  # waiting for a watcher, and now sooner
+            self._call.reset(delay)
 
     def _flushSome(self) -> None:
         self._call = None
+        now = self.reactor.seconds()
+        while self._later and self._later[0][0] <= now:
+            due, _, page = heapq.heappop(self._later)
+            if self._due.get(page) == due:  # else it went out another way meanwhile
+                del self._due[page]
+                self._ready[page] = None
         pages, self._urgent = list(self._urgent), {}
-        for page in list(self._watching)[:self.batch]:
-            del self._watching[page]
+        for page in list(itertools.islice(self._ready, self.batch)):
+            del self._ready[page]
             pages.append(page)
+            if self.pace:
+                self._sent.pop(page, None)
+                self._sent[page] = now
         for page in pages:
             try:
                 page._flush()
             except Exception:
                 log.failure("Flushing {page!r} failed", page=page)
-        if (self._watching or self._urgent) and self._call is None:
-            self._call = self.reactor.callLater(0, self._flushSome)
+        self._schedule()

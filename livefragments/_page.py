@@ -104,7 +104,9 @@ class LivePage(LiveFragment):
 
         ``flusher`` is shared by the pages of one resource (one of its own if None)."""
         self.reactor, self.settings = reactor, settings
-        self._flusher = flusher if flusher is not None else Flusher(reactor, settings.flushBatch)
+        if flusher is None:
+            flusher = Flusher(reactor, settings.flushBatch, settings.watchPace)
+        self._flusher = flusher
         self.clientId, self.csrf, self.sessionId = clientId, csrf, sessionId
         self.moduleRoot = moduleRoot
         self.channel = Channel(settings.maxHeldMessages, settings.maxOutboundMessages,

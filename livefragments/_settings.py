@@ -34,9 +34,11 @@ class Settings:
     cookieName: str = "lf_session"
     #: A page whose client sent a message within this many seconds is interactive: what it
     #: is sent goes out at once, before the pages that only watch (see _flush.py), which go
-    #: out ``flushBatch`` per reactor turn.
+    #: out ``flushBatch`` per reactor turn, each at most once per ``watchPace`` seconds times
+    #: the number of watching pages sent in the last second (0 for no pacing).
     interactiveSeconds: float = 10.0
     flushBatch: int = 25
+    watchPace: float = 0.0003
 
     def forClient(self) -> dict:
         return {

@@ -8,6 +8,7 @@ from livefragments._flush import Flusher
 class FakePage:
     def __init__(self, name, log, interactive=False):
         self.name, self.log, self.interactive = name, log, interactive
+        self.isLive = True
 
     def _flush(self):
         self.log.append(self.name)
