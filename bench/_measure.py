@@ -106,8 +106,15 @@ def _cpu(pids: list[int]) -> float:
     return total
 
 
+#: Seconds between the end of one fan-out trial and the start of the next, for every target:
+#: each trial measures one change reaching viewers that are up to date, not a stream of
+#: changes (athena-nb sends a watcher at most every 0.15 s at 500 watchers; see _flush.py).
+TRIAL_GAP = 0.3
+
+
 def fanoutTrials(writer, workers, trials: int, kind: str = "out", serverPid: int | None = None) -> dict:
-    """``trials`` outputs (kind "out") or keystrokes ("key") from the writer to the viewers.
+    """``trials`` outputs (kind "out") or keystrokes ("key") from the writer to the viewers,
+    ``TRIAL_GAP`` apart.
 
     For each trial: the latency to the last viewer, from the kernel's print (out) or the
     writer's keystroke (key), and from the writer's send; plus every viewer's own latency.
@@ -140,6 +147,7 @@ def fanoutTrials(writer, workers, trials: int, kind: str = "out", serverPid: int
     viewerPids = [w.proc.pid for w in workers]
     cpuBefore = (_cpu(serverPids), _cpu(viewerPids), _cpu([writer.proc.pid]))
     for trial in range(1, trials + 1):
+        time.sleep(TRIAL_GAP)
         sent = fire(trial)
         arrivals, stamps = collect(trial)
         got = [(a, s) for a, s in zip(arrivals, stamps, strict=True) if a is not None]

@@ -80,3 +80,65 @@ def test_a_page_whose_flush_fails_does_not_stop_the_others():
     flusher.wake(fine)
     clock.advance(0)
     assert log == ["fine"]
+
+
+def crowd(flusher, clock, log, count):
+    """``count`` watching pages, each woken and sent once."""
+    watchers = pages([f"w{n}" for n in range(count)], log)
+    for page in watchers:
+        flusher.wake(page)
+    clock.advance(0)
+    assert len(log) == count
+    log.clear()
+    return watchers
+
+
+def test_a_crowd_of_watchers_is_sent_a_stream_of_changes_at_its_pace_but_one_change_at_once():
+    clock, log = Clock(), []
+    flusher = Flusher(clock, batch=1000, pace=0.001)  # 100 watchers: 0.1 s between sends
+    watchers = crowd(flusher, clock, log, 100)
+    writer = FakePage("writer", log, interactive=True)
+    clock.advance(0.03)
+    for page in watchers + [writer]:
+        flusher.wake(page)  # a second change, 0.03 s after the first
+    clock.advance(0)
+    assert log == ["writer"], "the person at the keyboard is not paced"
+    clock.advance(0.069)
+    assert log == ["writer"]
+    clock.advance(0.001)
+    assert log[1:] == [p.name for p in watchers], "0.1 s after their last send, all at once"
+    log.clear()
+    clock.advance(5)  # a quiet while: the next change reaches everyone at once
+    for page in watchers:
+        flusher.wake(page)
+    clock.advance(0)
+    assert len(log) == 100
+
+
+def test_a_waiting_watcher_that_becomes_interactive_or_closes_goes_at_once():
+    clock, log = Clock(), []
+    flusher = Flusher(clock, pace=0.001)
+    watchers = crowd(flusher, clock, log, 20)
+    for page in watchers[:2]:
+        flusher.wake(page)
+    clock.advance(0)
+    assert log == [] and flusher.pending == 2
+    watchers[0].interactive = True
+    watchers[1].isLive = False  # closing: its last messages go out at once
+    for page in watchers[:2]:
+        flusher.wake(page)
+    clock.advance(0)
+    assert log == ["w0", "w1"] and flusher.pending == 0
+    clock.advance(1)
+    assert log == ["w0", "w1"], "not sent again when their old turn comes"
+    assert not clock.getDelayedCalls()
+
+
+def test_a_few_watchers_are_never_paced():
+    clock, log = Clock(), []
+    flusher = Flusher(clock, pace=0.0003)  # 16 watchers: 4.8 ms, not worth a pause
+    watchers = crowd(flusher, clock, log, 16)
+    for page in watchers:
+        flusher.wake(page)
+    clock.advance(0)
+    assert len(log) == 16
