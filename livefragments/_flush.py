@@ -13,6 +13,8 @@ not wait behind that:
 - The watching pages go out ``batch`` at a time, one batch per reactor turn, so the reactor
   reads new requests between batches.  A watching page with more to send while it waits keeps
   its place; its messages go out together.
+- While watchers are being sent, the connections of those already sent are not read: the
+  last of a thousand is not made to wait for the parsing of the others' next polls.
 - A watching page is sent at most once per ``pace`` seconds times the number of watching pages
   sent in the last second (a thousand watchers: every 0.3 s; fewer than 17: no pause).  One change still reaches every
   watcher at full speed; only a stream of changes (cells run back to back) is coalesced for
@@ -33,6 +35,8 @@ log = Logger()
 HORIZON = 1.0
 #: Shorter pauses would spare the server nothing: a few watchers are never paced.
 MIN_INTERVAL = 0.005
+#: The longest a watcher's connection goes unread while other watchers are sent.
+HOLD_LIMIT = 0.1
 
 
 class Flusher:
@@ -47,6 +51,7 @@ class Flusher:
         self._sent: dict = {}  # watching page -> when it was last sent, oldest first
         self._n = itertools.count()
         self._call = None
+        self._held: list = []  # (since, transport): reading waits for the watchers due now
 
     def wake(self, page) -> None:
         """Call ``page._flush()`` at the end of this reactor turn, or soon if it is watching."""
@@ -62,6 +67,14 @@ class Flusher:
                 self._due[page] = due
                 heapq.heappush(self._later, (due, next(self._n), page))
         self._schedule()
+
+    def holdReading(self, transport) -> None:
+        """A watcher was just answered on ``transport``: while other watchers are due, read
+        nothing more from it (its next poll), so that the last of them is not answered only
+        after the server has parsed the next polls of all the others."""
+        if self._ready:
+            transport.pauseProducing()
+            self._held.append((self.reactor.seconds(), transport))
 
     @property
     def pending(self) -> int:
@@ -114,4 +127,8 @@ class Flusher:
                 page._flush()
             except Exception:
                 log.failure("Flushing {page!r} failed", page=page)
+        if self._held and (not self._ready or now - self._held[0][0] > HOLD_LIMIT):
+            held, self._held = self._held, []
+            for _, transport in held:
+                transport.resumeProducing()
         self._schedule()

@@ -258,6 +258,11 @@ class LongPollTransport:
 
     def _answer(self, request, resend: bool) -> None:
         writeJSON(request, self.page.channel.encodedEnvelope(resend=resend))
+        page = self.page
+        if page._flusher is not None and not page.interactive:
+            transport = getattr(getattr(request, "channel", None), "transport", None)
+            if transport is not None:
+                page._flusher.holdReading(transport)
 
     def _answerAborted(self, request) -> None:
         reason = self.page.closeReason

@@ -60,8 +60,15 @@ def test_two_plus_two_shift_enter_gives_exactly_4_and_moves_on(page):
 
 
 def test_until_the_page_is_live_its_controls_are_locked_so_no_early_keystroke_is_lost(page):
-    held = []
-    page.route(re.compile(r"/athena_nb/cell\.js"), lambda route: held.append(route))  # held back
+    held, released = [], []
+
+    def holdBack(route):  # the cell module, until the checks below are done
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(re.compile(r"/athena_nb/cell\.js"), holdBack)
     page.get_by_role("button", name="New worksheet").click()
     expect()(page.get_by_role("main")).to_have_attribute("aria-busy", "true", timeout=T)
     expect()(box(page, 1)).not_to_be_editable()
@@ -70,6 +77,7 @@ def test_until_the_page_is_live_its_controls_are_locked_so_no_early_keystroke_is
     expect()(page.get_by_role("textbox", name="Worksheet title")).not_to_be_editable()
     box(page, 1).press_sequentially("1+")  # refused by the read-only box, not silently dropped
     expect()(box(page, 1)).to_have_value("")
+    released.append(True)
     for route in held:
         route.continue_()
     runCell(page, 1, "6*7")

@@ -142,3 +142,51 @@ def test_a_few_watchers_are_never_paced():
         flusher.wake(page)
     clock.advance(0)
     assert len(log) == 16
+
+
+class FakeConnection:
+    def __init__(self):
+        self.reading = True
+
+    def pauseProducing(self):
+        self.reading = False
+
+    def resumeProducing(self):
+        self.reading = True
+
+
+def test_a_sent_watchers_connection_is_not_read_until_the_watchers_due_are_all_sent():
+    clock, log = Clock(), []
+    flusher = Flusher(clock, batch=2)
+    connections = {}
+
+    class Answering(FakePage):
+        def _flush(self):
+            super()._flush()
+            connections[self.name] = FakeConnection()
+            flusher.holdReading(connections[self.name])
+
+    watchers = [Answering(str(n), log) for n in range(5)]
+    for page in watchers:
+        flusher.wake(page)
+    turn(clock)
+    assert log == ["0", "1"] and not connections["0"].reading
+    turn(clock)
+    assert not connections["0"].reading and not connections["3"].reading
+    turn(clock)
+    assert log == ["0", "1", "2", "3", "4"]
+    assert all(c.reading for c in connections.values()), "read again once all were sent"
+
+
+def test_a_held_connection_is_read_again_after_a_while_even_if_watchers_keep_coming():
+    clock, log = Clock(), []
+    flusher = Flusher(clock, batch=1)
+    held = FakeConnection()
+    flusher.wake(FakePage("first", log))
+    flusher.wake(FakePage("second", log))
+    flusher.holdReading(held)
+    assert not held.reading
+    for n in range(20):
+        flusher.wake(FakePage(str(n), log))
+        clock.advance(0.01)
+    assert held.reading
