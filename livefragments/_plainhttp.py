@@ -11,6 +11,7 @@ chunked encoding or the end of the connection.  ``https`` URLs need ``AgentHTTP`
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from twisted.internet.defer import Deferred, gatherResults
@@ -29,6 +30,18 @@ class HTTPProtocolError(Exception):
     """The server's answer is not HTTP/1.1 as this client reads it."""
 
 
+@functools.lru_cache(maxsize=256)  # a client asks the same few URLs over and over
+def _target(method: bytes, url: str) -> tuple[tuple[str, int], bytes]:
+    """((host, port), the request line and Host header) of ``url``."""
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        raise ValueError(f"PlainHTTP speaks http, not {parts.scheme!r}; use AgentHTTP.")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    start = b"%s %s HTTP/1.1\r\nHost: %s" % (method, target.encode("ascii"),
+                                              parts.netloc.encode("ascii"))
+    return (parts.hostname or "", parts.port or 80), start
+
+
 class PlainHTTP:
     """``request(method, url, headers, body)`` -> ``Deferred[HTTPResponse]``; cancelling it
     drops its connection.  Idle connections are kept, at most ``maxPerHost`` per host."""
@@ -40,13 +53,8 @@ class PlainHTTP:
         self._all: set[_Connection] = set()
 
     def request(self, method: bytes, url: str, headers: dict, body: bytes | None) -> Deferred:
-        parts = urlsplit(url)
-        if parts.scheme != "http":
-            raise ValueError(f"PlainHTTP speaks http, not {parts.scheme!r}; use AgentHTTP.")
-        host, port = parts.hostname or "", parts.port or 80
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        head = [b"%s %s HTTP/1.1" % (method, target.encode("ascii")),
-                b"Host: %s" % parts.netloc.encode("ascii")]
+        (host, port), start = _target(method, url)
+        head = [start]
         for name, value in headers.items():
             head.append(_bytes(name) + b": " + _bytes(value))
         if body is not None or method == b"POST":
