@@ -13,13 +13,14 @@ not wait behind that:
 - The watching pages go out ``batch`` at a time, one batch per reactor turn, so the reactor
   reads new requests between batches.  A watching page with more to send while it waits keeps
   its place; its messages go out together.
-- While watchers are being sent, the connections of those already sent are not read: the
-  last of a thousand is not made to wait for the parsing of the others' next polls.
+- While watchers are being sent, the connections of those already sent are not read (for up
+  to ``HOLD_LIMIT``): the last of a thousand is not made to wait for the parsing of the
+  others' next polls.
 - A watching page is sent at most once per ``pace`` seconds times the number of watching pages
-  sent in the last second (a thousand watchers: every 0.3 s; fewer than 17: no pause).  One change still reaches every
-  watcher at full speed; only a stream of changes (cells run back to back) is coalesced for
-  the watchers, so that together they keep to about half of the server and leave the rest to
-  the people at the keyboard.
+  sent in the last second (a thousand watchers: every 0.3 s; fewer than 17: no pause).  One
+  change still reaches every watcher at full speed; only a stream of changes (cells run back to
+  back) is coalesced for the watchers, so that together they keep to about half of the server
+  and leave the rest to the people at the keyboard.
 """
 
 from __future__ import annotations

@@ -57,6 +57,8 @@ class Root(Resource):
             return TokenLogin(self.auth, self.moduleRoot, self.reactor)
         if name == b"login":
             return self.children_[name]
+        if name == b"worksheets" and self.children_[name].closingTransport(request):
+            return self.children_[name]  # the page's own checks follow (its session cookie)
         if self.auth.needsLoading(request) and not getattr(request, "_athenaResolved", False):
             return _Resolve(self)
         identity = self.auth.identify(request)
@@ -192,6 +194,9 @@ class OnFirstRequest(Resource):
 
     def render(self, request):
         return self.resource.render(request)
+
+    def closingTransport(self, request) -> bool:
+        return self._resource is not None and self._resource.closingTransport(request)
 
 
 def buildSite(*, reactor, store, auth: Auth, hubs, settings, modules: ModuleResource | None = None,

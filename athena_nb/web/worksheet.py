@@ -68,6 +68,18 @@ class WorksheetsResource(Resource):
         request.redirect(b"/")
         return b""
 
+    def closingTransport(self, request) -> bool:
+        """Is ``request`` (below /worksheets) for the transport of a page the server is closing?
+
+        Such a page may outlive its session (a revoked share link ends both at once), and its
+        next poll must still get the reason in band, not the gate's 403 for a session that is
+        gone.  Nothing but the close and what was queued before it can reach that poll."""
+        path = request.postpath
+        if len(path) != 3 or path[2] not in (b"transport", b"ws"):
+            return False
+        page = self.live.pages.get(path[1].decode("ascii", "replace"))
+        return page is not None and page.closeReason is not None
+
     def allowed(self, request, worksheetId: str):
         """The identity of the request if it may open the worksheet; else answer and None."""
         identity = self.auth.identify(request)

@@ -130,10 +130,10 @@ def test_revoking_a_share_link_closes_the_visitors_page(browser, server):
         """async (token) => (await fetch(`/api/links/${token}/revoke`, {method: 'POST',
           headers: {'content-type': 'application/json'}, body: '{}'})).status""", token)
     assert answer == 200
-    # Closed in band ("Your share link was revoked...") or, when the revocation wins the race
-    # with the next long-poll, by the gate's 403 for the ended session: closed either way.
+    # Closed in band with the reason, also when the revocation wins the race with the next
+    # long-poll (that poll is let through to the closing page, not refused by the gate).
     expect(guest.get_by_role("status").filter(
-        has_text=re.compile("This page was closed"))).to_be_visible(timeout=T)
+        has_text=re.compile("This page was closed.*revoked"))).to_be_visible(timeout=T)
     expect(box(guest, 1)).to_be_visible()
     guest.reload()
     expect(guest.get_by_role("group", name="Cell 1")).to_have_count(0)

@@ -33,6 +33,9 @@ class WhoAmI(Resource):
         super().__init__()
         self.auth = auth
 
+    def closingTransport(self, request):
+        return False
+
     def render_GET(self, request):
         identity = self.auth.identify(request)
         request.setHeader(b"content-type", b"application/json")

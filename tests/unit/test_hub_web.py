@@ -14,7 +14,8 @@ from athena_nb.hub import PRESENCE_DELAY, SETTLE_DELAY
 from athena_nb.web.fragments import CellFragment, WorksheetFragment
 from livefragments import Shared
 from livefragments._expose import exposedMethod
-from livefragments.client import ClientState
+from livefragments._json import loads
+from livefragments.client import ClientState, _BootParser
 from tests.support.memoryhttp import FaultyHTTP
 from tests.support.notebook import NotebookEnv, autoPython
 
@@ -395,6 +396,28 @@ def test_revoking_a_share_link_closes_its_live_pages_at_once(env):
     env.settle()
     assert [p["name"] for p in ownerPage.presence] == ["Owner"]
     assert guest.get(f"/worksheets/{sheet.id}/").code == 403
+
+
+def test_a_visitors_poll_that_comes_after_the_revocation_still_gets_the_reason(env):
+    """The page had no request parked when the link was revoked (its next poll was on the
+    way): that poll gets the close and its sentence, not the gate's 403."""
+    owner = env.owner()
+    sheet = env.worksheet()
+    guest, token = env.guest(owner, sheet.id, "viewer", "Gus")
+    html = guest.get(f"/worksheets/{sheet.id}/").body.decode()
+    parser = _BootParser()
+    parser.feed(html)
+    boot = loads(parser.boot)
+    assert owner.post(f"/api/links/{token}/revoke", {}).code == 200
+    poll = guest.post(boot["transport"], b"[-1, []]", headers={
+        b"content-type": b"application/json", b"x-lf-csrf": boot["csrf"].encode()})
+    assert poll.code == 200, poll.body
+    closes = [m for _, m in loads(poll.body)[1] if m[0] == "close"]
+    assert "revoked" in closes[0][1][0]["message"]
+    assert guest.get(f"/worksheets/{sheet.id}/").code == 403, "and nothing else gets through"
+    other = env.browser()
+    assert other.post(boot["transport"], b"[-1, []]", headers={
+        b"content-type": b"application/json", b"x-lf-csrf": boot["csrf"].encode()}).code == 403
 
 
 def test_trashing_an_open_worksheet_closes_its_pages(env):
