@@ -38,7 +38,7 @@ class Settings:
     #: the number of watching pages sent in the last second (0 for no pacing).
     interactiveSeconds: float = 10.0
     flushBatch: int = 25
-    watchPace: float = 0.0003
+    watchPace: float = 0.0005
 
     def forClient(self) -> dict:
         return {
