@@ -114,13 +114,10 @@ def _update(cell, start: int) -> Shared:
     return shared
 
 
-# Locked controls: until its widgets are live in the browser, a worksheet renders busy with
-# its inputs read-only and its buttons disabled, and the widgets unlock what the viewer may
-# use. So nothing typed or clicked before the page can send it is lost.
-
-
 def _button(label: str, action: str, extra: str = "", kind: str = "nb-button") -> str:
-    """A locked button."""
+    """A locked button.  Until its widgets are live in the browser, a worksheet renders busy,
+    with its inputs read-only and its buttons disabled, and the widgets unlock what the viewer
+    may use: nothing typed or clicked before the page can send it is lost."""
     return (f'<button type="button" class="{kind}" data-action="{action}"{extra} disabled>'
             f"{escape(label)}</button>")
 

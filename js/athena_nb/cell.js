@@ -46,8 +46,9 @@ export class Cell extends Widget {
     });
     // The markup comes locked (fragments.py); unlock what this viewer may use.
     textarea.readOnly = !a.canEdit;
-    for (const button of node.querySelectorAll('button[data-action]')) {
-      /** @type {HTMLButtonElement} */ (button).disabled = !a.canEdit && button.getAttribute('data-action') !== 'more';
+    for (const each of node.querySelectorAll('button[data-action]')) {
+      const button = /** @type {HTMLButtonElement} */ (each);
+      button.disabled = !a.canEdit && button.dataset.action !== 'more';
     }
     this.showRun(a.run);
     node.addEventListener('click', (event) => this.#click(/** @type {MouseEvent} */ (event)));

@@ -333,7 +333,9 @@ function boot() {
     render();
   });
   render();
-  for (const id of ['new-worksheet', 'show-trash']) /** @type {HTMLButtonElement} */ ($(id)).disabled = false;
+  for (const id of ['new-worksheet', 'show-trash']) {
+    /** @type {HTMLButtonElement} */ ($(id)).disabled = false; // disabled until now (home.py)
+  }
 }
 
 boot();
