@@ -82,6 +82,12 @@ class Flusher:
             return BURST
         return min(BURST, sent[1] + (now - sent[0]) / interval)
 
+    def forget(self, page) -> None:
+        """``page`` is gone: let go of it (a turn of its waiting for its pace is dropped when
+        that turn comes)."""
+        for pages in (self._urgent, self._ready, self._due, self._sent):
+            pages.pop(page, None)
+
     def holdReading(self, transport) -> None:
         """A watcher was just answered on ``transport``: while other watchers are due, read
         nothing more from it (its next poll), so that the last of them is not answered only

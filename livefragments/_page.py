@@ -471,6 +471,8 @@ class LivePage(LiveFragment):
         self.channel.discardOutbound()
         if self.transport is not None:
             self.transport.pageGone()
+        if self._flusher is not None:
+            self._flusher.forget(self)
         if self.onGone is not None:
             self.onGone(self)
 

@@ -1,5 +1,8 @@
 """The Flusher: one delayed call per turn; interactive pages first, watchers in batches."""
 
+import gc
+import weakref
+
 from twisted.internet.task import Clock
 
 from livefragments._flush import Flusher
@@ -192,3 +195,27 @@ def test_a_held_connection_is_read_again_after_a_while_even_if_watchers_keep_com
         flusher.wake(FakePage(str(n), log))
         clock.advance(0.01)
     assert held.reading
+
+
+def test_a_page_that_is_gone_is_forgotten_whatever_it_was_waiting_for():
+    clock, log = Clock(), []
+    flusher = Flusher(clock, pace=0.001)
+    watchers = crowd(flusher, clock, log, 20)
+    for page in watchers:
+        flusher.wake(page)  # all waiting for their pace now
+    for page in watchers:
+        flusher.forget(page)
+    assert flusher.pending == 0
+    clock.advance(1)
+    assert log == []
+
+
+def test_the_flusher_keeps_nothing_of_a_page_that_is_gone():
+    clock, log = Clock(), []
+    flusher = Flusher(clock, pace=0.001)
+    watchers = crowd(flusher, clock, log, 20)  # sent lately: they count towards the pace
+    gone = weakref.ref(watchers[0])
+    flusher.forget(watchers[0])
+    del watchers
+    gc.collect()
+    assert gone() is None
