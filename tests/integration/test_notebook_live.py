@@ -163,7 +163,27 @@ async def test_cut_connections_mid_run_resume_with_nothing_missed_or_doubled(not
 
 
 @pytest_twisted.ensureDeferred
-async def test_a_big_cell_file_streams_from_disk_as_a_download(notebook):
+async def test_a_crowd_of_paced_watchers_still_gets_every_line_once_and_in_order(notebook):
+    """30 watchers (each in its own session) are paced (15 ms between two sends to each, see
+    livefragments/_flush.py; here about 600 requests instead of 1,600 unpaced) while a cell
+    streams and the writer types: each still ends with every line, once, in order
+    (``CellClient.update`` refuses a gap or an overlap), and with the writer's last text."""
+    sheet = await notebook.store.create_worksheet("Crowd", [
+        "import time\nfor i in range(200):\n    print(i, flush=True)\n    time.sleep(0.002)",
+        ""])
+    writerClient, writer = await notebook.open(sheet.id, await notebook.login())
+    watchers = [await notebook.open(sheet.id, await notebook.login()) for _ in range(30)]
+    await writer.cells[0].callRemote("run")
+    for n in range(20):
+        writer.cells[1].replaceAll(f"typing {n}")
+        await deferLater(reactor, 0.01)
+    await eventually(lambda: all(p.cells[0].state == "done" and p.cells[1].text == "typing 19"
+                                 for _, p in watchers), "every watcher up to date", timeout=30)
+    expected = "".join(f"{i}\n" for i in range(200))
+    for client, page in [(writerClient, writer), *watchers]:
+        assert page.cells[0].streamText() == expected
+        await client.close()
+
     cookies = await notebook.login()
     sheet = await notebook.store.create_worksheet("File", [
         "with open('big.bin', 'wb') as f:\n    f.write(bytes(range(256)) * 12288)"])
