@@ -4,7 +4,7 @@ kernels, and several ``livefragments.client`` viewers over real HTTP (long-poll 
 Covers what the deterministic tests cannot: a real kernel streaming a lot of output to several
 viewers, a viewer joining mid-run, every TCP connection cut in the middle of a run (the viewers
 resume with nothing missed and nothing doubled: ``CellClient.update`` refuses a gap or an
-overlap), and a big cell file streamed from disk.
+overlap), a crowd of paced watchers, and a big cell file streamed from disk.
 """
 
 from __future__ import annotations
