@@ -15,7 +15,8 @@ serialised by a lock and broadcast after their commit, so every viewer sees them
 from __future__ import annotations
 
 import enum
-from typing import Protocol
+import itertools
+from typing import NamedTuple, Protocol
 
 from twisted.internet.defer import Deferred, DeferredLock, succeed
 from twisted.logger import Logger
@@ -37,6 +38,19 @@ PRESENCE_DELAY = 0.1
 #: this long before it is told, so that a cell that ends at once reaches every viewer as one
 #: update: with many viewers, each update costs every viewer a request. Ends go out at once.
 SETTLE_DELAY = 0.01
+#: How many joined cells keep taking the edits that were on their way to them.
+JOINED_KEPT = 100
+_joinSites = itertools.count(1)
+
+
+class _Joined(NamedTuple):
+    """A cell joined into the one above: its text went to ``into`` at ``offset``, where
+    ``into`` was at ``version``; ``frozen`` is the joined cell's document as it was then."""
+
+    into: int
+    offset: int
+    frozen: ot.TextDocument
+    version: int
 
 
 class HubError(Exception):
@@ -126,6 +140,7 @@ class WorksheetHub:
         self.directory = directory
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
+        self._joined: dict[int, _Joined] = {}  # cells joined into the one above, newest last
         self.state = HubState.OPEN
         self.audience = Audience()
         self._presence: dict[str, dict] = {}
@@ -232,15 +247,41 @@ class WorksheetHub:
         ``ot`` errors (``StaleVersion`` means: fetch the text again with ``textOf``).
         """
         self._checkOpen()
-        cell = self.cell(cellId)
         if not isinstance(op, ot.Operation):
             op = ot.Operation.fromJSON(op)
+        joined = self._joined.get(cellId)
+        if joined is not None:
+            return self._editJoined(joined, op, baseVersion)
+        cell = self.cell(cellId)
+        self._checkGrowth(cell, op)
+        applied, version = cell.doc.receive(op, baseVersion, siteId)
+        self._each(lambda v: v.cellText(cell, applied, version, siteId))
+        return self._storeText(cell, version)
+
+    def _editJoined(self, joined: _Joined, op: ot.Operation, baseVersion: int) -> Deferred:
+        """An edit that was on its way to a cell while it was joined into the one above: it
+        goes where that cell's text now is, instead of being refused with the cell gone.
+
+        It is sequenced as the join's own (a site id of its own), so every viewer, its sender
+        too, gets it as someone else's op: the sender's page has no such cell any more."""
+        into = self.cell(joined.into)
+        for entry in joined.frozen.opsSince(baseVersion):  # the cell's last edits before it
+            op = ot.transform(op, entry.op)[0]
+        shifted = ot.Operation([c._replace(at=c.at + joined.offset) for c in op.components])
+        self._checkGrowth(into, shifted)
+        siteId = f"join-{joined.into}-{next(_joinSites)}"
+        applied, version = into.doc.receive(shifted, joined.version, siteId)
+        self._each(lambda v: v.cellText(into, applied, version, siteId))
+        return self._storeText(into, version)
+
+    @staticmethod
+    def _checkGrowth(cell: CellModel, op: ot.Operation) -> None:
         growth = sum(len(c.text) for c in op.components if isinstance(c, ot.Insert))
         if len(cell.doc.text) + growth > MAX_CELL_CHARS:
             raise BadRequest(f"A cell can hold at most {MAX_CELL_CHARS} characters; this edit "
                              "would make it longer, so it was refused.")
-        applied, version = cell.doc.receive(op, baseVersion, siteId)
-        self._each(lambda v: v.cellText(cell, applied, version, siteId))
+
+    def _storeText(self, cell: CellModel, version: int) -> Deferred:
         return self.store.set_cell_text(cell.id, cell.doc.text, version).addCallback(
             lambda _: version)
 
@@ -382,9 +423,17 @@ class WorksheetHub:
         addition = ("\n" + nxt.text if cell.text else nxt.text) if nxt.text else ""
         d = self.store.join_cell_with_next(cell.id)
         op = ot.Operation.insert(len(cell.text), addition) if addition else ot.Operation()
+        offset = len(cell.text) + len(addition) - len(nxt.text)
         self._hubEdit(cell, op)
-        d.addCallback(lambda _: self._removed(nxt))
-        d.addErrback(self._stayed, nxt)
+        self._joined[nxt.id] = _Joined(cell.id, offset, nxt.doc, cell.doc.version)
+        while len(self._joined) > JOINED_KEPT:
+            del self._joined[next(iter(self._joined))]
+
+        def stayed(failure):
+            self._joined.pop(nxt.id, None)
+            return self._stayed(failure, nxt)
+
+        d.addCallbacks(lambda _: self._removed(nxt), stayed)
         return d
 
     # -- title ---------------------------------------------------------------------------------

@@ -41,7 +41,10 @@ export class Cell extends Widget {
       fetchText: () => /** @type {Promise<any>} */ (this.callRemote('text')),
       onRun: (advance) => this.runFromKeyboard(advance),
       complete: (code, cursor) => /** @type {Promise<any>} */ (this.callRemote('complete', code, cursor)),
-      onStatus: (state, error) => this.worksheet?.savedState(this, state, error),
+      // A removed cell has nothing left to save (an edit still on its way may settle late).
+      onStatus: (state, error) => {
+        if (!this.isDetached) this.worksheet?.savedState(this, state, error);
+      },
       onHint: (message) => this.worksheet?.hint(message),
     });
     // The markup comes locked (fragments.py); unlock what this viewer may use.

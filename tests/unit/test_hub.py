@@ -203,6 +203,27 @@ def test_split_and_join_keep_text_versions_in_step_with_the_store(env):
         env.run(hub.joinWithNext(top))
 
 
+def test_an_edit_on_its_way_to_a_cell_joined_into_the_one_above_lands_there(env):
+    """Bob types in the second cell while Ann joins it with the first, and Carla edits the
+    joined cell: Bob's late edit is not refused, it goes where his text now is (past Dan's
+    edit, which Bob had not seen, and Carla's)."""
+    sheet, hub = openHub(env, cells=("top", "bottom"))
+    (ann,) = viewers(hub, "Ann")
+    top, bottom = hub.cells[0].id, hub.cells[1].id
+    env.run(hub.edit(bottom, ot.Operation.insert(6, "!"), 0, "dan"))
+    joining = hub.joinWithNext(top)
+    env.run(hub.edit(top, ot.Operation.insert(0, ">"), 1, "carla"))
+    env.run(hub.edit(bottom, ot.Operation.insert(0, "very "), 0, "bob"))  # sent before the join
+    env.run(joining)
+    assert [c.text for c in hub.cells] == [">top\nvery bottom!"]
+    assert [(c.text, c.version) for c in stored(env, sheet).cells] == [(">top\nvery bottom!", 3)]
+    late = ann.of("text")[-1]
+    assert late[1:4] == (top, [{"at": 5, "insert": "very "}], 3)
+    assert late[4].startswith("join-"), "everyone, Bob too, gets it as another site's op"
+    with pytest.raises(ot.UnknownVersion):
+        hub.edit(bottom, ot.Operation.insert(0, "x"), 5, "bob")  # no version 5 ever existed
+
+
 def test_a_split_point_from_an_older_version_moves_past_later_edits(env):
     sheet, hub = openHub(env, cells=("abcdef",))
     cell = hub.cells[0]
