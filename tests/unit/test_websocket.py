@@ -3,6 +3,8 @@
 Driven frame by frame through the real Site, twisted.web.websocket and wsproto, on a Clock.
 """
 
+import pytest
+
 from livefragments import ConnectionLost, PageState, QueueOverflow, Settings
 from livefragments._websocket import PageWebSocket
 from tests.support.memoryws import MemoryWebSocket
@@ -127,27 +129,23 @@ def test_a_greeting_acknowledging_messages_never_sent_closes_the_page():
     assert raw.page.state is PageState.GONE
 
 
-def test_a_greeting_for_a_page_aborted_since_the_upgrade_is_told_why_with_4410():
+@pytest.mark.parametrize("end, status, type, code", [
+    (lambda page: page.abort(QueueOverflow("The outbound queue grew past its limit here.")),
+     410, "QueueOverflow", 4410),
+    (lambda page: page.gone(ConnectionLost("The page expired in this test.")),
+     404, "NoSuchPage", 4404),
+], ids=["aborted", "gone"])
+def test_a_greeting_for_a_page_ended_since_the_upgrade_is_told_why_and_to_reload(
+        end, status, type, code):
     h = Harness()
     raw = RawPage(h)
     socket = connect(h, raw, greet=False)
-    raw.page.abort(QueueOverflow("The outbound queue grew past its limit in this test."))
+    end(raw.page)
     socket.send({"csrf": raw.boot["csrf"], "ack": -1})
-    status, error = refusal(socket)
-    assert (status, error["type"], error["reload"]) == (410, "QueueOverflow", True)
-    assert socket.closeCode == 4410
+    got, error = refusal(socket)
+    assert (got, error["type"], error["reload"]) == (status, type, True)
+    assert socket.closeCode == code
     assert raw.page.state is PageState.GONE
-
-
-def test_a_greeting_for_a_page_gone_since_the_upgrade_is_told_to_reload_with_4404():
-    h = Harness()
-    raw = RawPage(h)
-    socket = connect(h, raw, greet=False)
-    raw.page.gone(ConnectionLost("The page expired in this test."))
-    socket.send({"csrf": raw.boot["csrf"], "ack": -1})
-    status, error = refusal(socket)
-    assert (status, error["type"], error["reload"]) == (404, "NoSuchPage", True)
-    assert socket.closeCode == 4404
 
 
 def test_a_socket_that_never_greets_is_closed_after_the_client_timeout():
