@@ -88,11 +88,11 @@ class Flusher:
         for pages in (self._urgent, self._ready, self._due, self._sent):
             pages.pop(page, None)
 
-    def holdReading(self, transport) -> None:
-        """A watcher was just answered on ``transport``: while other watchers are due, read
-        nothing more from it (its next poll), so that the last of them is not answered only
-        after the server has parsed the next polls of all the others."""
-        if self._ready:
+    def answered(self, page, transport) -> None:
+        """``page`` was just answered on ``transport``: if it is watching and other watchers
+        are due, read nothing more from it (its next poll) until they are sent, so that the
+        last of them is not answered only after the parsing of all the others' next polls."""
+        if self._ready and not page.interactive:
             transport.pauseProducing()
             self._held.append((self.reactor.seconds(), transport))
 

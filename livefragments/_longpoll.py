@@ -257,12 +257,10 @@ class LongPollTransport:
         self._armDisconnect()
 
     def _answer(self, request, resend: bool) -> None:
+        connection = getattr(request.channel, "transport", None)  # finish() lets go of it
         writeJSON(request, self.page.channel.encodedEnvelope(resend=resend))
-        page = self.page
-        if page._flusher is not None and not page.interactive:
-            transport = getattr(getattr(request, "channel", None), "transport", None)
-            if transport is not None:
-                page._flusher.holdReading(transport)
+        if connection is not None:
+            self.page._flusher.answered(self.page, connection)
 
     def _answerAborted(self, request) -> None:
         reason = self.page.closeReason

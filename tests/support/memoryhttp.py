@@ -63,6 +63,7 @@ class MemoryHTTP:
     def __init__(self, site):
         self.site = site
         self.open: list = []  # server-side channels with a request in progress
+        self.transports: list = []  # the server side of every connection, in order
 
     def request(self, method: bytes, url: str, headers: dict, body: bytes | None) -> Deferred:
         path = url.split("://", 1)[-1]
@@ -88,6 +89,7 @@ class MemoryHTTP:
                 d.callback(response)
 
         transport = _Transport(onWrite)
+        self.transports.append(transport)
         channel.makeConnection(transport)
         self.open.append(channel)
         channel.dataReceived(raw)

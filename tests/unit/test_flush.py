@@ -169,7 +169,7 @@ def test_a_sent_watchers_connection_is_not_read_until_the_watchers_due_are_all_s
         def _flush(self):
             super()._flush()
             connections[self.name] = FakeConnection()
-            flusher.holdReading(connections[self.name])
+            flusher.answered(self, connections[self.name])
 
     watchers = [Answering(str(n), log) for n in range(5)]
     for page in watchers:
@@ -187,10 +187,14 @@ def test_a_held_connection_is_read_again_after_a_while_even_if_watchers_keep_com
     clock, log = Clock(), []
     flusher = Flusher(clock, batch=1)
     held = FakeConnection()
-    flusher.wake(FakePage("first", log))
+    first = FakePage("first", log)
+    flusher.wake(first)
     flusher.wake(FakePage("second", log))
-    flusher.holdReading(held)
+    flusher.answered(first, held)
     assert not held.reading
+    typing = FakeConnection()
+    flusher.answered(FakePage("writer", log, interactive=True), typing)
+    assert typing.reading, "the person at the keyboard is never held"
     for n in range(20):
         flusher.wake(FakePage(str(n), log))
         clock.advance(0.01)

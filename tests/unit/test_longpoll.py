@@ -32,6 +32,24 @@ def test_a_plain_poll_is_parked_until_the_server_has_something_to_say():
     assert body(poll) == [-1, [[0, ["call", [0, 1, "show", [1], {}]]]]]
 
 
+def test_while_watchers_are_answered_the_connections_of_those_answered_are_not_read():
+    """A broadcast to watching pages goes out a batch per turn; the connection of each page
+    answered meanwhile is paused (its next poll waits in the socket) until all are sent."""
+    h = Harness(Settings(flushBatch=1))
+    raws = [RawPage(h) for _ in range(3)]
+    polls = [raw.post([-1, []]) for raw in raws]
+    connections = h.http.transports[-3:]
+    h.settle()
+    for raw in raws:
+        raw.page.counter.notifyRemote("show", 1)
+    h.clock.calls.pop(0).func()  # one reactor turn: one page answered
+    assert [len(p) for p in polls] == [1, 0, 0]
+    assert [c.producerState for c in connections] == ["paused", "producing", "producing"]
+    h.settle()
+    assert [len(p) for p in polls] == [1, 1, 1]
+    assert [c.producerState for c in connections] == ["producing"] * 3
+
+
 def test_messages_produced_in_one_reactor_turn_go_out_in_one_answer():
     h = Harness()
     raw = RawPage(h)
