@@ -57,12 +57,12 @@ class Root(Resource):
             return TokenLogin(self.auth, self.moduleRoot, self.reactor)
         if name == b"login":
             return self.children_[name]
-        if name == b"worksheets" and self.children_[name].closingTransport(request):
-            return self.children_[name]  # the page's own checks follow (its session cookie)
         if self.auth.needsLoading(request) and not getattr(request, "_athenaResolved", False):
             return _Resolve(self)
         identity = self.auth.identify(request)
         if identity is None:
+            if name == b"worksheets" and self.children_[name].closingTransport(request):
+                return self.children_[name]  # the page's own checks follow (its session cookie)
             return _Forbidden(self.auth, self.moduleRoot)
         if name == b"worksheets" and not identity.isOwner:
             wanted = request.postpath[0].decode("utf-8", "replace") if request.postpath else ""
