@@ -40,7 +40,6 @@ PRESENCE_DELAY = 0.1
 SETTLE_DELAY = 0.01
 #: How many joined cells keep taking the edits that were on their way to them.
 JOINED_KEPT = 100
-_joinSites = itertools.count(1)
 
 
 class _Joined(NamedTuple):
@@ -141,6 +140,7 @@ class WorksheetHub:
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
         self._joined: dict[int, _Joined] = {}  # cells joined into the one above, newest last
+        self._joinEdits = itertools.count(1)  # each moved edit is a site of its own
         self.state = HubState.OPEN
         self.audience = Audience()
         self._presence: dict[str, dict] = {}
@@ -269,7 +269,7 @@ class WorksheetHub:
             op = ot.transform(op, entry.op)[0]
         shifted = ot.Operation([c._replace(at=c.at + joined.offset) for c in op.components])
         self._checkGrowth(into, shifted)
-        siteId = f"join-{joined.into}-{next(_joinSites)}"
+        siteId = f"join-{next(self._joinEdits)}"
         applied, version = into.doc.receive(shifted, joined.version, siteId)
         self._each(lambda v: v.cellText(into, applied, version, siteId))
         return self._storeText(into, version)
