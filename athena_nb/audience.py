@@ -1,76 +1,92 @@
-"""Tests: tests/unit/test_audience.py. The viewers of one hub, and how a change reaches them.
+"""The audience of one hub: who views the worksheet, where each is, and how a change reaches them.
 
-``tell(f)`` calls ``f(viewer)`` for every viewer now, in the order they came: for changes whose
-order matters (text operations, structure, presence). ``tellSoon(key, f)`` is for changes a
-viewer reads as a snapshot (a cell's run state and output, the kernel's state), where only the
-latest counts: viewers in a hurry (``viewer.urgent``, e.g. the person who just ran the cell) are
-told now; the others are told right before their page next sends (``viewer.whenFlushing``),
-which the page's ``Flusher`` paces. While a viewer waits, a newer change with the same key takes
-the older one's place, so a thousand watchers of a busy worksheet cost the person at the
-keyboard a dictionary entry each per change, and each watcher is told only the changes it will
-actually be sent.
+Tests: tests/unit/test_audience.py, tests/unit/test_hub.py.
+
+``tell(f)`` calls ``f(viewer)`` for every viewer now, in the order they came; one failing viewer
+does not stop the others.  That is the only way the hub tells its viewers anything: when a
+viewer's page sends it, and how much of a stream of changes it gets, is the page's business (a
+cell's state is a *latest value* there: see ``LivePage.sendLatest``).
+
+Presence (which cell each viewer is in) is the one thing the audience batches itself: changes
+within ``PRESENCE_DELAY`` go out as one list of the entries that changed, because when a whole
+class opens a share link at once, N joins would otherwise cost each viewer N updates.
 """
 
 from __future__ import annotations
-
-import functools
 
 from twisted.logger import Logger
 
 log = Logger()
 
+#: Presence changes within this many seconds go out as one update (0: each at once).
+PRESENCE_DELAY = 0.1
+
 
 class Audience:
-    def __init__(self):
+    def __init__(self, reactor):
+        self.reactor = reactor
         self.viewers: dict = {}  # viewerId -> viewer, in the order they came
-        self._soon: dict = {}  # viewerId -> {key: f}: what waits for the viewer's next send
+        self._presence: dict[str, dict] = {}  # viewerId -> {"id", "name", "role", "cell"}
+        self._changed: dict[str, None] = {}  # viewer ids whose presence changed, in order
+        self._presenceCall = None
 
-    def add(self, viewer) -> None:
+    def add(self, viewer, name: str, role: str) -> None:
         self.viewers[viewer.viewerId] = viewer
+        self._presence[viewer.viewerId] = {"id": viewer.viewerId, "name": name, "role": role,
+                                           "cell": None}
+        self._presenceChanged(viewer.viewerId)
 
     def remove(self, viewer) -> bool:
         """Forget ``viewer``; False if it was not here."""
-        self._soon.pop(viewer.viewerId, None)
-        return self.viewers.pop(viewer.viewerId, None) is not None
+        if self.viewers.pop(viewer.viewerId, None) is None:
+            return False
+        self._presence.pop(viewer.viewerId, None)
+        self._presenceChanged(viewer.viewerId)
+        return True
 
     def tell(self, f) -> None:
         for viewer in list(self.viewers.values()):
-            self._call1(f, viewer)
+            try:
+                f(viewer)
+            except Exception:
+                log.failure("Telling viewer {v!r} about a change failed", v=viewer)
 
-    def tellSoon(self, key, f) -> None:
-        soon = self._soon
-        for viewerId, viewer in list(self.viewers.items()):
-            waiting = soon.get(viewerId)
-            if viewer.urgent:
-                if waiting is not None:
-                    waiting.pop(key, None)  # older, and superseded now
-                self._call1(f, viewer)
-            elif waiting is not None:
-                waiting[key] = f  # the viewer's next send tells it
-            else:
-                soon[viewerId] = {key: f}
-                viewer.whenFlushing(functools.partial(self._catchUp, viewerId))
+    # -- presence --------------------------------------------------------------------------
 
-    @property
-    def waiting(self) -> int:
-        """How many (viewer, key) changes wait to be told."""
-        return sum(len(waiting) for waiting in self._soon.values())
+    def presence(self) -> list[dict]:
+        return [dict(entry) for entry in self._presence.values()]
 
-    def _catchUp(self, viewerId) -> None:
-        waiting = self._soon.pop(viewerId, None)
-        viewer = self.viewers.get(viewerId)
-        if waiting and viewer is not None:
-            for f in waiting.values():
-                self._call1(f, viewer)
+    def setFocus(self, viewerId: str, cellId: int | None) -> None:
+        """The viewer is now in cell ``cellId`` (None: in none)."""
+        entry = self._presence.get(viewerId)
+        if entry is not None and entry["cell"] != cellId:
+            entry["cell"] = cellId
+            self._presenceChanged(viewerId)
+
+    def cellLeft(self, cellId: int) -> None:
+        """The cell is gone: whoever was in it is in none."""
+        for entry in self._presence.values():
+            if entry["cell"] == cellId:
+                self.setFocus(entry["id"], None)
+
+    def _presenceChanged(self, viewerId: str) -> None:
+        # Only what changed goes out: whole lists made each join cost O(viewers) per viewer.
+        self._changed[viewerId] = None
+        if self._presenceCall is None:
+            self._presenceCall = self.reactor.callLater(PRESENCE_DELAY, self._sendPresence)
+
+    def _sendPresence(self) -> None:
+        self._presenceCall = None
+        changed, self._changed = self._changed, {}
+        changes = [dict(self._presence[i]) if i in self._presence else {"id": i, "gone": True}
+                   for i in changed]
+        self.tell(lambda v: v.presenceChanged(changes))
 
     def clear(self) -> list:
         """Forget every viewer and what waits for them; returns the viewers."""
-        viewers, self.viewers, self._soon = list(self.viewers.values()), {}, {}
+        if self._presenceCall is not None and self._presenceCall.active():
+            self._presenceCall.cancel()
+        self._presenceCall = None
+        viewers, self.viewers = list(self.viewers.values()), {}
+        self._presence, self._changed = {}, {}
         return viewers
-
-    @staticmethod
-    def _call1(f, viewer) -> None:
-        try:
-            f(viewer)
-        except Exception:
-            log.failure("Telling viewer {v!r} about a change failed", v=viewer)

@@ -1,4 +1,6 @@
-"""Tests: tests/unit/test_hub_model.py. A worksheet's cells as the hub holds them in memory.
+"""A worksheet's cells as the hub holds them in memory.
+
+Tests: tests/unit/test_hub.py, tests/unit/test_hub_web.py.
 
 A cell is its text (an ``ot.TextDocument``, the one authority for that text), its run state and
 its output log. The output log is a list of events as the kernel produced them (see
@@ -102,6 +104,16 @@ class CellModel:
     request: object = None
     #: Set when the cell is on its way out (deleted, or joined into the one above).
     leaving: bool = False
+    _shared: tuple = ((), {})
+
+    def shared(self) -> dict:
+        """A place for what is made from the cell's outputs and run state as they are now,
+        for every viewer of the cell at once (the web layer encodes each viewer's update
+        there once, not once per viewer); an empty one whenever they changed."""
+        key = (self.generation, len(self.outputs), self.state, self.count, self.ranBy)
+        if self._shared[0] != key:
+            self._shared = (key, {})
+        return self._shared[1]
 
     @classmethod
     def fromStore(cls, cell: Cell, historyLimit: int = 1000) -> CellModel:

@@ -1,10 +1,13 @@
-"""Tests: tests/unit/test_hub.py, tests/unit/test_hub_run.py. One open worksheet, live.
+"""One open worksheet, live: its cells, its kernel and its viewers.
+
+Tests: tests/unit/test_hub.py, tests/unit/test_hub_run.py.
 
 The ``WorksheetHub`` holds the worksheet's model (cells in order, each with its text document,
 run state and outputs), its kernel (through a ``CellRunner``) and the viewers looking at it.
-Every change goes through the hub, which writes it to the store and tells every viewer (through
-its ``Audience``: run states and the kernel's state reach the viewers in a hurry first). The hub
-knows nothing of the web: a viewer is any object with the methods of ``Viewer`` below.
+Every change goes through the hub, which writes it to the store and tells every viewer at once
+through its ``Audience`` ("cell 7 changed"); when and how often each viewer's page sends it is
+decided below the hub, in one place (livefragments' ``Flusher``). The hub knows nothing of the
+web: a viewer is any object with the methods of ``Viewer`` below.
 
 Ordering: text operations are sequenced at once by the cell's ``TextDocument`` and broadcast at
 once; the store writes every version in that order, and the sender's call answers when its
@@ -31,13 +34,6 @@ log = Logger()
 
 #: Cell text beyond this many characters is refused (it would make every message huge).
 MAX_CELL_CHARS = 1_000_000
-#: Presence changes within this many seconds go out as one update: when a whole class opens a
-#: share link at once, N joins cost N updates per viewer otherwise (quadratic in viewers).
-PRESENCE_DELAY = 0.1
-#: A change that is not an end (a cell queued or running, more output, the kernel busy) waits
-#: this long before it is told, so that a cell that ends at once reaches every viewer as one
-#: update: with many viewers, each update costs every viewer a request. Ends go out at once.
-SETTLE_DELAY = 0.01
 #: How many joined cells keep taking the edits that were on their way to them.
 JOINED_KEPT = 100
 
@@ -72,25 +68,6 @@ class HubClosed(HubError):
     pass
 
 
-class _AfterInput:
-    """Calls ``f`` once ``delay`` has passed and the reactor has read the input waiting then.
-
-    Twisted runs due timers before it reads sockets; under load a cell's end can sit unread
-    when its start's timer fires. Looking one reactor turn later tells the end, not the start.
-    """
-
-    def __init__(self, reactor, delay: float, f):
-        self._reactor, self._f = reactor, f
-        self._call = reactor.callLater(delay, self._fired)
-
-    def _fired(self) -> None:
-        self._call = self._reactor.callLater(0, self._f)
-
-    def cancel(self) -> None:
-        if self._call.active():
-            self._call.cancel()
-
-
 class HubState(enum.Enum):
     OPEN = "open"
     CLOSING = "closing"
@@ -101,16 +78,14 @@ class Viewer(Protocol):
     """What the hub calls on each viewer (the web layer's WorksheetFragment).
 
     One change is told to every viewer with the same argument objects, which are never changed
-    afterwards (so the web layer encodes each once). ``presenceChanged`` gets the entries that
-    changed since the last call, each a whole entry (see ``presence``) or ``{"id", "gone": True}``.
+    afterwards. ``presenceChanged`` gets the entries that changed since the last call, each a
+    whole entry (see ``presence``) or ``{"id", "gone": True}``. ``cellChanged`` and
+    ``kernelChanged`` say only *that* something changed: the viewer reads the state when it
+    sends it (see ``CellModel.runInfo``, ``WorksheetHub.kernelInfo``).
     """
 
     viewerId: str
     identity: object  # who is viewing (role, name, sessionId); see athena_nb/web/auth.py
-    urgent: bool  # someone is using it now: snapshots reach it first (see audience.py)
-
-    def whenFlushing(self, prepare) -> None:
-        """Call ``prepare()`` right before the viewer's page next sends (now if it will not)."""
 
     def cellInserted(self, index: int, cell: CellModel) -> None: ...
     def cellRemoved(self, cellId: int) -> None: ...
@@ -119,7 +94,7 @@ class Viewer(Protocol):
     def cellChanged(self, cell: CellModel) -> None: ...
     def titleChanged(self, title: str) -> None: ...
     def presenceChanged(self, changes: list[dict]) -> None: ...
-    def kernelChanged(self, info: dict) -> None: ...
+    def kernelChanged(self) -> None: ...
     def hubClosed(self, reason: str) -> None: ...
     def closeView(self, reason: str) -> None: ...
 
@@ -142,17 +117,11 @@ class WorksheetHub:
         self._joined: dict[int, _Joined] = {}  # cells joined into the one above, newest last
         self._joinEdits = itertools.count(1)  # each moved edit is a site of its own
         self.state = HubState.OPEN
-        self.audience = Audience()
-        self._presence: dict[str, dict] = {}
-        self._presenceChanged: dict[str, None] = {}  # viewer ids, in order of change
-        self._presenceCall = None
-        self._settling: dict[CellModel, object] = {}  # cell -> the delayed call telling it
-        self._kernelCall = None
+        self.audience = Audience(reactor)
         self._structure = DeferredLock()
         #: Called with the hub whenever it may have become idle (no viewers, nothing running).
         self.onIdle = None
         self.runner = CellRunner(self, kernelSource, outputFlushSeconds)
-        self._kernelTold = self.kernelInfo()  # what a viewer joining now is given
 
     # -- looking things up -------------------------------------------------------------------
 
@@ -187,44 +156,20 @@ class WorksheetHub:
     def addViewer(self, viewer: Viewer, name: str, role: str) -> None:
         """Start telling ``viewer`` about every change; it must show the model as it is now."""
         self._checkOpen()
-        self.audience.add(viewer)
-        self._presence[viewer.viewerId] = {"id": viewer.viewerId, "name": name, "role": role,
-                                           "cell": None}
-        self._broadcastPresence(viewer.viewerId)
+        self.audience.add(viewer, name, role)
 
     def removeViewer(self, viewer: Viewer) -> None:
-        if not self.audience.remove(viewer):
-            return
-        self._presence.pop(viewer.viewerId, None)
-        self._broadcastPresence(viewer.viewerId)
-        self.maybeIdle()
+        if self.audience.remove(viewer):
+            self.maybeIdle()
 
     def setFocus(self, viewerId: str, cellId: int | None) -> None:
         """Presence: which cell the viewer is in (None: none)."""
-        entry = self._presence.get(viewerId)
-        if entry is None:
-            return
         if cellId is not None:
             self.cell(cellId)
-        if entry["cell"] != cellId:
-            entry["cell"] = cellId
-            self._broadcastPresence(viewerId)
+        self.audience.setFocus(viewerId, cellId)
 
     def presence(self) -> list[dict]:
-        return [dict(entry) for entry in self._presence.values()]
-
-    def _broadcastPresence(self, viewerId: str) -> None:
-        # Only what changed goes out: whole lists made each join cost O(viewers) per viewer.
-        self._presenceChanged[viewerId] = None
-        if self._presenceCall is None:
-            self._presenceCall = self.reactor.callLater(PRESENCE_DELAY, self._sendPresence)
-
-    def _sendPresence(self) -> None:
-        self._presenceCall = None
-        changed, self._presenceChanged = self._presenceChanged, {}
-        changes = [dict(self._presence[i]) if i in self._presence else {"id": i, "gone": True}
-                   for i in changed]
-        self._each(lambda v: v.presenceChanged(changes))
+        return self.audience.presence()
 
     @property
     def viewers(self) -> dict[str, Viewer]:
@@ -342,10 +287,7 @@ class WorksheetHub:
     def _removed(self, cell: CellModel) -> None:
         self.cells.remove(cell)
         self._byId.pop(cell.id, None)
-        for entry in self._presence.values():
-            if entry["cell"] == cell.id:
-                entry["cell"] = None
-                self._broadcastPresence(entry["id"])
+        self.audience.cellLeft(cell.id)
         self._each(lambda v: v.cellRemoved(cell.id))
 
     def _stayed(self, failure, cell: CellModel):
@@ -498,37 +440,12 @@ class WorksheetHub:
         return self.runner.kernelInfo()
 
     def cellChanged(self, cell: CellModel) -> None:
-        """The runner changed a cell's state or outputs: tell the viewers (soon, unless the
-        cell's run has ended)."""
-        pending = self._settling.get(cell)
-        if cell.active:
-            if pending is None:
-                self._settling[cell] = _AfterInput(self.reactor, SETTLE_DELAY,
-                                                   lambda: self._tellCell(cell))
-            return
-        if pending is not None:
-            pending.cancel()
-        self._tellCell(cell)
-
-    def _tellCell(self, cell: CellModel) -> None:
-        self._settling.pop(cell, None)
-        self.audience.tellSoon(cell.id, lambda v: v.cellChanged(cell))
+        """The runner changed a cell's state or outputs: tell the viewers."""
+        self._each(lambda v: v.cellChanged(cell))
 
     def kernelChanged(self) -> None:
-        """The kernel's state changed: tell the viewers soon, unless it changes back first
-        (cells run back to back flip it busy and idle many times in ``SETTLE_DELAY``)."""
-        if self._kernelCall is None:
-            self._kernelCall = _AfterInput(self.reactor, SETTLE_DELAY, self._tellKernel)
-        elif self.kernelInfo() == self._kernelTold:
-            self._kernelCall.cancel()
-            self._kernelCall = None
-
-    def _tellKernel(self) -> None:
-        self._kernelCall = None
-        info = self.kernelInfo()
-        if info != self._kernelTold:
-            self._kernelTold = info
-            self.audience.tellSoon("kernel", lambda v: v.kernelChanged(info))
+        """The kernel's state changed: tell the viewers."""
+        self._each(lambda v: v.kernelChanged())
 
     # -- the end -------------------------------------------------------------------------------
 
@@ -538,14 +455,6 @@ class WorksheetHub:
             return succeed(None)
         self.state = HubState.CLOSING
         viewers = self.audience.clear()
-        self._presence.clear()
-        self._presenceChanged.clear()
-        calls = [self._presenceCall, self._kernelCall, *self._settling.values()]
-        self._presenceCall = self._kernelCall = None
-        self._settling.clear()
-        for call in calls:
-            if call is not None:
-                call.cancel()
         for viewer in viewers:
             try:
                 viewer.hubClosed(reason)

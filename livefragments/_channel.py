@@ -1,10 +1,16 @@
-"""The sans-IO message channel: sequencing, acks, duplicates, gaps, coalescing.
+"""The sans-IO message channel of one page: sequencing, acks, duplicates, gaps, latest values.
 
 Tests: tests/unit/test_channel.py (and the shared vectors in tests/vectors/channel/).
 
 One ``Channel`` is one side's view of one page's conversation (protocol.md section 3). It does
 no I/O: transports feed it received envelopes and ask it for batches to send.  The browser's
 ``js/livefragments/channel.js`` is its twin and runs the same test vectors.
+
+Besides ordinary messages it holds the page's *latest values*: ``setLatest(key, produce)``
+keeps one place in the queue per key, and ``produce()`` is asked for the message only when the
+queue is numbered for sending.  A newer value for a waiting key replaces the older one in its
+place, so a value that changes many times between two sends costs one message, made from the
+state at the moment of sending, in order with the page's other messages.
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ from ._json import dumpb
 
 
 class _Waiting:
-    """A produced message not yet numbered; a keyed one may still be replaced."""
+    """A message not yet numbered: made (``action``, ``args``, ``encoded``), or a latest value
+    whose ``produce()`` makes it when it is numbered (and may return None: nothing to send)."""
 
-    __slots__ = ("action", "args", "key", "encoded")
+    __slots__ = ("action", "args", "encoded", "produce")
 
-    def __init__(self, action: str, args: list, key, encoded: bytes):
-        self.action, self.args, self.key, self.encoded = action, args, key, encoded
+    def __init__(self, action: str | None, args: list | None, encoded: bytes, produce=None):
+        self.action, self.args, self.encoded, self.produce = action, args, encoded, produce
 
 
 class Channel:
@@ -43,7 +50,7 @@ class Channel:
     # -- sending ---------------------------------------------------------------------------
 
     def enqueue(self, action: str, args: list, key=None, encoded: bytes | None = None) -> None:
-        """Queue a message; a keyed one replaces a waiting message with the same key in place.
+        """Queue a message; a keyed one is the latest value of its key (see ``setLatest``).
 
         ``encoded`` is ``[action, args]`` as JSON if the caller has it already. Over the
         outbound limits it raises QueueOverflow and leaves the queue unchanged.
@@ -55,9 +62,25 @@ class Channel:
         self._checkLimits(0 if old else 1, growth)
         self._outboundBytes += growth
         if old is not None:
-            old.action, old.args, old.encoded = action, args, encoded
-            return
-        message = _Waiting(action, args, key, encoded)
+            old.action, old.args, old.encoded, old.produce = action, args, encoded, None
+        else:
+            self._add(_Waiting(action, args, encoded), key)
+
+    def setLatest(self, key, produce) -> bool:
+        """Hold a place in the queue for the latest value of ``key``: ``produce()`` returns
+        ``(action, args, encoded)``, or None for nothing to send, when the queue is next
+        numbered.  A place already waiting for ``key`` keeps its position and takes the new
+        ``produce``.  True if the place is new (the queue grew)."""
+        old = self._waitingByKey.get(key)
+        if old is not None:
+            self._outboundBytes -= len(old.encoded)
+            old.action, old.args, old.encoded, old.produce = None, None, b"", produce
+            return False
+        self._checkLimits(1, 0)
+        self._add(_Waiting(None, None, b"", produce), key)
+        return True
+
+    def _add(self, message: _Waiting, key) -> None:
         self._waiting.append(message)
         if key is not None:
             self._waitingByKey[key] = message
@@ -73,11 +96,6 @@ class Channel:
             raise QueueOverflow(
                 f"The outbound queue would hold {size} bytes, more than the limit of "
                 f"{self.maxOutboundBytes}; the peer is not acknowledging them.")
-
-    def waitingArgs(self, key):
-        """The args of the waiting message with ``key``, or None once it has been numbered."""
-        message = self._waitingByKey.get(key)
-        return None if message is None else message.args
 
     def discardOutbound(self) -> None:
         """Forget every waiting and unacknowledged message (the page is being aborted)."""
@@ -106,13 +124,19 @@ class Channel:
 
     def _number(self) -> list[tuple[int, _Waiting]]:
         numbered = []
-        for message in self._waiting:
+        waiting, self._waiting, self._waitingByKey = self._waiting, [], {}
+        for message in waiting:
+            if message.produce is not None:
+                made = message.produce()
+                if made is None:
+                    continue
+                message.action, message.args, message.encoded = made
+                message.produce = None
+                self._outboundBytes += len(message.encoded)
             pair = (self._nextSeq, message)
             self._nextSeq += 1
             self._unacked.append(pair)
             numbered.append(pair)
-        self._waiting = []
-        self._waitingByKey = {}
         return numbered
 
     def takeBatch(self) -> list:

@@ -1,26 +1,29 @@
-"""``Flusher``: sends what pages queued, the pages of interactive people first.
+"""``Flusher``: decides when each page sends what it queued; every timing policy of sending.
 
 Tests: tests/unit/test_flush.py.  A page sends what a reactor turn produced in one answer, at
 the end of the turn; the pages of one resource share a ``Flusher`` so that a broadcast to N
-pages costs one delayed call, not N.
+pages costs one delayed call, not N.  These are all the policies that delay or order a page's
+sends; each is switched off by one setting, and docs/livefragments.md names the test that
+fails when it is off:
 
-When a thousand pages watch one worksheet, answering all of them (and parsing their next polls)
-takes the server a hundred milliseconds or more.  Someone typing or running cells meanwhile must
-not wait behind that:
-
-- The pages that sent the server a message lately (``LivePage.interactive``) are flushed first,
-  every turn.
-- The watching pages go out ``batch`` at a time, one batch per reactor turn, so the reactor
-  reads new requests between batches.  A watching page with more to send while it waits keeps
-  its place; its messages go out together.
-- While watchers are being sent, the connections of those already sent are not read (for up
-  to ``HOLD_LIMIT``): the last of a thousand is not made to wait for the parsing of the
-  others' next polls.
-- A watching page is sent at most once per ``pace`` seconds times the number of watching pages
-  sent in the last second (by default, a thousand watchers: every 0.5 s; fewer than 10: no
-  pause), after a ``BURST`` of two.  One change still reaches every watcher at full speed; only
-  a stream of changes (cells run back to back) is coalesced for the watchers, so that together
-  they keep to a quarter or so of the server and leave the rest to the people at the keyboard.
+- **Interactive first** (``Settings.interactiveSeconds``): the pages that sent the server a
+  message lately (``LivePage.interactive``: the person typing or running a cell) are flushed
+  first, every turn.
+- **Watchers in batches** (``Settings.flushBatch``): the watching pages go out ``batch`` at a
+  time, one batch per reactor turn, so the reactor reads new requests between batches.  A
+  watching page with more to send while it waits keeps its place.
+- **Watchers' connections held** (``Settings.holdSeconds``): while watchers are being sent, the
+  connections of those already sent are not read (for up to ``holdSeconds``): the last of a
+  thousand is not made to wait for the parsing of the others' next polls.
+- **Watchers paced** (``Settings.watchPace``): a watching page is sent at most once per
+  ``pace`` seconds times the number of watching pages sent in the last second (a thousand
+  watchers: every 0.5 s; fewer than 10: no pause), after a ``BURST`` of two.  One change still
+  reaches every watcher at once; a stream of changes is coalesced for them.
+- **Latest values settle** (``Settings.settleSeconds``): a page whose new messages are only
+  latest values that will change again soon (a cell queued or running, the kernel busy) sends
+  them ``settle`` seconds later, and only after the reactor has read the input waiting then,
+  so that a cell that ends at once reaches its viewers as one update.  Anything else the page
+  sends meanwhile takes them along.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import heapq
 import itertools
 
 from twisted.logger import Logger
+
+from ._settings import Settings
 
 log = Logger()
 
@@ -40,39 +45,47 @@ HORIZON = 1.0
 BURST = 2
 #: Shorter pauses would spare the server nothing: a few watchers are never paced.
 MIN_INTERVAL = 0.005
-#: The longest a watcher's connection goes unread while other watchers are sent.
-HOLD_LIMIT = 0.1
 
 
 class Flusher:
-    def __init__(self, reactor, batch: int = 25, pace: float = 0.0):
+    def __init__(self, reactor, settings: Settings | None = None, *, batch: int | None = None,
+                 pace: float | None = None, hold: float | None = None,
+                 settle: float | None = None):
+        settings = settings or Settings()
         self.reactor = reactor
-        self.batch = batch
-        self.pace = pace
+        self.batch = settings.flushBatch if batch is None else batch
+        self.pace = settings.watchPace if pace is None else pace
+        self.hold = settings.holdSeconds if hold is None else hold
+        self.settle = settings.settleSeconds if settle is None else settle
         self._urgent: dict = {}  # insertion-ordered sets of pages
         self._ready: dict = {}  # watching pages that may go now
-        self._later: list = []  # heap of (due, n, page): watching pages sent too lately
+        self._later: list = []  # heap of (due, n, page): pages that go at a later time
         self._due: dict = {}  # page -> due, for the pages in _later
         self._sent: dict = {}  # watching page -> (when last sent, sends left), oldest first
         self._n = itertools.count()
         self._call = None
         self._held: list = []  # (since, transport): reading waits for the watchers due now
 
-    def wake(self, page) -> None:
-        """Call ``page._flush()`` at the end of this reactor turn, or soon if it is watching."""
-        if page.interactive or not page.isLive:
-            self._ready.pop(page, None)
-            self._due.pop(page, None)
-            self._urgent[page] = None
-        elif page not in self._urgent and page not in self._ready and page not in self._due:
-            now, interval = self.reactor.seconds(), self._interval()
+    def wake(self, page, settle: bool = False) -> None:
+        """Call ``page._flush()``: at the end of this reactor turn if someone uses the page,
+        when its pace allows if it is watching, and with ``settle`` (only latest values that
+        will change again soon) not before ``settle`` seconds have passed."""
+        if page in self._urgent or page in self._ready:
+            return  # it goes this turn anyway
+        urgent = page.interactive or not page.isLive
+        now = self.reactor.seconds()
+        due = now + self.settle if settle else now
+        if not urgent:
+            interval = self._interval()
             left = self._left(page, now, interval)
-            if left >= 1:
-                self._ready[page] = None
-            else:
-                due = now + (1 - left) * interval
-                self._due[page] = due
-                heapq.heappush(self._later, (due, next(self._n), page))
+            if left < 1:
+                due = max(due, now + (1 - left) * interval)
+        if due <= now:
+            self._due.pop(page, None)
+            (self._urgent if urgent else self._ready)[page] = None
+        elif self._due.get(page, due + 1) > due:
+            self._due[page] = due
+            heapq.heappush(self._later, (due, next(self._n), page))
         self._schedule()
 
     def _left(self, page, now: float, interval: float) -> float:
@@ -92,7 +105,7 @@ class Flusher:
         """``page`` was just answered on ``transport``: if it is watching and other watchers
         are due, read nothing more from it (its next poll) until they are sent, so that the
         last of them is not answered only after the parsing of all the others' next polls."""
-        if self._ready and not page.interactive:
+        if self.hold and self._ready and not page.interactive:
             transport.pauseProducing()
             self._held.append((self.reactor.seconds(), transport))
 
@@ -114,7 +127,8 @@ class Flusher:
         return interval if interval >= MIN_INTERVAL else 0.0
 
     def _schedule(self) -> None:
-        """Flush this turn if a page may go now, else when the first waiting page may."""
+        """Flush this turn if a page may go now, else when the first waiting page may (one
+        turn after that time: the input waiting then is read first)."""
         now = self.reactor.seconds()
         if self._urgent or self._ready:
             delay = 0.0
@@ -123,9 +137,12 @@ class Flusher:
         else:
             return
         if self._call is None:
-            self._call = self.reactor.callLater(delay, self._flushSome)
-        elif self._call.getTime() > now + delay:  # waiting for a watcher, and now sooner
+            self._call = self.reactor.callLater(delay, self._timeCame if delay else self._flushSome)
+        elif self._call.getTime() > now + delay:  # waiting for a later page, and now sooner
             self._call.reset(delay)
+
+    def _timeCame(self) -> None:
+        self._call = self.reactor.callLater(0, self._flushSome)
 
     def _flushSome(self) -> None:
         self._call = None
@@ -134,7 +151,10 @@ class Flusher:
             due, _, page = heapq.heappop(self._later)
             if self._due.get(page) == due:  # else it went out another way meanwhile
                 del self._due[page]
-                self._ready[page] = None
+                if page.interactive or not page.isLive:
+                    self._urgent[page] = None
+                else:
+                    self._ready[page] = None
         pages, self._urgent = list(self._urgent), {}
         interval = self._interval()
         for page in list(itertools.islice(self._ready, self.batch)):
@@ -149,7 +169,7 @@ class Flusher:
                 page._flush()
             except Exception:
                 log.failure("Flushing {page!r} failed", page=page)
-        if self._held and (not self._ready or now - self._held[0][0] > HOLD_LIMIT):
+        if self._held and (not self._ready or now - self._held[0][0] > self.hold):
             held, self._held = self._held, []
             for _, transport in held:
                 transport.resumeProducing()

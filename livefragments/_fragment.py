@@ -1,4 +1,4 @@
-"""``LiveFragment``: the server half of a widget.  Tests: tests/unit/test_rpc.py."""
+"""``LiveFragment``: the server half of a widget.  Tests: tests/unit/test_rpc.py, tests/unit/test_latest.py."""
 
 from __future__ import annotations
 
@@ -84,13 +84,6 @@ class LiveFragment:
             return fail(ConnectionLost(f"{self!r} is not on a live page."))
         return self.page._callRemote(self, method, list(args))
 
-    def callRemoteCoalesced(self, key, method: str, *args) -> Deferred:
-        """Like ``callRemote``, but a call with the same ``key`` still waiting to be sent is
-        replaced by this one (for superseding state such as "output so far")."""
-        if self.page is None or self._lost:
-            return fail(ConnectionLost(f"{self!r} is not on a live page."))
-        return self.page._callRemote(self, method, list(args), key=(self.id, key))
-
     def notifyRemote(self, method: str, *args) -> bool:
         """Call ``method`` of this widget in the browser without wanting an answer: the
         browser sends no ``respond`` back, which saves a request per call for updates that
@@ -99,11 +92,16 @@ class LiveFragment:
             return False
         return self.page._notifyRemote(self, method, list(args))
 
-    def notifyRemoteCoalesced(self, key, method: str, *args) -> bool:
-        """``notifyRemote`` that replaces a waiting call or notification with the same ``key``."""
+    def notifyLatest(self, name: str, method: str, produce, *, settle: bool = False) -> bool:
+        """Call ``method`` of this widget in the browser with the latest value of ``name``,
+        without wanting an answer: ``produce()`` returns its arguments (a list), or None for
+        nothing to send, when the page next sends.  Many changes of the value between two
+        sends cost one call, made from the state then (see ``LivePage.sendLatest``; with
+        ``settle`` the value will change again soon and need not go out alone right away).
+        False if there is no live page to send it to."""
         if self.page is None or self._lost:
             return False
-        return self.page._notifyRemote(self, method, list(args), key=(self.id, key))
+        return self.page._notifyLatest(self, name, method, produce, settle)
 
     def notifyOnDisconnect(self) -> Deferred:
         """Fires with the reason (an exception instance) when the page goes away."""

@@ -37,3 +37,8 @@ def refuseMethod(request, allowed: bytes, what: str) -> bool:
     writeError(request, 405, "MethodNotAllowed",
                f"{what} only accepts {allowed.decode()}.")
     return True
+
+
+def writeEnd(request, end) -> None:
+    """Answer ``request`` with how its page ended (a ``PageEnd``): the client must reload."""
+    writeError(request, end.status, end.type, end.message, reload=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ._channel import validateEnvelope
 from ._errors import ConnectionLost, ProtocolError
-from ._http import writeError, writeJSON
+from ._http import writeEnd, writeJSON
 from ._json import loads
 from ._page import PageState
 
@@ -139,30 +139,18 @@ class LongPollTransport:
     # -- requests --------------------------------------------------------------------------
 
     def requestReceived(self, request, envelope, resend: bool) -> None:
-        """Process a validated envelope; the request is answered now, later, or parked.
-
-        A protocol fault is answered 400 (and, if it broke the page, the page is gone).
-        """
+        """Process a validated envelope; the request is answered now, later, or parked."""
         if self.webSocket is not None:
             self._takeBack()
         self._disarmDisconnect()
         page = self.page
         before = page.channel.ack
         heldBefore = page.channel.heldCount
-        try:
-            page.receive(envelope)
-        except ProtocolError as e:
-            writeError(request, 400, e.type, e.message, reload=page.aborted)
-            if page.aborted:
-                page.gone(e)
-            else:
-                self._armDisconnect()
+        page.receive(envelope)
+        if page.state is PageState.GONE and page.end.acknowledged:
+            writeJSON(request, page.channel.encodedEnvelope())  # acknowledge and forget
             return
-        if page.aborted:
-            self._answerAborted(request)
-            return
-        if page.state is PageState.GONE:  # the client closed it: acknowledge and forget
-            writeJSON(request, page.channel.encodedEnvelope())
+        if self._renderEnd(request):
             return
         carriedNew = page.channel.ack != before or page.channel.heldCount != heldBefore
         if not resend and page.channel.hasUnacked and self._lostAnswer(envelope, carriedNew):
@@ -176,12 +164,22 @@ class LongPollTransport:
         elif older is not None:
             self._due.append((older, False))
             self._park(request)
-        elif carriedNew or page.hasOutbound or page.state is PageState.CLOSING:
+        elif carriedNew or page.channel.hasWaiting or page.state is PageState.CLOSING:
             self._due.append((request, False))
         else:
             self._park(request)
-        if self._due or page.hasOutbound:
+        if self._due or page.channel.hasWaiting:
             page._wake()
+
+    def _renderEnd(self, request) -> bool:
+        """If the page ended out of band, answer ``request`` with its end (the page is then
+        freed); True if it did."""
+        end = self.page.end
+        if end is None or end.inBand:
+            return False
+        writeEnd(request, end)
+        self.page.endRendered()
+        return True
 
     def _lostAnswer(self, envelope, carriedNew: bool) -> bool:
         """Whether a request shows that the client lost an answer without noticing.
@@ -235,25 +233,22 @@ class LongPollTransport:
     # -- answering -------------------------------------------------------------------------
 
     def flush(self) -> None:
-        """Answer what is due, and the parked request if there is anything to send."""
+        """Answer what is due, and the parked request if there is anything to send; if the
+        page ended out of band, answer them all with its end."""
         page = self.page
-        if page.aborted:
-            for request, _ in self._due:
-                self._answerAborted(request)
-            self._due = []
-            parked = self._unpark()
-            if parked is not None:
-                self._answerAborted(parked)
-            return
         due, self._due = self._due, []
+        if page.end is not None and not page.end.inBand:
+            waiting = [request for request, _ in due] + [self._unpark()]
+            waiting = [request for request in waiting if request is not None]
+            for request in waiting:
+                writeEnd(request, page.end)
+            if waiting:
+                page.endRendered()
+            return
         for request, resend in due:
             self._answer(request, resend)
         if self._parked is not None and page.channel.hasWaiting:
             self._answer(self._unpark(), False)
-        if page.state is PageState.CLOSING and not page.channel.hasUnacked \
-                and not page.channel.hasWaiting:
-            page.gone(page.closeReason)
-            return
         self._armDisconnect()
 
     def _answer(self, request, resend: bool) -> None:
@@ -262,20 +257,10 @@ class LongPollTransport:
         if connection is not None:
             self.page._flusher.answered(self.page, connection)
 
-    def _answerAborted(self, request) -> None:
-        reason = self.page.closeReason
-        writeError(request, 410, reason.type, reason.message, reload=True)
-        self.page.gone(reason)
-
     def pageGone(self) -> None:
-        """The page was freed: answer what is waiting and stop every timer."""
+        """The page was freed: answer what is waiting with its end and stop every timer."""
         self._disarmDisconnect()
-        reason = self.page.closeReason
         for request in [r for r, _ in self._due] + [self._unpark()]:
             if request is not None:
-                if reason is None:
-                    writeError(request, 404, "NoSuchPage",
-                               "This page is no longer live on the server; reload it.", True)
-                else:
-                    writeError(request, 410, reason.type, reason.message, reload=True)
+                writeEnd(request, self.page.end)
         self._due = []

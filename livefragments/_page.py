@@ -1,16 +1,18 @@
-"""``LivePage``: widget 0 of one browser tab, its widgets and its remote calls.
+"""``LivePage``: widget 0 of one browser tab, its widgets, its remote calls and its end.
 
-Tests: tests/unit/test_rpc.py, tests/unit/test_longpoll.py.
+Tests: tests/unit/test_rpc.py, tests/unit/test_longpoll.py, tests/unit/test_page_end.py.
 
 The page owns the message ``Channel`` and the calls in flight both ways.  Transports (long-poll,
 WebSocket) feed it envelopes with ``receive`` and ask it for envelopes with ``channel``; the page
-never touches HTTP.
+never touches HTTP.  The page also decides its own end (``PageEnd``): transports only render it.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import inspect
+from typing import NamedTuple
 
 from twisted.internet.defer import Deferred, ensureDeferred, fail, succeed
 from twisted.logger import Logger
@@ -22,6 +24,7 @@ from ._errors import (
     Closed,
     ConnectionLost,
     LiveFragmentsError,
+    MessageTooLarge,
     NoSuchMethod,
     NoSuchWidget,
     ProtocolError,
@@ -41,7 +44,7 @@ log = Logger()
 class PageState(enum.Enum):
     NEW = "new"  # rendered, no transport request yet
     CONNECTED = "connected"  # the client has spoken at least once
-    CLOSING = "closing"  # closed for the application; the transport still delivers the close
+    CLOSING = "closing"  # ended for the application; its end is still to be delivered
     GONE = "gone"  # freed; its id answers 404
 
     def canBecome(self, other: PageState) -> bool:
@@ -54,6 +57,33 @@ _TRANSITIONS = {
     PageState.CLOSING: {PageState.GONE},
     PageState.GONE: set(),
 }
+
+#: The HTTP status a transport answers with when a page ended for a reason of this type (a
+#: WebSocket closes with 4000 + it); any other reason: 410.
+_STATUS = {ProtocolError: 400, MessageTooLarge: 413}
+
+
+class PageEnd(NamedTuple):
+    """Why a page ended, as its transports tell the client (protocol.md 5.3).
+
+    ``inBand``: the page was closed with a ``close`` message, delivered in order after what was
+    queued before it; else its queue was discarded and the transport answers with this error.
+    ``acknowledged``: the client has the ``close`` (there is nothing more to tell it).
+    """
+
+    status: int
+    type: str
+    message: str
+    inBand: bool = False
+    acknowledged: bool = False
+
+    @classmethod
+    def of(cls, reason: LiveFragmentsError, inBand: bool = False) -> PageEnd:
+        return cls(_STATUS.get(type(reason), 410), reason.type, reason.message, inBand)
+
+
+#: How a page that expired or was freed without a reason ends.
+EXPIRED = PageEnd(404, "NoSuchPage", "This page is no longer live on the server; reload it.")
 
 
 class LivePage(LiveFragment):
@@ -84,8 +114,8 @@ class LivePage(LiveFragment):
         self.settings = Settings()
         self.moduleRoot = "/"
         self.channel = Channel()
-        self.closeReason: LiveFragmentsError | None = None
-        self.aborted = False  # closed with its queue discarded; told why out of band
+        #: How the page ended (None while it is live); transports render it.
+        self.end: PageEnd | None = None
         #: Set by whoever frees the page when it is gone (the registry).
         self.onGone = None
         self.transport = None  # the active transport; it flushes the channel
@@ -94,7 +124,6 @@ class LivePage(LiveFragment):
         self._nextCallId = 0
         self._pending: dict[int, list[Deferred]] = {}
         self._flusher: Flusher | None = None
-        self._preparing: dict = {}  # callables that queue messages when the page next sends
         #: When the client last sent a message (reactor seconds), or None.
         self.lastHeard: float | None = None
 
@@ -105,7 +134,7 @@ class LivePage(LiveFragment):
         ``flusher`` is shared by the pages of one resource (one of its own if None)."""
         self.reactor, self.settings = reactor, settings
         if flusher is None:
-            flusher = Flusher(reactor, settings.flushBatch, settings.watchPace)
+            flusher = Flusher(reactor, settings)
         self._flusher = flusher
         self.clientId, self.csrf, self.sessionId = clientId, csrf, sessionId
         self.moduleRoot = moduleRoot
@@ -241,10 +270,36 @@ class LivePage(LiveFragment):
             return
         self._wake()
 
-    def _wake(self) -> None:
-        # Everything produced in this reactor turn goes out in one answer.
+    def _wake(self, settle: bool = False) -> None:
+        # Everything produced in this reactor turn goes out in one answer (see _flush.py).
         if self._flusher is not None:
-            self._flusher.wake(self)
+            self._flusher.wake(self, settle)
+
+    def sendLatest(self, key, produce, settle: bool = False) -> None:
+        """Send the latest value of ``key`` with the page's next send.
+
+        ``produce()`` makes the message ``(action, args, encoded)``, or returns None (nothing
+        to send after all), at the moment the page sends: a value that changes many times
+        meanwhile costs one message, made from the state then.  A waiting value of ``key``
+        keeps its place in the queue.  ``settle``: the value will change again soon (a cell
+        still running), so the page need not send for it alone right away (_flush.py).
+        """
+        if not self.isLive:
+            return
+        try:
+            new = self.channel.setLatest(key, functools.partial(self._produce, produce))
+        except QueueOverflow as e:
+            self.abort(e)
+            return
+        if new or not settle:
+            self._wake(settle)
+
+    def _produce(self, produce):
+        try:
+            return produce()
+        except Exception:
+            log.failure("Making the latest value for {page!r} failed", page=self)
+            return None
 
     @property
     def interactive(self) -> bool:
@@ -252,73 +307,51 @@ class LivePage(LiveFragment):
         return (self.lastHeard is not None
                 and self.reactor.seconds() - self.lastHeard < self.settings.interactiveSeconds)
 
-    def whenFlushing(self, prepare) -> None:
-        """Call ``prepare()``, which queues messages, right before this page next sends.
-
-        A broadcast to many pages then does its per-page work in the Flusher's batches instead
-        of all in one reactor turn (see _flush.py); the same ``prepare`` is called once.
-        """
-        if self.isLive:
-            self._preparing[prepare] = None
-            self._wake()
-
-    @property
-    def hasOutbound(self) -> bool:
-        """Messages are waiting to be sent, or will be once the page flushes."""
-        return bool(self._preparing) or self.channel.hasWaiting
-
-    def _prepare(self) -> None:
-        while self._preparing:
-            preparing, self._preparing = self._preparing, {}
-            for prepare in preparing:
-                try:
-                    prepare()
-                except Exception:
-                    log.failure("Preparing messages for {page!r} failed", page=self)
-
     def _flush(self) -> None:
-        self._prepare()
         if self.transport is not None and self.state is not PageState.GONE:
             self.transport.flush()
 
-    def _callRemote(self, fragment: LiveFragment, method: str, args: list, key=None) -> Deferred:
+    def _callRemote(self, fragment: LiveFragment, method: str, args: list) -> Deferred:
         if not self.isLive:
             return fail(ConnectionLost(f"The page is {self.state.value}; {method!r} was not sent."))
-        callId = self._awaitedCall(key)  # a replaced call answers for both callers
-        replacing = callId is not None
-        if not replacing:
-            callId = self._nextCallId
+        callId = self._nextCallId
         try:
-            self._enqueueCall(callId, fragment, method, args, key)
-        except (TypeError, ValueError) as e:  # nothing was queued or replaced
+            action, wire, encoded = self._callMessage(callId, fragment, method, args)
+        except (TypeError, ValueError) as e:  # nothing was queued
             return fail(TypeError(f"The arguments of {method!r} are not JSON: {e}."))
+        self._nextCallId += 1
         d = Deferred()
-        if replacing:
-            self._pending[callId].append(d)
-        else:
-            self._nextCallId += 1
-            self._pending[callId] = [d]
+        self._pending[callId] = [d]
+        self._send(action, wire, encoded=encoded)
         return d
 
-    def _notifyRemote(self, fragment: LiveFragment, method: str, args: list, key=None) -> bool:
+    def _notifyRemote(self, fragment: LiveFragment, method: str, args: list) -> bool:
         """A call nobody answers (``callId`` null): no ``respond`` comes back."""
         if not self.isLive:
             return False
-        # It may replace a call whose caller still wants an answer: it keeps that call's id.
-        self._enqueueCall(self._awaitedCall(key), fragment, method, args, key)
+        action, wire, encoded = self._callMessage(None, fragment, method, args)
+        self._send(action, wire, encoded=encoded)
         return True
 
-    def _awaitedCall(self, key) -> int | None:
-        """The id of the waiting call with ``key`` that a caller awaits, or None."""
-        if key is None:
-            return None
-        waiting = self.channel.waitingArgs(key)
-        if waiting is not None and waiting[0] in self._pending:
-            return waiting[0]
-        return None
+    def _notifyLatest(self, fragment: LiveFragment, name: str, method: str, produce,
+                      settle: bool) -> bool:
+        """``fragment.notifyLatest``: a notification whose arguments ``produce()`` makes when
+        the page sends (see ``sendLatest``)."""
+        if not self.isLive:
+            return False
+        self.sendLatest((fragment.id, name),
+                        functools.partial(self._latestCall, fragment, method, produce), settle)
+        return True
 
-    def _enqueueCall(self, callId, fragment, method, args, key) -> None:
-        # Each argument is encoded on its own so that a Shared one is spliced in as it is.
+    def _latestCall(self, fragment: LiveFragment, method: str, produce):
+        if fragment.page is not self:
+            return None  # detached meanwhile
+        args = produce()
+        return None if args is None else self._callMessage(None, fragment, method, args)
+
+    def _callMessage(self, callId, fragment, method, args) -> tuple[str, list, bytes]:
+        """A ``call`` message ``(action, args, encoded)``.  Each argument is encoded on its
+        own so that a Shared one is spliced in as it is."""
         wire, parts = [], []
         for arg in args:
             if type(arg) is Shared:
@@ -331,12 +364,13 @@ class LivePage(LiveFragment):
         encoded = b'["call",[%s,%d,%s,[%s],{}]]' % (
             b"null" if callId is None else b"%d" % callId, fragment.id, dumpb(method),
             b",".join(parts))
-        self._send("call", [callId, fragment.id, method, wire, {}], key, encoded)
+        return "call", [callId, fragment.id, method, wire, {}], encoded
 
     # -- receiving -------------------------------------------------------------------------
 
     def receive(self, envelope) -> None:
-        """Process an envelope from the client; ProtocolError closes the page and re-raises."""
+        """Process an envelope from the client.  A fault in it aborts the page (``end`` says
+        why); the acknowledgement of the page's ``close`` frees it."""
         if self.state is PageState.NEW:
             self._setState(PageState.CONNECTED)
             for fragment in list(self._widgets.values()):
@@ -345,7 +379,7 @@ class LivePage(LiveFragment):
             messages = self.channel.receive(envelope)
         except ProtocolError as e:
             self.abort(e)
-            raise
+            return
         if messages:
             self.lastHeard = self.reactor.seconds()
         for action, args in messages:
@@ -356,6 +390,11 @@ class LivePage(LiveFragment):
                 self.abort(ProtocolError(f"{action!r} is not an action of this protocol."))
                 break
             handler(self, args)
+        end = self.end
+        if (end is not None and end.inBand and self.state is PageState.CLOSING
+                and not self.channel.hasUnacked and not self.channel.hasWaiting):
+            self.end = end._replace(acknowledged=True)
+            self.gone()
 
     def _handleCall(self, args: list) -> None:
         if len(args) != 5 or not (args[0] is None or type(args[0]) is int):
@@ -433,6 +472,7 @@ class LivePage(LiveFragment):
                 reason = errorFromObject(args[0])
             except ProtocolError:
                 pass
+        self.end = PageEnd.of(reason)._replace(acknowledged=True)  # nothing to tell the client
         self.gone(reason)
 
     _handlers = {"call": _handleCall, "respond": _handleRespond, "close": _handleClose}
@@ -440,34 +480,41 @@ class LivePage(LiveFragment):
     # -- ending ----------------------------------------------------------------------------
 
     def close(self, reason: LiveFragmentsError | None = None) -> None:
-        """Close the page in band: what is queued is still delivered, then a ``close``."""
+        """End the page in band: what is queued is still delivered, then a ``close``; the page
+        is freed once the client acknowledges it (or its connection times out)."""
         if not self.isLive:
             return
         reason = reason or Closed("The server closed the page.")
         self._send("close", [errorObject(reason)])
         self._setState(PageState.CLOSING)
-        self.closeReason = reason
+        self.end = PageEnd.of(reason, inBand=True)
         self._lose(reason)
 
     def abort(self, reason: LiveFragmentsError) -> None:
-        """Close the page now, discarding its queue; the client is told why out of band."""
-        if self.state is PageState.GONE:
+        """End the page now, discarding its queue: its transport answers the next request (or
+        closes its socket) with ``end``, then calls ``endRendered`` and the page is freed."""
+        if self.state is PageState.GONE or (self.end is not None and not self.end.inBand):
             return
         self.channel.discardOutbound()
-        self.closeReason = reason
-        self.aborted = True
+        self.end = PageEnd.of(reason)
         if self.isLive:
             self._setState(PageState.CLOSING)
         self._lose(reason)
         self._wake()
 
-    def gone(self, reason: Exception) -> None:
-        """Free the page: fragments lose their connection, pending calls fail."""
+    def endRendered(self) -> None:
+        """A transport told the client how the page ended: the page is freed."""
+        self.gone()
+
+    def gone(self, reason: Exception | None = None) -> None:
+        """Free the page now: fragments lose their connection, pending calls fail, and its
+        transports answer what they hold with ``end`` (``EXPIRED`` if it had none)."""
         if self.state is PageState.GONE:
             return
+        if self.end is None:
+            self.end = EXPIRED
         self._setState(PageState.GONE)
-        self._lose(reason)
-        self._preparing = {}
+        self._lose(reason or Closed(self.end.message))
         self.channel.discardOutbound()
         if self.transport is not None:
             self.transport.pageGone()

@@ -16,7 +16,7 @@ from twisted.web.server import NOT_DONE_YET
 
 from ._errors import Closed, MessageTooLarge, ProtocolError
 from ._flush import Flusher
-from ._http import refuseMethod, writeError
+from ._http import refuseMethod, writeEnd, writeError
 from ._json import dumpsForScript
 from ._longpoll import LongPollTransport, ParkingLot, parseEnvelope
 from ._page import LivePage
@@ -126,8 +126,8 @@ class LivePageResource(Resource):
             if oldest is None:
                 mine.pop(0)
                 continue
-            oldest.close(Closed("Too many pages are open in this session; the oldest closed."))
-            oldest.gone(oldest.closeReason)
+            oldest.abort(Closed("Too many pages are open in this session; the oldest closed."))
+            oldest.gone()
 
     def longPollOf(self, page: LivePage) -> LongPollTransport:
         """The page's long-poll transport (its home, whichever transport carries it now)."""
@@ -268,8 +268,8 @@ class _TransportResource(Resource):
                 f"The request body has {len(body)} bytes, more than the limit of "
                 f"{owner.settings.maxMessageBytes}; the page was closed.")
             page.abort(error)
-            writeError(request, 413, error.type, error.message, reload=True)
-            page.gone(error)
+            writeEnd(request, page.end)
+            page.endRendered()
             return
         try:
             envelope, options = parseEnvelope(body)

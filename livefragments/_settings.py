@@ -32,13 +32,21 @@ class Settings:
     websocket: bool = True
     preferWebSocket: bool = False
     cookieName: str = "lf_session"
-    #: A page whose client sent a message within this many seconds is interactive: what it
-    #: is sent goes out at once, before the pages that only watch (see _flush.py), which go
-    #: out ``flushBatch`` per reactor turn, each at most once per ``watchPace`` seconds times
-    #: the number of watching pages sent in the last second (0 for no pacing).
+    #: When pages send (every policy is described in _flush.py and docs/livefragments.md;
+    #: each one's "off" value is given here). A page whose client sent a message within
+    #: ``interactiveSeconds`` is interactive: it is sent first, every turn (0: no page is).
     interactiveSeconds: float = 10.0
+    #: Watching pages go out this many per reactor turn (off: a very large number).
     flushBatch: int = 25
+    #: A watching page goes out at most once per ``watchPace`` seconds times the number of
+    #: watching pages sent in the last second (0: no pacing).
     watchPace: float = 0.0005
+    #: The longest a sent watcher's connection goes unread while other watchers are sent
+    #: (0: never held).
+    holdSeconds: float = 0.1
+    #: Latest values that will change again soon wait this long before they are sent alone
+    #: (0: sent at once).
+    settleSeconds: float = 0.01
 
     def forClient(self) -> dict:
         return {

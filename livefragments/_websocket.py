@@ -22,7 +22,7 @@ from twisted.web.websocket import WebSocketResource
 from wsproto.utilities import LocalProtocolError
 
 from ._errors import MessageTooLarge, ProtocolError, RemoteError
-from ._http import refuseMethod, writeError
+from ._http import refuseMethod, writeEnd
 from ._json import dumps, loads
 from ._longpoll import parseEnvelope
 from ._page import PageState
@@ -71,10 +71,9 @@ class WebSocketEndpoint(Resource):
         page = owner.pageForRequest(request, self.clientId)
         if page is None:
             return NOT_DONE_YET  # answered with 404 or 403
-        if page.aborted:
-            reason = page.closeReason
-            writeError(request, 410, reason.type, reason.message, reload=True)
-            page.gone(reason)
+        if page.end is not None and not page.end.inBand:
+            writeEnd(request, page.end)
+            page.endRendered()
             return NOT_DONE_YET
         owner.noDelay(request)
         factory = _Factory(page, owner.longPollOf(page), owner.reactor)
@@ -106,7 +105,6 @@ class PageWebSocket:
         self._pinged = False
         self._greetingTimer = None
         self._heartbeat = None
-        self._quiet = False  # the page ended by an acknowledged in-band close: nothing to say
 
     def _setState(self, new: SocketState) -> None:
         if not self.state.canBecome(new):
@@ -167,8 +165,8 @@ class PageWebSocket:
             self._refuse(400, ProtocolError(
                 f"The greeting's ack must be an integer >= -1, not {ack!r}."))
             return
-        if page.aborted or page.state is PageState.GONE:
-            self._pageEnded()
+        if page.state is PageState.GONE or (page.end is not None and not page.end.inBand):
+            self._renderEnd()
             return
         if self._greetingTimer is not None and self._greetingTimer.active():
             self._greetingTimer.cancel()
@@ -179,7 +177,6 @@ class PageWebSocket:
         self.home.attachWebSocket(self)
         # A reconnect is a resumption: everything not acknowledged goes out again, in order.
         self._send(page.channel.encodedEnvelope(resend=True))
-        self._finishClose()
 
     def _envelopeReceived(self, message: str) -> None:
         try:
@@ -191,34 +188,14 @@ class PageWebSocket:
             return
         page = self.page
         if page.state is PageState.GONE or self.state is SocketState.CLOSED:
-            return  # the client closed the page (pageGone closed the socket)
-        if page.hasOutbound or page.channel.ack != self._ackSent:
+            return  # the page ended in band (pageGone closed the socket)
+        if page.channel.hasWaiting or page.channel.ack != self._ackSent:
             page._wake()  # the answer and the ack go out at the end of the reactor turn
-        self._finishClose()
 
     def _receive(self, envelope) -> bool:
         """Apply an envelope to the page; False if that ended the page or this socket."""
-        page = self.page
-        try:
-            page.receive(envelope)
-        except ProtocolError as e:
-            aborted = page.aborted
-            self._refuse(400, e, reload=aborted)
-            if aborted:
-                page.gone(e)
-            return False
-        if page.aborted:
-            self._sendAborted()
-            return False
-        return True
-
-    def _finishClose(self) -> None:
-        """An in-band close has been acknowledged: the page is freed."""
-        page = self.page
-        if page.state is PageState.CLOSING and not page.channel.hasUnacked \
-                and not page.channel.hasWaiting:
-            self._quiet = True
-            page.gone(page.closeReason)
+        self.page.receive(envelope)
+        return not self._renderEnd()
 
     # -- sending (the page calls flush at the end of a reactor turn) ------------------------
 
@@ -226,12 +203,10 @@ class PageWebSocket:
         if self.state is not SocketState.OPEN:
             return
         page = self.page
-        if page.aborted:
-            self._sendAborted()
+        if self._renderEnd():
             return
         if page.channel.hasWaiting or page.channel.ack != self._ackSent:
             self._send(page.channel.encodedEnvelope())
-        self._finishClose()
 
     def _send(self, data: bytes) -> None:
         self._ackSent = self.page.channel.ack
@@ -257,14 +232,9 @@ class PageWebSocket:
             self.home.detachWebSocket(self)
 
     def pageGone(self) -> None:
-        """The page was freed: tell the client why (unless it knows) and close the socket."""
+        """The page was freed: tell the client how it ended (unless it knows) and close."""
         self.home.pageGone()
-        if self.state is SocketState.CLOSED:
-            return
-        if self._quiet:
-            self._close(1000)
-        else:
-            self._refuseEnded()
+        self._renderEnd()
 
     def supersede(self) -> None:
         """Another connection took the page over: close this socket."""
@@ -273,34 +243,26 @@ class PageWebSocket:
 
     # -- closing ---------------------------------------------------------------------------
 
-    def _sendAborted(self) -> None:
-        reason = self.page.closeReason
-        self._refuse(410, reason, reload=True)
-        self.page.gone(reason)
-
-    def _pageEnded(self) -> None:
-        """A greeting came for a page that is aborted or gone."""
-        self._refuseEnded()
-        if self.page.aborted:
-            self.page.gone(self.page.closeReason)
-
-    def _refuseEnded(self) -> None:
-        """Tell the client its page ended: 410 with the reason, or 404 if it only expired."""
-        reason = self.page.closeReason
-        if reason is None:
-            self._refuse(404, _noSuchPage(), reload=True)
-        else:
-            self._refuse(410, reason, reload=True)
+    def _renderEnd(self) -> bool:
+        """If the page ended out of band (or is gone), close this socket with its end, and
+        the page is freed; True if it did."""
+        page = self.page
+        end = page.end
+        if end is None or (end.inBand and page.state is not PageState.GONE):
+            return False
+        if self.state is not SocketState.CLOSED:
+            if end.acknowledged:
+                self._close(1000)
+            else:
+                self._refuse(end.status, end, reload=True)
+        page.endRendered()
+        return True
 
     def _tooLarge(self) -> None:
         limit = self.settings.maxMessageBytes
-        error = MessageTooLarge(
-            f"A WebSocket frame was larger than the limit of {limit} bytes; the page was closed.")
-        page = self.page
-        if page.state is not PageState.GONE:
-            page.abort(error)
-        self._refuse(413, error, reload=True)
-        page.gone(error)
+        self.page.abort(MessageTooLarge(
+            f"A WebSocket frame was larger than the limit of {limit} bytes; the page was closed."))
+        self._renderEnd()
 
     def _refuse(self, status: int, error, reload: bool = False) -> None:
         """The out-of-band close: an error frame like a long-poll error body, then close code
@@ -410,7 +372,3 @@ class _LimitedBuffer:
             self.overflowed = False
             return result[0:0] if isinstance(result, str) else b""
         return result
-
-
-def _noSuchPage() -> RemoteError:
-    return RemoteError("NoSuchPage", "This page is no longer live on the server; reload it.")

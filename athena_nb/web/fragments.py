@@ -1,25 +1,25 @@
-"""Tests: tests/unit/test_hub_web.py, tests/integration/test_notebook_live.py. The live widgets.
+"""The worksheet's live widgets: one viewer's page of a hub, and its cells.
+
+Tests: tests/unit/test_hub_web.py, tests/integration/test_notebook_live.py.
 
 ``WorksheetFragment`` is one viewer of a ``WorksheetHub``: the hub tells it about every change
 and it forwards them to its browser; ``CellFragment`` is one cell in that viewer's page. Every
 exposed method that changes anything checks the viewer's role first (``@editing``), so a
 read-only viewer is refused on the server, with nothing changed, whatever its browser sends.
 
-Per-viewer coalescing: a cell's run state and output travel as one "so far" update per cell
-(``notifyRemoteCoalesced``), carrying the output events the viewer has not been sent yet. While
-an update for a cell waits unsent, a newer one replaces it and starts where the waiting one
-started, so a slow viewer gets fewer, larger updates and a fast-printing cell never floods it.
-
-Fan-out: what the hub tells every viewer goes to the browsers as notifications (no answer comes
-back, so a viewer costs one request per batch of changes, not two), and each value is encoded
-once for all viewers (``Shared``): viewers at the same point of a cell share one update.
+A cell's run state and output reach the browser as the cell's *latest value*
+(``notifyLatest``): when the page sends, one "update" is made from the cell as it is then,
+carrying the output events this viewer has not been sent yet.  How often that is, for whom
+first, is the page's ``Flusher``'s decision, not the fragment's.  Viewers at the same point of
+a cell share one encoded update (``CellModel.shared``).  What the hub tells every viewer goes
+to the browsers as notifications: no answer comes back, so a viewer costs one request per batch
+of changes, not two.
 """
 
 from __future__ import annotations
 
 import functools
 import secrets
-import weakref
 from html import escape
 
 from twisted.internet.defer import maybeDeferred
@@ -37,10 +37,6 @@ log = Logger()
 
 #: Errors whose message is meant for the person who asked (sent as they are, not logged).
 _TOLD = (HubError, ot.OperationError, StoreError, KernelError, ValueError, TypeError, LookupError)
-
-#: Longest wait between two updates of one cell to a viewer that is not taking them.
-MAX_PUSH_DELAY = 2.0
-
 
 class NotAllowed(RemoteError):
     pass
@@ -83,35 +79,15 @@ def editing(method):
     return answering(wrapper)
 
 
-_lastBroadcast: tuple[object, Shared] | None = None
-
-
-def _shared(value, wire=None) -> Shared:
-    """``value`` (or ``wire(value)``) encoded once for the viewers the hub tells in a row: the
-    hub hands each of them the same object and never changes it afterwards."""
-    global _lastBroadcast
-    if _lastBroadcast is not None and _lastBroadcast[0] is value:
-        return _lastBroadcast[1]
-    shared = Shared(value if wire is None else wire(value))
-    _lastBroadcast = (value, shared)  # holding it keeps its id from being reused meanwhile
-    return shared
-
-
-#: The latest update of each cell, keyed by what determines it, shared by its viewers.
-_updates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _update(cell, start: int) -> Shared:
-    """The update from output ``start`` on; the log only grows within a generation."""
-    run = cell.runInfo()
-    key = (cell.generation, start, len(cell.outputs), run["state"], run["count"], run["ranBy"])
-    cached = _updates.get(cell)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    shared = Shared({"generation": cell.generation, "start": start,
-                     "outputs": numbered(cell.outputs[start:], start), "run": run})
-    _updates[cell] = (key, shared)
-    return shared
+def _sharedUpdate(cell, start: int) -> Shared:
+    """The update of ``cell`` from output ``start`` on, encoded once for all its viewers."""
+    shared = cell.shared()
+    update = shared.get(start)
+    if update is None:
+        update = shared[start] = Shared({
+            "generation": cell.generation, "start": start,
+            "outputs": numbered(cell.outputs[start:], start), "run": cell.runInfo()})
+    return update
 
 
 def _button(label: str, action: str, extra: str = "", kind: str = "nb-button") -> str:
@@ -132,11 +108,7 @@ class CellFragment(LiveFragment):
         self.hub = worksheet.hub
         self.identity = worksheet.identity
         self.cellId = cellId
-        self._sentGen = self._sentEnd = 0
-        self._waitGen = self._waitStart = None
-        self._pushCall = None
-        self._delay = 0.0
-        self._sentRun = None
+        self._sent = (0, 0, None)  # the generation, output count and run the viewer has
 
     @property
     def cell(self):
@@ -175,9 +147,7 @@ class CellFragment(LiveFragment):
 
     def getInitialArguments(self) -> list:
         cell = self.cell
-        self._sentGen, self._sentEnd = cell.generation, len(cell.outputs)
-        self._waitGen = self._waitStart = None
-        self._sentRun = cell.runInfo()
+        self._sent = (cell.generation, len(cell.outputs), cell.runInfo())
         return [{
             "cellId": cell.id,
             "text": cell.text,
@@ -196,54 +166,26 @@ class CellFragment(LiveFragment):
         if siteId == self.worksheet.viewerId:
             self.notifyRemote("ack", version)
         else:
-            self.notifyRemote("remoteOp", _shared(op, ot.Operation.toJSON), version)
+            self.notifyRemote("remoteOp", op.toJSON(), version)
 
     def changed(self) -> None:
-        """The cell's run state or output changed: send the viewer an update soon.
-
-        A change of run state goes out at once (so the viewer sees cells finish in order);
-        more output alone waits a little for a viewer that has not taken the last update."""
-        if self.page is None:
-            return
+        """The cell's run state or output changed: the viewer's next send carries it (one
+        that is still queued or running may change again soon: it settles)."""
         cell = self.hub.findCell(self.cellId)
-        if cell is not None and cell.runInfo() != self._sentRun:
-            if self._pushCall is not None and self._pushCall.active():
-                self._pushCall.cancel()
-            self._pushCall = None
-            self._delay = 0.0
-            self.page.whenFlushing(self._push)
-            return
-        if self._pushCall is not None:
-            return
-        waiting = self.page.channel.waitingArgs((self.id, "update")) is not None
-        # A viewer that has not taken the last update is slow: update it less often.
-        self._delay = min(max(self._delay * 2, 0.05), MAX_PUSH_DELAY) if waiting else 0.0
-        self._pushCall = self.page.reactor.callLater(self._delay, self._push)
+        if cell is not None:
+            self.notifyLatest("update", "update", self._update, settle=cell.active)
 
-    def _push(self) -> None:
-        self._pushCall = None
-        if self.page is None or not self.page.isLive:
-            return
+    def _update(self) -> list | None:
+        """What the viewer has not been sent of the cell, as it is now (None: nothing)."""
         cell = self.hub.findCell(self.cellId)
         if cell is None:
-            return
-        gen = cell.generation
-        if self.page.channel.waitingArgs((self.id, "update")) is not None and self._waitGen == gen:
-            start = self._waitStart
-        elif self._sentGen == gen:
-            start = self._sentEnd
-        else:
-            start = 0
-        update = _update(cell, start)
-        self.notifyRemoteCoalesced("update", "update", update)
-        self._sentRun = update.value["run"]
-        self._waitGen, self._waitStart = gen, start
-        self._sentGen, self._sentEnd = gen, len(cell.outputs)
-
-    def detached(self) -> None:
-        if self._pushCall is not None and self._pushCall.active():
-            self._pushCall.cancel()
-        self._pushCall = None
+            return None
+        generation, end, run = self._sent
+        sent = (cell.generation, len(cell.outputs), cell.runInfo())
+        if sent == self._sent:
+            return None
+        self._sent = sent
+        return [_sharedUpdate(cell, end if generation == cell.generation else 0)]
 
     # -- from the browser --------------------------------------------------------------------
 
@@ -262,9 +204,7 @@ class CellFragment(LiveFragment):
     def outputs(self):
         """Everything about the cell's run now; the next update continues from it."""
         cell = self.cell
-        self._sentGen, self._sentEnd = cell.generation, len(cell.outputs)
-        self._waitGen = self._waitStart = None
-        self._sentRun = cell.runInfo()
+        self._sent = (cell.generation, len(cell.outputs), cell.runInfo())
         return {"generation": cell.generation, "length": len(cell.outputs),
                 "outputs": compactNumbered(cell.outputs), "run": cell.runInfo()}
 
@@ -331,7 +271,7 @@ class WorksheetFragment(LiveFragment):
         self.viewerId = secrets.token_hex(8)
         self.cellFragments: dict[int, CellFragment] = {}
         self.joined = False
-        self._kernel: Shared | None = None  # the kernel state waiting to be sent
+        self._sentKernel: dict | None = None  # the kernel state the viewer has
         for cell in hub.cells:
             if not cell.leaving:
                 self._addCell(cell.id)
@@ -341,17 +281,6 @@ class WorksheetFragment(LiveFragment):
         self.cellFragments[cellId] = fragment
         self.addChild(fragment)
         return fragment
-
-    @property
-    def urgent(self) -> bool:
-        """Its person is using the page (not only watching): run states reach it first."""
-        return self.page is not None and self.page.interactive
-
-    def whenFlushing(self, prepare) -> None:
-        if self.page is not None and self.page.isLive:
-            self.page.whenFlushing(prepare)
-        else:
-            prepare()
 
     def join(self) -> None:
         """Become a viewer of the hub (the page is ready to send)."""
@@ -394,7 +323,7 @@ class WorksheetFragment(LiveFragment):
             "role": self.identity.role,
             "canEdit": self.identity.canEdit(),
             "presence": self.hub.presence(),
-            "kernel": self.hub.kernelInfo(),
+            "kernel": self._initialKernel(),
             "base": self.base,
         }]
 
@@ -423,18 +352,27 @@ class WorksheetFragment(LiveFragment):
             fragment.changed()
 
     def titleChanged(self, title: str) -> None:
-        self.notifyRemoteCoalesced("title", "setTitle", title)
+        self.notifyLatest("title", "setTitle", lambda: [self.hub.title])
 
     def presenceChanged(self, changes: list[dict]) -> None:
-        self.notifyRemote("updatePresence", _shared(changes))
+        self.notifyRemote("updatePresence", changes)
 
-    def kernelChanged(self, info: dict) -> None:
-        if self.page is not None:
-            self._kernel = _shared(info)
-            self.page.whenFlushing(self._sendKernel)
+    def kernelChanged(self) -> None:
+        """The kernel's state changed: the viewer's next send carries it (it often changes
+        back at once, as cells run back to back: it settles, and a state the viewer has
+        already is not sent again)."""
+        self.notifyLatest("kernel", "setKernel", self._kernelUpdate, settle=True)
 
-    def _sendKernel(self) -> None:
-        self.notifyRemoteCoalesced("kernel", "setKernel", self._kernel)
+    def _initialKernel(self) -> dict:
+        self._sentKernel = self.hub.kernelInfo()
+        return self._sentKernel
+
+    def _kernelUpdate(self) -> list | None:
+        info = self.hub.kernelInfo()
+        if info == self._sentKernel:
+            return None
+        self._sentKernel = info
+        return [info]
 
     def hubClosed(self, reason: str) -> None:
         self.joined = False

@@ -78,7 +78,7 @@ class WorksheetsResource(Resource):
         if len(path) != 3 or path[2] not in (b"transport", b"ws"):
             return False
         page = self.live.pages.get(path[1].decode("ascii", "replace"))
-        return page is not None and page.closeReason is not None
+        return page is not None and page.end is not None
 
     def allowed(self, request, worksheetId: str):
         """The identity of the request if it may open the worksheet; else answer and None."""
