@@ -70,9 +70,11 @@ class Flusher:
         """Call ``page._flush()``: at the end of this reactor turn if someone uses the page,
         when its pace allows if it is watching, and with ``settle`` (only latest values that
         will change again soon) not before ``settle`` seconds have passed."""
-        if page in self._urgent or page in self._ready:
+        if page in self._urgent:
             return  # it goes this turn anyway
         urgent = page.interactive or not page.isLive
+        if not urgent and page in self._ready:
+            return  # it goes with the next batch
         now = self.reactor.seconds()
         due = now + self.settle if settle else now
         if not urgent:
@@ -82,6 +84,7 @@ class Flusher:
                 due = max(due, now + (1 - left) * interval)
         if due <= now:
             self._due.pop(page, None)
+            self._ready.pop(page, None)
             (self._urgent if urgent else self._ready)[page] = None
         elif self._due.get(page, due + 1) > due:
             self._due[page] = due

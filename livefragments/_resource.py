@@ -52,7 +52,7 @@ class LivePageResource(Resource):
         self._pagesBySession: dict[str, list[str]] = {}
         self._longPolls: dict[str, LongPollTransport] = {}
         self.parking = ParkingLot(self.settings)
-        self.flusher = Flusher(reactor, self.settings.flushBatch, self.settings.watchPace)
+        self.flusher = Flusher(reactor, self.settings)
 
     # -- routing ---------------------------------------------------------------------------
 

@@ -63,8 +63,8 @@ class Server:
 
     async def stop(self):
         for page in list(self.resource.pages.values()):
-            page.close(Closed("The test is over."))
-            page.gone(page.closeReason)
+            page.abort(Closed("The test is over."))
+            page.gone()
         self.connections.abortAll()
         await self.port.stopListening()
 

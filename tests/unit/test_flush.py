@@ -1,10 +1,15 @@
-"""The Flusher: one delayed call per turn; interactive pages first, watchers in batches."""
+"""The Flusher: one delayed call per turn; interactive pages first, watchers in batches and
+paced, their connections held, latest values settling.
+
+Each policy's test uses the default of its setting, so switching the policy off in
+``livefragments.Settings`` fails it (docs/livefragments.md lists the switches)."""
 
 import gc
 import weakref
 
 from twisted.internet.task import Clock
 
+from livefragments import Settings
 from livefragments._flush import Flusher
 
 
@@ -43,6 +48,8 @@ def test_a_turns_pages_flush_from_one_delayed_call_each_once():
 
 
 def test_interactive_pages_go_first_and_watchers_go_a_batch_per_turn():
+    """Policy "interactive first" (in LivePage.interactive: Settings.interactiveSeconds; off:
+    0, which makes no page interactive; tests/unit/test_rpc.py checks the page's side)."""
     clock, log = Clock(), []
     flusher = Flusher(clock, batch=2)
     watchers = pages("12345", log)
@@ -98,9 +105,11 @@ def crowd(flusher, clock, log, count, sends=2):
 
 
 def test_a_crowd_of_watchers_is_sent_a_stream_of_changes_at_its_pace_but_one_change_at_once():
+    """Policy "watchers paced" (Settings.watchPace; off: 0)."""
     clock, log = Clock(), []
-    flusher = Flusher(clock, batch=1000, pace=0.001)  # 100 watchers: 0.1 s between sends
-    watchers = crowd(flusher, clock, log, 100)  # two sends in a row: the burst is spent
+    flusher = Flusher(clock, batch=1000)
+    count = round(0.1 / Settings().watchPace)  # 200 watchers: 0.1 s between sends
+    watchers = crowd(flusher, clock, log, count)  # two sends in a row: the burst is spent
     writer = FakePage("writer", log, interactive=True)
     clock.advance(0.03)
     for page in watchers + [writer]:
@@ -117,7 +126,7 @@ def test_a_crowd_of_watchers_is_sent_a_stream_of_changes_at_its_pace_but_one_cha
         for page in watchers:
             flusher.wake(page)
         clock.advance(0)
-    assert len(log) == 200
+    assert len(log) == 2 * count
 
 
 def test_a_waiting_watcher_that_becomes_interactive_or_closes_goes_at_once():
@@ -161,6 +170,7 @@ class FakeConnection:
 
 
 def test_a_sent_watchers_connection_is_not_read_until_the_watchers_due_are_all_sent():
+    """Policy "watchers' connections held" (Settings.holdSeconds; off: 0)."""
     clock, log = Clock(), []
     flusher = Flusher(clock, batch=2)
     connections = {}
@@ -223,3 +233,45 @@ def test_the_flusher_keeps_nothing_of_a_page_that_is_gone():
     del watchers
     gc.collect()
     assert gone() is None
+
+
+def test_watchers_go_out_a_batch_per_turn_by_default():
+    """Policy "watchers in batches" (Settings.flushBatch; off: a very large number)."""
+    clock, log = Clock(), []
+    flusher = Flusher(clock)
+    for page in pages([str(n) for n in range(100)], log):
+        flusher.wake(page)
+    turn(clock)
+    assert len(log) == Settings().flushBatch < 100, "one batch, not everyone at once"
+
+
+def test_a_settling_page_goes_after_the_settle_time_and_the_input_read_then():
+    """Policy "latest values settle" (Settings.settleSeconds; off: 0): a page is flushed one
+    reactor turn after its time came, so that what the reactor reads in between (a quick
+    cell's end) goes out with it, for the person typing as for the watchers."""
+    clock, log = Clock(), []
+    flusher = Flusher(clock)
+    settle = Settings().settleSeconds
+    writer = FakePage("writer", log, interactive=True)
+    watcher = FakePage("watcher", log)
+    for page in (writer, watcher):
+        flusher.wake(page, settle=True)
+    clock.advance(0)
+    assert log == []
+    clock.rightNow += settle
+    turn(clock)  # the time comes: the reactor reads its input before the next turn
+    assert log == [] and len(clock.getDelayedCalls()) == 1
+    turn(clock)
+    assert log == ["writer", "watcher"]
+
+
+def test_a_page_woken_at_once_while_it_settles_goes_at_once_and_not_again():
+    clock, log = Clock(), []
+    flusher = Flusher(clock)
+    page = FakePage("page", log)
+    flusher.wake(page, settle=True)
+    flusher.wake(page)
+    clock.advance(0)
+    assert log == ["page"]
+    clock.advance(1)
+    assert log == ["page"] and flusher.pending == 0

@@ -6,7 +6,8 @@ Deterministic: a Clock, a store whose commits run when the test settles, scripte
 import pytest
 
 from athena_nb import ot
-from athena_nb.hub import PRESENCE_DELAY, BadRequest, NoSuchCell
+from athena_nb.audience import PRESENCE_DELAY
+from athena_nb.hub import BadRequest, NoSuchCell
 from athena_nb.store import RunState, VersionConflictError
 from tests.support.notebook import NotebookEnv
 
@@ -19,11 +20,8 @@ class RecordingViewer:
         self.identity = type("Identity", (), {"sessionId": "s-" + viewerId, "name": name})()
         self.events = []
         self.people = {}
-        self.urgent = False  # watching: snapshots reach it when its page sends (audience.py)
         self.closed = None
-
-    def whenFlushing(self, prepare):
-        prepare()  # a page that sends at once
+        self.hub = None  # set to read the kernel's state when told it changed
 
     def cellInserted(self, index, cell):
         self.events.append(("inserted", index, cell.id, cell.text))
@@ -56,8 +54,8 @@ class RecordingViewer:
         """Who this viewer believes is here, and where, from the changes it was told."""
         return sorted((p["name"], p["cell"]) for p in self.people.values())
 
-    def kernelChanged(self, info):
-        self.events.append(("kernel", info["state"]))
+    def kernelChanged(self):
+        self.events.append(("kernel", self.hub.kernelInfo()["state"] if self.hub else None))
 
     def hubClosed(self, reason):
         self.closed = reason

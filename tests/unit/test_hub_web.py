@@ -10,7 +10,10 @@ import inspect
 import pytest
 
 from athena_nb import ot
-from athena_nb.hub import PRESENCE_DELAY, SETTLE_DELAY
+from athena_nb.audience import PRESENCE_DELAY
+from livefragments import Settings
+
+SETTLE_DELAY = Settings().settleSeconds
 from athena_nb.web.fragments import CellFragment, WorksheetFragment
 from livefragments import Shared
 from livefragments._expose import exposedMethod
@@ -162,13 +165,15 @@ def test_viewers_at_one_point_share_each_update_and_answer_none(env, monkeypatch
     sheet, (ann, carla, vic), hub = together(env)
     env.settle()
     sent = []
-    original = CellFragment.notifyRemoteCoalesced
+    original = CellFragment._update
 
-    def spy(self, key, method, *args):
-        sent.append((self.worksheet.viewerId, args[0]))
-        return original(self, key, method, *args)
+    def spy(self):
+        made = original(self)
+        if made is not None:
+            sent.append((self.worksheet.viewerId, made[0]))
+        return made
 
-    monkeypatch.setattr(CellFragment, "notifyRemoteCoalesced", spy)
+    monkeypatch.setattr(CellFragment, "_update", spy)
     servers = {v.viewerId: v.page for v in hub.viewers.values()}
     received = {viewerId: page.channel.ack for viewerId, page in servers.items()}
     env.call(ann.callRemote("runAll"))

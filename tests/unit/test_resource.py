@@ -187,13 +187,14 @@ def test_an_impossible_ack_closes_the_page():
     assertOthersServed(h)
 
 
-def test_an_unknown_action_closes_the_page():
+def test_an_unknown_action_closes_the_page_with_400_as_any_protocol_fault():
     h = Harness()
     raw = RawPage(h)
     answers = raw.post([-1, [[0, ["explode", []]]]])
     h.settle()
-    err = error(answers, 410)
-    assert err["type"] == "ProtocolError" and "'explode'" in err["message"]
+    err = error(answers, 400)
+    assert err["type"] == "ProtocolError" and "'explode'" in err["message"] and err["reload"]
+    assert raw.page.state is PageState.GONE
 
 
 def test_oversize_body_is_413_and_closes_the_page():

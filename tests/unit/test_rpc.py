@@ -201,35 +201,6 @@ def test_detaching_on_the_client_detaches_on_the_server():
     assert page.getWidget(1) is None and page.counter.page is None
 
 
-def test_a_coalesced_call_replaces_the_waiting_one_and_answers_both_callers():
-    h, client, page, counter = setup()
-    h.settle()
-    first = page.counter.callRemoteCoalesced("progress", "show", "10%")
-    second = page.counter.callRemoteCoalesced("progress", "show", "20%")
-    assert page.channel.waitingCount == 1
-    assert resolve(h, first) == "shown 20%" and resolve(h, second) == "shown 20%"
-    assert counter.shown == ["20%"]
-
-
-def test_a_coalesced_call_that_is_not_json_fails_and_leaves_the_waiting_one():
-    h, client, page, counter = setup()
-    h.settle()
-    first = page.counter.callRemoteCoalesced("p", "show", 1)
-    bad = resolve(h, page.counter.callRemoteCoalesced("p", "show", object()))
-    assert bad.check(TypeError) and "not JSON" in bad.getErrorMessage()
-    assert resolve(h, first) == "shown 1" and counter.shown == [1]
-
-
-def test_a_numbered_coalesced_call_is_never_altered():
-    h, client, page, counter = setup()
-    first = page.counter.callRemoteCoalesced("p", "show", 1)
-    page.channel.takeBatch()  # numbered: now it is on the wire
-    page.counter.callRemoteCoalesced("p", "show", 2)
-    assert [m[1][1][3] for m in page.channel.unacked()] == [[1]]
-    assert page.channel.waitingCount == 1
-    assert not first.called, "the numbered call still waits for its own answer"
-
-
 def test_a_notification_runs_in_the_client_and_no_respond_comes_back():
     h, client, page, counter = setup()
     h.settle()
@@ -239,25 +210,6 @@ def test_a_notification_runs_in_the_client_and_no_respond_comes_back():
     assert counter.shown == ["hi"]
     assert page.channel.ack == received, "the client sent no message back, not even a respond"
     assert not page._pending
-
-
-def test_a_coalesced_notification_replaces_the_waiting_one():
-    h, client, page, counter = setup()
-    h.settle()
-    page.counter.notifyRemoteCoalesced("p", "show", 1)
-    page.counter.notifyRemoteCoalesced("p", "show", 2)
-    assert page.channel.waitingCount == 1
-    h.settle()
-    assert counter.shown == [2]
-
-
-def test_a_notification_replacing_a_waiting_call_still_answers_its_caller():
-    h, client, page, counter = setup()
-    h.settle()
-    call = page.counter.callRemoteCoalesced("p", "show", 1)
-    page.counter.notifyRemoteCoalesced("p", "show", 2)
-    assert resolve(h, call) == "shown 2"
-    assert counter.shown == [2]
 
 
 def test_a_notification_to_a_closed_page_is_not_sent():
@@ -304,22 +256,6 @@ def test_a_page_is_interactive_for_a_while_after_its_client_sends_a_message():
     assert page.interactive
     h.clock.advance(page.settings.interactiveSeconds)
     assert not page.interactive
-
-
-def test_prepared_messages_are_made_when_the_page_sends_and_once():
-    h, client, page, counter = setup()
-    h.settle()
-    made = []
-
-    def prepare():
-        made.append(1)
-        page.counter.notifyRemote("show", len(made))
-
-    page.whenFlushing(prepare)
-    page.whenFlushing(prepare)
-    assert made == [] and page.hasOutbound and not page.channel.hasWaiting
-    h.settle()
-    assert made == [1] and counter.shown == [1]
 
 
 def test_a_shared_value_holding_a_widget_is_refused():
