@@ -1,4 +1,4 @@
-"""Tests: tests/unit/test_hub_web.py, tests/integration/test_notebook_live.py. The live widgets.
+"""Tests: tests/unit/test_hub_web*.py, tests/integration/test_notebook_live.py. The live widgets.
 
 ``WorksheetFragment`` is one viewer of a ``WorksheetHub``: the hub tells it about every change
 and it forwards them to its browser; ``CellFragment`` is one cell in that viewer's page. Every
