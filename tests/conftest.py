@@ -8,6 +8,8 @@ import os
 
 import pytest
 
+from tests.support.stores import ManualStore
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
@@ -17,3 +19,9 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
         report.longrepr = f"Skipped under CI=true, which counts as a failure: {reason}"
+
+
+@pytest.fixture
+def db():
+    """A real store on a Clock whose calls commit when the test runs them (ManualStore)."""
+    return ManualStore()

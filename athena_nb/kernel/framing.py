@@ -5,8 +5,11 @@ The worker has its own copy of the encoder (it may not import athena_nb); the un
 that both agree.
 """
 
+from __future__ import annotations
+
 import json
 import struct
+from typing import Any
 
 HEADER = struct.Struct(">I")
 # A result bigger than this is a bug or an attack, not output: refuse it instead of buffering it.
@@ -17,7 +20,7 @@ class FramingError(Exception):
     """The worker sent bytes that are not a valid frame; the channel cannot be trusted after it."""
 
 
-def encodeFrame(message):
+def encodeFrame(message: dict[str, Any]) -> bytes:
     """Return the bytes of one frame carrying the JSON-serialisable ``message``."""
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return HEADER.pack(len(body)) + body
@@ -26,14 +29,14 @@ def encodeFrame(message):
 class FrameDecoder:
     """Turns a byte stream, fed in arbitrary pieces, into decoded messages."""
 
-    def __init__(self, maxFrame=MAX_FRAME):
+    def __init__(self, maxFrame: int = MAX_FRAME) -> None:
         self._buffer = bytearray()
         self._maxFrame = maxFrame
 
-    def feed(self, data):
+    def feed(self, data: bytes) -> list[dict[str, Any]]:
         """Add ``data``; return the list of messages completed by it (possibly empty)."""
         self._buffer += data
-        messages = []
+        messages: list[dict[str, Any]] = []
         offset = 0
         buffer = self._buffer
         while len(buffer) - offset >= HEADER.size:
@@ -59,6 +62,6 @@ class FrameDecoder:
         return messages
 
     @property
-    def pending(self):
+    def pending(self) -> int:
         """How many bytes of an unfinished frame are buffered."""
         return len(self._buffer)

@@ -3,8 +3,12 @@
 It owns a WorkerProcess, queues execution requests (one runs at a time, in order), turns worker
 frames into output events, keeps an explicit state (STARTING, IDLE, BUSY, DEAD) and applies the
 limits that the server enforces: per-cell wall clock, output cap, interrupt escalation, idle
-culling. Everything happens on the reactor thread; nothing here blocks.
+culling. Everything happens on the reactor thread; nothing here blocks. Its deadlines are
+``NamedTimers`` (timers.py), its unanswered questions ``PendingReplies`` (replies.py), and
+what it says when a worker stops is worded in endings.py.
 """
+
+from __future__ import annotations
 
 import itertools
 import os
@@ -12,13 +16,18 @@ import shutil
 import signal
 import tempfile
 from collections import deque
+from collections.abc import Callable
+from typing import Any
 
 import pexpect
 from twisted.internet import defer
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
+from .endings import Exit, cancelledMessage, cutShortResult, deadReason
 from .limits import KernelLimits
 from .process import WorkerProcess, defaultPython
+from .replies import PendingReplies
 from .requests import (
     _ALLOWED,
     EVENT_TYPES,
@@ -27,13 +36,12 @@ from .requests import (
     ExecuteResult,
     IllegalTransition,
     KernelBusyError,
-    KernelError,
     KernelNotRunningError,
     KernelStartError,
     KernelState,
-    KernelTimeoutError,
     StateChange,
 )
+from .timers import NamedTimers
 
 log = Logger()
 
@@ -41,49 +49,52 @@ log = Logger()
 class Kernel:
     """A Sage or Python compute process for one worksheet, driven by the reactor."""
 
-    def __init__(self, reactor, *, system="python", python=None, cwd=None, limits=None,
-                 env=None, processFactory=WorkerProcess):
+    def __init__(self, reactor: Any, *, system: str = "python", python: str | None = None,
+                 cwd: str | None = None, limits: KernelLimits | None = None,
+                 env: dict[str, str] | None = None,
+                 processFactory: Callable[..., Any] = WorkerProcess) -> None:
         if system not in SYSTEMS:
             raise ValueError("A kernel's system must be 'python' or 'sage', not %r." % (system,))
         self.reactor = reactor
         self.system = system
         self.python = python or defaultPython()
         self._ownsCwd = cwd is None
-        self.cwd = os.path.abspath(cwd) if cwd is not None else None
+        self.cwd: str | None = os.path.abspath(cwd) if cwd is not None else None
         self.limits = limits if limits is not None else KernelLimits()
         self.env = env
         self.state = KernelState.DEAD
         self.stateReason = "The kernel has not been started."
-        self.info = {}
+        self.info: dict[str, Any] = {}
         self._processFactory = processFactory
-        self._process = None
+        self._process: Any = None  # a WorkerProcess, or what processFactory makes
         self._ids = itertools.count(1)
-        self._queue = deque()
-        self._running = None
-        self._lastRequest = None
-        self._replies = {}
-        self._listeners = []
-        self._startWaiters = []
-        self._stopWaiters = []
-        self._interruptWaiters = []
-        self._ending = None  # why the current process is being stopped, once we decided to
+        self._queue: deque[ExecuteRequest] = deque()
+        self._running: ExecuteRequest | None = None
+        self._lastRequest: ExecuteRequest | None = None
+        self._replies = PendingReplies(reactor)
+        self._listeners: list[Callable[[StateChange], object]] = []
+        self._startWaiters: list[defer.Deferred[None]] = []
+        self._stopWaiters: list[defer.Deferred[None]] = []
+        self._interruptWaiters: list[defer.Deferred[str]] = []
+        # why the current process is being stopped (a key of STOP_REASONS), once we decided to
+        self._ending: str | None = None
         self._restartAfterExit = False
-        self._startFailure = None
-        self._ttyOutput = []
+        self._startFailure: str | None = None
+        self._ttyOutput: list[str] = []
         self._generation = 0
-        self._timers = {}
+        self._timers = NamedTimers(reactor)
         self._interruptSent = False  # a SIGINT went out since the last execute request
 
     # -- state --------------------------------------------------------------------------------
 
-    def addStateListener(self, listener):
+    def addStateListener(self, listener: Callable[[StateChange], object]) -> None:
         """Call ``listener(StateChange)`` on every state change."""
         self._listeners.append(listener)
 
-    def removeStateListener(self, listener):
+    def removeStateListener(self, listener: Callable[[StateChange], object]) -> None:
         self._listeners.remove(listener)
 
-    def _setState(self, new, reason):
+    def _setState(self, new: KernelState, reason: str) -> None:
         old = self.state
         if new not in _ALLOWED[old]:
             raise IllegalTransition("A kernel cannot go from %s to %s." % (old.name, new.name))
@@ -96,26 +107,13 @@ class Kernel:
             except Exception:
                 log.failure("A kernel state listener failed")
 
-    def _schedule(self, name, delay, function, *args):
-        self._cancelTimer(name)
-        self._timers[name] = self.reactor.callLater(delay, self._fireTimer, name, function, args)
-
-    def _fireTimer(self, name, function, args):
-        self._timers.pop(name, None)
-        function(*args)
-
-    def _cancelTimer(self, name):
-        call = self._timers.pop(name, None)
-        if call is not None and call.active():
-            call.cancel()
-
     # -- life ---------------------------------------------------------------------------------
 
-    def start(self):
+    def start(self) -> defer.Deferred[None]:
         """Start the worker; the Deferred fires (with None) once it is ready for cells."""
         if self.state in (KernelState.IDLE, KernelState.BUSY) and self._ending is None:
             return defer.succeed(None)
-        d = defer.Deferred()
+        d: defer.Deferred[None] = defer.Deferred()
         self._startWaiters.append(d)
         if self.state == KernelState.STARTING:
             return d
@@ -125,7 +123,7 @@ class Kernel:
             self._spawn()
         return d
 
-    def _spawn(self):
+    def _spawn(self) -> None:
         self._restartAfterExit = False
         self._startFailure = None
         self._ttyOutput = []
@@ -142,33 +140,33 @@ class Kernel:
             return
         self._process = process
         self._generation += 1
-        self._schedule("start", self.limits.startSeconds, self._startTimedOut)
+        self._timers.schedule("start", self.limits.startSeconds, self._startTimedOut)
 
-    def _startTimedOut(self):
+    def _startTimedOut(self) -> None:
         self._startFailure = ("The kernel did not become ready within %g s; it was stopped."
                               % self.limits.startSeconds)
         self._stop("failed", kill=True)
 
-    def _startFailed(self, message):
+    def _startFailed(self, message: str) -> None:
         self._setState(KernelState.DEAD, message)
         self._failStartWaiters(message)
         self._failQueued("died", "The kernel could not start, so this cell did not run: %s"
                          % message)
         self._interruptDone("restart failed")
 
-    def restart(self):
+    def restart(self) -> defer.Deferred[None]:
         """Stop the worker (a running cell is stopped, queued cells are cancelled) and start a
         new one with an empty namespace; fires when the new one is ready."""
         if self._process is None:
             return self.start()
-        d = defer.Deferred()
+        d: defer.Deferred[None] = defer.Deferred()
         self._startWaiters.append(d)
         self._restartAfterExit = True
         if self._ending is None:
             self._stop("restart", kill=self.state != KernelState.IDLE)
         return d
 
-    def shutdown(self):
+    def shutdown(self) -> defer.Deferred[None]:
         """Stop the worker for good; fires once it has exited. A later execute() starts a new
         worker."""
         self._restartAfterExit = False
@@ -176,7 +174,7 @@ class Kernel:
         if self._process is None:
             self._removeOwnCwd()
             return defer.succeed(None)
-        d = defer.Deferred()
+        d: defer.Deferred[None] = defer.Deferred()
         self._stopWaiters.append(d)
         if self._ending is None:
             self._stop("shutdown", kill=self.state != KernelState.IDLE)
@@ -184,46 +182,37 @@ class Kernel:
             self._ending = "shutdown" if self._ending == "restart" else self._ending
         return d
 
-    def _failStartWaiters(self, message):
+    def _failStartWaiters(self, message: str) -> None:
         waiters, self._startWaiters = self._startWaiters, []
         for d in waiters:
             d.errback(KernelStartError(message))
 
-    def _removeOwnCwd(self):
+    def _removeOwnCwd(self) -> None:
         if self._ownsCwd and self.cwd and os.path.isdir(self.cwd):
             shutil.rmtree(self.cwd, ignore_errors=True)
 
-    _CANCEL_REASONS = {
-        "restart": "The kernel was restarted",
-        "shutdown": "The kernel was shut down",
-        "interrupt": "The kernel was restarted after an interrupt",
-        "timeout": "The kernel was restarted after a cell timed out",
-        "idle": "The kernel was stopped for being idle",
-        "failed": "The kernel failed to start",
-    }
-
-    def _stop(self, reason, kill):
-        """Begin stopping the worker; the rest happens in workerExited."""
+    def _stop(self, reason: str, kill: bool) -> None:
+        """Begin stopping the worker for ``reason`` (a key of STOP_REASONS); the rest happens
+        in workerExited."""
         self._ending = reason
         for name in ("wall", "idle"):
-            self._cancelTimer(name)
-        self._failQueued("cancelled", "%s before this cell ran, so it did not run."
-                         % self._CANCEL_REASONS[reason])
+            self._timers.cancel(name)
+        self._failQueued("cancelled", cancelledMessage(reason))
         if kill:
             self._process.signalGroup(signal.SIGKILL)
         else:
             self._process.closeChannel()
-            self._schedule("kill", self.limits.shutdownGraceSeconds,
+            self._timers.schedule("kill", self.limits.shutdownGraceSeconds,
                            self._process.signalGroup, signal.SIGKILL)
 
-    def _failQueued(self, status, message):
+    def _failQueued(self, status: str, message: str) -> None:
         queued, self._queue = list(self._queue), deque()
         for request in queued:
             request.finish(ExecuteResult(status, message))
 
     # -- the worker reports ---------------------------------------------------------------------
 
-    def workerOutput(self, name, text):
+    def workerOutput(self, name: str, text: str) -> None:
         if name == "tty":
             if self.state == KernelState.STARTING:
                 self._ttyOutput.append(text[-4000:])
@@ -235,10 +224,10 @@ class Kernel:
         else:
             log.info("Kernel output with no cell to show it: {text!r}", text=text[:200])
 
-    def workerMessage(self, message):
+    def workerMessage(self, message: dict[str, Any]) -> None:
         op = message.get("op")
         if op == "ready" and self.state == KernelState.STARTING and self._ending is None:
-            self._cancelTimer("start")
+            self._timers.cancel("start")
             self.info = message
             self._setState(KernelState.IDLE, "The kernel is ready.")
             waiters, self._startWaiters = self._startWaiters, []
@@ -262,35 +251,24 @@ class Kernel:
         elif op == "done":
             self._cellDone(message)
         elif op == "reply":
-            entry = self._replies.pop(message.get("id"), None)
-            if entry is None:
-                return  # it timed out already
-            d, name = entry
-            self._cancelTimer(name)
-            if message.get("ok"):
-                d.callback(message.get("value"))
-            else:
-                d.errback(KernelError(message.get("message") or "The kernel refused the request."))
+            self._replies.answered(message)
         else:
             log.warn("Kernel sent an unexpected message: {m!r}", m=message)
 
-    def workerChannelLost(self):
+    def workerChannelLost(self) -> None:
         # Without its channel the worker can take no more requests: end it.
         if self._process is not None:
             self._process.signalGroup(signal.SIGKILL)
 
-    def workerExited(self, status):
+    def workerExited(self, status: Exit) -> None:
         self._process = None
-        for name in list(self._timers):  # start, wall, grace, kill, idle and the replies'
-            self._cancelTimer(name)
+        self._timers.cancelAll()  # start, wall, grace, kill, idle
         reason, self._ending = self._ending, None
-        replies, self._replies = self._replies, {}
-        for d, _ in replies.values():
-            d.errback(KernelNotRunningError("The kernel stopped before it answered."))
+        self._replies.failAll(KernelNotRunningError("The kernel stopped before it answered."))
 
         if self.state == KernelState.STARTING:
             if reason in ("restart", "shutdown"):
-                self._setState(KernelState.DEAD, self._deadReason(reason, status))
+                self._setState(KernelState.DEAD, deadReason(reason, status, self.limits))
             else:
                 detail = self._startFailure or ("The kernel could not start: its process %s."
                                                 % status.describe())
@@ -303,10 +281,10 @@ class Kernel:
             running, self._running = self._running, None
             # The state changes first, so whoever the results wake sees a dead kernel.
             if self.state != KernelState.DEAD:
-                self._setState(KernelState.DEAD, self._deadReason(reason, status))
+                self._setState(KernelState.DEAD, deadReason(reason, status, self.limits))
             if running is not None:
                 self._lastRequest = running
-                running.finish(self._deathResult(reason, status))
+                running.finish(cutShortResult(reason, status, self.limits))
             if reason is None:  # deliberate stops cancelled the queue when they began
                 self._failQueued("cancelled", "The kernel stopped before this cell ran (its "
                                  "process %s), so it did not run." % status.describe())
@@ -322,35 +300,10 @@ class Kernel:
         else:
             self._interruptDone("stopped")
 
-    def _deathResult(self, reason, status):
-        grace = self.limits.interruptGraceSeconds
-        if reason == "interrupt":
-            return ExecuteResult("interrupted", (
-                "The code did not stop within %g s of the interrupt, so the kernel was restarted;"
-                " its variables are gone." % grace))
-        if reason == "timeout":
-            return ExecuteResult("timeout", (
-                "The cell ran past its wall-clock limit of %g s and did not stop when "
-                "interrupted, so the kernel was restarted; its variables are gone."
-                % self.limits.wallSeconds))
-        if reason == "restart":
-            return ExecuteResult("interrupted", "The kernel was restarted while this cell ran.")
-        if reason == "shutdown":
-            return ExecuteResult("interrupted", "The kernel was shut down while this cell ran.")
-        return ExecuteResult("died", (
-            "The kernel died while this cell ran: its process %s. Its variables are gone; the "
-            "next cell starts a new kernel." % status.describe()))
-
-    def _deadReason(self, reason, status):
-        if reason == "idle":
-            return "The kernel was stopped after %g s idle." % self.limits.idleSeconds
-        if reason in self._CANCEL_REASONS:
-            return self._CANCEL_REASONS[reason] + "."
-        return "The kernel's process %s." % status.describe()
-
     # -- cells --------------------------------------------------------------------------------
 
-    def execute(self, code, onOutput=None):
+    def execute(self, code: str,
+                onOutput: Callable[[dict[str, Any]], object] | None = None) -> ExecuteRequest:
         """Queue ``code``; return its ExecuteRequest. A stopped kernel is started first (with a
         notice to the cell if an earlier worker had run, since its variables are gone)."""
         request = ExecuteRequest(self, next(self._ids), code, onOutput, self.limits.outputChars)
@@ -365,13 +318,13 @@ class Kernel:
         self._pump()
         return request
 
-    def _dequeue(self, request):
+    def _dequeue(self, request: ExecuteRequest) -> None:
         try:
             self._queue.remove(request)
         except ValueError:
             pass
 
-    def _pump(self):
+    def _pump(self) -> None:
         if self.state != KernelState.IDLE or self._running is not None or self._ending:
             return
         if not self._queue:
@@ -381,7 +334,7 @@ class Kernel:
         self._running = request
         self._lastRequest = None
         request.status = "running"
-        self._cancelTimer("idle")
+        self._timers.cancel("idle")
         self._setState(KernelState.BUSY, "The kernel is running a cell.")
         # A SIGINT sent during an earlier cell may still be pending in the worker (it landed
         # after that cell ended): the worker drops it before this cell. One sent for this cell,
@@ -390,9 +343,9 @@ class Kernel:
         self._process.send({"op": "execute", "id": request.id, "code": request.code,
                             "discardInterrupts": discard})
         if self.limits.wallSeconds:
-            self._schedule("wall", self.limits.wallSeconds, self._wallTimeout)
+            self._timers.schedule("wall", self.limits.wallSeconds, self._wallTimeout)
 
-    def _cellDone(self, message):
+    def _cellDone(self, message: dict[str, Any]) -> None:
         request = self._running
         if request is None or message.get("id") != request.id:
             log.warn("Kernel finished a cell that is not running: {m!r}", m=message)
@@ -401,13 +354,13 @@ class Kernel:
         for event in message.get("events") or ():
             if isinstance(event, dict) and event.get("type") in EVENT_TYPES:
                 request.emit(event)
-        self._cancelTimer("wall")
-        self._cancelTimer("grace")
+        self._timers.cancel("wall")
+        self._timers.cancel("grace")
         status = message.get("status", "error")
         text = message.get("message") or ""
         if status == "interrupted" and request.timedOut:
-            status, text = "timeout", ("The cell ran past its wall-clock limit of %g s and was "
-                                       "interrupted." % self.limits.wallSeconds)
+            status, text = "timeout", (f"The cell ran past its wall-clock limit of "
+                                       f"{self.limits.wallSeconds:g} s and was interrupted.")
         elif status == "error":
             error = request.lastError or {}
             text = "The cell raised %s: %s" % (error.get("ename", "an exception"),
@@ -423,41 +376,41 @@ class Kernel:
 
     # -- interrupts and timeouts ----------------------------------------------------------------
 
-    def interrupt(self):
+    def interrupt(self) -> defer.Deferred[str]:
         """Interrupt the running cell (SIGINT through the pty). If it has not stopped after
         ``limits.interruptGraceSeconds`` the kernel is restarted, and the cell is told so.
         Fires with "idle" (nothing ran), "interrupted" or "restarted"."""
         if self.state != KernelState.BUSY or self._running is None or self._ending:
             return defer.succeed("idle")
-        d = defer.Deferred()
+        d: defer.Deferred[str] = defer.Deferred()
         self._interruptWaiters.append(d)
         if "grace" not in self._timers:
             self._sendInterrupt()
-            self._schedule("grace", self.limits.interruptGraceSeconds, self._escalate, "interrupt")
+            self._timers.schedule("grace", self.limits.interruptGraceSeconds, self._escalate, "interrupt")
         return d
 
-    def _sendInterrupt(self):
+    def _sendInterrupt(self) -> None:
         self._interruptSent = True
         self._process.interrupt()
 
-    def _interruptDone(self, outcome):
+    def _interruptDone(self, outcome: str) -> None:
         waiters, self._interruptWaiters = self._interruptWaiters, []
         for d in waiters:
             d.callback(outcome)
 
-    def _wallTimeout(self):
+    def _wallTimeout(self) -> None:
         request = self._running
         if request is None:
             return
         request.timedOut = True
         request.emit({"type": "notice", "text": (
-            "The cell reached its wall-clock limit of %g s and is being interrupted."
-            % self.limits.wallSeconds)})
+            f"The cell reached its wall-clock limit of {self.limits.wallSeconds:g} s and is "
+            "being interrupted.")})
         if "grace" not in self._timers:
             self._sendInterrupt()
-            self._schedule("grace", self.limits.interruptGraceSeconds, self._escalate, "timeout")
+            self._timers.schedule("grace", self.limits.interruptGraceSeconds, self._escalate, "timeout")
 
-    def _escalate(self, reason):
+    def _escalate(self, reason: str) -> None:
         request = self._running
         if request is None or self._process is None:
             return
@@ -468,27 +421,27 @@ class Kernel:
             "restarted; its variables will be lost." % self.limits.interruptGraceSeconds)})
         self._stop(reason, kill=True)
 
-    def _armIdle(self):
+    def _armIdle(self) -> None:
         if self.limits.idleSeconds and self.state == KernelState.IDLE:
-            self._schedule("idle", self.limits.idleSeconds, self._cull)
+            self._timers.schedule("idle", self.limits.idleSeconds, self._cull)
 
-    def _cull(self):
+    def _cull(self) -> None:
         if self.state == KernelState.IDLE and not self._queue and self._ending is None:
             self._stop("idle", kill=False)
 
     # -- questions answered by an idle worker ----------------------------------------------------
 
-    def complete(self, code, cursor):
+    def complete(self, code: str, cursor: int) -> defer.Deferred[Any]:
         """Completions for the name before ``cursor``: {"matches", "start", "end"}. Answered by
         the worker when idle; while a cell runs this fails at once with KernelBusyError."""
         return self._ask("complete", {"code": code, "cursor": int(cursor)}, "complete")
 
-    def introspect(self, name, detail=0):
+    def introspect(self, name: str, detail: int = 0) -> defer.Deferred[Any]:
         """``name?`` (detail 0: signature and docstring) or ``name??`` (detail 1: also the
         source) as {"found": bool, "text": str}. Busy and stopped kernels fail at once."""
         return self._ask("introspect", {"name": name, "detail": int(detail)}, "look up names")
 
-    def chdir(self, path):
+    def chdir(self, path: str) -> defer.Deferred[Any]:
         """Make ``path`` the worker's working directory (the one watched for files).
 
         The request goes out at once and cells may be queued right behind it: the worker
@@ -502,14 +455,14 @@ class Kernel:
             return d
         self.cwd, self._ownsCwd = path, False  # a restart starts there too
 
-        def failed(failure):
+        def failed(failure: Failure) -> Failure:
             if self.cwd == path:
                 self.cwd, self._ownsCwd = before
             return failure
 
         return d.addErrback(failed)
 
-    def _ask(self, op, fields, what):
+    def _ask(self, op: str, fields: dict[str, Any], what: str) -> defer.Deferred[Any]:
         if self.state == KernelState.BUSY:
             return defer.fail(KernelBusyError(
                 "The kernel is busy running a cell, so it cannot %s now; try again when the "
@@ -518,21 +471,11 @@ class Kernel:
             return defer.fail(KernelNotRunningError(
                 "The kernel is not running (%s), so it cannot %s." % (self.state.value, what)))
         requestId = next(self._ids)
-        d = defer.Deferred()
-        timer = "reply-%d" % requestId
-        self._replies[requestId] = (d, timer)
-        self._schedule(timer, self.limits.replySeconds, self._replyTimedOut, requestId, what)
+        d = self._replies.expect(requestId, self.limits.replySeconds, what)
         self._process.send(dict(fields, op=op, id=requestId))
         self._armIdle()
         return d
 
-    def _replyTimedOut(self, requestId, what):
-        entry = self._replies.pop(requestId, None)
-        if entry is not None:
-            entry[0].errback(KernelTimeoutError(
-                "The kernel did not answer within %g s, so it could not %s."
-                % (self.limits.replySeconds, what)))
-
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<Kernel %s %s pid=%s>" % (self.system, self.state.name,
                                           getattr(self._process, "pid", None))

@@ -37,7 +37,7 @@ class KernelLimits:
     replySeconds: float = 10.0
     shutdownGraceSeconds: float = 2.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("cpuSeconds", "memoryBytes", "wallSeconds", "outputChars", "idleSeconds"):
             value = getattr(self, name)
             if value is not None and value <= 0:
@@ -47,6 +47,6 @@ class KernelLimits:
             if getattr(self, name) <= 0:
                 raise ValueError("KernelLimits.%s must be positive." % name)
 
-    def workerLimits(self):
+    def workerLimits(self) -> dict[str, float | None]:
         """The part of the limits that the worker applies to itself."""
         return {"cpuSeconds": self.cpuSeconds, "memoryBytes": self.memoryBytes}

@@ -6,12 +6,17 @@ on ``acquire(cwd)`` at once with a request to move into the worksheet's director
 first cell queues behind it, no round trip waited for), and starts a replacement a little later.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Generator
+from typing import Any
 
 from twisted.internet import defer
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from .kernel import Kernel
 from .requests import KernelError, KernelState
@@ -22,26 +27,28 @@ log = Logger()
 class KernelPool:
     """``factory(reactor, cwd)`` makes an unstarted kernel (default: a Python kernel)."""
 
-    def __init__(self, reactor, size=2, factory=None, refillDelay=0.25):
+    def __init__(self, reactor: Any, size: int = 2,
+                 factory: Callable[[Any, str], Kernel] | None = None,
+                 refillDelay: float = 0.25) -> None:
         if size < 0:
             raise ValueError("A kernel pool's size must be zero or more, not %r." % (size,))
         self.reactor = reactor
         self.size = size
         self.factory = factory or (lambda reactor, cwd: Kernel(reactor, system="python", cwd=cwd))
         self._scratch = tempfile.mkdtemp(prefix="athena-nb-pool-")
-        self._kernels = []  # started or starting, not yet handed out
+        self._kernels: list[Kernel] = []  # started or starting, not yet handed out
         self._closed = False
         #: A replacement's spawn blocks the reactor, and its interpreter's start takes a CPU:
         #: wait until the kernel just handed out has served its first requests.
         self.refillDelay = refillDelay
-        self._refill = None
+        self._refill: Any = None  # the refill's IDelayedCall
         self._fill()
 
-    def _dropDead(self):
+    def _dropDead(self) -> None:
         # A pooled kernel that died while waiting (killed, culled) is not worth keeping.
         self._kernels = [k for k in self._kernels if k.state != KernelState.DEAD]
 
-    def _fill(self):
+    def _fill(self) -> None:
         """Start one missing kernel; the next starts when this one is ready.
 
         One at a time: a spawn blocks the reactor until the child execs, which takes 0.3 ms on
@@ -57,23 +64,23 @@ class KernelPool:
         kernel.start().addCallbacks(self._started, self._startFailed,
                                     callbackArgs=(kernel,), errbackArgs=(kernel,))
 
-    def _started(self, _, kernel):
+    def _started(self, _: None, kernel: Kernel) -> None:
         if kernel in self._kernels:  # not handed out meanwhile (that schedules its own refill)
             self._fill()
 
-    def _startFailed(self, failure, kernel):
+    def _startFailed(self, failure: Failure, kernel: Kernel) -> None:
         log.error("A pooled kernel failed to start: {message}", message=failure.getErrorMessage())
         if kernel in self._kernels:
             self._kernels.remove(kernel)
         # No refill here: a kernel that cannot start would otherwise be retried forever.
 
     @property
-    def ready(self):
+    def ready(self) -> int:
         """How many pooled kernels are ready to hand out."""
         return sum(1 for k in self._kernels if k.state == KernelState.IDLE)
 
     @defer.inlineCallbacks
-    def acquire(self, cwd):
+    def acquire(self, cwd: str) -> Generator[defer.Deferred[Any], Any, Kernel]:
         """A started kernel working in ``cwd``: a ready pooled one at once if there is one,
         else the one furthest along, else a new one."""
         if self._closed:
@@ -98,12 +105,12 @@ class KernelPool:
                 self._refill = self.reactor.callLater(self.refillDelay, self._fill)
             return kernel
 
-    def _chdirFailed(self, failure, cwd):
+    def _chdirFailed(self, failure: Failure, cwd: str) -> None:
         # The kernel refuses cells until it is in cwd, and each cell says why.
         log.warn("A pooled kernel could not move into {cwd}: {message}", cwd=cwd,
                  message=failure.getErrorMessage())
 
-    def _take(self):
+    def _take(self) -> Kernel | None:
         self._dropDead()
         for state in (KernelState.IDLE, KernelState.STARTING):
             for kernel in self._kernels:
@@ -112,7 +119,7 @@ class KernelPool:
                     return kernel
         return None
 
-    def shutdown(self):
+    def shutdown(self) -> defer.Deferred[Any]:
         """Shut down the kernels not handed out; fires when they have exited."""
         self._closed = True
         if self._refill is not None and self._refill.active():

@@ -16,6 +16,8 @@ iteration are delivered together on the next turn (``callLater(0)``), merged per
 fast writer costs one callback per turn and other work runs between them.
 """
 
+from __future__ import annotations
+
 import codecs
 import errno
 import fcntl
@@ -26,12 +28,15 @@ import socket
 import struct
 import sys
 import termios
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pexpect
 import ptyprocess
-from twisted.internet import abstract, main
+from twisted.internet import abstract, error, main
 from twisted.internet import process as twistedProcess
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from .framing import FrameDecoder, FramingError, encodeFrame
 
@@ -46,11 +51,11 @@ log = Logger()
 class ExitStatus:
     """How a worker ended: ``code`` for a normal exit, ``signal`` when a signal killed it."""
 
-    def __init__(self, waitStatus):
+    def __init__(self, waitStatus: int) -> None:
         self.code = os.WEXITSTATUS(waitStatus) if os.WIFEXITED(waitStatus) else None
         self.signal = os.WTERMSIG(waitStatus) if os.WIFSIGNALED(waitStatus) else None
 
-    def describe(self):
+    def describe(self) -> str:
         if self.signal is not None:
             try:
                 name = signal.Signals(self.signal).name
@@ -65,7 +70,7 @@ class ExitStatus:
             return "was killed by %s%s" % (name, hint)
         return "exited with status %s" % self.code
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<ExitStatus code=%r signal=%r>" % (self.code, self.signal)
 
 
@@ -73,7 +78,8 @@ class _Reader(abstract.FileDescriptor):
     """Reads one descriptor for the reactor and hands bytes to ``sink(data)``; EIO counts as EOF
     (that is how a pty master reports that the slave side is gone)."""
 
-    def __init__(self, reactor, fd, sink, onClose, ownsFd=True):
+    def __init__(self, reactor: Any, fd: int, sink: Callable[[bytes], None],
+                 onClose: Callable[[], None], ownsFd: bool = True) -> None:
         abstract.FileDescriptor.__init__(self, reactor)
         self.fd = fd
         self.sink = sink
@@ -82,16 +88,16 @@ class _Reader(abstract.FileDescriptor):
         self.connected = True  # FileDescriptor.write drops data unless it is set
         os.set_blocking(fd, False)
 
-    def fileno(self):
+    def fileno(self) -> int:
         return self.fd
 
-    def logPrefix(self):
+    def logPrefix(self) -> str:
         return "kernel-worker"
 
-    def readSome(self, limit):
+    def readSome(self, limit: int) -> error.ConnectionClosed | None:
         """Read until the descriptor is empty or ``limit`` reads are done; return the status."""
-        chunks = []
-        result = None
+        chunks: list[bytes] = []
+        result: error.ConnectionClosed | None = None
         for _ in range(limit):
             try:
                 data = os.read(self.fd, READ_SIZE)
@@ -112,16 +118,16 @@ class _Reader(abstract.FileDescriptor):
             self.sink(b"".join(chunks))
         return result
 
-    def doRead(self):
+    def doRead(self) -> error.ConnectionClosed | None:
         return self.readSome(READS_PER_TURN)
 
-    def drain(self):
+    def drain(self) -> None:
         """Read what is already buffered (bounded, in case something keeps writing)."""
         if self.fd >= 0 and not self.disconnected:
             if self.readSome(64) is not None:
                 self.stop()
 
-    def stop(self):
+    def stop(self) -> None:
         if self.fd < 0:
             return
         self.stopReading()
@@ -131,7 +137,7 @@ class _Reader(abstract.FileDescriptor):
         self.fd = -1
         self.onClose()
 
-    def connectionLost(self, reason):
+    def connectionLost(self, reason: Failure) -> None:
         self.stop()
 
 
@@ -139,16 +145,18 @@ class _Channel(_Reader):
     """The control socket: frames in through a FrameDecoder, frames out through the
     FileDescriptor write buffer (non-blocking; the reactor writes when the socket allows)."""
 
-    def __init__(self, reactor, sock, onMessages, onClose):
+    def __init__(self, reactor: Any, sock: socket.socket,
+                 onMessages: Callable[[list[dict[str, Any]]], None],
+                 onClose: Callable[[], None]) -> None:
         self.socket = sock
         self.decoder = FrameDecoder()
         self.onMessages = onMessages
         _Reader.__init__(self, reactor, sock.fileno(), self._dataReceived, onClose, ownsFd=False)
 
-    def _dataReceived(self, data):
+    def _dataReceived(self, data: bytes) -> None:
         self.onMessages(self.decoder.feed(data))
 
-    def readSome(self, limit):
+    def readSome(self, limit: int) -> error.ConnectionClosed | None:
         # A broken frame loses the channel, whether read by the reactor or drained at exit.
         try:
             return _Reader.readSome(self, limit)
@@ -156,7 +164,7 @@ class _Channel(_Reader):
             log.error("Kernel control channel broken: {error}", error=str(e))
             return main.CONNECTION_LOST
 
-    def write(self, data):
+    def write(self, data: bytes) -> None:
         """Send at once when nothing is queued (the worker starts on it while this reactor turn
         goes on with other work); queue what the socket does not take."""
         if (data and self.connected and not self._writeDisconnected and not self._tempDataLen
@@ -171,7 +179,7 @@ class _Channel(_Reader):
                 return
         _Reader.write(self, data)
 
-    def writeSomeData(self, data):
+    def writeSomeData(self, data: bytes) -> int | error.ConnectionClosed:
         try:
             return self.socket.send(data)
         except BlockingIOError:
@@ -179,7 +187,7 @@ class _Channel(_Reader):
         except OSError:
             return main.CONNECTION_LOST
 
-    def stop(self):
+    def stop(self) -> None:
         if self.fd < 0:
             return
         self.stopWriting()
@@ -187,9 +195,9 @@ class _Channel(_Reader):
         self.socket.close()
 
 
-def _spawnClass(passFds):
+def _spawnClass(passFds: list[int]) -> type[pexpect.spawn]:
     class Spawn(pexpect.spawn):
-        def _spawnpty(self, args, **kwargs):
+        def _spawnpty(self, args: list[str], **kwargs: Any) -> ptyprocess.PtyProcess:
             return spawnOnPty(args, pass_fds=passFds, **kwargs)
 
     return Spawn
@@ -200,8 +208,10 @@ _DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ"
                          if hasattr(signal, name))
 
 
-def spawnOnPty(argv, cwd=None, env=None, echo=True, preexec_fn=None, dimensions=(24, 80),
-               pass_fds=()):
+def spawnOnPty(argv: list[str], cwd: str | None = None, env: dict[str, str] | None = None,
+               echo: bool = True, preexec_fn: Callable[[], object] | None = None,
+               dimensions: tuple[int, int] = (24, 80),
+               pass_fds: Iterable[int] = ()) -> ptyprocess.PtyProcess:
     """``ptyprocess.PtyProcess.spawn`` without its fork: ``posix_spawn`` (vfork and exec).
 
     ptyprocess forks the whole server and waits while the child runs Python code up to its
@@ -256,7 +266,8 @@ class WorkerProcess:
     - ``workerExited(status)``: last of all, with an ExitStatus.
     """
 
-    def __init__(self, reactor, owner, *, python, system, cwd, env, limits):
+    def __init__(self, reactor: Any, owner: Any, *, python: str, system: str, cwd: str | None,
+                 env: dict[str, str] | None, limits: dict[str, Any]) -> None:
         self.reactor = reactor
         self.owner = owner
         self.python = python
@@ -264,21 +275,21 @@ class WorkerProcess:
         self.cwd = cwd
         self.env = env
         self.limits = limits
-        self.pid = None
+        self.pid: int | None = None
         self.exited = False
-        self._child = None
-        self._readers = []
-        self._channel = None
-        self._pending = []
-        self._flushCall = None
-        self._reapCall = None
+        self._child: pexpect.spawn | None = None
+        self._readers: list[_Reader] = []
+        self._channel: _Channel | None = None
+        self._pending: list[tuple[Any, ...]] = []  # ("output"|"message"|..., ...) for the owner
+        self._flushCall: Any = None  # IDelayedCall of the next _flush
+        self._reapCall: Any = None  # IDelayedCall of the next look at the exit
         self._reapDelay = 0.005
-        self._decoders = {}
+        self._decoders: dict[str, codecs.IncrementalDecoder] = {}
         self._closing = False
 
     # -- life --------------------------------------------------------------------------------
 
-    def start(self):
+    def start(self) -> None:
         """Spawn the worker. Raises OSError (e.g. the interpreter does not exist) synchronously."""
         parentSock, childSock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         outRead, outWrite = os.pipe()
@@ -294,8 +305,8 @@ class WorkerProcess:
             for fd in childFds:
                 os.set_inheritable(fd, True)
             spawn = _spawnClass(childFds)
-            self._child = spawn(self.python, [WORKER_PATH, json.dumps(config)], cwd=self.cwd,
-                                env=env, echo=False, timeout=None, encoding=None)
+            child = spawn(self.python, [WORKER_PATH, json.dumps(config)], cwd=self.cwd,
+                          env=env, echo=False, timeout=None, encoding=None)
         except BaseException:
             for fd in (outRead, errRead):
                 os.close(fd)
@@ -305,25 +316,27 @@ class WorkerProcess:
             childSock.close()
             os.close(outWrite)
             os.close(errWrite)
-        self._child.delaybeforesend = None
-        self.pid = self._child.pid
-        self._channel = _Channel(self.reactor, parentSock, self._messagesReceived, self._channelClosed)
+        child.delaybeforesend = None
+        self._child = child
+        self.pid = pid = child.pid
+        channel = self._channel = _Channel(self.reactor, parentSock, self._messagesReceived,
+                                           self._channelClosed)
         self._readers = [
             _Reader(self.reactor, outRead, lambda d: self._outputReceived("stdout", d), _noop),
             _Reader(self.reactor, errRead, lambda d: self._outputReceived("stderr", d), _noop),
-            _Reader(self.reactor, self._child.child_fd,
+            _Reader(self.reactor, child.child_fd,
                     lambda d: self._outputReceived("tty", d), _noop, ownsFd=False),
         ]
-        for reader in self._readers + [self._channel]:
+        for reader in self._readers + [channel]:
             reader.startReading()
-        twistedProcess.registerReapProcessHandler(self.pid, self)
+        twistedProcess.registerReapProcessHandler(pid, self)
 
-    def send(self, message):
+    def send(self, message: dict[str, Any]) -> None:
         """Queue one frame for the worker; never blocks."""
         if self._channel is not None and self._channel.fd >= 0:
             self._channel.write(encodeFrame(message))
 
-    def interrupt(self):
+    def interrupt(self) -> None:
         """Type the terminal's interrupt character: SIGINT to the worker's foreground group."""
         if self.exited or self._child is None:
             return
@@ -332,7 +345,7 @@ class WorkerProcess:
         except OSError:  # the pty is gone or full; the signal itself still does the job
             self.signalGroup(signal.SIGINT)
 
-    def signalGroup(self, signum):
+    def signalGroup(self, signum: int) -> None:
         """Send ``signum`` to the worker and everything it started in its process group."""
         if self.exited or self.pid is None:
             return
@@ -344,7 +357,7 @@ class WorkerProcess:
             os.kill(self.pid, signum)
         self._watchExit()
 
-    def closeChannel(self):
+    def closeChannel(self) -> None:
         """Close the control channel: an idle worker takes that as its cue to exit."""
         self._closing = True
         if self._channel is not None:
@@ -353,8 +366,8 @@ class WorkerProcess:
 
     # -- Twisted's reaper calls these ----------------------------------------------------------
 
-    def reapProcess(self):
-        if self.exited:
+    def reapProcess(self) -> None:
+        if self.exited or self.pid is None:
             return
         try:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
@@ -362,19 +375,20 @@ class WorkerProcess:
             pid, status = self.pid, 0
         if pid:
             try:
-                twistedProcess.unregisterReapProcessHandler(self.pid, self)
+                twistedProcess.unregisterReapProcessHandler(pid, self)
             except RuntimeError:
                 pass
             self.processEnded(status)
 
-    def processEnded(self, status):
+    def processEnded(self, status: int) -> None:
         self.exited = True
         # Whatever the cell started in the worker's process group goes with it, so nothing
         # lingers holding the pipes. (The group id cannot be reused while the group exists.)
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if self.pid is not None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         if self._reapCall is not None and self._reapCall.active():
             self._reapCall.cancel()
         self._reapCall = None
@@ -396,13 +410,13 @@ class WorkerProcess:
             self._child.terminated = True
         self._enqueue(("exited", ExitStatus(status)))
 
-    def _watchExit(self):
+    def _watchExit(self) -> None:
         """Check for the exit at widening intervals, for reactors that do not reap on SIGCHLD."""
         if self.exited or (self._reapCall is not None and self._reapCall.active()):
             return
         self._reapCall = self.reactor.callLater(self._reapDelay, self._reapLater)
 
-    def _reapLater(self):
+    def _reapLater(self) -> None:
         self._reapCall = None
         self.reapProcess()
         if not self.exited:
@@ -411,7 +425,7 @@ class WorkerProcess:
 
     # -- input --------------------------------------------------------------------------------
 
-    def _outputReceived(self, name, data):
+    def _outputReceived(self, name: str, data: bytes) -> None:
         decoder = self._decoders.get(name)
         if decoder is None:
             decoder = self._decoders[name] = codecs.getincrementaldecoder("utf-8")("replace")
@@ -419,21 +433,21 @@ class WorkerProcess:
         if text:
             self._enqueueOutput(name, text)
 
-    def _enqueueOutput(self, name, text):
+    def _enqueueOutput(self, name: str, text: str) -> None:
         last = self._pending[-1] if self._pending else None
         if last is not None and last[0] == "output" and last[1] == name:
             last[2].append(text)
         else:
             self._enqueue(("output", name, [text]))
 
-    def finishOutput(self):
+    def finishOutput(self) -> None:
         """Flush half-received multibyte characters (as U+FFFD) at the end of a cell."""
         for name, decoder in self._decoders.items():
             text = decoder.decode(b"", final=True)
             if text:
                 self.owner.workerOutput(name, text)
 
-    def _messagesReceived(self, messages):
+    def _messagesReceived(self, messages: list[dict[str, Any]]) -> None:
         if not messages:
             return
         # The worker writes nothing more to its pipes until this batch is answered (it waits for
@@ -446,18 +460,18 @@ class WorkerProcess:
             if message.get("sync"):
                 self.send({"op": "ack"})
 
-    def _channelClosed(self):
+    def _channelClosed(self) -> None:
         if not self.exited and not self._closing:
             self._enqueue(("channelLost",))
             self.reapProcess()
             self._watchExit()
 
-    def _enqueue(self, item):
+    def _enqueue(self, item: tuple[Any, ...]) -> None:
         self._pending.append(item)
         if self._flushCall is None:
             self._flushCall = self.reactor.callLater(0, self._flush)
 
-    def _flush(self):
+    def _flush(self) -> None:
         self._flushCall = None
         pending, self._pending = self._pending, []
         for item in pending:
@@ -475,10 +489,10 @@ class WorkerProcess:
                 log.failure("Kernel owner failed to handle {kind}", kind=kind)
 
 
-def _noop():
+def _noop() -> None:
     pass
 
 
-def defaultPython():
+def defaultPython() -> str:
     """The interpreter that runs workers unless told otherwise: the server's own."""
     return sys.executable

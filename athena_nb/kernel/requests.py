@@ -4,11 +4,18 @@ The vocabulary of ``kernel.py``: what a kernel can be, how a cell ends, and one 
 request with its output cap.
 """
 
+from __future__ import annotations
+
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer
 from twisted.logger import Logger
+
+if TYPE_CHECKING:
+    from .kernel import Kernel
 
 log = Logger()
 
@@ -65,13 +72,13 @@ class ExecuteResult:
     message: str = ""
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.status == "ok"
 
 
 @dataclass(frozen=True)
 class StateChange:
-    kernel: object
+    kernel: Kernel
     old: KernelState
     new: KernelState
     reason: str
@@ -85,21 +92,23 @@ class ExecuteRequest:
     one starts.
     """
 
-    def __init__(self, kernel, requestId, code, onOutput, outputChars):
+    def __init__(self, kernel: Kernel, requestId: int, code: str,
+                 onOutput: Callable[[dict[str, Any]], object] | None,
+                 outputChars: int | None) -> None:
         self.kernel = kernel
         self.id = requestId
         self.code = code
         self.onOutput = onOutput
         self.status = "queued"  # then "running", then "done"
-        self.result = None
-        self.deferred = defer.Deferred(lambda d: self.cancel())
+        self.result: ExecuteResult | None = None
+        self.deferred: defer.Deferred[ExecuteResult] = defer.Deferred(self._cancelled)
         self.timedOut = False
-        self.lastError = None
+        self.lastError: dict[str, Any] | None = None
         self._outputChars = outputChars
         self._outputUsed = 0
         self._capped = False
 
-    def cancel(self):
+    def cancel(self) -> bool:
         """Cancel this request if it is still queued; return whether it was. A running
         request is not touched (use ``kernel.interrupt()``)."""
         if self.status != "queued":
@@ -108,7 +117,11 @@ class ExecuteRequest:
         self.finish(ExecuteResult("cancelled", "The cell was cancelled before it ran."))
         return True
 
-    def emit(self, event):
+    def _cancelled(self, deferred: defer.Deferred[ExecuteResult]) -> None:
+        """``deferred.cancel()`` cancels the request if it is still queued."""
+        self.cancel()
+
+    def emit(self, event: dict[str, Any]) -> None:
         if event["type"] in CAPPED_TYPES and self._outputChars is not None:
             if self._capped:
                 return
@@ -128,7 +141,7 @@ class ExecuteRequest:
             self.lastError = event
         self._deliver(event)
 
-    def _deliver(self, event):
+    def _deliver(self, event: dict[str, Any]) -> None:
         if self.onOutput is None:
             return
         try:
@@ -136,7 +149,7 @@ class ExecuteRequest:
         except Exception:
             log.failure("An onOutput callback failed")
 
-    def finish(self, result):
+    def finish(self, result: ExecuteResult) -> None:
         if self.status == "done":
             return
         self.status = "done"
@@ -144,7 +157,7 @@ class ExecuteRequest:
         self.deferred.callback(result)
 
 
-def _eventSize(event):
+def _eventSize(event: dict[str, Any]) -> int:
     if event["type"] == "stream":
         return len(event["text"])
     return sum(len(v) if isinstance(v, str) else 0 for v in event.get("data", {}).values())

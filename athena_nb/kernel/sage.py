@@ -9,7 +9,7 @@ import importlib.util
 import sys
 
 
-def sageAvailable(python=None):
+def sageAvailable(python: str | None = None) -> bool | None:
     """True if ``sage.all`` can be found by the server's interpreter; None for another
     interpreter, which only a started kernel can tell."""
     if python not in (None, sys.executable):

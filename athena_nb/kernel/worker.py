@@ -15,6 +15,8 @@ SIGINT is blocked except while user code runs, so an interrupt that arrives betw
 tear a frame in half; a pending one is discarded when the next cell starts.
 """
 
+from __future__ import annotations
+
 import ast
 import base64
 import builtins
@@ -31,6 +33,8 @@ import struct
 import sys
 import threading
 import traceback
+from collections.abc import Callable, Iterator
+from typing import Any, NoReturn
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 1 << 30
@@ -54,7 +58,7 @@ class CpuLimitExceeded(BaseException):
     """
 
 
-def encodeFrame(message):
+def encodeFrame(message: dict[str, Any]) -> bytes:
     """Return the bytes of one frame carrying the JSON-serialisable ``message``."""
     body = json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return HEADER.pack(len(body)) + body
@@ -63,14 +67,14 @@ def encodeFrame(message):
 class Channel:
     """Blocking frame reader/writer on the control socket (the worker is single-threaded)."""
 
-    def __init__(self, sock):
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.buffer = bytearray()
 
-    def send(self, message):
+    def send(self, message: dict[str, Any]) -> None:
         self.sock.sendall(encodeFrame(message))
 
-    def _fill(self, size):
+    def _fill(self, size: int) -> bool:
         while len(self.buffer) < size:
             chunk = self.sock.recv(1 << 16)
             if not chunk:
@@ -78,7 +82,7 @@ class Channel:
             self.buffer += chunk
         return True
 
-    def receive(self):
+    def receive(self) -> dict[str, Any] | None:
         """Return the next message, or None when the server has closed the channel."""
         if not self._fill(HEADER.size):
             return None
@@ -95,10 +99,10 @@ class Channel:
 class _NoStdin(io.TextIOBase):
     """sys.stdin replacement: every read fails at once with a clear message instead of hanging."""
 
-    def readable(self):
+    def readable(self) -> bool:
         return True
 
-    def _refuse(self, *args, **kwargs):
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise NoStdinError(
             "The kernel has no standard input, so input() and sys.stdin cannot be used "
             "in a notebook cell; put the value in the cell's code instead."
@@ -106,17 +110,17 @@ class _NoStdin(io.TextIOBase):
 
     read = readline = readlines = _refuse
 
-    def fileno(self):
+    def fileno(self) -> int:
         return 0
 
 
-def _input(prompt=""):
+def _input(prompt: object = "") -> NoReturn:
     _NoStdin()._refuse()
 
 
-def snapshotFiles(root):
+def snapshotFiles(root: str) -> dict[str, tuple[int, int, int]]:
     """Map each file's path relative to ``root`` to (mtime_ns, size, inode); skip dot-dirs."""
-    result = {}
+    result: dict[str, tuple[int, int, int]] = {}
     stack = [""]
     while stack and len(result) < MAX_SCAN_ENTRIES:
         rel = stack.pop()
@@ -139,7 +143,8 @@ def snapshotFiles(root):
     return result
 
 
-def diffFiles(before, after):
+def diffFiles(before: dict[str, tuple[int, int, int]],
+              after: dict[str, tuple[int, int, int]]) -> Iterator[tuple[str, str]]:
     """Yield (relpath, "created"|"modified") for files new or changed between two snapshots."""
     for path in sorted(after):
         old = before.get(path)
@@ -153,20 +158,20 @@ class _InlineBackendFinder:
     """Provides the matplotlib backend module ``athena_nb_inline``: Agg rendering, and a show()
     that sends the open figures to the notebook as PNG."""
 
-    def __init__(self, worker):
+    def __init__(self, worker: Worker) -> None:
         self.worker = worker
 
-    def find_spec(self, name, path=None, target=None):
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
         if name != INLINE_BACKEND:
             return None
         import importlib.util
 
-        return importlib.util.spec_from_loader(name, self)
+        return importlib.util.spec_from_loader(name, self)  # type: ignore[arg-type]
 
-    def create_module(self, spec):
+    def create_module(self, spec: Any) -> None:
         return None
 
-    def exec_module(self, module):
+    def exec_module(self, module: Any) -> None:
         from matplotlib.backend_bases import FigureManagerBase
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -175,7 +180,7 @@ class _InlineBackendFinder:
         module.show = lambda *args, **kwargs: self.worker.showFigures()
 
 
-def pngBase64(figure):
+def pngBase64(figure: Any) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
@@ -184,25 +189,27 @@ def pngBase64(figure):
 class Worker:
     """Runs requests from the control channel in one persistent namespace."""
 
-    def __init__(self, channel, system, root, limits):
+    def __init__(self, channel: Channel, system: str, root: str,
+                 limits: dict[str, Any]) -> None:
         self.channel = channel
         self.system = system
         self.root = root
         self.limits = limits
         self.namespace = {"__name__": "__main__", "__builtins__": builtins,
                           "display": self.display}
-        self.requestId = None
+        self.requestId: Any = None
         self.cellCount = 0
-        self.preparse = None
-        self.sageDisplay = None
+        self.preparse: Callable[[str], str] | None = None
+        self.sageDisplay: Any = None
         self.inCell = False  # user code is running: events must go out at once
-        self.tail = []  # events made after the cell's code ended, sent with "done"
-        self.cwdError = None  # why the last chdir failed; cells refuse to run until one works
+        self.tail: list[dict[str, Any]] = []  # events made after the cell's code ended
+        # why the last chdir failed; cells refuse to run until one works
+        self.cwdError: str | None = None
         self.sendLock = threading.Lock()
 
     # -- output -------------------------------------------------------------------------------
 
-    def emit(self, event):
+    def emit(self, event: dict[str, Any]) -> None:
         """Send one output event of the running request, after the text printed before it.
 
         While user code runs (display(), plt.show()), the event goes at once and the worker
@@ -233,25 +240,26 @@ class Worker:
             self.sendLock.release()
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
-    def flushStreams(self):
+    def flushStreams(self) -> None:
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
             except (OSError, ValueError):
                 pass
-        try:
-            _libc.fflush(None)  # C stdio buffers (PARI, Maxima and friends print through them)
-        except Exception:
-            pass
+        if _libc is not None:  # C stdio buffers (PARI, Maxima and friends print through them)
+            try:
+                _libc.fflush(None)
+            except Exception:
+                pass
 
-    def display(self, obj):
+    def display(self, obj: object) -> None:
         """The ``display(obj)`` builtin: show an object's richest form now."""
         if self.sageDisplay is not None:
             self.sageDisplay.display_immediately(obj)
         else:
             self.emit({"type": "display", "data": self.mimeBundle(obj)})
 
-    def mimeBundle(self, obj):
+    def mimeBundle(self, obj: object) -> dict[str, str]:
         data = {}
         if not isinstance(obj, type):
             if _isFigure(obj) and not _isPyplotFigure(obj):  # pyplot's own show at cell end
@@ -278,7 +286,7 @@ class Worker:
             data["text/plain"] = repr(obj)
         return data
 
-    def showFigures(self):
+    def showFigures(self) -> None:
         """Send every open pyplot figure as a PNG display, then close them."""
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is None:
@@ -291,7 +299,7 @@ class Worker:
 
     # -- requests -----------------------------------------------------------------------------
 
-    def serve(self):
+    def serve(self) -> None:
         while True:
             message = self.channel.receive()
             if message is None or message.get("op") == "shutdown":
@@ -302,13 +310,14 @@ class Worker:
                 continue
             handler(message)
 
-    def reply(self, message, value=None, error=None):
+    def reply(self, message: dict[str, Any], value: Any = None,
+              error: str | None = None) -> None:
         if error is None:
             self.channel.send({"op": "reply", "id": message.get("id"), "ok": True, "value": value})
         else:
             self.channel.send({"op": "reply", "id": message.get("id"), "ok": False, "message": error})
 
-    def op_chdir(self, message):
+    def op_chdir(self, message: dict[str, Any]) -> None:
         try:
             os.chdir(message["path"])
         except OSError as e:
@@ -320,15 +329,15 @@ class Worker:
         self.root = os.getcwd()
         self.reply(message, value={"cwd": self.root})
 
-    def op_complete(self, message):
+    def op_complete(self, message: dict[str, Any]) -> None:
         self._answer(message, "Completion", lambda: complete(
             self.namespace, message["code"], int(message["cursor"])))
 
-    def op_introspect(self, message):
+    def op_introspect(self, message: dict[str, Any]) -> None:
         self._answer(message, "Introspection", lambda: introspect(
             self.namespace, message["name"], int(message.get("detail", 0))))
 
-    def _answer(self, message, what, compute):
+    def _answer(self, message: dict[str, Any], what: str, compute: Callable[[], Any]) -> None:
         try:
             value = compute()
         except BaseException as e:  # a question must never take the worker down
@@ -336,7 +345,7 @@ class Worker:
             return
         self.reply(message, value=value)
 
-    def op_execute(self, message):
+    def op_execute(self, message: dict[str, Any]) -> None:
         self.requestId = message["id"]
         if self.cwdError is not None:
             text = "The kernel is not in the worksheet's directory, so the cell did not run: %s" % (
@@ -374,7 +383,7 @@ class Worker:
         self.channel.send({"op": "done", "id": self.requestId, "status": status, "message": text,
                            "events": tail})
 
-    def runCell(self, code):
+    def runCell(self, code: str) -> str:
         """Run one cell in the namespace; return "ok" or "error". Interrupts propagate."""
         match = INTROSPECT_RE.match(code)
         if match:
@@ -392,8 +401,10 @@ class Worker:
         shown = code if code.count("\n") == source.count("\n") else source
         linecache.cache[filename] = (len(shown), None, shown.splitlines(True), filename)
         last = None
-        if tree.body and isinstance(tree.body[-1], ast.Expr):
-            last = ast.Expression(tree.body.pop().value)
+        final = tree.body[-1] if tree.body else None
+        if isinstance(final, ast.Expr):
+            tree.body.pop()
+            last = ast.Expression(final.value)
         try:
             self.inCell = True
             try:
@@ -413,20 +424,20 @@ class Worker:
             return "error"
         return "ok"
 
-    def showResult(self, value):
+    def showResult(self, value: object) -> None:
         if self.sageDisplay is not None:
             self.sageDisplay.displayhook(value)  # our Sage backend emits the result event
         else:
             self.emit({"type": "result", "data": self.mimeBundle(value)})
 
-    def emitError(self, error, syntax=False):
+    def emitError(self, error: BaseException, syntax: bool = False) -> None:
         try:
             if syntax:
                 lines = traceback.format_exception_only(type(error), error)
             else:
                 report = traceback.TracebackException(type(error), error, error.__traceback__)
                 _hideWorkerFrames(report)  # the traceback starts in the user's cell
-                lines = report.format()
+                lines = list(report.format())
             text, value = "".join(lines), str(error)
         except Exception as e:  # an exception whose __str__ fails must still be reported
             text = value = "<the exception could not be formatted: %s>" % type(e).__name__
@@ -435,7 +446,7 @@ class Worker:
 
     # -- limits -------------------------------------------------------------------------------
 
-    def _startLimits(self):
+    def _startLimits(self) -> None:
         seconds = self.limits.get("cpuSeconds")
         if seconds:
             usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -446,13 +457,13 @@ class Worker:
                 soft = min(soft, hard)
             resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
-    def _stopLimits(self):
+    def _stopLimits(self) -> None:
         if self.limits.get("cpuSeconds"):
             hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
             resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
 
 
-def _hideWorkerFrames(report):
+def _hideWorkerFrames(report: traceback.TracebackException | None) -> None:
     seen = set()
     while report is not None and id(report) not in seen:
         seen.add(id(report))
@@ -461,22 +472,22 @@ def _hideWorkerFrames(report):
         report = report.__cause__ or report.__context__
 
 
-def _onCpuLimit(signum, frame):
+def _onCpuLimit(signum: int, frame: Any) -> NoReturn:
     # SIGXCPU repeats every second past the soft limit, so code that catches this still stops.
     raise CpuLimitExceeded("The cell used more CPU time than the kernel's limit allows and was stopped.")
 
 
-def _isFigure(obj):
+def _isFigure(obj: object) -> bool:
     figure = sys.modules.get("matplotlib.figure")
     return figure is not None and isinstance(obj, figure.Figure)
 
 
-def _isPyplotFigure(obj):
+def _isPyplotFigure(obj: object) -> bool:
     pyplot = sys.modules.get("matplotlib.pyplot")
     return pyplot is not None and any(pyplot.figure(n) is obj for n in pyplot.get_fignums())
 
 
-def _callRepr(obj, name):
+def _callRepr(obj: object, name: str) -> Any:
     try:
         method = getattr(obj, name, None)
         return method() if callable(method) else None
@@ -484,12 +495,13 @@ def _callRepr(obj, name):
         return None
 
 
-def _asBase64(value):
+def _asBase64(value: object) -> str:
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(bytes(value)).decode("ascii")
     return str(value)
 
 
+_libc: ctypes.CDLL | None
 try:
     _libc = ctypes.CDLL(None)
 except OSError:  # pragma: no cover - every Linux has a libc
@@ -497,7 +509,7 @@ except OSError:  # pragma: no cover - every Linux has a libc
 _checkSignals = ctypes.pythonapi.PyErr_CheckSignals
 
 
-def _armInterrupts(discard):
+def _armInterrupts(discard: bool) -> None:
     # With ``discard``, drop an interrupt meant for an earlier cell; then let SIGINT reach user
     # code (one sent for this cell before it started is delivered now).
     while discard and INTERRUPTS & signal.sigpending():
@@ -505,7 +517,7 @@ def _armInterrupts(discard):
     signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)
 
 
-def _disarmInterrupts():
+def _disarmInterrupts() -> None:
     signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
     # A SIGINT caught just before the block has only set Python's flag: raise it here, inside
     # the cell's try block, and not later in the middle of sending a frame.
@@ -517,12 +529,12 @@ def _disarmInterrupts():
 _TOKEN_RE = re.compile(r"[A-Za-z_][\w.]*$|$")
 
 
-def complete(namespace, code, cursor):
+def complete(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any]:
     """Return {"matches", "start", "end"} for the dotted name that ends at ``cursor``."""
     import rlcompleter
 
     cursor = max(0, min(cursor, len(code)))
-    token = _TOKEN_RE.search(code[:cursor]).group(0)
+    token = _TOKEN_RE.search(code[:cursor]).group(0)  # type: ignore[union-attr]  # matches "" at the end
     start = cursor - len(token)
     if not token:
         return {"matches": [], "start": cursor, "end": cursor}
@@ -553,7 +565,7 @@ def complete(namespace, code, cursor):
     return {"matches": matches, "start": start, "end": cursor}
 
 
-def introspect(namespace, name, detail):
+def introspect(namespace: dict[str, Any], name: str, detail: int) -> dict[str, Any]:
     """Return {"found", "text"}: ``name?`` (detail 0) gives the docstring, ``name??`` the source."""
     import inspect
 
@@ -573,7 +585,7 @@ def introspect(namespace, name, detail):
                 pass
         if detail:
             try:
-                parts.append("Source:\n" + inspect.getsource(obj))
+                parts.append("Source:\n" + inspect.getsource(obj))  # type: ignore[arg-type]
             except (OSError, TypeError):
                 parts.append("Source: not available.")
         doc = inspect.getdoc(obj)
@@ -586,7 +598,7 @@ def introspect(namespace, name, detail):
 # -- Sage --------------------------------------------------------------------------------------
 
 
-def setUpSage(worker):
+def setUpSage(worker: Worker) -> str:
     """Import sage.all into the namespace, turn on the preparser, route rich output to us."""
     import sage.all  # noqa: F401
     from sage.repl.preparse import preparse
@@ -602,13 +614,13 @@ def setUpSage(worker):
     exec("from sage.all import *", worker.namespace)
 
     class AthenaBackend(BackendBase):
-        def _repr_(self):
+        def _repr_(self) -> str:
             return "athena-nb notebook"
 
-        def supported_output(self):
+        def supported_output(self) -> Any:
             return {OutputPlainText, OutputImagePng, OutputHtml, OutputLatex}
 
-        def bundle(self, plain, rich):
+        def bundle(self, plain: Any, rich: Any) -> dict[str, str]:
             data = {"text/plain": plain.text.get_str()}
             if isinstance(rich, OutputImagePng):
                 data["image/png"] = base64.b64encode(rich.png.get()).decode("ascii")
@@ -618,10 +630,10 @@ def setUpSage(worker):
                 data["text/latex"] = rich.latex.get_str()
             return data
 
-        def displayhook(self, plain, rich):
+        def displayhook(self, plain: Any, rich: Any) -> None:
             worker.emit({"type": "result", "data": self.bundle(plain, rich)})
 
-        def display_immediately(self, plain, rich):
+        def display_immediately(self, plain: Any, rich: Any) -> None:
             worker.emit({"type": "display", "data": self.bundle(plain, rich)})
 
     display = get_display_manager()
@@ -638,7 +650,7 @@ def setUpSage(worker):
 # -- process setup -----------------------------------------------------------------------------
 
 
-def applyLimits(limits):
+def applyLimits(limits: dict[str, Any]) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not litter the worksheet
     memory = limits.get("memoryBytes")
     if memory:
@@ -646,7 +658,7 @@ def applyLimits(limits):
         resource.setrlimit(resource.RLIMIT_DATA, (int(memory), int(memory)))
 
 
-def closeOtherDescriptors(keep):
+def closeOtherDescriptors(keep: set[int]) -> None:
     """Close every descriptor not in ``keep``: the server passes on, besides ours, any it
     inherited itself, and a pipe we held open would keep its reader from seeing its end."""
     low = 0
@@ -656,12 +668,12 @@ def closeOtherDescriptors(keep):
         low = fd + 1
 
 
-def _redirect(fd, target):
+def _redirect(fd: int, target: int) -> None:
     os.dup2(fd, target)
     os.close(fd)
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     config = json.loads(argv[0])
     closeOtherDescriptors({0, 1, 2, config["control"], config["stdout"], config["stderr"]})
@@ -676,7 +688,8 @@ def main(argv=None):
     _redirect(null, 0)
     _redirect(config["stdout"], 1)
     _redirect(config["stderr"], 2)
-    sys.stdin = sys.__stdin__ = _NoStdin()
+    sys.stdin = _NoStdin()
+    setattr(sys, "__stdin__", sys.stdin)  # noqa: B010 - typeshed calls it final
     for fd, name in ((1, "stdout"), (2, "stderr")):
         stream = io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
                                   errors="backslashreplace", line_buffering=True)
@@ -694,7 +707,7 @@ def main(argv=None):
         applyLimits(config.get("limits", {}))
         worker = Worker(channel, config["system"], os.getcwd(), config.get("limits", {}))
         sys.meta_path.append(_InlineBackendFinder(worker))
-        builtins.display = worker.display
+        builtins.display = worker.display  # type: ignore[attr-defined]
         signal.signal(signal.SIGXCPU, _onCpuLimit)
         version = None
         if config["system"] == "sage":

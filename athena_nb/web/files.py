@@ -1,4 +1,4 @@
-"""Tests: tests/unit/test_hub_web.py. Serving what cells produce: files and HTML outputs.
+"""Tests: tests/unit/test_hub_web_access.py. Serving what cells produce: files and HTML outputs.
 
 Files: ``/worksheets/<id>/files/<cellId>/<path>`` serves a file the cell is recorded to have
 created, from the worksheet's directory (never outside it, symlinks included). Images are shown

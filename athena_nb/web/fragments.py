@@ -1,6 +1,6 @@
 """The worksheet's live widgets: one viewer's page of a hub, and its cells.
 
-Tests: tests/unit/test_hub_web.py, tests/integration/test_notebook_live.py.
+Tests: tests/unit/test_hub_web*.py, tests/integration/test_notebook_live.py.
 
 ``WorksheetFragment`` is one viewer of a ``WorksheetHub``: the hub tells it about every change
 and it forwards them to its browser; ``CellFragment`` is one cell in that viewer's page. Every

@@ -1,4 +1,4 @@
-"""Tests: tests/unit/test_hub_web.py, tests/integration/test_notebook_live.py. The worksheet URLs.
+"""Tests: tests/unit/test_hub_web*.py, tests/integration/test_notebook_live.py. The worksheet URLs.
 
 ``WorksheetsResource`` is mounted by the service at ``/worksheets``:
 

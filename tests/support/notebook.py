@@ -1,31 +1,22 @@
-"""The notebook on a Clock: hubs, the real site and worksheet pages, scripted kernels.
+"""The notebook on a Clock: hubs, the real site and worksheet pages, real kernels with scripted workers.
 
-``FakeKernel`` has the ``athena_nb.kernel.Kernel`` interface the hub uses; the test decides
-when a cell prints and when it ends (``emit``, ``finish``), or gives it ``autoRun`` to evaluate
-simple Python at once.  Its cells are the real ``ExecuteRequest`` (queueing, cancelling, output
-delivery), with no output cap.  ``NotebookEnv`` is the whole web site (the service's gate and auth, the
-worksheet pages) over in-memory HTTP with a store whose commits run when the test settles.
+``NotebookEnv`` is the whole web site (the service's gate and auth, the worksheet pages) over
+in-memory HTTP, with a store whose commits run when the test settles and real
+``athena_nb.kernel.Kernel`` objects whose workers the test plays (tests/support/workers.py):
+they start, answer questions, obey interrupts and exit on their own; the test decides when a
+cell prints and ends (``env.worker.print``, ``event``, ``done``), or gives ``autoRun`` (e.g.
+``runPython``) to run cells as they come.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import itertools
 import tempfile
-import traceback
 
-from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import Clock
 
 from athena_nb.hubs import HubRegistry
-from athena_nb.kernel import (
-    ExecuteRequest,
-    ExecuteResult,
-    KernelBusyError,
-    KernelState,
-    StateChange,
-)
+from athena_nb.kernel import Kernel, KernelState
 from athena_nb.store.testing import open_manual_store
 from athena_nb.web.auth import COOKIE, Auth
 from athena_nb.web.client import WIDGETS, worksheetOf
@@ -34,163 +25,27 @@ from livefragments import Settings
 from livefragments.client import LiveClient
 from tests.support.memoryhttp import MemoryHTTP
 from tests.support.webenv import MODULES, TOKEN, Browser
+from tests.support.workers import ScriptedWorker, Workers, runPython
 
-
-def autoPython(kernel, request):
-    """Run ``request.code`` as Python at once, in the kernel's namespace (for tests only)."""
-    out = io.StringIO()
-    status = "ok"
-    try:
-        with contextlib.redirect_stdout(out):
-            lines = request.code.rstrip().split("\n")
-            try:
-                last = compile(lines[-1], "<cell>", "eval")
-            except SyntaxError:
-                last = None
-            if last is None:
-                value = None
-                exec(compile(request.code, "<cell>", "exec"), kernel.namespace)
-            else:
-                exec(compile("\n".join(lines[:-1]), "<cell>", "exec"), kernel.namespace)
-                value = eval(last, kernel.namespace)
-    except Exception as e:
-        status = "error"
-        if out.getvalue():
-            request.emit({"type": "stream", "name": "stdout", "text": out.getvalue()})
-        request.emit({"type": "error", "ename": type(e).__name__, "evalue": str(e),
-                      "traceback": "".join(traceback.format_exception_only(e))})
-        return status
-    if out.getvalue():
-        request.emit({"type": "stream", "name": "stdout", "text": out.getvalue()})
-    if value is not None:
-        request.emit({"type": "result", "data": {"text/plain": repr(value)}})
-    return status
-
-
-class FakeKernel:
-    """A scripted kernel: cells run one at a time; the test makes them print and end."""
-
-    def __init__(self, reactor=None, cwd=None, autoRun=None):
-        self.reactor, self.cwd = reactor, cwd
-        self.state = KernelState.DEAD
-        self.stateReason = "The kernel has not been started."
-        self.queue: list[ExecuteRequest] = []
-        self.running: ExecuteRequest | None = None
-        self.listeners = []
-        self.namespace: dict = {}
-        self.autoRun = autoRun
-        self.starts = self.interrupts = self.restarts = self.shutdowns = 0
-        self.completions: dict = {"matches": [], "start": 0, "end": 0}
-        self._ids = itertools.count(1)
-
-    def addStateListener(self, listener):
-        self.listeners.append(listener)
-
-    def removeStateListener(self, listener):
-        self.listeners.remove(listener)
-
-    def _set(self, state, reason):
-        old, self.state, self.stateReason = self.state, state, reason
-        for listener in list(self.listeners):
-            listener(StateChange(self, old, state, reason))
-
-    def start(self):
-        if self.state is KernelState.DEAD:
-            self.starts += 1
-            self._set(KernelState.STARTING, "The kernel is starting.")
-            self._set(KernelState.IDLE, "The kernel is ready.")
-        return succeed(None)
-
-    def execute(self, code, onOutput=None):
-        request = ExecuteRequest(self, next(self._ids), code, onOutput, outputChars=None)
-        self.queue.append(request)
-        if self.state is KernelState.DEAD:
-            self.start()
-        self._pump()
-        return request
-
-    def _dequeue(self, request):
-        """``ExecuteRequest.cancel`` takes a queued request out of the queue here."""
-        self.queue.remove(request)
-
-    def _pump(self):
-        while self.state is KernelState.IDLE and self.queue and self.running is None:
-            request = self.running = self.queue.pop(0)
-            request.status = "running"
-            self._set(KernelState.BUSY, "The kernel is running a cell.")
-            if self.autoRun is not None:
-                status = self.autoRun(self, request)
-                self.finish(status, "" if status == "ok" else "The cell raised an error.")
-
-    def emit(self, event):
-        """The running cell outputs ``event``."""
-        self.running.emit(event)
-
-    def print(self, text, name="stdout"):
-        self.emit({"type": "stream", "name": name, "text": text})
-
-    def finish(self, status="ok", message=""):
-        """The running cell ends with ``status``."""
-        request, self.running = self.running, None
-        self._set(KernelState.IDLE, "The kernel is ready.")
-        request.finish(ExecuteResult(status, message))
-        self._pump()
-
-    def interrupt(self):
-        if self.running is None:
-            return succeed("idle")
-        self.interrupts += 1
-        self.emit({"type": "error", "ename": "KeyboardInterrupt", "evalue": "",
-                   "traceback": "KeyboardInterrupt\n"})
-        self.finish("interrupted", "The cell was interrupted.")
-        return succeed("interrupted")
-
-    def _stop(self, why):
-        queued, self.queue = self.queue, []
-        for request in queued:
-            request.finish(ExecuteResult("cancelled", f"{why} before this cell ran, so it did "
-                                                      "not run."))
-        request, self.running = self.running, None
-        self.namespace = {}
-        self._set(KernelState.DEAD, f"{why}.")
-        if request is not None:
-            request.finish(ExecuteResult("interrupted", f"{why} while this cell ran."))
-
-    def restart(self):
-        self.restarts += 1
-        self._stop("The kernel was restarted")
-        return self.start()
-
-    def shutdown(self):
-        self.shutdowns += 1
-        if self.state is not KernelState.DEAD:
-            self._stop("The kernel was shut down")
-        return succeed(None)
-
-    def complete(self, code, cursor):
-        if self.state is KernelState.BUSY:
-            return fail(KernelBusyError("The kernel is busy running a cell, so it cannot "
-                                        "complete now; try again when the cell has finished."))
-        self.lastCompletion = (code, cursor)
-        return succeed(self.completions)
-
-    def introspect(self, name, detail=0):
-        return succeed({"found": name in self.namespace, "text": f"{name}: help"})
+__all__ = ["NotebookEnv", "runPython"]
 
 
 class NotebookEnv:
-    """The site (gate, auth, home, worksheet pages) and hubs on a Clock with fake kernels."""
+    """The site (gate, auth, home, worksheet pages) and hubs on a Clock, with kernels whose
+    workers are scripted."""
 
     def __init__(self, autoRun=None, lingerSeconds=30.0, outputFlushSeconds=0.2,
                  settings: Settings | None = None):
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
         self.store, self.writer = open_manual_store(self.clock)
-        self.kernels: list[FakeKernel] = []
+        self.workers = Workers(self.clock, autoReady=True, obeys=True, answers=True,
+                               autoRun=autoRun)
+        self.kernels: list[Kernel] = []
         self.dataDir = tempfile.mkdtemp(prefix="athena-nb-test-")
 
         def factory(reactor, cwd):
-            kernel = FakeKernel(reactor, cwd, autoRun)
+            kernel = Kernel(reactor, cwd=cwd, processFactory=self.workers)
             self.kernels.append(kernel)
             return kernel
 
@@ -207,8 +62,20 @@ class NotebookEnv:
         self.http = MemoryHTTP(self.site)
 
     @property
-    def kernel(self) -> FakeKernel:
+    def kernel(self) -> Kernel:
+        """The kernel made last."""
         return self.kernels[-1]
+
+    @property
+    def worker(self) -> ScriptedWorker:
+        """The worker started last (a restarted kernel has a new one)."""
+        return self.workers.last
+
+    def shutDown(self, kernel: Kernel) -> bool:
+        """Whether ``kernel`` was shut down (not restarted, not died) and its worker is gone."""
+        return (kernel.state is KernelState.DEAD
+                and kernel.stateReason == "The kernel was shut down."
+                and self.workers.of(kernel).exited)
 
     def settle(self, d=None, rounds=30):
         """Run commits and zero-delay calls until ``d`` fires (or things are quiet)."""

@@ -187,3 +187,9 @@ class RawPage:
         answers: list = []
         self.h.http.request(b"POST", self.boot["transport"], hdrs, data).addBoth(answers.append)
         return answers
+
+
+def call(seq: int, callId: int, method: str, *args, widget: int = 1) -> list:
+    """The client's message number ``seq``: a call of ``method(*args)`` on ``widget``, as a
+    transport envelope's entry (docs/protocol.md)."""
+    return [seq, ["call", [callId, widget, method, list(args), {}]]]

@@ -1,6 +1,6 @@
 """The worksheet hub without the web: text, structure, title and presence, told to every viewer.
 
-Deterministic: a Clock, a store whose commits run when the test settles, scripted kernels.
+Deterministic: a Clock and a store whose commits run when the test settles.
 """
 
 import pytest

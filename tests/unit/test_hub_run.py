@@ -1,11 +1,15 @@
 """Running cells through the hub: states, streamed output stored in batches, interrupt, restart,
 clearing, files, and a hub that outlives its viewers while a cell runs.
 
-Deterministic: a Clock, a manual store and a scripted kernel (tests/support/notebook.py).
+Deterministic: a Clock, a manual store and a real kernel whose worker the test plays
+(tests/support/notebook.py).
 """
+
+import signal
 
 import pytest
 
+from athena_nb.kernel import KernelState
 from athena_nb.store import RunState
 from tests.support.notebook import NotebookEnv
 from tests.unit.test_hub import RecordingViewer
@@ -42,15 +46,15 @@ def test_a_cell_is_queued_runs_streams_and_ends_done_with_count_and_runner(env):
     sheet, hub, viewer, cell = watched(env)
     assert hub.run(cell.id, "Ann") is True
     env.settle()
-    kernel = env.kernel
-    assert kernel.running.code == "print('hi')"
+    worker = env.worker
+    assert worker.running["code"] == "print('hi')"
     assert cell.state is RunState.RUNNING and cell.count == 1 and cell.ranBy == "Ann"
     assert [e[2] for e in viewer.of("changed")] == ["queued", "running"], "told at once"
     assert viewer.of("kernel")[-1][1] == "busy"
-    kernel.print("h")
-    kernel.print("i\n")
+    worker.print("h")
+    worker.print("i\n")
     assert [e["text"] for e in cell.outputs] == ["h", "i\n"]
-    kernel.finish("ok")
+    worker.done("ok")
     env.settle()
     assert cell.state is RunState.DONE
     saved = stored(env, sheet)[0]
@@ -68,14 +72,14 @@ def test_output_is_stored_in_batches_while_the_cell_runs(env):
     hub.run(cell.id, "Ann")
     env.settle()
     for n in range(50):
-        env.kernel.print(f"line {n}\n")
+        env.worker.print(f"line {n}\n")
     env.settle()
     assert stored(env, sheet)[0].outputs == (), "nothing written before the interval"
     env.later(0.25)
     outputs = stored(env, sheet)[0].outputs
     assert len(outputs) == 1 and outputs[0].payload["text"].count("\n") == 50
-    env.kernel.print("more\n")
-    env.kernel.finish("ok")
+    env.worker.print("more\n")
+    env.worker.done("ok")
     env.settle()
     assert [o.payload["text"].count("\n") for o in stored(env, sheet)[0].outputs] == [50, 1]
 
@@ -87,13 +91,12 @@ def test_run_all_queues_every_cell_in_order_and_the_kernel_runs_one_at_a_time(en
     assert states(hub) == ["running", "queued", "queued"]
     assert hub.runAll("Ann") == 0, "queued and running cells are not queued again"
     assert hub.run(hub.cells[1].id, "Bob") is False
-    env.kernel.finish("ok")
+    env.worker.done("ok")
     env.settle()
     assert states(hub) == ["done", "running", "queued"]
-    env.kernel.emit({"type": "error", "ename": "NameError", "evalue": "x",
-                     "traceback": "NameError: x\n"})
-    env.kernel.finish("error", "The cell raised NameError: x")
-    env.kernel.finish("ok")
+    env.worker.done("error", [{"type": "error", "ename": "NameError", "evalue": "x",
+                               "traceback": "NameError: x\n"}])
+    env.worker.done("ok")
     env.settle()
     assert states(hub) == ["done", "error", "done"]
     assert [c.count for c in hub.cells] == [1, 2, 3]
@@ -114,15 +117,15 @@ def test_running_again_clears_the_old_output_first(env):
     cell = hub.cells[0]
     hub.run(cell.id, "Ann")
     env.settle()
-    env.kernel.print("old\n")
-    env.kernel.finish()
+    env.worker.print("old\n")
+    env.worker.done()
     env.settle()
     generation = cell.generation
     hub.run(cell.id, "Bob")
     env.settle()
     assert cell.outputs == [] and cell.generation > generation and cell.ranBy == "Bob"
-    env.kernel.print("new\n")
-    env.kernel.finish()
+    env.worker.print("new\n")
+    env.worker.done()
     env.later(0.3)
     assert [o.payload["text"] for o in stored(env, sheet)[0].outputs] == ["new\n"]
 
@@ -134,7 +137,7 @@ def test_interrupt_drops_queued_cells_and_stops_the_running_one(env):
     assert env.run(hub.interrupt()) == "interrupted"
     env.settle()
     assert states(hub) == ["interrupted"] * 3
-    assert env.kernel.interrupts == 1
+    assert env.worker.interrupts == 1
     assert hub.cells[1].outputs[-1]["type"] == "notice"
     assert "cancelled before it ran" in hub.cells[1].outputs[-1]["text"]
     assert [c.state for c in stored(env, sheet)] == [RunState.INTERRUPTED] * 3
@@ -145,10 +148,13 @@ def test_restart_empties_the_namespace_stops_cells_and_counts_from_one(env):
     sheet, hub = openHub(env)
     hub.runAll("Ann")
     env.settle()
-    env.kernel.namespace["x"] = 1
+    env.worker.namespace["x"] = 1
+    first = env.worker
     env.run(hub.restart())
     env.settle()
-    assert env.kernel.namespace == {} and env.kernel.restarts == 1
+    assert first.exited and first.signals == [signal.SIGKILL], "a busy worker is killed"
+    assert env.worker is not first and env.worker.namespace == {}
+    assert env.kernels == [env.kernel] and env.kernel.state is KernelState.IDLE
     assert states(hub) == ["interrupted"] * 3
     assert "restarted while this cell ran" in hub.cells[0].outputs[-1]["text"]
     hub.run(hub.cells[2].id, "Ann")
@@ -161,8 +167,8 @@ def test_clear_outputs_of_one_cell_or_all_and_finished_cells_become_idle(env):
     for cell in hub.cells[:2]:
         hub.run(cell.id, "Ann")
         env.settle()
-        env.kernel.print("out\n")
-        env.kernel.finish()
+        env.worker.print("out\n")
+        env.worker.done()
         env.settle()
     env.later(0.3)
     env.run(hub.clearOutputs(hub.cells[0].id))
@@ -178,9 +184,9 @@ def test_files_a_cell_creates_are_recorded_once(env):
     cell = hub.cells[0]
     hub.run(cell.id, "Ann")
     env.settle()
-    env.kernel.emit({"type": "file", "path": "plot.png", "change": "created"})
-    env.kernel.emit({"type": "file", "path": "plot.png", "change": "modified"})
-    env.kernel.finish()
+    env.worker.event({"type": "file", "path": "plot.png", "change": "created"})
+    env.worker.event({"type": "file", "path": "plot.png", "change": "modified"})
+    env.worker.done()
     env.settle()
     assert cell.files == ["plot.png"]
     assert stored(env, sheet)[0].files == ("plot.png",)
@@ -191,9 +197,9 @@ def test_unknown_event_types_and_mime_types_are_dropped(env):
     cell = hub.cells[0]
     hub.run(cell.id, "Ann")
     env.settle()
-    env.kernel.emit({"type": "bogus"})
-    env.kernel.emit({"type": "display", "data": {"application/x-evil": "x"}})
-    env.kernel.emit({"type": "display", "data": {"text/plain": "ok", "application/x": "y"}})
+    env.worker.event({"type": "bogus"})
+    env.worker.event({"type": "display", "data": {"application/x-evil": "x"}})
+    env.worker.event({"type": "display", "data": {"text/plain": "ok", "application/x": "y"}})
     assert cell.outputs == [{"type": "display", "data": {"text/plain": "ok"}}]
 
 
@@ -207,16 +213,16 @@ def test_a_cell_keeps_running_with_no_viewer_and_a_late_viewer_sees_its_output(e
     env.settle()
     hub.removeViewer(viewer)
     env.later(60)
-    env.kernel.print("while nobody watched\n")
+    env.worker.print("while nobody watched\n")
     env.later(1)
     assert env.hubs.get(sheet.id) is hub, "a running cell keeps its hub"
     assert stored(env, sheet)[0].outputs[0].payload["text"] == "while nobody watched\n"
     assert env.run(env.hubs.open(sheet.id)) is hub
     assert hub.cells[0].state is RunState.RUNNING
     kernel = env.kernel
-    kernel.finish()
+    env.worker.done()
     env.later(31)
-    assert env.hubs.get(sheet.id) is None and kernel.shutdowns == 1
+    assert env.hubs.get(sheet.id) is None and env.shutDown(kernel)
     again = env.run(env.hubs.open(sheet.id))
     assert again is not hub and again.cells[0].state is RunState.DONE
     assert again.cells[0].outputs == [{"type": "stream", "name": "stdout",
@@ -229,7 +235,7 @@ def test_deleting_a_running_cell_interrupts_it_and_drops_its_late_output(env):
     hub.run(cell.id, "Ann")
     env.settle()
     env.run(hub.deleteCell(cell.id))
-    assert env.kernel.interrupts == 1
+    assert env.worker.interrupts == 1
     assert cell not in hub.cells and len(stored(env, sheet)) == 2
 
 
@@ -252,22 +258,23 @@ def test_completion_and_introspection_go_to_the_kernel_and_busy_is_refused(env):
 
     sheet, hub = openHub(env)
     assert env.run(hub.complete("pri", 3)) == {"matches": [], "start": 0, "end": 0}
-    assert env.kernel.lastCompletion == ("pri", 3)
+    assert {k: v for k, v in env.worker.sent[-1].items() if k != "id"} == {
+        "op": "complete", "code": "pri", "cursor": 3}
     hub.run(hub.cells[0].id, "Ann")
     env.settle()
     assert env.settle(hub.complete("pri", 3)).check(KernelBusyError)
-    env.kernel.finish()
-    assert env.run(hub.introspect("x"))["text"] == "x: help"
+    env.worker.done()
+    assert env.run(hub.introspect("x")) == {"found": False, "text": "x: help"}
 
 
 def test_shutting_down_stores_pending_output_and_stops_the_kernel(env):
     sheet, hub = openHub(env)
     hub.run(hub.cells[0].id, "Ann")
     env.settle()
-    env.kernel.print("last words\n")
+    env.worker.print("last words\n")
     kernel = env.kernel
     env.run(env.hubs.shutdown())
-    assert kernel.shutdowns == 1
+    assert env.shutDown(kernel)
     cell = stored(env, sheet)[0]
     assert cell.outputs[0].payload["text"] == "last words\n"
     assert cell.state is RunState.INTERRUPTED

@@ -21,7 +21,7 @@ def test_opening_twice_at_once_makes_one_hub_in_the_worksheets_directory(env):
     assert env.run(second) is hub and env.hubs.get(sheet.id) is hub
     assert hub.directory == os.path.join(env.dataDir, "worksheets", sheet.id)
     assert os.path.isdir(hub.directory)
-    assert env.kernels == [], "a kernel starts only when a cell runs"
+    assert env.kernels == [] and env.workers.made == [], "a kernel starts only when a cell runs"
 
 
 def test_unknown_and_trashed_worksheets_are_unavailable_with_a_reason(env):
@@ -58,7 +58,7 @@ def test_opening_while_the_old_hub_closes_waits_for_it_then_makes_a_new_one(env)
     closing = env.hubs.closeHub(sheet.id, "Closing.")
     again = env.hubs.open(sheet.id)
     fresh = env.run(again)
-    assert fresh is not hub and kernel.shutdowns == 1
+    assert fresh is not hub and env.shutDown(kernel)
     assert env.run(closing) is None
 
 
@@ -89,5 +89,5 @@ def test_shutdown_closes_every_hub_and_refuses_new_ones(env):
         hub.run(hub.cells[0].id, "Ann")
     env.settle()
     env.run(env.hubs.shutdown())
-    assert all(k.shutdowns == 1 for k in env.kernels) and len(env.kernels) == 2
+    assert all(env.shutDown(k) for k in env.kernels) and len(env.kernels) == 2
     assert env.settle(env.hubs.open(sheets[0].id)).check(WorksheetUnavailable)

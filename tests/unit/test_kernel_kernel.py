@@ -1,5 +1,5 @@
-"""The Kernel's queue, state machine, limits and escalation, driven by a fake worker and a Clock
-(athena_nb.kernel.kernel)."""
+"""The Kernel's queue, state machine, limits and escalation, driven by scripted workers
+(tests/support/workers.py) and a Clock (athena_nb.kernel.kernel)."""
 
 import signal
 
@@ -18,82 +18,27 @@ from athena_nb.kernel import (
     KernelTimeoutError,
 )
 from athena_nb.kernel.process import ExitStatus
+from tests.support.workers import Workers
 
 S = KernelState
-
-
-class FakeProcess:
-    """Stands in for WorkerProcess: records what the kernel asks, lets the test play the
-    worker's part synchronously."""
-
-    failStart = None
-
-    def __init__(self, reactor, owner, **config):
-        self.owner = owner
-        self.config = config
-        self.sent = []
-        self.interrupts = 0
-        self.signals = []
-        self.channelClosed = False
-        self.finished = 0
-
-    def start(self):
-        if self.failStart is not None:
-            raise self.failStart
-
-    def send(self, message):
-        self.sent.append(message)
-
-    def interrupt(self):
-        self.interrupts += 1
-
-    def signalGroup(self, signum):
-        self.signals.append(signum)
-
-    def closeChannel(self):
-        self.channelClosed = True
-
-    def finishOutput(self):
-        self.finished += 1
-
-    # the worker's side
-    def ready(self, pid=100):
-        self.owner.workerMessage({"op": "ready", "pid": pid, "system": "python"})
-
-    def lastExecute(self):
-        return [m for m in self.sent if m["op"] == "execute"][-1]
-
-    def done(self, status="ok", events=(), message=""):
-        request = self.lastExecute()
-        self.owner.workerMessage({"op": "done", "id": request["id"], "status": status,
-                                  "message": message, "events": list(events)})
-
-    def event(self, event):
-        self.owner.workerMessage({"op": "event", "id": self.lastExecute()["id"], "event": event,
-                                  "sync": True})
-
-    def exit(self, code=None, sig=None):
-        self.owner.workerExited(ExitStatus(sig if sig is not None else (code or 0) << 8))
 
 
 class Harness:
     def __init__(self, **limits):
         self.clock = Clock()
-        self.processes = []
+        self.workers = Workers(self.clock)  # they do nothing unless the test says so
         self.changes = []
-
-        def factory(reactor, owner, **config):
-            process = FakeProcess(reactor, owner, **config)
-            self.processes.append(process)
-            return process
-
         self.kernel = Kernel(self.clock, cwd="/tmp", limits=KernelLimits(**limits),
-                             processFactory=factory)
+                             processFactory=self.workers)
         self.kernel.addStateListener(self.changes.append)
 
     @property
+    def processes(self):
+        return self.workers.made
+
+    @property
     def process(self):
-        return self.processes[-1]
+        return self.workers.last
 
     def started(self):
         d = self.kernel.start()
@@ -394,11 +339,8 @@ def test_a_worker_that_reports_a_fatal_error_fails_start_with_its_message():
 def test_an_interpreter_that_cannot_run_fails_start():
     """An exception from spawning (no such interpreter) fails start() and queued cells."""
     h = Harness()
-    FakeProcess.failStart = FileNotFoundError("no such file")
-    try:
-        request, _ = h.run("1")
-    finally:
-        FakeProcess.failStart = None
+    h.workers.failStart = FileNotFoundError("no such file")
+    request, _ = h.run("1")
     assert result(request).status == "died" and "no such file" in result(request).message
     assert h.kernel.state == S.DEAD
 

@@ -5,11 +5,7 @@ Driven with hand-made HTTP requests through the real Site on a Clock (docs/proto
 
 from livefragments import PageState, Settings
 from livefragments._json import loads
-from tests.support.pages import Harness, RawPage
-
-
-def call(seq, callId, method, *args, widget=1):
-    return [seq, ["call", [callId, widget, method, list(args), {}]]]
+from tests.support.pages import Harness, RawPage, call
 
 
 def body(answers):

@@ -6,11 +6,7 @@ unacknowledged messages, answers such a request with all of them.
 """
 
 from livefragments._json import loads
-from tests.support.pages import Harness, RawPage
-
-
-def call(seq, callId, method, *args, widget=1):
-    return [seq, ["call", [callId, widget, method, list(args), {}]]]
+from tests.support.pages import Harness, RawPage, call
 
 
 def envelope(answers):

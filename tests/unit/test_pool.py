@@ -1,61 +1,21 @@
-"""The kernel pool's hand-out and refill, with fake workers on a Clock (athena_nb.kernel.pool)."""
+"""The kernel pool's hand-out and refill, with scripted workers on a Clock (athena_nb.kernel.pool)."""
 
 import pytest
 from twisted.internet.task import Clock
 
 from athena_nb.kernel import Kernel, KernelPool, KernelState
-
-
-class FakeProcess:
-    """A worker the test plays: it records requests and answers when told to."""
-
-    def __init__(self, reactor, owner, **config):
-        self.reactor = reactor
-        self.owner = owner
-        self.config = config
-        self.sent = []
-
-    def start(self):
-        pass
-
-    def send(self, message):
-        self.sent.append(message)
-
-    def signalGroup(self, signum):
-        self.closeChannel()
-
-    def closeChannel(self):  # the worker exits a moment later, as a real one does
-        self.reactor.callLater(0, self.owner.workerExited, _Exited())
-
-    def finishOutput(self):
-        pass
-
-    def ready(self):
-        self.owner.workerMessage({"op": "ready", "pid": 1, "system": "python"})
-
-    def reply(self, op, ok=True, message=""):
-        request = [m for m in self.sent if m["op"] == op][-1]
-        self.owner.workerMessage({"op": "reply", "id": request["id"], "ok": ok,
-                                  "message": message, "value": {}})
-
-
-class _Exited:
-    def describe(self):
-        return "exited"
+from tests.support.workers import Workers
 
 
 class Pool:
     def __init__(self, size=2, refillDelay=0.25):
         self.clock = Clock()
-        self.processes = []
-
-        def process(reactor, owner, **config):
-            self.processes.append(FakeProcess(reactor, owner, **config))
-            return self.processes[-1]
-
+        # The test makes them ready and answers for them; they exit when told to, as real ones do.
+        self.workers = Workers(self.clock, obeys=True)
+        self.processes = self.workers.made
         self.pool = KernelPool(self.clock, size=size, refillDelay=refillDelay,
                                factory=lambda reactor, cwd: Kernel(
-                                   reactor, cwd=cwd, processFactory=process))
+                                   reactor, cwd=cwd, processFactory=self.workers))
 
     def starting(self):
         return [p for p in self.processes if p.owner.state is KernelState.STARTING]
@@ -94,7 +54,7 @@ def test_a_ready_kernel_is_handed_out_at_once_with_its_chdir_on_the_way(makePool
     d = p.pool.acquire(str(tmp_path))
     assert d.called, "acquire() waited for the chdir's answer"
     kernel = d.result
-    process = kernel._process
+    process = p.workers.of(kernel)
     kernel.execute("1")
     assert [(m["op"], m.get("path")) for m in process.sent] == [
         ("chdir", str(tmp_path)), ("execute", None)]
@@ -118,7 +78,7 @@ def test_a_failed_chdir_is_logged_and_the_kernel_keeps_its_directory(makePool, t
     kernel = p.pool.acquire(str(tmp_path / "gone")).result
     scratch = p.processes[0].config["cwd"]
     assert kernel.cwd == str(tmp_path / "gone")
-    kernel._process.reply("chdir", ok=False, message="Cannot change to directory.")
+    p.workers.of(kernel).reply("chdir", ok=False, message="Cannot change to directory.")
     assert kernel.cwd == scratch
 
 
@@ -163,5 +123,5 @@ def test_a_kernel_handed_out_while_starting_does_not_start_the_next_early(makePo
 
 def test_a_kernel_that_fails_to_start_is_not_retried_forever(makePool):
     p = makePool(size=2)
-    p.processes[0].owner.workerExited(_Exited())
+    p.processes[0].exit(1)
     assert len(p.processes) == 1 and p.pool.ready == 0

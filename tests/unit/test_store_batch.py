@@ -5,21 +5,10 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
 from twisted.internet.defer import Deferred
-from twisted.internet.task import Clock
 
 from athena_nb.store import StoreClosedError, VersionConflictError, WriteFailedError
 from athena_nb.store._writer import run_batch
-from athena_nb.store.testing import open_manual_store, settle
-
-
-@pytest.fixture
-def env():
-    store, writer = open_manual_store(Clock())
-    worksheet = settle(writer, store.create_worksheet("Batch"))
-    cell = settle(writer, store.load_worksheet(worksheet.id)).cells[0]
-    return store, writer, cell.id
 
 
 def record(d: Deferred, log: list, name: object) -> Deferred:
@@ -27,21 +16,23 @@ def record(d: Deferred, log: list, name: object) -> Deferred:
     return d
 
 
-def test_nothing_fires_before_the_commit(env):
+def test_nothing_fires_before_the_commit(db):
     """A call's Deferred has not fired while its change is uncommitted, and fires once the
     commit is done; the change is then visible."""
-    store, writer, cell = env
+    store, writer = db.store, db.writer
+    cell = db.worksheet("Batch")[1][0]
     d = store.set_cell_text(cell, "saved?", 1)
     assert not d.called and writer.pending == 1
     assert writer.flush() == 1
     assert d.called and writer.pending == 0
-    assert settle(writer, store.get_cell(cell)).text == "saved?"
+    assert db.run(store.get_cell(cell)).text == "saved?"
 
 
-def test_back_to_back_calls_fire_and_commit_in_call_order(env):
+def test_back_to_back_calls_fire_and_commit_in_call_order(db):
     """Hundreds of writes issued back-to-back without waiting fire in the order they were
     made, and the data reflects that order: outputs in order, the last text wins."""
-    store, writer, cell = env
+    store, writer = db.store, db.writer
+    cell = db.worksheet("Batch")[1][0]
     log: list = []
     for i in range(1, 301):
         record(store.set_cell_text(cell, f"text {i}", i), log, ("text", i))
@@ -49,15 +40,16 @@ def test_back_to_back_calls_fire_and_commit_in_call_order(env):
     assert log == []
     writer.flush()
     assert log == [((kind, i), "ok") for i in range(1, 301) for kind in ("text", "out")]
-    saved = settle(writer, store.get_cell(cell))
+    saved = db.run(store.get_cell(cell))
     assert (saved.text, saved.version) == ("text 300", 300)
     assert [o.payload["n"] for o in saved.outputs] == list(range(1, 301))
 
 
-def test_a_failing_call_fails_alone_and_keeps_its_place(env):
+def test_a_failing_call_fails_alone_and_keeps_its_place(db):
     """In one batch, a refused call fails at its place in the order and the calls around it
     are committed."""
-    store, writer, cell = env
+    store, writer = db.store, db.writer
+    cell = db.worksheet("Batch")[1][0]
     log: list = []
     record(store.set_cell_text(cell, "one", 1), log, 1)
     record(store.set_cell_text(cell, "stale", 1), log, 2)
@@ -66,22 +58,24 @@ def test_a_failing_call_fails_alone_and_keeps_its_place(env):
     assert [name for name, _ in log] == [1, 2, 3]
     assert log[0][1] == "ok" and log[2][1] == "ok"
     assert isinstance(log[1][1], VersionConflictError)
-    saved = settle(writer, store.get_cell(cell))
+    saved = db.run(store.get_cell(cell))
     assert (saved.text, [o.payload for o in saved.outputs]) == ("one", [{"t": 3}])
 
 
-def test_reads_see_the_writes_queued_before_them(env):
+def test_reads_see_the_writes_queued_before_them(db):
     """A read queued after a write (even in the same batch) sees that write."""
-    store, writer, cell = env
+    store, writer = db.store, db.writer
+    cell = db.worksheet("Batch")[1][0]
     store.set_cell_text(cell, "written", 1)
     read = store.get_cell(cell)
     writer.flush()
     assert read.result.text == "written"
 
 
-def test_calls_made_by_callbacks_go_after(env):
+def test_calls_made_by_callbacks_go_after(db):
     """A call made from a callback runs in a later commit, after everything already queued."""
-    store, writer, cell = env
+    store, writer = db.store, db.writer
+    cell = db.worksheet("Batch")[1][0]
     log: list = []
     first = store.set_cell_text(cell, "first", 1)
     first.addCallback(lambda _: record(store.set_cell_text(cell, "from callback", 3), log, "cb"))
@@ -90,13 +84,14 @@ def test_calls_made_by_callbacks_go_after(env):
     assert log == [("second", "ok")] and writer.pending == 1
     writer.flush()
     assert log == [("second", "ok"), ("cb", "ok")]
-    assert settle(writer, store.get_cell(cell)).text == "from callback"
+    assert db.run(store.get_cell(cell)).text == "from callback"
 
 
-def test_close_commits_what_was_asked_then_refuses(env):
+def test_close_commits_what_was_asked_then_refuses(db):
     """Closing runs the calls already made, fires after them, and later calls fail at once
     with StoreClosedError."""
-    store, writer, cell = env
+    store, writer = db.store, db.writer
+    cell = db.worksheet("Batch")[1][0]
     log: list = []
     record(store.set_cell_text(cell, "last words", 1), log, "write")
     record(store.close(), log, "close")

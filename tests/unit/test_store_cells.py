@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from twisted.internet.task import Clock
 
 from athena_nb.store import (
     NotFoundError,
@@ -15,15 +14,7 @@ from athena_nb.store import (
     VersionConflictError,
     allowed_transitions,
 )
-from athena_nb.store.testing import open_manual_store, settle
-
-
-@pytest.fixture
-def env():
-    store, writer = open_manual_store(Clock())
-    run = lambda d: settle(writer, d)  # noqa: E731
-    worksheet = run(store.create_worksheet("Cells", ["a", "b", "c"]))
-    return store, run, worksheet.id
+from tests.support.stores import ManualStore
 
 
 def texts(store, run, worksheet_id):
@@ -36,9 +27,10 @@ def ids(store, run, worksheet_id):
     return [c.id for c in run(store.load_worksheet(worksheet_id)).cells]
 
 
-def test_insert_at_index(env):
+def test_insert_at_index(db):
     """A cell can go first, in the middle or last; its index is where it landed."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     assert run(store.insert_cell(wid, 0, "first")).index == 0
     assert run(store.insert_cell(wid, 2, "middle")).index == 2
     last = run(store.insert_cell(wid, 5, "last"))
@@ -46,9 +38,10 @@ def test_insert_at_index(env):
     assert texts(store, run, wid) == ["first", "a", "middle", "b", "c", "last"]
 
 
-def test_insert_out_of_range_is_refused(env):
+def test_insert_out_of_range_is_refused(db):
     """An index past the end (or negative) is refused with the allowed range."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     with pytest.raises(StoreError, match="between 0 and 3"):
         run(store.insert_cell(wid, 4))
     with pytest.raises(StoreError, match="between 0 and 3"):
@@ -58,9 +51,10 @@ def test_insert_out_of_range_is_refused(env):
     assert texts(store, run, wid) == ["a", "b", "c"]
 
 
-def test_insert_above_and_below(env):
+def test_insert_above_and_below(db):
     """Above puts the new cell right before the given one, below right after."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a, b, c = ids(store, run, wid)
     assert run(store.insert_cell_above(a, "above a")).index == 0
     assert run(store.insert_cell_below(c, "below c")).index == 4
@@ -69,10 +63,11 @@ def test_insert_above_and_below(env):
     assert texts(store, run, wid) == ["above a", "a", "below a", "above b", "b", "c", "below c"]
 
 
-def test_many_inserts_at_one_spot_keep_order(env):
+def test_many_inserts_at_one_spot_keep_order(db):
     """Inserting again and again between the same two cells (which exhausts the gaps and
     renumbers the worksheet) keeps every cell where it was put."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a = ids(store, run, wid)[0]
     expected = ["a", "b", "c"]
     for i in range(40):
@@ -81,9 +76,10 @@ def test_many_inserts_at_one_spot_keep_order(env):
     assert texts(store, run, wid) == expected
 
 
-def test_delete(env):
+def test_delete(db):
     """Deleting removes the cell and its outputs and returns its files' paths."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a, b, c = ids(store, run, wid)
     run(store.append_outputs(b, [("result", {"text": "2"})]))
     run(store.record_file(b, "cells/b/plot.png"))
@@ -98,9 +94,10 @@ def test_delete(env):
     assert texts(store, run, wid) == []
 
 
-def test_move_up_and_down(env):
+def test_move_up_and_down(db):
     """Moving up or down swaps with the neighbour; at the edges the cell stays put."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a, b, c = ids(store, run, wid)
     assert run(store.move_cell_up(c)) == 1
     assert texts(store, run, wid) == ["a", "c", "b"]
@@ -111,9 +108,10 @@ def test_move_up_and_down(env):
     assert texts(store, run, wid) == ["c", "a", "b"]
 
 
-def test_move_to_index(env):
+def test_move_to_index(db):
     """A cell can be moved to any index; out of range is refused."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a, b, c = ids(store, run, wid)
     assert run(store.move_cell(a, 2)) == 2
     assert texts(store, run, wid) == ["b", "c", "a"]
@@ -125,10 +123,11 @@ def test_move_to_index(env):
     assert texts(store, run, wid) == ["a", "b", "c"]
 
 
-def test_split(env):
+def test_split(db):
     """Splitting keeps the first part (and the outputs) in the cell with a new version, and
     puts the rest in a new idle cell right after it."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a, b, c = ids(store, run, wid)
     run(store.set_cell_text(b, "x = 1; y = 2", 4))
     run(store.append_outputs(b, [("result", {"text": "old"})]))
@@ -139,10 +138,11 @@ def test_split(env):
     assert texts(store, run, wid) == ["a", "x = 1;", " y = 2", "c"]
 
 
-def test_split_at_a_line_break_drops_it(env):
+def test_split_at_a_line_break_drops_it(db):
     """A line break at the split point becomes the boundary between the two cells, whether
     the split point is just before or just after it (only one is dropped)."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a, b, c = ids(store, run, wid)
     run(store.set_cell_text(a, "x = 1\ny = 2", 1))
     assert [cell.text for cell in run(store.split_cell(a, 5))] == ["x = 1", "y = 2"]
@@ -150,9 +150,10 @@ def test_split_at_a_line_break_drops_it(env):
     assert [cell.text for cell in run(store.split_cell(b, 2))] == ["p", "\nq"]
 
 
-def test_split_at_the_ends_and_out_of_range(env):
+def test_split_at_the_ends_and_out_of_range(db):
     """Splitting at 0 or at the end leaves one part empty; past the end is refused."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a = ids(store, run, wid)[0]
     run(store.split_cell(a, 0))
     assert texts(store, run, wid) == ["", "a", "b", "c"]
@@ -166,19 +167,21 @@ def test_split_at_the_ends_and_out_of_range(env):
         run(store.split_cell(b, 2))
 
 
-def test_split_counts_characters_not_bytes(env):
+def test_split_counts_characters_not_bytes(db):
     """The split point is an offset in characters, so non-ASCII text splits where expected."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a = ids(store, run, wid)[0]
     run(store.set_cell_text(a, "π = 3.14 # ≈", 1))
     first, second = run(store.split_cell(a, 1))
     assert (first.text, second.text) == ("π", " = 3.14 # ≈")
 
 
-def test_join_with_next(env):
+def test_join_with_next(db):
     """Joining puts the next cell's text on a new line and removes that cell with its
     outputs; the first cell keeps its own outputs."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a, b, c = ids(store, run, wid)
     run(store.append_outputs(a, [("stream", {"text": "a out"})]))
     run(store.append_outputs(b, [("stream", {"text": "b out"})]))
@@ -190,9 +193,10 @@ def test_join_with_next(env):
         run(store.get_cell(b))
 
 
-def test_join_with_empty_cells_adds_no_blank_line(env):
+def test_join_with_empty_cells_adds_no_blank_line(db):
     """An empty side adds no newline; the last cell has nothing to join with."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a, b, c = ids(store, run, wid)
     run(store.set_cell_text(b, "", 1))
     assert run(store.join_cell_with_next(a)).text == "a"
@@ -202,9 +206,10 @@ def test_join_with_empty_cells_adds_no_blank_line(env):
         run(store.join_cell_with_next(a))
 
 
-def test_split_then_join_restores_the_text(env):
+def test_split_then_join_restores_the_text(db):
     """Splitting at a line break and joining again gives back the exact text."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a = ids(store, run, wid)[0]
     for at in (5, 6):
         run(store.set_cell_text(a, "x = 1\ny = 2", run(store.get_cell(a)).version + 1))
@@ -212,10 +217,11 @@ def test_split_then_join_restores_the_text(env):
         assert run(store.join_cell_with_next(a)).text == "x = 1\ny = 2"
 
 
-def test_set_text_versions_only_go_forward(env):
+def test_set_text_versions_only_go_forward(db):
     """Text is saved with its version; an equal or older version is refused and changes
     nothing, so a late write can never overwrite newer text."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a = ids(store, run, wid)[0]
     assert run(store.set_cell_text(a, "v1", 1)) is None
     run(store.set_cell_text(a, "v7", 7))
@@ -227,9 +233,10 @@ def test_set_text_versions_only_go_forward(env):
     assert (cell.text, cell.version) == ("v7", 7)
 
 
-def test_text_is_stored_exactly(env):
+def test_text_is_stored_exactly(db):
     """Any Unicode text comes back unchanged; text that is not valid Unicode is refused."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a = ids(store, run, wid)[0]
     text = "tab\there\r\nnul\0 emoji 🐍 ñ\u200b" + "z" * 100_000
     run(store.set_cell_text(a, text, 1))
@@ -238,10 +245,11 @@ def test_text_is_stored_exactly(env):
         run(store.set_cell_text(a, "half \ud800", 2))
 
 
-def test_run_states_follow_the_state_machine(env):
+def test_run_states_follow_the_state_machine(db):
     """A run goes idle -> queued -> running -> done, storing count and who ran it; each call
     fires with the previous state."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a = ids(store, run, wid)[0]
     assert run(store.set_run_state(a, "queued", ran_by="Ada")) == RunState.IDLE
     assert run(store.set_run_state(a, RunState.RUNNING, execution_count=1)) == RunState.QUEUED
@@ -254,9 +262,10 @@ def test_run_states_follow_the_state_machine(env):
     assert (cell.state, cell.execution_count, cell.ran_by) == (RunState.ERROR, 2, "Bob")
 
 
-def test_illegal_run_state_transitions_are_refused(env):
+def test_illegal_run_state_transitions_are_refused(db):
     """Every transition outside the table is refused with a sentence and changes nothing."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     a = ids(store, run, wid)[0]
     reach = {
         RunState.IDLE: [],
@@ -281,9 +290,10 @@ def test_illegal_run_state_transitions_are_refused(env):
         run(store.set_run_state(a, "runing"))
 
 
-def test_unknown_cell_is_a_clear_error(env):
+def test_unknown_cell_is_a_clear_error(db):
     """Calls on a cell that does not exist fail NotFoundError naming it."""
-    store, run, wid = env
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "b", "c"])
     for call in (
         store.get_cell, store.delete_cell, store.move_cell_up, store.join_cell_with_next,
         store.insert_cell_above, store.clear_outputs,
@@ -310,8 +320,8 @@ operations = st.lists(
 def test_random_structure_edits_match_a_list(ops):
     """Any sequence of inserts, deletes and moves leaves the cells in the same order as the
     same edits applied to a Python list."""
-    store, writer = open_manual_store(Clock())
-    run = lambda d: settle(writer, d)  # noqa: E731
+    db = ManualStore()  # one per example: hypothesis runs them all in one test call
+    store, run = db.store, db.run
     wid = run(store.create_worksheet("Prop", [])).id
     model: list[int] = []
     for name, x, y in ops:

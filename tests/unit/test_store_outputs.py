@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from twisted.internet.task import Clock
 
 from athena_nb.store import INTERRUPTED_NOTICE, OutputKind, RunState
-from athena_nb.store.testing import open_manual_store, settle
 
 
-@pytest.fixture
-def env():
-    store, writer = open_manual_store(Clock())
-    run = lambda d: settle(writer, d)  # noqa: E731
-    worksheet = run(store.create_worksheet("Out", ["a", "b"]))
-    a, b = (c.id for c in run(store.load_worksheet(worksheet.id)).cells)
-    return store, writer, run, worksheet.id, a, b
-
-
-def test_appended_chunks_come_back_in_order_with_kind_and_payload(env):
+def test_appended_chunks_come_back_in_order_with_kind_and_payload(db):
     """Chunks appended in several calls load in the order appended, each with its kind and
     its JSON payload decoded, and with increasing ids."""
-    store, _, run, wid, a, b = env
+    store, run = db.store, db.run
+    wid, (a, b) = db.worksheet("Out", ["a", "b"])
     run(store.append_outputs(a, [("stream", {"name": "stdout", "text": "1\n"})]))
     run(
         store.append_outputs(
@@ -43,10 +33,11 @@ def test_appended_chunks_come_back_in_order_with_kind_and_payload(env):
     assert [o.payload for o in run(store.get_cell(b)).outputs] == [{"text": "other cell"}]
 
 
-def test_bad_chunks_are_refused_whole(env):
+def test_bad_chunks_are_refused_whole(db):
     """An unknown kind or a payload that is not JSON fails the whole call, and no chunk of it
     is stored."""
-    store, writer, run, wid, a, b = env
+    store, writer, run = db.store, db.writer, db.run
+    wid, (a, b) = db.worksheet("Out", ["a", "b"])
     with pytest.raises(ValueError, match="'html' is not a kind of output; use one of stream"):
         run(store.append_outputs(a, [("stream", {"text": "ok"}), ("html", {})]))
     with pytest.raises(ValueError, match="cannot be stored as JSON"):
@@ -55,9 +46,10 @@ def test_bad_chunks_are_refused_whole(env):
     assert run(store.get_cell(a)).outputs == ()
 
 
-def test_payload_is_copied_at_call_time(env):
+def test_payload_is_copied_at_call_time(db):
     """Changing a payload after the call, before the commit, does not change what is saved."""
-    store, writer, run, wid, a, b = env
+    store, run = db.store, db.run
+    wid, (a, b) = db.worksheet("Out", ["a", "b"])
     payload = {"text": "before"}
     d = store.append_outputs(a, [("stream", payload)])
     payload["text"] = "after"
@@ -65,10 +57,11 @@ def test_payload_is_copied_at_call_time(env):
     assert run(store.get_cell(a)).outputs[0].payload == {"text": "before"}
 
 
-def test_clear_outputs_of_one_cell(env):
+def test_clear_outputs_of_one_cell(db):
     """Clearing a cell removes its outputs and file records (returning the paths) and leaves
     the other cells alone; new output appends after a clear as usual."""
-    store, _, run, wid, a, b = env
+    store, run = db.store, db.run
+    wid, (a, b) = db.worksheet("Out", ["a", "b"])
     run(store.append_outputs(a, [("stream", {"text": "x"})] * 3))
     run(store.append_outputs(b, [("stream", {"text": "y"})]))
     run(store.record_file(a, "cells/a/one.png"))
@@ -82,9 +75,10 @@ def test_clear_outputs_of_one_cell(env):
     assert [o.payload["text"] for o in run(store.get_cell(a)).outputs] == ["again"]
 
 
-def test_clear_all_outputs_of_a_worksheet(env):
+def test_clear_all_outputs_of_a_worksheet(db):
     """Clearing a worksheet clears every one of its cells and no other worksheet's."""
-    store, _, run, wid, a, b = env
+    store, run = db.store, db.run
+    wid, (a, b) = db.worksheet("Out", ["a", "b"])
     other = run(store.create_worksheet("Other"))
     other_cell = run(store.load_worksheet(other.id)).cells[0].id
     for cell in (a, b, other_cell):
@@ -97,9 +91,10 @@ def test_clear_all_outputs_of_a_worksheet(env):
     assert run(store.get_cell(other_cell)).files == ("cells/o/f.txt",)
 
 
-def test_record_file(env):
+def test_record_file(db):
     """Files are listed on their cell in the order recorded; recording twice keeps one."""
-    store, _, run, wid, a, b = env
+    store, run = db.store, db.run
+    wid, (a, b) = db.worksheet("Out", ["a", "b"])
     run(store.record_file(a, "cells/a/z.png"))
     run(store.record_file(a, "cells/a/b.png"))
     run(store.record_file(a, "cells/a/z.png"))
@@ -109,19 +104,21 @@ def test_record_file(env):
 @pytest.mark.parametrize(
     "path", ["", "/etc/passwd", "../up.txt", "a/../../b", "a//b", "./a", "a\\b", "a/", "nul\0"]
 )
-def test_record_file_refuses_paths_that_are_not_plain_relative(env, path):
+def test_record_file_refuses_paths_that_are_not_plain_relative(db, path):
     """Only plain relative paths are recorded, so a record can never point outside the
     worksheet's directory."""
-    store, _, run, wid, a, b = env
+    store, run = db.store, db.run
+    wid, (a, b) = db.worksheet("Out", ["a", "b"])
     with pytest.raises(ValueError, match="not a plain relative path"):
         run(store.record_file(a, path))
     assert run(store.get_cell(a)).files == ()
 
 
-def test_mark_running_cells_interrupted(env):
+def test_mark_running_cells_interrupted(db):
     """At server start, queued and running cells (in every worksheet) become interrupted with
     a notice output; idle and finished cells are left as they were."""
-    store, _, run, wid, a, b = env
+    store, run = db.store, db.run
+    wid, (a, b) = db.worksheet("Out", ["a", "b"])
     other = run(store.create_worksheet("Other", ["c", "d", "e"]))
     c, d, e = (cell.id for cell in run(store.load_worksheet(other.id)).cells)
     run(store.set_run_state(a, "running", execution_count=3))

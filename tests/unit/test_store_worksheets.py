@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from twisted.internet.task import Clock
 
 from athena_nb.store import NotFoundError, StoreError, Worksheet
-from athena_nb.store.testing import open_manual_store, settle
 
 
-@pytest.fixture
-def clock():
-    clock = Clock()
-    clock.advance(1000)
-    return clock
-
-
-@pytest.fixture
-def env(clock):
-    store, writer = open_manual_store(clock)
-    return store, writer, lambda d: settle(writer, d)
-
-
-def test_create_gives_one_empty_cell_by_default(env, clock):
+def test_create_gives_one_empty_cell_by_default(db):
     """A new worksheet has the given title, both times set to now, and one empty idle cell."""
-    store, _, run = env
+    store, run = db.store, db.run
     worksheet = run(store.create_worksheet("  Algebra  "))
     assert worksheet == Worksheet(worksheet.id, "Algebra", 1000.0, 1000.0, None)
     assert len(worksheet.id) == 16
@@ -33,9 +18,9 @@ def test_create_gives_one_empty_cell_by_default(env, clock):
     assert [(c.text, c.index, c.version) for c in loaded.cells] == [("", 0, 0)]
 
 
-def test_create_with_given_cells(env):
+def test_create_with_given_cells(db):
     """Cells given at creation come back in that order; an empty list gives no cells."""
-    store, _, run = env
+    store, run = db.store, db.run
     worksheet = run(store.create_worksheet("Import", ["a", "b", "c"]))
     cells = run(store.load_worksheet(worksheet.id)).cells
     assert [(c.index, c.text) for c in cells] == [(0, "a"), (1, "b"), (2, "c")]
@@ -43,9 +28,9 @@ def test_create_with_given_cells(env):
     assert run(store.load_worksheet(empty.id)).cells == ()
 
 
-def test_bad_titles_are_refused(env):
+def test_bad_titles_are_refused(db):
     """Empty, blank, over-long or non-string titles fail with a sentence; nothing is created."""
-    store, writer, run = env
+    store, writer, run = db.store, db.writer, db.run
     for title in ("", "   ", "x" * 501):
         with pytest.raises(ValueError, match="between 1 and 500 characters"):
             run(store.create_worksheet(title))
@@ -55,14 +40,14 @@ def test_bad_titles_are_refused(env):
     assert run(store.list_worksheets(include_trashed=True)) == []
 
 
-def test_list_is_most_recently_modified_first(env, clock):
+def test_list_is_most_recently_modified_first(db):
     """Listing orders by last modification; editing a cell counts as modifying its worksheet."""
-    store, _, run = env
+    store, run = db.store, db.run
     first = run(store.create_worksheet("First"))
-    clock.advance(1)
+    db.clock.advance(1)
     second = run(store.create_worksheet("Second"))
     assert [w.title for w in run(store.list_worksheets())] == ["Second", "First"]
-    clock.advance(1)
+    db.clock.advance(1)
     cell = run(store.load_worksheet(first.id)).cells[0]
     run(store.set_cell_text(cell.id, "1 + 1", 1))
     listed = run(store.list_worksheets())
@@ -70,26 +55,26 @@ def test_list_is_most_recently_modified_first(env, clock):
     assert listed[0].modified == 1002.0
 
 
-def test_rename(env, clock):
+def test_rename(db):
     """Renaming changes the title and the modification time, not the creation time."""
-    store, _, run = env
+    store, run = db.store, db.run
     worksheet = run(store.create_worksheet("Old"))
-    clock.advance(5)
+    db.clock.advance(5)
     renamed = run(store.rename_worksheet(worksheet.id, "New"))
     assert (renamed.title, renamed.created, renamed.modified) == ("New", 1000.0, 1005.0)
     assert run(store.get_worksheet(worksheet.id)) == renamed
 
 
-def test_trash_and_restore(env, clock):
+def test_trash_and_restore(db):
     """A trashed worksheet leaves the default list but not the full one; restoring brings it
     back with its cells; trashing twice keeps the first time."""
-    store, _, run = env
+    store, run = db.store, db.run
     keep = run(store.create_worksheet("Keep"))
     gone = run(store.create_worksheet("Gone", ["x = 1"]))
-    clock.advance(10)
+    db.clock.advance(10)
     trashed = run(store.trash_worksheet(gone.id))
     assert trashed.trashed_at == 1010.0 and trashed.trashed
-    clock.advance(10)
+    db.clock.advance(10)
     assert run(store.trash_worksheet(gone.id)).trashed_at == 1010.0
     assert [w.id for w in run(store.list_worksheets())] == [keep.id]
     assert {w.id for w in run(store.list_worksheets(include_trashed=True))} == {keep.id, gone.id}
@@ -99,10 +84,10 @@ def test_trash_and_restore(env, clock):
     assert run(store.load_worksheet(gone.id)).cells[0].text == "x = 1"
 
 
-def test_delete_forever_needs_the_trash_and_removes_everything(env):
+def test_delete_forever_needs_the_trash_and_removes_everything(db):
     """Deleting forever is refused outside the trash; in it, the worksheet and its cells,
     outputs, metadata and links are gone."""
-    store, _, run = env
+    store, run = db.store, db.run
     worksheet = run(store.create_worksheet("Doomed"))
     cell = run(store.load_worksheet(worksheet.id)).cells[0]
     run(store.append_outputs(cell.id, [("stream", {"text": "hi"})]))
@@ -120,9 +105,9 @@ def test_delete_forever_needs_the_trash_and_removes_everything(env):
     assert run(store.list_worksheets(include_trashed=True)) == []
 
 
-def test_unknown_worksheet_is_a_clear_error(env):
+def test_unknown_worksheet_is_a_clear_error(db):
     """Every worksheet call names the missing id in a full sentence."""
-    store, _, run = env
+    store, run = db.store, db.run
     for call in (
         lambda: store.get_worksheet("nope"),
         lambda: store.rename_worksheet("nope", "T"),
@@ -136,11 +121,11 @@ def test_unknown_worksheet_is_a_clear_error(env):
             run(call())
 
 
-def test_metadata(env, clock):
+def test_metadata(db):
     """Metadata holds JSON values per key; setting again replaces, deleting reports presence."""
-    store, _, run = env
+    store, run = db.store, db.run
     worksheet = run(store.create_worksheet("Meta"))
-    clock.advance(3)
+    db.clock.advance(3)
     run(store.set_metadata(worksheet.id, "system", "sage"))
     run(store.set_metadata(worksheet.id, "view", {"wrap": True, "width": [1, 2.5]}))
     run(store.set_metadata(worksheet.id, "system", "python"))

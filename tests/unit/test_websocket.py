@@ -8,11 +8,7 @@ import pytest
 from livefragments import ConnectionLost, PageState, QueueOverflow, Settings
 from livefragments._websocket import PageWebSocket
 from tests.support.memoryws import MemoryWebSocket
-from tests.support.pages import Harness, RawPage
-
-
-def call(seq, callId, method, *args, widget=1):
-    return [seq, ["call", [callId, widget, method, list(args), {}]]]
+from tests.support.pages import Harness, RawPage, call
 
 
 def connect(h, raw, *, greet=True, ack=-1, origin="http://127.0.0.1:8080", cookie=None,

@@ -1,0 +1,183 @@
+"""Running cells seen by several viewers through the real site: states, output, fan-out to fast
+and slow viewers, interrupt, restart, completion.
+
+Each viewer is a ``livefragments.client`` page over in-memory HTTP on a Clock; the kernels are
+real, their workers scripted (tests/support/notebook.py).
+"""
+
+import pytest
+
+from athena_nb.web.fragments import CellFragment
+from livefragments import Settings, Shared
+from tests.support.memoryhttp import FaultyHTTP
+from tests.support.notebook import NotebookEnv, runPython
+from tests.unit.test_hub_web import together
+
+SETTLE_DELAY = Settings().settleSeconds
+
+
+@pytest.fixture
+def env():
+    return NotebookEnv(autoRun=runPython)
+
+
+# -- running and outputs -----------------------------------------------------------------------
+
+
+def test_running_shows_state_and_output_to_every_viewer(env):
+    sheet, (ann, carla, vic), hub = together(env)
+    env.call(ann.cells[0].callRemote("run"))
+    env.call(carla.cells[1].callRemote("run"))
+    env.later(SETTLE_DELAY)
+    for page in (ann, carla, vic):
+        assert [c.state for c in page.cells] == ["done", "done"]
+        assert page.cells[1].plainResults() == ["2"]
+        assert page.cells[1].run["ranBy"] == "Carla"
+        assert page.kernel["state"] == "idle"
+
+
+def test_viewers_at_one_point_share_each_update_and_answer_none(env, monkeypatch):
+    """Fan-out: one encoded update per change for all viewers, sent as a notification, so a
+    watching viewer sends the server nothing back."""
+    sheet, (ann, carla, vic), hub = together(env)
+    env.settle()
+    sent = []
+    original = CellFragment._update
+
+    def spy(self):
+        made = original(self)
+        if made is not None:
+            sent.append((self.worksheet.viewerId, made[0]))
+        return made
+
+    monkeypatch.setattr(CellFragment, "_update", spy)
+    servers = {v.viewerId: v.page for v in hub.viewers.values()}
+    received = {viewerId: page.channel.ack for viewerId, page in servers.items()}
+    env.call(ann.callRemote("runAll"))
+    env.settle()
+    assert vic.cells[1].plainResults() == ["2"] and carla.cells[1].state == "done"
+    updates = {id(update): update for _, update in sent}
+    assert len(updates) >= 2 and len(sent) == 3 * len(updates), "each update went to all three"
+    assert all(isinstance(u, Shared) and u._encoded is not None for u in updates.values())
+    for page in (carla, vic):
+        assert servers[page.viewerId].channel.ack == received[page.viewerId], "nothing came back"
+
+
+def test_a_fast_printing_cell_is_coalesced_for_a_slow_viewer(env):
+    """A viewer whose requests take a while gets far fewer updates than a fast one, and ends
+    with exactly the same output; the kernel is never held up."""
+    env = NotebookEnv()
+    owner = env.owner()
+    sheet = env.worksheet("Fast", ["loop"])
+    fast = env.open(sheet.id, owner)[1]
+    slow = _openSlow(env, sheet.id, owner)
+    env.call(fast.cells[0].callRemote("run"))
+    for n in range(200):
+        env.worker.print(f"{n}\n")
+        env.clock.advance(0.005)
+        env.settle(rounds=2)
+    env.worker.done()
+    env.later(3)
+    expected = "".join(f"{n}\n" for n in range(200))
+    assert fast.cells[0].streamText() == slow.cells[0].streamText() == expected
+    assert slow.cells[0].updates * 4 < fast.cells[0].updates, (
+        slow.cells[0].updates, fast.cells[0].updates)
+
+
+def test_a_slow_viewer_still_sees_cells_finish_in_order(env):
+    """Output alone may wait for a slow viewer; a change of run state goes out at once, so
+    cell 1's end never arrives after cell 2's start."""
+    env = NotebookEnv()
+    owner = env.owner()
+    sheet = env.worksheet("Order", ["first", "second"])
+    fast = env.open(sheet.id, owner)[1]
+    slow = _openSlow(env, sheet.id, owner)
+    env.call(fast.callRemote("runAll"))
+    for n in range(30):
+        env.worker.print(f"{n}\n")
+        env.clock.advance(0.01)
+        env.settle(rounds=2)
+    env.worker.done()
+    env.clock.advance(0.01)
+    env.settle(rounds=2)
+    env.worker.print("second\n")
+    env.worker.done()
+    env.later(3)
+    log = slow.client.cellUpdates
+    ids = [c.cellId for c in slow.cells]
+    started = next(i for i, (cell, state) in enumerate(log) if cell == ids[1] and state != "queued")
+    assert log.index((ids[0], "done")) < started, log
+    assert slow.cells[0].streamText() == "".join(f"{n}\n" for n in range(30))
+
+
+def _openSlow(env, worksheetId, browser):
+    from twisted.internet.defer import Deferred
+
+    from athena_nb.web.auth import COOKIE
+    from athena_nb.web.client import WIDGETS, worksheetOf
+    from livefragments.client import LiveClient
+
+    slowHTTP = FaultyHTTP(env.http, env.clock, lambda: "delay", delay=0.1)
+    d = Deferred.fromCoroutine(LiveClient.open(
+        env.clock, f"http://127.0.0.1:8080/worksheets/{worksheetId}/", http=slowHTTP,
+        widgetClasses=WIDGETS, cookies={COOKIE: browser.cookie}))
+    client = env.run(d)
+    env.later(0.5)
+    assert slowHTTP.counts["delay"] > 0
+    return worksheetOf(client)
+
+
+def test_a_viewer_joining_mid_run_gets_the_output_so_far_then_the_rest(env):
+    env = NotebookEnv()
+    owner = env.owner()
+    sheet = env.worksheet("Late", ["long"])
+    early = env.open(sheet.id, owner)[1]
+    env.call(early.cells[0].callRemote("run"))
+    env.worker.print("before\n")
+    env.later(0.5)
+    late = env.open(sheet.id, owner)[1]
+    assert late.cells[0].state == "running"
+    assert late.cells[0].streamText() == "before\n"
+    env.worker.print("after\n")
+    env.worker.done()
+    env.settle()
+    for page in (early, late):
+        assert page.cells[0].streamText() == "before\nafter\n"
+        assert page.cells[0].state == "done"
+
+
+def test_clearing_outputs_reaches_viewers_as_a_reset(env):
+    sheet, (ann, carla, vic), hub = together(env)
+    env.call(ann.callRemote("runAll"))
+    env.settle()
+    assert vic.cells[1].plainResults() == ["2"]
+    env.call(carla.callRemote("clearAll"))
+    env.settle()
+    for page in (ann, carla, vic):
+        assert [c.outputs for c in page.cells] == [[], []]
+        assert [c.state for c in page.cells] == ["idle", "idle"]
+
+
+def test_interrupt_and_restart_from_the_toolbar(env):
+    env = NotebookEnv()
+    owner = env.owner()
+    sheet = env.worksheet("Stop", ["while True: pass", "after"])
+    page = env.open(sheet.id, owner)[1]
+    env.call(page.callRemote("runAll"))
+    assert env.call(page.callRemote("interrupt")) == "interrupted"
+    env.settle()
+    assert [c.state for c in page.cells] == ["interrupted", "interrupted"]
+    env.worker.namespace["x"] = 1
+    first = env.worker
+    assert env.call(page.callRemote("restart")) is None
+    assert first.exited and env.worker is not first and env.worker.namespace == {}
+
+
+def test_completion_is_answered_by_the_kernel(env):
+    owner = env.owner()
+    sheet = env.worksheet("C", ["pri"])
+    page = env.open(sheet.id, owner)[1]
+    env.call(page.cells[0].callRemote("run"))
+    env.worker.completions = {"matches": ["print"], "start": 0, "end": 3}
+    assert env.call(page.cells[0].callRemote("complete", "pri", 3))["matches"] == ["print"]
+    assert env.call(page.cells[0].callRemote("introspect", "len", 0))["text"] == "len: help"
