@@ -30,8 +30,8 @@ from ._settings import Settings
 from ._shell import CSP, htmlDocument, securityHeaders
 
 __all__ = [
-    "CSP",
     "BadArguments",
+    "CSP",
     "Channel",
     "Closed",
     "ConnectionLost",
