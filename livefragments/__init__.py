@@ -27,9 +27,11 @@ from ._page import LivePage, PageState
 from ._resource import LivePageResource
 from ._session import Session, SessionStore
 from ._settings import Settings
+from ._shell import CSP, htmlDocument, securityHeaders
 
 __all__ = [
     "BadArguments",
+    "CSP",
     "Channel",
     "Closed",
     "ConnectionLost",
@@ -50,5 +52,7 @@ __all__ = [
     "Settings",
     "Shared",
     "expose",
+    "htmlDocument",
     "jsRoot",
+    "securityHeaders",
 ]

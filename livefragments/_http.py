@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._json import dumpb
+from ._shell import securityHeaders
 
 JSON = b"application/json"
 
@@ -13,8 +14,7 @@ def writeJSON(request, body: bytes, code: int = 200) -> None:
         return
     request.setResponseCode(code)
     request.setHeader(b"content-type", JSON)
-    request.setHeader(b"cache-control", b"no-store")
-    request.setHeader(b"x-content-type-options", b"nosniff")
+    securityHeaders(request)
     # A known length spares both ends the chunked encoding.
     request.setHeader(b"content-length", b"%d" % len(body))
     request.write(body)

@@ -7,7 +7,6 @@ docs/protocol.md sections 2, 5.1 and 9.
 from __future__ import annotations
 
 import secrets
-from html import escape
 
 from twisted.internet.defer import maybeDeferred
 from twisted.logger import Logger
@@ -22,15 +21,10 @@ from ._longpoll import LongPollTransport, ParkingLot, parseEnvelope
 from ._page import LivePage
 from ._session import SessionStore, sessionCookie
 from ._settings import Settings
+from ._shell import CSP, htmlDocument, securityHeaders
 from ._tcp import setNoDelay
 
 log = Logger()
-
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'"
-)
 
 
 class LivePageResource(Resource):
@@ -89,6 +83,7 @@ class LivePageResource(Resource):
         if not request.finished:
             request.setResponseCode(500)
             request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+            securityHeaders(request)
             request.write(b"The page could not be made; the server log says why.\n")
             request.finish()
 
@@ -98,16 +93,14 @@ class LivePageResource(Resource):
         if page is None:
             request.setResponseCode(404)
             request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+            securityHeaders(request)
             request.write(b"No such page.\n")
             request.finish()
             return
         self.register(page, session.id)
         body = self.renderShell(page, base)
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
-        request.setHeader(b"content-security-policy", self.csp.encode())
-        request.setHeader(b"cache-control", b"no-store")
-        request.setHeader(b"x-content-type-options", b"nosniff")
-        request.setHeader(b"referrer-policy", b"same-origin")
+        securityHeaders(request, self.csp)
         request.write(body)
         request.finish()
 
@@ -190,19 +183,12 @@ class LivePageResource(Resource):
     def renderShell(self, page: LivePage, base: str) -> bytes:
         markup = page.markup()  # renders (and so attaches) every child before the boot list
         boot = dumpsForScript(self.bootObject(page, base))
-        links = "".join(
-            f'<link rel="stylesheet" href="{escape(self.moduleRoot + sheet)}">'
-            for sheet in ("livefragments/livefragments.css", *page.stylesheets))
-        if page.icon is not None:
-            links += f'<link rel="icon" href="{escape(page.icon)}">'
-        return (
-            f'<!doctype html><html lang="{escape(page.lang)}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(page.title)}</title>{links}"
-            f'<script type="application/json" id="lf-boot">{boot}</script>'
-            f'<script type="module" src="{escape(self.moduleRoot)}livefragments/runtime.js">'
-            f"</script></head>{markup}</html>"
-        ).encode()
+        return htmlDocument(
+            title=page.title, lang=page.lang, body=markup, icon=page.icon,
+            stylesheets=[self.moduleRoot + sheet
+                         for sheet in ("livefragments/livefragments.css", *page.stylesheets)],
+            head=f'<script type="application/json" id="lf-boot">{boot}</script>',
+            scripts=[self.moduleRoot + "livefragments/runtime.js"])
 
     def render(self, request):
         # Transport URLs hang below the page's own URL, which therefore ends in "/".

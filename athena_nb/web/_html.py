@@ -1,7 +1,8 @@
-"""Small helpers for the service's own pages and JSON answers.  Tests: tests/unit/test_auth.py.
+"""Small helpers for the service's own pages and JSON answers.  Tests: tests/unit/test_site.py, tests/unit/test_auth.py.
 
-Every page is static markup plus ES modules from /static: no inline script or style, so the
-strict Content-Security-Policy below holds for all of them.
+Every page is static markup plus ES modules from /static, in livefragments' page shell
+(``htmlDocument``) with its security headers and strict policy (``securityHeaders``, ``CSP``): the
+same shell, headers and policy as the live worksheet pages.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import json
 from html import escape
 from urllib.parse import quote, urlsplit
+
+from livefragments import CSP, htmlDocument, securityHeaders
 
 #: The pages' icon, inline (so it costs no request and passes every page's img-src); quoted,
 #: so it needs no HTML escaping.
@@ -18,45 +21,26 @@ ICON = ("data:image/svg+xml," + quote(
     'fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/>'
     "</svg>"))
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self'; frame-src 'self'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
-
-
-def securityHeaders(request, *, html: bool) -> None:
-    request.setHeader(b"x-content-type-options", b"nosniff")
-    request.setHeader(b"referrer-policy", b"same-origin")
-    request.setHeader(b"cache-control", b"no-store")
-    if html:
-        request.setHeader(b"content-security-policy", CSP.encode())
-        request.setHeader(b"x-frame-options", b"DENY")
-
 
 def page(title: str, body: str, *, moduleRoot: str, scripts: tuple[str, ...] = (),
-         bodyClass: str = "") -> bytes:
-    """A whole HTML document: ``body`` is markup (already escaped by the caller)."""
-    modules = "".join(
-        f'<script type="module" src="{escape(moduleRoot + s)}"></script>' for s in scripts)
+         stylesheets: tuple[str, ...] = (), bodyClass: str = "", head: str = "") -> bytes:
+    """A whole HTML page: ``body`` (and ``head``, more for the head) is markup already escaped
+    by the caller; ``scripts`` and ``stylesheets`` are paths under the module root."""
     cls = f' class="{escape(bodyClass)}"' if bodyClass else ""
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="color-scheme" content="light dark">'
-        f"<title>{escape(title)}</title>"
-        f'<link rel="stylesheet" href="{escape(moduleRoot)}athena_nb/notebook.css">'
-        f'<link rel="icon" href="{ICON}">'
-        f"{modules}</head><body{cls}>{body}</body></html>"
-    ).encode()
+    return htmlDocument(
+        title=title, body=f"<body{cls}>{body}</body>", icon=ICON,
+        stylesheets=[moduleRoot + s for s in ("athena_nb/notebook.css", *stylesheets)],
+        scripts=[moduleRoot + s for s in scripts],
+        head='<meta name="color-scheme" content="light dark">' + head)
 
 
-def writeHTML(request, body: bytes, code: int = 200) -> None:
+def writeHTML(request, body: bytes, code: int = 200, csp: str = CSP) -> None:
+    """Answer with the page ``body`` under the policy ``csp``."""
     if request.finished or getattr(request, "_disconnected", False):
         return
     request.setResponseCode(code)
     request.setHeader(b"content-type", b"text/html; charset=utf-8")
-    securityHeaders(request, html=True)
+    securityHeaders(request, csp)
     request.write(body)
     request.finish()
 
@@ -66,7 +50,7 @@ def writeJSON(request, value, code: int = 200) -> None:
         return
     request.setResponseCode(code)
     request.setHeader(b"content-type", b"application/json")
-    securityHeaders(request, html=False)
+    securityHeaders(request)
     request.write(json.dumps(value, ensure_ascii=False).encode("utf-8"))
     request.finish()
 
@@ -82,7 +66,7 @@ def redirect(request, location: str, code: int = 303) -> None:
     request.setResponseCode(code)
     request.setHeader(b"location", location.encode("utf-8"))
     request.setHeader(b"content-type", b"text/plain; charset=utf-8")
-    securityHeaders(request, html=False)
+    securityHeaders(request)
     request.write(f"See {location}\n".encode())
     request.finish()
 

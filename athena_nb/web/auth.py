@@ -5,8 +5,9 @@ share link, a capability URL for one worksheet and one role, and picks a display
 way the browser gets one cookie, ``athena_session``, naming a session that is cached here and
 kept in the store (only its hash), so it survives a restart of the server.
 
-``Auth.identify`` is synchronous (resources call it while routing); a session that is not in the
-cache yet, after a restart, is loaded by ``Auth.resolve`` first, which the site's gate does.
+The site's gate asks ``Auth.resolve`` once per request who sends it (a session not in the cache
+yet, after a restart, is loaded from the store), and attaches the answer to the request as its
+``IIdentity`` component; everything after the gate reads it with ``identityOf(request)``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
+from zope.interface import Interface, implementer
 
 from livefragments import Session, SessionStore
 
@@ -42,6 +44,17 @@ TOUCH_INTERVAL = 3600.0
 _MISSING_CACHE = 4096
 
 
+class IIdentity(Interface):
+    """Who sent a request: the component the site's gate attaches to every request that
+    carries a valid session (``Identity``)."""
+
+
+def identityOf(request) -> Identity | None:
+    """The identity the gate attached to ``request`` (None: the request has no session)."""
+    return request.getComponent(IIdentity)
+
+
+@implementer(IIdentity)
 @dataclass(frozen=True)
 class Identity:
     """Who a request comes from.  ``worksheetId`` is None for the owner (every worksheet)."""
@@ -219,25 +232,16 @@ class Auth:
         except UnicodeDecodeError:
             return None
 
-    def identify(self, request) -> Identity | None:
-        """The identity behind the request's cookie, from the cache (synchronous)."""
-        sessionId = self.sessionIdOf(request)
-        session = self.sessions.get(sessionId) if sessionId else None
-        return Identity.fromSession(session) if session is not None else None
-
-    def needsLoading(self, request) -> bool:
-        """Does the request carry a session id whose session is not loaded yet?"""
-        sessionId = self.sessionIdOf(request)
-        return sessionId is not None and not self.sessions.isKnown(sessionId)
-
     def resolve(self, request) -> Deferred:
-        """Like ``identify``, loading the session from the store if need be (a share link's
-        session is checked against its link, which may have been revoked meanwhile)."""
+        """Fires with the Identity behind the request's cookie, or None.  From the cache when
+        the session is in it (at once), else loaded from the store (a share link's session is
+        checked against its link, which may have been revoked meanwhile)."""
         sessionId = self.sessionIdOf(request)
         if sessionId is None:
             return succeed(None)
         if self.sessions.isKnown(sessionId):
-            return succeed(self.identify(request))
+            session = self.sessions.get(sessionId)
+            return succeed(Identity.fromSession(session) if session is not None else None)
 
         def loaded(session):
             if session is None:

@@ -1,9 +1,12 @@
-"""Tests: tests/unit/test_hub_web_access.py. Serving what cells produce: files and HTML outputs.
+"""Serving what cells produce: files and HTML outputs.  Tests: tests/unit/test_hub_web_access.py.
+
+The site's gate has already checked that the request may open the worksheet.
 
 Files: ``/worksheets/<id>/files/<cellId>/<path>`` serves a file the cell is recorded to have
 created, from the worksheet's directory (never outside it, symlinks included). Images are shown
-inline; everything else is a download (``Content-Disposition: attachment``); all get
-``nosniff`` and a ``sandbox`` CSP, so a file can never run script in the notebook's origin.
+inline; everything else is a download (``Content-Disposition: attachment``); all get the
+security headers (``nosniff``) and a ``sandbox`` CSP, so a file can never run script in the
+notebook's origin.
 
 HTML outputs: ``/worksheets/<id>/outputs/<cellId>/<n>.html`` serves output event ``n`` of the
 cell's log as a document with ``Content-Security-Policy: sandbox allow-scripts`` (no
@@ -20,6 +23,8 @@ from urllib.parse import quote
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
+
+from livefragments import securityHeaders
 
 from ..cells import htmlOf
 
@@ -46,14 +51,13 @@ def writeText(request, code: int, text: str) -> None:
         return
     request.setResponseCode(code)
     request.setHeader(b"content-type", b"text/plain; charset=utf-8")
-    request.setHeader(b"cache-control", b"no-store")
-    request.setHeader(b"x-content-type-options", b"nosniff")
+    securityHeaders(request)
     request.write(text.encode("utf-8") + b"\n")
     request.finish()
 
 
 class _CellThing(Resource):
-    """Common part: auth, the hub, the cell; subclasses serve ``serve(request, hub, cell, rest)``."""
+    """Common part: the hub, the cell; subclasses serve ``serve(request, hub, cell, rest)``."""
 
     isLeaf = True
 
@@ -63,9 +67,6 @@ class _CellThing(Resource):
         self.worksheetId = worksheetId
 
     def render_GET(self, request):
-        identity = self.root.allowed(request, self.worksheetId)
-        if identity is None:
-            return NOT_DONE_YET
         parts = [p.decode("utf-8", "replace") for p in request.postpath]
         if len(parts) < 2 or not parts[0].isdigit():
             writeText(request, 404, "There is nothing at this URL.")
@@ -104,9 +105,8 @@ class CellFilesResource(_CellThing):
             writeText(request, 404, f"The file {path!r} is gone (or is not a plain file).")
             return
         suffix = os.path.splitext(full)[1].lower()
-        request.setHeader(b"x-content-type-options", b"nosniff")
+        securityHeaders(request)
         request.setHeader(b"content-security-policy", b"sandbox; default-src 'none'")
-        request.setHeader(b"cache-control", b"no-store")
         if suffix in INLINE_IMAGES:
             kind = INLINE_IMAGES[suffix]
         else:
@@ -144,10 +144,8 @@ class HTMLOutputResource(_CellThing):
             writeText(request, 404, f"Cell {cell.id} has no HTML output {name!r} (any more).")
             return
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
+        securityHeaders(request)
         request.setHeader(b"content-security-policy", b"sandbox allow-scripts")
-        request.setHeader(b"x-content-type-options", b"nosniff")
-        request.setHeader(b"cache-control", b"no-store")
-        request.setHeader(b"referrer-policy", b"no-referrer")
         document = (
             '<!doctype html><html><head><meta charset="utf-8"><base target="_blank">'
             "<style>:root{color-scheme:light dark}body{margin:0;padding:.25rem;"

@@ -22,7 +22,7 @@ from twisted.web.server import NOT_DONE_YET
 
 from ..store import NotFoundError, Role, StoreError
 from . import _html
-from .auth import Auth
+from .auth import Auth, identityOf
 from .login import worksheetPath
 from .public import Publisher
 
@@ -53,15 +53,12 @@ class HomePage(Resource):
 
     isLeaf = True
 
-    def __init__(self, auth: Auth, store, moduleRoot: str):
+    def __init__(self, store, moduleRoot: str):
         super().__init__()
-        self.auth, self.store, self.moduleRoot = auth, store, moduleRoot
+        self.store, self.moduleRoot = store, moduleRoot
 
     def render_GET(self, request):
-        identity = self.auth.identify(request)
-        if identity is None:  # the gate lets no such request through; be safe anyway
-            _html.writeJSONError(request, 403, "Forbidden", "Log in first.")
-            return NOT_DONE_YET
+        identity = identityOf(request)  # the gate lets no request without one through
         if not identity.isOwner:
             _html.redirect(request, worksheetPath(identity.worksheetId))
             return NOT_DONE_YET
@@ -121,8 +118,7 @@ class ApiResource(Resource):
         }
 
     def render(self, request):
-        identity = self.auth.identify(request)
-        if identity is None or not identity.isOwner:
+        if not identityOf(request).isOwner:
             _html.writeJSONError(request, 403, "Forbidden",
                                  "Only the notebook's owner may use this API.")
             return NOT_DONE_YET

@@ -17,7 +17,7 @@ from twisted.web.server import NOT_DONE_YET
 
 from ..store import NotFoundError
 from . import _html
-from .auth import Auth, Identity
+from .auth import Auth, Identity, identityOf
 
 log = Logger()
 
@@ -106,7 +106,7 @@ class TokenLogin(Resource):
                                    "one each time it starts; use the link it printed last.")
             deferLater(self.reactor, self.failureDelay, _html.writeHTML, request, body, 403)
             return NOT_DONE_YET
-        identity = self.auth.identify(request)
+        identity = identityOf(request)
         if identity is not None and identity.isOwner:
             _html.redirect(request, target)
             return NOT_DONE_YET
@@ -199,8 +199,7 @@ class ShareEntry(Resource):
         self.auth, self.moduleRoot, self.token = auth, moduleRoot, token
 
     def render_GET(self, request):
-        d = self.auth.resolve(request)
-        d.addCallback(lambda identity: self._show(request, identity))
+        d = maybeDeferred(self._show, request, identityOf(request))
         d.addErrback(_failed, request, "Opening the share link", self.moduleRoot)
         return NOT_DONE_YET
 

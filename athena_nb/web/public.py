@@ -25,13 +25,15 @@ from twisted.web.server import NOT_DONE_YET
 
 from ..cells import cleanEvent, compact, eventFromStore
 from ..store import NotFoundError
-from ._html import ICON
+from . import _html
 
 log = Logger()
 
 #: The worksheet metadata key that holds the published snapshot.
 KEY = "published"
 
+#: Narrower than every other page's policy (``livefragments.CSP``): a snapshot shows untrusted
+#: outputs to anyone, and has no script, no form and nothing to fetch but its stylesheets.
 CSP = ("default-src 'none'; img-src data:; style-src 'self'; frame-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
@@ -130,52 +132,28 @@ class PublicResource(Resource):
                                               token.encode())):
             _notFound(request, self.moduleRoot)
             return
-        _write(request, 200, renderSnapshot(published, self.moduleRoot))
+        _html.writeHTML(request, renderSnapshot(published, self.moduleRoot), csp=CSP)
 
     def _failed(self, failure, request) -> None:
         if failure.check(NotFoundError, ValueError, TypeError):
             _notFound(request, self.moduleRoot)
             return
         log.failure("Showing a published worksheet failed", failure)
-        _write(request, 500, _page("Unavailable · athena-nb", (
+        _html.writeHTML(request, _page("Unavailable · athena-nb", (
             '<main class="narrow"><h1>Unavailable</h1><p>The page could not be shown; '
-            "try again in a moment.</p></main>"), self.moduleRoot))
+            "try again in a moment.</p></main>"), self.moduleRoot), 500, csp=CSP)
 
 
 def _notFound(request, moduleRoot: str) -> None:
-    _write(request, 404, _page("Not found · athena-nb", (
+    _html.writeHTML(request, _page("Not found · athena-nb", (
         '<main class="narrow"><h1>Not found</h1><p>Nothing is published at this address. '
         "The link may be mistyped, or the worksheet is no longer published.</p></main>"),
-        moduleRoot))
-
-
-def _write(request, code: int, body: bytes) -> None:
-    if request.finished or getattr(request, "_disconnected", False):
-        return
-    request.setResponseCode(code)
-    request.setHeader(b"content-type", b"text/html; charset=utf-8")
-    request.setHeader(b"content-security-policy", CSP.encode())
-    request.setHeader(b"x-content-type-options", b"nosniff")
-    request.setHeader(b"referrer-policy", b"no-referrer")
-    request.setHeader(b"cache-control", b"no-store")
-    request.setHeader(b"x-frame-options", b"DENY")
-    request.write(body)
-    request.finish()
+        moduleRoot), 404, csp=CSP)
 
 
 def _page(title: str, body: str, moduleRoot: str) -> bytes:
-    root = escape(moduleRoot)
-    return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="color-scheme" content="light dark">'
-        '<meta name="robots" content="noindex">'
-        f"<title>{escape(title)}</title>"
-        f'<link rel="stylesheet" href="{root}athena_nb/notebook.css">'
-        f'<link rel="icon" href="{ICON}">'
-        f'<link rel="stylesheet" href="{root}athena_nb/public.css">'
-        f'</head><body class="public-page">{body}</body></html>'
-    ).encode()
+    return _html.page(title, body, moduleRoot=moduleRoot, stylesheets=("athena_nb/public.css",),
+                      bodyClass="public-page", head='<meta name="robots" content="noindex">')
 
 
 def renderSnapshot(published: dict, moduleRoot: str) -> bytes:

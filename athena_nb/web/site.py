@@ -1,14 +1,20 @@
-"""The root resource: the URL map, the session gate, security headers.  Tests: tests/unit/test_auth.py.
+"""The root resource: the gate every request passes once, then the URL map.  Tests: tests/unit/test_site.py, tests/unit/test_auth.py.
 
-URL map (docs: /work notes "notebook contract"):
+``Root`` is a leaf, so twisted.web hands it every request whole.  It asks ``Auth.resolve`` who
+sends the request (at once from the session cache, or from the store after a restart), attaches
+the answer as the request's ``IIdentity`` component (``auth.identityOf`` reads it), and only
+then routes the request, once, by ``Root.route``:
 
-- ``/``                 home page (owner)              - ``/login``, ``/logout``
-- ``/static/<ver>/...`` ES modules and CSS (public)    - ``/share/<token>`` share-link entry (public)
-- ``/api/...``          the home page's JSON API       - ``/worksheets/...`` the worksheet pages
-- ``/public/<id>/<token>`` a published read-only snapshot (public, no session)
+- ``/static``, ``/login``, ``/share/<token>`` and ``/public/<id>/<token>`` are open to anyone;
+- a GET whose URL carries ``?token=`` logs the owner in and drops the token (``TokenLogin``);
+- without a session, a page gets the login form and anything else a JSON 403, both with
+  status 403, except the transport of a live page the server is closing (its next poll must
+  still get the reason; the page checks the session cookie itself);
+- a share-link visitor reaches only their own worksheet.
 
-Everything else needs a session: without one a page gets the login form and anything else a
-JSON 403, both with status 403.  A share-link visitor reaches only their own worksheet.
+docs/notebook.md ("The gate and the URL map") has the whole map.  Every answer carries the
+security headers (``livefragments.securityHeaders``): our writers set them, and
+``AthenaRequest`` adds them to the answers twisted.web makes itself.
 """
 
 from __future__ import annotations
@@ -17,29 +23,31 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource, getChildForRequest
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
-from livefragments import ModuleResource
+from livefragments import CSP, ModuleResource, securityHeaders
 
 from . import _html
-from .auth import Auth
+from .auth import Auth, Identity, IIdentity
 from .home import ApiResource, HomePage
 from .login import LoginResource, LogoutResource, ShareResource, TokenLogin, forbid
 from .public import PublicResource
 
 log = Logger()
 
-_PUBLIC = (b"static", b"login", b"share", b"public")
+#: Open to anyone: the modules, the login form, share-link entry, published snapshots.
+OPEN = frozenset((b"static", b"login", b"share", b"public"))
 
 
 class Root(Resource):
-    """Routes every request after checking who sends it."""
+    """The gate: who sends a request, then where it goes."""
+
+    isLeaf = True
 
     def __init__(self, *, reactor, auth: Auth, store, modules: ModuleResource,
                  worksheets: Resource, hubs=None):
         super().__init__()
-        self.reactor, self.auth, self.modules = reactor, auth, modules
-        moduleRoot = modules.rootURL
-        self.moduleRoot = moduleRoot
-        self.children_ = {
+        self.auth, self.worksheets = auth, worksheets
+        self.moduleRoot = moduleRoot = modules.rootURL
+        self.places = {
             b"static": modules,
             b"login": LoginResource(auth, moduleRoot, reactor),
             b"share": ShareResource(auth, moduleRoot),
@@ -47,105 +55,96 @@ class Root(Resource):
             b"logout": LogoutResource(auth),
             b"api": ApiResource(auth, store, hubs, reactor=reactor),
             b"worksheets": worksheets,
-            b"": HomePage(auth, store, moduleRoot),
+            b"": HomePage(store, moduleRoot),
         }
-
-    def getChildWithDefault(self, name: bytes, request):
-        if name in (b"static", b"share", b"public"):
-            return self.children_[name]
-        if request.method in (b"GET", b"HEAD") and b"token" in request.args and name != b"login":
-            return TokenLogin(self.auth, self.moduleRoot, self.reactor)
-        if name == b"login":
-            return self.children_[name]
-        if self.auth.needsLoading(request) and not getattr(request, "_athenaResolved", False):
-            return _Resolve(self)
-        identity = self.auth.identify(request)
-        if identity is None:
-            if name == b"worksheets" and self.children_[name].closingTransport(request):
-                return self.children_[name]  # the page's own checks follow (its session cookie)
-            return _Forbidden(self.auth, self.moduleRoot)
-        if name == b"worksheets" and not identity.isOwner:
-            wanted = request.postpath[0].decode("utf-8", "replace") if request.postpath else ""
-            if wanted and not identity.mayOpen(wanted):
-                return _Forbidden(self.auth, self.moduleRoot, loggedIn=True)
-        child = self.children_.get(name)
-        if child is None:
-            return _NotFound()
-        if name == b"" and request.postpath not in ([], [b""]):
-            return _NotFound()
-        return child
-
-    def redispatch(self, request, path: list[bytes]) -> None:
-        """Route ``request`` again from the top (its session is loaded now)."""
-        request._athenaResolved = True
-        request.prepath, request.postpath = [], list(path)
-        request.render(getChildForRequest(self, request))
-
-
-class _Resolve(Resource):
-    """Loads the session a cookie names from the store, then routes the request for real."""
-
-    isLeaf = True
-
-    def __init__(self, root: Root):
-        super().__init__()
-        self.root = root
+        self.tokenLogin = TokenLogin(auth, moduleRoot, reactor)
+        self.logInFirst = _Answer(lambda request: forbid(request, auth, moduleRoot))
+        self.notShared = _Answer(self._notShared)
+        self.notFound = _Answer(_notFound)
 
     def render(self, request):
-        path = request.prepath[-1:] + request.postpath
-        d = self.root.auth.resolve(request)
-        d.addCallback(lambda _: self.root.redispatch(request, path))
+        d = self.auth.resolve(request)
+        d.addCallbacks(self._identified, self._unavailable,
+                       callbackArgs=(request,), errbackArgs=(request,))
         d.addErrback(self._failed, request)
         return NOT_DONE_YET
 
-    def _failed(self, failure, request):
+    def _identified(self, identity: Identity | None, request) -> None:
+        if identity is not None:
+            request.setComponent(IIdentity, identity)
+        top = request.postpath.pop(0)
+        request.prepath.append(top)
+        request.render(getChildForRequest(self.route(top, request, identity), request))
+
+    def route(self, top: bytes, request, identity: Identity | None) -> Resource:
+        """The resource that answers ``request`` from ``identity``.  ``top`` is the first
+        segment of its path; the rest is still in ``request.postpath``."""
+        if top in OPEN:
+            return self.places[top]
+        if request.method in (b"GET", b"HEAD") and b"token" in request.args:
+            return self.tokenLogin
+        if identity is None:
+            if top == b"worksheets" and self.worksheets.closingTransport(request):
+                return self.worksheets
+            return self.logInFirst
+        if top == b"worksheets" and not _mayOpen(identity, request.postpath):
+            return self.notShared
+        if top == b"" and request.postpath:  # the home page is "/" only
+            return self.notFound
+        return self.places.get(top, self.notFound)
+
+    def _unavailable(self, failure, request) -> None:
         log.failure("Loading a session failed", failure)
         _html.writeJSONError(request, 503, "Unavailable",
                              "The server could not read its sessions; try again in a moment.")
 
+    @staticmethod
+    def _failed(failure, request) -> None:
+        # What twisted.web does with an exception from a resource: log it, answer 500.
+        request.processingFailed(failure)
 
-class _Forbidden(Resource):
-    isLeaf = True
-
-    def __init__(self, auth: Auth, moduleRoot: str, loggedIn: bool = False):
-        super().__init__()
-        self.auth, self.moduleRoot, self.loggedIn = auth, moduleRoot, loggedIn
-
-    def render(self, request):
+    def _notShared(self, request) -> None:
         message = "Your share link does not give access to this worksheet."
-        if self.loggedIn and _html.wantsHTML(request):
+        if _html.wantsHTML(request):
             body = f'<main class="narrow"><h1>Not shared with you</h1><p>{message}</p></main>'
             _html.writeHTML(request, _html.page("Not shared · athena-nb", body,
                                                 moduleRoot=self.moduleRoot), 403)
-        elif self.loggedIn:
-            _html.writeJSONError(request, 403, "Forbidden", message)
         else:
-            forbid(request, self.auth, self.moduleRoot)
-        return NOT_DONE_YET
+            _html.writeJSONError(request, 403, "Forbidden", message)
 
 
-class _NotFound(Resource):
+def _mayOpen(identity: Identity, below: list[bytes]) -> bool:
+    """May ``identity`` open what is at ``/worksheets/<below>`` (the list itself: yes)?"""
+    return not below or not below[0] or identity.mayOpen(below[0].decode("utf-8", "replace"))
+
+
+def _notFound(request) -> None:
+    _html.writeJSONError(request, 404, "NotFound", "There is nothing at this URL.")
+
+
+class _Answer(Resource):
+    """A leaf that answers every request with ``answer(request)``."""
+
     isLeaf = True
 
+    def __init__(self, answer):
+        super().__init__()
+        self.answer = answer
+
     def render(self, request):
-        _html.writeJSONError(request, 404, "NotFound", "There is nothing at this URL.")
+        self.answer(request)
         return NOT_DONE_YET
 
 
 class AthenaRequest(Request):
-    """Adds the safe defaults to every answer that did not set its own."""
+    """Gives the answers twisted.web makes itself (its error pages, ``redirect``) the security
+    headers ours carry: an answer nobody marked gets them on its first write."""
 
     def write(self, data: bytes) -> None:
-        if not self.startedWriting:
-            headers = self.responseHeaders
-            if not headers.hasHeader(b"x-content-type-options"):
-                headers.setRawHeaders(b"x-content-type-options", [b"nosniff"])
-            if not headers.hasHeader(b"referrer-policy"):
-                headers.setRawHeaders(b"referrer-policy", [b"same-origin"])
-            ctype = (headers.getRawHeaders(b"content-type") or [b""])[0]
-            if ctype.startswith(b"text/html") and not headers.hasHeader(
-                    b"content-security-policy"):
-                headers.setRawHeaders(b"content-security-policy", [_html.CSP.encode()])
+        headers = self.responseHeaders
+        if not self.startedWriting and not headers.hasHeader(b"x-content-type-options"):
+            ctype = (headers.getRawHeaders(b"content-type") or [self.defaultContentType])[0]
+            securityHeaders(self, CSP if ctype.startswith(b"text/html") else None)
         super().write(data)
 
 

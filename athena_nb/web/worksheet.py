@@ -1,4 +1,4 @@
-"""Tests: tests/unit/test_hub_web*.py, tests/integration/test_notebook_live.py. The worksheet URLs.
+"""The worksheet URLs.  Tests: tests/unit/test_hub_web*.py, tests/integration/test_notebook_live.py.
 
 ``WorksheetsResource`` is mounted by the service at ``/worksheets``:
 
@@ -7,7 +7,9 @@
 - ``/worksheets/<id>/files/<cellId>/<path>``: files a cell created (see files.py);
 - ``/worksheets/<id>/outputs/<cellId>/<n>.html``: an HTML output, for a sandboxed frame.
 
-Every URL needs a session whose identity may open the worksheet (``auth.identify``).
+The site's gate lets a request through only if its identity may open the worksheet (or it is
+the transport of a page the server is closing, see ``closingTransport``); the identity is the
+request's ``IIdentity`` component (``identityOf``).
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from livefragments import LivePage, LivePageResource
 
 from ..hubs import WorksheetUnavailable
 from ._html import ICON
+from .auth import identityOf
 from .files import CellFilesResource, HTMLOutputResource, writeText
 from .fragments import WorksheetFragment
-from .login import forbid
 
 
 class WorksheetPage(LivePage):
@@ -50,8 +52,6 @@ class WorksheetsResource(Resource):
     def __init__(self, *, reactor, hubs, auth, moduleRoot, settings):
         super().__init__()
         self.hubs = hubs
-        self.auth = auth
-        self.moduleRoot = moduleRoot
         self.live = LivePageResource(self._makePage, reactor=reactor, moduleRoot=moduleRoot,
                                      settings=settings, sessions=auth.sessions)
 
@@ -80,19 +80,9 @@ class WorksheetsResource(Resource):
         page = self.live.pages.get(path[1].decode("ascii", "replace"))
         return page is not None and page.end is not None
 
-    def allowed(self, request, worksheetId: str):
-        """The identity of the request if it may open the worksheet; else answer and None."""
-        identity = self.auth.identify(request)
-        if identity is None:
-            forbid(request, self.auth, self.moduleRoot)
-            return None
-        if not identity.mayOpen(worksheetId):
-            writeText(request, 403, "Your access does not include this worksheet.")
-            return None
-        return identity
-
     def _makePage(self, request):
-        worksheetId, identity = request.athenaWorksheet
+        # The page's URL is /worksheets/<id>/: its id is the segment before the last.
+        worksheetId, identity = request.prepath[-2].decode("ascii"), identityOf(request)
         base = request.path.decode("utf-8", "replace")
         d = self.hubs.open(worksheetId)
         d.addCallback(lambda hub: WorksheetPage(hub, identity, base))
@@ -113,8 +103,8 @@ class _WorksheetResource(Resource):
         self.worksheetId = worksheetId
 
     def getChild(self, name: bytes, request):
-        if name == b"":
-            return self
+        if name == b"":  # the page itself, /worksheets/<id>/ (its factory relies on that shape)
+            return self if not request.postpath else _Message(404, "There is nothing at this URL.")
         if name == b"files":
             return CellFilesResource(self.root, self.worksheetId)
         if name == b"outputs":
@@ -123,15 +113,6 @@ class _WorksheetResource(Resource):
         return self.root.live.getChild(name, request)
 
     def render(self, request):
-        if request.method not in (b"GET", b"HEAD"):
-            return self.root.live.render(request)
-        if not request.path.endswith(b"/"):
-            request.redirect(request.path + b"/")
-            return b""
-        identity = self.root.allowed(request, self.worksheetId)
-        if identity is None:
-            return NOT_DONE_YET
-        request.athenaWorksheet = (self.worksheetId, identity)
         return self.root.live.render(request)
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from livefragments._resource import CSP
+from livefragments import CSP
 
 
 @pytest.fixture(params=["longpoll", "websocket"])

@@ -15,7 +15,7 @@ from twisted.internet.task import Clock
 from twisted.web.resource import Resource
 
 from athena_nb.store.testing import open_manual_store
-from athena_nb.web.auth import COOKIE, Auth
+from athena_nb.web.auth import COOKIE, Auth, identityOf
 from athena_nb.web.site import buildSite
 from livefragments import ModuleResource, jsRoot
 from tests.support.memoryhttp import MemoryHTTP
@@ -25,19 +25,15 @@ MODULES = ModuleResource(jsRoot(), "/static")
 
 
 class WhoAmI(Resource):
-    """Stands in for the worksheet pages: answers with the identity the gate let through."""
+    """Stands in for the worksheet pages: answers with the identity the gate attached."""
 
     isLeaf = True
-
-    def __init__(self, auth):
-        super().__init__()
-        self.auth = auth
 
     def closingTransport(self, request):
         return False
 
     def render_GET(self, request):
-        identity = self.auth.identify(request)
+        identity = identityOf(request)
         request.setHeader(b"content-type", b"application/json")
         return json.dumps({"role": identity.role, "name": identity.name,
                            "worksheetId": identity.worksheetId,
@@ -90,7 +86,7 @@ class Env:
         self.auth = Auth(self.clock, self.store, token=TOKEN, passwordHash=passwordHash,
                          runInThread=lambda f, *a: succeed(f(*a)))
         self.site = buildSite(reactor=self.clock, store=self.store, auth=self.auth, hubs=hubs,
-                              settings=None, modules=MODULES, worksheets=WhoAmI(self.auth))
+                              settings=None, modules=MODULES, worksheets=WhoAmI())
         self.http = MemoryHTTP(self.site)
 
     def settle(self, d):

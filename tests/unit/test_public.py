@@ -105,7 +105,7 @@ def test_the_owner_publishes_and_anyone_without_a_session_sees_the_snapshot(env)
     assert headers["content-security-policy"] == [CSP]
     assert "script-src" not in CSP and "default-src 'none'" in CSP
     assert headers["x-content-type-options"] == ["nosniff"]
-    assert headers["referrer-policy"] == ["no-referrer"]
+    assert headers["referrer-policy"] == ["same-origin"]
     assert headers["cache-control"] == ["no-store"]
     root = env.site.resource.moduleRoot
     assert f'href="{root}athena_nb/public.css"' in body

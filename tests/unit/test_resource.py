@@ -5,7 +5,7 @@ Every bad request leaves the other pages of the server working (``assertOthersSe
 
 import re
 
-from livefragments import PageState, Settings
+from livefragments import CSP, PageState, Settings
 from livefragments._json import loads
 from tests.support.pages import DemoPage, Harness, RawPage
 
@@ -36,13 +36,18 @@ def test_every_get_renders_a_new_page_with_fresh_unguessable_ids():
 
 
 def test_the_page_sets_a_strict_session_cookie_and_security_headers():
+    """The page (in a plain twisted.web Site) carries the strict policy, forms posting only
+    here, and is never framed, sniffed, cached or named in other sites' Referer."""
     h = Harness()
     raw = RawPage(h)
     headers = raw.response.headers
     cookie = headers["set-cookie"][0]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
-    assert "script-src 'self'" in headers["content-security-policy"][0]
+    assert headers["content-security-policy"] == [CSP]
+    assert "script-src 'self'" in CSP and "form-action 'self'" in CSP
+    assert "frame-ancestors 'none'" in CSP and headers["x-frame-options"] == ["DENY"]
     assert headers["x-content-type-options"] == ["nosniff"]
+    assert headers["referrer-policy"] == ["same-origin"]
     assert headers["cache-control"] == ["no-store"]
 
 
