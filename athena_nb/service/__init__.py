@@ -1,5 +1,5 @@
 """The notebook server as a Twisted service.  Tests: tests/unit/test_service.py,
-tests/integration/test_service.py.
+tests/unit/test_service_lifecycle.py, tests/integration/test_service.py.
 
 ``NotebookService`` (``_notebook``) is what both ``twistd athena-nb`` and ``athena-nb`` run; its
 children are the parts of the server (``_parts``): the store, the kernel pool, the hubs and the

@@ -1,5 +1,5 @@
-"""The whole notebook server as one Twisted service.  Tests: tests/unit/test_service.py,
-tests/integration/test_service.py.
+"""The whole notebook server as one Twisted service.  Tests:
+tests/unit/test_service_lifecycle.py, tests/integration/test_service.py.
 
 ``NotebookService`` is what both ``twistd athena-nb`` and ``athena-nb`` run: a MultiService
 whose children are its parts (athena_nb/service/_parts.py), in the order they start: the store,

@@ -1,5 +1,5 @@
 """The parts of the notebook server, each a Twisted service: the store, the kernel pool, the
-hubs and the web site's listening port.  Tests: tests/unit/test_service.py.
+hubs and the web site's listening port.  Tests: tests/unit/test_service_lifecycle.py.
 
 ``NotebookService`` holds them as its children in that order: each one's work needs the parts
 before it (the hubs use the store and the pool; the site uses the store and the hubs).
