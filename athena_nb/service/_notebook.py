@@ -95,7 +95,7 @@ class NotebookService(MultiService):
         def turn(_):
             d = maybeDeferred(part.shutDown)
             d.addErrback(lambda f: log.failure("Could not stop the {part}", f, part=part.name))
-            return d.addCallback(stopped.callback)
+            return d.addCallback(lambda _: stopped.callback(None))
 
         self._turns.addCallback(turn)
         return stopped
