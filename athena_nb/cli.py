@@ -24,7 +24,6 @@ def makeService(options):
 
     from .service import NotebookService, StartError, checkDatabase
 
-    log = Logger(namespace="athena_nb")
     try:
         checkDatabase(options["data-dir"])
     except StartError as e:
@@ -32,13 +31,27 @@ def makeService(options):
     service = NotebookService(options, reactor=reactor)
 
     def failed(failure):
-        log.failure("athena-nb could not start: {message}", failure,
-                    message=failure.getErrorMessage())
-        if reactor.running:
+        Logger(namespace="athena_nb").error("athena-nb cannot start: {why}",
+                                            why=_whyNotStarted(failure))
+        if service.running:  # else it is stopping already
             reactor.stop()
 
     service.ready.addErrback(failed)
     return service
+
+
+def _whyNotStarted(failure) -> str:
+    """The sentence that says why the server could not start; an unexpected error's traceback
+    goes to the log first."""
+    from .service import StartError
+    from .store import StoreOpenError
+
+    if failure.check(StartError, OSError, StoreOpenError):
+        return failure.getErrorMessage()
+    from twisted.logger import Logger
+
+    Logger(namespace="athena_nb").failure("Starting failed", failure)
+    return "an unexpected error; the lines above say more."
 
 
 def _startLogging() -> None:
@@ -69,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from twisted.internet import reactor
 
-    from .service import NotebookService, StartError
-    from .store import StoreOpenError
+    from .service import NotebookService
 
     _startLogging()
     status = {"code": 0}
@@ -80,15 +92,8 @@ def main(argv: list[str] | None = None) -> int:
 
     def failed(failure):
         status["code"] = 1
-        if failure.check(StartError, OSError, StoreOpenError):
-            message = failure.getErrorMessage()
-        else:
-            from twisted.logger import Logger
-
-            Logger(namespace="athena_nb").failure("Starting failed", failure)
-            message = "an unexpected error; the lines above say more."
-        print(f"athena-nb cannot start: {message}", file=sys.stderr, flush=True)
-        if reactor.running:
+        print(f"athena-nb cannot start: {_whyNotStarted(failure)}", file=sys.stderr, flush=True)
+        if service.running:  # else it is stopping already
             reactor.stop()
 
     service = NotebookService(options, reactor=reactor, announce=announce)

@@ -13,6 +13,7 @@ import os
 import re
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -173,6 +174,26 @@ def test_a_corrupt_database_stops_the_start_with_a_clear_error_and_is_untouched(
     assert sorted(os.listdir(data)) == ["athena.sqlite"]
 
 
+def test_a_port_in_use_stops_the_start_with_a_clear_error(tmp_path):
+    """The command says which endpoint it could not listen on and why, exits 1, and leaves
+    no server.json behind; the parts that had started (store, pool, hubs) stop cleanly."""
+    data = tmp_path / "data"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "athena_nb.cli", "--port", str(port), "--data-dir",
+             str(data), "--pool-size", "0", "--system", "python"],
+            capture_output=True, text=True, env=environment(tmp_path), timeout=60)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert f"athena-nb cannot start: Cannot listen on tcp:port={port}" in done.stderr
+    assert "Address already in use." in done.stderr
+    assert "Traceback" not in done.stderr
+    assert sorted(os.listdir(data)) == ["athena.sqlite"]
+
+
 def test_the_server_raises_its_open_files_limit(server):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard <= 256:
@@ -227,6 +248,23 @@ def test_twistd_refuses_a_corrupt_database_before_daemonizing(tmp_path):
     assert "athena-nb cannot start:" in done.stderr and "athena.sqlite" in done.stderr
     assert (data / "athena.sqlite").read_bytes() == garbage
     assert not (tmp_path / "twistd.pid").exists()
+
+
+def test_twistd_says_in_a_sentence_that_the_port_is_in_use(tmp_path):
+    """Once its reactor runs, twistd has no way for a service to fail it: the sentence is
+    logged (no traceback) and twistd stops."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [str(TWISTD), "-n", "--pidfile", "", "athena-nb", "--port", str(port), "--data-dir",
+             str(tmp_path / "data"), "--pool-size", "0", "--system", "python"],
+            capture_output=True, text=True, env=environment(tmp_path), cwd=str(tmp_path),
+            timeout=60)
+    assert f"athena-nb cannot start: Cannot listen on tcp:port={port}" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "Main loop terminated" in done.stdout
 
 
 def waitFor(predicate, what: str, timeout: float = 60):

@@ -1,5 +1,5 @@
 """Pieces of the notebook service: its URL, server.json, the open-files limit, the database
-check twistd makes before daemonizing, and the service's state machine."""
+check twistd makes before daemonizing.  How it starts and stops: test_service_lifecycle.py."""
 
 from __future__ import annotations
 
@@ -12,12 +12,9 @@ import stat
 import pytest
 from twisted.internet.address import IPv4Address, IPv6Address, UNIXAddress
 
-from athena_nb.options import Options
 from athena_nb.service import (
     GC_YOUNG_THRESHOLD,
     NOFILE_CAP,
-    NotebookService,
-    ServiceState,
     StartError,
     checkDatabase,
     kernelSystem,
@@ -93,13 +90,3 @@ def test_auto_picks_a_kernel_system():
     assert kernelSystem("sage", None) == "sage"
     assert kernelSystem("auto", None) in ("python", "sage")
     assert kernelSystem("auto", "/some/other/python") == "python"
-
-
-def test_the_service_refuses_illegal_state_changes(tmp_path):
-    options = Options(environ={})
-    options.parseOptions(["--data-dir", str(tmp_path)])
-    service = NotebookService(options, reactor=object())
-    assert service.state is ServiceState.STOPPED
-    with pytest.raises(RuntimeError, match="cannot go from stopped to running"):
-        service._moveTo(ServiceState.RUNNING)
-    assert service.stopService() is None  # stopping a stopped service does nothing

@@ -1,0 +1,125 @@
+"""The whole notebook server as one Twisted service.  Tests:
+tests/unit/test_service_lifecycle.py, tests/integration/test_service.py.
+
+``NotebookService`` is what both ``twistd athena-nb`` and ``athena-nb`` run: a MultiService
+whose children are its parts (athena_nb/service/_parts.py), in the order they start: the store,
+the kernel pool, the hubs, the web site.  Each starts once the one before it has started and
+stops once the one after it has stopped; docs/notebook.md says what each does.
+"""
+
+from __future__ import annotations
+
+from twisted.application.service import MultiService
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
+from twisted.logger import Logger
+
+from ..kernel import Kernel, KernelPool, sageAvailable
+from ..store import Store
+from ._host import StartError, raiseOpenFilesLimit, tuneGarbageCollector
+from ._parts import HubsService, KernelPoolService, Part, StoreService, WebService
+
+log = Logger()
+
+
+def kernelSystem(choice: str, python: str | None) -> str:
+    """Resolve ``--system auto``: Sage when this interpreter can import it, else Python."""
+    if choice != "auto":
+        return choice
+    return "sage" if sageAvailable(python) else "python"
+
+
+def defaultHubs(reactor, store, pool, dataDir):
+    from ..hubs import HubRegistry
+
+    return HubRegistry(reactor, store, pool, dataDir)
+
+
+class NotebookService(MultiService):
+    """The whole server.  ``options`` is a parsed ``athena_nb.options.Options``.
+
+    ``ready`` fires with the URL once every part has started (``announce(url)`` is called
+    first; by default it logs the URL), or fails as the first part that could not start did.
+    ``openStore``, ``poolFactory`` and ``hubsFactory`` make the store, the kernel pool and the
+    hubs; tests pass their own.
+    """
+
+    name = "athena-nb"
+
+    def __init__(self, options, *, reactor=None, announce=None, openStore=Store.open,
+                 poolFactory=None, hubsFactory=defaultHubs):
+        super().__init__()
+        if reactor is None:
+            from twisted.internet import reactor
+        self.options = options
+        self.reactor = reactor
+        self.announce = announce or (lambda url: log.info("Open the notebook at {url}", url=url))
+        self.ready: Deferred = Deferred()
+        #: The parts' start and stop work, each link run once the ones before it are done.
+        self._turns: Deferred = succeed(None)
+        dataDir = options["data-dir"]
+        self.storeService = StoreService(reactor, dataDir, openStore)
+        self.poolService = KernelPoolService(poolFactory or self._makePool)
+        self.hubsService = HubsService(
+            lambda store, pool: hubsFactory(reactor, store, pool, dataDir),
+            self.storeService, self.poolService)
+        self.webService = WebService(reactor, options, self.storeService, self.hubsService)
+        for part in (self.storeService, self.poolService, self.hubsService, self.webService):
+            part.setServiceParent(self)
+
+    def _makePool(self) -> KernelPool:
+        options = self.options
+        system = kernelSystem(options["system"], options["kernel-python"])
+        limits = options.kernelLimits()
+        python = options["kernel-python"]
+        log.info("Kernels run {system} ({python}).", system=system,
+                 python=python or "this interpreter")
+
+        def factory(reactor, cwd):
+            return Kernel(reactor, system=system, python=python, cwd=cwd, limits=limits)
+
+        return KernelPool(self.reactor, size=options["pool-size"], factory=factory)
+
+    # -- the parts' turns --------------------------------------------------------------------
+
+    def startInTurn(self, work) -> None:
+        """Run a part's ``work()`` once the parts before it have started; never, if one of
+        them could not (its failure goes on to ``ready``)."""
+        self._turns.addCallback(lambda _: work())
+
+    def stopInTurn(self, part: Part) -> Deferred:
+        """Run ``part.shutDown()`` once everything handed in before it is done; fires when it
+        is.  A part that cannot stop is logged and the next one stops all the same: a stuck
+        kernel must not keep the database open."""
+        stopped = Deferred()
+
+        def turn(_):
+            d = maybeDeferred(part.shutDown)
+            d.addErrback(lambda f: log.failure("Could not stop the {part}", f, part=part.name))
+            return d.addCallback(lambda _: stopped.callback(None))
+
+        self._turns.addCallback(turn)
+        return stopped
+
+    # -- starting and stopping ---------------------------------------------------------------
+
+    def startService(self) -> None:
+        limits = raiseOpenFilesLimit()
+        if limits is not None and limits[0] != limits[1]:
+            log.info("Raised the open-files limit from {old} to {new}.", old=limits[0],
+                     new=limits[1])
+        super().startService()  # each part hands in its start, in order
+        self._turns.addCallback(self._started).addErrback(self.ready.errback)
+
+    def _started(self, _) -> None:
+        if not self.running:
+            raise StartError("The server was stopped before it had started.")
+        tuneGarbageCollector()
+        url = self.webService.url
+        self.announce(url)
+        self.ready.callback(url)
+
+    def stopService(self) -> Deferred:
+        if not self.running:
+            return succeed(None)
+        # Each part hands in its stop, in reverse order, after the start's outcome.
+        return super().stopService().addCallback(lambda _: None)
