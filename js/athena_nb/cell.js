@@ -1,3 +1,4 @@
+// @ts-check
 // cell.js: one cell of a worksheet, the browser half of athena_nb.web.fragments.CellFragment.
 // Tested by the browser tests (tests/browser/test_notebook*.py).
 //

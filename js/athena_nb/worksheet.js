@@ -1,3 +1,4 @@
+// @ts-check
 // worksheet.js: the worksheet page's main widget, the browser half of
 // athena_nb.web.fragments.WorksheetFragment: toolbar, title, presence, kernel state, the saved
 // indicator, and the list of cells (inserted, moved and numbered here).
