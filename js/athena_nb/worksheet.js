@@ -251,7 +251,7 @@ export class Worksheet extends Widget {
   /** @param {Element|null} target */
   #focusMoved(target) {
     const cell = target ? Widget.get(target) : null;
-    const cellId = cell && 'cellId' in cell ? /** @type {any} */ (cell).cellId : null;
+    const cellId = cell && 'cellId' in cell ? /** @type {Cell} */ (cell).cellId : null;
     if (cellId === this.focusedCell) return;
     this.focusedCell = cellId;
     clearTimeout(this.focusTimer);
