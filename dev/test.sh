@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine with Python 3.11
-# (Chromium and Node from apt, the project with its test and Sage extras in .venv) and runs
-# the whole suite: Python unit, integration and browser tests, and the JS unit tests, which
-# tests/test_js_units.py runs under `node --test`.
+# (Chromium, Node and npm from apt, TypeScript from npm into node_modules, the project with its
+# test and Sage extras in .venv) and runs the whole suite: Python unit, integration and browser
+# tests, the JS unit tests, which tests/test_js_units.py runs under `node --test`, and the type
+# check of js/, which tests/test_js_types.py runs with `tsc`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-if [ ! -x /usr/bin/chromium ] || ! command -v node >/dev/null; then
+if [ ! -x /usr/bin/chromium ] || ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium nodejs
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium nodejs npm
 fi
+# The npm dev dependencies (TypeScript only), exactly as package-lock.json pins them.
+npm ci --no-audit --no-fund --loglevel=error
 
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip

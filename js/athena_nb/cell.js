@@ -1,3 +1,4 @@
+// @ts-check
 // cell.js: one cell of a worksheet, the browser half of athena_nb.web.fragments.CellFragment.
 // Tested by the browser tests (tests/browser/test_notebook*.py).
 //
@@ -8,19 +9,37 @@ import {Widget} from '../livefragments/widget.js';
 import {CellEditor} from './editor.js';
 import {OutputArea} from './outputs.js';
 
+/** @typedef {import('./outputs.js').OutputEvent} OutputEvent */
+/** @typedef {import('./worksheet.js').Worksheet} Worksheet */
+/** @typedef {{state: string, count: number|null, ranBy: string|null}} RunInfo */
+/**
+ * A cell's run and outputs as the server sends them (CellFragment.outputs).
+ * @typedef {{generation: number, length: number, outputs: OutputEvent[], run: RunInfo}} CellOutputs
+ */
+/**
+ * The initial arguments (CellFragment.getInitialArguments).
+ * @typedef {CellOutputs & {cellId: number, text: string, version: number, canEdit: boolean,
+ *   base: string}} CellArgs
+ */
+
+/** @type {Record<string, string>} */
 const STATE_LABEL = {
   idle: '', queued: 'queued', running: 'running…', done: 'done', error: 'error',
   interrupted: 'interrupted',
 };
 
 export class Cell extends Widget {
+  /**
+   * @param {Element} node @param {number} id @param {unknown[]} args `[CellArgs]`
+   * @param {import('../livefragments/widget.js').WidgetHost} runtime
+   */
   constructor(node, id, args, runtime) {
     super(node, id, args, runtime);
-    const a = /** @type {any} */ (args[0]);
+    const a = /** @type {CellArgs} */ (args[0]);
     this.cellId = a.cellId;
     this.canEdit = a.canEdit;
     this.run_ = a.run;
-    /** @type {any} the Worksheet, set in loaded() (a detached widget loses its parent) */
+    /** @type {Worksheet|null} set in loaded() (a detached widget loses its parent) */
     this.worksheet = null;
     const textarea = /** @type {HTMLTextAreaElement} */ (node.querySelector('.nb-input'));
     this.textarea = textarea;
@@ -38,9 +57,10 @@ export class Cell extends Widget {
       version: a.version,
       readOnly: !a.canEdit,
       send: (op, base) => this.callRemote('edit', op, base),
-      fetchText: () => /** @type {Promise<any>} */ (this.callRemote('text')),
+      fetchText: () => /** @type {Promise<{text: string, version: number}>} */ (this.callRemote('text')),
       onRun: (advance) => this.runFromKeyboard(advance),
-      complete: (code, cursor) => /** @type {Promise<any>} */ (this.callRemote('complete', code, cursor)),
+      complete: (code, cursor) => /** @type {Promise<import('./editor.js').Completions>} */ (
+        this.callRemote('complete', code, cursor)),
       // A removed cell has nothing left to save (an edit still on its way may settle late).
       onStatus: (state, error) => {
         if (!this.isDetached) this.worksheet?.savedState(this, state, error);
@@ -64,7 +84,7 @@ export class Cell extends Widget {
   }
 
   loaded() {
-    this.worksheet = this.parent;
+    this.worksheet = /** @type {Worksheet|null} */ (this.parent);
     this.showRun(this.run_);
   }
 
@@ -77,7 +97,7 @@ export class Cell extends Widget {
 
   // -- called by the server ---------------------------------------------------------------
 
-  /** @param {any} op @param {number} version */
+  /** @param {import('./ot.js').Operation} op @param {number} version */
   remoteOp(op, version) {
     this.editor.remote(op, version);
     return null;
@@ -89,7 +109,7 @@ export class Cell extends Widget {
     return null;
   }
 
-  /** @param {{generation: number, start: number, outputs: any[], run: any}} update */
+  /** @param {{generation: number, start: number, outputs: OutputEvent[], run: RunInfo}} update */
   update(update) {
     if (!this.outputs.update(update)) {
       this.#refetchOutputs().catch((error) => this.worksheet?.showError(error?.message ?? String(error)));
@@ -99,14 +119,14 @@ export class Cell extends Widget {
   }
 
   async #refetchOutputs() {
-    const all = /** @type {any} */ (await this.callRemote('outputs'));
+    const all = /** @type {CellOutputs} */ (await this.callRemote('outputs'));
     this.outputs.reset(all.generation, all.outputs, all.length);
     this.showRun(all.run);
   }
 
   // -- showing -------------------------------------------------------------------------------
 
-  /** @param {{state: string, count: number|null, ranBy: string|null}} run */
+  /** @param {RunInfo} run */
   showRun(run) {
     this.run_ = run;
     const node = /** @type {HTMLElement} */ (this.node);
@@ -167,7 +187,7 @@ export class Cell extends Widget {
       return;
     }
     if (this.menu.contains(button)) this.closeMenu();
-    if (!this.canEdit) return;
+    if (!this.canEdit || !ws) return; // ws is null only before loaded()
     switch (action) {
       case 'run':
         return this.run();

@@ -1,3 +1,4 @@
+// @ts-check
 // completions.js: the list of kernel completions under a cell's input (a listbox the textarea
 // points at with aria-activedescendant: arrows move, Enter or Tab accept, Escape closes).
 // Tested through tests/browser/test_notebook.py (the editor uses it).

@@ -1,3 +1,4 @@
+// @ts-check
 // editor.js: a cell's input: a textarea bound to the hub's text document by OT.
 // Tested by tests/js/athena_nb/editor.test.mjs and the browser tests.
 //
@@ -24,6 +25,7 @@ const COMPLETES = /[\p{L}\p{N}_][\p{L}\p{N}_]*$|\.$/u;
 
 /** @typedef {import('./ot.js').Operation} Operation */
 /** @typedef {{matches: string[], start: number, end: number}} Completions */
+/** @typedef {{op: Operation, kind: string, time: number}} UndoEntry an inverse op */
 
 export class CellEditor {
   /**
@@ -36,11 +38,12 @@ export class CellEditor {
    *   once the edit is saved
    * @param {() => Promise<{text: string, version: number}>} o.fetchText
    * @param {(advance: boolean) => void} [o.onRun]
-   * @param {(code: string, cursor: number) => Promise<Completions>} [o.complete]
+   * @param {((code: string, cursor: number) => Promise<Completions>)|null} [o.complete]
    * @param {(state: string, error?: unknown) => void} [o.onStatus] "saved", "saving", "error"
    * @param {(message: string) => void} [o.onHint] a short message for the person typing
    * @param {number} [o.sendDelay]
-   * @param {{setTimeout: Function, clearTimeout: Function, now: () => number}} [o.env]
+   * @param {{setTimeout: (fn: () => void, ms: number) => unknown, clearTimeout: (id: unknown) => void,
+   *   now: () => number}} [o.env]
    */
   constructor({textarea, text, version, readOnly = false, send, fetchText, onRun = () => {},
     complete = null, onStatus = () => {}, onHint = () => {}, sendDelay = 60, env = undefined}) {
@@ -55,7 +58,7 @@ export class CellEditor {
     this.sendDelay = sendDelay;
     this.env = env ?? {
       setTimeout: (f, ms) => globalThis.setTimeout(f, ms),
-      clearTimeout: (t) => globalThis.clearTimeout(t),
+      clearTimeout: (t) => globalThis.clearTimeout(/** @type {number|undefined} */ (t)),
       now: () => Date.now(),
     };
     this.sync = new SyncClient({text, version, send: () => this.#queueSend()});
@@ -67,9 +70,9 @@ export class CellEditor {
     this.state = 'saved';
     /** True after Escape: the next Tab leaves the cell. */
     this.escaped = false;
-    /** @type {Array<{op: Operation, kind: string, time: number}>} inverse ops, newest last */
+    /** @type {UndoEntry[]} newest last */
     this.undoStack = [];
-    /** @type {Array<{op: Operation}>} */
+    /** @type {UndoEntry[]} */
     this.redoStack = [];
     /** @type {Array<() => void>} */
     this.syncWaiters = [];
@@ -141,7 +144,10 @@ export class CellEditor {
     }
   }
 
-  /** Replaces a UTF-16 range of the textarea as the user's own edit. */
+  /**
+   * Replaces a UTF-16 range of the textarea as the user's own edit.
+   * @param {number} start @param {number} end @param {string} text @param {string} [kind]
+   */
   replace(start, end, text, kind = 'other') {
     this.textarea.setRangeText(text, start, end, 'end');
     this.capture(kind);
@@ -155,7 +161,7 @@ export class CellEditor {
     this.#history(this.redoStack, this.undoStack);
   }
 
-  /** @param {Array<{op: Operation}>} from @param {Array<{op: Operation}>} to */
+  /** @param {UndoEntry[]} from @param {UndoEntry[]} to */
   #history(from, to) {
     if (this.readOnly) return;
     this.capture();
@@ -211,7 +217,10 @@ export class CellEditor {
     this.#report();
   }
 
-  /** Resolves once every local edit has reached the hub (acknowledged). */
+  /**
+   * Resolves once every local edit has reached the hub (acknowledged).
+   * @returns {Promise<void>}
+   */
   whenSynced() {
     this.capture();
     if (this.sync.state === SyncState.SYNCHRONIZED && this.sendTimer === null) return Promise.resolve();
@@ -423,7 +432,9 @@ export class CellEditor {
 
   // -- completions ---------------------------------------------------------------------------
 
+  /** Asks for completions at the caret (nothing happens without a `complete` call). */
   async showCompletions() {
+    if (!this.completeCall) return;
     const ta = this.textarea;
     const code = this.sync.text;
     const cursor = utf16ToCodePoint(ta.value, ta.selectionStart);

@@ -1,3 +1,4 @@
+// @ts-check
 // home.js: the home page's worksheet list (create, open, rename, trash, restore, share links,
 // publishing a read-only snapshot).
 // Tested by tests/browser/test_home.py. The page embeds the first list as JSON (#home-data);
@@ -12,7 +13,7 @@
 const worksheets = new Map();
 let showTrash = false;
 
-const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /**
  * Make an element: el('button', {type: 'button', onclick: f}, 'Text', child...).
@@ -43,8 +44,8 @@ function el(tag, props = {}, ...children) {
  * @param {unknown} [body]
  */
 async function api(method, path, body) {
-  const init = {method, credentials: /** @type {RequestCredentials} */ ('same-origin'),
-                headers: {accept: 'application/json'}};
+  /** @type {RequestInit & {headers: Record<string, string>}} */
+  const init = {method, credentials: 'same-origin', headers: {accept: 'application/json'}};
   if (method !== 'GET') {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body ?? {});
@@ -63,7 +64,10 @@ async function api(method, path, body) {
   return answer;
 }
 
-/** Show a message in the status line (errors are announced more urgently). */
+/**
+ * Show a message in the status line (errors are announced more urgently).
+ * @param {string} message
+ */
 function say(message, isError = false) {
   const status = $('home-status');
   status.textContent = message;
@@ -88,10 +92,12 @@ function remember(worksheet) {
   worksheets.set(worksheet.id, worksheet);
 }
 
+/** @param {Worksheet} a @param {Worksheet} b */
 function byNewest(a, b) {
   return b.modified - a.modified;
 }
 
+/** @param {number} seconds since the epoch */
 function edited(seconds) {
   const when = new Date(seconds * 1000);
   return el('span', {className: 'worksheet-meta'},
@@ -107,7 +113,7 @@ function activeRow(worksheet) {
     el('button', {type: 'button', 'aria-label': `Rename ${worksheet.title}`,
                   onclick: () => startRename(row, worksheet)}, 'Rename'),
     el('button', {type: 'button', 'aria-label': `Share ${worksheet.title}`,
-                  'aria-expanded': 'false', onclick: (event) => toggleShare(row, worksheet,
+                  'aria-expanded': 'false', onclick: (/** @type {MouseEvent} */ event) => toggleShare(row, worksheet,
                   /** @type {HTMLButtonElement} */ (event.currentTarget))}, 'Share'),
     el('button', {type: 'button', className: 'danger',
                   'aria-label': `Move ${worksheet.title} to trash`,
@@ -174,7 +180,7 @@ function startRename(row, worksheet) {
                              'aria-label': `New title for ${worksheet.title}`, required: true});
   // Back to the Rename button, where the keyboard user was.
   const cancel = () => { render(); focusRow(worksheet.id, $('new-worksheet'), 'button'); };
-  const form = el('form', {className: 'rename-form', onsubmit: (event) => {
+  const form = el('form', {className: 'rename-form', onsubmit: (/** @type {SubmitEvent} */ event) => {
     event.preventDefault();
     const title = /** @type {HTMLInputElement} */ (input).value.trim();
     if (!title) { say('A worksheet needs a title.', true); return; }
@@ -253,7 +259,7 @@ function toggleShare(row, worksheet, button) {
                     })}, 'Revoke'));
     return item;
   }));
-  const add = (role) => attempt(async () => {
+  const add = (/** @type {string} */ role) => attempt(async () => {
     await api('POST', base, {role});
     show((await api('GET', base)).links);
   });

@@ -9,9 +9,9 @@
  * Every function returns operations in one canonical form (see docs/ot.md).
  */
 
-/** @typedef {{at: number, insert: string}} InsertComponent */
-/** @typedef {{at: number, delete: number}} DeleteComponent */
-/** @typedef {Array<InsertComponent | DeleteComponent>} Operation */
+/** @typedef {import('./ot/ops.js').InsertComponent} InsertComponent */
+/** @typedef {import('./ot/ops.js').DeleteComponent} DeleteComponent */
+/** @typedef {import('./ot/ops.js').Operation} Operation */
 
 
 export { OperationError, MalformedOperation, OperationOutOfRange, StaleVersion, UnknownVersion, SyncError, cpLength, codePointToUtf16, utf16ToCodePoint, fromJSON, insert, del, isNoop, apply, transform, compose, invert, transformCursor, transformSelection, opFromChange } from './ot/ops.js';

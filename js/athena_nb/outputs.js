@@ -1,3 +1,4 @@
+// @ts-check
 // outputs.js: a cell's output area: text (always as text, never as markup), errors with their
 // tracebacks, PNG images, HTML in a sandboxed frame, files as links, notices.
 // Tested by tests/js/athena_nb/outputs.test.mjs and the browser tests.
@@ -153,12 +154,16 @@ export class OutputArea {
   }
 }
 
-/** Sizes HTML output frames from the height each one reports (see athena_nb/web/files.py). */
+/**
+ * Sizes HTML output frames from the height each one reports (see athena_nb/web/files.py).
+ * @param {Window} window
+ */
 export function listenForFrameHeights(window) {
   window.addEventListener('message', (event) => {
     const height = event.data?.athenaOutputHeight;
     if (typeof height !== 'number' || !Number.isFinite(height)) return;
-    for (const frame of window.document.querySelectorAll('iframe.nb-html')) {
+    const frames = /** @type {NodeListOf<HTMLIFrameElement>} */ (window.document.querySelectorAll('iframe.nb-html'));
+    for (const frame of frames) {
       if (frame.contentWindow === event.source) {
         frame.style.height = `${Math.max(24, Math.min(MAX_FRAME_HEIGHT, Math.ceil(height)))}px`;
       }

@@ -1,3 +1,4 @@
+// @ts-check
 // worksheet.js: the worksheet page's main widget, the browser half of
 // athena_nb.web.fragments.WorksheetFragment: toolbar, title, presence, kernel state, the saved
 // indicator, and the list of cells (inserted, moved and numbered here).
@@ -6,25 +7,40 @@
 import {Widget} from '../livefragments/widget.js';
 import {listenForFrameHeights} from './outputs.js';
 
+/** @typedef {import('./cell.js').Cell} Cell */
+/** @typedef {{id: string, name: string, role: string, cell: number|null}} Presence */
+/** @typedef {{state: string, reason: string}} KernelInfo */
+/**
+ * The initial arguments (WorksheetFragment.getInitialArguments).
+ * @typedef {{worksheetId: string, title: string, viewerId: string, name: string, role: string,
+ *   canEdit: boolean, presence: Presence[], kernel: KernelInfo, base: string}} WorksheetArgs
+ */
+
+/** @type {Record<string, string>} */
 const KERNEL_LABEL = {
   none: 'Kernel: not started', starting: 'Kernel: starting…', idle: 'Kernel: idle',
   busy: 'Kernel: busy', dead: 'Kernel: stopped',
 };
+/** @type {Record<string, string>} */
 const SAVED_LABEL = {saved: 'Saved', saving: 'Saving…', error: 'Not saved'};
 
 if (typeof window !== 'undefined') listenForFrameHeights(window);
 
 export class Worksheet extends Widget {
+  /**
+   * @param {Element} node @param {number} id @param {unknown[]} args `[WorksheetArgs]`
+   * @param {import('../livefragments/widget.js').WidgetHost} runtime
+   */
   constructor(node, id, args, runtime) {
     super(node, id, args, runtime);
-    const a = /** @type {any} */ (args[0]);
+    const a = /** @type {WorksheetArgs} */ (args[0]);
     this.viewerId = a.viewerId;
     this.name = a.name;
     this.canEdit = a.canEdit;
     this.serverTitle = a.title;
-    /** @type {Array<{id: string, name: string, role: string, cell: number|null}>} */
+    /** @type {Presence[]} */
     this.presence = [];
-    const $ = (selector) => /** @type {any} */ (node.querySelector(selector));
+    const $ = (/** @type {string} */ selector) => /** @type {HTMLElement} */ (node.querySelector(selector));
     this.cellsNode = $('.nb-cells');
     this.titleInput = /** @type {HTMLInputElement} */ ($('.nb-title'));
     this.savedNode = $('.nb-saved');
@@ -33,10 +49,16 @@ export class Worksheet extends Widget {
     this.errorNode = $('.nb-error');
     /** @type {Map<unknown, string>} */
     this.saveStates = new Map();
-    this.titleTimer = null;
-    this.focusTimer = null;
+    /** @type {number|undefined} */
+    this.titleTimer = undefined;
+    /** @type {number|undefined} */
+    this.focusTimer = undefined;
+    /** @type {number|undefined} */
+    this.errorTimer = undefined;
+    /** @type {number|undefined} */
+    this.hintTimer = undefined;
+    /** @type {number|null} the cell id this viewer's focus is in */
     this.focusedCell = null;
-    this.errorTimer = null;
     node.addEventListener('click', (event) => this.#click(event));
     this.titleInput.addEventListener('input', () => this.#titleTyped());
     this.titleInput.addEventListener('keydown', (event) => {
@@ -46,11 +68,12 @@ export class Worksheet extends Widget {
       }
     });
     this.titleInput.addEventListener('blur', () => this.#saveTitle(true));
-    this.cellsNode.addEventListener('focusin', (event) => this.#focusMoved(event.target));
+    this.cellsNode.addEventListener('focusin', (event) => this.#focusMoved(/** @type {Element|null} */ (event.target)));
     this.cellsNode.addEventListener('focusout', (event) => {
-      if (!this.cellsNode.contains(event.relatedTarget)) this.#focusMoved(null);
+      if (!this.cellsNode.contains(/** @type {Node|null} */ (event.relatedTarget))) this.#focusMoved(null);
     });
     this.errorNode.addEventListener('click', () => this.#hideError());
+    this.kernel = a.kernel;
     this.setKernel(a.kernel);
     this.#showPresence(a.presence);
   }
@@ -67,9 +90,10 @@ export class Worksheet extends Widget {
 
   // -- cells ---------------------------------------------------------------------------------
 
-  /** @returns {any[]} the Cell widgets in order */
+  /** @returns {Cell[]} the Cell widgets in order */
   get cells() {
-    return [...this.cellsNode.children].map((n) => Widget.get(n)).filter((w) => w && 'cellId' in w);
+    return /** @type {Cell[]} */ (
+      [...this.cellsNode.children].map((n) => Widget.get(n)).filter((w) => w && 'cellId' in w));
   }
 
   /** @param {number} cellId */
@@ -77,7 +101,10 @@ export class Worksheet extends Widget {
     return this.cells.find((c) => c.cellId === cellId);
   }
 
-  /** The server inserted a cell at `index`. */
+  /**
+   * The server inserted a cell at `index`.
+   * @param {number} index @param {import('../livefragments/codec.js').WidgetDescription} description
+   */
   insertCell(index, description) {
     const nodes = [...this.cellsNode.children];
     if (index < nodes.length) this.runtime.hydrate(description, nodes[index], 'beforebegin');
@@ -86,7 +113,7 @@ export class Worksheet extends Widget {
     return null;
   }
 
-  /** The server moved cell `cellId` to `index`. */
+  /** The server moved cell `cellId` to `index`. @param {number} cellId @param {number} index */
   moveCell(cellId, index) {
     const cell = this.cellById(cellId);
     if (!cell) return null;
@@ -104,6 +131,7 @@ export class Worksheet extends Widget {
     this.#showPresenceInCells();
   }
 
+  /** Focuses the cell after `cell`, adding one at the end if there is none. @param {Cell} cell */
   focusAfter(cell) {
     const cells = this.cells;
     const next = cells[cells.indexOf(cell) + 1];
@@ -223,7 +251,7 @@ export class Worksheet extends Widget {
   /** @param {Element|null} target */
   #focusMoved(target) {
     const cell = target ? Widget.get(target) : null;
-    const cellId = cell && 'cellId' in cell ? /** @type {any} */ (cell).cellId : null;
+    const cellId = cell && 'cellId' in cell ? /** @type {Cell} */ (cell).cellId : null;
     if (cellId === this.focusedCell) return;
     this.focusedCell = cellId;
     clearTimeout(this.focusTimer);
@@ -234,7 +262,7 @@ export class Worksheet extends Widget {
 
   /**
    * The server: who came, left or moved since the last call (an entry, or `{id, gone: true}`).
-   * @param {Array<{id: string, name?: string, role?: string, cell?: number|null, gone?: boolean}>} changes
+   * @param {Array<Presence & {gone?: false} | {id: string, gone: true}>} changes
    */
   updatePresence(changes) {
     const byId = new Map(this.presence.map((p) => [p.id, p]));
@@ -245,11 +273,11 @@ export class Worksheet extends Widget {
     this.#showPresence([...byId.values()]);
   }
 
-  /** @param {Array<{id: string, name: string, role: string, cell: number|null}>} presence */
+  /** @param {Presence[]} presence */
   #showPresence(presence) {
     this.presence = presence;
     const doc = this.node.ownerDocument;
-    const items = [...presence].sort((a, b) => (b.id === this.viewerId) - (a.id === this.viewerId));
+    const items = [...presence].sort((a, b) => Number(b.id === this.viewerId) - Number(a.id === this.viewerId));
     this.presenceNode.replaceChildren(...items.map((p) => {
       const li = doc.createElement('li');
       const me = p.id === this.viewerId;
@@ -270,14 +298,14 @@ export class Worksheet extends Widget {
   }
 
   #showPresenceInCells() {
-    const presence = this.presence ?? [];
+    const presence = this.presence;
     for (const cell of this.cells) {
       cell.showPeople(presence.filter((p) => p.cell === cell.cellId && p.id !== this.viewerId)
         .map((p) => p.name));
     }
   }
 
-  /** The server: the kernel's state. @param {{state: string, reason: string}} info */
+  /** The server: the kernel's state. @param {KernelInfo} info */
   setKernel(info) {
     this.kernel = info;
     if (this.kernelNode.dataset.hint) return null;

@@ -1,3 +1,4 @@
+// @ts-check
 // counter.js: the browser half of examples/counter.py, the shared counter.
 // Tested end to end by tests/browser/test_livefragments_*.py, which read the data-* attributes
 // this module writes (data-lf-example on <html>, and on the counter: data-reconnects,
@@ -10,12 +11,21 @@ import {Widget} from '../livefragments/widget.js';
  * `double` and `explode` to show calls and errors going from Python to the browser.
  */
 export class Counter extends Widget {
+  /**
+   * @param {Element} node @param {number} id @param {unknown[]} args
+   * @param {import('../livefragments/widget.js').WidgetHost} runtime
+   */
+  constructor(node, id, args, runtime) {
+    super(node, id, args, runtime);
+    this.value = /** @type {HTMLOutputElement} */ (node.querySelector('.value'));
+    this.mine = /** @type {HTMLOutputElement} */ (node.querySelector('.mine'));
+    this.result = /** @type {HTMLElement} */ (node.querySelector('.result'));
+    this.log = /** @type {HTMLOListElement} */ (node.querySelector('.log'));
+    this.extras = /** @type {HTMLElement} */ (node.querySelector('.extras'));
+  }
+
   loaded() {
-    this.value = /** @type {HTMLOutputElement} */ (this.node.querySelector('.value'));
-    this.mine = /** @type {HTMLOutputElement} */ (this.node.querySelector('.mine'));
-    this.result = /** @type {HTMLElement} */ (this.node.querySelector('.result'));
-    this.log = /** @type {HTMLOListElement} */ (this.node.querySelector('.log'));
-    this.extras = /** @type {HTMLElement} */ (this.node.querySelector('.extras'));
+    const node = /** @type {HTMLElement} */ (this.node);
     this.#on('increment', () => this.#report(this.callRemote('increment', 1), (value) => {
       this.mine.textContent = String(value);
     }));
@@ -36,19 +46,19 @@ export class Counter extends Widget {
       // Three calls and the cut in one task: they travel together, and the server cuts every
       // connection right after answering them.
       const calls = [1, 2, 3].map(() => this.callRemote('increment', 1));
-      const cut = this.callRemote('cut', Number(this.node.dataset.outage ?? 0));
+      const cut = this.callRemote('cut', Number(node.dataset.outage ?? 0));
       this.#report(Promise.all([...calls, cut]), (results) => {
         this.mine.textContent = String(results[2]);
-        this.node.dataset.cut = String(results[3]);
+        node.dataset.cut = String(results[3]);
       });
     });
     let reconnects = 0;
     this.runtime.addListener((state) => {
-      if (state === 'reconnecting') this.node.dataset.reconnects = String(++reconnects);
-      this.node.dataset.transport = String(this.runtime.transport.kind);
+      if (state === 'reconnecting') node.dataset.reconnects = String(++reconnects);
+      node.dataset.transport = String(this.runtime.transport.kind);
     });
-    this.node.dataset.reconnects = '0';
-    this.node.dataset.transport = String(this.runtime.transport.kind);
+    node.dataset.reconnects = '0';
+    node.dataset.transport = String(this.runtime.transport.kind);
     document.documentElement.dataset.lfExample = 'ready';
   }
 
@@ -102,7 +112,7 @@ export class Counter extends Widget {
 /** A widget the server created after the page loaded. */
 export class Extra extends Widget {
   loaded() {
-    this.node.dataset.hydrated = 'true';
+    /** @type {HTMLElement} */ (this.node).dataset.hydrated = 'true';
     const output = /** @type {HTMLOutputElement} */ (this.node.querySelector('.bumps'));
     this.node.querySelector('button.bump')?.addEventListener('click', () => {
       this.callRemote('bump').then((count) => {

@@ -1,3 +1,4 @@
+// @ts-check
 // channel.js: the sans-IO message channel (sequencing, acks, duplicates, gaps, coalescing).
 // Tested by tests/js/livefragments/channel.test.mjs with the shared vectors in
 // tests/vectors/channel/*.json; the twin of the Python livefragments._channel.Channel.

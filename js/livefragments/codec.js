@@ -1,3 +1,4 @@
+// @ts-check
 // codec.js: tagged values on the wire (protocol.md section 6): widget, ref and dict.
 // Tested by tests/js/livefragments/codec.test.mjs.
 

@@ -1,9 +1,10 @@
+// @ts-check
 // errors.js: the error classes of the livefragments runtime and the wire's error objects.
 // Tested by tests/js/livefragments/rpc.test.mjs and channel.test.mjs.
 
 /**
  * An error object as it crosses the wire (protocol.md section 4.1).
- * @typedef {{type: string, message: string, traceback?: string}} ErrorObject
+ * @typedef {{type: string, message: string, traceback?: string|null}} ErrorObject
  */
 
 /** An error of this runtime whose wire type is its class name. */
@@ -69,10 +70,10 @@ export function toErrorObject(error) {
  * @returns {value is ErrorObject}
  */
 export function isErrorObject(value) {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    && typeof value.type === 'string' && typeof value.message === 'string'
-    && (value.traceback === undefined || value.traceback === null
-        || typeof value.traceback === 'string');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const {type, message, traceback} = /** @type {Record<string, unknown>} */ (value);
+  return typeof type === 'string' && typeof message === 'string'
+    && (traceback === undefined || traceback === null || typeof traceback === 'string');
 }
 
 /**

@@ -1,3 +1,4 @@
+// @ts-check
 // longpoll.js: the long-poll driver (protocol.md section 5): one parked poll, at most one
 // request carrying unacknowledged messages, resend after a failure.
 // Tested by tests/js/livefragments/longpoll.test.mjs.

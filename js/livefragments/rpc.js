@@ -1,3 +1,4 @@
+// @ts-check
 // rpc.js: remote calls both ways: call ids, pending promises, dispatch to widgets, responses.
 // Tested by tests/js/livefragments/rpc.test.mjs.
 
@@ -224,9 +225,13 @@ export class Rpc {
     }
     const [callId, widgetId, method, callArgs, kwargs] =
       /** @type {[number|null, number, string, unknown[], Object]} */ (args);
+    /** @param {boolean} ok @param {unknown} value an error object when not ok */
     const answer = (ok, value) => {
       if (callId === null) {
-        if (!ok) this.host.reportError(new RemoteError(value.type, value.message));
+        if (!ok) {
+          const error = /** @type {import('./errors.js').ErrorObject} */ (value);
+          this.host.reportError(new RemoteError(error.type, error.message));
+        }
         return;
       }
       try {
@@ -269,6 +274,7 @@ export class Rpc {
       answer(false, toErrorObject(error));
       return;
     }
+    /** @param {boolean} ok @param {unknown} value the result, or what the method threw */
     const settle = (ok, value) => {
       if (this.#lost) return;
       if (!ok) {

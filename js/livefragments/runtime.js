@@ -1,3 +1,4 @@
+// @ts-check
 // runtime.js: the page's runtime: boot block, module loading, hydration, and the glue between
 // widgets, calls and the transport. Loaded by the page as its one script; it boots itself.
 // Tested by tests/js/livefragments/runtime.test.mjs.
@@ -44,18 +45,19 @@ export function readBoot(document) {
  * @returns {Boot}
  */
 export function checkBoot(boot) {
-  const problem = (what) => new Error(`The boot block is not valid: ${what}.`);
+  const problem = (/** @type {string} */ what) => new Error(`The boot block is not valid: ${what}.`);
   if (boot === null || typeof boot !== 'object' || Array.isArray(boot)) throw problem('it is not a JSON object');
+  const fields = /** @type {Record<string, unknown>} */ (boot);
   for (const key of ['clientId', 'csrf', 'transport', 'moduleRoot']) {
-    if (typeof boot[key] !== 'string' || boot[key] === '') throw problem(`"${key}" must be a non-empty string, not ${describeJson(boot[key])}`);
+    if (typeof fields[key] !== 'string' || fields[key] === '') throw problem(`"${key}" must be a non-empty string, not ${describeJson(fields[key])}`);
   }
-  if (boot.websocket !== null && boot.websocket !== undefined && typeof boot.websocket !== 'string') {
-    throw problem(`"websocket" must be a string or null, not ${describeJson(boot.websocket)}`);
+  if (fields.websocket !== null && fields.websocket !== undefined && typeof fields.websocket !== 'string') {
+    throw problem(`"websocket" must be a string or null, not ${describeJson(fields.websocket)}`);
   }
-  if (!Array.isArray(boot.widgets)) throw problem(`"widgets" must be an array, not ${describeJson(boot.widgets)}`);
-  const settings = boot.settings ?? {};
+  if (!Array.isArray(fields.widgets)) throw problem(`"widgets" must be an array, not ${describeJson(fields.widgets)}`);
+  const settings = fields.settings ?? {};
   if (typeof settings !== 'object' || Array.isArray(settings)) throw problem('"settings" must be an object');
-  return /** @type {Boot} */ ({...boot, websocket: boot.websocket ?? null, preferWebSocket: boot.preferWebSocket === true, settings});
+  return /** @type {Boot} */ ({...fields, websocket: fields.websocket ?? null, preferWebSocket: fields.preferWebSocket === true, settings});
 }
 
 /**
@@ -309,7 +311,7 @@ export class Runtime {
       throw new Error(`The parent ${description.parent} of ${where} is not on this page.`);
     }
     const args = /** @type {unknown[]} */ (this.decode(description.args));
-    const widget = /** @type {Widget} */ (new /** @type {any} */ (Class)(node, description.id, args, this));
+    const widget = new /** @type {typeof Widget} */ (Class)(node, description.id, args, this);
     widget.parent = parent ?? null;
     parent?.children.push(widget);
     this.#widgets.set(description.id, widget);

@@ -1,3 +1,4 @@
+// @ts-check
 // status.js: the small connection indicator ("Connection lost — reconnecting…", "This page
 // has expired — Reload"). Tested by tests/js/livefragments/status.test.mjs.
 

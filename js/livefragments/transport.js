@@ -1,3 +1,4 @@
+// @ts-check
 // transport.js: the connection state machine, backoff, unload, and the choice of driver
 // (long-poll, or WebSocket falling back to long-poll). protocol.md sections 5 and 9.
 // Tested by tests/js/livefragments/longpoll.test.mjs and websocket.test.mjs.
@@ -294,9 +295,10 @@ export class Transport {
    */
   refused(status, error) {
     if (this.isFinished) return;
-    const object = error && typeof error === 'object' && typeof error.type === 'string'
-      && typeof error.message === 'string' ? {type: error.type, message: error.message} : null;
-    const reload = Boolean(object && error.reload === true);
+    const fields = error && typeof error === 'object' ? /** @type {Record<string, unknown>} */ (error) : {};
+    const object = typeof fields.type === 'string' && typeof fields.message === 'string'
+      ? {type: fields.type, message: fields.message} : null;
+    const reload = Boolean(object && fields.reload === true);
     if (reload && status === 404) {
       this.#finish(State.EXPIRED, {error: object});
     } else if (reload || status === 403 || (status === 400 && object)) {
@@ -341,8 +343,9 @@ export class Transport {
    * @param {number} seq the close message's seq: anything after it was not processed
    */
   #closedByServer(error, seq) {
-    const object = error && typeof error === 'object' && typeof error.type === 'string'
-      ? {type: error.type, message: String(error.message ?? '')}
+    const fields = error && typeof error === 'object' ? /** @type {Record<string, unknown>} */ (error) : {};
+    const object = typeof fields.type === 'string'
+      ? {type: fields.type, message: String(fields.message ?? '')}
       : {type: 'Closed', message: 'The server closed the page.'};
     // Acknowledge the close so that the server can free the page at once.
     this.#driver?.sendFinal([seq, []]);

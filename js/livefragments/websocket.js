@@ -1,3 +1,4 @@
+// @ts-check
 // websocket.js: the WebSocket driver (protocol.md section 9): the same envelopes as text frames.
 // Tested by tests/js/livefragments/websocket.test.mjs and websocket_server.test.mjs.
 

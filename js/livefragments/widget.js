@@ -1,15 +1,22 @@
+// @ts-check
 // widget.js: the Widget base class (the browser half of a LiveFragment) and the Page, widget 0.
 // Tested by tests/js/livefragments/widget.test.mjs and runtime.test.mjs.
 
 import {RemoteError} from './errors.js';
 
 /**
- * What a widget needs from the runtime that hydrated it.
+ * What a widget needs from the runtime that hydrated it (the Runtime of runtime.js).
  * @typedef {Object} WidgetHost
  * @property {(widgetId: number, method: string, args: unknown[]) => Promise<unknown>} callRemote
  * @property {(id: number) => Widget|undefined} widget
  * @property {(widget: Widget) => void} forget removes a widget from the page's registry
  * @property {(error: unknown) => void} reportError
+ * @property {(description: import('./codec.js').WidgetDescription, container: Element,
+ *   position?: InsertPosition|null) => Widget} hydrate places and hydrates a widget that
+ *   arrived after load
+ * @property {(listener: (state: string, detail: Object) => void) => () => void} addListener
+ *   follows the connection's state
+ * @property {{readonly kind: 'longpoll'|'websocket'|null}} transport
  */
 
 /** @type {WeakMap<object, Widget>} */

@@ -4,6 +4,8 @@ import { SyncError, apply, compose, fromJSON, opFromChange, transform } from './
 import { diff } from './diff.js';
 import { checkVersion } from './document.js';
 
+/** @typedef {import('./ops.js').Operation} Operation */
+
 // -- the client's state machine ------------------------------------------------------------
 
 export const SyncState = Object.freeze({

@@ -2,6 +2,9 @@
 /** Part of the OT twin of athena_nb/ot (diff); the public surface is ../ot.js. */
 import { finish, fromTraversal, push } from './ops.js';
 
+/** @typedef {import('./ops.js').Operation} Operation */
+/** @typedef {import('./ops.js').Traversal} Traversal */
+
 const DIFF_LIMIT = 500; // Myers costs O(changes ** 2) memory; beyond this, one replaced range
 
 /**

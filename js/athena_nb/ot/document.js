@@ -2,6 +2,8 @@
 /** Part of the OT twin of athena_nb/ot (document); the public surface is ../ot.js. */
 import { LONE_SURROGATE, OperationError, StaleVersion, SyncError, UnknownVersion, apply, fromJSON, transform } from './ops.js';
 
+/** @typedef {import('./ops.js').Operation} Operation */
+
 // -- the server's authority (the hub runs the Python one; this one serves tests and demos) --
 
 /** @typedef {{version: number, siteId: string, op: Operation}} HistoryEntry */

@@ -177,7 +177,9 @@ function composeItems(a, b) {
 /** @param {Traversal} a @param {Traversal} b @returns {[Traversal, Traversal]} */
 function transformItems(a, b) {
   /** @type {Traversal} */
-  const a2 = [], b2 = [];
+  const a2 = [];
+  /** @type {Traversal} */
+  const b2 = [];
   let ia = 0, ib = 0;
   /** @type {number | string | null} */
   let x = a[ia++] ?? null, y = b[ib++] ?? null;
