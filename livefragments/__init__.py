@@ -27,6 +27,7 @@ from ._page import LivePage, PageState
 from ._resource import LivePageResource
 from ._session import Session, SessionStore
 from ._settings import Settings
+from ._site import LiveSite
 
 __all__ = [
     "BadArguments",
@@ -37,6 +38,7 @@ __all__ = [
     "LiveFragmentsError",
     "LivePage",
     "LivePageResource",
+    "LiveSite",
     "MessageTooLarge",
     "ModuleResource",
     "NoSuchMethod",

@@ -25,6 +25,12 @@ CSP = (
 )
 
 
+def answerable(request) -> bool:
+    """Whether ``request`` still awaits its answer: not answered, and its connection not lost
+    (``AthenaRequest.lost``) while the answer was being made."""
+    return not request.finished and not request.lost
+
+
 def securityHeaders(request, *, html: bool) -> None:
     request.setHeader(b"x-content-type-options", b"nosniff")
     request.setHeader(b"referrer-policy", b"same-origin")
@@ -52,7 +58,7 @@ def page(title: str, body: str, *, moduleRoot: str, scripts: tuple[str, ...] = (
 
 
 def writeHTML(request, body: bytes, code: int = 200) -> None:
-    if request.finished or getattr(request, "_disconnected", False):
+    if not answerable(request):
         return
     request.setResponseCode(code)
     request.setHeader(b"content-type", b"text/html; charset=utf-8")
@@ -62,7 +68,7 @@ def writeHTML(request, body: bytes, code: int = 200) -> None:
 
 
 def writeJSON(request, value, code: int = 200) -> None:
-    if request.finished or getattr(request, "_disconnected", False):
+    if not answerable(request):
         return
     request.setResponseCode(code)
     request.setHeader(b"content-type", b"application/json")
@@ -77,7 +83,7 @@ def writeJSONError(request, code: int, type: str, message: str, *, reload: bool 
 
 
 def redirect(request, location: str, code: int = 303) -> None:
-    if request.finished or getattr(request, "_disconnected", False):
+    if not answerable(request):
         return
     request.setResponseCode(code)
     request.setHeader(b"location", location.encode("utf-8"))

@@ -25,7 +25,7 @@ from twisted.web.server import NOT_DONE_YET
 
 from ..cells import cleanEvent, compact, eventFromStore
 from ..store import NotFoundError
-from ._html import ICON
+from ._html import ICON, answerable
 
 log = Logger()
 
@@ -150,7 +150,7 @@ def _notFound(request, moduleRoot: str) -> None:
 
 
 def _write(request, code: int, body: bytes) -> None:
-    if request.finished or getattr(request, "_disconnected", False):
+    if not answerable(request):
         return
     request.setResponseCode(code)
     request.setHeader(b"content-type", b"text/html; charset=utf-8")

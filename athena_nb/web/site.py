@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from twisted.logger import Logger
 from twisted.web.resource import Resource, getChildForRequest
-from twisted.web.server import NOT_DONE_YET, Request, Site
+from twisted.web.server import NOT_DONE_YET, Request
 
-from livefragments import ModuleResource
+from livefragments import LiveSite, ModuleResource
 
 from . import _html
 from .auth import Auth
@@ -133,7 +133,14 @@ class _NotFound(Resource):
 
 
 class AthenaRequest(Request):
-    """Adds the safe defaults to every answer that did not set its own."""
+    """Adds the safe defaults to every answer that did not set its own, and tells whether its
+    connection was lost (``lost``) while its answer was being made."""
+
+    lost = False
+
+    def connectionLost(self, reason) -> None:
+        self.lost = True
+        super().connectionLost(reason)
 
     def write(self, data: bytes) -> None:
         if not self.startedWriting:
@@ -149,7 +156,7 @@ class AthenaRequest(Request):
         super().write(data)
 
 
-class AthenaSite(Site):
+class AthenaSite(LiveSite):
     requestFactory = AthenaRequest
     displayTracebacks = False
 
