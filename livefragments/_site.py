@@ -1,13 +1,14 @@
-"""``LiveSite``: a twisted.web ``Site`` whose connections suit live pages.
+"""``LiveSite``: a twisted.web ``Site`` that refuses an oversized WebSocket message while it arrives.
 
-Tests: tests/unit/test_websocket.py (the message limit), tests/integration/test_client_http.py
-(Nagle).  Docs: docs/livefragments.md "Serving", docs/protocol.md section 9.
+Tests: tests/unit/test_websocket.py, tests/unit/test_wsframes.py.  Docs: docs/livefragments.md
+"Writing a live page", docs/protocol.md 9.3.
 
-Live pages work in any ``Site``; a ``LiveSite`` adds two things, at the seam Twisted documents
-for them (``Factory.buildProtocol``, ``Protocol.connectionMade``): each connection turns
-Nagle's algorithm off once, when it is made, and a connection that becomes a page's WebSocket
-measures every client message while its frames arrive, so an oversized one is refused before
-it is in memory (``twisted.web.websocket`` has no limit and gathers a whole message first).
+Live pages work in any ``Site``, but ``twisted.web.websocket`` gathers every message whole
+before it hands it over, with no limit and no public hook per frame.  A ``LiveSite`` puts a
+``_Connection`` in front of each connection's HTTP channel, at the seams Twisted documents
+(``Factory.buildProtocol``, ``Protocol.connectionMade``); once the connection becomes a live
+page's WebSocket, it measures each client message from its frame headers (``MessageSizeWatch``)
+and stops the bytes at the frame that takes a message past ``maxMessageBytes``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 from twisted.internet.protocol import Protocol
 from twisted.web.server import Site
 
-from ._tcp import setNoDelay
 from ._wsframes import MessageSizeWatch
 
 
@@ -53,7 +53,6 @@ class _Connection(Protocol):
         self.refused = False
 
     def connectionMade(self) -> None:
-        setNoDelay(self.transport)
         self.site._connections[self.transport] = self
         self.channel.makeConnection(self.transport)
 

@@ -1,6 +1,6 @@
 """Measures each WebSocket message a client sends from its frame headers, as the bytes arrive.
 
-Tests: tests/unit/test_wsframes.py, tests/unit/test_websocket.py.  Rule: docs/protocol.md 9.
+Tests: tests/unit/test_wsframes.py, tests/unit/test_websocket.py.  Rule: docs/protocol.md 9.3.
 
 ``twisted.web.websocket`` gathers all the frames of a message before it hands the message over,
 with no limit and no public hook per frame; ``LiveSite`` therefore feeds a page socket's
