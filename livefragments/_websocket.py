@@ -86,7 +86,7 @@ class _Factory:
         self.page, self.home, self.reactor = page, home, reactor
 
     def buildProtocol(self, request):
-        socket = PageWebSocket(self.page, self.home, self.reactor)
+        socket = PageWebSocket(self.page, self.home, self.reactor, request.channel.transport)
         if isinstance(request.site, LiveSite):
             request.site.limitMessages(request, self.page.settings.maxMessageBytes,
                                        socket.messageTooLarge)
@@ -96,13 +96,14 @@ class _Factory:
 class PageWebSocket:
     """One WebSocket of one page (a ``twisted.web.websocket.WebSocketProtocol``)."""
 
-    def __init__(self, page, home, reactor):
+    def __init__(self, page, home, reactor, connection):
         self.page = page
         self.home = home  # the page's LongPollTransport
         self.reactor = reactor
+        self.connection = connection  # the TCP transport the socket runs on
         self.settings = page.settings
         self.state = SocketState.GREETING
-        self.transport = None
+        self.transport = None  # the WebSocketTransport
         self.closeCode: int | None = None  # the code we closed with, if we closed
         self._ackSent = -1
         self._heard = True  # a frame or pong arrived since the last ping
@@ -339,9 +340,7 @@ class PageWebSocket:
         wasOpen = self.state is SocketState.OPEN
         self._setState(SocketState.CLOSED)
         self._stopTimers()
-        tcp = getattr(self.transport, "transport", None)
-        if tcp is not None:
-            tcp.abortConnection()
+        self.connection.abortConnection()
         if wasOpen:
             self.home.detachWebSocket(self)
 
