@@ -26,13 +26,13 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from twisted.internet import defer, reactor  # noqa: E402
 from twisted.python.failure import Failure  # noqa: E402
 from twisted.web.resource import Resource  # noqa: E402
-from twisted.web.server import Site  # noqa: E402
 
 from bench.common import summary, writeResults  # noqa: E402
 from livefragments import (  # noqa: E402
     LiveFragment,
     LivePage,
     LivePageResource,
+    LiveSite,
     ModuleResource,
     Settings,
     expose,
@@ -62,9 +62,6 @@ class PostEcho(Resource):
     isLeaf = True
 
     def render_POST(self, request):
-        from livefragments._tcp import setNoDelay
-
-        setNoDelay(request.channel.transport)
         request.setHeader(b"content-type", b"application/json")
         return request.content.read()
 
@@ -73,10 +70,7 @@ class _SocketEcho:
     """The reference under WebSocket: every text frame sent straight back."""
 
     def negotiationStarted(self, transport):
-        from livefragments._tcp import setNoDelay
-
         self.transport = transport
-        setNoDelay(getattr(transport, "transport", None))
 
     def negotiationFinished(self):
         pass
@@ -109,7 +103,8 @@ def serve(port: int) -> None:
                                             moduleRoot=modules.rootURL, settings=Settings()))
     root.putChild(b"post", PostEcho())
     root.putChild(b"ws", WebSocketResource(_SocketEchoFactory()))
-    listening = reactor.listenTCP(port, Site(root), interface="127.0.0.1")
+    # The notebook's site is a LiveSite; twisted.web turns Nagle off on every connection.
+    listening = reactor.listenTCP(port, LiveSite(root), interface="127.0.0.1")
     print(f"http://127.0.0.1:{listening.getHost().port}/", flush=True)
     reactor.run()
 

@@ -28,6 +28,7 @@ from ._resource import LivePageResource
 from ._session import Session, SessionStore
 from ._settings import Settings
 from ._shell import CSP, htmlDocument, securityHeaders
+from ._site import LiveSite
 
 __all__ = [
     "BadArguments",
@@ -39,6 +40,7 @@ __all__ = [
     "LiveFragmentsError",
     "LivePage",
     "LivePageResource",
+    "LiveSite",
     "MessageTooLarge",
     "ModuleResource",
     "NoSuchMethod",

@@ -9,8 +9,8 @@ JSON = b"application/json"
 
 
 def writeJSON(request, body: bytes, code: int = 200) -> None:
-    """Answer ``request`` with a JSON body unless its connection is already gone."""
-    if request.finished or getattr(request, "_disconnected", False):
+    """Answer ``request`` with a JSON body, unless it was answered already."""
+    if request.finished:
         return
     request.setResponseCode(code)
     request.setHeader(b"content-type", JSON)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import CancelledError, maybeDeferred
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
@@ -22,7 +22,6 @@ from ._page import LivePage
 from ._session import SessionStore, sessionCookie
 from ._settings import Settings
 from ._shell import CSP, htmlDocument, securityHeaders
-from ._tcp import setNoDelay
 
 log = Logger()
 
@@ -76,9 +75,13 @@ class LivePageResource(Resource):
         d = maybeDeferred(self.pageFactory, request)
         d.addCallback(self._pageMade, request, session, request.path.decode("utf-8", "replace"))
         d.addErrback(self._pageFailed, request)
+        # A browser that leaves before its page is made gets none: nothing is registered.
+        request.notifyFinish().addErrback(lambda _: d.cancel())
         return NOT_DONE_YET
 
     def _pageFailed(self, failure, request):
+        if failure.check(CancelledError):
+            return  # the connection was lost first
         log.failure("Making a live page failed", failure)
         if not request.finished:
             request.setResponseCode(500)
@@ -88,8 +91,6 @@ class LivePageResource(Resource):
             request.finish()
 
     def _pageMade(self, page: LivePage | None, request, session, base: str):
-        if request.finished or getattr(request, "_disconnected", False):
-            return
         if page is None:
             request.setResponseCode(404)
             request.setHeader(b"content-type", b"text/plain; charset=utf-8")
@@ -150,14 +151,6 @@ class LivePageResource(Resource):
                        f"Requests from origin {origin.decode('latin-1')!r} are not allowed.")
             return None
         return page
-
-    @staticmethod
-    def noDelay(request) -> None:
-        """Turn Nagle off on a transport request's connection: its small answers are the
-        latency of every remote call (with delayed ACKs Nagle adds ~40 ms)."""
-        channel = request.channel
-        if channel is not None and not getattr(channel, "_lfNoDelay", False):
-            channel._lfNoDelay = setNoDelay(getattr(channel, "transport", None))
 
     def _forget(self, page: LivePage) -> None:
         self.pages.pop(page.clientId, None)
@@ -247,7 +240,6 @@ class _TransportResource(Resource):
         page = owner.pageForRequest(request, self.clientId)
         if page is None:
             return
-        owner.noDelay(request)
         body = request.content.read()
         if len(body) > owner.settings.maxMessageBytes:
             error = MessageTooLarge(

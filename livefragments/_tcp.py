@@ -1,4 +1,8 @@
-"""TCP tuning shared by the server's transports and the Python client.  Tests: tests/integration/test_client_http.py."""
+"""TCP tuning of the Python client's connections.  Tests: tests/integration/test_client_http.py.
+
+(The server's side needs none: twisted.web's ``HTTPChannel`` turns Nagle's algorithm off on
+every connection it serves.)
+"""
 
 from __future__ import annotations
 

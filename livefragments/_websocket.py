@@ -26,6 +26,7 @@ from ._http import refuseMethod, writeEnd
 from ._json import dumps, loads
 from ._longpoll import parseEnvelope
 from ._page import PageState
+from ._site import LiveSite
 
 log = Logger()
 
@@ -75,7 +76,6 @@ class WebSocketEndpoint(Resource):
             writeEnd(request, page.end)
             page.endRendered()
             return NOT_DONE_YET
-        owner.noDelay(request)
         factory = _Factory(page, owner.longPollOf(page), owner.reactor)
         return WebSocketResource(factory).render_GET(request)
 
@@ -85,19 +85,24 @@ class _Factory:
         self.page, self.home, self.reactor = page, home, reactor
 
     def buildProtocol(self, request):
-        return PageWebSocket(self.page, self.home, self.reactor)
+        socket = PageWebSocket(self.page, self.home, self.reactor, request.channel.transport)
+        if isinstance(request.site, LiveSite):
+            request.site.limitMessages(request, self.page.settings.maxMessageBytes,
+                                       socket.messageTooLarge)
+        return socket
 
 
 class PageWebSocket:
     """One WebSocket of one page (a ``twisted.web.websocket.WebSocketProtocol``)."""
 
-    def __init__(self, page, home, reactor):
+    def __init__(self, page, home, reactor, connection):
         self.page = page
         self.home = home  # the page's LongPollTransport
         self.reactor = reactor
+        self.connection = connection  # the TCP transport the socket runs on
         self.settings = page.settings
         self.state = SocketState.GREETING
-        self.transport = None
+        self.transport = None  # the WebSocketTransport
         self.closeCode: int | None = None  # the code we closed with, if we closed
         self._ackSent = -1
         self._heard = True  # a frame or pong arrived since the last ping
@@ -115,7 +120,6 @@ class PageWebSocket:
 
     def negotiationStarted(self, transport) -> None:
         self.transport = transport
-        self._limitMessages(transport)
 
     def negotiationFinished(self) -> None:
         self._greetingTimer = self.reactor.callLater(
@@ -126,6 +130,8 @@ class PageWebSocket:
         self._heard = True
         if self.state is SocketState.CLOSED:
             return
+        # A LiveSite refuses an oversized message while it arrives (messageTooLarge); in any
+        # other Site, it is refused here, once whole.
         if len(message) > self.settings.maxMessageBytes or \
                 len(message.encode("utf-8")) > self.settings.maxMessageBytes:
             self._tooLarge()
@@ -139,6 +145,11 @@ class PageWebSocket:
         if self.state is not SocketState.CLOSED:
             self._refuse(400, ProtocolError(
                 "The WebSocket carries JSON text frames only; a binary frame arrived."))
+
+    def messageTooLarge(self) -> None:
+        """A LiveSite saw a message of this socket grow past maxMessageBytes as it arrived."""
+        if self.state is not SocketState.CLOSED:
+            self._tooLarge()
 
     def pongReceived(self, payload: bytes) -> None:
         self._heard = True
@@ -291,9 +302,7 @@ class PageWebSocket:
         wasOpen = self.state is SocketState.OPEN
         self._setState(SocketState.CLOSED)
         self._stopTimers()
-        tcp = getattr(self.transport, "transport", None)
-        if tcp is not None:
-            tcp.abortConnection()
+        self.connection.abortConnection()
         if wasOpen:
             self.home.detachWebSocket(self)
 
@@ -332,43 +341,3 @@ class PageWebSocket:
             if timer is not None and timer.active():
                 timer.cancel()
         self._greetingTimer = self._heartbeat = None
-
-    # -- the frame size limit --------------------------------------------------------------
-
-    def _limitMessages(self, transport) -> None:
-        # twisted.web.websocket gathers a message's chunks before textMessageReceived; bound
-        # that buffer so a huge frame is refused while it arrives, not after it is in memory.
-        # Without these (private) buffers, textMessageReceived still checks every message.
-        for name in ("_textBuffer", "_bytesBuffer"):
-            buffer = getattr(transport, name, None)
-            if buffer is not None and hasattr(buffer, "add") and hasattr(buffer, "done"):
-                setattr(transport, name, _LimitedBuffer(buffer.data[0:0], self))
-
-
-class _LimitedBuffer:
-    """Gathers one message's chunks, up to maxMessageBytes; beyond that it closes the page."""
-
-    def __init__(self, empty, socket: PageWebSocket):
-        self.data = empty
-        self.size = 0
-        self.socket = socket
-        self.overflowed = False
-
-    def add(self, new) -> None:
-        if self.overflowed:
-            return
-        self.size += len(new.encode("utf-8")) if isinstance(new, str) else len(new)
-        if self.size > self.socket.settings.maxMessageBytes:
-            self.overflowed = True
-            self.data = self.data[0:0]
-            if self.socket.state is not SocketState.CLOSED:
-                self.socket._tooLarge()
-            return
-        self.data += new
-
-    def done(self):
-        result, self.data, self.size = self.data, self.data[0:0], 0
-        if self.overflowed:
-            self.overflowed = False
-            return result[0:0] if isinstance(result, str) else b""
-        return result

@@ -22,6 +22,12 @@ ICON = ("data:image/svg+xml," + quote(
     "</svg>"))
 
 
+def answerable(request) -> bool:
+    """Whether ``request`` still awaits its answer: not answered, and its connection not lost
+    (``AthenaRequest.lost``) while the answer was being made."""
+    return not request.finished and not request.lost
+
+
 def page(title: str, body: str, *, moduleRoot: str, scripts: tuple[str, ...] = (),
          stylesheets: tuple[str, ...] = (), bodyClass: str = "", head: str = "") -> bytes:
     """A whole HTML page: ``body`` (and ``head``, more for the head) is markup already escaped
@@ -36,7 +42,7 @@ def page(title: str, body: str, *, moduleRoot: str, scripts: tuple[str, ...] = (
 
 def writeHTML(request, body: bytes, code: int = 200, csp: str = CSP) -> None:
     """Answer with the page ``body`` under the policy ``csp``."""
-    if request.finished or getattr(request, "_disconnected", False):
+    if not answerable(request):
         return
     request.setResponseCode(code)
     request.setHeader(b"content-type", b"text/html; charset=utf-8")
@@ -46,7 +52,7 @@ def writeHTML(request, body: bytes, code: int = 200, csp: str = CSP) -> None:
 
 
 def writeJSON(request, value, code: int = 200) -> None:
-    if request.finished or getattr(request, "_disconnected", False):
+    if not answerable(request):
         return
     request.setResponseCode(code)
     request.setHeader(b"content-type", b"application/json")
@@ -61,7 +67,7 @@ def writeJSONError(request, code: int, type: str, message: str, *, reload: bool 
 
 
 def redirect(request, location: str, code: int = 303) -> None:
-    if request.finished or getattr(request, "_disconnected", False):
+    if not answerable(request):
         return
     request.setResponseCode(code)
     request.setHeader(b"location", location.encode("utf-8"))

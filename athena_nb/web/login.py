@@ -292,6 +292,6 @@ def _failed(failure, request, what: str, moduleRoot: str | None = None) -> None:
         _invalidLink(request, moduleRoot)  # the link's worksheet was deleted meanwhile
         return
     log.failure(f"{what} failed", failure)
-    if not request.finished and not getattr(request, "_disconnected", False):
+    if _html.answerable(request):
         _html.writeJSONError(request, 500, "ServerError",
                              f"{what} failed on the server; its log says why.")

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from twisted.logger import Logger
 from twisted.web.resource import Resource, getChildForRequest
-from twisted.web.server import NOT_DONE_YET, Request, Site
+from twisted.web.server import NOT_DONE_YET, Request
 
-from livefragments import CSP, ModuleResource, securityHeaders
+from livefragments import CSP, LiveSite, ModuleResource, securityHeaders
 
 from . import _html
 from .auth import Auth, Identity, IIdentity
@@ -138,7 +138,14 @@ class _Answer(Resource):
 
 class AthenaRequest(Request):
     """Gives the answers twisted.web makes itself (its error pages, ``redirect``) the security
-    headers ours carry: an answer nobody marked gets them on its first write."""
+    headers ours carry (an answer nobody marked gets them on its first write), and tells whether
+    its connection was lost (``lost``) while its answer was being made."""
+
+    lost = False
+
+    def connectionLost(self, reason) -> None:
+        self.lost = True
+        super().connectionLost(reason)
 
     def write(self, data: bytes) -> None:
         headers = self.responseHeaders
@@ -148,7 +155,7 @@ class AthenaRequest(Request):
         super().write(data)
 
 
-class AthenaSite(Site):
+class AthenaSite(LiveSite):
     requestFactory = AthenaRequest
     displayTracebacks = False
 

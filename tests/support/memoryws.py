@@ -131,6 +131,16 @@ class MemoryWebSocket:
         self.channel.connectionLost(Failure(reason))
 
 
+def clientFrame(payload: bytes, *, opcode: int = 0x1, fin: bool = True, length=None) -> bytes:
+    """A client frame (masked with a zero key, so the payload reads as is); ``length`` may
+    announce more payload than follows."""
+    length = len(payload) if length is None else length
+    size = bytes([0x80 | length]) if length < 126 else (
+        bytes([0x80 | 126]) + length.to_bytes(2, "big") if length < 2 ** 16
+        else bytes([0x80 | 127]) + length.to_bytes(8, "big"))
+    return bytes([(0x80 if fin else 0) | opcode]) + size + b"\0\0\0\0" + payload
+
+
 class _PipeEnd(StringTransport):
     """One end of an in-memory TCP connection; bytes reach the peer on the next Clock turn."""
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.web.resource import Resource
-from twisted.web.server import Site
 
 from livefragments import (
     LiveFragment,
     LivePage,
     LivePageResource,
+    LiveSite,
     ModuleResource,
     Settings,
     expose,
@@ -94,9 +94,10 @@ class ClientCounter(ClientWidget):
         raise KeyError("no such thing")
 
 
-def demoSite(reactor, makePage, pages: list, settings: Settings):
-    """A Site serving the modules at ``/static/`` and ``makePage()`` pages at ``/demo/``;
-    every page made is appended to ``pages``.  Returns the Site and the LivePageResource."""
+def demoSite(reactor, makePage, pages: list, settings: Settings, siteClass=LiveSite):
+    """A ``siteClass`` serving the modules at ``/static/`` and ``makePage()`` pages at
+    ``/demo/``; every page made is appended to ``pages``.  Returns the Site and the
+    LivePageResource."""
     modules = ModuleResource(jsRoot(), "/static")
     root = Resource()
     root.putChild(b"static", modules)
@@ -109,17 +110,18 @@ def demoSite(reactor, makePage, pages: list, settings: Settings):
     resource = LivePageResource(factory, reactor=reactor, moduleRoot=modules.rootURL,
                                 settings=settings)
     root.putChild(b"demo", resource)
-    return Site(root, reactor=reactor), resource
+    return siteClass(root, reactor=reactor), resource
 
 
 class Harness:
-    """A Site with ``/demo/`` on a Clock, and clients over in-memory HTTP."""
+    """A Site (a ``LiveSite`` unless ``siteClass`` says otherwise) with ``/demo/`` on a Clock,
+    and clients over in-memory HTTP."""
 
-    def __init__(self, settings: Settings | None = None, pageClass=DemoPage):
+    def __init__(self, settings: Settings | None = None, pageClass=DemoPage, siteClass=LiveSite):
         self.clock = Clock()
         self.pages: list = []
         self.site, self.resource = demoSite(self.clock, pageClass, self.pages,
-                                            settings or Settings())
+                                            settings or Settings(), siteClass)
         self.http = MemoryHTTP(self.site)
 
     def openClient(self, http=None, random=None, **options) -> LiveClient:

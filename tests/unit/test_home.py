@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from athena_nb.web.auth import COOKIE
+from tests.support.logs import capturedLogs, failures
 from tests.support.webenv import Env, call
 
 
@@ -125,3 +127,18 @@ def test_the_home_page_loads_its_script_and_styles_from_static(env):
     assert "<script>" not in body and "style=" not in body
     for name in ("athena_nb/home.js", "athena_nb/notebook.css"):
         assert owner.get(root + name).code == 200
+
+
+def test_an_answer_whose_connection_was_lost_meanwhile_is_dropped_quietly(env):
+    """The worksheet is made; the browser that asked is gone, so nothing is written to it and
+    nothing is logged as a failure (AthenaRequest.lost)."""
+    owner = env.owner()
+    headers = {b"accept": b"application/json", b"content-type": b"application/json",
+               b"origin": b"http://127.0.0.1:8080", b"cookie": f"{COOKIE}={owner.cookie}".encode()}
+    with capturedLogs() as logged:
+        env.http.request(b"POST", "/api/worksheets", headers, b"{}")
+        assert env.http.dropAll() == 1, "the answer waits for the store"
+        env.writer.flush()
+        env.clock.advance(1)
+    assert failures(logged) == []
+    assert len(call(owner, b"GET", "/api/worksheets")[1]["worksheets"]) == 1

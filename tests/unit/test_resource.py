@@ -5,8 +5,11 @@ Every bad request leaves the other pages of the server working (``assertOthersSe
 
 import re
 
+from twisted.internet.defer import Deferred
+
 from livefragments import CSP, PageState, Settings
 from livefragments._json import loads
+from tests.support.logs import capturedLogs, failures
 from tests.support.pages import DemoPage, Harness, RawPage
 
 
@@ -229,3 +232,19 @@ def test_a_session_keeps_at_most_max_pages_live():
         h.http.request(b"GET", "/demo/", {b"cookie": first.cookie.encode()}, None).addBoth(got.append)
     assert first.page.state is PageState.GONE
     assert len(h.resource.pages) == 2
+
+
+def test_a_browser_that_leaves_before_its_page_is_made_gets_no_page():
+    """The factory's Deferred is cancelled when the connection is lost: nothing registered,
+    nothing written to the closed connection, nothing logged as a failure."""
+    made = Deferred()
+    first = [made]
+    h = Harness(pageClass=lambda: first.pop() if first else DemoPage())
+    h.http.request(b"GET", "http://127.0.0.1:8080/demo/", {}, None)
+    with capturedLogs() as logged:
+        assert h.http.dropAll() == 1
+        made.callback(DemoPage())  # the factory finishes after all
+        h.settle()
+    assert h.resource.pages == {}
+    assert failures(logged) == []
+    assertOthersServed(h)

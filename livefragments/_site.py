@@ -1,0 +1,73 @@
+"""``LiveSite``: a twisted.web ``Site`` that refuses an oversized WebSocket message while it arrives.
+
+Tests: tests/unit/test_websocket.py, tests/unit/test_wsframes.py.  Docs: docs/livefragments.md
+"Writing a live page", docs/protocol.md 9.3.
+
+Live pages work in any ``Site``, but ``twisted.web.websocket`` gathers every message whole
+before it hands it over, with no limit and no public hook per frame.  A ``LiveSite`` puts a
+``_Connection`` in front of each connection's HTTP channel, at the seams Twisted documents
+(``Factory.buildProtocol``, ``Protocol.connectionMade``); once the connection becomes a live
+page's WebSocket, it measures each client message from its frame headers (``MessageSizeWatch``)
+and stops the bytes at the frame that takes a message past ``maxMessageBytes``.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.protocol import Protocol
+from twisted.web.server import Site
+
+from ._wsframes import MessageSizeWatch
+
+
+class LiveSite(Site):
+    """A ``Site`` whose every connection goes through a ``_Connection`` in front of its
+    HTTP channel."""
+
+    def __init__(self, resource, *args, **kwargs):
+        super().__init__(resource, *args, **kwargs)
+        self._connections: dict = {}  # transport -> _Connection, while connected
+
+    def buildProtocol(self, addr):
+        channel = super().buildProtocol(addr)
+        return None if channel is None else _Connection(self, channel)
+
+    def limitMessages(self, request, limit: int, tooLarge) -> None:
+        """Measure the WebSocket messages of the connection ``request`` is upgrading: once a
+        message's frames announce more than ``limit`` bytes, ``tooLarge()`` is called and the
+        rest of what the client sends is dropped (the connection is to close)."""
+        connection = self._connections.get(request.channel.transport)
+        if connection is not None:
+            connection.watch = MessageSizeWatch(limit)
+            connection.tooLarge = tooLarge
+
+
+class _Connection(Protocol):
+    """One connection of a ``LiveSite``: it passes everything to the HTTP channel (and to the
+    WebSocket that may take the channel over), measuring the WebSocket's messages."""
+
+    def __init__(self, site: LiveSite, channel):
+        self.site = self.factory = site
+        self.channel = channel
+        self.watch: MessageSizeWatch | None = None
+        self.tooLarge = None
+        self.refused = False
+
+    def connectionMade(self) -> None:
+        self.site._connections[self.transport] = self
+        self.channel.makeConnection(self.transport)
+
+    def dataReceived(self, data: bytes) -> None:
+        if self.refused:
+            return  # an oversized message was refused: the connection is closing
+        cut = None if self.watch is None else self.watch.feed(data)
+        if cut is None:
+            self.channel.dataReceived(data)
+            return
+        self.refused = True
+        if cut:
+            self.channel.dataReceived(data[:cut])  # the frames before the oversized one
+        self.tooLarge()
+
+    def connectionLost(self, reason) -> None:
+        self.site._connections.pop(self.transport, None)
+        self.channel.connectionLost(reason)
