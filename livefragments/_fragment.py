@@ -82,14 +82,14 @@ class LiveFragment:
         """Call ``method`` of this widget in the browser; fires with its result."""
         if self.page is None or self._lost:
             return fail(ConnectionLost(f"{self!r} is not on a live page."))
-        return self.page._callRemote(self, method, list(args))
+        return self.page.rpc.call(self.id, method, args, parent=self)
 
     def callRemoteCoalesced(self, key, method: str, *args) -> Deferred:
         """Like ``callRemote``, but a call with the same ``key`` still waiting to be sent is
         replaced by this one (for superseding state such as "output so far")."""
         if self.page is None or self._lost:
             return fail(ConnectionLost(f"{self!r} is not on a live page."))
-        return self.page._callRemote(self, method, list(args), key=(self.id, key))
+        return self.page.rpc.call(self.id, method, args, key=(self.id, key), parent=self)
 
     def notifyRemote(self, method: str, *args) -> bool:
         """Call ``method`` of this widget in the browser without wanting an answer: the
@@ -97,13 +97,13 @@ class LiveFragment:
         many viewers are sent. False if there is no live page to send it to."""
         if self.page is None or self._lost:
             return False
-        return self.page._notifyRemote(self, method, list(args))
+        return self.page.rpc.notify(self.id, method, args, parent=self)
 
     def notifyRemoteCoalesced(self, key, method: str, *args) -> bool:
         """``notifyRemote`` that replaces a waiting call or notification with the same ``key``."""
         if self.page is None or self._lost:
             return False
-        return self.page._notifyRemote(self, method, list(args), key=(self.id, key))
+        return self.page.rpc.notify(self.id, method, args, key=(self.id, key), parent=self)
 
     def notifyOnDisconnect(self) -> Deferred:
         """Fires with the reason (an exception instance) when the page goes away."""
