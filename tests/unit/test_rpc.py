@@ -423,6 +423,28 @@ def test_closing_fails_pending_calls_and_a_late_answer_is_not_sent():
     assert clientSide and isinstance(clientSide[0].value, ConnectionLost)
 
 
+def test_a_call_that_overflows_the_queue_fails_at_once_like_the_ones_before_it():
+    h, client, page, counter = setup(Settings(maxOutboundMessages=3))
+    h.settle()
+    calls = [page.counter.callRemote("show", n) for n in range(4)]
+    assert not page.isLive, "the overflow closed the page"
+    assert all(d.called for d in calls), "none waits for the page to be freed"
+    failures = [resolve(h, d) for d in calls]
+    assert [f.value.type for f in failures] == ["ConnectionLost"] * 4, "none is left hanging"
+
+
+@pytest.mark.parametrize("answer", [[0, "yes", 1], [0], [0, False, {"type": 1}], "respond",
+                                    [7, True, 1]])
+def test_the_client_checks_the_shape_of_answers_and_a_malformed_one_ends_the_page(answer):
+    h, client, page, counter = setup()
+    h.settle()
+    pending = counter.callRemote("later", None)
+    page._send("respond", answer)  # the client's call 0 is not answered yet: the page's is
+    failure = resolve(h, pending)
+    assert client.state.value == "closed" and client.closeReason.type == "ProtocolError"
+    assert failure.value.type in ("ConnectionLost", "ProtocolError")
+
+
 def test_notify_on_disconnect_fires_with_the_reason_and_connection_hooks_run():
     h, client, page, counter = setup()
     assert page.counter.made == 1
