@@ -7,10 +7,9 @@ share links).
 
 import inspect
 import re
-from contextlib import contextmanager
 
 import pytest
-from twisted.logger import formatEvent, globalLogPublisher
+from twisted.logger import formatEvent
 
 from athena_nb import ot
 from athena_nb.hub import PRESENCE_DELAY, SETTLE_DELAY
@@ -20,6 +19,7 @@ from livefragments._expose import exposedMethod
 from livefragments._json import loads
 from livefragments._mistakes import BURST, INTERVAL
 from livefragments.client import ClientState, _BootParser
+from tests.support.logs import capturedLog
 from tests.support.memoryhttp import FaultyHTTP
 from tests.support.notebook import NotebookEnv, autoPython
 
@@ -27,22 +27,6 @@ from tests.support.notebook import NotebookEnv, autoPython
 @pytest.fixture
 def env():
     return NotebookEnv(autoRun=autoPython)
-
-
-@contextmanager
-def loggedEvents():
-    """The events the notebook and livefragments log meanwhile, in a list."""
-    events = []
-
-    def observe(event):
-        if event.get("log_namespace", "").startswith(("livefragments", "athena_nb")):
-            events.append(event)
-
-    globalLogPublisher.addObserver(observe)
-    try:
-        yield events
-    finally:
-        globalLogPublisher.removeObserver(observe)
 
 
 class Recording:
@@ -411,7 +395,7 @@ def test_one_big_envelope_of_refused_notifications_keeps_the_log_small(env):
     bodies = []
     http = vic.client.transport.http
     vic.client.transport.http = Recording(http, bodies)
-    with loggedEvents() as events:
+    with capturedLog("livefragments", "athena_nb") as events:
         for _ in range(500):
             assert vic.cells[0].notifyRemote("edit", op, 0)
         env.settle()
@@ -440,7 +424,7 @@ def test_bad_arguments_are_refused_and_a_bug_is_an_internal_error_with_an_id(env
         raise ValueError("a bug deep in the hub")
 
     monkeypatch.setattr(hub, "moveCell", broken)
-    with loggedEvents() as events:
+    with capturedLog("livefragments", "athena_nb") as events:
         error = env.call(ann.cells[0].callRemote("move", 1))
     assert error.type == "InternalError" and "deep in the hub" not in error.message
     errorId = re.search(r"error id ([0-9a-f]{8}) in the server log", error.message).group(1)

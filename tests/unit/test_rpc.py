@@ -5,11 +5,10 @@ coalescing and the shutdown races Athena had (nevow #84, #86, #12).
 """
 
 import re
-from contextlib import contextmanager
 
 import pytest
 from twisted.internet.defer import Deferred
-from twisted.logger import LogLevel, formatEvent, globalLogPublisher
+from twisted.logger import LogLevel, formatEvent
 
 from livefragments import (
     ConnectionLost,
@@ -21,6 +20,7 @@ from livefragments import (
     expose,
 )
 from livefragments._mistakes import BURST, INTERVAL
+from tests.support.logs import capturedLog
 from tests.support.pages import ClientCounter, Counter, Harness, RawPage
 
 
@@ -37,22 +37,6 @@ def remoteError(h, d) -> RemoteError:
     assert hasattr(failure, "value"), f"expected an error, got {failure!r}"
     assert isinstance(failure.value, RemoteError), failure
     return failure.value
-
-
-@contextmanager
-def capturedLog():
-    """The events livefragments logged meanwhile, in a list."""
-    events = []
-
-    def observe(event):
-        if event.get("log_namespace", "").startswith("livefragments"):
-            events.append(event)
-
-    globalLogPublisher.addObserver(observe)
-    try:
-        yield events
-    finally:
-        globalLogPublisher.removeObserver(observe)
 
 
 def setup(settings=None):
@@ -140,7 +124,7 @@ def test_a_bug_in_an_exposed_method_is_logged_with_an_id_the_caller_is_told():
     """The caller gets an InternalError, not the bug's KeyError; the log has the traceback
     once, under the id the caller was told."""
     h, client, page, counter = setup()
-    with capturedLog() as events:
+    with capturedLog("livefragments") as events:
         err = remoteError(h, counter.callRemote("crash"))
     assert err.type == "InternalError" and err.traceback is None
     errorId = re.search(r"error id ([0-9a-f]{8}) in the server log", err.message).group(1)
@@ -153,7 +137,7 @@ def test_a_bug_in_an_exposed_method_is_logged_with_an_id_the_caller_is_told():
 
 def test_tracebacks_are_sent_only_in_debug():
     h, client, page, counter = setup(Settings(debug=True))
-    with capturedLog():
+    with capturedLog("livefragments"):
         err = remoteError(h, counter.callRemote("crash"))
     assert err.type == "InternalError"
     assert "Traceback" in err.traceback and 'return {}["missing"]' in err.traceback
@@ -167,7 +151,7 @@ def test_a_result_that_is_not_json_is_an_internal_error_not_a_crash():
 
     h2 = Harness(pageClass=lambda: _pageWith(Odd()))
     c2 = h2.openClient()
-    with capturedLog() as events:
+    with capturedLog("livefragments") as events:
         err = remoteError(h2, c2.widgets[1].callRemote("odd"))
     assert err.type == "InternalError" and "Odd.odd" in err.message
     assert "not JSON" in [e for e in events if "log_failure" in e][0]["log_failure"].getErrorMessage()
@@ -176,7 +160,7 @@ def test_a_result_that_is_not_json_is_an_internal_error_not_a_crash():
 
 def test_a_clients_mistakes_are_logged_in_one_line_each_without_traceback():
     h, client, page, counter = setup()
-    with capturedLog() as events:
+    with capturedLog("livefragments") as events:
         assert remoteError(h, counter.callRemote("nothing")).type == "NoSuchMethod"
         assert remoteError(h, counter.callRemote("fail", "no")).type == "Declined"
     warned = [formatEvent(e) for e in events if e["log_level"] is LogLevel.warn]
@@ -191,7 +175,7 @@ def test_one_envelope_of_refused_notifications_writes_a_few_lines_then_one_count
     h = Harness()
     raw = RawPage(h)
     notifications = [[seq, ["call", [None, 1, "nothing", ["x" * 60], {}]]] for seq in range(500)]
-    with capturedLog() as events:
+    with capturedLog("livefragments") as events:
         raw.post([-1, notifications])
         h.settle()
         assert raw.page.isLive and len(events) == BURST
@@ -215,7 +199,7 @@ def test_server_calls_the_client_and_gets_its_result():
 
 def test_client_errors_reach_the_server_and_unknown_client_methods_are_refused():
     h, client, page, counter = setup()
-    with capturedLog() as events:
+    with capturedLog("livefragments") as events:
         err = remoteError(h, page.counter.callRemote("boom"))
     assert err.type == "InternalError" and "in the client's log" in err.message
     assert [e["log_failure"].type for e in events if "log_failure" in e] == [KeyError]
