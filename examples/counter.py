@@ -34,7 +34,9 @@ from twisted.web.server import Site  # noqa: E402
 from twisted.web.util import Redirect  # noqa: E402
 
 from livefragments import (  # noqa: E402
+    BadArguments,
     LiveFragment,
+    LiveFragmentsError,
     LivePage,
     LivePageResource,
     ModuleResource,
@@ -43,6 +45,10 @@ from livefragments import (  # noqa: E402
     expose,
     jsRoot,
 )
+
+
+class Declined(LiveFragmentsError):
+    """The counter's own refusal: its type and message reach the browser as they are."""
 
 
 class SharedCounter:
@@ -124,12 +130,14 @@ class Counter(LiveFragment):
     @expose
     def increment(self, by: int = 1) -> int:
         if type(by) is not int:
-            raise TypeError(f"by must be an integer, not {by!r}.")
+            raise BadArguments(f"by must be an integer, not {by!r}.")
         return self.shared.increment(by)
 
     @expose
     def fail(self, message: str):
-        raise ValueError(message)
+        """A refusal: the browser gets its type and message (a bug would be an InternalError
+        with an error id, its traceback in the server's log)."""
+        raise Declined(message)
 
     @expose
     async def probe(self) -> dict:

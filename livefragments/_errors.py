@@ -1,4 +1,9 @@
-"""Errors that cross the wire as ``{type, message}`` objects.  Tests: tests/unit/test_rpc.py."""
+"""Errors that cross the wire as ``{type, message}`` objects.  Tests: tests/unit/test_rpc.py.
+
+A ``LiveFragmentsError`` raised by an exposed method is a refusal meant for the caller: its type
+and message are sent as they are.  Any other exception is a bug: the caller is sent an
+``InternalError`` naming an error id that the log has with the traceback (see _rpchost.py).
+"""
 
 from __future__ import annotations
 
@@ -33,16 +38,29 @@ class ConnectionLost(LiveFragmentsError):
     """The page closed or expired before an answer arrived."""
 
 
-class NoSuchMethod(LiveFragmentsError):
+class Refused(LiveFragmentsError):
+    """The caller's mistake: the call was refused before anything changed.
+
+    The other side should never send it, so each is logged in one line, rate-limited per page
+    (a client sending thousands must not flood the log); subclass it for an application's own
+    refusals of this kind (e.g. a read-only viewer asking for a change).
+    """
+
+
+class NoSuchMethod(Refused):
     """The called method does not exist or is not exposed; nothing was run."""
 
 
-class NoSuchWidget(LiveFragmentsError):
+class NoSuchWidget(Refused):
     """The called widget id is unknown on the receiving side."""
 
 
-class BadArguments(LiveFragmentsError):
-    """The arguments do not fit the method's signature; nothing was run."""
+class BadArguments(Refused):
+    """The arguments do not fit the method (its signature, or its own checks); nothing was run."""
+
+
+class InternalError(LiveFragmentsError):
+    """What the caller is told of a bug in the called method: the log has the rest."""
 
 
 class Closed(LiveFragmentsError):

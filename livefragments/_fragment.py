@@ -82,7 +82,7 @@ class LiveFragment:
         """Call ``method`` of this widget in the browser; fires with its result."""
         if self.page is None or self._lost:
             return fail(ConnectionLost(f"{self!r} is not on a live page."))
-        return self.page._callRemote(self, method, list(args))
+        return self.page.rpc.call(self.id, method, args, parent=self)
 
     def notifyRemote(self, method: str, *args) -> bool:
         """Call ``method`` of this widget in the browser without wanting an answer: the
@@ -90,7 +90,7 @@ class LiveFragment:
         many viewers are sent. False if there is no live page to send it to."""
         if self.page is None or self._lost:
             return False
-        return self.page._notifyRemote(self, method, list(args))
+        return self.page.rpc.notify(self.id, method, args, parent=self)
 
     def notifyLatest(self, name: str, method: str, produce, *, settle: bool = False) -> bool:
         """Call ``method`` of this widget in the browser with the latest value of ``name``,

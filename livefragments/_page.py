@@ -2,40 +2,39 @@
 
 Tests: tests/unit/test_rpc.py, tests/unit/test_longpoll.py, tests/unit/test_page_end.py.
 
-The page owns the message ``Channel`` and the calls in flight both ways.  Transports (long-poll,
-WebSocket) feed it envelopes with ``receive`` and ask it for envelopes with ``channel``; the page
-never touches HTTP.  The page also decides its own end (``PageEnd``): transports only render it.
+The page owns the message ``Channel`` and the calls in flight both ways (``rpc``, its calls to
+the client, and ``rpcHost``, the client's calls to it).  Transports (long-poll, WebSocket) feed
+it envelopes with ``receive`` and ask it for envelopes with ``channel``; the page never touches
+HTTP.  The page also decides its own end (``PageEnd``): transports only render it.
 """
 
 from __future__ import annotations
 
 import enum
 import functools
-import inspect
 from typing import NamedTuple
 
-from twisted.internet.defer import Deferred, ensureDeferred, fail, succeed
 from twisted.logger import Logger
 
 from ._channel import Channel
-from ._codec import Shared, decode, encode
+from ._codec import decode, encode
 from ._errors import (
     BadArguments,
     Closed,
-    ConnectionLost,
     LiveFragmentsError,
     MessageTooLarge,
-    NoSuchMethod,
     NoSuchWidget,
     ProtocolError,
     QueueOverflow,
     errorFromObject,
     errorObject,
 )
-from ._expose import expose, exposedMethod
+from ._expose import expose
 from ._flush import Flusher
 from ._fragment import LiveFragment
-from ._json import dumpb
+from ._mistakes import MistakeLog
+from ._rpc import Rpc
+from ._rpchost import RpcHost
 from ._settings import Settings
 
 log = Logger()
@@ -121,8 +120,11 @@ class LivePage(LiveFragment):
         self.transport = None  # the active transport; it flushes the channel
         self._widgets: dict[int, LiveFragment] = {0: self}
         self._nextWidgetId = 1
-        self._nextCallId = 0
-        self._pending: dict[int, list[Deferred]] = {}
+        #: Our calls to the client, and the client's calls to us (made by ``start``).
+        self.rpc = Rpc(self._send, self._encode, self._decode)
+        self.rpcHost: RpcHost | None = None
+        #: The client's mistakes, logged rate-limited (made by ``start``).
+        self.mistakes: MistakeLog | None = None
         self._flusher: Flusher | None = None
         #: When the client last sent a message (reactor seconds), or None.
         self.lastHeard: float | None = None
@@ -138,6 +140,11 @@ class LivePage(LiveFragment):
         self._flusher = flusher
         self.clientId, self.csrf, self.sessionId = clientId, csrf, sessionId
         self.moduleRoot = moduleRoot
+        self.mistakes = MistakeLog(reactor, f"Page {clientId}")
+        self.rpcHost = RpcHost(self._widgets.get, self._decode,
+                               lambda value, widget: self._encode(value, widget or self),
+                               self._send, lambda: self.isLive, self.mistakes,
+                               "the server log", settings.debug)
         self.channel = Channel(settings.maxHeldMessages, settings.maxOutboundMessages,
                                settings.maxOutboundBytes)
         for child in list(self.children):
@@ -311,28 +318,6 @@ class LivePage(LiveFragment):
         if self.transport is not None and self.state is not PageState.GONE:
             self.transport.flush()
 
-    def _callRemote(self, fragment: LiveFragment, method: str, args: list) -> Deferred:
-        if not self.isLive:
-            return fail(ConnectionLost(f"The page is {self.state.value}; {method!r} was not sent."))
-        callId = self._nextCallId
-        try:
-            action, wire, encoded = self._callMessage(callId, fragment, method, args)
-        except (TypeError, ValueError) as e:  # nothing was queued
-            return fail(TypeError(f"The arguments of {method!r} are not JSON: {e}."))
-        self._nextCallId += 1
-        d = Deferred()
-        self._pending[callId] = [d]
-        self._send(action, wire, encoded=encoded)
-        return d
-
-    def _notifyRemote(self, fragment: LiveFragment, method: str, args: list) -> bool:
-        """A call nobody answers (``callId`` null): no ``respond`` comes back."""
-        if not self.isLive:
-            return False
-        action, wire, encoded = self._callMessage(None, fragment, method, args)
-        self._send(action, wire, encoded=encoded)
-        return True
-
     def _notifyLatest(self, fragment: LiveFragment, name: str, method: str, produce,
                       settle: bool) -> bool:
         """``fragment.notifyLatest``: a notification whose arguments ``produce()`` makes when
@@ -347,24 +332,8 @@ class LivePage(LiveFragment):
         if fragment.page is not self:
             return None  # detached meanwhile
         args = produce()
-        return None if args is None else self._callMessage(None, fragment, method, args)
-
-    def _callMessage(self, callId, fragment, method, args) -> tuple[str, list, bytes]:
-        """A ``call`` message ``(action, args, encoded)``.  Each argument is encoded on its
-        own so that a Shared one is spliced in as it is."""
-        wire, parts = [], []
-        for arg in args:
-            if type(arg) is Shared:
-                wire.append(arg.wire)
-                parts.append(arg.encoded)
-            else:
-                value = self._encode(arg, fragment)
-                wire.append(value)
-                parts.append(dumpb(value))
-        encoded = b'["call",[%s,%d,%s,[%s],{}]]' % (
-            b"null" if callId is None else b"%d" % callId, fragment.id, dumpb(method),
-            b",".join(parts))
-        return "call", [callId, fragment.id, method, wire, {}], encoded
+        return None if args is None else self.rpc.message(None, fragment.id, method, args,
+                                                          parent=fragment)
 
     # -- receiving -------------------------------------------------------------------------
 
@@ -378,6 +347,7 @@ class LivePage(LiveFragment):
         try:
             messages = self.channel.receive(envelope)
         except ProtocolError as e:
+            self.mistakes(f"It broke the protocol, so the page is closed: {e}")
             self.abort(e)
             return
         if messages:
@@ -396,75 +366,6 @@ class LivePage(LiveFragment):
             self.end = end._replace(acknowledged=True)
             self.gone()
 
-    def _handleCall(self, args: list) -> None:
-        if len(args) != 5 or not (args[0] is None or type(args[0]) is int):
-            self.abort(ProtocolError(f"A call must be [callId, widgetId, method, args, kwargs]; got {args!r:.200}."))
-            return
-        callId, widgetId, method, callArgs, kwargs = args
-        widget = self._widgets.get(widgetId) if type(widgetId) is int else None
-        try:
-            d = self._invoke(widget, widgetId, method, callArgs, kwargs)
-        except Exception as e:
-            d = fail(e)
-        if callId is None:
-            d.addErrback(lambda f: log.failure("Notification {method!r} failed", f, method=method))
-            return
-        d.addCallbacks(self._respondOK, self._respondError,
-                       callbackArgs=(callId, widget, method), errbackArgs=(callId, method))
-
-    def _invoke(self, widget, widgetId, method, callArgs, kwargs) -> Deferred:
-        if widget is None:
-            raise NoSuchWidget(
-                f"There is no widget {widgetId!r} on this page; it was detached or never existed.")
-        function = exposedMethod(widget, method)
-        if function is None:
-            raise NoSuchMethod(
-                f"Widget {widgetId} ({type(widget).__name__}) has no exposed method {method!r}.")
-        if not (isinstance(callArgs, list) and isinstance(kwargs, dict)):
-            raise BadArguments("A call's args must be an array and its kwargs an object.")
-        callArgs, kwargs = self._decode(callArgs), self._decode(kwargs)
-        try:
-            _signature(function).bind(*callArgs, **kwargs)
-        except TypeError as e:
-            raise BadArguments(f"{type(widget).__name__}.{method}: {e}.")
-        result = function(*callArgs, **kwargs)
-        if inspect.iscoroutine(result):
-            return ensureDeferred(result)
-        if isinstance(result, Deferred):
-            return result
-        return succeed(result)
-
-    def _respondOK(self, value, callId, widget, method) -> None:
-        if not self.isLive:
-            return  # closed meanwhile: the client already failed this call
-        try:
-            self._send("respond", [callId, True, self._encode(value, widget or self)])
-        except (TypeError, ValueError) as e:
-            self._respondError(TypeError(f"The result of {method!r} is not JSON: {e}."), callId, method)
-
-    def _respondError(self, failure, callId, method) -> None:
-        exc = getattr(failure, "value", failure)
-        if not isinstance(exc, LiveFragmentsError):
-            log.failure("Exposed method {method!r} raised", failure, method=method)
-        if self.isLive:
-            self._send("respond", [callId, False, errorObject(exc, self.settings.debug)])
-
-    def _handleRespond(self, args: list) -> None:
-        if len(args) != 3 or type(args[0]) is not int or not isinstance(args[1], bool):
-            self.abort(ProtocolError(f"A respond must be [callId, ok, value]; got {args!r:.200}."))
-            return
-        callId, ok, value = args
-        waiters = self._pending.pop(callId, None)
-        if waiters is None:
-            self.abort(ProtocolError(f"The client answered call {callId}, which is not pending."))
-            return
-        try:
-            outcome = self._decode(value) if ok else errorFromObject(value)
-        except LiveFragmentsError as e:
-            outcome, ok = e, False
-        for d in waiters:
-            d.callback(outcome) if ok else d.errback(outcome)
-
     def _handleClose(self, args: list) -> None:
         reason = Closed("The client closed the page.")
         if len(args) == 1:
@@ -474,6 +375,19 @@ class LivePage(LiveFragment):
                 pass
         self.end = PageEnd.of(reason)._replace(acknowledged=True)  # nothing to tell the client
         self.gone(reason)
+
+    def _handleCall(self, args) -> None:
+        self._rpcMessage(self.rpcHost.called, args)
+
+    def _handleRespond(self, args) -> None:
+        self._rpcMessage(self.rpc.answered, args)
+
+    def _rpcMessage(self, handle, args) -> None:
+        try:
+            handle(args)
+        except ProtocolError as e:
+            self.mistakes(f"It broke the protocol, so the page is closed: {e}")
+            self.abort(e)
 
     _handlers = {"call": _handleCall, "respond": _handleRespond, "close": _handleClose}
 
@@ -524,21 +438,7 @@ class LivePage(LiveFragment):
             self.onGone(self)
 
     def _lose(self, reason: Exception) -> None:
-        pending, self._pending = self._pending, {}
-        lost = ConnectionLost(f"The page closed before the answer arrived: {reason}")
-        for waiters in pending.values():
-            for d in waiters:
-                d.errback(lost)
+        self.rpc.failAll(reason)
         for fragment in list(self._widgets.values()):
             fragment._pageLost(reason)
 
-
-_signatures: dict = {}
-
-
-def _signature(function) -> inspect.Signature:
-    key = function.__func__ if hasattr(function, "__func__") else function
-    sig = _signatures.get(key)
-    if sig is None:
-        sig = _signatures[key] = inspect.signature(function)
-    return sig

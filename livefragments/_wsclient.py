@@ -3,9 +3,9 @@
 Tests: tests/unit/test_client_websocket.py, tests/integration/test_client_http.py.
 
 ``ClientSocket`` is a client WebSocket over any Twisted transport, framed by wsproto (Twisted's
-own client cannot send the session cookie).  ``WebSocketDriver`` moves a ``LiveClient``'s
+own client cannot send the session cookie).  ``WebSocketDriver`` moves a client ``Transport``'s
 envelopes over one such socket: greeting, resend after a reconnect, silence watchdog, and the
-out-of-band close; if the upgrade fails the client falls back to long-poll.
+out-of-band close; if the upgrade fails the transport falls back to long-poll.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from wsproto.events import (
     TextMessage,
 )
 
-from ._errors import ConnectionLost, LiveFragmentsError, ProtocolError
+from ._errors import ConnectionLost, LiveFragmentsError, ProtocolError, errorFromObject
 from ._json import dumps, loads
 from ._tcp import setNoDelay
 
@@ -145,12 +145,12 @@ def connectWebSocket(reactor, url: str, headers: list[tuple[bytes, bytes]]) -> D
 
 
 class WebSocketDriver:
-    """A ``LiveClient``'s envelopes over one WebSocket at a time."""
+    """A ``Transport``'s envelopes over one WebSocket at a time."""
 
     kind = "websocket"
 
-    def __init__(self, client, url: str, connect):
-        self.client = client
+    def __init__(self, transport, url: str, connect):
+        self.transport = transport
         self.url = url
         self.connect = connect  # (url, headers) -> Deferred[ClientSocket]
         self.socket: ClientSocket | None = None
@@ -164,7 +164,7 @@ class WebSocketDriver:
             if self._connecting is None:
                 self._open()
             return
-        channel = self.client.channel
+        channel = self.transport.channel
         if channel.hasWaiting:
             self._sendFrame([channel.ack, channel.takeBatch()])
         elif channel.ack != self._ackSent:
@@ -175,11 +175,11 @@ class WebSocketDriver:
         self.socket.sendText(dumps(envelope))
 
     def _open(self) -> None:
-        client = self.client
-        headers = list(client._cookieHeaders().items())
-        headers.append((b"origin", client.origin.encode()))
+        transport = self.transport
+        headers = list(transport.cookieHeaders().items())
+        headers.append((b"origin", transport.origin.encode()))
         d = self._connecting = self.connect(self.url, headers)
-        timer = client.reactor.callLater(client.settings["clientTimeout"], d.cancel)
+        timer = transport.reactor.callLater(transport.clientTimeout, d.cancel)
 
         def settled(result):
             if timer.active():
@@ -192,56 +192,65 @@ class WebSocketDriver:
         d.addCallbacks(self._opened, self._openFailed)
 
     def _opened(self, socket: ClientSocket) -> None:
-        client = self.client
-        if not client._live():
+        transport = self.transport
+        if not transport.isLive:
             socket.close()
             return
         self.socket = socket
         socket.onText = lambda text: self._text(socket, text)
         socket.onClose = lambda code: self._closed(socket, code)
-        channel = client.channel
-        socket.sendText(dumps({"csrf": client.boot["csrf"], "ack": channel.ack}))
+        channel = transport.channel
+        socket.sendText(dumps({"csrf": transport.csrf, "ack": channel.ack}))
         channel.takeBatch()  # waiting messages go with the resend, numbered now
         unacked = channel.unacked()
         if unacked:
             socket.sendText(dumps([channel.ack, unacked]))
         self._ackSent = channel.ack
-        client.stats["sockets"] += 1
+        transport.stats["sockets"] += 1
         self._armSilence()
-        client._opened()
+        transport.opened()
+        transport.kickSoon()
 
     def _openFailed(self, failure) -> None:
-        if self.client._live():
-            self.client._fallBack(f"The WebSocket did not open: {failure.value}")
+        if self.transport.isLive:
+            self.transport.upgradeFailed(f"The WebSocket did not open: {failure.value}")
 
     def _text(self, socket: ClientSocket, text: str) -> None:
         if socket is not self.socket:
             return
         self._armSilence()
-        client = self.client
+        transport = self.transport
         try:
             value = loads(text)
         except ProtocolError as e:
-            client._broken(e)
+            transport.broken(e)
             return
         if isinstance(value, dict):  # the out-of-band close: {"status": n, "error": {...}}
             self.abort()
             status = value.get("status")
-            client._refusedWith(status if type(status) is int else 400, value.get("error"))
+            self._refused(status if type(status) is int else 400, value.get("error"))
             return
-        if client._process(value):
-            client._kickSoon()
+        if transport.received(value):
+            transport.kickSoon()
 
     def _closed(self, socket: ClientSocket, code: int) -> None:
         if socket is not self.socket:
             return
         self.socket = None
         self._stopSilence()
-        client = self.client
         if 4000 <= code <= 4999:
-            client._refusedWith(code - 4000, None)  # a status close whose error frame was lost
+            self._refused(code - 4000, None)  # a status close whose error frame was lost
         else:
-            client._failed(ConnectionLost(f"The WebSocket closed (code {code})."))
+            self.transport.failed(ConnectionLost(f"The WebSocket closed (code {code})."))
+
+    def _refused(self, status: int, errorObj) -> None:
+        try:
+            errorFromObject(errorObj)
+        except ProtocolError:
+            # A status close without its error frame: retrying learns the rest.
+            self.transport.failed(ProtocolError(f"The WebSocket closed with status {status}."))
+            return
+        self.transport.refused(status, errorObj)
 
     def abort(self) -> None:
         """Drop the socket (and a connection attempt); whatever they still deliver is ignored."""
@@ -268,8 +277,8 @@ class WebSocketDriver:
         # The server sends at least an empty envelope every idleTimeout; a socket silent for
         # clientTimeout is half-open.
         self._stopSilence()
-        self._silence = self.client.reactor.callLater(
-            self.client.settings["clientTimeout"], self._silent)
+        self._silence = self.transport.reactor.callLater(
+            self.transport.clientTimeout, self._silent)
 
     def _stopSilence(self) -> None:
         if self._silence is not None and self._silence.active():
@@ -279,8 +288,8 @@ class WebSocketDriver:
     def _silent(self) -> None:
         self._silence = None
         if self.socket is not None:
-            seconds = self.client.settings["clientTimeout"]
+            seconds = self.transport.clientTimeout
             socket, self.socket = self.socket, None
             socket.onClose = lambda code: None
             socket.abort()
-            self.client._failed(ConnectionLost(f"The WebSocket was silent for {seconds:g} s."))
+            self.transport.failed(ConnectionLost(f"The WebSocket was silent for {seconds:g} s."))

@@ -29,10 +29,11 @@ from ._model import (
     allowed_transitions,
 )
 from ._schema import SCHEMA_VERSION
-from ._store import INTERRUPTED_NOTICE, Store
+from ._store import INTERRUPTED_NOTICE, MAX_TITLE, Store
 
 __all__ = [
     "INTERRUPTED_NOTICE",
+    "MAX_TITLE",
     "SCHEMA_VERSION",
     "Cell",
     "CorruptDatabaseError",

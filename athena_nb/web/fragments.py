@@ -25,21 +25,23 @@ from html import escape
 from twisted.internet.defer import maybeDeferred
 from twisted.logger import Logger
 
-from livefragments import Closed, LiveFragment, RemoteError, Shared, expose
+from livefragments import BadArguments, Closed, LiveFragment, Refused, RemoteError, Shared, expose
 
 from .. import ot
 from ..cells import compactNumbered, numbered
 from ..hub import HubError
 from ..kernel import KernelError
-from ..store import StoreError
+from ..store import MAX_TITLE, StoreError
 
 log = Logger()
 
-#: Errors whose message is meant for the person who asked (sent as they are, not logged).
-_TOLD = (HubError, ot.OperationError, StoreError, KernelError, ValueError, TypeError, LookupError)
+#: The notebook's refusals: their message is meant for the person who asked, so they are sent
+#: as they are.  Anything else an exposed method raises is a bug (livefragments logs it and
+#: tells the caller an error id); bad arguments are refused with ``BadArguments``.
+_TOLD = (HubError, ot.OperationError, StoreError, KernelError)
 
-class NotAllowed(RemoteError):
-    pass
+class NotAllowed(Refused):
+    """A viewer asked for a change its role does not allow; nothing was changed."""
 
 
 class WorksheetClosed(Closed):
@@ -55,7 +57,7 @@ def _refusal(failure):
 
 
 def answering(method):
-    """Expose ``method``; expected refusals reach the browser as ``{type, message}``."""
+    """Expose ``method``; the notebook's refusals reach the browser as ``{type, message}``."""
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
@@ -71,7 +73,6 @@ def editing(method):
     def wrapper(self, *args, **kwargs):
         if not self.identity.canEdit():
             raise NotAllowed(
-                "NotAllowed",
                 f"You ({self.identity.name}) have read-only access to this worksheet, so you "
                 "cannot change it or run its cells; nothing was changed.")
         return method(self, *args, **kwargs)
@@ -223,13 +224,13 @@ class CellFragment(LiveFragment):
     @editing
     def move(self, by):
         if by not in (-1, 1):
-            raise ValueError(f"A cell moves by -1 (up) or 1 (down), not {by!r}.")
+            raise BadArguments(f"A cell moves by -1 (up) or 1 (down), not {by!r}.")
         return self.hub.moveCell(self.cellId, by=by)
 
     @editing
     def insert(self, where):
         if where not in ("above", "below"):
-            raise ValueError(f"A cell is inserted 'above' or 'below', not {where!r}.")
+            raise BadArguments(f"A cell is inserted 'above' or 'below', not {where!r}.")
         return self.hub.insertCell(**{where: self.cellId})
 
     @editing
@@ -247,13 +248,13 @@ class CellFragment(LiveFragment):
     @editing
     def complete(self, code, cursor):
         if not isinstance(code, str) or type(cursor) is not int:
-            raise TypeError("complete takes the code (text) and the cursor (an integer).")
+            raise BadArguments("complete takes the code (text) and the cursor (an integer).")
         return self.hub.complete(code, cursor)
 
     @editing
     def introspect(self, name, detail=0):
         if not isinstance(name, str) or detail not in (0, 1):
-            raise TypeError("introspect takes a name (text) and a detail of 0 or 1.")
+            raise BadArguments("introspect takes a name (text) and a detail of 0 or 1.")
         return self.hub.introspect(name, detail)
 
 
@@ -393,11 +394,18 @@ class WorksheetFragment(LiveFragment):
     def focus(self, cellId):
         """Presence: this viewer is now in cell ``cellId`` (None: in none)."""
         if cellId is not None and type(cellId) is not int:
-            raise TypeError(f"A cell id is an integer or null, not {cellId!r}.")
+            raise BadArguments(f"A cell id is an integer or null, not {cellId!r}.")
         self.hub.setFocus(self.viewerId, cellId)
 
     @editing
     def setTitle(self, title):
+        if not isinstance(title, str) or not 0 < len(title.strip()) <= MAX_TITLE:
+            raise BadArguments(f"A worksheet title is text of 1 to {MAX_TITLE} characters, "
+                               "not counting spaces around it.")
+        try:
+            title.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadArguments("A worksheet title must be valid Unicode text.")
         return self.hub.setTitle(title)
 
     @editing

@@ -29,8 +29,9 @@ export class QueueOverflow extends LocalError {}
 
 /**
  * A call failed: the other side answered with an error object, or the page closed before it
- * answered (`type` "ConnectionLost"). `type` is the wire type, e.g. "NoSuchMethod" or the
- * Python exception's class name.
+ * answered (`type` "ConnectionLost"). `type` is the wire type, e.g. "NoSuchMethod" or a
+ * refusal's class name; a bug on the server is "InternalError", whose `message` (shown to the
+ * user like any other) names the error id under which the server logged it.
  */
 export class RemoteError extends Error {
   /**

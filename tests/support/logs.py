@@ -1,4 +1,4 @@
-"""Capturing what the code under test logs."""
+"""Capturing what code logs through twisted.logger, for tests that check the log."""
 
 from __future__ import annotations
 
@@ -8,14 +8,20 @@ from twisted.logger import globalLogPublisher
 
 
 @contextmanager
-def capturedLogs():
-    """The events logged inside the ``with`` block, as a list."""
+def capturedLogs(*namespaces: str):
+    """The events logged inside the ``with`` block (only from loggers under ``namespaces``,
+    if any are given), in a list."""
+
+    def observe(event):
+        if not namespaces or event.get("log_namespace", "").startswith(namespaces):
+            events.append(event)
+
     events: list = []
-    globalLogPublisher.addObserver(events.append)
+    globalLogPublisher.addObserver(observe)
     try:
         yield events
     finally:
-        globalLogPublisher.removeObserver(events.append)
+        globalLogPublisher.removeObserver(observe)
 
 
 def failures(events) -> list:

@@ -8,6 +8,7 @@ from twisted.web.resource import Resource
 
 from livefragments import (
     LiveFragment,
+    LiveFragmentsError,
     LivePage,
     LivePageResource,
     LiveSite,
@@ -18,6 +19,10 @@ from livefragments import (
 )
 from livefragments.client import ClientWidget, LiveClient
 from tests.support.memoryhttp import MemoryHTTP
+
+
+class Declined(LiveFragmentsError):
+    """The demo's own refusal: its type and message reach the caller as they are."""
 
 
 class Counter(LiveFragment):
@@ -45,7 +50,12 @@ class Counter(LiveFragment):
 
     @expose
     def fail(self, message):
-        raise ValueError(message)
+        raise Declined(message)
+
+    @expose
+    def crash(self):
+        """A bug: the caller gets an InternalError, the log the traceback."""
+        return {}["missing"]
 
     @expose
     async def later(self, d_holder):

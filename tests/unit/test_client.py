@@ -3,7 +3,7 @@
 from twisted.internet.defer import Deferred
 
 from livefragments import Settings
-from livefragments.client import ClientState
+from livefragments.client import ClientState, backoffDelay
 from tests.support.pages import Harness
 
 
@@ -46,18 +46,32 @@ def test_a_request_without_answer_is_given_up_after_client_timeout_and_resent():
 
 
 def test_backoff_doubles_to_fifteen_seconds_with_full_jitter():
-    h = Harness()
-    client = h.openClient(random=lambda: 1.0)  # the top of the jitter range
-    delays = []
-    for _ in range(8):
-        client._failed(ConnectionError("test"))
-        delays.append(client._retryCall.getTime() - h.clock.seconds())
-        client._retryCall.cancel()
-        client._retryCall = None
-    assert delays == [0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0]
-    client2 = Harness().openClient(random=lambda: 0.25)
-    client2._failed(ConnectionError("test"))
-    assert client2._retryCall.getTime() == 0.125
+    assert [backoffDelay(n, lambda: 1.0) for n in range(8)] == [
+        0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 15.0]
+    assert backoffDelay(0, lambda: 0.25) == 0.125
+    assert backoffDelay(10_000, lambda: 1.0) == 15.0
+
+
+def test_each_failure_in_a_row_waits_the_next_backoff_delay_before_retrying():
+    h = Harness(Settings(disconnectTimeout=1000))
+    hole = Blackhole(h.http)
+    client = h.openClient(http=hole, random=lambda: 1.0)
+    hole.on = True
+    h.clock.advance(30)  # the parked poll is answered empty; the re-poll is swallowed
+    retries = []
+    for attempt in range(4):
+        swallowed = hole.swallowed
+        h.clock.advance(40)  # the client gives up on the silent request...
+        assert client.state is ClientState.RECONNECTING
+        h.clock.advance(backoffDelay(attempt, lambda: 1.0) - 0.01)
+        assert hole.swallowed == swallowed, "...and waits out the backoff..."
+        h.clock.advance(0.01)
+        retries.append(hole.swallowed - swallowed)
+    assert retries == [1, 1, 1, 1], "...before each retry"
+    hole.on = False
+    for seconds in (40, 8, 30):  # the last one times out, waits 8 s, parks and is answered
+        h.clock.advance(seconds)
+    assert client.state is ClientState.LIVE
 
 
 def test_an_expired_page_ends_the_client_and_fails_pending_calls():
@@ -79,7 +93,7 @@ def test_an_expired_page_ends_the_client_and_fails_pending_calls():
 def test_a_refused_request_closes_the_client_instead_of_retrying_forever():
     h = Harness()
     client = h.openClient()
-    client.boot["csrf"] = "wrong"
+    client.transport.csrf = "wrong"
     client.widgets[1].callRemote("increment").addErrback(lambda f: None)
     h.clock.advance(31)
     assert client.state is ClientState.CLOSED

@@ -40,9 +40,9 @@ def test_the_client_carries_the_page_over_the_socket_calls_cross_both_ways():
     assert result(counterOf(client).callRemote("increment", 5), h) == 5
     assert result(page.counter.callRemote("show", 9), h) == "shown 9"
     error = result(counterOf(client).callRemote("fail", "nope"), h)
-    assert (error.value.type, error.value.message) == ("ValueError", "nope")
+    assert (error.value.type, error.value.message) == ("Declined", "nope")
     error = result(page.counter.callRemote("boom"), h)
-    assert error.value.type == "KeyError"
+    assert error.value.type == "InternalError"
     assert client.stats["requests"] == posts == 0, "no long-poll request was needed"
     assert client.stats["sockets"] == 1
 

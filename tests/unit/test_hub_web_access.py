@@ -5,14 +5,18 @@ Each viewer is a ``livefragments.client`` page or a plain browser over in-memory
 """
 
 import inspect
+import re
 
 import pytest
+from twisted.logger import formatEvent
 
 from athena_nb.audience import PRESENCE_DELAY
 from athena_nb.web.fragments import CellFragment, WorksheetFragment
 from livefragments._expose import exposedMethod
 from livefragments._json import loads
+from livefragments._mistakes import BURST, INTERVAL
 from livefragments.client import ClientState, _BootParser
+from tests.support.logs import capturedLogs
 from tests.support.notebook import NotebookEnv
 from tests.unit.test_hub_web import together
 
@@ -190,3 +194,63 @@ def test_a_share_visitor_cannot_fetch_another_worksheets_files(env):
     guest, _ = env.guest(owner, other.id, "collaborator", "Eve")
     answer = guest.get(f"/worksheets/{sheet.id}/files/{cellId}/a.txt")
     assert answer.code == 403 and b"secret" not in answer.body
+
+
+# -- errors and mistakes --------------------------------------------------------------------
+
+
+class Recording:
+    """An HTTP client that passes requests on and records their bodies."""
+
+    def __init__(self, inner, bodies):
+        self.inner, self.bodies = inner, bodies
+
+    def request(self, method, url, headers, body):
+        self.bodies.append(body or b"")
+        return self.inner.request(method, url, headers, body)
+
+
+def test_one_big_envelope_of_refused_notifications_keeps_the_log_small(env):
+    """A read-only viewer's client sends one ~42 KB envelope of 500 edits as notifications;
+    each is refused, and the log gets a few one-line warnings, then one count, no traceback."""
+    sheet, (ann, carla, vic), hub = together(env)
+    env.settle()
+    op = [{"at": 0, "insert": "evil " * 8}]
+    bodies = []
+    http = vic.client.transport.http
+    vic.client.transport.http = Recording(http, bodies)
+    with capturedLogs("livefragments", "athena_nb") as events:
+        for _ in range(500):
+            assert vic.cells[0].notifyRemote("edit", op, 0)
+        env.settle()
+        assert [c.text for c in hub.cells] == ["x = 1", "x + 1"], "nothing changed"
+        warned = len(events)
+        env.clock.advance(INTERVAL)
+    assert [len(b) > 40_000 for b in bodies].count(True) == 1, "one big envelope"
+    assert warned == BURST and len(events) == BURST + 1
+    assert "495 more mistakes" in formatEvent(events[-1])
+    assert all("log_failure" not in e for e in events), "no traceback"
+    assert sum(len(formatEvent(e)) for e in events) < 3000
+
+
+def test_bad_arguments_are_refused_and_a_bug_is_an_internal_error_with_an_id(env, monkeypatch):
+    """The user is told what to fix; a bug's details stay in the log, under the id the user
+    is told (a ValueError from our code is not a message for the user)."""
+    sheet, (ann, carla, vic), hub = together(env)
+    bad = env.call(ann.cells[0].callRemote("move", 5))
+    assert (bad.type, bad.message) == ("BadArguments", "A cell moves by -1 (up) or 1 (down), not 5.")
+    assert env.call(ann.callRemote("setTitle", " ")).type == "BadArguments"
+    assert env.call(ann.callRemote("focus", "one")).type == "BadArguments"
+    refused = env.call(ann.cells[0].callRemote("edit", [{"at": 99, "insert": "x"}], 0))
+    assert refused.type == "OperationOutOfRange", "the notebook's refusals are told as they are"
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug deep in the hub")
+
+    monkeypatch.setattr(hub, "moveCell", broken)
+    with capturedLogs("livefragments", "athena_nb") as events:
+        error = env.call(ann.cells[0].callRemote("move", 1))
+    assert error.type == "InternalError" and "deep in the hub" not in error.message
+    errorId = re.search(r"error id ([0-9a-f]{8}) in the server log", error.message).group(1)
+    [bug] = [e for e in events if "log_failure" in e]
+    assert errorId in formatEvent(bug) and bug["log_failure"].check(ValueError)

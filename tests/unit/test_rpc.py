@@ -4,8 +4,11 @@ Covers ``@expose`` dispatch, errors crossing the wire, widgets made after load, 
 coalescing and the shutdown races Athena had (nevow #84, #86, #12).
 """
 
+import re
+
 import pytest
 from twisted.internet.defer import Deferred
+from twisted.logger import LogLevel, formatEvent
 
 from livefragments import (
     ConnectionLost,
@@ -16,7 +19,9 @@ from livefragments import (
     Shared,
     expose,
 )
-from tests.support.pages import ClientCounter, Counter, Harness
+from livefragments._mistakes import BURST, INTERVAL
+from tests.support.logs import capturedLogs
+from tests.support.pages import ClientCounter, Counter, Harness, RawPage
 
 
 def resolve(h, d):
@@ -108,20 +113,37 @@ def test_wrong_arguments_are_refused_before_running():
     assert page.counter.log == [] and page.counter.value == 0
 
 
-def test_an_exception_in_an_exposed_method_reaches_the_caller_as_type_and_message():
+def test_a_refusal_in_an_exposed_method_reaches_the_caller_as_type_and_message():
     h, client, page, counter = setup()
     err = remoteError(h, counter.callRemote("fail", "no good"))
-    assert (err.type, err.message, err.traceback) == ("ValueError", "no good", None)
+    assert (err.type, err.message, err.traceback) == ("Declined", "no good", None)
+    assert resolve(h, counter.callRemote("increment")) == 1, "the page keeps working"
+
+
+def test_a_bug_in_an_exposed_method_is_logged_with_an_id_the_caller_is_told():
+    """The caller gets an InternalError, not the bug's KeyError; the log has the traceback
+    once, under the id the caller was told."""
+    h, client, page, counter = setup()
+    with capturedLogs("livefragments") as events:
+        err = remoteError(h, counter.callRemote("crash"))
+    assert err.type == "InternalError" and err.traceback is None
+    errorId = re.search(r"error id ([0-9a-f]{8}) in the server log", err.message).group(1)
+    assert "Counter.crash" in err.message and "missing" not in err.message
+    bugs = [e for e in events if "log_failure" in e]
+    assert len(bugs) == 1 and errorId in formatEvent(bugs[0])
+    assert bugs[0]["log_failure"].check(KeyError)
     assert resolve(h, counter.callRemote("increment")) == 1, "the page keeps working"
 
 
 def test_tracebacks_are_sent_only_in_debug():
     h, client, page, counter = setup(Settings(debug=True))
-    err = remoteError(h, counter.callRemote("fail", "no good"))
-    assert "Traceback" in err.traceback and "raise ValueError(message)" in err.traceback
+    with capturedLogs("livefragments"):
+        err = remoteError(h, counter.callRemote("crash"))
+    assert err.type == "InternalError"
+    assert "Traceback" in err.traceback and 'return {}["missing"]' in err.traceback
 
 
-def test_a_result_that_is_not_json_is_an_error_not_a_crash():
+def test_a_result_that_is_not_json_is_an_internal_error_not_a_crash():
     class Odd(Counter):
         @expose
         def odd(self):
@@ -129,9 +151,38 @@ def test_a_result_that_is_not_json_is_an_error_not_a_crash():
 
     h2 = Harness(pageClass=lambda: _pageWith(Odd()))
     c2 = h2.openClient()
-    err = remoteError(h2, c2.widgets[1].callRemote("odd"))
-    assert err.type == "TypeError" and "not JSON" in err.message
+    with capturedLogs("livefragments") as events:
+        err = remoteError(h2, c2.widgets[1].callRemote("odd"))
+    assert err.type == "InternalError" and "Odd.odd" in err.message
+    assert "not JSON" in [e for e in events if "log_failure" in e][0]["log_failure"].getErrorMessage()
     assert resolve(h2, c2.widgets[1].callRemote("increment")) == 1, "the page keeps working"
+
+
+def test_a_clients_mistakes_are_logged_in_one_line_each_without_traceback():
+    h, client, page, counter = setup()
+    with capturedLogs("livefragments") as events:
+        assert remoteError(h, counter.callRemote("nothing")).type == "NoSuchMethod"
+        assert remoteError(h, counter.callRemote("fail", "no")).type == "Declined"
+    warned = [formatEvent(e) for e in events if e["log_level"] is LogLevel.warn]
+    assert len(warned) == 1 and "Counter.nothing" in warned[0] and "NoSuchMethod" in warned[0]
+    assert not [e for e in events if "log_failure" in e], "no traceback for a mistake"
+    assert all(e["log_level"] < LogLevel.error for e in events)
+
+
+def test_one_envelope_of_refused_notifications_writes_a_few_lines_then_one_count():
+    """A client's mistakes are rate-limited per page: the first few are logged, then one line
+    at the end of the interval says how many more there were."""
+    h = Harness()
+    raw = RawPage(h)
+    notifications = [[seq, ["call", [None, 1, "nothing", ["x" * 60], {}]]] for seq in range(500)]
+    with capturedLogs("livefragments") as events:
+        raw.post([-1, notifications])
+        h.settle()
+        assert raw.page.isLive and len(events) == BURST
+        h.clock.advance(INTERVAL)
+    assert len(events) == BURST + 1
+    assert "495 more mistakes" in formatEvent(events[-1])
+    assert sum(len(formatEvent(e)) for e in events) < 3000, "a few lines, not 500 tracebacks"
 
 
 def test_values_round_trip_including_objects_that_look_tagged():
@@ -148,8 +199,10 @@ def test_server_calls_the_client_and_gets_its_result():
 
 def test_client_errors_reach_the_server_and_unknown_client_methods_are_refused():
     h, client, page, counter = setup()
-    err = remoteError(h, page.counter.callRemote("boom"))
-    assert err.type == "KeyError"
+    with capturedLogs("livefragments") as events:
+        err = remoteError(h, page.counter.callRemote("boom"))
+    assert err.type == "InternalError" and "in the client's log" in err.message
+    assert [e["log_failure"].type for e in events if "log_failure" in e] == [KeyError]
     err = remoteError(h, page.counter.callRemote("nothing"))
     assert err.type == "NoSuchMethod"
 
@@ -209,7 +262,7 @@ def test_a_notification_runs_in_the_client_and_no_respond_comes_back():
     h.settle()
     assert counter.shown == ["hi"]
     assert page.channel.ack == received, "the client sent no message back, not even a respond"
-    assert not page._pending
+    assert page.rpc.pendingCount == 0
 
 
 def test_a_notification_to_a_closed_page_is_not_sent():
@@ -288,6 +341,28 @@ def test_closing_fails_pending_calls_and_a_late_answer_is_not_sent():
     h.settle()
     assert page.state in (PageState.CLOSING, PageState.GONE)
     assert clientSide and isinstance(clientSide[0].value, ConnectionLost)
+
+
+def test_a_call_that_overflows_the_queue_fails_at_once_like_the_ones_before_it():
+    h, client, page, counter = setup(Settings(maxOutboundMessages=3))
+    h.settle()
+    calls = [page.counter.callRemote("show", n) for n in range(4)]
+    assert not page.isLive, "the overflow closed the page"
+    assert all(d.called for d in calls), "none waits for the page to be freed"
+    failures = [resolve(h, d) for d in calls]
+    assert [f.value.type for f in failures] == ["ConnectionLost"] * 4, "none is left hanging"
+
+
+@pytest.mark.parametrize("answer", [[0, "yes", 1], [0], [0, False, {"type": 1}], "respond",
+                                    [7, True, 1]])
+def test_the_client_checks_the_shape_of_answers_and_a_malformed_one_ends_the_page(answer):
+    h, client, page, counter = setup()
+    h.settle()
+    pending = counter.callRemote("later", None)
+    page._send("respond", answer)  # the client's call 0 is not answered yet: the page's is
+    failure = resolve(h, pending)
+    assert client.state.value == "closed" and client.closeReason.type == "ProtocolError"
+    assert failure.value.type in ("ConnectionLost", "ProtocolError")
 
 
 def test_notify_on_disconnect_fires_with_the_reason_and_connection_hooks_run():

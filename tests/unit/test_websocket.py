@@ -193,7 +193,7 @@ def test_errors_cross_the_socket_as_error_objects():
     socket.send([-1, [call(0, 0, "fail", "bad"), call(1, 1, "notExposed")]])
     h.clock.advance(0)
     [[_, messages]] = envelopes(socket)
-    assert messages[0][1] == ["respond", [0, False, {"type": "ValueError", "message": "bad"}]]
+    assert messages[0][1] == ["respond", [0, False, {"type": "Declined", "message": "bad"}]]
     assert messages[1][1][1][2]["type"] == "NoSuchMethod"
 
 

@@ -63,6 +63,15 @@ test('an error answer rejects with a RemoteError carrying type, message and trac
     && e.message === "Widget 1 has no exposed method 'rm'." && e.traceback === 'tb');
 });
 
+test('a server bug answers InternalError, whose message (with the error id) is what the page shows', async () => {
+  const {rpc} = setup();
+  const promise = rpc.call(1, 'save', []);
+  const message = 'Counter.save failed on an internal error (error id 1a2b3c4d in the server log).';
+  rpc.receive([['respond', [0, false, {type: 'InternalError', message}]]]);
+  await assert.rejects(promise, (e) => e instanceof RemoteError && e.type === 'InternalError'
+    && e.message === message && String(e) === `RemoteError: ${message}`);
+});
+
 test('an answer to no pending call, or a second answer, is a ProtocolError', async () => {
   const {rpc} = setup();
   assert.throws(() => rpc.receive([['respond', [7, true, null]]]), {name: 'ProtocolError', message: /never made/});
