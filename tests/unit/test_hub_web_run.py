@@ -63,6 +63,35 @@ def test_viewers_at_one_point_share_each_update_and_answer_none(env, monkeypatch
         assert servers[page.viewerId].channel.ack == received[page.viewerId], "nothing came back"
 
 
+def test_a_cell_that_ends_at_once_reaches_the_other_viewers_as_one_update(monkeypatch):
+    """Policy "latest values settle": with many viewers every update costs each a request, so a
+    quick cell's queued, running, output and end reach the others together, and the kernel's
+    busy moment not at all; the person who ran it is answered at once."""
+    env = NotebookEnv()
+    sheet, (ann, carla, vic), hub = together(env)
+    env.settle()
+    made = []
+    original = CellFragment._update
+
+    def spy(self):
+        update = original(self)
+        if update is not None:
+            made.append((self.worksheet.viewerId, update[0].value["run"]["state"]))
+        return update
+
+    monkeypatch.setattr(CellFragment, "_update", spy)
+    running = ann.cells[0].callRemote("run")
+    env.settle()
+    env.worker.print("hi\n")
+    env.worker.done("ok")
+    env.call(running)
+    env.later(2 * SETTLE_DELAY)
+    for page in (carla, vic):
+        assert [state for who, state in made if who == page.viewerId] == ["done"]
+        assert page.cells[0].state == "done" and page.kernel["state"] == "idle"
+    assert [state for who, state in made if who == ann.viewerId][-1] == "done"
+
+
 def test_a_fast_printing_cell_is_coalesced_for_a_slow_viewer(env):
     """A viewer whose requests take a while gets far fewer updates than a fast one, and ends
     with exactly the same output; the kernel is never held up."""
