@@ -17,6 +17,7 @@ from ._errors import (
     WriteFailedError,
 )
 from ._model import (
+    SHARE_ROLES,
     Cell,
     Output,
     OutputKind,
@@ -44,6 +45,7 @@ __all__ = [
     "Output",
     "OutputKind",
     "Role",
+    "SHARE_ROLES",
     "RunState",
     "RunStateError",
     "Session",

@@ -65,10 +65,20 @@ class OutputKind(enum.StrEnum):
 
 
 class Role(enum.StrEnum):
-    """What a share link lets its holder do with one worksheet."""
+    """What someone may do with a worksheet: the owner everything; a share link's holder edit
+    and run (collaborator) or only watch (viewer) one worksheet."""
 
+    OWNER = "owner"
     COLLABORATOR = "collaborator"
     VIEWER = "viewer"
+
+    @property
+    def canEdit(self) -> bool:
+        return self is not Role.VIEWER
+
+
+#: The roles a share link may give (never the owner's).
+SHARE_ROLES = (Role.COLLABORATOR, Role.VIEWER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, fail
 
 from . import _access, _cells, _outputs, _reads, _worksheets
-from ._model import OutputKind, Role, RunState
+from ._model import SHARE_ROLES, OutputKind, Role, RunState
 from ._schema import open_database
 from ._writer import ThreadWriter
 
@@ -403,6 +403,9 @@ class Store:
     def create_share_link(self, worksheet_id: str, role: Role | str) -> Deferred:
         """Create a link with a new random token; fires with the ShareLink."""
         role = _enum(Role, role, "share-link role")
+        if role not in SHARE_ROLES:
+            raise ValueError(f"'{role}' is not a share-link role; use one of "
+                             f"{', '.join(SHARE_ROLES)}.")
         return self._writer.submit(
             _access.create_share_link,
             self._now(),

@@ -31,10 +31,6 @@ from ..store import Role, ShareLink
 log = Logger()
 
 COOKIE = "athena_session"
-OWNER = "owner"
-COLLABORATOR = Role.COLLABORATOR.value
-VIEWER = Role.VIEWER.value
-ROLES = (OWNER, COLLABORATOR, VIEWER)
 OWNER_NAME = "Owner"
 MAX_NAME = 60
 #: A session unused for this long is gone (its cookie lives as long).
@@ -59,19 +55,22 @@ def identityOf(request) -> Identity | None:
 class Identity:
     """Who a request comes from.  ``worksheetId`` is None for the owner (every worksheet)."""
 
-    role: str
+    role: Role
     name: str
     sessionId: str
     worksheetId: str | None
     link: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "role", Role(self.role))  # ValueError for an unknown role
+
     @property
     def isOwner(self) -> bool:
-        return self.role == OWNER
+        return self.role is Role.OWNER
 
     def canEdit(self) -> bool:
         """May edit and run cells (owner or collaborator)."""
-        return self.role in (OWNER, COLLABORATOR)
+        return self.role.canEdit
 
     def mayOpen(self, worksheetId: str) -> bool:
         """May see the worksheet ``worksheetId`` at all."""
@@ -80,11 +79,12 @@ class Identity:
     @classmethod
     def fromSession(cls, session: Session) -> Identity | None:
         data = session.data
-        role = data.get("role")
-        if role not in ROLES:
+        try:
+            role = Role(data.get("role"))
+        except ValueError:
             return None
-        worksheetId = data.get("worksheetId") if role != OWNER else None
-        if role != OWNER and not isinstance(worksheetId, str):
+        worksheetId = data.get("worksheetId") if role is not Role.OWNER else None
+        if role is not Role.OWNER and not isinstance(worksheetId, str):
             return None
         return cls(role, str(data.get("name") or OWNER_NAME), session.id, worksheetId,
                    data.get("link"))
@@ -264,7 +264,7 @@ class Auth:
     @staticmethod
     def _stillGrants(link: ShareLink | None, identity: Identity) -> bool:
         return (link is not None and link.worksheet_id == identity.worksheetId
-                and link.role.value == identity.role)
+                and link.role is identity.role)
 
     # -- logging in -------------------------------------------------------------------------
 
@@ -301,7 +301,7 @@ class Auth:
 
     def loginOwner(self, request) -> Deferred:
         """Start an owner session (call only after the token or password checked out)."""
-        return self.startSession(request, {"role": OWNER, "name": OWNER_NAME,
+        return self.startSession(request, {"role": Role.OWNER, "name": OWNER_NAME,
                                            "since": time.time()})
 
     def joinShareLink(self, request, token: str, name: str) -> Deferred:
@@ -314,7 +314,7 @@ class Auth:
             if link is None:
                 return None
             return self.startSession(request, {
-                "role": link.role.value, "name": name, "worksheetId": link.worksheet_id,
+                "role": link.role, "name": name, "worksheetId": link.worksheet_id,
                 "link": link.token})
 
         return self.store.lookup_share_link(token).addCallback(found)

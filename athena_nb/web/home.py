@@ -20,7 +20,7 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from ..store import NotFoundError, Role, StoreError
+from ..store import SHARE_ROLES, NotFoundError, StoreError
 from . import _html
 from .auth import Auth, identityOf
 from .login import worksheetPath
@@ -29,7 +29,6 @@ from .public import Publisher
 log = Logger()
 
 MAX_BODY = 64 * 1024
-ROLES = tuple(role.value for role in Role)
 
 
 def worksheetJSON(worksheet) -> dict:
@@ -215,8 +214,8 @@ class ApiResource(Resource):
 
     def createLink(self, worksheetId, body):
         role = body.get("role")
-        if role not in ROLES:
-            raise ValueError(f"A share link's role must be one of {', '.join(ROLES)}.")
+        if role not in SHARE_ROLES:
+            raise ValueError(f"A share link's role must be one of {', '.join(SHARE_ROLES)}.")
         return self.auth.createShareLink(worksheetId, role).addCallback(
             lambda link: (201, {"link": linkJSON(link)}))
 
