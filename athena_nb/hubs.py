@@ -1,4 +1,6 @@
-"""Tests: tests/unit/test_hubs.py. One hub per open worksheet, made on demand, closed when idle.
+"""``HubRegistry``: one hub per open worksheet, made on demand, closed when idle.
+
+Tests: tests/unit/test_hubs.py.
 
 ``HubRegistry.open(worksheetId)`` gives the worksheet's hub, loading it from the store the first
 time. A hub lives while someone views the worksheet or a cell of it is queued or running; when

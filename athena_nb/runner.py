@@ -1,7 +1,8 @@
-"""Tests: tests/unit/test_hub_run.py, tests/integration/test_notebook_hub.py. Running cells.
+"""``CellRunner``: the part of a ``WorksheetHub`` that runs its cells on the kernel.
 
-The ``CellRunner`` is the part of a ``WorksheetHub`` that talks to the kernel: it gets a kernel
-when the first cell runs (``kernelSource(cwd)``), queues cells on it, follows each cell through
+Tests: tests/unit/test_hub_run.py, tests/integration/test_notebook_hub.py.
+
+It gets a kernel when the first cell runs (``kernelSource(cwd)``), queues cells on it, follows each cell through
 queued -> running -> done / error / interrupted, collects its output events, writes them to the
 store in batches (one ``append_outputs`` per cell per ``flushSeconds``, stream pieces merged)
 and records the files a cell creates. It keeps working with no viewer at all.

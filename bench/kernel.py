@@ -1,8 +1,10 @@
-"""Kernel benchmarks: start (cold and pooled), `1+1` round trip, streaming throughput.
+"""The kernel benchmarks: start (cold and pooled), `1+1` round trip, streaming throughput.
+
+Tests: tests/integration/test_bench_smoke.py (runs it with tiny N).
 
 Run: python bench/kernel.py [--quick]. Prints p50/p95/p99/mean/N per figure for Python and,
 when sage.all imports, Sage; with Jupyter's ipykernel as the reference where it is installed.
-Writes everything to bench/results/kernel.json (or $ATHENA_BENCH_RESULTS). Nothing here is
+Writes everything to bench/results/kernel.json (or $ATHENA_BENCH_RESULTS). No figure is
 asserted by tests.
 """
 

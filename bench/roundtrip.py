@@ -1,4 +1,6 @@
-"""Round trips through livefragments: N sequential ``callRemote`` calls, long-poll and WebSocket.
+"""The round-trip benchmark of livefragments: N sequential ``callRemote`` calls, long-poll and WebSocket.
+
+Tests: tests/integration/test_bench_smoke.py (runs it with tiny N).
 
 Run: python bench/roundtrip.py [-n 2000].  It starts a server in a separate process (this file
 with --serve), drives it with ``livefragments.client`` over real TCP on 127.0.0.1 (TCP_NODELAY
@@ -10,7 +12,7 @@ on both ends), and prints p50/p95/p99/mean latency and calls/s for:
   trip, the floor under long-poll) and a bare WebSocket echo (the floor under WebSocket).
 
 Writes everything to bench/results/roundtrip.json (``bench.common.writeResults``, so
-ATHENA_BENCH_RESULTS moves it).  Nothing here is asserted by tests.
+ATHENA_BENCH_RESULTS moves it).  No figure is asserted by tests.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """A shared counter: the smallest useful live page, and the fixture of the browser tests.
 
+Tests: tests/browser/test_livefragments_*.py.
+
 Run it with one command and open the URL it prints in several tabs; every tab sees every
 increment::
 
@@ -15,7 +17,7 @@ aborts every TCP connection of the server right after the server has answered (s
 and acknowledgements in both directions are lost) and, if the counter element has a
 ``data-outage`` of N seconds, aborts every long-poll request for N more seconds (the server is
 unreachable).  The page must resume with nothing lost or doubled.  Never enable it on a real
-server.  Tests: tests/browser/test_livefragments_*.py.
+server.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Where the browser modules (the top-level ``js/`` tree) are.  Tests: tests/unit/test_modules.py."""
+"""``jsRoot()``: where the browser modules (the top-level ``js/`` tree) are.  Tests: tests/unit/test_modules.py."""
 
 from __future__ import annotations
 

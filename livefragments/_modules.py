@@ -1,4 +1,4 @@
-"""Serving ES modules and CSS under a content-versioned, cacheable URL.
+"""``ModuleResource``: serves ES modules and CSS under a content-versioned, cacheable URL.
 
 Tests: tests/unit/test_modules.py.
 """

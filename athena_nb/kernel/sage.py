@@ -1,6 +1,6 @@
-"""Is Sage there? (tests: tests/unit/test_kernel_limits.py).
+"""A cheap check whether Sage is installed (tests: tests/unit/test_kernel_limits.py).
 
-A cheap check for the server's own interpreter: it finds ``sage.all`` without importing it (the
+For the server's own interpreter it finds ``sage.all`` without importing it (the
 import takes about a second). Whether it really imports shows when a Sage kernel starts: a
 failed import fails ``Kernel.start()`` with the worker's message.
 """

@@ -1,6 +1,7 @@
-"""Tests: tests/unit/test_store_*.py, tests/integration/test_store_*.py. The notebook's storage.
+"""The notebook's storage: SQLite behind one writer thread, a Deferred for every call.
 
-SQLite, one writer thread, a Deferred for every call; see docs/storage.md.
+Tests: tests/unit/test_store_*.py, tests/integration/test_store_*.py.  Design: docs/storage.md.
+Its public API speaks snake_case, like its SQL (docs/architecture.md, "Naming").
 """
 
 from ._errors import (

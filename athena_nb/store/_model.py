@@ -1,6 +1,7 @@
-"""Tests: tests/unit/test_store_cells.py (run states) and the other test_store_* files.
+"""The store's data model: plain immutable records and the enums they use.
 
-The store's data model: plain immutable records and the enums they use.
+Tests: tests/unit/test_store_cells.py (run states) and the other test_store_* files.
+
 Records are frozen and built in the writer thread, then handed to the reactor thread whole, so
 no caller ever sees one half-filled or shares a mutable row with the writer.
 """

@@ -1,4 +1,6 @@
-"""Tests: tests/unit/test_store_outputs.py. Run state, output chunks and produced files.
+"""The store's calls for run state, output chunks and produced files.
+
+Tests: tests/unit/test_store_outputs.py.
 
 These run in the writer thread. Appending output is one INSERT per chunk with no read
 of earlier output, so streaming output costs the same per chunk however long a cell has run;

@@ -1,4 +1,6 @@
-"""Tests: tests/unit/test_store_cells.py. Reading rows into records for the writer-thread calls.
+"""Reading rows into records, for the store's calls that run in the writer thread.
+
+Tests: tests/unit/test_store_cells.py.
 
 Everything here runs in the writer thread, inside the batch's transaction.
 """

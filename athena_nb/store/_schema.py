@@ -1,7 +1,9 @@
-"""Tests: tests/unit/test_store_open.py. Opening a database file, and its migrations.
+"""Opening the store's database file, and its migrations.
 
-Refuse what we cannot use, untouched; migrate what is older. Runs in the writer thread only (it blocks on disk).
-The schema's version is `PRAGMA user_version`; `MIGRATIONS[n]` takes a database from version
+Tests: tests/unit/test_store_open.py.
+
+Refuse what we cannot use, untouched; migrate what is older. Runs in the writer thread only
+(it blocks on disk). The schema's version is `PRAGMA user_version`; `MIGRATIONS[n]` takes a database from version
 n to n + 1. All pending migrations run in one transaction, so an upgrade either completes or
 leaves the old version as it was; a copy of the old file is kept beside it first.
 """

@@ -1,6 +1,6 @@
-"""Tests: tests/unit/test_store_*.py, tests/integration/test_store_threaded.py. The interface.
+"""``Store``: the store's interface, whose every call returns a Deferred and never blocks the reactor.
 
-Every call returns a Deferred and never blocks the reactor.
+Tests: tests/unit/test_store_*.py, tests/integration/test_store_threaded.py.
 
 Arguments are checked and copied (JSON encoded) here, on the caller's thread, so a bad argument
 fails at once with a clear error and a caller mutating a dict after the call cannot change

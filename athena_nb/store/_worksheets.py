@@ -1,4 +1,6 @@
-"""Tests: tests/unit/test_store_worksheets.py. Worksheet and worksheet-metadata calls.
+"""The store's calls for worksheets and their metadata.
+
+Tests: tests/unit/test_store_worksheets.py.
 
 They run in the writer thread. Each function is one store call: it takes the
 connection first, runs inside its own savepoint, and returns a record.

@@ -1,6 +1,6 @@
-"""Tests: tests/integration/test_store_threaded.py, tests/unit/test_store_batch.py. The writer.
+"""The store's writer: a dedicated thread that runs store calls in order and commits them in groups.
 
-A dedicated thread runs store calls in order and commits them in groups.
+Tests: tests/integration/test_store_threaded.py, tests/unit/test_store_batch.py.
 
 Calls are queued in the order they are made. The thread takes everything queued (up to
 MAX_BATCH calls), runs each call inside its own SAVEPOINT of one transaction, commits once, and

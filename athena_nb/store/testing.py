@@ -1,6 +1,8 @@
-"""Tests: tests/unit/test_store_batch.py. Deterministic stores for tests of store users.
+"""Deterministic stores for tests of store users: no thread, and the test decides when commits happen.
 
-No thread, and the test decides when commits happen. `open_manual_store` opens the database in the calling
+Tests: tests/unit/test_store_batch.py.
+
+`open_manual_store` opens the database in the calling
 thread (tests only: production code uses `Store.open`, which never blocks the reactor) and gives
 back the Store and its ManualWriter; `writer.flush()` commits everything asked for so far, as one
 batch through the same code the writer thread runs, and fires the Deferreds in order.

@@ -1,4 +1,6 @@
-"""Tests: tests/unit/test_hub_web*.py. The notebook in Python: a ``livefragments.client`` viewer.
+"""The notebook in Python: a ``livefragments.client`` viewer of a worksheet page.
+
+Tests: tests/unit/test_hub_web*.py.
 
 What the browser's worksheet.js and cell.js do, without a browser, for tests, benchmarks and
 scripts: keep the cells in order, each cell's text through an ``ot.SyncClient``, its outputs

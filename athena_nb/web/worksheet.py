@@ -1,4 +1,6 @@
-"""The worksheet URLs.  Tests: tests/unit/test_hub_web*.py, tests/integration/test_notebook_live.py.
+"""The worksheet URLs (``WorksheetsResource``) and the live page of one worksheet (``WorksheetPage``).
+
+Tests: tests/unit/test_hub_web*.py, tests/integration/test_notebook_live.py.
 
 ``WorksheetsResource`` is mounted by the service at ``/worksheets``:
 

@@ -1,5 +1,9 @@
 // @ts-check
-/** Part of the OT twin of athena_nb/ot (diff); the public surface is ../ot.js. */
+/**
+ * Turning a before/after text pair into an operation (Myers diff): the browser's twin of
+ * athena_nb/ot/_diff.py (tests: tests/js/ot.test.mjs). Part of the OT twin of athena_nb/ot;
+ * the public surface is ../ot.js.
+ */
 import { finish, fromTraversal, push } from './ops.js';
 
 /** @typedef {import('./ops.js').Operation} Operation */

@@ -1,5 +1,9 @@
 // @ts-check
-/** Part of the OT twin of athena_nb/ot (document); the public surface is ../ot.js. */
+/**
+ * `TextDocument`, the authority for one text: the twin of athena_nb/ot/_document.py, for tests
+ * and demos (the hub runs the Python one; tests: tests/js/ot.test.mjs). Part of the OT twin of
+ * athena_nb/ot; the public surface is ../ot.js.
+ */
 import { LONE_SURROGATE, OperationError, StaleVersion, SyncError, UnknownVersion, apply, fromJSON, transform } from './ops.js';
 
 /** @typedef {import('./ops.js').Operation} Operation */
