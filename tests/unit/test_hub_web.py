@@ -18,17 +18,6 @@ def env():
     return NotebookEnv()
 
 
-class Recording:
-    """An HTTP client that passes requests on and records their bodies."""
-
-    def __init__(self, inner, bodies):
-        self.inner, self.bodies = inner, bodies
-
-    def request(self, method, url, headers, body):
-        self.bodies.append(body or b"")
-        return self.inner.request(method, url, headers, body)
-
-
 def together(env, cells=("x = 1", "x + 1")):
     """Owner, a collaborator and a read-only viewer on one worksheet."""
     owner = env.owner()
