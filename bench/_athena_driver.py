@@ -103,20 +103,30 @@ class BenchCell(ClientWidget):
         self.version = await self.callRemote("edit", op.toJSON(), self.version)
 
     async def runUntil(self, done, timeout: float = 60.0, onAnswer=None) -> tuple[float, float]:
-        """(sent, done) times of one run of this cell; ``done(cell)`` says when it is done."""
+        """(sent, done) times of one run of this cell; ``done(cell)`` says when it is done.
+
+        It returns only once the run has ended too (``done`` may hold before, e.g. all the
+        lines are there before the end): a cell still running is not run again."""
         finished = defer.Deferred()
         startGeneration = self.generation
+        doneAt: list[float] = []
 
         def check(arrived):
-            if self.generation != startGeneration and done(self) and not finished.called:
-                finished.callback(arrived)
+            if self.generation == startGeneration or finished.called:
+                return
+            if not doneAt and done(self):
+                doneAt.append(arrived)
+            if doneAt and self.run.get("state") not in ("queued", "running"):
+                finished.callback(doneAt[0])
 
         self.waiter = check
         timer = reactor.callLater(timeout, lambda: finished.called or finished.errback(
             TimeoutError(f"Cell {self.cellId} gave no result within {timeout:.0f} s.")))
         sent = now()
         try:
-            await self.callRemote("run")
+            if not await self.callRemote("run"):
+                raise RuntimeError(f"Cell {self.cellId} was still queued or running; it did not "
+                                   "run again.")
             if onAnswer is not None:
                 onAnswer()
             answered = await finished
