@@ -112,6 +112,10 @@ class Flusher:
             transport.pauseProducing()
             self._held.append((self.reactor.seconds(), transport))
 
+    def sendsLater(self, page) -> bool:
+        """``page`` is to send at a later time (what it has settles, or it is paced)."""
+        return page in self._due
+
     @property
     def pending(self) -> int:
         return len(self._urgent) + len(self._ready) + len(self._due)

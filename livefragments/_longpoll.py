@@ -164,11 +164,12 @@ class LongPollTransport:
         elif older is not None:
             self._due.append((older, False))
             self._park(request)
-        elif carriedNew or page.channel.hasWaiting or page.state is PageState.CLOSING:
+        elif (carriedNew or page.state is PageState.CLOSING
+              or (page.channel.hasWaiting and not page.sendsLater)):
             self._due.append((request, False))
         else:
-            self._park(request)
-        if self._due or page.channel.hasWaiting:
+            self._park(request)  # what waits may go later (it settles, or the page is paced)
+        if self._due:
             page._wake()
 
     def _renderEnd(self, request) -> bool:

@@ -309,6 +309,11 @@ class LivePage(LiveFragment):
             return None
 
     @property
+    def sendsLater(self) -> bool:
+        """What the page has to send goes at a later time (its Flusher decides when)."""
+        return self._flusher is not None and self._flusher.sendsLater(self)
+
+    @property
     def interactive(self) -> bool:
         """The client sent a message lately: someone is using this page, not only watching."""
         return (self.lastHeard is not None

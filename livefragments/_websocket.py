@@ -200,8 +200,8 @@ class PageWebSocket:
         page = self.page
         if page.state is PageState.GONE or self.state is SocketState.CLOSED:
             return  # the page ended in band (pageGone closed the socket)
-        if page.channel.hasWaiting or page.channel.ack != self._ackSent:
-            page._wake()  # the answer and the ack go out at the end of the reactor turn
+        if page.channel.ack != self._ackSent:
+            page._wake()  # the ack goes out at the end of the reactor turn, with what waits
 
     def _receive(self, envelope) -> bool:
         """Apply an envelope to the page; False if that ended the page or this socket."""

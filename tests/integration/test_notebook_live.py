@@ -119,6 +119,24 @@ async def test_viewers_see_typing_and_a_real_kernels_streamed_output(notebook, t
     await c2.close()
 
 
+@pytest.mark.parametrize("transport", ["longpoll", "websocket"])
+@pytest_twisted.ensureDeferred
+async def test_a_cell_run_again_at_once_shows_its_new_run_to_the_writer(notebook, transport):
+    """The writer runs a streaming cell, and again as soon as the run has ended, as the
+    benchmark does: each run reaches its page whole, with its own count."""
+    cookies = await notebook.login()
+    code = "for i in range(10000):\n    print(i)"
+    sheet = await notebook.store.create_worksheet("Again", [code])
+    client, page = await notebook.open(sheet.id, cookies, transport)
+    expected = "".join(f"{i}\n" for i in range(10000))
+    for count in (1, 2, 3):
+        await page.cells[0].callRemote("run")
+        await eventually(lambda: page.cells[0].run["count"] == count
+                         and page.cells[0].state == "done"
+                         and page.cells[0].streamText() == expected, f"run {count}", timeout=20)
+    await client.close()
+
+
 @pytest_twisted.ensureDeferred
 async def test_a_viewer_joining_mid_run_gets_the_output_so_far_then_the_rest(notebook, tmp_path):
     cookies = await notebook.login()

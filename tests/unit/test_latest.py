@@ -111,3 +111,29 @@ def test_a_value_that_is_final_goes_at_once_even_if_a_settling_one_waits():
     page.counter.notifyLatest("cell", "show", lambda: [state[0]])
     h.settle()
     assert counter.shown == ["done"]
+
+
+def test_a_poll_is_not_answered_for_a_settling_value_before_its_time():
+    """Long-poll: a poll that finds only a settling value waiting is parked, and answered
+    when the value's time comes (answering it at once would cost a watcher a request per
+    change, which settling is there to save)."""
+    from tests.support.pages import RawPage
+
+    h = Harness()
+    raw = RawPage(h)
+    first = raw.post([-1, []])
+    h.settle()
+    assert first == [], "parked: nothing to send"
+    raw.page.counter.notifyLatest("v", "show", lambda: ["late"], settle=True)
+    h.settle()
+    assert first == [], "the value settles"
+    h.clock.advance(Settings().settleSeconds)
+    h.settle()
+    assert first and b"late" in first[0].body
+    raw.page.counter.notifyLatest("v", "show", lambda: ["again"], settle=True)
+    second = raw.post([0, []])
+    h.settle()
+    assert second == [], "a poll finding a settling value is parked too"
+    h.clock.advance(Settings().settleSeconds)
+    h.settle()
+    assert second and b"again" in second[0].body
