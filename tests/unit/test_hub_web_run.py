@@ -21,6 +21,22 @@ def env():
     return NotebookEnv(autoRun=runPython)
 
 
+@pytest.fixture
+def updates(monkeypatch):
+    """Every cell update made for a viewer, as (viewerId, the encoded update), in order."""
+    made = []
+    original = CellFragment._update
+
+    def spy(self):
+        update = original(self)
+        if update is not None:
+            made.append((self.worksheet.viewerId, update[0]))
+        return update
+
+    monkeypatch.setattr(CellFragment, "_update", spy)
+    return made
+
+
 # -- running and outputs -----------------------------------------------------------------------
 
 
@@ -36,56 +52,39 @@ def test_running_shows_state_and_output_to_every_viewer(env):
         assert page.kernel["state"] == "idle"
 
 
-def test_viewers_at_one_point_share_each_update_and_answer_none(env, monkeypatch):
+def test_viewers_at_one_point_share_each_update_and_answer_none(env, updates):
     """Fan-out: one encoded update per change for all viewers, sent as a notification, so a
     watching viewer sends the server nothing back."""
     sheet, (ann, carla, vic), hub = together(env)
     env.settle()
-    sent = []
-    original = CellFragment._update
-
-    def spy(self):
-        made = original(self)
-        if made is not None:
-            sent.append((self.worksheet.viewerId, made[0]))
-        return made
-
-    monkeypatch.setattr(CellFragment, "_update", spy)
+    updates.clear()
     servers = {v.viewerId: v.page for v in hub.viewers.values()}
     received = {viewerId: page.channel.ack for viewerId, page in servers.items()}
     env.call(ann.callRemote("runAll"))
     env.settle()
     assert vic.cells[1].plainResults() == ["2"] and carla.cells[1].state == "done"
-    updates = {id(update): update for _, update in sent}
-    assert len(updates) >= 2 and len(sent) == 3 * len(updates), "each update went to all three"
-    assert all(isinstance(u, Shared) and u._encoded is not None for u in updates.values())
+    distinct = {id(update): update for _, update in updates}
+    assert len(distinct) >= 2 and len(updates) == 3 * len(distinct), "each update went to all three"
+    assert all(isinstance(u, Shared) and u._encoded is not None for u in distinct.values())
     for page in (carla, vic):
         assert servers[page.viewerId].channel.ack == received[page.viewerId], "nothing came back"
 
 
-def test_a_cell_that_ends_at_once_reaches_the_other_viewers_as_one_update(monkeypatch):
+def test_a_cell_that_ends_at_once_reaches_the_other_viewers_as_one_update(updates):
     """Policy "latest values settle": with many viewers every update costs each a request, so a
-    quick cell's queued, running, output and end reach the others together, and the kernel's
-    busy moment not at all; the person who ran it is answered at once."""
+    quick cell's queued, running, output and end reach the others together; the person who ran
+    it is answered at once."""
     env = NotebookEnv()
     sheet, (ann, carla, vic), hub = together(env)
     env.settle()
-    made = []
-    original = CellFragment._update
-
-    def spy(self):
-        update = original(self)
-        if update is not None:
-            made.append((self.worksheet.viewerId, update[0].value["run"]["state"]))
-        return update
-
-    monkeypatch.setattr(CellFragment, "_update", spy)
+    updates.clear()
     running = ann.cells[0].callRemote("run")
     env.settle()
     env.worker.print("hi\n")
     env.worker.done("ok")
     env.call(running)
     env.later(2 * SETTLE_DELAY)
+    made = [(who, update.value["run"]["state"]) for who, update in updates]
     for page in (carla, vic):
         assert [state for who, state in made if who == page.viewerId] == ["done"]
         assert page.cells[0].state == "done" and page.kernel["state"] == "idle"
