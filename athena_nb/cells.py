@@ -104,7 +104,7 @@ class CellModel:
     request: object = None
     #: Set when the cell is on its way out (deleted, or joined into the one above).
     leaving: bool = False
-    _shared: tuple = ((), {})
+    _shared: tuple = field(default=(None, None), init=False, repr=False)
 
     def shared(self) -> dict:
         """A place for what is made from the cell's outputs and run state as they are now,
