@@ -80,6 +80,10 @@ class Channel:
         self._add(_Waiting(None, None, b"", produce), key)
         return True
 
+    def isWaiting(self, key) -> bool:
+        """A message with ``key`` waits to be numbered."""
+        return key in self._waitingByKey
+
     def _add(self, message: _Waiting, key) -> None:
         self._waiting.append(message)
         if key is not None:

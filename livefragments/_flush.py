@@ -59,7 +59,8 @@ class Flusher:
         self.settle = settings.settleSeconds if settle is None else settle
         self._urgent: dict = {}  # insertion-ordered sets of pages
         self._ready: dict = {}  # watching pages that may go now
-        self._later: list = []  # heap of (due, n, page): pages that go at a later time
+        self._settling: dict = {}  # page -> when its latest values go, in that order
+        self._later: list = []  # heap of (due, n, page): watching pages held by their pace
         self._due: dict = {}  # page -> due, for the pages in _later
         self._sent: dict = {}  # watching page -> (when last sent, sends left), oldest first
         self._n = itertools.count()
@@ -70,26 +71,32 @@ class Flusher:
         """Call ``page._flush()``: at the end of this reactor turn if someone uses the page,
         when its pace allows if it is watching, and with ``settle`` (only latest values that
         will change again soon) not before ``settle`` seconds have passed."""
+        if settle and self.settle:
+            if not (page in self._urgent or page in self._ready or page in self._due
+                    or page in self._settling):
+                self._settling[page] = self.reactor.seconds() + self.settle
+                self._schedule()
+            return
+        self._settling.pop(page, None)
+        self._place(page, self.reactor.seconds())
+        self._schedule()
+
+    def _place(self, page, now: float) -> None:
+        """Put ``page`` where it goes now: first, with the next batch, or after its pace."""
         if page in self._urgent:
             return  # it goes this turn anyway
-        urgent = page.interactive or not page.isLive
-        if not urgent and page in self._ready:
-            return  # it goes with the next batch
-        now = self.reactor.seconds()
-        due = now + self.settle if settle else now
-        if not urgent:
+        if page.interactive or not page.isLive:
+            self._ready.pop(page, None)
+            self._due.pop(page, None)
+            self._urgent[page] = None
+        elif page not in self._ready and page not in self._due:
             interval = self._interval()
             left = self._left(page, now, interval)
-            if left < 1:
-                due = max(due, now + (1 - left) * interval)
-        if due <= now:
-            self._due.pop(page, None)
-            self._ready.pop(page, None)
-            (self._urgent if urgent else self._ready)[page] = None
-        elif self._due.get(page, due + 1) > due:
-            self._due[page] = due
-            heapq.heappush(self._later, (due, next(self._n), page))
-        self._schedule()
+            if left >= 1:
+                self._ready[page] = None
+            else:
+                due = self._due[page] = now + (1 - left) * interval
+                heapq.heappush(self._later, (due, next(self._n), page))
 
     def _left(self, page, now: float, interval: float) -> float:
         """How many sends ``page`` may have now (one more every ``interval``, at most BURST)."""
@@ -101,7 +108,7 @@ class Flusher:
     def forget(self, page) -> None:
         """``page`` is gone: let go of it (a turn of its waiting for its pace is dropped when
         that turn comes)."""
-        for pages in (self._urgent, self._ready, self._due, self._sent):
+        for pages in (self._urgent, self._ready, self._settling, self._due, self._sent):
             pages.pop(page, None)
 
     def answered(self, page, transport) -> None:
@@ -114,11 +121,11 @@ class Flusher:
 
     def sendsLater(self, page) -> bool:
         """``page`` is to send at a later time (what it has settles, or it is paced)."""
-        return page in self._due
+        return page in self._settling or page in self._due
 
     @property
     def pending(self) -> int:
-        return len(self._urgent) + len(self._ready) + len(self._due)
+        return len(self._urgent) + len(self._ready) + len(self._settling) + len(self._due)
 
     def _interval(self) -> float:
         """How long a watching page waits between two sends now."""
@@ -139,8 +146,10 @@ class Flusher:
         now = self.reactor.seconds()
         if self._urgent or self._ready:
             delay = 0.0
-        elif self._later:
-            delay = max(0.0, self._later[0][0] - now)
+        elif self._later or self._settling:
+            first = min(self._later[0][0] if self._later else now + HORIZON,
+                        next(iter(self._settling.values())) if self._settling else now + HORIZON)
+            delay = max(0.0, first - now)
         else:
             return
         if self._call is None:
@@ -154,6 +163,12 @@ class Flusher:
     def _flushSome(self) -> None:
         self._call = None
         now = self.reactor.seconds()
+        while self._settling:
+            page, due = next(iter(self._settling.items()))
+            if due > now:
+                break
+            del self._settling[page]
+            self._place(page, now)  # a watcher's pace may hold it longer
         while self._later and self._later[0][0] <= now:
             due, _, page = heapq.heappop(self._later)
             if self._due.get(page) == due:  # else it went out another way meanwhile

@@ -95,10 +95,11 @@ class LiveFragment:
     def notifyLatest(self, name: str, method: str, produce, *, settle: bool = False) -> bool:
         """Call ``method`` of this widget in the browser with the latest value of ``name``,
         without wanting an answer: ``produce()`` returns its arguments (a list), or None for
-        nothing to send, when the page next sends.  Many changes of the value between two
-        sends cost one call, made from the state then (see ``LivePage.sendLatest``; with
-        ``settle`` the value will change again soon and need not go out alone right away).
-        False if there is no live page to send it to."""
+        nothing to send, when the page next sends, reading the state then.  Many changes of
+        the value between two sends cost one call (see ``LivePage.sendLatest``). With
+        ``settle`` the value will change again soon and need not go out alone right away;
+        while a settling value waits, calling again costs a dictionary lookup and keeps the
+        waiting ``produce``. False if there is no live page to send it to."""
         if self.page is None or self._lost:
             return False
         return self.page._notifyLatest(self, name, method, produce, settle)

@@ -329,8 +329,11 @@ class LivePage(LiveFragment):
         the page sends (see ``sendLatest``)."""
         if not self.isLive:
             return False
-        self.sendLatest((fragment.id, name),
-                        functools.partial(self._latestCall, fragment, method, produce), settle)
+        key = (fragment.id, name)
+        if settle and self.channel.isWaiting(key):
+            return True  # it waits already, and is made from the state when the page sends
+        self.sendLatest(key, functools.partial(self._latestCall, fragment, method, produce),
+                        settle)
         return True
 
     def _latestCall(self, fragment: LiveFragment, method: str, produce):
