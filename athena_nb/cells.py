@@ -107,9 +107,9 @@ class CellModel:
     _shared: tuple = field(default=(None, None), init=False, repr=False)
 
     def shared(self) -> dict:
-        """A place for what is made from the cell's outputs and run state as they are now,
-        for every viewer of the cell at once (the web layer encodes each viewer's update
-        there once, not once per viewer); an empty one whenever they changed."""
+        """A place for what is made once for every viewer of the cell from its state as it is
+        now (the web layer keeps there each update it encoded, and the latest text operation
+        it encoded); an empty one whenever the outputs or run state changed."""
         key = (self.generation, len(self.outputs), self.state, self.count, self.ranBy)
         if self._shared[0] != key:
             self._shared = (key, {})

@@ -91,6 +91,16 @@ def _sharedUpdate(cell, start: int) -> Shared:
     return update
 
 
+def _sharedOp(cell, op: ot.Operation) -> Shared:
+    """The text operation ``op`` of ``cell``, encoded once for all its viewers (the hub gives
+    each of them the same op)."""
+    shared = cell.shared()
+    last = shared.get("op")
+    if last is None or last[0] is not op:
+        last = shared["op"] = (op, Shared(op.toJSON()))
+    return last[1]
+
+
 def _button(label: str, action: str, extra: str = "", kind: str = "nb-button") -> str:
     """A locked button.  Until its widgets are live in the browser, a worksheet renders busy,
     with its inputs read-only and its buttons disabled, and the widgets unlock what the viewer
@@ -163,11 +173,11 @@ class CellFragment(LiveFragment):
 
     # -- from the hub ------------------------------------------------------------------------
 
-    def textChanged(self, op: ot.Operation, version: int, siteId: str) -> None:
+    def textChanged(self, cell, op: ot.Operation, version: int, siteId: str) -> None:
         if siteId == self.worksheet.viewerId:
             self.notifyRemote("ack", version)
         else:
-            self.notifyRemote("remoteOp", op.toJSON(), version)
+            self.notifyRemote("remoteOp", _sharedOp(cell, op), version)
 
     def changed(self) -> None:
         """The cell's run state or output changed: the viewer's next send carries it (one
@@ -345,7 +355,7 @@ class WorksheetFragment(LiveFragment):
     def cellText(self, cell, op, version: int, siteId: str) -> None:
         fragment = self.cellFragments.get(cell.id)
         if fragment is not None:
-            fragment.textChanged(op, version, siteId)
+            fragment.textChanged(cell, op, version, siteId)
 
     def cellChanged(self, cell) -> None:
         fragment = self.cellFragments.get(cell.id)

@@ -76,6 +76,28 @@ def test_typing_reaches_every_viewer_and_the_call_answers_after_the_commit(env):
     assertSame(hub, ann, carla, vic)
 
 
+def test_a_keystroke_is_encoded_once_for_all_the_other_viewers(env, monkeypatch):
+    """Fan-out of typing: the op goes to every other viewer as one shared encoding."""
+    from athena_nb.web.fragments import CellFragment
+    from livefragments import Shared
+
+    sheet, (ann, carla, vic), hub = together(env)
+    env.settle()
+    sent = []
+    original = CellFragment.notifyRemote
+
+    def spy(self, method, *args):
+        if method == "remoteOp":
+            sent.append(args[0])
+        return original(self, method, *args)
+
+    monkeypatch.setattr(CellFragment, "notifyRemote", spy)
+    ann.cells[0].type(5, "0")
+    env.settle()
+    assert len(sent) == 2 and sent[0] is sent[1] and isinstance(sent[0], Shared)
+    assertSame(hub, ann, carla, vic)
+
+
 def test_concurrent_typing_in_one_cell_converges_with_every_keystroke(env):
     sheet, (ann, carla, vic), hub = together(env, cells=("ab",))
     a, c = ann.cells[0], carla.cells[0]
