@@ -17,7 +17,7 @@ fails when it is off:
   thousand is not made to wait for the parsing of the others' next polls.
 - **Watchers paced** (``Settings.watchPace``): a watching page is sent at most once per
   ``pace`` seconds times the number of watching pages sent in the last second (a thousand
-  watchers: every 0.5 s; fewer than 10: no pause), after a ``BURST`` of two.  One change still
+  watchers: every 0.5 s; fewer than 10: no pause), after a ``BURST`` of three.  One change still
   reaches every watcher at once; a stream of changes is coalesced for them.
 - **Latest values settle** (``Settings.settleSeconds``): a page whose new messages are only
   latest values that will change again soon (a cell queued or running, the kernel busy) sends
@@ -40,9 +40,10 @@ log = Logger()
 #: Watching pages sent longer ago than this do not count towards the pace, which it also caps.
 HORIZON = 1.0
 #: A watching page may be sent this many times in a row before the pace holds it back: one
-#: change often comes as two sends (its update, then the kernel's state a moment later), and
-#: the next change must not wait for the second.
-BURST = 2
+#: run of a cell often comes as three sends (its settled update, its end, then the kernel's
+#: state a moment later), and the next run must not wait for the third (with two, 500
+#: watchers' p99 was 266 ms, with three 56 ms: docs/performance.md).
+BURST = 3
 #: Shorter pauses would spare the server nothing: a few watchers are never paced.
 MIN_INTERVAL = 0.005
 

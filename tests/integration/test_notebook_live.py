@@ -130,10 +130,14 @@ async def test_a_cell_run_again_at_once_shows_its_new_run_to_the_writer(notebook
     client, page = await notebook.open(sheet.id, cookies, transport)
     expected = "".join(f"{i}\n" for i in range(10000))
     for count in (1, 2, 3):
-        await page.cells[0].callRemote("run")
-        await eventually(lambda: page.cells[0].run["count"] == count
-                         and page.cells[0].state == "done"
-                         and page.cells[0].streamText() == expected, f"run {count}", timeout=20)
+        assert await page.cells[0].callRemote("run") is True
+
+        def ran(count=count):
+            cell = page.cells[0]
+            return (cell.run["count"] == count and cell.state == "done"
+                    and cell.streamText() == expected)
+
+        await eventually(ran, f"run {count}", timeout=20)
     await client.close()
 
 

@@ -10,7 +10,7 @@ import weakref
 from twisted.internet.task import Clock
 
 from livefragments import Settings
-from livefragments._flush import Flusher
+from livefragments._flush import BURST, Flusher
 
 
 class FakePage:
@@ -92,7 +92,7 @@ def test_a_page_whose_flush_fails_does_not_stop_the_others():
     assert log == ["fine"]
 
 
-def crowd(flusher, clock, log, count, sends=2):
+def crowd(flusher, clock, log, count, sends=BURST):
     """``count`` watching pages, each woken and sent ``sends`` times (their burst)."""
     watchers = pages([f"w{n}" for n in range(count)], log)
     for _ in range(sends):
@@ -109,7 +109,7 @@ def test_a_crowd_of_watchers_is_sent_a_stream_of_changes_at_its_pace_but_one_cha
     clock, log = Clock(), []
     flusher = Flusher(clock, batch=1000)
     count = round(0.1 / Settings().watchPace)  # 200 watchers: 0.1 s between sends
-    watchers = crowd(flusher, clock, log, count)  # two sends in a row: the burst is spent
+    watchers = crowd(flusher, clock, log, count)  # sent BURST times in a row: the burst is spent
     writer = FakePage("writer", log, interactive=True)
     clock.advance(0.03)
     for page in watchers + [writer]:
@@ -122,11 +122,11 @@ def test_a_crowd_of_watchers_is_sent_a_stream_of_changes_at_its_pace_but_one_cha
     assert log[1:] == [p.name for p in watchers], "0.1 s after their last send, all at once"
     log.clear()
     clock.advance(5)  # a quiet while: the next two changes reach everyone at once
-    for _ in range(2):
+    for _ in range(BURST):
         for page in watchers:
             flusher.wake(page)
         clock.advance(0)
-    assert len(log) == 2 * count
+    assert len(log) == BURST * count
 
 
 def test_a_waiting_watcher_that_becomes_interactive_or_closes_goes_at_once():
