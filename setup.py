@@ -30,6 +30,7 @@ setup(
         "test": [
             "pytest>=8,<10",
             "pytest-twisted>=1.14,<2",
+            "pytest-timeout>=2.3,<3",
             "hypothesis>=6.100,<7",
             "playwright>=1.50,<2",
             "ruff>=0.6",

@@ -154,7 +154,8 @@ class ExecuteRequest:
             return
         self.status = "done"
         self.result = result
-        self.deferred.callback(result)
+        if not self.deferred.called:  # the caller may have given up on it (a timeout's cancel)
+            self.deferred.callback(result)
 
 
 def _eventSize(event: dict[str, Any]) -> int:

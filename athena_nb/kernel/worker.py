@@ -673,10 +673,30 @@ def _redirect(fd: int, target: int) -> None:
     os.close(fd)
 
 
+def restoreSignalDispositions() -> None:
+    """Undo signal dispositions inherited from whoever started the server.
+
+    A server started from a script with ``&`` runs with SIGINT ignored, and an ignored signal
+    stays ignored across fork and exec: every Interrupt would then become a restart that loses
+    the namespace. Python itself leaves SIGINT ignored if it starts that way, so put back what
+    an interactive Python has (KeyboardInterrupt on SIGINT) and the default for every other
+    signal found ignored, except the two Python ignores on purpose (SIGPIPE, SIGXFSZ)."""
+    for signum in signal.valid_signals():
+        if signum in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGKILL, signal.SIGSTOP):
+            continue
+        try:
+            if signal.getsignal(signum) == signal.SIG_IGN:
+                signal.signal(signum, signal.SIG_DFL)
+        except (OSError, ValueError):  # a real-time signal Python cannot name
+            continue
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     config = json.loads(argv[0])
     closeOtherDescriptors({0, 1, 2, config["control"], config["stdout"], config["stderr"]})
+    restoreSignalDispositions()
     signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
     control = socket.socket(fileno=config["control"])
     control.set_inheritable(False)

@@ -57,7 +57,7 @@ def makeKernel(tmp_path):
 
     yield make
     for kernel in kernels:
-        pytest_twisted.blockon(kernel.shutdown())
+        pytest_twisted.blockon(withTimeout(kernel.shutdown(), 60))
 
 
 def withTimeout(d, seconds=60):

@@ -1,10 +1,12 @@
 """Real Python kernels: output, faults, interrupts, limits, completion (athena_nb.kernel)."""
 
 import base64
+import signal
 import struct
 
 import pytest
 import pytest_twisted
+from twisted.internet import defer
 
 from athena_nb.kernel import (
     KernelBusyError,
@@ -212,6 +214,40 @@ async def test_an_interrupt_sent_before_the_cell_starts_still_stops_it(makeKerne
     assert kernel.info["pid"] == pid
     result, events = await kt.run(kernel, "kept")
     assert kt.results(events) == ["'yes'"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_an_interrupt_works_when_the_server_was_started_with_sigint_ignored(makeKernel, kt):
+    """A server started from a script with ``&`` has SIGINT ignored, and its children inherit
+    that: the worker must still take an interrupt as KeyboardInterrupt and keep its variables,
+    not sit out the grace period and restart."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        kernel = await makeKernel(interruptGraceSeconds=30)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    await kt.run(kernel, "kept = 'yes'")
+    events = []
+    request = kernel.execute("print('looping', flush=True)\nwhile True:\n    pass", events.append)
+    await eventually(lambda: "looping" in kt.text(events), "The cell's first output")
+    outcome = await kt.withTimeout(kernel.interrupt(), 20)
+    result = await kt.withTimeout(request.deferred, 20)
+    assert (outcome, result.status) == ("interrupted", "interrupted")
+    result, events = await kt.run(kernel, "kept")
+    assert kt.results(events) == ["'yes'"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_caller_that_gives_up_on_a_running_cell_leaves_the_kernel_whole(makeKernel, kt):
+    """Cancelling a running cell's Deferred (as a timeout does) only lets the caller go: the
+    cell's end later finds the Deferred already fired, and the kernel runs the next cell."""
+    kernel = await makeKernel()
+    request = kernel.execute("import time\ntime.sleep(0.3)\n'slept'")
+    request.deferred.addErrback(lambda f: f.trap(defer.CancelledError))
+    request.deferred.cancel()
+    result, events = await kt.run(kernel, "2 + 2")
+    assert result.status == "ok" and kt.results(events) == ["4"]
+    assert request.status == "done" and request.result.status == "ok"
 
 
 @pytest_twisted.ensureDeferred
