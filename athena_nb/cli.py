@@ -23,8 +23,9 @@ def makeService(options):
     from twisted.internet import reactor
     from twisted.logger import Logger
 
-    from .service import DataDirLock, NotebookService, StartError, checkDatabase
+    from .service import DataDirLock, NotebookService, StartError, checkDatabase, ownerOnlyFiles
 
+    ownerOnlyFiles()  # before twistd opens its log
     try:
         checkDatabase(options["data-dir"])
         DataDirLock(options["data-dir"]).check()
@@ -84,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from twisted.internet import reactor
 
-    from .service import NotebookService
+    from .service import NotebookService, ownerOnlyFiles
 
+    ownerOnlyFiles()
     _startLogging()
     status = {"code": 0}
 

@@ -140,6 +140,13 @@ class Options(usage.Options):
         self.environ = os.environ if environ is None else environ
         self["websocket"] = True
         self["prefer-websocket"] = False
+        self["allow-host"] = []
+
+    def opt_allow_host(self, name):
+        """Also answer to this host name (repeatable; '*': any name). On a loopback interface
+        the server answers only to localhost, 127.0.0.1 and [::1] otherwise, so a page of
+        another site cannot reach it through DNS rebinding."""
+        self["allow-host"].append(name)
 
     def opt_websocket(self):
         """Offer WebSocket to browsers (the default; long-poll always works)."""
@@ -174,6 +181,7 @@ class Options(usage.Options):
             except ValueError as e:
                 raise usage.UsageError(str(e))
         self["data-dir"] = os.path.abspath(os.path.expanduser(self["data-dir"]))
+        self.interfaceKnown = self["endpoint"] is None
         if self["endpoint"] is None:
             self["endpoint"] = "tcp:port=%d:interface=%s" % (
                 self["port"], _escapeEndpoint(self["interface"]))
@@ -188,6 +196,10 @@ class Options(usage.Options):
             wallSeconds=self["cell-timeout"] or None,
             outputChars=self["output-cap"] or None,
         )
+
+    def listeningInterface(self) -> str | None:
+        """The address the server listens on, None if an --endpoint hides it."""
+        return self["interface"] if getattr(self, "interfaceKnown", True) else None
 
     def secure(self) -> bool:
         """Does the endpoint speak TLS (so URLs are https and cookies Secure)?"""

@@ -85,11 +85,25 @@ def removeServerJSON(dataDir: str) -> None:
 
 
 def makeDataDir(dataDir: str) -> None:
-    """Create ``dataDir`` (owner only) if it is missing; raise StartError if that fails."""
+    """Create ``dataDir`` if it is missing, and make it and the files the server keeps in it
+    the owner's alone (0700, 0600: the store holds sessions and share links); raise
+    StartError if that fails."""
     try:
         os.makedirs(dataDir, mode=0o700, exist_ok=True)
+        if os.stat(dataDir).st_uid == os.getuid():
+            os.chmod(dataDir, 0o700)
+            for name in os.listdir(dataDir):
+                path = os.path.join(dataDir, name)
+                if os.path.isfile(path) and not os.path.islink(path):
+                    os.chmod(path, 0o600)
     except OSError as e:
         raise StartError(f"Cannot create the data directory {dataDir!r}: {e.strerror}.")
+
+
+def ownerOnlyFiles() -> None:
+    """Files the server (and its kernels) create from now on are the owner's alone: the
+    database, twistd's log (it holds the URL with the token), worksheet files."""
+    os.umask(0o077)
 
 
 def checkDatabase(dataDir: str) -> None:

@@ -19,6 +19,7 @@ from livefragments import Settings
 
 from ..store import Store
 from ..web.auth import COOKIE, Auth
+from ..web.hosts import HostCheck
 from ..web.site import buildSite
 from ._host import DATABASE, StartError, makeDataDir, removeServerJSON, writeServerJSON
 from ._lock import DataDirLock
@@ -182,8 +183,13 @@ class WebService(Part):
             sessionIds, "Your share link was revoked; you no longer have access."))
         settings = Settings(cookieName=COOKIE, websocket=options["websocket"],
                             preferWebSocket=options["prefer-websocket"])
+        hosts = HostCheck.forServer(options.listeningInterface(), options["allow-host"])
+        if hosts is None and "*" not in options["allow-host"]:
+            log.warn("The server does not check the Host header of requests, as it listens on "
+                     "{endpoint}; name the hosts it is reached by with --allow-host.",
+                     endpoint=options["endpoint"])
         site = buildSite(reactor=self.reactor, store=store, auth=auth, hubs=hubs,
-                         settings=settings)
+                         settings=settings, hosts=hosts)
         try:
             self.port = await serverFromString(self.reactor, options["endpoint"]).listen(site)
         except Exception as e:

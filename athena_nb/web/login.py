@@ -1,7 +1,8 @@
 """The ways in: token URL, the /login form, share-link entry, and the 403 answer.  Tests: tests/unit/test_auth.py.
 
-A wrong token or password is answered only after ``failureDelay`` seconds, so guessing is slow;
-everything that compares secrets does so in constant time (see auth.py).
+A wrong token or password is answered only after ``failureDelay`` seconds, so guessing is slow,
+and counted by the ``LoginThrottle`` (throttle.py), which refuses a client that has guessed too
+often (429, unchecked); everything that compares secrets does so in constant time (see auth.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from twisted.web.server import NOT_DONE_YET
 from ..store import NotFoundError
 from . import _html
 from .auth import Auth, Identity, identityOf
+from .throttle import LoginThrottle
 
 log = Logger()
 
@@ -88,23 +90,51 @@ def _logInOwner(auth: Auth, request, target: str):
     return d
 
 
-class TokenLogin(Resource):
-    """A request whose URL carries ``?token=``: log in as the owner and drop it from the URL."""
+def _client(request) -> str:
+    address = request.getClientAddress()
+    return getattr(address, "host", None) or str(address)
+
+
+class _Guarded(Resource):
+    """A way in that checks a secret: throttled, and slow to say no."""
 
     isLeaf = True
 
-    def __init__(self, auth: Auth, moduleRoot: str, reactor, failureDelay: float = FAILURE_DELAY):
+    def __init__(self, auth: Auth, moduleRoot: str, reactor, throttle: LoginThrottle | None = None,
+                 failureDelay: float = FAILURE_DELAY):
         super().__init__()
         self.auth, self.moduleRoot, self.reactor = auth, moduleRoot, reactor
+        self.throttle = throttle or LoginThrottle(reactor)
         self.failureDelay = failureDelay
+
+    def _throttled(self, request, next: str) -> bool:
+        """Answer 429 and return True if ``request``'s client has guessed too often lately."""
+        wait = self.throttle.wait(_client(request))
+        if not wait:
+            return False
+        request.setHeader(b"retry-after", b"%d" % max(1, round(wait + 0.5)))
+        _html.writeHTML(request, loginForm(self.auth, moduleRoot=self.moduleRoot, next=next,
+                                           error=self.throttle.refusal(wait)), 429)
+        return True
+
+    def _wrong(self, request, body: bytes):
+        """A wrong secret: counted, and answered 403 after the failure delay."""
+        self.throttle.failed(_client(request))
+        return deferLater(self.reactor, self.failureDelay, _html.writeHTML, request, body, 403)
+
+
+class TokenLogin(_Guarded):
+    """A request whose URL carries ``?token=``: log in as the owner and drop it from the URL."""
 
     def render(self, request):
         target = withoutToken(request.uri)
+        if self._throttled(request, target):
+            return NOT_DONE_YET
         if not self.auth.checkToken(_arg(request, b"token")):
-            body = loginForm(self.auth, moduleRoot=self.moduleRoot, next=target,
-                             error="The token in that link is not valid. The server makes a new "
-                                   "one each time it starts; use the link it printed last.")
-            deferLater(self.reactor, self.failureDelay, _html.writeHTML, request, body, 403)
+            self._wrong(request, loginForm(
+                self.auth, moduleRoot=self.moduleRoot, next=target,
+                error="The token in that link is not valid. The server makes a new one each "
+                      "time it starts; use the link it printed last."))
             return NOT_DONE_YET
         identity = identityOf(request)
         if identity is not None and identity.isOwner:
@@ -114,15 +144,8 @@ class TokenLogin(Resource):
         return NOT_DONE_YET
 
 
-class LoginResource(Resource):
+class LoginResource(_Guarded):
     """``/login``: GET shows the form, POST checks the token or password."""
-
-    isLeaf = True
-
-    def __init__(self, auth: Auth, moduleRoot: str, reactor, failureDelay: float = FAILURE_DELAY):
-        super().__init__()
-        self.auth, self.moduleRoot, self.reactor = auth, moduleRoot, reactor
-        self.failureDelay = failureDelay
 
     def _form(self, next: str, error: str | None = None) -> bytes:
         return loginForm(self.auth, moduleRoot=self.moduleRoot, next=next, error=error)
@@ -137,6 +160,8 @@ class LoginResource(Resource):
             _html.writeHTML(request, self._form(
                 next, "The login form was sent from another site; log in from this page."), 403)
             return NOT_DONE_YET
+        if self._throttled(request, next):
+            return NOT_DONE_YET
         secret = _arg(request, b"secret") or ""
         if self.auth.checkToken(secret):
             _logInOwner(self.auth, request, next)
@@ -147,8 +172,7 @@ class LoginResource(Resource):
                 return _logInOwner(self.auth, request, next)
             error = ("That is neither the token nor the password." if self.auth.passwordHash
                      else "That is not the token.")
-            return deferLater(self.reactor, self.failureDelay, _html.writeHTML, request,
-                              self._form(next, error), 403)
+            return self._wrong(request, self._form(next, error))
 
         d = self.auth.checkPassword(secret)
         d.addCallback(checked)

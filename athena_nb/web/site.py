@@ -1,8 +1,9 @@
 """The root resource: the gate every request passes once, then the URL map.  Tests: tests/unit/test_site.py, tests/unit/test_auth.py.
 
-``Root`` is a leaf, so twisted.web hands it every request whole.  It asks ``Auth.resolve`` who
-sends the request (at once from the session cache, or from the store after a restart), attaches
-the answer as the request's ``IIdentity`` component (``auth.identityOf`` reads it), and only
+``Root`` is a leaf, so twisted.web hands it every request whole.  It refuses a request whose
+Host header names a host the server does not answer to (``HostCheck``, hosts.py: DNS
+rebinding), then asks ``Auth.resolve`` who sends the request (at once from the session cache,
+or from the store after a restart), attaches the answer as the request's ``IIdentity`` component (``auth.identityOf`` reads it), and only
 then routes the request, once, by ``Root.route``:
 
 - ``/static``, ``/login``, ``/share/<token>`` and ``/public/<id>/<token>`` are open to anyone;
@@ -28,8 +29,10 @@ from livefragments import CSP, LiveSite, ModuleResource, securityHeaders
 from . import _html
 from .auth import Auth, Identity, IIdentity
 from .home import ApiResource, HomePage
+from .hosts import HostCheck
 from .login import LoginResource, LogoutResource, ShareResource, TokenLogin, forbid
 from .public import PublicResource
+from .throttle import LoginThrottle
 
 log = Logger()
 
@@ -43,13 +46,14 @@ class Root(Resource):
     isLeaf = True
 
     def __init__(self, *, reactor, auth: Auth, store, modules: ModuleResource,
-                 worksheets: Resource, hubs=None):
+                 worksheets: Resource, hubs=None, hosts: HostCheck | None = None):
         super().__init__()
-        self.auth, self.worksheets = auth, worksheets
+        self.auth, self.worksheets, self.hosts = auth, worksheets, hosts
         self.moduleRoot = moduleRoot = modules.rootURL
+        throttle = LoginThrottle(reactor)  # one count of wrong guesses for every way in
         self.places = {
             b"static": modules,
-            b"login": LoginResource(auth, moduleRoot, reactor),
+            b"login": LoginResource(auth, moduleRoot, reactor, throttle),
             b"share": ShareResource(auth, moduleRoot),
             b"public": PublicResource(store, moduleRoot),
             b"logout": LogoutResource(auth),
@@ -57,12 +61,16 @@ class Root(Resource):
             b"worksheets": worksheets,
             b"": HomePage(store, moduleRoot),
         }
-        self.tokenLogin = TokenLogin(auth, moduleRoot, reactor)
+        self.tokenLogin = TokenLogin(auth, moduleRoot, reactor, throttle)
         self.logInFirst = _Answer(lambda request: forbid(request, auth, moduleRoot))
         self.notShared = _Answer(self._notShared)
         self.notFound = _Answer(_notFound)
 
     def render(self, request):
+        if self.hosts is not None and not self.hosts.allows(request.getHeader(b"host")):
+            _html.writeJSONError(request, 403, "Forbidden",
+                                 self.hosts.refusal(request.getHeader(b"host")))
+            return NOT_DONE_YET
         d = self.auth.resolve(request)
         d.addCallbacks(self._identified, self._unavailable,
                        callbackArgs=(request,), errbackArgs=(request,))
@@ -206,8 +214,9 @@ class OnFirstRequest(Resource):
 
 
 def buildSite(*, reactor, store, auth: Auth, hubs, settings, modules: ModuleResource | None = None,
-              worksheets: Resource | None = None) -> AthenaSite:
-    """The whole web site.  ``worksheets`` defaults to ``athena_nb.web.worksheet``'s."""
+              worksheets: Resource | None = None, hosts: HostCheck | None = None) -> AthenaSite:
+    """The whole web site.  ``worksheets`` defaults to ``athena_nb.web.worksheet``'s; ``hosts``
+    (None: any) are the Host names it answers to."""
     if modules is None:
         from livefragments import jsRoot
 
@@ -217,5 +226,5 @@ def buildSite(*, reactor, store, auth: Auth, hubs, settings, modules: ModuleReso
         worksheets = OnFirstRequest(lambda: worksheetsResource(
             reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot, settings=settings))
     root = Root(reactor=reactor, auth=auth, store=store, modules=modules,
-                worksheets=worksheets, hubs=hubs)
+                worksheets=worksheets, hubs=hubs, hosts=hosts)
     return AthenaSite(root)

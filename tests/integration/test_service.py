@@ -14,6 +14,7 @@ import re
 import resource
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -231,6 +232,23 @@ def test_twistd_refuses_a_data_directory_in_use_before_daemonizing(server, tmp_p
     login(first)
 
 
+def test_the_data_directory_and_its_files_are_the_owners_alone(server, tmp_path):
+    """The store holds sessions and share links, server.json the token: 0700 and 0600, also
+    for a data directory an older version left readable by all."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    (data / "notes.txt").write_text("left here by hand")
+    (data / "notes.txt").chmod(0o644)
+    first = server()
+    login(first)
+    first.stop()
+    first = server()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    for name in ("athena.sqlite", "server.json", "server.lock", "notes.txt"):
+        assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
+
+
 def test_the_server_raises_its_open_files_limit(server):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard <= 256:
@@ -329,6 +347,7 @@ def test_daemonized_twistd_writes_server_json_and_its_log_and_stops_by_pidfile(t
         assert info["pid"] == pid and URL.fullmatch(info["url"])
         assert info["url"].startswith(f"http://127.0.0.1:{info['port']}/")
         assert info["url"] in logfile.read_text()
+        assert stat.S_IMODE(logfile.stat().st_mode) == 0o600, "the log holds the token"
         token = URL.fullmatch(info["url"]).group(2)
         status, headers, _ = fetch(info["port"], "GET", f"/?token={token}")
         assert status == 303 and "athena_session=" in headers["set-cookie"]

@@ -79,14 +79,15 @@ class Browser:
 
 
 class Env:
-    def __init__(self, passwordHash=None, path=":memory:", hubs=None):
+    def __init__(self, passwordHash=None, path=":memory:", hubs=None, hosts=None):
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
         self.store, self.writer = open_manual_store(self.clock, path)
         self.auth = Auth(self.clock, self.store, token=TOKEN, passwordHash=passwordHash,
                          runInThread=lambda f, *a: succeed(f(*a)))
         self.site = buildSite(reactor=self.clock, store=self.store, auth=self.auth, hubs=hubs,
-                              settings=None, modules=MODULES, worksheets=WhoAmI())
+                              settings=None, modules=MODULES, worksheets=WhoAmI(),
+                              hosts=hosts)
         self.http = MemoryHTTP(self.site)
 
     def settle(self, d):
