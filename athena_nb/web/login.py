@@ -26,23 +26,52 @@ log = Logger()
 FAILURE_DELAY = 1.0
 
 
-def _form(request) -> dict[bytes, list[bytes]]:
-    """The request's urlencoded form body (the site does not parse POST bodies itself)."""
+#: The most of a form body that is read: the fields are a token, a password or a name.
+MAX_FORM_BYTES = 64 * 1024
+
+
+def _formBody(request) -> bytes | None:
+    """The request's urlencoded form body, if it has one (the site does not parse POST bodies
+    itself)."""
     ctype = (request.getHeader(b"content-type") or b"").split(b";")[0].strip().lower()
     if request.method != b"POST" or ctype != b"application/x-www-form-urlencoded":
-        return {}
+        return None
     request.content.seek(0)
-    return parse_qs(request.content.read(64 * 1024), keep_blank_values=True)
+    return request.content.read(MAX_FORM_BYTES)
+
+
+def badForm(request) -> str | None:
+    """Why the request's form body is not one a browser sends (not ASCII, or percent-escapes
+    that are not UTF-8), or None if it is fine or there is none."""
+    body = _formBody(request)
+    if body is None:
+        return None
+    try:
+        parse_qs(body.decode("ascii"), keep_blank_values=True, encoding="utf-8",
+                 errors="strict")
+    except UnicodeError:
+        return ("The form was not sent the way a browser sends one (URL-encoded UTF-8); "
+                "send it again from its page.")
+    return None
+
+
+def _form(request) -> dict[str, list[str]]:
+    body = _formBody(request)
+    if body is None:
+        return {}
+    return parse_qs(body.decode("ascii", "replace"), keep_blank_values=True, encoding="utf-8",
+                    errors="replace")
 
 
 def _arg(request, name: bytes) -> str | None:
-    values = request.args.get(name) or _form(request).get(name)
-    if not values:
-        return None
-    try:
-        return values[0].decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    values = request.args.get(name)
+    if values:
+        try:
+            return values[0].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    values = _form(request).get(name.decode("ascii"))
+    return values[0] if values else None
 
 
 def loginForm(auth: Auth, *, moduleRoot: str, next: str = "/", error: str | None = None) -> bytes:
@@ -156,6 +185,10 @@ class LoginResource(_Guarded):
 
     def render_POST(self, request):
         next = _html.localPath(_arg(request, b"next"))
+        problem = badForm(request)
+        if problem is not None:
+            _html.writeHTML(request, self._form(next, problem), 400)
+            return NOT_DONE_YET
         if not _html.sameOrigin(request):
             _html.writeHTML(request, self._form(
                 next, "The login form was sent from another site; log in from this page."), 403)
@@ -261,6 +294,10 @@ class ShareEntry(Resource):
         if not _html.sameOrigin(request):
             _html.writeJSONError(request, 403, "Forbidden",
                                  "A share link can only be entered from its own page.")
+            return NOT_DONE_YET
+        problem = badForm(request)
+        if problem is not None:
+            _html.writeJSONError(request, 400, "BadRequest", problem)
             return NOT_DONE_YET
         name = _arg(request, b"name") or ""
 

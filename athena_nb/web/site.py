@@ -36,6 +36,8 @@ from .throttle import LoginThrottle
 
 log = Logger()
 
+#: The methods any URL of the site takes (twisted.web would answer others 501, as unknown).
+METHODS = (b"GET", b"HEAD", b"POST")
 #: Open to anyone: the modules, the login form, share-link entry, published snapshots.
 OPEN = frozenset((b"static", b"login", b"share", b"public"))
 
@@ -67,6 +69,12 @@ class Root(Resource):
         self.notFound = _Answer(_notFound)
 
     def render(self, request):
+        if request.method not in METHODS:
+            request.setHeader(b"allow", b", ".join(METHODS))
+            _html.writeJSONError(request, 405, "MethodNotAllowed",
+                                 f"This server answers only {', '.join(m.decode() for m in METHODS)}"
+                                 " requests.")
+            return NOT_DONE_YET
         if self.hosts is not None and not self.hosts.allows(request.getHeader(b"host")):
             _html.writeJSONError(request, 403, "Forbidden",
                                  self.hosts.refusal(request.getHeader(b"host")))

@@ -199,6 +199,26 @@ def test_a_share_link_needs_a_usable_name(env):
     assert guest.cookie is None
 
 
+@pytest.mark.parametrize("body", [
+    "secret=caf\u00e9".encode("utf-8"),  # raw non-ASCII: not URL-encoded
+    b"secret=%ff%fe",  # escapes that are not UTF-8
+    b"secret=\xff\x00",
+])
+def test_a_form_body_no_browser_sends_is_400_with_a_sentence(env, body):
+    """The fuzzer's non-UTF-8 and non-ASCII bodies on /login and the share form got a 500."""
+    owner = env.owner()
+    link = makeLink(env, owner, env.worksheet(), "viewer")
+    for path in ("/login", link["path"]):
+        b = env.browser()
+        answer = b.request(b"POST", path, body, headers={
+            b"content-type": b"application/x-www-form-urlencoded"})
+        assert answer.code == 400, path
+        assert b"was not sent the way a browser sends one" in answer.body
+        assert b.cookie is None
+    b = env.browser()
+    assert b.form("/login", secret="caf\u00e9 \u2603").code == 403, "UTF-8, URL-encoded: checked"
+
+
 def test_an_unknown_or_revoked_link_is_404(env):
     owner = env.owner()
     sheet = env.worksheet()

@@ -5,6 +5,7 @@ Every bad request leaves the other pages of the server working (``assertOthersSe
 
 import re
 
+import pytest
 from twisted.internet.defer import Deferred
 
 from livefragments import CSP, PageState, Settings
@@ -164,6 +165,20 @@ def test_malformed_json_is_400_and_the_page_lives_on():
     raw = RawPage(h)
     err = error(raw.post(b"[-1, [}"), 400)
     assert err["type"] == "ProtocolError" and "not strict JSON" in err["message"]
+    assert raw.page.state is not PageState.GONE
+    assertOthersServed(h)
+
+
+@pytest.mark.parametrize("depth", [65, 1000, 100_000])
+def test_json_nested_too_deeply_is_400_with_a_sentence(depth):
+    """A fuzzer's envelope nested ~1,000 deep got a 500 (RecursionError); now any nesting past
+    the limit is a protocol error, said in a sentence, and the page lives."""
+    h = Harness()
+    raw = RawPage(h)
+    nested = b"[-1, [[0, [\"call\", [0, 1, \"record\", [" + b"[" * depth + b"]" * depth + b"], {}]]]]]"
+    err = error(raw.post(nested), 400)
+    assert err["type"] == "ProtocolError"
+    assert err["message"].endswith("nests arrays and objects more than 64 deep.")
     assert raw.page.state is not PageState.GONE
     assertOthersServed(h)
 

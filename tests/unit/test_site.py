@@ -143,3 +143,16 @@ def test_the_home_page_is_only_at_the_root(restarted):
     env, owner, *_ = restarted
     answer = owner.get("//elsewhere", headers={b"accept": b"application/json"})
     assert answer.code == 404 and json.loads(answer.body)["error"]["type"] == "NotFound"
+
+
+@pytest.mark.parametrize("method", [b"PUT", b"DELETE", b"PATCH", b"OPTIONS", b"BREW"])
+@pytest.mark.parametrize("path", ["/", "/login", "/worksheets/abc/", "/static/x.js"])
+def test_other_methods_get_405_with_allow_not_501(method, path):
+    env = Env()
+    b = env.browser()
+    b.get(f"/?token={TOKEN}")
+    answer = b.request(method, path, b"{}")
+    assert answer.code == 405
+    assert answer.headers["allow"] == ["GET, HEAD, POST"]
+    assert json.loads(answer.body)["error"]["message"] == (
+        "This server answers only GET, HEAD, POST requests.")

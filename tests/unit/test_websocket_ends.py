@@ -106,6 +106,20 @@ def test_a_frame_that_is_not_json_closes_the_socket_but_not_the_page():
     assert not isinstance(raw.page.transport, PageWebSocket)
 
 
+def test_a_frame_nested_too_deeply_gets_a_close_frame_not_a_dropped_socket():
+    """The fuzzer's ~1,000-deep envelope dropped the socket with no close frame."""
+    h = Harness()
+    raw = RawPage(h)
+    socket = connect(h, raw)
+    socket.take()
+    socket.sendText("[0, [[0, [\"call\", [" + "[" * 1000 + "]" * 1000 + "]]]]]")
+    status, error = refusal(socket)
+    assert (status, error["type"]) == (400, "ProtocolError")
+    assert "more than 64 deep" in error["message"]
+    assert socket.closeCode == 4400
+    assert raw.page.isLive
+
+
 def test_a_binary_frame_is_refused():
     h = Harness()
     raw = RawPage(h)
