@@ -101,6 +101,10 @@ class Channel:
                 f"The outbound queue would hold {size} bytes, more than the limit of "
                 f"{self.maxOutboundBytes}; the peer is not acknowledging them.")
 
+    def limitOutbound(self, messages: int, bytes: int) -> None:
+        """From now on the queue holds at most ``messages`` messages and ``bytes`` bytes."""
+        self.maxOutboundMessages, self.maxOutboundBytes = messages, bytes
+
     def discardOutbound(self) -> None:
         """Forget every waiting and unacknowledged message (the page is being aborted)."""
         self._waiting, self._waitingByKey, self._unacked = [], {}, deque()

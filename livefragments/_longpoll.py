@@ -86,8 +86,19 @@ class LongPollTransport:
         self._parked = None  # (request, idle timer)
         self._due: list = []  # (request, resend) answered at the end of this reactor turn
         self._disconnectTimer = None
+        self._connected = False  # a request or a socket came for the page, ever
+        settings = self.settings
+        page.channel.limitOutbound(min(settings.maxUnpolledMessages, settings.maxOutboundMessages),
+                                   min(settings.maxUnpolledBytes, settings.maxOutboundBytes))
         page.transport = self
         self._armDisconnect()
+
+    def _contact(self) -> None:
+        """The client reached the page: it may hold the full queue from now on."""
+        if not self._connected:
+            self._connected = True
+            self.page.channel.limitOutbound(self.settings.maxOutboundMessages,
+                                            self.settings.maxOutboundBytes)
 
     # -- timers ----------------------------------------------------------------------------
 
@@ -112,6 +123,7 @@ class LongPollTransport:
     def attachWebSocket(self, socket) -> None:
         """``socket`` now carries the page: answer what this transport holds and step aside."""
         old, self.webSocket = self.webSocket, socket
+        self._contact()
         self._disarmDisconnect()
         waiting = [request for request, _ in self._due] + [self._unpark()]
         self._due = []
@@ -142,6 +154,7 @@ class LongPollTransport:
         """Process a validated envelope; the request is answered now, later, or parked."""
         if self.webSocket is not None:
             self._takeBack()
+        self._contact()
         self._disarmDisconnect()
         page = self.page
         before = page.channel.ack

@@ -16,6 +16,11 @@ class Settings:
     maxMessageBytes: int = 8 * 1024 * 1024
     maxOutboundMessages: int = 10_000
     maxOutboundBytes: int = 64 * 1024 * 1024
+    #: The outbound limits of a page whose client has not connected yet (a browser polls at
+    #: once; a page rendered and never polled must not hold a full queue for
+    #: ``disconnectTimeout``).
+    maxUnpolledMessages: int = 1000
+    maxUnpolledBytes: int = 1024 * 1024
     maxHeldMessages: int = 1000
     maxPagesPerSession: int = 64
     #: Send tracebacks of remote errors to the client.

@@ -82,7 +82,7 @@ def test_unknown_worksheets_and_calls_are_404(env):
     code, answer = call(owner, b"POST", "/api/worksheets/nope/trash")
     assert code == 404 and answer["error"]["type"] == "NotFound"
     assert call(owner, b"GET", "/api/worksheets/nope/bogus")[0] == 404
-    assert call(owner, b"DELETE", "/api/worksheets")[0] == 404
+    assert call(owner, b"DELETE", "/api/worksheets")[0] == 405
 
 
 def test_calls_need_a_json_body_from_this_site(env):

@@ -87,6 +87,24 @@ def test_idle_timeout_answers_a_parked_request_with_an_empty_batch():
     assert body(poll) == [-1, []]
 
 
+def test_a_page_never_polled_holds_little_and_a_polled_one_the_full_queue():
+    """A page rendered and never polled held up to 10,000 messages for 90 s: until its first
+    request it holds ``maxUnpolledMessages``, past which it ends and its poll is told why."""
+    h = Harness(Settings(maxUnpolledMessages=20, maxOutboundMessages=100))
+    idle = RawPage(h)
+    for n in range(21):
+        idle.page.counter.notifyRemote("show", n)
+    assert idle.page.state is PageState.GONE or idle.page.end is not None
+    answer = idle.post([-1, []])
+    assert answer[0].code == 410
+    assert "more than the limit of 20" in loads(answer[0].body)["error"]["message"]
+    live = RawPage(h)
+    live.post([-1, []])
+    for n in range(50):
+        live.page.counter.notifyRemote("show", n)
+    assert live.page.end is None, "once polled, the page holds the full queue"
+
+
 def test_disconnect_timeout_frees_a_page_without_requests():
     h = Harness(Settings(disconnectTimeout=90, idleTimeout=30))
     raw = RawPage(h)
