@@ -31,7 +31,7 @@ from ._resource import LivePageResource
 from ._session import Session, SessionStore
 from ._settings import Settings
 from ._shell import CSP, htmlDocument, securityHeaders
-from ._site import LiveSite
+from ._site import LiveRequest, LiveSite
 
 __all__ = [
     "BadArguments",
@@ -45,6 +45,7 @@ __all__ = [
     "LiveFragmentsError",
     "LivePage",
     "LivePageResource",
+    "LiveRequest",
     "LiveSite",
     "MessageTooLarge",
     "ModuleResource",

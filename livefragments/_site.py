@@ -1,4 +1,5 @@
-"""``LiveSite``: a twisted.web ``Site`` that refuses an oversized WebSocket message while it arrives.
+"""``LiveSite``: a twisted.web ``Site`` that refuses an oversized WebSocket message while it arrives,
+and an oversized request body before it is read (``LiveRequest``).
 
 Tests: tests/unit/test_websocket.py, tests/unit/test_wsframes.py.  Docs: docs/livefragments.md
 "Writing a live page", docs/protocol.md 9.3.
@@ -14,17 +15,71 @@ and stops the bytes at the frame that takes a message past ``maxMessageBytes``.
 from __future__ import annotations
 
 from twisted.internet.protocol import Protocol
-from twisted.web.server import Site
+from twisted.web.server import Request, Site
 
+from ._json import dumpb
 from ._wsframes import MessageSizeWatch
+
+
+class LiveRequest(Request):
+    """A request whose declared body is refused before it is read if it is larger than its
+    site's ``maxBodyBytes``: 413 with a sentence, and the connection closes.
+
+    twisted.web reads every body into memory or a temporary file before a resource sees the
+    request, so an unauthenticated 64 MiB POST would be written to disk first.  The seam is
+    ``gotLength``, which the HTTP channel calls with the Content-Length as soon as the headers
+    are in (a chunked body, whose length is not declared, is measured by the resource)."""
+
+    refused = False
+
+    def gotLength(self, length):
+        limit = getattr(self.channel.site, "maxBodyBytes", None)
+        if length is None or limit is None or length <= limit:
+            super().gotLength(length)
+            return
+        self.refused = True
+        self.content = _Discard()
+        body = dumpb({"error": {"type": "MessageTooLarge", "reload": False, "message": (
+            f"The request's body of {length} bytes is larger than the server's limit of "
+            f"{limit} bytes; nothing of it was read.")}})
+        transport = self.channel.transport
+        transport.pauseProducing()  # read nothing more of it
+        transport.write(b"HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\n"
+                        b"content-length: %d\r\nconnection: close\r\n"
+                        b"x-content-type-options: nosniff\r\ncache-control: no-store\r\n\r\n"
+                        % len(body) + body)
+        transport.loseConnection()
+
+    def process(self):
+        if not self.refused:
+            super().process()
+
+
+class _Discard:
+    """A request body that keeps nothing (the request was refused)."""
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def seek(self, *args) -> int:
+        return 0
+
+    def read(self, *args) -> bytes:
+        return b""
+
+    def close(self) -> None:
+        pass
 
 
 class LiveSite(Site):
     """A ``Site`` whose every connection goes through a ``_Connection`` in front of its
-    HTTP channel."""
+    HTTP channel, and whose requests' bodies may be at most ``maxBodyBytes`` (None: any)."""
 
-    def __init__(self, resource, *args, **kwargs):
+    requestFactory = LiveRequest
+
+    def __init__(self, resource, *args, maxBodyBytes: int | None = None, **kwargs):
         super().__init__(resource, *args, **kwargs)
+        self.maxBodyBytes = maxBodyBytes
         self._connections: dict = {}  # transport -> _Connection, while connected
 
     def buildProtocol(self, addr):

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from twisted.logger import Logger
 from twisted.web.resource import Resource, getChildForRequest
-from twisted.web.server import NOT_DONE_YET, Request
+from twisted.web.server import NOT_DONE_YET
 
-from livefragments import CSP, LiveSite, ModuleResource, securityHeaders
+from livefragments import CSP, LiveRequest, LiveSite, ModuleResource, Settings, securityHeaders
 
 from . import _html
 from .auth import Auth, Identity, IIdentity
@@ -152,7 +152,7 @@ class _Answer(Resource):
         return NOT_DONE_YET
 
 
-class AthenaRequest(Request):
+class AthenaRequest(LiveRequest):
     """Gives the answers twisted.web makes itself (its error pages, ``redirect``) the security
     headers ours carry (an answer nobody marked gets them on its first write), and tells whether
     its connection was lost (``lost``) while its answer was being made."""
@@ -235,4 +235,5 @@ def buildSite(*, reactor, store, auth: Auth, hubs, settings, modules: ModuleReso
             reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot, settings=settings))
     root = Root(reactor=reactor, auth=auth, store=store, modules=modules,
                 worksheets=worksheets, hubs=hubs, hosts=hosts)
-    return AthenaSite(root)
+    # No URL takes a body larger than a live page's largest message.
+    return AthenaSite(root, maxBodyBytes=(settings or Settings()).maxMessageBytes)

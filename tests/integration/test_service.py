@@ -232,6 +232,25 @@ def test_twistd_refuses_a_data_directory_in_use_before_daemonizing(server, tmp_p
     login(first)
 
 
+def test_a_declared_body_over_the_limit_is_refused_before_it_is_sent(server):
+    """An unauthenticated 64 MiB POST was read to disk before anything looked at it: now the
+    headers alone get a 413 with a sentence, and the connection closes."""
+    s = server()
+    with socket.create_connection(("127.0.0.1", s.port), timeout=30) as conn:
+        conn.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: 67108864\r\n\r\nsecret=")
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 ")
+    assert json.loads(body)["error"]["message"] == (
+        "The request's body of 67108864 bytes is larger than the server's limit of 8388608 "
+        "bytes; nothing of it was read.")
+    login(s)  # the server goes on
+
+
 def test_the_data_directory_and_its_files_are_the_owners_alone(server, tmp_path):
     """The store holds sessions and share links, server.json the token: 0700 and 0600, also
     for a data directory an older version left readable by all."""
