@@ -7,6 +7,7 @@ request with its output cap.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,8 +20,9 @@ if TYPE_CHECKING:
 
 log = Logger()
 
-EVENT_TYPES = frozenset({"stream", "display", "result", "error", "file", "notice"})
-CAPPED_TYPES = frozenset({"stream", "display", "result"})
+EVENT_TYPES = frozenset({"stream", "display", "update", "clear", "result", "error", "file",
+                         "notice"})
+CAPPED_TYPES = frozenset({"stream", "display", "update", "result"})
 SYSTEMS = ("python", "sage")
 
 
@@ -161,4 +163,8 @@ class ExecuteRequest:
 def _eventSize(event: dict[str, Any]) -> int:
     if event["type"] == "stream":
         return len(event["text"])
-    return sum(len(v) if isinstance(v, str) else 0 for v in event.get("data", {}).values())
+    data = event.get("data")
+    if not isinstance(data, dict):
+        return 0
+    return sum(len(v) if isinstance(v, str) else len(json.dumps(v, default=str))
+               for v in data.values())
