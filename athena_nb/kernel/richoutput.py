@@ -28,7 +28,8 @@ import importlib.machinery
 import json
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 #: The ``_repr_*_`` methods Jupyter knows, with the MIME type each gives.
 REPR_METHODS = (
