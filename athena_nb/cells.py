@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from .ot import TextDocument
 from .store import Cell, RunState
+from .terminal import fold
 
 #: Jupyter's order of preference among the MIME types of one bundle (the richest first); the
 #: browser shows the first it can (js/athena_nb/outputs.js). A bundle keeps every one of these
@@ -79,7 +80,9 @@ def _cleanBundle(kind: str, event: dict) -> dict | None:
 
 
 def compact(events: list[dict]) -> list[dict]:
-    """``events`` with runs of stream text of the same stream merged (the log keeps pieces)."""
+    """``events`` with runs of stream text of the same stream merged (the log keeps pieces), and
+    the text that carriage returns overwrite taken out (``terminal.fold``: what the browser
+    shows stays the same, and a progress bar is stored as one line)."""
     out: list[dict] = []
     for event in events:
         last = out[-1] if out else None
@@ -88,6 +91,9 @@ def compact(events: list[dict]) -> list[dict]:
             out[-1] = dict(last, text=last["text"] + event["text"])
         else:
             out.append(event)
+    for i, event in enumerate(out):
+        if event["type"] == "stream" and "\r" in event["text"]:
+            out[i] = dict(event, text=fold(event["text"]))
     return out
 
 

@@ -74,3 +74,11 @@ test('Terminal.render gives the whole text at once', () => {
   assert.deepEqual(Terminal.render('\x1b[1;31mError\x1b[0m: no\n'),
     [{text: 'Error', cls: 'nb-ansi-red nb-ansi-bold'}, {text: ': no\n', cls: ''}]);
 });
+
+test('the shared vectors (tests/vectors/terminal/visible.json), which the server follows too', async () => {
+  const {readFile} = await import('node:fs/promises');
+  const vectors = JSON.parse(await readFile(new URL('../../vectors/terminal/visible.json', import.meta.url), 'utf8'));
+  for (const {name, pieces, visible} of vectors.cases) {
+    assert.equal(text(show(...pieces)), visible, name);
+  }
+});
