@@ -185,22 +185,18 @@ class CellModel:
         return {"state": self.state.value, "count": self.count, "ranBy": self.ranBy}
 
     def resetOutputs(self) -> None:
-        self.outputs = []
-        self.unstored = []
+        """A new run, or outputs cleared by hand (the store is cleared by the caller)."""
+        self.clearShown(rewrite=False)
         self.files = []
-        self.generation += 1
-        self.replaced = {}
-        self.rewrite = False
-        self.clearWaiting = False
 
-    def clearShown(self) -> None:
+    def clearShown(self, rewrite: bool = True) -> None:
         """``clear_output`` while the cell runs: its outputs go (files stay recorded), and the
         store is given what follows in their place."""
         self.outputs = []
         self.unstored = []
         self.generation += 1
         self.replaced = {}
-        self.rewrite = True
+        self.rewrite = rewrite
         self.clearWaiting = False
 
     def addOutput(self, event: dict) -> None:

@@ -7,30 +7,19 @@ test settles.
 
 import pytest
 
-from athena_nb.web.fragments import CellFragment
 from tests.support.notebook import NotebookEnv
 from tests.unit.test_hub_web import together
+from tests.unit.test_hub_web_run import updates  # noqa: F401 - a fixture
+
+
+def values(made):
+    """The values of the updates sent to viewers, in order."""
+    return [update.value for _, update in made]
 
 
 @pytest.fixture
 def env():
     return NotebookEnv()
-
-
-@pytest.fixture
-def updates(monkeypatch):
-    """Every cell update made for a viewer, as the value sent, in order."""
-    made = []
-    original = CellFragment._update
-
-    def spy(self):
-        update = original(self)
-        if update is not None:
-            made.append(update[0].value)
-        return update
-
-    monkeypatch.setattr(CellFragment, "_update", spy)
-    return made
 
 
 def display(text, displayId="bar", kind="display"):
@@ -47,7 +36,7 @@ def shown(page, index=0):
             for e in page.cells[index].outputs]
 
 
-def test_an_update_replaces_the_display_for_every_viewer_and_in_the_store(env, updates):
+def test_an_update_replaces_the_display_for_every_viewer_and_in_the_store(env, updates):  # noqa: F811
     """display(..., display_id) then update_display: each viewer's output is replaced where it
     stands (no reset of the other outputs), the store keeps only the newest, and a viewer that
     opens the worksheet afterwards sees the newest."""
@@ -62,7 +51,7 @@ def test_an_update_replaces_the_display_for_every_viewer_and_in_the_store(env, u
     env.later(0.5)
     for page in pages:
         assert shown(page) == [("display", "50%"), ("stream", "working\n")], page.viewerId
-    replacing = [u for u in updates if "replace" in u]
+    replacing = [u for u in values(updates) if "replace" in u]
     assert len(replacing) == 3 and len({id(u) for u in replacing}) == 1, (
         "one update, encoded once for the three viewers")
     assert replacing[0]["generation"] == generation and replacing[0]["outputs"] == []
@@ -129,7 +118,7 @@ def test_a_slow_viewer_gets_the_replacement_with_the_outputs_it_lacks(env):
     assert shown(ann) == [("display", "new"), ("stream", "more\n")]
 
 
-def test_clear_output_wait_in_a_loop_ends_with_one_output(env, updates):
+def test_clear_output_wait_in_a_loop_ends_with_one_output(env, updates):  # noqa: F811
     """clear_output(wait=True) then print, five times: the clear happens when the next output
     comes, so viewers never see an empty cell between, and the cell ends with the last line,
     also in the store."""
@@ -147,7 +136,7 @@ def test_clear_output_wait_in_a_loop_ends_with_one_output(env, updates):
     env.settle()
     for page in pages:
         assert shown(page) == [("stream", "step 4\n")]
-    resets = [u for u in updates if u["start"] == 0]
+    resets = [u for u in values(updates) if u["start"] == 0]
     assert resets and all(u["outputs"] for u in resets), "no viewer was ever sent an empty cell"
     assert stored(env, sheet) == [("stream", {"name": "stdout", "text": "step 4\n"})]
 
