@@ -9,6 +9,7 @@ import pytest_twisted
 from twisted.internet import reactor
 
 from athena_nb.kernel import Kernel, KernelLimits
+from athena_nb.terminal import fold, visibleText
 
 pytestmark = pytest.mark.integration
 
@@ -113,7 +114,8 @@ async def test_display_ids_update_and_clear_output_reach_the_server(makeKernel, 
 
 @pytest_twisted.ensureDeferred
 async def test_stream_escapes_reach_the_notebook_as_printed(makeKernel, kt):
-    """\\r progress and ANSI colours are passed on as text: the browser draws them (terminal.js)."""
+    """\\r progress and ANSI colours are passed on as printed: drawn as a terminal would (the
+    browser's terminal.js, the server's twin here), the progress shows only its last state."""
     kernel = await makeKernel()
     code = (
         "import sys\n"
@@ -125,7 +127,10 @@ async def test_stream_escapes_reach_the_notebook_as_printed(makeKernel, kt):
     result, events = await kt.run(kernel, code)
     assert result.status == "ok"
     assert kt.text(events).endswith("\r99%\r100%\n")
+    assert visibleText(kt.text(events)) == "100%\n"
+    assert fold(kt.text(events)) == "\r100%\n"
     assert kt.text(events, "stderr") == "\x1b[31mred\x1b[0m\n"
+    assert visibleText(kt.text(events, "stderr")) == "red\n"
 
 
 @pytest_twisted.ensureDeferred
