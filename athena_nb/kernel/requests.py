@@ -22,7 +22,7 @@ log = Logger()
 
 EVENT_TYPES = frozenset({"stream", "display", "update", "clear", "result", "error", "file",
                          "notice"})
-CAPPED_TYPES = frozenset({"stream", "display", "update", "result"})
+CAPPED_TYPES = frozenset({"stream", "display", "result"})
 SYSTEMS = ("python", "sage")
 
 
@@ -124,6 +124,17 @@ class ExecuteRequest:
         self.cancel()
 
     def emit(self, event: dict[str, Any]) -> None:
+        """Deliver one event of the worker, within the output cap. The cap bounds what a cell
+        shows: a display update replaces output (it is refused only if larger than the whole
+        cap), and clear_output gives the cell the whole cap again."""
+        if event["type"] == "clear":
+            self._outputUsed, self._capped = 0, False
+        elif (event["type"] == "update" and self._outputChars is not None
+                and _eventSize(event) > self._outputChars):
+            self._deliver({"type": "notice", "text": (
+                "A display update of %d characters is larger than the output limit of %d "
+                "characters, so it was dropped." % (_eventSize(event), self._outputChars))})
+            return
         if event["type"] in CAPPED_TYPES and self._outputChars is not None:
             if self._capped:
                 return
