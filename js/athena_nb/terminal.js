@@ -251,17 +251,29 @@ function runNode(document, run) {
   return span;
 }
 
+/** Nodes are added this many at a time: a call takes only so many arguments. */
+const CHUNK = 2048;
+
 /**
- * Shows a terminal's text in an element: finished lines are appended once, the last line is
- * redrawn in a span of its own after each piece.
+ * @param {(...nodes: (Node|string)[]) => void} add
+ * @param {(Node|string)[]} nodes
+ */
+function addAll(add, nodes) {
+  for (let k = 0; k < nodes.length; k += CHUNK) add(...nodes.slice(k, k + CHUNK));
+}
+
+/**
+ * Appends runs to an element, a text or a span each.
  * @param {Element} element
  * @param {Run[]} runs
  */
 export function appendRuns(element, runs) {
   const doc = /** @type {Document} */ (element.ownerDocument);
-  element.append(...runs.map((run) => runNode(doc, run)));
+  addAll((...nodes) => element.append(...nodes), runs.map((run) => runNode(doc, run)));
 }
 
+/** Shows a terminal's text in an element: finished lines are appended once, the last line is
+ * redrawn in a span of its own after each piece. */
 export class TerminalView {
   /** @param {Element} element where the text goes (a <pre>) */
   constructor(element) {
@@ -276,7 +288,9 @@ export class TerminalView {
   /** @param {string} text the next piece */
   write(text) {
     const done = this.terminal.write(text);
-    if (done.length) this.lineNode.before(...done.map((run) => runNode(this.document, run)));
-    this.lineNode.replaceChildren(...this.terminal.line().map((run) => runNode(this.document, run)));
+    const line = this.lineNode;
+    addAll((...nodes) => line.before(...nodes), done.map((run) => runNode(this.document, run)));
+    line.replaceChildren();
+    appendRuns(line, this.terminal.line());
   }
 }

@@ -190,3 +190,12 @@ test('a replaced HTML display is fetched anew', () => {
     replace: [{type: 'display', n: 0, data: {'text/html': 'b', 'text/plain': 'b'}}]}));
   assert.equal(node.childNodes[0].src, '/worksheets/ab12/outputs/7/0.html?g=4&r=1');
 });
+
+test('a stream of 200 000 coloured lines is shown (nodes are added in chunks)', () => {
+  const {node, out} = area();
+  const lines = Array.from({length: 200000}, (_, i) => `\x1b[3${i % 2 + 1}m${i}\x1b[0m\n`).join('');
+  out.reset(1, [{type: 'stream', name: 'stdout', text: lines, n: 0}], 1);
+  const [pre] = node.childNodes;
+  assert.equal(pre.childNodes.length, 400001, 'a span and a line end a line, and the last line');
+  assert.equal(pre.childNodes[2].className, 'nb-ansi-green');
+});

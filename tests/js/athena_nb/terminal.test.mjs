@@ -82,3 +82,10 @@ test('the shared vectors (tests/vectors/terminal/visible.json), which the server
     assert.equal(text(show(...pieces)), visible, name);
   }
 });
+
+test('many coloured lines are each a run, and lines without colour merge into one', () => {
+  const lines = Array.from({length: 50000}, (_, i) => `\x1b[3${i % 2 + 1}m${i}\x1b[0m\n`).join('');
+  const runs = new Terminal().write(lines);
+  assert.equal(runs.length, 100000, 'a run for the text of each line, one for its line end');
+  assert.equal(new Terminal().write('a\nb\nc\n'.repeat(1000)).length, 1);
+});
