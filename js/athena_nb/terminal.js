@@ -110,6 +110,15 @@ export class Terminal {
     this.col = 0;
     /** an escape sequence cut off at the end of the last piece */
     this.pending = '';
+    /** the first place of the current line changed since `changedFrom()` was last asked */
+    this.changed = 0;
+  }
+
+  /** The first place of the current line changed since the last call (its length if none). */
+  changedFrom() {
+    const from = Math.min(this.changed, this.chars.length);
+    this.changed = this.chars.length;
+    return from;
   }
 
   /**
@@ -161,11 +170,14 @@ export class Terminal {
     return done;
   }
 
-  /** @returns {Run[]} the line not finished yet, as it stands */
-  line() {
+  /**
+   * @param {number} [from] the first place wanted
+   * @returns {Run[]} the line not finished yet, as it stands
+   */
+  line(from = 0) {
     /** @type {Run[]} */
     const runs = [];
-    for (let k = 0; k < this.chars.length; k++) addRun(runs, this.chars[k], this.classes[k]);
+    for (let k = from; k < this.chars.length; k++) addRun(runs, this.chars[k], this.classes[k]);
     return runs;
   }
 
@@ -184,6 +196,7 @@ export class Terminal {
   /** @param {string} text printable text, written at the cursor */
   #put(text) {
     const {chars, classes, cls} = this;
+    this.changed = Math.min(this.changed, this.col);
     if (this.col === chars.length) {
       for (const ch of text) {
         chars.push(ch);
@@ -210,6 +223,7 @@ export class Terminal {
     this.chars = [];
     this.classes = [];
     this.col = 0;
+    this.changed = 0;
   }
 
   /**
@@ -221,6 +235,7 @@ export class Terminal {
       this.style.apply(params);
       this.cls = this.style.classes();
     } else if (final === 'K') {
+      this.changed = 0;
       const mode = params === '' || params === undefined ? 0 : Number(params);
       if (mode === 0) {
         this.chars.length = Math.min(this.chars.length, this.col);
@@ -282,6 +297,8 @@ export class TerminalView {
     this.terminal = new Terminal();
     this.lineNode = this.document.createElement('span');
     this.lineNode.className = 'nb-line';
+    /** how many places of the current line the line's node shows */
+    this.shown = 0;
     element.append(this.lineNode);
   }
 
@@ -290,7 +307,13 @@ export class TerminalView {
     const done = this.terminal.write(text);
     const line = this.lineNode;
     addAll((...nodes) => line.before(...nodes), done.map((run) => runNode(this.document, run)));
-    line.replaceChildren();
-    appendRuns(line, this.terminal.line());
+    const from = this.terminal.changedFrom();
+    if (done.length || from < this.shown) {  // a new line, or an old part changed: redraw it
+      line.replaceChildren();
+      this.shown = 0;
+    }
+    // Text added at the end of the line (dots printed one by one) costs only itself.
+    appendRuns(line, this.terminal.line(this.shown));
+    this.shown = this.terminal.chars.length;
   }
 }

@@ -199,3 +199,17 @@ test('a stream of 200 000 coloured lines is shown (nodes are added in chunks)', 
   assert.equal(pre.childNodes.length, 400001, 'a span and a line end a line, and the last line');
   assert.equal(pre.childNodes[2].className, 'nb-ansi-green');
 });
+
+test('text added to the end of a line is appended; a change before it redraws the line', () => {
+  const {node, out} = area();
+  out.reset(1, [], 0);
+  const dots = Array.from({length: 5}, () => ({type: 'stream', name: 'stdout', text: '.'}));
+  assert.ok(out.update({generation: 1, start: 0, outputs: dots}));
+  const line = node.childNodes[0].childNodes.at(-1);
+  assert.deepEqual(line.childNodes, ['.', '.', '.', '.', '.'], 'each piece appended, none redrawn');
+  assert.ok(out.update({generation: 1, start: 5, outputs: [{type: 'stream', name: 'stdout', text: '\rX\x1b[32m!'}]}));
+  assert.equal(node.textContent, 'X!...');
+  assert.equal(line.childNodes.length, 3, 'redrawn as runs');
+  assert.ok(out.update({generation: 1, start: 6, outputs: [{type: 'stream', name: 'stdout', text: '\x1b[K\n'}]}));
+  assert.equal(node.textContent, 'X!\n');
+});
