@@ -1,6 +1,7 @@
 """Rich display in real Python kernels: IPython.display's objects, _repr_*_ methods, display ids,
 clear_output, and a kernel without IPython (athena_nb/kernel/richoutput.py)."""
 
+import importlib.util
 import subprocess
 import sys
 
@@ -13,13 +14,16 @@ from athena_nb.terminal import fold, visibleText
 
 pytestmark = pytest.mark.integration
 
-pytest.importorskip("IPython")
+#: IPython is in the test extra; the kernel runs under this interpreter.
+needsIPython = pytest.mark.skipif(importlib.util.find_spec("IPython") is None,
+                                  reason="IPython is not installed (pip install '.[test]').")
 
 
 def displays(events):
     return [e for e in events if e["type"] in ("display", "update", "clear")]
 
 
+@needsIPython
 @pytest_twisted.ensureDeferred
 async def test_every_ipython_display_object_arrives_as_its_mime_bundle(makeKernel, kt):
     """HTML, Markdown, Latex, Math, Image (PNG and JPEG), JSON, SVG and Pretty each arrive with
@@ -86,6 +90,7 @@ async def test_repr_methods_and_mimebundles_give_every_form(makeKernel, kt):
     assert itself["data"] == {"text/plain": "by itself"}
 
 
+@needsIPython
 @pytest_twisted.ensureDeferred
 async def test_display_ids_update_and_clear_output_reach_the_server(makeKernel, kt):
     """display(display_id=True), handle.update, update_display and clear_output(wait) are
