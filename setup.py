@@ -34,6 +34,7 @@ setup(
             "hypothesis>=6.100,<7",
             "playwright>=1.50,<2",
             "ruff>=0.6",
+            "ipython>=8.12",
         ],
         "sage": [
             "passagemath-standard==10.8.13",

@@ -11,13 +11,21 @@ of the log they have not seen yet; the log is replaced, never edited, when outpu
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from .ot import TextDocument
 from .store import Cell, RunState
+from .terminal import fold
 
-#: MIME types a display or result may carry that the notebook renders (others are dropped).
-SHOWN_MIME = ("text/plain", "text/html", "image/png", "text/latex")
+#: Jupyter's order of preference among the MIME types of one bundle (the richest first); the
+#: browser shows the first it can (js/athena_nb/outputs.js). A bundle keeps every one of these
+#: it came with (text, or any JSON value for application/json), also those the browser does
+#: not render yet, so a renderer added later finds them stored; other types are dropped.
+MIME_ORDER = ("application/json", "text/html", "text/markdown", "text/latex", "image/svg+xml",
+              "image/png", "image/jpeg", "text/plain")
+#: A bundle's metadata (image sizes, say) bigger than this is dropped.
+MAX_METADATA = 10_000
 
 
 def eventFromStore(kind: str, payload) -> dict:
@@ -34,12 +42,10 @@ def cleanEvent(event: dict) -> dict | None:
         name = "stderr" if event.get("name") == "stderr" else "stdout"
         text = event.get("text")
         return {"type": "stream", "name": name, "text": text} if isinstance(text, str) and text else None
-    if kind in ("display", "result"):
-        data = event.get("data")
-        if not isinstance(data, dict):
-            return None
-        kept = {m: v for m, v in data.items() if m in SHOWN_MIME and isinstance(v, str)}
-        return {"type": kind, "data": kept} if kept else None
+    if kind in ("display", "result", "update"):
+        return _cleanBundle(kind, event)
+    if kind == "clear":
+        return {"type": "clear", "wait": bool(event.get("wait"))}
     if kind == "error":
         return {"type": "error", "ename": str(event.get("ename", "Error")),
                 "evalue": str(event.get("evalue", "")), "traceback": str(event.get("traceback", ""))}
@@ -53,8 +59,30 @@ def cleanEvent(event: dict) -> dict | None:
     return None
 
 
+def _cleanBundle(kind: str, event: dict) -> dict | None:
+    data = event.get("data")
+    if not isinstance(data, dict):
+        return None
+    kept = {m: v for m, v in data.items() if m in MIME_ORDER
+            and (isinstance(v, str) or (m == "application/json" and v is not None))}
+    displayId = event.get("displayId")
+    if kind == "update" and not isinstance(displayId, str):
+        return None
+    if not kept and not isinstance(displayId, str):  # an empty display may be updated later
+        return None
+    clean = {"type": kind, "data": kept}
+    metadata = event.get("metadata")
+    if isinstance(metadata, dict) and metadata and len(json.dumps(metadata, default=str)) <= MAX_METADATA:
+        clean["metadata"] = metadata
+    if isinstance(displayId, str) and kind != "result":
+        clean["displayId"] = displayId
+    return clean
+
+
 def compact(events: list[dict]) -> list[dict]:
-    """``events`` with runs of stream text of the same stream merged (the log keeps pieces)."""
+    """``events`` with runs of stream text of the same stream merged (the log keeps pieces), and
+    the text that carriage returns overwrite taken out (``terminal.fold``: what the browser
+    shows stays the same, and a progress bar is stored as one line)."""
     out: list[dict] = []
     for event in events:
         last = out[-1] if out else None
@@ -63,6 +91,9 @@ def compact(events: list[dict]) -> list[dict]:
             out[-1] = dict(last, text=last["text"] + event["text"])
         else:
             out.append(event)
+    for i, event in enumerate(out):
+        if event["type"] == "stream" and "\r" in event["text"]:
+            out[i] = dict(event, text=fold(event["text"]))
     return out
 
 
@@ -104,13 +135,23 @@ class CellModel:
     request: object = None
     #: Set when the cell is on its way out (deleted, or joined into the one above).
     leaving: bool = False
+    #: Counts outputs replaced in place (display updates); ``replaced`` maps the index of
+    #: each output replaced in this generation to the revision that last replaced it.
+    revision: int = 0
+    replaced: dict = field(default_factory=dict)
+    #: The outputs were replaced or cleared during the run: the store gets them whole.
+    rewrite: bool = False
+    #: ``clear_output(wait=True)`` was called: the next output clears the others first.
+    clearWaiting: bool = False
+    _displays: tuple | None = field(default=None, init=False, repr=False)
     _shared: tuple = field(default=(None, None), init=False, repr=False)
 
     def shared(self) -> dict:
         """A place for what is made once for every viewer of the cell from its state as it is
         now (the web layer keeps there each update it encoded, and the latest text operation
         it encoded); an empty one whenever the outputs or run state changed."""
-        key = (self.generation, len(self.outputs), self.state, self.count, self.ranBy)
+        key = (self.generation, len(self.outputs), self.revision, self.state, self.count,
+               self.ranBy)
         if self._shared[0] != key:
             self._shared = (key, {})
         return self._shared[1]
@@ -144,7 +185,47 @@ class CellModel:
         return {"state": self.state.value, "count": self.count, "ranBy": self.ranBy}
 
     def resetOutputs(self) -> None:
+        """A new run, or outputs cleared by hand (the store is cleared by the caller)."""
+        self.clearShown(rewrite=False)
+        self.files = []
+
+    def clearShown(self, rewrite: bool = True) -> None:
+        """``clear_output`` while the cell runs: its outputs go (files stay recorded), and the
+        store is given what follows in their place."""
         self.outputs = []
         self.unstored = []
-        self.files = []
         self.generation += 1
+        self.replaced = {}
+        self.rewrite = rewrite
+        self.clearWaiting = False
+
+    def addOutput(self, event: dict) -> None:
+        self.outputs.append(event)
+        self.unstored.append(event)
+        displayId = event.get("displayId")
+        if displayId is not None and self._displays is not None:
+            self._displays[1].setdefault(displayId, []).append(len(self.outputs) - 1)
+
+    def displaysWith(self, displayId: str) -> list[int]:
+        """The indices of the displays shown with ``displayId`` (an index of them is made on
+        the first question, so that a display updated in a loop costs no scan of the log)."""
+        if self._displays is None or self._displays[0] is not self.outputs:
+            index: dict = {}
+            for n, event in enumerate(self.outputs):
+                if event.get("displayId") is not None:
+                    index.setdefault(event["displayId"], []).append(n)
+            self._displays = (self.outputs, index)
+        return list(self._displays[1].get(displayId, ()))
+
+    def replaceOutput(self, index: int, data: dict, metadata: dict | None) -> None:
+        """Show ``data`` in place of output ``index`` (a display update)."""
+        event = {"type": "display", "data": data}
+        if metadata:
+            event["metadata"] = metadata
+        displayId = self.outputs[index].get("displayId")
+        if displayId is not None:
+            event["displayId"] = displayId
+        self.outputs[index] = event
+        self.revision += 1
+        self.replaced[index] = self.revision
+        self.rewrite = True

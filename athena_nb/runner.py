@@ -32,6 +32,13 @@ _FINAL = {
 #: Results whose message the output already says (the error event, the KeyboardInterrupt).
 _SILENT = {"ok", "error"}
 _PLAIN_INTERRUPT = "The cell was interrupted."
+#: The outputs that carry out a waiting clear_output (files and notices do not: Jupyter has none).
+_CLEARED_BY = frozenset({"stream", "display", "result", "error"})
+
+
+def _chunks(events: list[dict]) -> list[tuple]:
+    """Output events as the store's chunks, stream pieces merged."""
+    return [(e["type"], {k: v for k, v in e.items() if k != "type"}) for e in compact(events)]
 
 
 class CellRunner:
@@ -172,16 +179,45 @@ class CellRunner:
             return
         if cell.state is RunState.QUEUED and cell.request is not None:
             self._markRunning(cell)
-        self._append(cell, event)
-        if event["type"] == "file" and event["path"] not in cell.files:
-            cell.files.append(event["path"])
-            self.store.record_file(cell.id, event["path"]).addErrback(
-                self._storeFailed, f"recording the file {event['path']!r} of cell {cell.id}")
+        kind = event["type"]
+        if kind == "clear":
+            if event["wait"]:
+                cell.clearWaiting = True  # the next output clears: a loop shows no flicker
+                return
+            cell.clearShown()
+            self._scheduleFlush()
+        elif kind == "update":
+            self._updateDisplays(event)
+            return
+        else:
+            if cell.clearWaiting and kind in _CLEARED_BY:
+                cell.clearShown()
+            if kind == "display" and "displayId" in event:
+                self._updateDisplays(event)  # display(obj, display_id=d) again updates the others
+            self._append(cell, event)
+            if kind == "file" and event["path"] not in cell.files:
+                cell.files.append(event["path"])
+                self.store.record_file(cell.id, event["path"]).addErrback(
+                    self._storeFailed, f"recording the file {event['path']!r} of cell {cell.id}")
         self.hub.cellChanged(cell)
 
+    def _updateDisplays(self, event: dict) -> None:
+        """Show ``event``'s bundle in every display with its id, in any cell (as Jupyter)."""
+        for cell in self.hub.cells:
+            if cell.leaving:
+                continue
+            indices = cell.displaysWith(event["displayId"])
+            for index in indices:
+                cell.replaceOutput(index, event["data"], event.get("metadata"))
+            if indices:
+                self._scheduleFlush()
+                self.hub.cellChanged(cell)
+
     def _append(self, cell: CellModel, event: dict) -> None:
-        cell.outputs.append(event)
-        cell.unstored.append(event)
+        cell.addOutput(event)
+        self._scheduleFlush()
+
+    def _scheduleFlush(self) -> None:
         if self._flushCall is None and not self._closed:
             self._flushCall = self.reactor.callLater(self.flushSeconds, self.flushAll)
 
@@ -213,10 +249,15 @@ class CellRunner:
             self._flush(cell)
 
     def _flush(self, cell: CellModel) -> None:
+        if cell.rewrite:  # replaced or cleared while it ran: the store gets the log whole
+            cell.rewrite = False
+            cell.unstored = []
+            self.store.replace_outputs(cell.id, _chunks(cell.outputs)).addErrback(
+                self._storeFailed, f"saving the outputs of cell {cell.id}")
+            return
         if not cell.unstored:
             return
-        chunks = [(e["type"], {k: v for k, v in e.items() if k != "type"})
-                  for e in compact(cell.unstored)]
+        chunks = _chunks(cell.unstored)
         cell.unstored = []
         self.store.append_outputs(cell.id, chunks).addErrback(
             self._storeFailed, f"saving the outputs of cell {cell.id}")

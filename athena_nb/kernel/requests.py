@@ -7,6 +7,7 @@ request with its output cap.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 
 log = Logger()
 
-EVENT_TYPES = frozenset({"stream", "display", "result", "error", "file", "notice"})
+EVENT_TYPES = frozenset({"stream", "display", "update", "clear", "result", "error", "file",
+                         "notice"})
 CAPPED_TYPES = frozenset({"stream", "display", "result"})
 SYSTEMS = ("python", "sage")
 
@@ -122,6 +124,17 @@ class ExecuteRequest:
         self.cancel()
 
     def emit(self, event: dict[str, Any]) -> None:
+        """Deliver one event of the worker, within the output cap. The cap bounds what a cell
+        shows: a display update replaces output (it is refused only if larger than the whole
+        cap), and clear_output gives the cell the whole cap again."""
+        if event["type"] == "clear":
+            self._outputUsed, self._capped = 0, False
+        elif (event["type"] == "update" and self._outputChars is not None
+                and _eventSize(event) > self._outputChars):
+            self._deliver({"type": "notice", "text": (
+                "A display update of %d characters is larger than the output limit of %d "
+                "characters, so it was dropped." % (_eventSize(event), self._outputChars))})
+            return
         if event["type"] in CAPPED_TYPES and self._outputChars is not None:
             if self._capped:
                 return
@@ -161,4 +174,8 @@ class ExecuteRequest:
 def _eventSize(event: dict[str, Any]) -> int:
     if event["type"] == "stream":
         return len(event["text"])
-    return sum(len(v) if isinstance(v, str) else 0 for v in event.get("data", {}).values())
+    data = event.get("data")
+    if not isinstance(data, dict):
+        return 0
+    return sum(len(v) if isinstance(v, str) else len(json.dumps(v, default=str))
+               for v in data.values())

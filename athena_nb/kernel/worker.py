@@ -36,6 +36,18 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
+if __package__:  # imported as athena_nb.kernel.worker (tests, python -m)
+    from . import richoutput
+else:  # run by file path, maybe where athena_nb is not installed: load our sibling by path
+    import importlib.util as _util
+
+    _spec = _util.spec_from_file_location(
+        "_athena_nb_richoutput", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                              "richoutput.py"))
+    richoutput = _util.module_from_spec(_spec)  # type: ignore[arg-type]
+    sys.modules[_spec.name] = richoutput  # type: ignore[union-attr]
+    _spec.loader.exec_module(richoutput)  # type: ignore[union-attr]
+
 HEADER = struct.Struct(">I")
 MAX_FRAME = 1 << 30
 # Worksheet directories are small; a huge tree is scanned only this far for changed files.
@@ -195,6 +207,8 @@ class Worker:
         self.system = system
         self.root = root
         self.limits = limits
+        self.rich = richoutput.RichOutput(self.emit, self._figureBundle)
+        self.display = self.rich.display
         self.namespace = {"__name__": "__main__", "__builtins__": builtins,
                           "display": self.display}
         self.requestId: Any = None
@@ -252,39 +266,15 @@ class Worker:
             except Exception:
                 pass
 
-    def display(self, obj: object) -> None:
-        """The ``display(obj)`` builtin: show an object's richest form now."""
-        if self.sageDisplay is not None:
-            self.sageDisplay.display_immediately(obj)
-        else:
-            self.emit({"type": "display", "data": self.mimeBundle(obj)})
+    def mimeBundle(self, obj: object) -> dict[str, Any]:
+        """The MIME bundle ``display(obj)`` would show (its data, without metadata)."""
+        return self.rich.bundle(obj)[0]
 
-    def mimeBundle(self, obj: object) -> dict[str, str]:
-        data = {}
-        if not isinstance(obj, type):
-            if _isFigure(obj) and not _isPyplotFigure(obj):  # pyplot's own show at cell end
-                data["image/png"] = pngBase64(obj)
-            bundle = _callRepr(obj, "_repr_mimebundle_")
-            if isinstance(bundle, tuple):
-                bundle = bundle[0]
-            if isinstance(bundle, dict):
-                for mime, value in bundle.items():
-                    if mime in ("text/html", "text/latex", "text/plain") and isinstance(value, str):
-                        data[mime] = value
-                    elif mime == "image/png":
-                        data[mime] = _asBase64(value)
-            for method, mime in (
-                ("_repr_png_", "image/png"),
-                ("_repr_html_", "text/html"),
-                ("_repr_latex_", "text/latex"),
-            ):
-                if mime not in data:
-                    value = _callRepr(obj, method)
-                    if value is not None:
-                        data[mime] = _asBase64(value) if mime == "image/png" else str(value)
-        if "text/plain" not in data:
-            data["text/plain"] = repr(obj)
-        return data
+    def _figureBundle(self, obj: object) -> dict[str, Any]:
+        # A matplotlib figure made without pyplot (pyplot's own show at cell end).
+        if _isFigure(obj) and not _isPyplotFigure(obj):
+            return {"image/png": pngBase64(obj)}
+        return {}
 
     def showFigures(self) -> None:
         """Send every open pyplot figure as a PNG display, then close them."""
@@ -425,10 +415,7 @@ class Worker:
         return "ok"
 
     def showResult(self, value: object) -> None:
-        if self.sageDisplay is not None:
-            self.sageDisplay.displayhook(value)  # our Sage backend emits the result event
-        else:
-            self.emit({"type": "result", "data": self.mimeBundle(value)})
+        self.rich.result(value)
 
     def emitError(self, error: BaseException, syntax: bool = False) -> None:
         try:
@@ -463,12 +450,15 @@ class Worker:
             resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
 
 
+_OWN_FILES = {__file__, richoutput.__file__}
+
+
 def _hideWorkerFrames(report: traceback.TracebackException | None) -> None:
     seen = set()
     while report is not None and id(report) not in seen:
         seen.add(id(report))
         report.stack = traceback.StackSummary.from_list(
-            [frame for frame in report.stack if frame.filename != __file__])
+            [frame for frame in report.stack if frame.filename not in _OWN_FILES])
         report = report.__cause__ or report.__context__
 
 
@@ -606,24 +596,34 @@ def setUpSage(worker: Worker) -> str:
     from sage.repl.rich_output.backend_base import BackendBase
     from sage.repl.rich_output.output_catalog import (
         OutputHtml,
+        OutputImageJpg,
         OutputImagePng,
+        OutputImageSvg,
         OutputLatex,
         OutputPlainText,
     )
+    from sage.structure.sage_object import SageObject
 
     exec("from sage.all import *", worker.namespace)
+    # display id and update flag of the display() call the backend is showing an object for
+    extra: dict[str, Any] = {}
 
     class AthenaBackend(BackendBase):
         def _repr_(self) -> str:
             return "athena-nb notebook"
 
         def supported_output(self) -> Any:
-            return {OutputPlainText, OutputImagePng, OutputHtml, OutputLatex}
+            return {OutputPlainText, OutputImagePng, OutputImageJpg, OutputImageSvg, OutputHtml,
+                    OutputLatex}
 
         def bundle(self, plain: Any, rich: Any) -> dict[str, str]:
             data = {"text/plain": plain.text.get_str()}
             if isinstance(rich, OutputImagePng):
                 data["image/png"] = base64.b64encode(rich.png.get()).decode("ascii")
+            elif isinstance(rich, OutputImageJpg):
+                data["image/jpeg"] = base64.b64encode(rich.jpg.get()).decode("ascii")
+            elif isinstance(rich, OutputImageSvg):
+                data["image/svg+xml"] = rich.svg.get_str()
             elif isinstance(rich, OutputHtml):
                 data["text/html"] = rich.html.get_str()
             elif isinstance(rich, OutputLatex):
@@ -634,10 +634,29 @@ def setUpSage(worker: Worker) -> str:
             worker.emit({"type": "result", "data": self.bundle(plain, rich)})
 
         def display_immediately(self, plain: Any, rich: Any) -> None:
-            worker.emit({"type": "display", "data": self.bundle(plain, rich)})
+            worker.rich.publish(self.bundle(plain, rich), None, extra.get("displayId"),
+                                bool(extra.get("update")))
 
     display = get_display_manager()
     display.switch_backend(AthenaBackend(), shell=None)
+
+    def showBySage(obj: object, kind: str, how: dict[str, Any]) -> bool:
+        # Sage's own objects and plain values go through Sage's display manager (plots,
+        # LaTeX, its text forms); objects made for Jupyter (IPython.display's, pandas') do not.
+        if not isinstance(obj, SageObject) and richoutput.hasRichRepr(obj):
+            return False
+        if kind == "result":
+            display.displayhook(obj)
+            return True
+        extra.clear()
+        extra.update(how)
+        try:
+            display.display_immediately(obj)
+        finally:
+            extra.clear()
+        return True
+
+    worker.rich.sage = showBySage
     worker.sageDisplay = display
     worker.preparse = preparse
     try:
@@ -732,6 +751,7 @@ def main(argv: list[str] | None = None) -> int:
         version = None
         if config["system"] == "sage":
             version = setUpSage(worker)
+        worker.rich.hookIPython()
     except BaseException as e:
         channel.send({"op": "fatal", "message": "The kernel could not start: %s: %s"
                       % (type(e).__name__, e), "traceback": traceback.format_exc()})

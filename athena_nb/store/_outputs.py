@@ -43,6 +43,14 @@ def append_outputs(
     )
 
 
+def replace_outputs(
+    conn: sqlite3.Connection, cell_id: int, chunks: tuple[tuple[OutputKind, str], ...]
+) -> None:
+    require_cell_row(conn, cell_id)
+    conn.execute("DELETE FROM outputs WHERE cell_id = ?", (cell_id,))
+    append_outputs(conn, cell_id, chunks)
+
+
 def _take_files(conn: sqlite3.Connection, where: str, arg: object) -> tuple[str, ...]:
     files = tuple(
         path

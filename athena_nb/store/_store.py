@@ -334,6 +334,18 @@ class Store:
         return self._writer.submit(_outputs.append_outputs, _cid(cell_id), rows)
 
     @_deferred
+    def replace_outputs(
+        self, cell_id: int, chunks: Iterable[tuple[OutputKind | str, Any]]
+    ) -> Deferred:
+        """Replace all of the cell's output chunks with `chunks`, in one transaction (file
+        records stay); fires None. For outputs changed in place (display updates, clear_output)."""
+        rows = tuple(
+            (_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
+            for kind, payload in chunks
+        )
+        return self._writer.submit(_outputs.replace_outputs, _cid(cell_id), rows)
+
+    @_deferred
     def clear_outputs(self, cell_id: int) -> Deferred:
         """Remove the cell's outputs and file records; fires with the removed files' paths."""
         return self._writer.submit(_outputs.clear_outputs, _cid(cell_id))

@@ -104,6 +104,10 @@ class CellClient(ClientWidget):
         assert update["start"] == self.length, (
             f"cell {self.cellId}: an update starts at {update['start']}, but {self.length} "
             "events are shown")
+        for event in update.get("replace", ()):  # displays updated in place, by index
+            places = [i for i, shown in enumerate(self.outputs) if shown.get("n") == event["n"]]
+            assert places, f"cell {self.cellId}: output {event['n']} to replace is not shown"
+            self.outputs[places[0]] = event
         self.outputs.extend(update["outputs"])
         self.length = update["start"] + len(update["outputs"])
         self.run = update["run"]

@@ -80,14 +80,20 @@ def editing(method):
     return answering(wrapper)
 
 
-def _sharedUpdate(cell, start: int) -> Shared:
-    """The update of ``cell`` from output ``start`` on, encoded once for all its viewers."""
+def _sharedUpdate(cell, start: int, since: int) -> Shared:
+    """The update of ``cell`` from output ``start`` on, with the outputs before it replaced
+    after revision ``since``, encoded once for all its viewers."""
     shared = cell.shared()
-    update = shared.get(start)
+    key = (start, since if start else 0)
+    update = shared.get(key)
     if update is None:
-        update = shared[start] = Shared({
-            "generation": cell.generation, "start": start,
-            "outputs": numbered(cell.outputs[start:], start), "run": cell.runInfo()})
+        value = {"generation": cell.generation, "start": start,
+                 "outputs": numbered(cell.outputs[start:], start), "run": cell.runInfo()}
+        replaced = sorted(n for n, revision in cell.replaced.items()
+                          if n < start and revision > since)
+        if replaced:
+            value["replace"] = [dict(cell.outputs[n], n=n) for n in replaced]
+        update = shared[key] = Shared(value)
     return update
 
 
@@ -119,7 +125,8 @@ class CellFragment(LiveFragment):
         self.hub = worksheet.hub
         self.identity = worksheet.identity
         self.cellId = cellId
-        self._sent = (0, 0, None)  # the generation, output count and run the viewer has
+        # the generation, output count, revision and run the viewer has
+        self._sent = (0, 0, 0, None)
 
     @property
     def cell(self):
@@ -158,7 +165,7 @@ class CellFragment(LiveFragment):
 
     def getInitialArguments(self) -> list:
         cell = self.cell
-        self._sent = (cell.generation, len(cell.outputs), cell.runInfo())
+        self._sent = self._now(cell)
         return [{
             "cellId": cell.id,
             "text": cell.text,
@@ -191,12 +198,18 @@ class CellFragment(LiveFragment):
         cell = self.hub.findCell(self.cellId)
         if cell is None:
             return None
-        generation, end, run = self._sent
-        sent = (cell.generation, len(cell.outputs), cell.runInfo())
+        generation, end, revision, run = self._sent
+        sent = self._now(cell)
         if sent == self._sent:
             return None
         self._sent = sent
-        return [_sharedUpdate(cell, end if generation == cell.generation else 0)]
+        if generation != cell.generation:
+            return [_sharedUpdate(cell, 0, 0)]
+        return [_sharedUpdate(cell, end, revision)]
+
+    @staticmethod
+    def _now(cell) -> tuple:
+        return (cell.generation, len(cell.outputs), cell.revision, cell.runInfo())
 
     # -- from the browser --------------------------------------------------------------------
 
@@ -215,7 +228,7 @@ class CellFragment(LiveFragment):
     def outputs(self):
         """Everything about the cell's run now; the next update continues from it."""
         cell = self.cell
-        self._sent = (cell.generation, len(cell.outputs), cell.runInfo())
+        self._sent = self._now(cell)
         return {"generation": cell.generation, "length": len(cell.outputs),
                 "outputs": compactNumbered(cell.outputs), "run": cell.runInfo()}
 

@@ -14,6 +14,8 @@ allow-same-origin, under the page's own strict policy, which the frame inherits.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import secrets
 import time
@@ -23,8 +25,9 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from ..cells import cleanEvent, compact, eventFromStore
+from ..cells import MIME_ORDER, cleanEvent, compact, eventFromStore
 from ..store import NotFoundError
+from ..terminal import visibleText
 from . import _html
 
 log = Logger()
@@ -37,7 +40,7 @@ KEY = "published"
 CSP = ("default-src 'none'; img-src data:; style-src 'self'; frame-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_DEFAULT_REPR = re.compile(r"<[\w.]+ object( at 0x[0-9a-f]+)?>")
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
 
 
@@ -184,12 +187,13 @@ def _output(event: dict) -> str:
     kind = event.get("type")
     if kind == "stream":
         name = "stderr" if event.get("name") == "stderr" else "stdout"
-        return f'<pre class="public-stream {name}">{escape(str(event.get("text", "")))}</pre>'
+        text = visibleText(str(event.get("text", "")))
+        return f'<pre class="public-stream {name}">{escape(text)}</pre>'
     if kind in ("display", "result"):
         return _data(event.get("data") or {})
     if kind == "error":
         head = f'{event.get("ename", "Error")}: {event.get("evalue", "")}'
-        trace = _ANSI.sub("", str(event.get("traceback", "")))
+        trace = visibleText(str(event.get("traceback", "")))
         return (f'<div class="public-error"><p>{escape(head)}</p>'
                 f'<pre>{escape(trace)}</pre></div>') if trace else (
                 f'<div class="public-error"><p>{escape(head)}</p></div>')
@@ -201,18 +205,31 @@ def _output(event: dict) -> str:
 
 
 def _data(data: dict) -> str:
-    """The richest form of a display or result that a static page can show safely."""
-    png = data.get("image/png")
-    if isinstance(png, str) and png and _BASE64.fullmatch(png):
-        src = "data:image/png;base64," + "".join(png.split())
-        return f'<img class="public-image" alt="Image output" src="{escape(src)}">'
-    html = data.get("text/html")
-    if isinstance(html, str):
-        # The frame inherits this page's policy: no script, no network, no same origin.
-        return (f'<iframe class="public-html" sandbox title="HTML output" '
-                f'srcdoc="{escape(html, quote=True)}"></iframe>')
-    for mime in ("text/plain", "text/latex"):
+    """The richest form of a display or result that a static page can show safely, in
+    Jupyter's order (``MIME_ORDER``), as the worksheet page chooses."""
+    for mime in MIME_ORDER:
         value = data.get(mime)
-        if isinstance(value, str):
+        if value is None:
+            continue
+        if mime == "application/json":
+            text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+            return f'<pre class="public-result">{escape(text)}</pre>'
+        if not isinstance(value, str):
+            continue
+        if mime in ("image/png", "image/jpeg") and value and _BASE64.fullmatch(value):
+            src = f"data:{mime};base64," + "".join(value.split())
+            return f'<img class="public-image" alt="Image output" src="{escape(src)}">'
+        if mime == "image/svg+xml":
+            # As an image: nothing in it runs or is fetched.
+            src = "data:image/svg+xml;base64," + base64.b64encode(value.encode()).decode()
+            return f'<img class="public-image" alt="Image output" src="{src}">'
+        if mime == "text/html":
+            # The frame inherits this page's policy: no script, no network, no same origin.
+            return (f'<iframe class="public-html" sandbox title="HTML output" '
+                    f'srcdoc="{escape(value, quote=True)}"></iframe>')
+        plain = data.get("text/plain")
+        if mime == "text/latex" and isinstance(plain, str) and not _DEFAULT_REPR.fullmatch(plain):
+            continue  # LaTeX source only when the text says less (as outputs.js)
+        if mime in ("text/markdown", "text/latex", "text/plain"):
             return f'<pre class="public-result">{escape(value)}</pre>'
     return ""

@@ -109,7 +109,7 @@ export class Cell extends Widget {
     return null;
   }
 
-  /** @param {{generation: number, start: number, outputs: OutputEvent[], run: RunInfo}} update */
+  /** @param {{generation: number, start: number, outputs: OutputEvent[], replace?: OutputEvent[], run: RunInfo}} update */
   update(update) {
     if (!this.outputs.update(update)) {
       this.#refetchOutputs().catch((error) => this.worksheet?.showError(error?.message ?? String(error)));

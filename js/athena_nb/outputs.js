@@ -1,13 +1,29 @@
 // @ts-check
-// outputs.js: a cell's output area: text (always as text, never as markup), errors with their
-// tracebacks, PNG images, HTML in a sandboxed frame, files as links, notices.
+// outputs.js: a cell's output area: text (always as text, never as markup) as a terminal
+// shows it (terminal.js), errors with their tracebacks, displays in their richest form the page
+// can show (Jupyter's order: JSON as a tree, HTML in a sandboxed frame, Markdown and LaTeX as
+// their text for now, SVG, PNG and JPEG as images), files as links, notices. Displays updated
+// in place (display ids) are replaced where they stand.
 // Tested by tests/js/athena_nb/outputs.test.mjs and the browser tests.
+
+import {Terminal, TerminalView, appendRuns} from './terminal.js';
 
 /**
  * An output event as the server sends it (docs/kernels.md), with its index `n` in the log.
- * @typedef {{type: string, n?: number, name?: string, text?: string, data?: Record<string, string>,
+ * @typedef {{type: string, n?: number, name?: string, text?: string, data?: Record<string, any>,
+ *   metadata?: Record<string, any>, displayId?: string,
  *   ename?: string, evalue?: string, traceback?: string, path?: string, change?: string}} OutputEvent
  */
+
+/** Jupyter's order of preference among the forms of one display (athena_nb/cells.py). */
+export const MIME_ORDER = ['application/json', 'text/html', 'text/markdown', 'text/latex',
+  'image/svg+xml', 'image/png', 'image/jpeg', 'text/plain'];
+
+/** A text/plain that says nothing but the object's type (Python's default repr). */
+const DEFAULT_REPR = /^<[\w.]+ object( at 0x[0-9a-f]+)?>$/;
+
+/** How deep a JSON tree starts open. */
+const JSON_OPEN_DEPTH = 2;
 
 /** Files shown inline as images as well as linked (the server serves these inline). */
 const IMAGE_FILE = /\.(png|jpe?g|gif|webp)$/i;
@@ -48,6 +64,12 @@ export class OutputArea {
     this.length = 0;
     /** @type {HTMLElement|null} the stream block that text of the same stream continues */
     this.lastStream = null;
+    /** @type {TerminalView|null} the terminal of that block */
+    this.lastTerminal = null;
+    /** @type {Map<number, Element>} each shown display, result, error... by its index */
+    this.shown = new Map();
+    /** Counts displays replaced, so that a replaced HTML frame is fetched anew. */
+    this.replacements = 0;
   }
 
   /**
@@ -59,6 +81,8 @@ export class OutputArea {
   reset(generation, outputs, length) {
     this.node.replaceChildren();
     this.lastStream = null;
+    this.lastTerminal = null;
+    this.shown.clear();
     this.generation = generation;
     for (const event of outputs) this.append(event);
     this.length = length;
@@ -66,15 +90,25 @@ export class OutputArea {
 
   /**
    * Applies an update from the server: the events from `start` on, after a reset when the
-   * generation changed. False if it does not fit what is shown (the caller then asks for all).
-   * @param {{generation: number, start: number, outputs: OutputEvent[]}} update
+   * generation changed, and the events before `start` replaced in place (`replace`). False if
+   * it does not fit what is shown (the caller then asks for all).
+   * @param {{generation: number, start: number, outputs: OutputEvent[], replace?: OutputEvent[]}} update
    */
-  update({generation, start, outputs}) {
+  update({generation, start, outputs, replace}) {
     if (generation !== this.generation) {
       if (start !== 0) return false;
       this.reset(generation, [], 0);
     }
     if (start !== this.length) return false;
+    for (const event of replace ?? []) {
+      const old = typeof event.n === 'number' ? this.shown.get(event.n) : undefined;
+      if (!old) return false;
+      this.replacements++;
+      const node = this.#render(event);
+      if (!node) return false;
+      old.replaceWith(node);
+      this.shown.set(/** @type {number} */ (event.n), node);
+    }
     for (const event of outputs) this.append(event);
     this.length = start + outputs.length;
     return true;
@@ -85,53 +119,138 @@ export class OutputArea {
     const doc = this.document;
     if (event.type === 'stream') {
       const name = event.name === 'stderr' ? 'stderr' : 'stdout';
-      if (this.lastStream && this.lastStream.dataset.name === name && this.lastStream === this.node.lastChild) {
-        this.lastStream.append(event.text ?? '');
+      if (this.lastStream && this.lastTerminal && this.lastStream.dataset.name === name
+          && this.lastStream === this.node.lastChild) {
+        this.lastTerminal.write(event.text ?? '');
         return;
       }
-      const pre = make(doc, 'pre', `nb-out nb-stream nb-${name}`, event.text ?? '');
+      const pre = make(doc, 'pre', `nb-out nb-stream nb-${name}`);
       pre.dataset.name = name;
+      this.lastTerminal = new TerminalView(pre);
+      this.lastTerminal.write(event.text ?? '');
       this.node.append(pre);
       this.lastStream = pre;
       return;
     }
     this.lastStream = null;
+    this.lastTerminal = null;
+    const node = this.#render(event);
+    if (!node) return;
+    this.node.append(node);
+    if (typeof event.n === 'number') this.shown.set(event.n, node);
+  }
+
+  /**
+   * @param {OutputEvent} event any event but a stream
+   * @returns {HTMLElement|null}
+   */
+  #render(event) {
+    const doc = this.document;
     if (event.type === 'error') {
       const box = make(doc, 'div', 'nb-out nb-error-out');
-      const tb = event.traceback || `${event.ename}: ${event.evalue}`;
-      box.append(make(doc, 'pre', '', tb));
-      this.node.append(box);
-    } else if (event.type === 'display' || event.type === 'result') {
-      this.node.append(this.#bundle(event));
-    } else if (event.type === 'file') {
-      this.node.append(this.#file(event));
-    } else if (event.type === 'notice') {
-      this.node.append(make(doc, 'p', 'nb-out nb-notice', event.text ?? ''));
+      const pre = make(doc, 'pre', '');
+      appendRuns(pre, Terminal.render(event.traceback || `${event.ename}: ${event.evalue}`));
+      box.append(pre);
+      return box;
     }
+    if (event.type === 'display' || event.type === 'result') return this.#bundle(event);
+    if (event.type === 'file') return this.#file(event);
+    if (event.type === 'notice') return make(doc, 'p', 'nb-out nb-notice', event.text ?? '');
+    return null;
+  }
+
+  /**
+   * The form of a bundle this page shows: the first of Jupyter's order that it can.
+   * @param {Record<string, any>} data
+   * @param {OutputEvent} event
+   * @returns {string}
+   */
+  #choose(data, event) {
+    for (const mime of MIME_ORDER) {
+      const value = data[mime];
+      if (value === undefined || value === null) continue;
+      if (mime === 'application/json') return mime;
+      if (typeof value !== 'string') continue;
+      if (mime === 'text/html' && typeof event.n !== 'number') continue;
+      // LaTeX is shown as its source until it is typeset: only when the text says less.
+      if (mime === 'text/latex' && typeof data['text/plain'] === 'string'
+          && !DEFAULT_REPR.test(data['text/plain'])) continue;
+      return mime;
+    }
+    return '';
   }
 
   /** @param {OutputEvent} event */
   #bundle(event) {
     const doc = this.document;
     const data = event.data ?? {};
-    const plain = data['text/plain'] ?? '';
-    if (typeof data['image/png'] === 'string') {
+    const plain = typeof data['text/plain'] === 'string' ? data['text/plain'] : '';
+    const mime = this.#choose(data, event);
+    const value = data[mime];
+    if (mime === 'image/png' || mime === 'image/jpeg' || mime === 'image/svg+xml') {
       const img = /** @type {HTMLImageElement} */ (make(doc, 'img', 'nb-out nb-image'));
-      img.src = `data:image/png;base64,${data['image/png']}`;
-      img.alt = plain && !plain.startsWith('<') ? plain : 'Image output';
+      // SVG only ever as an image: no script of it runs, nothing it names is fetched.
+      img.src = mime === 'image/svg+xml'
+        ? `data:image/svg+xml;charset=utf-8,${encodeURIComponent(value)}`
+        : `data:${mime};base64,${value}`;
+      const meta = event.metadata?.[mime] ?? {};
+      img.alt = typeof meta.alt === 'string' ? meta.alt
+        : plain && !plain.startsWith('<') ? plain : 'Image output';
+      for (const size of ['width', 'height']) {
+        if (Number.isFinite(meta[size]) && meta[size] > 0) img.setAttribute(size, String(Math.round(meta[size])));
+      }
       return img;
     }
-    if (typeof data['text/html'] === 'string' && typeof event.n === 'number') {
+    if (mime === 'text/html') {
       const frame = /** @type {HTMLIFrameElement} */ (make(doc, 'iframe', 'nb-out nb-html'));
       // allow-scripts without allow-same-origin: the HTML runs in an opaque origin.
       frame.setAttribute('sandbox', 'allow-scripts');
       frame.setAttribute('title', 'HTML output');
       frame.setAttribute('loading', 'lazy');
-      frame.src = `${this.base}outputs/${this.cellId}/${event.n}.html?g=${this.generation}`;
+      const again = this.replacements ? `&r=${this.replacements}` : '';
+      frame.src = `${this.base}outputs/${this.cellId}/${event.n}.html?g=${this.generation}${again}`;
       return frame;
     }
-    const text = plain || data['text/latex'] || '';
-    return make(doc, 'pre', `nb-out nb-${event.type}`, text);
+    if (mime === 'application/json') {
+      const box = make(doc, 'div', 'nb-out nb-json');
+      box.append(this.#json(value, 0));
+      return box;
+    }
+    if (mime === 'text/markdown') {
+      const box = make(doc, 'div', 'nb-out nb-markdown', value);
+      return box;
+    }
+    if (mime === 'text/latex') return make(doc, 'pre', 'nb-out nb-latex', value);
+    const pre = make(doc, 'pre', `nb-out nb-${event.type}`);
+    appendRuns(pre, Terminal.render(plain));
+    return pre;
+  }
+
+  /**
+   * A JSON value as a tree: objects and arrays fold (<details>), leaves are typed text.
+   * @param {any} value
+   * @param {number} depth
+   * @returns {HTMLElement}
+   */
+  #json(value, depth) {
+    const doc = this.document;
+    if (value === null || typeof value !== 'object') {
+      const kind = value === null ? 'null' : typeof value;
+      return make(doc, 'span', `nb-json-${kind}`, JSON.stringify(value) ?? String(value));
+    }
+    const isArray = Array.isArray(value);
+    const keys = isArray ? value.map((_, k) => k) : Object.keys(value);
+    const details = /** @type {HTMLDetailsElement} */ (make(doc, 'details', 'nb-json-node'));
+    if (depth < JSON_OPEN_DEPTH) details.setAttribute('open', '');
+    const count = `${keys.length} ${isArray ? (keys.length === 1 ? 'item' : 'items') : (keys.length === 1 ? 'key' : 'keys')}`;
+    details.append(make(doc, 'summary', 'nb-json-summary', `${isArray ? '[…]' : '{…}'} ${count}`));
+    for (const key of keys) {
+      const entry = make(doc, 'div', 'nb-json-entry');
+      entry.append(make(doc, 'span', 'nb-json-key', isArray ? `${key}: ` : `${JSON.stringify(key)}: `),
+        this.#json(value[key], depth + 1));
+      details.append(entry);
+    }
+    return details;
   }
 
   /** @param {OutputEvent} event */

@@ -57,6 +57,26 @@ async def test_sage_plot_shows_as_png(sageKernel, kt):
 
 
 @pytest_twisted.ensureDeferred
+async def test_ipython_displays_and_display_ids_in_sage(sageKernel, kt):
+    """IPython's display objects show their own forms in Sage; Sage's objects keep going
+    through Sage's display manager, with display ids and updates."""
+    kernel = await sageKernel()
+    code = (
+        "from IPython.display import display, HTML\n"
+        "display(HTML('<i>h</i>'))\n"
+        "h = display(1/2, display_id=True)\n"
+        "h.update(factor(12))\n"
+    )
+    result, events = await kt.run(kernel, code, timeout=120)
+    assert result.status == "ok", events
+    html, half, update = [e for e in events if e["type"] in ("display", "update")]
+    assert html["type"] == "display" and html["data"]["text/html"] == "<i>h</i>"
+    assert half["type"] == "display" and half["data"]["text/plain"] == "1/2"
+    assert update["type"] == "update" and update["displayId"] == half["displayId"]
+    assert update["data"]["text/plain"] == "2^2 * 3"
+
+
+@pytest_twisted.ensureDeferred
 async def test_interrupting_a_pari_computation(sageKernel, kt):
     """SIGINT stops a long PARI factorisation inside C code; the kernel and its variables
     survive (no restart)."""

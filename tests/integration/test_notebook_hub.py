@@ -12,6 +12,7 @@ from twisted.internet import reactor
 from athena_nb.hubs import HubRegistry
 from athena_nb.kernel import Kernel, KernelLimits
 from athena_nb.store import RunState, Store
+from athena_nb.terminal import visibleText
 from tests.support.waiting import eventually as _eventually
 
 #: Waits here may take longer than the shared default.
@@ -126,3 +127,42 @@ async def test_a_sage_worksheet_preparses_and_plots(registry):
     assert (await ran(hub, 1)).outputs[0]["data"]["text/plain"] == "641 * 6700417"
     plot = await ran(hub, 2)
     assert any("image/png" in e.get("data", {}) for e in plot.outputs), plot.outputs
+
+
+@pytest_twisted.ensureDeferred
+async def test_rich_display_updates_clears_and_progress_from_a_real_python_kernel(registry):
+    """Real IPython display calls through the hub: a display updated in place is stored
+    updated, a clear_output(wait=True) loop ends with one output, a '\\r' progress loop is
+    stored as its last state."""
+    pytest.importorskip("IPython")
+    hubs, store = await registry()
+    sheet = await store.create_worksheet("Rich", [
+        "from IPython.display import display, clear_output, HTML\n"
+        "h = display(HTML('<b>0</b>'), display_id=True)\n"
+        "for i in range(1, 4):\n"
+        "    h.update(HTML('<b>%d</b>' % i))\n"
+        "print('after')",
+        "import time\n"
+        "for i in range(5):\n"
+        "    clear_output(wait=True)\n"
+        "    print('step', i)\n"
+        "    time.sleep(0.01)",
+        "for i in range(101):\n"
+        "    print('\\r%d%%' % i, end='', flush=True)\n"
+        "print()",
+    ])
+    hub = await hubs.open(sheet.id)
+    updated = await ran(hub, 0)
+    assert [(e["type"], e.get("data", {}).get("text/html") or e.get("text"))
+            for e in updated.outputs] == [("display", "<b>3</b>"), ("stream", "after\n")]
+    looped = await ran(hub, 1)
+    assert looped.outputs == [{"type": "stream", "name": "stdout", "text": "step 4\n"}]
+    progress = await ran(hub, 2)
+    assert progress.state is RunState.DONE
+    stored = (await store.load_worksheet(sheet.id)).cells
+    assert [(o.kind, o.payload.get("data", {}).get("text/html")) for o in stored[0].outputs] == [
+        ("display", "<b>3</b>"), ("stream", None)]
+    assert [o.payload for o in stored[1].outputs] == [{"name": "stdout", "text": "step 4\n"}]
+    text = "".join(o.payload["text"] for o in stored[2].outputs)
+    assert visibleText(text) == "100%\n"
+    assert len(text) < 20, f"the overwritten steps are not stored: {text!r}"

@@ -150,6 +150,24 @@ def test_output_past_the_cap_is_cut_with_one_notice():
     assert result(request).status == "error"
 
 
+def test_the_cap_bounds_what_a_cell_shows_updates_and_clears_do_not_use_it_up():
+    """Display updates replace output, so they do not count (one larger than the whole cap is
+    dropped with a notice); clear_output gives the cell its whole cap again."""
+    h = Harness(outputChars=10).started()
+    request, events = h.run("loop")
+    for n in range(20):
+        h.process.event({"type": "update", "displayId": "d", "data": {"text/plain": "%05d" % n}})
+    h.process.event({"type": "update", "displayId": "d", "data": {"text/plain": "x" * 11}})
+    assert [e["type"] for e in events] == ["update"] * 20 + ["notice"]
+    assert "larger than the output limit of 10" in events[-1]["text"]
+    for _ in range(5):
+        h.process.event({"type": "clear", "wait": True})
+        h.kernel.workerOutput("stdout", "12345678\n")
+    h.process.done()
+    assert [e["text"] for e in events if e["type"] == "stream"] == ["12345678\n"] * 5
+    assert result(request).ok
+
+
 def test_completion_while_busy_fails_at_once():
     """complete() and introspect() fail immediately with a busy error while a cell runs."""
     h = Harness().started()

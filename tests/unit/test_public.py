@@ -200,3 +200,26 @@ def test_an_open_worksheet_is_published_as_its_hub_holds_it(env, hubs):
     assert "<h1>Live title</h1>" in body
     assert '<pre class="public-stream stderr">not stored yet</pre>' in body
     assert "plot()" not in body and "42 &lt; 43" not in body
+
+
+def test_outputs_show_as_the_worksheet_page_shows_them():
+    """Streams as a terminal shows them (no escape is shown, a progress bar is its last state),
+    displays in Jupyter's order of forms: SVG as an image, JSON as text, LaTeX only when the
+    text says less."""
+    from athena_nb.web.public import renderSnapshot
+
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    page = renderSnapshot({"title": "T", "cells": [{"input": "x", "outputs": [
+        {"type": "stream", "name": "stdout", "text": "\r0%\r50%\r100%\n\x1b[31mred\x1b[0m\n"},
+        {"type": "display", "data": {"image/svg+xml": svg, "text/plain": "s"}},
+        {"type": "display", "data": {"application/json": {"a": 1}, "text/plain": "j"}},
+        {"type": "display", "data": {"text/latex": "$x$", "text/plain": "x"}},
+        {"type": "display", "data": {"text/latex": "$y$",
+                                     "text/plain": "<IPython.core.display.Latex object>"}},
+    ]}]}, "/static/").decode()
+    assert '<pre class="public-stream stdout">100%\nred\n</pre>' in page
+    assert "\x1b" not in page and "50%" not in page
+    assert 'src="data:image/svg+xml;base64,' in page and "<svg" not in page
+    assert '{\n  &quot;a&quot;: 1\n}' in page
+    assert '<pre class="public-result">x</pre>' in page and "$x$" not in page
+    assert '<pre class="public-result">$y$</pre>' in page

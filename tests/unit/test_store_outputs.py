@@ -140,3 +140,24 @@ def test_mark_running_cells_interrupted(db):
     assert cells[c].outputs == cells[d].outputs == ()
     assert run(store.mark_running_cells_interrupted()) == ()
     run(store.set_run_state(a, "queued"))
+
+
+def test_replace_outputs_swaps_the_cells_chunks_and_keeps_its_files(db):
+    """For outputs changed in place: the cell's chunks become the new ones in one transaction;
+    its file records and the other cells' outputs stay; a bad chunk changes nothing."""
+    store, run = db.store, db.run
+    wid, (a, b) = db.worksheet("Out", ["a", "b"])
+    run(store.append_outputs(a, [("display", {"data": {"text/plain": "0%"}}),
+                                 ("stream", {"name": "stdout", "text": "x\n"})]))
+    run(store.append_outputs(b, [("stream", {"text": "other"})]))
+    run(store.record_file(a, "plot.png"))
+    run(store.replace_outputs(a, [("display", {"data": {"text/plain": "100%"}}),
+                                  ("stream", {"name": "stdout", "text": "x\n"})]))
+    cell = run(store.get_cell(a))
+    assert [(o.kind, o.payload) for o in cell.outputs] == [
+        ("display", {"data": {"text/plain": "100%"}}), ("stream", {"name": "stdout", "text": "x\n"})]
+    assert cell.files == ("plot.png",)
+    assert [o.payload for o in run(store.get_cell(b)).outputs] == [{"text": "other"}]
+    with pytest.raises(ValueError, match="not a kind of output"):
+        run(store.replace_outputs(a, [("bogus", {})]))
+    assert len(run(store.get_cell(a)).outputs) == 2
