@@ -5,8 +5,10 @@
 
 /**
  * An output event as the server sends it (docs/kernels.md), with its index `n` in the log.
+ * `math` is a `text/latex` output typeset on the server (MathML, sanitised there).
  * @typedef {{type: string, n?: number, name?: string, text?: string, data?: Record<string, string>,
- *   ename?: string, evalue?: string, traceback?: string, path?: string, change?: string}} OutputEvent
+ *   ename?: string, evalue?: string, traceback?: string, path?: string, change?: string,
+ *   math?: string}} OutputEvent
  */
 
 /** Files shown inline as images as well as linked (the server serves these inline). */
@@ -131,6 +133,14 @@ export class OutputArea {
       return frame;
     }
     const text = plain || data['text/latex'] || '';
+    if (typeof data['text/latex'] === 'string' && typeof event.math === 'string') {
+      // Both forms; the worksheet's Typeset setting (data-typeset) picks the one shown.
+      const box = make(doc, 'div', `nb-out nb-${event.type} nb-latex`);
+      const math = make(doc, 'div', 'nb-math-out');
+      math.innerHTML = event.math; // MathML made and sanitised on the server
+      box.append(math, make(doc, 'pre', 'nb-math-plain', text));
+      return box;
+    }
     return make(doc, 'pre', `nb-out nb-${event.type}`, text);
   }
 
