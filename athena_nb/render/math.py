@@ -23,8 +23,8 @@ from .tex import MacroError, expand
 #: Longer TeX is shown as source (converting it would hold the reactor too long).
 MAX_TEX = 20_000
 
-#: A control sequence the converter passed through as a name: it did not know it.
-_UNKNOWN = re.compile(r"<m[ion]>\\[A-Za-z]")
+#: A control sequence the converter passed through as a name, or as text: it did not know it.
+_UNKNOWN = re.compile(r"<m[ion]>\\[A-Za-z]|<mtext[^>]*>[^<]*\\[A-Za-z]+\{")
 
 #: Math in a text: $$...$$, $...$, \[...\], \(...\) and the math environments.
 _MATH = re.compile(

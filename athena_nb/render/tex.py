@@ -35,6 +35,8 @@ SAGE_MACROS: dict[str, tuple[int, str]] = {
 MAX_EXPANSIONS = 5000
 
 _NAME = re.compile(r"[A-Za-z]+")
+#: Sage 10 writes a string as \text{\texttt{...}}; the converter shows text as it is.
+_TEXT_TT = re.compile(r"\\text\s*\{\s*\\texttt\s*\{([^{}]*)\}\s*\}")
 _NEWCOMMAND = re.compile(
     r"\\(?:re)?newcommand\s*\{?\s*\\([A-Za-z]+)\s*\}?\s*(?:\[(\d)\])?\s*")
 
@@ -89,7 +91,7 @@ def definitions(tex: str) -> tuple[dict[str, tuple[int, str]], str]:
 
 def expand(tex: str, macros: dict[str, tuple[int, str]] | None = None) -> str:
     """``tex`` with Sage's macros, those given and those it defines itself expanded."""
-    own, tex = definitions(tex)
+    own, tex = definitions(_TEXT_TT.sub(r"\\texttt{\1}", tex))
     table = {**SAGE_MACROS, **(macros or {}), **own}
     out: list[str] = []
     i, budget = 0, MAX_EXPANSIONS

@@ -58,3 +58,9 @@ def test_piecewise_is_a_brace_and_a_two_row_table():
 
 def test_strings_are_monospace():
     assert '<mtext mathvariant="monospace">hello</mtext>' in _of("latex('hello') (Sage before 9.3)")
+
+
+def test_sage_10_strings_are_monospace_text_not_tex():
+    html = _of("latex('hello') (Sage 10)")
+    assert '<mtext mathvariant="monospace">hello</mtext>' in html and "\\texttt" not in html.split(
+        "<annotation")[0]
