@@ -93,7 +93,9 @@ export class TextCell {
     if (!this.canEdit) return;
     const plain = !event.ctrlKey && !event.metaKey && !event.altKey;
     if (event.key === 'Escape') {
-      this.escaped = true;
+      // An Escape that closed the completion list (or a menu) is not the first of two keys.
+      this.escaped = !event.defaultPrevented;
+      if (!this.escaped) return;
       this.hint('Tab leaves the cell; M makes it a text cell, Y a code cell.');
       return;
     }

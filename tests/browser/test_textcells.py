@@ -9,28 +9,19 @@ plain text with Typeset off, and typeset in the published snapshot.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.browser.conftest import watchPage
+from tests.browser.test_notebook_collab import expect
 from tests.support.notebookbrowser import (
     box,
     cell,
-    join,
     login,
     newWorksheet,
     output,
     runCell,
-    shareLink,
     typeInto,
 )
 
 T = 20_000
-
-
-def expect(*args, **kwargs):
-    from playwright.sync_api import expect
-
-    return expect(*args, **kwargs)
 
 
 def rendered(page, n):
@@ -102,21 +93,6 @@ def test_converting_from_the_menu_and_by_keyboard(context, server):
     box(page, 1).press_sequentially("6 * 7")
     box(page, 1).press("Control+Enter")
     expect(output(page, 1)).to_have_text("42", timeout=T)
-
-
-@pytest.fixture
-def three(browser, server):
-    contexts = [browser.new_context() for _ in range(3)]
-    for context in contexts:
-        context.set_default_timeout(T)
-    owner, carla, vic = (c.new_page() for c in contexts)
-    login(owner, server)
-    url = newWorksheet(owner)
-    join(carla, server.origin, shareLink(owner, url, "collaborator"), "Carla")
-    join(vic, server.origin, shareLink(owner, url, "viewer"), "Vic")
-    yield owner, carla, vic
-    for context in contexts:
-        context.close()
 
 
 def test_one_writes_a_text_cell_and_the_others_see_it_rendered(three):

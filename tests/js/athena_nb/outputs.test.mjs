@@ -25,7 +25,11 @@ class Node_ {
   replaceChildren(...nodes) { this.childNodes = nodes; }
   setAttribute(name, value) { this.attributes[name] = String(value); }
   getAttribute(name) { return this.attributes[name] ?? null; }
-  set innerHTML(_) { throw new Error('outputs must never set innerHTML'); }
+  set innerHTML(html) {
+    // Only the server's typeset (and sanitised) MathML goes in as markup.
+    if (this.className !== 'nb-math-out') throw new Error('outputs must never set innerHTML');
+    this.html = html;
+  }
 }
 
 function area() {
@@ -96,4 +100,24 @@ test('files are links; downloads unless images, which also show', () => {
 
 test('encodePath encodes each part', () => {
   assert.equal(encodePath('a b/c?d#e/%'), 'a%20b/c%3Fd%23e/%25');
+});
+
+test('LaTeX comes typeset from the server and as plain text; the worksheet shows one', () => {
+  const {node, out} = area();
+  out.reset(1, [{type: 'result', n: 0, math: '<math><mi>x</mi></math>',
+    data: {'text/plain': 'x', 'text/latex': '$x$'}}], 1);
+  const box = node.childNodes[0];
+  assert.equal(box.className, 'nb-out nb-result nb-latex');
+  const [math, plain] = box.childNodes;
+  assert.equal(math.className, 'nb-math-out');
+  assert.equal(math.html, '<math><mi>x</mi></math>');
+  assert.equal(plain.className, 'nb-math-plain');
+  assert.equal(plain.textContent, 'x');
+});
+
+test('LaTeX without its typeset form (an old output) is shown as text', () => {
+  const {node, out} = area();
+  out.reset(1, [{type: 'result', n: 0, data: {'text/latex': '$<b>x</b>$'}}], 1);
+  assert.equal(node.childNodes[0].tagName, 'PRE');
+  assert.equal(node.textContent, '$<b>x</b>$');
 });
