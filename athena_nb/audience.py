@@ -3,9 +3,12 @@
 Tests: tests/unit/test_audience.py, tests/unit/test_hub.py.
 
 ``tell(f)`` calls ``f(viewer)`` for every viewer now, in the order they came; one failing viewer
-does not stop the others.  That is the only way the hub tells its viewers anything: when a
-viewer's page sends it, and how much of a stream of changes it gets, is the page's business (a
-cell's state is a *latest value* there: see ``LivePage.sendLatest``).
+does not stop the others.  ``tellLatest(key, f)`` is for a change of a latest value (a cell's
+state, the kernel's): the viewers in use are told at once, the watching ones by their pages'
+Flusher, a batch a turn, and only of the newest change of ``key`` (livefragments' ``Broadcast``),
+so a change costs its maker O(1), not O(viewers).  When a viewer's page sends what it was told,
+and how much of a stream of changes it gets, is the page's business (see
+``LivePage.sendLatest``).
 
 Presence (which cell each viewer is in) is the one thing the audience batches itself: changes
 within ``PRESENCE_DELAY`` go out as one list of the entries that changed, because when a whole
@@ -15,6 +18,8 @@ class opens a share link at once, N joins would otherwise cost each viewer N upd
 from __future__ import annotations
 
 from twisted.logger import Logger
+
+from livefragments import Broadcast
 
 log = Logger()
 
@@ -29,9 +34,11 @@ class Audience:
         self._presence: dict[str, dict] = {}  # viewerId -> {"id", "name", "role", "cell"}
         self._changed: dict[str, None] = {}  # viewer ids whose presence changed, in order
         self._presenceCall = None
+        self._latest = Broadcast()
 
     def add(self, viewer, name: str, role: str) -> None:
         self.viewers[viewer.viewerId] = viewer
+        self._latest.add(viewer)
         self._presence[viewer.viewerId] = {"id": viewer.viewerId, "name": name, "role": role,
                                            "cell": None}
         self._presenceChanged(viewer.viewerId)
@@ -40,6 +47,7 @@ class Audience:
         """Forget ``viewer``; False if it was not here."""
         if self.viewers.pop(viewer.viewerId, None) is None:
             return False
+        self._latest.discard(viewer)
         self._presence.pop(viewer.viewerId, None)
         self._presenceChanged(viewer.viewerId)
         return True
@@ -50,6 +58,10 @@ class Audience:
                 f(viewer)
             except Exception:
                 log.failure("Telling viewer {v!r} about a change failed", v=viewer)
+
+    def tellLatest(self, key, f) -> None:
+        """``f(viewer)`` for every viewer, once each, soon: see the module's docstring."""
+        self._latest.tellLatest(key, f)
 
     # -- presence --------------------------------------------------------------------------
 
@@ -88,5 +100,6 @@ class Audience:
             self._presenceCall.cancel()
         self._presenceCall = None
         viewers, self.viewers = list(self.viewers.values()), {}
+        self._latest = Broadcast()
         self._presence, self._changed = {}, {}
         return viewers

@@ -18,14 +18,16 @@ __all__ = ["Options", "main", "makeService"]
 
 
 def makeService(options):
-    """For twistd: check the database before daemonizing, then make the service."""
+    """For twistd: check the data directory (no other server on it) and the database before
+    daemonizing, then make the service."""
     from twisted.internet import reactor
     from twisted.logger import Logger
 
-    from .service import NotebookService, StartError, checkDatabase
+    from .service import DataDirLock, NotebookService, StartError, checkDatabase
 
     try:
         checkDatabase(options["data-dir"])
+        DataDirLock(options["data-dir"]).check()
     except StartError as e:
         raise SystemExit(f"athena-nb cannot start: {e}")
     service = NotebookService(options, reactor=reactor)

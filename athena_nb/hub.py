@@ -453,11 +453,11 @@ class WorksheetHub:
 
     def cellChanged(self, cell: CellModel) -> None:
         """The runner changed a cell's state or outputs: tell the viewers."""
-        self._each(lambda v: v.cellChanged(cell))
+        self.audience.tellLatest(("cell", cell.id), lambda v: v.cellChanged(cell))
 
     def kernelChanged(self) -> None:
         """The kernel's state changed: tell the viewers."""
-        self._each(lambda v: v.kernelChanged())
+        self.audience.tellLatest("kernel", lambda v: v.kernelChanged())
 
     # -- the end -------------------------------------------------------------------------------
 

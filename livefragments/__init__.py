@@ -6,6 +6,7 @@ docs/protocol.md.  Tests: tests/unit/ and tests/integration/.
 """
 
 from ._assets import jsRoot
+from ._broadcast import Broadcast
 from ._channel import Channel
 from ._codec import Shared
 from ._errors import (
@@ -34,6 +35,7 @@ from ._site import LiveSite
 
 __all__ = [
     "BadArguments",
+    "Broadcast",
     "CSP",
     "Channel",
     "Closed",

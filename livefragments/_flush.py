@@ -19,6 +19,10 @@ fails when it is off:
   ``pace`` seconds times the number of watching pages sent in the last second (a thousand
   watchers: every 0.5 s; fewer than 10: no pause), after a ``BURST`` of three.  One change still
   reaches every watcher at once; a stream of changes is coalesced for them.
+- **Changes spread in batches** (``Settings.flushBatch`` too): a change that many watching
+  pages must show (a ``Broadcast``) is taken to them ``batch`` pages a turn, after the pages in
+  use, which are told at once; a page is then placed as above.  The one who made the change
+  does not pay for the thousand who watch it in their own turn.
 - **Latest values settle** (``Settings.settleSeconds``): a page whose new messages are only
   latest values that will change again soon (a cell queued or running, the kernel busy) sends
   them ``settle`` seconds later, and only after the reactor has read the input waiting then,
@@ -67,6 +71,7 @@ class Flusher:
         self._n = itertools.count()
         self._call = None
         self._held: list = []  # (since, transport): reading waits for the watchers due now
+        self._spreading: dict = {}  # Broadcasts with watchers still to be told, in order
 
     def wake(self, page, settle: bool = False) -> None:
         """Call ``page._flush()``: at the end of this reactor turn if someone uses the page,
@@ -106,6 +111,12 @@ class Flusher:
             return BURST
         return min(BURST, sent[1] + (now - sent[0]) / interval)
 
+    def spread(self, broadcast) -> None:
+        """``broadcast`` has watching members to tell: tell them ``batch`` a turn."""
+        if broadcast not in self._spreading:
+            self._spreading[broadcast] = None
+            self._schedule()
+
     def forget(self, page) -> None:
         """``page`` is gone: let go of it (a turn of its waiting for its pace is dropped when
         that turn comes)."""
@@ -126,7 +137,8 @@ class Flusher:
 
     @property
     def pending(self) -> int:
-        return len(self._urgent) + len(self._ready) + len(self._settling) + len(self._due)
+        return (len(self._urgent) + len(self._ready) + len(self._settling) + len(self._due)
+                + len(self._spreading))
 
     def _interval(self) -> float:
         """How long a watching page waits between two sends now."""
@@ -145,7 +157,7 @@ class Flusher:
         """Flush this turn if a page may go now, else when the first waiting page may (one
         turn after that time: the input waiting then is read first)."""
         now = self.reactor.seconds()
-        if self._urgent or self._ready:
+        if self._urgent or self._ready or self._spreading:
             delay = 0.0
         elif self._later or self._settling:
             first = min(self._later[0][0] if self._later else now + HORIZON,
@@ -178,6 +190,9 @@ class Flusher:
                     self._urgent[page] = None
                 else:
                     self._ready[page] = None
+        for broadcast in list(self._spreading):  # its members wake: placed as any page
+            if broadcast.spread(self.batch):
+                del self._spreading[broadcast]
         pages, self._urgent = list(self._urgent), {}
         interval = self._interval()
         for page in list(itertools.islice(self._ready, self.batch)):

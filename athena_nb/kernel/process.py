@@ -1,8 +1,7 @@
 """A worker child on a pty, read by the reactor (tests: tests/unit/test_kernel_process.py, tests/integration/test_kernel.py).
 
-pexpect spawns the worker with the pty as its controlling terminal (so ``sendintr()`` is a real
-terminal interrupt; its PtyProcess comes from ``spawnOnPty``, posix_spawn instead of a fork of
-the server) and passes it three more descriptors: one end of a socketpair (the private
+pexpect spawns the worker with the pty as its controlling terminal (its PtyProcess comes from
+``spawnOnPty``, posix_spawn instead of a fork of the server) and passes it three more descriptors: one end of a socketpair (the private
 control channel) and the write ends of two pipes that the worker puts on its fds 1 and 2. The
 reactor reads all of them through ``addReader``: no threads, and no pexpect call that sleeps or
 blocks (``expect``, ``close``, ``terminate``, ``send``) is ever made. Exit is noticed through
@@ -337,13 +336,14 @@ class WorkerProcess:
             self._channel.write(encodeFrame(message))
 
     def interrupt(self) -> None:
-        """Type the terminal's interrupt character: SIGINT to the worker's foreground group."""
+        """SIGINT to the worker's process group (subprocesses included), sent with kill(2):
+        it is pending in the worker before this returns. (Typing the terminal's interrupt
+        character instead raises it only when the kernel's tty layer gets round to it, which
+        can be after the next cell's request went out and its stale-interrupt check ran: the
+        next cell was then interrupted.)"""
         if self.exited or self._child is None:
             return
-        try:
-            self._child.sendintr()
-        except OSError:  # the pty is gone or full; the signal itself still does the job
-            self.signalGroup(signal.SIGINT)
+        self.signalGroup(signal.SIGINT)
 
     def signalGroup(self, signum: int) -> None:
         """Send ``signum`` to the worker and everything it started in its process group."""

@@ -21,6 +21,7 @@ from ..store import Store
 from ..web.auth import COOKIE, Auth
 from ..web.site import buildSite
 from ._host import DATABASE, StartError, makeDataDir, removeServerJSON, writeServerJSON
+from ._lock import DataDirLock
 
 log = Logger()
 
@@ -59,9 +60,10 @@ class Part(Service):
 
 
 class StoreService(Part):
-    """The store in the data directory.  Opening it refuses a damaged file, untouched, and
-    marks the cells that were running when the server last stopped as interrupted; closing it
-    writes everything asked for before."""
+    """The store in the data directory.  Opening it first takes the data directory's lock (one
+    server per directory: _lock.py), refuses a damaged file, untouched, and marks the cells
+    that were running when the server last stopped as interrupted; closing it writes
+    everything asked for before, then lets the lock go."""
 
     name = "store"
 
@@ -70,12 +72,14 @@ class StoreService(Part):
         self.dataDir = dataDir
         self.openStore = openStore
         self.store: Store | None = None
+        self.lock = DataDirLock(dataDir)
 
     def startUp(self) -> Deferred:
         return ensureDeferred(self._open())
 
     async def _open(self) -> None:
         makeDataDir(self.dataDir)
+        self.lock.acquire()
         self.store = await self.openStore(self.reactor, os.path.join(self.dataDir, DATABASE))
         interrupted = await self.store.mark_running_cells_interrupted()
         if interrupted:
@@ -83,7 +87,14 @@ class StoreService(Part):
                      "interrupted.", n=len(interrupted))
 
     def shutDown(self) -> Deferred | None:
-        return self.store.close() if self.store is not None else None
+        if self.store is None:
+            self.lock.release()
+            return None
+        return self.store.close().addBoth(self._closed)
+
+    def _closed(self, result):
+        self.lock.release()
+        return result
 
 
 class KernelPoolService(Part):

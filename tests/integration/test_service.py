@@ -171,7 +171,7 @@ def test_a_corrupt_database_stops_the_start_with_a_clear_error_and_is_untouched(
     assert "athena-nb cannot start:" in done.stderr and "athena.sqlite" in done.stderr
     assert "Traceback" not in done.stderr
     assert (data / "athena.sqlite").read_bytes() == garbage
-    assert sorted(os.listdir(data)) == ["athena.sqlite"]
+    assert sorted(os.listdir(data)) == ["athena.sqlite", "server.lock"]
 
 
 def test_a_port_in_use_stops_the_start_with_a_clear_error(tmp_path):
@@ -191,7 +191,44 @@ def test_a_port_in_use_stops_the_start_with_a_clear_error(tmp_path):
     assert f"athena-nb cannot start: Cannot listen on tcp:port={port}" in done.stderr
     assert "Address already in use." in done.stderr
     assert "Traceback" not in done.stderr
-    assert sorted(os.listdir(data)) == ["athena.sqlite"]
+    assert sorted(os.listdir(data)) == ["athena.sqlite", "server.lock"]
+
+
+def test_a_second_server_on_the_same_data_directory_refuses_and_names_the_first(
+        server, tmp_path):
+    """Both would say "Saved" while one's edits were lost, and stopping either deleted the
+    other's server.json: the second refuses to start, and the first is untouched."""
+    first = server()
+    data = tmp_path / "data"
+    before = (data / "server.json").read_text()
+    done = subprocess.run(
+        [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--data-dir", str(data),
+         "--pool-size", "0", "--system", "python"],
+        capture_output=True, text=True, env=environment(tmp_path), timeout=60)
+    assert done.returncode == 1 and done.stdout == ""
+    assert (f"athena-nb cannot start: Another athena-nb server (process {first.proc.pid}) is "
+            f"using the data directory") in done.stderr
+    assert "Traceback" not in done.stderr
+    assert (data / "server.json").read_text() == before
+    login(first)
+    assert first.stop() in (0, -signal.SIGTERM)
+    assert not (data / "server.json").exists()
+    second = server()  # the directory is free again
+    login(second)
+
+
+def test_twistd_refuses_a_data_directory_in_use_before_daemonizing(server, tmp_path):
+    first = server()
+    done = subprocess.run(
+        [str(TWISTD), "--pidfile", str(tmp_path / "twistd.pid"), "--logfile",
+         str(tmp_path / "twistd.log"), "athena-nb", "--port", "0", "--data-dir",
+         str(tmp_path / "data")],
+        capture_output=True, text=True, env=environment(tmp_path), cwd=str(tmp_path),
+        timeout=60)
+    assert done.returncode != 0
+    assert f"Another athena-nb server (process {first.proc.pid})" in done.stderr
+    assert not (tmp_path / "twistd.pid").exists()
+    login(first)
 
 
 def test_the_server_raises_its_open_files_limit(server):

@@ -1,0 +1,144 @@
+"""Broadcast: a change of a latest value costs its maker O(1); the members in use are told at
+once, the watching ones a batch a turn by the Flusher, each only of the newest change of a key.
+
+Policy "changes spread in batches" uses ``Settings.flushBatch`` (off: a very large batch, and
+the first test fails); "interactive first" uses ``Settings.interactiveSeconds`` (off: 0, no page
+is interactive, and the second test fails)."""
+
+from twisted.internet.task import Clock
+
+from livefragments import Broadcast, Settings
+from livefragments._flush import Flusher
+
+
+class FakePage:
+    def __init__(self, flusher, interactive=False):
+        self._flusher, self.interactive = flusher, interactive
+        self.isLive = True
+
+    def _flush(self):
+        pass
+
+
+class Member:
+    def __init__(self, name, page):
+        self.name, self.page, self.told = name, page, []
+
+    def __repr__(self):
+        return self.name
+
+
+def crowd(n, flusher, interactive=()):
+    return [Member(str(i), FakePage(flusher, i in interactive)) for i in range(n)]
+
+
+def turn(clock):
+    """One reactor turn: the first delayed call only."""
+    call = clock.calls.pop(0)
+    call.func(*call.args, **call.kw)
+
+
+def told(members):
+    return [m.name for m in members if m.told]
+
+
+def test_watchers_are_told_a_batch_a_turn_after_the_change_not_during_it():
+    clock = Clock()
+    flusher = Flusher(clock, Settings())
+    members = crowd(51, flusher)
+    broadcast = Broadcast()
+    for member in members:
+        broadcast.add(member)
+    broadcast.tellLatest("cell", lambda m: m.told.append("changed"))
+    assert told(members) == [], "the one who made the change does not pay for the watchers"
+    turn(clock)
+    assert 0 < len(told(members)) < len(members), "a batch a turn"
+    clock.advance(0)
+    assert len(told(members)) == len(members)
+    assert not clock.getDelayedCalls()
+
+
+def test_a_member_in_use_is_told_at_once_the_others_later():
+    clock = Clock()
+    settings = Settings()
+    flusher = Flusher(clock, settings)
+    writer = Member("writer", FakePage(flusher, interactive=settings.interactiveSeconds > 0))
+    watcher = Member("watcher", FakePage(flusher))
+    broadcast = Broadcast()
+    broadcast.add(watcher)
+    broadcast.add(writer)
+    broadcast.tellLatest("cell", lambda m: m.told.append("changed"))
+    assert (writer.told, watcher.told) == (["changed"], [])
+    clock.advance(0)
+    assert watcher.told == ["changed"]
+
+
+def test_a_watcher_that_missed_changes_is_told_the_newest_of_each_key_in_order():
+    clock = Clock()
+    flusher = Flusher(clock, batch=10)
+    (watcher,) = crowd(1, flusher)
+    broadcast = Broadcast()
+    broadcast.add(watcher)
+    for state in ("queued", "running", "done"):
+        broadcast.tellLatest("cell 1", lambda m, s=state: m.told.append(("cell 1", s)))
+    broadcast.tellLatest("kernel", lambda m: m.told.append(("kernel", "idle")))
+    broadcast.tellLatest("cell 2", lambda m: m.told.append(("cell 2", "queued")))
+    clock.advance(0)
+    assert watcher.told == [("cell 1", "done"), ("kernel", "idle"), ("cell 2", "queued")]
+
+
+def test_a_change_while_the_watchers_are_told_reaches_those_already_told_too():
+    clock = Clock()
+    flusher = Flusher(clock, batch=2)
+    members = crowd(4, flusher)
+    broadcast = Broadcast()
+    for member in members:
+        broadcast.add(member)
+    broadcast.tellLatest("cell", lambda m: m.told.append("first"))
+    turn(clock)
+    broadcast.tellLatest("cell", lambda m: m.told.append("second"))
+    clock.advance(0)
+    assert [m.told for m in members] == [["first", "second"], ["first", "second"],
+                                         ["second"], ["second"]]
+    assert broadcast._changes == {}, "once everyone has everything, nothing is kept"
+
+
+def test_a_watcher_that_starts_using_its_page_is_told_at_once_from_then_on():
+    clock = Clock()
+    flusher = Flusher(clock, batch=10)
+    (member,) = crowd(1, flusher)
+    broadcast = Broadcast()
+    broadcast.add(member)
+    member.page.interactive = True
+    broadcast.tellLatest("cell", lambda m: m.told.append(1))
+    clock.advance(0)
+    broadcast.tellLatest("cell", lambda m: m.told.append(2))
+    assert member.told == [1, 2]
+
+
+def test_a_member_that_left_is_not_told_and_one_failing_does_not_stop_the_others():
+    clock = Clock()
+    flusher = Flusher(clock, batch=10)
+    gone, failing, fine = crowd(3, flusher)
+    broadcast = Broadcast()
+    for member in (gone, failing, fine):
+        broadcast.add(member)
+
+    def tell(member):
+        if member is failing:
+            raise RuntimeError("this one fails")
+        member.told.append("changed")
+
+    broadcast.tellLatest("cell", tell)
+    broadcast.discard(gone)
+    clock.advance(0)
+    assert (gone.told, fine.told) == ([], ["changed"])
+    assert len(broadcast) == 2
+
+
+def test_members_without_a_page_are_told_at_once():
+    broadcast = Broadcast()
+    member = Member("no page", None)
+    broadcast.add(member)
+    broadcast.tellLatest("cell", lambda m: m.told.append("changed"))
+    assert member.told == ["changed"]
