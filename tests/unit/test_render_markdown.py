@@ -26,7 +26,7 @@ def test_tables_task_lists_and_strikethrough():
 
 def test_fenced_code_is_highlighted_with_class_names_only():
     html = renderMarkdown("```python\ndef f(x):\n    return 1\n```")
-    assert '<code class="language-python">' in html
+    assert "<pre><code>" in html
     assert '<span class="k">def</span>' in html
     assert "style=" not in html
 
@@ -92,3 +92,11 @@ def test_anything_renders_without_raising():
     for text in ("", "$", "$$", "\\(", "\\[", "```", "<", "&", "$\\begin{array}$", "\x00",
                  "$" * 1000, "{" * 500, "\\" * 300):
         assert isinstance(renderMarkdown(text), str)
+
+
+def test_only_highlighting_and_the_renderers_own_class_names_survive():
+    """Rendered text sits inside a cell: it must not pass for the cell's own parts."""
+    html = renderMarkdown('<div class="nb-output">a</div><span class="nb-menu k">b</span>'
+                          '<p id="worksheet" class="nb-state">c</p>')
+    assert "nb-output" not in html and "nb-menu" not in html and "nb-state" not in html
+    assert 'id="' not in html and '<span class="k">b</span>' in html
