@@ -47,6 +47,7 @@ def test_the_page_renders_a_text_cell_and_a_reopened_hub_keeps_its_kind(env):
     env.settle()
     html = env.owner().get(f"/worksheets/{sheet.id}/").body.decode()
     assert 'data-kind="text"' in html and "<em>hello</em>" in html and "<math" in html
+    assert "athena_nb/highlight.css" in html
 
 
 def test_making_a_cell_text_drops_its_outputs(env):
