@@ -75,8 +75,9 @@ export class Cell extends Widget {
       button.disabled = !a.canEdit && button.dataset.action !== 'more';
     }
     this.textCell = new TextCell({
-      node: /** @type {HTMLElement} */ (node), textarea,
+      node: /** @type {HTMLElement} */ (node), source: textarea,
       rendered: /** @type {HTMLElement} */ (node.querySelector('.nb-md')),
+      text: () => this.editor.text, focusSource: () => this.editor.focus(),
       kind: a.kind, canEdit: a.canEdit,
       convert: (kind) => this.setKind(kind),
       hint: (message) => this.worksheet?.hint(message),

@@ -10,23 +10,27 @@ export class TextCell {
   /**
    * @param {Object} o
    * @param {HTMLElement} o.node the cell's element (its data-kind says code or text)
-   * @param {HTMLTextAreaElement} o.textarea the cell's input
+   * @param {HTMLElement} o.source the cell's input (the element the editor shows)
    * @param {HTMLElement} o.rendered the element holding the rendered HTML
+   * @param {() => string} o.text the cell's text now
+   * @param {() => void} o.focusSource puts the caret in the input
    * @param {string} o.kind
    * @param {boolean} o.canEdit
    * @param {(kind: string) => void} o.convert asks the server to make the cell code or text
    * @param {(message: string) => void} o.hint
    */
-  constructor({node, textarea, rendered, kind, canEdit, convert, hint}) {
+  constructor({node, source, rendered, text, focusSource, kind, canEdit, convert, hint}) {
     this.node = node;
-    this.textarea = textarea;
+    this.source = source;
     this.rendered = rendered;
+    this.text = text;
+    this.focusSource = focusSource;
     this.canEdit = canEdit;
     this.convert = convert;
     this.hint = hint;
     this.kind = kind;
     /** Whether this viewer edits the text cell's source (code cells are always edited). */
-    this.editing = canEdit && kind === 'text' && !textarea.value.trim();
+    this.editing = canEdit && kind === 'text' && !text().trim();
     /** True after Escape in this cell: the next M or Y converts it. */
     this.escaped = false;
     rendered.addEventListener('dblclick', () => this.edit());
@@ -36,7 +40,7 @@ export class TextCell {
         this.edit();
       }
     });
-    // After the editor's own keydown (on the textarea): Escape, then M or Y.
+    // After the editor's own keydown (on the input, bubbling to the cell): Escape, then M or Y.
     node.addEventListener('keydown', (event) => this.#key(/** @type {KeyboardEvent} */ (event)));
     this.show();
   }
@@ -50,7 +54,7 @@ export class TextCell {
     this.node.dataset.kind = this.kind;
     const rendered = this.isText && !this.editing;
     this.node.dataset.view = rendered ? 'rendered' : 'source';
-    this.textarea.hidden = rendered;
+    this.source.hidden = rendered;
     this.rendered.hidden = !rendered;
     this.rendered.tabIndex = rendered ? 0 : -1;
   }
@@ -60,7 +64,7 @@ export class TextCell {
     if (!this.canEdit || !this.isText) return;
     this.editing = true;
     this.show();
-    this.textarea.focus();
+    this.focusSource();
   }
 
   /** Show the text cell rendered (Shift-Enter, Ctrl-Enter, Run). @param {boolean} focus */
@@ -83,7 +87,8 @@ export class TextCell {
     if (changed) {
       // Whoever is in the input goes on editing it; the others see the cell rendered.
       const doc = this.node.ownerDocument;
-      this.editing = this.canEdit && (doc.activeElement === this.textarea || !this.textarea.value.trim());
+      const typing = this.source.contains(doc.activeElement);
+      this.editing = this.canEdit && (typing || !this.text().trim());
     }
     this.show();
   }
