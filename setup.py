@@ -25,6 +25,12 @@ setup(
         "wsproto>=1.2,<2",
         "pexpect>=4.9,<5",
         "matplotlib>=3.8,<4",
+        # Text cells and typeset mathematics (athena_nb/render, docs/typesetting.md).
+        "markdown-it-py>=3,<5",
+        "mdit-py-plugins>=0.4,<0.8",
+        "nh3>=0.2.17,<0.4",
+        "latex2mathml>=3.77,<4",
+        "Pygments>=2.17,<3",
     ],
     extras_require={
         "test": [

@@ -15,7 +15,8 @@ import json
 from dataclasses import dataclass, field
 
 from .ot import TextDocument
-from .store import Cell, RunState
+from .render import renderLatexOutput, renderMarkdown
+from .store import Cell, CellKind, RunState
 from .terminal import fold
 
 #: Jupyter's order of preference among the MIME types of one bundle (the richest first); the
@@ -32,6 +33,18 @@ def eventFromStore(kind: str, payload) -> dict:
     """A stored output row as an output event."""
     event = dict(payload) if isinstance(payload, dict) else {"value": payload}
     event["type"] = str(kind)
+    if "math" not in event:  # stored before outputs were typeset
+        withMath(event)
+    return event
+
+
+def withMath(event: dict) -> dict:
+    """``event`` with the typeset HTML of its ``text/latex`` under ``math`` (made here, once,
+    on the server; every viewer and published snapshot shows the same)."""
+    data = event.get("data")
+    latex = data.get("text/latex") if isinstance(data, dict) else None
+    if isinstance(latex, str) and event.get("type") in ("display", "result", "update"):
+        event["math"] = renderLatexOutput(latex)
     return event
 
 
@@ -76,7 +89,7 @@ def _cleanBundle(kind: str, event: dict) -> dict | None:
         clean["metadata"] = metadata
     if isinstance(displayId, str) and kind != "result":
         clean["displayId"] = displayId
-    return clean
+    return withMath(clean)
 
 
 def compact(events: list[dict]) -> list[dict]:
@@ -121,6 +134,7 @@ class CellModel:
 
     id: int
     doc: TextDocument
+    kind: CellKind = CellKind.CODE
     state: RunState = RunState.IDLE
     count: int | None = None
     ranBy: str | None = None
@@ -145,6 +159,7 @@ class CellModel:
     clearWaiting: bool = False
     _displays: tuple | None = field(default=None, init=False, repr=False)
     _shared: tuple = field(default=(None, None), init=False, repr=False)
+    _view: tuple = field(default=(None, None, None), init=False, repr=False)
 
     def shared(self) -> dict:
         """A place for what is made once for every viewer of the cell from its state as it is
@@ -156,11 +171,28 @@ class CellModel:
             self._shared = (key, {})
         return self._shared[1]
 
+    def rendered(self) -> str | None:
+        """A text cell's text as sanitised HTML (None for code), made once per version of the
+        text, whoever asks and however many viewers there are."""
+        if self.kind is not CellKind.TEXT:
+            return None
+        return self.viewShared()[0]
+
+    def viewShared(self) -> tuple[str | None, dict]:
+        """The rendered HTML and a place for what is made once for every viewer from the
+        cell's kind and text version (the web layer keeps its encoded view there)."""
+        key = (self.kind, self.doc.version)
+        if self._view[0] != key:
+            html = renderMarkdown(self.doc.text) if self.kind is CellKind.TEXT else None
+            self._view = (key, html, {})
+        return self._view[1], self._view[2]
+
     @classmethod
     def fromStore(cls, cell: Cell, historyLimit: int = 1000) -> CellModel:
         return cls(
             id=cell.id,
             doc=TextDocument(cell.text, cell.version, historyLimit),
+            kind=CellKind(cell.kind),
             state=RunState(cell.state),
             count=cell.execution_count,
             ranBy=cell.ran_by,

@@ -24,7 +24,7 @@ from typing import NamedTuple, Protocol
 from twisted.internet.defer import Deferred, DeferredLock, succeed
 from twisted.logger import Logger
 
-from . import ot
+from . import ot, textcells
 from .audience import Audience
 from .cells import CellModel
 from .runner import CellRunner
@@ -92,6 +92,8 @@ class Viewer(Protocol):
     def cellMoved(self, cellId: int, index: int) -> None: ...
     def cellText(self, cell: CellModel, op: ot.Operation, version: int, siteId: str) -> None: ...
     def cellChanged(self, cell: CellModel) -> None: ...
+    def cellKindChanged(self, cell: CellModel) -> None: ...
+    def typesetChanged(self) -> None: ...
     def titleChanged(self, title: str) -> None: ...
     def presenceChanged(self, changes: list[dict]) -> None: ...
     def kernelChanged(self) -> None: ...
@@ -111,6 +113,7 @@ class WorksheetHub:
         self.store = store
         self.worksheetId: str = snapshot.worksheet.id
         self.title: str = snapshot.worksheet.title
+        self.typeset: bool = snapshot.metadata.get(textcells.TYPESET_KEY) is not False
         self.directory = directory
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
@@ -377,6 +380,15 @@ class WorksheetHub:
 
         d.addCallbacks(lambda _: self._removed(nxt), stayed)
         return d
+
+    def setKind(self, cellId: int, kind: str) -> Deferred:
+        """Make the cell "code" or "text" (textcells.py); fires with the kind."""
+        return textcells.setKind(self, cellId, kind)
+
+    def setTypeset(self, on: bool) -> Deferred:
+        """Show LaTeX outputs typeset (True) or as plain text, for every viewer."""
+        self._checkOpen()
+        return textcells.setTypeset(self, on)
 
     # -- title ---------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from twisted.logger import Logger
 
 from .cells import CellModel, cleanEvent, compact
 from .kernel import KernelState
-from .store import RunState
+from .store import CellKind, RunState
 
 log = Logger()
 
@@ -136,10 +136,11 @@ class CellRunner:
     # -- running -----------------------------------------------------------------------------
 
     def run(self, cells: list[CellModel], who: str) -> int:
-        """Queue each cell that is not queued or running already; returns how many were."""
+        """Queue each code cell that is not queued or running already (text cells never go to
+        the kernel); returns how many were."""
         queued = 0
         for cell in cells:
-            if cell.active or cell.leaving:
+            if cell.active or cell.leaving or cell.kind is CellKind.TEXT:
                 continue
             queued += 1
             cell.resetOutputs()  # unstored output of the last run is dropped too

@@ -20,6 +20,7 @@ from ._errors import (
 from ._model import (
     SHARE_ROLES,
     Cell,
+    CellKind,
     Output,
     OutputKind,
     Role,
@@ -38,6 +39,7 @@ __all__ = [
     "MAX_TITLE",
     "SCHEMA_VERSION",
     "Cell",
+    "CellKind",
     "CorruptDatabaseError",
     "ForeignDatabaseError",
     "MigrationError",

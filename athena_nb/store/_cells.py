@@ -43,12 +43,15 @@ def _check_index(index: int, size: int, what: str) -> None:
         )
 
 
-def _insert(conn: sqlite3.Connection, now: float, worksheet_id: str, index: int, text: str) -> int:
+def _insert(
+    conn: sqlite3.Connection, now: float, worksheet_id: str, index: int, text: str,
+    kind: str = "code",
+) -> int:
     cells = order(conn, worksheet_id)
     _check_index(index, len(cells), "insert a cell")
     cursor = conn.execute(
-        "INSERT INTO cells (worksheet_id, position, input) VALUES (?, ?, ?)",
-        (worksheet_id, _position_at(conn, cells, index), text),
+        "INSERT INTO cells (worksheet_id, position, input, kind) VALUES (?, ?, ?, ?)",
+        (worksheet_id, _position_at(conn, cells, index), text, kind),
     )
     touch_worksheet(conn, now, worksheet_id)
     return cursor.lastrowid
@@ -136,7 +139,7 @@ def split_cell(conn: sqlite3.Connection, now: float, cell_id: int, at: int) -> t
         "UPDATE cells SET input = ?, version = ? WHERE id = ?", (head, version + 1, cell_id)
     )
     index = index_of(order(conn, worksheet_id), cell_id) + 1
-    second = _insert(conn, now, worksheet_id, index, tail)
+    second = _insert(conn, now, worksheet_id, index, tail, row[8])  # the same kind
     return load_cell(conn, cell_id), load_cell(conn, second)
 
 
@@ -173,3 +176,11 @@ def set_cell_text(
         )
     conn.execute("UPDATE cells SET input = ?, version = ? WHERE id = ?", (text, version, cell_id))
     touch_worksheet(conn, now, row[1])
+
+
+def set_cell_kind(conn: sqlite3.Connection, now: float, cell_id: int, kind: str) -> Cell:
+    row = require_cell_row(conn, cell_id)
+    if row[8] != kind:
+        conn.execute("UPDATE cells SET kind = ? WHERE id = ?", (kind, cell_id))
+        touch_worksheet(conn, now, row[1])
+    return load_cell(conn, cell_id)

@@ -54,6 +54,13 @@ def check_transition(cell_id: int, old: RunState, new: RunState) -> None:
         )
 
 
+class CellKind(enum.StrEnum):
+    """What a cell holds: code the kernel runs, or text (Markdown) shown rendered."""
+
+    CODE = "code"
+    TEXT = "text"
+
+
 class OutputKind(enum.StrEnum):
     """What an output chunk is; its payload's shape is up to the notebook."""
 
@@ -123,6 +130,7 @@ class Cell:
     ran_by: str | None
     outputs: tuple[Output, ...] = ()
     files: tuple[str, ...] = ()
+    kind: CellKind = CellKind.CODE
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,10 @@ import sqlite3
 from collections import defaultdict
 
 from ._errors import NotFoundError
-from ._model import Cell, Output, OutputKind, RunState, Worksheet, WorksheetSnapshot
+from ._model import Cell, CellKind, Output, OutputKind, RunState, Worksheet, WorksheetSnapshot
 
 WORKSHEET_COLUMNS = "id, title, created, modified, trashed_at"
-_CELL_COLUMNS = "id, worksheet_id, position, input, version, state, execution_count, ran_by"
+_CELL_COLUMNS = "id, worksheet_id, position, input, version, state, execution_count, ran_by, kind"
 
 
 def require_worksheet(conn: sqlite3.Connection, worksheet_id: str) -> Worksheet:
@@ -28,7 +28,7 @@ def require_worksheet(conn: sqlite3.Connection, worksheet_id: str) -> Worksheet:
 
 
 def require_cell_row(conn: sqlite3.Connection, cell_id: int) -> tuple:
-    """(id, worksheet_id, position, input, version, state, execution_count, ran_by)."""
+    """(id, worksheet_id, position, input, version, state, execution_count, ran_by, kind)."""
     row = conn.execute(f"SELECT {_CELL_COLUMNS} FROM cells WHERE id = ?", (cell_id,)).fetchone()
     if row is None:
         raise NotFoundError(f"Cell {cell_id} does not exist; it may have been deleted.")
@@ -71,7 +71,7 @@ def _outputs_and_files(
 
 
 def _cell(row: tuple, index: int, outputs: list[Output], files: list[str]) -> Cell:
-    cid, worksheet_id, _, text, version, state, count, ran_by = row
+    cid, worksheet_id, _, text, version, state, count, ran_by, kind = row
     return Cell(
         cid,
         worksheet_id,
@@ -83,6 +83,7 @@ def _cell(row: tuple, index: int, outputs: list[Output], files: list[str]) -> Ce
         ran_by,
         tuple(outputs),
         tuple(files),
+        CellKind(kind),
     )
 
 

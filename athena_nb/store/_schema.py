@@ -103,7 +103,15 @@ def _v2(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2)
+def _v3(conn: sqlite3.Connection) -> None:
+    """Text cells: a cell is code (run by the kernel) or text (Markdown, rendered)."""
+    conn.execute(
+        "ALTER TABLE cells ADD COLUMN kind TEXT NOT NULL DEFAULT 'code' "
+        "CHECK (kind IN ('code', 'text'))"
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, fail
 
 from . import _access, _cells, _outputs, _reads, _worksheets
-from ._model import SHARE_ROLES, OutputKind, Role, RunState
+from ._model import SHARE_ROLES, CellKind, OutputKind, Role, RunState
 from ._schema import open_database
 from ._writer import ThreadWriter
 
@@ -297,6 +297,13 @@ class Store:
             _cid(cell_id),
             _str(text, "cell text"),
             _int(version, "text version"),
+        )
+
+    @_deferred
+    def set_cell_kind(self, cell_id: int, kind: CellKind | str) -> Deferred:
+        """Make the cell code or text (its text, outputs and run state stay); fires with the Cell."""
+        return self._writer.submit(
+            _cells.set_cell_kind, self._now(), _cid(cell_id), _enum(CellKind, kind, "cell kind")
         )
 
     # Cells: running and output

@@ -37,6 +37,8 @@ class CellClient(ClientWidget):
         self.length: int = a["length"]
         self.outputs: list[dict] = list(a["outputs"])
         self.run: dict = a["run"]
+        self.kind: str = a["kind"]
+        self.views: list[dict] = []  # every view (kind, version, rendered HTML) sent, in order
         self.updates = 0
         self.saves: list = []  # every edit call's Deferred, in order
         self.errors: list = []
@@ -112,6 +114,11 @@ class CellClient(ClientWidget):
         self.length = update["start"] + len(update["outputs"])
         self.run = update["run"]
 
+    @expose
+    def view(self, view):
+        self.kind = view["kind"]
+        self.views.append(view)
+
     @property
     def state(self) -> str:
         return self.run["state"]
@@ -136,6 +143,7 @@ class WorksheetClient(ClientWidget):
         self.presence: list[dict] = a["presence"]
         self.kernel: dict = a["kernel"]
         self.canEdit: bool = a["canEdit"]
+        self.typeset: bool = a["typeset"]
         self._order: list[int] | None = None  # widget ids in order, once the server moved any
 
     @property
@@ -187,6 +195,10 @@ class WorksheetClient(ClientWidget):
     @expose
     def setKernel(self, info):
         self.kernel = info
+
+    @expose
+    def setTypeset(self, on):
+        self.typeset = on
 
 
 WIDGETS = {"athena_nb/worksheet.js:Worksheet": WorksheetClient,

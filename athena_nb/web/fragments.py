@@ -31,7 +31,7 @@ from .. import ot
 from ..cells import compactNumbered, numbered
 from ..hub import HubError
 from ..kernel import KernelError
-from ..store import MAX_TITLE, StoreError
+from ..store import MAX_TITLE, CellKind, StoreError
 
 log = Logger()
 
@@ -107,6 +107,17 @@ def _sharedOp(cell, op: ot.Operation) -> Shared:
     return last[1]
 
 
+def _sharedView(cell) -> Shared:
+    """A cell's kind and, for a text cell, its rendered HTML, encoded once for all its
+    viewers per version of its text."""
+    html, shared = cell.viewShared()
+    view = shared.get("view")
+    if view is None:
+        view = shared["view"] = Shared({"kind": cell.kind.value, "version": cell.version,
+                                        "html": html})
+    return view
+
+
 def _button(label: str, action: str, extra: str = "", kind: str = "nb-button") -> str:
     """A locked button.  Until its widgets are live in the browser, a worksheet renders busy,
     with its inputs read-only and its buttons disabled, and the widgets unlock what the viewer
@@ -127,6 +138,7 @@ class CellFragment(LiveFragment):
         self.cellId = cellId
         # the generation, output count, revision and run the viewer has
         self._sent = (0, 0, 0, None)
+        self._sentView = (None, None)  # the kind and rendered version the viewer has
 
     @property
     def cell(self):
@@ -135,7 +147,8 @@ class CellFragment(LiveFragment):
     def elementAttributes(self) -> dict[str, str]:
         number = self.hub.cells.index(self.hub.findCell(self.cellId)) + 1
         return {"class": "nb-cell", "role": "group", "aria-label": f"Cell {number}",
-                "data-cell-id": str(self.cellId), "data-state": self.cell.state.value}
+                "data-cell-id": str(self.cellId), "data-state": self.cell.state.value,
+                "data-kind": self.cell.kind.value}
 
     def render(self) -> str:
         # Locked until the widget is live (see _button).
@@ -146,6 +159,8 @@ class CellFragment(LiveFragment):
             '<div class="nb-cell-main"><div class="nb-cell-top">'
             f'<textarea class="nb-input" aria-label="Cell input" spellcheck="false" rows="1"'
             f' autocapitalize="off" autocomplete="off" readonly>{escape(cell.text)}</textarea>'
+            # A text cell's HTML (sanitised by athena_nb/render), shown unless it is edited.
+            f'<div class="nb-md" aria-label="Text cell" tabindex="-1">{cell.rendered() or ""}</div>'
             '<div class="nb-cell-actions">'
             + _button("Run", "run")
             + _button("Delete cell", "delete")
@@ -156,7 +171,8 @@ class CellFragment(LiveFragment):
                 ("Insert cell above", "insertAbove"), ("Insert cell below", "insertBelow"),
                 ("Move up", "moveUp"), ("Move down", "moveDown"),
                 ("Split at cursor", "split"), ("Join with next", "join"),
-                ("Clear output", "clear"), ("Evaluate cells above", "runAbove")))
+                ("Clear output", "clear"), ("Evaluate cells above", "runAbove"),
+                ("Make text cell (Esc, M)", "toText"), ("Make code cell (Esc, Y)", "toCode")))
             + "</div></div></div>"
             f'<div class="nb-cell-info"><span class="nb-state">{escape(cell.state.value)}</span>'
             '<span class="nb-here"></span></div>'
@@ -166,8 +182,10 @@ class CellFragment(LiveFragment):
     def getInitialArguments(self) -> list:
         cell = self.cell
         self._sent = self._now(cell)
+        self._sentView = (cell.kind, cell.version)
         return [{
             "cellId": cell.id,
+            "kind": cell.kind.value,
             "text": cell.text,
             "version": cell.version,
             "generation": cell.generation,
@@ -185,6 +203,20 @@ class CellFragment(LiveFragment):
             self.notifyRemote("ack", version)
         else:
             self.notifyRemote("remoteOp", _sharedOp(cell, op), version)
+        if cell.kind is CellKind.TEXT:
+            self.kindChanged()
+
+    def kindChanged(self) -> None:
+        """The cell's kind or a text cell's text changed: the viewer's next send carries the
+        kind and the rendered text as they are then (typing settles)."""
+        self.notifyLatest("view", "view", self._view, settle=True)
+
+    def _view(self) -> list | None:  # None: the viewer has this view already
+        cell = self.hub.findCell(self.cellId)
+        if cell is None or (cell.kind, cell.version) == self._sentView:
+            return None
+        self._sentView = (cell.kind, cell.version)
+        return [_sharedView(cell)]
 
     def changed(self) -> None:
         """The cell's run state or output changed: the viewer's next send carries it (one
@@ -269,6 +301,13 @@ class CellFragment(LiveFragment):
         return self.hub.clearOutputs(self.cellId)
 
     @editing
+    def setKind(self, kind):
+        """Make the cell "code" or "text"; answers with the kind."""
+        if kind not in ("code", "text"):
+            raise BadArguments(f"A cell is 'code' or 'text', not {kind!r}.")
+        return self.hub.setKind(self.cellId, kind)
+
+    @editing
     def complete(self, code, cursor):
         if not isinstance(code, str) or type(cursor) is not int:
             raise BadArguments("complete takes the code (text) and the cursor (an integer).")
@@ -312,13 +351,17 @@ class WorksheetFragment(LiveFragment):
         self.joined = True
 
     def elementAttributes(self) -> dict[str, str]:
-        return {"class": "nb-worksheet", "data-role": self.identity.role, "aria-busy": "true"}
+        return {"class": "nb-worksheet", "data-role": self.identity.role, "aria-busy": "true",
+                "data-typeset": "true" if self.hub.typeset else "false"}
 
     def render(self) -> str:
         ro = not self.identity.canEdit()
         toolbar = "".join(_button(label, action) for label, action in (
             ("Run all", "runAll"), ("Interrupt", "interrupt"), ("Restart", "restart"),
             ("Add cell", "addCell"), ("Clear all outputs", "clearAll")))
+        toolbar += _button("Typeset", "typeset", ' aria-pressed="{}" title="Show LaTeX outputs '
+                           'typeset (on) or as plain text (off), for everyone"'.format(
+                               "true" if self.hub.typeset else "false"))
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())
         return (
             '<header class="nb-header">'
@@ -335,7 +378,8 @@ class WorksheetFragment(LiveFragment):
             '<p class="nb-error" role="alert" hidden></p>'
             f'<div class="nb-cells">{cells}</div>'
             '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
-            "Tab completes or indents, Escape then Tab leaves a cell.</p>"
+            "Tab completes or indents, Escape then Tab leaves a cell; Escape then M makes it a "
+            "text cell, Escape then Y a code cell; double-click or Enter edits a text cell.</p>"
         )
 
     def getInitialArguments(self) -> list:
@@ -348,6 +392,7 @@ class WorksheetFragment(LiveFragment):
             "canEdit": self.identity.canEdit(),
             "presence": self.hub.presence(),
             "kernel": self._initialKernel(),
+            "typeset": self.hub.typeset,
             "base": self.base,
         }]
 
@@ -374,6 +419,14 @@ class WorksheetFragment(LiveFragment):
         fragment = self.cellFragments.get(cell.id)
         if fragment is not None:
             fragment.changed()
+
+    def cellKindChanged(self, cell) -> None:
+        fragment = self.cellFragments.get(cell.id)
+        if fragment is not None:
+            fragment.kindChanged()
+
+    def typesetChanged(self) -> None:
+        self.notifyLatest("typeset", "setTypeset", lambda: [self.hub.typeset])
 
     def titleChanged(self, title: str) -> None:
         self.notifyLatest("title", "setTitle", lambda: [self.hub.title])
@@ -451,3 +504,7 @@ class WorksheetFragment(LiveFragment):
     @editing
     def clearAll(self):
         return self.hub.clearOutputs()
+
+    @editing
+    def setTypeset(self, on):
+        return self.hub.setTypeset(on)

@@ -26,8 +26,10 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
 from ..cells import MIME_ORDER, cleanEvent, compact, eventFromStore
-from ..store import NotFoundError
+from ..render import renderMarkdown
+from ..store import CellKind, NotFoundError
 from ..terminal import visibleText
+from ..textcells import TYPESET_KEY
 from . import _html
 
 log = Logger()
@@ -72,18 +74,27 @@ class Publisher:
     def _publish(self, snapshot, worksheetId: str):
         hub = self.hubs.get(worksheetId) if self.hubs is not None else None
         if hub is not None:
-            title, cells = hub.title, [(c.text, c.outputs) for c in hub.cells if not c.leaving]
+            title, typeset = hub.title, hub.typeset
+            cells = [(c.text, c.kind, c.rendered(), c.outputs) for c in hub.cells if not c.leaving]
         else:
-            title, cells = snapshot.worksheet.title, [
-                (c.text, [eventFromStore(o.kind, o.payload) for o in c.outputs])
-                for c in snapshot.cells]
+            title = snapshot.worksheet.title
+            typeset = snapshot.metadata.get(TYPESET_KEY) is not False
+            cells = [(c.text, c.kind,
+                      renderMarkdown(c.text) if c.kind is CellKind.TEXT else None,
+                      [eventFromStore(o.kind, o.payload) for o in c.outputs])
+                     for c in snapshot.cells]
         previous = snapshot.metadata.get(KEY)
         token = previous.get("token") if isinstance(previous, dict) else None
         published = {
             "token": token if isinstance(token, str) and token else secrets.token_urlsafe(24),
             "at": self.reactor.seconds(),
             "title": title,
-            "cells": [{"input": text, "outputs": _clean(outputs)} for text, outputs in cells],
+            "typeset": typeset,
+            # A text cell's HTML is the one its viewers were shown (rendered and sanitised
+            # once, athena_nb/render); a code cell's outputs carry their typeset LaTeX.
+            "cells": [{"input": text, "outputs": [], "kind": "text", "html": html}
+                      if kind is CellKind.TEXT else {"input": text, "outputs": _clean(outputs)}
+                      for text, kind, html, outputs in cells],
         }
         return self.store.set_metadata(worksheetId, KEY, published).addCallback(
             lambda _: publishedJSON(worksheetId, published))
@@ -155,7 +166,8 @@ def _notFound(request, moduleRoot: str) -> None:
 
 
 def _page(title: str, body: str, moduleRoot: str) -> bytes:
-    return _html.page(title, body, moduleRoot=moduleRoot, stylesheets=("athena_nb/public.css",),
+    return _html.page(title, body, moduleRoot=moduleRoot,
+                      stylesheets=("athena_nb/public.css", "athena_nb/highlight.css"),
                       bodyClass="public-page", head='<meta name="robots" content="noindex">')
 
 
@@ -169,28 +181,32 @@ def renderSnapshot(published: dict, moduleRoot: str) -> bytes:
         when = (f'<p class="public-meta">Published <time datetime="'
                 f'{time.strftime("%Y-%m-%dT%H:%M:%SZ", stamp)}">'
                 f'{time.strftime("%Y-%m-%d %H:%M UTC", stamp)}</time> · read-only snapshot</p>')
-    cells = "".join(_cell(c) for c in published.get("cells", []) if isinstance(c, dict))
+    typeset = published.get("typeset") is not False
+    cells = "".join(_cell(c, typeset) for c in published.get("cells", []) if isinstance(c, dict))
     body = (f'<main class="public"><header class="public-head"><h1>{escape(title)}</h1>{when}'
             f'</header><ol class="public-cells">{cells}</ol></main>')
     return _page(f"{title} · athena-nb", body, moduleRoot)
 
 
-def _cell(cell: dict) -> str:
+def _cell(cell: dict, typeset: bool = True) -> str:
     text = str(cell.get("input", ""))
-    outputs = "".join(_output(o) for o in cell.get("outputs", []) if isinstance(o, dict))
+    if cell.get("kind") == "text" and isinstance(cell.get("html"), str):
+        # Made by athena_nb/render when published: sanitised HTML, no script, no style.
+        return f'<li class="public-cell public-text"><div class="nb-md">{cell["html"]}</div></li>'
+    outputs = "".join(_output(o, typeset) for o in cell.get("outputs", []) if isinstance(o, dict))
     inputHTML = f'<pre class="public-input"><code>{escape(text)}</code></pre>' if text else ""
     outHTML = f'<div class="public-outputs">{outputs}</div>' if outputs else ""
     return f'<li class="public-cell">{inputHTML}{outHTML}</li>'
 
 
-def _output(event: dict) -> str:
+def _output(event: dict, typeset: bool = True) -> str:
     kind = event.get("type")
     if kind == "stream":
         name = "stderr" if event.get("name") == "stderr" else "stdout"
         text = visibleText(str(event.get("text", "")))
         return f'<pre class="public-stream {name}">{escape(text)}</pre>'
     if kind in ("display", "result"):
-        return _data(event.get("data") or {})
+        return _data(event.get("data") or {}, event.get("math") if typeset else None)
     if kind == "error":
         head = f'{event.get("ename", "Error")}: {event.get("evalue", "")}'
         trace = visibleText(str(event.get("traceback", "")))
@@ -204,10 +220,13 @@ def _output(event: dict) -> str:
     return ""
 
 
-def _data(data: dict) -> str:
+def _data(data: dict, math: str | None = None) -> str:
     """The richest form of a display or result that a static page can show safely, in
-    Jupyter's order (``MIME_ORDER``), as the worksheet page chooses."""
+    Jupyter's order (``MIME_ORDER``), as the worksheet page chooses; ``math`` is its LaTeX
+    typeset on the server (None: show LaTeX as text, the worksheet's Typeset being off)."""
     for mime in MIME_ORDER:
+        if mime == "text/latex" and isinstance(math, str) and isinstance(data.get(mime), str):
+            return f'<div class="public-math">{math}</div>'  # typeset, sanitised: athena_nb/render
         value = data.get(mime)
         if value is None:
             continue

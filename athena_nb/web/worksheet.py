@@ -31,7 +31,8 @@ from .fragments import WorksheetFragment
 class WorksheetPage(LivePage):
     """One browser tab on one worksheet."""
 
-    stylesheets = ("athena_nb/notebook.css", "athena_nb/worksheet.css", "athena_nb/outputs.css")
+    stylesheets = ("athena_nb/notebook.css", "athena_nb/worksheet.css", "athena_nb/outputs.css",
+                   "athena_nb/highlight.css")
     icon = ICON
 
     def __init__(self, hub, identity, base: str):

@@ -8,6 +8,7 @@
 import {Widget} from '../livefragments/widget.js';
 import {CellEditor} from './editor.js';
 import {OutputArea} from './outputs.js';
+import {TextCell} from './textcell.js';
 
 /** @typedef {import('./outputs.js').OutputEvent} OutputEvent */
 /** @typedef {import('./worksheet.js').Worksheet} Worksheet */
@@ -18,8 +19,8 @@ import {OutputArea} from './outputs.js';
  */
 /**
  * The initial arguments (CellFragment.getInitialArguments).
- * @typedef {CellOutputs & {cellId: number, text: string, version: number, canEdit: boolean,
- *   base: string}} CellArgs
+ * @typedef {CellOutputs & {cellId: number, kind: string, text: string, version: number,
+ *   canEdit: boolean, base: string}} CellArgs
  */
 
 /** @type {Record<string, string>} */
@@ -73,6 +74,14 @@ export class Cell extends Widget {
       const button = /** @type {HTMLButtonElement} */ (each);
       button.disabled = !a.canEdit && button.dataset.action !== 'more';
     }
+    this.textCell = new TextCell({
+      node: /** @type {HTMLElement} */ (node), source: textarea,
+      rendered: /** @type {HTMLElement} */ (node.querySelector('.nb-md')),
+      text: () => this.editor.text, focusSource: () => this.editor.focus(),
+      kind: a.kind, canEdit: a.canEdit,
+      convert: (kind) => this.setKind(kind),
+      hint: (message) => this.worksheet?.hint(message),
+    });
     this.showRun(a.run);
     node.addEventListener('click', (event) => this.#click(/** @type {MouseEvent} */ (event)));
     node.addEventListener('keydown', (event) => {
@@ -106,6 +115,12 @@ export class Cell extends Widget {
   /** @param {number} version */
   ack(version) {
     this.editor.acknowledge(version);
+    return null;
+  }
+
+  /** @param {import('./textcell.js').CellView} view the kind, and a text cell's HTML */
+  view(view) {
+    this.textCell.view(view);
     return null;
   }
 
@@ -151,7 +166,15 @@ export class Cell extends Widget {
   }
 
   focus() {
-    this.editor.focus();
+    if (this.textCell.isText && !this.textCell.editing) this.textCell.rendered.focus();
+    else this.editor.focus();
+  }
+
+  /** Make the cell code or text. @param {string} kind */
+  async setKind(kind) {
+    if (!this.canEdit || kind === this.textCell.kind) return;
+    await this.editor.whenSynced();
+    await this.worksheet?.ask(this.callRemote('setKind', kind));
   }
 
   // -- actions -------------------------------------------------------------------------------
@@ -159,11 +182,17 @@ export class Cell extends Widget {
   /** @param {boolean} advance */
   runFromKeyboard(advance) {
     if (!this.canEdit) return;
-    this.run();
+    this.run(!advance);
     if (advance) this.worksheet?.focusAfter(this);
   }
 
-  async run() {
+  /** Run a code cell; show a text cell rendered. @param {boolean} [stay] keep the focus here */
+  async run(stay = false) {
+    if (this.textCell.isText) {
+      this.textCell.render(stay);
+      await this.editor.whenSynced();
+      return;
+    }
     await this.editor.whenSynced();
     await this.worksheet?.ask(this.callRemote('run'));
   }
@@ -220,6 +249,9 @@ export class Cell extends Widget {
         return;
       case 'clear':
         return ws.ask(this.callRemote('clear'));
+      case 'toText':
+      case 'toCode':
+        return this.setKind(action === 'toText' ? 'text' : 'code');
     }
   }
 }

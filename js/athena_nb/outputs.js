@@ -10,9 +10,11 @@ import {Terminal, TerminalView, appendRuns} from './terminal.js';
 
 /**
  * An output event as the server sends it (docs/kernels.md), with its index `n` in the log.
+ * `math` is a `text/latex` output typeset on the server (MathML, sanitised there).
  * @typedef {{type: string, n?: number, name?: string, text?: string, data?: Record<string, any>,
  *   metadata?: Record<string, any>, displayId?: string,
- *   ename?: string, evalue?: string, traceback?: string, path?: string, change?: string}} OutputEvent
+ *   ename?: string, evalue?: string, traceback?: string, path?: string, change?: string,
+ *   math?: string}} OutputEvent
  */
 
 /** Jupyter's order of preference among the forms of one display (athena_nb/cells.py). */
@@ -172,9 +174,9 @@ export class OutputArea {
       if (mime === 'application/json') return mime;
       if (typeof value !== 'string') continue;
       if (mime === 'text/html' && typeof event.n !== 'number') continue;
-      // LaTeX is shown as its source until it is typeset: only when the text says less.
-      if (mime === 'text/latex' && typeof data['text/plain'] === 'string'
-          && !DEFAULT_REPR.test(data['text/plain'])) continue;
+      // LaTeX the server could not typeset is shown as its source only when the text says less.
+      if (mime === 'text/latex' && typeof event.math !== 'string'
+          && typeof data['text/plain'] === 'string' && !DEFAULT_REPR.test(data['text/plain'])) continue;
       return mime;
     }
     return '';
@@ -218,6 +220,14 @@ export class OutputArea {
     }
     if (mime === 'text/markdown') {
       const box = make(doc, 'div', 'nb-out nb-markdown', value);
+      return box;
+    }
+    if (mime === 'text/latex' && typeof event.math === 'string') {
+      // Both forms; the worksheet's Typeset setting (data-typeset) picks the one shown.
+      const box = make(doc, 'div', `nb-out nb-${event.type} nb-latex`);
+      const math = make(doc, 'div', 'nb-math-out');
+      math.innerHTML = event.math; // MathML made and sanitised on the server
+      box.append(math, make(doc, 'pre', 'nb-math-plain', plain || value));
       return box;
     }
     if (mime === 'text/latex') return make(doc, 'pre', 'nb-out nb-latex', value);

@@ -13,7 +13,8 @@ import {listenForFrameHeights} from './outputs.js';
 /**
  * The initial arguments (WorksheetFragment.getInitialArguments).
  * @typedef {{worksheetId: string, title: string, viewerId: string, name: string, role: string,
- *   canEdit: boolean, presence: Presence[], kernel: KernelInfo, base: string}} WorksheetArgs
+ *   canEdit: boolean, presence: Presence[], kernel: KernelInfo, typeset: boolean, base: string}}
+ *   WorksheetArgs
  */
 
 /** @type {Record<string, string>} */
@@ -75,6 +76,8 @@ export class Worksheet extends Widget {
     this.errorNode.addEventListener('click', () => this.#hideError());
     this.kernel = a.kernel;
     this.setKernel(a.kernel);
+    this.typesetButton = /** @type {HTMLButtonElement} */ ($('[data-action="typeset"]'));
+    this.setTypeset(a.typeset);
     this.#showPresence(a.presence);
   }
 
@@ -315,6 +318,14 @@ export class Worksheet extends Widget {
     return null;
   }
 
+  /** The server: LaTeX outputs typeset (true) or as plain text, for everyone. @param {boolean} on */
+  setTypeset(on) {
+    this.typeset = on;
+    /** @type {HTMLElement} */ (this.node).dataset.typeset = String(on);
+    this.typesetButton.setAttribute('aria-pressed', String(on));
+    return null;
+  }
+
   // -- toolbar -------------------------------------------------------------------------------
 
   /** @param {Event} event */
@@ -336,6 +347,8 @@ export class Worksheet extends Widget {
       }
       case 'clearAll':
         return this.ask(this.callRemote('clearAll'));
+      case 'typeset':
+        return this.ask(this.callRemote('setTypeset', !this.typeset));
     }
   }
 }

@@ -193,3 +193,22 @@ def watchPage(page) -> PageWatch:
     page.on("console", lambda m: m.type == "error" and found.consoleErrors.append(m.text))
     page.on("pageerror", lambda e: found.pageErrors.append(str(e)))
     return found
+
+
+@pytest.fixture
+def three(browser, server):
+    """The owner, a collaborator (Carla) and a viewer (Vic), each in their own browser context
+    on the same new worksheet."""
+    from tests.support.notebookbrowser import join, login, newWorksheet, shareLink
+
+    contexts = [browser.new_context() for _ in range(3)]
+    for context in contexts:
+        context.set_default_timeout(20_000)
+    owner, carla, vic = (c.new_page() for c in contexts)
+    login(owner, server)
+    url = newWorksheet(owner)
+    join(carla, server.origin, shareLink(owner, url, "collaborator"), "Carla")
+    join(vic, server.origin, shareLink(owner, url, "viewer"), "Vic")
+    yield owner, carla, vic
+    for context in contexts:
+        context.close()

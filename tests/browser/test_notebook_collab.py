@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.support.notebookbrowser import (
     box,
     cell,
@@ -29,22 +27,6 @@ def expect(*args, **kwargs):
     from playwright.sync_api import expect
 
     return expect(*args, **kwargs)
-
-
-@pytest.fixture
-def three(browser, server):
-    """The owner, a collaborator (Carla) and a viewer (Vic), each on the same worksheet."""
-    contexts = [browser.new_context() for _ in range(3)]
-    for context in contexts:
-        context.set_default_timeout(T)
-    owner, carla, vic = (c.new_page() for c in contexts)
-    login(owner, server)
-    url = newWorksheet(owner)
-    join(carla, server.origin, shareLink(owner, url, "collaborator"), "Carla")
-    join(vic, server.origin, shareLink(owner, url, "viewer"), "Vic")
-    yield owner, carla, vic
-    for context in contexts:
-        context.close()
 
 
 def test_edits_outputs_structure_and_presence_reach_everyone(three):

@@ -38,6 +38,12 @@ class RecordingViewer:
     def cellChanged(self, cell):
         self.events.append(("changed", cell.id, cell.state.value, len(cell.outputs)))
 
+    def cellKindChanged(self, cell):
+        self.events.append(("kind", cell.id, cell.kind.value))
+
+    def typesetChanged(self):
+        self.events.append(("typeset", self.hub.typeset if self.hub else None))
+
     def titleChanged(self, title):
         self.events.append(("title", title))
 
@@ -330,3 +336,21 @@ def test_run_state_is_loaded_from_the_store(env):
     cell = hub.cells[0]
     assert cell.state is RunState.INTERRUPTED
     assert cell.outputs == [{"type": "notice", "text": "interrupted: server restarted"}]
+
+
+# -- kinds ------------------------------------------------------------------------------------
+
+
+def test_a_kind_change_is_stored_then_told_and_a_split_text_cell_stays_text(env):
+    sheet, hub = openHub(env, cells=("# one\ntwo",))
+    (ann,) = viewers(hub, "Ann")
+    cell = hub.cells[0]
+    d = hub.setKind(cell.id, "text")
+    assert ann.of("kind") == [], "told before the commit"
+    assert env.run(d) == "text"
+    assert ann.of("kind") == [("kind", cell.id, "text")]
+    assert stored(env, sheet).cells[0].kind == "text"
+    assert "<h1>one</h1>" in cell.rendered()
+    assert env.run(hub.setKind(cell.id, "text")) == "text" and len(ann.of("kind")) == 1
+    newId = env.run(hub.splitCell(cell.id, 6, cell.version))
+    assert hub.cell(newId).kind == "text" and hub.cell(newId).rendered() == "<p>two</p>\n"

@@ -36,7 +36,7 @@ def _exposed(cls):
 
 ARGS = {"edit": ([{"at": 0, "insert": "evil"}], 0), "move": (1,), "insert": ("below",),
         "split": (1, 0), "complete": ("x", 1), "introspect": ("x",), "setTitle": ("Evil",),
-        "addCell": (0,), "focus": (None,)}
+        "addCell": (0,), "focus": (None,), "setKind": ("text",), "setTypeset": (False,)}
 READABLE = {"text", "outputs", "focus"}
 
 
@@ -68,10 +68,11 @@ def test_a_read_only_viewer_is_refused_every_change_and_nothing_changes(env):
 def test_exposed_methods_are_exactly_the_reviewed_ones():
     """A new exposed method must be added here, with a thought about who may call it."""
     assert set(_exposed(WorksheetFragment)) == {
-        "focus", "setTitle", "addCell", "runAll", "interrupt", "restart", "clearAll"}
+        "focus", "setTitle", "addCell", "runAll", "interrupt", "restart", "clearAll",
+        "setTypeset"}
     assert set(_exposed(CellFragment)) == {
         "edit", "text", "outputs", "run", "runAbove", "delete", "move", "insert", "split",
-        "joinNext", "clear", "complete", "introspect"}
+        "joinNext", "clear", "complete", "introspect", "setKind"}
     assert exposedMethod(CellFragment, "push") is None
 
 

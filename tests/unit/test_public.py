@@ -223,3 +223,23 @@ def test_outputs_show_as_the_worksheet_page_shows_them():
     assert '{\n  &quot;a&quot;: 1\n}' in page
     assert '<pre class="public-result">x</pre>' in page and "$x$" not in page
     assert '<pre class="public-result">$y$</pre>' in page
+
+
+def test_text_cells_and_latex_outputs_are_published_rendered_with_no_script(env):
+    """A text cell's HTML and a text/latex output's MathML are made when publishing, sanitised;
+    the Typeset setting off publishes the plain text instead."""
+    owner = env.owner()
+    sheet = env.run(env.store.create_worksheet("Maths", ("# Notes\n\n$x^2$ <script>x()</script>",
+                                                         "show(x^2)")))
+    cells = env.run(env.store.load_worksheet(sheet.id)).cells
+    env.run(env.store.set_cell_kind(cells[0].id, "text"))
+    env.run(env.store.append_outputs(cells[1].id, [
+        ("result", {"data": {"text/plain": "x^2", "text/latex": r"\(\displaystyle x^{2}\)"}})]))
+    body = env.browser().get(publish(env, owner, sheet)["path"]).body.decode()
+    assert '<li class="public-cell public-text"><div class="nb-md"><h1>Notes</h1>' in body
+    assert body.count("<math") == 2 and "<script" not in body and "x()" not in body
+    assert '<div class="public-math"><math display="inline">' in body
+    assert "athena_nb/highlight.css" in body
+    env.run(env.store.set_metadata(sheet.id, "typeset", False))
+    body = env.browser().get(publish(env, owner, sheet)["path"]).body.decode()
+    assert body.count("<math") == 1 and '<pre class="public-result">x^2</pre>' in body

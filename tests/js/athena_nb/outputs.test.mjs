@@ -42,7 +42,11 @@ class Node_ {
   }
   setAttribute(name, value) { this.attributes[name] = String(value); }
   getAttribute(name) { return this.attributes[name] ?? null; }
-  set innerHTML(_) { throw new Error('outputs must never set innerHTML'); }
+  set innerHTML(html) {
+    // Only the server's typeset (and sanitised) MathML goes in as markup.
+    if (this.className !== 'nb-math-out') throw new Error('outputs must never set innerHTML');
+    this.html = html;
+  }
 }
 
 function area() {
@@ -212,4 +216,24 @@ test('text added to the end of a line is appended; a change before it redraws th
   assert.equal(line.childNodes.length, 3, 'redrawn as runs');
   assert.ok(out.update({generation: 1, start: 6, outputs: [{type: 'stream', name: 'stdout', text: '\x1b[K\n'}]}));
   assert.equal(node.textContent, 'X!\n');
+});
+
+test('LaTeX comes typeset from the server and as plain text; the worksheet shows one', () => {
+  const {node, out} = area();
+  out.reset(1, [{type: 'result', n: 0, math: '<math><mi>x</mi></math>',
+    data: {'text/plain': 'x', 'text/latex': '$x$'}}], 1);
+  const box = node.childNodes[0];
+  assert.equal(box.className, 'nb-out nb-result nb-latex');
+  const [math, plain] = box.childNodes;
+  assert.equal(math.className, 'nb-math-out');
+  assert.equal(math.html, '<math><mi>x</mi></math>');
+  assert.equal(plain.className, 'nb-math-plain');
+  assert.equal(plain.textContent, 'x');
+});
+
+test('LaTeX without its typeset form (an old output) is shown as text', () => {
+  const {node, out} = area();
+  out.reset(1, [{type: 'result', n: 0, data: {'text/latex': '$<b>x</b>$'}}], 1);
+  assert.equal(node.childNodes[0].tagName, 'PRE');
+  assert.equal(node.textContent, '$<b>x</b>$');
 });

@@ -1,0 +1,76 @@
+"""Markdown to safe HTML: CommonMark with tables, strikethrough, task lists, fenced code
+highlighted by Pygments, and mathematics between ``$...$``, ``$$...$$``, ``\\(...\\)`` and
+``\\[...\\]`` typeset as MathML.
+
+Tests: tests/unit/test_render_markdown.py.
+
+markdown-it-py parses (its ``commonmark`` preset, raw HTML allowed and sanitised afterwards);
+mdit-py-plugins' ``dollarmath`` and ``texmath`` (brackets) find the formulas, which
+``renderLatex`` typesets; everything goes through ``sanitise.clean`` at the end.  Math inside
+code spans and fenced code is code, never typeset (the parser sees code first).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+from mdit_py_plugins.texmath import texmath_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from .math import renderLatex
+from .sanitise import clean
+
+#: Text longer than this is shown as plain text (parsing it would hold the reactor too long).
+MAX_MARKDOWN = 200_000
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+def _highlight(code: str, language: str, _attrs) -> str:
+    """Fenced code in a known language, as Pygments' spans (class names only; highlight.css)."""
+    name = (language or "").strip().split()[0] if language and language.strip() else ""
+    if not name:
+        return ""
+    try:
+        lexer = get_lexer_by_name(name)
+    except ClassNotFound:
+        return ""
+    return highlight(code, lexer, _FORMATTER)
+
+
+def _math(display: bool, block: bool):
+    def render(self, tokens, idx, options, env) -> str:
+        html = renderLatex(tokens[idx].content, display)
+        return f'<div class="nb-math-block">{html}</div>\n' if block else html
+    return render
+
+
+def _parser() -> MarkdownIt:
+    md = (MarkdownIt("commonmark", {"html": True, "highlight": _highlight, "linkify": False})
+          .enable(["table", "strikethrough"])
+          .use(dollarmath_plugin, allow_labels=False, allow_space=True, allow_digits=False,
+               double_inline=True)
+          .use(texmath_plugin, delimiters="brackets")
+          .use(tasklists_plugin, enabled=False))
+    for kind, display, block in (
+            ("math_inline", False, False), ("math_inline_double", True, False),
+            ("math_single", False, False), ("math_block", True, True),
+            ("math_block_label", True, True), ("math_block_eqno", True, True)):
+        md.add_render_rule(kind, _math(display, block))
+    return md
+
+
+_MD = _parser()
+
+
+def renderMarkdown(text: str) -> str:
+    """``text`` (Markdown with mathematics) as sanitised HTML; never raises for any text."""
+    if len(text) > MAX_MARKDOWN:
+        return f'<pre class="nb-md-plain">{escape(text)}</pre>'
+    return clean(_MD.render(text))

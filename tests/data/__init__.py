@@ -1,0 +1,1 @@
+"""Test data files shared by several tests."""
