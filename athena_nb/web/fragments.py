@@ -306,6 +306,8 @@ class WorksheetFragment(LiveFragment):
         toolbar = "".join(_button(label, action) for label, action in (
             ("Run all", "runAll"), ("Interrupt", "interrupt"), ("Restart", "restart"),
             ("Add cell", "addCell"), ("Clear all outputs", "clearAll")))
+        # A display preference of the browser (worksheet.js unlocks it for viewers too).
+        toolbar += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())
         return (
             '<header class="nb-header">'
@@ -322,7 +324,8 @@ class WorksheetFragment(LiveFragment):
             '<p class="nb-error" role="alert" hidden></p>'
             f'<div class="nb-cells">{cells}</div>'
             '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
-            "Tab completes or indents, Escape then Tab leaves a cell.</p>"
+            "Tab completes or indents, Ctrl-/ comments lines out, Ctrl-F searches the cell, "
+            "Escape then Tab leaves a cell.</p>"
         )
 
     def getInitialArguments(self) -> list:

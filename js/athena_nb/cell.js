@@ -8,6 +8,7 @@
 import {Widget} from '../livefragments/widget.js';
 import {CellEditor} from './editor.js';
 import {OutputArea} from './outputs.js';
+import {lineNumbers, onLineNumbers} from './prefs.js';
 
 /** @typedef {import('./outputs.js').OutputEvent} OutputEvent */
 /** @typedef {import('./worksheet.js').Worksheet} Worksheet */
@@ -66,9 +67,11 @@ export class Cell extends Widget {
         if (!this.isDetached) this.worksheet?.savedState(this, state, error);
       },
       onHint: (message) => this.worksheet?.hint(message),
+      lineNumbers: lineNumbers(),
     });
-    // The markup comes locked (fragments.py); unlock what this viewer may use.
-    textarea.readOnly = !a.canEdit;
+    this.stopLineNumbers = onLineNumbers((on) => this.editor.setLineNumbers(on));
+    // The markup comes locked (fragments.py); the editor took the read-only textarea's place,
+    // and the buttons this viewer may use unlock now.
     for (const each of node.querySelectorAll('button[data-action]')) {
       const button = /** @type {HTMLButtonElement} */ (each);
       button.disabled = !a.canEdit && button.dataset.action !== 'more';
@@ -91,6 +94,8 @@ export class Cell extends Widget {
   detached() {
     this.node.remove();
     this.editor.closeCompletions();
+    this.stopLineNumbers();
+    this.editor.view.destroy();
     this.worksheet?.savedState(this, 'saved'); // a deleted cell has nothing left to save
     this.worksheet?.cellsChanged();
   }
@@ -164,7 +169,8 @@ export class Cell extends Widget {
   }
 
   async run() {
-    await this.editor.whenSynced();
+    // Right behind the edits not yet sent (the channel is ordered): no round trip is waited for.
+    await this.editor.whenSent();
     await this.worksheet?.ask(this.callRemote('run'));
   }
 
@@ -192,7 +198,7 @@ export class Cell extends Widget {
       case 'run':
         return this.run();
       case 'runAbove':
-        await this.editor.whenSynced();
+        await this.editor.whenSent();
         return ws.ask(this.callRemote('runAbove'));
       case 'delete':
         return ws.ask(this.callRemote('delete'));
