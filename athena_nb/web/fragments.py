@@ -206,6 +206,15 @@ class CellFragment(LiveFragment):
         return self.hub.edit(self.cellId, op, baseVersion, self.worksheet.viewerId)
 
     @answering
+    def cursor(self, anchor, head, baseVersion):
+        """Where this viewer's selection is (code points at ``baseVersion``), for the others."""
+        for value in (anchor, head, baseVersion):
+            if type(value) is not int or value < 0:
+                raise BadArguments(
+                    f"A selection is two positions and a version, integers from 0; got {value!r}.")
+        self.hub.cursor(self.cellId, anchor, head, baseVersion, self.worksheet.viewerId)
+
+    @answering
     def text(self):
         """The cell's text and version now (to start again after StaleVersion)."""
         text, version = self.hub.textOf(self.cellId)
@@ -359,6 +368,12 @@ class WorksheetFragment(LiveFragment):
         fragment = self.cellFragments.get(cell.id)
         if fragment is not None:
             fragment.textChanged(cell, op, version, siteId)
+
+    def cellCursor(self, cell, siteId: str, name: str, anchor: int, head: int,
+                   version: int) -> None:
+        fragment = self.cellFragments.get(cell.id)
+        if fragment is not None and siteId != self.viewerId:
+            fragment.notifyRemote("cursor", siteId, name, anchor, head, version)
 
     def cellChanged(self, cell) -> None:
         fragment = self.cellFragments.get(cell.id)

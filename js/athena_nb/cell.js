@@ -68,6 +68,7 @@ export class Cell extends Widget {
       },
       onHint: (message) => this.worksheet?.hint(message),
       lineNumbers: lineNumbers(),
+      sendCursor: (anchor, head, version) => this.callRemote('cursor', anchor, head, version),
     });
     this.stopLineNumbers = onLineNumbers((on) => this.editor.setLineNumbers(on));
     // The markup comes locked (fragments.py); the editor took the read-only textarea's place,
@@ -108,6 +109,16 @@ export class Cell extends Widget {
     return null;
   }
 
+  /**
+   * Someone else's selection in this cell (code points at hub version `version`).
+   * @param {string} id @param {string} name @param {number} anchor @param {number} head
+   * @param {number} version
+   */
+  cursor(id, name, anchor, head, version) {
+    this.editor.showPeer(id, name, anchor, head, version);
+    return null;
+  }
+
   /** @param {number} version */
   ack(version) {
     this.editor.acknowledge(version);
@@ -144,8 +155,9 @@ export class Cell extends Widget {
     this.stateNode.textContent = label;
   }
 
-  /** @param {string[]} names other people in this cell */
-  showPeople(names) {
+  /** @param {string[]} names other people in this cell @param {string[]} [ids] their ids */
+  showPeople(names, ids = undefined) {
+    if (ids) this.editor.keepPeers(ids);
     this.hereNode.textContent = names.length ? names.join(', ') : '';
     this.hereNode.title = names.length ? `Here: ${names.join(', ')}` : '';
   }

@@ -15,8 +15,9 @@ import {EditorState} from '@codemirror/state';
 import {CompletionList} from './completions.js';
 import {CellText} from './editor/celltext.js';
 import {ownOp, remoteTransaction} from './editor/changes.js';
+import {keepPeers, setPeer} from './editor/peers.js';
 import {EditorView, extensions, indentLess, indentMore, lineNumbers} from './editor/setup.js';
-import {codePointToUtf16, utf16ToCodePoint} from './ot.js';
+import {SyncState, codePointToUtf16, transformCursor, utf16ToCodePoint} from './ot.js';
 
 /** Tab completes when the caret follows a name or an attribute dot. */
 const COMPLETES = /[\p{L}\p{N}_][\p{L}\p{N}_]*$|\.$/u;
@@ -41,10 +42,12 @@ export class CellEditor {
    * @param {'python'|'plain'} [o.language]
    * @param {boolean} [o.lineNumbers]
    * @param {string} [o.label] the accessible name (default: the textarea's)
+   * @param {((anchor: number, head: number, version: number) => Promise<unknown>)|null} [o.sendCursor]
+   *   tells the others where this person's selection is (code points at `version`)
    */
   constructor({textarea, text, version, readOnly = false, send, fetchText, onRun = () => {},
     complete = null, onStatus = () => {}, onHint = () => {}, language = 'python',
-    lineNumbers: numbers = false, label = undefined}) {
+    lineNumbers: numbers = false, label = undefined, sendCursor = null}) {
     this.textarea = textarea;
     this.readOnly = readOnly;
     this.onRun = onRun;
@@ -54,6 +57,10 @@ export class CellEditor {
     this.escaped = false;
     /** @type {CompletionList|null} */
     this.completion = null;
+    this.sendCursor = sendCursor;
+    /** Our selection moved since we last told the others. */
+    this.cursorMoved = false;
+    this.cursorInFlight = false;
     this.cell = new CellText({text, version, send, fetchText, onStatus,
       show: (op) => this.#show(op)});
     const setup = extensions({
@@ -71,6 +78,9 @@ export class CellEditor {
           const op = ownOp(tr);
           if (op) this.cell.local(op);
         }
+        if (update.focusChanged && update.view.hasFocus) this.cursorMoved = true;
+        if (update.view.hasFocus && (update.selectionSet || update.docChanged)) this.cursorMoved = true;
+        if (this.cursorMoved) this.#tellCursor();
       }),
     });
     this.compartments = setup.compartments;
@@ -160,6 +170,47 @@ export class CellEditor {
   /** The hub sequenced our outstanding operation as `version`. @param {number} version */
   acknowledge(version) {
     this.cell.acknowledge(version);
+    this.#tellCursor();
+  }
+
+  // -- other people's selections -------------------------------------------------------------
+
+  /**
+   * Someone's selection, in code points at hub version `version` (the version this editor is
+   * at: it comes in order with the ops); shown through our unconfirmed edits.
+   * @param {string} id @param {string} name @param {number} anchor @param {number} head
+   * @param {number} version
+   */
+  showPeer(id, name, anchor, head, version) {
+    if (version !== this.sync.version) return; // cannot happen in order; never misplace it
+    for (const op of [this.sync.outstanding, this.sync.buffer]) {
+      if (op) [anchor, head] = [transformCursor(anchor, op), transformCursor(head, op)];
+    }
+    const text = this.view.state.doc.toString();
+    this.view.dispatch({effects: setPeer.of({id, name, anchor: codePointToUtf16(text, anchor),
+      head: codePointToUtf16(text, head)})});
+  }
+
+  /** Only these people are in the cell now. @param {Iterable<string>} ids */
+  keepPeers(ids) {
+    this.view.dispatch({effects: keepPeers.of(new Set(ids))});
+  }
+
+  /** Tells the others where our selection is, when the hub can place it: one call at a time,
+   * and only while none of our edits is unconfirmed (the position is then in the hub's text). */
+  #tellCursor() {
+    if (!this.sendCursor || !this.cursorMoved || this.cursorInFlight) return;
+    if (this.sync.state !== SyncState.SYNCHRONIZED || !this.view.hasFocus) return;
+    const {anchor, head} = this.view.state.selection.main;
+    const text = this.view.state.doc.toString();
+    this.cursorMoved = false;
+    this.cursorInFlight = true;
+    const done = () => {
+      this.cursorInFlight = false;
+      this.#tellCursor();
+    };
+    this.sendCursor(utf16ToCodePoint(text, anchor), utf16ToCodePoint(text, head), this.sync.version)
+      .then(done, done);
   }
 
   /** Start again from the hub's text (our unconfirmed edits are kept and sent again). */

@@ -308,8 +308,8 @@ export class Worksheet extends Widget {
   #showPresenceInCells() {
     const presence = this.presence;
     for (const cell of this.cells) {
-      cell.showPeople(presence.filter((p) => p.cell === cell.cellId && p.id !== this.viewerId)
-        .map((p) => p.name));
+      const here = presence.filter((p) => p.cell === cell.cellId && p.id !== this.viewerId);
+      cell.showPeople(here.map((p) => p.name), here.map((p) => p.id));
     }
   }
 

@@ -257,3 +257,48 @@ def test_shift_enter_sends_the_run_right_behind_the_pending_edit(slow):
     last = before[-1]
     assert runs[0][0] < wire.answered.get(last[1], float("inf")), \
         "the run did not wait for the answer to the edit before it"
+
+
+_PEER_AT = """async (el) => {
+  const {EditorView} = await import('@codemirror/view');
+  const view = EditorView.findFromDOM(el.closest('.cm-content'));
+  return view.posAtDOM(el);
+}"""
+
+
+def test_other_peoples_carets_and_selections_show_with_their_name_and_move(browser, server):
+    contexts = [browser.new_context() for _ in range(2)]
+    for each in contexts:
+        each.set_default_timeout(T)
+    owner, carla = (c.new_page() for c in contexts)
+    login(owner, server)
+    url = newWorksheet(owner)
+    join(carla, server.origin, shareLink(owner, url, "collaborator"), "Carla")
+    typeInto(owner, 1, "hello world")
+    expectText(carla, 1, "hello world")
+    box(carla, 1).click()
+    box(carla, 1).press("End")
+    caret = cell(owner, 1).locator(".nb-peer-caret")
+    expect(caret).to_have_text("Carla", timeout=T)
+    assert caret.evaluate(_PEER_AT) == len("hello world")
+    # She types: her caret moves along in the owner's cell.
+    box(carla, 1).press_sequentially("!!")
+    expectText(owner, 1, "hello world!!")
+    owner.wait_for_timeout(300)
+    assert caret.evaluate(_PEER_AT) == len("hello world!!")
+    # She selects; the owner types before it: her selection stays on her text.
+    box(carla, 1).press("Shift+Home")
+    selection = cell(owner, 1).locator(".nb-peer-selection")
+    expect(selection).to_have_text("hello world!!", timeout=T)
+    box(owner, 1).press("Control+Home")
+    box(owner, 1).press_sequentially("oh, ")
+    expectText(carla, 1, "oh, hello world!!")
+    expect(selection).to_have_text("hello world!!")
+    # Colour comes from a class (no inline style under the page's policy).
+    assert re.search(r"nb-peer-\d", caret.get_attribute("class"))
+    assert cell(carla, 1).locator(".nb-peer-caret").count() in (0, 1)  # the owner's, if any
+    # She leaves the cell: her caret goes.
+    carla.get_by_role("textbox", name="Worksheet title").click()
+    expect(caret).to_have_count(0, timeout=T)
+    for each in contexts:
+        each.close()

@@ -1,7 +1,7 @@
 // @ts-check
 // setup.js: the CodeMirror extensions of a cell's editor: Python highlighting (token classes
 // styled by worksheet.css), bracket matching, auto-indent, comment toggling, search in the
-// cell, undo history, optional line numbers. No lint: Sage's preparser syntax (`2^3`,
+// cell, undo history, optional line numbers, other people's selections (peers.js). No lint: Sage's preparser syntax (`2^3`,
 // `[1..9]`, `R.<x> = QQ[]`) is no Python, and the parser's error nodes get no style at all.
 // Tested by the browser tests (tests/browser/test_notebook_editor.py).
 
@@ -14,6 +14,7 @@ import {highlightSelectionMatches, search, searchKeymap} from '@codemirror/searc
 import {Compartment, EditorState, Prec} from '@codemirror/state';
 import {drawSelection, EditorView, keymap, lineNumbers} from '@codemirror/view';
 import {classHighlighter} from '@lezer/highlight';
+import {peersField} from './peers.js';
 
 /** The page's nonce for <style> elements (livefragments' LivePageResource, styleNonce). */
 function styleNonce() {
@@ -57,6 +58,7 @@ export function extensions({readOnly, lineNumbers: numbers, label, language, key
     EditorView.contentAttributes.of({'aria-label': label, spellcheck: 'false',
       autocapitalize: 'off', autocorrect: 'off'}),
     keymap.of([...searchKeymap, ...historyKeymap, ...defaultKeymap]),
+    peersField,
     listen,
   ];
   return {extensions, compartments};
