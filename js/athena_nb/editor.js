@@ -85,7 +85,6 @@ export class CellEditor {
     });
     this.compartments = setup.compartments;
     this.view = new EditorView({doc: text, extensions: setup.extensions});
-    this.view.dom.classList.add('nb-input', 'nb-editor');
     textarea.replaceWith(this.view.dom);
   }
 

@@ -55,6 +55,8 @@ export function extensions({readOnly, lineNumbers: numbers, label, language, key
     language === 'python' ? python() : [],
     EditorView.lineWrapping,
     EditorView.cspNonce.of(styleNonce()),
+    // The editor keeps the textarea's box (worksheet.css); CodeMirror owns the class attribute.
+    EditorView.editorAttributes.of({class: 'nb-input nb-editor'}),
     EditorView.contentAttributes.of({'aria-label': label, spellcheck: 'false',
       autocapitalize: 'off', autocorrect: 'off'}),
     keymap.of([...searchKeymap, ...historyKeymap, ...defaultKeymap]),
