@@ -116,6 +116,8 @@ export class Cell extends Widget {
    */
   cursor(id, name, anchor, head, version) {
     this.editor.showPeer(id, name, anchor, head, version);
+    // One caret a person: it leaves the cell they were in before (presence may come later).
+    for (const other of this.worksheet?.cells ?? []) if (other !== this) other.editor.dropPeer(id);
     return null;
   }
 

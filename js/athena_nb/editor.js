@@ -15,7 +15,7 @@ import {EditorState} from '@codemirror/state';
 import {CompletionList} from './completions.js';
 import {CellText} from './editor/celltext.js';
 import {ownOp, remoteTransaction} from './editor/changes.js';
-import {keepPeers, setPeer} from './editor/peers.js';
+import {keepPeers, peersField, setPeer} from './editor/peers.js';
 import {EditorView, extensions, indentLess, indentMore, lineNumbers} from './editor/setup.js';
 import {SyncState, codePointToUtf16, transformCursor, utf16ToCodePoint} from './ot.js';
 
@@ -193,6 +193,14 @@ export class CellEditor {
   /** Only these people are in the cell now. @param {Iterable<string>} ids */
   keepPeers(ids) {
     this.view.dispatch({effects: keepPeers.of(new Set(ids))});
+  }
+
+  /** This person is elsewhere now (their caret showed up in another cell). @param {string} id */
+  dropPeer(id) {
+    const peers = this.view.state.field(peersField);
+    if (peers.some((p) => p.id === id)) {
+      this.keepPeers(peers.filter((p) => p.id !== id).map((p) => p.id));
+    }
   }
 
   /** Tells the others where our selection is, when the hub can place it: one call at a time,

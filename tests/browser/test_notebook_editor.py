@@ -299,6 +299,11 @@ def test_other_peoples_carets_and_selections_show_with_their_name_and_move(two):
     # Colour comes from a class (no inline style under the page's policy).
     assert re.search(r"nb-peer-\d", caret.get_attribute("class"))
     assert cell(carla, 1).locator(".nb-peer-caret").count() in (0, 1)  # the owner's, if any
-    # She leaves the cell: her caret goes.
+    # She moves to another cell: her caret goes with her; she leaves the cells: it goes.
+    owner.get_by_role("button", name="Add cell").click()
+    expect(box(carla, 2)).to_be_visible(timeout=T)
+    box(carla, 2).click()
+    expect(cell(owner, 2).locator(".nb-peer-caret")).to_have_text("Carla", timeout=T)
+    expect(caret).to_have_count(0)
     carla.get_by_role("textbox", name="Worksheet title").click()
-    expect(caret).to_have_count(0, timeout=T)
+    expect(cell(owner, 2).locator(".nb-peer-caret")).to_have_count(0, timeout=T)

@@ -36,8 +36,9 @@ def _exposed(cls):
 
 ARGS = {"edit": ([{"at": 0, "insert": "evil"}], 0), "move": (1,), "insert": ("below",),
         "split": (1, 0), "complete": ("x", 1), "introspect": ("x",), "setTitle": ("Evil",),
-        "addCell": (0,), "focus": (None,)}
-READABLE = {"text", "outputs", "focus"}
+        "addCell": (0,), "focus": (None,), "cursor": (0, 0, 0)}
+#: A viewer may read, and show the others where it is (presence: its cell and its selection).
+READABLE = {"text", "outputs", "focus", "cursor"}
 
 
 def test_a_read_only_viewer_is_refused_every_change_and_nothing_changes(env):
@@ -71,7 +72,7 @@ def test_exposed_methods_are_exactly_the_reviewed_ones():
         "focus", "setTitle", "addCell", "runAll", "interrupt", "restart", "clearAll"}
     assert set(_exposed(CellFragment)) == {
         "edit", "text", "outputs", "run", "runAbove", "delete", "move", "insert", "split",
-        "joinNext", "clear", "complete", "introspect"}
+        "joinNext", "clear", "complete", "introspect", "cursor"}
     assert exposedMethod(CellFragment, "push") is None
 
 
