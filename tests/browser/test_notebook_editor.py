@@ -274,6 +274,14 @@ _PEER_AT = """async (el) => {
 }"""
 
 
+def waitPeerAt(page, caret, position: int) -> None:
+    """Until the caret is at ``position`` of its cell's text (it may show an earlier one first)."""
+    deadline = time.monotonic() + T / 1000
+    while (at := caret.evaluate(_PEER_AT)) != position:
+        assert time.monotonic() < deadline, f"the caret is at {at}, not {position}"
+        page.wait_for_timeout(50)
+
+
 def test_other_peoples_carets_and_selections_show_with_their_name_and_move(two):
     owner, carla = two
     typeInto(owner, 1, "hello world")
@@ -282,12 +290,11 @@ def test_other_peoples_carets_and_selections_show_with_their_name_and_move(two):
     box(carla, 1).press("End")
     caret = cell(owner, 1).locator(".nb-peer-caret")
     expect(caret).to_have_text("Carla", timeout=T)
-    assert caret.evaluate(_PEER_AT) == len("hello world")
+    waitPeerAt(owner, caret, len("hello world"))
     # She types: her caret moves along in the owner's cell.
     box(carla, 1).press_sequentially("!!")
     expectText(owner, 1, "hello world!!")
-    owner.wait_for_timeout(300)
-    assert caret.evaluate(_PEER_AT) == len("hello world!!")
+    waitPeerAt(owner, caret, len("hello world!!"))
     # She selects; the owner types before it: her selection stays on her text.
     box(carla, 1).press("Shift+Home")
     selection = cell(owner, 1).locator(".nb-peer-selection")
