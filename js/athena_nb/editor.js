@@ -98,6 +98,16 @@ export class CellEditor {
     return this.cell.sync;
   }
 
+  /** "saved", "saving" or "error" (what `onStatus` was last told). */
+  get state() {
+    return this.cell.state;
+  }
+
+  /** The last error of an edit call, if saving failed. */
+  get error() {
+    return this.cell.error;
+  }
+
   /** The editor's element (it took the textarea's place). */
   get dom() {
     return this.view.dom;
