@@ -68,6 +68,10 @@ class Audience:
     def presence(self) -> list[dict]:
         return [dict(entry) for entry in self._presence.values()]
 
+    def presenceOf(self, viewerId: str) -> dict | None:
+        """The presence entry of one viewer (not a copy: do not change it)."""
+        return self._presence.get(viewerId)
+
     def setFocus(self, viewerId: str, cellId: int | None) -> None:
         """The viewer is now in cell ``cellId`` (None: in none)."""
         entry = self._presence.get(viewerId)

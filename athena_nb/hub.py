@@ -94,6 +94,8 @@ class Viewer(Protocol):
     def cellChanged(self, cell: CellModel) -> None: ...
     def cellKindChanged(self, cell: CellModel) -> None: ...
     def typesetChanged(self) -> None: ...
+    def cellCursor(self, cell: CellModel, siteId: str, name: str, anchor: int, head: int,
+                   version: int) -> None: ...
     def titleChanged(self, title: str) -> None: ...
     def presenceChanged(self, changes: list[dict]) -> None: ...
     def kernelChanged(self) -> None: ...
@@ -205,6 +207,29 @@ class WorksheetHub:
         applied, version = cell.doc.receive(op, baseVersion, siteId)
         self._each(lambda v: v.cellText(cell, applied, version, siteId))
         return self._storeText(cell, version)
+
+    def cursor(self, cellId: int, anchor: int, head: int, baseVersion: int, siteId: str) -> None:
+        """``siteId``'s selection in the cell: code points in the text at ``baseVersion``, sent
+        while it had no edit unconfirmed.  Every viewer is told it at the current version (the
+        ops sequenced since moved it); one older than the kept history is dropped.  Raises
+        ``UnknownVersion`` for a version not reached, ``OperationOutOfRange`` past the text."""
+        self._checkOpen()
+        cell = self.cell(cellId)
+        try:
+            since = cell.doc.opsSince(baseVersion)
+        except ot.StaleVersion:
+            return
+        for entry in since:
+            anchor = ot.transformCursor(anchor, entry.op)
+            head = ot.transformCursor(head, entry.op)
+        if not 0 <= min(anchor, head) <= max(anchor, head) <= len(cell.doc.text):
+            raise ot.OperationOutOfRange(
+                f"The selection {anchor}..{head} is outside the cell's text "
+                f"({len(cell.doc.text)} characters).")
+        entry = self.audience.presenceOf(siteId)
+        name = entry["name"] if entry else "?"
+        version = cell.doc.version
+        self._each(lambda v: v.cellCursor(cell, siteId, name, anchor, head, version))
 
     def _editJoined(self, joined: _Joined, op: ot.Operation, baseVersion: int) -> Deferred:
         """An edit that was on its way to a cell while it was joined into the one above: it

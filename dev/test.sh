@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine with Python 3.11
-# (Chromium, Node and npm from apt, TypeScript from npm into node_modules, the project with its
+# (Chromium, Node and npm from apt, CodeMirror and TypeScript from npm into node_modules, the project with its
 # test and Sage extras in .venv) and runs the whole suite: Python unit, integration and browser
 # tests, the JS unit tests, which tests/test_js_units.py runs under `node --test`, and the type
 # check of js/, which tests/test_js_types.py runs with `tsc`.
@@ -18,7 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi
-# The npm dev dependencies (TypeScript only), exactly as package-lock.json pins them.
+# The npm packages (CodeMirror for the browser, TypeScript for the type check), exactly as
+# package-lock.json pins them; the package build below copies the browser's into athena_js.
 npm ci --no-audit --no-fund --loglevel=error
 
 python3 -m venv .venv

@@ -25,18 +25,20 @@ from ._errors import (
 )
 from ._expose import expose
 from ._fragment import LiveFragment
+from ._importmap import ImportMap
 from ._modules import ModuleResource
 from ._page import LivePage, PageState
 from ._resource import LivePageResource
 from ._session import Session, SessionStore
 from ._settings import Settings
-from ._shell import CSP, htmlDocument, securityHeaders
+from ._shell import CSP, addSource, htmlDocument, securityHeaders
 from ._site import LiveRequest, LiveSite
 
 __all__ = [
     "BadArguments",
     "Broadcast",
     "CSP",
+    "addSource",
     "Channel",
     "Closed",
     "ConnectionLost",
@@ -48,6 +50,7 @@ __all__ = [
     "LiveRequest",
     "LiveSite",
     "MessageTooLarge",
+    "ImportMap",
     "ModuleResource",
     "NoSuchMethod",
     "NoSuchWidget",

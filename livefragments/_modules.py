@@ -10,6 +10,8 @@ from pathlib import Path
 
 from twisted.web.resource import Resource
 
+from ._importmap import ImportMap
+
 _TYPES = {
     ".js": b"text/javascript; charset=utf-8",
     ".mjs": b"text/javascript; charset=utf-8",
@@ -44,6 +46,8 @@ class ModuleResource(Resource):
                 digest.update(name.encode() + b"\0" + body + b"\0")
         self.version = digest.hexdigest()[:16]
         self.rootURL = f"{mountPath.rstrip('/')}/{self.version}/"
+        #: Where pages find the tree's npm packages by name (None: the tree has none).
+        self.importMap = ImportMap.fromTree(self.root, self.rootURL)
 
     def render_GET(self, request):
         parts = [p.decode("utf-8", "replace") for p in request.postpath]

@@ -16,12 +16,13 @@ from twisted.web.server import NOT_DONE_YET
 from ._errors import Closed, MessageTooLarge, ProtocolError
 from ._flush import Flusher
 from ._http import refuseMethod, writeEnd, writeError
+from ._importmap import ImportMap
 from ._json import dumpsForScript
 from ._longpoll import LongPollTransport, ParkingLot, parseEnvelope
 from ._page import LivePage
 from ._session import SessionStore, sessionCookie
 from ._settings import Settings
-from ._shell import CSP, htmlDocument, securityHeaders
+from ._shell import CSP, addSource, htmlDocument, securityHeaders
 
 log = Logger()
 
@@ -33,14 +34,21 @@ class LivePageResource(Resource):
     """
 
     def __init__(self, pageFactory, *, reactor, moduleRoot: str, settings: Settings | None = None,
-                 sessions: SessionStore | None = None, csp: str = CSP):
+                 sessions: SessionStore | None = None, csp: str = CSP,
+                 importMap: ImportMap | None = None, styleNonce: bool = False):
         super().__init__()
         self.pageFactory = pageFactory
         self.reactor = reactor
         self.moduleRoot = moduleRoot
         self.settings = settings or Settings()
         self.sessions = sessions if sessions is not None else SessionStore(reactor)
-        self.csp = csp
+        # The page shell carries the import map, so its policy admits that one inline script.
+        self.importMap = importMap
+        self.csp = importMap.policy(csp) if importMap is not None else csp
+        #: Each page gets a fresh nonce that its policy admits for <style> elements, in
+        #: <meta name="lf-style-nonce">: for libraries that make their styles at run time
+        #: (CodeMirror); no inline style attribute is admitted.
+        self.styleNonce = styleNonce
         self.pages: dict[str, LivePage] = {}
         self._pagesBySession: dict[str, list[str]] = {}
         self._longPolls: dict[str, LongPollTransport] = {}
@@ -99,9 +107,11 @@ class LivePageResource(Resource):
             request.finish()
             return
         self.register(page, session.id)
-        body = self.renderShell(page, base)
+        nonce = secrets.token_urlsafe(18) if self.styleNonce else None
+        body = self.renderShell(page, base, nonce)
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
-        securityHeaders(request, self.csp)
+        securityHeaders(request, self.csp if nonce is None
+                        else addSource(self.csp, "style-src", f"'nonce-{nonce}'"))
         request.write(body)
         request.finish()
 
@@ -173,14 +183,16 @@ class LivePageResource(Resource):
             "widgets": page.bootWidgets(),
         }
 
-    def renderShell(self, page: LivePage, base: str) -> bytes:
+    def renderShell(self, page: LivePage, base: str, nonce: str | None = None) -> bytes:
         markup = page.markup()  # renders (and so attaches) every child before the boot list
         boot = dumpsForScript(self.bootObject(page, base))
         return htmlDocument(
             title=page.title, lang=page.lang, body=markup, icon=page.icon,
             stylesheets=[self.moduleRoot + sheet
                          for sheet in ("livefragments/livefragments.css", *page.stylesheets)],
-            head=f'<script type="application/json" id="lf-boot">{boot}</script>',
+            head=(f'<meta name="lf-style-nonce" content="{nonce}">' if nonce else "")
+            + (self.importMap.script if self.importMap is not None else "")
+            + f'<script type="application/json" id="lf-boot">{boot}</script>',
             scripts=[self.moduleRoot + "livefragments/runtime.js"])
 
     def render(self, request):

@@ -20,6 +20,19 @@ CSP = (
 )
 
 
+def addSource(csp: str, directive: str, source: str) -> str:
+    """``csp`` with ``source`` (e.g. ``'sha256-...'``) added to its ``directive``; a directive it
+    lacks is added as ``'self'`` plus ``source``."""
+    directives = [d.strip() for d in csp.split(";") if d.strip()]
+    for i, each in enumerate(directives):
+        if each.split()[0] == directive:
+            directives[i] = f"{each} {source}"
+            break
+    else:
+        directives.append(f"{directive} 'self' {source}")
+    return "; ".join(directives)
+
+
 def securityHeaders(request, csp: str | None = None) -> None:
     """Set the security headers of ``request``'s answer.
 

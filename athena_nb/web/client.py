@@ -43,6 +43,7 @@ class CellClient(ClientWidget):
         self.saves: list = []  # every edit call's Deferred, in order
         self.errors: list = []
         self._syncWaiters: list[Deferred] = []
+        self.cursors: dict[str, tuple[str, int, int]] = {}  # siteId: (name, anchor, head)
 
     # -- the text ------------------------------------------------------------------------------
 
@@ -83,6 +84,20 @@ class CellClient(ClientWidget):
     @expose
     def remoteOp(self, op, version):
         self.sync.applyRemote(ot.Operation.fromJSON(op), version)
+
+    @expose
+    def cursor(self, siteId, name, anchor, head, version):
+        """Someone else's selection (code points at hub version ``version``), mapped through
+        our unconfirmed edits into our text."""
+        for op in (self.sync.outstanding, self.sync.buffer):
+            if op is not None and version == self.sync.version:
+                anchor, head = ot.transformCursor(anchor, op), ot.transformCursor(head, op)
+        self.cursors[siteId] = (name, anchor, head)
+
+    def moveCursor(self, anchor: int, head: int | None = None):
+        """Tell the others where our selection is (only while nothing of ours is unconfirmed)."""
+        return self.callRemote("cursor", anchor, anchor if head is None else head,
+                               self.sync.version)
 
     @expose
     def ack(self, version):

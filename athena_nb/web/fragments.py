@@ -251,6 +251,15 @@ class CellFragment(LiveFragment):
         return self.hub.edit(self.cellId, op, baseVersion, self.worksheet.viewerId)
 
     @answering
+    def cursor(self, anchor, head, baseVersion):
+        """Where this viewer's selection is (code points at ``baseVersion``), for the others."""
+        for value in (anchor, head, baseVersion):
+            if type(value) is not int or value < 0:
+                raise BadArguments(
+                    f"A selection is two positions and a version, integers from 0; got {value!r}.")
+        self.hub.cursor(self.cellId, anchor, head, baseVersion, self.worksheet.viewerId)
+
+    @answering
     def text(self):
         """The cell's text and version now (to start again after StaleVersion)."""
         text, version = self.hub.textOf(self.cellId)
@@ -362,6 +371,8 @@ class WorksheetFragment(LiveFragment):
         toolbar += _button("Typeset", "typeset", ' aria-pressed="{}" title="Show LaTeX outputs '
                            'typeset (on) or as plain text (off), for everyone"'.format(
                                "true" if self.hub.typeset else "false"))
+        # A display preference of the browser (worksheet.js unlocks it for viewers too).
+        toolbar += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())
         return (
             '<header class="nb-header">'
@@ -378,8 +389,9 @@ class WorksheetFragment(LiveFragment):
             '<p class="nb-error" role="alert" hidden></p>'
             f'<div class="nb-cells">{cells}</div>'
             '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
-            "Tab completes or indents, Escape then Tab leaves a cell; Escape then M makes it a "
-            "text cell, Escape then Y a code cell; double-click or Enter edits a text cell.</p>"
+            "Tab completes or indents, Ctrl-/ comments lines out, Ctrl-F searches the cell, "
+            "Escape then Tab leaves a cell; Escape then M makes it a text cell, Escape then Y a "
+            "code cell; double-click or Enter edits a text cell.</p>"
         )
 
     def getInitialArguments(self) -> list:
@@ -414,6 +426,12 @@ class WorksheetFragment(LiveFragment):
         fragment = self.cellFragments.get(cell.id)
         if fragment is not None:
             fragment.textChanged(cell, op, version, siteId)
+
+    def cellCursor(self, cell, siteId: str, name: str, anchor: int, head: int,
+                   version: int) -> None:
+        fragment = self.cellFragments.get(cell.id)
+        if fragment is not None and siteId != self.viewerId:
+            fragment.notifyRemote("cursor", siteId, name, anchor, head, version)
 
     def cellChanged(self, cell) -> None:
         fragment = self.cellFragments.get(cell.id)

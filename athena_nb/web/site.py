@@ -187,13 +187,13 @@ class AthenaSite(LiveSite):
         pass
 
 
-def worksheetsResource(*, reactor, hubs, auth: Auth, moduleRoot: str, settings):
+def worksheetsResource(*, reactor, hubs, auth: Auth, moduleRoot: str, settings, importMap=None):
     """The worksheet pages, from the notebook's own module (imported late: it is optional
     to the rest of the site, e.g. in the site's unit tests)."""
     from .worksheet import WorksheetsResource
 
     return WorksheetsResource(reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot,
-                              settings=settings)
+                              settings=settings, importMap=importMap)
 
 
 class OnFirstRequest(Resource):
@@ -232,7 +232,8 @@ def buildSite(*, reactor, store, auth: Auth, hubs, settings, modules: ModuleReso
     if worksheets is None:
         moduleRoot = modules.rootURL
         worksheets = OnFirstRequest(lambda: worksheetsResource(
-            reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot, settings=settings))
+            reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot, settings=settings,
+            importMap=modules.importMap))
     root = Root(reactor=reactor, auth=auth, store=store, modules=modules,
                 worksheets=worksheets, hubs=hubs, hosts=hosts)
     # No URL takes a body larger than a live page's largest message.

@@ -52,11 +52,14 @@ class WorksheetPage(LivePage):
 class WorksheetsResource(Resource):
     """The resource the service mounts at ``/worksheets``."""
 
-    def __init__(self, *, reactor, hubs, auth, moduleRoot, settings):
+    def __init__(self, *, reactor, hubs, auth, moduleRoot, settings, importMap=None):
         super().__init__()
         self.hubs = hubs
+        # The import map finds the editor's npm packages (CodeMirror) by name; CodeMirror makes
+        # its styles at run time, in <style> elements the page's nonce admits.
         self.live = LivePageResource(self._makePage, reactor=reactor, moduleRoot=moduleRoot,
-                                     settings=settings, sessions=auth.sessions)
+                                     settings=settings, sessions=auth.sessions,
+                                     importMap=importMap, styleNonce=True)
 
     def getChild(self, name: bytes, request):
         if name == b"":

@@ -8,6 +8,7 @@
 import {Widget} from '../livefragments/widget.js';
 import {CellEditor} from './editor.js';
 import {OutputArea} from './outputs.js';
+import {lineNumbers, onLineNumbers} from './prefs.js';
 import {TextCell} from './textcell.js';
 
 /** @typedef {import('./outputs.js').OutputEvent} OutputEvent */
@@ -67,15 +68,18 @@ export class Cell extends Widget {
         if (!this.isDetached) this.worksheet?.savedState(this, state, error);
       },
       onHint: (message) => this.worksheet?.hint(message),
+      lineNumbers: lineNumbers(),
+      sendCursor: (anchor, head, version) => this.callRemote('cursor', anchor, head, version),
     });
-    // The markup comes locked (fragments.py); unlock what this viewer may use.
-    textarea.readOnly = !a.canEdit;
+    this.stopLineNumbers = onLineNumbers((on) => this.editor.setLineNumbers(on));
+    // The markup comes locked (fragments.py); the editor took the read-only textarea's place,
+    // and the buttons this viewer may use unlock now.
     for (const each of node.querySelectorAll('button[data-action]')) {
       const button = /** @type {HTMLButtonElement} */ (each);
       button.disabled = !a.canEdit && button.dataset.action !== 'more';
     }
     this.textCell = new TextCell({
-      node: /** @type {HTMLElement} */ (node), source: textarea,
+      node: /** @type {HTMLElement} */ (node), source: this.editor.dom,
       rendered: /** @type {HTMLElement} */ (node.querySelector('.nb-md')),
       text: () => this.editor.text, focusSource: () => this.editor.focus(),
       kind: a.kind, canEdit: a.canEdit,
@@ -100,6 +104,8 @@ export class Cell extends Widget {
   detached() {
     this.node.remove();
     this.editor.closeCompletions();
+    this.stopLineNumbers();
+    this.editor.view.destroy();
     this.worksheet?.savedState(this, 'saved'); // a deleted cell has nothing left to save
     this.worksheet?.cellsChanged();
   }
@@ -109,6 +115,18 @@ export class Cell extends Widget {
   /** @param {import('./ot.js').Operation} op @param {number} version */
   remoteOp(op, version) {
     this.editor.remote(op, version);
+    return null;
+  }
+
+  /**
+   * Someone else's selection in this cell (code points at hub version `version`).
+   * @param {string} id @param {string} name @param {number} anchor @param {number} head
+   * @param {number} version
+   */
+  cursor(id, name, anchor, head, version) {
+    this.editor.showPeer(id, name, anchor, head, version);
+    // One caret a person: it leaves the cell they were in before (presence may come later).
+    for (const other of this.worksheet?.cells ?? []) if (other !== this) other.editor.dropPeer(id);
     return null;
   }
 
@@ -154,8 +172,9 @@ export class Cell extends Widget {
     this.stateNode.textContent = label;
   }
 
-  /** @param {string[]} names other people in this cell */
-  showPeople(names) {
+  /** @param {string[]} names other people in this cell @param {string[]} [ids] their ids */
+  showPeople(names, ids = undefined) {
+    if (ids) this.editor.keepPeers(ids);
     this.hereNode.textContent = names.length ? names.join(', ') : '';
     this.hereNode.title = names.length ? `Here: ${names.join(', ')}` : '';
   }
@@ -193,7 +212,8 @@ export class Cell extends Widget {
       await this.editor.whenSynced();
       return;
     }
-    await this.editor.whenSynced();
+    // Right behind the edits not yet sent (the channel is ordered): no round trip is waited for.
+    await this.editor.whenSent();
     await this.worksheet?.ask(this.callRemote('run'));
   }
 
@@ -221,7 +241,7 @@ export class Cell extends Widget {
       case 'run':
         return this.run();
       case 'runAbove':
-        await this.editor.whenSynced();
+        await this.editor.whenSent();
         return ws.ask(this.callRemote('runAbove'));
       case 'delete':
         return ws.ask(this.callRemote('delete'));

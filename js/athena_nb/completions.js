@@ -1,5 +1,5 @@
 // @ts-check
-// completions.js: the list of kernel completions under a cell's input (a listbox the textarea
+// completions.js: the list of kernel completions under a cell's input (a listbox the input
 // points at with aria-activedescendant: arrows move, Enter or Tab accept, Escape closes).
 // Tested through tests/browser/test_notebook.py (the editor uses it).
 
@@ -7,11 +7,12 @@ let lists = 0;
 
 export class CompletionList {
   /**
-   * @param {HTMLTextAreaElement} textarea the list opens right after it
+   * @param {HTMLElement} textarea the input the list belongs to (it gets the list's ARIA)
    * @param {string[]} matches
    * @param {(match: string) => void} accept called with the chosen match (the list is closed)
+   * @param {HTMLElement} [anchor] the list opens right after it (default: the input)
    */
-  constructor(textarea, matches, accept) {
+  constructor(textarea, matches, accept, anchor = textarea) {
     const doc = textarea.ownerDocument;
     this.textarea = textarea;
     this.matches = matches.slice(0, 200);
@@ -34,7 +35,7 @@ export class CompletionList {
       });
       this.list.append(item);
     });
-    textarea.after(this.list);
+    anchor.after(this.list);
     textarea.setAttribute('aria-controls', this.list.id);
     this.#highlight(0);
   }

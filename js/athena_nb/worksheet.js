@@ -6,6 +6,7 @@
 
 import {Widget} from '../livefragments/widget.js';
 import {listenForFrameHeights} from './outputs.js';
+import {lineNumbers, setLineNumbers} from './prefs.js';
 
 /** @typedef {import('./cell.js').Cell} Cell */
 /** @typedef {{id: string, name: string, role: string, cell: number|null}} Presence */
@@ -86,6 +87,13 @@ export class Worksheet extends Widget {
     this.titleInput.readOnly = !this.canEdit;
     for (const button of this.node.querySelectorAll('.nb-toolbar button')) {
       /** @type {HTMLButtonElement} */ (button).disabled = !this.canEdit;
+    }
+    // A display preference of this browser, for viewers too.
+    const numbers = /** @type {HTMLButtonElement|null} */ (
+      this.node.querySelector('.nb-toolbar [data-action="lineNumbers"]'));
+    if (numbers) {
+      numbers.disabled = false;
+      numbers.setAttribute('aria-pressed', String(lineNumbers()));
     }
     this.node.removeAttribute('aria-busy');
     this.cellsChanged();
@@ -303,8 +311,8 @@ export class Worksheet extends Widget {
   #showPresenceInCells() {
     const presence = this.presence;
     for (const cell of this.cells) {
-      cell.showPeople(presence.filter((p) => p.cell === cell.cellId && p.id !== this.viewerId)
-        .map((p) => p.name));
+      const here = presence.filter((p) => p.cell === cell.cellId && p.id !== this.viewerId);
+      cell.showPeople(here.map((p) => p.name), here.map((p) => p.id));
     }
   }
 
@@ -331,10 +339,17 @@ export class Worksheet extends Widget {
   /** @param {Event} event */
   async #click(event) {
     const button = /** @type {HTMLElement|null} */ (/** @type {Element} */ (event.target).closest?.('button[data-action]'));
-    if (!button || !this.canEdit || button.closest('.nb-cell')) return;
+    if (!button || button.closest('.nb-cell')) return;
+    if (button.dataset.action === 'lineNumbers') {
+      const on = !lineNumbers();
+      setLineNumbers(on);
+      button.setAttribute('aria-pressed', String(on));
+      return;
+    }
+    if (!this.canEdit) return;
     switch (button.dataset.action) {
       case 'runAll':
-        await Promise.all(this.cells.map((c) => c.editor.whenSynced()));
+        await Promise.all(this.cells.map((c) => c.editor.whenSent()));
         return this.ask(this.callRemote('runAll'));
       case 'interrupt':
         return this.ask(this.callRemote('interrupt'));

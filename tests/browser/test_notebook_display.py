@@ -11,8 +11,8 @@ import re
 import pytest
 
 from tests.support.notebookbrowser import (
-    box,
     cell,
+    expectText,
     join,
     login,
     newWorksheet,
@@ -56,7 +56,7 @@ def test_an_updated_display_is_replaced_live_for_a_second_viewer_and_after_a_rel
             expect(output(viewer, 1).locator(".nb-out")).to_have_count(1)
         carla.reload()
         expect(output(carla, 1)).to_have_text("'step 1'", timeout=T)
-        expect(box(carla, 1)).to_have_value("h = display('step 0', display_id=True)")
+        expectText(carla, 1, "h = display('step 0', display_id=True)")
     finally:
         other.close()
 

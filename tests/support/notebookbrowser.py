@@ -14,6 +14,7 @@ import re
 import secrets
 import signal
 import sys
+import time
 
 from tests.browser.conftest import ServerProcess
 
@@ -91,12 +92,54 @@ def box(page, n: int):
     return cell(page, n).get_by_role("textbox", name="Cell input")
 
 
+#: The text of a cell's input: the editor's document once live (CodeMirror, found from its
+#: content element), the server-rendered textarea's value before.
+_TEXT = """async (el) => {
+  if (el.tagName === 'TEXTAREA') return el.value;
+  const {EditorView} = await import('@codemirror/view');
+  return EditorView.findFromDOM(el).state.doc.toString();
+}"""
+_SELECTION = """async (el) => {
+  if (el.tagName === 'TEXTAREA') return [el.selectionStart, el.selectionEnd];
+  const {EditorView} = await import('@codemirror/view');
+  const main = EditorView.findFromDOM(el).state.selection.main;
+  return [main.from, main.to];
+}"""
+
+
+def textOf(page, n: int) -> str:
+    """Cell ``n``'s input text, exactly (newlines and indentation included)."""
+    return box(page, n).evaluate(_TEXT)
+
+
+def selectionOf(page, n: int) -> tuple[int, int]:
+    """Cell ``n``'s selection (UTF-16 offsets, as the browser counts)."""
+    return tuple(box(page, n).evaluate(_SELECTION))
+
+
+def expectText(page, n: int, text: str, timeout: float = TIMEOUT) -> None:
+    """Waits until cell ``n``'s input reads exactly ``text`` (like ``to_have_value``)."""
+    deadline = time.monotonic() + timeout / 1000
+    seen = None
+    while True:
+        try:
+            seen = textOf(page, n)
+        except Exception as e:  # not there yet, or being replaced by the editor
+            seen = e
+        if seen == text:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Cell {n}'s input reads {seen!r}, not {text!r}.")
+        page.wait_for_timeout(50)
+
+
 def output(page, n: int):
     return cell(page, n).get_by_role("region", name="Cell output")
 
 
 def typeInto(page, n: int, code: str) -> None:
-    """Click into cell ``n`` and type ``code`` (newlines included) as a person would."""
+    """Click into cell ``n`` and type ``code`` (newlines included) as a person would, each
+    line with the indentation it has in ``code`` (the editor's own indentation is replaced)."""
     target = box(page, n)
     _expect()(target).to_be_editable(timeout=30_000)
     target.click()
@@ -104,6 +147,8 @@ def typeInto(page, n: int, code: str) -> None:
     for i, line in enumerate(code.split("\n")):
         if i:
             target.press("Enter")
+            # The editor indents the new line itself; the line brings its own indentation.
+            target.press("Shift+Home")
         if line:
             target.press_sequentially(line)
 

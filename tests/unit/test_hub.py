@@ -35,6 +35,9 @@ class RecordingViewer:
     def cellText(self, cell, op, version, siteId):
         self.events.append(("text", cell.id, op.toJSON(), version, siteId))
 
+    def cellCursor(self, cell, siteId, name, anchor, head, version):
+        self.events.append(("cursor", cell.id, siteId, name, anchor, head, version))
+
     def cellChanged(self, cell):
         self.events.append(("changed", cell.id, cell.state.value, len(cell.outputs)))
 
@@ -98,6 +101,22 @@ def stored(env, sheet):
 
 
 # -- text -------------------------------------------------------------------------------------
+
+
+def test_a_selection_is_told_to_everyone_moved_past_the_edits_it_missed(env):
+    sheet, hub = openHub(env, cells=("hello",))
+    ann, bob = viewers(hub, "Ann", "Bob")
+    cell = hub.cells[0]
+    env.run(hub.edit(cell.id, ot.Operation.insert(0, "oh, "), 0, "ann"))
+    # Bob's selection of "ell" was made on version 0, before Ann's edit reached him.
+    hub.cursor(cell.id, 1, 4, 0, "bob")
+    told = ("cursor", cell.id, "bob", "Bob", 5, 8, 1)
+    assert ann.of("cursor") == [told] and bob.of("cursor") == [told]
+    with pytest.raises(ot.UnknownVersion):
+        hub.cursor(cell.id, 0, 0, 7, "bob")
+    with pytest.raises(ot.OperationOutOfRange):
+        hub.cursor(cell.id, 0, 99, 1, "bob")
+    assert len(ann.of("cursor")) == 1, "a refused selection is told to nobody"
 
 
 def test_an_edit_is_sequenced_broadcast_at_once_and_answers_after_the_commit(env):

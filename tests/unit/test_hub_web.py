@@ -112,6 +112,20 @@ def test_concurrent_typing_in_one_cell_converges_with_every_keystroke(env):
     assertSame(hub, ann, carla, vic)
 
 
+def test_a_selection_reaches_the_others_not_its_owner_in_their_own_text(env):
+    sheet, (ann, carla, vic), hub = together(env, cells=("abc",))
+    env.settle()
+    carla.cells[0].moveCursor(1, 3)
+    env.settle()
+    assert ann.cells[0].cursors == {carla.viewerId: ("Carla", 1, 3)}
+    assert vic.cells[0].cursors == {carla.viewerId: ("Carla", 1, 3)}
+    assert carla.cells[0].cursors == {}
+    refused = []
+    carla.cells[0].callRemote("cursor", 0, True, 0).addErrback(refused.append)
+    env.settle()
+    assert "integers from 0" in str(refused[0].value)
+
+
 def test_a_stale_client_resyncs_from_the_text_call(env):
     """After StaleVersion a client fetches the text and resends its edit; nothing is lost."""
     sheet, (ann, carla, vic), hub = together(env, cells=("abc",))

@@ -36,8 +36,10 @@ def _exposed(cls):
 
 ARGS = {"edit": ([{"at": 0, "insert": "evil"}], 0), "move": (1,), "insert": ("below",),
         "split": (1, 0), "complete": ("x", 1), "introspect": ("x",), "setTitle": ("Evil",),
-        "addCell": (0,), "focus": (None,), "setKind": ("text",), "setTypeset": (False,)}
-READABLE = {"text", "outputs", "focus"}
+        "addCell": (0,), "focus": (None,), "setKind": ("text",), "setTypeset": (False,),
+        "cursor": (0, 0, 0)}
+#: A viewer may read, and show the others where it is (presence: its cell and its selection).
+READABLE = {"text", "outputs", "focus", "cursor"}
 
 
 def test_a_read_only_viewer_is_refused_every_change_and_nothing_changes(env):
@@ -72,7 +74,7 @@ def test_exposed_methods_are_exactly_the_reviewed_ones():
         "setTypeset"}
     assert set(_exposed(CellFragment)) == {
         "edit", "text", "outputs", "run", "runAbove", "delete", "move", "insert", "split",
-        "joinNext", "clear", "complete", "introspect", "setKind"}
+        "joinNext", "clear", "complete", "introspect", "setKind", "cursor"}
     assert exposedMethod(CellFragment, "push") is None
 
 

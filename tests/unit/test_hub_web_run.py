@@ -211,3 +211,19 @@ def test_completion_is_answered_by_the_kernel(env):
     env.worker.completions = {"matches": ["print"], "start": 0, "end": 3}
     assert env.call(page.cells[0].callRemote("complete", "pri", 3))["matches"] == ["print"]
     assert env.call(page.cells[0].callRemote("introspect", "len", 0))["text"] == "len: help"
+
+
+def test_a_run_sent_right_behind_an_unanswered_edit_runs_the_edited_text(env):
+    """The browser sends Shift-Enter's run behind its pending edit without waiting for the
+    edit's answer: the channel keeps the calls in order and the hub applies the edit when its
+    call arrives, so the run reads the text with the edit in it."""
+    sheet, (ann, carla, vic), hub = together(env, cells=("6*",))
+    cell = ann.cells[0]
+    cell.type(2, "7")
+    assert not cell.saves[-1].called, "the edit is not answered yet"
+    run = cell.callRemote("run")
+    env.call(run)
+    env.later(SETTLE_DELAY)
+    assert hub.cells[0].text == "6*7"
+    for page in (ann, carla, vic):
+        assert page.cells[0].plainResults() == ["42"]

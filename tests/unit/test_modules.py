@@ -1,8 +1,14 @@
 """Serving the ES module tree under a content-versioned URL (livefragments._modules)."""
 
+import base64
+import hashlib
+import json
+
+import pytest
 from twisted.web.resource import Resource
 from twisted.web.server import Site
 
+import livefragments
 from livefragments import ModuleResource, jsRoot
 from tests.support.memoryhttp import MemoryHTTP
 
@@ -56,3 +62,33 @@ def test_a_file_edited_after_start_up_is_served_as_it_was_hashed(tmp_path):
     modules, http = serve(tmp_path)
     (tmp_path / "lib" / "a.js").write_text("export const a = 2;\n")
     assert get(http, modules.rootURL + "lib/a.js").body == b"export const a = 1;\n"
+
+
+def test_an_import_map_points_names_at_served_urls_and_its_policy_admits_it_by_hash(tmp_path):
+    (tmp_path / "vendor" / "lib").mkdir(parents=True)
+    (tmp_path / "vendor" / "lib" / "index.js").write_text("export const x = 1;\n")
+    (tmp_path / "vendor" / "importmap.json").write_text(
+        json.dumps({"imports": {"lib": "lib/index.js", "</script>": "lib/index.js"}}))
+    modules = ModuleResource(tmp_path, "/static")
+    imap = modules.importMap
+    assert imap.imports["lib"] == f"{modules.rootURL}vendor/lib/index.js"
+    assert "</script>" not in imap.json and imap.script.count("</script>") == 1
+    digest = base64.b64encode(hashlib.sha256(imap.json.encode()).digest()).decode()
+    assert imap.policy() == livefragments.CSP.replace(
+        "script-src 'self'", f"script-src 'self' 'sha256-{digest}'")
+    assert ModuleResource(tmp_path / "vendor" / "lib").importMap is None
+
+
+def test_a_broken_import_map_is_refused_with_a_sentence(tmp_path):
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "importmap.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match="is not a JSON object"):
+        ModuleResource(tmp_path)
+
+
+def test_the_built_tree_maps_codemirror():
+    imap = ModuleResource(jsRoot()).importMap
+    assert imap is not None, "js/vendor is made by the package build (pip install .)"
+    for name in ("@codemirror/view", "@codemirror/state", "@codemirror/lang-python",
+                 "@lezer/highlight"):
+        assert name in imap.imports

@@ -7,7 +7,10 @@ stand-in for the worksheet pages) and tests/support/notebook.py (the whole site)
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 
 import pytest
 from twisted.internet.defer import fail
@@ -58,10 +61,26 @@ def test_every_html_page_of_the_site_carries_the_same_security_headers():
     }
     assert "form-action 'self'" in livefragments.CSP
     assert "frame-ancestors 'none'" in livefragments.CSP
+    nonces = set()
     for name, (browser, path, code) in pages.items():
         answer = browser.get(path)
         assert answer.code == code, (name, answer.code, answer.body[:200])
-        assert securityOf(answer) == expected(livefragments.CSP), name
+        if name.endswith("worksheet page"):
+            # The live page adds exactly its import map's hash and its own style nonce.
+            body = answer.body.decode()
+            importMap = re.search(r'<script type="importmap">(.*?)</script>', body).group(1)
+            digest = base64.b64encode(hashlib.sha256(importMap.encode()).digest()).decode()
+            nonce = re.search(r'<meta name="lf-style-nonce" content="([^"]+)">', body).group(1)
+            nonces.add(nonce)
+            policy = livefragments.addSource(livefragments.addSource(
+                livefragments.CSP, "script-src", f"'sha256-{digest}'"),
+                "style-src", f"'nonce-{nonce}'")
+            assert securityOf(answer) == expected(policy), name
+            assert json.loads(importMap)["imports"]["@codemirror/view"].endswith(
+                "/vendor/@codemirror/view/dist/index.js")
+        else:
+            assert securityOf(answer) == expected(livefragments.CSP), name
+    assert len(nonces) == 2, "each page gets a nonce of its own"
     snapshots = {"public snapshot": (published["published"]["path"], 200),
                  "public snapshot not found": ("/public/nope/nope", 404)}
     assert "form-action 'none'" in public.CSP and "frame-ancestors 'none'" in public.CSP

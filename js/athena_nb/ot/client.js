@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The OT sync client of one site, `SyncClient`: the browser's twin of athena_nb/ot/_client.py
- * (tests: tests/js/ot.test.mjs, tests/js/athena_nb/editor.test.mjs). Part of the OT twin of
+ * (tests: tests/js/ot.test.mjs, tests/js/athena_nb/celltext.test.mjs). Part of the OT twin of
  * athena_nb/ot; the public surface is ../ot.js.
  */
 import { SyncError, apply, compose, fromJSON, opFromChange, transform } from './ops.js';

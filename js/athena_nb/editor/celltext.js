@@ -1,0 +1,161 @@
+// @ts-check
+// celltext.js: a cell's text as this browser shares it with the hub: the OT SyncClient, when
+// edits are sent, the saved state, and starting again after StaleVersion. DOM-free (the editor
+// shows the text; this decides what travels). Tested by tests/js/athena_nb/celltext.test.mjs.
+//
+// Sending: an edit goes at once when none of ours is waiting for its answer; while one is in
+// flight, later edits compose into one buffer, sent the moment the hub acknowledges (so a fast
+// typist sends one message per round trip, and a slow one a message per keystroke, with no
+// added delay). `whenSent` resolves once every edit made so far is on the wire, so a run can go
+// right behind them: the page's channel is ordered and the hub applies calls in order.
+
+import {SyncClient, SyncState} from '../ot.js';
+
+/** @typedef {import('../ot.js').Operation} Operation */
+
+export class CellText {
+  /**
+   * @param {Object} o
+   * @param {string} o.text
+   * @param {number} o.version
+   * @param {(op: Operation, base: number) => Promise<unknown>} o.send the edit call; settles
+   *   once the edit is saved
+   * @param {() => Promise<{text: string, version: number}>} o.fetchText
+   * @param {(op: Operation) => void} o.show apply a remote (or resync) op to what the person sees
+   * @param {(state: string, error?: unknown) => void} [o.onStatus] "saved", "saving", "error"
+   */
+  constructor({text, version, send, fetchText, show, onStatus = () => {}}) {
+    this.sendCall = send;
+    this.fetchText = fetchText;
+    this.show = show;
+    this.onStatus = onStatus;
+    this.sync = new SyncClient({text, version, send: (op, base) => this.#send(op, base)});
+    /** Edit calls sent and not yet answered. */
+    this.inflight = 0;
+    /** Edit calls sent in all (for tests and figures). */
+    this.sent = 0;
+    /** @type {unknown} */
+    this.error = null;
+    this.state = 'saved';
+    /** @type {Array<() => void>} waiting for everything to be acknowledged */
+    this.syncWaiters = [];
+    /** @type {Array<() => void>} waiting for everything to be sent */
+    this.sentWaiters = [];
+    this.resyncing = false;
+  }
+
+  /** The text as the hub will have it once our edits arrive. */
+  get text() {
+    return this.sync.text;
+  }
+
+  get version() {
+    return this.sync.version;
+  }
+
+  /** Our own edit, already shown. @param {Operation} op */
+  local(op) {
+    if (!op.length) return;
+    this.sync.applyLocal(op);
+    this.#report();
+  }
+
+  /** @param {Operation} op @param {number} base */
+  #send(op, base) {
+    this.inflight += 1;
+    this.sent += 1;
+    this.sendCall(op, base).then(
+      () => {
+        this.inflight -= 1;
+        this.#report();
+      },
+      (error) => {
+        this.inflight -= 1;
+        this.#failed(error);
+      });
+    // Called from applyLocal or acknowledge: the buffer is on the wire now.
+    const waiters = this.sentWaiters;
+    this.sentWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  /** @param {any} error */
+  #failed(error) {
+    if (error?.type === 'StaleVersion' || error?.type === 'SyncError') {
+      this.resync();
+      return;
+    }
+    this.error = error;
+    this.#report();
+  }
+
+  /**
+   * Resolves once every edit made so far is sent (the one in flight, and the buffer when the
+   * hub has acknowledged the one before it): a call made then reaches the hub after them.
+   * @returns {Promise<void>}
+   */
+  whenSent() {
+    if (this.sync.state !== SyncState.AWAITING_WITH_BUFFER) return Promise.resolve();
+    return new Promise((resolve) => this.sentWaiters.push(resolve));
+  }
+
+  /** Resolves once every edit made so far is acknowledged. @returns {Promise<void>} */
+  whenSynced() {
+    if (this.sync.state === SyncState.SYNCHRONIZED) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /** Someone else's operation, sequenced as `version`. @param {Operation} op @param {number} version */
+  remote(op, version) {
+    let applied;
+    try {
+      applied = this.sync.applyRemote(op, version);
+    } catch (error) {
+      this.resync();
+      return;
+    }
+    this.show(applied);
+  }
+
+  /** The hub sequenced our outstanding operation as `version`. @param {number} version */
+  acknowledge(version) {
+    try {
+      this.sync.acknowledge(version);
+    } catch (error) {
+      this.resync();
+      return;
+    }
+    this.#report();
+  }
+
+  /** Start again from the hub's text (our unconfirmed edits are kept and sent again). */
+  async resync() {
+    if (this.resyncing) return;
+    this.resyncing = true;
+    try {
+      const {text, version} = await this.fetchText();
+      this.show(this.sync.resync(text, version));
+      this.error = null;
+    } catch (error) {
+      this.error = error;
+    } finally {
+      this.resyncing = false;
+      this.#report();
+    }
+  }
+
+  #report() {
+    const synced = this.sync.state === SyncState.SYNCHRONIZED;
+    if (synced) {
+      const waiters = this.syncWaiters.concat(this.sentWaiters);
+      this.syncWaiters = [];
+      this.sentWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+    const state = this.error ? 'error' : !synced || this.inflight > 0 ? 'saving' : 'saved';
+    if (state !== this.state) {
+      this.state = state;
+      this.onStatus(state, this.error);
+    }
+  }
+}

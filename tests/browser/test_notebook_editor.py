@@ -1,0 +1,316 @@
+"""The CodeMirror editor in a real Chromium, through the real ``athena-nb`` process: Python
+highlighting, auto-indent after ``:``, bracket matching, comment toggling, search within one
+cell, the remembered line-numbers toggle, Sage syntax without error marks, undo of one's own
+edits with two people typing, and the keystroke policy (fewer edit calls than keys while typing
+fast over a slow link; a run right behind the pending edit, before its answer).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from tests.support.notebookbrowser import (
+    NotebookServer,
+    box,
+    cell,
+    expectText,
+    join,
+    login,
+    newWorksheet,
+    output,
+    shareLink,
+    typeInto,
+)
+
+T = 20_000
+
+
+@pytest.fixture
+def page(context, server, watch):
+    page = context.new_page()
+    seen = watch(page)
+    login(page, server)
+    yield page
+    seen.assertClean()
+
+
+@pytest.fixture
+def two(browser, server):
+    """The owner and a collaborator (Carla) on one worksheet, each in a context of their own."""
+    contexts = [browser.new_context() for _ in range(2)]
+    for each in contexts:
+        each.set_default_timeout(T)
+    owner, carla = (c.new_page() for c in contexts)
+    login(owner, server)
+    url = newWorksheet(owner)
+    join(carla, server.origin, shareLink(owner, url, "collaborator"), "Carla")
+    yield owner, carla
+    for each in contexts:
+        each.close()
+
+
+def expect(*args, **kwargs):
+    from playwright.sync_api import expect
+
+    return expect(*args, **kwargs)
+
+
+def test_python_is_highlighted_with_token_classes(page):
+    newWorksheet(page)
+    typeInto(page, 1, "def f(x):\n    return 'text'  # note")
+    keyword = cell(page, 1).locator(".tok-keyword")
+    expect(keyword.first).to_have_text("def", timeout=T)
+    expect(keyword.nth(1)).to_have_text("return")
+    expect(cell(page, 1).locator(".tok-string")).to_have_text("'text'")
+    expect(cell(page, 1).locator(".tok-comment")).to_have_text("# note")
+    color = keyword.first.evaluate("e => getComputedStyle(e).color")
+    plain = cell(page, 1).locator(".cm-line").first.evaluate("e => getComputedStyle(e).color")
+    assert color != plain, "keywords have a colour of their own"
+
+
+def test_enter_after_a_colon_indents_the_next_line(page):
+    newWorksheet(page)
+    target = box(page, 1)
+    target.click()
+    target.press_sequentially("for i in range(3):")
+    target.press("Enter")
+    target.press_sequentially("print(i)")
+    expectText(page, 1, "for i in range(3):\n    print(i)")
+    target.press("Enter")
+    target.press("Enter")
+    target.press("Shift+Tab")
+    target.press_sequentially("done = True")
+    # The blank line keeps no indentation; Shift-Tab took the new one's away.
+    expectText(page, 1, "for i in range(3):\n    print(i)\n\ndone = True")
+
+
+def test_the_bracket_at_the_caret_and_its_partner_are_marked(page):
+    newWorksheet(page)
+    typeInto(page, 1, "f(1, [2, 3])")
+    marks = cell(page, 1).locator(".cm-matchingBracket")
+    expect(marks).to_have_count(2, timeout=T)
+    expect(marks.first).to_have_text("(")
+    expect(marks.nth(1)).to_have_text(")")
+    box(page, 1).press("ArrowLeft")
+    expect(marks.first).to_have_text("[")
+    expect(cell(page, 1).locator(".cm-nonmatchingBracket")).to_have_count(0)
+
+
+def test_ctrl_slash_comments_the_lines_out_and_in_again(page):
+    newWorksheet(page)
+    typeInto(page, 1, "a = 1\nb = 2")
+    target = box(page, 1)
+    target.press("Control+a")
+    target.press("Control+/")
+    expectText(page, 1, "# a = 1\n# b = 2")
+    target.press("Control+/")
+    expectText(page, 1, "a = 1\nb = 2")
+
+
+def test_ctrl_f_searches_within_the_cell_only(page):
+    newWorksheet(page)
+    typeInto(page, 1, "needle = 1\nhay = needle")
+    page.get_by_role("button", name="Add cell").click()
+    expect(box(page, 2)).to_be_focused(timeout=T)
+    typeInto(page, 2, "needle = 2")
+    box(page, 1).click()
+    box(page, 1).press("Control+f")
+    find = cell(page, 1).get_by_role("textbox", name="Find")
+    expect(find).to_be_focused(timeout=T)
+    find.press_sequentially("needle")
+    expect(cell(page, 1).locator(".cm-searchMatch")).to_have_count(2, timeout=T)
+    expect(cell(page, 2).locator(".cm-searchMatch")).to_have_count(0)
+    expect(cell(page, 2).get_by_role("textbox", name="Find")).to_have_count(0)
+    find.press("Escape")
+    expect(find).to_have_count(0)
+    expect(box(page, 1)).to_be_focused()
+
+
+def test_line_numbers_are_a_toggle_this_browser_remembers(page):
+    newWorksheet(page)
+    typeInto(page, 1, "a = 1\nb = 2\nc = 3")
+    toggle = page.get_by_role("button", name="Line numbers")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(cell(page, 1).locator(".cm-lineNumbers")).to_have_count(0)
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    numbers = cell(page, 1).locator(".cm-lineNumbers .cm-gutterElement")
+    expect(numbers.filter(has_text=re.compile(r"^3$"))).to_have_count(1, timeout=T)
+    page.reload()
+    expect(page.get_by_role("main")).not_to_have_attribute("aria-busy", "true", timeout=T)
+    expect(page.get_by_role("button", name="Line numbers")).to_have_attribute("aria-pressed", "true")
+    expect(numbers.filter(has_text=re.compile(r"^3$"))).to_have_count(1, timeout=T)
+    page.get_by_role("button", name="Line numbers").click()
+    expect(cell(page, 1).locator(".cm-lineNumbers")).to_have_count(0)
+
+
+def test_sage_syntax_shows_no_error_marks(page):
+    newWorksheet(page)
+    typeInto(page, 1, "R.<x> = QQ[]\nv = [1..9]\nw = 2^3")
+    expectText(page, 1, "R.<x> = QQ[]\nv = [1..9]\nw = 2^3")
+    lines = cell(page, 1).locator(".cm-line")
+    expect(lines.nth(1)).to_have_text("v = [1..9]")
+    # The caret is after "2^3"; put it after "[1..9]" too: the brackets pair up.
+    box(page, 1).press("ArrowUp")
+    box(page, 1).press("End")
+    expect(cell(page, 1).locator(".cm-matchingBracket")).to_have_count(2)
+    for mark in (".tok-invalid", ".cm-lintRange", ".cm-diagnostic", ".cm-nonmatchingBracket"):
+        expect(cell(page, 1).locator(mark)).to_have_count(0)
+    # Nothing in the cell is drawn in the error colour, underlined or struck through.
+    marked = cell(page, 1).locator(".cm-content *").evaluate_all("""(nodes) => nodes.filter((n) => {
+        const s = getComputedStyle(n);
+        return s.textDecorationLine !== 'none' || s.color === 'rgb(180, 35, 24)'
+          || s.color === 'rgb(255, 0, 0)';
+      }).map((n) => n.outerHTML)""")
+    assert marked == []
+
+
+def test_undo_takes_back_ones_own_edits_only_with_two_people(two):
+    owner, carla = two
+    typeInto(owner, 1, "mine")
+    expectText(carla, 1, "mine")
+    owner.wait_for_timeout(1100)  # her next typing is an undo group of its own
+    typeInto(carla, 1, " theirs")
+    expectText(owner, 1, "mine theirs")
+    box(owner, 1).press("Control+z")
+    for page in (owner, carla):
+        expectText(page, 1, " theirs")
+    box(owner, 1).press("Control+Shift+z")
+    for page in (owner, carla):
+        expectText(page, 1, "mine theirs")
+    box(carla, 1).press("Control+z")
+    for page in (owner, carla):
+        expectText(page, 1, "mine")
+
+
+class Wire:
+    """The calls a page sends and the answers it gets over long-poll, with their times."""
+
+    def __init__(self, page):
+        self.sent: list[tuple[float, int | None, str, list]] = []  # (time, callId, method, args)
+        self.answered: dict[int, float] = {}
+        page.on("request", self._request)
+        page.on("response", self._response)
+
+    def _request(self, request):
+        if not request.url.endswith("/transport") or request.method != "POST":
+            return
+        for _, message in json.loads(request.post_data or "[0, []]")[1]:
+            if message[0] == "call":
+                self.sent.append((time.monotonic(), message[1][0], message[1][2], message[1][3]))
+
+    def _response(self, response):
+        if not response.url.endswith("/transport"):
+            return
+        try:
+            envelope = json.loads(response.body())
+        except Exception:
+            return
+        for item in envelope[1] if isinstance(envelope, list) and len(envelope) > 1 else []:
+            message = item[1]
+            if message[0] == "respond":
+                self.answered.setdefault(message[1][0], time.monotonic())
+
+    def calls(self, method: str) -> list[tuple[float, int | None, str, list]]:
+        return [each for each in self.sent if each[2] == method]
+
+
+@pytest.fixture
+def slow(context, tmp_path, watch):
+    """A worksheet over long-poll with 150 ms of latency each way."""
+    server = NotebookServer(tmp_path / "slow", "--no-websocket").start()
+    page = context.new_page()
+    seen = watch(page)
+    login(page, server)
+    newWorksheet(page)
+    session = context.new_cdp_session(page)
+    session.send("Network.enable")
+    session.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 150, "downloadThroughput": -1, "uploadThroughput": -1})
+    yield page, Wire(page)
+    seen.assertClean()
+    server.stop()
+
+
+def test_fast_typing_sends_fewer_edits_than_keys_and_the_first_at_once(slow):
+    page, wire = slow
+    target = box(page, 1)
+    target.click()
+    code = "total = sum(range(10))"
+    target.press_sequentially(code)
+    expectText(page, 1, code)
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible(timeout=T)
+    edits = wire.calls("edit")
+    assert 1 <= len(edits) < len(code) / 2, f"{len(edits)} edit calls for {len(code)} keys"
+    assert edits[0][3][0] == [{"at": 0, "insert": "t"}], \
+        "the first keystroke is sent at once, alone, not held to gather more"
+    assert "".join(c["insert"] for e in edits for c in e[3][0]) == code
+
+
+def test_shift_enter_sends_the_run_right_behind_the_pending_edit(slow):
+    page, wire = slow
+    target = box(page, 1)
+    target.click()
+    target.press_sequentially("6*7")
+    target.press("Shift+Enter")
+    expect(output(page, 1)).to_have_text("42", timeout=T)
+    runs, edits = wire.calls("run"), wire.calls("edit")
+    assert len(runs) == 1
+    before = [e for e in edits if e[0] <= runs[0][0]]
+    assert before and len(before) == len(edits), "every edit went before the run"
+    last = before[-1]
+    assert runs[0][0] < wire.answered.get(last[1], float("inf")), \
+        "the run did not wait for the answer to the edit before it"
+
+
+_PEER_AT = """async (el) => {
+  const {EditorView} = await import('@codemirror/view');
+  const view = EditorView.findFromDOM(el.closest('.cm-content'));
+  return view.posAtDOM(el);
+}"""
+
+
+def waitPeerAt(page, caret, position: int) -> None:
+    """Until the caret is at ``position`` of its cell's text (it may show an earlier one first)."""
+    deadline = time.monotonic() + T / 1000
+    while (at := caret.evaluate(_PEER_AT)) != position:
+        assert time.monotonic() < deadline, f"the caret is at {at}, not {position}"
+        page.wait_for_timeout(50)
+
+
+def test_other_peoples_carets_and_selections_show_with_their_name_and_move(two):
+    owner, carla = two
+    typeInto(owner, 1, "hello world")
+    expectText(carla, 1, "hello world")
+    box(carla, 1).click()
+    box(carla, 1).press("End")
+    caret = cell(owner, 1).locator(".nb-peer-caret")
+    expect(caret).to_have_text("Carla", timeout=T)
+    waitPeerAt(owner, caret, len("hello world"))
+    # She types: her caret moves along in the owner's cell.
+    box(carla, 1).press_sequentially("!!")
+    expectText(owner, 1, "hello world!!")
+    waitPeerAt(owner, caret, len("hello world!!"))
+    # She selects; the owner types before it: her selection stays on her text.
+    box(carla, 1).press("Shift+Home")
+    selection = cell(owner, 1).locator(".nb-peer-selection")
+    expect(selection).to_have_text("hello world!!", timeout=T)
+    box(owner, 1).press("Control+Home")
+    box(owner, 1).press_sequentially("oh, ")
+    expectText(carla, 1, "oh, hello world!!")
+    expect(selection).to_have_text("hello world!!")
+    # Colour comes from a class (no inline style under the page's policy).
+    assert re.search(r"nb-peer-\d", caret.get_attribute("class"))
+    assert cell(carla, 1).locator(".nb-peer-caret").count() in (0, 1)  # the owner's, if any
+    # She moves to another cell: her caret goes with her; she leaves the cells: it goes.
+    owner.get_by_role("button", name="Add cell").click()
+    expect(box(carla, 2)).to_be_visible(timeout=T)
+    box(carla, 2).click()
+    expect(cell(owner, 2).locator(".nb-peer-caret")).to_have_text("Carla", timeout=T)
+    expect(caret).to_have_count(0)
+    carla.get_by_role("textbox", name="Worksheet title").click()
+    expect(cell(owner, 2).locator(".nb-peer-caret")).to_have_count(0, timeout=T)
