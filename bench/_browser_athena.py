@@ -123,6 +123,10 @@ class AthenaSide:
         """Until the worksheet's kernel is idle (after a first run has started it)."""
         page.locator(".nb-kernel[data-state='idle']").wait_for(timeout=120_000)
 
+    def waitKernel(self, page) -> None:
+        """athena-nb starts a worksheet's kernel (from its pool) at the first run: the rows'
+        warm-up runs do that, untimed."""
+
     def readyTest(self, cells: int, mathIndexes: list[int], mathText: list[str]) -> str:
         """JS: the load worksheet is live, shows every cell's text and every LaTeX output."""
         typeset = self.mathShown == "typeset"

@@ -9,8 +9,8 @@ Nothing leaves the machine: no news feed (``news_url = None``), no update check,
 extension manager (the default one asks PyPI), and the notification plugin set not to fetch
 news. Markup used: the visible notebook panel's ``.jp-Cell``s, CodeMirror 6's ``.cm-content``
 as a cell's editor, ``.jp-OutputArea-output`` as its outputs, MathJax's ``mjx-container`` as
-typeset math, and ``.jp-Notebook-ExecutionIndicator[data-status="idle"]`` (the toolbar's kernel
-indicator) for an idle kernel.
+typeset math, and ``.jp-Notebook-ExecutionIndicator[data-status="idle"]`` (the kernel
+indicator, in the status bar) for an idle kernel.
 """
 
 from __future__ import annotations
@@ -187,8 +187,15 @@ class LabSide:
         page.locator(f"{PANEL} .jp-Cell .cm-content").first.wait_for(timeout=120_000)
 
     def waitIdle(self, page) -> None:
-        page.locator(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(
+        """Until the status bar's kernel indicator (of the notebook in view) says idle."""
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(
             timeout=120_000)
+
+    def waitKernel(self, page) -> None:
+        """Until the notebook's kernel has started and is idle (before anything is timed)."""
+        self.waitIdle(page)
+        page.wait_for_timeout(500)
+        self.waitIdle(page)
 
     def readyTest(self, cells: int, mathIndexes: list[int], mathText: list[str]) -> str:
         return f"""() => {{

@@ -234,8 +234,7 @@ def measure(side, browser, sizes: dict, rows: set, out: dict) -> None:
             context = browser.context()
             people.append(context)
             writer = side.openWork(context)
-            if side.kind == "jupyterlab":
-                side.waitIdle(writer)  # the kernel is up before anything is timed
+            side.waitKernel(writer)  # the kernel is up before anything is timed
         step("run_1plus1", lambda: record("run_1plus1", runCell(side, writer, RUN, sizes["run"], w)))
         step("type_run", lambda: record("type_run", runCell(
             side, writer, TYPE, sizes["typeRun"], w, typed="1+1")))
