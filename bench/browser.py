@@ -41,9 +41,10 @@ from common import Processes, machine, runMain, say, show, summary, writeResults
 # p50, its words) or None)
 ROWS = {
     "page_ready": ("page ready: 20 cells, 10 of them with math output",
-                   "from a new tab's navigation start (the notebook already open in another "
-                   "tab, so the browser's cache is warm) until the page shows all 20 cells' code "
-                   "and the 10 math outputs (typeset where the page typesets) and is live",
+                   "from a new tab's navigation start (the same person loaded it before, so the "
+                   "browser's cache is warm; the first, cold load is shown apart) until the page "
+                   "shows all 20 cells' code and the 10 math outputs (typeset where the page "
+                   "typesets) and is live",
                    (10.0, ">= 10x faster than JupyterLab")),
     "run_1plus1": ("`1+1`: Shift+Enter until `2` shows",
                    "from the Enter keydown (Shift held) in a cell holding `1+1` until the new "
@@ -142,9 +143,12 @@ def clearCell(side, page, index: int) -> None:
 
 
 def runCell(side, page, index: int, n: int, warmup: int, *, typed: str | None = None,
-            want: str = "2", ends: bool = False) -> list[float]:
-    """Shift+Enter in cell ``index`` (after typing ``typed`` into it, emptied, if given)."""
-    samples = []
+            want: str = "2", ends: bool = False, info: dict | None = None) -> list[float]:
+    """Shift+Enter in cell ``index`` (after typing ``typed`` into it, emptied, if given).
+
+    With ``typed``, ``info`` gets "fromEnter" (the same runs timed from the Enter keydown) and
+    "typing" (first key to Enter: how long the browser took to take the keys)."""
+    samples, fromEnter, typing = [], [], []
     for i in range(warmup + n):
         if typed is not None:
             clearCell(side, page, index)
@@ -157,11 +161,15 @@ def runCell(side, page, index: int, n: int, warmup: int, *, typed: str | None = 
         if typed is not None:
             page.keyboard.type(typed)
         page.keyboard.press("Shift+Enter")
-        start = keyTime(page, None if typed is not None else "Enter")
+        start, enter = keyTime(page), keyTime(page, "Enter")
         done = result(page, "out")
         if i >= warmup:
             samples.append(done - start)
+            fromEnter.append(done - enter)
+            typing.append(enter - start)
         settle(side, page)
+    if info is not None and typed is not None:
+        info.update(fromEnter=summary(fromEnter), typing=summary(typing))
     return samples
 
 
@@ -204,72 +212,103 @@ def watched(side, writer, watchers, n: int, warmup: int) -> tuple[list[float], l
     return last, each
 
 
-def measure(side, browser, sizes: dict, rows: set, out: dict) -> None:
-    def record(row, samples, extra=None):
+class Person:
+    """A side's writer: one context with the work notebook open, kept across the rows."""
+
+    def __init__(self, side, browser):
+        self.side, self.browser = side, browser
+        self.contexts = []
+        self._writer = None
+
+    def context(self):
+        context = self.browser.context()
+        self.contexts.append(context)
+        return context
+
+    def drop(self, context) -> None:
+        self.contexts.remove(context)
+        context.close()
+
+    @property
+    def writer(self):
+        if self._writer is None:
+            self._writer = self.side.openWork(self.context())
+            self.side.waitKernel(self._writer)  # the kernel is up before anything is timed
+        return self._writer
+
+    def close(self) -> None:
+        for context in list(self.contexts):
+            try:
+                self.drop(context)
+            except Exception:
+                pass
+
+
+def measureRow(row: str, side, person: Person, sizes: dict, out: dict) -> None:
+    """One row for one side; the figures go to ``out[row]``."""
+    def record(samples, extra=None):
         out[row] = summary(samples)
         out[row].update(extra or {})
         show(f"{side.label}: {row}", out[row])
 
-    def step(row, function):
-        if row not in rows:
-            return
-        what, where, _ = ROWS[row]
-        say(f"{side.label} | {what}\n    measured {where}")
-        try:
-            function()
-        except Exception as e:
-            out[row] = {"error": f"{type(e).__name__}: {e}"}
-            say(f"  !! {side.label}: {row} failed: {e}")
-            traceback.print_exc()
-
-    def load():
-        samples, first = pageReady(side, browser, sizes["load"])
-        record("page_ready", samples, {"firstLoadColdCache": first, "math": side.mathShown})
-        say(f"  first load (cold cache): {first:.1f} ms; math shown as: {side.mathShown}")
-    step("page_ready", load)
     w = sizes["warmup"]
-    people = []
-    try:
-        if rows & {"run_1plus1", "type_run", "lines_10k", "keystroke_peer", "output_5_watchers"}:
-            context = browser.context()
-            people.append(context)
-            writer = side.openWork(context)
-            side.waitKernel(writer)  # the kernel is up before anything is timed
-        step("run_1plus1", lambda: record("run_1plus1", runCell(side, writer, RUN, sizes["run"], w)))
-        step("type_run", lambda: record("type_run", runCell(
-            side, writer, TYPE, sizes["typeRun"], w, typed="1+1")))
-        step("lines_10k", lambda: record("lines_10k", runCell(
-            side, writer, LINES, sizes["lines"], 1, want="9999", ends=True)))
-
-        def peer():
-            context = browser.context()
-            people.append(context)
+    if row == "page_ready":
+        samples, first = pageReady(side, person.browser, sizes["load"])
+        record(samples, {"firstLoadColdCache": first, "math": side.mathShown})
+        say(f"  first load (cold cache): {first:.1f} ms; math shown as: {side.mathShown}")
+    elif row == "run_1plus1":
+        record(runCell(side, person.writer, RUN, sizes["run"], w))
+    elif row == "type_run":
+        info = {}
+        record(runCell(side, person.writer, TYPE, sizes["typeRun"], w, typed="1+1", info=info),
+               info)
+        show(f"  {side.label}: {row} from the Enter", info["fromEnter"])
+        show(f"  {side.label}: {row} typing (first key to Enter)", info["typing"])
+    elif row == "lines_10k":
+        record(runCell(side, person.writer, LINES, sizes["lines"], 1, want="9999", ends=True))
+    elif row == "keystroke_peer":
+        writer = person.writer
+        context = person.context()
+        try:
             other = side.openWork(context)
             pause(1.0)
-            try:
-                record("keystroke_peer", keystroke(side, writer, other, sizes["key"], w))
-            finally:
-                context.close()
-                people.remove(context)
-        step("keystroke_peer", peer)
-
-        def fan():
-            watchers = []
-            for _ in range(sizes["watchers"]):
-                context = browser.context()
-                people.append(context)
-                watchers.append(side.openWork(context))
+            record(keystroke(side, writer, other, sizes["key"], w))
+        finally:
+            person.drop(context)
+    elif row == "output_5_watchers":
+        writer = person.writer
+        contexts = [person.context() for _ in range(sizes["watchers"])]
+        try:
+            watchers = [side.openWork(c) for c in contexts]
             pause(1.0)
             last, each = watched(side, writer, watchers, sizes["watch"], w)
-            record("output_5_watchers", last, {"watchers": len(watchers),
-                                               "eachWatcher": summary(each)})
-        step("output_5_watchers", fan)
+            record(last, {"watchers": len(watchers), "eachWatcher": summary(each)})
+        finally:
+            for context in contexts:
+                person.drop(context)
+
+
+def measureAll(sides: list, browser, sizes: dict, rows: set, results: dict) -> None:
+    """Row by row, each side in turn (so that the machine's load drifts alike for all)."""
+    people = {side.key: Person(side, browser) for side in sides}
+    try:
+        for row, (what, where, _) in ROWS.items():
+            if row not in rows:
+                continue
+            say(f"\n{what}\n    measured {where}")
+            for side in sides:
+                out = results.setdefault(side.key, {})
+                if "error" in out:
+                    continue
+                try:
+                    measureRow(row, side, people[side.key], sizes, out)
+                except Exception as e:
+                    out[row] = {"error": f"{type(e).__name__}: {e}"}
+                    say(f"  !! {side.label}: {row} failed: {e}")
+                    traceback.print_exc()
     finally:
-        for context in people:
-            try:
-                context.close()
-            except Exception:
-                pass
+        for person in people.values():
+            person.close()
 
 
 # -- the table --------------------------------------------------------------------------------
@@ -351,25 +390,26 @@ def main() -> int:
             transports = ("longpoll", "websocket") if args.transport == "both" else (args.transport,)
             sides += [AthenaSide(procs, t) for t in transports]
         cells = loadCells()
-        for side in sides:
-            say(f"\n=== {side.label} ===")
-            out = results.setdefault(side.key, {})
-            try:
-                side.start()
-                side.prepare(browser, cells, MATH, WORK)
-                if "page_ready" in rows:
-                    shown = side.probeMath(browser, mathIndexes()[0])
-                    results["notes"][side.key + "_math"] = shown
-                    if shown != "typeset":
-                        say(f"  note: {side.label} shows LaTeX as text, not typeset; the "
-                            "page-ready row waits for that text.")
-                measure(side, browser, sizes, rows, out)
-            except Exception as e:
-                failed = True
-                out["error"] = f"{type(e).__name__}: {e}"
-                say(f"!! {side.label} failed: {e}")
-                traceback.print_exc()
-            finally:
+        try:
+            for side in sides:
+                say(f"Starting {side.label} and making its notebooks")
+                out = results.setdefault(side.key, {})
+                try:
+                    side.start()
+                    side.prepare(browser, cells, MATH, WORK)
+                    if "page_ready" in rows:
+                        shown = side.probeMath(browser, mathIndexes()[0])
+                        results["notes"][side.key + "_math"] = shown
+                        if shown != "typeset":
+                            say(f"  note: {side.label} shows LaTeX as text, not typeset; the "
+                                "page-ready row waits for that text.")
+                except Exception as e:
+                    out["error"] = f"{type(e).__name__}: {e}"
+                    say(f"!! {side.label} failed: {e}")
+                    traceback.print_exc()
+            measureAll(sides, browser, sizes, rows, results)
+        finally:
+            for side in sides:
                 side.stop()
         results["offMachineRequests"] = sorted(set(browser.offMachine))
     text = table(results, sides)
