@@ -79,6 +79,23 @@ class Browser:
             self.offMachine.append(request.url)
 
 
+class Side:
+    """What the athena-nb and JupyterLab sides of bench/browser.py share: a page load timed
+    from the start, and the caret put in a cell's editor (``editor(page, index)``)."""
+
+    loadURL: str
+
+    def openLoad(self, page, readyTest: str) -> None:
+        """Load the 20-cell notebook in ``page``, waiting from its start for ``readyTest``."""
+        armAtStart(page, "ready", readyTest)
+        page.goto(self.loadURL, wait_until="commit")
+
+    def focusEnd(self, page, index: int) -> None:
+        """Click into cell ``index``'s editor and put the caret at the end of its text."""
+        self.editor(page, index).click()
+        page.keyboard.press("Control+End")
+
+
 # -- the probe, from Python -------------------------------------------------------------------
 
 def arm(page, name: str, test: str, args=None, timeout: float = 60.0) -> None:

@@ -18,12 +18,12 @@ import json
 import os
 
 from _athena import AthenaServer
-from _browser import EDITOR_TEXT, arm, armAtStart, result
+from _browser import EDITOR_TEXT, Side, arm, result
 
 TYPESET = ".katex, mjx-container, math"
 
 
-class AthenaSide:
+class AthenaSide(Side):
     """athena-nb: one server, a 20-cell worksheet to load and a worksheet to work in."""
 
     kind = "athena"
@@ -166,15 +166,5 @@ class AthenaSide:
         self.waitLive(page)
         return page
 
-    def openLoad(self, page, readyTest: str) -> None:
-        armAtStart(page, "ready", readyTest)
-        page.goto(self.loadURL, wait_until="commit")
-
     def editor(self, page, index: int):
         return page.locator(".nb-cell").nth(index).get_by_label("Cell input")
-
-    def focusEnd(self, page, index: int) -> None:
-        """Click into cell ``index``'s editor and put the caret at the end of its text."""
-        box = self.editor(page, index)
-        box.click()
-        page.keyboard.press("Control+End")

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 
-from _browser import armAtStart
+import _jupyter
+from _browser import Side
 from common import HERE, http, waitFor
 
 VENV = os.path.join(HERE, ".jupyterlab-venv")
@@ -41,41 +40,9 @@ SETTINGS = {
 }
 
 
-def venvPython() -> str:
-    return os.path.join(VENV, "bin", "python")
-
-
-def installedVersions(python: str) -> dict | None:
-    code = ("import json, importlib.metadata as m; print(json.dumps({n: m.version(n) for n in "
-            + repr([p.split("==")[0] for p in PINS]) + "}))")
-    try:
-        done = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return json.loads(done.stdout) if done.returncode == 0 else None
-
-
 def ensureVenv(install: bool, say) -> tuple[str | None, str]:
     """The venv's python with the pinned versions, or (None, why not)."""
-    python = venvPython()
-    wanted = {p.split("==")[0]: p.split("==")[1] for p in PINS}
-    if os.path.exists(python) and installedVersions(python) == wanted:
-        return python, "reused " + os.path.relpath(VENV)
-    if not install:
-        return None, (f"JupyterLab is not installed in {os.path.relpath(VENV)} and "
-                      "--no-install was given")
-    say(f"Installing {' + '.join(PINS)} into {os.path.relpath(VENV)} (once) ...")
-    try:
-        if not os.path.exists(python):
-            subprocess.run([sys.executable, "-m", "venv", VENV], check=True, timeout=300)
-        subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        *PINS], check=True, timeout=1800)
-    except (OSError, subprocess.SubprocessError) as e:
-        return None, f"installing JupyterLab failed: {e}"
-    found = installedVersions(python)
-    if found != wanted:
-        return None, f"the JupyterLab venv has {found}, not {wanted}"
-    return python, "installed " + " + ".join(PINS)
+    return _jupyter.ensureVenv(install, say, VENV, PINS, "JupyterLab")
 
 
 def notebook(cells: list[dict]) -> dict:
@@ -92,7 +59,7 @@ def codeCell(n: int, source: str, data: dict | None = None, count: int | None = 
             "execution_count": count if data is not None else None, "outputs": outputs}
 
 
-class LabSide:
+class LabSide(Side):
     """One JupyterLab server with RTC; the load notebook and the work notebook in its root."""
 
     kind = "jupyterlab"
@@ -131,9 +98,7 @@ class LabSide:
         return env
 
     def start(self) -> None:
-        from _jupyter import freePort
-
-        port = freePort()
+        port = _jupyter.freePort()
         argv = [self.python, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1",
                 f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
                 f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
@@ -215,13 +180,5 @@ class LabSide:
         self.waitLive(page)
         return page
 
-    def openLoad(self, page, readyTest: str) -> None:
-        armAtStart(page, "ready", readyTest)
-        page.goto(self.loadURL, wait_until="commit")
-
     def editor(self, page, index: int):
         return page.locator(f"{PANEL} .jp-Cell").nth(index).locator(".cm-content")
-
-    def focusEnd(self, page, index: int) -> None:
-        self.editor(page, index).click()
-        page.keyboard.press("Control+End")
