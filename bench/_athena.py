@@ -44,7 +44,7 @@ class AthenaServer:
     """One athena-nb process: start it, find its port, log in."""
 
     def __init__(self, procs: Processes, token: str, poolSize: int | None = None,
-                 name: str = "athena-nb"):
+                 name: str = "athena-nb", extra: tuple[str, ...] = ()):
         self.started = now()  # cold starts count from here
         self.procs, self.token, self.poolSize, self.name = procs, token, poolSize, name
         self.dataDir = tempfile.mkdtemp(prefix="athena-bench-data-")
@@ -57,6 +57,7 @@ class AthenaServer:
             argv[1:3] = ["-m", "pyinstrument", "-r", "text", "-o", report, "-m", "athena_nb.cli"]
         if poolSize is not None:
             argv += ["--pool-size", str(poolSize)]
+        argv += list(extra)
         self.proc = procs.start(argv, name, env=environment(), cwd=ROOT)
         self.base = None
 

@@ -38,41 +38,43 @@ KernelWebsocketHandler.open = _openWithNodelay
 '''
 
 
-def venvPython() -> str:
-    return os.path.join(VENV, "bin", "python")
+def venvPython(venv: str = VENV) -> str:
+    return os.path.join(venv, "bin", "python")
 
 
-def installedVersions(python: str) -> dict | None:
+def installedVersions(python: str, names=("jupyter-server", "ipykernel")) -> dict | None:
+    """{distribution: version} of ``names`` in the interpreter ``python``, or None."""
+    code = ("import json, importlib.metadata as m; print(json.dumps({n: m.version(n) for n in "
+            + repr(list(names)) + "}))")
     try:
-        done = subprocess.run(
-            [python, "-c", "import json, jupyter_server, ipykernel; print(json.dumps("
-             "{'jupyter-server': jupyter_server.__version__, 'ipykernel': ipykernel.__version__}))"],
-            capture_output=True, text=True, timeout=60)
+        done = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return json.loads(done.stdout) if done.returncode == 0 else None
 
 
-def ensureVenv(install: bool, say) -> tuple[str | None, str]:
-    """The venv's python with the pinned versions, or (None, why not)."""
-    python = venvPython()
-    wanted = {p.split("==")[0]: p.split("==")[1] for p in PINS}
-    if os.path.exists(python) and installedVersions(python) == wanted:
-        return python, "reused " + os.path.relpath(VENV)
+def ensureVenv(install: bool, say, venv: str = VENV, pins=PINS,
+               what: str = "Jupyter") -> tuple[str | None, str]:
+    """The python of ``venv`` with the pinned versions (made from PyPI when ``install``), or
+    (None, why not). bench/_browser_lab.py uses it for JupyterLab's venv."""
+    python = venvPython(venv)
+    wanted = {p.split("==")[0]: p.split("==")[1] for p in pins}
+    if os.path.exists(python) and installedVersions(python, wanted) == wanted:
+        return python, "reused " + os.path.relpath(venv)
     if not install:
-        return None, f"Jupyter is not installed in {os.path.relpath(VENV)} and installing was not asked for"
-    say(f"Installing {' + '.join(PINS)} into {os.path.relpath(VENV)} (once) ...")
+        return None, f"{what} is not installed in {os.path.relpath(venv)} and installing was not asked for"
+    say(f"Installing {' + '.join(pins)} into {os.path.relpath(venv)} (once) ...")
     try:
         if not os.path.exists(python):
-            subprocess.run([sys.executable, "-m", "venv", VENV], check=True, timeout=300)
+            subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=300)
         subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        *PINS], check=True, timeout=1200)
+                        *pins], check=True, timeout=1800)
     except (OSError, subprocess.SubprocessError) as e:
-        return None, f"installing Jupyter failed: {e}"
-    found = installedVersions(python)
+        return None, f"installing {what} failed: {e}"
+    found = installedVersions(python, wanted)
     if found != wanted:
-        return None, f"the Jupyter venv has {found}, not {wanted}"
-    return python, "installed " + " + ".join(PINS)
+        return None, f"the {what} venv has {found}, not {wanted}"
+    return python, "installed " + " + ".join(pins)
 
 
 def freePort() -> int:

@@ -3,7 +3,9 @@
 Each script runs as its own process, exactly as a person would run it, in its quick mode; it
 must exit 0 and, where it writes results, write them with samples in every row it measured.
 compare_jupyter.py runs with --no-install: Jupyter takes part only if bench/.jupyter-venv
-already has it, so the suite never downloads Jupyter.  Results go to a temporary directory
+already has it, so the suite never downloads Jupyter.  browser.py runs for athena-nb only
+(--athena-only: no JupyterLab is installed or started), in Chromium; where Chromium or
+Playwright is missing it skips, as the browser tests do (and fails under CI=true).  Results go to a temporary directory
 (ATHENA_BENCH_RESULTS), so a developer's real figures in bench/results/ are left alone.
 """
 
@@ -31,6 +33,9 @@ QUICK = {
                            ["cold_start", "kernel_start_pooled", "kernel_start_cold", "rt_1plus1",
                             "lines_10k", "fanout_50", "fanout_500", "mem_per_viewer",
                             "rt_1plus1_idle", "rt_1plus1_idle_elsewhere"]),
+    "browser.py": (["--quick", "--athena-only"], "browser.json",
+                   ["page_ready", "run_1plus1", "type_run", "lines_10k", "keystroke_peer",
+                    "output_5_watchers"]),
 }
 
 
@@ -38,6 +43,19 @@ def benchmarks() -> list[str]:
     """Every runnable script in bench/ (private helpers start with "_"; common.py is a library)."""
     return sorted(os.path.basename(p) for p in glob.glob(os.path.join(BENCH, "*.py"))
                   if not os.path.basename(p).startswith("_") and not p.endswith("common.py"))
+
+
+def skipWithoutBrowser() -> None:
+    sys.path.insert(0, BENCH)
+    try:
+        from _browser import missing
+    finally:
+        sys.path.remove(BENCH)
+    why = missing()
+    if why is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"bench/browser.py must run under CI=true, but {why}.")
+        pytest.skip(why)
 
 
 def run(argv: list[str], env: dict, cwd: str, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -65,6 +83,8 @@ def test_every_benchmark_has_a_quick_mode_here():
 def test_benchmark_runs(script, tmp_path):
     """The script runs with tiny N, exits 0, and (where known) writes samples for every row."""
     args, resultName, rows = QUICK.get(script, (["--quick"], None, []))
+    if script == "browser.py":
+        skipWithoutBrowser()
     env = dict(os.environ, ATHENA_BENCH_RESULTS=str(tmp_path / "results"),
                PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     done = run([sys.executable, os.path.join(BENCH, script), *args], env, ROOT)
@@ -88,6 +108,12 @@ def test_benchmark_runs(script, tmp_path):
             assert r["out"]["last"]["n"] == 2 and r["key"]["last"]["n"] == 2, r
             assert r["out"]["missing"] == 0 and r["key"]["missing"] == 0, r
             assert isinstance(r["rssPerViewerKiB"], int | float), r
+    if script == "browser.py":
+        assert list(results) and "jupyterlab" not in results, sorted(results)
+        for row in rows:
+            assert results["athena_lp"][row]["n"] >= 1, (row, results["athena_lp"][row])
+        assert results["offMachineRequests"] == [], results["offMachineRequests"]
+        assert "| what |" in results["table"]
     if script == "compare_jupyter.py":
         targets = [k for k in ("athena_lp", "athena_ws", "jupyter", "jupyter_nodelay")
                    if k in results]
