@@ -17,14 +17,48 @@ class opens a share link at once, N joins would otherwise cost each viewer N upd
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from twisted.logger import Logger
 
 from livefragments import Broadcast
+
+from . import ot
+from .cells import CellModel
 
 log = Logger()
 
 #: Presence changes within this many seconds go out as one update (0: each at once).
 PRESENCE_DELAY = 0.1
+
+
+class Viewer(Protocol):
+    """What the hub calls on each viewer (the web layer's WorksheetFragment).
+
+    One change is told to every viewer with the same argument objects, which are never changed
+    afterwards. ``presenceChanged`` gets the entries that changed since the last call, each a
+    whole entry (see ``presence``) or ``{"id", "gone": True}``. ``cellChanged`` and
+    ``kernelChanged`` say only *that* something changed: the viewer reads the state when it
+    sends it (see ``CellModel.runInfo``, ``WorksheetHub.kernelInfo``).
+    """
+
+    viewerId: str
+    identity: object  # who is viewing (role, name, sessionId); see athena_nb/web/auth.py
+
+    def cellInserted(self, index: int, cell: CellModel) -> None: ...
+    def cellRemoved(self, cellId: int) -> None: ...
+    def cellMoved(self, cellId: int, index: int) -> None: ...
+    def cellText(self, cell: CellModel, op: ot.Operation, version: int, siteId: str) -> None: ...
+    def cellChanged(self, cell: CellModel) -> None: ...
+    def cellKindChanged(self, cell: CellModel) -> None: ...
+    def typesetChanged(self) -> None: ...
+    def cellCursor(self, cell: CellModel, siteId: str, name: str, anchor: int, head: int,
+                   version: int) -> None: ...
+    def titleChanged(self, title: str) -> None: ...
+    def presenceChanged(self, changes: list[dict]) -> None: ...
+    def kernelChanged(self) -> None: ...
+    def hubClosed(self, reason: str) -> None: ...
+    def closeView(self, reason: str) -> None: ...
 
 
 class Audience:
@@ -104,6 +138,6 @@ class Audience:
             self._presenceCall.cancel()
         self._presenceCall = None
         viewers, self.viewers = list(self.viewers.values()), {}
-        self._latest = Broadcast()
+        self._latest.clear()
         self._presence, self._changed = {}, {}
         return viewers

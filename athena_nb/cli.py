@@ -26,9 +26,13 @@ def makeService(options):
     from .service import DataDirLock, NotebookService, StartError, checkDatabase, ownerOnlyFiles
 
     ownerOnlyFiles()  # before twistd opens its log
+    lock = DataDirLock(options["data-dir"])
     try:
-        checkDatabase(options["data-dir"])
-        DataDirLock(options["data-dir"]).check()
+        lock.acquire()  # held while the database is checked: it may upgrade it
+        try:
+            checkDatabase(options["data-dir"])
+        finally:
+            lock.release()
     except StartError as e:
         raise SystemExit(f"athena-nb cannot start: {e}")
     service = NotebookService(options, reactor=reactor)

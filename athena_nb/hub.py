@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import enum
 import itertools
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from twisted.internet.defer import Deferred, DeferredLock, succeed
 from twisted.logger import Logger
 
 from . import ot, textcells
-from .audience import Audience
+from .audience import Audience, Viewer
 from .cells import CellModel
 from .runner import CellRunner
 from .store import RunState
@@ -72,35 +72,6 @@ class HubState(enum.Enum):
     OPEN = "open"
     CLOSING = "closing"
     CLOSED = "closed"
-
-
-class Viewer(Protocol):
-    """What the hub calls on each viewer (the web layer's WorksheetFragment).
-
-    One change is told to every viewer with the same argument objects, which are never changed
-    afterwards. ``presenceChanged`` gets the entries that changed since the last call, each a
-    whole entry (see ``presence``) or ``{"id", "gone": True}``. ``cellChanged`` and
-    ``kernelChanged`` say only *that* something changed: the viewer reads the state when it
-    sends it (see ``CellModel.runInfo``, ``WorksheetHub.kernelInfo``).
-    """
-
-    viewerId: str
-    identity: object  # who is viewing (role, name, sessionId); see athena_nb/web/auth.py
-
-    def cellInserted(self, index: int, cell: CellModel) -> None: ...
-    def cellRemoved(self, cellId: int) -> None: ...
-    def cellMoved(self, cellId: int, index: int) -> None: ...
-    def cellText(self, cell: CellModel, op: ot.Operation, version: int, siteId: str) -> None: ...
-    def cellChanged(self, cell: CellModel) -> None: ...
-    def cellKindChanged(self, cell: CellModel) -> None: ...
-    def typesetChanged(self) -> None: ...
-    def cellCursor(self, cell: CellModel, siteId: str, name: str, anchor: int, head: int,
-                   version: int) -> None: ...
-    def titleChanged(self, title: str) -> None: ...
-    def presenceChanged(self, changes: list[dict]) -> None: ...
-    def kernelChanged(self) -> None: ...
-    def hubClosed(self, reason: str) -> None: ...
-    def closeView(self, reason: str) -> None: ...
 
 
 class WorksheetHub:

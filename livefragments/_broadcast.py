@@ -45,7 +45,16 @@ class Broadcast:
         page = getattr(member, "page", None)
         if self._flusher is None and page is not None:
             self._flusher = page._flusher
+        if page is not None:
+            page.broadcasts[self] = member  # its client's next message calls ``use``
         (self._inUse if self._toldAtOnce(member) else self._watching)[member] = self._version
+
+    def use(self, member) -> None:
+        """Someone uses ``member``'s page (its client just sent a message): tell it what it
+        missed now, and the changes at once from now on."""
+        if member in self._watching:
+            self._inUse[member] = self._watching.pop(member)
+            self._catchUp(member, self._inUse)
 
     def _toldAtOnce(self, member) -> bool:
         """Someone uses the member's page (or it has no page whose Flusher could tell it)."""
@@ -55,9 +64,17 @@ class Broadcast:
     def discard(self, member) -> None:
         self._inUse.pop(member, None)
         self._watching.pop(member, None)
+        page = getattr(member, "page", None)
+        if page is not None and page.broadcasts.get(self) is member:
+            del page.broadcasts[self]
         if not self._inUse and not self._watching:
             self._changes.clear()
             self._queue.clear()
+
+    def clear(self) -> None:
+        """Forget every member and every change (whatever the Flusher had yet to tell)."""
+        for member in list(self._inUse) + list(self._watching):
+            self.discard(member)
 
     def tellLatest(self, key: Hashable, tell: Callable[[Any], None]) -> None:
         """``key`` changed: call ``tell(member)`` for each member, at once for the members in
@@ -72,6 +89,8 @@ class Broadcast:
                 self._watching[member] = self._inUse.pop(member)
         if self._watching:
             self._flusher.spread(self)
+        else:
+            self._changes.clear()  # everyone has everything already
 
     def spread(self, count: int) -> bool:
         """Tell up to ``count`` watching members what they missed (the Flusher calls this);

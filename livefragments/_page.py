@@ -128,6 +128,8 @@ class LivePage(LiveFragment):
         self._flusher: Flusher | None = None
         #: When the client last sent a message (reactor seconds), or None.
         self.lastHeard: float | None = None
+        #: The Broadcasts a fragment of this page belongs to, with that fragment.
+        self.broadcasts: dict = {}
 
     def start(self, reactor, settings: Settings, clientId: str, csrf: str, sessionId: str,
               moduleRoot: str, flusher: Flusher | None = None) -> None:
@@ -360,6 +362,8 @@ class LivePage(LiveFragment):
             return
         if messages:
             self.lastHeard = self.reactor.seconds()
+            for broadcast, member in list(self.broadcasts.items()):
+                broadcast.use(member)  # told at once from now on, before what it asks is done
         for action, args in messages:
             if not self.isLive:
                 break

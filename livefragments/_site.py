@@ -28,20 +28,40 @@ class LiveRequest(Request):
     twisted.web reads every body into memory or a temporary file before a resource sees the
     request, so an unauthenticated 64 MiB POST would be written to disk first.  The seam is
     ``gotLength``, which the HTTP channel calls with the Content-Length as soon as the headers
-    are in (a chunked body, whose length is not declared, is measured by the resource)."""
+    are in; a chunked body, whose length is not declared, is counted as it comes
+    (``handleContentChunk``) and refused once it passes the limit."""
 
     refused = False
+    _received = 0
+
+    def _limit(self) -> int | None:
+        return getattr(self.channel.site, "maxBodyBytes", None)
 
     def gotLength(self, length):
-        limit = getattr(self.channel.site, "maxBodyBytes", None)
+        limit = self._limit()
         if length is None or limit is None or length <= limit:
             super().gotLength(length)
             return
+        self._refuse(f"The request's body of {length} bytes is larger than the server's limit "
+                     f"of {limit} bytes; nothing of it was read.")
+
+    def handleContentChunk(self, data):
+        # A chunked body declares no length: it is counted as it comes.
+        if self.refused:
+            return
+        self._received += len(data)
+        limit = self._limit()
+        if limit is not None and self._received > limit:
+            self._refuse(f"The request's body is larger than the server's limit of {limit} "
+                         "bytes; the rest of it was not read.")
+            return
+        super().handleContentChunk(data)
+
+    def _refuse(self, message: str) -> None:
         self.refused = True
         self.content = _Discard()
-        body = dumpb({"error": {"type": "MessageTooLarge", "reload": False, "message": (
-            f"The request's body of {length} bytes is larger than the server's limit of "
-            f"{limit} bytes; nothing of it was read.")}})
+        self.requestHeaders.removeHeader(b"expect")  # no "100 Continue" after the answer
+        body = dumpb({"error": {"type": "MessageTooLarge", "reload": False, "message": message}})
         transport = self.channel.transport
         transport.pauseProducing()  # read nothing more of it
         transport.write(b"HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\n"

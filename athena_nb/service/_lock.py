@@ -46,15 +46,13 @@ class DataDirLock:
         except OSError as e:
             os.close(fd)
             raise StartError(f"Cannot lock the data directory {self.dataDir!r}: {e.strerror}.")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as e:
+            os.close(fd)
+            raise StartError(f"Cannot write to {self.path!r}: {e.strerror}.")
         self._fd = fd
-
-    def check(self) -> None:
-        """Raise StartError as ``acquire`` would, but keep nothing (``twistd`` checks before
-        it daemonizes; the daemon takes the lock itself)."""
-        self.acquire()
-        self.release()
 
     def release(self) -> None:
         """Let the next server have the directory (the file stays: removing it could let two

@@ -146,9 +146,11 @@ class _Guarded(Resource):
                                            error=self.throttle.refusal(wait)), 429)
         return True
 
-    def _wrong(self, request, body: bytes):
-        """A wrong secret: counted, and answered 403 after the failure delay."""
-        self.throttle.failed(_client(request))
+    def _wrong(self, request, body: bytes, counted: bool = False):
+        """A wrong secret: counted (unless it was already), and answered 403 after the failure
+        delay."""
+        if not counted:
+            self.throttle.failed(_client(request))
         return deferLater(self.reactor, self.failureDelay, _html.writeHTML, request, body, 403)
 
 
@@ -202,11 +204,16 @@ class LoginResource(_Guarded):
 
         def checked(ok):
             if ok:
+                self.throttle.succeeded(client)
                 return _logInOwner(self.auth, request, next)
             error = ("That is neither the token nor the password." if self.auth.passwordHash
                      else "That is not the token.")
-            return self._wrong(request, self._form(next, error))
+            return self._wrong(request, self._form(next, error), counted=True)
 
+        # Counted before the check, which takes a while in a thread: guesses sent all at once
+        # must not all pass the throttle meanwhile.
+        client = _client(request)
+        self.throttle.failed(client)
         d = self.auth.checkPassword(secret)
         d.addCallback(checked)
         d.addErrback(_failed, request, "Checking the password")

@@ -41,10 +41,25 @@ class LoginThrottle:
         return max(waits)
 
     def failed(self, client: str) -> None:
-        """``client`` gave a wrong token or password."""
+        """``client`` gave a wrong token or password (or is about to be checked: see
+        ``succeeded``)."""
         now = self.reactor.seconds()
         self._clients.setdefault(client, deque()).append(now)
         self._all.append(now)
+
+    def succeeded(self, client: str) -> None:
+        """The attempt ``failed`` counted ahead of a slow check (a password is checked in a
+        thread, and guesses sent all at once must not all pass ``wait`` meanwhile) was right
+        after all: it no longer counts."""
+        times = self._clients.get(client)
+        if times:
+            when = times.pop()
+            if not times:
+                del self._clients[client]
+            try:
+                self._all.remove(when)
+            except ValueError:
+                pass
 
     def _forget(self, now: float) -> None:
         cutoff = now - self.window

@@ -251,6 +251,29 @@ def test_a_declared_body_over_the_limit_is_refused_before_it_is_sent(server):
     login(s)  # the server goes on
 
 
+def test_a_chunked_body_over_the_limit_is_refused_as_it_arrives(server):
+    """A chunked body declares no length: it is counted, and refused once past the limit."""
+    s = server()
+    with socket.create_connection(("127.0.0.1", s.port), timeout=30) as conn:
+        conn.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"x" * (1 << 20)
+        answer = b""
+        try:
+            for _ in range(9):  # 9 MiB, past the 8 MiB limit
+                conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            while data := conn.recv(65536):
+                answer += data
+        except ConnectionResetError:
+            pass
+    assert b"HTTP/1.1 413 " in answer and b"100 Continue" not in answer.split(b"413")[1]
+    assert b"larger than the server's limit of 8388608 bytes" in answer
+    login(s)
+
+
 def test_the_data_directory_and_its_files_are_the_owners_alone(server, tmp_path):
     """The store holds sessions and share links, server.json the token: 0700 and 0600, also
     for a data directory an older version left readable by all."""

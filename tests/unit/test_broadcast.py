@@ -15,6 +15,7 @@ class FakePage:
     def __init__(self, flusher, interactive=False):
         self._flusher, self.interactive = flusher, interactive
         self.isLive = True
+        self.broadcasts = {}
 
     def _flush(self):
         pass
@@ -142,3 +143,42 @@ def test_members_without_a_page_are_told_at_once():
     broadcast.add(member)
     broadcast.tellLatest("cell", lambda m: m.told.append("changed"))
     assert member.told == ["changed"]
+
+
+def test_a_watcher_whose_client_speaks_is_told_what_it_missed_at_once_and_then_in_use():
+    """The person who opens a page (or comes back after a while) and runs a cell must not wait
+    behind a thousand watchers for its own cell's state: its page's next message makes it a
+    member in use (``LivePage.receive`` calls ``use``)."""
+    clock = Clock()
+    flusher = Flusher(clock, batch=1)
+    members = crowd(5, flusher)
+    broadcast = Broadcast()
+    for member in members:
+        broadcast.add(member)
+    writer = members[-1]
+    assert writer.page.broadcasts == {broadcast: writer}
+    broadcast.tellLatest("cell", lambda m: m.told.append("queued"))
+    writer.page.interactive = True  # as LivePage.receive leaves it, before it calls use
+    broadcast.use(writer)
+    assert told(members) == ["4"], "told at once, not after the four before it"
+    broadcast.tellLatest("cell", lambda m: m.told.append("done"))
+    assert writer.told == ["queued", "done"]
+    broadcast.discard(writer)
+    assert writer.page.broadcasts == {}
+
+
+def test_when_nobody_watches_no_change_is_kept_and_clear_forgets_everyone():
+    clock = Clock()
+    flusher = Flusher(clock, batch=10)
+    writer = Member("writer", FakePage(flusher, interactive=True))
+    broadcast = Broadcast()
+    broadcast.add(writer)
+    for n in range(100):
+        broadcast.tellLatest(("cell", n), lambda m: None)
+    assert broadcast._changes == {}
+    (watcher,) = crowd(1, flusher)
+    broadcast.add(watcher)
+    broadcast.tellLatest("cell", lambda m: m.told.append(1))
+    broadcast.clear()
+    clock.advance(0)
+    assert watcher.told == [] and len(broadcast) == 0 and watcher.page.broadcasts == {}

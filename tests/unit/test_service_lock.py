@@ -32,15 +32,6 @@ def test_the_lock_file_is_the_owners_alone_and_stays_after_release(tmp_path):
     assert path.read_text() == f"{os.getpid()}\n"
 
 
-def test_check_keeps_nothing(tmp_path):
-    DataDirLock(str(tmp_path)).check()
-    lock = DataDirLock(str(tmp_path))
-    lock.acquire()
-    with pytest.raises(StartError):
-        DataDirLock(str(tmp_path)).check()
-    lock.release()
-
-
 def test_a_lock_file_with_garbage_in_it_names_no_process(tmp_path):
     holder = DataDirLock(str(tmp_path))
     holder.acquire()

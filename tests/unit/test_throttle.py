@@ -44,3 +44,41 @@ def test_the_eleventh_wrong_token_is_refused_at_once_unchecked_even_if_it_is_rig
     assert link.code == 429 and b.cookie is None, "the token URL counts too"
     env.clock.advance(WINDOW)
     assert b.form("/login", secret=TOKEN).code == 303 and b.cookie is not None
+
+
+def test_guesses_sent_all_at_once_are_counted_before_their_slow_check():
+    """A password is checked in a thread: guesses sent together all passed the throttle while
+    the first ones were being checked. Each is counted as it comes, and a right one is not."""
+    from twisted.internet.defer import Deferred
+
+    from athena_nb.options import hashPassword
+
+    env = Env(passwordHash=hashPassword("right horse battery"))
+    pending = []
+
+    def slowly(f, *args):
+        d = Deferred()
+        pending.append((d, f, args))
+        return d
+
+    env.auth._runInThread = slowly
+    answers = [env.http.request(b"POST", "/login", {
+        b"content-type": b"application/x-www-form-urlencoded",
+        b"origin": b"http://127.0.0.1:8080"}, b"secret=guess%d" % n) for n in range(30)]
+    env.writer.flush()
+    assert len(pending) == PER_CLIENT, "only ten guesses reach the check"
+    for d, f, args in pending:
+        d.callback(f(*args))
+    codes = sorted(env.settle(a).code for a in answers)
+    assert codes == [403] * PER_CLIENT + [429] * (30 - PER_CLIENT)
+    env.clock.advance(WINDOW)
+    pending.clear()
+    attempt = env.http.request(b"POST", "/login", {
+        b"content-type": b"application/x-www-form-urlencoded",
+        b"origin": b"http://127.0.0.1:8080"}, b"secret=right+horse+battery")
+    env.writer.flush()
+    (d, f, args), = pending
+    d.callback(f(*args))
+    assert env.settle(attempt).code == 303
+    throttle = env.site.resource.places[b"login"].throttle
+    assert not throttle._clients, "the right one does not count"

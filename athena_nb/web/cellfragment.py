@@ -1,0 +1,266 @@
+"""``CellFragment``: one cell in one viewer's worksheet page.
+
+Tests: tests/unit/test_hub_web*.py, tests/integration/test_notebook_live.py.
+
+A cell's run state and output reach the browser as the cell's *latest value*
+(``notifyLatest``): when the page sends, one "update" is made from the cell as it is then,
+carrying the output events this viewer has not been sent yet.  How often that is, for whom
+first, is the page's ``Flusher``'s decision, not the fragment's.  Viewers at the same point of
+a cell share one encoded update (``CellModel.shared``).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+from livefragments import BadArguments, LiveFragment, Shared
+
+from .. import ot
+from ..cells import compactNumbered, numbered
+from ..store import CellKind
+from ._calls import _button, answering, editing
+
+if TYPE_CHECKING:
+    from .fragments import WorksheetFragment
+
+
+def _sharedUpdate(cell, start: int, since: int) -> Shared:
+    """The update of ``cell`` from output ``start`` on, with the outputs before it replaced
+    after revision ``since``, encoded once for all its viewers."""
+    shared = cell.shared()
+    key = (start, since if start else 0)
+    update = shared.get(key)
+    if update is None:
+        value = {"generation": cell.generation, "start": start,
+                 "outputs": numbered(cell.outputs[start:], start), "run": cell.runInfo()}
+        replaced = sorted(n for n, revision in cell.replaced.items()
+                          if n < start and revision > since)
+        if replaced:
+            value["replace"] = [dict(cell.outputs[n], n=n) for n in replaced]
+        update = shared[key] = Shared(value)
+    return update
+
+
+def _sharedOp(cell, op: ot.Operation) -> Shared:
+    """The text operation ``op`` of ``cell``, encoded once for all its viewers (the hub gives
+    each of them the same op)."""
+    shared = cell.shared()
+    last = shared.get("op")
+    if last is None or last[0] is not op:
+        last = shared["op"] = (op, Shared(op.toJSON()))
+    return last[1]
+
+
+def _sharedView(cell) -> Shared:
+    """A cell's kind and, for a text cell, its rendered HTML, encoded once for all its
+    viewers per version of its text."""
+    html, shared = cell.viewShared()
+    view = shared.get("view")
+    if view is None:
+        view = shared["view"] = Shared({"kind": cell.kind.value, "version": cell.version,
+                                        "html": html})
+    return view
+
+
+class CellFragment(LiveFragment):
+    jsClass = "athena_nb/cell.js:Cell"
+    tagName = "section"
+
+    def __init__(self, worksheet: WorksheetFragment, cellId: int):
+        super().__init__()
+        self.worksheet = worksheet
+        self.hub = worksheet.hub
+        self.identity = worksheet.identity
+        self.cellId = cellId
+        # the generation, output count, revision and run the viewer has
+        self._sent = (0, 0, 0, None)
+        self._sentView = (None, None)  # the kind and rendered version the viewer has
+
+    @property
+    def cell(self):
+        return self.hub.cell(self.cellId)
+
+    def elementAttributes(self) -> dict[str, str]:
+        number = self.hub.cells.index(self.hub.findCell(self.cellId)) + 1
+        return {"class": "nb-cell", "role": "group", "aria-label": f"Cell {number}",
+                "data-cell-id": str(self.cellId), "data-state": self.cell.state.value,
+                "data-kind": self.cell.kind.value}
+
+    def render(self) -> str:
+        # Locked until the widget is live (see _button).
+        cell = self.cell
+        return (
+            '<div class="nb-cell-gutter" aria-hidden="true">'
+            f'<span class="nb-count">[{cell.count if cell.count is not None else " "}]</span></div>'
+            '<div class="nb-cell-main"><div class="nb-cell-top">'
+            f'<textarea class="nb-input" aria-label="Cell input" spellcheck="false" rows="1"'
+            f' autocapitalize="off" autocomplete="off" readonly>{escape(cell.text)}</textarea>'
+            # A text cell's HTML (sanitised by athena_nb/render), shown unless it is edited.
+            f'<div class="nb-md" aria-label="Text cell" tabindex="-1">{cell.rendered() or ""}</div>'
+            '<div class="nb-cell-actions">'
+            + _button("Run", "run")
+            + _button("Delete cell", "delete")
+            + _button("⋯", "more", ' aria-expanded="false" aria-label="More actions for this cell"',
+                      kind="nb-button nb-more")
+            + '<div class="nb-menu" hidden>'
+            + "".join(_button(label, action) for label, action in (
+                ("Insert cell above", "insertAbove"), ("Insert cell below", "insertBelow"),
+                ("Move up", "moveUp"), ("Move down", "moveDown"),
+                ("Split at cursor", "split"), ("Join with next", "join"),
+                ("Clear output", "clear"), ("Evaluate cells above", "runAbove"),
+                ("Make text cell (Esc, M)", "toText"), ("Make code cell (Esc, Y)", "toCode")))
+            + "</div></div></div>"
+            f'<div class="nb-cell-info"><span class="nb-state">{escape(cell.state.value)}</span>'
+            '<span class="nb-here"></span></div>'
+            '<div class="nb-output" role="region" aria-label="Cell output"></div></div>'
+        )
+
+    def getInitialArguments(self) -> list:
+        cell = self.cell
+        self._sent = self._now(cell)
+        self._sentView = (cell.kind, cell.version)
+        return [{
+            "cellId": cell.id,
+            "kind": cell.kind.value,
+            "text": cell.text,
+            "version": cell.version,
+            "generation": cell.generation,
+            "length": len(cell.outputs),
+            "outputs": compactNumbered(cell.outputs),
+            "run": cell.runInfo(),
+            "canEdit": self.identity.canEdit(),
+            "base": self.worksheet.base,
+        }]
+
+    # -- from the hub ------------------------------------------------------------------------
+
+    def textChanged(self, cell, op: ot.Operation, version: int, siteId: str) -> None:
+        if siteId == self.worksheet.viewerId:
+            self.notifyRemote("ack", version)
+        else:
+            self.notifyRemote("remoteOp", _sharedOp(cell, op), version)
+        if cell.kind is CellKind.TEXT:
+            self.kindChanged()
+
+    def kindChanged(self) -> None:
+        """The cell's kind or a text cell's text changed: the viewer's next send carries the
+        kind and the rendered text as they are then (typing settles)."""
+        self.notifyLatest("view", "view", self._view, settle=True)
+
+    def _view(self) -> list | None:  # None: the viewer has this view already
+        cell = self.hub.findCell(self.cellId)
+        if cell is None or (cell.kind, cell.version) == self._sentView:
+            return None
+        self._sentView = (cell.kind, cell.version)
+        return [_sharedView(cell)]
+
+    def changed(self) -> None:
+        """The cell's run state or output changed: the viewer's next send carries it (one
+        that is still queued or running may change again soon: it settles)."""
+        cell = self.hub.findCell(self.cellId)
+        if cell is not None:
+            self.notifyLatest("update", "update", self._update, settle=cell.active)
+
+    def _update(self) -> list | None:
+        """What the viewer has not been sent of the cell, as it is now (None: nothing)."""
+        cell = self.hub.findCell(self.cellId)
+        if cell is None:
+            return None
+        generation, end, revision, run = self._sent
+        sent = self._now(cell)
+        if sent == self._sent:
+            return None
+        self._sent = sent
+        if generation != cell.generation:
+            return [_sharedUpdate(cell, 0, 0)]
+        return [_sharedUpdate(cell, end, revision)]
+
+    @staticmethod
+    def _now(cell) -> tuple:
+        return (cell.generation, len(cell.outputs), cell.revision, cell.runInfo())
+
+    # -- from the browser --------------------------------------------------------------------
+
+    @editing
+    def edit(self, op, baseVersion):
+        """Apply an OT op; answers with its version once it is saved."""
+        return self.hub.edit(self.cellId, op, baseVersion, self.worksheet.viewerId)
+
+    @answering
+    def cursor(self, anchor, head, baseVersion):
+        """Where this viewer's selection is (code points at ``baseVersion``), for the others."""
+        for value in (anchor, head, baseVersion):
+            if type(value) is not int or value < 0:
+                raise BadArguments(
+                    f"A selection is two positions and a version, integers from 0; got {value!r}.")
+        self.hub.cursor(self.cellId, anchor, head, baseVersion, self.worksheet.viewerId)
+
+    @answering
+    def text(self):
+        """The cell's text and version now (to start again after StaleVersion)."""
+        text, version = self.hub.textOf(self.cellId)
+        return {"text": text, "version": version}
+
+    @answering
+    def outputs(self):
+        """Everything about the cell's run now; the next update continues from it."""
+        cell = self.cell
+        self._sent = self._now(cell)
+        return {"generation": cell.generation, "length": len(cell.outputs),
+                "outputs": compactNumbered(cell.outputs), "run": cell.runInfo()}
+
+    @editing
+    def run(self):
+        return self.hub.run(self.cellId, self.identity.name)
+
+    @editing
+    def runAbove(self):
+        return self.hub.runAbove(self.cellId, self.identity.name)
+
+    @editing
+    def delete(self):
+        return self.hub.deleteCell(self.cellId)
+
+    @editing
+    def move(self, by):
+        if by not in (-1, 1):
+            raise BadArguments(f"A cell moves by -1 (up) or 1 (down), not {by!r}.")
+        return self.hub.moveCell(self.cellId, by=by)
+
+    @editing
+    def insert(self, where):
+        if where not in ("above", "below"):
+            raise BadArguments(f"A cell is inserted 'above' or 'below', not {where!r}.")
+        return self.hub.insertCell(**{where: self.cellId})
+
+    @editing
+    def split(self, at, version):
+        return self.hub.splitCell(self.cellId, at, version)
+
+    @editing
+    def joinNext(self):
+        return self.hub.joinWithNext(self.cellId)
+
+    @editing
+    def clear(self):
+        return self.hub.clearOutputs(self.cellId)
+
+    @editing
+    def setKind(self, kind):
+        """Make the cell "code" or "text"; answers with the kind."""
+        if kind not in ("code", "text"):
+            raise BadArguments(f"A cell is 'code' or 'text', not {kind!r}.")
+        return self.hub.setKind(self.cellId, kind)
+
+    @editing
+    def complete(self, code, cursor):
+        if not isinstance(code, str) or type(cursor) is not int:
+            raise BadArguments("complete takes the code (text) and the cursor (an integer).")
+        return self.hub.complete(code, cursor)
+
+    @editing
+    def introspect(self, name, detail=0):
+        if not isinstance(name, str) or detail not in (0, 1):
+            raise BadArguments("introspect takes a name (text) and a detail of 0 or 1.")
+        return self.hub.introspect(name, detail)
