@@ -113,7 +113,17 @@
     const cm = input.matches('.cm-content') ? input : input.querySelector('.cm-content');
     const node = cm ?? input;
     const lines = node.querySelectorAll('.cm-line');
-    return lines.length ? [...lines].map((l) => l.textContent).join('\n') : node.textContent;
+    return lines.length ? [...lines].map(lineText).join('\n') : node.textContent;
+  }
+
+  /** A CodeMirror line's text, without its widgets (another person's caret and name). @param {Element} line */
+  function lineText(line) {
+    let text = '';
+    const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.parentElement?.closest('[contenteditable="false"]')) text += node.nodeValue;
+    }
+    return text;
   }
 
   /** The output elements of a cell (athena-nb: the output region's children). @param {Element} cell */
