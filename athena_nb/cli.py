@@ -23,11 +23,19 @@ def makeService(options):
     from twisted.internet import reactor
     from twisted.logger import Logger
 
-    from .service import DataDirLock, NotebookService, StartError, checkDatabase, ownerOnlyFiles
+    from .service import (
+        DataDirLock,
+        NotebookService,
+        StartError,
+        checkDatabase,
+        makeDataDir,
+        ownerOnlyFiles,
+    )
 
     ownerOnlyFiles()  # before twistd opens its log
     lock = DataDirLock(options["data-dir"])
     try:
+        makeDataDir(options["data-dir"])
         lock.acquire()  # held while the database is checked: it may upgrade it
         try:
             checkDatabase(options["data-dir"])
