@@ -197,6 +197,9 @@ class WorksheetHub:
             raise ot.OperationOutOfRange(
                 f"The selection {anchor}..{head} is outside the cell's text "
                 f"({len(cell.doc.text)} characters).")
+        # A caret in a cell puts its person there: a presence update that went out before their
+        # own "focus" arrived would otherwise take the caret away again in the others' pages.
+        self.audience.setFocus(siteId, cellId)
         entry = self.audience.presenceOf(siteId)
         name = entry["name"] if entry else "?"
         version = cell.doc.version

@@ -117,6 +117,8 @@ def test_a_selection_is_told_to_everyone_moved_past_the_edits_it_missed(env):
     with pytest.raises(ot.OperationOutOfRange):
         hub.cursor(cell.id, 0, 99, 1, "bob")
     assert len(ann.of("cursor")) == 1, "a refused selection is told to nobody"
+    # A caret in a cell puts its person there, whether or not their "focus" came first.
+    assert hub.audience.presenceOf("bob")["cell"] == cell.id
 
 
 def test_an_edit_is_sequenced_broadcast_at_once_and_answers_after_the_commit(env):
