@@ -186,6 +186,19 @@ def watch():
     return watchPage
 
 
+@pytest.fixture
+def page(context, server, watch):
+    """A page logged in as the owner; no CSP violation or script error may happen on it
+    (test_home.py has a page of its own, which starts at the login form)."""
+    from tests.support.notebookbrowser import login
+
+    page = context.new_page()
+    seen = watch(page)
+    login(page, server)
+    yield page
+    seen.assertClean()
+
+
 def watchPage(page) -> PageWatch:
     found = PageWatch()
     page.expose_binding("__lfReportViolation", lambda source, v: found.violations.append(v))

@@ -28,15 +28,6 @@ from tests.support.notebookbrowser import (
 T = 20_000
 
 
-@pytest.fixture
-def page(context, server, watch):
-    page = context.new_page()
-    seen = watch(page)
-    login(page, server)
-    yield page
-    seen.assertClean()
-
-
 def expect():
     from playwright.sync_api import expect
 

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.support.notebookbrowser import (
     cell,
     expectText,
     join,
-    login,
     newWorksheet,
     output,
     runCell,
@@ -28,15 +25,6 @@ def expect(*args, **kwargs):
     from playwright.sync_api import expect
 
     return expect(*args, **kwargs)
-
-
-@pytest.fixture
-def page(context, server, watch):
-    page = context.new_page()
-    seen = watch(page)
-    login(page, server)
-    yield page
-    seen.assertClean()
 
 
 def test_an_updated_display_is_replaced_live_for_a_second_viewer_and_after_a_reload(

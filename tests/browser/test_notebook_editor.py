@@ -30,15 +30,6 @@ T = 20_000
 
 
 @pytest.fixture
-def page(context, server, watch):
-    page = context.new_page()
-    seen = watch(page)
-    login(page, server)
-    yield page
-    seen.assertClean()
-
-
-@pytest.fixture
 def two(browser, server):
     """The owner and a collaborator (Carla) on one worksheet, each in a context of their own."""
     contexts = [browser.new_context() for _ in range(2)]
