@@ -33,18 +33,23 @@ def eventFromStore(kind: str, payload) -> dict:
     """A stored output row as an output event."""
     event = dict(payload) if isinstance(payload, dict) else {"value": payload}
     event["type"] = str(kind)
-    if "math" not in event:  # stored before outputs were typeset
+    if "math" not in event and "markdown" not in event:  # stored before outputs were rendered
         withMath(event)
     return event
 
 
 def withMath(event: dict) -> dict:
-    """``event`` with the typeset HTML of its ``text/latex`` under ``math`` (made here, once,
-    on the server; every viewer and published snapshot shows the same)."""
+    """``event`` with the typeset HTML of its ``text/latex`` under ``math`` and the HTML of its
+    ``text/markdown`` under ``markdown`` (made here, once, on the server, sanitised; every
+    viewer and published snapshot shows the same)."""
     data = event.get("data")
-    latex = data.get("text/latex") if isinstance(data, dict) else None
-    if isinstance(latex, str) and event.get("type") in ("display", "result", "update"):
+    if not isinstance(data, dict) or event.get("type") not in ("display", "result", "update"):
+        return event
+    latex, markdown = data.get("text/latex"), data.get("text/markdown")
+    if isinstance(latex, str):
         event["math"] = renderLatexOutput(latex)
+    if isinstance(markdown, str):
+        event["markdown"] = renderMarkdown(markdown)
     return event
 
 

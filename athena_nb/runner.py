@@ -15,6 +15,7 @@ from twisted.logger import Logger
 
 from .cells import CellModel, cleanEvent, compact
 from .kernel import KernelState
+from .kernel.cellmodes import parseHeader
 from .store import CellKind, RunState
 
 log = Logger()
@@ -29,6 +30,8 @@ _FINAL = {
     "cancelled": RunState.INTERRUPTED,
 }
 
+#: Who a ``%auto`` cell's run is shown as started by.
+AUTO = "%auto"
 #: Results whose message the output already says (the error event, the KeyboardInterrupt).
 _SILENT = {"ok", "error"}
 _PLAIN_INTERRUPT = "The cell was interrupted."
@@ -92,6 +95,7 @@ class CellRunner:
         self._acquireError = None
         d = self._acquiring = self._callSource()
         self.hub.kernelChanged()
+        self._waiting[:0] = [(cell, cell.runId, cell.text) for cell in self._queueAuto()]
         d.addCallbacks(self._acquired, self._acquireFailed)
 
     def _callSource(self) -> Deferred:
@@ -140,22 +144,35 @@ class CellRunner:
         the kernel); returns how many were."""
         queued = 0
         for cell in cells:
-            if cell.active or cell.leaving or cell.kind is CellKind.TEXT:
+            if not self._queue(cell, who):
                 continue
             queued += 1
-            cell.resetOutputs()  # unstored output of the last run is dropped too
-            cell.runId += 1
-            self.store.clear_outputs(cell.id).addErrback(
-                self._storeFailed, f"clearing the outputs of cell {cell.id}")
-            cell.ranBy = who
-            self._setState(cell, RunState.QUEUED, ran_by=who)
-            self.hub.cellChanged(cell)
             if self.kernel is None:
                 self._waiting.append((cell, cell.runId, cell.text))
                 self._ensureKernel()
             else:
                 self._submit(cell, cell.runId, cell.text)
         return queued
+
+    def _queue(self, cell: CellModel, who: str) -> bool:
+        """Mark ``cell`` queued by ``who``, its last outputs dropped; False if it cannot run
+        now (queued or running already, being deleted, a text cell)."""
+        if cell.active or cell.leaving or cell.kind is CellKind.TEXT:
+            return False
+        cell.resetOutputs()  # unstored output of the last run is dropped too
+        cell.runId += 1
+        self.store.clear_outputs(cell.id).addErrback(
+            self._storeFailed, f"clearing the outputs of cell {cell.id}")
+        cell.ranBy = who
+        self._setState(cell, RunState.QUEUED, ran_by=who)
+        self.hub.cellChanged(cell)
+        return True
+
+    def _queueAuto(self) -> list[CellModel]:
+        """A kernel starts: queue the ``%auto`` cells, in the worksheet's order (the ones not
+        queued already); the caller sends them before anything else."""
+        return [cell for cell in self.hub.cells if cell.kind is CellKind.CODE
+                and "auto" in parseHeader(cell.text).flags and self._queue(cell, AUTO)]
 
     def _submit(self, cell: CellModel, runId: int, code: str) -> None:
         if cell.runId != runId or cell.leaving:
@@ -299,7 +316,14 @@ class CellRunner:
         if self.kernel is None:
             self._ensureKernel()
             return succeed(None)
-        return self.kernel.restart()
+
+        def restarted(result):
+            if self.kernel is not None and not self._closed:
+                for cell in self._queueAuto():
+                    self._submit(cell, cell.runId, cell.text)
+            return result
+
+        return self.kernel.restart().addCallback(restarted)
 
     def clear(self, cells: list[CellModel]) -> Deferred:
         calls = []

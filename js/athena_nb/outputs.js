@@ -10,7 +10,8 @@ import {Terminal, TerminalView, appendRuns} from './terminal.js';
 
 /**
  * An output event as the server sends it (docs/kernels.md), with its index `n` in the log.
- * `math` is a `text/latex` output typeset on the server (MathML, sanitised there).
+ * `math` is a `text/latex` output typeset on the server (MathML, sanitised there), `markdown`
+ * a `text/markdown` output rendered there (HTML, sanitised there).
  * @typedef {{type: string, n?: number, name?: string, text?: string, data?: Record<string, any>,
  *   metadata?: Record<string, any>, displayId?: string,
  *   ename?: string, evalue?: string, traceback?: string, path?: string, change?: string,
@@ -218,10 +219,12 @@ export class OutputArea {
       box.append(this.#json(value, 0));
       return box;
     }
-    if (mime === 'text/markdown') {
-      const box = make(doc, 'div', 'nb-out nb-markdown', value);
+    if (mime === 'text/markdown' && typeof event.markdown === 'string') {
+      const box = make(doc, 'div', 'nb-out nb-prose');
+      box.innerHTML = event.markdown; // rendered and sanitised on the server
       return box;
     }
+    if (mime === 'text/markdown') return make(doc, 'div', 'nb-out nb-markdown', value);
     if (mime === 'text/latex' && typeof event.math === 'string') {
       // Both forms; the worksheet's Typeset setting (data-typeset) picks the one shown.
       const box = make(doc, 'div', `nb-out nb-${event.type} nb-latex`);

@@ -280,3 +280,33 @@ def test_shutting_down_stores_pending_output_and_stops_the_kernel(env):
     assert cell.state is RunState.INTERRUPTED
 
 
+
+
+def test_auto_cells_run_first_when_the_kernel_starts_and_after_a_restart(env):
+    """%auto cells (the Sage Notebook's): run, in the worksheet's order, before the cell that
+    started the kernel, and again whenever it restarts; shown as started by %auto."""
+    sheet, hub = openHub(env, cells=("x = 1", "%auto\nimport math", "y", "%hide\n%auto\nz = 2"))
+    hub.run(hub.cells[2].id, "Ann")
+    env.settle()
+    ran = []
+    for _ in range(3):
+        ran.append(env.worker.running["code"])
+        env.worker.done("ok")
+        env.settle()
+    assert ran == ["%auto\nimport math", "%hide\n%auto\nz = 2", "y"]
+    assert [c.ranBy for c in hub.cells] == [None, "%auto", "Ann", "%auto"]
+    assert hub.cells[0].state is RunState.IDLE, "other cells do not run"
+    env.run(hub.restart())
+    env.settle()
+    assert env.worker.running["code"] == "%auto\nimport math"
+    assert [c.state.value for c in hub.cells] == ["idle", "running", "done", "queued"]
+
+
+def test_an_auto_cell_run_by_hand_to_start_the_kernel_runs_once(env):
+    sheet, hub = openHub(env, cells=("%auto\na = 1", "b"))
+    hub.run(hub.cells[0].id, "Ann")
+    env.settle()
+    assert env.worker.running["code"] == "%auto\na = 1"
+    env.worker.done("ok")
+    env.settle()
+    assert hub.cells[0].ranBy == "Ann" and env.worker.running is None
