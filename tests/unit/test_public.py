@@ -234,8 +234,11 @@ def test_text_cells_and_latex_outputs_are_published_rendered_with_no_script(env)
     cells = env.run(env.store.load_worksheet(sheet.id)).cells
     env.run(env.store.set_cell_kind(cells[0].id, "text"))
     env.run(env.store.append_outputs(cells[1].id, [
-        ("result", {"data": {"text/plain": "x^2", "text/latex": r"\(\displaystyle x^{2}\)"}})]))
+        ("result", {"data": {"text/plain": "x^2", "text/latex": r"\(\displaystyle x^{2}\)"}}),
+        ("display", {"data": {"text/plain": "m", "text/markdown": "*seen* <img src=x onerror=y>"}})]))
     body = env.browser().get(publish(env, owner, sheet)["path"]).body.decode()
+    assert '<div class="public-markdown"><p><em>seen</em> <img src="x"></p>' in body
+    assert "onerror" not in body
     assert '<li class="public-cell public-text"><div class="nb-md"><h1>Notes</h1>' in body
     assert body.count("<math") == 2 and "<script" not in body and "x()" not in body
     assert '<div class="public-math"><math display="inline">' in body
