@@ -24,7 +24,7 @@ from typing import NamedTuple
 from twisted.internet.defer import Deferred, DeferredLock, succeed
 from twisted.logger import Logger
 
-from . import ot, textcells
+from . import ot, systems, textcells
 from .audience import Audience, Viewer
 from .cells import CellModel
 from .runner import CellRunner
@@ -81,12 +81,15 @@ class WorksheetHub:
     """
 
     def __init__(self, reactor, store, snapshot, directory: str, kernelSource, *,
-                 outputFlushSeconds: float = 0.2, historyLimit: int = 1000):
+                 outputFlushSeconds: float = 0.2, historyLimit: int = 1000,
+                 defaultSystem: str = "python"):
         self.reactor = reactor
         self.store = store
         self.worksheetId: str = snapshot.worksheet.id
         self.title: str = snapshot.worksheet.title
         self.typeset: bool = snapshot.metadata.get(textcells.TYPESET_KEY) is not False
+        #: What its cells run as when they name no mode (systems.py).
+        self.system: str = systems.storedSystem(snapshot.metadata, defaultSystem)
         self.directory = directory
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
@@ -388,6 +391,11 @@ class WorksheetHub:
         """Show LaTeX outputs typeset (True) or as plain text, for every viewer."""
         self._checkOpen()
         return textcells.setTypeset(self, on)
+
+    def setSystem(self, system: str) -> Deferred:
+        """Make ``system`` the worksheet's (systems.py); fires with it."""
+        self._checkOpen()
+        return systems.setSystem(self, system)
 
     # -- title ---------------------------------------------------------------------------------
 

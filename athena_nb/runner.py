@@ -177,7 +177,8 @@ class CellRunner:
     def _submit(self, cell: CellModel, runId: int, code: str) -> None:
         if cell.runId != runId or cell.leaving:
             return
-        request = self.kernel.execute(code, lambda event: self._output(cell, runId, event))
+        request = self.kernel.execute(code, lambda event: self._output(cell, runId, event),
+                                      self.hub.system)
         cell.request = request
         if request.status == "running" and cell.state is RunState.QUEUED:
             self._markRunning(cell)

@@ -303,10 +303,14 @@ class Kernel:
     # -- cells --------------------------------------------------------------------------------
 
     def execute(self, code: str,
-                onOutput: Callable[[dict[str, Any]], object] | None = None) -> ExecuteRequest:
-        """Queue ``code``; return its ExecuteRequest. A stopped kernel is started first (with a
-        notice to the cell if an earlier worker had run, since its variables are gone)."""
-        request = ExecuteRequest(self, next(self._ids), code, onOutput, self.limits.outputChars)
+                onOutput: Callable[[dict[str, Any]], object] | None = None,
+                system: str | None = None) -> ExecuteRequest:
+        """Queue ``code``; return its ExecuteRequest. ``system`` is how it runs if it names no
+        mode (athena_nb.kernel.cellmodes; None: as the kernel's system). A stopped kernel is
+        started first (with a notice to the cell if an earlier worker had run, since its
+        variables are gone)."""
+        request = ExecuteRequest(self, next(self._ids), code, onOutput, self.limits.outputChars,
+                                 system)
         self._queue.append(request)
         if self.state == KernelState.DEAD and not self._restartAfterExit:
             if self._generation and self._process is None:
@@ -341,7 +345,7 @@ class Kernel:
         # even before the worker has read the request, stays pending and stops this cell.
         discard, self._interruptSent = self._interruptSent, False
         self._process.send({"op": "execute", "id": request.id, "code": request.code,
-                            "discardInterrupts": discard})
+                            "system": request.system, "discardInterrupts": discard})
         if self.limits.wallSeconds:
             self._timers.schedule("wall", self.limits.wallSeconds, self._wallTimeout)
 

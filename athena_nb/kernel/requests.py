@@ -96,10 +96,11 @@ class ExecuteRequest:
 
     def __init__(self, kernel: Kernel, requestId: int, code: str,
                  onOutput: Callable[[dict[str, Any]], object] | None,
-                 outputChars: int | None) -> None:
+                 outputChars: int | None, system: str | None = None) -> None:
         self.kernel = kernel
         self.id = requestId
         self.code = code
+        self.system = system  # the mode of a cell that names none (None: the kernel's)
         self.onOutput = onOutput
         self.status = "queued"  # then "running", then "done"
         self.result: ExecuteResult | None = None

@@ -20,6 +20,7 @@ from twisted.logger import Logger
 from livefragments import BadArguments, LiveFragment
 
 from ..store import MAX_TITLE
+from ..systems import SYSTEM_NAMES
 from ._calls import NotAllowed, WorksheetClosed, _button, answering, editing
 from .cellfragment import CellFragment
 
@@ -71,6 +72,7 @@ class WorksheetFragment(LiveFragment):
         toolbar += _button("Typeset", "typeset", ' aria-pressed="{}" title="Show LaTeX outputs '
                            'typeset (on) or as plain text (off), for everyone"'.format(
                                "true" if self.hub.typeset else "false"))
+        toolbar += _systemChoice(self.hub.system)
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
         toolbar += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())
@@ -105,6 +107,7 @@ class WorksheetFragment(LiveFragment):
             "presence": self.hub.presence(),
             "kernel": self._initialKernel(),
             "typeset": self.hub.typeset,
+            "system": self.hub.system,
             "base": self.base,
         }]
 
@@ -145,6 +148,9 @@ class WorksheetFragment(LiveFragment):
 
     def typesetChanged(self) -> None:
         self.notifyLatest("typeset", "setTypeset", lambda: [self.hub.typeset])
+
+    def systemChanged(self) -> None:
+        self.notifyLatest("system", "setSystem", lambda: [self.hub.system])
 
     def titleChanged(self, title: str) -> None:
         self.notifyLatest("title", "setTitle", lambda: [self.hub.title])
@@ -226,3 +232,17 @@ class WorksheetFragment(LiveFragment):
     @editing
     def setTypeset(self, on):
         return self.hub.setTypeset(on)
+
+    @editing
+    def setSystem(self, system):
+        return self.hub.setSystem(system)
+
+
+def _systemChoice(system: str) -> str:
+    """The worksheet's system, a locked choice as the buttons are (worksheet.js unlocks it for
+    those who may change it)."""
+    options = "".join(f'<option value="{name}"{" selected" if name == system else ""}>'
+                      f"{escape(label)}</option>" for name, label in SYSTEM_NAMES.items())
+    return ('<label class="nb-system" title="What cells run as when their first line names no '
+            'mode (%python, %sh, %gp, ...), for everyone">System '
+            f'<select data-action="system" disabled>{options}</select></label>')

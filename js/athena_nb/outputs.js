@@ -15,7 +15,7 @@ import {Terminal, TerminalView, appendRuns} from './terminal.js';
  * @typedef {{type: string, n?: number, name?: string, text?: string, data?: Record<string, any>,
  *   metadata?: Record<string, any>, displayId?: string,
  *   ename?: string, evalue?: string, traceback?: string, path?: string, change?: string,
- *   math?: string}} OutputEvent
+ *   math?: string, markdown?: string}} OutputEvent
  */
 
 /** Jupyter's order of preference among the forms of one display (athena_nb/cells.py). */

@@ -14,7 +14,8 @@ import {lineNumbers, setLineNumbers} from './prefs.js';
 /**
  * The initial arguments (WorksheetFragment.getInitialArguments).
  * @typedef {{worksheetId: string, title: string, viewerId: string, name: string, role: string,
- *   canEdit: boolean, presence: Presence[], kernel: KernelInfo, typeset: boolean, base: string}}
+ *   canEdit: boolean, presence: Presence[], kernel: KernelInfo, typeset: boolean, system: string,
+ *   base: string}}
  *   WorksheetArgs
  */
 
@@ -79,6 +80,14 @@ export class Worksheet extends Widget {
     this.setKernel(a.kernel);
     this.typesetButton = /** @type {HTMLButtonElement} */ ($('[data-action="typeset"]'));
     this.setTypeset(a.typeset);
+    this.system = a.system;
+    this.systemChoice = /** @type {HTMLSelectElement} */ ($('select[data-action="system"]'));
+    this.systemChoice.addEventListener('change', () => {
+      const chosen = this.systemChoice.value;
+      this.systemChoice.value = this.system; // until the server says it is everyone's
+      this.ask(this.callRemote('setSystem', chosen));
+    });
+    this.setSystem(a.system);
     this.#showPresence(a.presence);
   }
 
@@ -88,6 +97,7 @@ export class Worksheet extends Widget {
     for (const button of this.node.querySelectorAll('.nb-toolbar button')) {
       /** @type {HTMLButtonElement} */ (button).disabled = !this.canEdit;
     }
+    this.systemChoice.disabled = !this.canEdit;
     // A display preference of this browser, for viewers too.
     const numbers = /** @type {HTMLButtonElement|null} */ (
       this.node.querySelector('.nb-toolbar [data-action="lineNumbers"]'));
@@ -331,6 +341,13 @@ export class Worksheet extends Widget {
     this.typeset = on;
     /** @type {HTMLElement} */ (this.node).dataset.typeset = String(on);
     this.typesetButton.setAttribute('aria-pressed', String(on));
+    return null;
+  }
+
+  /** The server: what cells run as when they name no mode, for everyone. @param {string} system */
+  setSystem(system) {
+    this.system = system;
+    this.systemChoice.value = system;
     return null;
   }
 
