@@ -426,15 +426,25 @@ class WorksheetHub:
         self._checkOpen()
         return self.runner.run([self.cell(cellId)], who) == 1
 
-    def runAll(self, who: str) -> int:
+    def runAll(self, who: str, pastErrors: bool = False) -> int:
+        """Run every cell; the first that ends in an error stops the rest, unless
+        ``pastErrors``."""
         self._checkOpen()
-        return self.runner.run([c for c in self.cells if not c.leaving], who)
+        return self.runner.run([c for c in self.cells if not c.leaving], who,
+                               stopAtError=not pastErrors)
 
     def runAbove(self, cellId: int, who: str) -> int:
-        """Run every cell above this one (not this one)."""
+        """Run every cell above this one (not this one), stopping at the first error."""
         self._checkOpen()
         index = self.indexOf(cellId)
-        return self.runner.run([c for c in self.cells[:index] if not c.leaving], who)
+        return self.runner.run([c for c in self.cells[:index] if not c.leaving], who,
+                               stopAtError=True)
+
+    def cancel(self, cellId: int, who: str) -> bool:
+        """Take a queued cell out of the run queue: it never runs, the others run as before.
+        False if it is not queued (running already: Interrupt stops it)."""
+        self._checkOpen()
+        return self.runner.cancel(self.cell(cellId), f"{who} cancelled this cell before it ran.")
 
     def interrupt(self) -> Deferred:
         """Stop everything: queued cells are dropped, the running one is interrupted."""

@@ -10,6 +10,8 @@ and records the files a cell creates. It keeps working with no viewer at all.
 
 from __future__ import annotations
 
+import itertools
+
 from twisted.internet.defer import Deferred, DeferredList, fail, succeed
 from twisted.logger import Logger
 
@@ -56,6 +58,9 @@ class CellRunner:
         self._acquiring: Deferred | None = None
         self._acquireError: str | None = None
         self._waiting: list[tuple[CellModel, int, str]] = []  # queued before a kernel exists
+        #: The cells queued or running, in the order they were queued: the run queue.
+        self._active: dict[CellModel, int | None] = {}  # -> the Run all that queued it
+        self._runAlls = itertools.count(1)
         self._flushCall = None
         self._closed = False
 
@@ -70,16 +75,26 @@ class CellRunner:
         return self.kernel is not None and self.kernel.state is KernelState.BUSY
 
     def kernelInfo(self) -> dict:
+        """The kernel's state, why, and the run queue (each queued or running cell, in order,
+        with who started it)."""
         if self.kernel is None:
             if self._acquiring is not None:
-                return {"state": "starting", "reason": "The kernel is starting."}
-            if self._acquireError:
-                return {"state": "dead", "reason": self._acquireError}
-            return {"state": "none", "reason": "No kernel yet: one starts when a cell runs."}
-        return {"state": self.kernel.state.value, "reason": self.kernel.stateReason}
+                state, reason = "starting", "The kernel is starting."
+            elif self._acquireError:
+                state, reason = "dead", self._acquireError
+            else:
+                state, reason = "none", "No kernel yet: one starts when a cell runs."
+        else:
+            state, reason = self.kernel.state.value, self.kernel.stateReason
+        queue = [{"cell": c.id, "state": c.state.value, "by": c.ranBy} for c in self._active]
+        return {"state": state, "reason": reason, "queue": queue}
 
     def _setState(self, cell: CellModel, state: RunState, **fields) -> None:
+        if cell.active or state in (RunState.QUEUED, RunState.RUNNING):
+            self.hub.kernelChanged()  # the queue changes
         cell.state = state
+        if not cell.active:
+            self._active.pop(cell, None)
         d = self.store.set_run_state(cell.id, state, **fields)
         d.addErrback(self._storeFailed, f"saving the run state of cell {cell.id}")
 
@@ -139,12 +154,14 @@ class CellRunner:
 
     # -- running -----------------------------------------------------------------------------
 
-    def run(self, cells: list[CellModel], who: str) -> int:
+    def run(self, cells: list[CellModel], who: str, stopAtError: bool = False) -> int:
         """Queue each code cell that is not queued or running already (text cells never go to
-        the kernel); returns how many were."""
+        the kernel); returns how many were.  With ``stopAtError`` (Run all), the first of them
+        that ends in an error takes the others out of the queue."""
         queued = 0
+        runAll = next(self._runAlls) if stopAtError else None
         for cell in cells:
-            if not self._queue(cell, who):
+            if not self._queue(cell, who, runAll):
                 continue
             queued += 1
             if self.kernel is None:
@@ -154,11 +171,12 @@ class CellRunner:
                 self._submit(cell, cell.runId, cell.text)
         return queued
 
-    def _queue(self, cell: CellModel, who: str) -> bool:
+    def _queue(self, cell: CellModel, who: str, runAll: int | None = None) -> bool:
         """Mark ``cell`` queued by ``who``, its last outputs dropped; False if it cannot run
         now (queued or running already, being deleted, a text cell)."""
         if cell.active or cell.leaving or cell.kind is CellKind.TEXT:
             return False
+        self._active[cell] = runAll
         cell.resetOutputs()  # unstored output of the last run is dropped too
         cell.runId += 1
         self.store.clear_outputs(cell.id).addErrback(
@@ -250,8 +268,30 @@ class CellRunner:
         message = result.message
         if result.status in _SILENT or message == _PLAIN_INTERRUPT:
             message = ""
-        self._end(cell, _FINAL.get(result.status, RunState.ERROR), message)
+        runAll = self._active.get(cell)
+        state = _FINAL.get(result.status, RunState.ERROR)
+        self._end(cell, state, message)
+        if state is RunState.ERROR and runAll is not None:
+            for other in [c for c, r in self._active.items() if r == runAll]:
+                self.cancel(other, f"Not run: cell [{cell.count}] above ended in an error, and "
+                                   "Run all stops at the first error.")
         self.hub.maybeIdle()
+
+    def cancel(self, cell: CellModel, why: str) -> bool:
+        """Take a queued cell out of the queue, so that it never runs (the others run as
+        before); ``why`` is said in it.  False if it is not queued (it runs already, or not)."""
+        if cell.state is not RunState.QUEUED:
+            return False
+        request = cell.request
+        cell.runId += 1  # its request's end, if any, is not this cell's any more
+        if request is not None and not request.cancel():
+            cell.runId -= 1
+            return False  # it has just started
+        cell.request = None
+        self._waiting = [w for w in self._waiting if w[0] is not cell]
+        self._end(cell, RunState.INTERRUPTED, why)
+        self.hub.maybeIdle()
+        return True
 
     def _end(self, cell: CellModel, state: RunState, notice: str = "") -> None:
         if notice:
@@ -288,6 +328,9 @@ class CellRunner:
         request, cell.request = cell.request, None
         cell.runId += 1
         cell.unstored = []
+        if cell in self._active:
+            del self._active[cell]
+            self.hub.kernelChanged()  # it leaves the queue
         self._waiting = [w for w in self._waiting if w[0] is not cell]
         if (request is not None and not request.cancel() and request.status == "running"
                 and self.kernel is not None):

@@ -100,6 +100,8 @@ class CellFragment(LiveFragment):
             f'<div class="nb-md" aria-label="Text cell" tabindex="-1">{cell.rendered() or ""}</div>'
             '<div class="nb-cell-actions">'
             + _button("Run", "run")
+            + _button("Cancel", "cancel", ' title="Take this cell out of the run queue: it will '
+                      'not run"')
             + _button("Delete cell", "delete")
             + _button("⋯", "more", ' aria-expanded="false" aria-label="More actions for this cell"',
                       kind="nb-button nb-more")
@@ -217,6 +219,11 @@ class CellFragment(LiveFragment):
     @editing
     def runAbove(self):
         return self.hub.runAbove(self.cellId, self.identity.name)
+
+    @editing
+    def cancel(self):
+        """Take this cell out of the run queue (False: it is not queued)."""
+        return self.hub.cancel(self.cellId, self.identity.name)
 
     @editing
     def delete(self):

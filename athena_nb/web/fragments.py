@@ -66,8 +66,12 @@ class WorksheetFragment(LiveFragment):
 
     def render(self) -> str:
         ro = not self.identity.canEdit()
-        toolbar = "".join(_button(label, action) for label, action in (
-            ("Run all", "runAll"), ("Interrupt", "interrupt"), ("Restart", "restart"),
+        toolbar = _button("Run all", "runAll")
+        toolbar += _button("Stop at errors", "stopAtErrors", ' aria-pressed="true" title="Run all '
+                           'stops at the first cell that ends in an error (on) or runs every cell '
+                           '(off)"')
+        toolbar += "".join(_button(label, action) for label, action in (
+            ("Interrupt", "interrupt"), ("Restart", "restart"),
             ("Add cell", "addCell"), ("Clear all outputs", "clearAll")))
         toolbar += _button("Typeset", "typeset", ' aria-pressed="{}" title="Show LaTeX outputs '
                            'typeset (on) or as plain text (off), for everyone"'.format(
@@ -86,6 +90,8 @@ class WorksheetFragment(LiveFragment):
             "</header>"
             f'<div class="nb-toolbar" role="toolbar" aria-label="Worksheet">{toolbar}'
             '<span class="nb-kernel" role="status"></span>'
+            '<details class="nb-queue" hidden><summary>Queue</summary>'
+            '<ol aria-label="Run queue"></ol></details>'
             + ('<span class="nb-readonly">Read-only</span>' if ro else "")
             + "</div>"
             '<p class="nb-error" role="alert" hidden></p>'
@@ -214,8 +220,11 @@ class WorksheetFragment(LiveFragment):
         return self.hub.insertCell(index)
 
     @editing
-    def runAll(self):
-        return self.hub.runAll(self.identity.name)
+    def runAll(self, pastErrors=False):
+        if not isinstance(pastErrors, bool):
+            raise BadArguments("Run all goes on past errors (true) or stops at the first "
+                               f"(false), not {pastErrors!r}.")
+        return self.hub.runAll(self.identity.name, pastErrors)
 
     @editing
     def interrupt(self):

@@ -243,6 +243,8 @@ export class Cell extends Widget {
       case 'runAbove':
         await this.editor.whenSent();
         return ws.ask(this.callRemote('runAbove'));
+      case 'cancel':
+        return ws.ask(this.callRemote('cancel'));
       case 'delete':
         return ws.ask(this.callRemote('delete'));
       case 'insertAbove':

@@ -7,10 +7,11 @@
 import {Widget} from '../livefragments/widget.js';
 import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers} from './prefs.js';
+import {RunQueue} from './queue.js';
 
 /** @typedef {import('./cell.js').Cell} Cell */
 /** @typedef {{id: string, name: string, role: string, cell: number|null}} Presence */
-/** @typedef {{state: string, reason: string}} KernelInfo */
+/** @typedef {{state: string, reason: string, queue?: import('./queue.js').QueueEntry[]}} KernelInfo */
 /**
  * The initial arguments (WorksheetFragment.getInitialArguments).
  * @typedef {{worksheetId: string, title: string, viewerId: string, name: string, role: string,
@@ -76,6 +77,14 @@ export class Worksheet extends Widget {
       if (!this.cellsNode.contains(/** @type {Node|null} */ (event.relatedTarget))) this.#focusMoved(null);
     });
     this.errorNode.addEventListener('click', () => this.#hideError());
+    this.queue = new RunQueue(/** @type {HTMLDetailsElement} */ ($('.nb-queue')), {
+      label: (cellId) => this.#cellLabel(cellId),
+      cancel: (cellId) => {
+        const cell = this.cellById(cellId);
+        if (cell) this.ask(cell.callRemote('cancel'));
+      },
+      focus: (cellId) => this.focusCell(cellId),
+    });
     this.kernel = a.kernel;
     this.setKernel(a.kernel);
     this.typesetButton = /** @type {HTMLButtonElement} */ ($('[data-action="typeset"]'));
@@ -150,6 +159,16 @@ export class Worksheet extends Widget {
   cellsChanged() {
     this.cells.forEach((cell, i) => cell.setNumber(i + 1));
     this.#showPresenceInCells();
+    this.queue.relabel();
+  }
+
+  /** How the queue names a cell: its place and its first line. @param {number} cellId */
+  #cellLabel(cellId) {
+    const cells = this.cells;
+    const index = cells.findIndex((c) => c.cellId === cellId);
+    if (index < 0) return 'a deleted cell';
+    const first = cells[index].editor.text.split('\n', 1)[0].trim();
+    return `Cell ${index + 1}${first ? `: ${first.length > 40 ? `${first.slice(0, 39)}…` : first}` : ''}`;
   }
 
   /** Focuses the cell after `cell`, adding one at the end if there is none. @param {Cell} cell */
@@ -329,6 +348,7 @@ export class Worksheet extends Widget {
   /** The server: the kernel's state. @param {KernelInfo} info */
   setKernel(info) {
     this.kernel = info;
+    this.queue.show(info.queue ?? [], this.canEdit);
     if (this.kernelNode.dataset.hint) return null;
     this.kernelNode.dataset.state = info.state;
     this.kernelNode.textContent = KERNEL_LABEL[info.state] ?? `Kernel: ${info.state}`;
@@ -365,9 +385,14 @@ export class Worksheet extends Widget {
     }
     if (!this.canEdit) return;
     switch (button.dataset.action) {
-      case 'runAll':
+      case 'runAll': {
+        const stop = this.node.querySelector('[data-action="stopAtErrors"]')?.getAttribute('aria-pressed') !== 'false';
         await Promise.all(this.cells.map((c) => c.editor.whenSent()));
-        return this.ask(this.callRemote('runAll'));
+        return this.ask(this.callRemote('runAll', !stop));
+      }
+      case 'stopAtErrors':
+        button.setAttribute('aria-pressed', String(button.getAttribute('aria-pressed') === 'false'));
+        return;
       case 'interrupt':
         return this.ask(this.callRemote('interrupt'));
       case 'restart':

@@ -74,7 +74,7 @@ def test_exposed_methods_are_exactly_the_reviewed_ones():
         "setTypeset", "setSystem"}
     assert set(_exposed(CellFragment)) == {
         "edit", "text", "outputs", "run", "runAbove", "delete", "move", "insert", "split",
-        "joinNext", "clear", "complete", "introspect", "setKind", "cursor"}
+        "joinNext", "clear", "complete", "introspect", "setKind", "cursor", "cancel"}
     assert exposedMethod(CellFragment, "push") is None
 
 
