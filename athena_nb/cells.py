@@ -25,6 +25,10 @@ from .terminal import fold
 #: not render yet, so a renderer added later finds them stored; other types are dropped.
 MIME_ORDER = ("application/json", "text/html", "text/markdown", "text/latex", "image/svg+xml",
               "image/png", "image/jpeg", "text/plain")
+#: An input() prompt is cut to this many characters.
+MAX_PROMPT = 10_000
+#: What a password's answer is shown as (the answer itself is never kept).
+HIDDEN_ANSWER = "••••••"
 #: A bundle's metadata (image sizes, say) bigger than this is dropped.
 MAX_METADATA = 10_000
 
@@ -74,6 +78,9 @@ def cleanEvent(event: dict) -> dict | None:
         return {"type": "file", "path": path, "change": str(event.get("change", "created"))}
     if kind == "notice":
         return {"type": "notice", "text": str(event.get("text", ""))}
+    if kind == "input":
+        return {"type": "input", "prompt": str(event.get("prompt", ""))[:MAX_PROMPT],
+                "password": bool(event.get("password"))}
     return None
 
 
@@ -262,6 +269,20 @@ class CellModel:
         displayId = self.outputs[index].get("displayId")
         if displayId is not None:
             event["displayId"] = displayId
+        self._replace(index, event)
+
+    def answerInput(self, answer: str | None) -> bool:
+        """Show ``answer`` under the prompt of the input() waiting (None: it ended without
+        one); False if none waits."""
+        for index in range(len(self.outputs) - 1, -1, -1):
+            event = self.outputs[index]
+            if event["type"] == "input" and "answer" not in event:
+                shown = HIDDEN_ANSWER if answer is not None and event["password"] else answer
+                self._replace(index, dict(event, answer=shown))
+                return True
+        return False
+
+    def _replace(self, index: int, event: dict) -> None:
         self.outputs[index] = event
         self.revision += 1
         self.replaced[index] = self.revision

@@ -440,6 +440,11 @@ class WorksheetHub:
         return self.runner.run([c for c in self.cells[:index] if not c.leaving], who,
                                stopAtError=True)
 
+    def answer(self, cellId: int, text: str) -> bool:
+        """Answer the input() the cell waits on; False if it waits on none."""
+        self._checkOpen()
+        return self.runner.answer(self.cell(cellId), text)
+
     def cancel(self, cellId: int, who: str) -> bool:
         """Take a queued cell out of the run queue: it never runs, the others run as before.
         False if it is not queued (running already: Interrupt stops it)."""

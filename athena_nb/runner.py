@@ -293,7 +293,19 @@ class CellRunner:
         self.hub.maybeIdle()
         return True
 
+    def answer(self, cell: CellModel, text: str) -> bool:
+        """Answer the input() the cell waits on; False if it waits on none."""
+        request = cell.request
+        if request is None or self.kernel is None or not self.kernel.answerInput(request, text):
+            return False
+        cell.answerInput(text)
+        self._scheduleFlush()
+        self.hub.cellChanged(cell)
+        return True
+
     def _end(self, cell: CellModel, state: RunState, notice: str = "") -> None:
+        if cell.answerInput(None):  # its input() was never answered
+            self._scheduleFlush()
         if notice:
             self._append(cell, {"type": "notice", "text": notice})
         self._flush(cell)

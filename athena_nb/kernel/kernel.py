@@ -247,6 +247,8 @@ class Kernel:
                     or event.get("type") not in EVENT_TYPES):
                 log.warn("Kernel sent an event that fits no running cell: {m!r}", m=message)
                 return
+            if event["type"] == "input":
+                request.waitingInput = True
             request.emit(event)
         elif op == "done":
             self._cellDone(message)
@@ -321,6 +323,15 @@ class Kernel:
             d.addErrback(lambda failure: None)  # the queued requests carry the failure
         self._pump()
         return request
+
+    def answerInput(self, request: ExecuteRequest, value: str) -> bool:
+        """Answer the ``input()`` that ``request``'s cell waits on; False if it waits on none
+        (it ended, was interrupted, or was answered already)."""
+        if request is not self._running or not request.waitingInput or self._process is None:
+            return False
+        request.waitingInput = False
+        self._process.send({"op": "answer", "id": request.id, "value": value})
+        return True
 
     def _dequeue(self, request: ExecuteRequest) -> None:
         try:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 log = Logger()
 
 EVENT_TYPES = frozenset({"stream", "display", "update", "clear", "result", "error", "file",
-                         "notice"})
+                         "notice", "input"})
 CAPPED_TYPES = frozenset({"stream", "display", "result"})
 SYSTEMS = ("python", "sage")
 
@@ -101,6 +101,7 @@ class ExecuteRequest:
         self.id = requestId
         self.code = code
         self.system = system  # the mode of a cell that names none (None: the kernel's)
+        self.waitingInput = False  # the cell's input() waits for an answer
         self.onOutput = onOutput
         self.status = "queued"  # then "running", then "done"
         self.result: ExecuteResult | None = None

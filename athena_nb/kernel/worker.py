@@ -131,10 +131,6 @@ class _NoStdin(io.TextIOBase):
         return 0
 
 
-def _input(prompt: object = "") -> NoReturn:
-    _NoStdin()._refuse()
-
-
 def snapshotFiles(root: str) -> dict[str, tuple[int, int, int]]:
     """Map each file's path relative to ``root`` to (mtime_ns, size, inode); skip dot-dirs."""
     result: dict[str, tuple[int, int, int]] = {}
@@ -259,6 +255,20 @@ class Worker:
             self.sendLock.release()
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
+    def input(self, prompt: object = "", password: bool = False) -> str:
+        """``input()`` in a cell: the prompt is shown under the cell and whoever may edit the
+        worksheet answers it there.  An interrupt stops the wait (KeyboardInterrupt)."""
+        if not self.inCell or threading.current_thread() is not threading.main_thread():
+            _NoStdin()._refuse()  # no cell to show the prompt under
+        self.emit({"type": "input", "prompt": str(prompt), "password": bool(password)})
+        while True:
+            message = self.channel.receive()  # interrupts are let in here, as in user code
+            if message is None:
+                os._exit(0)  # the server closed the channel: it wants us gone
+            if message.get("op") == "answer" and message.get("id") == self.requestId:
+                value = message.get("value")
+                return value if isinstance(value, str) else ""
+
     def flushStreams(self) -> None:
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -299,6 +309,8 @@ class Worker:
             message = self.channel.receive()
             if message is None or message.get("op") == "shutdown":
                 return
+            if message.get("op") == "answer":
+                continue  # for an input() that was interrupted meanwhile
             handler = getattr(self, "op_" + str(message.get("op")), None)
             if handler is None:
                 self.reply(message, error="Unknown request %r." % (message.get("op"),))
@@ -827,7 +839,6 @@ def main(argv: list[str] | None = None) -> int:
                                   errors="backslashreplace", line_buffering=True)
         setattr(sys, name, stream)
         setattr(sys, "__%s__" % name, stream)
-    builtins.input = _input
     os.environ["MPLBACKEND"] = "module://" + INLINE_BACKEND
     # Like an interactive prompt: the worksheet directory (cwd) is importable; our own
     # directory (which holds modules named kernel, process, ...) is not.
@@ -840,6 +851,10 @@ def main(argv: list[str] | None = None) -> int:
         worker = Worker(channel, config["system"], os.getcwd(), config.get("limits", {}))
         sys.meta_path.append(_InlineBackendFinder(worker))
         builtins.display = worker.display  # type: ignore[attr-defined]
+        builtins.input = worker.input
+        import getpass
+
+        getpass.getpass = lambda prompt="Password: ", stream=None: worker.input(prompt, True)
         signal.signal(signal.SIGXCPU, _onCpuLimit)
         version = None
         if config["system"] == "sage":

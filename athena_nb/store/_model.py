@@ -70,6 +70,7 @@ class OutputKind(enum.StrEnum):
     ERROR = "error"
     FILE = "file"
     NOTICE = "notice"
+    INPUT = "input"
 
 
 class Role(enum.StrEnum):
