@@ -113,8 +113,10 @@ def _v3(conn: sqlite3.Connection) -> None:
 
 def _v4(conn: sqlite3.Connection) -> None:
     """input() in a cell: an output kind of its own (its prompt, and the answer once given).
-    SQLite cannot change a CHECK, so the outputs table is made anew and its rows copied."""
+    SQLite cannot change a CHECK, so the outputs table is made anew and its rows copied.  And a
+    cell's metadata from a notebook file (Jupyter's tags, attachments...), kept for export."""
     for sql in (
+        "ALTER TABLE cells ADD COLUMN metadata TEXT",
         """CREATE TABLE outputs_v4 (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             cell_id INTEGER NOT NULL REFERENCES cells(id) ON DELETE CASCADE,

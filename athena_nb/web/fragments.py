@@ -77,6 +77,9 @@ class WorksheetFragment(LiveFragment):
                            'typeset (on) or as plain text (off), for everyone"'.format(
                                "true" if self.hub.typeset else "false"))
         toolbar += _systemChoice(self.hub.system)
+        toolbar += ('<a class="nb-button nb-download" href="download/ipynb" download '
+                    'title="This worksheet as a Jupyter notebook, with its outputs">'
+                    "Download .ipynb</a>")
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
         toolbar += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())
