@@ -20,8 +20,10 @@ class FormatError(ValueError):
 
 
 class Imported(NamedTuple):
-    """A worksheet read from a file, to be stored."""
+    """A worksheet read from a file, to be stored; ``files`` go into its directory (relative
+    path -> bytes: the Sage Notebook's DATA files)."""
 
     title: str
     cells: list[NewCell]
     metadata: dict[str, Any]
+    files: dict[str, bytes] = {}

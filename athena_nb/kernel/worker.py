@@ -193,6 +193,12 @@ class _InlineBackendFinder:
         module.show = lambda *args, **kwargs: self.worker.showFigures()
 
 
+def dataPath(root: str) -> str:
+    """The Sage Notebook's ``DATA``: the worksheet's ``data/`` folder, ending in a separator
+    (its imported worksheets' code reads ``DATA + 'file.csv'``)."""
+    return os.path.join(root, "data", "")
+
+
 def pngBase64(figure: Any) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
@@ -211,7 +217,7 @@ class Worker:
         self.rich = richoutput.RichOutput(self.emit, self._figureBundle)
         self.display = self.rich.display
         self.namespace = {"__name__": "__main__", "__builtins__": builtins,
-                          "display": self.display}
+                          "display": self.display, "DATA": dataPath(root)}
         self.requestId: Any = None
         self.cellCount = 0
         self.preparse: Callable[[str], str] | None = None
@@ -334,6 +340,7 @@ class Worker:
             return
         self.cwdError = None
         self.root = os.getcwd()
+        self.namespace["DATA"] = dataPath(self.root)
         self.reply(message, value={"cwd": self.root})
 
     def op_complete(self, message: dict[str, Any]) -> None:

@@ -20,7 +20,8 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from ..formats import FormatError, ipynb
+from ..formats import FormatError, ipynb, sws
+from ..formats.files import StagedFiles
 from ..store import SHARE_ROLES, NotFoundError, StoreError
 from . import _html
 from .auth import Auth, identityOf
@@ -33,7 +34,7 @@ MAX_BODY = 64 * 1024
 #: Calls whose body is a file, sent as it is (``application/octet-stream``), not JSON.
 FILE_CALLS = {("import",)}
 #: File formats the import call reads, by the file name's suffix.
-IMPORTERS = {".ipynb": ipynb.read}
+IMPORTERS = {".ipynb": ipynb.read, ".sws": sws.read, ".txt": sws.readText}
 
 
 def worksheetJSON(worksheet) -> dict:
@@ -82,8 +83,8 @@ class HomePage(Resource):
             '<div class="toolbar">'
             # Disabled until home.js listens, so that no early click is lost.
             '<button type="button" id="new-worksheet" class="primary" disabled>New worksheet</button>'
-            '<button type="button" id="import-worksheet" disabled title="Jupyter notebooks '
-            '(.ipynb); or drop files on the list">Import…</button>'
+            '<button type="button" id="import-worksheet" disabled title="Jupyter notebooks, Sage Notebook worksheets '
+            '(.ipynb, .sws, .txt); or drop files on the list">Import…</button>'
             '<input type="file" id="import-file" multiple hidden>'
             '<button type="button" id="show-trash" aria-pressed="false" disabled>Show trash</button>'
             "</div></div>"
@@ -222,11 +223,24 @@ class ApiResource(Resource):
                 f"{name} cannot be imported: athena-nb reads {', '.join(IMPORTERS)} files."),
                 "reload": False}}
         try:
-            title, cells, metadata = reader(body["data"], name)
+            imported = reader(body["data"], name)
         except FormatError as e:
             return 400, {"error": {"type": "BadRequest", "message": str(e), "reload": False}}
-        return self.store.import_worksheet(title, cells, metadata).addCallback(
-            lambda worksheet: (201, {"worksheet": worksheetJSON(worksheet)}))
+        # Its files are written aside first and moved in whole once the worksheet is stored.
+        staged = StagedFiles(self.hubs.dataDir, imported.files) if imported.files else None
+        d = self.store.import_worksheet(imported.title, imported.cells, imported.metadata)
+
+        def stored(worksheet):
+            if staged is not None:
+                staged.moveTo(self.hubs.worksheetDir(worksheet.id))
+            return 201, {"worksheet": worksheetJSON(worksheet)}
+
+        def failed(failure):
+            if staged is not None:
+                staged.discard()
+            return failure
+
+        return d.addCallback(stored).addErrback(failed)
 
     def renameWorksheet(self, worksheetId, body):
         def renamed(worksheet):

@@ -5,7 +5,7 @@
 // with the file (nothing of it is then stored). Tested by tests/browser/test_files.py.
 
 /** What the import call reads (athena_nb/web/home.py, IMPORTERS). */
-export const IMPORTABLE = ['.ipynb'];
+export const IMPORTABLE = ['.ipynb', '.sws', '.txt'];
 
 /**
  * @param {Object} o

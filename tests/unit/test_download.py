@@ -72,7 +72,7 @@ def test_a_bad_file_is_refused_with_a_sentence_and_nothing_is_stored():
     code, answer = upload(owner, "broken.ipynb", b'{"nbformat": 4, "cells": "no"}')
     assert code == 400 and "broken.ipynb is not a" in answer["error"]["message"]
     code, answer = upload(owner, "notes.docx", b"PK\x03\x04")
-    assert code == 400 and "reads .ipynb files" in answer["error"]["message"]
+    assert code == 400 and "reads .ipynb, .sws, .txt files" in answer["error"]["message"]
     code, answer = upload(owner, "a.ipynb", notebookBytes(),
                           headers={b"content-type": b"text/plain", b"accept": b"application/json"})
     assert code == 415

@@ -22,7 +22,7 @@ PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n fake").decode()
 
 def roundTrip(db, data: bytes, name="n.ipynb"):
     """File -> store -> file; also returns the stored snapshot."""
-    title, cells, metadata = ipynb.read(data, name)
+    title, cells, metadata, _files = ipynb.read(data, name)
     sheet = db.run(db.store.import_worksheet(title, cells, metadata))
     snapshot = db.run(db.store.load_worksheet(sheet.id))
     return snapshot, ipynb.write(snapshot)
@@ -98,7 +98,7 @@ def test_an_older_notebook_is_converted_and_the_kernelspec_follows_the_system(db
     v3 = {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "old"}, "worksheets": [
         {"cells": [{"cell_type": "code", "input": "x = 1", "language": "python",
                     "outputs": [], "metadata": {}, "prompt_number": 1}], "metadata": {}}]}
-    title, cells, metadata = ipynb.read(json.dumps(v3).encode(), "old work.ipynb")
+    title, cells, metadata, _files = ipynb.read(json.dumps(v3).encode(), "old work.ipynb")
     assert title == "old work" and [c.text for c in cells] == ["x = 1"]
     sheet = db.run(db.store.create_worksheet("New", ("2^3",)))
     out = nbformat.reads(ipynb.write(db.run(db.store.load_worksheet(sheet.id)), "sage").decode(),
