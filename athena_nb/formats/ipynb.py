@@ -99,7 +99,7 @@ def _outputIn(output) -> tuple[OutputKind, dict]:
     return OutputKind.DISPLAY, payload
 
 
-def write(snapshot, system: str = "python") -> bytes:
+def write(snapshot, system: str = "python", directory: str | None = None) -> bytes:
     """The worksheet ``snapshot`` (a ``WorksheetSnapshot``) as a notebook file."""
     kept = snapshot.metadata.get(IPYNB_KEY)
     if isinstance(kept, dict):  # imported: what the file said, as it said it

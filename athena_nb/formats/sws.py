@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
 import pickle
 import posixpath
 import re
@@ -208,3 +209,60 @@ def _outputs(output: str, cellId: str, members: dict[str, bytes]) -> tuple:
         plain = html.unescape(re.sub(r"<[^>]+>", "", rest)).strip()
         found.insert(0, (OutputKind.DISPLAY, {"data": {"text/html": rest, "text/plain": plain}}))
     return tuple(found)
+
+
+def write(snapshot, system: str = "sage", directory: str | None = None) -> bytes:
+    """The worksheet as an ``.sws`` the Sage Notebook imports: its cells with their text
+    outputs, text cells as HTML between them, and the files of its ``data/`` folder."""
+    from ..render import renderMarkdown  # noqa: PLC0415 - it loads its libraries at first use
+
+    parts = []
+    for n, cell in enumerate(snapshot.cells):
+        if cell.kind is CellKind.TEXT:
+            parts.append(renderMarkdown(cell.text))
+            continue
+        output = "".join(_textOf(o.kind, o.payload) for o in cell.outputs).rstrip("\n")
+        parts.append(f"{{{{{{id={n}|\n{cell.text}\n///\n{output}\n}}}}}}")
+    body = "\n\n".join(parts) + "\n"
+    title = snapshot.worksheet.title
+    conf = {"name": title, "system": system if system in _SYSTEMS else "sage"}
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:bz2") as tar:
+        def add(name: str, data: bytes) -> None:
+            info = tarfile.TarInfo(f"{ROOT}/{name}")
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
+
+        add("worksheet_conf.pickle", pickle.dumps(conf, protocol=2))
+        add("worksheet.html", body.encode("utf-8"))
+        add("worksheet.txt", f"{title}\nsystem:{conf['system']}\n{body}".encode())
+        for relative, path in _dataFiles(directory):
+            with open(path, "rb") as f:
+                add(f"data/{relative}", f.read())
+    return buffer.getvalue()
+
+
+def _textOf(kind, payload: dict) -> str:
+    if kind is OutputKind.STREAM:
+        return str(payload.get("text", ""))
+    if kind is OutputKind.ERROR:
+        return str(payload.get("traceback") or payload.get("evalue", "")) + "\n"
+    if kind in (OutputKind.RESULT, OutputKind.DISPLAY):
+        plain = (payload.get("data") or {}).get("text/plain")
+        return f"{plain}\n" if isinstance(plain, str) else ""
+    if kind is OutputKind.NOTICE:
+        return str(payload.get("text", "")) + "\n"
+    return ""
+
+
+def _dataFiles(directory: str | None):
+    """(relative name, path) of the regular files under the worksheet's ``data/`` folder
+    (links are not followed)."""
+    if directory is None:
+        return
+    root = os.path.join(directory, "data")
+    for folder, _dirs, names in os.walk(root, followlinks=False):
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                yield os.path.relpath(path, root).replace(os.sep, "/"), path

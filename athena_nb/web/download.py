@@ -17,14 +17,16 @@ from twisted.web.server import NOT_DONE_YET
 
 from livefragments import securityHeaders
 
-from ..formats import ipynb
+from ..formats import ipynb, percent, sws
 from ..systems import storedSystem
 from .files import writeText
 
 log = Logger()
 
-#: format -> (writer(snapshot, system), content type, file name suffix)
-FORMATS = {"ipynb": (ipynb.write, b"application/x-ipynb+json", ".ipynb")}
+#: format -> (writer(snapshot, system, directory), content type, file name suffix)
+FORMATS = {"ipynb": (ipynb.write, b"application/x-ipynb+json", ".ipynb"),
+           "py": (percent.write, b"text/x-python; charset=utf-8", ".py"),
+           "sws": (sws.write, b"application/x-bzip2", ".sws")}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
@@ -63,7 +65,7 @@ class DownloadResource(Resource):
         def loaded(snapshot):
             system = hub.system if hub is not None else storedSystem(snapshot.metadata,
                                                                      self.defaultSystem)
-            body = writer(snapshot, system)
+            body = writer(snapshot, system, self.hubs.worksheetDir(self.worksheetId))
             if request.finished:
                 return
             request.setHeader(b"content-type", contentType)

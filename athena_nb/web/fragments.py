@@ -26,6 +26,11 @@ from .cellfragment import CellFragment
 
 log = Logger()
 
+#: The worksheet's downloads (athena_nb/web/download.py), as the toolbar offers them.
+DOWNLOADS = (("ipynb", "Jupyter notebook (.ipynb), with outputs"),
+             ("py", "Python script (.py, # %% cells)"),
+             ("sws", "Sage Notebook worksheet (.sws)"))
+
 __all__ = ["CellFragment", "NotAllowed", "WorksheetClosed", "WorksheetFragment", "answering",
            "editing"]
 
@@ -77,9 +82,10 @@ class WorksheetFragment(LiveFragment):
                            'typeset (on) or as plain text (off), for everyone"'.format(
                                "true" if self.hub.typeset else "false"))
         toolbar += _systemChoice(self.hub.system)
-        toolbar += ('<a class="nb-button nb-download" href="download/ipynb" download '
-                    'title="This worksheet as a Jupyter notebook, with its outputs">'
-                    "Download .ipynb</a>")
+        toolbar += ('<details class="nb-download"><summary class="nb-button">Download</summary>'
+                    '<ul aria-label="Download this worksheet">'
+                    + "".join(f'<li><a href="download/{fmt}" download>{escape(label)}</a></li>'
+                              for fmt, label in DOWNLOADS) + "</ul></details>")
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
         toolbar += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())
