@@ -82,14 +82,14 @@ class WorksheetHub:
 
     def __init__(self, reactor, store, snapshot, directory: str, kernelSource, *,
                  outputFlushSeconds: float = 0.2, historyLimit: int = 1000,
-                 defaultSystem: str = "python"):
+                 defaultSystem: str | None = None):
         self.reactor = reactor
         self.store = store
         self.worksheetId: str = snapshot.worksheet.id
         self.title: str = snapshot.worksheet.title
         self.typeset: bool = snapshot.metadata.get(textcells.TYPESET_KEY) is not False
-        #: What its cells run as when they name no mode (systems.py).
-        self.system: str = systems.storedSystem(snapshot.metadata, defaultSystem)
+        #: What its cells run as when they name no mode (systems.py; None: as its kernel's).
+        self.system: str | None = systems.storedSystem(snapshot.metadata, defaultSystem)
         self.directory = directory
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
