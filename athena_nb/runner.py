@@ -167,7 +167,9 @@ class CellRunner:
         request.deferred.addCallback(self._finished, cell, runId)
 
     def _markRunning(self, cell: CellModel) -> None:
-        self.executionCount += 1
+        # The kernel's number for the run, the one its traceback names (``<cell N>``).
+        count = getattr(cell.request, "count", None)
+        self.executionCount = count if type(count) is int else self.executionCount + 1
         cell.count = self.executionCount
         self._setState(cell, RunState.RUNNING, execution_count=cell.count)
         self.hub.cellChanged(cell)

@@ -5,6 +5,7 @@
 // Tested by the browser tests (tests/browser/test_notebook*.py).
 
 import {Widget} from '../livefragments/widget.js';
+import {lostConnection} from './connection.js';
 import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers} from './prefs.js';
 
@@ -75,6 +76,9 @@ export class Worksheet extends Widget {
       if (!this.cellsNode.contains(/** @type {Node|null} */ (event.relatedTarget))) this.#focusMoved(null);
     });
     this.errorNode.addEventListener('click', () => this.#hideError());
+    /** @type {import('./connection.js').Lost|null} what to say while the server is lost */
+    this.lost = null;
+    runtime.addListener((state, detail) => this.#connectionChanged(state, detail));
     this.kernel = a.kernel;
     this.setKernel(a.kernel);
     this.typesetButton = /** @type {HTMLButtonElement} */ ($('[data-action="typeset"]'));
@@ -97,6 +101,11 @@ export class Worksheet extends Widget {
     }
     this.node.removeAttribute('aria-busy');
     this.cellsChanged();
+    // A new worksheet (one empty cell) opens ready to type, as a notebook does.
+    const cells = this.cells;
+    const doc = this.node.ownerDocument;
+    if (this.canEdit && cells.length === 1 && !cells[0].editor.text
+        && (!doc.activeElement || doc.activeElement === doc.body)) cells[0].focus();
   }
 
   // -- cells ---------------------------------------------------------------------------------
@@ -320,10 +329,24 @@ export class Worksheet extends Widget {
   setKernel(info) {
     this.kernel = info;
     if (this.kernelNode.dataset.hint) return null;
-    this.kernelNode.dataset.state = info.state;
-    this.kernelNode.textContent = KERNEL_LABEL[info.state] ?? `Kernel: ${info.state}`;
-    this.kernelNode.title = info.reason ?? '';
+    const lost = this.lost;
+    this.kernelNode.dataset.state = lost ? 'disconnected' : info.state;
+    this.kernelNode.textContent = lost?.kernel ?? KERNEL_LABEL[info.state] ?? `Kernel: ${info.state}`;
+    this.kernelNode.title = lost?.reason ?? info.reason ?? '';
     return null;
+  }
+
+  /**
+   * The page lost its server or found it again: the kernel's state and the cells' run marks
+   * say so (nothing is known of them meanwhile), and show the server's word again when live.
+   * @param {string} state @param {Object} detail
+   */
+  #connectionChanged(state, detail) {
+    const lost = lostConnection(state, detail);
+    if (!lost && !this.lost) return;
+    this.lost = lost;
+    this.setKernel(this.kernel);
+    for (const cell of this.cells) cell.showRun(cell.run_);
   }
 
   /** The server: LaTeX outputs typeset (true) or as plain text, for everyone. @param {boolean} on */
