@@ -36,7 +36,7 @@ _PLAIN_INTERRUPT = "The cell was interrupted."
 _CLEARED_BY = frozenset({"stream", "display", "result", "error"})
 
 
-def _chunks(events: list[dict]) -> list[tuple]:
+def chunksOf(events: list[dict]) -> list[tuple]:
     """Output events as the store's chunks, stream pieces merged."""
     return [(e["type"], {k: v for k, v in e.items() if k != "type"}) for e in compact(events)]
 
@@ -255,12 +255,12 @@ class CellRunner:
         if cell.rewrite:  # replaced or cleared while it ran: the store gets the log whole
             cell.rewrite = False
             cell.unstored = []
-            self.store.replace_outputs(cell.id, _chunks(cell.outputs)).addErrback(
+            self.store.replace_outputs(cell.id, chunksOf(cell.outputs)).addErrback(
                 self._storeFailed, f"saving the outputs of cell {cell.id}")
             return
         if not cell.unstored:
             return
-        chunks = _chunks(cell.unstored)
+        chunks = chunksOf(cell.unstored)
         cell.unstored = []
         self.store.append_outputs(cell.id, chunks).addErrback(
             self._storeFailed, f"saving the outputs of cell {cell.id}")

@@ -255,6 +255,33 @@ class Store:
         return self._writer.submit(_cells.delete_cell, self._now(), _cid(cell_id))
 
     @_deferred
+    def restore_cell(
+        self, worksheet_id: str, index: int, text: str, *, kind: CellKind | str = CellKind.CODE,
+        state: RunState | str = RunState.IDLE, execution_count: int | None = None,
+        ran_by: str | None = None, outputs: Iterable[tuple[OutputKind | str, Any]] = (),
+        files: Iterable[str] = (),
+    ) -> Deferred:
+        """Put a deleted cell back at `index` as it was (text, kind, a finished or idle run
+        state with its count and runner, output chunks as for append_outputs, file records), in
+        one transaction; fires with the new Cell."""
+        state = _enum(RunState, state, "run state")
+        if state in (RunState.QUEUED, RunState.RUNNING):
+            raise ValueError(f"A restored cell cannot be {state}: it is not running any more.")
+        if execution_count is not None:
+            _int(execution_count, "execution count")
+        if ran_by is not None:
+            _str(ran_by, "name of who ran the cell")
+        rows = tuple(
+            (_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
+            for kind, payload in outputs
+        )
+        return self._writer.submit(
+            _cells.restore_cell, self._now(), _wid(worksheet_id), _int(index, "cell index"),
+            _str(text, "cell text"), _enum(CellKind, kind, "cell kind"), state, execution_count,
+            ran_by, rows, tuple(_relative_path(p) for p in files),
+        )
+
+    @_deferred
     def move_cell(self, cell_id: int, index: int) -> Deferred:
         """Move the cell to `index` (0 .. number of cells - 1); fires with that index."""
         return self._writer.submit(

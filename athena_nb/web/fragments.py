@@ -208,6 +208,14 @@ class WorksheetFragment(LiveFragment):
         return self.hub.insertCell(index)
 
     @editing
+    def restoreCell(self, cellId):
+        """Bring back a cell deleted from this worksheet (its old id, as ``delete`` answered);
+        answers with its new id."""
+        if type(cellId) is not int:
+            raise BadArguments(f"A deleted cell is named by its id, an integer, not {cellId!r}.")
+        return self.hub.restoreCell(cellId)
+
+    @editing
     def runAll(self):
         return self.hub.runAll(self.identity.name)
 
