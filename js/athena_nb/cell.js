@@ -267,8 +267,11 @@ export class Cell extends Widget {
       case 'runAbove':
         await this.editor.whenSent();
         return ws.ask(this.callRemote('runAbove'));
-      case 'delete':
-        return ws.ask(this.callRemote('delete'));
+      case 'delete': {
+        const id = await ws.ask(this.callRemote('delete'));
+        if (typeof id === 'number') ws.deletedCells?.deleted(id);
+        return;
+      }
       case 'insertAbove':
       case 'insertBelow': {
         const id = await ws.ask(this.callRemote('insert', action === 'insertAbove' ? 'above' : 'below'));

@@ -8,6 +8,7 @@ import {Widget} from '../livefragments/widget.js';
 import {lostConnection} from './connection.js';
 import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers} from './prefs.js';
+import {DeletedCells} from './undodelete.js';
 
 /** @typedef {import('./cell.js').Cell} Cell */
 /** @typedef {{id: string, name: string, role: string, cell: number|null}} Presence */
@@ -84,6 +85,13 @@ export class Worksheet extends Widget {
     this.typesetButton = /** @type {HTMLButtonElement} */ ($('[data-action="typeset"]'));
     this.setTypeset(a.typeset);
     this.#showPresence(a.presence);
+    /** @type {DeletedCells|null} this person's deletions, to bring back (editors only) */
+    this.deletedCells = a.canEdit ? new DeletedCells({
+      node: /** @type {HTMLElement} */ (node),
+      restore: (cellId) => this.ask(this.callRemote('restoreCell', cellId)),
+      focus: (cellId) => this.focusCell(cellId),
+      hint: (message) => this.hint(message),
+    }) : null;
   }
 
   loaded() {
