@@ -91,7 +91,8 @@ class WorksheetFragment(LiveFragment):
             '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
             "Tab completes or indents, Ctrl-/ comments lines out, Ctrl-F searches the cell, "
             "Escape then Tab leaves a cell; Escape then M makes it a text cell, Escape then Y a "
-            "code cell; double-click or Enter edits a text cell.</p>"
+            "code cell, Escape then Z brings back the cell you deleted last; double-click or "
+            "Enter edits a text cell.</p>"
         )
 
     def getInitialArguments(self) -> list:
