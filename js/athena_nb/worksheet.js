@@ -7,7 +7,7 @@
 import {Widget} from '../livefragments/widget.js';
 import {lostConnection} from './connection.js';
 import {listenForFrameHeights} from './outputs.js';
-import {lineNumbers, setLineNumbers} from './prefs.js';
+import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
 import {DeletedCells} from './undodelete.js';
 
 /** @typedef {import('./cell.js').Cell} Cell */
@@ -38,6 +38,7 @@ export class Worksheet extends Widget {
   constructor(node, id, args, runtime) {
     super(node, id, args, runtime);
     const a = /** @type {WorksheetArgs} */ (args[0]);
+    this.worksheetId = a.worksheetId;
     this.viewerId = a.viewerId;
     this.name = a.name;
     this.canEdit = a.canEdit;
@@ -109,11 +110,7 @@ export class Worksheet extends Widget {
     }
     this.node.removeAttribute('aria-busy');
     this.cellsChanged();
-    // A new worksheet (one empty cell) opens ready to type, as a notebook does.
-    const cells = this.cells;
-    const doc = this.node.ownerDocument;
-    if (this.canEdit && cells.length === 1 && !cells[0].editor.text
-        && (!doc.activeElement || doc.activeElement === doc.body)) cells[0].focus();
+    if (takeNewWorksheet(this.worksheetId) && this.canEdit) this.cells[0]?.focus();
   }
 
   // -- cells ---------------------------------------------------------------------------------
