@@ -1,9 +1,6 @@
 """Bringing a deleted cell back (athena_nb/deletions.py), and the execution count the kernel
-gives a run, which its traceback names as ``<cell N>``.
-
-Deterministic: a Clock, a manual store and a real kernel whose worker the test plays
-(tests/support/notebook.py).
-"""
+gives a run, which its traceback names as ``<cell N>``; deterministic (tests/support/notebook.py:
+a Clock, a manual store, a kernel whose worker the test plays)."""
 
 import pytest
 
@@ -15,7 +12,7 @@ from tests.unit.test_hub import RecordingViewer
 
 @pytest.fixture
 def env():
-    return NotebookEnv(lingerSeconds=30.0, outputFlushSeconds=0.2)
+    return NotebookEnv()
 
 
 def watched(env, cells=("a = 1", "print('b')", "c = 3")):
