@@ -93,6 +93,21 @@ def placeOf(cells: list[CellModel], deleted: DeletedCell) -> int:
     return min(deleted.index, len(cells))
 
 
+def delete(hub, cellId) -> Deferred:
+    """Delete the cell (the hub's structure lock held), remembering it; fires with its id."""
+    cell = hub.cell(cellId)
+    cell.leaving = True
+    deleted = hub.deletions.remember(hub.cells, cell)
+    hub.runner.forget(cell)
+
+    def removed(_):
+        hub._removed(cell)
+        hub.deletions.add(deleted)
+        return cell.id
+
+    return hub.store.delete_cell(cell.id).addCallbacks(removed, hub._stayed, errbackArgs=(cell,))
+
+
 def restore(hub, cellId) -> Deferred:
     """Put the deleted cell ``cellId`` back; fires with its new id once every viewer was told."""
 

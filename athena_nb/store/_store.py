@@ -19,7 +19,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, fail
 
 from . import _access, _cells, _outputs, _reads, _worksheets
-from ._model import SHARE_ROLES, CellKind, OutputKind, Role, RunState
+from ._model import SHARE_ROLES, CellKind, NewCell, OutputKind, Role, RunState
 from ._schema import open_database
 from ._writer import ThreadWriter
 
@@ -91,6 +91,12 @@ def _title(title: object) -> str:
     return title
 
 
+def _rows(chunks: Iterable[tuple[OutputKind | str, Any]]) -> tuple[tuple[OutputKind, str], ...]:
+    """Output chunks, each (kind, payload), checked and JSON encoded for the writer."""
+    return tuple((_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
+                 for kind, payload in chunks)
+
+
 def _relative_path(path: object) -> str:
     path = _str(path, "file path")
     parts = path.split("/")
@@ -160,6 +166,29 @@ class Store:
         return self._writer.submit(
             _worksheets.create_worksheet, self._now(), secrets.token_hex(8), _title(title), texts
         )
+
+    @_deferred
+    def import_worksheet(self, title: str, cells: Iterable[NewCell],
+                         metadata: dict[str, Any] | None = None) -> Deferred:
+        """Create a worksheet whole, with its cells' kinds, outputs, counts and metadata, and
+        its own metadata, in one transaction (nothing of it is stored if any of it fails);
+        fires with its Worksheet."""
+        rows = []
+        for cell in cells:
+            outputs = tuple((_enum(OutputKind, kind, "kind of output").value,
+                             _json(payload, "output payload")) for kind, payload in cell.outputs)
+            count = None if cell.execution_count is None else _int(cell.execution_count,
+                                                                     "execution count")
+            state = (RunState.ERROR if any(k == OutputKind.ERROR.value for k, _ in outputs)
+                     else RunState.DONE if outputs or count is not None else RunState.IDLE)
+            meta = None if not cell.metadata else _json(cell.metadata, "cell metadata")
+            rows.append((_str(cell.text, "cell text"),
+                         _enum(CellKind, cell.kind, "cell kind").value, outputs, state.value,
+                         count, meta))
+        pairs = tuple((_str(key, "metadata key"), _json(value, "metadata"))
+                      for key, value in (metadata or {}).items())
+        return self._writer.submit(_worksheets.import_worksheet, self._now(),
+                                   secrets.token_hex(8), _title(title), tuple(rows), pairs)
 
     @_deferred
     def rename_worksheet(self, worksheet_id: str, title: str) -> Deferred:
@@ -258,12 +287,10 @@ class Store:
     def restore_cell(
         self, worksheet_id: str, index: int, text: str, *, kind: CellKind | str = CellKind.CODE,
         state: RunState | str = RunState.IDLE, execution_count: int | None = None,
-        ran_by: str | None = None, outputs: Iterable[tuple[OutputKind | str, Any]] = (),
-        files: Iterable[str] = (),
+        ran_by: str | None = None, outputs: Iterable[tuple] = (), files: Iterable[str] = (),
     ) -> Deferred:
-        """Put a deleted cell back at `index` as it was (text, kind, a finished or idle run
-        state with its count and runner, output chunks as for append_outputs, file records), in
-        one transaction; fires with the new Cell."""
+        """Put a deleted cell back at `index` whole (text, kind, a finished or idle run state,
+        outputs as for append_outputs, file records) in one transaction; fires with the Cell."""
         state = _enum(RunState, state, "run state")
         if state in (RunState.QUEUED, RunState.RUNNING):
             raise ValueError(f"A restored cell cannot be {state}: it is not running any more.")
@@ -271,10 +298,7 @@ class Store:
             _int(execution_count, "execution count")
         if ran_by is not None:
             _str(ran_by, "name of who ran the cell")
-        rows = tuple(
-            (_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
-            for kind, payload in outputs
-        )
+        rows = _rows(outputs)
         return self._writer.submit(
             _cells.restore_cell, self._now(), _wid(worksheet_id), _int(index, "cell index"),
             _str(text, "cell text"), _enum(CellKind, kind, "cell kind"), state, execution_count,
@@ -361,10 +385,7 @@ class Store:
         self, cell_id: int, chunks: Iterable[tuple[OutputKind | str, Any]]
     ) -> Deferred:
         """Append output chunks, each (kind, JSON payload), after the cell's others; fires None."""
-        rows = tuple(
-            (_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
-            for kind, payload in chunks
-        )
+        rows = _rows(chunks)
         return self._writer.submit(_outputs.append_outputs, _cid(cell_id), rows)
 
     @_deferred
@@ -373,10 +394,7 @@ class Store:
     ) -> Deferred:
         """Replace all of the cell's output chunks with `chunks`, in one transaction (file
         records stay); fires None. For outputs changed in place (display updates, clear_output)."""
-        rows = tuple(
-            (_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
-            for kind, payload in chunks
-        )
+        rows = _rows(chunks)
         return self._writer.submit(_outputs.replace_outputs, _cid(cell_id), rows)
 
     @_deferred
