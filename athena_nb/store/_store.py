@@ -18,7 +18,7 @@ from typing import Any
 
 from twisted.internet.defer import Deferred, fail
 
-from . import _access, _cells, _outputs, _reads, _worksheets
+from . import _access, _cells, _outputs, _reads, _search, _worksheets
 from ._model import SHARE_ROLES, CellKind, NewCell, OutputKind, Role, RunState
 from ._schema import open_database
 from ._writer import ThreadWriter
@@ -216,6 +216,13 @@ class Store:
     def list_worksheets(self, include_trashed: bool = False) -> Deferred:
         """Fires with a list of Worksheets, most recently modified first."""
         return self._writer.submit(_worksheets.list_worksheets, bool(include_trashed))
+
+    @_deferred
+    def search_worksheets(self, text: str, include_trashed: bool = False) -> Deferred:
+        """Fires with (Worksheet, snippet) for each worksheet whose title or one cell holds
+        every word of ``text`` (the last as a prefix), most recently modified first."""
+        return self._writer.submit(_search.search_worksheets, _str(text, "search text")[:500],
+                                   bool(include_trashed))
 
     @_deferred
     def get_worksheet(self, worksheet_id: str) -> Deferred:

@@ -14,6 +14,8 @@ is done by ``public.Publisher``; the public page itself is ``public.PublicResour
 from __future__ import annotations
 
 import json
+import os
+import shutil
 
 from twisted.internet.defer import maybeDeferred
 from twisted.logger import Logger
@@ -22,10 +24,11 @@ from twisted.web.server import NOT_DONE_YET
 
 from ..formats import FormatError, ipynb, sws
 from ..formats.files import StagedFiles
-from ..store import SHARE_ROLES, NotFoundError, StoreError
+from ..store import SHARE_ROLES, NewCell, NotFoundError, StoreError
 from . import _html
 from .auth import Auth, identityOf
 from .login import worksheetPath
+from .public import KEY as PUBLISHED
 from .public import Publisher
 
 log = Logger()
@@ -88,6 +91,11 @@ class HomePage(Resource):
             '<input type="file" id="import-file" multiple hidden>'
             '<button type="button" id="show-trash" aria-pressed="false" disabled>Show trash</button>'
             "</div></div>"
+            '<div class="home-find">'
+            '<input type="search" id="search" aria-label="Search titles and cells" '
+            'placeholder="Search titles and cells" autocomplete="off">'
+            '<label>Sort <select id="sort"><option value="modified">Newest first</option>'
+            '<option value="name">By name</option></select></label></div>'
             '<p id="home-status" class="status" role="status" aria-live="polite"></p>'
             '<ul id="worksheet-list" class="worksheet-list" aria-label="Worksheets"></ul>'
             '<p id="empty-list" class="empty" hidden>No worksheets yet. '
@@ -113,6 +121,8 @@ class ApiResource(Resource):
         self.publisher = Publisher(reactor, store, hubs)
         self._routes = {
             (b"GET", ("worksheets",)): self.listWorksheets,
+            (b"GET", ("search",)): self.search,
+            (b"POST", ("worksheets", "*", "duplicate")): self.duplicateWorksheet,
             (b"POST", ("worksheets",)): self.createWorksheet,
             (b"POST", ("import",)): self.importWorksheet,
             (b"POST", ("worksheets", "*", "rename")): self.renameWorksheet,
@@ -147,7 +157,9 @@ class ApiResource(Resource):
         method, args = route
         try:
             body = (self._file(request) if isFile else
-                    self._body(request) if request.method == b"POST" else {})
+                    self._body(request) if request.method == b"POST" else
+                    {k.decode("utf-8", "replace"): v[0].decode("utf-8", "replace")
+                     for k, v in request.args.items() if v})  # a GET's query
         except ValueError as e:
             _html.writeJSONError(request, 400, "BadRequest", str(e))
             return NOT_DONE_YET
@@ -206,6 +218,37 @@ class ApiResource(Resource):
     def listWorksheets(self, body):
         return self.store.list_worksheets(include_trashed=True).addCallback(
             lambda worksheets: (200, {"worksheets": [worksheetJSON(w) for w in worksheets]}))
+
+    def search(self, body):
+        """``?q=words``: the worksheets whose title or one cell holds them, with a snippet."""
+        return self.store.search_worksheets(body.get("q", ""), include_trashed=True).addCallback(
+            lambda found: (200, {"results": [{"worksheet": worksheetJSON(w), "snippet": s}
+                                             for w, s in found]}))
+
+    def duplicateWorksheet(self, worksheetId, body):
+        """A copy of the worksheet (its cells, outputs and files), named "Copy of ..."."""
+        hub = self.hubs.get(worksheetId) if self.hubs is not None else None
+        if hub is not None:
+            hub.runner.flushAll()  # what is not stored yet is copied too
+        d = self.store.load_worksheet(worksheetId)
+
+        def copy(snapshot):
+            title = f"Copy of {snapshot.worksheet.title}"[:500]
+            cells = [NewCell(c.text, c.kind, tuple((o.kind, o.payload) for o in c.outputs),
+                             c.execution_count, c.metadata) for c in snapshot.cells]
+            metadata = {k: v for k, v in snapshot.metadata.items() if k != PUBLISHED}
+            return self.store.import_worksheet(title, cells, metadata).addCallback(
+                copied, snapshot)
+
+        def copied(worksheet, snapshot):
+            if self.hubs is not None:
+                source = self.hubs.worksheetDir(snapshot.worksheet.id)
+                if os.path.isdir(source):
+                    shutil.copytree(source, self.hubs.worksheetDir(worksheet.id),
+                                    symlinks=True)
+            return 201, {"worksheet": worksheetJSON(worksheet)}
+
+        return d.addCallback(copy)
 
     def createWorksheet(self, body):
         title = body.get("title", "Untitled")

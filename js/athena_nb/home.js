@@ -16,6 +16,9 @@ import {setUpImport} from './imports.js';
 /** @type {Map<string, Worksheet>} */
 const worksheets = new Map();
 let showTrash = false;
+/** @type {Map<string, string>|null} while searching: the worksheets found, with a snippet */
+let found = null;
+let searchTimer = 0;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -112,10 +115,14 @@ function edited(seconds) {
 function activeRow(worksheet) {
   const name = el('div', {className: 'worksheet-name'},
     el('a', {href: worksheet.url}, worksheet.title));
+  const snippet = found?.get(worksheet.id);
+  if (snippet) name.append(el('div', {className: 'search-snippet'}, ...marked(snippet)));
   const row = el('li', {className: 'worksheet-row', 'data-id': worksheet.id});
   const actions = el('div', {className: 'row-actions'},
     el('button', {type: 'button', 'aria-label': `Rename ${worksheet.title}`,
                   onclick: () => startRename(row, worksheet)}, 'Rename'),
+    el('button', {type: 'button', 'aria-label': `Duplicate ${worksheet.title}`,
+                  onclick: () => duplicate(worksheet)}, 'Duplicate'),
     el('a', {href: `${worksheet.url}download/ipynb`, download: '', className: 'button-like',
              'aria-label': `Download ${worksheet.title} as a Jupyter notebook`}, 'Download .ipynb'),
     el('button', {type: 'button', 'aria-label': `Share ${worksheet.title}`,
@@ -138,8 +145,24 @@ function trashedRow(worksheet) {
                     onclick: () => restore(worksheet)}, 'Restore')));
 }
 
+/** @param {Worksheet} a @param {Worksheet} b */
+function byName(a, b) {
+  return a.title.localeCompare(b.title, undefined, {sensitivity: 'base', numeric: true});
+}
+
+/** A snippet's «matches» as <mark>s, the rest as text. @param {string} snippet */
+function marked(snippet) {
+  return snippet.split(/([«»])/).reduce((/** @type {{nodes: (Node|string)[], on: boolean}} */ acc, part) => {
+    if (part === '«') acc.on = true;
+    else if (part === '»') acc.on = false;
+    else if (part) acc.nodes.push(acc.on ? el('mark', {}, part) : part);
+    return acc;
+  }, {nodes: [], on: false}).nodes;
+}
+
 function render() {
-  const all = [...worksheets.values()].sort(byNewest);
+  const order = /** @type {HTMLSelectElement} */ ($('sort')).value === 'name' ? byName : byNewest;
+  const all = [...worksheets.values()].filter((w) => !found || found.has(w.id)).sort(order);
   const active = all.filter((w) => !w.trashed);
   const trashed = all.filter((w) => w.trashed);
   $('worksheet-list').replaceChildren(...active.map(activeRow));
@@ -162,6 +185,36 @@ function focusRow(id, fallback, selector = 'a, button') {
   const row = document.querySelector(`.worksheet-row[data-id="${CSS.escape(id)}"]`);
   const target = row?.querySelector(selector);
   (/** @type {HTMLElement|null} */ (target) || fallback).focus();
+}
+
+/** @param {Worksheet} worksheet */
+function duplicate(worksheet) {
+  return attempt(async () => {
+    const {worksheet: copy} = await api('POST', `/api/worksheets/${worksheet.id}/duplicate`, {});
+    remember(copy);
+    render();
+    say(`Made ${copy.title}.`);
+    focusRow(copy.id, $('new-worksheet'));
+  });
+}
+
+/** Searching as one types: the list shows only what is found (an empty box: everything). */
+function searchTyped() {
+  clearTimeout(searchTimer);
+  const text = /** @type {HTMLInputElement} */ ($('search')).value.trim();
+  if (!text) {
+    found = null;
+    render();
+    return;
+  }
+  searchTimer = window.setTimeout(() => attempt(async () => {
+    const {results} = await api('GET', `/api/search?q=${encodeURIComponent(text)}`);
+    for (const result of results) remember(result.worksheet);
+    found = new Map(results.map((/** @type {{worksheet: Worksheet, snippet: string}} */ r) =>
+      [r.worksheet.id, r.snippet]));
+    render();
+    say(results.length === 1 ? '1 worksheet found.' : `${results.length} worksheets found.`);
+  }), 150);
 }
 
 async function create() {
@@ -341,6 +394,8 @@ function boot() {
   const data = JSON.parse($('home-data').textContent || '{}');
   for (const worksheet of data.worksheets || []) remember(worksheet);
   $('new-worksheet').addEventListener('click', create);
+  $('search').addEventListener('input', searchTyped);
+  $('sort').addEventListener('change', () => render());
   $('show-trash').addEventListener('click', () => {
     showTrash = !showTrash;
     render();

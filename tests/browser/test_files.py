@@ -62,3 +62,23 @@ def test_notebooks_dropped_on_the_home_page_become_worksheets_and_download_again
     back = json.load(open(got.value.path()))
     assert back["cells"][1]["outputs"][0]["data"]["text/plain"] in ("42", ["42"])  # nbformat may split lines
     seen.assertClean()
+
+
+def test_search_sort_and_duplicate_on_the_home_page(context, server, watch):
+    page = context.new_page()
+    seen = watch(page)
+    login(page, server)
+    drop(page, "main.home", [("zeta.ipynb", notebook("Eigenvalues of matrices")),
+                             ("alpha.ipynb", notebook("Integrals"))])
+    rows = page.locator("#worksheet-list .worksheet-name > a")
+    expect(rows).to_have_count(2, timeout=T)
+    page.locator("#sort").select_option("name")
+    expect(rows).to_have_text(["alpha", "zeta"])
+    page.locator("#search").fill("eigenval")
+    expect(rows).to_have_text(["zeta"], timeout=T)
+    expect(page.locator(".search-snippet mark")).to_have_text("Eigenvalues")
+    page.locator("#search").fill("")
+    expect(rows).to_have_count(2)
+    page.get_by_role("button", name="Duplicate alpha").click()
+    expect(rows).to_have_text(["alpha", "Copy of alpha", "zeta"], timeout=T)
+    seen.assertClean()

@@ -113,8 +113,8 @@ class Env:
         assert answer.code == 303
         return b
 
-    def worksheet(self, title="Sheet"):
-        return self.run(self.store.create_worksheet(title))
+    def worksheet(self, title="Sheet", cells=("",)):
+        return self.run(self.store.create_worksheet(title, cells))
 
 
 def call(browser, method, path, body=None):
