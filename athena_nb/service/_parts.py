@@ -178,9 +178,8 @@ class WebService(Part):
         auth = Auth(self.reactor, store, token=options["token"],
                     passwordHash=options["password-hash"], cookieName=COOKIE)
         await auth.expireSessions()
-        # A revoked share link ends its visitors' live pages at once.
-        auth.onRevoked(lambda link, sessionIds: hubs.closeSessions(
-            sessionIds, "Your share link was revoked; you no longer have access."))
+        # A revoked share link, or a session the owner ends, closes its live pages at once.
+        auth.onSessionsEnded(hubs.closeSessions)
         settings = Settings(cookieName=COOKIE, websocket=options["websocket"],
                             preferWebSocket=options["prefer-websocket"])
         hosts = HostCheck.forServer(options.listeningInterface(), options["allow-host"])
