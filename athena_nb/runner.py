@@ -15,6 +15,7 @@ from twisted.logger import Logger
 
 from .cells import CellModel, cleanEvent, compact
 from .kernel import KernelState
+from .quotas import storedSize, worksheetChars
 from .store import CellKind, RunState
 
 log = Logger()
@@ -55,6 +56,7 @@ class CellRunner:
         self._waiting: list[tuple[CellModel, int, str]] = []  # queued before a kernel exists
         self._flushCall = None
         self._closed = False
+        self._toldFull: dict[int, int] = {}  # cell id -> the run told the worksheet is full
 
     # -- state -----------------------------------------------------------------------------
 
@@ -190,6 +192,8 @@ class CellRunner:
         elif kind == "update":
             self._updateDisplays(event)
             return
+        elif (event := self._withinQuota(cell, runId, event)) is None:
+            return
         else:
             if cell.clearWaiting and kind in _CLEARED_BY:
                 cell.clearShown()
@@ -201,6 +205,25 @@ class CellRunner:
                 self.store.record_file(cell.id, event["path"]).addErrback(
                     self._storeFailed, f"recording the file {event['path']!r} of cell {cell.id}")
         self.hub.cellChanged(cell)
+
+    def _withinQuota(self, cell: CellModel, runId: int, event: dict) -> dict | None:
+        """``event`` if the worksheet's quota leaves room for it (stream text cut to the room
+        left), else None; the cell is told once per run that the rest of its output is
+        dropped."""
+        quotas = self.hub.quotas
+        used = worksheetChars(self.hub.cells)
+        if quotas.hasRoom(used, storedSize(event)):
+            return event
+        room = (quotas.maxChars or 0) - used
+        kept = dict(event, text=event["text"][:room]) if event["type"] == "stream" and room > 0 else None
+        if self._toldFull.get(cell.id) != runId:
+            self._toldFull[cell.id] = runId
+            if kept is not None:
+                self._append(cell, kept)
+                kept = None
+            self._append(cell, {"type": "notice", "text": quotas.fullNotice()})
+            self.hub.cellChanged(cell)
+        return kept
 
     def _updateDisplays(self, event: dict) -> None:
         """Show ``event``'s bundle in every display with its id, in any cell (as Jupyter)."""

@@ -355,3 +355,24 @@ def test_a_share_link_lets_in_at_most_its_limit_of_people(env):
     assert cy.cookie is None
     assert bob.form(link["path"], name="Bobby").code == 303
     assert json.loads(bob.get(f"/worksheets/{sheet.id}/").body)["name"] == "Bobby"
+
+
+def test_a_new_token_or_password_ends_the_old_owner_sessions(tmp_path):
+    """An owner session names the secret it was made with: after a restart with another token
+    or password it is refused, even before the start-up clean-up deletes it, and share-link
+    sessions stay; with the same secret it stays."""
+    path = tmp_path / "athena.sqlite"
+    first = Env(path=path, secretId="token-one")
+    owner = first.owner()
+    sheet = first.worksheet()
+    guest = first.browser()
+    guest.form(makeLink(first, owner, sheet)["path"], name="Ann")
+    same = Env(path=path, secretId="token-one")
+    owner.env = guest.env = same
+    assert owner.get("/").code == 200
+    second = Env(path=path, secretId="token-two")
+    owner.env = guest.env = second
+    assert owner.get("/").code == 403
+    assert guest.get(f"/worksheets/{sheet.id}/").code == 200
+    assert second.run(second.auth.endStaleOwnerSessions()) == 1
+    assert second.run(second.store.get_session(owner.cookie)) is None
