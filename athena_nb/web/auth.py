@@ -302,21 +302,19 @@ class Auth:
                          "The notebook's owner ended your session.")
         return self.store.end_session(key)
 
-    def listSessions(self, request) -> Deferred:
+    def listSessions(self) -> Deferred:
         """Fires with every session as a dict for the owner's list (``key``, ``role``,
-        ``name``, ``worksheetId``, ``created``, ``lastSeen``, ``address``, ``agent``,
-        ``current``: the session of ``request``)."""
-        mine = self.sessionIdOf(request)
-        mine = session_key(mine) if mine else None
+        ``name``, ``worksheetId``, ``created``, ``lastSeen``, ``address``, ``agent``)."""
 
         def listed(entries):
             fresh = {session_key(s.id): self.sessions.lastSeen(s.id) for s in self.sessions.cached()}
+            oldest = self.reactor.seconds() - self.sessions.lifetime
             return [{"key": e.key, "role": str(e.info.get("role")),
                      "name": str(e.info.get("name") or ""), "worksheetId": e.info.get("worksheetId"),
                      "created": e.created, "lastSeen": max(e.last_seen, fresh.get(e.key) or 0),
                      "address": str(e.info.get("address") or ""),
-                     "agent": str(e.info.get("agent") or ""), "current": e.key == mine}
-                    for e in entries]
+                     "agent": str(e.info.get("agent") or "")}
+                    for e in entries if max(e.last_seen, fresh.get(e.key) or 0) >= oldest]
 
         return self.store.list_sessions().addCallback(listed)
 

@@ -9,18 +9,23 @@ Renaming and trashing write to the store, then tell the hub registry (``hubs.ren
 
 Publishing a read-only snapshot (``/api/worksheets/<id>/publish``, ``unpublish``, ``published``)
 is done by ``public.Publisher``; the public page itself is ``public.PublicResource``.
+
+The Sessions panel (``athena_nb/sessions.js``) lists every session (``/api/sessions``: the
+owner's, one per browser, and the share links' visitors', with when and where from) and ends one
+(``/api/sessions/<key>/end``): its pages close and its requests are refused at once.  A session
+is named by its key, the hash the store keeps, never by its id, which would let anyone in.
 """
 
 from __future__ import annotations
 
 import json
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import FirstError, gatherResults, maybeDeferred
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from ..store import SHARE_ROLES, NotFoundError, StoreError
+from ..store import SHARE_ROLES, NotFoundError, StoreError, session_key
 from . import _html
 from .auth import Auth, identityOf
 from .login import worksheetPath
@@ -62,12 +67,13 @@ class HomePage(Resource):
             _html.redirect(request, worksheetPath(identity.worksheetId))
             return NOT_DONE_YET
         d = self.store.list_worksheets(include_trashed=True)
-        d.addCallback(lambda worksheets: _html.writeHTML(request, self.markup(worksheets)))
+        d.addCallback(lambda worksheets: _html.writeHTML(
+            request, self.markup(worksheets, session_key(identity.sessionId))))
         d.addErrback(_failed, request, "Listing the worksheets")
         return NOT_DONE_YET
 
-    def markup(self, worksheets) -> bytes:
-        data = {"worksheets": [worksheetJSON(w) for w in worksheets]}
+    def markup(self, worksheets, session: str = "") -> bytes:
+        data = {"worksheets": [worksheetJSON(w) for w in worksheets], "session": session}
         body = (
             '<header class="topbar"><span class="brand">athena-nb</span>'
             '<form method="post" action="/logout"><button type="submit" class="quiet">'
@@ -87,10 +93,18 @@ class HomePage(Resource):
             '<h2 id="trash-heading">Trash</h2>'
             '<ul id="trash-list" class="worksheet-list" aria-label="Trash"></ul>'
             '<p id="empty-trash" class="empty" hidden>The trash is empty.</p>'
+            "</section>"
+            '<section id="sessions" class="sessions" aria-labelledby="sessions-heading">'
+            '<h2 id="sessions-heading">Sessions</h2>'
+            '<p class="empty">Everyone logged in to this notebook: you, once for each browser, '
+            "and the people who came in through share links. Ending a session logs it out at "
+            "once.</p>"
+            '<ul id="session-list" class="worksheet-list" aria-label="Sessions"></ul>'
             "</section></main>"
             f'<script type="application/json" id="home-data">{_forScript(data)}</script>')
         return _html.page("athena-nb", body, moduleRoot=self.moduleRoot,
-                          scripts=("athena_nb/home.js",), bodyClass="home-page")
+                          scripts=("athena_nb/home.js", "athena_nb/sessions.js"),
+                          bodyClass="home-page")
 
 
 class ApiResource(Resource):
@@ -114,6 +128,8 @@ class ApiResource(Resource):
             (b"GET", ("worksheets", "*", "published")): self.publishedStatus,
             (b"POST", ("worksheets", "*", "publish")): self.publish,
             (b"POST", ("worksheets", "*", "unpublish")): self.unpublish,
+            (b"GET", ("sessions",)): self.listSessions,
+            (b"POST", ("sessions", "*", "end")): self.endSession,
         }
 
     def render(self, request):
@@ -236,7 +252,28 @@ class ApiResource(Resource):
             lambda _: (200, {"published": None}))
 
 
+    def listSessions(self, body):
+        def named(result):
+            sessions, worksheets = result
+            titles = {w.id: w.title for w in worksheets}
+            for entry in sessions:
+                entry["worksheetTitle"] = titles.get(entry["worksheetId"])
+            return 200, {"sessions": sessions}
+
+        return gatherResults([self.auth.listSessions(), self.store.list_worksheets(
+            include_trashed=True)], consumeErrors=True).addCallback(named)
+
+    def endSession(self, key, body):
+        def ended(found):
+            if not found:
+                raise NotFoundError("There is no such session; it may have ended already.")
+            return 200, {"ended": key}
+
+        return self.auth.endSession(key).addCallback(ended)
+
+
 def _failed(failure, request, what: str) -> None:
+    failure = failure.value.subFailure if isinstance(failure.value, FirstError) else failure
     if failure.check(NotFoundError):
         _html.writeJSONError(request, 404, "NotFound", str(failure.value))
     elif failure.check(ValueError, TypeError):
