@@ -17,10 +17,12 @@ import time
 
 import pytest
 
-from tests.integration.test_service import fetch, login, server  # noqa: F401 (a fixture)
+from tests.integration import test_service
+from tests.integration.test_service import fetch, login
 from tests.support.stores import ManualStore
 
 pytestmark = pytest.mark.integration
+server = test_service.server  # the fixture: an athena-nb process on a free port
 
 HOSTILE_FRAME = """\
 import gc, struct
