@@ -10,8 +10,6 @@ time.  docs/security-limits.md reports the figures.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import threading
 import time
 
@@ -19,6 +17,7 @@ import pytest
 
 from tests.integration import test_service
 from tests.integration.test_service import fetch, login
+from tests.support.running import OpenPage, storedBytes, waitForStates
 from tests.support.stores import ManualStore
 
 pytestmark = pytest.mark.integration
@@ -46,31 +45,6 @@ def memory(pid: int) -> dict[str, int]:
     return fields
 
 
-def bootOf(html: str) -> dict:
-    start = html.index('id="lf-boot">') + len('id="lf-boot">')
-    return json.loads(html[start:html.index("</script>", start)])
-
-
-def states(dbPath, worksheetId) -> list[str]:
-    conn = sqlite3.connect(f"file:{dbPath}?mode=ro", uri=True, timeout=30)
-    try:
-        return [row[0] for row in conn.execute(
-            "SELECT state FROM cells WHERE worksheet_id = ? ORDER BY position", (worksheetId,))]
-    finally:
-        conn.close()
-
-
-def storedBytes(dbPath, worksheetId) -> int:
-    conn = sqlite3.connect(f"file:{dbPath}?mode=ro", uri=True, timeout=30)
-    try:
-        (total,) = conn.execute(
-            "SELECT coalesce(sum(length(o.payload)), 0) FROM outputs o JOIN cells c "
-            "ON c.id = o.cell_id WHERE c.worksheet_id = ?", (worksheetId,)).fetchone()
-        return total
-    finally:
-        conn.close()
-
-
 def test_a_hostile_kernel_cannot_fill_the_servers_memory_or_its_pages(server, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
@@ -80,28 +54,7 @@ def test_a_hostile_kernel_cannot_fill_the_servers_memory_or_its_pages(server, tm
     db.run(db.store.close())
     s = server(dataDir=data)
     owner = login(s)
-    status, _, body = fetch(s.port, "GET", f"/worksheets/{sheet.id}/", cookie=owner)
-    assert status == 200
-    boot = bootOf(body.decode())
-    worksheetWidget = next(w["id"] for w in boot["widgets"] if w["jsClass"].endswith(":Worksheet"))
-    cellWidgets = [w["id"] for w in boot["widgets"] if w["jsClass"].endswith(":Cell")]
-
-    def call(seq, widget, method):
-        envelope = [-1, [[seq, ["call", [seq, widget, method, [], {}]]]]]
-        status, _, answer = fetch(s.port, "POST", boot["transport"], cookie=owner,
-                                  body=json.dumps(envelope).encode(),
-                                  headers={"content-type": "application/json",
-                                           "x-lf-csrf": boot["csrf"]})
-        assert status == 200, answer
-
-    def ended(expected):
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # a bounded wait on another process
-            now = states(dbPath, sheet.id)
-            if now == expected:
-                return
-            time.sleep(0.2)
-        assert states(dbPath, sheet.id) == expected
+    page = OpenPage(s, owner, sheet.id)
 
     latencies: list[float] = []
     stop = threading.Event()
@@ -118,29 +71,29 @@ def test_a_hostile_kernel_cannot_fill_the_servers_memory_or_its_pages(server, tm
     watcher = threading.Thread(target=otherPage)
     watcher.start()
     try:
-        call(0, worksheetWidget, "runAll")
+        page.call(page.worksheet, "runAll")
         # The oversize frame stops the kernel: the cell after it is cancelled with the rest of
         # the queue, and runs again on a new kernel.
-        ended(["error", "done", "error", "interrupted"])
-        call(1, cellWidgets[3], "run")
-        ended(["error", "done", "error", "done"])
+        waitForStates(dbPath, sheet.id, ["error", "done", "error", "interrupted"])
+        page.call(page.cells[3], "run")
+        waitForStates(dbPath, sheet.id, ["error", "done", "error", "done"])
     finally:
         stop.set()
         watcher.join(60)
     after = memory(s.proc.pid)
 
     stored = storedBytes(dbPath, sheet.id)
-    status, _, page = fetch(s.port, "GET", f"/worksheets/{sheet.id}/", cookie=owner)
+    status, _, loaded = fetch(s.port, "GET", f"/worksheets/{sheet.id}/", cookie=owner)
     assert status == 200
-    text = page.decode()
+    text = loaded.decode()
     growth = after["VmHWM"] - before["VmRSS"]
     print(f"\nhostile kernel: stored {stored:,} bytes of output, a page load is "
-          f"{len(page):,} bytes, the server's peak resident memory grew {growth / 2**20:.1f} MiB "
+          f"{len(loaded):,} bytes, the server's peak resident memory grew {growth / 2**20:.1f} MiB "
           f"({before['VmRSS'] / 2**20:.1f} -> peak {after['VmHWM'] / 2**20:.1f} MiB); the other "
           f"page answered {len(latencies)} times, at most in {max(latencies) * 1000:.0f} ms "
           f"(median {sorted(latencies)[len(latencies) // 2] * 1000:.0f} ms)")
     assert stored < 200_000, "the 15 MB error is kept shortened, the 40 MB display not at all"
-    assert len(page) < 1_000_000
+    assert len(loaded) < 1_000_000
     assert "characters cut" in text and "ValueError" in text
     assert "passed the limit of 1,000,000 characters" in text
     assert "larger than the 16 MiB a message may have" in text
