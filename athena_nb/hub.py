@@ -27,7 +27,7 @@ from twisted.logger import Logger
 from . import ot, textcells
 from .audience import Audience, Viewer
 from .cells import CellModel
-from .quotas import Quotas, worksheetChars
+from .quotas import Quotas, SizeCheck, worksheetChars
 from .runner import CellRunner
 from .store import RunState
 
@@ -91,6 +91,7 @@ class WorksheetHub:
         self.typeset: bool = snapshot.metadata.get(textcells.TYPESET_KEY) is not False
         self.directory = directory
         self.quotas = quotas or Quotas()
+        self.size = SizeCheck(self.quotas, lambda: worksheetChars(self.cells))
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
         self._joined: dict[int, _Joined] = {}  # cells joined into the one above, newest last
@@ -229,8 +230,7 @@ class WorksheetHub:
         if len(cell.doc.text) + growth > MAX_CELL_CHARS:
             raise BadRequest(f"A cell can hold at most {MAX_CELL_CHARS} characters; this edit "
                              "would make it longer, so it was refused.")
-        deleted = sum(c.count for c in op.components if isinstance(c, ot.Delete))
-        self.quotas.checkGrowth(worksheetChars(self.cells), growth - deleted)
+        self.size.check(growth - sum(c.count for c in op.components if isinstance(c, ot.Delete)))
 
     def _storeText(self, cell: CellModel, version: int) -> Deferred:
         return self.store.set_cell_text(cell.id, cell.doc.text, version).addCallback(
@@ -258,7 +258,7 @@ class WorksheetHub:
 
     def _insert(self, index, above, below, text):
         self.quotas.checkNewCell(sum(not c.leaving for c in self.cells))
-        self.quotas.checkGrowth(worksheetChars(self.cells), len(text))
+        self.size.check(len(text))
         if above is not None:
             d = self.store.insert_cell_above(self.cell(above).id, text)
         elif below is not None:

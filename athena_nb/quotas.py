@@ -12,7 +12,7 @@ still shrink.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,22 +62,55 @@ class Quotas:
                 f"A worksheet may have at most {self.maxCells:,} cells, and this one has "
                 f"{cells:,}; delete some to make room for a new one. Nothing was changed.")
 
-    def checkGrowth(self, used: int, growth: int) -> None:
-        """A worksheet holding ``used`` characters is to grow by ``growth``."""
-        if growth > 0 and self.maxChars is not None and used + growth > self.maxChars:
-            raise QuotaExceeded(
-                f"This worksheet may hold at most {_mib(self.maxChars)}characters of text and "
-                f"output together, and this change would take it past that, so it was refused. "
-                "Clear outputs or delete cells to make room.")
-
-    def hasRoom(self, used: int, growth: int) -> bool:
-        """May output of ``growth`` characters be added to a worksheet holding ``used``?"""
-        return growth <= 0 or self.maxChars is None or used + growth <= self.maxChars
+    def full(self) -> QuotaExceeded:
+        return QuotaExceeded(
+            f"This worksheet may hold at most {_mib(self.maxChars or 0)}characters of text and "
+            "output together, and this change would take it past that, so it was refused. "
+            "Clear outputs or delete cells to make room.")
 
     def fullNotice(self) -> str:
         return (f"This worksheet holds {_mib(self.maxChars or 0)}characters of text and output, "
                 "as much as it may; the rest of this cell's output was dropped (the cell went on "
                 "running). Clear outputs or delete cells to make room.")
+
+
+class SizeCheck:
+    """One hub's check of its worksheet's size against ``quotas.maxChars``.
+
+    Counting every cell at every keystroke would cost a large worksheet a scan per key, so it
+    keeps an upper bound of the size: the count at its last scan plus every growth since
+    (``grew``); the cells are counted again (``count()``) only when the bound would pass the
+    quota.  Shrinking is seen at that count."""
+
+    def __init__(self, quotas: Quotas, count: Callable[[], int]):
+        self.quotas = quotas
+        self._count = count
+        self._bound: int | None = None
+
+    def fits(self, growth: int) -> bool:
+        """May the worksheet grow by ``growth`` characters?"""
+        limit = self.quotas.maxChars
+        if growth <= 0 or limit is None:
+            return True
+        if self._bound is None or self._bound + growth > limit:
+            self._bound = self._count()
+        return self._bound + growth <= limit
+
+    def room(self) -> int:
+        """How many characters are left (counted now)."""
+        self._bound = self._count()
+        return max(0, (self.quotas.maxChars or 0) - self._bound)
+
+    def grew(self, growth: int) -> None:
+        """The worksheet grew (or shrank: ignored until the next count) by ``growth``."""
+        if self._bound is not None and growth > 0:
+            self._bound += growth
+
+    def check(self, growth: int) -> None:
+        """Let a growth by ``growth`` in, or raise QuotaExceeded."""
+        if not self.fits(growth):
+            raise self.quotas.full()
+        self.grew(growth)
 
 
 def worksheetChars(cells: Iterable[Any]) -> int:

@@ -15,7 +15,7 @@ from twisted.logger import Logger
 
 from .cells import CellModel, cleanEvent, compact
 from .kernel import KernelState
-from .quotas import storedSize, worksheetChars
+from .quotas import storedSize
 from .store import CellKind, RunState
 
 log = Logger()
@@ -210,18 +210,17 @@ class CellRunner:
         """``event`` if the worksheet's quota leaves room for it (stream text cut to the room
         left), else None; the cell is told once per run that the rest of its output is
         dropped."""
-        quotas = self.hub.quotas
-        used = worksheetChars(self.hub.cells)
-        if quotas.hasRoom(used, storedSize(event)):
+        size = self.hub.size
+        if size.fits(storedSize(event)):
             return event
-        room = (quotas.maxChars or 0) - used
+        room = size.room()
         kept = dict(event, text=event["text"][:room]) if event["type"] == "stream" and room > 0 else None
         if self._toldFull.get(cell.id) != runId:
             self._toldFull[cell.id] = runId
             if kept is not None:
                 self._append(cell, kept)
                 kept = None
-            self._append(cell, {"type": "notice", "text": quotas.fullNotice()})
+            self._append(cell, {"type": "notice", "text": self.hub.quotas.fullNotice()})
             self.hub.cellChanged(cell)
         return kept
 
@@ -231,14 +230,17 @@ class CellRunner:
             if cell.leaving:
                 continue
             indices = cell.displaysWith(event["displayId"])
+            before = cell.outputChars
             for index in indices:
                 cell.replaceOutput(index, event["data"], event.get("metadata"))
+            self.hub.size.grew(cell.outputChars - before)
             if indices:
                 self._scheduleFlush()
                 self.hub.cellChanged(cell)
 
     def _append(self, cell: CellModel, event: dict) -> None:
         cell.addOutput(event)
+        self.hub.size.grew(storedSize(event))
         self._scheduleFlush()
 
     def _scheduleFlush(self) -> None:

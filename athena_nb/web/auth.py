@@ -230,6 +230,9 @@ class Auth:
         def started(session):
             if session is None:
                 return None
+            if not self._current(session):  # its link was revoked while it was being made
+                self.sessions.forget(session.id)
+                return None
             if old is not None and old != session.id:
                 self.sessions.remove(old)
             request.setHeader(b"set-cookie", sessionCookie(

@@ -3,7 +3,7 @@
 
 import pytest
 
-from athena_nb.quotas import Quotas, storedSize
+from athena_nb.quotas import QuotaExceeded, Quotas, SizeCheck, storedSize
 from tests.support.notebook import NotebookEnv, runPython
 
 
@@ -78,4 +78,29 @@ def test_quotas_must_be_positive_whole_numbers():
         Quotas(maxCells=0)
     with pytest.raises(ValueError, match="maxChars"):
         Quotas(maxChars=1.5)
-    assert Quotas(maxCells=None, maxChars=None).hasRoom(10**12, 10**12)
+    assert SizeCheck(Quotas(maxCells=None, maxChars=None), lambda: 10**12).fits(10**12)
+
+
+def test_the_size_is_counted_only_when_growth_nears_the_quota():
+    """An upper bound (the last count plus every growth since) spares a scan of every cell at
+    every keystroke; shrinking is seen at the next count."""
+    counts = []
+    size = [0]
+
+    def count():
+        counts.append(size[0])
+        return size[0]
+
+    check = SizeCheck(Quotas(maxChars=100), count)
+    for _ in range(90):
+        check.check(1)
+        size[0] += 1
+    assert counts == [0]
+    check.check(10)  # 90 + 10: still within
+    size[0] += 10
+    assert counts == [0]
+    size[0] -= 50  # outputs cleared
+    check.check(1)  # the bound would pass 100: counted again, and there is room
+    assert counts == [0, 50]
+    with pytest.raises(QuotaExceeded, match="at most 100 characters"):
+        check.check(60)
