@@ -362,7 +362,7 @@ class Kernel:
         self._timers.cancel("wall")
         self._timers.cancel("grace")
         status = message.get("status", "error")
-        text = message.get("message") or ""
+        text = str(message.get("message") or "")[:2000]  # a hostile kernel may send megabytes
         if status == "interrupted" and request.timedOut:
             status, text = "timeout", (f"The cell ran past its wall-clock limit of "
                                        f"{self.limits.wallSeconds:g} s and was interrupted.")

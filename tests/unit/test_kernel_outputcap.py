@@ -17,6 +17,7 @@ from athena_nb.kernel.outputlimits import (
     shortenError,
 )
 from tests.unit.test_kernel_kernel import Harness, result
+from tests.unit.test_kernel_worker import FakeChannel
 
 
 def bigError(n=15_000_000):
@@ -159,40 +160,27 @@ def test_whatever_the_worker_fits_makes_a_frame_below_the_limit():
         assert len(frame) < MAX_FRAME
 
 
-class Sent:
-    """Stands in for the worker's channel: keeps the frames, acks every sync event."""
-
-    def __init__(self):
-        self.frames = []
-
-    def send(self, message):
-        self.frames.append(message)
-
-    def receive(self):
-        return {"op": "ack"}
-
-
 def test_a_worker_sends_a_40_mb_display_as_a_marker_and_a_15_mb_error_shortened():
-    channel = Sent()
+    channel = FakeChannel()
     w = worker.Worker(channel, "python", "/tmp", {"outputChars": 1_000_000})
     w.requestId = 1
     w.inCell = True
     w.emit(display("x" * 40_000_000))
     w.inCell = False
     w.emit(bigError())
-    [frame] = channel.frames
+    [frame] = channel.sent
     assert frame["event"] == {"type": "dropped", "what": "display", "size": 40_000_000}
     assert eventSize(w.tail[0]) <= MAX_ERROR_CHARS
 
 
 def test_a_large_tail_goes_ahead_of_the_done_frame_in_frames_of_its_own():
-    channel = Sent()
+    channel = FakeChannel()
     w = worker.Worker(channel, "python", "/tmp", {"outputChars": None})
     w.requestId = 1
     for _ in range(5):
         w.emit(display("x" * (FRAME_CHARS // 4)))
-    assert len(channel.frames) == 3 and len(w.tail) == 2
-    assert all(len(encodeFrame(f)) < MAX_FRAME for f in channel.frames)
+    assert len(channel.sent) == 3 and len(w.tail) == 2
+    assert all(len(encodeFrame(f)) < MAX_FRAME for f in channel.sent)
 
 
 # -- a frame past the limit ------------------------------------------------------------------
@@ -207,3 +195,12 @@ def test_a_kernel_that_sends_an_oversize_frame_is_stopped_and_the_cell_says_why(
     assert result(request).status == "died"
     assert "larger than the 16 MiB a message may have" in result(request).message
     assert "message larger than 16 MiB" in h.kernel.stateReason
+
+
+def test_a_cells_end_message_from_the_kernel_is_cut():
+    """The message of an interrupted cell becomes a notice the cap does not count, so a kernel
+    cannot pass megabytes through it."""
+    h = Harness().started()
+    request, events = h.run("hostile")
+    h.process.done("interrupted", message="m" * 15_000_000)
+    assert len(result(request).message) <= 2000

@@ -82,6 +82,26 @@ class Visitor:
         return let
 
 
+def revokeInFlight(env, owner: Browser, token: str) -> list:
+    """Send the owner's revocation without waiting for it; the list gets its answer."""
+    revoke = env.http.request(b"POST", f"/api/links/{token}/revoke", {
+        b"cookie": f"athena_session={owner.cookie}".encode(), b"content-type": b"application/json",
+        b"origin": b"http://127.0.0.1:8080"}, b"{}")
+    answered: list = []
+    revoke.addBoth(answered.append)
+    return answered
+
+
+def inWaves(env, rounds: int, send) -> None:
+    """``send(round)`` requests in waves, with the store's commits and a reactor turn between
+    them, then everything settled."""
+    for round in range(rounds):
+        send(round)
+        env.writer.flush()
+        env.clock.advance(0)
+    env.settle()
+
+
 def counter(start=0):
     n = start
     while True:
@@ -100,19 +120,15 @@ def test_no_request_of_a_revoked_session_is_let_in_once_the_revocation_arrived(e
     seqs = [counter() for _ in pages]
     visitor = Visitor(env, guest, sheet.id)
 
-    revoke = env.http.request(b"POST", f"/api/links/{token}/revoke", {
-        b"cookie": f"athena_session={owner.cookie}".encode(), b"content-type": b"application/json",
-        b"origin": b"http://127.0.0.1:8080"}, b"{}")
-    answered = []
-    revoke.addBoth(answered.append)
-    for round in range(20):  # waves of requests, with store commits and turns between them
+    answered = revokeInFlight(env, owner, token)
+
+    def wave(round):
         for page, seq in zip(pages, seqs, strict=True):
             visitor.setTitle(page, next(seq), f"Evil {round}")
         for _ in range(3):
             visitor.openPage()
-        env.writer.flush()
-        env.clock.advance(0)
-    env.settle()
+
+    inWaves(env, 20, wave)
     assert answered and answered[0].code == 200, answered
     assert visitor.letIn() == []
     for page, seq in zip(pages, seqs, strict=True):  # and after the answer
@@ -147,17 +163,8 @@ def test_a_session_being_loaded_when_its_link_is_revoked_is_never_let_in(env):
     visitor = Visitor(env, guest, sheet.id)
     for _ in range(5):
         visitor.openPage()  # waiting for the session to load
-    revoke = env.http.request(b"POST", f"/api/links/{token}/revoke", {
-        b"cookie": f"athena_session={owner.cookie}".encode(), b"content-type": b"application/json",
-        b"origin": b"http://127.0.0.1:8080"}, b"{}")
-    answered = []
-    revoke.addBoth(answered.append)
-    for _ in range(10):
-        for _ in range(5):
-            visitor.openPage()
-        env.writer.flush()
-        env.clock.advance(0)
-    env.settle()
+    answered = revokeInFlight(env, owner, token)
+    inWaves(env, 10, lambda _: [visitor.openPage() for _ in range(5)])
     assert answered and answered[0].code == 200, answered
     assert visitor.letIn() == []
 
