@@ -105,7 +105,8 @@ class HubRegistry:
         directory = self.worksheetDir(snapshot.worksheet.id)
         os.makedirs(directory, mode=0o700, exist_ok=True)
         hub = WorksheetHub(self.reactor, self.store, snapshot, directory, self.kernelSource,
-                           outputFlushSeconds=self.outputFlushSeconds, quotas=self.quotas)
+                           outputFlushSeconds=self.outputFlushSeconds, quotas=self.quotas,
+                           defaultSystem=getattr(self.kernels, "system", "python"))
         hub.onIdle = self._linger
         return hub
 

@@ -3,7 +3,7 @@
 Two limits, each None for none: ``maxCells``, how many cells a worksheet may have, and
 ``maxChars``, how many characters of text and output its cells may hold together (what the store
 keeps of it, and what every page that opens it is sent).  An output counts what it shows
-(``outputlimits.eventSize``) and its typeset math.  The hub refuses a new cell or an edit that
+(``outputlimits.eventSize``) and the HTML the server made of it.  The hub refuses a new cell or an edit that
 grows the text past them with ``QuotaExceeded``, a sentence for the person who asked; the runner
 drops output that would pass ``maxChars``, with one notice per run of a cell.  Deleting cells or
 clearing outputs makes room again.  A worksheet already past a limit (the limit was lowered) can
@@ -31,10 +31,11 @@ class QuotaExceeded(Exception):
 
 
 def storedSize(event: dict[str, Any]) -> int:
-    """The characters an output event takes in the worksheet: what it shows, and its typeset
-    math (made on the server from its LaTeX)."""
-    math = event.get("math")
-    return eventSize(event) + (len(math) if isinstance(math, str) else 0)
+    """The characters an output event takes in the worksheet: what it shows, the HTML made of
+    it on the server (typeset math, rendered Markdown), an input()'s prompt and answer."""
+    return eventSize(event) + sum(len(event[key]) for key in ("math", "markdown", "prompt",
+                                                              "answer")
+                                  if isinstance(event.get(key), str))
 
 
 def _mib(chars: int) -> str:
@@ -61,6 +62,20 @@ class Quotas:
             raise QuotaExceeded(
                 f"A worksheet may have at most {self.maxCells:,} cells, and this one has "
                 f"{cells:,}; delete some to make room for a new one. Nothing was changed.")
+
+    def checkImport(self, cells: list[Any]) -> None:
+        """A worksheet is to be made whole of ``cells`` (``NewCell``s, outputs and all)."""
+        if self.maxCells is not None and len(cells) > self.maxCells:
+            raise QuotaExceeded(
+                f"This file has {len(cells):,} cells, and a worksheet may have at most "
+                f"{self.maxCells:,}; nothing was imported.")
+        size = sum(len(cell.text) + sum(storedSize(dict(payload, type=kind)) if isinstance(
+            payload, dict) else len(str(payload)) for kind, payload in cell.outputs)
+            for cell in cells)
+        if self.maxChars is not None and size > self.maxChars:
+            raise QuotaExceeded(
+                f"This file holds {size:,} characters of text and output, and a worksheet may "
+                f"hold at most {_mib(self.maxChars)}characters; nothing was imported.")
 
     def full(self) -> QuotaExceeded:
         return QuotaExceeded(

@@ -248,6 +248,10 @@ class Kernel:
                     or event.get("type") not in EVENT_TYPES):
                 log.warn("Kernel sent an event that fits no running cell: {m}", m=brief(message))
                 return
+            if event["type"] == "input":
+                if request.waitingInput:  # one at a time: an honest worker waits for its answer
+                    return
+                request.waitingInput = True
             request.emit(event)
         elif op == "done":
             self._cellDone(message)
@@ -309,10 +313,14 @@ class Kernel:
     # -- cells --------------------------------------------------------------------------------
 
     def execute(self, code: str,
-                onOutput: Callable[[dict[str, Any]], object] | None = None) -> ExecuteRequest:
-        """Queue ``code``; return its ExecuteRequest. A stopped kernel is started first (with a
-        notice to the cell if an earlier worker had run, since its variables are gone)."""
-        request = ExecuteRequest(self, next(self._ids), code, onOutput, self.limits.outputChars)
+                onOutput: Callable[[dict[str, Any]], object] | None = None,
+                system: str | None = None) -> ExecuteRequest:
+        """Queue ``code``; return its ExecuteRequest. ``system`` is how it runs if it names no
+        mode (athena_nb.kernel.cellmodes; None: as the kernel's system). A stopped kernel is
+        started first (with a notice to the cell if an earlier worker had run, since its
+        variables are gone)."""
+        request = ExecuteRequest(self, next(self._ids), code, onOutput, self.limits.outputChars,
+                                 system)
         self._queue.append(request)
         if self.state == KernelState.DEAD and not self._restartAfterExit:
             if self._generation and self._process is None:
@@ -322,6 +330,15 @@ class Kernel:
             d.addErrback(lambda failure: None)  # the queued requests carry the failure
         self._pump()
         return request
+
+    def answerInput(self, request: ExecuteRequest, value: str) -> bool:
+        """Answer the ``input()`` that ``request``'s cell waits on; False if it waits on none
+        (it ended, was interrupted, or was answered already)."""
+        if request is not self._running or not request.waitingInput or self._process is None:
+            return False
+        request.waitingInput = False
+        self._process.send({"op": "answer", "id": request.id, "value": value})
+        return True
 
     def _dequeue(self, request: ExecuteRequest) -> None:
         try:
@@ -346,7 +363,7 @@ class Kernel:
         # even before the worker has read the request, stays pending and stops this cell.
         discard, self._interruptSent = self._interruptSent, False
         self._process.send({"op": "execute", "id": request.id, "code": request.code,
-                            "discardInterrupts": discard})
+                            "system": request.system, "discardInterrupts": discard})
         if self.limits.wallSeconds:
             self._timers.schedule("wall", self.limits.wallSeconds, self._wallTimeout)
 

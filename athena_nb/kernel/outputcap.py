@@ -8,8 +8,9 @@ is cut (stream text: to what fits) or dropped, and one notice says so; after it 
 dropped, except one error, shortened, so that the cell still says why it failed.  Errors are
 always shortened to at most ``MAX_ERROR_CHARS``.  A display update replaces an output, so it
 does not count, but one larger than the whole cap is dropped with a notice; ``clear_output``
-gives the cell its whole cap again.  The server's own notices (timeouts, restarts) do not pass
-through here: they always reach the cell.
+gives the cell its whole cap again.  An ``input()`` prompt is never dropped (the cell waits for
+its answer; the Kernel lets one wait at a time).  The server's own notices (timeouts,
+restarts) do not pass through here: they always reach the cell.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class OutputCap:
             return [event]
         if kind == "dropped":
             return self._dropped(event)
+        if kind == "input":  # the cell waits for its answer: never dropped (one at a time)
+            self.used += EVENT_COST
+            return [event]
         if kind == "update":
             if self.limit is not None and eventSize(event) > self.limit:
                 return [self._notice(

@@ -25,15 +25,17 @@ log = Logger()
 
 
 class KernelPool:
-    """``factory(reactor, cwd)`` makes an unstarted kernel (default: a Python kernel)."""
+    """``factory(reactor, cwd)`` makes an unstarted kernel (default: a Python kernel) of
+    ``system`` (what the worksheets it serves run when they choose nothing else)."""
 
     def __init__(self, reactor: Any, size: int = 2,
                  factory: Callable[[Any, str], Kernel] | None = None,
-                 refillDelay: float = 0.25) -> None:
+                 refillDelay: float = 0.25, system: str = "python") -> None:
         if size < 0:
             raise ValueError("A kernel pool's size must be zero or more, not %r." % (size,))
         self.reactor = reactor
         self.size = size
+        self.system = system
         self.factory = factory or (lambda reactor, cwd: Kernel(reactor, system="python", cwd=cwd))
         self._scratch = tempfile.mkdtemp(prefix="athena-nb-pool-")
         self._kernels: list[Kernel] = []  # started or starting, not yet handed out

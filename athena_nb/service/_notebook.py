@@ -89,7 +89,7 @@ class NotebookService(MultiService):
         def factory(reactor, cwd):
             return Kernel(reactor, system=system, python=python, cwd=cwd, limits=limits)
 
-        return KernelPool(self.reactor, size=options["pool-size"], factory=factory)
+        return KernelPool(self.reactor, size=options["pool-size"], factory=factory, system=system)
 
     # -- the parts' turns --------------------------------------------------------------------
 

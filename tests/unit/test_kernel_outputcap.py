@@ -204,3 +204,15 @@ def test_a_cells_end_message_from_the_kernel_is_cut():
     request, events = h.run("hostile")
     h.process.done("interrupted", message="m" * 15_000_000)
     assert len(result(request).message) <= 2000
+
+
+def test_an_input_prompt_past_the_cap_still_reaches_the_cell_one_at_a_time():
+    """The cell waits for its answer, so its prompt is never dropped; a kernel that asks again
+    before the first is answered is not heard (an honest worker waits)."""
+    h = Harness(outputChars=10).started()
+    request, events = h.run("input()")
+    h.kernel.workerOutput("stdout", "x" * 100)
+    h.process.event({"type": "input", "prompt": "Name? ", "password": False})
+    h.process.event({"type": "input", "prompt": "Again? ", "password": False})
+    assert [e.get("prompt") for e in events if e["type"] == "input"] == ["Name? "]
+    assert request.waitingInput

@@ -1,6 +1,8 @@
 """Quotas on a worksheet: how many cells, how many characters of text and output together
 (athena_nb.quotas), through the real site with scripted kernels (tests/support/notebook.py)."""
 
+import json
+
 import pytest
 
 from athena_nb.quotas import QuotaExceeded, Quotas, SizeCheck, storedSize
@@ -104,3 +106,26 @@ def test_the_size_is_counted_only_when_growth_nears_the_quota():
     assert counts == [0, 50]
     with pytest.raises(QuotaExceeded, match="at most 100 characters"):
         check.check(60)
+
+
+def test_a_file_past_a_quota_is_not_imported_and_says_why():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    env = NotebookEnv()
+    env.hubs.quotas = Quotas(maxCells=3, maxChars=1000)
+    owner = env.owner()
+    before = env.run(env.store.list_worksheets())
+    many = new_notebook()
+    many.cells = [new_code_cell(f"x = {n}") for n in range(4)]
+    big = new_notebook()
+    big.cells = [new_code_cell("y" * 1001)]
+    for notebook, words in ((many, "has 4 cells, and a worksheet may have at most 3"),
+                            (big, "holds 1,001 characters of text and output")):
+        answer = owner.post("/api/import?name=n.ipynb", nbformat.writes(notebook).encode(),
+                            headers={b"content-type": b"application/octet-stream",
+                                     b"accept": b"application/json"})
+        error = json.loads(answer.body)["error"]
+        assert answer.code == 400 and error["type"] == "QuotaExceeded", answer.body
+        assert words in error["message"] and "nothing was imported" in error["message"]
+    assert env.run(env.store.list_worksheets()) == before
