@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 
 from .ot import TextDocument
+from .quotas import storedSize
 from .render import renderLatexOutput, renderMarkdown
 from .store import Cell, CellKind, RunState
 from .terminal import fold
@@ -31,6 +32,9 @@ MAX_PROMPT = 10_000
 HIDDEN_ANSWER = "••••••"
 #: A bundle's metadata (image sizes, say) bigger than this is dropped.
 MAX_METADATA = 10_000
+#: LaTeX output longer than this is not typeset (it is shown as its source): typeset math can
+#: be many times the size of its source, and every page that shows the output is sent it.
+MAX_LATEX_OUTPUT = 100_000
 
 
 def eventFromStore(kind: str, payload) -> dict:
@@ -50,7 +54,7 @@ def withMath(event: dict) -> dict:
     if not isinstance(data, dict) or event.get("type") not in ("display", "result", "update"):
         return event
     latex, markdown = data.get("text/latex"), data.get("text/markdown")
-    if isinstance(latex, str):
+    if isinstance(latex, str) and len(latex) <= MAX_LATEX_OUTPUT:
         event["math"] = renderLatexOutput(latex)
     if isinstance(markdown, str):
         event["markdown"] = renderMarkdown(markdown)
@@ -169,6 +173,8 @@ class CellModel:
     rewrite: bool = False
     #: ``clear_output(wait=True)`` was called: the next output clears the others first.
     clearWaiting: bool = False
+    #: The characters the outputs take (quotas.py), kept up to date as they change.
+    outputChars: int = 0
     _displays: tuple | None = field(default=None, init=False, repr=False)
     _shared: tuple = field(default=(None, None), init=False, repr=False)
     _view: tuple = field(default=(None, None, None), init=False, repr=False)
@@ -208,8 +214,9 @@ class CellModel:
             state=RunState(cell.state),
             count=cell.execution_count,
             ranBy=cell.ran_by,
-            outputs=[eventFromStore(o.kind, o.payload) for o in cell.outputs],
+            outputs=(outputs := [eventFromStore(o.kind, o.payload) for o in cell.outputs]),
             files=list(cell.files),
+            outputChars=sum(storedSize(e) for e in outputs),
         )
 
     @property
@@ -237,6 +244,7 @@ class CellModel:
         """``clear_output`` while the cell runs: its outputs go (files stay recorded), and the
         store is given what follows in their place."""
         self.outputs = []
+        self.outputChars = 0
         self.unstored = []
         self.generation += 1
         self.replaced = {}
@@ -245,6 +253,7 @@ class CellModel:
 
     def addOutput(self, event: dict) -> None:
         self.outputs.append(event)
+        self.outputChars += storedSize(event)
         self.unstored.append(event)
         displayId = event.get("displayId")
         if displayId is not None and self._displays is not None:
@@ -283,6 +292,7 @@ class CellModel:
         return False
 
     def _replace(self, index: int, event: dict) -> None:
+        self.outputChars += storedSize(event) - storedSize(self.outputs[index])
         self.outputs[index] = event
         self.revision += 1
         self.replaced[index] = self.revision

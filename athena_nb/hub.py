@@ -27,6 +27,7 @@ from twisted.logger import Logger
 from . import deletions, ot, systems, textcells
 from .audience import Audience, Viewer
 from .cells import CellModel
+from .quotas import Quotas, SizeCheck, worksheetChars
 from .runner import CellRunner
 from .store import RunState
 
@@ -82,7 +83,7 @@ class WorksheetHub:
 
     def __init__(self, reactor, store, snapshot, directory: str, kernelSource, *,
                  outputFlushSeconds: float = 0.2, historyLimit: int = 1000,
-                 defaultSystem: str | None = None):
+                 defaultSystem: str | None = None, quotas: Quotas | None = None):
         self.reactor = reactor
         self.store = store
         self.worksheetId: str = snapshot.worksheet.id
@@ -91,6 +92,8 @@ class WorksheetHub:
         #: What its cells run as when they name no mode (systems.py; None: as its kernel's).
         self.system: str | None = systems.storedSystem(snapshot.metadata, defaultSystem)
         self.directory = directory
+        self.quotas = quotas or Quotas()
+        self.size = SizeCheck(self.quotas, lambda: worksheetChars(self.cells))
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
         self._joined: dict[int, _Joined] = {}  # cells joined into the one above, newest last
@@ -225,12 +228,12 @@ class WorksheetHub:
         self._each(lambda v: v.cellText(into, applied, version, siteId))
         return self._storeText(into, version)
 
-    @staticmethod
-    def _checkGrowth(cell: CellModel, op: ot.Operation) -> None:
+    def _checkGrowth(self, cell: CellModel, op: ot.Operation) -> None:
         growth = sum(len(c.text) for c in op.components if isinstance(c, ot.Insert))
         if len(cell.doc.text) + growth > MAX_CELL_CHARS:
             raise BadRequest(f"A cell can hold at most {MAX_CELL_CHARS} characters; this edit "
                              "would make it longer, so it was refused.")
+        self.size.check(growth - sum(c.count for c in op.components if isinstance(c, ot.Delete)))
 
     def _storeText(self, cell: CellModel, version: int) -> Deferred:
         return self.store.set_cell_text(cell.id, cell.doc.text, version).addCallback(
@@ -257,6 +260,8 @@ class WorksheetHub:
         return self._locked(self._insert, index, above, below, text)
 
     def _insert(self, index, above, below, text):
+        self.quotas.checkNewCell(sum(not c.leaving for c in self.cells))
+        self.size.check(len(text))
         if above is not None:
             d = self.store.insert_cell_above(self.cell(above).id, text)
         elif below is not None:
@@ -325,6 +330,7 @@ class WorksheetHub:
 
     def _split(self, cellId, at, version):
         cell = self.cell(cellId)
+        self.quotas.checkNewCell(sum(not c.leaving for c in self.cells))
         if type(at) is not int or at < 0:
             raise BadRequest(f"A split point must be an integer >= 0, not {at!r}.")
         for entry in cell.doc.opsSince(version):

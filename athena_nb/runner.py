@@ -18,6 +18,7 @@ from twisted.logger import Logger
 from .cells import CellModel, cleanEvent, compact
 from .kernel import KernelState
 from .kernel.cellmodes import parseHeader
+from .quotas import storedSize
 from .store import CellKind, RunState
 
 log = Logger()
@@ -63,6 +64,7 @@ class CellRunner:
         self._runAlls = itertools.count(1)
         self._flushCall = None
         self._closed = False
+        self._toldFull: dict[int, int] = {}  # cell id -> the run told the worksheet is full
 
     # -- state -----------------------------------------------------------------------------
 
@@ -228,6 +230,8 @@ class CellRunner:
         elif kind == "update":
             self._updateDisplays(event)
             return
+        elif (event := self._withinQuota(cell, runId, event)) is None:
+            return
         else:
             if cell.clearWaiting and kind in _CLEARED_BY:
                 cell.clearShown()
@@ -240,20 +244,41 @@ class CellRunner:
                     self._storeFailed, f"recording the file {event['path']!r} of cell {cell.id}")
         self.hub.cellChanged(cell)
 
+    def _withinQuota(self, cell: CellModel, runId: int, event: dict) -> dict | None:
+        """``event`` if the worksheet's quota leaves room for it (stream text cut to the room
+        left), else None; the cell is told once per run that the rest of its output is
+        dropped."""
+        size = self.hub.size
+        if size.fits(storedSize(event)):
+            return event
+        room = size.room()
+        kept = dict(event, text=event["text"][:room]) if event["type"] == "stream" and room > 0 else None
+        if self._toldFull.get(cell.id) != runId:
+            self._toldFull[cell.id] = runId
+            if kept is not None:
+                self._append(cell, kept)
+                kept = None
+            self._append(cell, {"type": "notice", "text": self.hub.quotas.fullNotice()})
+            self.hub.cellChanged(cell)
+        return kept
+
     def _updateDisplays(self, event: dict) -> None:
         """Show ``event``'s bundle in every display with its id, in any cell (as Jupyter)."""
         for cell in self.hub.cells:
             if cell.leaving:
                 continue
             indices = cell.displaysWith(event["displayId"])
+            before = cell.outputChars
             for index in indices:
                 cell.replaceOutput(index, event["data"], event.get("metadata"))
+            self.hub.size.grew(cell.outputChars - before)
             if indices:
                 self._scheduleFlush()
                 self.hub.cellChanged(cell)
 
     def _append(self, cell: CellModel, event: dict) -> None:
         cell.addOutput(event)
+        self.hub.size.grew(storedSize(event))
         self._scheduleFlush()
 
     def _scheduleFlush(self) -> None:

@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 
 from .endings import Exit, cancelledMessage, cutShortResult, deadReason
 from .limits import KernelLimits
+from .outputlimits import brief
 from .process import WorkerProcess, defaultPython
 from .replies import PendingReplies
 from .requests import (
@@ -241,26 +242,33 @@ class Kernel:
             self._interruptDone("restarted")
             self._pump()
         elif op == "fatal":
-            self._startFailure = message.get("message") or "The kernel could not start."
+            self._startFailure = str(message.get("message") or "The kernel could not start.")[:2000]
             tb = message.get("traceback")
             if tb:
-                log.error("Kernel start failed:\n{tb}", tb=tb)
+                log.error("Kernel start failed:\n{tb}", tb=str(tb)[-5000:])
         elif op == "event":
             event = message.get("event")
             request = self._running
             if (request is None or message.get("id") != request.id or not isinstance(event, dict)
                     or event.get("type") not in EVENT_TYPES):
-                log.warn("Kernel sent an event that fits no running cell: {m!r}", m=message)
+                log.warn("Kernel sent an event that fits no running cell: {m}", m=brief(message))
                 return
             if event["type"] == "input":
+                if request.waitingInput:  # one at a time: an honest worker waits for its answer
+                    return
                 request.waitingInput = True
             request.emit(event)
         elif op == "done":
             self._cellDone(message)
         elif op == "reply":
             self._replies.answered(message)
+        elif op == "oversize":  # made by our decoder: its channel cannot be read on
+            log.warn("Kernel {kernel!r} sent a frame of {n} bytes; stopping it.", kernel=self,
+                     n=message.get("bytes"))
+            if self._ending is None and self._process is not None:
+                self._stop("oversize", kill=True)
         else:
-            log.warn("Kernel sent an unexpected message: {m!r}", m=message)
+            log.warn("Kernel sent an unexpected message: {m}", m=brief(message))
 
     def workerChannelLost(self) -> None:
         # Without its channel the worker can take no more requests: end it.
@@ -321,9 +329,8 @@ class Kernel:
         self._queue.append(request)
         if self.state == KernelState.DEAD and not self._restartAfterExit:
             if self._generation and self._process is None:
-                request.emit({"type": "notice", "text": (
-                    "%s A new kernel was started for this cell; earlier variables are gone."
-                    % self.stateReason)})
+                request.notice("%s A new kernel was started for this cell; earlier variables "
+                               "are gone." % self.stateReason)
             d = self.start()
             d.addErrback(lambda failure: None)  # the queued requests carry the failure
         self._pump()
@@ -371,7 +378,7 @@ class Kernel:
     def _cellDone(self, message: dict[str, Any]) -> None:
         request = self._running
         if request is None or message.get("id") != request.id:
-            log.warn("Kernel finished a cell that is not running: {m!r}", m=message)
+            log.warn("Kernel finished a cell that is not running: {m}", m=brief(message))
             return
         self._process.finishOutput()
         for event in message.get("events") or ():
@@ -380,7 +387,7 @@ class Kernel:
         self._timers.cancel("wall")
         self._timers.cancel("grace")
         status = message.get("status", "error")
-        text = message.get("message") or ""
+        text = str(message.get("message") or "")[:2000]  # a hostile kernel may send megabytes
         if status == "interrupted" and request.timedOut:
             status, text = "timeout", (f"The cell ran past its wall-clock limit of "
                                        f"{self.limits.wallSeconds:g} s and was interrupted.")
@@ -426,9 +433,8 @@ class Kernel:
         if request is None:
             return
         request.timedOut = True
-        request.emit({"type": "notice", "text": (
-            f"The cell reached its wall-clock limit of {self.limits.wallSeconds:g} s and is "
-            "being interrupted.")})
+        request.notice(f"The cell reached its wall-clock limit of {self.limits.wallSeconds:g} s "
+                       "and is being interrupted.")
         if "grace" not in self._timers:
             self._sendInterrupt()
             self._timers.schedule("grace", self.limits.interruptGraceSeconds, self._escalate, "timeout")
@@ -439,9 +445,9 @@ class Kernel:
             return
         if request.timedOut:
             reason = "timeout"
-        request.emit({"type": "notice", "text": (
-            "The code did not stop within %g s of the interrupt, so the kernel is being "
-            "restarted; its variables will be lost." % self.limits.interruptGraceSeconds)})
+        request.notice("The code did not stop within %g s of the interrupt, so the kernel is "
+                       "being restarted; its variables will be lost."
+                       % self.limits.interruptGraceSeconds)
         self._stop(reason, kill=True)
 
     def _armIdle(self) -> None:

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 if __package__:  # imported as athena_nb.kernel.worker (tests, python -m)
-    from . import cellmodes, richoutput
+    from . import cellmodes, outputlimits, richoutput
 else:  # run by file path, maybe where athena_nb is not installed: load our siblings by path
     import importlib.util as _util
 
@@ -50,17 +50,22 @@ else:  # run by file path, maybe where athena_nb is not installed: load our sibl
         spec.loader.exec_module(module)  # type: ignore[union-attr]
         return module
 
+    outputlimits = _sibling("outputlimits")
     richoutput = _sibling("richoutput")
     cellmodes = _sibling("cellmodes")
 
 HEADER = struct.Struct(">I")
-MAX_FRAME = 1 << 30
+MAX_FRAME = outputlimits.MAX_FRAME
 # Worksheet directories are small; a huge tree is scanned only this far for changed files.
 MAX_SCAN_ENTRIES = 20000
 INTROSPECT_RE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(\?\??)\s*$")
 INLINE_BACKEND = "athena_nb_inline"
 # Signals that raise in user code; blocked whenever worker code (not user code) runs.
 INTERRUPTS = {signal.SIGINT, signal.SIGXCPU}
+
+
+class FrameTooLarge(ValueError):
+    """A message would make a frame the server refuses (and then stops the kernel)."""
 
 
 class NoStdinError(RuntimeError):
@@ -89,7 +94,12 @@ class Channel:
         self.buffer = bytearray()
 
     def send(self, message: dict[str, Any]) -> None:
-        self.sock.sendall(encodeFrame(message))
+        """Send one frame; FrameTooLarge (nothing sent) if it would pass the limit."""
+        frame = encodeFrame(message)
+        if len(frame) - HEADER.size > MAX_FRAME:
+            raise FrameTooLarge("A message of %d bytes is larger than the %d bytes one frame "
+                                "may hold." % (len(frame) - HEADER.size, MAX_FRAME))
+        self.sock.sendall(frame)
 
     def _fill(self, size: int) -> bool:
         while len(self.buffer) < size:
@@ -224,6 +234,10 @@ class Worker:
         self.sageDisplay: Any = None
         self.inCell = False  # user code is running: events must go out at once
         self.tail: list[dict[str, Any]] = []  # events made after the cell's code ended
+        self.tailChars = 0
+        # The most characters one event may carry: what the cell may show, within a frame.
+        self.eventChars = min(limits.get("outputChars") or outputlimits.FRAME_CHARS,
+                              outputlimits.FRAME_CHARS)
         # why the last chdir failed; cells refuse to run until one works
         self.cwdError: str | None = None
         self.sendLock = threading.Lock()
@@ -237,12 +251,26 @@ class Worker:
         waits for the server's ack: the server reads the output pipes empty before it acks, so
         text printed before the event is delivered before it, and text printed after it cannot
         overtake it. Events made after the cell's code has finished (its value, errors, files,
-        figures shown at the end) ride in the "done" frame instead, which costs no round trip.
+        figures shown at the end) ride in the "done" frame instead, which costs no round trip,
+        unless they grow large: then they go ahead, each in a frame of its own.
+
+        An event larger than the cell may show (or than a frame may hold) is shortened or
+        replaced by a small "dropped" event (outputlimits.fitEvent): the server would only
+        drop it, and a frame past the limit would make the server stop the kernel.
         """
         self.flushStreams()
+        event = outputlimits.fitEvent(event, self.eventChars)
         if not self.inCell:
             self.tail.append(event)
+            self.tailChars += outputlimits.eventSize(event)
+            if self.tailChars > outputlimits.FRAME_CHARS // 2:
+                tail, self.tail, self.tailChars = self.tail, [], 0
+                for queued in tail:
+                    self._sendEvent(queued)
             return
+        self._sendEvent(event)
+
+    def _sendEvent(self, event: dict[str, Any]) -> None:
         frame = {"op": "event", "id": self.requestId, "event": event, "sync": True}
         # Hold interrupts so that a KeyboardInterrupt cannot tear the frame half-sent, and
         # other threads of the cell, so that two frames and their acks cannot interleave.
@@ -326,9 +354,13 @@ class Worker:
     def reply(self, message: dict[str, Any], value: Any = None,
               error: str | None = None) -> None:
         if error is None:
-            self.channel.send({"op": "reply", "id": message.get("id"), "ok": True, "value": value})
-        else:
-            self.channel.send({"op": "reply", "id": message.get("id"), "ok": False, "message": error})
+            try:
+                self.channel.send({"op": "reply", "id": message.get("id"), "ok": True,
+                                   "value": value})
+                return
+            except FrameTooLarge as e:
+                error = "The answer was too large to send: %s" % e
+        self.channel.send({"op": "reply", "id": message.get("id"), "ok": False, "message": error})
 
     def op_chdir(self, message: dict[str, Any]) -> None:
         try:
@@ -396,7 +428,7 @@ class Worker:
         self.flushStreams()
         for path, change in diffFiles(before, snapshotFiles(self.root)):
             self.emit({"type": "file", "path": path, "change": change})
-        tail, self.tail = self.tail, []
+        tail, self.tail, self.tailChars = self.tail, [], 0
         self.channel.send({"op": "done", "id": self.requestId, "status": status, "message": text,
                            "events": tail})
 

@@ -170,6 +170,17 @@ class Session:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionEntry:
+    """A login session as the owner's list shows it: ``key`` names it (the SHA-256 of its id,
+    which is all the store keeps), never the id itself, which would let anyone in."""
+
+    key: str
+    created: float
+    last_seen: float
+    info: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class ShareLink:
     """A capability for one worksheet and one role; revoked links stay listed."""
 

@@ -9,6 +9,11 @@ Renaming and trashing write to the store, then tell the hub registry (``hubs.ren
 
 Publishing a read-only snapshot (``/api/worksheets/<id>/publish``, ``unpublish``, ``published``)
 is done by ``public.Publisher``; the public page itself is ``public.PublicResource``.
+
+The Sessions panel (``athena_nb/sessions.js``) lists every session (``/api/sessions``: the
+owner's, one per browser, and the share links' visitors', with when and where from) and ends one
+(``/api/sessions/<key>/end``): its pages close and its requests are refused at once.  A session
+is named by its key, the hash the store keeps, never by its id, which would let anyone in.
 """
 
 from __future__ import annotations
@@ -17,14 +22,15 @@ import json
 import os
 import shutil
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import FirstError, gatherResults, maybeDeferred
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
 from ..formats import FormatError, ipynb, sws
 from ..formats.files import StagedFiles
-from ..store import SHARE_ROLES, NewCell, NotFoundError, StoreError
+from ..quotas import QuotaExceeded, Quotas
+from ..store import SHARE_ROLES, NewCell, NotFoundError, StoreError, session_key
 from . import _html
 from .auth import Auth, identityOf
 from .login import worksheetPath
@@ -71,12 +77,13 @@ class HomePage(Resource):
             _html.redirect(request, worksheetPath(identity.worksheetId))
             return NOT_DONE_YET
         d = self.store.list_worksheets(include_trashed=True)
-        d.addCallback(lambda worksheets: _html.writeHTML(request, self.markup(worksheets)))
+        d.addCallback(lambda worksheets: _html.writeHTML(
+            request, self.markup(worksheets, session_key(identity.sessionId))))
         d.addErrback(_failed, request, "Listing the worksheets")
         return NOT_DONE_YET
 
-    def markup(self, worksheets) -> bytes:
-        data = {"worksheets": [worksheetJSON(w) for w in worksheets]}
+    def markup(self, worksheets, session: str = "") -> bytes:
+        data = {"worksheets": [worksheetJSON(w) for w in worksheets], "session": session}
         body = (
             '<header class="topbar"><span class="brand">athena-nb</span>'
             '<form method="post" action="/logout"><button type="submit" class="quiet">'
@@ -104,10 +111,18 @@ class HomePage(Resource):
             '<h2 id="trash-heading">Trash</h2>'
             '<ul id="trash-list" class="worksheet-list" aria-label="Trash"></ul>'
             '<p id="empty-trash" class="empty" hidden>The trash is empty.</p>'
+            "</section>"
+            '<section id="sessions" class="sessions" aria-labelledby="sessions-heading">'
+            '<h2 id="sessions-heading">Sessions</h2>'
+            '<p class="empty">Everyone logged in to this notebook: you, once for each browser, '
+            "and the people who came in through share links. Ending a session logs it out at "
+            "once.</p>"
+            '<ul id="session-list" class="worksheet-list" aria-label="Sessions"></ul>'
             "</section></main>"
             f'<script type="application/json" id="home-data">{_forScript(data)}</script>')
         return _html.page("athena-nb", body, moduleRoot=self.moduleRoot,
-                          scripts=("athena_nb/home.js",), bodyClass="home-page")
+                          scripts=("athena_nb/home.js", "athena_nb/sessions.js"),
+                          bodyClass="home-page")
 
 
 class ApiResource(Resource):
@@ -134,6 +149,8 @@ class ApiResource(Resource):
             (b"GET", ("worksheets", "*", "published")): self.publishedStatus,
             (b"POST", ("worksheets", "*", "publish")): self.publish,
             (b"POST", ("worksheets", "*", "unpublish")): self.unpublish,
+            (b"GET", ("sessions",)): self.listSessions,
+            (b"POST", ("sessions", "*", "end")): self.endSession,
         }
 
     def render(self, request):
@@ -269,6 +286,10 @@ class ApiResource(Resource):
             imported = reader(body["data"], name)
         except FormatError as e:
             return 400, {"error": {"type": "BadRequest", "message": str(e), "reload": False}}
+        try:
+            getattr(self.hubs, "quotas", Quotas()).checkImport(imported.cells)
+        except QuotaExceeded as e:
+            return 400, {"error": {"type": e.type, "message": str(e), "reload": False}}
         # Its files are written aside first and moved in whole once the worksheet is stored.
         staged = StagedFiles(self.hubs.dataDir, imported.files) if imported.files else None
         d = self.store.import_worksheet(imported.title, imported.cells, imported.metadata)
@@ -333,7 +354,28 @@ class ApiResource(Resource):
             lambda _: (200, {"published": None}))
 
 
+    def listSessions(self, body):
+        def named(result):
+            sessions, worksheets = result
+            titles = {w.id: w.title for w in worksheets}
+            for entry in sessions:
+                entry["worksheetTitle"] = titles.get(entry["worksheetId"])
+            return 200, {"sessions": sessions}
+
+        return gatherResults([self.auth.listSessions(), self.store.list_worksheets(
+            include_trashed=True)], consumeErrors=True).addCallback(named)
+
+    def endSession(self, key, body):
+        def ended(found):
+            if not found:
+                raise NotFoundError("There is no such session; it may have ended already.")
+            return 200, {"ended": key}
+
+        return self.auth.endSession(key).addCallback(ended)
+
+
 def _failed(failure, request, what: str) -> None:
+    failure = failure.value.subFailure if isinstance(failure.value, FirstError) else failure
     if failure.check(NotFoundError):
         _html.writeJSONError(request, 404, "NotFound", str(failure.value))
     elif failure.check(ValueError, TypeError):

@@ -1,6 +1,7 @@
 // @ts-check
 // home.js: the home page's worksheet list (create, open, rename, trash, restore, share links,
-// publishing a read-only snapshot, importing files and downloading worksheets as files).
+// publishing a read-only snapshot, importing files and downloading worksheets as files); its
+// helpers `el`, `api`, `say` and `attempt` serve sessions.js too.
 // Tested by tests/browser/test_home.py. The page embeds the first list as JSON (#home-data);
 // every change is one call to /api/..., whose answer is the changed data.
 
@@ -28,7 +29,7 @@ const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.get
  * @param {Record<string, unknown>} [props]
  * @param {...(Node|string)} children
  */
-function el(tag, props = {}, ...children) {
+export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (key.startsWith('on') && typeof value === 'function') {
@@ -50,7 +51,7 @@ function el(tag, props = {}, ...children) {
  * @param {string} path
  * @param {unknown} [body]
  */
-async function api(method, path, body) {
+export async function api(method, path, body) {
   /** @type {RequestInit & {headers: Record<string, string>}} */
   const init = {method, credentials: 'same-origin', headers: {accept: 'application/json'}};
   if (method !== 'GET') {
@@ -75,7 +76,7 @@ async function api(method, path, body) {
  * Show a message in the status line (errors are announced more urgently).
  * @param {string} message
  */
-function say(message, isError = false) {
+export function say(message, isError = false) {
   const status = $('home-status');
   status.textContent = message;
   status.classList.toggle('error', isError);
@@ -86,7 +87,7 @@ function say(message, isError = false) {
  * Run an API action, reporting its failure.
  * @param {() => Promise<void>} action
  */
-async function attempt(action) {
+export async function attempt(action) {
   try {
     await action();
   } catch (error) {

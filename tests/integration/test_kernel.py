@@ -85,7 +85,7 @@ async def test_output_cap_drops_the_rest_with_a_marker_and_the_kernel_lives(make
     assert result.status == "ok"
     assert len(kt.text(events)) == 50_000
     notices = [e for e in events if e["type"] == "notice"]
-    assert len(notices) == 1 and "50000 characters" in notices[0]["text"]
+    assert len(notices) == 1 and "50,000 characters" in notices[0]["text"]
     after, events = await kt.run(kernel, "1 + 1")
     assert kt.results(events) == ["2"]
 
