@@ -23,12 +23,15 @@ Everything goes through ``sanitise.clean`` last.
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import re
+import threading
 from html import escape
 
-from docutils import nodes
+from docutils import frontend, nodes
 from docutils.core import publish_parts
+from docutils.parsers.rst import Parser
 from docutils.writers.html5_polyglot import HTMLTranslator, Writer
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -43,6 +46,9 @@ from .sanitise import clean
 MAX_DOCSTRING = 200_000
 
 _FORMATTER = HtmlFormatter(nowrap=True)
+#: docutils keeps registries per process: one docstring is parsed at a time (the web layer
+#: renders help in the reactor's thread pool).
+_LOCK = threading.Lock()
 _PROMPT_RE = re.compile(r"^(sage: |sage:$|>>> |>>>$|\.\.\.\.: |\.\.\.\.:$|\.\.\. |\.\.\.$)")
 _TAG_RE = re.compile(r"\s*#\s*(needs|optional)\b.*$")
 #: Sage's section labels, alone in a paragraph ("INPUT:") or before its text ("OUTPUT: x").
@@ -76,23 +82,44 @@ def highlightPython(code: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _render(doc: str, sage: bool) -> str:
-    rst.learn(doc)
     problems: list[int] = []
     source = (".. default-role:: math\n\n" if sage else ".. default-role:: literal\n\n") + doc
     try:
-        parts = publish_parts(source=source, writer=_Writer(), settings_overrides={
-            "file_insertion_enabled": False, "raw_enabled": False, "_disable_config": True,
-            "report_level": 3, "halt_level": 5, "warning_stream": _Problems(problems),
-            "doctitle_xform": False, "sectsubtitle_xform": False, "initial_header_level": 3,
-            "syntax_highlight": "none", "smart_quotes": False, "embed_stylesheet": False,
-            "stylesheet_path": "", "math_output": "latex", "line_length_limit": MAX_DOCSTRING,
-            "input_encoding": "unicode", "output_encoding": "unicode", "traceback": True,
-        })
+        with _LOCK:
+            rst.learn(doc)
+            parts = publish_parts(source=source, writer=_Writer(),
+                                  settings=_settings(_Problems(problems)))
     except Exception:  # docutils gave up (a bug or a SEVERE problem): show the text
         return plain(doc)
     if problems and (max(problems) >= 4 or not _RST_MARKS.search(doc)):
         return plain(doc)  # plain text that docutils misread, or worse
     return clean(parts["fragment"])
+
+
+#: docutils' settings for docstrings: no file is read, no raw HTML passes, nothing halts,
+#: problems are collected (``_Problems``), never shown.
+SETTINGS = {
+    "file_insertion_enabled": False, "raw_enabled": False, "_disable_config": True,
+    "report_level": 3, "halt_level": 5, "doctitle_xform": False, "sectsubtitle_xform": False,
+    "initial_header_level": 3, "syntax_highlight": "none", "smart_quotes": False,
+    "embed_stylesheet": False, "stylesheet_path": "", "math_output": "latex",
+    "line_length_limit": MAX_DOCSTRING, "input_encoding": "unicode",
+    "output_encoding": "unicode", "traceback": True,
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _defaults():
+    settings = frontend.get_default_settings(Parser, _Writer)
+    vars(settings).update(SETTINGS)
+    return settings
+
+
+def _settings(stream):
+    """docutils' settings (made once: making them costs more than parsing a docstring)."""
+    settings = copy.copy(_defaults())
+    settings.warning_stream = stream
+    return settings
 
 
 class _Problems:

@@ -20,6 +20,7 @@ from .. import ot
 from ..cells import compactNumbered, numbered
 from ..store import CellKind
 from ._calls import _button, answering, editing
+from .cellhelp import CellHelp
 
 #: The longest answer to a cell's input() (a line typed, or pasted).
 MAX_ANSWER = 100_000
@@ -66,7 +67,7 @@ def _sharedView(cell) -> Shared:
     return view
 
 
-class CellFragment(LiveFragment):
+class CellFragment(CellHelp, LiveFragment):
     jsClass = "athena_nb/cell.js:Cell"
     tagName = "section"
 
