@@ -93,14 +93,14 @@ def _render(doc: str, sage: bool) -> str:
         return plain(doc)
     if problems and (max(problems) >= 4 or not _RST_MARKS.search(doc)):
         return plain(doc)  # plain text that docutils misread, or worse
-    return clean(parts["fragment"])
+    return clean(parts["fragment"]).strip()
 
 
 #: docutils' settings for docstrings: no file is read, no raw HTML passes, nothing halts,
 #: problems are collected (``_Problems``), never shown.
 SETTINGS = {
     "file_insertion_enabled": False, "raw_enabled": False, "_disable_config": True,
-    "report_level": 3, "halt_level": 5, "doctitle_xform": False, "sectsubtitle_xform": False,
+    "report_level": 2, "halt_level": 5, "doctitle_xform": False, "sectsubtitle_xform": False,
     "initial_header_level": 3, "syntax_highlight": "none", "smart_quotes": False,
     "embed_stylesheet": False, "stylesheet_path": "", "math_output": "latex",
     "line_length_limit": MAX_DOCSTRING, "input_encoding": "unicode",
