@@ -109,6 +109,8 @@ setup(
         "nh3>=0.2.17,<0.4",
         "latex2mathml>=3.77,<4",
         "Pygments>=2.17,<3",
+        # Docstrings in the help panel: reStructuredText (athena_nb/render/docstring.py).
+        "docutils>=0.20,<1",
     ],
     extras_require={
         "test": [

@@ -78,7 +78,8 @@ def complete(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any
             match = completer.complete(token, state)
             if match is None:
                 break
-            seen.add(match.rstrip("(: "))
+            # rlcompleter adds "(" to callables, "()" to those without parameters
+            seen.add(match[:-2] if match.endswith("()") else match.rstrip("(: "))
             state += 1
         matches = sorted(seen)
         kinds = [nameKind(namespace, n) if i < MAX_KINDS else ""
@@ -278,6 +279,15 @@ def _whereDefined(obj: Any) -> tuple[str | None, int | None]:
     try:
         path = inspect.getsourcefile(target) or inspect.getfile(target)
     except (OSError, TypeError):
+        path = None
+    sageinspect = _sageinspect()
+    if path is None and sageinspect is not None:  # Cython: Sage knows its .pyx
+        try:
+            return sageinspect.sage_getfile(target) or None, \
+                sageinspect.sage_getsourcelines(target)[1] + 1 or None
+        except Exception:
+            return None, None
+    if path is None:
         return None, None
     try:
         line = inspect.getsourcelines(target)[1] or None

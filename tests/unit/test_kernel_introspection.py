@@ -58,6 +58,9 @@ def test_completions_carry_each_candidates_kind():
                      strict=True))
     assert kinds["if"] == "keyword" and kinds["import"] == "keyword"
     assert kinds["int"] == "class" and kinds["isinstance"] == "function"
+    ns["Nothing"] = type("Nothing", (), {})  # rlcompleter writes "Nothing()": no parameters
+    assert worker.complete(ns, "Noth", 4) == {"matches": ["Nothing"], "types": ["class"],
+                                              "start": 0, "end": 4}
     reply = worker.complete(ns, "json.d", 6)
     assert dict(zip(reply["matches"], reply["types"], strict=True)) == {
         "json.decoder": "module", "json.detect_encoding": "function",
