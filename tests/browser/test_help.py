@@ -5,7 +5,9 @@ follows ``sorted(``, and completions show each candidate's kind."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from tests.browser.test_notebook_collab import expect
 from tests.support.notebookbrowser import (
@@ -19,6 +21,7 @@ from tests.support.notebookbrowser import (
 )
 
 T = 20_000
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def panel(page, n: int):
@@ -166,3 +169,26 @@ def test_completions_show_each_candidates_kind(page):
         expect(option.locator(".nb-kind")).to_have_attribute("aria-hidden", "true")
     target.press("Escape")
     expect(options).to_have_count(0)
+
+
+def test_a_sage_docstring_in_the_panel_and_the_picture_in_the_docs(page):
+    """Sage's real xgcd docstring (tests/data/docstrings/) laid out in the panel: its formulas
+    have a size, its note is a box, its examples are highlighted. With
+    ATHENA_NB_UPDATE_SCREENSHOT=1 this writes docs/help.png (how the file was made)."""
+    page.set_viewport_size({"width": 1300, "height": 860})
+    newWorksheet(page)
+    fixture = ROOT / "tests" / "data" / "docstrings" / "sage_xgcd.rst"
+    runCell(page, 1, f"def xgcd(a, b=None): pass\nxgcd.__doc__ = open({str(fixture)!r}).read()",
+            keys="Control+Enter")
+    expect(cell(page, 1)).to_have_attribute("data-state", "done", timeout=T)
+    page.get_by_role("button", name="Add cell").click()
+    runCell(page, 2, "xgcd?")
+    help_ = panel(page, 2)
+    expect(help_.locator(".nb-doc-admonition").first).to_contain_text("principal ideal",
+                                                                       timeout=T)
+    for formula in help_.locator("math").all()[:5]:
+        size = formula.bounding_box()
+        assert size and size["width"] > 5 and size["height"] > 5, size
+    expect(help_.locator("span.gp", has_text="sage:").first).to_be_visible()
+    if os.environ.get("ATHENA_NB_UPDATE_SCREENSHOT") == "1":
+        cell(page, 2).screenshot(path=str(ROOT / "docs" / "help.png"))
