@@ -473,6 +473,9 @@ class WorksheetHub:
     def introspect(self, name: str, detail: int = 0) -> Deferred:
         return self.runner.introspect(name, detail)
 
+    def signature(self, name: str) -> Deferred:
+        return self.runner.signature(name)
+
     def kernelInfo(self) -> dict:
         return self.runner.kernelInfo()
 

@@ -470,6 +470,11 @@ class Kernel:
         source) as {"found": bool, "text": str}. Busy and stopped kernels fail at once."""
         return self._ask("introspect", {"name": name, "detail": int(detail)}, "look up names")
 
+    def signature(self, name: str) -> defer.Deferred[Any]:
+        """The hint shown while ``name(`` is typed: {"found", "name", "signature", "doc"}.
+        Busy and stopped kernels fail at once."""
+        return self._ask("signature", {"name": name}, "look up signatures")
+
     def chdir(self, path: str) -> defer.Deferred[Any]:
         """Make ``path`` the worker's working directory (the one watched for files).
 

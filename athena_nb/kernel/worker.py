@@ -383,6 +383,10 @@ class Worker:
         self._answer(message, "Introspection", lambda: introspect(
             self.namespace, message["name"], int(message.get("detail", 0))))
 
+    def op_signature(self, message: dict[str, Any]) -> None:
+        self._answer(message, "The signature hint", lambda: signature(
+            self.namespace, message["name"]))
+
     def _answer(self, message: dict[str, Any], what: str, compute: Callable[[], Any]) -> None:
         try:
             value = compute()
@@ -663,73 +667,15 @@ def _disarmInterrupts() -> None:
 
 # -- completion and introspection ----------------------------------------------------------------
 
-_TOKEN_RE = re.compile(r"[A-Za-z_][\w.]*$|$")
+if __package__:
+    from . import introspection
+else:
+    introspection = _sibling("introspection")
 
-
-def complete(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any]:
-    """Return {"matches", "start", "end"} for the dotted name that ends at ``cursor``."""
-    import rlcompleter
-
-    cursor = max(0, min(cursor, len(code)))
-    token = _TOKEN_RE.search(code[:cursor]).group(0)  # type: ignore[union-attr]  # matches "" at the end
-    start = cursor - len(token)
-    if not token:
-        return {"matches": [], "start": cursor, "end": cursor}
-    completer = rlcompleter.Completer(namespace)
-    matches = []
-    if "." in token:
-        head, _, tail = token.rpartition(".")
-        try:
-            obj = eval(head, namespace)  # only a dotted name: see _TOKEN_RE
-        except Exception:
-            obj = None
-        if obj is not None:
-            names = [n for n in dir(obj) if n.startswith(tail) and (tail[:1] == "_" or n[:1] != "_")]
-            matches = [head + "." + n for n in sorted(names)]
-    else:
-        state = 0
-        seen = set()
-        while True:
-            match = completer.complete(token, state)
-            if match is None or state > 5000:
-                break
-            match = match.rstrip("(: ")
-            if match not in seen:
-                seen.add(match)
-                matches.append(match)
-            state += 1
-        matches.sort()
-    return {"matches": matches, "start": start, "end": cursor}
-
-
-def introspect(namespace: dict[str, Any], name: str, detail: int) -> dict[str, Any]:
-    """Return {"found", "text"}: ``name?`` (detail 0) gives the docstring, ``name??`` the source."""
-    import inspect
-
-    try:
-        obj = eval(name, namespace) if re.fullmatch(r"[A-Za-z_][\w.]*", name) else None
-    except Exception:
-        obj = None
-    if obj is None and name not in namespace:
-        return {"found": False, "text": "Object %r not found." % name}
-    parts = []
-    try:
-        parts.append("Type: %s" % type(obj).__name__)
-        if callable(obj):
-            try:
-                parts.append("Signature: %s%s" % (name, inspect.signature(obj)))
-            except (TypeError, ValueError):
-                pass
-        if detail:
-            try:
-                parts.append("Source:\n" + inspect.getsource(obj))  # type: ignore[arg-type]
-            except (OSError, TypeError):
-                parts.append("Source: not available.")
-        doc = inspect.getdoc(obj)
-        parts.append("Docstring:\n" + (doc or "<no docstring>"))
-    except Exception as e:
-        parts.append("Introspection failed: %s" % e)
-    return {"found": True, "text": "\n".join(parts)}
+#: Completions with their kinds, help, the signature hint: introspection.py.
+complete = introspection.complete
+introspect = introspection.introspect
+signature = introspection.signature
 
 
 # -- Sage --------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from .. import ot
 from ..cells import compactNumbered, numbered
 from ..store import CellKind
 from ._calls import _button, answering, editing
+from .cellhelp import CellHelp
 
 #: The longest answer to a cell's input() (a line typed, or pasted).
 MAX_ANSWER = 100_000
@@ -77,7 +78,7 @@ EDIT_ACTIONS = (
 VIEW_ACTIONS = (("Copy input", "copy"), ("Hide output", "toggleOutput"))
 
 
-class CellFragment(LiveFragment):
+class CellFragment(CellHelp, LiveFragment):
     jsClass = "athena_nb/cell.js:Cell"
     tagName = "section"
 

@@ -106,7 +106,7 @@ class WorksheetFragment(LiveFragment):
             '<p class="nb-error" role="alert" hidden></p>'
             f'<div class="nb-cells">{cells}</div>'
             '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
-            "Tab completes or indents, Ctrl-/ comments lines out, Ctrl-F searches the cell, "
+            "Tab completes or indents, Shift-Tab or F1 on a name shows its help, Ctrl-F searches, "
             "Escape then Tab leaves a cell; Escape then M makes it a text cell, Escape then Y a "
             "code cell, Escape then Z brings back the cell you deleted last; double-click or "
             "Enter edits a text cell.</p>"

@@ -7,6 +7,8 @@
 
 import {Widget} from '../livefragments/widget.js';
 import {CellEditor} from './editor.js';
+import {helpRequest} from './editor/calls.js';
+import {HelpPanel} from './help.js';
 import {OutputArea} from './outputs.js';
 import {lineNumbers, onLineNumbers} from './prefs.js';
 import {TextCell} from './textcell.js';
@@ -54,6 +56,9 @@ export class Cell extends Widget {
       {base: a.base, cellId: a.cellId,
         answer: a.canEdit ? (text) => this.callRemote('answer', text) : null});
     this.outputs.reset(a.generation, a.outputs, a.length);
+    this.help = new HelpPanel({cell: /** @type {HTMLElement} */ (node),
+      ask: (name, detail) => this.callRemote('help', name, detail),
+      refocus: () => this.editor.focus(), announce: (message) => this.worksheet?.hint(message)});
     this.editor = new CellEditor({
       textarea,
       text: a.text,
@@ -71,6 +76,12 @@ export class Cell extends Widget {
       onHint: (message) => this.worksheet?.hint(message),
       lineNumbers: lineNumbers(),
       sendCursor: (anchor, head, version) => this.callRemote('cursor', anchor, head, version),
+      help: a.canEdit ? {
+        open: (name, detail) => this.help.open(name, detail),
+        signature: (name) => /** @type {Promise<import('./editor/hints.js').Hint>} */ (
+          this.callRemote('signature', name)),
+        isOpen: () => this.help.isOpen, close: () => this.help.close(),
+      } : null,
     });
     this.stopLineNumbers = onLineNumbers((on) => this.editor.setLineNumbers(on));
     // The markup comes locked (cellfragment.py), with only the buttons this viewer may use;
@@ -104,6 +115,7 @@ export class Cell extends Widget {
   detached() {
     this.node.remove();
     this.editor.closeCompletions();
+    this.help.close();
     this.stopLineNumbers();
     this.editor.view.destroy();
     this.worksheet?.savedState(this, 'saved'); // a deleted cell has nothing left to save
@@ -204,7 +216,7 @@ export class Cell extends Widget {
 
   /** @param {boolean} advance */
   runFromKeyboard(advance) {
-    if (!this.canEdit) return;
+    if (!this.canEdit || this.#openHelp()) return;
     this.run(!advance);
     if (advance) this.worksheet?.focusAfter(this);
   }
@@ -216,9 +228,19 @@ export class Cell extends Widget {
       await this.editor.whenSynced();
       return;
     }
+    if (this.#openHelp()) return;
     // Right behind the edits not yet sent (the channel is ordered): no round trip is waited for.
     await this.editor.whenSent();
     await this.worksheet?.ask(this.callRemote('run'));
+  }
+
+  /** A code cell that is just `name?` or `name??` in Python or Sage opens the help panel
+   * instead of running (help.js); true if it did. */
+  #openHelp() {
+    const asked = this.textCell.isText ? null : helpRequest(this.editor.text);
+    if (!asked || !['python', 'sage'].includes(this.worksheet?.system ?? 'python')) return false;
+    this.help.open(asked.name, asked.detail);
+    return true;
   }
 
   closeMenu() {

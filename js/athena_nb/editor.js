@@ -15,6 +15,7 @@ import {EditorState} from '@codemirror/state';
 import {CompletionList} from './completions.js';
 import {CellText} from './editor/celltext.js';
 import {ownOp, remoteTransaction} from './editor/changes.js';
+import {helpExtensions} from './editor/hints.js';
 import {keepPeers, peersField, setPeer} from './editor/peers.js';
 import {EditorView, extensions, indentLess, indentMore, lineNumbers} from './editor/setup.js';
 import {SyncState, codePointToUtf16, transformCursor, utf16ToCodePoint} from './ot.js';
@@ -23,7 +24,7 @@ import {SyncState, codePointToUtf16, transformCursor, utf16ToCodePoint} from './
 const COMPLETES = /[\p{L}\p{N}_][\p{L}\p{N}_]*$|\.$/u;
 
 /** @typedef {import('./ot.js').Operation} Operation */
-/** @typedef {{matches: string[], start: number, end: number}} Completions */
+/** @typedef {{matches: string[], types?: string[], start: number, end: number}} Completions */
 
 export class CellEditor {
   /**
@@ -44,10 +45,12 @@ export class CellEditor {
    * @param {string} [o.label] the accessible name (default: the textarea's)
    * @param {((anchor: number, head: number, version: number) => Promise<unknown>)|null} [o.sendCursor]
    *   tells the others where this person's selection is (code points at `version`)
+   * @param {Omit<import('./editor/hints.js').HelpHooks, 'busyKeys'>|null} [o.help] the help
+   *   panel and the signature hint (editor/hints.js)
    */
   constructor({textarea, text, version, readOnly = false, send, fetchText, onRun = () => {},
     complete = null, onStatus = () => {}, onHint = () => {}, language = 'python',
-    lineNumbers: numbers = false, label = undefined, sendCursor = null}) {
+    lineNumbers: numbers = false, label = undefined, sendCursor = null, help = null}) {
     this.textarea = textarea;
     this.readOnly = readOnly;
     this.onRun = onRun;
@@ -66,6 +69,8 @@ export class CellEditor {
     const setup = extensions({
       readOnly, lineNumbers: numbers, language,
       label: label ?? textarea.getAttribute('aria-label') ?? 'Cell input',
+      help: help ? helpExtensions({...help, busyKeys: () => this.escaped || !!this.completion})
+        : [],
       keys: EditorView.domEventHandlers({
         keydown: (event) => this.#keydown(event),
         blur: () => {
@@ -320,7 +325,8 @@ export class CellEditor {
       return;
     }
     if (this.text !== code || this.caret !== cursor) return;
-    const matches = [...new Set(answer?.matches ?? [])];
+    const kinds = new Map((answer?.matches ?? []).map((m, i) => [m, answer?.types?.[i]]));
+    const matches = [...kinds.keys()];
     if (!matches.length) {
       this.onHint('No completions.');
       return;
@@ -332,16 +338,19 @@ export class CellEditor {
       this.replace(range[0], range[1], matches.length === 1 ? matches[0] : prefix);
       if (matches.length === 1) return;
     }
-    this.#openCompletions(matches, range[0]);
+    this.#openCompletions(matches, range[0], matches.map((m) => kinds.get(m)));
   }
 
-  /** @param {string[]} matches @param {number} start UTF-16 start of the replaced name */
-  #openCompletions(matches, start) {
+  /**
+   * @param {string[]} matches @param {number} start UTF-16 start of the replaced name
+   * @param {(string|undefined)[]} kinds each match's kind
+   */
+  #openCompletions(matches, start, kinds) {
     this.closeCompletions();
     this.completion = new CompletionList(this.view.contentDOM, matches, (match) => {
       this.completion = null;
       this.replace(start, this.view.state.selection.main.head, match);
-    }, this.view.dom);
+    }, this.view.dom, kinds);
   }
 
   closeCompletions() {

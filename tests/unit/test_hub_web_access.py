@@ -37,7 +37,8 @@ def _exposed(cls):
 ARGS = {"edit": ([{"at": 0, "insert": "evil"}], 0), "move": (1,), "insert": ("below",),
         "split": (1, 0), "complete": ("x", 1), "introspect": ("x",), "setTitle": ("Evil",),
         "addCell": (0,), "focus": (None,), "setKind": ("text",), "setTypeset": (False,),
-        "setSystem": ("sage",), "cursor": (0, 0, 0), "answer": ("x",), "restoreCell": (1,)}
+        "setSystem": ("sage",), "cursor": (0, 0, 0), "answer": ("x",), "restoreCell": (1,),
+        "help": ("x",), "signature": ("x",)}
 #: A viewer may read, and show the others where it is (presence: its cell and its selection).
 READABLE = {"text", "outputs", "focus", "cursor"}
 
@@ -88,7 +89,8 @@ def test_exposed_methods_are_exactly_the_reviewed_ones():
         "setTypeset", "setSystem", "restoreCell"}
     assert set(_exposed(CellFragment)) == {
         "edit", "text", "outputs", "run", "runAbove", "delete", "move", "insert", "split",
-        "joinNext", "clear", "complete", "introspect", "setKind", "cursor", "cancel", "answer"}
+        "joinNext", "clear", "complete", "introspect", "setKind", "cursor", "cancel", "answer",
+        "help", "signature"}
     assert exposedMethod(CellFragment, "push") is None
 
 
