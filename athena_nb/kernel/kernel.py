@@ -25,6 +25,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from .endings import Exit, cancelledMessage, cutShortResult, deadReason
+from .isolation import Isolation, identity
 from .limits import KernelLimits
 from .process import WorkerProcess, defaultPython
 from .replies import PendingReplies
@@ -41,6 +42,7 @@ from .requests import (
     KernelState,
     StateChange,
 )
+from .sandbox import INSIDE
 from .timers import NamedTimers
 
 log = Logger()
@@ -51,7 +53,7 @@ class Kernel:
 
     def __init__(self, reactor: Any, *, system: str = "python", python: str | None = None,
                  cwd: str | None = None, limits: KernelLimits | None = None,
-                 env: dict[str, str] | None = None,
+                 env: dict[str, str] | None = None, isolation: Isolation | None = None,
                  processFactory: Callable[..., Any] = WorkerProcess) -> None:
         if system not in SYSTEMS:
             raise ValueError("A kernel's system must be 'python' or 'sage', not %r." % (system,))
@@ -62,6 +64,8 @@ class Kernel:
         self.cwd: str | None = os.path.abspath(cwd) if cwd is not None else None
         self.limits = limits if limits is not None else KernelLimits()
         self.env = env
+        #: the sandbox and cgroups its workers run in (isolation.py); None: neither
+        self.isolation = isolation
         self.state = KernelState.DEAD
         self.stateReason = "The kernel has not been started."
         self.info: dict[str, Any] = {}
@@ -84,6 +88,7 @@ class Kernel:
         self._generation = 0
         self._timers = NamedTimers(reactor)
         self._interruptSent = False  # a SIGINT went out since the last execute request
+        self._bound: tuple[int, int] | None = None
 
     # -- state --------------------------------------------------------------------------------
 
@@ -130,9 +135,11 @@ class Kernel:
         if self._ownsCwd and (self.cwd is None or not os.path.isdir(self.cwd)):
             self.cwd = tempfile.mkdtemp(prefix="athena-nb-kernel-")
         self._setState(KernelState.STARTING, "The kernel is starting.")
+        self._bound = identity(self.cwd)  # what a sandboxed worker sees at INSIDE
+        extra = {"isolation": self.isolation} if self.isolation is not None else {}
         process = self._processFactory(
             self.reactor, self, python=self.python, system=self.system, cwd=self.cwd,
-            env=self.env, limits=self.limits.workerLimits())
+            env=self.env, limits=self.limits.workerLimits(), **extra)
         try:
             process.start()
         except (OSError, ValueError, pexpect.ExceptionPexpect) as e:
@@ -450,7 +457,12 @@ class Kernel:
         refuses to run cells, saying why, until a later chdir succeeds."""
         path = os.path.abspath(path)
         before = self.cwd, self._ownsCwd
-        d = self._ask("chdir", {"path": path}, "change directory")
+        # A sandboxed worker sees only the directory it started with, which may have become
+        # ``path`` since (KernelPool moves a pooled kernel's directory into place).
+        if self.sandboxed and (self._bound is None or identity(path) != self._bound):
+            return defer.fail(KernelNotRunningError(
+                "A sandboxed kernel sees only its own directory, so it cannot move to %s." % path))
+        d = self._ask("chdir", {"path": INSIDE if self.sandboxed else path}, "change directory")
         if d.called:  # refused at once (busy, not running): nothing was sent
             return d
         self.cwd, self._ownsCwd = path, False  # a restart starts there too
@@ -461,6 +473,9 @@ class Kernel:
             return failure
 
         return d.addErrback(failed)
+
+    sandboxed = property(lambda self: bool(self.isolation and self.isolation.sandbox),
+                         doc="Do its workers run in a sandbox?")
 
     def _ask(self, op: str, fields: dict[str, Any], what: str) -> defer.Deferred[Any]:
         if self.state == KernelState.BUSY:
@@ -479,3 +494,4 @@ class Kernel:
     def __repr__(self) -> str:
         return "<Kernel %s %s pid=%s>" % (self.system, self.state.name,
                                           getattr(self._process, "pid", None))
+

@@ -671,6 +671,9 @@ def setUpSage(worker: Worker) -> str:
 
 def applyLimits(limits: dict[str, Any]) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not litter the worksheet
+    processes = limits.get("processes")
+    if processes:  # in a sandbox without a cgroup: its user namespace counts only this kernel
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(processes), int(processes)))
     memory = limits.get("memoryBytes")
     if memory:
         # RLIMIT_DATA, not RLIMIT_AS: Sage maps ~2 GB of address space that it never touches.
@@ -690,6 +693,19 @@ def closeOtherDescriptors(keep: set[int]) -> None:
 def _redirect(fd: int, target: int) -> None:
     os.dup2(fd, target)
     os.close(fd)
+
+
+def leadForeground(tty: int) -> None:
+    """In a sandbox, bubblewrap leads the terminal's session and process group: make a group
+    of our own (what we start joins it) and the terminal's foreground group, so that the
+    server's interrupt (the terminal's TIOCSIG) reaches us and our subprocesses, not
+    bubblewrap. (Started directly, the worker leads its session and group already.)"""
+    os.setpgid(0, 0)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTTOU})
+    try:
+        os.tcsetpgrp(tty, os.getpgrp())
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def restoreSignalDispositions() -> None:
@@ -723,6 +739,8 @@ def main(argv: list[str] | None = None) -> int:
     # and give user code /dev/null as fd 0 so a C-level read gets EOF instead of hanging.
     tty = os.dup(0)
     os.set_inheritable(tty, False)
+    if config.get("leadTerminal"):
+        leadForeground(tty)
     null = os.open(os.devnull, os.O_RDONLY)
     _redirect(null, 0)
     _redirect(config["stdout"], 1)
