@@ -36,6 +36,8 @@ class HubRegistry:
         self.reactor = reactor
         self.store = store
         self.kernels = kernels
+        #: what protects the kernels (Isolation.summary(), kept by the pool), for the pages
+        self.kernelProtection = getattr(kernels, "protection", None)
         self.dataDir = os.path.abspath(os.fspath(dataDir))
         self.lingerSeconds = lingerSeconds
         self.outputFlushSeconds = outputFlushSeconds
@@ -105,6 +107,7 @@ class HubRegistry:
         hub = WorksheetHub(self.reactor, self.store, snapshot, directory, self.kernelSource,
                            outputFlushSeconds=self.outputFlushSeconds)
         hub.onIdle = self._linger
+        hub.kernelProtection = self.kernelProtection
         return hub
 
     def _opened(self, result, worksheetId):

@@ -129,6 +129,14 @@ class Options(usage.Options):
         ["output-cap", None, 1_000_000, "Characters of output one cell may produce (0: no limit).",
          _positive(int, "output-cap", "characters")],
         ["pool-size", None, 2, "Kernels kept started ahead of need.", _poolSize],
+        ["kernel-processes", None, 512,
+         "Processes and threads one kernel may have, all together (0: no limit).",
+         _positive(int, "kernel-processes", "processes")],
+        ["kernel-sandbox", None, "auto",
+         "Run kernels under bubblewrap: auto (when it works here, else warn), require (refuse "
+         "to start without it) or off."],
+        ["kernel-network", None, "on",
+         "Network for sandboxed kernels: on (the host's network) or off (none at all)."],
         ["token", "t", None,
          f"Login token (default: ${TOKEN_ENV}, else a new random one at every start)."],
         ["password-hash", None, None,
@@ -164,6 +172,11 @@ class Options(usage.Options):
         if self["system"] not in SYSTEMS:
             raise usage.UsageError(
                 f"--system must be one of {', '.join(SYSTEMS)}, not {self['system']!r}.")
+        for name, choices in (("kernel-sandbox", ("auto", "require", "off")),
+                              ("kernel-network", ("on", "off"))):
+            if self[name] not in choices:
+                raise usage.UsageError(
+                    f"--{name} must be one of {', '.join(choices)}, not {self[name]!r}.")
         if self["prefer-websocket"] and not self["websocket"]:
             raise usage.UsageError("--prefer-websocket and --no-websocket contradict each other.")
         token = self["token"] if self["token"] is not None else self.environ.get(TOKEN_ENV)
@@ -195,6 +208,7 @@ class Options(usage.Options):
             memoryBytes=self["memory-mb"] * 1024 * 1024 or None,
             wallSeconds=self["cell-timeout"] or None,
             outputChars=self["output-cap"] or None,
+            processes=self["kernel-processes"] or None,
         )
 
     def listeningInterface(self) -> str | None:

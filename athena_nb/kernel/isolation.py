@@ -51,18 +51,21 @@ class Isolation:
         return self.sandbox is None or self.sandbox.network
 
     def summary(self) -> dict[str, Any]:
-        """What the log, the worksheet page and the Share panel say: ``sandboxed``, ``network``,
-        ``limits`` ("cgroup v2", "cgroup v1" or "rlimits"), and the sentences in ``lines``."""
-        limits = ("cgroup " + self.cgroups.kind) if self.cgroups.kind else "rlimits"
-        lines = [self.sandboxText[0].upper() + self.sandboxText[1:] + "."]
+        """What the log, the worksheet page and the Share panel say: ``sandboxed``,
+        ``network``, ``limits`` ("cgroup v2", "cgroup v1" or "rlimits"), the sentences of what
+        is in force (``lines``) and of what is not (``warnings``)."""
+        lines, warnings = [], []
+        (lines if self.sandbox else warnings).append(_sentence(self.sandboxText))
         if self.cgroups.kind:
             lines.append("Memory and processes are limited for each kernel as a whole (%s)."
                          % self.cgroups.reason)
         else:
-            lines.append("Memory and processes are limited for each process of a kernel only "
-                         "(rlimits), not for the kernel as a whole: %s." % self.cgroups.reason)
+            warnings.append("Memory and processes are limited for each process of a kernel "
+                            "only (rlimits), not for the kernel as a whole: %s."
+                            % self.cgroups.reason)
         return {"sandboxed": self.sandbox is not None, "network": self.network,
-                "limits": limits, "lines": lines}
+                "limits": ("cgroup " + self.cgroups.kind) if self.cgroups.kind else "rlimits",
+                "lines": lines, "warnings": warnings}
 
     def adopt(self, private: str, target: str) -> None:
         """Make the directory ``private`` (a pooled kernel's, seen by its sandbox) be
@@ -198,6 +201,10 @@ class Launch:
     def removeCgroup(self) -> bool:
         """Remove the kernel's cgroup; False while its processes are still being reaped."""
         return self.cgroup is None or self.cgroup.remove()
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
 
 
 def _own(directory: str | None, uid: int, gid: int) -> None:

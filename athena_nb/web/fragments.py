@@ -84,6 +84,7 @@ class WorksheetFragment(LiveFragment):
             "</header>"
             f'<div class="nb-toolbar" role="toolbar" aria-label="Worksheet">{toolbar}'
             '<span class="nb-kernel" role="status"></span>'
+            + protectionMarkup(self.hub.kernelProtection)
             + ('<span class="nb-readonly">Read-only</span>' if ro else "")
             + "</div>"
             '<p class="nb-error" role="alert" hidden></p>'
@@ -226,3 +227,19 @@ class WorksheetFragment(LiveFragment):
     @editing
     def setTypeset(self, on):
         return self.hub.setTypeset(on)
+
+
+def protectionMarkup(protection: dict | None) -> str:
+    """The worksheet page's quiet note of what protects its kernel: a word in the toolbar
+    that opens the list (``Isolation.summary()``), without script."""
+    if not protection:
+        return ""
+    sandboxed = protection["sandboxed"]
+    label = ("Sandboxed" if sandboxed else "Not sandboxed") + (
+        "" if protection["network"] else ", no network")
+    items = "".join(f"<li>{escape(line)}</li>" for line in protection["lines"])
+    items += "".join(f'<li class="nb-protection-missing">{escape(line)}</li>'
+                     for line in protection["warnings"])
+    return (f'<details class="nb-protection" data-sandboxed="{str(sandboxed).lower()}">'
+            f'<summary title="What protects this worksheet\'s kernel">{label}</summary>'
+            f'<ul aria-label="What protects this worksheet\'s kernel">{items}</ul></details>')
