@@ -129,7 +129,7 @@ class Options(usage.Options):
         ["output-cap", None, 1_000_000, "Characters of output one cell may produce (0: no limit).",
          _positive(int, "output-cap", "characters")],
         ["pool-size", None, 2, "Kernels kept started ahead of need.", _poolSize],
-        ["kernel-processes", None, 512,
+        ["kernel-processes", None, 1024,
          "Processes and threads one kernel may have, all together (0: no limit).",
          _positive(int, "kernel-processes", "processes")],
         ["kernel-sandbox", None, "auto",

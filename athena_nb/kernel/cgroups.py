@@ -55,6 +55,19 @@ class KernelCgroup:
                     continue
         return False
 
+    def processLimitReached(self) -> bool:
+        """Has a fork failed for the group's process limit (pids.events' "max" count)?"""
+        for directory in self.dirs:
+            try:
+                with open(os.path.join(directory, "pids.events")) as f:
+                    for line in f:
+                        key, _, value = line.partition(" ")
+                        if key == "max" and value.strip() not in ("", "0"):
+                            return True
+            except OSError:
+                continue
+        return False
+
     def killAll(self) -> None:
         """SIGKILL every process left in the group."""
         for directory in self.dirs:
@@ -94,6 +107,20 @@ class Cgroups:
         self.kind = kind
         self.bases = bases
         self.reason = reason
+
+    def removeStale(self) -> None:
+        """Remove the empty groups of kernels of servers that are no longer running (a
+        server killed before it could remove them)."""
+        for base in self.bases:
+            try:
+                names = os.listdir(base)
+            except OSError:
+                continue
+            for name in names:
+                parts = name.split("-")
+                if name.startswith("athena-nb-kernel-") and len(parts) == 5 and parts[3].isdigit():
+                    if not os.path.exists("/proc/%s" % parts[3]):
+                        KernelCgroup(self.kind or "", [os.path.join(base, name)]).remove()
 
     def make(self, memoryBytes: int | None, processes: int | None) -> KernelCgroup | None:
         """A new cgroup with these limits (None: that limit off), or None without cgroups."""

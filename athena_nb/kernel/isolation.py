@@ -15,6 +15,7 @@ import fcntl
 import os
 import re
 import signal
+from collections.abc import Callable
 from typing import Any
 
 from . import cgroups as _cgroups
@@ -44,7 +45,9 @@ class Isolation:
         else:
             sandbox, text = None, ("kernels are not sandboxed (--kernel-sandbox off): code in "
                                    "a cell can read and change what this server's user can")
-        return cls(sandbox, text, _cgroups.findCgroups(cgroupRoot))
+        cgroups = _cgroups.findCgroups(cgroupRoot)
+        cgroups.removeStale()
+        return cls(sandbox, text, cgroups)
 
     @property
     def network(self) -> bool:
@@ -109,6 +112,9 @@ class Launch:
         self._infoRead: int | None = None
         self._blockWrite: int | None = None
         self._passed: list[int] = []
+        self._watch: Any = None  # the IDelayedCall of the next look at the process limit
+        #: the worker was killed because the kernel reached its process limit
+        self.processLimitReached = False
 
     @property
     def sandboxed(self) -> bool:
@@ -168,7 +174,29 @@ class Launch:
                 self.cgroup.join(int(match.group(1)))
                 os.write(self._blockWrite, b"1")
         finally:
-            self.closeDescriptors()
+            # The info pipe stays open until the exit: bubblewrap writes more to it (the
+            # namespaces' ids), and a closed pipe would kill it with SIGPIPE.
+            os.close(self._blockWrite)
+            self._blockWrite = None
+
+    def watch(self, reactor: Any, stop: Callable[[], object], every: float = 0.5) -> None:
+        """Call ``stop()`` (which kills the worker) once the kernel has reached its process
+        limit: a fork bomb, held to that limit, would otherwise go on forking in the copies
+        that an interrupt did not reach. Looked at every ``every`` seconds."""
+        if self.cgroup is None:
+            return
+
+        def look() -> None:
+            self._watch = None
+            if self.cgroup is None or not self.cgroup.dirs:
+                return
+            if self.cgroup.processLimitReached():
+                self.processLimitReached = True
+                stop()
+                return
+            self._watch = reactor.callLater(every, look)
+
+        self._watch = reactor.callLater(every, look)
 
     def closeDescriptors(self) -> None:
         for fd in self._passed + [self._infoRead, self._blockWrite]:
@@ -192,6 +220,9 @@ class Launch:
         """The process has exited: end what is left of the kernel, remove its cgroup if it
         is empty; True if the OOM killer had struck."""
         self.closeDescriptors()
+        if self._watch is not None and self._watch.active():
+            self._watch.cancel()
+        self._watch = None
         if self.cgroup is None:
             return False
         outOfMemory = self.cgroup.outOfMemory()

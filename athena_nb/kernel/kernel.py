@@ -289,12 +289,12 @@ class Kernel:
             # The state changes first, so whoever the results wake sees a dead kernel.
             if self.state != KernelState.DEAD:
                 self._setState(KernelState.DEAD, deadReason(reason, status, self.limits))
-            if running is not None:
-                self._lastRequest = running
-                running.finish(cutShortResult(reason, status, self.limits))
             if reason is None:  # deliberate stops cancelled the queue when they began
                 self._failQueued("cancelled", "The kernel stopped before this cell ran (its "
                                  "process %s), so it did not run." % status.describe())
+            if running is not None:  # whoever it wakes may queue a cell, for a new worker
+                self._lastRequest = running
+                running.finish(cutShortResult(reason, status, self.limits))
         stoppers, self._stopWaiters = self._stopWaiters, []
         for d in stoppers:
             d.callback(None)
@@ -302,7 +302,9 @@ class Kernel:
             self._removeOwnCwd()
         if reason in ("interrupt", "timeout"):
             self._restartAfterExit = True
-        if self._restartAfterExit or self._queue:  # cells queued while it was stopping
+        if self._process is not None:  # a cell queued just now has started a new one
+            pass
+        elif self._restartAfterExit or self._queue:  # cells queued while it was stopping
             self._spawn()
         else:
             self._interruptDone("stopped")

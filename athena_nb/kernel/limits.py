@@ -33,7 +33,7 @@ class KernelLimits:
     cpuSeconds: float | None = None
     memoryBytes: int | None = 4 * GiB
     wallSeconds: float | None = None
-    processes: int | None = 512
+    processes: int | None = 1024
     outputChars: int | None = 1_000_000
     idleSeconds: float | None = None
     interruptGraceSeconds: float = 5.0

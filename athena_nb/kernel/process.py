@@ -50,18 +50,22 @@ class ExitStatus:
 
     ``wrapped``: the status is bubblewrap's, which exits with 128 + N when its command was
     killed by signal N. ``outOfMemory``: the kernel's cgroup says the OOM killer struck, and
-    ``memoryBytes`` was its limit."""
+    ``memoryBytes`` was its limit; ``processLimit``: the kernel was killed for reaching it."""
 
     def __init__(self, waitStatus: int, wrapped: bool = False, outOfMemory: bool = False,
-                 memoryBytes: int | None = None) -> None:
+                 memoryBytes: int | None = None, processLimit: int | None = None) -> None:
         self.code = os.WEXITSTATUS(waitStatus) if os.WIFEXITED(waitStatus) else None
         self.signal = os.WTERMSIG(waitStatus) if os.WIFSIGNALED(waitStatus) else None
         if wrapped and self.code is not None and 128 < self.code < 128 + signal.NSIG:
             self.code, self.signal = None, self.code - 128
         self.outOfMemory = outOfMemory
         self.memoryBytes = memoryBytes
+        self.processLimit = processLimit
 
     def describe(self) -> str:
+        if self.processLimit:
+            return ("was ended because the kernel reached its limit of %d processes and threads "
+                    "(a fork bomb?)" % self.processLimit)
         if self.outOfMemory:
             limit = (" of %d MiB" % (self.memoryBytes >> 20)) if self.memoryBytes else ""
             return ("was ended because the kernel, all its processes together, reached its "
@@ -281,6 +285,7 @@ class WorkerProcess:
             os.close(outWrite)
             os.close(errWrite)
         launch.spawned(child.pid)
+        launch.watch(self.reactor, lambda: self.signalGroup(signal.SIGKILL))
         child.delaybeforesend = None
         self._child = child
         self.pid = pid = child.pid
@@ -382,9 +387,11 @@ class WorkerProcess:
             self._child.terminated = True
         outOfMemory = self.launch.exited() if self.launch is not None else False
         self._removeCgroup()
-        self._enqueue(("exited", ExitStatus(status, wrapped=self.sandboxed,
-                                            outOfMemory=outOfMemory,
-                                            memoryBytes=self.limits.get("memoryBytes"))))
+        self._enqueue(("exited", ExitStatus(
+            status, wrapped=self.sandboxed, outOfMemory=outOfMemory,
+            memoryBytes=self.limits.get("memoryBytes"), processLimit=self.limits.get(
+                "processes") if self.launch is not None and self.launch.processLimitReached
+            else None)))
 
     def _removeCgroup(self, tries: int = 20) -> None:
         """Remove the kernel's cgroup once the system has reaped its last processes."""

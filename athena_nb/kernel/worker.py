@@ -220,6 +220,7 @@ class Worker:
         # why the last chdir failed; cells refuse to run until one works
         self.cwdError: str | None = None
         self.sendLock = threading.Lock()
+        self.pid = os.getpid()
 
     # -- output -------------------------------------------------------------------------------
 
@@ -233,6 +234,7 @@ class Worker:
         figures shown at the end) ride in the "done" frame instead, which costs no round trip.
         """
         self.flushStreams()
+        leaveIfForked(self.pid)
         if not self.inCell:
             self.tail.append(event)
             return
@@ -370,6 +372,7 @@ class Worker:
         for path, change in diffFiles(before, snapshotFiles(self.root)):
             self.emit({"type": "file", "path": path, "change": change})
         tail, self.tail = self.tail, []
+        leaveIfForked(self.pid)
         self.channel.send({"op": "done", "id": self.requestId, "status": status, "message": text,
                            "events": tail})
 
@@ -678,6 +681,15 @@ def applyLimits(limits: dict[str, Any]) -> None:
     if memory:
         # RLIMIT_DATA, not RLIMIT_AS: Sage maps ~2 GB of address space that it never touches.
         resource.setrlimit(resource.RLIMIT_DATA, (int(memory), int(memory)))
+
+
+def leaveIfForked(workerPid: int) -> None:
+    """A copy of the worker made by ``os.fork()`` in a cell that comes back out of the cell's
+    code (it raised, was interrupted, or just ended) exits here: it shares the control channel,
+    and a second "done" or event frame would break it (a fork bomb's thousand copies would
+    otherwise all wait for requests)."""
+    if os.getpid() != workerPid:
+        os._exit(0)
 
 
 def closeOtherDescriptors(keep: set[int]) -> None:
