@@ -161,7 +161,8 @@ def findCgroups(root: str = ROOT, selfCgroup: str | None = None,
         if found is not None:
             return found
     if "memory" in paths and "pids" in paths:
-        bases = [os.path.join(root, c, paths[c].lstrip("/")) for c in ("memory", "pids")]
+        bases = [os.path.normpath(os.path.join(root, c, paths[c].lstrip("/")))
+                 for c in ("memory", "pids")]
         if all(os.access(b, os.W_OK) for b in bases):
             return Cgroups("v1", bases, "cgroup v1 memory and pids under %s" % ", ".join(bases))
         reasons.append("the cgroup v1 memory and pids groups are not writable")
@@ -171,7 +172,7 @@ def findCgroups(root: str = ROOT, selfCgroup: str | None = None,
 def _v2(root: str, path: str, pid: int, reasons: list[str]) -> Cgroups | None:
     mount = root if os.path.exists(os.path.join(root, "cgroup.controllers")) else os.path.join(
         root, "unified")
-    base = os.path.join(mount, path.lstrip("/"))
+    base = os.path.normpath(os.path.join(mount, path.lstrip("/")))
     if os.path.basename(base) == SERVER_LEAF:  # moved there by an earlier call
         base = os.path.dirname(base)
     try:
