@@ -89,7 +89,11 @@ def bwrapArgv(sandbox: Sandbox, command: list[str], *, directory: str,
             argv += ["--symlink", source, path]
         else:
             argv += ["--ro-bind", source, path]
-    made = set()
+    argv += ["--ro-bind-try", CPU_INFO, CPU_INFO, "--proc", "/proc", "--dev", "/dev"]
+    if tmpBytes:
+        argv += ["--size", str(int(tmpBytes))]
+    argv += ["--perms", "1777", "--tmpfs", "/tmp"]
+    made = {"/tmp"}
     for path in sandbox.readOnly:
         # The directories above a bound path are made by bubblewrap (mode 0700 as root):
         # let the worker through them.
@@ -102,10 +106,6 @@ def bwrapArgv(sandbox: Sandbox, command: list[str], *, directory: str,
         for parent in reversed(parents):
             argv += ["--perms", "0755", "--dir", parent]
         argv += ["--ro-bind", path, path]
-    argv += ["--ro-bind-try", CPU_INFO, CPU_INFO, "--proc", "/proc", "--dev", "/dev"]
-    if tmpBytes:
-        argv += ["--size", str(int(tmpBytes))]
-    argv += ["--perms", "1777", "--tmpfs", "/tmp"]
     for path in sandbox.hidden:
         argv += ["--tmpfs", path]
     argv += ["--bind", directory, INSIDE, "--chdir", INSIDE]

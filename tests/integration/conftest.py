@@ -58,7 +58,8 @@ def sandboxOrSkip(isolation):
 def makeSandboxed(tmp_path):
     """Start sandboxed kernels, each in ``<tmp_path>/data/worksheets/wsN`` with
     ``<tmp_path>/data`` as the server's data directory; all are shut down afterwards.
-    ``network`` picks the option; other keywords are KernelLimits."""
+    ``network`` picks the option, ``system`` python or sage; other keywords are
+    KernelLimits."""
     from athena_nb.kernel.isolation import Isolation
     from athena_nb.kernel.process import WORKER_PATH
 
@@ -66,13 +67,13 @@ def makeSandboxed(tmp_path):
     data = tmp_path / "data"
     (data / "worksheets").mkdir(parents=True)
 
-    async def make(network=False, **limits):
+    async def make(network=False, system="python", **limits):
         isolation = Isolation.find(network=network, python=sys.executable,
                                    workerDir=os.path.dirname(WORKER_PATH), secrets=[str(data)])
         sandboxOrSkip(isolation)
         cwd = data / "worksheets" / ("ws%d" % len(kernels))
         cwd.mkdir()
-        kernel = Kernel(reactor, cwd=str(cwd), limits=KernelLimits(**limits),
+        kernel = Kernel(reactor, system=system, cwd=str(cwd), limits=KernelLimits(**limits),
                         isolation=isolation)
         kernels.append(kernel)
         await withTimeout(kernel.start(), 120)

@@ -8,8 +8,6 @@ under CI=true, where that fails (conftest.sandboxOrSkip). The tests through the 
 
 import json
 import os
-import signal
-import socket
 
 import pytest
 import pytest_twisted
@@ -230,4 +228,16 @@ async def test_a_sandboxed_kernel_cannot_move_to_another_directory(makeSandboxed
         await kernel.chdir(str(elsewhere))
 
 
-del signal, socket
+@pytest.mark.sage
+@pytest_twisted.ensureDeferred
+async def test_a_sandboxed_sage_kernel_computes_plots_and_writes_its_files(makeSandboxed, kt):
+    kernel = await makeSandboxed(system="sage", memoryBytes=2 << 30)
+    result, events = await kt.run(kernel, "factor(2^20 - 1)", timeout=120)
+    assert result.status == "ok", (result, events)
+    assert kt.results(events) == ["3 * 5^2 * 11 * 31 * 41"]
+    result, events = await kt.run(kernel, "plot(sin(x), (x, 0, 3)).save('sine.png')\n"
+                                          "show(plot(cos(x), (x, 0, 1)))", timeout=120)
+    assert result.status == "ok", (result, events)
+    assert any(e["type"] == "display" and "image/png" in e["data"] for e in events)
+    assert (makeSandboxed.data / "worksheets" / "ws0" / "sine.png").stat().st_size > 1000
+

@@ -2,8 +2,6 @@
 (athena_nb/kernel/sandbox.py, isolation.py, web/home.py, web/fragments.py): pure functions, no
 bubblewrap needed."""
 
-import os
-
 import pytest
 
 from athena_nb.kernel.cgroups import Cgroups
@@ -155,5 +153,3 @@ def test_the_page_shows_a_quiet_word_that_opens_the_list():
     assert '<li class="nb-protection-missing">Bubblewrap is not installed.</li>' in bare
     assert protectionMarkup(None) == ""
 
-
-del os
