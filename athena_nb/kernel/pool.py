@@ -59,7 +59,10 @@ class KernelPool:
 
     def _dropDead(self) -> None:
         # A pooled kernel that died while waiting (killed, culled) is not worth keeping.
-        self._kernels = [k for k in self._kernels if k.state != KernelState.DEAD]
+        for kernel in [k for k in self._kernels if k.state == KernelState.DEAD]:
+            self._kernels.remove(kernel)
+            if kernel.cwd and os.path.dirname(kernel.cwd) == self._scratch:
+                shutil.rmtree(kernel.cwd, ignore_errors=True)
 
     def _fill(self) -> None:
         """Start one missing kernel; the next starts when this one is ready.
