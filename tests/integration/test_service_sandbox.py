@@ -82,6 +82,7 @@ def server(tmp_path):
         sandboxOrSkip(started.pool.factory(reactor, str(tmp_path)).isolation)
         return started
 
+    start.tmp = tmp_path
     yield start
     for started in servers:
         pytest_twisted.blockon(Deferred.fromCoroutine(started.stop()))
@@ -205,3 +206,33 @@ async def test_the_page_and_the_share_panel_say_what_protects_the_kernels(server
     home = await http.request(b"GET", f"{nb.origin}/", cookie, None)
     assert "The kernel is sandboxed" in home.body.decode()
     assert "It has no network." in home.body.decode()
+
+
+@pytest_twisted.ensureDeferred
+async def test_the_server_logs_what_protects_its_kernels_and_warns_when_unsandboxed(server):
+    from twisted.logger import formatEvent, globalLogPublisher
+
+    events = []
+    globalLogPublisher.addObserver(events.append)
+    try:
+        await server()
+        offServer = Server()
+        started = await offServer.start(server.tmp / "off", "--kernel-sandbox", "off")
+    finally:
+        globalLogPublisher.removeObserver(events.append)
+    try:
+        lines = [(e.get("log_level").name, formatEvent(e)) for e in events if "log_level" in e]
+        assert ("info", next(t for _, t in lines if t.startswith(
+            "Kernel protection: Each kernel runs under bubblewrap"))) in lines
+        warning = next(t for level, t in lines if level == "warn" and t.startswith(
+            "Kernel protection missing: Kernels are not sandboxed (--kernel-sandbox off)"))
+        assert "can read and change what this server's user can" in warning
+        await started.login()
+        sheet = await started.store.create_worksheet("Bare", [""])
+        cookie = {"Cookie": f"{COOKIE}={started.cookies[COOKIE]}"}
+        page = await started.https[0].request(
+            b"GET", f"{started.origin}/worksheets/{sheet.id}/", cookie, None)
+        assert 'data-sandboxed="false"' in page.body.decode()
+        assert ">Not sandboxed</summary>" in page.body.decode()
+    finally:
+        await started.stop()

@@ -153,3 +153,27 @@ def test_the_page_shows_a_quiet_word_that_opens_the_list():
     assert '<li class="nb-protection-missing">Bubblewrap is not installed.</li>' in bare
     assert protectionMarkup(None) == ""
 
+
+
+def test_without_bubblewrap_the_reason_is_a_sentence(monkeypatch):
+    from athena_nb.kernel import sandbox as module
+
+    monkeypatch.setattr(module.shutil, "which", lambda name: None)
+    sandbox, text = module.findSandbox(network=True, python="/usr/bin/python3",
+                                       workerDir="/x", secrets=[])
+    assert sandbox is None
+    assert text.startswith("bubblewrap (bwrap) is not installed, so kernels are not sandboxed")
+
+
+def test_a_bubblewrap_that_fails_here_is_found_at_start(tmp_path):
+    from athena_nb.kernel import sandbox as module
+
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\n"
+                    "exit 1\n")
+    fake.chmod(0o755)
+    sandbox, text = module.findSandbox(network=True, python="/usr/bin/python3",
+                                       workerDir="/x", secrets=[], bwrap=str(fake))
+    assert sandbox is None
+    assert text == ("bubblewrap cannot make a sandbox here (bwrap: No permissions to create new "
+                    "namespace), so kernels are not sandboxed")
