@@ -43,29 +43,24 @@ class KernelCgroup:
 
     def outOfMemory(self) -> bool:
         """Did the system's OOM killer end one of the group's processes?"""
-        for directory in self.dirs:
-            for name in ("memory.events", "memory.oom_control"):
-                try:
-                    with open(os.path.join(directory, name)) as f:
-                        for line in f:
-                            key, _, value = line.partition(" ")
-                            if key == "oom_kill" and value.strip() not in ("", "0"):
-                                return True
-                except OSError:
-                    continue
-        return False
+        return self._counted(("memory.events", "memory.oom_control"), "oom_kill")
 
     def processLimitReached(self) -> bool:
         """Has a fork failed for the group's process limit (pids.events' "max" count)?"""
+        return self._counted(("pids.events",), "max")
+
+    def _counted(self, files: tuple[str, ...], key: str) -> bool:
+        """Does one of ``files`` of the group count ``key`` more than zero times?"""
         for directory in self.dirs:
-            try:
-                with open(os.path.join(directory, "pids.events")) as f:
-                    for line in f:
-                        key, _, value = line.partition(" ")
-                        if key == "max" and value.strip() not in ("", "0"):
-                            return True
-            except OSError:
-                continue
+            for name in files:
+                try:
+                    with open(os.path.join(directory, name)) as f:
+                        for line in f:
+                            word, _, value = line.partition(" ")
+                            if word == key and value.strip() not in ("", "0"):
+                                return True
+                except OSError:
+                    continue
         return False
 
     def killAll(self) -> None:
