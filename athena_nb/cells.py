@@ -25,6 +25,10 @@ from .terminal import fold
 #: not render yet, so a renderer added later finds them stored; other types are dropped.
 MIME_ORDER = ("application/json", "text/html", "text/markdown", "text/latex", "image/svg+xml",
               "image/png", "image/jpeg", "text/plain")
+#: An input() prompt is cut to this many characters.
+MAX_PROMPT = 10_000
+#: What a password's answer is shown as (the answer itself is never kept).
+HIDDEN_ANSWER = "••••••"
 #: A bundle's metadata (image sizes, say) bigger than this is dropped.
 MAX_METADATA = 10_000
 
@@ -33,18 +37,23 @@ def eventFromStore(kind: str, payload) -> dict:
     """A stored output row as an output event."""
     event = dict(payload) if isinstance(payload, dict) else {"value": payload}
     event["type"] = str(kind)
-    if "math" not in event:  # stored before outputs were typeset
+    if "math" not in event and "markdown" not in event:  # stored before outputs were rendered
         withMath(event)
     return event
 
 
 def withMath(event: dict) -> dict:
-    """``event`` with the typeset HTML of its ``text/latex`` under ``math`` (made here, once,
-    on the server; every viewer and published snapshot shows the same)."""
+    """``event`` with the typeset HTML of its ``text/latex`` under ``math`` and the HTML of its
+    ``text/markdown`` under ``markdown`` (made here, once, on the server, sanitised; every
+    viewer and published snapshot shows the same)."""
     data = event.get("data")
-    latex = data.get("text/latex") if isinstance(data, dict) else None
-    if isinstance(latex, str) and event.get("type") in ("display", "result", "update"):
+    if not isinstance(data, dict) or event.get("type") not in ("display", "result", "update"):
+        return event
+    latex, markdown = data.get("text/latex"), data.get("text/markdown")
+    if isinstance(latex, str):
         event["math"] = renderLatexOutput(latex)
+    if isinstance(markdown, str):
+        event["markdown"] = renderMarkdown(markdown)
     return event
 
 
@@ -69,6 +78,9 @@ def cleanEvent(event: dict) -> dict | None:
         return {"type": "file", "path": path, "change": str(event.get("change", "created"))}
     if kind == "notice":
         return {"type": "notice", "text": str(event.get("text", ""))}
+    if kind == "input":
+        return {"type": "input", "prompt": str(event.get("prompt", ""))[:MAX_PROMPT],
+                "password": bool(event.get("password"))}
     return None
 
 
@@ -257,6 +269,20 @@ class CellModel:
         displayId = self.outputs[index].get("displayId")
         if displayId is not None:
             event["displayId"] = displayId
+        self._replace(index, event)
+
+    def answerInput(self, answer: str | None) -> bool:
+        """Show ``answer`` under the prompt of the input() waiting (None: it ended without
+        one); False if none waits."""
+        for index in range(len(self.outputs) - 1, -1, -1):
+            event = self.outputs[index]
+            if event["type"] == "input" and "answer" not in event:
+                shown = HIDDEN_ANSWER if answer is not None and event["password"] else answer
+                self._replace(index, dict(event, answer=shown))
+                return True
+        return False
+
+    def _replace(self, index: int, event: dict) -> None:
         self.outputs[index] = event
         self.revision += 1
         self.replaced[index] = self.revision

@@ -2,7 +2,8 @@
 
 ``athena-nb [options]`` runs the notebook in the foreground on the global reactor and prints one
 line to stdout, the URL with its real port and token; logs go to stderr.  ``athena-nb
-hash-password`` prints a password hash for ``--password-hash``.  ``twistd athena-nb`` finds
+hash-password`` prints a password hash for ``--password-hash``; ``athena-nb run NOTEBOOK``
+runs a notebook headless and saves it with its outputs (headless.py).  ``twistd athena-nb`` finds
 ``Options`` and ``makeService`` here through twisted/plugins/athena_nb_plugin.py.
 """
 
@@ -88,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["hash-password"]:
         return hashPasswordMain(argv[1:])
+    if argv[:1] == ["run"]:
+        from .headless import main as runMain
+
+        return runMain(argv[1:])
     options = Options()
     try:
         options.parseOptions(argv)

@@ -24,7 +24,7 @@ from typing import NamedTuple
 from twisted.internet.defer import Deferred, DeferredLock, succeed
 from twisted.logger import Logger
 
-from . import ot, textcells
+from . import ot, systems, textcells
 from .audience import Audience, Viewer
 from .cells import CellModel
 from .runner import CellRunner
@@ -81,12 +81,15 @@ class WorksheetHub:
     """
 
     def __init__(self, reactor, store, snapshot, directory: str, kernelSource, *,
-                 outputFlushSeconds: float = 0.2, historyLimit: int = 1000):
+                 outputFlushSeconds: float = 0.2, historyLimit: int = 1000,
+                 defaultSystem: str = "python"):
         self.reactor = reactor
         self.store = store
         self.worksheetId: str = snapshot.worksheet.id
         self.title: str = snapshot.worksheet.title
         self.typeset: bool = snapshot.metadata.get(textcells.TYPESET_KEY) is not False
+        #: What its cells run as when they name no mode (systems.py).
+        self.system: str = systems.storedSystem(snapshot.metadata, defaultSystem)
         self.directory = directory
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
@@ -391,6 +394,11 @@ class WorksheetHub:
         self._checkOpen()
         return textcells.setTypeset(self, on)
 
+    def setSystem(self, system: str) -> Deferred:
+        """Make ``system`` the worksheet's (systems.py); fires with it."""
+        self._checkOpen()
+        return systems.setSystem(self, system)
+
     # -- title ---------------------------------------------------------------------------------
 
     def setTitle(self, title: str) -> Deferred:
@@ -420,15 +428,30 @@ class WorksheetHub:
         self._checkOpen()
         return self.runner.run([self.cell(cellId)], who) == 1
 
-    def runAll(self, who: str) -> int:
+    def runAll(self, who: str, pastErrors: bool = False) -> int:
+        """Run every cell; the first that ends in an error stops the rest, unless
+        ``pastErrors``."""
         self._checkOpen()
-        return self.runner.run([c for c in self.cells if not c.leaving], who)
+        return self.runner.run([c for c in self.cells if not c.leaving], who,
+                               stopAtError=not pastErrors)
 
     def runAbove(self, cellId: int, who: str) -> int:
-        """Run every cell above this one (not this one)."""
+        """Run every cell above this one (not this one), stopping at the first error."""
         self._checkOpen()
         index = self.indexOf(cellId)
-        return self.runner.run([c for c in self.cells[:index] if not c.leaving], who)
+        return self.runner.run([c for c in self.cells[:index] if not c.leaving], who,
+                               stopAtError=True)
+
+    def answer(self, cellId: int, text: str) -> bool:
+        """Answer the input() the cell waits on; False if it waits on none."""
+        self._checkOpen()
+        return self.runner.answer(self.cell(cellId), text)
+
+    def cancel(self, cellId: int, who: str) -> bool:
+        """Take a queued cell out of the run queue: it never runs, the others run as before.
+        False if it is not queued (running already: Interrupt stops it)."""
+        self._checkOpen()
+        return self.runner.cancel(self.cell(cellId), f"{who} cancelled this cell before it ran.")
 
     def interrupt(self) -> Deferred:
         """Stop everything: queued cells are dropped, the running one is interrupted."""

@@ -105,7 +105,8 @@ class HubRegistry:
         directory = self.worksheetDir(snapshot.worksheet.id)
         os.makedirs(directory, mode=0o700, exist_ok=True)
         hub = WorksheetHub(self.reactor, self.store, snapshot, directory, self.kernelSource,
-                           outputFlushSeconds=self.outputFlushSeconds)
+                           outputFlushSeconds=self.outputFlushSeconds,
+                           defaultSystem=getattr(self.kernels, "system", "python"))
         hub.onIdle = self._linger
         hub.kernelProtection = self.kernelProtection
         return hub

@@ -10,11 +10,14 @@ and records the files a cell creates. It keeps working with no viewer at all.
 
 from __future__ import annotations
 
+import itertools
+
 from twisted.internet.defer import Deferred, DeferredList, fail, succeed
 from twisted.logger import Logger
 
 from .cells import CellModel, cleanEvent, compact
 from .kernel import KernelState
+from .kernel.cellmodes import parseHeader
 from .store import CellKind, RunState
 
 log = Logger()
@@ -29,6 +32,8 @@ _FINAL = {
     "cancelled": RunState.INTERRUPTED,
 }
 
+#: Who a ``%auto`` cell's run is shown as started by.
+AUTO = "%auto"
 #: Results whose message the output already says (the error event, the KeyboardInterrupt).
 _SILENT = {"ok", "error"}
 _PLAIN_INTERRUPT = "The cell was interrupted."
@@ -53,6 +58,9 @@ class CellRunner:
         self._acquiring: Deferred | None = None
         self._acquireError: str | None = None
         self._waiting: list[tuple[CellModel, int, str]] = []  # queued before a kernel exists
+        #: The cells queued or running, in the order they were queued: the run queue.
+        self._active: dict[CellModel, int | None] = {}  # -> the Run all that queued it
+        self._runAlls = itertools.count(1)
         self._flushCall = None
         self._closed = False
 
@@ -67,16 +75,26 @@ class CellRunner:
         return self.kernel is not None and self.kernel.state is KernelState.BUSY
 
     def kernelInfo(self) -> dict:
+        """The kernel's state, why, and the run queue (each queued or running cell, in order,
+        with who started it)."""
         if self.kernel is None:
             if self._acquiring is not None:
-                return {"state": "starting", "reason": "The kernel is starting."}
-            if self._acquireError:
-                return {"state": "dead", "reason": self._acquireError}
-            return {"state": "none", "reason": "No kernel yet: one starts when a cell runs."}
-        return {"state": self.kernel.state.value, "reason": self.kernel.stateReason}
+                state, reason = "starting", "The kernel is starting."
+            elif self._acquireError:
+                state, reason = "dead", self._acquireError
+            else:
+                state, reason = "none", "No kernel yet: one starts when a cell runs."
+        else:
+            state, reason = self.kernel.state.value, self.kernel.stateReason
+        queue = [{"cell": c.id, "state": c.state.value, "by": c.ranBy} for c in self._active]
+        return {"state": state, "reason": reason, "queue": queue}
 
     def _setState(self, cell: CellModel, state: RunState, **fields) -> None:
+        if cell.active or state in (RunState.QUEUED, RunState.RUNNING):
+            self.hub.kernelChanged()  # the queue changes
         cell.state = state
+        if not cell.active:
+            self._active.pop(cell, None)
         d = self.store.set_run_state(cell.id, state, **fields)
         d.addErrback(self._storeFailed, f"saving the run state of cell {cell.id}")
 
@@ -92,6 +110,7 @@ class CellRunner:
         self._acquireError = None
         d = self._acquiring = self._callSource()
         self.hub.kernelChanged()
+        self._waiting[:0] = [(cell, cell.runId, cell.text) for cell in self._queueAuto()]
         d.addCallbacks(self._acquired, self._acquireFailed)
 
     def _callSource(self) -> Deferred:
@@ -135,21 +154,16 @@ class CellRunner:
 
     # -- running -----------------------------------------------------------------------------
 
-    def run(self, cells: list[CellModel], who: str) -> int:
+    def run(self, cells: list[CellModel], who: str, stopAtError: bool = False) -> int:
         """Queue each code cell that is not queued or running already (text cells never go to
-        the kernel); returns how many were."""
+        the kernel); returns how many were.  With ``stopAtError`` (Run all), the first of them
+        that ends in an error takes the others out of the queue."""
         queued = 0
+        runAll = next(self._runAlls) if stopAtError else None
         for cell in cells:
-            if cell.active or cell.leaving or cell.kind is CellKind.TEXT:
+            if not self._queue(cell, who, runAll):
                 continue
             queued += 1
-            cell.resetOutputs()  # unstored output of the last run is dropped too
-            cell.runId += 1
-            self.store.clear_outputs(cell.id).addErrback(
-                self._storeFailed, f"clearing the outputs of cell {cell.id}")
-            cell.ranBy = who
-            self._setState(cell, RunState.QUEUED, ran_by=who)
-            self.hub.cellChanged(cell)
             if self.kernel is None:
                 self._waiting.append((cell, cell.runId, cell.text))
                 self._ensureKernel()
@@ -157,10 +171,32 @@ class CellRunner:
                 self._submit(cell, cell.runId, cell.text)
         return queued
 
+    def _queue(self, cell: CellModel, who: str, runAll: int | None = None) -> bool:
+        """Mark ``cell`` queued by ``who``, its last outputs dropped; False if it cannot run
+        now (queued or running already, being deleted, a text cell)."""
+        if cell.active or cell.leaving or cell.kind is CellKind.TEXT:
+            return False
+        self._active[cell] = runAll
+        cell.resetOutputs()  # unstored output of the last run is dropped too
+        cell.runId += 1
+        self.store.clear_outputs(cell.id).addErrback(
+            self._storeFailed, f"clearing the outputs of cell {cell.id}")
+        cell.ranBy = who
+        self._setState(cell, RunState.QUEUED, ran_by=who)
+        self.hub.cellChanged(cell)
+        return True
+
+    def _queueAuto(self) -> list[CellModel]:
+        """A kernel starts: queue the ``%auto`` cells, in the worksheet's order (the ones not
+        queued already); the caller sends them before anything else."""
+        return [cell for cell in self.hub.cells if cell.kind is CellKind.CODE
+                and "auto" in parseHeader(cell.text).flags and self._queue(cell, AUTO)]
+
     def _submit(self, cell: CellModel, runId: int, code: str) -> None:
         if cell.runId != runId or cell.leaving:
             return
-        request = self.kernel.execute(code, lambda event: self._output(cell, runId, event))
+        request = self.kernel.execute(code, lambda event: self._output(cell, runId, event),
+                                      self.hub.system)
         cell.request = request
         if request.status == "running" and cell.state is RunState.QUEUED:
             self._markRunning(cell)
@@ -232,10 +268,44 @@ class CellRunner:
         message = result.message
         if result.status in _SILENT or message == _PLAIN_INTERRUPT:
             message = ""
-        self._end(cell, _FINAL.get(result.status, RunState.ERROR), message)
+        runAll = self._active.get(cell)
+        state = _FINAL.get(result.status, RunState.ERROR)
+        self._end(cell, state, message)
+        if state is RunState.ERROR and runAll is not None:
+            for other in [c for c, r in self._active.items() if r == runAll]:
+                self.cancel(other, f"Not run: cell [{cell.count}] above ended in an error, and "
+                                   "Run all stops at the first error.")
         self.hub.maybeIdle()
 
+    def cancel(self, cell: CellModel, why: str) -> bool:
+        """Take a queued cell out of the queue, so that it never runs (the others run as
+        before); ``why`` is said in it.  False if it is not queued (it runs already, or not)."""
+        if cell.state is not RunState.QUEUED:
+            return False
+        request = cell.request
+        cell.runId += 1  # its request's end, if any, is not this cell's any more
+        if request is not None and not request.cancel():
+            cell.runId -= 1
+            return False  # it has just started
+        cell.request = None
+        self._waiting = [w for w in self._waiting if w[0] is not cell]
+        self._end(cell, RunState.INTERRUPTED, why)
+        self.hub.maybeIdle()
+        return True
+
+    def answer(self, cell: CellModel, text: str) -> bool:
+        """Answer the input() the cell waits on; False if it waits on none."""
+        request = cell.request
+        if request is None or self.kernel is None or not self.kernel.answerInput(request, text):
+            return False
+        cell.answerInput(text)
+        self._scheduleFlush()
+        self.hub.cellChanged(cell)
+        return True
+
     def _end(self, cell: CellModel, state: RunState, notice: str = "") -> None:
+        if cell.answerInput(None):  # its input() was never answered
+            self._scheduleFlush()
         if notice:
             self._append(cell, {"type": "notice", "text": notice})
         self._flush(cell)
@@ -270,6 +340,9 @@ class CellRunner:
         request, cell.request = cell.request, None
         cell.runId += 1
         cell.unstored = []
+        if cell in self._active:
+            del self._active[cell]
+            self.hub.kernelChanged()  # it leaves the queue
         self._waiting = [w for w in self._waiting if w[0] is not cell]
         if (request is not None and not request.cancel() and request.status == "running"
                 and self.kernel is not None):
@@ -299,7 +372,14 @@ class CellRunner:
         if self.kernel is None:
             self._ensureKernel()
             return succeed(None)
-        return self.kernel.restart()
+
+        def restarted(result):
+            if self.kernel is not None and not self._closed:
+                for cell in self._queueAuto():
+                    self._submit(cell, cell.runId, cell.text)
+            return result
+
+        return self.kernel.restart().addCallback(restarted)
 
     def clear(self, cells: list[CellModel]) -> Deferred:
         calls = []

@@ -22,12 +22,12 @@ from typing import Any
 import pexpect
 from twisted.internet import defer
 from twisted.logger import Logger
-from twisted.python.failure import Failure
 
 from .endings import Exit, cancelledMessage, cutShortResult, deadReason
 from .isolation import Isolation, identity
 from .limits import KernelLimits
 from .process import WorkerProcess, defaultPython
+from .questions import Questions
 from .replies import PendingReplies
 from .requests import (
     _ALLOWED,
@@ -36,19 +36,17 @@ from .requests import (
     ExecuteRequest,
     ExecuteResult,
     IllegalTransition,
-    KernelBusyError,
     KernelNotRunningError,
     KernelStartError,
     KernelState,
     StateChange,
 )
-from .sandbox import INSIDE
 from .timers import NamedTimers
 
 log = Logger()
 
 
-class Kernel:
+class Kernel(Questions):
     """A Sage or Python compute process for one worksheet, driven by the reactor."""
 
     def __init__(self, reactor: Any, *, system: str = "python", python: str | None = None,
@@ -254,6 +252,8 @@ class Kernel:
                     or event.get("type") not in EVENT_TYPES):
                 log.warn("Kernel sent an event that fits no running cell: {m!r}", m=message)
                 return
+            if event["type"] == "input":
+                request.waitingInput = True
             request.emit(event)
         elif op == "done":
             self._cellDone(message)
@@ -312,10 +312,14 @@ class Kernel:
     # -- cells --------------------------------------------------------------------------------
 
     def execute(self, code: str,
-                onOutput: Callable[[dict[str, Any]], object] | None = None) -> ExecuteRequest:
-        """Queue ``code``; return its ExecuteRequest. A stopped kernel is started first (with a
-        notice to the cell if an earlier worker had run, since its variables are gone)."""
-        request = ExecuteRequest(self, next(self._ids), code, onOutput, self.limits.outputChars)
+                onOutput: Callable[[dict[str, Any]], object] | None = None,
+                system: str | None = None) -> ExecuteRequest:
+        """Queue ``code``; return its ExecuteRequest. ``system`` is how it runs if it names no
+        mode (athena_nb.kernel.cellmodes; None: as the kernel's system). A stopped kernel is
+        started first (with a notice to the cell if an earlier worker had run, since its
+        variables are gone)."""
+        request = ExecuteRequest(self, next(self._ids), code, onOutput, self.limits.outputChars,
+                                 system)
         self._queue.append(request)
         if self.state == KernelState.DEAD and not self._restartAfterExit:
             if self._generation and self._process is None:
@@ -326,6 +330,15 @@ class Kernel:
             d.addErrback(lambda failure: None)  # the queued requests carry the failure
         self._pump()
         return request
+
+    def answerInput(self, request: ExecuteRequest, value: str) -> bool:
+        """Answer the ``input()`` that ``request``'s cell waits on; False if it waits on none
+        (it ended, was interrupted, or was answered already)."""
+        if request is not self._running or not request.waitingInput or self._process is None:
+            return False
+        request.waitingInput = False
+        self._process.send({"op": "answer", "id": request.id, "value": value})
+        return True
 
     def _dequeue(self, request: ExecuteRequest) -> None:
         try:
@@ -350,7 +363,7 @@ class Kernel:
         # even before the worker has read the request, stays pending and stops this cell.
         discard, self._interruptSent = self._interruptSent, False
         self._process.send({"op": "execute", "id": request.id, "code": request.code,
-                            "discardInterrupts": discard})
+                            "system": request.system, "discardInterrupts": discard})
         if self.limits.wallSeconds:
             self._timers.schedule("wall", self.limits.wallSeconds, self._wallTimeout)
 
@@ -437,61 +450,6 @@ class Kernel:
     def _cull(self) -> None:
         if self.state == KernelState.IDLE and not self._queue and self._ending is None:
             self._stop("idle", kill=False)
-
-    # -- questions answered by an idle worker ----------------------------------------------------
-
-    def complete(self, code: str, cursor: int) -> defer.Deferred[Any]:
-        """Completions for the name before ``cursor``: {"matches", "start", "end"}. Answered by
-        the worker when idle; while a cell runs this fails at once with KernelBusyError."""
-        return self._ask("complete", {"code": code, "cursor": int(cursor)}, "complete")
-
-    def introspect(self, name: str, detail: int = 0) -> defer.Deferred[Any]:
-        """``name?`` (detail 0: signature and docstring) or ``name??`` (detail 1: also the
-        source) as {"found": bool, "text": str}. Busy and stopped kernels fail at once."""
-        return self._ask("introspect", {"name": name, "detail": int(detail)}, "look up names")
-
-    def chdir(self, path: str) -> defer.Deferred[Any]:
-        """Make ``path`` the worker's working directory (the one watched for files).
-
-        The request goes out at once and cells may be queued right behind it: the worker
-        answers requests in order, so they run in ``path`` without waiting for this answer (one
-        round trip less for a pooled kernel's first cell). A worker that could not change there
-        refuses to run cells, saying why, until a later chdir succeeds."""
-        path = os.path.abspath(path)
-        before = self.cwd, self._ownsCwd
-        # A sandboxed worker sees only the directory it started with, which may have become
-        # ``path`` since (KernelPool moves a pooled kernel's directory into place).
-        if self.sandboxed and (self._bound is None or identity(path) != self._bound):
-            return defer.fail(KernelNotRunningError(
-                "A sandboxed kernel sees only its own directory, so it cannot move to %s." % path))
-        d = self._ask("chdir", {"path": INSIDE if self.sandboxed else path}, "change directory")
-        if d.called:  # refused at once (busy, not running): nothing was sent
-            return d
-        self.cwd, self._ownsCwd = path, False  # a restart starts there too
-
-        def failed(failure: Failure) -> Failure:
-            if self.cwd == path:
-                self.cwd, self._ownsCwd = before
-            return failure
-
-        return d.addErrback(failed)
-
-    sandboxed = property(lambda self: bool(self.isolation and self.isolation.sandbox),
-                         doc="Do its workers run in a sandbox?")
-
-    def _ask(self, op: str, fields: dict[str, Any], what: str) -> defer.Deferred[Any]:
-        if self.state == KernelState.BUSY:
-            return defer.fail(KernelBusyError(
-                "The kernel is busy running a cell, so it cannot %s now; try again when the "
-                "cell has finished." % what))
-        if self.state != KernelState.IDLE or self._ending:
-            return defer.fail(KernelNotRunningError(
-                "The kernel is not running (%s), so it cannot %s." % (self.state.value, what)))
-        requestId = next(self._ids)
-        d = self._replies.expect(requestId, self.limits.replySeconds, what)
-        self._process.send(dict(fields, op=op, id=requestId))
-        self._armIdle()
-        return d
 
     def __repr__(self) -> str:
         return "<Kernel %s %s pid=%s>" % (self.system, self.state.name,

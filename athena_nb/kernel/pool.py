@@ -31,15 +31,18 @@ log = Logger()
 
 
 class KernelPool:
-    """``factory(reactor, cwd)`` makes an unstarted kernel (default: a Python kernel)."""
+    """``factory(reactor, cwd)`` makes an unstarted kernel (default: a Python kernel) of
+    ``system`` (what the worksheets it serves run when they choose nothing else)."""
 
     def __init__(self, reactor: Any, size: int = 2,
                  factory: Callable[[Any, str], Kernel] | None = None,
-                 refillDelay: float = 0.25, scratch: str | None = None) -> None:
+                 refillDelay: float = 0.25, system: str = "python",
+                 scratch: str | None = None) -> None:
         if size < 0:
             raise ValueError("A kernel pool's size must be zero or more, not %r." % (size,))
         self.reactor = reactor
         self.size = size
+        self.system = system
         self.factory = factory or (lambda reactor, cwd: Kernel(reactor, system="python", cwd=cwd))
         if scratch is None:
             self._scratch = tempfile.mkdtemp(prefix="athena-nb-pool-")

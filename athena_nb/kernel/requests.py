@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 log = Logger()
 
 EVENT_TYPES = frozenset({"stream", "display", "update", "clear", "result", "error", "file",
-                         "notice"})
+                         "notice", "input"})
 CAPPED_TYPES = frozenset({"stream", "display", "result"})
 SYSTEMS = ("python", "sage")
 
@@ -96,10 +96,12 @@ class ExecuteRequest:
 
     def __init__(self, kernel: Kernel, requestId: int, code: str,
                  onOutput: Callable[[dict[str, Any]], object] | None,
-                 outputChars: int | None) -> None:
+                 outputChars: int | None, system: str | None = None) -> None:
         self.kernel = kernel
         self.id = requestId
         self.code = code
+        self.system = system  # the mode of a cell that names none (None: the kernel's)
+        self.waitingInput = False  # the cell's input() waits for an answer
         self.onOutput = onOutput
         self.status = "queued"  # then "running", then "done"
         self.result: ExecuteResult | None = None

@@ -37,16 +37,21 @@ from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 if __package__:  # imported as athena_nb.kernel.worker (tests, python -m)
-    from . import richoutput
-else:  # run by file path, maybe where athena_nb is not installed: load our sibling by path
+    from . import cellmodes, richoutput
+else:  # run by file path, maybe where athena_nb is not installed: load our siblings by path
     import importlib.util as _util
 
-    _spec = _util.spec_from_file_location(
-        "_athena_nb_richoutput", os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                              "richoutput.py"))
-    richoutput = _util.module_from_spec(_spec)  # type: ignore[arg-type]
-    sys.modules[_spec.name] = richoutput  # type: ignore[union-attr]
-    _spec.loader.exec_module(richoutput)  # type: ignore[union-attr]
+    def _sibling(name: str) -> Any:
+        spec = _util.spec_from_file_location(
+            "_athena_nb_" + name, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                               name + ".py"))
+        module = _util.module_from_spec(spec)  # type: ignore[arg-type]
+        sys.modules[spec.name] = module  # type: ignore[union-attr]
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        return module
+
+    richoutput = _sibling("richoutput")
+    cellmodes = _sibling("cellmodes")
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 1 << 30
@@ -126,10 +131,6 @@ class _NoStdin(io.TextIOBase):
         return 0
 
 
-def _input(prompt: object = "") -> NoReturn:
-    _NoStdin()._refuse()
-
-
 def snapshotFiles(root: str) -> dict[str, tuple[int, int, int]]:
     """Map each file's path relative to ``root`` to (mtime_ns, size, inode); skip dot-dirs."""
     result: dict[str, tuple[int, int, int]] = {}
@@ -192,6 +193,12 @@ class _InlineBackendFinder:
         module.show = lambda *args, **kwargs: self.worker.showFigures()
 
 
+def dataPath(root: str) -> str:
+    """The Sage Notebook's ``DATA``: the worksheet's ``data/`` folder, ending in a separator
+    (its imported worksheets' code reads ``DATA + 'file.csv'``)."""
+    return os.path.join(root, "data", "")
+
+
 def pngBase64(figure: Any) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
@@ -210,7 +217,7 @@ class Worker:
         self.rich = richoutput.RichOutput(self.emit, self._figureBundle)
         self.display = self.rich.display
         self.namespace = {"__name__": "__main__", "__builtins__": builtins,
-                          "display": self.display}
+                          "display": self.display, "DATA": dataPath(root)}
         self.requestId: Any = None
         self.cellCount = 0
         self.preparse: Callable[[str], str] | None = None
@@ -256,6 +263,20 @@ class Worker:
             self.sendLock.release()
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
+    def input(self, prompt: object = "", password: bool = False) -> str:
+        """``input()`` in a cell: the prompt is shown under the cell and whoever may edit the
+        worksheet answers it there.  An interrupt stops the wait (KeyboardInterrupt)."""
+        if not self.inCell or threading.current_thread() is not threading.main_thread():
+            _NoStdin()._refuse()  # no cell to show the prompt under
+        self.emit({"type": "input", "prompt": str(prompt), "password": bool(password)})
+        while True:
+            message = self.channel.receive()  # interrupts are let in here, as in user code
+            if message is None:
+                os._exit(0)  # the server closed the channel: it wants us gone
+            if message.get("op") == "answer" and message.get("id") == self.requestId:
+                value = message.get("value")
+                return value if isinstance(value, str) else ""
+
     def flushStreams(self) -> None:
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -296,6 +317,8 @@ class Worker:
             message = self.channel.receive()
             if message is None or message.get("op") == "shutdown":
                 return
+            if message.get("op") == "answer":
+                continue  # for an input() that was interrupted meanwhile
             handler = getattr(self, "op_" + str(message.get("op")), None)
             if handler is None:
                 self.reply(message, error="Unknown request %r." % (message.get("op"),))
@@ -319,6 +342,7 @@ class Worker:
             return
         self.cwdError = None
         self.root = os.getcwd()
+        self.namespace["DATA"] = dataPath(self.root)
         self.reply(message, value={"cwd": self.root})
 
     def op_complete(self, message: dict[str, Any]) -> None:
@@ -356,7 +380,7 @@ class Worker:
                 self._startLimits()
                 _armInterrupts(message.get("discardInterrupts", False))
                 try:
-                    status = self.runCell(code)
+                    status = self.runCell(code, message.get("system"))
                 finally:
                     _disarmInterrupts()
             finally:
@@ -376,34 +400,49 @@ class Worker:
         self.channel.send({"op": "done", "id": self.requestId, "status": status, "message": text,
                            "events": tail})
 
-    def runCell(self, code: str) -> str:
-        """Run one cell in the namespace; return "ok" or "error". Interrupts propagate."""
+    def runCell(self, code: str, system: str | None = None) -> str:
+        """Run one cell as its mode says (``system``, else the kernel's, without one); return
+        "ok" or "error". Interrupts propagate."""
         match = INTROSPECT_RE.match(code)
         if match:
             found = introspect(self.namespace, match.group(1), len(match.group(2)) - 1)
             self.emit({"type": "stream", "name": "stdout", "text": found["text"] + "\n"})
             return "ok"
+        header = cellmodes.parseHeader(code)
+        mode = header.mode or system or self.system
+        if mode in cellmodes.PYTHON_MODES:
+            return self.runPython(code, header.padded(), sage=mode == "sage")
+        if mode in cellmodes.SHOWN_MODES:
+            self.emit({"type": "display", "data": {cellmodes.SHOWN_MODES[mode]: header.body,
+                                                   "text/plain": header.body}})
+            return "ok"
+        if mode == "sh":
+            status = cellmodes.runShell(header.body, self.flushStreams)
+            if status:
+                return self.failed("ShellError", "The shell command ended with exit status %d."
+                                   % status)
+            return "ok"
+        return self.runElsewhere(mode, header.body)
+
+    def runPython(self, code: str, source: str, sage: bool) -> str:
+        """Run ``source`` (``code`` with its directives blanked) in the namespace, preparsed
+        in Sage mode; the value of its last expression is the cell's result."""
+        if sage and not self.ensureSage("sage"):
+            return "error"
         filename = "<cell %d>" % self.cellCount
+        preparse = self.preparse if sage else None
+        self.namespace[cellmodes.MAGICS_NAME] = cellmodes.Magics(
+            self.namespace, lambda text: self.compileCell(text, filename, preparse), preparse,
+            self.flushStreams)
         try:
-            source = self.preparse(code) if self.preparse else code
-            tree = ast.parse(source, filename, "exec")
+            run = self.compileCell(cellmodes.rewriteMagics(source), filename, preparse, code)
         except SyntaxError as e:
             self.emitError(e, syntax=True)
             return "error"
-        # Tracebacks quote what the user wrote, unless the preparser changed the line count.
-        shown = code if code.count("\n") == source.count("\n") else source
-        linecache.cache[filename] = (len(shown), None, shown.splitlines(True), filename)
-        last = None
-        final = tree.body[-1] if tree.body else None
-        if isinstance(final, ast.Expr):
-            tree.body.pop()
-            last = ast.Expression(final.value)
         try:
             self.inCell = True
             try:
-                exec(compile(tree, filename, "exec"), self.namespace)
-                value = None if last is None else eval(compile(last, filename, "eval"),
-                                                       self.namespace)
+                value = run()
             finally:
                 self.inCell = False
             if value is not None:
@@ -416,6 +455,72 @@ class Worker:
             self.emitError(e)
             return "error"
         return "ok"
+
+    def compileCell(self, text: str, filename: str, preparse: Callable[[str], str] | None,
+                    shown: str | None = None) -> Callable[[], Any]:
+        """``text`` compiled to run in the namespace, returning the value of its last line if
+        that is an expression; raises SyntaxError.  With ``shown`` (what the user wrote),
+        tracebacks quote it, unless the preparser changed the line count."""
+        source = preparse(text) if preparse else text
+        tree = ast.parse(source, filename, "exec")
+        if shown is not None:
+            shown = shown if shown.count("\n") == source.count("\n") else source
+            linecache.cache[filename] = (len(shown), None, shown.splitlines(True), filename)
+        last = None
+        final = tree.body[-1] if tree.body else None
+        if isinstance(final, ast.Expr):
+            tree.body.pop()
+            last = compile(ast.Expression(final.value), filename, "eval")
+        body = compile(tree, filename, "exec")
+
+        def run() -> Any:
+            exec(body, self.namespace)
+            return None if last is None else eval(last, self.namespace)
+
+        return run
+
+    def runElsewhere(self, mode: str, text: str) -> str:
+        """Run ``text`` in another system through Sage's interface to it (``%gp``, ...)."""
+        name = cellmodes.SAGE_SYSTEMS[mode]
+        if not self.ensureSage(mode):
+            return "error"
+        try:
+            interface = cellmodes.sageInterface(mode)
+        except (ImportError, AttributeError) as e:
+            return self.failed("SystemUnavailable", "%s is not available in this Sage (%s)."
+                               % (name, e))
+        try:
+            answer = interface.eval(text)
+        except (KeyboardInterrupt, CpuLimitExceeded):
+            raise
+        except BaseException as e:
+            if isinstance(e, ImportError) or not _isRunning(interface):
+                return self.failed("SystemUnavailable", "%s could not be started in this Sage: "
+                                   "%s: %s" % (name, type(e).__name__, e))
+            self.emitError(e)
+            return "error"
+        if answer:
+            print(answer)
+        return "ok"
+
+    def ensureSage(self, mode: str) -> bool:
+        """Is Sage loaded in this kernel (loading it now if this Python has it)?  Without it,
+        say so in the cell."""
+        if self.preparse is not None:
+            return True
+        try:
+            setUpSage(self)
+        except ImportError:
+            self.failed("SystemUnavailable", "%%%s needs Sage, and this kernel's Python does not "
+                        "have it: choose Sage as the worksheet's system, or install Sage (see "
+                        "the README)." % mode)
+            return False
+        return True
+
+    def failed(self, name: str, text: str) -> str:
+        """Show ``text`` as the cell's error (no traceback: nothing of the user's failed)."""
+        self.emit({"type": "error", "ename": name, "evalue": text, "traceback": text})
+        return "error"
 
     def showResult(self, value: object) -> None:
         self.rich.result(value)
@@ -453,7 +558,14 @@ class Worker:
             resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
 
 
-_OWN_FILES = {__file__, richoutput.__file__}
+_OWN_FILES = {__file__, richoutput.__file__, cellmodes.__file__}
+
+
+def _isRunning(interface: Any) -> bool:
+    try:
+        return bool(interface.is_running())
+    except Exception:
+        return False
 
 
 def _hideWorkerFrames(report: traceback.TracebackException | None) -> None:
@@ -764,7 +876,6 @@ def main(argv: list[str] | None = None) -> int:
                                   errors="backslashreplace", line_buffering=True)
         setattr(sys, name, stream)
         setattr(sys, "__%s__" % name, stream)
-    builtins.input = _input
     os.environ["MPLBACKEND"] = "module://" + INLINE_BACKEND
     # Like an interactive prompt: the worksheet directory (cwd) is importable; our own
     # directory (which holds modules named kernel, process, ...) is not.
@@ -777,6 +888,10 @@ def main(argv: list[str] | None = None) -> int:
         worker = Worker(channel, config["system"], os.getcwd(), config.get("limits", {}))
         sys.meta_path.append(_InlineBackendFinder(worker))
         builtins.display = worker.display  # type: ignore[attr-defined]
+        builtins.input = worker.input
+        import getpass
+
+        getpass.getpass = lambda prompt="Password: ", stream=None: worker.input(prompt, True)
         signal.signal(signal.SIGXCPU, _onCpuLimit)
         version = None
         if config["system"] == "sage":

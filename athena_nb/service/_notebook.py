@@ -101,7 +101,7 @@ class NotebookService(MultiService):
             return Kernel(reactor, system=system, python=python, cwd=cwd, limits=limits,
                           isolation=isolation)
 
-        pool = KernelPool(self.reactor, size=options["pool-size"], factory=factory,
+        pool = KernelPool(self.reactor, size=options["pool-size"], factory=factory, system=system,
                           scratch=os.path.join(options["data-dir"], "worksheets", ".pool"))
         pool.protection = isolation.summary()
         return pool

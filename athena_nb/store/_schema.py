@@ -111,7 +111,29 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
+def _v4(conn: sqlite3.Connection) -> None:
+    """input() in a cell: an output kind of its own (its prompt, and the answer once given).
+    SQLite cannot change a CHECK, so the outputs table is made anew and its rows copied.  And a
+    cell's metadata from a notebook file (Jupyter's tags, attachments...), kept for export."""
+    for sql in (
+        "ALTER TABLE cells ADD COLUMN metadata TEXT",
+        """CREATE TABLE outputs_v4 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            cell_id INTEGER NOT NULL REFERENCES cells(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN
+                ('stream', 'display', 'result', 'error', 'file', 'notice', 'input')),
+            payload TEXT NOT NULL
+        )""",
+        "INSERT INTO outputs_v4 (id, cell_id, kind, payload) "
+        "SELECT id, cell_id, kind, payload FROM outputs",
+        "DROP TABLE outputs",
+        "ALTER TABLE outputs_v4 RENAME TO outputs",
+        "CREATE INDEX outputs_by_cell ON outputs (cell_id, id)",
+    ):
+        conn.execute(sql)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, fail
 
 from . import _access, _cells, _outputs, _reads, _worksheets
-from ._model import SHARE_ROLES, CellKind, OutputKind, Role, RunState
+from ._model import SHARE_ROLES, CellKind, NewCell, OutputKind, Role, RunState
 from ._schema import open_database
 from ._writer import ThreadWriter
 
@@ -160,6 +160,29 @@ class Store:
         return self._writer.submit(
             _worksheets.create_worksheet, self._now(), secrets.token_hex(8), _title(title), texts
         )
+
+    @_deferred
+    def import_worksheet(self, title: str, cells: Iterable[NewCell],
+                         metadata: dict[str, Any] | None = None) -> Deferred:
+        """Create a worksheet whole, with its cells' kinds, outputs, counts and metadata, and
+        its own metadata, in one transaction (nothing of it is stored if any of it fails);
+        fires with its Worksheet."""
+        rows = []
+        for cell in cells:
+            outputs = tuple((_enum(OutputKind, kind, "kind of output").value,
+                             _json(payload, "output payload")) for kind, payload in cell.outputs)
+            count = None if cell.execution_count is None else _int(cell.execution_count,
+                                                                     "execution count")
+            state = (RunState.ERROR if any(k == OutputKind.ERROR.value for k, _ in outputs)
+                     else RunState.DONE if outputs or count is not None else RunState.IDLE)
+            meta = None if not cell.metadata else _json(cell.metadata, "cell metadata")
+            rows.append((_str(cell.text, "cell text"),
+                         _enum(CellKind, cell.kind, "cell kind").value, outputs, state.value,
+                         count, meta))
+        pairs = tuple((_str(key, "metadata key"), _json(value, "metadata"))
+                      for key, value in (metadata or {}).items())
+        return self._writer.submit(_worksheets.import_worksheet, self._now(),
+                                   secrets.token_hex(8), _title(title), tuple(rows), pairs)
 
     @_deferred
     def rename_worksheet(self, worksheet_id: str, title: str) -> Deferred:

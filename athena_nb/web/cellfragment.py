@@ -21,6 +21,9 @@ from ..cells import compactNumbered, numbered
 from ..store import CellKind
 from ._calls import _button, answering, editing
 
+#: The longest answer to a cell's input() (a line typed, or pasted).
+MAX_ANSWER = 100_000
+
 if TYPE_CHECKING:
     from .fragments import WorksheetFragment
 
@@ -100,6 +103,8 @@ class CellFragment(LiveFragment):
             f'<div class="nb-md" aria-label="Text cell" tabindex="-1">{cell.rendered() or ""}</div>'
             '<div class="nb-cell-actions">'
             + _button("Run", "run")
+            + _button("Cancel", "cancel", ' title="Take this cell out of the run queue: it will '
+                      'not run"')
             + _button("Delete cell", "delete")
             + _button("⋯", "more", ' aria-expanded="false" aria-label="More actions for this cell"',
                       kind="nb-button nb-more")
@@ -217,6 +222,19 @@ class CellFragment(LiveFragment):
     @editing
     def runAbove(self):
         return self.hub.runAbove(self.cellId, self.identity.name)
+
+    @editing
+    def answer(self, text):
+        """Answer the input() this cell waits on (False: it waits on none)."""
+        if not isinstance(text, str) or len(text) > MAX_ANSWER:
+            raise BadArguments(f"An answer to input() is text of at most {MAX_ANSWER} "
+                               "characters.")
+        return self.hub.answer(self.cellId, text)
+
+    @editing
+    def cancel(self):
+        """Take this cell out of the run queue (False: it is not queued)."""
+        return self.hub.cancel(self.cellId, self.identity.name)
 
     @editing
     def delete(self):

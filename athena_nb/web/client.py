@@ -159,6 +159,7 @@ class WorksheetClient(ClientWidget):
         self.kernel: dict = a["kernel"]
         self.canEdit: bool = a["canEdit"]
         self.typeset: bool = a["typeset"]
+        self.system: str = a["system"]
         self._order: list[int] | None = None  # widget ids in order, once the server moved any
 
     @property
@@ -210,6 +211,10 @@ class WorksheetClient(ClientWidget):
     @expose
     def setKernel(self, info):
         self.kernel = info
+
+    @expose
+    def setSystem(self, system):
+        self.system = system
 
     @expose
     def setTypeset(self, on):

@@ -20,10 +20,16 @@ from twisted.logger import Logger
 from livefragments import BadArguments, LiveFragment
 
 from ..store import MAX_TITLE
+from ..systems import SYSTEM_NAMES
 from ._calls import NotAllowed, WorksheetClosed, _button, answering, editing
 from .cellfragment import CellFragment
 
 log = Logger()
+
+#: The worksheet's downloads (athena_nb/web/download.py), as the toolbar offers them.
+DOWNLOADS = (("ipynb", "Jupyter notebook (.ipynb), with outputs"),
+             ("py", "Python script (.py, # %% cells)"),
+             ("sws", "Sage Notebook worksheet (.sws)"))
 
 __all__ = ["CellFragment", "NotAllowed", "WorksheetClosed", "WorksheetFragment", "answering",
            "editing"]
@@ -65,12 +71,21 @@ class WorksheetFragment(LiveFragment):
 
     def render(self) -> str:
         ro = not self.identity.canEdit()
-        toolbar = "".join(_button(label, action) for label, action in (
-            ("Run all", "runAll"), ("Interrupt", "interrupt"), ("Restart", "restart"),
+        toolbar = _button("Run all", "runAll")
+        toolbar += _button("Stop at errors", "stopAtErrors", ' aria-pressed="true" title="Run all '
+                           'stops at the first cell that ends in an error (on) or runs every cell '
+                           '(off)"')
+        toolbar += "".join(_button(label, action) for label, action in (
+            ("Interrupt", "interrupt"), ("Restart", "restart"),
             ("Add cell", "addCell"), ("Clear all outputs", "clearAll")))
         toolbar += _button("Typeset", "typeset", ' aria-pressed="{}" title="Show LaTeX outputs '
                            'typeset (on) or as plain text (off), for everyone"'.format(
                                "true" if self.hub.typeset else "false"))
+        toolbar += _systemChoice(self.hub.system)
+        toolbar += ('<details class="nb-download"><summary class="nb-button">Download</summary>'
+                    '<ul aria-label="Download this worksheet">'
+                    + "".join(f'<li><a href="download/{fmt}" download>{escape(label)}</a></li>'
+                              for fmt, label in DOWNLOADS) + "</ul></details>")
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
         toolbar += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())
@@ -84,6 +99,8 @@ class WorksheetFragment(LiveFragment):
             "</header>"
             f'<div class="nb-toolbar" role="toolbar" aria-label="Worksheet">{toolbar}'
             '<span class="nb-kernel" role="status"></span>'
+            '<details class="nb-queue" hidden><summary>Queue</summary>'
+            '<ol aria-label="Run queue"></ol></details>'
             + protectionMarkup(self.hub.kernelProtection)
             + ('<span class="nb-readonly">Read-only</span>' if ro else "")
             + "</div>"
@@ -106,6 +123,7 @@ class WorksheetFragment(LiveFragment):
             "presence": self.hub.presence(),
             "kernel": self._initialKernel(),
             "typeset": self.hub.typeset,
+            "system": self.hub.system,
             "base": self.base,
         }]
 
@@ -146,6 +164,9 @@ class WorksheetFragment(LiveFragment):
 
     def typesetChanged(self) -> None:
         self.notifyLatest("typeset", "setTypeset", lambda: [self.hub.typeset])
+
+    def systemChanged(self) -> None:
+        self.notifyLatest("system", "setSystem", lambda: [self.hub.system])
 
     def titleChanged(self, title: str) -> None:
         self.notifyLatest("title", "setTitle", lambda: [self.hub.title])
@@ -209,8 +230,11 @@ class WorksheetFragment(LiveFragment):
         return self.hub.insertCell(index)
 
     @editing
-    def runAll(self):
-        return self.hub.runAll(self.identity.name)
+    def runAll(self, pastErrors=False):
+        if not isinstance(pastErrors, bool):
+            raise BadArguments("Run all goes on past errors (true) or stops at the first "
+                               f"(false), not {pastErrors!r}.")
+        return self.hub.runAll(self.identity.name, pastErrors)
 
     @editing
     def interrupt(self):
@@ -228,6 +252,19 @@ class WorksheetFragment(LiveFragment):
     def setTypeset(self, on):
         return self.hub.setTypeset(on)
 
+    @editing
+    def setSystem(self, system):
+        return self.hub.setSystem(system)
+
+
+def _systemChoice(system: str) -> str:
+    """The worksheet's system, a locked choice as the buttons are (worksheet.js unlocks it for
+    those who may change it)."""
+    options = "".join(f'<option value="{name}"{" selected" if name == system else ""}>'
+                      f"{escape(label)}</option>" for name, label in SYSTEM_NAMES.items())
+    return ('<label class="nb-system" title="What cells run as when their first line names no '
+            'mode (%python, %sh, %gp, ...), for everyone">System '
+            f'<select data-action="system" disabled>{options}</select></label>')
 
 def protectionMarkup(protection: dict | None) -> str:
     """The worksheet page's quiet note of what protects its kernel: a word in the toolbar

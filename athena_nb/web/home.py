@@ -20,6 +20,8 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
+from ..formats import FormatError, ipynb, sws
+from ..formats.files import StagedFiles
 from ..store import SHARE_ROLES, NotFoundError, StoreError
 from . import _html
 from .auth import Auth, identityOf
@@ -29,6 +31,10 @@ from .public import Publisher
 log = Logger()
 
 MAX_BODY = 64 * 1024
+#: Calls whose body is a file, sent as it is (``application/octet-stream``), not JSON.
+FILE_CALLS = {("import",)}
+#: File formats the import call reads, by the file name's suffix.
+IMPORTERS = {".ipynb": ipynb.read, ".sws": sws.read, ".txt": sws.readText}
 
 
 def worksheetJSON(worksheet) -> dict:
@@ -104,6 +110,9 @@ class HomePage(Resource):
             '<div class="toolbar">'
             # Disabled until home.js listens, so that no early click is lost.
             '<button type="button" id="new-worksheet" class="primary" disabled>New worksheet</button>'
+            '<button type="button" id="import-worksheet" disabled title="Jupyter notebooks, Sage Notebook worksheets '
+            '(.ipynb, .sws, .txt); or drop files on the list">Import…</button>'
+            '<input type="file" id="import-file" multiple hidden>'
             '<button type="button" id="show-trash" aria-pressed="false" disabled>Show trash</button>'
             "</div></div>"
             '<p id="home-status" class="status" role="status" aria-live="polite"></p>'
@@ -132,6 +141,7 @@ class ApiResource(Resource):
         self._routes = {
             (b"GET", ("worksheets",)): self.listWorksheets,
             (b"POST", ("worksheets",)): self.createWorksheet,
+            (b"POST", ("import",)): self.importWorksheet,
             (b"POST", ("worksheets", "*", "rename")): self.renameWorksheet,
             (b"POST", ("worksheets", "*", "trash")): self.trashWorksheet,
             (b"POST", ("worksheets", "*", "restore")): self.restoreWorksheet,
@@ -148,21 +158,23 @@ class ApiResource(Resource):
             _html.writeJSONError(request, 403, "Forbidden",
                                  "Only the notebook's owner may use this API.")
             return NOT_DONE_YET
-        if request.method == b"POST":
-            problem = self._checkPost(request)
-            if problem is not None:
-                _html.writeJSONError(request, *problem)
-                return NOT_DONE_YET
         parts = [p.decode("utf-8", "replace") for p in request.postpath]
         while parts and parts[-1] == "":
             parts.pop()
+        isFile = tuple(parts) in FILE_CALLS
+        if request.method == b"POST":
+            problem = self._checkPost(request, isFile)
+            if problem is not None:
+                _html.writeJSONError(request, *problem)
+                return NOT_DONE_YET
         route = self._route(request.method, parts)
         if route is None:
             _html.writeJSONError(request, 404, "NotFound", "There is no such API call.")
             return NOT_DONE_YET
         method, args = route
         try:
-            body = self._body(request) if request.method == b"POST" else {}
+            body = (self._file(request) if isFile else
+                    self._body(request) if request.method == b"POST" else {})
         except ValueError as e:
             _html.writeJSONError(request, 400, "BadRequest", str(e))
             return NOT_DONE_YET
@@ -172,14 +184,26 @@ class ApiResource(Resource):
         return NOT_DONE_YET
 
     @staticmethod
-    def _checkPost(request):
+    def _checkPost(request, isFile: bool = False):
         if not _html.sameOrigin(request):
             return 403, "Forbidden", "API calls are only accepted from this server's own pages."
         ctype = (request.getHeader(b"content-type") or b"").split(b";")[0].strip()
-        if ctype != b"application/json":
-            # Cross-site forms cannot send this type without the browser asking first.
+        # Cross-site forms cannot send these types without the browser asking first.
+        if isFile and ctype != b"application/octet-stream":
+            return 415, "UnsupportedMediaType", ("A file is sent as it is, as "
+                                                 "application/octet-stream.")
+        if not isFile and ctype != b"application/json":
             return 415, "UnsupportedMediaType", "API calls must send a JSON body."
         return None
+
+    @staticmethod
+    def _file(request) -> dict:
+        """A file call's body and the file's name (the ``name`` query argument)."""
+        name = (request.args.get(b"name") or [b""])[0].decode("utf-8", "replace")
+        if not name.strip():
+            raise ValueError("Say the file's name in the address (?name=...): its suffix says "
+                             "what kind of file it is.")
+        return {"name": name, "data": request.content.read()}
 
     @staticmethod
     def _body(request) -> dict:
@@ -214,6 +238,36 @@ class ApiResource(Resource):
         title = body.get("title", "Untitled")
         return self.store.create_worksheet(title, ("",)).addCallback(
             lambda worksheet: (201, {"worksheet": worksheetJSON(worksheet)}))
+
+    def importWorksheet(self, body):
+        """A worksheet made whole from a file (a Jupyter notebook, ...), or a 400 saying what
+        is wrong with the file; nothing is stored then."""
+        name = body["name"]
+        suffix = name[name.rfind("."):].lower() if "." in name else ""
+        reader = IMPORTERS.get(suffix)
+        if reader is None:
+            return 400, {"error": {"type": "BadRequest", "message": (
+                f"{name} cannot be imported: athena-nb reads {', '.join(IMPORTERS)} files."),
+                "reload": False}}
+        try:
+            imported = reader(body["data"], name)
+        except FormatError as e:
+            return 400, {"error": {"type": "BadRequest", "message": str(e), "reload": False}}
+        # Its files are written aside first and moved in whole once the worksheet is stored.
+        staged = StagedFiles(self.hubs.dataDir, imported.files) if imported.files else None
+        d = self.store.import_worksheet(imported.title, imported.cells, imported.metadata)
+
+        def stored(worksheet):
+            if staged is not None:
+                staged.moveTo(self.hubs.worksheetDir(worksheet.id))
+            return 201, {"worksheet": worksheetJSON(worksheet)}
+
+        def failed(failure):
+            if staged is not None:
+                staged.discard()
+            return failure
+
+        return d.addCallback(stored).addErrback(failed)
 
     def renameWorksheet(self, worksheetId, body):
         def renamed(worksheet):

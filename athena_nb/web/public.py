@@ -206,7 +206,7 @@ def _output(event: dict, typeset: bool = True) -> str:
         text = visibleText(str(event.get("text", "")))
         return f'<pre class="public-stream {name}">{escape(text)}</pre>'
     if kind in ("display", "result"):
-        return _data(event.get("data") or {}, event.get("math") if typeset else None)
+        return _data(event, typeset)
     if kind == "error":
         head = f'{event.get("ename", "Error")}: {event.get("evalue", "")}'
         trace = visibleText(str(event.get("traceback", "")))
@@ -220,11 +220,16 @@ def _output(event: dict, typeset: bool = True) -> str:
     return ""
 
 
-def _data(data: dict, math: str | None = None) -> str:
+def _data(event: dict, typeset: bool = True) -> str:
     """The richest form of a display or result that a static page can show safely, in
-    Jupyter's order (``MIME_ORDER``), as the worksheet page chooses; ``math`` is its LaTeX
-    typeset on the server (None: show LaTeX as text, the worksheet's Typeset being off)."""
+    Jupyter's order (``MIME_ORDER``), as the worksheet page chooses: its LaTeX typeset on the
+    server (``math``) unless the worksheet's Typeset is off, its Markdown rendered there."""
+    data = event.get("data") or {}
+    math = event.get("math") if typeset else None
+    markdown = event.get("markdown")
     for mime in MIME_ORDER:
+        if mime == "text/markdown" and isinstance(markdown, str) and isinstance(data.get(mime), str):
+            return f'<div class="public-markdown">{markdown}</div>'  # sanitised: athena_nb/render
         if mime == "text/latex" and isinstance(math, str) and isinstance(data.get(mime), str):
             return f'<div class="public-math">{math}</div>'  # typeset, sanitised: athena_nb/render
         value = data.get(mime)

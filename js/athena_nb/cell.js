@@ -51,7 +51,8 @@ export class Cell extends Widget {
     this.menu = /** @type {HTMLElement} */ (node.querySelector('.nb-menu'));
     this.moreButton = /** @type {HTMLButtonElement} */ (node.querySelector('[data-action="more"]'));
     this.outputs = new OutputArea(/** @type {Element} */ (node.querySelector('.nb-output')),
-      {base: a.base, cellId: a.cellId});
+      {base: a.base, cellId: a.cellId,
+        answer: a.canEdit ? (text) => this.callRemote('answer', text) : null});
     this.outputs.reset(a.generation, a.outputs, a.length);
     this.editor = new CellEditor({
       textarea,
@@ -243,6 +244,8 @@ export class Cell extends Widget {
       case 'runAbove':
         await this.editor.whenSent();
         return ws.ask(this.callRemote('runAbove'));
+      case 'cancel':
+        return ws.ask(this.callRemote('cancel'));
       case 'delete':
         return ws.ask(this.callRemote('delete'));
       case 'insertAbove':

@@ -1,6 +1,6 @@
 // @ts-check
 // home.js: the home page's worksheet list (create, open, rename, trash, restore, share links,
-// publishing a read-only snapshot).
+// publishing a read-only snapshot, importing files and downloading worksheets as files).
 // Tested by tests/browser/test_home.py. The page embeds the first list as JSON (#home-data);
 // every change is one call to /api/..., whose answer is the changed data.
 
@@ -8,6 +8,8 @@
  * @typedef {{id: string, title: string, modified: number, trashed: boolean, url: string}} Worksheet
  * @typedef {{token: string, role: string, created: number, revoked: boolean, path: string}} Link
  */
+
+import {setUpImport} from './imports.js';
 
 /** @type {Map<string, Worksheet>} */
 const worksheets = new Map();
@@ -112,6 +114,8 @@ function activeRow(worksheet) {
   const actions = el('div', {className: 'row-actions'},
     el('button', {type: 'button', 'aria-label': `Rename ${worksheet.title}`,
                   onclick: () => startRename(row, worksheet)}, 'Rename'),
+    el('a', {href: `${worksheet.url}download/ipynb`, download: '', className: 'button-like',
+             'aria-label': `Download ${worksheet.title} as a Jupyter notebook`}, 'Download .ipynb'),
     el('button', {type: 'button', 'aria-label': `Share ${worksheet.title}`,
                   'aria-expanded': 'false', onclick: (/** @type {MouseEvent} */ event) => toggleShare(row, worksheet,
                   /** @type {HTMLButtonElement} */ (event.currentTarget))}, 'Share'),
@@ -344,6 +348,16 @@ function boot() {
     render();
   });
   render();
+  setUpImport({
+    button: /** @type {HTMLButtonElement} */ ($('import-worksheet')),
+    input: /** @type {HTMLInputElement} */ ($('import-file')),
+    dropZone: /** @type {HTMLElement} */ (document.querySelector('main.home')),
+    imported: (worksheet) => {
+      remember(worksheet);
+      render();
+    },
+    say,
+  });
   for (const id of ['new-worksheet', 'show-trash']) {
     /** @type {HTMLButtonElement} */ ($(id)).disabled = false; // disabled until now (home.py)
   }

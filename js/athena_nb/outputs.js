@@ -6,15 +6,18 @@
 // in place (display ids) are replaced where they stand.
 // Tested by tests/js/athena_nb/outputs.test.mjs and the browser tests.
 
+import {renderPrompt} from './prompt.js';
 import {Terminal, TerminalView, appendRuns} from './terminal.js';
 
 /**
  * An output event as the server sends it (docs/kernels.md), with its index `n` in the log.
- * `math` is a `text/latex` output typeset on the server (MathML, sanitised there).
+ * `math` is a `text/latex` output typeset on the server (MathML, sanitised there), `markdown`
+ * a `text/markdown` output rendered there (HTML, sanitised there).
  * @typedef {{type: string, n?: number, name?: string, text?: string, data?: Record<string, any>,
  *   metadata?: Record<string, any>, displayId?: string,
  *   ename?: string, evalue?: string, traceback?: string, path?: string, change?: string,
- *   math?: string}} OutputEvent
+ *   math?: string, markdown?: string, prompt?: string, password?: boolean,
+ *   answer?: string|null}} OutputEvent
  */
 
 /** Jupyter's order of preference among the forms of one display (athena_nb/cells.py). */
@@ -54,10 +57,12 @@ export function encodePath(path) {
 export class OutputArea {
   /**
    * @param {Element} node the cell's output region
-   * @param {{base: string, cellId: number}} options base: the worksheet's URL, ending in '/'
+   * @param {{base: string, cellId: number, answer?: ((text: string) => Promise<unknown>)|null}} options
+   *   base: the worksheet's URL, ending in '/'; answer: answers the cell's input() (null: a viewer)
    */
-  constructor(node, {base, cellId}) {
+  constructor(node, {base, cellId, answer = null}) {
     this.node = node;
+    this.answer = answer;
     this.document = node.ownerDocument;
     this.base = base;
     this.cellId = cellId;
@@ -158,6 +163,7 @@ export class OutputArea {
     if (event.type === 'display' || event.type === 'result') return this.#bundle(event);
     if (event.type === 'file') return this.#file(event);
     if (event.type === 'notice') return make(doc, 'p', 'nb-out nb-notice', event.text ?? '');
+    if (event.type === 'input') return renderPrompt(doc, event, this.answer);
     return null;
   }
 
@@ -218,10 +224,12 @@ export class OutputArea {
       box.append(this.#json(value, 0));
       return box;
     }
-    if (mime === 'text/markdown') {
-      const box = make(doc, 'div', 'nb-out nb-markdown', value);
+    if (mime === 'text/markdown' && typeof event.markdown === 'string') {
+      const box = make(doc, 'div', 'nb-out nb-prose');
+      box.innerHTML = event.markdown; // rendered and sanitised on the server
       return box;
     }
+    if (mime === 'text/markdown') return make(doc, 'div', 'nb-out nb-markdown', value);
     if (mime === 'text/latex' && typeof event.math === 'string') {
       // Both forms; the worksheet's Typeset setting (data-typeset) picks the one shown.
       const box = make(doc, 'div', `nb-out nb-${event.type} nb-latex`);

@@ -7,14 +7,16 @@
 import {Widget} from '../livefragments/widget.js';
 import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers} from './prefs.js';
+import {RunQueue} from './queue.js';
 
 /** @typedef {import('./cell.js').Cell} Cell */
 /** @typedef {{id: string, name: string, role: string, cell: number|null}} Presence */
-/** @typedef {{state: string, reason: string}} KernelInfo */
+/** @typedef {{state: string, reason: string, queue?: import('./queue.js').QueueEntry[]}} KernelInfo */
 /**
  * The initial arguments (WorksheetFragment.getInitialArguments).
  * @typedef {{worksheetId: string, title: string, viewerId: string, name: string, role: string,
- *   canEdit: boolean, presence: Presence[], kernel: KernelInfo, typeset: boolean, base: string}}
+ *   canEdit: boolean, presence: Presence[], kernel: KernelInfo, typeset: boolean, system: string,
+ *   base: string}}
  *   WorksheetArgs
  */
 
@@ -75,10 +77,26 @@ export class Worksheet extends Widget {
       if (!this.cellsNode.contains(/** @type {Node|null} */ (event.relatedTarget))) this.#focusMoved(null);
     });
     this.errorNode.addEventListener('click', () => this.#hideError());
+    this.queue = new RunQueue(/** @type {HTMLDetailsElement} */ ($('.nb-queue')), {
+      label: (cellId) => this.#cellLabel(cellId),
+      cancel: (cellId) => {
+        const cell = this.cellById(cellId);
+        if (cell) this.ask(cell.callRemote('cancel'));
+      },
+      focus: (cellId) => this.focusCell(cellId),
+    });
     this.kernel = a.kernel;
     this.setKernel(a.kernel);
     this.typesetButton = /** @type {HTMLButtonElement} */ ($('[data-action="typeset"]'));
     this.setTypeset(a.typeset);
+    this.system = a.system;
+    this.systemChoice = /** @type {HTMLSelectElement} */ ($('select[data-action="system"]'));
+    this.systemChoice.addEventListener('change', () => {
+      const chosen = this.systemChoice.value;
+      this.systemChoice.value = this.system; // until the server says it is everyone's
+      this.ask(this.callRemote('setSystem', chosen));
+    });
+    this.setSystem(a.system);
     this.#showPresence(a.presence);
   }
 
@@ -88,6 +106,7 @@ export class Worksheet extends Widget {
     for (const button of this.node.querySelectorAll('.nb-toolbar button')) {
       /** @type {HTMLButtonElement} */ (button).disabled = !this.canEdit;
     }
+    this.systemChoice.disabled = !this.canEdit;
     // A display preference of this browser, for viewers too.
     const numbers = /** @type {HTMLButtonElement|null} */ (
       this.node.querySelector('.nb-toolbar [data-action="lineNumbers"]'));
@@ -140,6 +159,16 @@ export class Worksheet extends Widget {
   cellsChanged() {
     this.cells.forEach((cell, i) => cell.setNumber(i + 1));
     this.#showPresenceInCells();
+    this.queue.relabel();
+  }
+
+  /** How the queue names a cell: its place and its first line. @param {number} cellId */
+  #cellLabel(cellId) {
+    const cells = this.cells;
+    const index = cells.findIndex((c) => c.cellId === cellId);
+    if (index < 0) return 'a deleted cell';
+    const first = cells[index].editor.text.split('\n', 1)[0].trim();
+    return `Cell ${index + 1}${first ? `: ${first.length > 40 ? `${first.slice(0, 39)}…` : first}` : ''}`;
   }
 
   /** Focuses the cell after `cell`, adding one at the end if there is none. @param {Cell} cell */
@@ -319,6 +348,7 @@ export class Worksheet extends Widget {
   /** The server: the kernel's state. @param {KernelInfo} info */
   setKernel(info) {
     this.kernel = info;
+    this.queue.show(info.queue ?? [], this.canEdit);
     if (this.kernelNode.dataset.hint) return null;
     this.kernelNode.dataset.state = info.state;
     this.kernelNode.textContent = KERNEL_LABEL[info.state] ?? `Kernel: ${info.state}`;
@@ -331,6 +361,13 @@ export class Worksheet extends Widget {
     this.typeset = on;
     /** @type {HTMLElement} */ (this.node).dataset.typeset = String(on);
     this.typesetButton.setAttribute('aria-pressed', String(on));
+    return null;
+  }
+
+  /** The server: what cells run as when they name no mode, for everyone. @param {string} system */
+  setSystem(system) {
+    this.system = system;
+    this.systemChoice.value = system;
     return null;
   }
 
@@ -348,9 +385,14 @@ export class Worksheet extends Widget {
     }
     if (!this.canEdit) return;
     switch (button.dataset.action) {
-      case 'runAll':
+      case 'runAll': {
+        const stop = this.node.querySelector('[data-action="stopAtErrors"]')?.getAttribute('aria-pressed') !== 'false';
         await Promise.all(this.cells.map((c) => c.editor.whenSent()));
-        return this.ask(this.callRemote('runAll'));
+        return this.ask(this.callRemote('runAll', !stop));
+      }
+      case 'stopAtErrors':
+        button.setAttribute('aria-pressed', String(button.getAttribute('aria-pressed') === 'false'));
+        return;
       case 'interrupt':
         return this.ask(this.callRemote('interrupt'));
       case 'restart':

@@ -94,3 +94,28 @@ async def test_interrupting_a_pari_computation(sageKernel, kt):
     assert kernel.state == KernelState.IDLE and kernel.info["pid"] == pid
     result, events = await kt.run(kernel, "kept^2")
     assert kt.results(events) == ["49"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_other_systems_through_sage_s_interfaces(sageKernel, kt):
+    """%gp, %gap and %maxima cells run in Sage's own interfaces to them; a mode Sage cannot
+    start (R without rpy2) says which system is missing."""
+    kernel = await sageKernel()
+    result, events = await kt.run(kernel, "%gp\nfactor(2^64-1)", timeout=120)
+    assert result.status == "ok" and "6700417" in kt.text(events)
+    result, events = await kt.run(kernel, "%gap\nSize(SymmetricGroup(5));", timeout=120)
+    assert result.status == "ok" and kt.text(events).strip() == "120"
+    result, events = await kt.run(kernel, "%maxima\nintegrate(x^2, x);", timeout=120)
+    assert result.status == "ok" and "x^3/3" in kt.text(events).replace(" ", "")
+    result, events = await kt.run(kernel, "%python\n2^3")
+    assert kt.results(events) == ["1"], "no preparser: ^ is xor"
+    result, events = await kt.run(kernel, "%time 2^10")
+    assert kt.results(events) == ["1024"] and "Wall time" in kt.text(events)
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_python_kernel_loads_sage_for_a_sage_cell(makeKernel, kt):
+    """%sage in a Python worksheet whose Python has Sage: Sage is loaded into that kernel."""
+    kernel = await makeKernel()
+    result, events = await kt.run(kernel, "%sage\nfactor(2^16-1)", timeout=180)
+    assert result.status == "ok" and kt.results(events) == ["3 * 5 * 17 * 257"]

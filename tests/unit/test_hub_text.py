@@ -137,6 +137,25 @@ def test_a_latex_output_is_typeset_once_on_the_server_and_sent_with_its_text(env
     assert "<math" in stored.payload["math"]
 
 
+def test_a_markdown_output_is_rendered_and_sanitised_once_on_the_server(env):
+    """A %md cell's output or IPython's Markdown: every viewer gets the same safe HTML, stored
+    with the output (its math typeset, its script dropped)."""
+    env = NotebookEnv()
+    sheet, (ann, carla, vic), hub = together(env, cells=("%md\n# Hi",))
+    env.call(ann.cells[0].callRemote("run"))
+    env.settle()
+    env.worker.done("ok", [{"type": "display", "data": {
+        "text/plain": "x", "text/markdown": "**bold** $x^2$ <script>evil()</script>"}}])
+    env.later(SETTLE)
+    for page in (ann, carla, vic):
+        (shown,) = page.cells[0].ofType("display")
+        assert "<strong>bold</strong>" in shown["markdown"] and "<math" in shown["markdown"]
+        assert "<script" not in shown["markdown"] and "evil" not in shown["markdown"]
+    env.run(hub.close())
+    stored = env.run(env.store.load_worksheet(sheet.id)).cells[0].outputs[0]
+    assert "<strong>bold</strong>" in stored.payload["markdown"]
+
+
 def test_the_typeset_setting_is_stored_and_told_to_every_viewer(env):
     sheet, (ann, carla, vic), hub = together(env)
     assert all(page.typeset for page in (ann, carla, vic))

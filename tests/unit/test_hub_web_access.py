@@ -37,7 +37,7 @@ def _exposed(cls):
 ARGS = {"edit": ([{"at": 0, "insert": "evil"}], 0), "move": (1,), "insert": ("below",),
         "split": (1, 0), "complete": ("x", 1), "introspect": ("x",), "setTitle": ("Evil",),
         "addCell": (0,), "focus": (None,), "setKind": ("text",), "setTypeset": (False,),
-        "cursor": (0, 0, 0)}
+        "setSystem": ("sage",), "cursor": (0, 0, 0), "answer": ("x",)}
 #: A viewer may read, and show the others where it is (presence: its cell and its selection).
 READABLE = {"text", "outputs", "focus", "cursor"}
 
@@ -71,10 +71,10 @@ def test_exposed_methods_are_exactly_the_reviewed_ones():
     """A new exposed method must be added here, with a thought about who may call it."""
     assert set(_exposed(WorksheetFragment)) == {
         "focus", "setTitle", "addCell", "runAll", "interrupt", "restart", "clearAll",
-        "setTypeset"}
+        "setTypeset", "setSystem"}
     assert set(_exposed(CellFragment)) == {
         "edit", "text", "outputs", "run", "runAbove", "delete", "move", "insert", "split",
-        "joinNext", "clear", "complete", "introspect", "setKind", "cursor"}
+        "joinNext", "clear", "complete", "introspect", "setKind", "cursor", "cancel", "answer"}
     assert exposedMethod(CellFragment, "push") is None
 
 

@@ -107,9 +107,19 @@ def test_question_mark_cells_introspect(w):
     assert "return a" in w.tail[0]["text"]
 
 
-def test_input_raises_a_clear_error():
+def test_input_asks_the_server_and_returns_its_answer(w):
+    """input() in a cell sends its prompt (and waits for the ack), then waits for the answer
+    of its own request; outside a cell there is nobody to ask."""
+    answers = iter([{"op": "ack"}, {"op": "answer", "id": 6, "value": "late"},
+                    {"op": "answer", "id": 7, "value": "Ann"}])
+    w.channel.receive = lambda: next(answers)
+    w.requestId, w.inCell = 7, True
+    assert w.input("name? ") == "Ann", "an answer to an earlier request is not this one's"
+    [frame] = w.channel.sent
+    assert frame["event"] == {"type": "input", "prompt": "name? ", "password": False}
+    w.inCell = False
     with pytest.raises(worker.NoStdinError, match="no standard input"):
-        worker._input("name? ")
+        w.input("name? ")
     with pytest.raises(worker.NoStdinError):
         worker._NoStdin().readline()
 

@@ -118,7 +118,8 @@ def test_a_wrong_token_an_unknown_worksheet_and_an_unpublished_one_are_404(env):
     path = publish(env, owner, sheet)["path"]
     token = path.rsplit("/", 1)[1]
     stranger = env.browser()
-    for bad in (f"/public/{sheet.id}/{token[:-1]}x", f"/public/{sheet.id}/",
+    wrong = token[:-1] + ("y" if token.endswith("x") else "x")  # never the token itself
+    for bad in (f"/public/{sheet.id}/{wrong}", f"/public/{sheet.id}/",
                 f"/public/{other.id}/{token}", f"/public/nope/{token}", "/public/",
                 f"/public/{sheet.id}/{token}/more"):
         answer = stranger.get(bad)
@@ -234,8 +235,11 @@ def test_text_cells_and_latex_outputs_are_published_rendered_with_no_script(env)
     cells = env.run(env.store.load_worksheet(sheet.id)).cells
     env.run(env.store.set_cell_kind(cells[0].id, "text"))
     env.run(env.store.append_outputs(cells[1].id, [
-        ("result", {"data": {"text/plain": "x^2", "text/latex": r"\(\displaystyle x^{2}\)"}})]))
+        ("result", {"data": {"text/plain": "x^2", "text/latex": r"\(\displaystyle x^{2}\)"}}),
+        ("display", {"data": {"text/plain": "m", "text/markdown": "*seen* <img src=x onerror=y>"}})]))
     body = env.browser().get(publish(env, owner, sheet)["path"]).body.decode()
+    assert '<div class="public-markdown"><p><em>seen</em> <img src="x"></p>' in body
+    assert "onerror" not in body
     assert '<li class="public-cell public-text"><div class="nb-md"><h1>Notes</h1>' in body
     assert body.count("<math") == 2 and "<script" not in body and "x()" not in body
     assert '<div class="public-math"><math display="inline">' in body

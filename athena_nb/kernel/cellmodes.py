@@ -1,0 +1,187 @@
+"""Cell modes and IPython's habits in the kernel worker: what a cell's first lines ask for.
+
+Tests: tests/unit/test_kernel_cellmodes.py, tests/integration/test_kernel_modes.py.  Design:
+docs/notebook.md, "Cell modes".
+
+Stdlib only, like ``worker.py``, which loads this file by its path.  The server imports it too
+(``athena_nb.kernel.cellmodes``) to read the same header: one parser for both sides.
+
+A cell may start with lines that are each one directive, as in the Sage Notebook:
+
+- a **mode**, ``%python``, ``%sage``, ``%md``, ``%html``, ``%latex``, ``%sh``, or one of Sage's
+  other systems (``%gp``, ``%gap``, ``%maxima``, ``%singular``, ``%r``), says how the rest of the
+  cell runs (without one, the worksheet's system does);
+- ``%auto`` runs the cell whenever the worksheet's kernel starts;
+- ``%hide`` shows the cell's input folded until someone opens it.
+
+In Python and Sage mode the cell may also use what IPython users type by habit: ``!command``
+on a line of its own (the shell, in the worksheet's directory), ``%time`` and ``%timeit``
+before a statement, and ``%%time`` or ``%%timeit`` as the cell's first line.  Those lines are
+rewritten, one line for one line, into calls of ``Magics`` (so tracebacks keep their line
+numbers); a line inside a triple-quoted string is rewritten too, as IPython's line-based
+transformers do.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+import time
+import timeit
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+#: Modes that run in the kernel's Python namespace.
+PYTHON_MODES = ("python", "sage")
+#: Modes whose text is shown, not run: the MIME type it is shown as.
+SHOWN_MODES = {"md": "text/markdown", "html": "text/html", "latex": "text/latex"}
+#: Sage's interfaces to other systems (its pexpect interfaces), by mode, with their names.
+SAGE_SYSTEMS = {"gp": "PARI/GP", "gap": "GAP", "maxima": "Maxima", "singular": "Singular",
+                "r": "R"}
+MODES = PYTHON_MODES + tuple(SHOWN_MODES) + ("sh",) + tuple(SAGE_SYSTEMS)
+FLAGS = ("auto", "hide")
+
+_DIRECTIVE = re.compile(r"[ \t]*%([a-z]+)[ \t]*\r?$")
+_MAGIC_LINE = re.compile(r"^([ \t]*)(?:!(.*?)|%(time|timeit)(?:[ \t]+(.*?))?)[ \t]*\r?$",
+                         re.MULTILINE)
+_CELL_MAGIC = re.compile(r"%%(time|timeit)(?:[ \t]+(.*?))?[ \t]*\r?$")
+#: The name under which the worker puts ``Magics`` in the namespace.
+MAGICS_NAME = "__athena_magics__"
+
+
+class Header(NamedTuple):
+    """What a cell's leading directive lines ask for."""
+
+    mode: str | None  # None: the worksheet's system
+    flags: frozenset  # of FLAGS
+    lines: int  # how many lines the directives take
+    body: str  # the rest of the cell
+
+    def padded(self) -> str:
+        """The body with an empty line for each directive, so line numbers stay the cell's."""
+        return "\n" * self.lines + self.body
+
+
+def parseHeader(code: str) -> Header:
+    """The directives at the top of ``code``: one mode at most, and any flags, each alone on a
+    line.  The first line that is not one (or a second mode) starts the body."""
+    mode = None
+    flags: set[str] = set()
+    lines = code.split("\n")
+    taken = 0
+    for line in lines:
+        match = _DIRECTIVE.fullmatch(line)
+        name = match.group(1) if match else None
+        if name in FLAGS:
+            flags.add(name)
+        elif name in MODES and mode is None:
+            mode = name
+        else:
+            break
+        taken += 1
+    return Header(mode, frozenset(flags), taken, "\n".join(lines[taken:]))
+
+
+def rewriteMagics(source: str) -> str:
+    """``source`` with its ``!command``, ``%time`` and ``%timeit`` lines turned into calls of
+    the worker's ``Magics``, and a first line ``%%time`` or ``%%timeit`` into one call holding
+    the whole cell; every line keeps its number."""
+    lines = source.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    cell = _CELL_MAGIC.fullmatch(lines[first]) if first is not None else None
+    if cell is not None:
+        body = "\n" * (first + 1) + "\n".join(lines[first + 1:])
+        call = "%s.%s(%r, %r)" % (MAGICS_NAME, "timeCell" if cell.group(1) == "time"
+                                  else "timeitCell", body, cell.group(2) or "")
+        return "\n" * first + call + "\n" * (len(lines) - first - 1)
+
+    def rewrite(match: re.Match) -> str:
+        indent, command, magic, argument = match.groups()
+        if command is not None:
+            return "%s%s.shell(%r)" % (indent, MAGICS_NAME, command)
+        if not argument:
+            return match.group(0)  # a bare %time is no statement: left for the parser to refuse
+        line = source.count("\n", 0, match.start())  # padded: tracebacks name the cell's line
+        return "%s%s.%s(%r)" % (indent, MAGICS_NAME, magic, "\n" * line + argument)
+
+    return _MAGIC_LINE.sub(rewrite, source)
+
+
+def formatSeconds(seconds: float) -> str:
+    """A duration as IPython prints it: three significant digits, in s, ms, µs or ns."""
+    if seconds >= 60:
+        minutes, rest = divmod(seconds, 60)
+        return "%dmin %.0fs" % (minutes, rest)
+    for unit, scale in (("s", 1.0), ("ms", 1e3), ("µs", 1e6), ("ns", 1e9)):
+        if seconds >= 1 / scale or unit == "ns":
+            return "%.3g %s" % (seconds * scale, unit)
+    return "0 ns"  # pragma: no cover - the loop always returns
+
+
+class Magics:
+    """What the rewritten lines call.  ``compileCell(code)`` compiles a piece of cell text
+    (preparsed as the cell is) to a function running it in the namespace and returning the
+    value of its last expression, as a cell does."""
+
+    def __init__(self, namespace: dict[str, Any], compileCell: Callable[[str], Callable[[], Any]],
+                 preparse: Callable[[str], str] | None, flush: Callable[[], None]) -> None:
+        self.namespace = namespace
+        self.compileCell = compileCell
+        self.preparse = preparse
+        self.flush = flush
+
+    def shell(self, command: str) -> None:
+        """``!command``: run it in the shell, its output in the cell's, as IPython does (its
+        exit status is not an error)."""
+        runShell(command, self.flush)
+
+    def time(self, code: str) -> Any:
+        """``%time statement``: run it once, say how long it took, give its value."""
+        return self._timed(self.compileCell(code))
+
+    def timeCell(self, code: str, _argument: str = "") -> Any:
+        """``%%time``: the whole cell, timed; the value of its last line is the cell's."""
+        return self._timed(self.compileCell(code))
+
+    def _timed(self, run: Callable[[], Any]) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            return run()
+        finally:
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            print("CPU time: %s\nWall time: %s" % (formatSeconds(cpu), formatSeconds(wall)))
+
+    def timeit(self, code: str, setup: str = "pass") -> None:
+        """``%timeit statement``: run it in loops of as many runs as take 0.2 s, 7 times,
+        and print the mean and spread of one run, as IPython does."""
+        prepare = self.preparse or (lambda text: text)
+        timer = timeit.Timer(prepare(code.strip("\n")), prepare(setup), globals=self.namespace)
+        number, _ = timer.autorange()
+        runs = [total / number for total in timer.repeat(repeat=7, number=number)]
+        mean = sum(runs) / len(runs)
+        spread = math.sqrt(sum((r - mean) ** 2 for r in runs) / len(runs))
+        print("%s ± %s per loop (mean ± std. dev. of 7 runs, %s loop%s each)"
+              % (formatSeconds(mean), formatSeconds(spread), f"{number:,}",
+                 "" if number == 1 else "s"))
+
+    def timeitCell(self, code: str, setup: str = "") -> None:
+        """``%%timeit [setup]``: the cell's body, timed as ``%timeit`` times a statement."""
+        self.timeit(code, setup=setup or "pass")
+
+
+def runShell(command: str, flush: Callable[[], None]) -> int:
+    """Run ``command`` with /bin/sh in the current directory; its output goes straight to the
+    kernel's (the cell's) stdout and stderr.  Returns its exit status; an interrupt stops it."""
+    flush()  # what the cell printed before comes first
+    completed = subprocess.run(["/bin/sh", "-c", command], stdin=subprocess.DEVNULL,
+                               stdout=sys.stdout.fileno(), stderr=sys.stderr.fileno())
+    return completed.returncode
+
+
+def sageInterface(mode: str) -> Any:
+    """Sage's interface object for ``mode`` (e.g. ``gp``); raises ImportError without Sage."""
+    from sage.interfaces import all as interfaces  # noqa: PLC0415 - only in a Sage kernel
+
+    return getattr(interfaces, mode)

@@ -1,0 +1,38 @@
+"""Cell modes and the worksheet's system in Chromium, through the real ``athena-nb`` process.
+
+A ``%md`` cell and a ``%sh`` cell run as their first line says; the owner makes the
+worksheet's system the shell and the collaborator sees the choice and runs a shell cell with no
+mode line; the read-only viewer sees the choice but cannot change it.
+"""
+
+from __future__ import annotations
+
+from tests.browser.test_notebook_collab import expect
+from tests.support.notebookbrowser import output, runCell, typeInto
+
+T = 30_000
+
+
+def system(page):
+    return page.locator('select[data-action="system"]')
+
+
+def test_modes_and_a_system_chosen_for_everyone(three):
+    owner, carla, vic = three
+    runCell(owner, 1, "%md\n**bold** and $x^2$")
+    expect(output(owner, 1).locator(".nb-prose strong")).to_have_text("bold", timeout=T)
+    expect(output(owner, 1).locator(".nb-prose math")).to_have_count(1)
+    expect(output(vic, 1).locator(".nb-prose strong")).to_have_text("bold", timeout=T)
+
+    runCell(owner, 2, "%sh\necho from-the-shell")
+    expect(output(owner, 2)).to_contain_text("from-the-shell", timeout=T)
+
+    expect(system(owner)).to_have_value("python")
+    expect(system(vic)).to_be_disabled()
+    system(owner).select_option("sh")
+    expect(system(carla)).to_have_value("sh", timeout=T)
+    expect(system(vic)).to_have_value("sh", timeout=T)
+    typeInto(carla, 3, "echo $((6 * 7))")
+    carla.keyboard.press("Control+Enter")
+    expect(output(carla, 3)).to_have_text("42", timeout=T)
+    expect(output(owner, 3)).to_have_text("42", timeout=T)
