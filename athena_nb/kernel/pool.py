@@ -48,6 +48,9 @@ class KernelPool:
             self._scratch = tempfile.mkdtemp(prefix="athena-nb-pool-")
         else:  # ours alone (one server per data directory): what an earlier run left goes
             shutil.rmtree(scratch, ignore_errors=True)
+            #: the directory above it, when we made it (shutdown removes it again if empty)
+            self._madeParent = None if os.path.isdir(os.path.dirname(scratch)) else (
+                os.path.dirname(scratch))
             os.makedirs(scratch, mode=0o700)
             self._scratch = scratch
         #: what protects the kernels it makes (Isolation.summary()), for the pages
@@ -155,5 +158,13 @@ class KernelPool:
             self._refill.cancel()
         kernels, self._kernels = self._kernels, []
         d = defer.DeferredList([k.shutdown() for k in kernels], consumeErrors=True)
-        d.addCallback(lambda _: shutil.rmtree(self._scratch, ignore_errors=True))
+        d.addCallback(lambda _: self._removeScratch())
         return d
+
+    def _removeScratch(self) -> None:
+        shutil.rmtree(self._scratch, ignore_errors=True)
+        if getattr(self, "_madeParent", None):
+            try:
+                os.rmdir(self._madeParent)
+            except OSError:
+                pass  # a worksheet's directory is there now
