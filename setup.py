@@ -111,6 +111,8 @@ setup(
         "Pygments>=2.17,<3",
         # Worksheets as files (athena_nb/formats): Jupyter notebooks in and out.
         "nbformat>=5.9,<6",
+        # The styles of HTML outputs in published snapshots, sanitised (athena_nb/render/css.py).
+        "tinycss2>=1.2,<2",
     ],
     extras_require={
         "test": [

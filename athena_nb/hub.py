@@ -24,7 +24,7 @@ from typing import NamedTuple
 from twisted.internet.defer import Deferred, DeferredLock, succeed
 from twisted.logger import Logger
 
-from . import ot, systems, textcells
+from . import deletions, ot, systems, textcells
 from .audience import Audience, Viewer
 from .cells import CellModel
 from .runner import CellRunner
@@ -82,14 +82,14 @@ class WorksheetHub:
 
     def __init__(self, reactor, store, snapshot, directory: str, kernelSource, *,
                  outputFlushSeconds: float = 0.2, historyLimit: int = 1000,
-                 defaultSystem: str = "python"):
+                 defaultSystem: str | None = None):
         self.reactor = reactor
         self.store = store
         self.worksheetId: str = snapshot.worksheet.id
         self.title: str = snapshot.worksheet.title
         self.typeset: bool = snapshot.metadata.get(textcells.TYPESET_KEY) is not False
-        #: What its cells run as when they name no mode (systems.py).
-        self.system: str = systems.storedSystem(snapshot.metadata, defaultSystem)
+        #: What its cells run as when they name no mode (systems.py; None: as its kernel's).
+        self.system: str | None = systems.storedSystem(snapshot.metadata, defaultSystem)
         self.directory = directory
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
@@ -98,6 +98,7 @@ class WorksheetHub:
         self.state = HubState.OPEN
         self.audience = Audience(reactor)
         self._structure = DeferredLock()
+        self.deletions = deletions.Deletions()  # the last cells deleted, to bring back
         #: Called with the hub whenever it may have become idle (no viewers, nothing running).
         self.onIdle = None
         #: what protects its kernel (Isolation.summary()), shown on the page; None: not known
@@ -279,17 +280,13 @@ class WorksheetHub:
         return cell.id
 
     def deleteCell(self, cellId: int) -> Deferred:
-        """Delete the cell with its outputs (a running one is interrupted first)."""
-        return self._locked(self._delete, cellId)
+        """Delete the cell with its outputs (a running one is interrupted first); fires with
+        its id, which ``restoreCell`` takes to bring it back (deletions.py)."""
+        return self._locked(deletions.delete, self, cellId)
 
-    def _delete(self, cellId):
-        cell = self.cell(cellId)
-        cell.leaving = True
-        self.runner.forget(cell)
-        d = self.store.delete_cell(cell.id)
-        d.addCallback(lambda _: self._removed(cell))
-        d.addErrback(self._stayed, cell)
-        return d
+    def restoreCell(self, cellId: int) -> Deferred:
+        """Bring a deleted cell back where it was; fires with its new id."""
+        return deletions.restore(self, cellId)
 
     def _removed(self, cell: CellModel) -> None:
         self.cells.remove(cell)

@@ -29,7 +29,8 @@ class WorksheetUnavailable(HubError, LookupError):
 
 class HubRegistry:
     """``kernels`` is a ``KernelPool`` (its ``acquire(cwd)`` is used) or a factory
-    ``kernels(reactor, cwd) -> Kernel`` of unstarted kernels (like the pool's factory)."""
+    ``kernels(reactor, cwd) -> Kernel`` of unstarted kernels (like the pool's factory); its
+    ``system``, if it says one, is what worksheets that chose none run."""
 
     def __init__(self, reactor, store, kernels, dataDir, *, lingerSeconds: float = 60.0,
                  outputFlushSeconds: float = 0.2):
@@ -106,7 +107,7 @@ class HubRegistry:
         os.makedirs(directory, mode=0o700, exist_ok=True)
         hub = WorksheetHub(self.reactor, self.store, snapshot, directory, self.kernelSource,
                            outputFlushSeconds=self.outputFlushSeconds,
-                           defaultSystem=getattr(self.kernels, "system", "python"))
+                           defaultSystem=getattr(self.kernels, "system", None))
         hub.onIdle = self._linger
         hub.kernelProtection = self.kernelProtection
         return hub

@@ -41,7 +41,7 @@ _PLAIN_INTERRUPT = "The cell was interrupted."
 _CLEARED_BY = frozenset({"stream", "display", "result", "error"})
 
 
-def _chunks(events: list[dict]) -> list[tuple]:
+def chunksOf(events: list[dict]) -> list[tuple]:
     """Output events as the store's chunks, stream pieces merged."""
     return [(e["type"], {k: v for k, v in e.items() if k != "type"}) for e in compact(events)]
 
@@ -203,7 +203,9 @@ class CellRunner:
         request.deferred.addCallback(self._finished, cell, runId)
 
     def _markRunning(self, cell: CellModel) -> None:
-        self.executionCount += 1
+        # The kernel's number for the run, the one its traceback names (``<cell N>``).
+        count = getattr(cell.request, "count", None)
+        self.executionCount = count if type(count) is int else self.executionCount + 1
         cell.count = self.executionCount
         self._setState(cell, RunState.RUNNING, execution_count=cell.count)
         self.hub.cellChanged(cell)
@@ -323,12 +325,12 @@ class CellRunner:
         if cell.rewrite:  # replaced or cleared while it ran: the store gets the log whole
             cell.rewrite = False
             cell.unstored = []
-            self.store.replace_outputs(cell.id, _chunks(cell.outputs)).addErrback(
+            self.store.replace_outputs(cell.id, chunksOf(cell.outputs)).addErrback(
                 self._storeFailed, f"saving the outputs of cell {cell.id}")
             return
         if not cell.unstored:
             return
-        chunks = _chunks(cell.unstored)
+        chunks = chunksOf(cell.unstored)
         cell.unstored = []
         self.store.append_outputs(cell.id, chunks).addErrback(
             self._storeFailed, f"saving the outputs of cell {cell.id}")

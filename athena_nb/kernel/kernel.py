@@ -87,6 +87,10 @@ class Kernel(Questions):
         self._timers = NamedTimers(reactor)
         self._interruptSent = False  # a SIGINT went out since the last execute request
         self._bound: tuple[int, int] | None = None
+        #: Cells sent to a worker since the last restart(): each request's ``count``, which the
+        #: worker names the cell by in tracebacks (``<cell N>``), also across a worker that
+        #: died and was started again, so that the page's execution count and the traceback agree.
+        self.executionCount = 0
 
     # -- state --------------------------------------------------------------------------------
 
@@ -162,6 +166,7 @@ class Kernel(Questions):
     def restart(self) -> defer.Deferred[None]:
         """Stop the worker (a running cell is stopped, queued cells are cancelled) and start a
         new one with an empty namespace; fires when the new one is ready."""
+        self.executionCount = 0
         if self._process is None:
             return self.start()
         d: defer.Deferred[None] = defer.Deferred()
@@ -356,6 +361,8 @@ class Kernel(Questions):
         self._running = request
         self._lastRequest = None
         request.status = "running"
+        self.executionCount += 1
+        request.count = self.executionCount
         self._timers.cancel("idle")
         self._setState(KernelState.BUSY, "The kernel is running a cell.")
         # A SIGINT sent during an earlier cell may still be pending in the worker (it landed
@@ -363,7 +370,8 @@ class Kernel(Questions):
         # even before the worker has read the request, stays pending and stops this cell.
         discard, self._interruptSent = self._interruptSent, False
         self._process.send({"op": "execute", "id": request.id, "code": request.code,
-                            "system": request.system, "discardInterrupts": discard})
+                            "system": request.system, "count": request.count,
+                            "discardInterrupts": discard})
         if self.limits.wallSeconds:
             self._timers.schedule("wall", self.limits.wallSeconds, self._wallTimeout)
 

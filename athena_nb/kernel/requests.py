@@ -104,6 +104,8 @@ class ExecuteRequest:
         self.waitingInput = False  # the cell's input() waits for an answer
         self.onOutput = onOutput
         self.status = "queued"  # then "running", then "done"
+        #: The cell's execution count, given when it is sent to the worker (Kernel._pump).
+        self.count: int | None = None
         self.result: ExecuteResult | None = None
         self.deferred: defer.Deferred[ExecuteResult] = defer.Deferred(self._cancelled)
         self.timedOut = False

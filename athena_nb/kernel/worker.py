@@ -371,7 +371,10 @@ class Worker:
                                    "type": "error", "ename": "OSError", "evalue": text,
                                    "traceback": text}]})
             return
-        self.cellCount += 1
+        # The kernel numbers the cells (its count survives a worker started again); a message
+        # without one is counted here.
+        count = message.get("count")
+        self.cellCount = count if type(count) is int else self.cellCount + 1
         code = message["code"]
         before = snapshotFiles(self.root)
         status, text = "ok", ""

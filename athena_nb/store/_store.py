@@ -91,6 +91,12 @@ def _title(title: object) -> str:
     return title
 
 
+def _rows(chunks: Iterable[tuple[OutputKind | str, Any]]) -> tuple[tuple[OutputKind, str], ...]:
+    """Output chunks, each (kind, payload), checked and JSON encoded for the writer."""
+    return tuple((_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
+                 for kind, payload in chunks)
+
+
 def _relative_path(path: object) -> str:
     path = _str(path, "file path")
     parts = path.split("/")
@@ -278,6 +284,28 @@ class Store:
         return self._writer.submit(_cells.delete_cell, self._now(), _cid(cell_id))
 
     @_deferred
+    def restore_cell(
+        self, worksheet_id: str, index: int, text: str, *, kind: CellKind | str = CellKind.CODE,
+        state: RunState | str = RunState.IDLE, execution_count: int | None = None,
+        ran_by: str | None = None, outputs: Iterable[tuple] = (), files: Iterable[str] = (),
+    ) -> Deferred:
+        """Put a deleted cell back at `index` whole (text, kind, a finished or idle run state,
+        outputs as for append_outputs, file records) in one transaction; fires with the Cell."""
+        state = _enum(RunState, state, "run state")
+        if state in (RunState.QUEUED, RunState.RUNNING):
+            raise ValueError(f"A restored cell cannot be {state}: it is not running any more.")
+        if execution_count is not None:
+            _int(execution_count, "execution count")
+        if ran_by is not None:
+            _str(ran_by, "name of who ran the cell")
+        rows = _rows(outputs)
+        return self._writer.submit(
+            _cells.restore_cell, self._now(), _wid(worksheet_id), _int(index, "cell index"),
+            _str(text, "cell text"), _enum(CellKind, kind, "cell kind"), state, execution_count,
+            ran_by, rows, tuple(_relative_path(p) for p in files),
+        )
+
+    @_deferred
     def move_cell(self, cell_id: int, index: int) -> Deferred:
         """Move the cell to `index` (0 .. number of cells - 1); fires with that index."""
         return self._writer.submit(
@@ -357,10 +385,7 @@ class Store:
         self, cell_id: int, chunks: Iterable[tuple[OutputKind | str, Any]]
     ) -> Deferred:
         """Append output chunks, each (kind, JSON payload), after the cell's others; fires None."""
-        rows = tuple(
-            (_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
-            for kind, payload in chunks
-        )
+        rows = _rows(chunks)
         return self._writer.submit(_outputs.append_outputs, _cid(cell_id), rows)
 
     @_deferred
@@ -369,10 +394,7 @@ class Store:
     ) -> Deferred:
         """Replace all of the cell's output chunks with `chunks`, in one transaction (file
         records stay); fires None. For outputs changed in place (display updates, clear_output)."""
-        rows = tuple(
-            (_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
-            for kind, payload in chunks
-        )
+        rows = _rows(chunks)
         return self._writer.submit(_outputs.replace_outputs, _cid(cell_id), rows)
 
     @_deferred

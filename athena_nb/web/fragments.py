@@ -109,7 +109,8 @@ class WorksheetFragment(LiveFragment):
             '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
             "Tab completes or indents, Ctrl-/ comments lines out, Ctrl-F searches the cell, "
             "Escape then Tab leaves a cell; Escape then M makes it a text cell, Escape then Y a "
-            "code cell; double-click or Enter edits a text cell.</p>"
+            "code cell, Escape then Z brings back the cell you deleted last; double-click or "
+            "Enter edits a text cell.</p>"
         )
 
     def getInitialArguments(self) -> list:
@@ -228,6 +229,14 @@ class WorksheetFragment(LiveFragment):
     def addCell(self, index=None):
         """Insert an empty cell at ``index`` (default: the end); answers with its id."""
         return self.hub.insertCell(index)
+
+    @editing
+    def restoreCell(self, cellId):
+        """Bring back a cell deleted from this worksheet (its old id, as ``delete`` answered);
+        answers with its new id."""
+        if type(cellId) is not int:
+            raise BadArguments(f"A deleted cell is named by its id, an integer, not {cellId!r}.")
+        return self.hub.restoreCell(cellId)
 
     @editing
     def runAll(self, pastErrors=False):

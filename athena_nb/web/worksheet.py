@@ -118,7 +118,7 @@ class _WorksheetResource(Resource):
             return HTMLOutputResource(self.root, self.worksheetId)
         if name == b"download":
             return DownloadResource(self.root.hubs, self.worksheetId,
-                                    getattr(self.root.hubs.kernels, "system", "python"))
+                                    getattr(self.root.hubs.kernels, "system", None) or "python")
         # <clientId>/transport: the live page's own URLs (they check the page's session).
         return self.root.live.getChild(name, request)
 

@@ -4,6 +4,8 @@
 // Tested by tests/browser/test_home.py. The page embeds the first list as JSON (#home-data);
 // every change is one call to /api/..., whose answer is the changed data.
 
+import {markNewWorksheet} from './prefs.js';
+
 /**
  * @typedef {{id: string, title: string, modified: number, trashed: boolean, url: string}} Worksheet
  * @typedef {{token: string, role: string, created: number, revoked: boolean, path: string}} Link
@@ -167,6 +169,7 @@ async function create() {
   button.disabled = true;
   try {
     const {worksheet} = await api('POST', '/api/worksheets', {});
+    markNewWorksheet(worksheet.id); // its page puts the caret in its first cell (worksheet.js)
     location.assign(worksheet.url);
   } catch (error) {
     button.disabled = false;

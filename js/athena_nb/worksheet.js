@@ -5,9 +5,11 @@
 // Tested by the browser tests (tests/browser/test_notebook*.py).
 
 import {Widget} from '../livefragments/widget.js';
+import {lostConnection} from './connection.js';
 import {listenForFrameHeights} from './outputs.js';
-import {lineNumbers, setLineNumbers} from './prefs.js';
+import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
 import {RunQueue} from './queue.js';
+import {DeletedCells} from './undodelete.js';
 
 /** @typedef {import('./cell.js').Cell} Cell */
 /** @typedef {{id: string, name: string, role: string, cell: number|null}} Presence */
@@ -38,6 +40,7 @@ export class Worksheet extends Widget {
   constructor(node, id, args, runtime) {
     super(node, id, args, runtime);
     const a = /** @type {WorksheetArgs} */ (args[0]);
+    this.worksheetId = a.worksheetId;
     this.viewerId = a.viewerId;
     this.name = a.name;
     this.canEdit = a.canEdit;
@@ -77,6 +80,9 @@ export class Worksheet extends Widget {
       if (!this.cellsNode.contains(/** @type {Node|null} */ (event.relatedTarget))) this.#focusMoved(null);
     });
     this.errorNode.addEventListener('click', () => this.#hideError());
+    /** @type {import('./connection.js').Lost|null} what to say while the server is lost */
+    this.lost = null;
+    runtime.addListener((state, detail) => this.#connectionChanged(state, detail));
     this.queue = new RunQueue(/** @type {HTMLDetailsElement} */ ($('.nb-queue')), {
       label: (cellId) => this.#cellLabel(cellId),
       cancel: (cellId) => {
@@ -98,6 +104,13 @@ export class Worksheet extends Widget {
     });
     this.setSystem(a.system);
     this.#showPresence(a.presence);
+    /** @type {DeletedCells|null} this person's deletions, to bring back (editors only) */
+    this.deletedCells = a.canEdit ? new DeletedCells({
+      node: /** @type {HTMLElement} */ (node),
+      restore: (cellId) => this.ask(this.callRemote('restoreCell', cellId)),
+      focus: (cellId) => this.focusCell(cellId),
+      hint: (message) => this.hint(message),
+    }) : null;
   }
 
   loaded() {
@@ -116,6 +129,7 @@ export class Worksheet extends Widget {
     }
     this.node.removeAttribute('aria-busy');
     this.cellsChanged();
+    if (takeNewWorksheet(this.worksheetId) && this.canEdit) this.cells[0]?.focus();
   }
 
   // -- cells ---------------------------------------------------------------------------------
@@ -348,12 +362,26 @@ export class Worksheet extends Widget {
   /** The server: the kernel's state. @param {KernelInfo} info */
   setKernel(info) {
     this.kernel = info;
-    this.queue.show(info.queue ?? [], this.canEdit);
+    const lost = this.lost;
+    this.queue.show(lost ? [] : info.queue ?? [], this.canEdit); // unknown without the server
     if (this.kernelNode.dataset.hint) return null;
-    this.kernelNode.dataset.state = info.state;
-    this.kernelNode.textContent = KERNEL_LABEL[info.state] ?? `Kernel: ${info.state}`;
-    this.kernelNode.title = info.reason ?? '';
+    this.kernelNode.dataset.state = lost ? 'disconnected' : info.state;
+    this.kernelNode.textContent = lost?.kernel ?? KERNEL_LABEL[info.state] ?? `Kernel: ${info.state}`;
+    this.kernelNode.title = lost?.reason ?? info.reason ?? '';
     return null;
+  }
+
+  /**
+   * The page lost its server or found it again: the kernel's state and the cells' run marks
+   * say so (nothing is known of them meanwhile), and show the server's word again when live.
+   * @param {string} state @param {Object} detail
+   */
+  #connectionChanged(state, detail) {
+    const lost = lostConnection(state, detail);
+    if (!lost && !this.lost) return;
+    this.lost = lost;
+    this.setKernel(this.kernel);
+    for (const cell of this.cells) cell.showRun(cell.run_);
   }
 
   /** The server: LaTeX outputs typeset (true) or as plain text, for everyone. @param {boolean} on */

@@ -49,6 +49,7 @@ class NotebookEnv:
             self.kernels.append(kernel)
             return kernel
 
+        factory.system = "python"  # what its kernels run, as a KernelPool says
         self.hubs = HubRegistry(self.clock, self.store, factory, self.dataDir,
                                 lingerSeconds=lingerSeconds,
                                 outputFlushSeconds=outputFlushSeconds)

@@ -204,3 +204,13 @@ def test_questions_are_answered_and_a_failing_one_is_refused_with_a_sentence(w):
                                   "message": "Completion failed: KeyError: 'cursor'"}
     w.op_introspect({"op": "introspect", "id": 4})
     assert w.channel.sent[-1]["message"] == "Introspection failed: KeyError: 'name'"
+
+
+def test_a_traceback_names_the_cell_by_the_count_the_kernel_gave_it(w, tmp_path, monkeypatch):
+    """``<cell N>`` is the execution count the page shows (the kernel's, sent with the cell),
+    not how many cells this worker ran; without one the worker counts by itself."""
+    monkeypatch.chdir(tmp_path)
+    w.op_execute({"op": "execute", "id": 1, "code": "1/0", "count": 7})
+    assert '"<cell 7>", line 1' in w.channel.sent[-1]["events"][0]["traceback"]
+    w.op_execute({"op": "execute", "id": 2, "code": "1/0"})
+    assert '"<cell 8>", line 1' in w.channel.sent[-1]["events"][0]["traceback"]
