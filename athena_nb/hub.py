@@ -104,6 +104,8 @@ class WorksheetHub:
         self.deletions = deletions.Deletions()  # the last cells deleted, to bring back
         #: Called with the hub whenever it may have become idle (no viewers, nothing running).
         self.onIdle = None
+        #: what protects its kernel (Isolation.summary()), shown on the page; None: not known
+        self.kernelProtection: dict | None = None
         self.runner = CellRunner(self, kernelSource, outputFlushSeconds)
 
     # -- looking things up -------------------------------------------------------------------

@@ -153,6 +153,10 @@ class AthenaTarget:
         return self.procs.worker([sys.executable, DRIVER], f"{self.key}-{name}",
                                  env=environment())
 
+    def markDir(self) -> str:
+        """The writer's worksheet's directory: where its (sandboxed) kernel works."""
+        return os.path.join(self.server.dataDir, "worksheets", self.worksheet)
+
     def connectArgs(self) -> dict:
         return {"base": self.server.base, "token": self.token, "worksheet": self.worksheet,
                 "transport": self.transport}

@@ -241,6 +241,7 @@ class Worker:
         # why the last chdir failed; cells refuse to run until one works
         self.cwdError: str | None = None
         self.sendLock = threading.Lock()
+        self.pid = os.getpid()
 
     # -- output -------------------------------------------------------------------------------
 
@@ -259,6 +260,7 @@ class Worker:
         drop it, and a frame past the limit would make the server stop the kernel.
         """
         self.flushStreams()
+        leaveIfForked(self.pid)
         event = outputlimits.fitEvent(event, self.eventChars)
         if not self.inCell:
             self.tail.append(event)
@@ -433,6 +435,7 @@ class Worker:
         for path, change in diffFiles(before, snapshotFiles(self.root)):
             self.emit({"type": "file", "path": path, "change": change})
         tail, self.tail, self.tailChars = self.tail, [], 0
+        leaveIfForked(self.pid)
         self.channel.send({"op": "done", "id": self.requestId, "status": status, "message": text,
                            "events": tail})
 
@@ -764,10 +767,22 @@ def setUpSage(worker: Worker) -> str:
 
 def applyLimits(limits: dict[str, Any]) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not litter the worksheet
+    processes = limits.get("processes")
+    if processes:  # in a sandbox without a cgroup: its user namespace counts only this kernel
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(processes), int(processes)))
     memory = limits.get("memoryBytes")
     if memory:
         # RLIMIT_DATA, not RLIMIT_AS: Sage maps ~2 GB of address space that it never touches.
         resource.setrlimit(resource.RLIMIT_DATA, (int(memory), int(memory)))
+
+
+def leaveIfForked(workerPid: int) -> None:
+    """A copy of the worker made by ``os.fork()`` in a cell that comes back out of the cell's
+    code (it raised, was interrupted, or just ended) exits here: it shares the control channel,
+    and a second "done" or event frame would break it (a fork bomb's thousand copies would
+    otherwise all wait for requests)."""
+    if os.getpid() != workerPid:
+        os._exit(0)
 
 
 def closeOtherDescriptors(keep: set[int]) -> None:
@@ -783,6 +798,19 @@ def closeOtherDescriptors(keep: set[int]) -> None:
 def _redirect(fd: int, target: int) -> None:
     os.dup2(fd, target)
     os.close(fd)
+
+
+def leadForeground(tty: int) -> None:
+    """In a sandbox, bubblewrap leads the terminal's session and process group: make a group
+    of our own (what we start joins it) and the terminal's foreground group, so that the
+    server's interrupt (the terminal's TIOCSIG) reaches us and our subprocesses, not
+    bubblewrap. (Started directly, the worker leads its session and group already.)"""
+    os.setpgid(0, 0)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTTOU})
+    try:
+        os.tcsetpgrp(tty, os.getpgrp())
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def restoreSignalDispositions() -> None:
@@ -816,6 +844,8 @@ def main(argv: list[str] | None = None) -> int:
     # and give user code /dev/null as fd 0 so a C-level read gets EOF instead of hanging.
     tty = os.dup(0)
     os.set_inheritable(tty, False)
+    if config.get("leadTerminal"):
+        leadForeground(tty)
     null = os.open(os.devnull, os.O_RDONLY)
     _redirect(null, 0)
     _redirect(config["stdout"], 1)

@@ -101,6 +101,7 @@ class WorksheetFragment(LiveFragment):
             '<span class="nb-kernel" role="status"></span>'
             '<details class="nb-queue" hidden><summary>Queue</summary>'
             '<ol aria-label="Run queue"></ol></details>'
+            + protectionMarkup(self.hub.kernelProtection)
             + ('<span class="nb-readonly">Read-only</span>' if ro else "")
             + "</div>"
             '<p class="nb-error" role="alert" hidden></p>'
@@ -273,3 +274,18 @@ def _systemChoice(system: str) -> str:
     return ('<label class="nb-system" title="What cells run as when their first line names no '
             'mode (%python, %sh, %gp, ...), for everyone">System '
             f'<select data-action="system" disabled>{options}</select></label>')
+
+def protectionMarkup(protection: dict | None) -> str:
+    """The worksheet page's quiet note of what protects its kernel: a word in the toolbar
+    that opens the list (``Isolation.summary()``), without script."""
+    if not protection:
+        return ""
+    sandboxed = protection["sandboxed"]
+    label = ("Sandboxed" if sandboxed else "Not sandboxed") + (
+        "" if protection["network"] else ", no network")
+    items = "".join(f"<li>{escape(line)}</li>" for line in protection["lines"])
+    items += "".join(f'<li class="nb-protection-missing">{escape(line)}</li>'
+                     for line in protection["warnings"])
+    return (f'<details class="nb-protection" data-sandboxed="{str(sandboxed).lower()}">'
+            f'<summary title="What protects this worksheet\'s kernel">{label}</summary>'
+            f'<ul aria-label="What protects this worksheet\'s kernel">{items}</ul></details>')

@@ -61,7 +61,7 @@ class Root(Resource):
             b"logout": LogoutResource(auth),
             b"api": ApiResource(auth, store, hubs, reactor=reactor),
             b"worksheets": worksheets,
-            b"": HomePage(store, moduleRoot),
+            b"": HomePage(store, moduleRoot, getattr(hubs, "kernelProtection", None)),
         }
         self.tokenLogin = TokenLogin(auth, moduleRoot, reactor, throttle)
         self.logInFirst = _Answer(lambda request: forbid(request, auth, moduleRoot))

@@ -23,6 +23,7 @@ from tests.support.notebookbrowser import (
     output,
     runCell,
     typeInto,
+    worksheetDir,
 )
 
 T = 20_000
@@ -77,11 +78,10 @@ def test_until_the_page_is_live_its_controls_are_locked_so_no_early_keystroke_is
     expect()(page.get_by_role("main")).not_to_have_attribute("aria-busy", "true")
 
 
-def test_output_streams_while_the_cell_is_still_running(page, tmp_path):
-    gate = tmp_path / "gate"
-    newWorksheet(page)
+def test_output_streams_while_the_cell_is_still_running(page, server):
+    gate = worksheetDir(server, newWorksheet(page)) / "gate"
     runCell(page, 1, "import os, time\nprint('waiting for the gate', flush=True)\n"
-                     f"while not os.path.exists({str(gate)!r}): time.sleep(0.02)\n"
+                     "while not os.path.exists('gate'): time.sleep(0.02)\n"
                      "print('through')")
     expect()(output(page, 1)).to_contain_text("waiting for the gate", timeout=T)
     expect()(cell(page, 1)).to_have_attribute("data-state", "running")

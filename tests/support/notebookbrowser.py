@@ -15,6 +15,7 @@ import secrets
 import signal
 import sys
 import time
+from pathlib import Path
 
 from tests.browser.conftest import ServerProcess
 
@@ -63,6 +64,12 @@ class NotebookServer:
 def login(page, server: NotebookServer) -> None:
     page.goto(server.loginURL)
     page.wait_for_url(server.origin + "/")
+
+
+def worksheetDir(server: NotebookServer, url: str) -> Path:
+    """The directory of the worksheet at ``url`` on the server: the one place of the server's
+    that its (sandboxed) kernel sees, where a test leaves a file for a cell to find by name."""
+    return Path(server.dataDir, "worksheets", url.rstrip("/").rsplit("/", 1)[1])
 
 
 def newWorksheet(page) -> str:
