@@ -3,7 +3,10 @@
 // Tested by the browser tests (tests/browser/test_notebook*.py).
 //
 // The server calls remoteOp / ack (text), update (run state and output so far, coalesced per
-// viewer) and detaches the widget when the cell is deleted.
+// viewer) and detaches the widget when the cell is deleted. The worksheet wakes a cell as it
+// nears the screen and puts it to sleep far from it (nearscreen.js): awake, it has its editor
+// (editor.js) and its outputs, fetched then if the page opened without them
+// (athena_nb/web/deferral.py); asleep, its text is a plain <pre> that others' edits update.
 
 import {Widget} from '../livefragments/widget.js';
 import {CellEditor} from './editor.js';
@@ -19,9 +22,16 @@ import {TextCell} from './textcell.js';
  * @typedef {{generation: number, length: number, outputs: OutputEvent[], run: RunInfo}} CellOutputs
  */
 /**
- * The initial arguments (CellFragment.getInitialArguments).
- * @typedef {CellOutputs & {cellId: number, kind: string, text: string, version: number,
- *   canEdit: boolean, base: string}} CellArgs
+ * The initial arguments (CellFragment.getInitialArguments); `outputs` is null when deferred,
+ * and `estimate` then says about how tall they are (CSS pixels).
+ * @typedef {{generation: number, length: number, outputs: OutputEvent[]|null,
+ *   estimate: number|null, run: RunInfo, cellId: number, kind: string, text: string,
+ *   version: number, canEdit: boolean, base: string}} CellArgs
+ */
+/**
+ * An update from the server (CellFragment._update); a deferred one carries the run alone.
+ * @typedef {{generation: number, start: number, outputs: OutputEvent[], replace?: OutputEvent[],
+ *   run: RunInfo, deferred?: undefined} | {deferred: true, run: RunInfo}} CellUpdate
  */
 
 /** @type {Record<string, string>} */
@@ -43,8 +53,7 @@ export class Cell extends Widget {
     this.run_ = a.run;
     /** @type {Worksheet|null} set in loaded() (a detached widget loses its parent) */
     this.worksheet = null;
-    const textarea = /** @type {HTMLTextAreaElement} */ (node.querySelector('.nb-input'));
-    this.textarea = textarea;
+    const placeholder = /** @type {HTMLElement} */ (node.querySelector('.nb-input'));
     this.stateNode = /** @type {HTMLElement} */ (node.querySelector('.nb-state'));
     this.countNode = /** @type {HTMLElement} */ (node.querySelector('.nb-count'));
     this.hereNode = /** @type {HTMLElement} */ (node.querySelector('.nb-here'));
@@ -52,9 +61,19 @@ export class Cell extends Widget {
     this.moreButton = /** @type {HTMLButtonElement} */ (node.querySelector('[data-action="more"]'));
     this.outputs = new OutputArea(/** @type {Element} */ (node.querySelector('.nb-output')),
       {base: a.base, cellId: a.cellId});
-    this.outputs.reset(a.generation, a.outputs, a.length);
+    if (a.outputs) {
+      this.outputs.reset(a.generation, a.outputs, a.length);
+    } else {
+      this.outputs.defer(a.estimate ?? 0);
+      // Off screen the page lays the cell out at about this height (worksheet.css).
+      const lines = a.text.split('\n').length;
+      /** @type {HTMLElement} */ (node).style.containIntrinsicSize =
+        `auto ${Math.round(lines * 19 + 40 + (a.estimate ?? 0))}px`;
+    }
+    /** @type {CellUpdate[]|null} updates that came while the outputs were being fetched */
+    this.pending = null;
     this.editor = new CellEditor({
-      textarea,
+      placeholder,
       text: a.text,
       version: a.version,
       readOnly: !a.canEdit,
@@ -72,14 +91,13 @@ export class Cell extends Widget {
       sendCursor: (anchor, head, version) => this.callRemote('cursor', anchor, head, version),
     });
     this.stopLineNumbers = onLineNumbers((on) => this.editor.setLineNumbers(on));
-    // The markup comes locked (fragments.py); the editor took the read-only textarea's place,
-    // and the buttons this viewer may use unlock now.
+    // The markup comes locked (fragments.py); the buttons this viewer may use unlock now.
     for (const each of node.querySelectorAll('button[data-action]')) {
       const button = /** @type {HTMLButtonElement} */ (each);
       button.disabled = !a.canEdit && button.dataset.action !== 'more';
     }
     this.textCell = new TextCell({
-      node: /** @type {HTMLElement} */ (node), source: this.editor.dom,
+      node: /** @type {HTMLElement} */ (node), source: () => this.editor.dom,
       rendered: /** @type {HTMLElement} */ (node.querySelector('.nb-md')),
       text: () => this.editor.text, focusSource: () => this.editor.focus(),
       kind: a.kind, canEdit: a.canEdit,
@@ -99,13 +117,14 @@ export class Cell extends Widget {
   loaded() {
     this.worksheet = /** @type {Worksheet|null} */ (this.parent);
     this.showRun(this.run_);
+    this.worksheet?.nearScreen.watch(this);
   }
 
   detached() {
+    this.worksheet?.nearScreen.unwatch(this);
     this.node.remove();
-    this.editor.closeCompletions();
     this.stopLineNumbers();
-    this.editor.view.destroy();
+    this.editor.destroy();
     this.worksheet?.savedState(this, 'saved'); // a deleted cell has nothing left to save
     this.worksheet?.cellsChanged();
   }
@@ -142,13 +161,50 @@ export class Cell extends Widget {
     return null;
   }
 
-  /** @param {{generation: number, start: number, outputs: OutputEvent[], replace?: OutputEvent[], run: RunInfo}} update */
+  /** @param {CellUpdate} update */
   update(update) {
+    if (this.pending || update.deferred || this.outputs.deferred) {
+      // Only the run to show, until the outputs are here (then what came meanwhile follows).
+      if (this.pending && !update.deferred) this.pending.push(update);
+      this.showRun(update.run);
+      return null;
+    }
     if (!this.outputs.update(update)) {
       this.#refetchOutputs().catch((error) => this.worksheet?.showError(error?.message ?? String(error)));
     }
     this.showRun(update.run);
     return null;
+  }
+
+  // -- near the screen or not (nearscreen.js) ---------------------------------------------------
+
+  /** The cell nears the screen: its editor is made, its outputs fetched if it has none yet. */
+  wake() {
+    /** @type {HTMLElement} */ (this.node).dataset.awake = 'true';
+    this.editor.wake();
+    if (this.outputs.deferred && !this.pending && !this.isDetached) {
+      this.#loadOutputs().catch((error) => this.worksheet?.showError(error?.message ?? String(error)));
+    }
+  }
+
+  /** The cell is far from the screen: its editor goes (its state is kept). */
+  sleep() {
+    if (this.node.contains(this.node.ownerDocument.activeElement)) return;
+    delete /** @type {HTMLElement} */ (this.node).dataset.awake;
+    this.editor.sleep();
+  }
+
+  async #loadOutputs() {
+    this.pending = [];
+    try {
+      const all = /** @type {CellOutputs} */ (await this.callRemote('outputs'));
+      this.outputs.reset(all.generation, all.outputs, all.length);
+      this.showRun(all.run);
+    } finally {
+      const pending = this.pending;
+      this.pending = null;
+      if (!this.outputs.deferred) for (const update of pending) this.update(update);
+    }
   }
 
   async #refetchOutputs() {

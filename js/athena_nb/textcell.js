@@ -10,7 +10,8 @@ export class TextCell {
   /**
    * @param {Object} o
    * @param {HTMLElement} o.node the cell's element (its data-kind says code or text)
-   * @param {HTMLElement} o.source the cell's input (the element the editor shows)
+   * @param {() => HTMLElement} o.source the cell's input as shown now (the editor's element, or
+   *   the text in its place while there is no editor)
    * @param {HTMLElement} o.rendered the element holding the rendered HTML
    * @param {() => string} o.text the cell's text now
    * @param {() => void} o.focusSource puts the caret in the input
@@ -54,7 +55,7 @@ export class TextCell {
     this.node.dataset.kind = this.kind;
     const rendered = this.isText && !this.editing;
     this.node.dataset.view = rendered ? 'rendered' : 'source';
-    this.source.hidden = rendered;
+    this.source().hidden = rendered;
     this.rendered.hidden = !rendered;
     this.rendered.tabIndex = rendered ? 0 : -1;
   }
@@ -87,7 +88,7 @@ export class TextCell {
     if (changed) {
       // Whoever is in the input goes on editing it; the others see the cell rendered.
       const doc = this.node.ownerDocument;
-      const typing = this.source.contains(doc.activeElement);
+      const typing = this.source().contains(doc.activeElement);
       this.editing = this.canEdit && (typing || !this.text().trim());
     }
     this.show();

@@ -1,10 +1,12 @@
 // @ts-check
 // worksheet.js: the worksheet page's main widget, the browser half of
 // athena_nb.web.fragments.WorksheetFragment: toolbar, title, presence, kernel state, the saved
-// indicator, and the list of cells (inserted, moved and numbered here).
+// indicator, and the list of cells (inserted, moved and numbered here; woken near the screen
+// and put to sleep far from it by its NearScreen, nearscreen.js).
 // Tested by the browser tests (tests/browser/test_notebook*.py).
 
 import {Widget} from '../livefragments/widget.js';
+import {NearScreen} from './nearscreen.js';
 import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers} from './prefs.js';
 
@@ -61,6 +63,8 @@ export class Worksheet extends Widget {
     this.hintTimer = undefined;
     /** @type {number|null} the cell id this viewer's focus is in */
     this.focusedCell = null;
+    /** Wakes the cells near the screen, puts the others to sleep (the cells register). */
+    this.nearScreen = new NearScreen(node.ownerDocument);
     node.addEventListener('click', (event) => this.#click(event));
     this.titleInput.addEventListener('input', () => this.#titleTyped());
     this.titleInput.addEventListener('keydown', (event) => {
@@ -73,6 +77,7 @@ export class Worksheet extends Widget {
     this.cellsNode.addEventListener('focusin', (event) => this.#focusMoved(/** @type {Element|null} */ (event.target)));
     this.cellsNode.addEventListener('focusout', (event) => {
       if (!this.cellsNode.contains(/** @type {Node|null} */ (event.relatedTarget))) this.#focusMoved(null);
+      setTimeout(() => this.nearScreen.focusMoved()); // once the focus has arrived
     });
     this.errorNode.addEventListener('click', () => this.#hideError());
     this.kernel = a.kernel;
