@@ -9,8 +9,8 @@ The cells are the same on both sides, deterministic, and shaped like a long work
 - each cell's code is 2 to 4 lines.
 
 athena-nb gets them through its store's API (``open_manual_store`` on the data directory's
-``athena.sqlite``, before the server starts), exactly as a server that ran them would have
-stored them; JupyterLab gets an .ipynb with the same outputs saved.
+``athena.sqlite``, before the server starts: ``athena_nb.store.testing.write_worksheet``), as a
+server that ran them would have stored them; JupyterLab gets an .ipynb with the same outputs saved.
 """
 
 from __future__ import annotations
@@ -73,28 +73,11 @@ def writeStore(dataDir: str, title: str, sheet: list[tuple[str, list[dict]]]) ->
     """Put ``sheet`` into the store of ``dataDir`` (no server may have it open); returns the
     worksheet's id. Every cell is done, numbered 1.., with its outputs (LaTeX typeset as the
     runner stores it)."""
-    from twisted.internet.task import Clock
-
     from athena_nb.cells import withMath
-    from athena_nb.store import RunState
-    from athena_nb.store.testing import open_manual_store, settle
+    from athena_nb.store.testing import write_worksheet
 
-    store, writer = open_manual_store(Clock(), os.path.join(dataDir, "athena.sqlite"))
-    try:
-        worksheet = settle(writer, store.create_worksheet(title, [code for code, _ in sheet]))
-        snapshot = settle(writer, store.load_worksheet(worksheet.id))
-        for count, (cell, (_, events)) in enumerate(zip(snapshot.cells, sheet), 1):
-            chunks = []
-            for event in events:
-                event = withMath(dict(event))
-                chunks.append((event.pop("type"), event))
-            store.append_outputs(cell.id, chunks)
-            store.set_run_state(cell.id, RunState.RUNNING)
-            store.set_run_state(cell.id, RunState.DONE, execution_count=count, ran_by="bench")
-        writer.flush()
-        return worksheet.id
-    finally:
-        settle(writer, store.close())
+    typeset = [(code, [withMath(dict(e)) for e in events]) for code, events in sheet]
+    return write_worksheet(os.path.join(dataDir, "athena.sqlite"), title, typeset)
 
 
 def ipynbOutputs(events: list[dict], count: int) -> list[dict]:

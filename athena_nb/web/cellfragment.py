@@ -115,10 +115,11 @@ class CellFragment(LiveFragment):
             f'<span class="nb-count">[{cell.count if cell.count is not None else " "}]</span></div>'
             '<div class="nb-cell-main"><div class="nb-cell-top">'
             # The text until the editor is made, as the cell nears the screen or is focused
-            # (editor.js): a text box to screen readers, with the editor's name. HTML drops
+            # (editor.js): a text box to screen readers, with the editor's name, read-only
+            # until the page is live (cell.js unlocks it for whoever may edit). HTML drops
             # one newline right after <pre>: this one, never the text's own.
             '<pre class="nb-input nb-static" role="textbox" aria-multiline="true" tabindex="0"'
-            f' aria-label="Cell input">\n{escape(cell.text)}</pre>'
+            f' aria-label="Cell input" aria-readonly="true">\n{escape(cell.text)}</pre>'
             # A text cell's HTML (sanitised by athena_nb/render), shown unless it is edited.
             f'<div class="nb-md" aria-label="Text cell" tabindex="-1">{cell.rendered() or ""}</div>'
             '<div class="nb-cell-actions">'

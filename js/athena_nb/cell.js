@@ -91,7 +91,9 @@ export class Cell extends Widget {
       sendCursor: (anchor, head, version) => this.callRemote('cursor', anchor, head, version),
     });
     this.stopLineNumbers = onLineNumbers((on) => this.editor.setLineNumbers(on));
-    // The markup comes locked (fragments.py); the buttons this viewer may use unlock now.
+    // The markup comes locked (fragments.py); the input (its text until the editor is made)
+    // and the buttons this viewer may use unlock now.
+    if (a.canEdit) placeholder.removeAttribute('aria-readonly');
     for (const each of node.querySelectorAll('button[data-action]')) {
       const button = /** @type {HTMLButtonElement} */ (each);
       button.disabled = !a.canEdit && button.dataset.action !== 'more';
