@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 
+import _bigsheet
 from _athena import AthenaServer
 from _browser import EDITOR_TEXT, Side, arm, result
 
@@ -33,8 +35,8 @@ class AthenaSide(Side):
         self.key = "athena_lp" if transport == "longpoll" else "athena_ws"
         self.label = "athena-nb LP" if transport == "longpoll" else "athena-nb WS"
         self.token = "bench-" + os.urandom(12).hex()
-        self.server = None
-        self.loadURL = self.workURL = None
+        self.server = self.bigServer = None
+        self.loadURL = self.workURL = self.bigURL = None
         self.mathShown = "text"  # what the page shows for LaTeX: "typeset" or "text"
         self.notes: list[str] = []
 
@@ -47,9 +49,10 @@ class AthenaSide(Side):
         self.server.waitUntilUp()
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
+        for server in (self.server, self.bigServer):
+            if server is not None:
+                server.stop()
+        self.server = self.bigServer = None
 
     def url(self, worksheetId: str) -> str:
         return f"{self.server.base}/worksheets/{worksheetId}/"
@@ -96,6 +99,27 @@ class AthenaSide(Side):
             page.wait_for_timeout(1000)  # the last edits reach the server
         finally:
             context.close()
+
+    def prepareBig(self, browser, sheet) -> None:
+        """A server of its own for the big notebook (``sheet``, bench/_bigsheet.py), written
+        into its store before it starts, as a server that ran the cells would have it."""
+        dataDir = tempfile.mkdtemp(prefix="athena-bench-big-")
+        worksheetId = _bigsheet.writeStore(dataDir, "bench: 2,000 cells", sheet)
+        extra = ("--prefer-websocket",) if self.transport == "websocket" else ()
+        self.bigServer = AthenaServer(self.procs, self.token, name=f"browser-{self.key}-big",
+                                      extra=extra, dataDir=dataDir)
+        self.bigServer.waitUntilUp()
+        self.bigURL = f"{self.bigServer.base}/worksheets/{worksheetId}/"
+
+    def bigLogin(self, context):
+        page = context.new_page()
+        page.goto(f"{self.bigServer.base}/?token={self.token}")
+        page.wait_for_url(self.bigServer.base + "/")
+        return page
+
+    #: What scrolls the big notebook (None: the page itself).
+    bigScroller = None
+    live = True
 
     def _create(self, page, title: str) -> str:
         answer = page.evaluate(
