@@ -5,8 +5,8 @@ bench/_athena.py), over long-poll unless told ``transport="websocket"`` (then ``
 made as a person makes them, in the browser: typed into and run.
 
 Markup used (the accessibility contract of the browser tests): cells are ``.nb-cell`` groups
-"Cell N"; a cell's input is labelled "Cell input" (a textarea today), its output region "Cell
-output"; the page's ``main`` is ``aria-busy`` until it is live; the kernel's state is
+"Cell N"; a cell's input is labelled "Cell input" (its CodeMirror editor near the screen, its
+text in a ``<pre>`` elsewhere), its output region "Cell output"; the page's ``main`` is ``aria-busy`` until it is live; the kernel's state is
 ``.nb-kernel[data-state]``. Today's athena-nb shows LaTeX as its source text (``text/latex``
 falls back to text); the page-ready row waits for typeset math where the page makes it
 (KaTeX's ``.katex``, MathJax's ``mjx-container`` or MathML's ``math``), else for the text.
@@ -159,6 +159,10 @@ class AthenaSide(Side):
           const cells = __bench.cells();
           if (cells.length !== {cells}) return false;
           if (cells.some((c) => !__bench.editorText(c))) return false;
+          // The cells on the screen have their editors (the others show their text until
+          // they come near it, js/athena_nb/nearscreen.js).
+          const shown = cells.filter((c) => c.getBoundingClientRect().top < innerHeight);
+          if (shown.some((c) => !c.querySelector('.cm-editor'))) return false;
           const math = {json.dumps(mathIndexes)}, text = {json.dumps(mathText)};
           return math.every((i, k) => {{
             const c = cells[i];

@@ -5,7 +5,7 @@
 // unless the focus is in it: however long the worksheet, only the cells around the screen have
 // editors. Two IntersectionObservers, one for each distance, so that a cell scrolled a little
 // back and forth is not made and taken down again and again.
-// Tested by tests/browser/test_bigworksheet.py.
+// Tested by tests/js/athena_nb/nearscreen.test.mjs and tests/browser/test_bigworksheet.py.
 
 /** How far from the screen a cell is woken, and how far it goes to sleep (rootMargin). */
 export const NEAR = '100% 0px';
