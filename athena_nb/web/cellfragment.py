@@ -127,14 +127,10 @@ class CellFragment(LiveFragment):
             + _button("Delete cell", "delete")
             + _button("⋯", "more", ' aria-expanded="false" aria-label="More actions for this cell"',
                       kind="nb-button nb-more")
-            + '<div class="nb-menu" hidden>'
-            + "".join(_button(label, action) for label, action in (
-                ("Insert cell above", "insertAbove"), ("Insert cell below", "insertBelow"),
-                ("Move up", "moveUp"), ("Move down", "moveDown"),
-                ("Split at cursor", "split"), ("Join with next", "join"),
-                ("Clear output", "clear"), ("Evaluate cells above", "runAbove"),
-                ("Make text cell (Esc, M)", "toText"), ("Make code cell (Esc, Y)", "toCode")))
-            + "</div></div></div>"
+            # The menu's items are made when it first opens (cell.js): in a worksheet of
+            # thousands of cells they were most of the page.
+            + '<div class="nb-menu" hidden></div>'
+            + "</div></div>"
             f'<div class="nb-cell-info"><span class="nb-state">{escape(cell.state.value)}</span>'
             '<span class="nb-here"></span></div>'
             '<div class="nb-output" role="region" aria-label="Cell output"></div></div>'

@@ -34,11 +34,28 @@ import {TextCell} from './textcell.js';
  *   run: RunInfo, deferred?: undefined} | {deferred: true, run: RunInfo}} CellUpdate
  */
 
+/** The "⋯" menu's items (label, action), made when it first opens. */
+const MENU = [
+  ['Insert cell above', 'insertAbove'], ['Insert cell below', 'insertBelow'],
+  ['Move up', 'moveUp'], ['Move down', 'moveDown'],
+  ['Split at cursor', 'split'], ['Join with next', 'join'],
+  ['Clear output', 'clear'], ['Evaluate cells above', 'runAbove'],
+  ['Make text cell (Esc, M)', 'toText'], ['Make code cell (Esc, Y)', 'toCode'],
+];
+
 /** @type {Record<string, string>} */
 const STATE_LABEL = {
   idle: '', queued: 'queued', running: 'running…', done: 'done', error: 'error',
   interrupted: 'interrupted',
 };
+
+/**
+ * Sets `object[key]` to `value` unless it is that already.
+ * @param {any} object @param {string} key @param {unknown} value
+ */
+function change(object, key, value) {
+  if (object[key] !== value) object[key] = value;
+}
 
 export class Cell extends Widget {
   /**
@@ -94,10 +111,7 @@ export class Cell extends Widget {
     // The markup comes locked (fragments.py); the input (its text until the editor is made)
     // and the buttons this viewer may use unlock now.
     if (a.canEdit) placeholder.removeAttribute('aria-readonly');
-    for (const each of node.querySelectorAll('button[data-action]')) {
-      const button = /** @type {HTMLButtonElement} */ (each);
-      button.disabled = !a.canEdit && button.dataset.action !== 'more';
-    }
+    this.#unlock(node.querySelectorAll('.nb-cell-actions > button'));
     this.textCell = new TextCell({
       node: /** @type {HTMLElement} */ (node), source: () => this.editor.dom,
       rendered: /** @type {HTMLElement} */ (node.querySelector('.nb-md')),
@@ -106,8 +120,9 @@ export class Cell extends Widget {
       convert: (kind) => this.setKind(kind),
       hint: (message) => this.worksheet?.hint(message),
     });
-    this.showRun(a.run);
     node.addEventListener('click', (event) => this.#click(/** @type {MouseEvent} */ (event)));
+    // The focus in a cell wakes it wherever it is (Tab, a screen reader, a search).
+    node.addEventListener('focusin', () => this.worksheet?.nearScreen.wakeNow(this));
     node.addEventListener('keydown', (event) => {
       if (/** @type {KeyboardEvent} */ (event).key === 'Escape' && !this.menu.hidden) {
         this.closeMenu();
@@ -202,6 +217,7 @@ export class Cell extends Widget {
       const all = /** @type {CellOutputs} */ (await this.callRemote('outputs'));
       this.outputs.reset(all.generation, all.outputs, all.length);
       this.showRun(all.run);
+      this.worksheet?.nearScreen.schedule(); // the cells below moved
     } finally {
       const pending = this.pending;
       this.pending = null;
@@ -221,13 +237,14 @@ export class Cell extends Widget {
   showRun(run) {
     this.run_ = run;
     const node = /** @type {HTMLElement} */ (this.node);
-    node.dataset.state = run.state;
     const busy = run.state === 'queued' || run.state === 'running';
-    this.countNode.textContent = `[${busy ? '*' : run.count ?? ' '}]`;
     let label = STATE_LABEL[run.state] ?? run.state;
     const me = this.worksheet?.name;
     if (label && run.ranBy && run.ranBy !== me) label += ` · ${run.ranBy}`;
-    this.stateNode.textContent = label;
+    // Only what changed (a page of thousands of cells shows them all once as rendered).
+    change(node.dataset, 'state', run.state);
+    change(this.countNode, 'textContent', `[${busy ? '*' : run.count ?? ' '}]`);
+    change(this.stateNode, 'textContent', label);
   }
 
   /** @param {string[]} names other people in this cell @param {string[]} [ids] their ids */
@@ -275,6 +292,29 @@ export class Cell extends Widget {
     await this.worksheet?.ask(this.callRemote('run'));
   }
 
+  /** Makes the menu's items (the page comes without them: a long worksheet has thousands of
+   * cells, and one menu is opened at a time). */
+  #fillMenu() {
+    const doc = this.node.ownerDocument;
+    for (const [label, action] of MENU) {
+      const button = doc.createElement('button');
+      button.type = 'button';
+      button.className = 'nb-button';
+      button.dataset.action = action;
+      button.textContent = label;
+      this.menu.append(button);
+    }
+    this.#unlock(this.menu.children);
+  }
+
+  /** Unlocks the buttons this viewer may use. @param {Iterable<Element>} buttons */
+  #unlock(buttons) {
+    for (const each of buttons) {
+      const button = /** @type {HTMLButtonElement} */ (each);
+      button.disabled = !this.canEdit && button.dataset.action !== 'more';
+    }
+  }
+
   closeMenu() {
     this.menu.hidden = true;
     this.moreButton.setAttribute('aria-expanded', 'false');
@@ -288,6 +328,7 @@ export class Cell extends Widget {
     const ws = this.worksheet;
     if (action === 'more') {
       const open = this.menu.hidden;
+      if (!this.menu.firstChild) this.#fillMenu();
       this.menu.hidden = !open;
       button.setAttribute('aria-expanded', String(open));
       if (open) /** @type {HTMLElement|null} */ (this.menu.querySelector('button'))?.focus();

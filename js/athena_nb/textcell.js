@@ -52,12 +52,16 @@ export class TextCell {
 
   /** Shows the input or the rendered text, as the kind and this viewer's editing say. */
   show() {
-    this.node.dataset.kind = this.kind;
     const rendered = this.isText && !this.editing;
-    this.node.dataset.view = rendered ? 'rendered' : 'source';
-    this.source().hidden = rendered;
-    this.rendered.hidden = !rendered;
-    this.rendered.tabIndex = rendered ? 0 : -1;
+    const view = rendered ? 'rendered' : 'source';
+    const source = this.source();
+    // Only what changed: every cell of a long worksheet shows itself once as rendered.
+    if (this.node.dataset.kind !== this.kind) this.node.dataset.kind = this.kind;
+    if (this.node.dataset.view !== view) this.node.dataset.view = view;
+    if (source.hidden !== rendered) source.hidden = rendered;
+    if (this.rendered.hidden === rendered) this.rendered.hidden = !rendered;
+    const tabIndex = rendered ? 0 : -1;
+    if (this.rendered.tabIndex !== tabIndex) this.rendered.tabIndex = tabIndex;
   }
 
   /** Edit the text cell's source (double-click, Enter). */

@@ -64,7 +64,7 @@ export class Worksheet extends Widget {
     /** @type {number|null} the cell id this viewer's focus is in */
     this.focusedCell = null;
     /** Wakes the cells near the screen, puts the others to sleep (the cells register). */
-    this.nearScreen = new NearScreen(node.ownerDocument);
+    this.nearScreen = new NearScreen(node.ownerDocument, () => this.cells);
     node.addEventListener('click', (event) => this.#click(event));
     this.titleInput.addEventListener('input', () => this.#titleTyped());
     this.titleInput.addEventListener('keydown', (event) => {
@@ -143,6 +143,7 @@ export class Worksheet extends Widget {
 
   /** Cells were added, moved or removed: number them and show who is where. */
   cellsChanged() {
+    this.nearScreen.reorder();
     this.cells.forEach((cell, i) => cell.setNumber(i + 1));
     this.#showPresenceInCells();
   }

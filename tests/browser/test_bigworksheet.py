@@ -102,13 +102,13 @@ def test_only_the_cells_near_the_screen_have_an_editor_and_their_outputs(browser
     cell(page, N).scroll_into_view_if_needed()
     hasEditor(page, N)
     expect(output(page, N)).to_contain_text(f"{N}: line 39", timeout=T)
-    expectText(page, N, code(N))
+    expectText(page, N, code(N), timeout=T)
     hasEditor(page, 1, 0)
     assert 0 < editors(page) <= MAX_EDITORS
     # And back: the first cell wakes again, as it was.
     cell(page, 1).scroll_into_view_if_needed()
     hasEditor(page, 1)
-    expectText(page, 1, code(1))
+    expectText(page, 1, code(1), timeout=T)
     hasEditor(page, N, 0)
     assert editors(page) <= MAX_EDITORS
     seen.assertClean()
@@ -126,19 +126,19 @@ def test_an_edit_reaches_a_cell_without_an_editor_and_is_there_once_it_has_one(b
     box(second, n).press_sequentially(" # seen?")
     want = code(n) + " # seen?"
     # The first person's cell n is far from their screen: no editor, and the text is there.
-    expectText(first, n, want)
+    expectText(first, n, want, timeout=T)
     hasEditor(first, n, 0)
     # They scroll there: the editor shows that text, with the other person's caret.
     cell(first, n).scroll_into_view_if_needed()
     hasEditor(first, n)
-    expectText(first, n, want)
+    expectText(first, n, want, timeout=T)
     expect(cell(first, n).locator(".nb-peer-caret")).to_have_text("Owner", timeout=T)
     # And they edit on together.
     box(first, n).click()
     box(first, n).press("Control+End")
     box(first, n).press_sequentially(" yes")
-    expectText(second, n, want + " yes")
-    expectText(first, n, want + " yes")
+    expectText(second, n, want + " yes", timeout=T)
+    expectText(first, n, want + " yes", timeout=T)
 
 
 def test_the_keyboard_moves_into_cells_without_an_editor_and_makes_theirs(browser, longSheet):
@@ -162,7 +162,7 @@ def test_the_keyboard_moves_into_cells_without_an_editor_and_makes_theirs(browse
     expect(box(page, n)).to_be_focused()
     page.keyboard.press("Control+End")
     page.keyboard.type("  # here")
-    expectText(page, n, code(n) + "  # here")
+    expectText(page, n, code(n) + "  # here", timeout=T)
     # Shift+Enter runs it and moves on into the next cell.
     page.keyboard.press("Shift+Enter")
     expect(box(page, n + 1)).to_be_focused(timeout=T)

@@ -1,96 +1,102 @@
-// js/athena_nb/nearscreen.js with a fake IntersectionObserver: a cell wakes when it comes near
-// the screen, sleeps when it goes far, unless the focus is in it (then it sleeps once the focus
-// left); a forgotten cell is no longer observed; without observers every cell is woken at once.
+// js/athena_nb/nearscreen.js with a fake page: cells of a given height stacked in order, a
+// scroll position, frames run by hand. A cell wakes when it comes within a screen of the
+// screen and sleeps more than three screens away, unless the focus is in it (then once it
+// left); a forgotten cell is no longer looked at; focus wakes a cell wherever it is; without
+// frames (no screen) every cell is simply awake.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {FAR, NEAR, NearScreen} from '../../../js/athena_nb/nearscreen.js';
+import {NearScreen} from '../../../js/athena_nb/nearscreen.js';
 
-class FakeObserver {
-  static all = [];
-  constructor(callback, options) {
-    this.callback = callback;
-    this.margin = options.rootMargin;
-    this.targets = new Set();
-    FakeObserver.all.push(this);
-  }
-  observe(target) { this.targets.add(target); }
-  unobserve(target) { this.targets.delete(target); }
-  /** @param {object} target @param {boolean} isIntersecting */
-  report(target, isIntersecting) { this.callback([{target, isIntersecting}]); }
-}
-
-function page() {
-  FakeObserver.all = [];
-  const document = {activeElement: null, defaultView: {IntersectionObserver: FakeObserver}};
-  const screen = new NearScreen(/** @type {any} */ (document));
-  const [near, far] = FakeObserver.all;
-  return {document, screen, near, far};
-}
-
-function cell(name, log) {
-  const node = {name, contains: (other) => other === node || other?.parent === node};
-  return {node, wake: () => log.push(`wake ${name}`), sleep: () => log.push(`sleep ${name}`)};
-}
-
-test('a cell wakes as it comes near and sleeps as it goes far', () => {
-  const {screen, near, far} = page();
-  assert.equal(near.margin, NEAR);
-  assert.equal(far.margin, FAR);
+/** A page of `count` cells `tall` pixels each, on a screen 100 pixels high. */
+function page(count, tall = 50) {
+  const frames = [];
+  const listeners = {};
+  const view = {
+    innerHeight: 100,
+    scrollY: 0,
+    requestAnimationFrame: (f) => frames.push(f),
+    addEventListener: (name, f) => { listeners[name] = f; },
+  };
+  const document = {activeElement: null, defaultView: view};
   const log = [];
-  const a = cell('a', log);
-  screen.watch(a);
-  assert.ok(near.targets.has(a.node) && far.targets.has(a.node));
-  near.report(a.node, true);
-  near.report(a.node, false); // between near and far: nothing happens
-  far.report(a.node, false);
-  assert.deepEqual(log, ['wake a', 'sleep a']);
+  const measured = [];
+  const cells = Array.from({length: count}, (_, i) => {
+    const node = {
+      contains: (other) => other === node,
+      getBoundingClientRect: () => {
+        measured.push(i);
+        return {top: i * tall - view.scrollY, bottom: (i + 1) * tall - view.scrollY};
+      },
+    };
+    return {node, wake: () => log.push(`wake ${i}`), sleep: () => log.push(`sleep ${i}`)};
+  });
+  const screen = new NearScreen(/** @type {any} */ (document), () => cells);
+  const frame = () => {
+    while (frames.length) frames.shift()();
+  };
+  const scroll = (y) => {
+    view.scrollY = y;
+    listeners.scroll();
+    frame();
+  };
+  return {document, screen, cells, log, measured, frame, scroll};
+}
+
+test('the cells within a screen of the screen wake; far ones sleep', () => {
+  const {screen, cells, log, frame, scroll} = page(1000);
+  for (const cell of cells) screen.watch(cell);
+  frame();
+  // The screen shows 0..100; a screen below it reaches 200: cells 0 to 4 (the one at 200 too).
+  assert.deepEqual(log, ['wake 0', 'wake 1', 'wake 2', 'wake 3', 'wake 4']);
+  log.length = 0;
+  scroll(150); // 50..350 near: cells 1..7; none is far yet
+  assert.deepEqual(log, ['wake 5', 'wake 6', 'wake 7']);
+  log.length = 0;
+  scroll(10_000); // far from every cell woken so far
+  assert.deepEqual(log.filter((l) => l.startsWith('sleep')),
+    ['sleep 0', 'sleep 1', 'sleep 2', 'sleep 3', 'sleep 4', 'sleep 5', 'sleep 6', 'sleep 7']);
+  assert.deepEqual(log.filter((l) => l.startsWith('wake')),
+    ['wake 197', 'wake 198', 'wake 199', 'wake 200', 'wake 201', 'wake 202', 'wake 203', 'wake 204']);
+});
+
+test('a look measures a few dozen cells, not all of them', () => {
+  const {screen, cells, measured, frame, scroll} = page(2000);
+  for (const cell of cells) screen.watch(cell);
+  frame();
+  measured.length = 0;
+  scroll(50_000);
+  assert.ok(measured.length < 40, `${measured.length} cells measured`);
 });
 
 test('a cell holding the focus stays awake until the focus leaves it', () => {
-  const {document, screen, near, far} = page();
-  const log = [];
-  const a = cell('a', log);
-  screen.watch(a);
-  near.report(a.node, true);
-  document.activeElement = {parent: a.node};
-  far.report(a.node, false);
-  screen.focusMoved();
-  assert.deepEqual(log, ['wake a']);
+  const {document, screen, cells, log, frame, scroll} = page(100);
+  for (const cell of cells) screen.watch(cell);
+  frame();
+  document.activeElement = cells[0].node;
+  scroll(2000);
+  assert.ok(!log.includes('sleep 0') && log.includes('sleep 1'));
   document.activeElement = null;
   screen.focusMoved();
-  assert.deepEqual(log, ['wake a', 'sleep a']);
-  screen.focusMoved();
-  assert.deepEqual(log, ['wake a', 'sleep a'], 'once');
+  frame();
+  assert.ok(log.includes('sleep 0'));
 });
 
-test('a cell back near before the focus left is no longer held', () => {
-  const {document, screen, near, far} = page();
-  const log = [];
-  const a = cell('a', log);
-  screen.watch(a);
-  document.activeElement = a.node;
-  far.report(a.node, false);
-  far.report(a.node, true);
-  document.activeElement = null;
-  screen.focusMoved();
-  assert.deepEqual(log, []);
-  void near;
+test('the focus wakes a cell wherever it is; a forgotten cell is left alone', () => {
+  const {screen, cells, log, frame, scroll} = page(100);
+  for (const cell of cells) screen.watch(cell);
+  frame();
+  screen.wakeNow(cells[90]);
+  screen.wakeNow(cells[90]);
+  assert.equal(log.filter((l) => l === 'wake 90').length, 1);
+  screen.unwatch(cells[1]);
+  scroll(3000);
+  assert.ok(log.includes('sleep 90') && !log.includes('sleep 1'));
 });
 
-test('a forgotten cell is not observed any more', () => {
-  const {screen, near, far} = page();
+test('without frames (no screen) every cell is simply awake', () => {
+  const screen = new NearScreen(/** @type {any} */ ({activeElement: null, defaultView: null}),
+    () => []);
   const log = [];
-  const a = cell('a', log);
-  screen.watch(a);
-  screen.unwatch(a);
-  assert.ok(!near.targets.has(a.node) && !far.targets.has(a.node));
-  near.report(a.node, true);
-  assert.deepEqual(log, []);
-});
-
-test('without IntersectionObserver every cell is simply awake', () => {
-  const screen = new NearScreen(/** @type {any} */ ({activeElement: null, defaultView: {}}));
-  const log = [];
-  screen.watch(cell('a', log));
-  assert.deepEqual(log, ['wake a']);
+  screen.watch({node: /** @type {any} */ ({}), wake: () => log.push('wake'), sleep: () => {}});
+  assert.deepEqual(log, ['wake']);
 });
