@@ -250,13 +250,14 @@ export class Cell extends Widget {
   /** @param {string[]} names other people in this cell @param {string[]} [ids] their ids */
   showPeople(names, ids = undefined) {
     if (ids) this.editor.keepPeers(ids);
-    this.hereNode.textContent = names.length ? names.join(', ') : '';
-    this.hereNode.title = names.length ? `Here: ${names.join(', ')}` : '';
+    change(this.hereNode, 'textContent', names.length ? names.join(', ') : '');
+    change(this.hereNode, 'title', names.length ? `Here: ${names.join(', ')}` : '');
   }
 
   /** @param {number} n its place, from 1 */
   setNumber(n) {
-    this.node.setAttribute('aria-label', `Cell ${n}`);
+    const label = `Cell ${n}`;
+    if (this.node.getAttribute('aria-label') !== label) this.node.setAttribute('aria-label', label);
   }
 
   focus() {
