@@ -44,10 +44,11 @@ class AthenaServer:
     """One athena-nb process: start it, find its port, log in."""
 
     def __init__(self, procs: Processes, token: str, poolSize: int | None = None,
-                 name: str = "athena-nb", extra: tuple[str, ...] = ()):
+                 name: str = "athena-nb", extra: tuple[str, ...] = (), dataDir: str | None = None):
         self.started = now()  # cold starts count from here
         self.procs, self.token, self.poolSize, self.name = procs, token, poolSize, name
-        self.dataDir = tempfile.mkdtemp(prefix="athena-bench-data-")
+        # A fresh data directory, or one made beforehand (a worksheet written into its store).
+        self.dataDir = dataDir or tempfile.mkdtemp(prefix="athena-bench-data-")
         argv = [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--interface", "127.0.0.1",
                 "--data-dir", self.dataDir, "--token", token, "--system", "python"]
         profiles = os.environ.get(PROFILE_ENV)

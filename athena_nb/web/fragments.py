@@ -23,6 +23,7 @@ from ..store import MAX_TITLE
 from ..systems import SYSTEM_NAMES
 from ._calls import NotAllowed, WorksheetClosed, _button, answering, editing
 from .cellfragment import CellFragment
+from .deferral import InlineBudget
 
 log = Logger()
 
@@ -50,12 +51,15 @@ class WorksheetFragment(LiveFragment):
         self.cellFragments: dict[int, CellFragment] = {}
         self.joined = False
         self._sentKernel: dict | None = None  # the kernel state the viewer has
+        # The page carries the outputs of its first cells only (deferral.py).
+        budget = InlineBudget()
         for cell in hub.cells:
             if not cell.leaving:
-                self._addCell(cell.id)
+                self._addCell(cell.id, not budget.take(cell), len(self.cellFragments) + 1)
 
-    def _addCell(self, cellId: int) -> CellFragment:
-        fragment = CellFragment(self, cellId)
+    def _addCell(self, cellId: int, deferred: bool = False,
+                 number: int | None = None) -> CellFragment:
+        fragment = CellFragment(self, cellId, deferred, number)
         self.cellFragments[cellId] = fragment
         self.addChild(fragment)
         return fragment

@@ -187,13 +187,14 @@ class AthenaSite(LiveSite):
         pass
 
 
-def worksheetsResource(*, reactor, hubs, auth: Auth, moduleRoot: str, settings, importMap=None):
+def worksheetsResource(*, reactor, hubs, auth: Auth, moduleRoot: str, settings, importMap=None,
+                       moduleGraph=None):
     """The worksheet pages, from the notebook's own module (imported late: it is optional
     to the rest of the site, e.g. in the site's unit tests)."""
     from .worksheet import WorksheetsResource
 
     return WorksheetsResource(reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot,
-                              settings=settings, importMap=importMap)
+                              settings=settings, importMap=importMap, moduleGraph=moduleGraph)
 
 
 class OnFirstRequest(Resource):
@@ -233,7 +234,7 @@ def buildSite(*, reactor, store, auth: Auth, hubs, settings, modules: ModuleReso
         moduleRoot = modules.rootURL
         worksheets = OnFirstRequest(lambda: worksheetsResource(
             reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot, settings=settings,
-            importMap=modules.importMap))
+            importMap=modules.importMap, moduleGraph=modules.graph))
     root = Root(reactor=reactor, auth=auth, store=store, modules=modules,
                 worksheets=worksheets, hubs=hubs, hosts=hosts)
     # No URL takes a body larger than a live page's largest message.
