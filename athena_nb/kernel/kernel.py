@@ -304,14 +304,18 @@ class Kernel:
 
     def execute(self, code: str,
                 onOutput: Callable[[dict[str, Any]], object] | None = None,
-                system: str | None = None) -> ExecuteRequest:
+                system: str | None = None, *, fields: Any = None,
+                urgent: bool = False) -> ExecuteRequest:
         """Queue ``code``; return its ExecuteRequest. ``system`` is how it runs if it names no
-        mode (athena_nb.kernel.cellmodes; None: as the kernel's system). A stopped kernel is
-        started first (with a notice to the cell if an earlier worker had run, since its
-        variables are gone)."""
+        mode (athena_nb.kernel.cellmodes; None: as the kernel's system); ``fields`` (a dict,
+        or a function giving one when the request is sent) go to the worker with it, and may
+        make it another request (``{"op": "interact", ...}``); an ``urgent`` request goes ahead
+        of the queued ones that are not. A stopped kernel is started first (with a notice to
+        the cell if an earlier worker had run, since its variables are gone)."""
         request = ExecuteRequest(self, next(self._ids), code, onOutput, self.limits.outputChars,
-                                 system)
-        self._queue.append(request)
+                                 system, fields, urgent)
+        ahead = sum(1 for queued in self._queue if queued.urgent) if urgent else len(self._queue)
+        self._queue.insert(ahead, request)
         if self.state == KernelState.DEAD and not self._restartAfterExit:
             if self._generation and self._process is None:
                 request.emit({"type": "notice", "text": (
@@ -344,8 +348,7 @@ class Kernel:
         # after that cell ended): the worker drops it before this cell. One sent for this cell,
         # even before the worker has read the request, stays pending and stops this cell.
         discard, self._interruptSent = self._interruptSent, False
-        self._process.send({"op": "execute", "id": request.id, "code": request.code,
-                            "system": request.system, "discardInterrupts": discard})
+        self._process.send(dict(request.frame(), discardInterrupts=discard))
         if self.limits.wallSeconds:
             self._timers.schedule("wall", self.limits.wallSeconds, self._wallTimeout)
 

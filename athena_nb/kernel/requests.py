@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 log = Logger()
 
 EVENT_TYPES = frozenset({"stream", "display", "update", "clear", "result", "error", "file",
-                         "notice"})
+                         "notice", "interact"})
 CAPPED_TYPES = frozenset({"stream", "display", "result"})
 SYSTEMS = ("python", "sage")
 
@@ -96,11 +96,15 @@ class ExecuteRequest:
 
     def __init__(self, kernel: Kernel, requestId: int, code: str,
                  onOutput: Callable[[dict[str, Any]], object] | None,
-                 outputChars: int | None, system: str | None = None) -> None:
+                 outputChars: int | None, system: str | None = None,
+                 fields: Any = None, urgent: bool = False) -> None:
         self.kernel = kernel
         self.id = requestId
         self.code = code
         self.system = system  # the mode of a cell that names none (None: the kernel's)
+        # more of the worker's request, or a function making them when it is sent
+        self.fields = fields
+        self.urgent = urgent  # goes ahead of the requests that are not
         self.onOutput = onOutput
         self.status = "queued"  # then "running", then "done"
         self.result: ExecuteResult | None = None
@@ -110,6 +114,12 @@ class ExecuteRequest:
         self._outputChars = outputChars
         self._outputUsed = 0
         self._capped = False
+
+    def frame(self) -> dict[str, Any]:
+        """The request as the worker gets it, made when it is sent."""
+        fields = self.fields() if callable(self.fields) else self.fields
+        return dict({"op": "execute", "id": self.id, "code": self.code, "system": self.system},
+                    **(fields or {}))
 
     def cancel(self) -> bool:
         """Cancel this request if it is still queued; return whether it was. A running
