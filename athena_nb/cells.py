@@ -31,6 +31,10 @@ MAX_METADATA = 10_000
 
 def eventFromStore(kind: str, payload) -> dict:
     """A stored output row as an output event."""
+    if kind == "display" and isinstance(payload, dict) and "interact" in payload:
+        from .interactmodel import fromStored
+
+        return fromStored(payload) or {"type": "display", "data": payload.get("data") or {}}
     event = dict(payload) if isinstance(payload, dict) else {"value": payload}
     event["type"] = str(kind)
     if "math" not in event and "markdown" not in event:  # stored before outputs were rendered
@@ -74,6 +78,10 @@ def cleanEvent(event: dict) -> dict | None:
         return {"type": "file", "path": path, "change": str(event.get("change", "created"))}
     if kind == "notice":
         return {"type": "notice", "text": str(event.get("text", ""))}
+    if kind == "interact":
+        from .interactmodel import clean  # it cleans the interact's own outputs with this
+
+        return clean(event)
     return None
 
 

@@ -101,6 +101,7 @@ class WorksheetHub:
         #: Called with the hub whenever it may have become idle (no viewers, nothing running).
         self.onIdle = None
         self.runner = CellRunner(self, kernelSource, outputFlushSeconds)
+        self.interacts = self.runner.interacts  # the cells' @interact (interacts.py)
 
     # -- looking things up -------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ from twisted.internet.defer import Deferred, DeferredList, fail, succeed
 from twisted.logger import Logger
 
 from .cells import CellModel, cleanEvent, compact
+from .interactmodel import storedPayload
+from .interacts import Interacts
 from .kernel import KernelState
 from .kernel.cellmodes import parseHeader
 from .store import CellKind, RunState
@@ -41,7 +43,8 @@ _CLEARED_BY = frozenset({"stream", "display", "result", "error"})
 
 def _chunks(events: list[dict]) -> list[tuple]:
     """Output events as the store's chunks, stream pieces merged."""
-    return [(e["type"], {k: v for k, v in e.items() if k != "type"}) for e in compact(events)]
+    return [("display", storedPayload(e)) if e["type"] == "interact"
+            else (e["type"], {k: v for k, v in e.items() if k != "type"}) for e in compact(events)]
 
 
 class CellRunner:
@@ -58,6 +61,7 @@ class CellRunner:
         self._waiting: list[tuple[CellModel, int, str]] = []  # queued before a kernel exists
         self._flushCall = None
         self._closed = False
+        self.interacts = Interacts(self)  # the cells' @interact runs
 
     # -- state -----------------------------------------------------------------------------
 
@@ -65,7 +69,7 @@ class CellRunner:
     def busy(self) -> bool:
         if self._waiting or self._acquiring is not None:
             return True
-        if any(c.request is not None for c in self.hub.cells):
+        if any(c.request is not None for c in self.hub.cells) or self.interacts.busy:
             return True
         return self.kernel is not None and self.kernel.state is KernelState.BUSY
 
@@ -113,6 +117,7 @@ class CellRunner:
         self.kernel = kernel
         kernel.addStateListener(self._kernelState)
         self.hub.kernelChanged()
+        self.interacts.kernelChanged()
         waiting, self._waiting = self._waiting, []
         for cell, runId, code in waiting:
             self._submit(cell, runId, code)
@@ -134,6 +139,7 @@ class CellRunner:
                 if request is not None and request.status == "running" and cell.state is RunState.QUEUED:
                     self._markRunning(cell)
         self.hub.kernelChanged()
+        self.interacts.kernelChanged()
         if change.new in (KernelState.IDLE, KernelState.DEAD):
             self.hub.maybeIdle()
 
@@ -160,6 +166,7 @@ class CellRunner:
         if cell.active or cell.leaving or cell.kind is CellKind.TEXT:
             return False
         cell.resetOutputs()  # unstored output of the last run is dropped too
+        self.interacts.cellReset(cell)
         cell.runId += 1
         self.store.clear_outputs(cell.id).addErrback(
             self._storeFailed, f"clearing the outputs of cell {cell.id}")
@@ -178,7 +185,7 @@ class CellRunner:
         if cell.runId != runId or cell.leaving:
             return
         request = self.kernel.execute(code, lambda event: self._output(cell, runId, event),
-                                      self.hub.system)
+                                      self.hub.system, fields={"tag": cell.id})
         cell.request = request
         if request.status == "running" and cell.state is RunState.QUEUED:
             self._markRunning(cell)
@@ -214,6 +221,8 @@ class CellRunner:
             if kind == "display" and "displayId" in event:
                 self._updateDisplays(event)  # display(obj, display_id=d) again updates the others
             self._append(cell, event)
+            if kind == "interact":
+                self.interacts.added(cell)
             if kind == "file" and event["path"] not in cell.files:
                 cell.files.append(event["path"])
                 self.store.record_file(cell.id, event["path"]).addErrback(
@@ -288,6 +297,7 @@ class CellRunner:
         request, cell.request = cell.request, None
         cell.runId += 1
         cell.unstored = []
+        self.interacts.cellReset(cell)
         self._waiting = [w for w in self._waiting if w[0] is not cell]
         if (request is not None and not request.cancel() and request.status == "running"
                 and self.kernel is not None):
@@ -303,6 +313,7 @@ class CellRunner:
         """Drop every queued cell and interrupt the running one; fires with the kernel's word
         ("idle", "interrupted" or "restarted")."""
         self._dropWaiting("The cell was interrupted before it ran.")
+        self.interacts.interrupt()
         if self.kernel is None:
             return succeed("idle")
         for cell in self.hub.cells:
@@ -330,6 +341,7 @@ class CellRunner:
         calls = []
         for cell in cells:
             cell.resetOutputs()
+            self.interacts.cellReset(cell)
             calls.append(self.store.clear_outputs(cell.id))
             if cell.state in (RunState.DONE, RunState.ERROR, RunState.INTERRUPTED):
                 self._setState(cell, RunState.IDLE)
