@@ -20,6 +20,7 @@ from .. import ot
 from ..cells import compactNumbered, numbered
 from ..store import CellKind
 from ._calls import _button, answering, editing
+from .interactfragment import CellInteracts
 
 if TYPE_CHECKING:
     from .fragments import WorksheetFragment
@@ -76,6 +77,7 @@ class CellFragment(LiveFragment):
         # the generation, output count, revision and run the viewer has
         self._sent = (0, 0, 0, None)
         self._sentView = (None, None)  # the kind and rendered version the viewer has
+        self.interacts = CellInteracts(self)  # its @interact fragments
 
     @property
     def cell(self):
@@ -113,7 +115,8 @@ class CellFragment(LiveFragment):
             + "</div></div></div>"
             f'<div class="nb-cell-info"><span class="nb-state">{escape(cell.state.value)}</span>'
             '<span class="nb-here"></span></div>'
-            '<div class="nb-output" role="region" aria-label="Cell output"></div></div>'
+            '<div class="nb-output" role="region" aria-label="Cell output"></div>'
+            + self.interacts.markup() + "</div>"
         )
 
     def getInitialArguments(self) -> list:
@@ -161,6 +164,7 @@ class CellFragment(LiveFragment):
         cell = self.hub.findCell(self.cellId)
         if cell is not None:
             self.notifyLatest("update", "update", self._update, settle=cell.active)
+            self.interacts.cellChanged(cell)
 
     def _update(self) -> list | None:
         """What the viewer has not been sent of the cell, as it is now (None: nothing)."""
