@@ -2,8 +2,9 @@
 // outputs.js: a cell's output area: text (always as text, never as markup) as a terminal
 // shows it (terminal.js), errors with their tracebacks, displays in their richest form the page
 // can show (Jupyter's order: JSON as a tree, HTML in a sandboxed frame, Markdown and LaTeX as
-// their text for now, SVG, PNG and JPEG as images), files as links, notices. Displays updated
-// in place (display ids) are replaced where they stand.
+// their text for now, SVG, PNG and JPEG as images), files as links, notices, and a place for
+// each interact (interact.js). Displays updated in place (display ids) are replaced where they
+// stand.
 // Tested by tests/js/athena_nb/outputs.test.mjs and the browser tests.
 
 import {Terminal, TerminalView, appendRuns} from './terminal.js';
@@ -15,7 +16,7 @@ import {Terminal, TerminalView, appendRuns} from './terminal.js';
  * @typedef {{type: string, n?: number, name?: string, text?: string, data?: Record<string, any>,
  *   metadata?: Record<string, any>, displayId?: string,
  *   ename?: string, evalue?: string, traceback?: string, path?: string, change?: string,
- *   math?: string, markdown?: string}} OutputEvent
+ *   math?: string, markdown?: string, id?: string}} OutputEvent
  */
 
 /** Jupyter's order of preference among the forms of one display (athena_nb/cells.py). */
@@ -55,13 +56,18 @@ export function encodePath(path) {
 export class OutputArea {
   /**
    * @param {Element} node the cell's output region
-   * @param {{base: string, cellId: number}} options base: the worksheet's URL, ending in '/'
+   * @param {{base: string, cellId: number, prefix?: string,
+   *   interact?: (id: string) => Element|null}} options base: the worksheet's URL, ending in
+   *   '/'; prefix: before each output's number in the URL of its HTML (an interact's outputs);
+   *   interact: the element of an interact (interact.js), put where its event stands
    */
-  constructor(node, {base, cellId}) {
+  constructor(node, {base, cellId, prefix = '', interact}) {
     this.node = node;
     this.document = node.ownerDocument;
     this.base = base;
     this.cellId = cellId;
+    this.prefix = prefix;
+    this.interact = interact;
     this.generation = 0;
     /** How many events of the server's log this area shows (merged stream pieces count). */
     this.length = 0;
@@ -159,6 +165,13 @@ export class OutputArea {
     if (event.type === 'display' || event.type === 'result') return this.#bundle(event);
     if (event.type === 'file') return this.#file(event);
     if (event.type === 'notice') return make(doc, 'p', 'nb-out nb-notice', event.text ?? '');
+    if (event.type === 'interact') {
+      const slot = make(doc, 'div', 'nb-out nb-interact-slot');
+      slot.dataset.interact = event.id ?? '';
+      const widget = this.interact?.(event.id ?? '');
+      if (widget) slot.append(widget);
+      return slot;
+    }
     return null;
   }
 
@@ -211,7 +224,7 @@ export class OutputArea {
       frame.setAttribute('title', 'HTML output');
       frame.setAttribute('loading', 'lazy');
       const again = this.replacements ? `&r=${this.replacements}` : '';
-      frame.src = `${this.base}outputs/${this.cellId}/${event.n}.html?g=${this.generation}${again}`;
+      frame.src = `${this.base}outputs/${this.cellId}/${this.prefix}${event.n}.html?g=${this.generation}${again}`;
       return frame;
     }
     if (mime === 'application/json') {
