@@ -122,6 +122,28 @@ class Interact:
         return kwargs
 
 
+class Interactive:
+    """What ``@interact`` makes of a function: the function still (calling it calls it), which
+    shows nothing as a cell's value, the interact being shown already (as in Jupyter)."""
+
+    def __init__(self, function: Callable[..., Any], controlled: list) -> None:
+        self.__wrapped__ = function
+        self._names = [name for name, _ in controlled]
+        for name in ("__name__", "__qualname__", "__doc__", "__module__"):
+            if hasattr(function, name):
+                setattr(self, name, getattr(function, name))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.__wrapped__(*args, **kwargs)
+
+    def _ipython_display_(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "Interactive function %s with controls %s" % (
+            getattr(self.__wrapped__, "__name__", "?"), ", ".join(self._names) or "(none)")
+
+
 class Interacts:
     """The interacts of one worker.  ``emit(event)`` sends an output event of the running
     request; ``evaluate(text, preparse)`` evaluates a control's text in the worksheet's
@@ -163,7 +185,8 @@ class Interacts:
         ``f`` or of ``interact``) adds an Update button and runs ``f`` only when it is pressed;
         ``layout`` places the controls: ``[["a", "b"], ["c"]]`` (rows at the top) or
         ``{"top": [...], "bottom": [...], "left": [...], "right": [...]}``.  Use it as
-        ``@interact`` or ``@interact(layout=...)``; it returns ``f``."""
+        ``@interact`` or ``@interact(layout=...)``; it returns ``f`` as an ``Interactive``
+        (calling it calls ``f``; as a cell's value it shows nothing more)."""
         if f is None:
             return lambda function: self.interact(function, layout, auto_update, **controlled)
         if not callable(f):
@@ -203,7 +226,7 @@ class Interacts:
                        self.preparse)
         self._made[iid] = one
         self.emit(one.event(self.session))
-        return f
+        return Interactive(f, made)
 
     def run(self, iid: Any, values: Any) -> str:
         """Run interact ``iid``'s function with the controls' wire ``values``; "ok" or

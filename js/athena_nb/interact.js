@@ -259,7 +259,7 @@ export class Interact extends Widget {
         text.rows = control.height ?? 2;
         text.cols = Math.min(control.width ?? 80, 120);
       } else {
-        text.size = Math.min(control.width ?? 80, 120);
+        text.size = Math.min(control.width ?? 80, 50);
       }
       text.spellcheck = false;
       text.addEventListener('change', () => set(text.value));
@@ -289,7 +289,7 @@ export class Interact extends Widget {
     } else {
       const picker = input('input', 'color');
       const hex = input('input', 'text');
-      hex.size = 8;
+      hex.className = 'nb-hex';
       hex.hidden = Boolean(control.hideBox);
       hex.setAttribute('aria-label', `${control.label} (#rrggbb)`);
       picker.addEventListener('input', () => { hex.value = picker.value; set(picker.value); });

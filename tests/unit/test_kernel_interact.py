@@ -209,7 +209,10 @@ def test_interact_sends_its_controls_and_the_worker_runs_it_with_new_values(w):
                                          "c": "#0000ff"})
     assert status == "ok"
     assert "".join(e.get("text", "") for e in shown) == ""  # printed text goes to fd 1
-    assert w.namespace["f"].__name__ == "f", "@interact returns the function"
+    f = w.namespace["f"]
+    assert f.__name__ == "f" and f(1, 2, 3, 4, 5) is None, "@interact returns the function"
+    assert repr(f) == "Interactive function f with controls n, loud, word, pick, c"
+    assert w.runCell("f") == "ok" and not [e for e in events(w) if e["type"] == "result"]
 
 
 def test_an_interact_prints_and_shows_its_value(w, capfd):
