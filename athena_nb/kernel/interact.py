@@ -175,7 +175,7 @@ class Interacts:
         for iid in [i for i, made in self._made.items() if made.tag == tag]:
             del self._made[iid]
 
-    def interact(self, f: Any = None, layout: Any = None, auto_update: bool = True,
+    def interact(self, f: Any = None, /, layout: Any = None, auto_update: bool = True,
                  **controlled: Any) -> Any:
         """Make ``f`` interactive: each argument becomes a control (its default says which:
         ``slider(...)``, ``range(...)`` or ``(min, max[, step])`` a slider, True/False a
