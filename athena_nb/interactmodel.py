@@ -203,6 +203,13 @@ def _layout(layout, names: list[str]) -> dict:
     return placed
 
 
+def slim(events: list[dict]) -> list[dict]:
+    """``events`` with each interact reduced to its place (type, id and number): a cell's
+    viewers get the rest from the interact's own fragment, so its outputs travel once."""
+    return [{k: e[k] for k in ("type", "id", "n") if k in e} if e["type"] == "interact" else e
+            for e in events]
+
+
 def valueText(control: dict, value) -> str:
     """A control's value as text (published snapshots, the stored summary)."""
     kind = control["kind"]

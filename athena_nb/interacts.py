@@ -223,11 +223,17 @@ class Interacts:
                 run.clearWaiting = True
                 return
             run.outputs = []
-        elif kind == "update":
+        elif kind == "update":  # displays anywhere in the worksheet, this run's too
             self.runner._updateDisplays(event)
-            for n, shown in enumerate(run.outputs):
-                if shown.get("displayId") == event["displayId"]:
-                    run.outputs[n] = dict(shown, data=event["data"])
+            mine = [n for n, shown in enumerate(run.outputs)
+                    if shown.get("displayId") == event["displayId"]]
+            if not mine:
+                return
+            for n in mine:
+                run.outputs[n] = dict(run.outputs[n], data=event["data"])
+        elif kind == "file":
+            self.runner._recordFile(run.cell, event["path"])
+            run.outputs.append(event)
         elif kind == "interact":
             run.outputs.append({"type": "notice", "text": "An interact cannot show another "
                                 "interact; make the second one in a cell of its own."})

@@ -223,11 +223,16 @@ class CellRunner:
             self._append(cell, event)
             if kind == "interact":
                 self.interacts.added(cell)
-            if kind == "file" and event["path"] not in cell.files:
-                cell.files.append(event["path"])
-                self.store.record_file(cell.id, event["path"]).addErrback(
-                    self._storeFailed, f"recording the file {event['path']!r} of cell {cell.id}")
+            if kind == "file":
+                self._recordFile(cell, event["path"])
         self.hub.cellChanged(cell)
+
+    def _recordFile(self, cell: CellModel, path: str) -> None:
+        """A run of the cell (or of one of its interacts) made or changed file ``path``."""
+        if path not in cell.files:
+            cell.files.append(path)
+            self.store.record_file(cell.id, path).addErrback(
+                self._storeFailed, f"recording the file {path!r} of cell {cell.id}")
 
     def _updateDisplays(self, event: dict) -> None:
         """Show ``event``'s bundle in every display with its id, in any cell (as Jupyter)."""

@@ -18,6 +18,7 @@ from livefragments import BadArguments, LiveFragment, Shared
 
 from .. import ot
 from ..cells import compactNumbered, numbered
+from ..interactmodel import slim
 from ..store import CellKind
 from ._calls import _button, answering, editing
 from .interactfragment import CellInteracts
@@ -34,7 +35,7 @@ def _sharedUpdate(cell, start: int, since: int) -> Shared:
     update = shared.get(key)
     if update is None:
         value = {"generation": cell.generation, "start": start,
-                 "outputs": numbered(cell.outputs[start:], start), "run": cell.runInfo()}
+                 "outputs": slim(numbered(cell.outputs[start:], start)), "run": cell.runInfo()}
         replaced = sorted(n for n, revision in cell.replaced.items()
                           if n < start and revision > since)
         if replaced:
@@ -130,7 +131,7 @@ class CellFragment(LiveFragment):
             "version": cell.version,
             "generation": cell.generation,
             "length": len(cell.outputs),
-            "outputs": compactNumbered(cell.outputs),
+            "outputs": slim(compactNumbered(cell.outputs)),
             "run": cell.runInfo(),
             "canEdit": self.identity.canEdit(),
             "base": self.worksheet.base,
@@ -212,7 +213,7 @@ class CellFragment(LiveFragment):
         cell = self.cell
         self._sent = self._now(cell)
         return {"generation": cell.generation, "length": len(cell.outputs),
-                "outputs": compactNumbered(cell.outputs), "run": cell.runInfo()}
+                "outputs": slim(compactNumbered(cell.outputs)), "run": cell.runInfo()}
 
     @editing
     def run(self):

@@ -123,3 +123,20 @@ def test_html_of_an_interact_s_output_is_served_by_its_place(env):
     assert page.code == 200 and b"<p>hello</p>" in page.body
     assert owner.get(f"/worksheets/{sheet.id}/outputs/{cellId}/0-1.html").code == 404
     assert owner.get(f"/worksheets/{sheet.id}/outputs/{cellId}/1-0.html").code == 404
+
+
+def test_a_cell_sends_only_the_interact_s_place_and_files_its_runs_make_are_served(env):
+    import os
+
+    sheet, pages, hub = together(env)
+    madeInteract(env, pages, hub)
+    assert pages[1].cells[0].outputs == [{"type": "interact", "id": "i-1", "n": 0}]
+    env.call(interactOf(pages[0]).callRemote("change", {"n": 2}))
+    with open(os.path.join(hub.directory, "plot.png"), "wb") as f:
+        f.write(b"\x89PNG...")
+    env.worker.done("ok", [{"type": "file", "path": "plot.png", "change": "created"}])
+    env.later(SETTLE_DELAY)
+    assert interactOf(pages[1]).outputs == [
+        {"type": "file", "path": "plot.png", "change": "created", "n": 0}]
+    answer = env.owner().get(f"/worksheets/{sheet.id}/files/{hub.cells[0].id}/plot.png")
+    assert answer.code == 200 and answer.body == b"\x89PNG..."
