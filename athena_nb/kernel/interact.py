@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import binascii
 import importlib.abc
-import importlib.machinery
 import inspect
 import itertools
 import os
@@ -34,9 +33,10 @@ from collections.abc import Callable
 from typing import Any
 
 if __package__:
-    from . import controls
-else:  # loaded by path (worker.py loads controls.py first, under this name)
+    from . import controls, richoutput
+else:  # loaded by path (worker.py loads its siblings first, under these names)
     controls = sys.modules["_athena_nb_controls"]
+    richoutput = sys.modules["_athena_nb_richoutput"]
 
 InteractError = controls.InteractError
 #: Where a layout may put rows of controls, around the output.
@@ -276,23 +276,4 @@ class SageHook(importlib.abc.MetaPathFinder):
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
         if name not in SAGE_MODULES:
             return None
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is None or spec.loader is None:
-            return None
-        spec.loader = _PatchingLoader(spec.loader, self.names)
-        return spec
-
-
-class _PatchingLoader(importlib.abc.Loader):
-    def __init__(self, loader: Any, names: dict[str, Any]) -> None:
-        self.loader, self.names = loader, names
-
-    def create_module(self, spec: Any) -> Any:
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module: Any) -> None:
-        self.loader.exec_module(module)
-        _patch(module, self.names)
-
-    def __getattr__(self, name: str) -> Any:  # get_source and friends, for tracebacks
-        return getattr(self.loader, name)
+        return richoutput.patchedSpec(name, path, lambda module: _patch(module, self.names))
