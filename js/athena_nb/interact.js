@@ -60,10 +60,13 @@ export class ChangeQueue {
     /** @type {Set<string>} controls with a change not yet answered */
     this.dirty = new Set();
     this.inFlight = false;
+    /** @type {(() => void)|null} called when a change is made */
+    this.changed = null;
   }
 
   /** @param {string} name @param {unknown} value */
   set(name, value) {
+    this.changed?.();
     this.waiting[name] = value;
     this.dirty.add(name);
     this.#next();
@@ -114,11 +117,15 @@ export class Interact extends Widget {
     this.doc = node.ownerDocument;
     /** @type {Map<string, {show: (value: any) => void, inputs: (HTMLInputElement|HTMLSelectElement|HTMLTextAreaElement|HTMLButtonElement)[]}>} */
     this.shown = new Map();
-    this.queue = new ChangeQueue((values) => this.#send(values), () => this.#apply());
+    this.queue = new ChangeQueue((values) => this.#send(values), () => {
+      this.#apply();
+      this.#showCurrent();
+    });
     this.outputNode = make(this.doc, 'div', 'nb-interact-output');
     this.status = make(this.doc, 'span', 'nb-interact-status');
     /** @type {HTMLButtonElement|null} */
     this.updateButton = null;
+    this.queue.changed = () => { /** @type {HTMLElement} */ (this.node).dataset.current = 'false'; };
     node.replaceChildren();
     this.#build(a);
     this.outputs = new OutputArea(this.outputNode, {base: a.base, cellId: a.cellId, prefix: `${a.index}-`});
@@ -126,6 +133,8 @@ export class Interact extends Widget {
     this.setValues(a);
     // Keys typed into a control are the control's (not the cell's Escape-then-M, say).
     node.addEventListener('keydown', (event) => event.stopPropagation());
+    // A text box left without a change shows the values as the server has them now.
+    node.addEventListener('focusout', () => queueMicrotask(() => this.#apply()));
   }
 
   detached() {
@@ -321,7 +330,15 @@ export class Interact extends Widget {
     else if (!this.auto && state.seq !== state.ranSeq && state.state === 'idle') text = 'Changed: press Update to run it.';
     this.status.textContent = text;
     this.status.title = state.by ? `Last changed by ${state.by}` : '';
+    this.#showCurrent();
     return null;
+  }
+
+  /** data-current: the output is of the values shown, and nothing runs or is on its way. */
+  #showCurrent() {
+    const s = this.server;
+    const current = s.state === 'idle' && s.seq === s.ranSeq && this.queue.dirty.size === 0;
+    /** @type {HTMLElement} */ (this.node).dataset.current = String(current);
   }
 
   /** Its outputs from its last run. @param {InteractOutputs} shown */
@@ -330,10 +347,17 @@ export class Interact extends Widget {
     return null;
   }
 
-  /** Shows the server's values, except where a change of ours is on its way. */
+  /**
+   * Shows the server's values, except where a change of ours is on its way, and in the text
+   * box being typed in (its text is sent when it is done: Enter, or leaving it).
+   */
   #apply() {
-    for (const [name, {show}] of this.shown) {
-      if (!this.queue.dirty.has(name) && name in this.server.values) show(this.server.values[name]);
+    const active = this.doc.activeElement;
+    for (const [name, {show, inputs}] of this.shown) {
+      if (this.queue.dirty.has(name) || !(name in this.server.values)) continue;
+      const typing = inputs.some((each) => each === active
+        && (each instanceof HTMLTextAreaElement || (each instanceof HTMLInputElement && each.type === 'text')));
+      if (!typing) show(this.server.values[name]);
     }
   }
 

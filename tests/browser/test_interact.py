@@ -32,7 +32,8 @@ def status(page, n: int, which: int = 0):
 
 
 def settled(page, n: int, which: int = 0):
-    expect(interact(page, n, which)).to_have_attribute("data-state", "idle", timeout=T)
+    """Until the interact shows the output of the values it shows (interact.js)."""
+    expect(interact(page, n, which)).to_have_attribute("data-current", "true", timeout=T)
 
 
 def test_sliders_run_the_function_again_with_the_value(page):
