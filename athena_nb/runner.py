@@ -38,7 +38,7 @@ AUTO = "%auto"
 _SILENT = {"ok", "error"}
 _PLAIN_INTERRUPT = "The cell was interrupted."
 #: The outputs that carry out a waiting clear_output (files and notices do not: Jupyter has none).
-_CLEARED_BY = frozenset({"stream", "display", "result", "error"})
+_CLEARED_BY = frozenset({"stream", "display", "result", "error", "interact"})
 
 
 def _chunks(events: list[dict]) -> list[tuple]:

@@ -270,3 +270,18 @@ def test_values_that_do_not_fit_take_their_control_s_first_and_layouts_are_check
     assert event["values"] == {"n": 0, "on": False, "s": "x"}
     odd = clean(dict(interactEvent("s"), layout={"top": [["n", "zz"]]}))
     assert odd["layout"] == {"top": [["n"], ["on"], ["s"], ["note"]]}
+
+
+def test_an_interact_made_after_clear_output_wait_clears_the_cell_first(env):
+    sheet = env.worksheet("Clear", ["clear_output(wait=True); interact(...)"])
+    hub = env.run(env.hubs.open(sheet.id))
+    cell = hub.cells[0]
+    hub.run(cell.id, "Ann")
+    env.settle()
+    env.worker.print("old\n")
+    env.worker.event({"type": "clear", "wait": True})
+    env.worker.event(interactEvent(env.kernel.info["session"]))
+    env.worker.print("after\n")
+    env.worker.done("ok")
+    env.settle()
+    assert [e["type"] for e in cell.outputs] == ["interact", "stream"]
