@@ -70,14 +70,15 @@ class Interacts:
     def find(self, cellId: int, iid) -> tuple:
         """(cell, index in its log, event) of interact ``iid`` of cell ``cellId``."""
         cell = self.hub.cell(cellId)
-        found = self._locate(cell, iid)
+        found = self.locate(cell, iid)
         if found is None:
             _refuse("This interact is no longer in its cell (the cell ran again or its output "
                     "was cleared); nothing was changed.")
         return (cell, *found)
 
     @staticmethod
-    def _locate(cell, iid) -> tuple | None:
+    def locate(cell, iid) -> tuple | None:
+        """(index, event) of interact ``iid`` in ``cell``'s log, or None."""
         for index in range(len(cell.outputs) - 1, -1, -1):
             event = cell.outputs[index]
             if event.get("type") == "interact" and event.get("id") == iid:
@@ -205,7 +206,7 @@ class Interacts:
 
     def _sending(self, run: _Run) -> dict:
         """The kernel sends the request now: with the values as they are now."""
-        found = self._locate(run.cell, run.iid)
+        found = self.locate(run.cell, run.iid)
         values = found[1]["values"] if found else {}
         run.sentSeq = found[1]["seq"] if found else None
         self._tell(run.cell, run.iid)  # it runs
@@ -250,7 +251,7 @@ class Interacts:
         self._show(run)
 
     def _show(self, run: _Run) -> None:
-        found = self._locate(run.cell, run.iid)
+        found = self.locate(run.cell, run.iid)
         if found is not None:
             index, event = found
             self._replace(run.cell, index, event, outputs=list(run.outputs), ov=event["ov"] + 1)
@@ -267,7 +268,7 @@ class Interacts:
             changed = True
         if changed and result.status != "cancelled":
             self._show(run)
-        found = self._locate(run.cell, run.iid)
+        found = self.locate(run.cell, run.iid)
         if found is not None and run.sentSeq is not None:
             self._replace(run.cell, found[0], found[1], ranSeq=run.sentSeq)
         if run.pending and found is not None and self.live(found[1]):

@@ -43,7 +43,7 @@ class InteractFragment(LiveFragment):
 
     def _found(self) -> tuple | None:
         cell = self.hub.findCell(self.cellId)
-        return None if cell is None else self.hub.interacts._locate(cell, self.iid)
+        return None if cell is None else self.hub.interacts.locate(cell, self.iid)
 
     def elementAttributes(self) -> dict[str, str]:
         found = self._found()
