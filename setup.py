@@ -109,6 +109,10 @@ setup(
         "nh3>=0.2.17,<0.4",
         "latex2mathml>=3.77,<4",
         "Pygments>=2.17,<3",
+        # Worksheets as files (athena_nb/formats): Jupyter notebooks in and out.
+        "nbformat>=5.9,<6",
+        # The styles of HTML outputs in published snapshots, sanitised (athena_nb/render/css.py).
+        "tinycss2>=1.2,<2",
     ],
     extras_require={
         "test": [

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 
 from .ot import TextDocument
+from .quotas import storedSize
 from .render import renderLatexOutput, renderMarkdown
 from .store import Cell, CellKind, RunState
 from .terminal import fold
@@ -25,8 +26,15 @@ from .terminal import fold
 #: not render yet, so a renderer added later finds them stored; other types are dropped.
 MIME_ORDER = ("application/json", "text/html", "text/markdown", "text/latex", "image/svg+xml",
               "image/png", "image/jpeg", "text/plain")
+#: An input() prompt is cut to this many characters.
+MAX_PROMPT = 10_000
+#: What a password's answer is shown as (the answer itself is never kept).
+HIDDEN_ANSWER = "••••••"
 #: A bundle's metadata (image sizes, say) bigger than this is dropped.
 MAX_METADATA = 10_000
+#: LaTeX output longer than this is not typeset (it is shown as its source): typeset math can
+#: be many times the size of its source, and every page that shows the output is sent it.
+MAX_LATEX_OUTPUT = 100_000
 
 
 def eventFromStore(kind: str, payload) -> dict:
@@ -50,7 +58,7 @@ def withMath(event: dict) -> dict:
     if not isinstance(data, dict) or event.get("type") not in ("display", "result", "update"):
         return event
     latex, markdown = data.get("text/latex"), data.get("text/markdown")
-    if isinstance(latex, str):
+    if isinstance(latex, str) and len(latex) <= MAX_LATEX_OUTPUT:
         event["math"] = renderLatexOutput(latex)
     if isinstance(markdown, str):
         event["markdown"] = renderMarkdown(markdown)
@@ -78,6 +86,9 @@ def cleanEvent(event: dict) -> dict | None:
         return {"type": "file", "path": path, "change": str(event.get("change", "created"))}
     if kind == "notice":
         return {"type": "notice", "text": str(event.get("text", ""))}
+    if kind == "input":
+        return {"type": "input", "prompt": str(event.get("prompt", ""))[:MAX_PROMPT],
+                "password": bool(event.get("password"))}
     if kind == "interact":
         from .interactmodel import clean  # it cleans the interact's own outputs with this
 
@@ -170,6 +181,8 @@ class CellModel:
     rewrite: bool = False
     #: ``clear_output(wait=True)`` was called: the next output clears the others first.
     clearWaiting: bool = False
+    #: The characters the outputs take (quotas.py), kept up to date as they change.
+    outputChars: int = 0
     _displays: tuple | None = field(default=None, init=False, repr=False)
     _shared: tuple = field(default=(None, None), init=False, repr=False)
     _view: tuple = field(default=(None, None, None), init=False, repr=False)
@@ -209,8 +222,9 @@ class CellModel:
             state=RunState(cell.state),
             count=cell.execution_count,
             ranBy=cell.ran_by,
-            outputs=[eventFromStore(o.kind, o.payload) for o in cell.outputs],
+            outputs=(outputs := [eventFromStore(o.kind, o.payload) for o in cell.outputs]),
             files=list(cell.files),
+            outputChars=sum(storedSize(e) for e in outputs),
         )
 
     @property
@@ -238,6 +252,7 @@ class CellModel:
         """``clear_output`` while the cell runs: its outputs go (files stay recorded), and the
         store is given what follows in their place."""
         self.outputs = []
+        self.outputChars = 0
         self.unstored = []
         self.generation += 1
         self.replaced = {}
@@ -246,6 +261,7 @@ class CellModel:
 
     def addOutput(self, event: dict) -> None:
         self.outputs.append(event)
+        self.outputChars += storedSize(event)
         self.unstored.append(event)
         displayId = event.get("displayId")
         if displayId is not None and self._displays is not None:
@@ -270,6 +286,21 @@ class CellModel:
         displayId = self.outputs[index].get("displayId")
         if displayId is not None:
             event["displayId"] = displayId
+        self._replace(index, event)
+
+    def answerInput(self, answer: str | None) -> bool:
+        """Show ``answer`` under the prompt of the input() waiting (None: it ended without
+        one); False if none waits."""
+        for index in range(len(self.outputs) - 1, -1, -1):
+            event = self.outputs[index]
+            if event["type"] == "input" and "answer" not in event:
+                shown = HIDDEN_ANSWER if answer is not None and event["password"] else answer
+                self._replace(index, dict(event, answer=shown))
+                return True
+        return False
+
+    def _replace(self, index: int, event: dict) -> None:
+        self.outputChars += storedSize(event) - storedSize(self.outputs[index])
         self.outputs[index] = event
         self.revision += 1
         self.replaced[index] = self.revision

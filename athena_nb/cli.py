@@ -2,17 +2,24 @@
 
 ``athena-nb [options]`` runs the notebook in the foreground on the global reactor and prints one
 line to stdout, the URL with its real port and token; logs go to stderr.  ``athena-nb
-hash-password`` prints a password hash for ``--password-hash``.  ``twistd athena-nb`` finds
-``Options`` and ``makeService`` here through twisted/plugins/athena_nb_plugin.py.
+hash-password`` prints a password hash for ``--password-hash``; ``athena-nb run NOTEBOOK``
+runs a notebook headless and saves it with its outputs (headless.py).  ``twistd athena-nb`` finds
+``Options`` and ``makeService`` here through twisted/plugins/athena_nb_plugin.py; it logs the
+URL with its token only where the log is the terminal (``twistd -n`` without ``--logfile``),
+and otherwise without it (the whole URL is in ``<data-dir>/server.json``, the owner's alone).
+
+Both take the token out of the process's environment once it is read, so that nothing the
+server starts (kernels) inherits it, and log the options' warnings.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 from twisted.python import usage
 
-from .options import Options, hashPasswordMain
+from .options import TOKEN_ENV, Options, hashPasswordMain
 
 __all__ = ["Options", "main", "makeService"]
 
@@ -43,16 +50,38 @@ def makeService(options):
             lock.release()
     except StartError as e:
         raise SystemExit(f"athena-nb cannot start: {e}")
-    service = NotebookService(options, reactor=reactor)
+    log = Logger(namespace="athena_nb")
+    announce = None
+    if _logsToTerminal(options):
+        def announce(url: str) -> None:
+            log.info("Open the notebook at {url}", url=url)
+    service = NotebookService(options, reactor=reactor, announce=announce)
+    _forgetSecrets(options, log)
 
     def failed(failure):
-        Logger(namespace="athena_nb").error("athena-nb cannot start: {why}",
-                                            why=_whyNotStarted(failure))
+        log.error("athena-nb cannot start: {why}", why=_whyNotStarted(failure))
         if service.running:  # else it is stopping already
             reactor.stop()
 
     service.ready.addErrback(failed)
     return service
+
+
+def _logsToTerminal(options) -> bool:
+    """Does ``twistd`` (whose options are ``options.parent``) log to the terminal?"""
+    twistd = getattr(options, "parent", None)
+    if twistd is None or twistd.get("syslog") or twistd.get("logger"):
+        return False
+    logfile = twistd.get("logfile")
+    return logfile == "-" or (bool(twistd.get("nodaemon")) and not logfile)
+
+
+def _forgetSecrets(options, log) -> None:
+    """Log the options' warnings, and take the token out of the environment that kernels
+    inherit."""
+    for warning in options.warnings:
+        log.warn("{warning}", warning=warning)
+    os.environ.pop(TOKEN_ENV, None)
 
 
 def _whyNotStarted(failure) -> str:
@@ -88,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["hash-password"]:
         return hashPasswordMain(argv[1:])
+    if argv[:1] == ["run"]:
+        from .headless import main as runMain
+
+        return runMain(argv[1:])
     options = Options()
     try:
         options.parseOptions(argv)
@@ -101,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
 
     ownerOnlyFiles()
     _startLogging()
+    from twisted.logger import Logger
+
+    _forgetSecrets(options, Logger(namespace="athena_nb"))
     status = {"code": 0}
 
     def announce(url: str) -> None:

@@ -24,9 +24,10 @@ from typing import NamedTuple
 from twisted.internet.defer import Deferred, DeferredLock, succeed
 from twisted.logger import Logger
 
-from . import ot, systems, textcells
+from . import deletions, ot, systems, textcells
 from .audience import Audience, Viewer
 from .cells import CellModel
+from .quotas import Quotas, SizeCheck, worksheetChars
 from .runner import CellRunner
 from .store import RunState
 
@@ -82,15 +83,17 @@ class WorksheetHub:
 
     def __init__(self, reactor, store, snapshot, directory: str, kernelSource, *,
                  outputFlushSeconds: float = 0.2, historyLimit: int = 1000,
-                 defaultSystem: str = "python"):
+                 defaultSystem: str | None = None, quotas: Quotas | None = None):
         self.reactor = reactor
         self.store = store
         self.worksheetId: str = snapshot.worksheet.id
         self.title: str = snapshot.worksheet.title
         self.typeset: bool = snapshot.metadata.get(textcells.TYPESET_KEY) is not False
-        #: What its cells run as when they name no mode (systems.py).
-        self.system: str = systems.storedSystem(snapshot.metadata, defaultSystem)
+        #: What its cells run as when they name no mode (systems.py; None: as its kernel's).
+        self.system: str | None = systems.storedSystem(snapshot.metadata, defaultSystem)
         self.directory = directory
+        self.quotas = quotas or Quotas()
+        self.size = SizeCheck(self.quotas, lambda: worksheetChars(self.cells))
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
         self._joined: dict[int, _Joined] = {}  # cells joined into the one above, newest last
@@ -98,6 +101,7 @@ class WorksheetHub:
         self.state = HubState.OPEN
         self.audience = Audience(reactor)
         self._structure = DeferredLock()
+        self.deletions = deletions.Deletions()  # the last cells deleted, to bring back
         #: Called with the hub whenever it may have become idle (no viewers, nothing running).
         self.onIdle = None
         self.runner = CellRunner(self, kernelSource, outputFlushSeconds)
@@ -225,12 +229,12 @@ class WorksheetHub:
         self._each(lambda v: v.cellText(into, applied, version, siteId))
         return self._storeText(into, version)
 
-    @staticmethod
-    def _checkGrowth(cell: CellModel, op: ot.Operation) -> None:
+    def _checkGrowth(self, cell: CellModel, op: ot.Operation) -> None:
         growth = sum(len(c.text) for c in op.components if isinstance(c, ot.Insert))
         if len(cell.doc.text) + growth > MAX_CELL_CHARS:
             raise BadRequest(f"A cell can hold at most {MAX_CELL_CHARS} characters; this edit "
                              "would make it longer, so it was refused.")
+        self.size.check(growth - sum(c.count for c in op.components if isinstance(c, ot.Delete)))
 
     def _storeText(self, cell: CellModel, version: int) -> Deferred:
         return self.store.set_cell_text(cell.id, cell.doc.text, version).addCallback(
@@ -257,6 +261,8 @@ class WorksheetHub:
         return self._locked(self._insert, index, above, below, text)
 
     def _insert(self, index, above, below, text):
+        self.quotas.checkNewCell(sum(not c.leaving for c in self.cells))
+        self.size.check(len(text))
         if above is not None:
             d = self.store.insert_cell_above(self.cell(above).id, text)
         elif below is not None:
@@ -278,17 +284,13 @@ class WorksheetHub:
         return cell.id
 
     def deleteCell(self, cellId: int) -> Deferred:
-        """Delete the cell with its outputs (a running one is interrupted first)."""
-        return self._locked(self._delete, cellId)
+        """Delete the cell with its outputs (a running one is interrupted first); fires with
+        its id, which ``restoreCell`` takes to bring it back (deletions.py)."""
+        return self._locked(deletions.delete, self, cellId)
 
-    def _delete(self, cellId):
-        cell = self.cell(cellId)
-        cell.leaving = True
-        self.runner.forget(cell)
-        d = self.store.delete_cell(cell.id)
-        d.addCallback(lambda _: self._removed(cell))
-        d.addErrback(self._stayed, cell)
-        return d
+    def restoreCell(self, cellId: int) -> Deferred:
+        """Bring a deleted cell back where it was; fires with its new id."""
+        return deletions.restore(self, cellId)
 
     def _removed(self, cell: CellModel) -> None:
         self.cells.remove(cell)
@@ -329,6 +331,7 @@ class WorksheetHub:
 
     def _split(self, cellId, at, version):
         cell = self.cell(cellId)
+        self.quotas.checkNewCell(sum(not c.leaving for c in self.cells))
         if type(at) is not int or at < 0:
             raise BadRequest(f"A split point must be an integer >= 0, not {at!r}.")
         for entry in cell.doc.opsSince(version):
@@ -427,15 +430,30 @@ class WorksheetHub:
         self._checkOpen()
         return self.runner.run([self.cell(cellId)], who) == 1
 
-    def runAll(self, who: str) -> int:
+    def runAll(self, who: str, pastErrors: bool = False) -> int:
+        """Run every cell; the first that ends in an error stops the rest, unless
+        ``pastErrors``."""
         self._checkOpen()
-        return self.runner.run([c for c in self.cells if not c.leaving], who)
+        return self.runner.run([c for c in self.cells if not c.leaving], who,
+                               stopAtError=not pastErrors)
 
     def runAbove(self, cellId: int, who: str) -> int:
-        """Run every cell above this one (not this one)."""
+        """Run every cell above this one (not this one), stopping at the first error."""
         self._checkOpen()
         index = self.indexOf(cellId)
-        return self.runner.run([c for c in self.cells[:index] if not c.leaving], who)
+        return self.runner.run([c for c in self.cells[:index] if not c.leaving], who,
+                               stopAtError=True)
+
+    def answer(self, cellId: int, text: str) -> bool:
+        """Answer the input() the cell waits on; False if it waits on none."""
+        self._checkOpen()
+        return self.runner.answer(self.cell(cellId), text)
+
+    def cancel(self, cellId: int, who: str) -> bool:
+        """Take a queued cell out of the run queue: it never runs, the others run as before.
+        False if it is not queued (running already: Interrupt stops it)."""
+        self._checkOpen()
+        return self.runner.cancel(self.cell(cellId), f"{who} cancelled this cell before it ran.")
 
     def interrupt(self) -> Deferred:
         """Stop everything: queued cells are dropped, the running one is interrupted."""

@@ -18,6 +18,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from .hub import HubError, HubState, WorksheetHub
+from .quotas import Quotas
 from .store import NotFoundError
 
 log = Logger()
@@ -29,16 +30,18 @@ class WorksheetUnavailable(HubError, LookupError):
 
 class HubRegistry:
     """``kernels`` is a ``KernelPool`` (its ``acquire(cwd)`` is used) or a factory
-    ``kernels(reactor, cwd) -> Kernel`` of unstarted kernels (like the pool's factory)."""
+    ``kernels(reactor, cwd) -> Kernel`` of unstarted kernels (like the pool's factory); its
+    ``system``, if it says one, is what worksheets that chose none run."""
 
     def __init__(self, reactor, store, kernels, dataDir, *, lingerSeconds: float = 60.0,
-                 outputFlushSeconds: float = 0.2):
+                 outputFlushSeconds: float = 0.2, quotas: Quotas | None = None):
         self.reactor = reactor
         self.store = store
         self.kernels = kernels
         self.dataDir = os.path.abspath(os.fspath(dataDir))
         self.lingerSeconds = lingerSeconds
         self.outputFlushSeconds = outputFlushSeconds
+        self.quotas = quotas or Quotas()
         self.hubs: dict[str, WorksheetHub] = {}
         self._opening: dict[str, list[Deferred]] = {}
         self._closing: dict[str, Deferred] = {}
@@ -103,8 +106,8 @@ class HubRegistry:
         directory = self.worksheetDir(snapshot.worksheet.id)
         os.makedirs(directory, mode=0o700, exist_ok=True)
         hub = WorksheetHub(self.reactor, self.store, snapshot, directory, self.kernelSource,
-                           outputFlushSeconds=self.outputFlushSeconds,
-                           defaultSystem=getattr(self.kernels, "system", "python"))
+                           outputFlushSeconds=self.outputFlushSeconds, quotas=self.quotas,
+                           defaultSystem=getattr(self.kernels, "system", None))
         hub.onIdle = self._linger
         return hub
 

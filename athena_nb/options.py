@@ -1,7 +1,14 @@
 """Command-line options shared by ``twistd athena-nb`` and ``athena-nb``.  Tests: tests/unit/test_options.py.
 
 One ``Options`` class parses both, so the two entry points take exactly the same flags.  Parsing
-only checks and converts; nothing here touches the disk or the network.
+only checks and converts; nothing here touches the disk or the network, except that
+``--token-file`` is read.
+
+Secrets stay off the command line, where every user of the machine can read them (``ps``,
+``/proc/<pid>/cmdline``): the token comes from ``--token-file`` or ``$ATHENA_NB_TOKEN``, and
+``--token`` still works but leaves a warning in ``warnings``, which the entry points log.
+``secretId()`` names the token and password the server runs with, without revealing them, so
+that owner sessions made with earlier ones can be ended (web/auth.py).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import sys
 from twisted.python import usage
 
 from athena_nb.kernel import KernelLimits
+from athena_nb.quotas import Quotas
 
 TOKEN_ENV = "ATHENA_NB_TOKEN"
 SYSTEMS = ("auto", "python", "sage")
@@ -129,10 +137,21 @@ class Options(usage.Options):
         ["output-cap", None, 1_000_000, "Characters of output one cell may produce (0: no limit).",
          _positive(int, "output-cap", "characters")],
         ["pool-size", None, 2, "Kernels kept started ahead of need.", _poolSize],
+        ["token-file", None, None,
+         f"Read the login token from this file (its first line); else ${TOKEN_ENV}, else a new "
+         "random token at every start."],
         ["token", "t", None,
-         f"Login token (default: ${TOKEN_ENV}, else a new random one at every start)."],
+         "Login token on the command line, where other users of the machine can read it; "
+         "prefer --token-file."],
         ["password-hash", None, None,
          "Also accept a password at /login; the hash comes from `athena-nb hash-password`."],
+        ["max-cells", None, 1000, "Cells one worksheet may have (0: no limit).",
+         _positive(int, "max-cells", "cells")],
+        ["max-worksheet-mb", None, 64,
+         "Text and output one worksheet may hold together, in Mi characters (0: no limit).",
+         _positive(int, "max-worksheet-mb", "Mi characters")],
+        ["max-link-sessions", None, 100, "People one share link may let in (0: no limit).",
+         _positive(int, "max-link-sessions", "sessions")],
     ]
 
     def __init__(self, environ=None):
@@ -141,6 +160,9 @@ class Options(usage.Options):
         self["websocket"] = True
         self["prefer-websocket"] = False
         self["allow-host"] = []
+        #: Sentences the entry points log once logging runs (e.g. a token on the command line).
+        self.warnings: list[str] = []
+        self.tokenFixed = False
 
     def opt_allow_host(self, name):
         """Also answer to this host name (repeatable; '*': any name). On a loopback interface
@@ -166,7 +188,7 @@ class Options(usage.Options):
                 f"--system must be one of {', '.join(SYSTEMS)}, not {self['system']!r}.")
         if self["prefer-websocket"] and not self["websocket"]:
             raise usage.UsageError("--prefer-websocket and --no-websocket contradict each other.")
-        token = self["token"] if self["token"] is not None else self.environ.get(TOKEN_ENV)
+        token = self._fixedToken()
         if token is not None and len(token) < 16:
             raise usage.UsageError(
                 "The token must have at least 16 characters, so that it cannot be guessed.")
@@ -174,6 +196,7 @@ class Options(usage.Options):
             raise usage.UsageError(
                 "The token may only hold letters, digits and the characters . _ ~ -, "
                 "so that it can stand in a URL as it is.")
+        self.tokenFixed = token is not None
         self["token"] = token if token is not None else secrets.token_urlsafe(24)
         if self["password-hash"] is not None:
             try:
@@ -186,6 +209,36 @@ class Options(usage.Options):
             self["endpoint"] = "tcp:port=%d:interface=%s" % (
                 self["port"], _escapeEndpoint(self["interface"]))
 
+    def _fixedToken(self) -> str | None:
+        """The token the owner chose: --token, --token-file or the environment (in that order
+        of precedence; --token and --token-file together are refused), or None."""
+        if self["token"] is not None and self["token-file"] is not None:
+            raise usage.UsageError("--token and --token-file contradict each other; give one.")
+        if self["token"] is not None:
+            self.warnings.append(
+                "The token was given with --token, so every user of this machine can read it "
+                f"(ps, /proc); use --token-file or ${TOKEN_ENV} instead.")
+            return self["token"]
+        if self["token-file"] is not None:
+            return self._readTokenFile(os.path.expanduser(self["token-file"]))
+        return self.environ.get(TOKEN_ENV)
+
+    def _readTokenFile(self, path: str) -> str:
+        try:
+            with open(path, encoding="utf-8") as f:
+                token = f.readline().strip()
+            mode = os.stat(path).st_mode
+        except (OSError, UnicodeDecodeError) as e:
+            raise usage.UsageError(f"Cannot read the token file {path!r}: "
+                                   f"{getattr(e, 'strerror', None) or e}.")
+        if not token:
+            raise usage.UsageError(f"The token file {path!r} is empty; put the token on its "
+                                   "first line.")
+        if mode & 0o077:
+            self.warnings.append(f"The token file {path!r} can be read by other users "
+                                 f"(mode {mode & 0o777:o}); make it 600.")
+        return token
+
     # -- what the options mean --------------------------------------------------------------
 
     def kernelLimits(self) -> KernelLimits:
@@ -196,6 +249,25 @@ class Options(usage.Options):
             wallSeconds=self["cell-timeout"] or None,
             outputChars=self["output-cap"] or None,
         )
+
+    def quotas(self) -> Quotas:
+        """The options' quotas on a worksheet (0 turns one off)."""
+        return Quotas(maxCells=self["max-cells"] or None,
+                      maxChars=self["max-worksheet-mb"] * (1 << 20) or None)
+
+    def maxLinkSessions(self) -> int | None:
+        return self["max-link-sessions"] or None
+
+    def secretId(self) -> str:
+        """Names the token (if fixed: a random one is new at every start, and changing it does
+        not end sessions) and the password hash the server runs with; a digest that cannot be
+        turned back into either.  Owner sessions carry it (web/auth.py)."""
+        token = "random"
+        if self.tokenFixed:
+            token = hashlib.scrypt(self["token"].encode("utf-8"), salt=b"athena-nb owner secret",
+                                   dklen=32, **_SCRYPT).hex()
+        both = f"token:{token}\npassword:{self['password-hash'] or ''}"
+        return hashlib.sha256(both.encode("utf-8")).hexdigest()[:32]
 
     def listeningInterface(self) -> str | None:
         """The address the server listens on, None if an --endpoint hides it."""

@@ -10,6 +10,8 @@ and records the files a cell creates. It keeps working with no viewer at all.
 
 from __future__ import annotations
 
+import itertools
+
 from twisted.internet.defer import Deferred, DeferredList, fail, succeed
 from twisted.logger import Logger
 
@@ -18,6 +20,7 @@ from .interactmodel import storedPayload
 from .interacts import Interacts
 from .kernel import KernelState
 from .kernel.cellmodes import parseHeader
+from .quotas import storedSize
 from .store import CellKind, RunState
 
 log = Logger()
@@ -41,7 +44,7 @@ _PLAIN_INTERRUPT = "The cell was interrupted."
 _CLEARED_BY = frozenset({"stream", "display", "result", "error", "interact"})
 
 
-def _chunks(events: list[dict]) -> list[tuple]:
+def chunksOf(events: list[dict]) -> list[tuple]:
     """Output events as the store's chunks, stream pieces merged."""
     return [("display", storedPayload(e)) if e["type"] == "interact"
             else (e["type"], {k: v for k, v in e.items() if k != "type"}) for e in compact(events)]
@@ -59,8 +62,12 @@ class CellRunner:
         self._acquiring: Deferred | None = None
         self._acquireError: str | None = None
         self._waiting: list[tuple[CellModel, int, str]] = []  # queued before a kernel exists
+        #: The cells queued or running, in the order they were queued: the run queue.
+        self._active: dict[CellModel, int | None] = {}  # -> the Run all that queued it
+        self._runAlls = itertools.count(1)
         self._flushCall = None
         self._closed = False
+        self._toldFull: dict[int, int] = {}  # cell id -> the run told the worksheet is full
         self.interacts = Interacts(self)  # the cells' @interact runs
 
     # -- state -----------------------------------------------------------------------------
@@ -74,16 +81,26 @@ class CellRunner:
         return self.kernel is not None and self.kernel.state is KernelState.BUSY
 
     def kernelInfo(self) -> dict:
+        """The kernel's state, why, and the run queue (each queued or running cell, in order,
+        with who started it)."""
         if self.kernel is None:
             if self._acquiring is not None:
-                return {"state": "starting", "reason": "The kernel is starting."}
-            if self._acquireError:
-                return {"state": "dead", "reason": self._acquireError}
-            return {"state": "none", "reason": "No kernel yet: one starts when a cell runs."}
-        return {"state": self.kernel.state.value, "reason": self.kernel.stateReason}
+                state, reason = "starting", "The kernel is starting."
+            elif self._acquireError:
+                state, reason = "dead", self._acquireError
+            else:
+                state, reason = "none", "No kernel yet: one starts when a cell runs."
+        else:
+            state, reason = self.kernel.state.value, self.kernel.stateReason
+        queue = [{"cell": c.id, "state": c.state.value, "by": c.ranBy} for c in self._active]
+        return {"state": state, "reason": reason, "queue": queue}
 
     def _setState(self, cell: CellModel, state: RunState, **fields) -> None:
+        if cell.active or state in (RunState.QUEUED, RunState.RUNNING):
+            self.hub.kernelChanged()  # the queue changes
         cell.state = state
+        if not cell.active:
+            self._active.pop(cell, None)
         d = self.store.set_run_state(cell.id, state, **fields)
         d.addErrback(self._storeFailed, f"saving the run state of cell {cell.id}")
 
@@ -145,12 +162,14 @@ class CellRunner:
 
     # -- running -----------------------------------------------------------------------------
 
-    def run(self, cells: list[CellModel], who: str) -> int:
+    def run(self, cells: list[CellModel], who: str, stopAtError: bool = False) -> int:
         """Queue each code cell that is not queued or running already (text cells never go to
-        the kernel); returns how many were."""
+        the kernel); returns how many were.  With ``stopAtError`` (Run all), the first of them
+        that ends in an error takes the others out of the queue."""
         queued = 0
+        runAll = next(self._runAlls) if stopAtError else None
         for cell in cells:
-            if not self._queue(cell, who):
+            if not self._queue(cell, who, runAll):
                 continue
             queued += 1
             if self.kernel is None:
@@ -160,11 +179,12 @@ class CellRunner:
                 self._submit(cell, cell.runId, cell.text)
         return queued
 
-    def _queue(self, cell: CellModel, who: str) -> bool:
+    def _queue(self, cell: CellModel, who: str, runAll: int | None = None) -> bool:
         """Mark ``cell`` queued by ``who``, its last outputs dropped; False if it cannot run
         now (queued or running already, being deleted, a text cell)."""
         if cell.active or cell.leaving or cell.kind is CellKind.TEXT:
             return False
+        self._active[cell] = runAll
         cell.resetOutputs()  # unstored output of the last run is dropped too
         self.interacts.cellReset(cell)
         cell.runId += 1
@@ -192,7 +212,9 @@ class CellRunner:
         request.deferred.addCallback(self._finished, cell, runId)
 
     def _markRunning(self, cell: CellModel) -> None:
-        self.executionCount += 1
+        # The kernel's number for the run, the one its traceback names (``<cell N>``).
+        count = getattr(cell.request, "count", None)
+        self.executionCount = count if type(count) is int else self.executionCount + 1
         cell.count = self.executionCount
         self._setState(cell, RunState.RUNNING, execution_count=cell.count)
         self.hub.cellChanged(cell)
@@ -215,6 +237,8 @@ class CellRunner:
         elif kind == "update":
             self._updateDisplays(event)
             return
+        elif (event := self._withinQuota(cell, runId, event)) is None:
+            return
         else:
             if cell.clearWaiting and kind in _CLEARED_BY:
                 cell.clearShown()
@@ -226,6 +250,24 @@ class CellRunner:
             if kind == "file":
                 self._recordFile(cell, event["path"])
         self.hub.cellChanged(cell)
+
+    def _withinQuota(self, cell: CellModel, runId: int, event: dict) -> dict | None:
+        """``event`` if the worksheet's quota leaves room for it (stream text cut to the room
+        left), else None; the cell is told once per run that the rest of its output is
+        dropped."""
+        size = self.hub.size
+        if size.fits(storedSize(event)):
+            return event
+        room = size.room()
+        kept = dict(event, text=event["text"][:room]) if event["type"] == "stream" and room > 0 else None
+        if self._toldFull.get(cell.id) != runId:
+            self._toldFull[cell.id] = runId
+            if kept is not None:
+                self._append(cell, kept)
+                kept = None
+            self._append(cell, {"type": "notice", "text": self.hub.quotas.fullNotice()})
+            self.hub.cellChanged(cell)
+        return kept
 
     def _recordFile(self, cell: CellModel, path: str) -> None:
         """A run of the cell (or of one of its interacts) made or changed file ``path``."""
@@ -240,14 +282,17 @@ class CellRunner:
             if cell.leaving:
                 continue
             indices = cell.displaysWith(event["displayId"])
+            before = cell.outputChars
             for index in indices:
                 cell.replaceOutput(index, event["data"], event.get("metadata"))
+            self.hub.size.grew(cell.outputChars - before)
             if indices:
                 self._scheduleFlush()
                 self.hub.cellChanged(cell)
 
     def _append(self, cell: CellModel, event: dict) -> None:
         cell.addOutput(event)
+        self.hub.size.grew(storedSize(event))
         self._scheduleFlush()
 
     def _scheduleFlush(self) -> None:
@@ -264,10 +309,44 @@ class CellRunner:
         message = result.message
         if result.status in _SILENT or message == _PLAIN_INTERRUPT:
             message = ""
-        self._end(cell, _FINAL.get(result.status, RunState.ERROR), message)
+        runAll = self._active.get(cell)
+        state = _FINAL.get(result.status, RunState.ERROR)
+        self._end(cell, state, message)
+        if state is RunState.ERROR and runAll is not None:
+            for other in [c for c, r in self._active.items() if r == runAll]:
+                self.cancel(other, f"Not run: cell [{cell.count}] above ended in an error, and "
+                                   "Run all stops at the first error.")
         self.hub.maybeIdle()
 
+    def cancel(self, cell: CellModel, why: str) -> bool:
+        """Take a queued cell out of the queue, so that it never runs (the others run as
+        before); ``why`` is said in it.  False if it is not queued (it runs already, or not)."""
+        if cell.state is not RunState.QUEUED:
+            return False
+        request = cell.request
+        cell.runId += 1  # its request's end, if any, is not this cell's any more
+        if request is not None and not request.cancel():
+            cell.runId -= 1
+            return False  # it has just started
+        cell.request = None
+        self._waiting = [w for w in self._waiting if w[0] is not cell]
+        self._end(cell, RunState.INTERRUPTED, why)
+        self.hub.maybeIdle()
+        return True
+
+    def answer(self, cell: CellModel, text: str) -> bool:
+        """Answer the input() the cell waits on; False if it waits on none."""
+        request = cell.request
+        if request is None or self.kernel is None or not self.kernel.answerInput(request, text):
+            return False
+        cell.answerInput(text)
+        self._scheduleFlush()
+        self.hub.cellChanged(cell)
+        return True
+
     def _end(self, cell: CellModel, state: RunState, notice: str = "") -> None:
+        if cell.answerInput(None):  # its input() was never answered
+            self._scheduleFlush()
         if notice:
             self._append(cell, {"type": "notice", "text": notice})
         self._flush(cell)
@@ -285,12 +364,12 @@ class CellRunner:
         if cell.rewrite:  # replaced or cleared while it ran: the store gets the log whole
             cell.rewrite = False
             cell.unstored = []
-            self.store.replace_outputs(cell.id, _chunks(cell.outputs)).addErrback(
+            self.store.replace_outputs(cell.id, chunksOf(cell.outputs)).addErrback(
                 self._storeFailed, f"saving the outputs of cell {cell.id}")
             return
         if not cell.unstored:
             return
-        chunks = _chunks(cell.unstored)
+        chunks = chunksOf(cell.unstored)
         cell.unstored = []
         self.store.append_outputs(cell.id, chunks).addErrback(
             self._storeFailed, f"saving the outputs of cell {cell.id}")
@@ -302,6 +381,9 @@ class CellRunner:
         request, cell.request = cell.request, None
         cell.runId += 1
         cell.unstored = []
+        if cell in self._active:
+            del self._active[cell]
+            self.hub.kernelChanged()  # it leaves the queue
         self.interacts.cellReset(cell)
         self._waiting = [w for w in self._waiting if w[0] is not cell]
         if (request is not None and not request.cancel() and request.status == "running"

@@ -25,7 +25,7 @@ SYSTEM_NAMES = {"python": "Python", "sage": "Sage", **SAGE_SYSTEMS, "sh": "Shell
 assert set(SYSTEM_NAMES) == set(MODES)
 
 
-def storedSystem(metadata: dict, default: str) -> str:
+def storedSystem(metadata: dict, default: str | None) -> str | None:
     """The system a worksheet's metadata names, or ``default`` (also for a name no longer
     known, so that a bad stored value never keeps a worksheet from opening)."""
     system = metadata.get(SYSTEM_KEY)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from .limits import KernelLimits
+from .outputlimits import MAX_FRAME
 from .requests import ExecuteResult
 
 #: Why the Kernel stopped its worker, as the start of a sentence, by the reason it stopped it.
@@ -21,6 +22,8 @@ STOP_REASONS = {
     "timeout": "The kernel was restarted after a cell timed out",
     "idle": "The kernel was stopped for being idle",
     "failed": "The kernel failed to start",
+    "oversize": "The kernel was stopped because it sent a message larger than %d MiB" % (
+        MAX_FRAME >> 20),
 }
 
 
@@ -50,6 +53,11 @@ def cutShortResult(reason: str | None, status: Exit, limits: KernelLimits) -> Ex
         return ExecuteResult("interrupted", "The kernel was restarted while this cell ran.")
     if reason == "shutdown":
         return ExecuteResult("interrupted", "The kernel was shut down while this cell ran.")
+    if reason == "oversize":
+        return ExecuteResult("died", (
+            "The kernel sent one message larger than the %d MiB a message may have, so it was "
+            "stopped before the server read it; its variables are gone, and the next cell starts "
+            "a new kernel." % (MAX_FRAME >> 20)))
     return ExecuteResult("died", (
         "The kernel died while this cell ran: its process %s. Its variables are gone; the "
         "next cell starts a new kernel." % status.describe()))

@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 
 from .endings import Exit, cancelledMessage, cutShortResult, deadReason
 from .limits import KernelLimits
+from .outputlimits import brief
 from .process import WorkerProcess, defaultPython
 from .replies import PendingReplies
 from .requests import (
@@ -84,6 +85,10 @@ class Kernel:
         self._generation = 0
         self._timers = NamedTimers(reactor)
         self._interruptSent = False  # a SIGINT went out since the last execute request
+        #: Cells sent to a worker since the last restart(): each request's ``count``, which the
+        #: worker names the cell by in tracebacks (``<cell N>``), also across a worker that
+        #: died and was started again, so that the page's execution count and the traceback agree.
+        self.executionCount = 0
 
     # -- state --------------------------------------------------------------------------------
 
@@ -157,6 +162,7 @@ class Kernel:
     def restart(self) -> defer.Deferred[None]:
         """Stop the worker (a running cell is stopped, queued cells are cancelled) and start a
         new one with an empty namespace; fires when the new one is ready."""
+        self.executionCount = 0
         if self._process is None:
             return self.start()
         d: defer.Deferred[None] = defer.Deferred()
@@ -236,24 +242,33 @@ class Kernel:
             self._interruptDone("restarted")
             self._pump()
         elif op == "fatal":
-            self._startFailure = message.get("message") or "The kernel could not start."
+            self._startFailure = str(message.get("message") or "The kernel could not start.")[:2000]
             tb = message.get("traceback")
             if tb:
-                log.error("Kernel start failed:\n{tb}", tb=tb)
+                log.error("Kernel start failed:\n{tb}", tb=str(tb)[-5000:])
         elif op == "event":
             event = message.get("event")
             request = self._running
             if (request is None or message.get("id") != request.id or not isinstance(event, dict)
                     or event.get("type") not in EVENT_TYPES):
-                log.warn("Kernel sent an event that fits no running cell: {m!r}", m=message)
+                log.warn("Kernel sent an event that fits no running cell: {m}", m=brief(message))
                 return
+            if event["type"] == "input":
+                if request.waitingInput:  # one at a time: an honest worker waits for its answer
+                    return
+                request.waitingInput = True
             request.emit(event)
         elif op == "done":
             self._cellDone(message)
         elif op == "reply":
             self._replies.answered(message)
+        elif op == "oversize":  # made by our decoder: its channel cannot be read on
+            log.warn("Kernel {kernel!r} sent a frame of {n} bytes; stopping it.", kernel=self,
+                     n=message.get("bytes"))
+            if self._ending is None and self._process is not None:
+                self._stop("oversize", kill=True)
         else:
-            log.warn("Kernel sent an unexpected message: {m!r}", m=message)
+            log.warn("Kernel sent an unexpected message: {m}", m=brief(message))
 
     def workerChannelLost(self) -> None:
         # Without its channel the worker can take no more requests: end it.
@@ -318,13 +333,21 @@ class Kernel:
         self._queue.insert(ahead, request)
         if self.state == KernelState.DEAD and not self._restartAfterExit:
             if self._generation and self._process is None:
-                request.emit({"type": "notice", "text": (
-                    "%s A new kernel was started for this cell; earlier variables are gone."
-                    % self.stateReason)})
+                request.notice("%s A new kernel was started for this cell; earlier variables "
+                               "are gone." % self.stateReason)
             d = self.start()
             d.addErrback(lambda failure: None)  # the queued requests carry the failure
         self._pump()
         return request
+
+    def answerInput(self, request: ExecuteRequest, value: str) -> bool:
+        """Answer the ``input()`` that ``request``'s cell waits on; False if it waits on none
+        (it ended, was interrupted, or was answered already)."""
+        if request is not self._running or not request.waitingInput or self._process is None:
+            return False
+        request.waitingInput = False
+        self._process.send({"op": "answer", "id": request.id, "value": value})
+        return True
 
     def _dequeue(self, request: ExecuteRequest) -> None:
         try:
@@ -342,20 +365,24 @@ class Kernel:
         self._running = request
         self._lastRequest = None
         request.status = "running"
+        frame = request.frame()
+        if frame["op"] == "execute":  # a cell (an interact's run is not numbered)
+            self.executionCount += 1
+            request.count = frame["count"] = self.executionCount
         self._timers.cancel("idle")
         self._setState(KernelState.BUSY, "The kernel is running a cell.")
         # A SIGINT sent during an earlier cell may still be pending in the worker (it landed
         # after that cell ended): the worker drops it before this cell. One sent for this cell,
         # even before the worker has read the request, stays pending and stops this cell.
         discard, self._interruptSent = self._interruptSent, False
-        self._process.send(dict(request.frame(), discardInterrupts=discard))
+        self._process.send(dict(frame, discardInterrupts=discard))
         if self.limits.wallSeconds:
             self._timers.schedule("wall", self.limits.wallSeconds, self._wallTimeout)
 
     def _cellDone(self, message: dict[str, Any]) -> None:
         request = self._running
         if request is None or message.get("id") != request.id:
-            log.warn("Kernel finished a cell that is not running: {m!r}", m=message)
+            log.warn("Kernel finished a cell that is not running: {m}", m=brief(message))
             return
         self._process.finishOutput()
         for event in message.get("events") or ():
@@ -364,7 +391,7 @@ class Kernel:
         self._timers.cancel("wall")
         self._timers.cancel("grace")
         status = message.get("status", "error")
-        text = message.get("message") or ""
+        text = str(message.get("message") or "")[:2000]  # a hostile kernel may send megabytes
         if status == "interrupted" and request.timedOut:
             status, text = "timeout", (f"The cell ran past its wall-clock limit of "
                                        f"{self.limits.wallSeconds:g} s and was interrupted.")
@@ -410,9 +437,8 @@ class Kernel:
         if request is None:
             return
         request.timedOut = True
-        request.emit({"type": "notice", "text": (
-            f"The cell reached its wall-clock limit of {self.limits.wallSeconds:g} s and is "
-            "being interrupted.")})
+        request.notice(f"The cell reached its wall-clock limit of {self.limits.wallSeconds:g} s "
+                       "and is being interrupted.")
         if "grace" not in self._timers:
             self._sendInterrupt()
             self._timers.schedule("grace", self.limits.interruptGraceSeconds, self._escalate, "timeout")
@@ -423,9 +449,9 @@ class Kernel:
             return
         if request.timedOut:
             reason = "timeout"
-        request.emit({"type": "notice", "text": (
-            "The code did not stop within %g s of the interrupt, so the kernel is being "
-            "restarted; its variables will be lost." % self.limits.interruptGraceSeconds)})
+        request.notice("The code did not stop within %g s of the interrupt, so the kernel is "
+                       "being restarted; its variables will be lost."
+                       % self.limits.interruptGraceSeconds)
         self._stop(reason, kill=True)
 
     def _armIdle(self) -> None:

@@ -18,7 +18,8 @@ class KernelLimits:
     - cpuSeconds: CPU time one cell may use (RLIMIT_CPU, re-armed by the worker per cell).
     - memoryBytes: RLIMIT_DATA of the worker (and whatever it starts).
     - wallSeconds: wall-clock time one cell may run before it is interrupted.
-    - outputChars: output one cell may produce; past it output is dropped with a notice.
+    - outputChars: output one cell may produce, of every kind (outputcap.py); past it output
+      is dropped with a notice.
     - idleSeconds: an idle kernel is shut down after this long (the next cell starts a new one).
     - interruptGraceSeconds: after an interrupt, how long code may take to stop before the
       kernel is restarted instead.
@@ -48,5 +49,7 @@ class KernelLimits:
                 raise ValueError("KernelLimits.%s must be positive." % name)
 
     def workerLimits(self) -> dict[str, float | None]:
-        """The part of the limits that the worker applies to itself."""
-        return {"cpuSeconds": self.cpuSeconds, "memoryBytes": self.memoryBytes}
+        """The part of the limits that the worker applies to itself (the output cap: it does
+        not send a single output larger than the cell may show)."""
+        return {"cpuSeconds": self.cpuSeconds, "memoryBytes": self.memoryBytes,
+                "outputChars": self.outputChars}

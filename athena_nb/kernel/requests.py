@@ -7,7 +7,6 @@ request with its output cap.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -15,14 +14,16 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet import defer
 from twisted.logger import Logger
 
+from .outputcap import OutputCap
+
 if TYPE_CHECKING:
     from .kernel import Kernel
 
 log = Logger()
 
+#: The events a worker may send ("dropped" stands for an output too large to send).
 EVENT_TYPES = frozenset({"stream", "display", "update", "clear", "result", "error", "file",
-                         "notice", "interact"})
-CAPPED_TYPES = frozenset({"stream", "display", "result"})
+                         "notice", "input", "dropped", "interact"})
 SYSTEMS = ("python", "sage")
 
 
@@ -105,21 +106,22 @@ class ExecuteRequest:
         # more of the worker's request, or a function making them when it is sent
         self.fields = fields
         self.urgent = urgent  # goes ahead of the requests that are not
+        self.waitingInput = False  # the cell's input() waits for an answer
         self.onOutput = onOutput
         self.status = "queued"  # then "running", then "done"
+        #: The cell's execution count, given when it is sent to the worker (Kernel._pump).
+        self.count: int | None = None
         self.result: ExecuteResult | None = None
         self.deferred: defer.Deferred[ExecuteResult] = defer.Deferred(self._cancelled)
         self.timedOut = False
         self.lastError: dict[str, Any] | None = None
-        self._outputChars = outputChars
-        self._outputUsed = 0
-        self._capped = False
+        self._cap = OutputCap(outputChars)
 
     def frame(self) -> dict[str, Any]:
         """The request as the worker gets it, made when it is sent."""
         fields = self.fields() if callable(self.fields) else self.fields
-        return dict({"op": "execute", "id": self.id, "code": self.code, "system": self.system},
-                    **(fields or {}))
+        return dict({"op": "execute", "id": self.id, "code": self.code, "system": self.system,
+                     "count": self.count}, **(fields or {}))
 
     def cancel(self) -> bool:
         """Cancel this request if it is still queued; return whether it was. A running
@@ -135,35 +137,16 @@ class ExecuteRequest:
         self.cancel()
 
     def emit(self, event: dict[str, Any]) -> None:
-        """Deliver one event of the worker, within the output cap. The cap bounds what a cell
-        shows: a display update replaces output (it is refused only if larger than the whole
-        cap), and clear_output gives the cell the whole cap again."""
-        if event["type"] == "clear":
-            self._outputUsed, self._capped = 0, False
-        elif (event["type"] == "update" and self._outputChars is not None
-                and _eventSize(event) > self._outputChars):
-            self._deliver({"type": "notice", "text": (
-                "A display update of %d characters is larger than the output limit of %d "
-                "characters, so it was dropped." % (_eventSize(event), self._outputChars))})
-            return
-        if event["type"] in CAPPED_TYPES and self._outputChars is not None:
-            if self._capped:
-                return
-            size = _eventSize(event)
-            remaining = self._outputChars - self._outputUsed
-            if size > remaining:
-                self._capped = True
-                if event["type"] == "stream" and remaining > 0:
-                    self._deliver(dict(event, text=event["text"][:remaining]))
-                self._outputUsed = self._outputChars
-                self._deliver({"type": "notice", "text": (
-                    "Output of this cell passed the limit of %d characters; the rest was "
-                    "dropped (the cell went on running)." % self._outputChars)})
-                return
-            self._outputUsed += size
-        if event["type"] == "error":
-            self.lastError = event
-        self._deliver(event)
+        """Deliver one event of the worker, within the cell's output cap (outputcap.py): every
+        kind counts, and what passes it is cut or dropped with a notice."""
+        for shown in self._cap.admit(event):
+            if shown["type"] == "error":
+                self.lastError = shown
+            self._deliver(shown)
+
+    def notice(self, text: str) -> None:
+        """Tell the cell something of the server's own (a timeout, a restart): never capped."""
+        self._deliver({"type": "notice", "text": text})
 
     def _deliver(self, event: dict[str, Any]) -> None:
         if self.onOutput is None:
@@ -180,13 +163,3 @@ class ExecuteRequest:
         self.result = result
         if not self.deferred.called:  # the caller may have given up on it (a timeout's cancel)
             self.deferred.callback(result)
-
-
-def _eventSize(event: dict[str, Any]) -> int:
-    if event["type"] == "stream":
-        return len(event["text"])
-    data = event.get("data")
-    if not isinstance(data, dict):
-        return 0
-    return sum(len(v) if isinstance(v, str) else len(json.dumps(v, default=str))
-               for v in data.values())

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 if __package__:  # imported as athena_nb.kernel.worker (tests, python -m)
-    from . import cellmodes, controls, interact, richoutput
+    from . import cellmodes, controls, interact, outputlimits, richoutput
 else:  # run by file path, maybe where athena_nb is not installed: load our siblings by path
     import importlib.util as _util
 
@@ -50,19 +50,24 @@ else:  # run by file path, maybe where athena_nb is not installed: load our sibl
         spec.loader.exec_module(module)  # type: ignore[union-attr]
         return module
 
+    outputlimits = _sibling("outputlimits")
     richoutput = _sibling("richoutput")
     cellmodes = _sibling("cellmodes")
     controls = _sibling("controls")
     interact = _sibling("interact")
 
 HEADER = struct.Struct(">I")
-MAX_FRAME = 1 << 30
+MAX_FRAME = outputlimits.MAX_FRAME
 # Worksheet directories are small; a huge tree is scanned only this far for changed files.
 MAX_SCAN_ENTRIES = 20000
 INTROSPECT_RE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(\?\??)\s*$")
 INLINE_BACKEND = "athena_nb_inline"
 # Signals that raise in user code; blocked whenever worker code (not user code) runs.
 INTERRUPTS = {signal.SIGINT, signal.SIGXCPU}
+
+
+class FrameTooLarge(ValueError):
+    """A message would make a frame the server refuses (and then stops the kernel)."""
 
 
 class NoStdinError(RuntimeError):
@@ -91,7 +96,12 @@ class Channel:
         self.buffer = bytearray()
 
     def send(self, message: dict[str, Any]) -> None:
-        self.sock.sendall(encodeFrame(message))
+        """Send one frame; FrameTooLarge (nothing sent) if it would pass the limit."""
+        frame = encodeFrame(message)
+        if len(frame) - HEADER.size > MAX_FRAME:
+            raise FrameTooLarge("A message of %d bytes is larger than the %d bytes one frame "
+                                "may hold." % (len(frame) - HEADER.size, MAX_FRAME))
+        self.sock.sendall(frame)
 
     def _fill(self, size: int) -> bool:
         while len(self.buffer) < size:
@@ -131,10 +141,6 @@ class _NoStdin(io.TextIOBase):
 
     def fileno(self) -> int:
         return 0
-
-
-def _input(prompt: object = "") -> NoReturn:
-    _NoStdin()._refuse()
 
 
 def snapshotFiles(root: str) -> dict[str, tuple[int, int, int]]:
@@ -199,6 +205,12 @@ class _InlineBackendFinder:
         module.show = lambda *args, **kwargs: self.worker.showFigures()
 
 
+def dataPath(root: str) -> str:
+    """The Sage Notebook's ``DATA``: the worksheet's ``data/`` folder, ending in a separator
+    (its imported worksheets' code reads ``DATA + 'file.csv'``)."""
+    return os.path.join(root, "data", "")
+
+
 def pngBase64(figure: Any) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
@@ -217,7 +229,7 @@ class Worker:
         self.rich = richoutput.RichOutput(self.emit, self._figureBundle)
         self.display = self.rich.display
         self.namespace = {"__name__": "__main__", "__builtins__": builtins,
-                          "display": self.display}
+                          "display": self.display, "DATA": dataPath(root)}
         self.interacts = interact.Interacts(self.emit, self.evaluate, self.runUser)
         self.namespace.update(self.interacts.names())
         self.requestId: Any = None
@@ -226,6 +238,10 @@ class Worker:
         self.sageDisplay: Any = None
         self.inCell = False  # user code is running: events must go out at once
         self.tail: list[dict[str, Any]] = []  # events made after the cell's code ended
+        self.tailChars = 0
+        # The most characters one event may carry: what the cell may show, within a frame.
+        self.eventChars = min(limits.get("outputChars") or outputlimits.FRAME_CHARS,
+                              outputlimits.FRAME_CHARS)
         # why the last chdir failed; cells refuse to run until one works
         self.cwdError: str | None = None
         self.sendLock = threading.Lock()
@@ -239,12 +255,26 @@ class Worker:
         waits for the server's ack: the server reads the output pipes empty before it acks, so
         text printed before the event is delivered before it, and text printed after it cannot
         overtake it. Events made after the cell's code has finished (its value, errors, files,
-        figures shown at the end) ride in the "done" frame instead, which costs no round trip.
+        figures shown at the end) ride in the "done" frame instead, which costs no round trip,
+        unless they grow large: then they go ahead, each in a frame of its own.
+
+        An event larger than the cell may show (or than a frame may hold) is shortened or
+        replaced by a small "dropped" event (outputlimits.fitEvent): the server would only
+        drop it, and a frame past the limit would make the server stop the kernel.
         """
         self.flushStreams()
+        event = outputlimits.fitEvent(event, self.eventChars)
         if not self.inCell:
             self.tail.append(event)
+            self.tailChars += outputlimits.eventSize(event)
+            if self.tailChars > outputlimits.FRAME_CHARS // 2:
+                tail, self.tail, self.tailChars = self.tail, [], 0
+                for queued in tail:
+                    self._sendEvent(queued)
             return
+        self._sendEvent(event)
+
+    def _sendEvent(self, event: dict[str, Any]) -> None:
         frame = {"op": "event", "id": self.requestId, "event": event, "sync": True}
         # Hold interrupts so that a KeyboardInterrupt cannot tear the frame half-sent, and
         # other threads of the cell, so that two frames and their acks cannot interleave.
@@ -262,6 +292,20 @@ class Worker:
         finally:
             self.sendLock.release()
             signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    def input(self, prompt: object = "", password: bool = False) -> str:
+        """``input()`` in a cell: the prompt is shown under the cell and whoever may edit the
+        worksheet answers it there.  An interrupt stops the wait (KeyboardInterrupt)."""
+        if not self.inCell or threading.current_thread() is not threading.main_thread():
+            _NoStdin()._refuse()  # no cell to show the prompt under
+        self.emit({"type": "input", "prompt": str(prompt), "password": bool(password)})
+        while True:
+            message = self.channel.receive()  # interrupts are let in here, as in user code
+            if message is None:
+                os._exit(0)  # the server closed the channel: it wants us gone
+            if message.get("op") == "answer" and message.get("id") == self.requestId:
+                value = message.get("value")
+                return value if isinstance(value, str) else ""
 
     def flushStreams(self) -> None:
         for stream in (sys.stdout, sys.stderr):
@@ -303,6 +347,8 @@ class Worker:
             message = self.channel.receive()
             if message is None or message.get("op") == "shutdown":
                 return
+            if message.get("op") == "answer":
+                continue  # for an input() that was interrupted meanwhile
             handler = getattr(self, "op_" + str(message.get("op")), None)
             if handler is None:
                 self.reply(message, error="Unknown request %r." % (message.get("op"),))
@@ -312,9 +358,13 @@ class Worker:
     def reply(self, message: dict[str, Any], value: Any = None,
               error: str | None = None) -> None:
         if error is None:
-            self.channel.send({"op": "reply", "id": message.get("id"), "ok": True, "value": value})
-        else:
-            self.channel.send({"op": "reply", "id": message.get("id"), "ok": False, "message": error})
+            try:
+                self.channel.send({"op": "reply", "id": message.get("id"), "ok": True,
+                                   "value": value})
+                return
+            except FrameTooLarge as e:
+                error = "The answer was too large to send: %s" % e
+        self.channel.send({"op": "reply", "id": message.get("id"), "ok": False, "message": error})
 
     def op_chdir(self, message: dict[str, Any]) -> None:
         try:
@@ -326,6 +376,7 @@ class Worker:
             return
         self.cwdError = None
         self.root = os.getcwd()
+        self.namespace["DATA"] = dataPath(self.root)
         self.reply(message, value={"cwd": self.root})
 
     def op_complete(self, message: dict[str, Any]) -> None:
@@ -354,7 +405,10 @@ class Worker:
                                    "type": "error", "ename": "OSError", "evalue": text,
                                    "traceback": text}]})
             return
-        self.cellCount += 1
+        # The kernel numbers the cells (its count survives a worker started again); a message
+        # without one is counted here.
+        count = message.get("count")
+        self.cellCount = count if type(count) is int else self.cellCount + 1
         self.interacts.forget(message.get("tag"))
         self.runRequest(message, lambda: self.runCell(message["code"], message.get("system")))
 
@@ -389,7 +443,7 @@ class Worker:
         self.flushStreams()
         for path, change in diffFiles(before, snapshotFiles(self.root)):
             self.emit({"type": "file", "path": path, "change": change})
-        tail, self.tail = self.tail, []
+        tail, self.tail, self.tailChars = self.tail, [], 0
         self.channel.send({"op": "done", "id": self.requestId, "status": status, "message": text,
                            "events": tail})
 
@@ -857,7 +911,6 @@ def main(argv: list[str] | None = None) -> int:
                                   errors="backslashreplace", line_buffering=True)
         setattr(sys, name, stream)
         setattr(sys, "__%s__" % name, stream)
-    builtins.input = _input
     os.environ["MPLBACKEND"] = "module://" + INLINE_BACKEND
     # Like an interactive prompt: the worksheet directory (cwd) is importable; our own
     # directory (which holds modules named kernel, process, ...) is not.
@@ -870,6 +923,10 @@ def main(argv: list[str] | None = None) -> int:
         worker = Worker(channel, config["system"], os.getcwd(), config.get("limits", {}))
         sys.meta_path.append(_InlineBackendFinder(worker))
         builtins.display = worker.display  # type: ignore[attr-defined]
+        builtins.input = worker.input
+        import getpass
+
+        getpass.getpass = lambda prompt="Password: ", stream=None: worker.input(prompt, True)
         signal.signal(signal.SIGXCPU, _onCpuLimit)
         version = None
         if config["system"] == "sage":

@@ -9,13 +9,15 @@ stops once the one after it has stopped; docs/notebook.md says what each does.
 
 from __future__ import annotations
 
+import os
+
 from twisted.application.service import MultiService
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.logger import Logger
 
 from ..kernel import Kernel, KernelPool, sageAvailable
 from ..store import Store
-from ._host import StartError, raiseOpenFilesLimit, tuneGarbageCollector
+from ._host import SERVER_JSON, StartError, raiseOpenFilesLimit, tuneGarbageCollector
 from ._parts import HubsService, KernelPoolService, Part, StoreService, WebService
 
 log = Logger()
@@ -28,17 +30,17 @@ def kernelSystem(choice: str, python: str | None) -> str:
     return "sage" if sageAvailable(python) else "python"
 
 
-def defaultHubs(reactor, store, pool, dataDir):
+def defaultHubs(reactor, store, pool, dataDir, quotas=None):
     from ..hubs import HubRegistry
 
-    return HubRegistry(reactor, store, pool, dataDir)
+    return HubRegistry(reactor, store, pool, dataDir, quotas=quotas)
 
 
 class NotebookService(MultiService):
     """The whole server.  ``options`` is a parsed ``athena_nb.options.Options``.
 
     ``ready`` fires with the URL once every part has started (``announce(url)`` is called
-    first; by default it logs the URL), or fails as the first part that could not start did.
+    first; by default it logs the URL without its token), or fails as the first part that could not start did.
     ``openStore``, ``poolFactory`` and ``hubsFactory`` make the store, the kernel pool and the
     hubs; tests pass their own.
     """
@@ -46,13 +48,13 @@ class NotebookService(MultiService):
     name = "athena-nb"
 
     def __init__(self, options, *, reactor=None, announce=None, openStore=Store.open,
-                 poolFactory=None, hubsFactory=defaultHubs):
+                 poolFactory=None, hubsFactory=None):
         super().__init__()
         if reactor is None:
             from twisted.internet import reactor
         self.options = options
         self.reactor = reactor
-        self.announce = announce or (lambda url: log.info("Open the notebook at {url}", url=url))
+        self.announce = announce or self._announceWithoutToken
         self.ready: Deferred = Deferred()
         #: The parts' start and stop work, each link run once the ones before it are done.
         self._turns: Deferred = succeed(None)
@@ -60,11 +62,21 @@ class NotebookService(MultiService):
         self.storeService = StoreService(reactor, dataDir, openStore)
         self.poolService = KernelPoolService(poolFactory or self._makePool)
         self.hubsService = HubsService(
-            lambda store, pool: hubsFactory(reactor, store, pool, dataDir),
+            lambda store, pool: (hubsFactory or self._defaultHubs)(reactor, store, pool, dataDir),
             self.storeService, self.poolService)
         self.webService = WebService(reactor, options, self.storeService, self.hubsService)
         for part in (self.storeService, self.poolService, self.hubsService, self.webService):
             part.setServiceParent(self)
+
+    def _announceWithoutToken(self, url: str) -> None:
+        """Say where the notebook is in the log, which may be a file others read (twistd.log):
+        without the token, which is in server.json, readable by the owner only."""
+        log.info("The notebook is at {address}; open the address in {path}, which holds the "
+                 "token, to log in.", address=url.split("?", 1)[0],
+                 path=os.path.join(self.options["data-dir"], SERVER_JSON))
+
+    def _defaultHubs(self, reactor, store, pool, dataDir):
+        return defaultHubs(reactor, store, pool, dataDir, self.options.quotas())
 
     def _makePool(self) -> KernelPool:
         options = self.options

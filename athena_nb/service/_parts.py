@@ -176,11 +176,15 @@ class WebService(Part):
     async def _listen(self) -> None:
         options, store, hubs = self.options, self.storeService.store, self.hubsService.hubs
         auth = Auth(self.reactor, store, token=options["token"],
-                    passwordHash=options["password-hash"], cookieName=COOKIE)
-        await auth.expireSessions()
-        # A revoked share link ends its visitors' live pages at once.
-        auth.onRevoked(lambda link, sessionIds: hubs.closeSessions(
-            sessionIds, "Your share link was revoked; you no longer have access."))
+                    passwordHash=options["password-hash"], cookieName=COOKIE,
+                    secretId=options.secretId(), maxLinkSessions=options.maxLinkSessions())
+        expired, stale = auth.expireSessions(), auth.endStaleOwnerSessions()  # one commit
+        await expired
+        ended = await stale
+        if ended:
+            log.info("Ended {n} owner session(s) made with an earlier token or password.", n=ended)
+        # A revoked share link, or a session the owner ends, closes its live pages at once.
+        auth.onSessionsEnded(hubs.closeSessions)
         settings = Settings(cookieName=COOKIE, websocket=options["websocket"],
                             preferWebSocket=options["prefer-websocket"])
         hosts = HostCheck.forServer(options.listeningInterface(), options["allow-host"])

@@ -4,9 +4,12 @@ Tests: tests/unit/test_store_*.py, tests/integration/test_store_*.py.  Design: d
 Its public API speaks snake_case, like its SQL (docs/architecture.md, "Naming").
 """
 
+from ._access import session_key
+from ._args import MAX_TITLE
 from ._errors import (
     CorruptDatabaseError,
     ForeignDatabaseError,
+    LimitError,
     MigrationError,
     NewerSchemaError,
     NotFoundError,
@@ -21,18 +24,20 @@ from ._model import (
     SHARE_ROLES,
     Cell,
     CellKind,
+    NewCell,
     Output,
     OutputKind,
     Role,
     RunState,
     Session,
+    SessionEntry,
     ShareLink,
     Worksheet,
     WorksheetSnapshot,
     allowed_transitions,
 )
 from ._schema import SCHEMA_VERSION
-from ._store import INTERRUPTED_NOTICE, MAX_TITLE, Store
+from ._store import INTERRUPTED_NOTICE, Store
 
 __all__ = [
     "INTERRUPTED_NOTICE",
@@ -42,8 +47,10 @@ __all__ = [
     "CellKind",
     "CorruptDatabaseError",
     "ForeignDatabaseError",
+    "LimitError",
     "MigrationError",
     "NewerSchemaError",
+    "NewCell",
     "NotFoundError",
     "Output",
     "OutputKind",
@@ -52,6 +59,7 @@ __all__ = [
     "RunState",
     "RunStateError",
     "Session",
+    "SessionEntry",
     "ShareLink",
     "Store",
     "StoreClosedError",
@@ -62,4 +70,5 @@ __all__ = [
     "WorksheetSnapshot",
     "WriteFailedError",
     "allowed_transitions",
+    "session_key",
 ]

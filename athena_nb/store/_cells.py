@@ -12,7 +12,8 @@ from __future__ import annotations
 import sqlite3
 
 from ._errors import StoreError, VersionConflictError
-from ._model import Cell
+from ._model import Cell, OutputKind, RunState
+from ._outputs import append_outputs
 from ._reads import index_of, load_cell, order, require_cell_row, require_worksheet
 from ._worksheets import POSITION_STEP, touch_worksheet
 
@@ -91,6 +92,28 @@ def delete_cell(conn: sqlite3.Connection, now: float, cell_id: int) -> tuple[str
     conn.execute("DELETE FROM cells WHERE id = ?", (cell_id,))
     touch_worksheet(conn, now, worksheet_id)
     return files
+
+
+def restore_cell(
+    conn: sqlite3.Connection, now: float, worksheet_id: str, index: int, text: str, kind: str,
+    state: RunState, execution_count: int | None, ran_by: str | None,
+    outputs: tuple[tuple[OutputKind, str], ...], files: tuple[str, ...],
+) -> Cell:
+    """A deleted cell back at `index`, whole: text, kind, run state, outputs and file records
+    (a new id; its text starts again at version 0)."""
+    require_worksheet(conn, worksheet_id)
+    cell_id = _insert(conn, now, worksheet_id, index, text, kind)
+    conn.execute(
+        "UPDATE cells SET state = ?, execution_count = ?, ran_by = ? WHERE id = ?",
+        (state.value, execution_count, ran_by, cell_id),
+    )
+    append_outputs(conn, cell_id, outputs)
+    conn.executemany(
+        "INSERT INTO cell_files (cell_id, path, created) VALUES (?, ?, ?) "
+        "ON CONFLICT (cell_id, path) DO NOTHING",
+        [(cell_id, path, now) for path in files],
+    )
+    return load_cell(conn, cell_id)
 
 
 def move_cell(conn: sqlite3.Connection, now: float, cell_id: int, index: int) -> int:

@@ -61,3 +61,8 @@ class VersionConflictError(StoreError, ValueError):
 
 class WriteFailedError(StoreError):
     """SQLite failed a call or its commit; nothing that call asked for was saved."""
+
+
+class LimitError(StoreError):
+    """A call would pass a limit its caller set (e.g. the people one share link may admit);
+    nothing was changed."""

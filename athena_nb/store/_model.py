@@ -70,6 +70,7 @@ class OutputKind(enum.StrEnum):
     ERROR = "error"
     FILE = "file"
     NOTICE = "notice"
+    INPUT = "input"
 
 
 class Role(enum.StrEnum):
@@ -131,6 +132,22 @@ class Cell:
     outputs: tuple[Output, ...] = ()
     files: tuple[str, ...] = ()
     kind: CellKind = CellKind.CODE
+    #: What a notebook file said of the cell that this notebook does not use (Jupyter's
+    #: metadata, attachments, id), kept to be written back on export; None if nothing.
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewCell:
+    """A cell of a worksheet being imported whole (``Store.import_worksheet``): its outputs
+    are (kind, JSON payload) chunks; it is stored done (error, if an output is one) when it
+    has outputs or a count, else idle."""
+
+    text: str
+    kind: CellKind = CellKind.CODE
+    outputs: tuple[tuple[OutputKind, Any], ...] = ()
+    execution_count: int | None = None
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +164,17 @@ class Session:
     """A login session; `info` is the JSON object the web layer keeps with it."""
 
     id: str
+    created: float
+    last_seen: float
+    info: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEntry:
+    """A login session as the owner's list shows it: ``key`` names it (the SHA-256 of its id,
+    which is all the store keeps), never the id itself, which would let anyone in."""
+
+    key: str
     created: float
     last_seen: float
     info: dict[str, Any]

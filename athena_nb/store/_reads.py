@@ -70,7 +70,14 @@ def _outputs_and_files(
     return outputs, files
 
 
-def _cell(row: tuple, index: int, outputs: list[Output], files: list[str]) -> Cell:
+def _metadata(conn: sqlite3.Connection, where: str, arg: object) -> dict[int, dict]:
+    """The cells' metadata from notebook files, for the cells that have any."""
+    return {cid: json.loads(value) for cid, value in conn.execute(
+        f"SELECT id, metadata FROM cells c WHERE {where} AND metadata IS NOT NULL", (arg,))}
+
+
+def _cell(row: tuple, index: int, outputs: list[Output], files: list[str],
+          metadata: dict | None = None) -> Cell:
     cid, worksheet_id, _, text, version, state, count, ran_by, kind = row
     return Cell(
         cid,
@@ -84,6 +91,7 @@ def _cell(row: tuple, index: int, outputs: list[Output], files: list[str]) -> Ce
         tuple(outputs),
         tuple(files),
         CellKind(kind),
+        metadata,
     )
 
 
@@ -91,7 +99,8 @@ def load_cell(conn: sqlite3.Connection, cell_id: int) -> Cell:
     row = require_cell_row(conn, cell_id)
     index = index_of(order(conn, row[1]), cell_id)
     outputs, files = _outputs_and_files(conn, "c.id = ?", cell_id)
-    return _cell(row, index, outputs[cell_id], files[cell_id])
+    metadata = _metadata(conn, "c.id = ?", cell_id)
+    return _cell(row, index, outputs[cell_id], files[cell_id], metadata.get(cell_id))
 
 
 def load_cells(conn: sqlite3.Connection, worksheet_id: str) -> tuple[Cell, ...]:
@@ -100,7 +109,9 @@ def load_cells(conn: sqlite3.Connection, worksheet_id: str) -> tuple[Cell, ...]:
         (worksheet_id,),
     ).fetchall()
     outputs, files = _outputs_and_files(conn, "c.worksheet_id = ?", worksheet_id)
-    return tuple(_cell(row, i, outputs[row[0]], files[row[0]]) for i, row in enumerate(rows))
+    metadata = _metadata(conn, "c.worksheet_id = ?", worksheet_id)
+    return tuple(_cell(row, i, outputs[row[0]], files[row[0]], metadata.get(row[0]))
+                 for i, row in enumerate(rows))
 
 
 def load_worksheet(conn: sqlite3.Connection, worksheet_id: str) -> WorksheetSnapshot:

@@ -111,7 +111,62 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3)
+def _v4(conn: sqlite3.Connection) -> None:
+    """input() in a cell: an output kind of its own (its prompt, and the answer once given).
+    SQLite cannot change a CHECK, so the outputs table is made anew and its rows copied.  And a
+    cell's metadata from a notebook file (Jupyter's tags, attachments...), kept for export."""
+    for sql in (
+        "ALTER TABLE cells ADD COLUMN metadata TEXT",
+        """CREATE TABLE outputs_v4 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            cell_id INTEGER NOT NULL REFERENCES cells(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN
+                ('stream', 'display', 'result', 'error', 'file', 'notice', 'input')),
+            payload TEXT NOT NULL
+        )""",
+        "INSERT INTO outputs_v4 (id, cell_id, kind, payload) "
+        "SELECT id, cell_id, kind, payload FROM outputs",
+        "DROP TABLE outputs",
+        "ALTER TABLE outputs_v4 RENAME TO outputs",
+        "CREATE INDEX outputs_by_cell ON outputs (cell_id, id)",
+    ):
+        conn.execute(sql)
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    """Search over titles and cell text (SQLite FTS5): an index of the cells' text and one of
+    the titles, each kept in step with its table by triggers (so every way of writing them,
+    present and future, keeps the index right), and filled from what is there."""
+    for sql in (
+        "CREATE VIRTUAL TABLE cell_search USING fts5(input, content='cells', "
+        "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+        "CREATE VIRTUAL TABLE title_search USING fts5(title, content='worksheets', "
+        "tokenize='unicode61 remove_diacritics 2')",
+        "INSERT INTO cell_search (rowid, input) SELECT id, input FROM cells",
+        "INSERT INTO title_search (rowid, title) SELECT rowid, title FROM worksheets",
+        """CREATE TRIGGER cells_search_insert AFTER INSERT ON cells BEGIN
+            INSERT INTO cell_search (rowid, input) VALUES (new.id, new.input); END""",
+        """CREATE TRIGGER cells_search_delete AFTER DELETE ON cells BEGIN
+            INSERT INTO cell_search (cell_search, rowid, input)
+            VALUES ('delete', old.id, old.input); END""",
+        """CREATE TRIGGER cells_search_update AFTER UPDATE OF input ON cells BEGIN
+            INSERT INTO cell_search (cell_search, rowid, input)
+            VALUES ('delete', old.id, old.input);
+            INSERT INTO cell_search (rowid, input) VALUES (new.id, new.input); END""",
+        """CREATE TRIGGER worksheets_search_insert AFTER INSERT ON worksheets BEGIN
+            INSERT INTO title_search (rowid, title) VALUES (new.rowid, new.title); END""",
+        """CREATE TRIGGER worksheets_search_delete AFTER DELETE ON worksheets BEGIN
+            INSERT INTO title_search (title_search, rowid, title)
+            VALUES ('delete', old.rowid, old.title); END""",
+        """CREATE TRIGGER worksheets_search_update AFTER UPDATE OF title ON worksheets BEGIN
+            INSERT INTO title_search (title_search, rowid, title)
+            VALUES ('delete', old.rowid, old.title);
+            INSERT INTO title_search (rowid, title) VALUES (new.rowid, new.title); END""",
+    ):
+        conn.execute(sql)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -9,106 +9,31 @@ what is saved. The work itself runs on the writer; see _writer.py for ordering a
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from twisted.internet.defer import Deferred, fail
 
-from . import _access, _cells, _outputs, _reads, _worksheets
-from ._model import SHARE_ROLES, CellKind, OutputKind, Role, RunState
+from . import _cells, _outputs, _reads, _search, _worksheets
+from ._accesscalls import AccessCalls
+from ._args import _cid, _deferred, _enum, _int, _json, _relative_path, _str, _title, _wid
+from ._model import CellKind, NewCell, OutputKind, RunState
 from ._schema import open_database
 from ._writer import ThreadWriter
 
-MAX_TITLE = 500
 MAX_KEY = 200
-MAX_PATH = 1024
 INTERRUPTED_NOTICE = "interrupted: server restarted"
 
 
-def _deferred(method: Callable[..., Deferred]) -> Callable[..., Deferred]:
-    """Turn an argument error raised by `method` into a failed Deferred, like any other error."""
-
-    @functools.wraps(method)
-    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Deferred:
-        try:
-            return method(self, *args, **kwargs)
-        except Exception:
-            return fail()
-
-    return wrapper
+def _rows(chunks: Iterable[tuple[OutputKind | str, Any]]) -> tuple[tuple[OutputKind, str], ...]:
+    """Output chunks, each (kind, payload), checked and JSON encoded for the writer."""
+    return tuple((_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
+                 for kind, payload in chunks)
 
 
-def _str(value: object, what: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"The {what} must be a string, not {type(value).__name__}.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"The {what} contains characters that are not valid Unicode text.")
-    return value
-
-
-def _int(value: object, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"The {what} must be an integer, not {type(value).__name__}.")
-    return value
-
-
-def _json(value: object, what: str) -> str:
-    try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"The {what} cannot be stored as JSON: {e}.")
-
-
-def _enum(kind: type, value: object, what: str) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(member.value for member in kind)
-        raise ValueError(f"{value!r} is not a {what}; use one of {choices}.")
-
-
-def _wid(worksheet_id: object) -> str:
-    return _str(worksheet_id, "worksheet id")
-
-
-def _cid(cell_id: object) -> int:
-    return _int(cell_id, "cell id")
-
-
-def _title(title: object) -> str:
-    title = _str(title, "worksheet title").strip()
-    if not title or len(title) > MAX_TITLE:
-        raise ValueError(
-            f"A worksheet title must have between 1 and {MAX_TITLE} characters; "
-            f"this one has {len(title)}."
-        )
-    return title
-
-
-def _relative_path(path: object) -> str:
-    path = _str(path, "file path")
-    parts = path.split("/")
-    if (
-        not path
-        or len(path) > MAX_PATH
-        or "\\" in path
-        or "\0" in path
-        or any(part in ("", ".", "..") for part in parts)
-    ):
-        raise ValueError(
-            f"The file path {path!r} is not a plain relative path; use names joined by '/', "
-            "without '.', '..', empty parts, a leading '/' or backslashes."
-        )
-    return path
-
-
-class Store:
+class Store(AccessCalls):
     """The notebook's storage. Make one with `Store.open(reactor, path)`.
 
     Every method returns a Deferred that fires on the reactor thread once the call's
@@ -162,6 +87,29 @@ class Store:
         )
 
     @_deferred
+    def import_worksheet(self, title: str, cells: Iterable[NewCell],
+                         metadata: dict[str, Any] | None = None) -> Deferred:
+        """Create a worksheet whole, with its cells' kinds, outputs, counts and metadata, and
+        its own metadata, in one transaction (nothing of it is stored if any of it fails);
+        fires with its Worksheet."""
+        rows = []
+        for cell in cells:
+            outputs = tuple((_enum(OutputKind, kind, "kind of output").value,
+                             _json(payload, "output payload")) for kind, payload in cell.outputs)
+            count = None if cell.execution_count is None else _int(cell.execution_count,
+                                                                     "execution count")
+            state = (RunState.ERROR if any(k == OutputKind.ERROR.value for k, _ in outputs)
+                     else RunState.DONE if outputs or count is not None else RunState.IDLE)
+            meta = None if not cell.metadata else _json(cell.metadata, "cell metadata")
+            rows.append((_str(cell.text, "cell text"),
+                         _enum(CellKind, cell.kind, "cell kind").value, outputs, state.value,
+                         count, meta))
+        pairs = tuple((_str(key, "metadata key"), _json(value, "metadata"))
+                      for key, value in (metadata or {}).items())
+        return self._writer.submit(_worksheets.import_worksheet, self._now(),
+                                   secrets.token_hex(8), _title(title), tuple(rows), pairs)
+
+    @_deferred
     def rename_worksheet(self, worksheet_id: str, title: str) -> Deferred:
         """Fires with the renamed Worksheet (its title stripped of surrounding spaces)."""
         return self._writer.submit(
@@ -187,6 +135,13 @@ class Store:
     def list_worksheets(self, include_trashed: bool = False) -> Deferred:
         """Fires with a list of Worksheets, most recently modified first."""
         return self._writer.submit(_worksheets.list_worksheets, bool(include_trashed))
+
+    @_deferred
+    def search_worksheets(self, text: str, include_trashed: bool = False) -> Deferred:
+        """Fires with (Worksheet, snippet) for each worksheet whose title or one cell holds
+        every word of ``text`` (the last as a prefix), most recently modified first."""
+        return self._writer.submit(_search.search_worksheets, _str(text, "search text")[:500],
+                                   bool(include_trashed))
 
     @_deferred
     def get_worksheet(self, worksheet_id: str) -> Deferred:
@@ -253,6 +208,28 @@ class Store:
         """Delete the cell with its outputs; fires with the relative paths of its files, which
         the caller may now remove from disk."""
         return self._writer.submit(_cells.delete_cell, self._now(), _cid(cell_id))
+
+    @_deferred
+    def restore_cell(
+        self, worksheet_id: str, index: int, text: str, *, kind: CellKind | str = CellKind.CODE,
+        state: RunState | str = RunState.IDLE, execution_count: int | None = None,
+        ran_by: str | None = None, outputs: Iterable[tuple] = (), files: Iterable[str] = (),
+    ) -> Deferred:
+        """Put a deleted cell back at `index` whole (text, kind, a finished or idle run state,
+        outputs as for append_outputs, file records) in one transaction; fires with the Cell."""
+        state = _enum(RunState, state, "run state")
+        if state in (RunState.QUEUED, RunState.RUNNING):
+            raise ValueError(f"A restored cell cannot be {state}: it is not running any more.")
+        if execution_count is not None:
+            _int(execution_count, "execution count")
+        if ran_by is not None:
+            _str(ran_by, "name of who ran the cell")
+        rows = _rows(outputs)
+        return self._writer.submit(
+            _cells.restore_cell, self._now(), _wid(worksheet_id), _int(index, "cell index"),
+            _str(text, "cell text"), _enum(CellKind, kind, "cell kind"), state, execution_count,
+            ran_by, rows, tuple(_relative_path(p) for p in files),
+        )
 
     @_deferred
     def move_cell(self, cell_id: int, index: int) -> Deferred:
@@ -334,10 +311,7 @@ class Store:
         self, cell_id: int, chunks: Iterable[tuple[OutputKind | str, Any]]
     ) -> Deferred:
         """Append output chunks, each (kind, JSON payload), after the cell's others; fires None."""
-        rows = tuple(
-            (_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
-            for kind, payload in chunks
-        )
+        rows = _rows(chunks)
         return self._writer.submit(_outputs.append_outputs, _cid(cell_id), rows)
 
     @_deferred
@@ -346,10 +320,7 @@ class Store:
     ) -> Deferred:
         """Replace all of the cell's output chunks with `chunks`, in one transaction (file
         records stay); fires None. For outputs changed in place (display updates, clear_output)."""
-        rows = tuple(
-            (_enum(OutputKind, kind, "kind of output"), _json(payload, "output payload"))
-            for kind, payload in chunks
-        )
+        rows = _rows(chunks)
         return self._writer.submit(_outputs.replace_outputs, _cid(cell_id), rows)
 
     @_deferred
@@ -376,79 +347,3 @@ class Store:
         output `{"text": notice}`. Fires with the ids of those cells."""
         notice_json = _json({"text": _str(notice, "notice")}, "notice")
         return self._writer.submit(_outputs.mark_running_cells_interrupted, notice_json)
-
-    # Sessions
-
-    @_deferred
-    def create_session(self, info: dict[str, Any]) -> Deferred:
-        """Create a login session with a new random id; fires with the Session."""
-        if not isinstance(info, dict):
-            raise TypeError(f"Session info must be a dict, not {type(info).__name__}.")
-        return self._writer.submit(
-            _access.create_session,
-            self._now(),
-            secrets.token_urlsafe(32),
-            _json(info, "session info"),
-        )
-
-    @_deferred
-    def get_session(self, session_id: str) -> Deferred:
-        """Fires with the Session, or None if there is none with that id."""
-        return self._writer.submit(_access.get_session, _str(session_id, "session id"))
-
-    @_deferred
-    def touch_session(self, session_id: str, info: dict[str, Any] | None = None) -> Deferred:
-        """Mark the session seen now, replacing its info if given; fires with it, or None."""
-        if info is not None and not isinstance(info, dict):
-            raise TypeError(f"Session info must be a dict, not {type(info).__name__}.")
-        info_json = None if info is None else _json(info, "session info")
-        return self._writer.submit(
-            _access.touch_session, self._now(), _str(session_id, "session id"), info_json
-        )
-
-    @_deferred
-    def delete_session(self, session_id: str) -> Deferred:
-        """Fires with True if there was such a session."""
-        return self._writer.submit(_access.delete_session, _str(session_id, "session id"))
-
-    @_deferred
-    def expire_sessions(self, last_seen_before: float) -> Deferred:
-        """Delete sessions last seen before that time; fires with how many."""
-        return self._writer.submit(_access.expire_sessions, float(last_seen_before))
-
-    # Share links
-
-    @_deferred
-    def create_share_link(self, worksheet_id: str, role: Role | str) -> Deferred:
-        """Create a link with a new random token; fires with the ShareLink."""
-        role = _enum(Role, role, "share-link role")
-        if role not in SHARE_ROLES:
-            raise ValueError(f"'{role}' is not a share-link role; use one of "
-                             f"{', '.join(SHARE_ROLES)}.")
-        return self._writer.submit(
-            _access.create_share_link,
-            self._now(),
-            secrets.token_urlsafe(24),
-            _wid(worksheet_id),
-            role,
-        )
-
-    @_deferred
-    def list_share_links(self, worksheet_id: str, include_revoked: bool = False) -> Deferred:
-        """Fires with the worksheet's ShareLinks, oldest first."""
-        return self._writer.submit(
-            _access.list_share_links, _wid(worksheet_id), bool(include_revoked)
-        )
-
-    @_deferred
-    def revoke_share_link(self, token: str) -> Deferred:
-        """Revoke (again is harmless: the first time stays); fires with the ShareLink."""
-        return self._writer.submit(
-            _access.revoke_share_link, self._now(), _str(token, "share-link token")
-        )
-
-    @_deferred
-    def lookup_share_link(self, token: str) -> Deferred:
-        """Fires with the ShareLink if it grants access now (not revoked, worksheet not
-        trashed), else None."""
-        return self._writer.submit(_access.lookup_share_link, _str(token, "share-link token"))

@@ -31,6 +31,28 @@ def create_worksheet(
     return Worksheet(worksheet_id, title, now, now, None)
 
 
+def import_worksheet(
+    conn: sqlite3.Connection, now: float, worksheet_id: str, title: str,
+    cells: tuple[tuple, ...], metadata: tuple[tuple[str, str], ...]
+) -> Worksheet:
+    """A whole worksheet at once: ``cells`` are (text, kind, [(output kind, payload JSON)],
+    state, execution count, metadata JSON or None); one transaction, so all or nothing."""
+    worksheet = create_worksheet(conn, now, worksheet_id, title, ())
+    for i, (text, kind, outputs, state, count, meta) in enumerate(cells):
+        cid = conn.execute(
+            "INSERT INTO cells (worksheet_id, position, input, kind, state, execution_count, "
+            "metadata) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (worksheet_id, i * POSITION_STEP, text, kind, state, count, meta),
+        ).lastrowid
+        conn.executemany("INSERT INTO outputs (cell_id, kind, payload) VALUES (?, ?, ?)",
+                         [(cid, k, payload) for k, payload in outputs])
+    conn.executemany(
+        "INSERT INTO worksheet_metadata (worksheet_id, key, value) VALUES (?, ?, ?)",
+        [(worksheet_id, key, value) for key, value in metadata],
+    )
+    return worksheet
+
+
 def _update_worksheet(
     conn: sqlite3.Connection, worksheet_id: str, assignments: str, *params: object
 ) -> Worksheet:

@@ -17,12 +17,13 @@ from livefragments import Closed, Refused, RemoteError, expose
 from .. import ot
 from ..hub import HubError
 from ..kernel import KernelError
+from ..quotas import QuotaExceeded
 from ..store import StoreError
 
 #: The notebook's refusals: their message is meant for the person who asked, so they are sent
 #: as they are.  Anything else an exposed method raises is a bug (livefragments logs it and
 #: tells the caller an error id); bad arguments are refused with ``BadArguments``.
-_TOLD = (HubError, ot.OperationError, StoreError, KernelError)
+_TOLD = (HubError, ot.OperationError, StoreError, KernelError, QuotaExceeded)
 
 class NotAllowed(Refused):
     """A viewer asked for a change its role does not allow; nothing was changed."""

@@ -1,20 +1,27 @@
-"""Who is asking: identities, login sessions kept in the store, share links.  Tests: tests/unit/test_auth.py.
+"""Who is asking: identities, logins, share links and their revocation.  Tests: tests/unit/test_auth.py, tests/unit/test_revoke.py.
 
 Whoever holds the server token (or the password) is the owner.  Anyone else comes in through a
 share link, a capability URL for one worksheet and one role, and picks a display name.  Either
-way the browser gets one cookie, ``athena_session``, naming a session that is cached here and
-kept in the store (only its hash), so it survives a restart of the server.
+way the browser gets one cookie, ``athena_session``, naming a session that is cached in memory
+and kept in the store (only its hash: sessions.py), so it survives a restart of the server.
 
 The site's gate asks ``Auth.resolve`` once per request who sends it (a session not in the cache
-yet, after a restart, is loaded from the store), and attaches the answer to the request as its
-``IIdentity`` component; everything after the gate reads it with ``identityOf(request)``.
+yet, after a restart, is loaded from the store and checked before it is cached), and attaches
+the answer to the request as its ``IIdentity`` component; everything after the gate reads it
+with ``identityOf(request)``.
+
+Revoking a share link takes effect when the owner's request arrives, before the store has
+committed it: from then on ``resolve`` refuses the link's sessions, whether cached, loading or
+loaded later, and the link's live pages are closed at once.  The store deletes the sessions with
+the link, in one transaction, so a restarted server refuses their cookies too.  An owner
+session names the secret it was made with (``secretId``); one made with an earlier token or
+password is refused, and deleted at start (``endStaleOwnerSessions``).
 """
 
 from __future__ import annotations
 
 import hmac
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,21 +30,21 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from zope.interface import Interface, implementer
 
-from livefragments import Session, SessionStore
+from livefragments import Session
 
 from ..options import verifyPassword
-from ..store import Role, ShareLink
+from ..store import Role, ShareLink, session_key
+from .sessions import SESSION_LIFETIME, StoredSessions
 
 log = Logger()
 
 COOKIE = "athena_session"
 OWNER_NAME = "Owner"
 MAX_NAME = 60
-#: A session unused for this long is gone (its cookie lives as long).
-SESSION_LIFETIME = 30 * 24 * 3600.0
-#: How often a session in use has its "last seen" time written to the store.
-TOUCH_INTERVAL = 3600.0
-_MISSING_CACHE = 4096
+#: How many people one share link may let in (sessions seen within the session lifetime).
+MAX_LINK_SESSIONS = 100
+#: What an owner session records of the browser that made it, at most.
+MAX_AGENT = 200
 
 
 class IIdentity(Interface):
@@ -110,116 +117,32 @@ def sessionCookie(name: str, value: str, *, secure: bool, maxAge: float) -> byte
     return (cookie + "; Secure" if secure else cookie).encode("ascii")
 
 
-class StoredSessions(SessionStore):
-    """The livefragments session table, cached in memory and kept in the store.
-
-    ``get`` answers from the cache only; ``load`` fetches a session the cache does not have
-    (after a restart).  Sessions are made by logging in (``add``), never on the fly: ``create``
-    refuses, so a page can never mint an anonymous session.
-    """
-
-    def __init__(self, clock, store, lifetime: float = SESSION_LIFETIME):
-        super().__init__(clock)
-        self._store = store
-        self.lifetime = lifetime
-        self._lastSeen: dict[str, float] = {}
-        self._lastWritten: dict[str, float] = {}
-        self._missing: OrderedDict[str, None] = OrderedDict()
-
-    def get(self, sessionId: str | None) -> Session | None:
-        session = super().get(sessionId)
-        if session is None:
-            return None
-        now = self._clock.seconds()
-        if now - self._lastSeen.get(session.id, now) > self.lifetime:
-            self.remove(session.id)
-            return None
-        self._lastSeen[session.id] = now
-        if now - self._lastWritten.get(session.id, now) >= TOUCH_INTERVAL:
-            self._lastWritten[session.id] = now
-            self._store.touch_session(session.id).addErrback(
-                lambda f: log.failure("Recording a session's use failed", f))
-        return session
-
-    def create(self, data: dict | None = None) -> Session:
-        raise RuntimeError(
-            "Sessions are only made by logging in or by entering a share link; "
-            "a request without one must be refused before it reaches a page.")
-
-    def remove(self, sessionId: str) -> None:
-        """End the session, here and in the store."""
-        self.forget(sessionId)
-        self._store.delete_session(sessionId).addErrback(
-            lambda f: log.failure("Deleting a session failed", f))
-
-    def add(self, info: dict) -> Deferred:
-        """Make and keep a session holding ``info``; fires with it once it is committed."""
-
-        def made(stored):
-            return self._cache(stored.id, stored.created, stored.last_seen, stored.info)
-
-        return self._store.create_session(info).addCallback(made)
-
-    def isKnown(self, sessionId: str) -> bool:
-        """Is the answer for ``sessionId`` in memory (a session, or known not to be one)?"""
-        return sessionId in self._sessions or sessionId in self._missing
-
-    def load(self, sessionId: str) -> Deferred:
-        """Fires with the session ``sessionId`` (fetched from the store if need be) or None."""
-        if self.isKnown(sessionId):
-            return succeed(self.get(sessionId))
-
-        def found(stored):
-            if stored is None or self._clock.seconds() - stored.last_seen > self.lifetime:
-                self._missing[sessionId] = None
-                while len(self._missing) > _MISSING_CACHE:
-                    self._missing.popitem(last=False)
-                if stored is not None:
-                    self._store.delete_session(sessionId)
-                return None
-            if sessionId in self._sessions:  # loaded twice at once: keep the first
-                return self._sessions[sessionId]
-            return self._cache(stored.id, stored.created, stored.last_seen, stored.info)
-
-        return self._store.get_session(sessionId).addCallback(found)
-
-    def forget(self, sessionId: str) -> None:
-        """Drop a session from the cache only (it may be loaded again later)."""
-        self._sessions.pop(sessionId, None)
-        self._lastSeen.pop(sessionId, None)
-        self._lastWritten.pop(sessionId, None)
-
-    def cached(self) -> list[Session]:
-        return list(self._sessions.values())
-
-    def _cache(self, sessionId, created, lastSeen, info) -> Session:
-        session = Session(sessionId, created, dict(info))
-        self._sessions[sessionId] = session
-        self._lastSeen[sessionId] = lastSeen
-        self._lastWritten[sessionId] = lastSeen
-        self._missing.pop(sessionId, None)
-        return session
-
-
 class Auth:
-    """Identities from requests, logins, share links.
+    """Identities from requests, logins, share links, and the ending of sessions.
 
     ``runInThread(f, *args)`` runs the slow password check off the reactor thread (default: the
-    reactor's thread pool); tests pass one that runs it at once.
+    reactor's thread pool); tests pass one that runs it at once.  ``secretId`` names the token
+    and password the server runs with (``options.ownerSecretId``); ``maxLinkSessions`` is how
+    many people one share link may let in (None: any number).
     """
 
     def __init__(self, reactor, store, *, token: str, passwordHash: str | None = None,
                  cookieName: str = COOKIE, lifetime: float = SESSION_LIFETIME,
-                 runInThread: Callable[..., Deferred] | None = None):
+                 runInThread: Callable[..., Deferred] | None = None, secretId: str = "",
+                 maxLinkSessions: int | None = MAX_LINK_SESSIONS):
         self.reactor = reactor
         self.store = store
         self.token = token
         self.passwordHash = passwordHash
         self.cookieName = cookieName
-        self.sessions = StoredSessions(reactor, store, lifetime)
+        self.secretId = secretId
+        self.maxLinkSessions = maxLinkSessions
+        self.sessions = StoredSessions(reactor, store, lifetime, verify=self._verify)
         self._runInThread = runInThread or (
             lambda f, *a: deferToThreadPool(reactor, reactor.getThreadPool(), f, *a))
-        self._revoked: list[Callable[[ShareLink, frozenset[str]], object]] = []
+        self._ended: list[Callable[[frozenset[str], str], object]] = []
+        #: Links revoked by this server (from the moment the owner asked).
+        self._revokedLinks: set[str] = set()
 
     # -- who is asking ----------------------------------------------------------------------
 
@@ -234,32 +157,39 @@ class Auth:
 
     def resolve(self, request) -> Deferred:
         """Fires with the Identity behind the request's cookie, or None.  From the cache when
-        the session is in it (at once), else loaded from the store (a share link's session is
-        checked against its link, which may have been revoked meanwhile)."""
+        the session is in it (at once), else loaded from the store and checked (a share link's
+        session against its link, an owner's against today's secret) before it is cached."""
         sessionId = self.sessionIdOf(request)
         if sessionId is None:
             return succeed(None)
         if self.sessions.isKnown(sessionId):
-            session = self.sessions.get(sessionId)
-            return succeed(Identity.fromSession(session) if session is not None else None)
+            return succeed(self._identity(self.sessions.get(sessionId)))
+        return self.sessions.load(sessionId).addCallback(self._identity)
 
-        def loaded(session):
-            if session is None:
-                return None
-            identity = Identity.fromSession(session)
-            if identity is None or identity.link is None:
-                return identity
+    def _identity(self, session: Session | None) -> Identity | None:
+        if session is None or not self._current(session):
+            return None
+        return Identity.fromSession(session)
 
-            def checked(link):
-                if self._stillGrants(link, identity):
-                    return identity
-                # Revoked (or its worksheet trashed) while the server was down.
-                self.sessions.forget(sessionId)
-                return None
+    def _current(self, session: Session) -> bool:
+        """Is ``session`` not ended by anything this server knows of: its link revoked here,
+        the owner's secret changed?"""
+        data = session.data
+        if data.get("link") is not None:
+            return data["link"] not in self._revokedLinks
+        if data.get("role") == Role.OWNER:
+            return data.get("secret", "") == self.secretId
+        return True
 
-            return self.store.lookup_share_link(identity.link).addCallback(checked)
-
-        return self.sessions.load(sessionId).addCallback(loaded)
+    def _verify(self, session: Session) -> Deferred:
+        """Does a session loaded from the store still let its holder in?"""
+        identity = Identity.fromSession(session)
+        if identity is None or not self._current(session):
+            return succeed(False)
+        if identity.link is None:
+            return succeed(True)
+        return self.store.lookup_share_link(identity.link).addCallback(
+            lambda link: self._stillGrants(link, identity) and self._current(session))
 
     @staticmethod
     def _stillGrants(link: ShareLink | None, identity: Identity) -> bool:
@@ -282,42 +212,54 @@ class Auth:
             return succeed(False)
         return maybeDeferred(self._runInThread, verifyPassword, candidate, self.passwordHash)
 
-    def startSession(self, request, info: dict) -> Deferred:
-        """Make a session for ``info``, set the cookie on ``request``; fires with the Identity.
+    @staticmethod
+    def _origin(request) -> dict:
+        """Where a login comes from, for the owner's list of sessions."""
+        agent = (request.getHeader(b"user-agent") or b"").decode("utf-8", "replace")
+        return {"address": clientAddress(request), "agent": agent[:MAX_AGENT],
+                "since": time.time()}
+
+    def _started(self, request, made: Deferred) -> Deferred:
+        """Cache the session ``made`` fires with, set the cookie on ``request``; fires with
+        the Identity (None if no session was made).
 
         A session the request had before is ended: logging in anew never keeps an old identity.
         """
         old = self.sessionIdOf(request)
 
-        def made(session):
+        def started(session):
+            if session is None:
+                return None
+            if not self._current(session):  # its link was revoked while it was being made
+                self.sessions.forget(session.id)
+                return None
             if old is not None and old != session.id:
                 self.sessions.remove(old)
             request.setHeader(b"set-cookie", sessionCookie(
                 self.cookieName, session.id, secure=request.isSecure(),
                 maxAge=self.sessions.lifetime))
-            return Identity.fromSession(session)
+            return self._identity(session)
 
-        return self.sessions.add(info).addCallback(made)
+        return self.sessions.add(made).addCallback(started)
 
     def loginOwner(self, request) -> Deferred:
         """Start an owner session (call only after the token or password checked out)."""
-        return self.startSession(request, {"role": Role.OWNER, "name": OWNER_NAME,
-                                           "since": time.time()})
+        info = dict(self._origin(request), role=Role.OWNER, name=OWNER_NAME, secret=self.secretId)
+        return self._started(request, self.store.create_session(info))
 
     def joinShareLink(self, request, token: str, name: str) -> Deferred:
         """Enter through the share link ``token`` as ``name``; fires with the Identity, or None
         if the link does not grant access (unknown, revoked, worksheet in the trash).
-        ValueError (before anything is stored) if the name cannot be used."""
+        ValueError (before anything is stored) if the name cannot be used; LimitError if the
+        link has let in as many people as it may."""
         name = cleanName(name)
-
-        def found(link):
-            if link is None:
-                return None
-            return self.startSession(request, {
-                "role": link.role, "name": name, "worksheetId": link.worksheet_id,
-                "link": link.token})
-
-        return self.store.lookup_share_link(token).addCallback(found)
+        if token in self._revokedLinks:
+            return succeed(None)
+        made = self.store.create_link_session(
+            token, dict(self._origin(request), name=name), limit=self.maxLinkSessions,
+            seen_after=self.reactor.seconds() - self.sessions.lifetime,
+            replacing=self.sessionIdOf(request))
+        return self._started(request, made)
 
     def logout(self, request) -> None:
         """End the request's session and clear its cookie."""
@@ -331,6 +273,54 @@ class Auth:
         """Delete sessions unused for longer than the lifetime; fires with how many."""
         return self.store.expire_sessions(self.reactor.seconds() - self.sessions.lifetime)
 
+    def endStaleOwnerSessions(self) -> Deferred:
+        """Delete the owner sessions made with another token or password than today's; fires
+        with how many."""
+        return self.store.end_owner_sessions(self.secretId)
+
+    # -- ending sessions --------------------------------------------------------------------
+
+    def onSessionsEnded(self, callback: Callable[[frozenset[str], str], object]) -> Callable:
+        """Call ``callback(sessionIds, reason)`` when sessions end by revocation or by the
+        owner's hand (to close their live pages); returns an unsubscriber."""
+        self._ended.append(callback)
+        return lambda: callback in self._ended and self._ended.remove(callback)
+
+    def _endLocally(self, sessionIds: frozenset[str], reason: str) -> None:
+        # Callbacks first: they close the live pages in band, so a parked request carries the
+        # reason before the sessions (and so the transport) are gone.
+        for callback in list(self._ended):
+            try:
+                callback(sessionIds, reason)
+            except Exception:
+                log.failure("A callback for ended sessions failed")
+        for sessionId in sessionIds:
+            self.sessions.forget(sessionId)
+
+    def endSession(self, key: str) -> Deferred:
+        """End the session listed under ``key`` (``session_key``): its live pages close now,
+        its requests are refused from now on; fires with whether the store had it."""
+        sessionId = self.sessions.end(key)
+        self._endLocally(frozenset([sessionId]) if sessionId else frozenset(),
+                         "The notebook's owner ended your session.")
+        return self.store.end_session(key)
+
+    def listSessions(self) -> Deferred:
+        """Fires with every session as a dict for the owner's list (``key``, ``role``,
+        ``name``, ``worksheetId``, ``created``, ``lastSeen``, ``address``, ``agent``)."""
+
+        def listed(entries):
+            fresh = {session_key(s.id): self.sessions.lastSeen(s.id) for s in self.sessions.cached()}
+            oldest = self.reactor.seconds() - self.sessions.lifetime
+            return [{"key": e.key, "role": str(e.info.get("role")),
+                     "name": str(e.info.get("name") or ""), "worksheetId": e.info.get("worksheetId"),
+                     "created": e.created, "lastSeen": max(e.last_seen, fresh.get(e.key) or 0),
+                     "address": str(e.info.get("address") or ""),
+                     "agent": str(e.info.get("agent") or "")}
+                    for e in entries if max(e.last_seen, fresh.get(e.key) or 0) >= oldest]
+
+        return self.store.list_sessions().addCallback(listed)
+
     # -- share links ------------------------------------------------------------------------
 
     def createShareLink(self, worksheetId: str, role: str) -> Deferred:
@@ -341,30 +331,25 @@ class Auth:
         return self.store.list_share_links(worksheetId)
 
     def revokeShareLink(self, token: str) -> Deferred:
-        """Revoke the link: its sessions end now, and every ``onRevoked`` callback is called
-        with the link and the ids of the sessions that came in through it.  Fires with the
-        ShareLink."""
+        """Revoke the link.  From now on (before the store has it) its sessions are refused and
+        its live pages are closed; the store deletes its sessions with the link, so they stay
+        ended after a restart.  Fires with the ShareLink once that is committed."""
+        self._revokedLinks.add(token)
+        ids = frozenset(s.id for s in self.sessions.cached() if s.data.get("link") == token)
+        self._endLocally(ids, "Your share link was revoked; you no longer have access.")
 
-        def revoked(link):
-            ids = frozenset(s.id for s in self.sessions.cached() if s.data.get("link") == token)
-            # Callbacks first: they close the visitors' live pages in band, so a parked request
-            # carries the reason before the sessions (and so the transport) are gone.
-            for callback in list(self._revoked):
-                try:
-                    callback(link, ids)
-                except Exception:
-                    log.failure("An onRevoked callback failed")
-            for sessionId in ids:
-                self.sessions.remove(sessionId)
-            return link
+        def failed(failure):
+            self._revokedLinks.discard(token)  # nothing was revoked: the owner may try again
+            return failure
 
-        return self.store.revoke_share_link(token).addCallback(revoked)
-
-    def onRevoked(self, callback: Callable[[ShareLink, frozenset[str]], object]) -> Callable:
-        """Call ``callback(link, sessionIds)`` when a link is revoked; returns an unsubscriber."""
-        self._revoked.append(callback)
-        return lambda: callback in self._revoked and self._revoked.remove(callback)
+        return self.store.revoke_share_link(token).addErrback(failed)
 
     @staticmethod
     def sharePath(token: str) -> str:
         return f"/share/{token}"
+
+
+def clientAddress(request) -> str:
+    """The address a request comes from, as text."""
+    address = request.getClientAddress()
+    return getattr(address, "host", None) or str(address)

@@ -23,6 +23,9 @@ from ..store import CellKind
 from ._calls import _button, answering, editing
 from .interactfragment import CellInteracts
 
+#: The longest answer to a cell's input() (a line typed, or pasted).
+MAX_ANSWER = 100_000
+
 if TYPE_CHECKING:
     from .fragments import WorksheetFragment
 
@@ -65,6 +68,17 @@ def _sharedView(cell) -> Shared:
     return view
 
 
+#: The cell menu's actions that change the worksheet (editors only), and those anyone may take
+#: (cell.js does them in the browser, with no call).
+EDIT_ACTIONS = (
+    ("Insert cell above", "insertAbove"), ("Insert cell below", "insertBelow"),
+    ("Move up", "moveUp"), ("Move down", "moveDown"),
+    ("Split at cursor", "split"), ("Join with next", "join"),
+    ("Clear output", "clear"), ("Evaluate cells above", "runAbove"),
+    ("Make text cell (Esc, M)", "toText"), ("Make code cell (Esc, Y)", "toCode"))
+VIEW_ACTIONS = (("Copy input", "copy"), ("Hide output", "toggleOutput"))
+
+
 class CellFragment(LiveFragment):
     jsClass = "athena_nb/cell.js:Cell"
     tagName = "section"
@@ -91,8 +105,11 @@ class CellFragment(LiveFragment):
                 "data-kind": self.cell.kind.value}
 
     def render(self) -> str:
-        # Locked until the widget is live (see _button).
+        # Locked until the widget is live (see _button).  A read-only viewer is given only the
+        # actions it can take (copy, show or hide the output), no button that would refuse.
         cell = self.cell
+        editor = self.identity.canEdit()
+        actions = EDIT_ACTIONS + VIEW_ACTIONS if editor else VIEW_ACTIONS
         return (
             '<div class="nb-cell-gutter" aria-hidden="true">'
             f'<span class="nb-count">[{cell.count if cell.count is not None else " "}]</span></div>'
@@ -102,17 +119,14 @@ class CellFragment(LiveFragment):
             # A text cell's HTML (sanitised by athena_nb/render), shown unless it is edited.
             f'<div class="nb-md" aria-label="Text cell" tabindex="-1">{cell.rendered() or ""}</div>'
             '<div class="nb-cell-actions">'
-            + _button("Run", "run")
-            + _button("Delete cell", "delete")
+            + (_button("Run", "run")
+               + _button("Cancel", "cancel", ' title="Take this cell out of the run queue: it '
+                         'will not run"')
+               + _button("Delete cell", "delete") if editor else "")
             + _button("⋯", "more", ' aria-expanded="false" aria-label="More actions for this cell"',
                       kind="nb-button nb-more")
             + '<div class="nb-menu" hidden>'
-            + "".join(_button(label, action) for label, action in (
-                ("Insert cell above", "insertAbove"), ("Insert cell below", "insertBelow"),
-                ("Move up", "moveUp"), ("Move down", "moveDown"),
-                ("Split at cursor", "split"), ("Join with next", "join"),
-                ("Clear output", "clear"), ("Evaluate cells above", "runAbove"),
-                ("Make text cell (Esc, M)", "toText"), ("Make code cell (Esc, Y)", "toCode")))
+            + "".join(_button(label, action) for label, action in actions)
             + "</div></div></div>"
             f'<div class="nb-cell-info"><span class="nb-state">{escape(cell.state.value)}</span>'
             '<span class="nb-here"></span></div>'
@@ -222,6 +236,19 @@ class CellFragment(LiveFragment):
     @editing
     def runAbove(self):
         return self.hub.runAbove(self.cellId, self.identity.name)
+
+    @editing
+    def answer(self, text):
+        """Answer the input() this cell waits on (False: it waits on none)."""
+        if not isinstance(text, str) or len(text) > MAX_ANSWER:
+            raise BadArguments(f"An answer to input() is text of at most {MAX_ANSWER} "
+                               "characters.")
+        return self.hub.answer(self.cellId, text)
+
+    @editing
+    def cancel(self):
+        """Take this cell out of the run queue (False: it is not queued)."""
+        return self.hub.cancel(self.cellId, self.identity.name)
 
     @editing
     def delete(self):

@@ -26,6 +26,11 @@ from .cellfragment import CellFragment
 
 log = Logger()
 
+#: The worksheet's downloads (athena_nb/web/download.py), as the toolbar offers them.
+DOWNLOADS = (("ipynb", "Jupyter notebook (.ipynb), with outputs"),
+             ("py", "Python script (.py, # %% cells)"),
+             ("sws", "Sage Notebook worksheet (.sws)"))
+
 __all__ = ["CellFragment", "NotAllowed", "WorksheetClosed", "WorksheetFragment", "answering",
            "editing"]
 
@@ -66,13 +71,21 @@ class WorksheetFragment(LiveFragment):
 
     def render(self) -> str:
         ro = not self.identity.canEdit()
-        toolbar = "".join(_button(label, action) for label, action in (
-            ("Run all", "runAll"), ("Interrupt", "interrupt"), ("Restart", "restart"),
+        toolbar = _button("Run all", "runAll")
+        toolbar += _button("Stop at errors", "stopAtErrors", ' aria-pressed="true" title="Run all '
+                           'stops at the first cell that ends in an error (on) or runs every cell '
+                           '(off)"')
+        toolbar += "".join(_button(label, action) for label, action in (
+            ("Interrupt", "interrupt"), ("Restart", "restart"),
             ("Add cell", "addCell"), ("Clear all outputs", "clearAll")))
         toolbar += _button("Typeset", "typeset", ' aria-pressed="{}" title="Show LaTeX outputs '
                            'typeset (on) or as plain text (off), for everyone"'.format(
                                "true" if self.hub.typeset else "false"))
         toolbar += _systemChoice(self.hub.system)
+        toolbar += ('<details class="nb-download"><summary class="nb-button">Download</summary>'
+                    '<ul aria-label="Download this worksheet">'
+                    + "".join(f'<li><a href="download/{fmt}" download>{escape(label)}</a></li>'
+                              for fmt, label in DOWNLOADS) + "</ul></details>")
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
         toolbar += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())
@@ -86,6 +99,8 @@ class WorksheetFragment(LiveFragment):
             "</header>"
             f'<div class="nb-toolbar" role="toolbar" aria-label="Worksheet">{toolbar}'
             '<span class="nb-kernel" role="status"></span>'
+            '<details class="nb-queue" hidden><summary>Queue</summary>'
+            '<ol aria-label="Run queue"></ol></details>'
             + ('<span class="nb-readonly">Read-only</span>' if ro else "")
             + "</div>"
             '<p class="nb-error" role="alert" hidden></p>'
@@ -93,7 +108,8 @@ class WorksheetFragment(LiveFragment):
             '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
             "Tab completes or indents, Ctrl-/ comments lines out, Ctrl-F searches the cell, "
             "Escape then Tab leaves a cell; Escape then M makes it a text cell, Escape then Y a "
-            "code cell; double-click or Enter edits a text cell.</p>"
+            "code cell, Escape then Z brings back the cell you deleted last; double-click or "
+            "Enter edits a text cell.</p>"
         )
 
     def getInitialArguments(self) -> list:
@@ -219,8 +235,19 @@ class WorksheetFragment(LiveFragment):
         return self.hub.insertCell(index)
 
     @editing
-    def runAll(self):
-        return self.hub.runAll(self.identity.name)
+    def restoreCell(self, cellId):
+        """Bring back a cell deleted from this worksheet (its old id, as ``delete`` answered);
+        answers with its new id."""
+        if type(cellId) is not int:
+            raise BadArguments(f"A deleted cell is named by its id, an integer, not {cellId!r}.")
+        return self.hub.restoreCell(cellId)
+
+    @editing
+    def runAll(self, pastErrors=False):
+        if not isinstance(pastErrors, bool):
+            raise BadArguments("Run all goes on past errors (true) or stops at the first "
+                               f"(false), not {pastErrors!r}.")
+        return self.hub.runAll(self.identity.name, pastErrors)
 
     @editing
     def interrupt(self):

@@ -9,26 +9,41 @@ Renaming and trashing write to the store, then tell the hub registry (``hubs.ren
 
 Publishing a read-only snapshot (``/api/worksheets/<id>/publish``, ``unpublish``, ``published``)
 is done by ``public.Publisher``; the public page itself is ``public.PublicResource``.
+
+The Sessions panel (``athena_nb/sessions.js``) lists every session (``/api/sessions``: the
+owner's, one per browser, and the share links' visitors', with when and where from) and ends one
+(``/api/sessions/<key>/end``): its pages close and its requests are refused at once.  A session
+is named by its key, the hash the store keeps, never by its id, which would let anyone in.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import FirstError, gatherResults, maybeDeferred
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from ..store import SHARE_ROLES, NotFoundError, StoreError
+from ..formats import FormatError, ipynb, sws
+from ..formats.files import StagedFiles
+from ..quotas import QuotaExceeded, Quotas
+from ..store import SHARE_ROLES, NewCell, NotFoundError, StoreError, session_key
 from . import _html
 from .auth import Auth, identityOf
 from .login import worksheetPath
+from .public import KEY as PUBLISHED
 from .public import Publisher
 
 log = Logger()
 
 MAX_BODY = 64 * 1024
+#: Calls whose body is a file, sent as it is (``application/octet-stream``), not JSON.
+FILE_CALLS = {("import",)}
+#: File formats the import call reads, by the file name's suffix.
+IMPORTERS = {".ipynb": ipynb.read, ".sws": sws.read, ".txt": sws.readText}
 
 
 def worksheetJSON(worksheet) -> dict:
@@ -62,12 +77,13 @@ class HomePage(Resource):
             _html.redirect(request, worksheetPath(identity.worksheetId))
             return NOT_DONE_YET
         d = self.store.list_worksheets(include_trashed=True)
-        d.addCallback(lambda worksheets: _html.writeHTML(request, self.markup(worksheets)))
+        d.addCallback(lambda worksheets: _html.writeHTML(
+            request, self.markup(worksheets, session_key(identity.sessionId))))
         d.addErrback(_failed, request, "Listing the worksheets")
         return NOT_DONE_YET
 
-    def markup(self, worksheets) -> bytes:
-        data = {"worksheets": [worksheetJSON(w) for w in worksheets]}
+    def markup(self, worksheets, session: str = "") -> bytes:
+        data = {"worksheets": [worksheetJSON(w) for w in worksheets], "session": session}
         body = (
             '<header class="topbar"><span class="brand">athena-nb</span>'
             '<form method="post" action="/logout"><button type="submit" class="quiet">'
@@ -77,8 +93,16 @@ class HomePage(Resource):
             '<div class="toolbar">'
             # Disabled until home.js listens, so that no early click is lost.
             '<button type="button" id="new-worksheet" class="primary" disabled>New worksheet</button>'
+            '<button type="button" id="import-worksheet" disabled title="Jupyter notebooks, Sage Notebook worksheets '
+            '(.ipynb, .sws, .txt); or drop files on the list">Import…</button>'
+            '<input type="file" id="import-file" multiple hidden>'
             '<button type="button" id="show-trash" aria-pressed="false" disabled>Show trash</button>'
             "</div></div>"
+            '<div class="home-find">'
+            '<input type="search" id="search" aria-label="Search titles and cells" '
+            'placeholder="Search titles and cells" autocomplete="off">'
+            '<label>Sort <select id="sort"><option value="modified">Newest first</option>'
+            '<option value="name">By name</option></select></label></div>'
             '<p id="home-status" class="status" role="status" aria-live="polite"></p>'
             '<ul id="worksheet-list" class="worksheet-list" aria-label="Worksheets"></ul>'
             '<p id="empty-list" class="empty" hidden>No worksheets yet. '
@@ -87,10 +111,18 @@ class HomePage(Resource):
             '<h2 id="trash-heading">Trash</h2>'
             '<ul id="trash-list" class="worksheet-list" aria-label="Trash"></ul>'
             '<p id="empty-trash" class="empty" hidden>The trash is empty.</p>'
+            "</section>"
+            '<section id="sessions" class="sessions" aria-labelledby="sessions-heading">'
+            '<h2 id="sessions-heading">Sessions</h2>'
+            '<p class="empty">Everyone logged in to this notebook: you, once for each browser, '
+            "and the people who came in through share links. Ending a session logs it out at "
+            "once.</p>"
+            '<ul id="session-list" class="worksheet-list" aria-label="Sessions"></ul>'
             "</section></main>"
             f'<script type="application/json" id="home-data">{_forScript(data)}</script>')
         return _html.page("athena-nb", body, moduleRoot=self.moduleRoot,
-                          scripts=("athena_nb/home.js",), bodyClass="home-page")
+                          scripts=("athena_nb/home.js", "athena_nb/sessions.js"),
+                          bodyClass="home-page")
 
 
 class ApiResource(Resource):
@@ -104,7 +136,10 @@ class ApiResource(Resource):
         self.publisher = Publisher(reactor, store, hubs)
         self._routes = {
             (b"GET", ("worksheets",)): self.listWorksheets,
+            (b"GET", ("search",)): self.search,
+            (b"POST", ("worksheets", "*", "duplicate")): self.duplicateWorksheet,
             (b"POST", ("worksheets",)): self.createWorksheet,
+            (b"POST", ("import",)): self.importWorksheet,
             (b"POST", ("worksheets", "*", "rename")): self.renameWorksheet,
             (b"POST", ("worksheets", "*", "trash")): self.trashWorksheet,
             (b"POST", ("worksheets", "*", "restore")): self.restoreWorksheet,
@@ -114,6 +149,8 @@ class ApiResource(Resource):
             (b"GET", ("worksheets", "*", "published")): self.publishedStatus,
             (b"POST", ("worksheets", "*", "publish")): self.publish,
             (b"POST", ("worksheets", "*", "unpublish")): self.unpublish,
+            (b"GET", ("sessions",)): self.listSessions,
+            (b"POST", ("sessions", "*", "end")): self.endSession,
         }
 
     def render(self, request):
@@ -121,21 +158,25 @@ class ApiResource(Resource):
             _html.writeJSONError(request, 403, "Forbidden",
                                  "Only the notebook's owner may use this API.")
             return NOT_DONE_YET
-        if request.method == b"POST":
-            problem = self._checkPost(request)
-            if problem is not None:
-                _html.writeJSONError(request, *problem)
-                return NOT_DONE_YET
         parts = [p.decode("utf-8", "replace") for p in request.postpath]
         while parts and parts[-1] == "":
             parts.pop()
+        isFile = tuple(parts) in FILE_CALLS
+        if request.method == b"POST":
+            problem = self._checkPost(request, isFile)
+            if problem is not None:
+                _html.writeJSONError(request, *problem)
+                return NOT_DONE_YET
         route = self._route(request.method, parts)
         if route is None:
             _html.writeJSONError(request, 404, "NotFound", "There is no such API call.")
             return NOT_DONE_YET
         method, args = route
         try:
-            body = self._body(request) if request.method == b"POST" else {}
+            body = (self._file(request) if isFile else
+                    self._body(request) if request.method == b"POST" else
+                    {k.decode("utf-8", "replace"): v[0].decode("utf-8", "replace")
+                     for k, v in request.args.items() if v})  # a GET's query
         except ValueError as e:
             _html.writeJSONError(request, 400, "BadRequest", str(e))
             return NOT_DONE_YET
@@ -145,14 +186,26 @@ class ApiResource(Resource):
         return NOT_DONE_YET
 
     @staticmethod
-    def _checkPost(request):
+    def _checkPost(request, isFile: bool = False):
         if not _html.sameOrigin(request):
             return 403, "Forbidden", "API calls are only accepted from this server's own pages."
         ctype = (request.getHeader(b"content-type") or b"").split(b";")[0].strip()
-        if ctype != b"application/json":
-            # Cross-site forms cannot send this type without the browser asking first.
+        # Cross-site forms cannot send these types without the browser asking first.
+        if isFile and ctype != b"application/octet-stream":
+            return 415, "UnsupportedMediaType", ("A file is sent as it is, as "
+                                                 "application/octet-stream.")
+        if not isFile and ctype != b"application/json":
             return 415, "UnsupportedMediaType", "API calls must send a JSON body."
         return None
+
+    @staticmethod
+    def _file(request) -> dict:
+        """A file call's body and the file's name (the ``name`` query argument)."""
+        name = (request.args.get(b"name") or [b""])[0].decode("utf-8", "replace")
+        if not name.strip():
+            raise ValueError("Say the file's name in the address (?name=...): its suffix says "
+                             "what kind of file it is.")
+        return {"name": name, "data": request.content.read()}
 
     @staticmethod
     def _body(request) -> dict:
@@ -183,10 +236,75 @@ class ApiResource(Resource):
         return self.store.list_worksheets(include_trashed=True).addCallback(
             lambda worksheets: (200, {"worksheets": [worksheetJSON(w) for w in worksheets]}))
 
+    def search(self, body):
+        """``?q=words``: the worksheets whose title or one cell holds them, with a snippet."""
+        return self.store.search_worksheets(body.get("q", ""), include_trashed=True).addCallback(
+            lambda found: (200, {"results": [{"worksheet": worksheetJSON(w), "snippet": s}
+                                             for w, s in found]}))
+
+    def duplicateWorksheet(self, worksheetId, body):
+        """A copy of the worksheet (its cells, outputs and files), named "Copy of ..."."""
+        hub = self.hubs.get(worksheetId) if self.hubs is not None else None
+        if hub is not None:
+            hub.runner.flushAll()  # what is not stored yet is copied too
+        d = self.store.load_worksheet(worksheetId)
+
+        def copy(snapshot):
+            title = f"Copy of {snapshot.worksheet.title}"[:500]
+            cells = [NewCell(c.text, c.kind, tuple((o.kind, o.payload) for o in c.outputs),
+                             c.execution_count, c.metadata) for c in snapshot.cells]
+            metadata = {k: v for k, v in snapshot.metadata.items() if k != PUBLISHED}
+            return self.store.import_worksheet(title, cells, metadata).addCallback(
+                copied, snapshot)
+
+        def copied(worksheet, snapshot):
+            if self.hubs is not None:
+                source = self.hubs.worksheetDir(snapshot.worksheet.id)
+                if os.path.isdir(source):
+                    shutil.copytree(source, self.hubs.worksheetDir(worksheet.id),
+                                    symlinks=True)
+            return 201, {"worksheet": worksheetJSON(worksheet)}
+
+        return d.addCallback(copy)
+
     def createWorksheet(self, body):
         title = body.get("title", "Untitled")
         return self.store.create_worksheet(title, ("",)).addCallback(
             lambda worksheet: (201, {"worksheet": worksheetJSON(worksheet)}))
+
+    def importWorksheet(self, body):
+        """A worksheet made whole from a file (a Jupyter notebook, ...), or a 400 saying what
+        is wrong with the file; nothing is stored then."""
+        name = body["name"]
+        suffix = name[name.rfind("."):].lower() if "." in name else ""
+        reader = IMPORTERS.get(suffix)
+        if reader is None:
+            return 400, {"error": {"type": "BadRequest", "message": (
+                f"{name} cannot be imported: athena-nb reads {', '.join(IMPORTERS)} files."),
+                "reload": False}}
+        try:
+            imported = reader(body["data"], name)
+        except FormatError as e:
+            return 400, {"error": {"type": "BadRequest", "message": str(e), "reload": False}}
+        try:
+            getattr(self.hubs, "quotas", Quotas()).checkImport(imported.cells)
+        except QuotaExceeded as e:
+            return 400, {"error": {"type": e.type, "message": str(e), "reload": False}}
+        # Its files are written aside first and moved in whole once the worksheet is stored.
+        staged = StagedFiles(self.hubs.dataDir, imported.files) if imported.files else None
+        d = self.store.import_worksheet(imported.title, imported.cells, imported.metadata)
+
+        def stored(worksheet):
+            if staged is not None:
+                staged.moveTo(self.hubs.worksheetDir(worksheet.id))
+            return 201, {"worksheet": worksheetJSON(worksheet)}
+
+        def failed(failure):
+            if staged is not None:
+                staged.discard()
+            return failure
+
+        return d.addCallback(stored).addErrback(failed)
 
     def renameWorksheet(self, worksheetId, body):
         def renamed(worksheet):
@@ -236,7 +354,28 @@ class ApiResource(Resource):
             lambda _: (200, {"published": None}))
 
 
+    def listSessions(self, body):
+        def named(result):
+            sessions, worksheets = result
+            titles = {w.id: w.title for w in worksheets}
+            for entry in sessions:
+                entry["worksheetTitle"] = titles.get(entry["worksheetId"])
+            return 200, {"sessions": sessions}
+
+        return gatherResults([self.auth.listSessions(), self.store.list_worksheets(
+            include_trashed=True)], consumeErrors=True).addCallback(named)
+
+    def endSession(self, key, body):
+        def ended(found):
+            if not found:
+                raise NotFoundError("There is no such session; it may have ended already.")
+            return 200, {"ended": key}
+
+        return self.auth.endSession(key).addCallback(ended)
+
+
 def _failed(failure, request, what: str) -> None:
+    failure = failure.value.subFailure if isinstance(failure.value, FirstError) else failure
     if failure.check(NotFoundError):
         _html.writeJSONError(request, 404, "NotFound", str(failure.value))
     elif failure.check(ValueError, TypeError):

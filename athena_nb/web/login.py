@@ -16,9 +16,9 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from ..store import NotFoundError
+from ..store import LimitError, NotFoundError
 from . import _html
-from .auth import Auth, Identity, identityOf
+from .auth import Auth, Identity, clientAddress, identityOf
 from .throttle import LoginThrottle
 
 log = Logger()
@@ -119,11 +119,6 @@ def _logInOwner(auth: Auth, request, target: str):
     return d
 
 
-def _client(request) -> str:
-    address = request.getClientAddress()
-    return getattr(address, "host", None) or str(address)
-
-
 class _Guarded(Resource):
     """A way in that checks a secret: throttled, and slow to say no."""
 
@@ -138,7 +133,7 @@ class _Guarded(Resource):
 
     def _throttled(self, request, next: str) -> bool:
         """Answer 429 and return True if ``request``'s client has guessed too often lately."""
-        wait = self.throttle.wait(_client(request))
+        wait = self.throttle.wait(clientAddress(request))
         if not wait:
             return False
         request.setHeader(b"retry-after", b"%d" % max(1, round(wait + 0.5)))
@@ -150,7 +145,7 @@ class _Guarded(Resource):
         """A wrong secret: counted (unless it was already), and answered 403 after the failure
         delay."""
         if not counted:
-            self.throttle.failed(_client(request))
+            self.throttle.failed(clientAddress(request))
         return deferLater(self.reactor, self.failureDelay, _html.writeHTML, request, body, 403)
 
 
@@ -212,7 +207,7 @@ class LoginResource(_Guarded):
 
         # Counted before the check, which takes a while in a thread: guesses sent all at once
         # must not all pass the throttle meanwhile.
-        client = _client(request)
+        client = clientAddress(request)
         self.throttle.failed(client)
         d = self.auth.checkPassword(secret)
         d.addCallback(checked)
@@ -358,6 +353,12 @@ class _NotFound(Resource):
 def _failed(failure, request, what: str, moduleRoot: str | None = None) -> None:
     if moduleRoot is not None and failure.check(NotFoundError):
         _invalidLink(request, moduleRoot)  # the link's worksheet was deleted meanwhile
+        return
+    if moduleRoot is not None and failure.check(LimitError):
+        body = (f'<main class="narrow"><h1>This link is full</h1><p>{escape(str(failure.value))}'
+                "</p></main>")
+        _html.writeHTML(request, _html.page("Link full · athena-nb", body,
+                                            moduleRoot=moduleRoot), 403)
         return
     log.failure(f"{what} failed", failure)
     if _html.answerable(request):

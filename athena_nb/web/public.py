@@ -8,13 +8,17 @@ script, no transport, nothing live.  Republishing replaces the copy at the same 
 unpublishing deletes it, and the URL answers 404 (as does a wrong token or a trashed worksheet,
 alike); publishing again after that makes a new address.
 
-HTML outputs are shown in ``<iframe sandbox srcdoc=...>`` without allow-scripts or
-allow-same-origin, under the page's own strict policy, which the frame inherits.
+HTML outputs are shown in the page itself, each in a shadow root of its own (no frame: a
+frame cannot be sized to its content without script), their markup and styles sanitised
+(``athena_nb/render/htmloutput.py``); the page's policy admits each output's one ``<style>``
+element by its hash and nothing else inline.  Long outputs scroll inside a box, as on the live
+page (public.css).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import secrets
@@ -28,6 +32,7 @@ from twisted.web.server import NOT_DONE_YET
 from ..cells import MIME_ORDER, cleanEvent, compact, eventFromStore
 from ..interactmodel import publicHTML
 from ..render import renderMarkdown
+from ..render.htmloutput import htmlOutput
 from ..store import CellKind, NotFoundError
 from ..terminal import visibleText
 from ..textcells import TYPESET_KEY
@@ -42,6 +47,10 @@ KEY = "published"
 #: outputs to anyone, and has no script, no form and nothing to fetch but its stylesheets.
 CSP = ("default-src 'none'; img-src data:; style-src 'self'; frame-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+#: At most this many different styles of HTML outputs are admitted by hash on one page (the
+#: policy header grows by 54 bytes each); the outputs past them are shown unstyled.
+MAX_STYLES = 300
 
 _DEFAULT_REPR = re.compile(r"<[\w.]+ object( at 0x[0-9a-f]+)?>")
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
@@ -147,7 +156,9 @@ class PublicResource(Resource):
                                               token.encode())):
             _notFound(request, self.moduleRoot)
             return
-        _html.writeHTML(request, renderSnapshot(published, self.moduleRoot), csp=CSP)
+        styles: list[str] = []
+        body = renderSnapshot(published, self.moduleRoot, styles)
+        _html.writeHTML(request, body, csp=snapshotPolicy(styles))
 
     def _failed(self, failure, request) -> None:
         if failure.check(NotFoundError, ValueError, TypeError):
@@ -172,8 +183,18 @@ def _page(title: str, body: str, moduleRoot: str) -> bytes:
                       bodyClass="public-page", head='<meta name="robots" content="noindex">')
 
 
-def renderSnapshot(published: dict, moduleRoot: str) -> bytes:
-    """The whole page of a published snapshot; every text in it is escaped."""
+def snapshotPolicy(styles: list[str]) -> str:
+    """The snapshot's policy, admitting the ``<style>`` elements whose texts are ``styles``."""
+    hashes = "".join(f" 'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'"
+                     for css in styles)
+    return CSP.replace("style-src 'self'", "style-src 'self'" + hashes, 1)
+
+
+def renderSnapshot(published: dict, moduleRoot: str, styles: list[str] | None = None) -> bytes:
+    """The whole page of a published snapshot; every text in it is escaped, every HTML output
+    sanitised.  ``styles`` gets the text of each ``<style>`` element the page needs admitted
+    (``snapshotPolicy``)."""
+    styles = [] if styles is None else styles
     title = str(published.get("title", ""))
     at = published.get("at")
     when = ""
@@ -183,31 +204,33 @@ def renderSnapshot(published: dict, moduleRoot: str) -> bytes:
                 f'{time.strftime("%Y-%m-%dT%H:%M:%SZ", stamp)}">'
                 f'{time.strftime("%Y-%m-%d %H:%M UTC", stamp)}</time> · read-only snapshot</p>')
     typeset = published.get("typeset") is not False
-    cells = "".join(_cell(c, typeset) for c in published.get("cells", []) if isinstance(c, dict))
+    cells = "".join(_cell(c, typeset, styles) for c in published.get("cells", [])
+                    if isinstance(c, dict))
     body = (f'<main class="public"><header class="public-head"><h1>{escape(title)}</h1>{when}'
             f'</header><ol class="public-cells">{cells}</ol></main>')
     return _page(f"{title} · athena-nb", body, moduleRoot)
 
 
-def _cell(cell: dict, typeset: bool = True) -> str:
+def _cell(cell: dict, typeset: bool, styles: list[str]) -> str:
     text = str(cell.get("input", ""))
     if cell.get("kind") == "text" and isinstance(cell.get("html"), str):
         # Made by athena_nb/render when published: sanitised HTML, no script, no style.
         return f'<li class="public-cell public-text"><div class="nb-md">{cell["html"]}</div></li>'
-    outputs = "".join(_output(o, typeset) for o in cell.get("outputs", []) if isinstance(o, dict))
+    outputs = "".join(_output(o, typeset, styles) for o in cell.get("outputs", [])
+                      if isinstance(o, dict))
     inputHTML = f'<pre class="public-input"><code>{escape(text)}</code></pre>' if text else ""
     outHTML = f'<div class="public-outputs">{outputs}</div>' if outputs else ""
     return f'<li class="public-cell">{inputHTML}{outHTML}</li>'
 
 
-def _output(event: dict, typeset: bool = True) -> str:
+def _output(event: dict, typeset: bool, styles: list[str]) -> str:
     kind = event.get("type")
     if kind == "stream":
         name = "stderr" if event.get("name") == "stderr" else "stdout"
         text = visibleText(str(event.get("text", "")))
         return f'<pre class="public-stream {name}">{escape(text)}</pre>'
     if kind in ("display", "result"):
-        return _data(event, typeset)
+        return _data(event, typeset, styles)
     if kind == "error":
         head = f'{event.get("ename", "Error")}: {event.get("evalue", "")}'
         trace = visibleText(str(event.get("traceback", "")))
@@ -219,11 +242,11 @@ def _output(event: dict, typeset: bool = True) -> str:
     if kind == "notice":
         return f'<p class="public-notice">{escape(str(event.get("text", "")))}</p>'
     if kind == "interact":  # its controls as text, its last outputs
-        return publicHTML(event, lambda shown: _output(shown, typeset))
+        return publicHTML(event, lambda shown: _output(shown, typeset, styles))
     return ""
 
 
-def _data(event: dict, typeset: bool = True) -> str:
+def _data(event: dict, typeset: bool, styles: list[str]) -> str:
     """The richest form of a display or result that a static page can show safely, in
     Jupyter's order (``MIME_ORDER``), as the worksheet page chooses: its LaTeX typeset on the
     server (``math``) unless the worksheet's Typeset is off, its Markdown rendered there."""
@@ -251,12 +274,20 @@ def _data(event: dict, typeset: bool = True) -> str:
             src = "data:image/svg+xml;base64," + base64.b64encode(value.encode()).decode()
             return f'<img class="public-image" alt="Image output" src="{src}">'
         if mime == "text/html":
-            # The frame inherits this page's policy: no script, no network, no same origin.
-            return (f'<iframe class="public-html" sandbox title="HTML output" '
-                    f'srcdoc="{escape(value, quote=True)}"></iframe>')
+            return _shadowOutput(value, styles)
         plain = data.get("text/plain")
         if mime == "text/latex" and isinstance(plain, str) and not _DEFAULT_REPR.fullmatch(plain):
             continue  # LaTeX source only when the text says less (as outputs.js)
         if mime in ("text/markdown", "text/latex", "text/plain"):
             return f'<pre class="public-result">{escape(value)}</pre>'
     return ""
+
+
+def _shadowOutput(html: str, styles: list[str]) -> str:
+    """An HTML output in a declarative shadow root: as tall as its content, its styles its own."""
+    markup, css = htmlOutput(html)
+    if css and css not in styles and len(styles) < MAX_STYLES:
+        styles.append(css)
+    style = f"<style>{css}</style>" if css and css in styles else ""
+    return ('<div class="public-html" role="group" aria-label="HTML output">'
+            f'<template shadowrootmode="open">{style}{markup}</template></div>')

@@ -24,6 +24,7 @@ from livefragments import LivePage, LivePageResource
 from ..hubs import WorksheetUnavailable
 from ._html import ICON
 from .auth import identityOf
+from .download import DownloadResource
 from .files import CellFilesResource, HTMLOutputResource, writeText
 from .fragments import WorksheetFragment
 
@@ -115,6 +116,9 @@ class _WorksheetResource(Resource):
             return CellFilesResource(self.root, self.worksheetId)
         if name == b"outputs":
             return HTMLOutputResource(self.root, self.worksheetId)
+        if name == b"download":
+            return DownloadResource(self.root.hubs, self.worksheetId,
+                                    getattr(self.root.hubs.kernels, "system", None) or "python")
         # <clientId>/transport: the live page's own URLs (they check the page's session).
         return self.root.live.getChild(name, request)
 

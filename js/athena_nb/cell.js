@@ -52,7 +52,8 @@ export class Cell extends Widget {
     this.menu = /** @type {HTMLElement} */ (node.querySelector('.nb-menu'));
     this.moreButton = /** @type {HTMLButtonElement} */ (node.querySelector('[data-action="more"]'));
     this.outputs = new OutputArea(/** @type {Element} */ (node.querySelector('.nb-output')),
-      {base: a.base, cellId: a.cellId, interact: (id) => interactNode(this, id)});
+      {base: a.base, cellId: a.cellId, interact: (id) => interactNode(this, id),
+        answer: a.canEdit ? (text) => this.callRemote('answer', text) : null});
     this.outputs.reset(a.generation, a.outputs, a.length);
     this.editor = new CellEditor({
       textarea,
@@ -73,11 +74,10 @@ export class Cell extends Widget {
       sendCursor: (anchor, head, version) => this.callRemote('cursor', anchor, head, version),
     });
     this.stopLineNumbers = onLineNumbers((on) => this.editor.setLineNumbers(on));
-    // The markup comes locked (fragments.py); the editor took the read-only textarea's place,
-    // and the buttons this viewer may use unlock now.
+    // The markup comes locked (cellfragment.py), with only the buttons this viewer may use;
+    // the editor took the read-only textarea's place, and the buttons unlock now.
     for (const each of node.querySelectorAll('button[data-action]')) {
-      const button = /** @type {HTMLButtonElement} */ (each);
-      button.disabled = !a.canEdit && button.dataset.action !== 'more';
+      /** @type {HTMLButtonElement} */ (each).disabled = false;
     }
     this.textCell = new TextCell({
       node: /** @type {HTMLElement} */ (node), source: this.editor.dom,
@@ -177,8 +177,12 @@ export class Cell extends Widget {
     const node = /** @type {HTMLElement} */ (this.node);
     node.dataset.state = run.state;
     const busy = run.state === 'queued' || run.state === 'running';
-    this.countNode.textContent = `[${busy ? '*' : run.count ?? ' '}]`;
-    let label = STATE_LABEL[run.state] ?? run.state;
+    // Without its server the page cannot tell whether the cell still runs (connection.js).
+    const lost = busy ? this.worksheet?.lost : null;
+    if (lost) node.dataset.connection = 'lost';
+    else delete node.dataset.connection;
+    this.countNode.textContent = `[${lost ? '?' : busy ? '*' : run.count ?? ' '}]`;
+    let label = lost?.cell ?? STATE_LABEL[run.state] ?? run.state;
     const me = this.worksheet?.name;
     if (label && run.ranBy && run.ranBy !== me) label += ` · ${run.ranBy}`;
     this.stateNode.textContent = label;
@@ -234,6 +238,25 @@ export class Cell extends Widget {
     this.moreButton.setAttribute('aria-expanded', 'false');
   }
 
+  /** Copies the cell's input to the clipboard (anyone may). */
+  async #copy() {
+    try {
+      await navigator.clipboard.writeText(this.editor.text);
+      this.worksheet?.hint('Cell input copied.');
+    } catch (error) {
+      this.worksheet?.showError(`The input could not be copied: ${/** @type {any} */ (error)?.message ?? error}`);
+    }
+  }
+
+  /** Hides or shows this cell's output, in this page only. @param {HTMLElement} button */
+  #toggleOutput(button) {
+    const node = /** @type {HTMLElement} */ (this.node);
+    const hide = node.dataset.output !== 'hidden';
+    if (hide) node.dataset.output = 'hidden';
+    else delete node.dataset.output;
+    button.textContent = hide ? 'Show output' : 'Hide output';
+  }
+
   /** @param {MouseEvent} event */
   async #click(event) {
     const button = /** @type {HTMLElement|null} */ (/** @type {Element} */ (event.target).closest?.('button[data-action]'));
@@ -248,6 +271,8 @@ export class Cell extends Widget {
       return;
     }
     if (this.menu.contains(button)) this.closeMenu();
+    if (action === 'copy') return this.#copy();
+    if (action === 'toggleOutput') return this.#toggleOutput(button);
     if (!this.canEdit || !ws) return; // ws is null only before loaded()
     switch (action) {
       case 'run':
@@ -255,8 +280,13 @@ export class Cell extends Widget {
       case 'runAbove':
         await this.editor.whenSent();
         return ws.ask(this.callRemote('runAbove'));
-      case 'delete':
-        return ws.ask(this.callRemote('delete'));
+      case 'cancel':
+        return ws.ask(this.callRemote('cancel'));
+      case 'delete': {
+        const id = await ws.ask(this.callRemote('delete'));
+        if (typeof id === 'number') ws.deletedCells?.deleted(id);
+        return;
+      }
       case 'insertAbove':
       case 'insertBelow': {
         const id = await ws.ask(this.callRemote('insert', action === 'insertAbove' ? 'above' : 'below'));

@@ -1,17 +1,25 @@
 // @ts-check
 // home.js: the home page's worksheet list (create, open, rename, trash, restore, share links,
-// publishing a read-only snapshot).
+// publishing a read-only snapshot, importing files and downloading worksheets as files); its
+// helpers `el`, `api`, `say` and `attempt` serve sessions.js too.
 // Tested by tests/browser/test_home.py. The page embeds the first list as JSON (#home-data);
 // every change is one call to /api/..., whose answer is the changed data.
+
+import {markNewWorksheet} from './prefs.js';
 
 /**
  * @typedef {{id: string, title: string, modified: number, trashed: boolean, url: string}} Worksheet
  * @typedef {{token: string, role: string, created: number, revoked: boolean, path: string}} Link
  */
 
+import {setUpImport} from './imports.js';
+
 /** @type {Map<string, Worksheet>} */
 const worksheets = new Map();
 let showTrash = false;
+/** @type {Map<string, string>|null} while searching: the worksheets found, with a snippet */
+let found = null;
+let searchTimer = 0;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -21,7 +29,7 @@ const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.get
  * @param {Record<string, unknown>} [props]
  * @param {...(Node|string)} children
  */
-function el(tag, props = {}, ...children) {
+export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (key.startsWith('on') && typeof value === 'function') {
@@ -43,7 +51,7 @@ function el(tag, props = {}, ...children) {
  * @param {string} path
  * @param {unknown} [body]
  */
-async function api(method, path, body) {
+export async function api(method, path, body) {
   /** @type {RequestInit & {headers: Record<string, string>}} */
   const init = {method, credentials: 'same-origin', headers: {accept: 'application/json'}};
   if (method !== 'GET') {
@@ -68,7 +76,7 @@ async function api(method, path, body) {
  * Show a message in the status line (errors are announced more urgently).
  * @param {string} message
  */
-function say(message, isError = false) {
+export function say(message, isError = false) {
   const status = $('home-status');
   status.textContent = message;
   status.classList.toggle('error', isError);
@@ -79,7 +87,7 @@ function say(message, isError = false) {
  * Run an API action, reporting its failure.
  * @param {() => Promise<void>} action
  */
-async function attempt(action) {
+export async function attempt(action) {
   try {
     await action();
   } catch (error) {
@@ -108,10 +116,16 @@ function edited(seconds) {
 function activeRow(worksheet) {
   const name = el('div', {className: 'worksheet-name'},
     el('a', {href: worksheet.url}, worksheet.title));
+  const snippet = found?.get(worksheet.id);
+  if (snippet) name.append(el('div', {className: 'search-snippet'}, ...marked(snippet)));
   const row = el('li', {className: 'worksheet-row', 'data-id': worksheet.id});
   const actions = el('div', {className: 'row-actions'},
     el('button', {type: 'button', 'aria-label': `Rename ${worksheet.title}`,
                   onclick: () => startRename(row, worksheet)}, 'Rename'),
+    el('button', {type: 'button', 'aria-label': `Duplicate ${worksheet.title}`,
+                  onclick: () => duplicate(worksheet)}, 'Duplicate'),
+    el('a', {href: `${worksheet.url}download/ipynb`, download: '', className: 'button-like',
+             'aria-label': `Download ${worksheet.title} as a Jupyter notebook`}, 'Download .ipynb'),
     el('button', {type: 'button', 'aria-label': `Share ${worksheet.title}`,
                   'aria-expanded': 'false', onclick: (/** @type {MouseEvent} */ event) => toggleShare(row, worksheet,
                   /** @type {HTMLButtonElement} */ (event.currentTarget))}, 'Share'),
@@ -132,8 +146,24 @@ function trashedRow(worksheet) {
                     onclick: () => restore(worksheet)}, 'Restore')));
 }
 
+/** @param {Worksheet} a @param {Worksheet} b */
+function byName(a, b) {
+  return a.title.localeCompare(b.title, undefined, {sensitivity: 'base', numeric: true});
+}
+
+/** A snippet's «matches» as <mark>s, the rest as text. @param {string} snippet */
+function marked(snippet) {
+  return snippet.split(/([«»])/).reduce((/** @type {{nodes: (Node|string)[], on: boolean}} */ acc, part) => {
+    if (part === '«') acc.on = true;
+    else if (part === '»') acc.on = false;
+    else if (part) acc.nodes.push(acc.on ? el('mark', {}, part) : part);
+    return acc;
+  }, {nodes: [], on: false}).nodes;
+}
+
 function render() {
-  const all = [...worksheets.values()].sort(byNewest);
+  const order = /** @type {HTMLSelectElement} */ ($('sort')).value === 'name' ? byName : byNewest;
+  const all = [...worksheets.values()].filter((w) => !found || found.has(w.id)).sort(order);
   const active = all.filter((w) => !w.trashed);
   const trashed = all.filter((w) => w.trashed);
   $('worksheet-list').replaceChildren(...active.map(activeRow));
@@ -158,11 +188,42 @@ function focusRow(id, fallback, selector = 'a, button') {
   (/** @type {HTMLElement|null} */ (target) || fallback).focus();
 }
 
+/** @param {Worksheet} worksheet */
+function duplicate(worksheet) {
+  return attempt(async () => {
+    const {worksheet: copy} = await api('POST', `/api/worksheets/${worksheet.id}/duplicate`, {});
+    remember(copy);
+    render();
+    say(`Made ${copy.title}.`);
+    focusRow(copy.id, $('new-worksheet'));
+  });
+}
+
+/** Searching as one types: the list shows only what is found (an empty box: everything). */
+function searchTyped() {
+  clearTimeout(searchTimer);
+  const text = /** @type {HTMLInputElement} */ ($('search')).value.trim();
+  if (!text) {
+    found = null;
+    render();
+    return;
+  }
+  searchTimer = window.setTimeout(() => attempt(async () => {
+    const {results} = await api('GET', `/api/search?q=${encodeURIComponent(text)}`);
+    for (const result of results) remember(result.worksheet);
+    found = new Map(results.map((/** @type {{worksheet: Worksheet, snippet: string}} */ r) =>
+      [r.worksheet.id, r.snippet]));
+    render();
+    say(results.length === 1 ? '1 worksheet found.' : `${results.length} worksheets found.`);
+  }), 150);
+}
+
 async function create() {
   const button = /** @type {HTMLButtonElement} */ ($('new-worksheet'));
   button.disabled = true;
   try {
     const {worksheet} = await api('POST', '/api/worksheets', {});
+    markNewWorksheet(worksheet.id); // its page puts the caret in its first cell (worksheet.js)
     location.assign(worksheet.url);
   } catch (error) {
     button.disabled = false;
@@ -334,11 +395,23 @@ function boot() {
   const data = JSON.parse($('home-data').textContent || '{}');
   for (const worksheet of data.worksheets || []) remember(worksheet);
   $('new-worksheet').addEventListener('click', create);
+  $('search').addEventListener('input', searchTyped);
+  $('sort').addEventListener('change', () => render());
   $('show-trash').addEventListener('click', () => {
     showTrash = !showTrash;
     render();
   });
   render();
+  setUpImport({
+    button: /** @type {HTMLButtonElement} */ ($('import-worksheet')),
+    input: /** @type {HTMLInputElement} */ ($('import-file')),
+    dropZone: /** @type {HTMLElement} */ (document.querySelector('main.home')),
+    imported: (worksheet) => {
+      remember(worksheet);
+      render();
+    },
+    say,
+  });
   for (const id of ['new-worksheet', 'show-trash']) {
     /** @type {HTMLButtonElement} */ ($(id)).disabled = false; // disabled until now (home.py)
   }

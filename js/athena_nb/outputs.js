@@ -7,6 +7,7 @@
 // stand.
 // Tested by tests/js/athena_nb/outputs.test.mjs and the browser tests.
 
+import {renderPrompt} from './prompt.js';
 import {Terminal, TerminalView, appendRuns} from './terminal.js';
 
 /**
@@ -16,7 +17,8 @@ import {Terminal, TerminalView, appendRuns} from './terminal.js';
  * @typedef {{type: string, n?: number, name?: string, text?: string, data?: Record<string, any>,
  *   metadata?: Record<string, any>, displayId?: string,
  *   ename?: string, evalue?: string, traceback?: string, path?: string, change?: string,
- *   math?: string, markdown?: string, id?: string}} OutputEvent
+ *   math?: string, markdown?: string, prompt?: string, password?: boolean,
+ *   answer?: string|null, id?: string}} OutputEvent
  */
 
 /** Jupyter's order of preference among the forms of one display (athena_nb/cells.py). */
@@ -57,12 +59,15 @@ export class OutputArea {
   /**
    * @param {Element} node the cell's output region
    * @param {{base: string, cellId: number, prefix?: string,
-   *   interact?: (id: string) => Element|null}} options base: the worksheet's URL, ending in
-   *   '/'; prefix: before each output's number in the URL of its HTML (an interact's outputs);
-   *   interact: the element of an interact (interact.js), put where its event stands
+   *   interact?: (id: string) => Element|null,
+   *   answer?: ((text: string) => Promise<unknown>)|null}} options base: the worksheet's URL,
+   *   ending in '/'; prefix: before each output's number in the URL of its HTML (an interact's
+   *   outputs); interact: the element of an interact (interact.js), put where its event
+   *   stands; answer: answers the cell's input() (null: a viewer)
    */
-  constructor(node, {base, cellId, prefix = '', interact}) {
+  constructor(node, {base, cellId, prefix = '', interact, answer = null}) {
     this.node = node;
+    this.answer = answer;
     this.document = node.ownerDocument;
     this.base = base;
     this.cellId = cellId;
@@ -165,6 +170,7 @@ export class OutputArea {
     if (event.type === 'display' || event.type === 'result') return this.#bundle(event);
     if (event.type === 'file') return this.#file(event);
     if (event.type === 'notice') return make(doc, 'p', 'nb-out nb-notice', event.text ?? '');
+    if (event.type === 'input') return renderPrompt(doc, event, this.answer);
     if (event.type === 'interact') {
       const slot = make(doc, 'div', 'nb-out nb-interact-slot');
       slot.dataset.interact = event.id ?? '';

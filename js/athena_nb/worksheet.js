@@ -5,12 +5,15 @@
 // Tested by the browser tests (tests/browser/test_notebook*.py).
 
 import {Widget} from '../livefragments/widget.js';
+import {lostConnection} from './connection.js';
 import {listenForFrameHeights} from './outputs.js';
-import {lineNumbers, setLineNumbers} from './prefs.js';
+import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
+import {RunQueue} from './queue.js';
+import {DeletedCells} from './undodelete.js';
 
 /** @typedef {import('./cell.js').Cell} Cell */
 /** @typedef {{id: string, name: string, role: string, cell: number|null}} Presence */
-/** @typedef {{state: string, reason: string}} KernelInfo */
+/** @typedef {{state: string, reason: string, queue?: import('./queue.js').QueueEntry[]}} KernelInfo */
 /**
  * The initial arguments (WorksheetFragment.getInitialArguments).
  * @typedef {{worksheetId: string, title: string, viewerId: string, name: string, role: string,
@@ -37,6 +40,7 @@ export class Worksheet extends Widget {
   constructor(node, id, args, runtime) {
     super(node, id, args, runtime);
     const a = /** @type {WorksheetArgs} */ (args[0]);
+    this.worksheetId = a.worksheetId;
     this.viewerId = a.viewerId;
     this.name = a.name;
     this.canEdit = a.canEdit;
@@ -76,6 +80,17 @@ export class Worksheet extends Widget {
       if (!this.cellsNode.contains(/** @type {Node|null} */ (event.relatedTarget))) this.#focusMoved(null);
     });
     this.errorNode.addEventListener('click', () => this.#hideError());
+    /** @type {import('./connection.js').Lost|null} what to say while the server is lost */
+    this.lost = null;
+    runtime.addListener((state, detail) => this.#connectionChanged(state, detail));
+    this.queue = new RunQueue(/** @type {HTMLDetailsElement} */ ($('.nb-queue')), {
+      label: (cellId) => this.#cellLabel(cellId),
+      cancel: (cellId) => {
+        const cell = this.cellById(cellId);
+        if (cell) this.ask(cell.callRemote('cancel'));
+      },
+      focus: (cellId) => this.focusCell(cellId),
+    });
     this.kernel = a.kernel;
     this.setKernel(a.kernel);
     this.typesetButton = /** @type {HTMLButtonElement} */ ($('[data-action="typeset"]'));
@@ -89,6 +104,13 @@ export class Worksheet extends Widget {
     });
     this.setSystem(a.system);
     this.#showPresence(a.presence);
+    /** @type {DeletedCells|null} this person's deletions, to bring back (editors only) */
+    this.deletedCells = a.canEdit ? new DeletedCells({
+      node: /** @type {HTMLElement} */ (node),
+      restore: (cellId) => this.ask(this.callRemote('restoreCell', cellId)),
+      focus: (cellId) => this.focusCell(cellId),
+      hint: (message) => this.hint(message),
+    }) : null;
   }
 
   loaded() {
@@ -107,6 +129,7 @@ export class Worksheet extends Widget {
     }
     this.node.removeAttribute('aria-busy');
     this.cellsChanged();
+    if (takeNewWorksheet(this.worksheetId) && this.canEdit) this.cells[0]?.focus();
   }
 
   // -- cells ---------------------------------------------------------------------------------
@@ -150,6 +173,16 @@ export class Worksheet extends Widget {
   cellsChanged() {
     this.cells.forEach((cell, i) => cell.setNumber(i + 1));
     this.#showPresenceInCells();
+    this.queue.relabel();
+  }
+
+  /** How the queue names a cell: its place and its first line. @param {number} cellId */
+  #cellLabel(cellId) {
+    const cells = this.cells;
+    const index = cells.findIndex((c) => c.cellId === cellId);
+    if (index < 0) return 'a deleted cell';
+    const first = cells[index].editor.text.split('\n', 1)[0].trim();
+    return `Cell ${index + 1}${first ? `: ${first.length > 40 ? `${first.slice(0, 39)}…` : first}` : ''}`;
   }
 
   /** Focuses the cell after `cell`, adding one at the end if there is none. @param {Cell} cell */
@@ -329,11 +362,26 @@ export class Worksheet extends Widget {
   /** The server: the kernel's state. @param {KernelInfo} info */
   setKernel(info) {
     this.kernel = info;
+    const lost = this.lost;
+    this.queue.show(lost ? [] : info.queue ?? [], this.canEdit); // unknown without the server
     if (this.kernelNode.dataset.hint) return null;
-    this.kernelNode.dataset.state = info.state;
-    this.kernelNode.textContent = KERNEL_LABEL[info.state] ?? `Kernel: ${info.state}`;
-    this.kernelNode.title = info.reason ?? '';
+    this.kernelNode.dataset.state = lost ? 'disconnected' : info.state;
+    this.kernelNode.textContent = lost?.kernel ?? KERNEL_LABEL[info.state] ?? `Kernel: ${info.state}`;
+    this.kernelNode.title = lost?.reason ?? info.reason ?? '';
     return null;
+  }
+
+  /**
+   * The page lost its server or found it again: the kernel's state and the cells' run marks
+   * say so (nothing is known of them meanwhile), and show the server's word again when live.
+   * @param {string} state @param {Object} detail
+   */
+  #connectionChanged(state, detail) {
+    const lost = lostConnection(state, detail);
+    if (!lost && !this.lost) return;
+    this.lost = lost;
+    this.setKernel(this.kernel);
+    for (const cell of this.cells) cell.showRun(cell.run_);
   }
 
   /** The server: LaTeX outputs typeset (true) or as plain text, for everyone. @param {boolean} on */
@@ -365,9 +413,14 @@ export class Worksheet extends Widget {
     }
     if (!this.canEdit) return;
     switch (button.dataset.action) {
-      case 'runAll':
+      case 'runAll': {
+        const stop = this.node.querySelector('[data-action="stopAtErrors"]')?.getAttribute('aria-pressed') !== 'false';
         await Promise.all(this.cells.map((c) => c.editor.whenSent()));
-        return this.ask(this.callRemote('runAll'));
+        return this.ask(this.callRemote('runAll', !stop));
+      }
+      case 'stopAtErrors':
+        button.setAttribute('aria-pressed', String(button.getAttribute('aria-pressed') === 'false'));
+        return;
       case 'interrupt':
         return this.ask(this.callRemote('interrupt'));
       case 'restart':

@@ -35,7 +35,7 @@ def test_log_in_create_rename_trash_and_restore(page):
     page.wait_for_url(re.compile(r"/worksheets/[0-9a-f]+/$"))
     worksheet = page.url
     page.goto(page.origin + "/")
-    link = page.get_by_role("link", name="Untitled")
+    link = page.get_by_role("link", name="Untitled", exact=True)
     expect(link).to_have_attribute("href", worksheet.removeprefix(page.origin))
 
     page.get_by_role("button", name="Rename Untitled").click()
@@ -43,13 +43,13 @@ def test_log_in_create_rename_trash_and_restore(page):
     expect(box).to_be_focused()
     box.fill("Group theory")
     box.press("Enter")
-    expect(page.get_by_role("link", name="Group theory")).to_be_visible()
+    expect(page.get_by_role("link", name="Group theory", exact=True)).to_be_visible()
     expect(page.get_by_role("status")).to_have_text("Renamed to “Group theory”.")
     page.reload()
-    expect(page.get_by_role("link", name="Group theory")).to_be_visible()
+    expect(page.get_by_role("link", name="Group theory", exact=True)).to_be_visible()
 
     page.get_by_role("button", name="Move Group theory to trash").click()
-    expect(page.get_by_role("link", name="Group theory")).to_have_count(0)
+    expect(page.get_by_role("link", name="Group theory", exact=True)).to_have_count(0)
     show = page.get_by_role("button", name=re.compile(r"Show trash"))
     expect(show).to_have_text("Show trash (1)")
     show.click()
@@ -58,7 +58,7 @@ def test_log_in_create_rename_trash_and_restore(page):
     expect(trash).to_contain_text("Group theory")
     trash.get_by_role("button", name="Restore Group theory").click()
     expect(page.get_by_role("list", name="Worksheets").get_by_role(
-        "link", name="Group theory")).to_be_visible()
+        "link", name="Group theory", exact=True)).to_be_visible()
     expect(page.get_by_text("The trash is empty.")).to_be_visible()
 
 
@@ -72,10 +72,10 @@ def test_escape_cancels_a_rename(page):
     box = page.get_by_role("textbox", name="New title for Untitled")
     box.fill("Never saved")
     box.press("Escape")
-    expect(page.get_by_role("link", name="Untitled")).to_be_visible()
+    expect(page.get_by_role("link", name="Untitled", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Rename Untitled")).to_be_focused()
     page.reload()
-    expect(page.get_by_role("link", name="Never saved")).to_have_count(0)
+    expect(page.get_by_role("link", name="Never saved", exact=True)).to_have_count(0)
 
 
 def test_a_share_link_from_the_home_page_lets_a_second_browser_in(page, browser):
@@ -160,6 +160,6 @@ def test_no_page_asks_for_anything_that_is_not_there(page):
     page.goto(page.origin + published)
     expect(page.get_by_role("heading", name="Untitled")).to_be_visible()
     page.goto(page.origin + "/")
-    expect(page.get_by_role("link", name="Untitled")).to_be_visible()
+    expect(page.get_by_role("link", name="Untitled", exact=True)).to_be_visible()
     assert failed == []
     assert page.locator('link[rel="icon"]').get_attribute("href").startswith("data:image/svg")

@@ -1,7 +1,9 @@
-"""The screenshot in docs/: a worksheet with text, error and image outputs, taken in Chromium.
+"""The screenshot in docs/: a worksheet with a text cell with typeset mathematics, CodeMirror
+editors, text, image and error outputs, taken in Chromium.
 
 The test always takes it and checks what it shows; with ATHENA_NB_UPDATE_SCREENSHOT=1 it also
-writes it to docs/screenshot.png (that is how the file in the repository was made).
+writes it to docs/screenshot.png (that is how the file in the repository was made:
+``bash dev/screenshot.sh``).
 """
 
 from __future__ import annotations
@@ -12,15 +14,21 @@ import shutil
 from pathlib import Path
 
 from tests.support.notebookbrowser import (
+    box,
     cell,
     login,
     newWorksheet,
     output,
     runCell,
+    typeInto,
 )
 
 T = 30_000
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
+
+TEXT = ("## A damped oscillation\n"
+        "We sample $x(t) = e^{-t/3}\\cos 2t$ on $[0, 10]$; its envelope has "
+        "$$\\int_0^\\infty e^{-t/3}\\,dt = 3.$$")
 
 CELLS = [
     "import numpy as np\nt = np.linspace(0, 10, 400)\nprint('samples:', len(t))\n"
@@ -41,12 +49,20 @@ def test_screenshot_of_a_worksheet_with_text_error_and_image_outputs(context, se
     title = page.get_by_role("textbox", name="Worksheet title")
     title.fill("Damped oscillation")
     title.press("Enter")
-    for n, code in enumerate(CELLS, 1):
+    typeInto(page, 1, TEXT)
+    box(page, 1).press("Escape")
+    box(page, 1).press("m")
+    expect(cell(page, 1)).to_have_attribute("data-kind", "text", timeout=T)
+    box(page, 1).press("Shift+Enter")
+    text = cell(page, 1).get_by_label("Text cell")
+    expect(text.locator("math")).to_have_count(3, timeout=T)
+    for n, code in enumerate(CELLS, 2):
         runCell(page, n, code)
         expect(cell(page, n)).to_have_attribute("data-state", re.compile("done|error"), timeout=T)
-    expect(output(page, 2).get_by_role("img")).to_be_visible(timeout=T)
-    expect(output(page, 3)).to_contain_text("ZeroDivisionError", timeout=T)
-    expect(output(page, 1)).to_contain_text("samples: 400")
+    expect(output(page, 3).get_by_role("img")).to_be_visible(timeout=T)
+    expect(output(page, 4)).to_contain_text("ZeroDivisionError", timeout=T)
+    expect(output(page, 2)).to_contain_text("samples: 400")
+    expect(page.locator(".cm-editor")).to_have_count(5)
     page.locator(":focus").blur()
     page.evaluate("window.scrollTo(0, 0)")
     shot = tmp_path / "screenshot.png"

@@ -58,3 +58,56 @@ def test_the_owner_publishes_and_a_stranger_reads_the_snapshot(context, browser,
     finally:
         stranger.close()
     seen.assertClean()
+
+
+HTML_OUTPUT = (
+    "class Styled:\n"
+    "    def _repr_html_(self):\n"
+    "        return ('<style>.big {font-size: 40px}</style>'\n"
+    "                '<p class=\"big\" style=\"color: rgb(255, 0, 0)\">styled</p>'\n"
+    "                '<div style=\"height: 300px; background: rgb(0, 0, 255)\">tall</div>')\n"
+    "Styled()"
+)
+
+
+def test_a_snapshot_scrolls_long_outputs_and_sizes_and_styles_html_outputs(context, browser, server, watch):
+    """A million characters of output scroll in a box (the page stays short); an HTML output
+    keeps its styles, with no CSP violation, and is as tall as its content."""
+    from playwright.sync_api import expect
+
+    page = context.new_page()
+    seen = watch(page)
+    login(page, server)
+    url = newWorksheet(page)
+    runCell(page, 1, "print('\\n'.join('line %06d' % i for i in range(80_000)))")
+    expect(output(page, 1)).to_contain_text("line 079999", timeout=T)
+    runCell(page, 2, HTML_OUTPUT)
+    expect(output(page, 2).locator("iframe")).to_be_visible(timeout=T)
+    worksheetId = url.rstrip("/").rsplit("/", 1)[1]
+    answer = page.evaluate(
+        """async (id) => (await fetch(`/api/worksheets/${id}/publish`, {method: 'POST',
+          headers: {'content-type': 'application/json'}, body: '{}'})).json()""", worksheetId)
+    stranger = browser.new_context()
+    try:
+        public = stranger.new_page()
+        publicSeen = watchPage(public)
+        assert public.goto(server.origin + answer["published"]["path"]).status == 200
+        stream = public.locator(".public-stream")
+        expect(stream).to_contain_text("line 079999")
+        height = public.evaluate("() => document.documentElement.scrollHeight")
+        assert height < 3000, f"the page is {height} px tall"
+        assert stream.evaluate("(el) => el.scrollHeight > 100 * el.clientHeight")
+        html = public.get_by_role("group", name="HTML output")
+        styled = html.get_by_text("styled")
+        expect(styled).to_be_visible()
+        assert styled.evaluate("(el) => getComputedStyle(el).color") == "rgb(255, 0, 0)"
+        assert styled.evaluate("(el) => getComputedStyle(el).fontSize") == "40px"
+        tall = html.get_by_text("tall")
+        assert tall.evaluate("(el) => getComputedStyle(el).backgroundColor") == "rgb(0, 0, 255)"
+        box = html.bounding_box()
+        assert 340 <= box["height"] <= 460, f"the HTML output is {box['height']} px tall"
+        assert public.locator("script, iframe").count() == 0
+        publicSeen.assertClean()
+    finally:
+        stranger.close()
+    seen.assertClean()

@@ -116,7 +116,8 @@ def test_one_writes_a_text_cell_and_the_others_see_it_rendered(three):
     rendered(vic, 1).dblclick()
     expect(cell(vic, 1).locator(".nb-input")).to_be_hidden()
     cell(vic, 1).get_by_role("button", name="More actions for this cell").click()
-    expect(cell(vic, 1).get_by_role("button", name="Make code cell (Esc, Y)")).to_be_disabled()
+    expect(cell(vic, 1).get_by_role("button", name="Make code cell (Esc, Y)")).to_have_count(0)
+    expect(cell(vic, 1).get_by_role("button", name="Copy input")).to_be_enabled()
 
 
 def test_a_latex_output_is_typeset_and_published_typeset(context, browser, server):

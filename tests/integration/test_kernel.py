@@ -85,7 +85,7 @@ async def test_output_cap_drops_the_rest_with_a_marker_and_the_kernel_lives(make
     assert result.status == "ok"
     assert len(kt.text(events)) == 50_000
     notices = [e for e in events if e["type"] == "notice"]
-    assert len(notices) == 1 and "50000 characters" in notices[0]["text"]
+    assert len(notices) == 1 and "50,000 characters" in notices[0]["text"]
     after, events = await kt.run(kernel, "1 + 1")
     assert kt.results(events) == ["2"]
 
@@ -136,15 +136,30 @@ async def test_output_that_imitates_frames_is_just_text(makeKernel, kt):
 
 
 @pytest_twisted.ensureDeferred
-async def test_input_fails_at_once_with_a_clear_error(makeKernel, kt):
-    """input() and sys.stdin raise a clear error; a C-level read of fd 0 sees end of file."""
+async def test_input_waits_for_its_answer_and_stdin_fails_at_once(makeKernel, kt):
+    """input() shows its prompt and returns the answer it is given; getpass asks the same way;
+    an interrupt stops the wait and a late answer is dropped; sys.stdin raises a clear error;
+    a C-level read of fd 0 sees end of file."""
     kernel = await makeKernel()
-    result, events = await kt.run(kernel, "input('your name? ')")
-    assert result.status == "error"
-    [error] = [e for e in events if e["type"] == "error"]
-    assert error["ename"] == "NoStdinError"
-    assert "no standard input" in error["evalue"]
-    assert "worker.py" not in error["traceback"]  # the worker's frames are hidden
+    events = []
+    request = kernel.execute("name = input('your name? ')\nprint('hello', name)", events.append)
+    await eventually(lambda: any(e["type"] == "input" for e in events), "The prompt", 30)
+    assert [e for e in events if e["type"] == "input"] == [
+        {"type": "input", "prompt": "your name? ", "password": False}]
+    assert kernel.answerInput(request, "Ann") is True
+    assert kernel.answerInput(request, "again") is False, "answered once"
+    result = await kt.withTimeout(request.deferred, 30)
+    assert result.status == "ok" and kt.text(events) == "hello Ann\n"
+    events = []
+    request = kernel.execute("import getpass\nsecret = getpass.getpass()", events.append)
+    await eventually(lambda: any(e["type"] == "input" for e in events), "The prompt", 30)
+    assert events[-1]["password"] is True
+    await kt.withTimeout(kernel.interrupt(), 30)
+    result = await kt.withTimeout(request.deferred, 30)
+    assert result.status == "interrupted"
+    assert kernel.answerInput(request, "too late") is False
+    result, events = await kt.run(kernel, "'secret' in dir()")
+    assert kt.results(events) == ["False"]
     result, events = await kt.run(kernel, "import sys; sys.stdin.readline()")
     assert result.status == "error" and "no standard input" in result.message
     result, events = await kt.run(kernel, "import os; os.read(0, 10)")

@@ -49,13 +49,13 @@ class NotebookEnv:
             self.kernels.append(kernel)
             return kernel
 
+        factory.system = "python"  # what its kernels run, as a KernelPool says
         self.hubs = HubRegistry(self.clock, self.store, factory, self.dataDir,
                                 lingerSeconds=lingerSeconds,
                                 outputFlushSeconds=outputFlushSeconds)
         self.auth = Auth(self.clock, self.store, token=TOKEN,
                          runInThread=lambda f, *a: succeed(f(*a)))
-        self.auth.onRevoked(lambda link, ids: self.hubs.closeSessions(
-            ids, "Your share link was revoked; you no longer have access."))
+        self.auth.onSessionsEnded(self.hubs.closeSessions)
         self.settings = settings or Settings(cookieName=COOKIE)
         self.site = buildSite(reactor=self.clock, store=self.store, auth=self.auth,
                               hubs=self.hubs, settings=self.settings, modules=MODULES)

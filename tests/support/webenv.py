@@ -79,12 +79,12 @@ class Browser:
 
 
 class Env:
-    def __init__(self, passwordHash=None, path=":memory:", hubs=None, hosts=None):
+    def __init__(self, passwordHash=None, path=":memory:", hubs=None, hosts=None, secretId=""):
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
         self.store, self.writer = open_manual_store(self.clock, path)
         self.auth = Auth(self.clock, self.store, token=TOKEN, passwordHash=passwordHash,
-                         runInThread=lambda f, *a: succeed(f(*a)))
+                         runInThread=lambda f, *a: succeed(f(*a)), secretId=secretId)
         self.site = buildSite(reactor=self.clock, store=self.store, auth=self.auth, hubs=hubs,
                               settings=None, modules=MODULES, worksheets=WhoAmI(),
                               hosts=hosts)
@@ -113,8 +113,8 @@ class Env:
         assert answer.code == 303
         return b
 
-    def worksheet(self, title="Sheet"):
-        return self.run(self.store.create_worksheet(title))
+    def worksheet(self, title="Sheet", cells=("",)):
+        return self.run(self.store.create_worksheet(title, cells))
 
 
 def call(browser, method, path, body=None):

@@ -11,7 +11,8 @@ import re
 import pytest
 
 from athena_nb.options import hashPassword
-from athena_nb.web.auth import COOKIE, Identity, StoredSessions, cleanName
+from athena_nb.web.auth import COOKIE, Identity, cleanName
+from athena_nb.web.sessions import StoredSessions
 from tests.support.webenv import MODULES, TOKEN, Env
 
 
@@ -243,8 +244,8 @@ def test_the_owner_opening_a_share_link_goes_straight_to_the_worksheet(env):
 
 def test_revoking_a_link_ends_its_sessions_at_once_and_tells_the_notebook(env):
     """Revocation drops every session that came in through the link (their next request is
-    403) and calls the onRevoked callbacks with the link and those session ids; sessions of
-    other links are untouched."""
+    403) and calls the onSessionsEnded callbacks with those session ids and the reason;
+    sessions of other links are untouched."""
     owner = env.owner()
     sheet = env.worksheet()
     link, keep = makeLink(env, owner, sheet), makeLink(env, owner, sheet, "viewer")
@@ -253,9 +254,10 @@ def test_revoking_a_link_ends_its_sessions_at_once_and_tells_the_notebook(env):
     bob.form(link["path"], name="Bob")
     cy.form(keep["path"], name="Cy")
     heard = []
-    env.auth.onRevoked(lambda revoked, ids: heard.append((revoked.token, ids)))
+    env.auth.onSessionsEnded(lambda ids, reason: heard.append((ids, reason)))
     assert owner.post(f"/api/links/{link['token']}/revoke", {}).code == 200
-    assert heard == [(link["token"], frozenset({ann.cookie, bob.cookie}))]
+    assert heard == [(frozenset({ann.cookie, bob.cookie}),
+                      "Your share link was revoked; you no longer have access.")]
     assert ann.get(f"/worksheets/{sheet.id}/").code == 403
     assert bob.post(f"/worksheets/{sheet.id}/x/transport",
                     headers={b"accept": b"application/json"}).code == 403
@@ -336,3 +338,41 @@ def test_home_page_embeds_the_list_safely(env):
     data = re.search(r'<script type="application/json" id="home-data">(.*?)</script>', body)
     assert data and "<" not in data.group(1)
     assert json.loads(data.group(1))["worksheets"][0]["title"].startswith("</script>")
+
+
+def test_a_share_link_lets_in_at_most_its_limit_of_people(env):
+    """The next person is told in a sentence that the link is full; someone who joined before
+    may join again (a new name), since their old session is replaced."""
+    env.auth.maxLinkSessions = 2
+    owner = env.owner()
+    sheet = env.worksheet()
+    link = makeLink(env, owner, sheet)
+    ann, bob, cy = env.browser(), env.browser(), env.browser()
+    assert ann.form(link["path"], name="Ann").code == 303
+    assert bob.form(link["path"], name="Bob").code == 303
+    full = cy.form(link["path"], name="Cy")
+    assert full.code == 403 and b"already let in 2 people" in full.body
+    assert cy.cookie is None
+    assert bob.form(link["path"], name="Bobby").code == 303
+    assert json.loads(bob.get(f"/worksheets/{sheet.id}/").body)["name"] == "Bobby"
+
+
+def test_a_new_token_or_password_ends_the_old_owner_sessions(tmp_path):
+    """An owner session names the secret it was made with: after a restart with another token
+    or password it is refused, even before the start-up clean-up deletes it, and share-link
+    sessions stay; with the same secret it stays."""
+    path = tmp_path / "athena.sqlite"
+    first = Env(path=path, secretId="token-one")
+    owner = first.owner()
+    sheet = first.worksheet()
+    guest = first.browser()
+    guest.form(makeLink(first, owner, sheet)["path"], name="Ann")
+    same = Env(path=path, secretId="token-one")
+    owner.env = guest.env = same
+    assert owner.get("/").code == 200
+    second = Env(path=path, secretId="token-two")
+    owner.env = guest.env = second
+    assert owner.get("/").code == 403
+    assert guest.get(f"/worksheets/{sheet.id}/").code == 200
+    assert second.run(second.auth.endStaleOwnerSessions()) == 1
+    assert second.run(second.store.get_session(owner.cookie)) is None

@@ -5,6 +5,9 @@ Real HTTP through the production Site, deterministic time and commits: tests/sup
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 
 from athena_nb.web.auth import COOKIE
@@ -17,6 +20,13 @@ class FakeHubs:
 
     def __init__(self):
         self.told = []
+        self.dataDir = tempfile.mkdtemp(prefix="athena-home-test-")
+
+    def get(self, worksheetId):
+        return None  # no worksheet is open
+
+    def worksheetDir(self, worksheetId):
+        return os.path.join(self.dataDir, "worksheets", worksheetId)
 
     def renamed(self, worksheetId, title):
         self.told.append(("renamed", worksheetId, title))
@@ -142,3 +152,39 @@ def test_an_answer_whose_connection_was_lost_meanwhile_is_dropped_quietly(env):
         env.clock.advance(1)
     assert failures(logged) == []
     assert len(call(owner, b"GET", "/api/worksheets")[1]["worksheets"]) == 1
+
+
+def test_search_finds_words_in_titles_and_cells_with_a_snippet(env):
+    owner = env.owner()
+    env.worksheet("Group theory", ("G = SymmetricGroup(4)",))
+    env.worksheet("Other", ("x = 1",))
+    code, answer = call(owner, b"GET", "/api/search?q=symmetricgr")
+    assert code == 200
+    assert [(r["worksheet"]["title"], r["snippet"]) for r in answer["results"]] == [
+        ("Group theory", "G = «SymmetricGroup»(4)")]
+    assert call(owner, b"GET", "/api/search?q=")[1] == {"results": []}
+
+
+def test_duplicate_copies_cells_outputs_and_kind(env):
+    owner = env.owner()
+    sheet = env.worksheet("Source", ("# notes", "2 + 2"))
+    cells = env.run(env.store.load_worksheet(sheet.id)).cells
+    env.run(env.store.set_cell_kind(cells[0].id, "text"))
+    env.run(env.store.append_outputs(cells[1].id, [("result", {"data": {"text/plain": "4"}})]))
+    code, made = call(owner, b"POST", f"/api/worksheets/{sheet.id}/duplicate")
+    assert code == 201 and made["worksheet"]["title"] == "Copy of Source"
+    copy = env.run(env.store.load_worksheet(made["worksheet"]["id"]))
+    assert [(c.text, c.kind.value) for c in copy.cells] == [("# notes", "text"), ("2 + 2", "code")]
+    assert copy.cells[1].outputs[0].payload == {"data": {"text/plain": "4"}}
+
+
+def test_duplicate_copies_the_worksheets_files(env, hubs):
+    owner = env.owner()
+    sheet = env.worksheet("With data", ("open('t.csv').read()",))
+    os.makedirs(hubs.worksheetDir(sheet.id))
+    with open(os.path.join(hubs.worksheetDir(sheet.id), "t.csv"), "w") as f:
+        f.write("1,2\n")
+    code, made = call(owner, b"POST", f"/api/worksheets/{sheet.id}/duplicate")
+    assert code == 201
+    copied = os.path.join(hubs.worksheetDir(made["worksheet"]["id"]), "t.csv")
+    assert open(copied).read() == "1,2\n"

@@ -86,7 +86,7 @@ def test_output_is_stored_in_batches_while_the_cell_runs(env):
 
 def test_run_all_queues_every_cell_in_order_and_the_kernel_runs_one_at_a_time(env):
     sheet, hub = openHub(env)
-    assert hub.runAll("Ann") == 3
+    assert hub.runAll("Ann", pastErrors=True) == 3
     env.settle()
     assert states(hub) == ["running", "queued", "queued"]
     assert hub.runAll("Ann") == 0, "queued and running cells are not queued again"
@@ -250,7 +250,8 @@ def test_a_kernel_that_cannot_start_interrupts_the_cells_with_the_reason(env):
     env.settle()
     assert states(hub) == ["interrupted"] * 3
     assert "no python" in hub.cells[0].outputs[-1]["text"]
-    assert hub.kernelInfo() == {"state": "dead", "reason": "The kernel could not start: no python."}
+    assert hub.kernelInfo() == {"state": "dead", "reason": "The kernel could not start: no python.",
+                                "queue": []}
 
 
 def test_completion_and_introspection_go_to_the_kernel_and_busy_is_refused(env):
@@ -310,3 +311,71 @@ def test_an_auto_cell_run_by_hand_to_start_the_kernel_runs_once(env):
     env.worker.done("ok")
     env.settle()
     assert hub.cells[0].ranBy == "Ann" and env.worker.running is None
+
+
+def test_everyone_is_told_the_run_queue_in_order_with_who_started_each(env):
+    sheet, hub, viewer, cell = watched(env)
+    hub.run(hub.cells[2].id, "Ann")
+    hub.run(hub.cells[0].id, "Bob")
+    env.settle()
+    ids = [c.id for c in hub.cells]
+    assert hub.kernelInfo()["queue"] == [{"cell": ids[2], "state": "running", "by": "Ann"},
+                                         {"cell": ids[0], "state": "queued", "by": "Bob"}]
+    env.worker.done("ok")
+    env.settle()
+    assert hub.kernelInfo()["queue"] == [{"cell": ids[0], "state": "running", "by": "Bob"}]
+    env.worker.done("ok")
+    env.settle()
+    assert hub.kernelInfo()["queue"] == []
+    assert viewer.of("kernel"), "viewers were told"
+
+
+def test_one_queued_cell_is_cancelled_and_never_runs_while_the_others_do(env):
+    sheet, hub = openHub(env)
+    hub.runAll("Ann", pastErrors=True)
+    env.settle()
+    assert hub.cancel(hub.cells[1].id, "Bob") is True
+    assert hub.cancel(hub.cells[0].id, "Bob") is False, "running: Interrupt stops that"
+    ran = []
+    for _ in range(2):
+        ran.append(env.worker.running["code"])
+        env.worker.done("ok")
+        env.settle()
+    assert ran == ["print('hi')", "y"]
+    assert states(hub) == ["done", "interrupted", "done"]
+    assert hub.cells[1].outputs[-1]["text"] == "Bob cancelled this cell before it ran."
+    assert hub.cancel(hub.cells[1].id, "Bob") is False, "not queued any more"
+    assert [c.state for c in stored(env, sheet)] == [
+        RunState.DONE, RunState.INTERRUPTED, RunState.DONE]
+
+
+def test_a_cell_queued_before_the_kernel_started_can_be_cancelled(env):
+    sheet, hub = openHub(env)
+    hub.runAll("Ann")
+    assert hub.cells[2].state is RunState.QUEUED and hub.runner.kernel is None
+    assert hub.cancel(hub.cells[2].id, "Ann")
+    env.settle()
+    env.worker.done("ok")
+    env.settle()
+    env.worker.done("ok")
+    env.settle()
+    assert states(hub) == ["done", "done", "interrupted"]
+
+
+def test_run_all_stops_at_the_first_error_unless_asked_to_go_on(env):
+    sheet, hub = openHub(env, cells=("a", "b", "c"))
+    hub.runAll("Ann")
+    env.settle()
+    env.worker.done("ok")
+    env.settle()
+    env.worker.done("error", [{"type": "error", "ename": "NameError", "evalue": "b",
+                                "traceback": "NameError: b"}])
+    env.settle()
+    assert states(hub) == ["done", "error", "interrupted"]
+    assert "cell [2] above ended in an error" in hub.cells[2].outputs[-1]["text"]
+    assert env.worker.running is None and hub.kernelInfo()["queue"] == []
+    hub.runAll("Ann", pastErrors=True)
+    env.settle()
+    env.worker.done("error")
+    env.settle()
+    assert env.worker.running["code"] == "b", "goes on past the error"

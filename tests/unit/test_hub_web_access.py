@@ -37,7 +37,7 @@ def _exposed(cls):
 ARGS = {"edit": ([{"at": 0, "insert": "evil"}], 0), "move": (1,), "insert": ("below",),
         "split": (1, 0), "complete": ("x", 1), "introspect": ("x",), "setTitle": ("Evil",),
         "addCell": (0,), "focus": (None,), "setKind": ("text",), "setTypeset": (False,),
-        "setSystem": ("sage",), "cursor": (0, 0, 0)}
+        "setSystem": ("sage",), "cursor": (0, 0, 0), "answer": ("x",), "restoreCell": (1,)}
 #: A viewer may read, and show the others where it is (presence: its cell and its selection).
 READABLE = {"text", "outputs", "focus", "cursor"}
 
@@ -67,14 +67,28 @@ def test_a_read_only_viewer_is_refused_every_change_and_nothing_changes(env):
     assert len(refused) >= 15
 
 
+def test_a_viewers_page_offers_only_the_cell_actions_a_viewer_can_take(env):
+    """No button that would only be refused: a viewer's cell has no Run or Delete, and its menu
+    holds Copy input and Hide output; an editor's has everything."""
+    owner = env.owner()
+    sheet = env.worksheet("Shown", ["1"])
+    vic, _ = env.guest(owner, sheet.id, "viewer", "Vic")
+    pages = {who: browser.get(f"/worksheets/{sheet.id}/").body.decode()
+             for who, browser in (("owner", owner), ("viewer", vic))}
+    actions = {who: re.findall(r'<section .*?</section>', html, re.S)[0] for who, html in pages.items()}
+    found = {who: re.findall(r'data-action="(\w+)"', html) for who, html in actions.items()}
+    assert found["viewer"] == ["more", "copy", "toggleOutput"]
+    assert {"run", "delete", "insertAbove", "clear", "toText", "copy", "toggleOutput"} <= set(found["owner"])
+
+
 def test_exposed_methods_are_exactly_the_reviewed_ones():
     """A new exposed method must be added here, with a thought about who may call it."""
     assert set(_exposed(WorksheetFragment)) == {
         "focus", "setTitle", "addCell", "runAll", "interrupt", "restart", "clearAll",
-        "setTypeset", "setSystem"}
+        "setTypeset", "setSystem", "restoreCell"}
     assert set(_exposed(CellFragment)) == {
         "edit", "text", "outputs", "run", "runAbove", "delete", "move", "insert", "split",
-        "joinNext", "clear", "complete", "introspect", "setKind", "cursor"}
+        "joinNext", "clear", "complete", "introspect", "setKind", "cursor", "cancel", "answer"}
     assert exposedMethod(CellFragment, "push") is None
 
 

@@ -4,27 +4,12 @@ import pytest
 
 from athena_nb.kernel import cellmodes, worker
 from athena_nb.kernel.cellmodes import Header, parseHeader, rewriteMagics
-
-
-class FakeChannel:
-    def __init__(self):
-        self.sent = []
-
-    def send(self, message):
-        self.sent.append(message)
-
-    def receive(self):
-        return {"op": "ack"}
+from tests.unit.test_kernel_worker import FakeChannel
 
 
 @pytest.fixture
 def w(tmp_path):
     return worker.Worker(FakeChannel(), "python", str(tmp_path), {})
-
-
-def events(w):
-    """Every event the cell made, whether it went out at once or rides in the done frame."""
-    return [f["event"] for f in w.channel.sent if f.get("op") == "event"] + w.tail
 
 
 # -- the header ------------------------------------------------------------------------------

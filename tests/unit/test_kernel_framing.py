@@ -54,11 +54,33 @@ def test_several_frames_in_one_read_and_a_partial_tail():
     assert decoder.feed(c[3:]) == [{"op": "c"}]
 
 
-def test_an_oversized_frame_is_refused_before_it_is_buffered():
-    """A length past the limit fails at once with a sentence, instead of waiting for 4 GB."""
+def test_an_oversized_frame_is_refused_at_its_header_and_nothing_after_it_is_kept():
+    """A length past the limit gives one ``oversize`` message in place of the frame (after the
+    frames before it), at once, instead of waiting for its bytes; what follows is dropped
+    unread, so the decoder never holds more than one frame's worth of a kernel's bytes."""
     decoder = FrameDecoder(maxFrame=100)
-    with pytest.raises(FramingError, match="frame of 101 bytes, more than the 100-byte limit"):
-        decoder.feed(struct.pack(">I", 101))
+    good = encodeFrame({"op": "a"})
+    assert decoder.feed(good + struct.pack(">I", 101) + b"x" * 50) == [
+        {"op": "a"}, {"op": "oversize", "bytes": 101, "limit": 100}]
+    assert decoder.refused and decoder.pending == 0
+    assert decoder.feed(b"y" * 10_000 + good) == []
+    assert decoder.pending == 0
+
+
+def test_the_frame_limit_is_well_below_a_gibibyte_and_the_same_on_both_sides():
+    """16 MiB: a kernel cannot make the server buffer more than that of one message."""
+    assert FrameDecoder()._maxFrame == worker.MAX_FRAME == 16 << 20
+
+
+def test_the_worker_refuses_to_send_a_frame_past_the_limit():
+    """Nothing is sent: the server would stop the kernel on reading its header."""
+    left, right = socket.socketpair()
+    with left, right:
+        channel = worker.Channel(right)
+        with pytest.raises(worker.FrameTooLarge, match="larger than the 16777216 bytes"):
+            channel.send({"op": "reply", "value": "x" * (16 << 20)})
+        channel.send({"op": "ready"})
+        assert FrameDecoder().feed(left.recv(100)) == [{"op": "ready"}]
 
 
 @pytest.mark.parametrize("body, complaint", [

@@ -20,7 +20,12 @@ from athena_nb.kernel.controls import (
     text_control,
 )
 from athena_nb.kernel.interact import normaliseLayout
-from tests.unit.test_kernel_cellmodes import FakeChannel, events
+from tests.unit.test_kernel_worker import FakeChannel
+
+
+def events(w):
+    """Every event the worker made, whether it went out at once or waits for the done frame."""
+    return [f["event"] for f in w.channel.sent if f.get("op") == "event"] + w.tail
 
 
 @pytest.fixture

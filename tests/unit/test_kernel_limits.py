@@ -10,7 +10,8 @@ from athena_nb.kernel import KernelLimits, sageAvailable
 def test_defaults_limit_memory_with_rlimit_data_and_leave_cpu_free():
     limits = KernelLimits()
     assert limits.memoryBytes == 4 << 30
-    assert limits.workerLimits() == {"cpuSeconds": None, "memoryBytes": 4 << 30}
+    assert limits.workerLimits() == {"cpuSeconds": None, "memoryBytes": 4 << 30,
+                                     "outputChars": 1_000_000}
 
 
 @pytest.mark.parametrize("field", ["cpuSeconds", "memoryBytes", "wallSeconds", "outputChars",

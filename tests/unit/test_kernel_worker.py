@@ -107,9 +107,19 @@ def test_question_mark_cells_introspect(w):
     assert "return a" in w.tail[0]["text"]
 
 
-def test_input_raises_a_clear_error():
+def test_input_asks_the_server_and_returns_its_answer(w):
+    """input() in a cell sends its prompt (and waits for the ack), then waits for the answer
+    of its own request; outside a cell there is nobody to ask."""
+    answers = iter([{"op": "ack"}, {"op": "answer", "id": 6, "value": "late"},
+                    {"op": "answer", "id": 7, "value": "Ann"}])
+    w.channel.receive = lambda: next(answers)
+    w.requestId, w.inCell = 7, True
+    assert w.input("name? ") == "Ann", "an answer to an earlier request is not this one's"
+    [frame] = w.channel.sent
+    assert frame["event"] == {"type": "input", "prompt": "name? ", "password": False}
+    w.inCell = False
     with pytest.raises(worker.NoStdinError, match="no standard input"):
-        worker._input("name? ")
+        w.input("name? ")
     with pytest.raises(worker.NoStdinError):
         worker._NoStdin().readline()
 
@@ -194,3 +204,13 @@ def test_questions_are_answered_and_a_failing_one_is_refused_with_a_sentence(w):
                                   "message": "Completion failed: KeyError: 'cursor'"}
     w.op_introspect({"op": "introspect", "id": 4})
     assert w.channel.sent[-1]["message"] == "Introspection failed: KeyError: 'name'"
+
+
+def test_a_traceback_names_the_cell_by_the_count_the_kernel_gave_it(w, tmp_path, monkeypatch):
+    """``<cell N>`` is the execution count the page shows (the kernel's, sent with the cell),
+    not how many cells this worker ran; without one the worker counts by itself."""
+    monkeypatch.chdir(tmp_path)
+    w.op_execute({"op": "execute", "id": 1, "code": "1/0", "count": 7})
+    assert '"<cell 7>", line 1' in w.channel.sent[-1]["events"][0]["traceback"]
+    w.op_execute({"op": "execute", "id": 2, "code": "1/0"})
+    assert '"<cell 8>", line 1' in w.channel.sent[-1]["events"][0]["traceback"]

@@ -18,6 +18,7 @@ from athena_nb.options import (
     hashPasswordMain,
     verifyPassword,
 )
+from athena_nb.quotas import Quotas
 
 
 def parse(*argv, environ=None):
@@ -59,6 +60,11 @@ def test_port_and_interface_make_the_endpoint_and_an_endpoint_overrides_them():
     (["--token", "has spaces in it, sadly"], "may only hold letters"),
     (["--password-hash", "plaintext"], "not in the form scrypt$"),
     (["--no-websocket", "--prefer-websocket"], "contradict"),
+    (["--token", "a-fixed-token-0123456789", "--token-file", "t"], "--token and --token-file"),
+    (["--token-file", "/no/such/file"], "Cannot read the token file '/no/such/file'"),
+    (["--max-cells", "many"], "--max-cells takes a number of cells"),
+    (["--max-worksheet-mb", "-5"], "0 (no limit) or more"),
+    (["--max-link-sessions", "x"], "--max-link-sessions takes a number of sessions"),
 ])
 def test_bad_options_are_refused_with_a_sentence(argv, words):
     with pytest.raises(usage.UsageError, match=re.escape(words)):
@@ -113,3 +119,46 @@ def test_the_hash_password_command_reads_stdin_and_prints_a_hash():
     printed = out.getvalue().strip()
     assert verifyPassword("hunter22", printed)
     assert hashPasswordMain([], stdin=io.StringIO("\n"), stdout=io.StringIO()) == 1
+
+
+def test_the_token_comes_from_a_file_and_on_the_command_line_it_is_warned_about(tmp_path):
+    """--token-file keeps the token off the command line (other users see that); --token still
+    works, with a warning; a file others may read is warned about too."""
+    path = tmp_path / "token"
+    path.write_text("a-token-from-a-file-0123\nignored\n")
+    path.chmod(0o600)
+    options = parse("--token-file", str(path))
+    assert options["token"] == "a-token-from-a-file-0123" and options.warnings == []
+    assert options.tokenFixed
+    path.chmod(0o644)
+    assert "can be read by other users (mode 644)" in parse("--token-file", str(path)).warnings[0]
+    options = parse("--token", "a-fixed-token-0123456789")
+    assert "every user of this machine can read it" in options.warnings[0]
+    assert "--token-file" in options.warnings[0]
+    assert parse(environ={TOKEN_ENV: "an-env-token-0123456789"}).warnings == []
+    assert not parse().tokenFixed
+    path.write_text("\n")
+    with pytest.raises(usage.UsageError, match="is empty"):
+        parse("--token-file", str(path))
+
+
+def test_the_secret_id_changes_with_a_fixed_token_or_the_password_but_not_a_random_token():
+    """Owner sessions carry it: a new token or password ends them, a restart with a new random
+    token does not.  It does not contain the token."""
+    random1, random2 = parse().secretId(), parse().secretId()
+    assert random1 == random2
+    fixed = parse(environ={TOKEN_ENV: "a-fixed-token-0123456789"})
+    other = parse(environ={TOKEN_ENV: "another-token-0123456789"})
+    assert len({random1, fixed.secretId(), other.secretId()}) == 3
+    assert fixed.secretId() == parse(environ={TOKEN_ENV: "a-fixed-token-0123456789"}).secretId()
+    assert "a-fixed-token" not in fixed.secretId()
+    withPassword = parse("--password-hash", hashPassword("pw"))
+    assert withPassword.secretId() != random1
+
+
+def test_quotas_come_from_the_options_and_zero_turns_one_off():
+    assert parse().quotas() == Quotas(maxCells=1000, maxChars=64 << 20)
+    assert parse().maxLinkSessions() == 100
+    options = parse("--max-cells", "0", "--max-worksheet-mb", "2", "--max-link-sessions", "0")
+    assert options.quotas() == Quotas(maxCells=None, maxChars=2 << 20)
+    assert options.maxLinkSessions() is None

@@ -93,8 +93,9 @@ def test_the_owner_publishes_and_anyone_without_a_session_sees_the_snapshot(env)
     assert "&lt;script&gt;alert(2)&lt;/script&gt;\nsecond line\n" in body
     assert "<script" not in body
     assert f'<img class="public-image" alt="Image output" src="data:image/png;base64,{PNG}">' in body
-    assert ('<iframe class="public-html" sandbox title="HTML output" srcdoc="&lt;b onclick='
-            '&quot;x()&quot;&gt;&quot;bold&quot;&lt;/b&gt;"></iframe>') in body
+    assert ('<div class="public-html" role="group" aria-label="HTML output">'
+            '<template shadowrootmode="open"><b>"bold"</b></template></div>') in body
+    assert "onclick" not in body and "<iframe" not in body
     assert "allow-scripts" not in body and "allow-same-origin" not in body
     assert "42 &lt; 43" in body
     assert "ValueError: bad &lt;value&gt;" in body and "Traceback line 1" in body
@@ -118,7 +119,8 @@ def test_a_wrong_token_an_unknown_worksheet_and_an_unpublished_one_are_404(env):
     path = publish(env, owner, sheet)["path"]
     token = path.rsplit("/", 1)[1]
     stranger = env.browser()
-    for bad in (f"/public/{sheet.id}/{token[:-1]}x", f"/public/{sheet.id}/",
+    wrong = token[:-1] + ("y" if token.endswith("x") else "x")  # never the token itself
+    for bad in (f"/public/{sheet.id}/{wrong}", f"/public/{sheet.id}/",
                 f"/public/{other.id}/{token}", f"/public/nope/{token}", "/public/",
                 f"/public/{sheet.id}/{token}/more"):
         answer = stranger.get(bad)
@@ -223,6 +225,31 @@ def test_outputs_show_as_the_worksheet_page_shows_them():
     assert '{\n  &quot;a&quot;: 1\n}' in page
     assert '<pre class="public-result">x</pre>' in page and "$x$" not in page
     assert '<pre class="public-result">$y$</pre>' in page
+
+
+def test_html_outputs_keep_their_styles_sanitised_and_admitted_by_hash(env):
+    """An HTML output is shown in a shadow root of its own with its <style> rules and style
+    attributes, sanitised into one <style> element that the page's policy admits by its hash:
+    no inline style or script is admitted otherwise, and nothing reaches the page around it."""
+    import hashlib
+
+    owner = env.owner()
+    sheet = env.run(env.store.create_worksheet("Styled", ("table()",)))
+    cell = env.run(env.store.load_worksheet(sheet.id)).cells[0]
+    html = ('<style>td {color: red} :host {display: none} @import url(x.css);</style>'
+            '<table><tr><td style="background: yellow; background-image: url(http://x.org/y)">'
+            'styled</td></tr></table><script>alert(1)</script>')
+    env.run(env.store.append_outputs(cell.id, [("display", {"data": {"text/html": html}})]))
+    page = env.browser().get(publish(env, owner, sheet)["path"])
+    body = page.body.decode()
+    css = 'td{color:red}[data-nb-style="0"]{background:yellow !important}'
+    assert (f'<template shadowrootmode="open"><style>{css}</style><table><tbody><tr>'
+            '<td data-nb-style="0">styled</td></tr></tbody></table></template>') in body
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    [policy] = page.headers["content-security-policy"]
+    assert policy == CSP.replace("style-src 'self'", f"style-src 'self' 'sha256-{digest}'")
+    assert "unsafe-inline" not in policy and "script-src" not in policy
+    assert "alert" not in body and ":host" not in body and "x.org" not in body
 
 
 def test_text_cells_and_latex_outputs_are_published_rendered_with_no_script(env):

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from athena_nb.store import NotFoundError, Role, ShareLink
+from athena_nb.store import LimitError, NotFoundError, Role, ShareLink, session_key
 from tests.support.stores import ManualStore
 
 
@@ -117,3 +117,84 @@ def test_share_link_errors(db):
         run(store.revoke_share_link("made-up"))
     assert run(store.lookup_share_link("made-up")) is None
     assert run(store.list_share_links(worksheet.id)) == []
+
+
+def test_a_link_session_is_made_only_while_the_link_grants_access(db):
+    """``create_link_session`` gives the session its link's role and worksheet, and makes none
+    for a revoked link (checked in the same transaction)."""
+    store, run = db.store, db.run
+    worksheet = run(store.create_worksheet("W"))
+    link = run(store.create_share_link(worksheet.id, "viewer"))
+    session = run(store.create_link_session(link.token, {"name": "Ann", "role": "owner"}))
+    assert session.info == {"name": "Ann", "role": "viewer", "worksheetId": worksheet.id,
+                            "link": link.token}
+    run(store.revoke_share_link(link.token))
+    assert run(store.create_link_session(link.token, {"name": "Bob"})) is None
+    assert run(store.create_link_session("made-up", {"name": "Bob"})) is None
+
+
+def test_revoking_a_link_deletes_its_sessions_and_only_those(db):
+    store, run = db.store, db.run
+    worksheet = run(store.create_worksheet("W"))
+    one, two = (run(store.create_share_link(worksheet.id, "viewer")) for _ in range(2))
+    ann = run(store.create_link_session(one.token, {"name": "Ann"}))
+    bob = run(store.create_link_session(two.token, {"name": "Bob"}))
+    owner = run(store.create_session({"role": "owner"}))
+    run(store.revoke_share_link(one.token))
+    assert run(store.get_session(ann.id)) is None
+    assert run(store.get_session(bob.id)) is not None
+    assert run(store.get_session(owner.id)) is not None
+
+
+def test_a_link_lets_in_at_most_its_limit_of_people(db):
+    """Sessions seen since ``seen_after`` count, the one a join replaces does not; past the
+    limit the call fails with a sentence and makes nothing."""
+    store, run = db.store, db.run
+    worksheet = run(store.create_worksheet("W"))
+    link = run(store.create_share_link(worksheet.id, "viewer"))
+    first = run(store.create_link_session(link.token, {"name": "A"}, limit=2))
+    db.clock.advance(100)
+    second = run(store.create_link_session(link.token, {"name": "B"}, limit=2))
+    with pytest.raises(LimitError, match="already let in 2 people"):
+        run(store.create_link_session(link.token, {"name": "C"}, limit=2))
+    again = run(store.create_link_session(link.token, {"name": "B2"}, limit=2,
+                                          replacing=second.id))
+    assert again is not None
+    old = run(store.create_link_session(link.token, {"name": "D"}, limit=2,
+                                        seen_after=first.last_seen + 1, replacing=second.id))
+    assert old is not None, "the first one was not seen since seen_after"
+    assert len(run(store.list_sessions())) == 4
+    with pytest.raises(ValueError, match="at least 1"):
+        run(store.create_link_session(link.token, {}, limit=0))
+
+
+def test_sessions_are_listed_by_key_and_ended_by_it(db):
+    """The list names each session by the hash of its id, never the id; ending by that key
+    deletes it."""
+    store, run = db.store, db.run
+    one = run(store.create_session({"role": "owner", "address": "10.0.0.1"}))
+    db.clock.advance(5)
+    two = run(store.create_session({"role": "owner"}))
+    entries = run(store.list_sessions())
+    assert [e.key for e in entries] == [session_key(one.id), session_key(two.id)]
+    assert entries[0].info == {"role": "owner", "address": "10.0.0.1"}
+    assert (entries[1].created, entries[1].last_seen) == (two.created, two.last_seen)
+    assert one.id not in repr(entries)
+    assert run(store.end_session(session_key(one.id))) is True
+    assert run(store.end_session(session_key(one.id))) is False
+    assert run(store.get_session(one.id)) is None and run(store.get_session(two.id)) is not None
+
+
+def test_owner_sessions_of_another_secret_end(db):
+    """``end_owner_sessions`` keeps the owner sessions made with today's secret (and every
+    share-link session), and deletes the others, also those that name none."""
+    store, run = db.store, db.run
+    worksheet = run(store.create_worksheet("W"))
+    link = run(store.create_share_link(worksheet.id, "viewer"))
+    today = run(store.create_session({"role": "owner", "secret": "new"}))
+    old = run(store.create_session({"role": "owner", "secret": "old"}))
+    unnamed = run(store.create_session({"role": "owner"}))
+    guest = run(store.create_link_session(link.token, {"name": "G"}))
+    assert run(store.end_owner_sessions("new")) == 2
+    assert [run(store.get_session(s.id)) is not None for s in (today, old, unnamed, guest)] == [
+        True, False, False, True]

@@ -348,3 +348,25 @@ def test_random_structure_edits_match_a_list(ops):
             model.remove(cell)
             model.insert(index, cell)
         assert [c.id for c in run(store.load_worksheet(wid)).cells] == model
+
+
+def test_restore_cell_puts_a_cell_back_whole_in_one_call(db):
+    """A deleted cell comes back at an index with its text, kind, finished run, outputs and
+    file records; a queued or running state, a bad path or a bad index is refused, nothing
+    written."""
+    store, run = db.store, db.run
+    wid, _ = db.worksheet("Cells", ["a", "c"])
+    back = run(store.restore_cell(wid, 1, "b", kind="text", state="error", execution_count=4,
+                                  ran_by="Ann", outputs=[("stream", {"text": "x"})],
+                                  files=["out/b.png"]))
+    assert (back.index, back.text, back.kind, back.state, back.execution_count, back.ran_by) == (
+        1, "b", "text", RunState.ERROR, 4, "Ann")
+    assert [(o.kind, o.payload) for o in back.outputs] == [("stream", {"text": "x"})]
+    assert back.files == ("out/b.png",)
+    assert texts(store, run, wid) == ["a", "b", "c"]
+    for bad in ({"state": "running"}, {"files": ["../x"]}):
+        with pytest.raises(ValueError):
+            run(store.restore_cell(wid, 0, "z", **bad))
+    with pytest.raises(StoreError, match="index"):
+        run(store.restore_cell(wid, 9, "z"))
+    assert texts(store, run, wid) == ["a", "b", "c"]

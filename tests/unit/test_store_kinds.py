@@ -39,8 +39,26 @@ def test_older_files_get_code_cells_and_the_check(tmp_path):
     path = str(tmp_path / "nb.sqlite")
     make_v1(path)
     conn = open_database(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     assert [k for (k,) in conn.execute("SELECT kind FROM cells ORDER BY id")] == ["code", "code"]
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("UPDATE cells SET kind = 'markdown' WHERE id = 1")
+    conn.close()
+
+
+def test_older_files_keep_their_outputs_and_take_input_prompts(tmp_path):
+    """Version 4 rebuilds the outputs table for the `input` kind: every row stays, in order,
+    with its id, and the foreign key and the check still hold."""
+    path = str(tmp_path / "nb.sqlite")
+    make_v1(path)
+    conn = open_database(path)
+    assert conn.execute("SELECT id, cell_id, kind, payload FROM outputs").fetchall() == [
+        (1, 1, "result", '{"t":1}')]
+    conn.execute("INSERT INTO outputs (cell_id, kind, payload) VALUES (1, 'input', '{}')")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO outputs (cell_id, kind, payload) VALUES (1, 'bogus', '{}')")
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO outputs (cell_id, kind, payload) VALUES (99, 'input', '{}')")
+    conn.execute("DELETE FROM cells WHERE id = 1")
+    assert conn.execute("SELECT count(*) FROM outputs").fetchone()[0] == 0, "cascades"
     conn.close()

@@ -1,0 +1,115 @@
+"""``OutputCap``: what one cell may show of what its kernel sends (tests: tests/unit/test_kernel_outputcap.py).
+
+Every kind of event counts against the cell's cap of ``limit`` characters (outputlimits.py says
+how big an event is): stream text, displays, results, errors, files and the kernel's notices,
+each but stream text also costing ``EVENT_COST`` characters, so that a kernel sending a flood of
+tiny events is stopped as surely as one sending a few huge ones.  The first event past the cap
+is cut (stream text: to what fits) or dropped, and one notice says so; after it everything is
+dropped, except one error, shortened, so that the cell still says why it failed.  Errors are
+always shortened to at most ``MAX_ERROR_CHARS``.  A display update replaces an output, so it
+does not count, but one larger than the whole cap is dropped with a notice; ``clear_output``
+gives the cell its whole cap again.  An ``input()`` prompt is never dropped (the cell waits for
+its answer; the Kernel lets one wait at a time).  The server's own notices (timeouts,
+restarts) do not pass through here: they always reach the cell.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .outputlimits import MAX_ERROR_CHARS, MAX_FRAME, eventSize, shorten, shortenError
+
+#: What each event but stream text costs on top of its characters.
+EVENT_COST = 100
+#: What an error past the cap may keep.
+ERROR_RESERVE = 2_000
+
+
+def _what(kind: str) -> str:
+    return {"display": "A display", "result": "A result", "update": "A display update",
+            "error": "An error", "file": "A file", "notice": "A notice"}.get(kind, "An output")
+
+
+class OutputCap:
+    """The cap of one cell's run; ``limit`` None counts nothing (errors are still shortened)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.used = 0
+        self.capped = False
+        self._lateError = False  # the error allowed past the cap has been shown
+
+    def admit(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """The events to show for ``event`` from the kernel: it, shortened, a notice, or none."""
+        kind = event.get("type")
+        if kind == "clear":
+            self.used, self.capped, self._lateError = 0, False, False
+            return [event]
+        if kind == "dropped":
+            return self._dropped(event)
+        if kind == "input":  # the cell waits for its answer: never dropped (one at a time)
+            self.used += EVENT_COST
+            return [event]
+        if kind == "update":
+            if self.limit is not None and eventSize(event) > self.limit:
+                return [self._notice(
+                    "A display update of %s characters is larger than the output limit of %s "
+                    "characters, so it was dropped." % (_n(eventSize(event)), _n(self.limit)))]
+            return [event]
+        if kind == "error":
+            event = shortenError(event, MAX_ERROR_CHARS)
+        if self.limit is None:
+            return [event]
+        size = eventSize(event) + (0 if kind == "stream" else EVENT_COST)
+        remaining = self.limit - self.used
+        if not self.capped and size <= remaining:
+            self.used += size
+            return [event]
+        shown: list[dict[str, Any]] = []
+        if kind == "stream" and not self.capped and remaining > 0:
+            shown.append(dict(event, text=event["text"][:remaining]))
+        if kind == "error" and not self._lateError:
+            self._lateError = True
+            shown.append(shortenError(event, max(remaining - EVENT_COST, ERROR_RESERVE)))
+        if not self.capped:
+            shown.append(self._passed())
+        return shown
+
+    def _dropped(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """The worker sent a marker in place of an output too big to send (``fitEvent``)."""
+        what, size = str(event.get("what", "")), eventSize(event)
+        if what == "update":
+            return self._droppedUpdate(size)
+        if self.limit is not None and not self.capped and size + EVENT_COST > self.limit - self.used:
+            return [self._passed()]
+        if self.limit is not None and self.capped:
+            return []
+        if self.limit is not None:
+            self.used += EVENT_COST
+        return [self._notice(
+            "%s of %s characters was too large for one message from the kernel (at most %d "
+            "MiB), so it was dropped." % (_what(what), _n(size), MAX_FRAME >> 20))]
+
+    def _droppedUpdate(self, size: int) -> list[dict[str, Any]]:
+        if self.limit is not None and size > self.limit:
+            return [self._notice(
+                "A display update of %s characters is larger than the output limit of %s "
+                "characters, so it was dropped." % (_n(size), _n(self.limit)))]
+        return [self._notice(
+            "A display update of %s characters was too large for one message from the kernel "
+            "(at most %d MiB), so it was dropped." % (_n(size), MAX_FRAME >> 20))]
+
+    def _passed(self) -> dict[str, Any]:
+        self.capped = True
+        self.used = self.limit or 0
+        return self._notice(
+            "Output of this cell passed the limit of %s characters; the rest was dropped (the "
+            "cell went on running)." % _n(self.limit or 0))
+
+    @staticmethod
+    def _notice(text: str) -> dict[str, Any]:
+        return {"type": "notice", "text": shorten(text, 1000)}
+
+
+def _n(number: int) -> str:
+    return format(number, ",")

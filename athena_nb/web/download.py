@@ -1,0 +1,85 @@
+"""A worksheet as a file: ``/worksheets/<id>/download/<format>``.  Tests: tests/unit/test_download.py.
+
+The site's gate has already checked that the request may open the worksheet (anyone it is
+shared with may take a copy, as they may read it).  What is pending in an open worksheet's hub
+(outputs not yet stored) is stored first, so the file has what the page shows.  The file comes
+as an attachment named after the title; formats are in ``athena_nb/formats``.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from twisted.logger import Logger
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET
+
+from livefragments import securityHeaders
+
+from ..formats import ipynb, percent, sws
+from ..systems import storedSystem
+from .files import writeText
+
+log = Logger()
+
+#: format -> (writer(snapshot, system, directory), content type, file name suffix)
+FORMATS = {"ipynb": (ipynb.write, b"application/x-ipynb+json", ".ipynb"),
+           "py": (percent.write, b"text/x-python; charset=utf-8", ".py"),
+           "sws": (sws.write, b"application/x-bzip2", ".sws")}
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def fileName(title: str, suffix: str) -> str:
+    """A file name made of a worksheet's title (no path separators, no control characters)."""
+    name = _UNSAFE.sub("_", title).strip(" ._")[:100] or "worksheet"
+    return name + suffix
+
+
+def attachment(name: str) -> bytes:
+    """A Content-Disposition naming ``name`` for every browser (RFC 6266: an ASCII fallback and
+    the UTF-8 name)."""
+    fallback = name.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}".encode("ascii")
+
+
+class DownloadResource(Resource):
+    isLeaf = True
+
+    def __init__(self, hubs, worksheetId: str, defaultSystem: str = "python"):
+        super().__init__()
+        self.hubs, self.worksheetId, self.defaultSystem = hubs, worksheetId, defaultSystem
+
+    def render_GET(self, request):
+        name = request.postpath[0].decode("utf-8", "replace") if request.postpath else ""
+        if name not in FORMATS or len(request.postpath) > 1:
+            writeText(request, 404, f"There is no download format {name!r}; there is "
+                                    f"{', '.join(FORMATS)}.")
+            return NOT_DONE_YET
+        writer, contentType, suffix = FORMATS[name]
+        hub = self.hubs.get(self.worksheetId)
+        if hub is not None:
+            hub.runner.flushAll()  # queued before the read below: the file has it
+        d = self.hubs.store.load_worksheet(self.worksheetId)
+
+        def loaded(snapshot):
+            system = hub.system if hub is not None else storedSystem(snapshot.metadata,
+                                                                     self.defaultSystem)
+            body = writer(snapshot, system, self.hubs.worksheetDir(self.worksheetId))
+            if request.finished:
+                return
+            request.setHeader(b"content-type", contentType)
+            request.setHeader(b"content-disposition",
+                              attachment(fileName(snapshot.worksheet.title, suffix)))
+            securityHeaders(request)
+            request.write(body)
+            request.finish()
+
+        def failed(failure):
+            log.failure("Writing worksheet {id} as {format} failed", failure,
+                        id=self.worksheetId, format=name)
+            writeText(request, 500 if not failure.check(LookupError) else 404,
+                      "The worksheet could not be written as a file; the server's log says why.")
+
+        d.addCallback(loaded).addErrback(failed)
+        return NOT_DONE_YET

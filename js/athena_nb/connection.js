@@ -1,0 +1,29 @@
+// @ts-check
+// connection.js: what a worksheet page says of its kernel and its running cells while it has
+// lost its server: "Disconnected — reconnecting…" while the transport retries, "Server
+// stopped" (or "Disconnected") once the page has ended, nothing while it is live. A page
+// without its server cannot know whether a cell still runs, so it stops saying so.
+// Tested by the browser tests (tests/browser/test_newuser.py).
+
+/** @typedef {{kernel: string, cell: string, reason: string}} Lost */
+
+/**
+ * What to show for the connection's `state` (livefragments' transport states), or null when
+ * the page is connected and the server's word stands.
+ * @param {string} state
+ * @param {{error?: {type?: string, message?: string}|null}} [detail]
+ * @returns {Lost|null}
+ */
+export function lostConnection(state, detail = {}) {
+  if (state === 'reconnecting') {
+    return {kernel: 'Disconnected — reconnecting…', cell: 'disconnected',
+      reason: 'The page has lost its server and is trying to reach it again.'};
+  }
+  if (state === 'closed' || state === 'expired') {
+    const message = detail.error?.message ?? '';
+    const stopped = /shutting down|stopping|stopped/i.test(message);
+    return {kernel: stopped ? 'Server stopped' : 'Disconnected', cell: stopped ? 'server stopped' : 'disconnected',
+      reason: message || 'This page is no longer connected to the server; reload it.'};
+  }
+  return null;
+}

@@ -1,0 +1,84 @@
+// @ts-check
+// sessions.js: the home page's Sessions panel: every session of the notebook (the owner's, one per
+// browser that logged in, and those of people who came in through share links), with when and
+// where from, each with End.
+// Tested by tests/browser/test_sessions.py and tests/unit/test_sessions_api.py (the API). The
+// page embeds the key of its own session (#home-data, `session`); ending it logs this browser out.
+
+import {api, attempt, el, say} from './home.js';
+
+/**
+ * @typedef {{key: string, role: string, name: string, worksheetId: string|null,
+ *   worksheetTitle: string|null, created: number, lastSeen: number, address: string,
+ *   agent: string}} SessionEntry
+ */
+
+const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+
+/** @param {number} seconds since the epoch */
+function time(seconds) {
+  const when = new Date(seconds * 1000);
+  return el('time', {dateTime: when.toISOString()}, when.toLocaleString());
+}
+
+/** The browser a user-agent string names, briefly. @param {string} agent */
+function browserOf(agent) {
+  const known = /(Firefox|Edg|OPR|Chrome|Chromium|Safari)\/[\d.]+/.exec(agent);
+  return known ? known[0].replace('Edg/', 'Edge/').replace('OPR/', 'Opera/') : (agent || 'an unknown browser');
+}
+
+/**
+ * Who a session is, in words.
+ * @param {SessionEntry} entry
+ * @param {boolean} mine
+ */
+function who(entry, mine) {
+  if (entry.role === 'owner') return mine ? 'You (owner), this browser' : 'You (owner)';
+  const can = entry.role === 'collaborator' ? 'can edit' : 'can view';
+  return `${entry.name}, who ${can} “${entry.worksheetTitle ?? 'a worksheet'}”`;
+}
+
+/**
+ * @param {SessionEntry} entry
+ * @param {string} mine the key of this page's own session
+ */
+function row(entry, mine) {
+  const isMine = entry.key === mine;
+  const label = who(entry, isMine);
+  const item = el('li', {className: 'worksheet-row', 'data-key': entry.key},
+    el('div', {className: 'worksheet-name'}, label),
+    el('span', {className: 'worksheet-meta'},
+      `From ${entry.address || 'an unknown address'} with ${browserOf(entry.agent)}; since `,
+      time(entry.created), ', last seen ', time(entry.lastSeen)),
+    el('div', {className: 'row-actions'},
+      el('button', {type: 'button', className: 'danger', 'aria-label': `End the session of ${label}`,
+                    onclick: () => end(entry, isMine, item)}, 'End')));
+  return item;
+}
+
+/**
+ * @param {SessionEntry} entry
+ * @param {boolean} isMine
+ * @param {HTMLElement} item
+ */
+function end(entry, isMine, item) {
+  attempt(async () => {
+    await api('POST', `/api/sessions/${encodeURIComponent(entry.key)}/end`);
+    if (isMine) {
+      location.assign('/login');
+      return;
+    }
+    item.remove();
+    say(entry.role === 'owner' ? 'That browser is logged out.'
+      : `${entry.name} has lost access; their pages are closed.`);
+  });
+}
+
+async function show() {
+  const data = JSON.parse($('home-data').textContent || '{}');
+  const {sessions} = await api('GET', '/api/sessions');
+  $('session-list').replaceChildren(
+    ...(/** @type {SessionEntry[]} */ (sessions)).map((entry) => row(entry, data.session)));
+}
+
+attempt(show);

@@ -1,0 +1,50 @@
+"""The Sessions panel of the home page in a real Chromium, against the real ``athena-nb`` process:
+the owner sees their own browsers and a share link's visitor, and ends them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_owner_sees_and_ends_sessions(browser, server, watch):
+    from playwright.sync_api import expect
+
+    from tests.support.notebookbrowser import join, login, newWorksheet, shareLink
+
+    contexts = [browser.new_context() for _ in range(3)]
+    for context in contexts:
+        context.set_default_timeout(20_000)
+    owner, laptop, guest = (c.new_page() for c in contexts)
+    seen = watch(owner)
+    login(owner, server)
+    login(laptop, server)
+    url = newWorksheet(owner)
+    join(guest, server.origin, shareLink(owner, url, "collaborator"), "Grace")
+    owner.goto(server.origin + "/")
+
+    sessions = owner.get_by_role("list", name="Sessions")
+    expect(sessions.get_by_role("listitem")).to_have_count(3)
+    expect(sessions).to_contain_text("You (owner), this browser")
+    expect(sessions).to_contain_text("Grace, who can edit “Untitled”")
+    expect(sessions).to_contain_text("From 127.0.0.1 with Chrome/")
+
+    sessions.get_by_role("button", name="End the session of Grace, who can edit “Untitled”").click()
+    expect(owner.get_by_role("status")).to_contain_text("Grace has lost access")
+    expect(guest.get_by_role("status").filter(
+        has_text=re.compile("This page was closed.*owner ended your session"))).to_be_visible()
+    assert guest.goto(url).status == 403
+
+    sessions.get_by_role("button", name="End the session of You (owner)", exact=True).click()
+    expect(sessions.get_by_role("listitem")).to_have_count(1)
+    assert laptop.goto(server.origin + "/").status == 403
+
+    sessions.get_by_role("button", name="End the session of You (owner), this browser").click()
+    owner.wait_for_url(server.origin + "/login")
+    assert owner.goto(server.origin + "/").status == 403
+    seen.assertClean()
+    for context in contexts:
+        context.close()
