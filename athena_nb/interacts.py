@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from .cells import cleanEvent
 from .interactmodel import BadValue, checkValue
+from .quotas import storedSize
 
 #: The result statuses whose message the interact's outputs already say.
 _SILENT = {"ok", "error", "interrupted", "cancelled"}
@@ -56,6 +57,7 @@ class _Run:
         self.started = False  # the running request has shown output (the old one is gone)
         self.clearWaiting = False
         self.outputs: list[dict] = []
+        self.full = False  # the worksheet's quota dropped output of this run
 
 
 class Interacts:
@@ -160,6 +162,8 @@ class Interacts:
                 _refuse(f"{e} Nothing was changed.")
         if merged == event["values"]:
             return event["seq"]
+        if not self.hub.size.fits(storedSize(dict(event, values=merged)) - storedSize(event)):
+            raise self.hub.quotas.full()
         seq = event["seq"] + 1
         self._replace(cell, index, event, values=merged, seq=seq, by=who)
         if event["auto"]:
@@ -198,7 +202,7 @@ class Interacts:
             return
         run.token += 1
         token = run.token
-        run.started, run.clearWaiting, run.outputs = False, False, []
+        run.started, run.clearWaiting, run.outputs, run.full = False, False, [], False
         run.request = kernel.execute("", lambda e: self._output(run, token, e),
                                      fields=lambda: self._sending(run), urgent=True)
         run.request.deferred.addCallback(self._finished, run, token)
@@ -219,6 +223,11 @@ class Interacts:
         if event is None:
             return
         kind = event["type"]
+        if kind not in ("clear", "update") and not self.hub.size.fits(storedSize(event)):
+            if run.full:  # past the worksheet's quota: one notice a run, then nothing
+                return
+            run.full, event, kind = True, {"type": "notice",
+                                           "text": self.hub.quotas.fullNotice()}, "notice"
         if kind == "clear":
             if event["wait"]:
                 run.clearWaiting = True
@@ -290,7 +299,11 @@ class Interacts:
     def _replace(self, cell, index: int, event: dict, **changes) -> None:
         """Put a new event with ``changes`` in place of interact ``event`` in the log; it is
         stored with the cell's next batch of output, and every viewer is told."""
-        cell.outputs[index] = dict(event, **changes)
+        new = cell.outputs[index] = dict(event, **changes)
+        if "outputs" in changes or "values" in changes:  # what the worksheet holds changed
+            growth = storedSize(new) - storedSize(event)
+            cell.outputChars += growth
+            self.hub.size.grew(growth)
         cell.rewrite = True
         self.runner._scheduleFlush()
         self._tell(cell, event["id"])

@@ -285,3 +285,27 @@ def test_an_interact_made_after_clear_output_wait_clears_the_cell_first(env):
     env.worker.done("ok")
     env.settle()
     assert [e["type"] for e in cell.outputs] == ["interact", "stream"]
+
+
+def test_an_interact_counts_in_the_worksheet_s_size_and_its_output_stops_at_the_quota():
+    from athena_nb.quotas import QuotaExceeded, Quotas
+
+    env = NotebookEnv()
+    env.hubs.quotas = Quotas(maxChars=3_000)
+    sheet, hub, viewer, cell = withInteract(env)
+    held = cell.outputChars
+    assert held > 300, "its controls count"
+    env.worker.print("x" * 500)
+    assert cell.outputChars == held + 500
+    env.worker.print("y" * 5_000)
+    env.worker.print("y" * 5_000)
+    env.worker.print("z" * 10)
+    env.worker.done("ok")
+    env.settle()
+    outputs = shown(cell)["outputs"]
+    assert [e["type"] for e in outputs] == ["stream", "notice", "stream"], outputs
+    assert outputs[0]["text"] == "x" * 500 and outputs[2]["text"] == "z" * 10, "what fits"
+    assert "make room" in outputs[1]["text"]
+    with pytest.raises(QuotaExceeded):
+        hub.interacts.change(cell.id, "i-1", {"s": "w" * 5_000}, "Ann")
+    assert shown(cell)["values"]["s"] == "x"
