@@ -172,20 +172,27 @@ def test_update_button_layouts_and_two_interacts_in_one_cell(page):
 
 
 def test_a_fast_drag_runs_the_function_at_the_kernel_s_pace(page):
+    """40 moves while each run takes 0.5 s: the function runs about once per 0.5 s of the
+    drag (and once more after it), with the last position, not 40 times."""
+    import time
+
     from tests.support.notebookbrowser import newWorksheet
 
     newWorksheet(page)
     runCell(page, 1, "import time\nruns = []\n"
                      "@interact\ndef slow(n=slider(0, 40)):\n"
-                     "    runs.append(n)\n    time.sleep(0.3)\n    print('ran', n)\n")
+                     "    runs.append(n)\n    time.sleep(0.5)\n    print('ran', n)\n")
     expect(shown(page, 1)).to_have_text("ran 0", timeout=T)
     settled(page, 1)
     n = control(page, 1, "n").locator("input")
+    began = time.monotonic()
     for _ in range(40):
         n.press("ArrowRight")
+    dragged = time.monotonic() - began
     expect(shown(page, 1)).to_have_text("ran 40", timeout=T)
     settled(page, 1)
     runCell(page, 2, "print(len(runs), runs[-1])")
     expect(output(page, 2)).to_contain_text(" 40", timeout=T)
-    count = int(output(page, 2).text_content().split()[0])
-    assert count <= 12, f"40 moves ran the function {count} times, not at the kernel's pace"
+    count = int(output(page, 2).text_content().split()[0]) - 1  # the first run
+    assert count < 40 and count <= dragged / 0.5 + 3, (
+        f"40 moves in {dragged:.1f} s ran the function {count} times, not at the kernel's pace")
