@@ -107,6 +107,7 @@ class WorksheetHub:
         #: what protects its kernel (Isolation.summary()), shown on the page; None: not known
         self.kernelProtection: dict | None = None
         self.runner = CellRunner(self, kernelSource, outputFlushSeconds)
+        self.interacts = self.runner.interacts  # the cells' @interact (interacts.py)
 
     # -- looking things up -------------------------------------------------------------------
 

@@ -16,6 +16,8 @@ from twisted.internet.defer import Deferred, DeferredList, fail, succeed
 from twisted.logger import Logger
 
 from .cells import CellModel, cleanEvent, compact
+from .interactmodel import storedPayload
+from .interacts import Interacts
 from .kernel import KernelState
 from .kernel.cellmodes import parseHeader
 from .quotas import storedSize
@@ -39,12 +41,13 @@ AUTO = "%auto"
 _SILENT = {"ok", "error"}
 _PLAIN_INTERRUPT = "The cell was interrupted."
 #: The outputs that carry out a waiting clear_output (files and notices do not: Jupyter has none).
-_CLEARED_BY = frozenset({"stream", "display", "result", "error"})
+_CLEARED_BY = frozenset({"stream", "display", "result", "error", "interact"})
 
 
 def chunksOf(events: list[dict]) -> list[tuple]:
     """Output events as the store's chunks, stream pieces merged."""
-    return [(e["type"], {k: v for k, v in e.items() if k != "type"}) for e in compact(events)]
+    return [("display", storedPayload(e)) if e["type"] == "interact"
+            else (e["type"], {k: v for k, v in e.items() if k != "type"}) for e in compact(events)]
 
 
 class CellRunner:
@@ -65,6 +68,7 @@ class CellRunner:
         self._flushCall = None
         self._closed = False
         self._toldFull: dict[int, int] = {}  # cell id -> the run told the worksheet is full
+        self.interacts = Interacts(self)  # the cells' @interact runs
 
     # -- state -----------------------------------------------------------------------------
 
@@ -72,7 +76,7 @@ class CellRunner:
     def busy(self) -> bool:
         if self._waiting or self._acquiring is not None:
             return True
-        if any(c.request is not None for c in self.hub.cells):
+        if any(c.request is not None for c in self.hub.cells) or self.interacts.busy:
             return True
         return self.kernel is not None and self.kernel.state is KernelState.BUSY
 
@@ -130,6 +134,7 @@ class CellRunner:
         self.kernel = kernel
         kernel.addStateListener(self._kernelState)
         self.hub.kernelChanged()
+        self.interacts.kernelChanged()
         waiting, self._waiting = self._waiting, []
         for cell, runId, code in waiting:
             self._submit(cell, runId, code)
@@ -151,6 +156,7 @@ class CellRunner:
                 if request is not None and request.status == "running" and cell.state is RunState.QUEUED:
                     self._markRunning(cell)
         self.hub.kernelChanged()
+        self.interacts.kernelChanged()
         if change.new in (KernelState.IDLE, KernelState.DEAD):
             self.hub.maybeIdle()
 
@@ -180,6 +186,7 @@ class CellRunner:
             return False
         self._active[cell] = runAll
         cell.resetOutputs()  # unstored output of the last run is dropped too
+        self.interacts.cellReset(cell)
         cell.runId += 1
         self.store.clear_outputs(cell.id).addErrback(
             self._storeFailed, f"clearing the outputs of cell {cell.id}")
@@ -198,7 +205,7 @@ class CellRunner:
         if cell.runId != runId or cell.leaving:
             return
         request = self.kernel.execute(code, lambda event: self._output(cell, runId, event),
-                                      self.hub.system)
+                                      self.hub.system, fields={"tag": cell.id})
         cell.request = request
         if request.status == "running" and cell.state is RunState.QUEUED:
             self._markRunning(cell)
@@ -238,10 +245,10 @@ class CellRunner:
             if kind == "display" and "displayId" in event:
                 self._updateDisplays(event)  # display(obj, display_id=d) again updates the others
             self._append(cell, event)
-            if kind == "file" and event["path"] not in cell.files:
-                cell.files.append(event["path"])
-                self.store.record_file(cell.id, event["path"]).addErrback(
-                    self._storeFailed, f"recording the file {event['path']!r} of cell {cell.id}")
+            if kind == "interact":
+                self.interacts.added(cell)
+            if kind == "file":
+                self._recordFile(cell, event["path"])
         self.hub.cellChanged(cell)
 
     def _withinQuota(self, cell: CellModel, runId: int, event: dict) -> dict | None:
@@ -261,6 +268,13 @@ class CellRunner:
             self._append(cell, {"type": "notice", "text": self.hub.quotas.fullNotice()})
             self.hub.cellChanged(cell)
         return kept
+
+    def _recordFile(self, cell: CellModel, path: str) -> None:
+        """A run of the cell (or of one of its interacts) made or changed file ``path``."""
+        if path not in cell.files:
+            cell.files.append(path)
+            self.store.record_file(cell.id, path).addErrback(
+                self._storeFailed, f"recording the file {path!r} of cell {cell.id}")
 
     def _updateDisplays(self, event: dict) -> None:
         """Show ``event``'s bundle in every display with its id, in any cell (as Jupyter)."""
@@ -370,6 +384,7 @@ class CellRunner:
         if cell in self._active:
             del self._active[cell]
             self.hub.kernelChanged()  # it leaves the queue
+        self.interacts.cellReset(cell)
         self._waiting = [w for w in self._waiting if w[0] is not cell]
         if (request is not None and not request.cancel() and request.status == "running"
                 and self.kernel is not None):
@@ -385,6 +400,7 @@ class CellRunner:
         """Drop every queued cell and interrupt the running one; fires with the kernel's word
         ("idle", "interrupted" or "restarted")."""
         self._dropWaiting("The cell was interrupted before it ran.")
+        self.interacts.interrupt()
         if self.kernel is None:
             return succeed("idle")
         for cell in self.hub.cells:
@@ -412,6 +428,7 @@ class CellRunner:
         calls = []
         for cell in cells:
             cell.resetOutputs()
+            self.interacts.cellReset(cell)
             calls.append(self.store.clear_outputs(cell.id))
             if cell.state in (RunState.DONE, RunState.ERROR, RunState.INTERRUPTED):
                 self._setState(cell, RunState.IDLE)

@@ -326,14 +326,18 @@ class Kernel(Questions):
 
     def execute(self, code: str,
                 onOutput: Callable[[dict[str, Any]], object] | None = None,
-                system: str | None = None) -> ExecuteRequest:
+                system: str | None = None, *, fields: Any = None,
+                urgent: bool = False) -> ExecuteRequest:
         """Queue ``code``; return its ExecuteRequest. ``system`` is how it runs if it names no
-        mode (athena_nb.kernel.cellmodes; None: as the kernel's system). A stopped kernel is
-        started first (with a notice to the cell if an earlier worker had run, since its
-        variables are gone)."""
+        mode (athena_nb.kernel.cellmodes; None: as the kernel's system); ``fields`` (a dict,
+        or a function giving one when the request is sent) go to the worker with it, and may
+        make it another request (``{"op": "interact", ...}``); an ``urgent`` request goes ahead
+        of the queued ones that are not. A stopped kernel is started first (with a notice to
+        the cell if an earlier worker had run, since its variables are gone)."""
         request = ExecuteRequest(self, next(self._ids), code, onOutput, self.limits.outputChars,
-                                 system)
-        self._queue.append(request)
+                                 system, fields, urgent)
+        ahead = sum(1 for queued in self._queue if queued.urgent) if urgent else len(self._queue)
+        self._queue.insert(ahead, request)
         if self.state == KernelState.DEAD and not self._restartAfterExit:
             if self._generation and self._process is None:
                 request.notice("%s A new kernel was started for this cell; earlier variables "
@@ -368,17 +372,17 @@ class Kernel(Questions):
         self._running = request
         self._lastRequest = None
         request.status = "running"
-        self.executionCount += 1
-        request.count = self.executionCount
+        frame = request.frame()
+        if frame["op"] == "execute":  # a cell (an interact's run is not numbered)
+            self.executionCount += 1
+            request.count = frame["count"] = self.executionCount
         self._timers.cancel("idle")
         self._setState(KernelState.BUSY, "The kernel is running a cell.")
         # A SIGINT sent during an earlier cell may still be pending in the worker (it landed
         # after that cell ended): the worker drops it before this cell. One sent for this cell,
         # even before the worker has read the request, stays pending and stops this cell.
         discard, self._interruptSent = self._interruptSent, False
-        self._process.send({"op": "execute", "id": request.id, "code": request.code,
-                            "system": request.system, "count": request.count,
-                            "discardInterrupts": discard})
+        self._process.send(dict(frame, discardInterrupts=discard))
         if self.limits.wallSeconds:
             self._timers.schedule("wall", self.limits.wallSeconds, self._wallTimeout)
 

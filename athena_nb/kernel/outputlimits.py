@@ -29,7 +29,7 @@ MAX_ENAME = 200
 
 def eventSize(event: dict[str, Any]) -> int:
     """The characters ``event`` shows: stream or notice text, a bundle's data and metadata, an
-    error's name, value and traceback, a file's path."""
+    error's name, value and traceback, a file's path, an interact's controls and outputs."""
     kind = event.get("type")
     if kind in ("stream", "notice"):
         return _length(event.get("text"))
@@ -40,6 +40,11 @@ def eventSize(event: dict[str, Any]) -> int:
     if kind == "dropped":
         size = event.get("size")
         return size if isinstance(size, int) and size >= 0 else 0
+    if kind == "interact":  # its controls and values, and the outputs of its last run
+        shown = event.get("outputs")
+        shown = shown if isinstance(shown, list) else []
+        return (_length(event.get("controls")) + _length(event.get("values"))
+                + sum(eventSize(o) for o in shown if isinstance(o, dict)))
     total = 0
     for key in ("data", "metadata"):
         value = event.get(key)

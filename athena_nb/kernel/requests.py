@@ -23,7 +23,7 @@ log = Logger()
 
 #: The events a worker may send ("dropped" stands for an output too large to send).
 EVENT_TYPES = frozenset({"stream", "display", "update", "clear", "result", "error", "file",
-                         "notice", "input", "dropped"})
+                         "notice", "input", "dropped", "interact"})
 SYSTEMS = ("python", "sage")
 
 
@@ -97,11 +97,15 @@ class ExecuteRequest:
 
     def __init__(self, kernel: Kernel, requestId: int, code: str,
                  onOutput: Callable[[dict[str, Any]], object] | None,
-                 outputChars: int | None, system: str | None = None) -> None:
+                 outputChars: int | None, system: str | None = None,
+                 fields: Any = None, urgent: bool = False) -> None:
         self.kernel = kernel
         self.id = requestId
         self.code = code
         self.system = system  # the mode of a cell that names none (None: the kernel's)
+        # more of the worker's request, or a function making them when it is sent
+        self.fields = fields
+        self.urgent = urgent  # goes ahead of the requests that are not
         self.waitingInput = False  # the cell's input() waits for an answer
         self.onOutput = onOutput
         self.status = "queued"  # then "running", then "done"
@@ -112,6 +116,12 @@ class ExecuteRequest:
         self.timedOut = False
         self.lastError: dict[str, Any] | None = None
         self._cap = OutputCap(outputChars)
+
+    def frame(self) -> dict[str, Any]:
+        """The request as the worker gets it, made when it is sent."""
+        fields = self.fields() if callable(self.fields) else self.fields
+        return dict({"op": "execute", "id": self.id, "code": self.code, "system": self.system,
+                     "count": self.count}, **(fields or {}))
 
     def cancel(self) -> bool:
         """Cancel this request if it is still queued; return whether it was. A running

@@ -288,24 +288,30 @@ class IPythonHook(importlib.abc.MetaPathFinder):
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
         if name != DISPLAY_FUNCTIONS:
             return None
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is None or spec.loader is None:
-            return None
-        spec.loader = _PatchingLoader(spec.loader, self.owner)
-        return spec
+        return patchedSpec(name, path, self.owner.patchIPython)
+
+
+def patchedSpec(name: str, path: Any, patch: Callable[[Any], None]) -> Any:
+    """The spec the path finder makes for module ``name``, whose loader calls ``patch(module)``
+    right after the module has run (None where the path finder finds nothing)."""
+    spec = importlib.machinery.PathFinder.find_spec(name, path)
+    if spec is None or spec.loader is None:
+        return None
+    spec.loader = _PatchingLoader(spec.loader, patch)
+    return spec
 
 
 class _PatchingLoader(importlib.abc.Loader):
-    def __init__(self, loader: Any, owner: RichOutput) -> None:
+    def __init__(self, loader: Any, patch: Callable[[Any], None]) -> None:
         self.loader = loader
-        self.owner = owner
+        self.patch = patch
 
     def create_module(self, spec: Any) -> Any:
         return self.loader.create_module(spec)
 
     def exec_module(self, module: Any) -> None:
         self.loader.exec_module(module)
-        self.owner.patchIPython(module)
+        self.patch(module)
 
     def __getattr__(self, name: str) -> Any:  # get_source and friends, for tracebacks
         return getattr(self.loader, name)

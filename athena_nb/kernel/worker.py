@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 if __package__:  # imported as athena_nb.kernel.worker (tests, python -m)
-    from . import cellmodes, outputlimits, richoutput
+    from . import cellmodes, controls, interact, outputlimits, richoutput
 else:  # run by file path, maybe where athena_nb is not installed: load our siblings by path
     import importlib.util as _util
 
@@ -53,6 +53,8 @@ else:  # run by file path, maybe where athena_nb is not installed: load our sibl
     outputlimits = _sibling("outputlimits")
     richoutput = _sibling("richoutput")
     cellmodes = _sibling("cellmodes")
+    controls = _sibling("controls")
+    interact = _sibling("interact")
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = outputlimits.MAX_FRAME
@@ -228,6 +230,8 @@ class Worker:
         self.display = self.rich.display
         self.namespace = {"__name__": "__main__", "__builtins__": builtins,
                           "display": self.display, "DATA": dataPath(root)}
+        self.interacts = interact.Interacts(self.emit, self.evaluate, self.runUser)
+        self.namespace.update(self.interacts.names())
         self.requestId: Any = None
         self.cellCount = 0
         self.preparse: Callable[[str], str] | None = None
@@ -411,7 +415,18 @@ class Worker:
         # without one is counted here.
         count = message.get("count")
         self.cellCount = count if type(count) is int else self.cellCount + 1
-        code = message["code"]
+        self.interacts.forget(message.get("tag"))
+        self.runRequest(message, lambda: self.runCell(message["code"], message.get("system")))
+
+    def op_interact(self, message: dict[str, Any]) -> None:
+        """Run an interact's function with its controls' values (interact.py)."""
+        self.requestId = message["id"]
+        self.runRequest(message, lambda: self.interacts.run(message.get("interact"),
+                                                            message.get("values")))
+
+    def runRequest(self, message: dict[str, Any], body: Callable[[], str]) -> None:
+        """Run ``body`` as user code under the limits, interruptible; report the files it
+        made and end the request with "done"."""
         before = snapshotFiles(self.root)
         status, text = "ok", ""
         try:
@@ -419,7 +434,7 @@ class Worker:
                 self._startLimits()
                 _armInterrupts(message.get("discardInterrupts", False))
                 try:
-                    status = self.runCell(code, message.get("system"))
+                    status = body()
                 finally:
                     _disarmInterrupts()
             finally:
@@ -478,6 +493,12 @@ class Worker:
         except SyntaxError as e:
             self.emitError(e, syntax=True)
             return "error"
+        self.interacts.preparse = preparse
+        return self.runUser(run, keep=True)
+
+    def runUser(self, run: Callable[[], Any], keep: bool = False) -> str:
+        """Run user code: its value is shown (and kept as ``_`` with ``keep``), then the
+        figures it left open; its error is reported.  "ok" or "error"; interrupts propagate."""
         try:
             self.inCell = True
             try:
@@ -485,7 +506,8 @@ class Worker:
             finally:
                 self.inCell = False
             if value is not None:
-                self.namespace["_"] = value
+                if keep:
+                    self.namespace["_"] = value
                 self.showResult(value)
             self.showFigures()
         except (KeyboardInterrupt, CpuLimitExceeded):
@@ -494,6 +516,11 @@ class Worker:
             self.emitError(e)
             return "error"
         return "ok"
+
+    def evaluate(self, text: str, preparse: Callable[[str], str] | None) -> Any:
+        """The value of the expression ``text`` in the namespace (an interact's text box)."""
+        source = preparse(text) if preparse else text
+        return eval(compile(source.strip(), "<interact value>", "eval"), self.namespace)
 
     def compileCell(self, text: str, filename: str, preparse: Callable[[str], str] | None,
                     shown: str | None = None) -> Callable[[], Any]:
@@ -597,7 +624,8 @@ class Worker:
             resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
 
 
-_OWN_FILES = {__file__, richoutput.__file__, cellmodes.__file__}
+_OWN_FILES = {__file__, richoutput.__file__, cellmodes.__file__, controls.__file__,
+              interact.__file__}
 
 
 def _isRunning(interface: Any) -> bool:
@@ -701,6 +729,8 @@ def setUpSage(worker: Worker) -> str:
     from sage.structure.sage_object import SageObject
 
     exec("from sage.all import *", worker.namespace)
+    worker.namespace.update(worker.interacts.names(sage=True))  # Sage's Color stays
+    worker.interacts.hookSage()
     # display id and update flag of the display() call the backend is showing an object for
     extra: dict[str, Any] = {}
 
@@ -883,7 +913,8 @@ def main(argv: list[str] | None = None) -> int:
                       % (type(e).__name__, e), "traceback": traceback.format_exc()})
         return 3
     channel.send({"op": "ready", "pid": os.getpid(), "system": config["system"],
-                  "python": sys.version.split()[0], "sage": version})
+                  "python": sys.version.split()[0], "sage": version,
+                  "session": worker.interacts.session})
     worker.serve()
     return 0
 

@@ -22,10 +22,12 @@ from livefragments import BadArguments, LiveFragment, Shared
 
 from .. import ot
 from ..cells import compactNumbered, numbered
+from ..interactmodel import slim
 from ..store import CellKind
 from ._calls import _button, answering, editing
 from .cellhelp import CellHelp
 from .deferral import sizeOf
+from .interactfragment import CellInteracts
 
 #: The longest answer to a cell's input() (a line typed, or pasted).
 MAX_ANSWER = 100_000
@@ -42,7 +44,7 @@ def _sharedUpdate(cell, start: int, since: int) -> Shared:
     update = shared.get(key)
     if update is None:
         value = {"generation": cell.generation, "start": start,
-                 "outputs": numbered(cell.outputs[start:], start), "run": cell.runInfo()}
+                 "outputs": slim(numbered(cell.outputs[start:], start)), "run": cell.runInfo()}
         replaced = sorted(n for n, revision in cell.replaced.items()
                           if n < start and revision > since)
         if replaced:
@@ -99,6 +101,7 @@ class CellFragment(CellHelp, LiveFragment):
         self.deferred = deferred
         #: The cell's place from 1 when the page is made (found in the hub for a later cell).
         self.number = number
+        self.interacts = CellInteracts(self)  # its @interact fragments
 
     @property
     def cell(self):
@@ -142,7 +145,8 @@ class CellFragment(CellHelp, LiveFragment):
             + "</div></div>"
             f'<div class="nb-cell-info"><span class="nb-state">{escape(cell.state.value)}</span>'
             '<span class="nb-here"></span></div>'
-            '<div class="nb-output" role="region" aria-label="Cell output"></div></div>'
+            '<div class="nb-output" role="region" aria-label="Cell output"></div>'
+            + self.interacts.markup() + "</div>"
         )
 
     def getInitialArguments(self) -> list:
@@ -157,7 +161,7 @@ class CellFragment(CellHelp, LiveFragment):
             "generation": cell.generation,
             "length": len(cell.outputs),
             # Deferred: none, and about how tall they are (CSS pixels).
-            "outputs": None if self.deferred else compactNumbered(cell.outputs),
+            "outputs": None if self.deferred else slim(compactNumbered(cell.outputs)),
             "estimate": sizeOf(cell)[1] if self.deferred else None,
             "run": cell.runInfo(),
             "canEdit": self.identity.canEdit(),
@@ -192,6 +196,7 @@ class CellFragment(CellHelp, LiveFragment):
         cell = self.hub.findCell(self.cellId)
         if cell is not None:
             self.notifyLatest("update", "update", self._update, settle=cell.active)
+            self.interacts.cellChanged(cell)
 
     def _update(self) -> list | None:
         """What the viewer has not been sent of the cell, as it is now (None: nothing)."""
@@ -243,7 +248,7 @@ class CellFragment(CellHelp, LiveFragment):
         self.deferred = False
         self._sent = self._now(cell)
         return {"generation": cell.generation, "length": len(cell.outputs),
-                "outputs": compactNumbered(cell.outputs), "run": cell.runInfo()}
+                "outputs": slim(compactNumbered(cell.outputs)), "run": cell.runInfo()}
 
     @editing
     def run(self):

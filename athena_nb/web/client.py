@@ -147,6 +147,13 @@ class CellClient(ClientWidget):
         self.run = update["run"]
 
     @expose
+    def addInteract(self, widget):
+        """An interact made after the page loaded (it is one of this cell's children)."""
+
+    def interacts(self) -> list[InteractClient]:
+        return [w for w in self.children if isinstance(w, InteractClient)]
+
+    @expose
     def view(self, view):
         self.kind = view["kind"]
         self.views.append(view)
@@ -164,6 +171,33 @@ class CellClient(ClientWidget):
 
     def ofType(self, kind: str) -> list[dict]:
         return [e for e in self.outputs if e["type"] == kind]
+
+
+class InteractClient(ClientWidget):
+    """An interact as a browser holds it: its controls, their values and its outputs."""
+
+    def __init__(self, client, description):
+        super().__init__(client, description)
+        a = self.args[0]
+        self.iid: str = a["id"]
+        self.controls: list[dict] = a["controls"]
+        self.outputs: list[dict] = a["outputs"]
+        self.ov: int = a["ov"]
+        self.valueUpdates: list[dict] = []  # every setValues, in order
+        self.setValues({k: a[k] for k in ("values", "seq", "ranSeq", "by", "state", "live")})
+
+    @expose
+    def setValues(self, state):
+        self.state = state
+        self.values: dict = state["values"]
+        self.valueUpdates.append(state)
+
+    @expose
+    def setOutputs(self, shown):
+        self.ov, self.outputs = shown["ov"], shown["outputs"]
+
+    def streamText(self) -> str:
+        return "".join(e["text"] for e in self.outputs if e["type"] == "stream")
 
 
 class WorksheetClient(ClientWidget):
@@ -239,7 +273,8 @@ class WorksheetClient(ClientWidget):
 
 
 WIDGETS = {"athena_nb/worksheet.js:Worksheet": WorksheetClient,
-           "athena_nb/cell.js:Cell": CellClient}
+           "athena_nb/cell.js:Cell": CellClient,
+           "athena_nb/interact.js:Interact": InteractClient}
 
 
 def worksheetOf(client) -> WorksheetClient:
@@ -249,4 +284,4 @@ def worksheetOf(client) -> WorksheetClient:
     return found[0]
 
 
-__all__ = ["CellClient", "WIDGETS", "WorksheetClient", "worksheetOf"]
+__all__ = ["CellClient", "InteractClient", "WIDGETS", "WorksheetClient", "worksheetOf"]

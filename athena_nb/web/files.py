@@ -9,7 +9,7 @@ security headers (``nosniff``) and a ``sandbox`` CSP, so a file can never run sc
 notebook's origin.
 
 HTML outputs: ``/worksheets/<id>/outputs/<cellId>/<n>.html`` serves output event ``n`` of the
-cell's log as a document with ``Content-Security-Policy: sandbox allow-scripts`` (no
+cell's log (``<n>-<k>.html``: output ``k`` of the interact that is event ``n``) as a document with ``Content-Security-Policy: sandbox allow-scripts`` (no
 ``allow-same-origin``): its scripts run, in an opaque origin, so they cannot read the
 notebook's cookies, DOM or storage, nor use its transport. The page frames it in an
 ``<iframe sandbox="allow-scripts">`` as well.
@@ -137,9 +137,7 @@ class HTMLOutputResource(_CellThing):
     def serve(self, request, hub, cell, rest) -> None:
         name = rest[0] if len(rest) == 1 else ""
         stem = name[:-5] if name.endswith(".html") else ""
-        html = None
-        if stem.isdigit() and int(stem) < len(cell.outputs):
-            html = htmlOf(cell.outputs[int(stem)])
+        html = _htmlAt(cell.outputs, stem)
         if html is None:
             writeText(request, 404, f"Cell {cell.id} has no HTML output {name!r} (any more).")
             return
@@ -153,6 +151,21 @@ class HTMLOutputResource(_CellThing):
             + html + _RESIZE + "</body></html>")
         request.write(document.encode("utf-8"))
         request.finish()
+
+
+def _htmlAt(outputs: list[dict], stem: str) -> str | None:
+    """The HTML of output ``n`` of the log (``"n"``), or of output ``k`` of the interact that
+    is output ``n`` (``"n-k"``)."""
+    where, _, inner = stem.partition("-")
+    if not where.isdigit() or int(where) >= len(outputs):
+        return None
+    event = outputs[int(where)]
+    if not inner:
+        return htmlOf(event)
+    if event.get("type") != "interact" or not inner.isdigit():
+        return None
+    shown = event["outputs"]
+    return htmlOf(shown[int(inner)]) if int(inner) < len(shown) else None
 
 
 __all__ = ["CellFilesResource", "HTMLOutputResource", "INLINE_IMAGES", "writeText"]

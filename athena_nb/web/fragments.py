@@ -162,6 +162,11 @@ class WorksheetFragment(LiveFragment):
         if fragment is not None:
             fragment.changed()
 
+    def interactChanged(self, cell, iid: str) -> None:
+        fragment = self.cellFragments.get(cell.id)
+        if fragment is not None:
+            fragment.interacts.changed(iid)
+
     def cellKindChanged(self, cell) -> None:
         fragment = self.cellFragments.get(cell.id)
         if fragment is not None:

@@ -30,6 +30,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
 from ..cells import MIME_ORDER, cleanEvent, compact, eventFromStore
+from ..interactmodel import publicHTML
 from ..render import renderMarkdown
 from ..render.htmloutput import htmlOutput
 from ..store import CellKind, NotFoundError
@@ -240,6 +241,8 @@ def _output(event: dict, typeset: bool, styles: list[str]) -> str:
         return f'<p class="public-file">File: <span>{escape(str(event.get("path", "")))}</span></p>'
     if kind == "notice":
         return f'<p class="public-notice">{escape(str(event.get("text", "")))}</p>'
+    if kind == "interact":  # its controls as text, its last outputs
+        return publicHTML(event, lambda shown: _output(shown, typeset, styles))
     return ""
 
 

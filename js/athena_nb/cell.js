@@ -12,6 +12,7 @@ import {Widget} from '../livefragments/widget.js';
 import {CellEditor} from './editor.js';
 import {helpRequest} from './editor/calls.js';
 import {HelpPanel} from './help.js';
+import {Interact, interactNode, placeInteract} from './interact.js';
 import {OutputArea} from './outputs.js';
 import {lineNumbers, onLineNumbers} from './prefs.js';
 import {TextCell} from './textcell.js';
@@ -81,7 +82,7 @@ export class Cell extends Widget {
     this.menu = /** @type {HTMLElement} */ (node.querySelector('.nb-menu'));
     this.moreButton = /** @type {HTMLButtonElement} */ (node.querySelector('[data-action="more"]'));
     this.outputs = new OutputArea(/** @type {Element} */ (node.querySelector('.nb-output')),
-      {base: a.base, cellId: a.cellId,
+      {base: a.base, cellId: a.cellId, interact: (id) => interactNode(this, id),
         answer: a.canEdit ? (text) => this.callRemote('answer', text) : null});
     if (a.outputs) {
       this.outputs.reset(a.generation, a.outputs, a.length);
@@ -184,6 +185,17 @@ export class Cell extends Widget {
   /** @param {number} version */
   ack(version) {
     this.editor.acknowledge(version);
+    return null;
+  }
+
+  /**
+   * An interact made after the page loaded: it goes where its event stands in the outputs.
+   * @param {import('../livefragments/codec.js').WidgetDescription} description
+   */
+  addInteract(description) {
+    const holder = /** @type {Element} */ (this.node.querySelector('.nb-interacts'));
+    const widget = this.runtime.hydrate(description, holder, 'beforeend');
+    if (widget instanceof Interact) placeInteract(this.outputs.node, widget);
     return null;
   }
 

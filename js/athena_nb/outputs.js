@@ -2,10 +2,10 @@
 // outputs.js: a cell's output area: text (always as text, never as markup) as a terminal
 // shows it (terminal.js), errors with their tracebacks, displays in their richest form the page
 // can show (Jupyter's order: JSON as a tree, HTML in a sandboxed frame, Markdown and LaTeX as
-// their text for now, SVG, PNG and JPEG as images), files as links, notices. Displays updated
-// in place (display ids) are replaced where they stand. A cell far down a long worksheet opens
-// with its outputs deferred (athena_nb/web/deferral.py): the area keeps a space of about their
-// height until they come.
+// their text for now, SVG, PNG and JPEG as images), files as links, notices, and a place for
+// each interact (interact.js). Displays updated in place (display ids) are replaced where they
+// stand. A cell far down a long worksheet opens with its outputs deferred
+// (athena_nb/web/deferral.py): the area keeps a space of about their height until they come.
 // Tested by tests/js/athena_nb/outputs.test.mjs and the browser tests.
 
 import {renderPrompt} from './prompt.js';
@@ -19,7 +19,7 @@ import {Terminal, TerminalView, appendRuns} from './terminal.js';
  *   metadata?: Record<string, any>, displayId?: string,
  *   ename?: string, evalue?: string, traceback?: string, path?: string, change?: string,
  *   math?: string, markdown?: string, prompt?: string, password?: boolean,
- *   answer?: string|null}} OutputEvent
+ *   answer?: string|null, id?: string}} OutputEvent
  */
 
 /** Jupyter's order of preference among the forms of one display (athena_nb/cells.py). */
@@ -59,15 +59,21 @@ export function encodePath(path) {
 export class OutputArea {
   /**
    * @param {Element} node the cell's output region
-   * @param {{base: string, cellId: number, answer?: ((text: string) => Promise<unknown>)|null}} options
-   *   base: the worksheet's URL, ending in '/'; answer: answers the cell's input() (null: a viewer)
+   * @param {{base: string, cellId: number, prefix?: string,
+   *   interact?: (id: string) => Element|null,
+   *   answer?: ((text: string) => Promise<unknown>)|null}} options base: the worksheet's URL,
+   *   ending in '/'; prefix: before each output's number in the URL of its HTML (an interact's
+   *   outputs); interact: the element of an interact (interact.js), put where its event
+   *   stands; answer: answers the cell's input() (null: a viewer)
    */
-  constructor(node, {base, cellId, answer = null}) {
+  constructor(node, {base, cellId, prefix = '', interact, answer = null}) {
     this.node = node;
     this.answer = answer;
     this.document = node.ownerDocument;
     this.base = base;
     this.cellId = cellId;
+    this.prefix = prefix;
+    this.interact = interact;
     this.generation = 0;
     /** How many events of the server's log this area shows (merged stream pieces count). */
     this.length = 0;
@@ -186,6 +192,13 @@ export class OutputArea {
     if (event.type === 'file') return this.#file(event);
     if (event.type === 'notice') return make(doc, 'p', 'nb-out nb-notice', event.text ?? '');
     if (event.type === 'input') return renderPrompt(doc, event, this.answer);
+    if (event.type === 'interact') {
+      const slot = make(doc, 'div', 'nb-out nb-interact-slot');
+      slot.dataset.interact = event.id ?? '';
+      const widget = this.interact?.(event.id ?? '');
+      if (widget) slot.append(widget);
+      return slot;
+    }
     return null;
   }
 
@@ -238,7 +251,7 @@ export class OutputArea {
       frame.setAttribute('title', 'HTML output');
       frame.setAttribute('loading', 'lazy');
       const again = this.replacements ? `&r=${this.replacements}` : '';
-      frame.src = `${this.base}outputs/${this.cellId}/${event.n}.html?g=${this.generation}${again}`;
+      frame.src = `${this.base}outputs/${this.cellId}/${this.prefix}${event.n}.html?g=${this.generation}${again}`;
       return frame;
     }
     if (mime === 'application/json') {

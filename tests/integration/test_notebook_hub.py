@@ -32,6 +32,8 @@ def registry(tmp_path):
         def factory(reactor, cwd):
             return Kernel(reactor, system=system, cwd=cwd, limits=KernelLimits(**limits))
 
+        factory.system = system  # the worksheets' system, as a KernelPool's (hubs.py)
+
         hubs = HubRegistry(reactor, store, factory, str(tmp_path / "data"), lingerSeconds=60,
                            outputFlushSeconds=0.05)
         made["hubs"], made["store"] = hubs, store

@@ -100,7 +100,7 @@ class ScriptedWorker:
 
     def send(self, message: dict) -> None:
         self.sent.append(message)
-        if message["op"] == "execute":
+        if message["op"] in ("execute", "interact"):
             self.running = message
             if self.workers.autoRun is not None:
                 self._soon(self.workers.autoRun, self, message["code"])
@@ -129,10 +129,12 @@ class ScriptedWorker:
 
     def ready(self, pid: int | None = None) -> None:
         self.owner.workerMessage({"op": "ready", "pid": pid or self.pid,
-                                  "system": self.config.get("system", "python")})
+                                  "system": self.config.get("system", "python"),
+                                  "session": f"session-{pid or self.pid}"})
 
     def lastExecute(self) -> dict:
-        return [m for m in self.sent if m["op"] == "execute"][-1]
+        """The request the worker ran last (a cell, or an interact's function)."""
+        return [m for m in self.sent if m["op"] in ("execute", "interact")][-1]
 
     def print(self, text: str, name: str = "stdout") -> None:
         """The running cell writes ``text`` to its stdout (or ``name``) pipe."""

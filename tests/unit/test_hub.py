@@ -66,6 +66,9 @@ class RecordingViewer:
     def kernelChanged(self):
         self.events.append(("kernel", self.hub.kernelInfo()["state"] if self.hub else None))
 
+    def interactChanged(self, cell, iid):
+        self.events.append(("interact", cell.id, iid))
+
     def hubClosed(self, reason):
         self.closed = reason
 

@@ -273,3 +273,26 @@ def test_text_cells_and_latex_outputs_are_published_rendered_with_no_script(env)
     env.run(env.store.set_metadata(sheet.id, "typeset", False))
     body = env.browser().get(publish(env, owner, sheet)["path"]).body.decode()
     assert body.count("<math") == 1 and '<pre class="public-result">x^2</pre>' in body
+
+
+def test_an_interact_is_published_as_its_controls_values_in_text_and_its_last_outputs(env):
+    from athena_nb.interactmodel import clean, storedPayload
+
+    owner = env.owner()
+    sheet = env.run(env.store.create_worksheet("Interact", ("@interact ...",)))
+    cell = env.run(env.store.load_worksheet(sheet.id)).cells[0]
+    event = clean({"type": "interact", "id": "i", "session": "s", "name": "f", "controls": [
+        {"name": "n", "kind": "slider", "label": "<n>", "n": 3, "labels": ["a", "b", "c"]},
+        {"name": "on", "kind": "checkbox", "label": "on"},
+        {"name": "g", "kind": "input_grid", "label": "g", "rows": 1, "cols": 2},
+        {"name": "t", "kind": "text", "label": "t", "text": "**Hi** <script>x()</script>"}],
+        "values": {"n": 2, "on": True, "g": [["1", "<2>"]]},
+        "outputs": [{"type": "stream", "name": "stdout", "text": "<ran>\n"}]})
+    env.run(env.store.append_outputs(cell.id, [("display", storedPayload(event))]))
+    body = env.browser().get(publish(env, owner, sheet)["path"]).body.decode()
+    assert ('<span class="public-label">&lt;n&gt;</span> <span class="public-value">c</span>'
+            in body)
+    assert '<span class="public-value">on</span>' in body
+    assert '<span class="public-value">1, &lt;2&gt;</span>' in body
+    assert "<strong>Hi</strong>" in body and "<script" not in body
+    assert '<pre class="public-stream stdout">&lt;ran&gt;\n</pre>' in body

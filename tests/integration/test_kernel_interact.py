@@ -1,0 +1,99 @@
+"""@interact with real kernels, through the hub and a real store (no web): the first run after the
+cell, a change running the function again in the worksheet's kernel, an interrupt, the values
+stored; in Sage, Sage's types, ``show()`` inside an interact and Sage's ready-made interacts.
+Sage tests are marked ``sage`` (see conftest.py)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import pytest_twisted
+
+from athena_nb.store import RunState
+from tests.integration.test_notebook_hub import eventually, ran, registry  # noqa: F401
+
+pytestmark = pytest.mark.integration
+
+
+def interactsOf(cell):
+    return [e for e in cell.outputs if e["type"] == "interact"]
+
+
+async def settled(hub, event):
+    """The interact's runs have ended; its event as it is then."""
+    iid = event["id"]
+    await eventually(lambda: hub.interacts.stateOf(iid) == "idle", "the interact's run ending")
+    [now] = [e for c in hub.cells for e in interactsOf(c) if e["id"] == iid]
+    return now
+
+
+def text(event):
+    return "".join(e["text"] for e in event["outputs"] if e["type"] == "stream")
+
+
+@pytest_twisted.ensureDeferred
+async def test_an_interact_runs_in_the_real_kernel_and_again_on_a_change(registry):  # noqa: F811
+    hubs, store = await registry()
+    sheet = await store.create_worksheet("Interact", [
+        "total = 100\n"
+        "@interact\n"
+        "def f(n=slider(0, 10, default=2), word='ab', loud=False):\n"
+        "    print(total + n, word.upper() if loud else word)\n",
+        "import time\n@interact\ndef slow(s=(0, 5)):\n    time.sleep(30 if s else 0)\n"])
+    hub = await hubs.open(sheet.id)
+    cell = await ran(hub, 0)
+    assert cell.state is RunState.DONE and cell.outputs[1:] == [], "only the interact"
+    event = await settled(hub, interactsOf(cell)[0])
+    assert text(event) == "102 ab\n" and event["ranSeq"] == 0
+    assert event["controls"][0]["labels"][2] == "2"
+    seq = hub.interacts.change(cell.id, event["id"], {"n": 7, "loud": True}, "Ann")
+    event = await settled(hub, event)
+    assert text(event) == "107 AB\n" and event["ranSeq"] == seq == 1 and event["by"] == "Ann"
+    slow = await ran(hub, 1)
+    idle = await settled(hub, interactsOf(slow)[0])
+    hub.interacts.change(slow.id, idle["id"], {"s": 3}, "Ann")
+    await eventually(lambda: hub.interacts.stateOf(idle["id"]) == "running", "the slow run")
+    assert await hub.interrupt() == "interrupted"
+    stopped = await settled(hub, idle)
+    assert [e["ename"] for e in stopped["outputs"]] == ["KeyboardInterrupt"]
+    stored = (await store.load_worksheet(sheet.id)).cells[0].outputs
+    assert stored[0].payload["interact"]["values"]["n"] == 7
+    again = await ran(hub, 0)
+    assert hub.interacts.live(interactsOf(again)[0])
+    assert not [e for c in hub.cells for e in interactsOf(c) if e["id"] == event["id"]]
+
+
+@pytest.mark.sage
+@pytest_twisted.ensureDeferred
+async def test_interact_with_sage_types_and_show_inside_it(registry):  # noqa: F811
+    hubs, store = await registry("sage")
+    sheet = await store.create_worksheet("Sage interact", [
+        "@interact\n"
+        "def f(n=slider(1, 10, default=3), q=(0, 1, 1/4), m=matrix(QQ, [[1, 2], [3, 4]]),\n"
+        "      c=Color('red'), e=sin(x)^2, pick=[1..3]):\n"
+        "    print(type(n).__name__, n^2, type(q).__name__, q, m.det(), type(c).__name__,\n"
+        "          c.html_color(), e.diff(x), pick)\n"
+        "    show(plot(e, (x, 0, n)))\n",
+        "interacts.calculus.taylor_polynomial()"])
+    hub = await hubs.open(sheet.id)
+    cell = await ran(hub, 0)
+    assert cell.state is RunState.DONE, cell.outputs
+    event = await settled(hub, interactsOf(cell)[0])
+    assert [c["kind"] for c in event["controls"]] == [
+        "slider", "slider", "input_grid", "color_selector", "input_box", "selector"]
+    assert event["controls"][1]["labels"] == ["0", "1/4", "1/2", "3/4", "1"]
+    assert text(event) == ("Integer 9 Rational 0 -2 Color #ff0000 2*cos(x)*sin(x) 1\n")
+    [shown] = [e for e in event["outputs"] if e["type"] == "display"]
+    assert base64.b64decode(shown["data"]["image/png"]).startswith(b"\x89PNG")
+    hub.interacts.change(cell.id, event["id"], {
+        "n": 4, "q": 3, "m": [["2", "0"], ["0", "1/2"]], "c": "#0000ff", "e": "x^3",
+        "pick": 2}, "Ann")
+    event = await settled(hub, event)
+    assert text(event) == "Integer 25 Rational 3/4 1 Color #0000ff 3*x^2 3\n"
+    library = await ran(hub, 1)
+    taylor = await settled(hub, interactsOf(library)[0])
+    assert [c["name"] for c in taylor["controls"]] == ["title", "f", "order"]
+    assert "<math" in taylor["controls"][1]["labelHTML"], "$f(x)=$ is typeset"
+    assert any("image/png" in e.get("data", {}) for e in taylor["outputs"])
+    assert not [e for e in taylor["outputs"] if e["type"] == "error"], taylor["outputs"]
