@@ -98,6 +98,32 @@ class Side:
         page.keyboard.press("Control+End")
 
 
+def pageLoads(browser, login, load, n: int, timeout: float = 60.0, after=None):
+    """(warm samples, the first load with a cold cache), ms from a new tab's navigation start
+    until the probe's "ready": ``login(context)`` once, then ``load(page)`` n + 1 times;
+    ``after(page, ready, i)`` runs on each load once it is ready."""
+    context = browser.context(timeout)
+    try:
+        login(context).close()
+        samples, first = [], None
+        for i in range(n + 1):
+            page = context.new_page()
+            load(page)
+            ready = result(page, "ready")
+            ms = ready - page.evaluate("() => performance.timeOrigin")
+            if i == 0:
+                first = ms
+            else:
+                samples.append(ms)
+            if after is not None:
+                after(page, ready, i)
+            page.close()
+            pause(0.3)
+        return samples, first
+    finally:
+        context.close()
+
+
 # -- the probe, from Python -------------------------------------------------------------------
 
 def arm(page, name: str, test: str, args=None, timeout: float = 60.0) -> None:
@@ -169,31 +195,3 @@ EDITOR_TEXT = """([i, want]) => {
   return !!cell && __bench.editorText(cell) === want;
 }"""
 
-#: The big notebook is ready: its first ``k`` cells (what the screen shows) have an editor with
-#: their code and show the output that contains their text; with ``live``, athena-nb's ``main``
-#: is no longer busy.
-BIG_READY = """([k, codes, outs, live]) => {
-  if (live && (!document.querySelector('main') || document.querySelector('main[aria-busy="true"]'))) return false;
-  const cells = __bench.cells();
-  for (let i = 0; i < k; i++) {
-    const c = cells[i];
-    if (!c || !c.querySelector('.cm-editor') || __bench.editorText(c) !== codes[i]) return false;
-    if (!__bench.outputs(c).some((o) => o.textContent.includes(outs[i]))) return false;
-  }
-  return true;
-}"""
-
-#: Scrolled to the end of the big notebook: its last cell has an editor with its ``code`` and an
-#: output holding ``shown`` (a selector). Until then every check scrolls ``scroller`` (or the
-#: page) to its end again, since the heights of the cells not drawn yet are only estimates.
-BIG_END = """([code, shown, scroller]) => {
-  const cells = __bench.cells();
-  const c = cells[cells.length - 1];
-  if (c && c.querySelector('.cm-editor') && __bench.editorText(c) === code
-      && __bench.outputs(c).some((o) => o.matches(shown) || !!o.querySelector(shown))) return true;
-  const boxes = scroller ? [...document.querySelectorAll(scroller)].filter((e) => e.clientHeight > 0)
-    : [document.scrollingElement];
-  const box = boxes[boxes.length - 1];
-  if (box) box.scrollTop = box.scrollHeight;
-  return false;
-}"""
