@@ -48,15 +48,20 @@ class Browser:
     def __init__(self):
         self.manager = self.playwright = self.browser = None
         self.offMachine: list[str] = []
+        #: Times the browser was gone when a new person came (it is started again then).
+        self.restarts = 0
 
     def __enter__(self) -> Browser:
         from playwright.sync_api import sync_playwright
 
         self.manager = sync_playwright()
         self.playwright = self.manager.start()
+        self._launch()
+        return self
+
+    def _launch(self) -> None:
         self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                        args=CHROMIUM_ARGS)
-        return self
 
     def __exit__(self, *exc) -> None:
         try:
@@ -67,7 +72,11 @@ class Browser:
                 self.manager.__exit__(None, None, None)
 
     def context(self, timeout: float = 60.0):
-        """A new person: a context of its own with the probe in each of its pages."""
+        """A new person: a context of its own with the probe in each of its pages (in a browser
+        started again if the last one went away: a 20 MB notebook's page may take it down)."""
+        if not self.browser.is_connected():
+            self.restarts += 1
+            self._launch()
         context = self.browser.new_context(viewport=VIEWPORT)
         context.set_default_timeout(timeout * 1000)
         context.add_init_script(PROBE)

@@ -441,6 +441,9 @@ def main() -> int:
             for side in sides:
                 side.stop()
         results["offMachineRequests"] = sorted(set(browser.offMachine))
+        results["browserRestarts"] = browser.restarts
+        if browser.restarts:
+            say(f"The browser went away and was started again {browser.restarts} time(s).")
     text = table(results, sides)
     results["table"] = text
     say("\nWhat a person feels, p50 (p99) in ms:\n" + text)
