@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import time
 
+from common import say
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -117,6 +119,7 @@ def pageLoads(browser, login, load, n: int, timeout: float = 60.0, after=None):
         samples, first = [], None
         for i in range(n + 1):
             page = context.new_page()
+            page.on("crash", lambda p: say(f"  !! the page {p.url} crashed"))
             load(page)
             ready = result(page, "ready")
             ms = ready - page.evaluate("() => performance.timeOrigin")
