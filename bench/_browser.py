@@ -15,6 +15,8 @@ from __future__ import annotations
 import os
 import time
 
+from common import say
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
@@ -48,15 +50,20 @@ class Browser:
     def __init__(self):
         self.manager = self.playwright = self.browser = None
         self.offMachine: list[str] = []
+        #: Times the browser was gone when a new person came (it is started again then).
+        self.restarts = 0
 
     def __enter__(self) -> Browser:
         from playwright.sync_api import sync_playwright
 
         self.manager = sync_playwright()
         self.playwright = self.manager.start()
+        self._launch()
+        return self
+
+    def _launch(self) -> None:
         self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                                        args=CHROMIUM_ARGS)
-        return self
 
     def __exit__(self, *exc) -> None:
         try:
@@ -67,7 +74,11 @@ class Browser:
                 self.manager.__exit__(None, None, None)
 
     def context(self, timeout: float = 60.0):
-        """A new person: a context of its own with the probe in each of its pages."""
+        """A new person: a context of its own with the probe in each of its pages (in a browser
+        started again if the last one went away: a 20 MB notebook's page may take it down)."""
+        if not self.browser.is_connected():
+            self.restarts += 1
+            self._launch()
         context = self.browser.new_context(viewport=VIEWPORT)
         context.set_default_timeout(timeout * 1000)
         context.add_init_script(PROBE)
@@ -96,6 +107,33 @@ class Side:
         """Click into cell ``index``'s editor and put the caret at the end of its text."""
         self.editor(page, index).click()
         page.keyboard.press("Control+End")
+
+
+def pageLoads(browser, login, load, n: int, timeout: float = 60.0, after=None):
+    """(warm samples, the first load with a cold cache), ms from a new tab's navigation start
+    until the probe's "ready": ``login(context)`` once, then ``load(page)`` n + 1 times;
+    ``after(page, ready, i)`` runs on each load once it is ready."""
+    context = browser.context(timeout)
+    try:
+        login(context).close()
+        samples, first = [], None
+        for i in range(n + 1):
+            page = context.new_page()
+            page.on("crash", lambda p: say(f"  !! the page {p.url} crashed"))
+            load(page)
+            ready = result(page, "ready")
+            ms = ready - page.evaluate("() => performance.timeOrigin")
+            if i == 0:
+                first = ms
+            else:
+                samples.append(ms)
+            if after is not None:
+                after(page, ready, i)
+            page.close()
+            pause(0.3)
+        return samples, first
+    finally:
+        context.close()
 
 
 # -- the probe, from Python -------------------------------------------------------------------
@@ -169,31 +207,3 @@ EDITOR_TEXT = """([i, want]) => {
   return !!cell && __bench.editorText(cell) === want;
 }"""
 
-#: The big notebook is ready: its first ``k`` cells (what the screen shows) have an editor with
-#: their code and show the output that contains their text; with ``live``, athena-nb's ``main``
-#: is no longer busy.
-BIG_READY = """([k, codes, outs, live]) => {
-  if (live && (!document.querySelector('main') || document.querySelector('main[aria-busy="true"]'))) return false;
-  const cells = __bench.cells();
-  for (let i = 0; i < k; i++) {
-    const c = cells[i];
-    if (!c || !c.querySelector('.cm-editor') || __bench.editorText(c) !== codes[i]) return false;
-    if (!__bench.outputs(c).some((o) => o.textContent.includes(outs[i]))) return false;
-  }
-  return true;
-}"""
-
-#: Scrolled to the end of the big notebook: its last cell has an editor with its ``code`` and an
-#: output holding ``shown`` (a selector). Until then every check scrolls ``scroller`` (or the
-#: page) to its end again, since the heights of the cells not drawn yet are only estimates.
-BIG_END = """([code, shown, scroller]) => {
-  const cells = __bench.cells();
-  const c = cells[cells.length - 1];
-  if (c && c.querySelector('.cm-editor') && __bench.editorText(c) === code
-      && __bench.outputs(c).some((o) => o.matches(shown) || !!o.querySelector(shown))) return true;
-  const boxes = scroller ? [...document.querySelectorAll(scroller)].filter((e) => e.clientHeight > 0)
-    : [document.scrollingElement];
-  const box = boxes[boxes.length - 1];
-  if (box) box.scrollTop = box.scrollHeight;
-  return false;
-}"""

@@ -25,8 +25,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _bigsheet  # noqa: E402
 from _browser import (  # noqa: E402
-    BIG_END,
-    BIG_READY,
     EDITOR_TEXT,
     NEW_OUTPUT,
     NEW_OUTPUT_ENDS,
@@ -36,9 +34,11 @@ from _browser import (  # noqa: E402
     keyTime,
     markOutputs,
     missing,
+    pageLoads,
     pause,
     result,
 )
+from _browser_big import END_TIMEOUT, bigPageReady  # noqa: E402
 from common import Processes, machine, runMain, say, show, summary, writeResults  # noqa: E402
 
 # key: (what, from where to where, issue 12's target: (minimum ratio JupyterLab / athena-nb
@@ -120,70 +120,11 @@ def mathIndexes() -> tuple[list[int], list[str]]:
 
 # -- the rows ---------------------------------------------------------------------------------
 
-def pageLoads(browser, login, load, n: int, timeout: float = 60.0, after=None):
-    """(warm samples, the first load with a cold cache), ms from a new tab's navigation start
-    until the probe's "ready": ``login(context)`` once, then ``load(page)`` n + 1 times;
-    ``after(page, ready, i)`` runs on each load once it is ready."""
-    context = browser.context(timeout)
-    try:
-        login(context).close()
-        samples, first = [], None
-        for i in range(n + 1):
-            page = context.new_page()
-            load(page)
-            ready = result(page, "ready")
-            ms = ready - page.evaluate("() => performance.timeOrigin")
-            if i == 0:
-                first = ms
-            else:
-                samples.append(ms)
-            if after is not None:
-                after(page, ready, i)
-            page.close()
-            pause(0.3)
-        return samples, first
-    finally:
-        context.close()
-
-
 def pageReady(side, browser, n: int) -> tuple[list[float], float]:
     """(warm samples, the first load with a cold cache), ms from navigation start."""
     indexes, texts = mathIndexes()
     test = side.readyTest(CELLS, indexes, texts)
     return pageLoads(browser, side.login, lambda page: side.openLoad(page, test), n)
-
-
-#: How long a scroll to the end of the big notebook may take before it counts as not reached.
-END_TIMEOUT = 120
-
-
-def bigPageReady(side, browser, n: int, sheet) -> tuple[list[float], float, list[float], bool]:
-    """(warm samples, the first load with a cold cache, scrolls to the end, whether a scroll
-    did not reach the end within ``END_TIMEOUT``), ms. After a scroll that did not, the next
-    loads are not scrolled."""
-    codes = [code for code, _ in sheet[:2]]
-    outs = [f"cell {i} line {_bigsheet.STREAM_LINES - 1}:" for i in range(2)]
-    ends, missed = [], []
-
-    def scroll(page, ready, i):
-        if i == 0 or missed:
-            return
-        arm(page, "end", BIG_END, [sheet[-1][0], TYPESET, side.bigScroller],
-            timeout=END_TIMEOUT)
-        try:
-            ends.append(result(page, "end") - ready)
-        except TimeoutError:
-            missed.append(i)
-
-    samples, first = pageLoads(
-        browser, side.bigLogin,
-        lambda page: side.openLoad(page, BIG_READY, side.bigURL, [2, codes, outs, side.live], 300),
-        n, timeout=300, after=scroll)
-    return samples, first, ends, bool(missed)
-
-
-#: Typeset mathematics in either page (athena-nb: MathML; JupyterLab: MathJax).
-TYPESET = ".katex, mjx-container, math"
 
 
 def settle(side, page) -> None:
@@ -500,6 +441,9 @@ def main() -> int:
             for side in sides:
                 side.stop()
         results["offMachineRequests"] = sorted(set(browser.offMachine))
+        results["browserRestarts"] = browser.restarts
+        if browser.restarts:
+            say(f"The browser went away and was started again {browser.restarts} time(s).")
     text = table(results, sides)
     results["table"] = text
     say("\nWhat a person feels, p50 (p99) in ms:\n" + text)

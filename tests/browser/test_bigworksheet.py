@@ -66,16 +66,34 @@ def longSheet(tmp_path):
         server.stop()
 
 
-def person(browser, server, url, watch=None):
-    context = browser.new_context()
-    context.set_default_timeout(T)
-    page = context.new_page()
-    seen = watch(page) if watch else None
-    login(page, server)
-    page.goto(url)
+@pytest.fixture
+def person(browser):
+    """``person(server, url, watch=None) -> (page, PageWatch or None)``: someone in a browser
+    context of their own (closed after the test), logged in as the owner and on ``url``
+    (without a ``url``: not logged in, on no page)."""
+    contexts = []
+
+    def open(server, url, watch=None):
+        context = browser.new_context()
+        contexts.append(context)
+        context.set_default_timeout(T)
+        page = context.new_page()
+        seen = watch(page) if watch else None
+        if url is None:
+            return page, seen
+        login(page, server)
+        page.goto(url)
+        live(page)
+        return page, seen
+
+    yield open
+    for context in contexts:
+        context.close()
+
+
+def live(page) -> None:
     # A generous wait: the machine these run on may be busy with other work.
     expect(page.get_by_role("main")).not_to_have_attribute("aria-busy", "true", timeout=3 * T)
-    return page, seen
 
 
 def editors(page) -> int:
@@ -86,10 +104,10 @@ def hasEditor(page, n: int, count: int = 1) -> None:
     expect(cell(page, n).locator(".cm-editor")).to_have_count(count, timeout=T)
 
 
-def test_only_the_cells_near_the_screen_have_an_editor_and_their_outputs(browser, longSheet,
+def test_only_the_cells_near_the_screen_have_an_editor_and_their_outputs(person, longSheet,
                                                                           watch):
     server, url = longSheet()
-    page, seen = person(browser, server, url, watch)
+    page, seen = person(server, url, watch)
     hasEditor(page, 1)
     expect(output(page, 1)).to_contain_text("1: line 39")  # carried by the page
     assert 0 < editors(page) <= MAX_EDITORS
@@ -114,11 +132,11 @@ def test_only_the_cells_near_the_screen_have_an_editor_and_their_outputs(browser
     seen.assertClean()
 
 
-def test_an_edit_reaches_a_cell_without_an_editor_and_is_there_once_it_has_one(browser,
+def test_an_edit_reaches_a_cell_without_an_editor_and_is_there_once_it_has_one(person,
                                                                                  longSheet):
     server, url = longSheet()
-    first, _ = person(browser, server, url)
-    second, _ = person(browser, server, url)
+    first, _ = person(server, url)
+    second, _ = person(server, url)
     n = 1500
     cell(second, n).scroll_into_view_if_needed()
     box(second, n).click()
@@ -141,9 +159,9 @@ def test_an_edit_reaches_a_cell_without_an_editor_and_is_there_once_it_has_one(b
     expectText(first, n, want + " yes", timeout=T)
 
 
-def test_the_keyboard_moves_into_cells_without_an_editor_and_makes_theirs(browser, longSheet):
+def test_the_keyboard_moves_into_cells_without_an_editor_and_makes_theirs(person, longSheet):
     server, url = longSheet()
-    page, _ = person(browser, server, url)
+    page, _ = person(server, url)
     # Tab from one cell's editor (after Escape) and its buttons into the next cell's editor.
     box(page, 1).click()
     page.keyboard.press("Escape")
@@ -170,17 +188,16 @@ def test_the_keyboard_moves_into_cells_without_an_editor_and_makes_theirs(browse
     expect(output(page, n)).to_have_text(str(n), timeout=T)
 
 
-def test_run_all_reaches_cells_whose_outputs_the_page_has_not_fetched(browser, longSheet):
+def test_run_all_reaches_cells_whose_outputs_the_page_has_not_fetched(person, longSheet):
     n = 150  # the page carries the outputs of the first few dozen
     server, url = longSheet(n)
-    owner, _ = person(browser, server, url)
+    owner, _ = person(server, url)
     expect(output(owner, n)).to_have_attribute("data-deferred", "true")
-    carla = owner.context.browser.new_context().new_page()
-    carla.context.set_default_timeout(T)
+    carla, _ = person(server, None)
     carla.goto(server.origin + shareLink(owner, url, "collaborator"))
     carla.get_by_label("Your name").fill("Carla")
     carla.get_by_role("button", name="Join").click()
-    expect(carla.get_by_role("main")).not_to_have_attribute("aria-busy", "true", timeout=3 * T)
+    live(carla)
     carla.get_by_role("button", name="Run all").click()
     # The owner's last cell is told of its run (not of its outputs) while far away...
     expect(cell(owner, n).locator(".nb-state")).to_have_text("done · Carla", timeout=60_000)
