@@ -113,6 +113,8 @@ setup(
         "nbformat>=5.9,<6",
         # The styles of HTML outputs in published snapshots, sanitised (athena_nb/render/css.py).
         "tinycss2>=1.2,<2",
+        # Docstrings in the help panel: reStructuredText (athena_nb/render/docstring.py).
+        "docutils>=0.20,<1",
     ],
     extras_require={
         "test": [

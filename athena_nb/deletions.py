@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from twisted.internet.defer import Deferred
 
 from .cells import CellModel
+from .quotas import QuotaExceeded, storedSize
 from .runner import chunksOf
 from .store import CellKind, RunState
 
@@ -113,6 +114,12 @@ def restore(hub, cellId) -> Deferred:
 
     def change():
         deleted = hub.deletions.take(cellId)
+        try:  # a cell brought back counts like a new one (quotas.py)
+            hub.quotas.checkNewCell(sum(not c.leaving for c in hub.cells))
+            hub.size.check(len(deleted.text) + sum(storedSize(o) for o in deleted.outputs))
+        except QuotaExceeded:
+            hub.deletions.putBack(deleted)
+            raise
         d = hub.store.restore_cell(
             hub.worksheetId, placeOf(hub.cells, deleted), deleted.text, kind=deleted.kind,
             state=deleted.state, execution_count=deleted.count, ran_by=deleted.ranBy,

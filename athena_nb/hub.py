@@ -104,6 +104,8 @@ class WorksheetHub:
         self.deletions = deletions.Deletions()  # the last cells deleted, to bring back
         #: Called with the hub whenever it may have become idle (no viewers, nothing running).
         self.onIdle = None
+        #: what protects its kernel (Isolation.summary()), shown on the page; None: not known
+        self.kernelProtection: dict | None = None
         self.runner = CellRunner(self, kernelSource, outputFlushSeconds)
         self.interacts = self.runner.interacts  # the cells' @interact (interacts.py)
 
@@ -473,6 +475,9 @@ class WorksheetHub:
 
     def introspect(self, name: str, detail: int = 0) -> Deferred:
         return self.runner.introspect(name, detail)
+
+    def signature(self, name: str) -> Deferred:
+        return self.runner.signature(name)
 
     def kernelInfo(self) -> dict:
         return self.runner.kernelInfo()

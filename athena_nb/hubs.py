@@ -38,6 +38,8 @@ class HubRegistry:
         self.reactor = reactor
         self.store = store
         self.kernels = kernels
+        #: what protects the kernels (Isolation.summary(), kept by the pool), for the pages
+        self.kernelProtection = getattr(kernels, "protection", None)
         self.dataDir = os.path.abspath(os.fspath(dataDir))
         self.lingerSeconds = lingerSeconds
         self.outputFlushSeconds = outputFlushSeconds
@@ -109,6 +111,7 @@ class HubRegistry:
                            outputFlushSeconds=self.outputFlushSeconds, quotas=self.quotas,
                            defaultSystem=getattr(self.kernels, "system", None))
         hub.onIdle = self._linger
+        hub.kernelProtection = self.kernelProtection
         return hub
 
     def _opened(self, result, worksheetId):

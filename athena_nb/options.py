@@ -140,6 +140,14 @@ class Options(usage.Options):
         ["token-file", None, None,
          f"Read the login token from this file (its first line); else ${TOKEN_ENV}, else a new "
          "random token at every start."],
+        ["kernel-processes", None, 1024,
+         "Processes and threads one kernel may have, all together (0: no limit).",
+         _positive(int, "kernel-processes", "processes")],
+        ["kernel-sandbox", None, "auto",
+         "Run kernels under bubblewrap: auto (when it works here, else warn), require (refuse "
+         "to start without it) or off."],
+        ["kernel-network", None, "on",
+         "Network for sandboxed kernels: on (the host's network) or off (none at all)."],
         ["token", "t", None,
          "Login token on the command line, where other users of the machine can read it; "
          "prefer --token-file."],
@@ -186,6 +194,11 @@ class Options(usage.Options):
         if self["system"] not in SYSTEMS:
             raise usage.UsageError(
                 f"--system must be one of {', '.join(SYSTEMS)}, not {self['system']!r}.")
+        for name, choices in (("kernel-sandbox", ("auto", "require", "off")),
+                              ("kernel-network", ("on", "off"))):
+            if self[name] not in choices:
+                raise usage.UsageError(
+                    f"--{name} must be one of {', '.join(choices)}, not {self[name]!r}.")
         if self["prefer-websocket"] and not self["websocket"]:
             raise usage.UsageError("--prefer-websocket and --no-websocket contradict each other.")
         token = self._fixedToken()
@@ -248,6 +261,7 @@ class Options(usage.Options):
             memoryBytes=self["memory-mb"] * 1024 * 1024 or None,
             wallSeconds=self["cell-timeout"] or None,
             outputChars=self["output-cap"] or None,
+            processes=self["kernel-processes"] or None,
         )
 
     def quotas(self) -> Quotas:

@@ -464,6 +464,9 @@ class CellRunner:
     def introspect(self, name: str, detail: int) -> Deferred:
         return self._whenKernel().addCallback(lambda k: k.introspect(name, detail))
 
+    def signature(self, name: str) -> Deferred:
+        return self._whenKernel().addCallback(lambda k: k.signature(name))
+
     def shutdown(self) -> Deferred:
         """Stop the kernel and write what is pending; fires when the store has it."""
         self._closed = True

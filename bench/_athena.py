@@ -44,10 +44,11 @@ class AthenaServer:
     """One athena-nb process: start it, find its port, log in."""
 
     def __init__(self, procs: Processes, token: str, poolSize: int | None = None,
-                 name: str = "athena-nb", extra: tuple[str, ...] = ()):
+                 name: str = "athena-nb", extra: tuple[str, ...] = (), dataDir: str | None = None):
         self.started = now()  # cold starts count from here
         self.procs, self.token, self.poolSize, self.name = procs, token, poolSize, name
-        self.dataDir = tempfile.mkdtemp(prefix="athena-bench-data-")
+        # A fresh data directory, or one made beforehand (a worksheet written into its store).
+        self.dataDir = dataDir or tempfile.mkdtemp(prefix="athena-bench-data-")
         argv = [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--interface", "127.0.0.1",
                 "--data-dir", self.dataDir, "--token", token, "--system", "python"]
         profiles = os.environ.get(PROFILE_ENV)
@@ -152,6 +153,10 @@ class AthenaTarget:
     def driver(self, name: str):
         return self.procs.worker([sys.executable, DRIVER], f"{self.key}-{name}",
                                  env=environment())
+
+    def markDir(self) -> str:
+        """The writer's worksheet's directory: where its (sandboxed) kernel works."""
+        return os.path.join(self.server.dataDir, "worksheets", self.worksheet)
 
     def connectArgs(self) -> dict:
         return {"base": self.server.base, "token": self.token, "worksheet": self.worksheet,

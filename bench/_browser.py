@@ -85,10 +85,12 @@ class Side:
 
     loadURL: str
 
-    def openLoad(self, page, readyTest: str) -> None:
-        """Load the 20-cell notebook in ``page``, waiting from its start for ``readyTest``."""
-        armAtStart(page, "ready", readyTest)
-        page.goto(self.loadURL, wait_until="commit")
+    def openLoad(self, page, readyTest: str, url: str | None = None, args=None,
+                 timeout: float = 120.0) -> None:
+        """Load the 20-cell notebook (or ``url``) in ``page``, waiting from its start for
+        ``readyTest`` (given ``args``)."""
+        armAtStart(page, "ready", readyTest, args, timeout)
+        page.goto(url or self.loadURL, wait_until="commit")
 
     def focusEnd(self, page, index: int) -> None:
         """Click into cell ``index``'s editor and put the caret at the end of its text."""
@@ -165,4 +167,33 @@ NEW_OUTPUT_ENDS = """([i, want]) => {
 EDITOR_TEXT = """([i, want]) => {
   const cell = __bench.cells()[i];
   return !!cell && __bench.editorText(cell) === want;
+}"""
+
+#: The big notebook is ready: its first ``k`` cells (what the screen shows) have an editor with
+#: their code and show the output that contains their text; with ``live``, athena-nb's ``main``
+#: is no longer busy.
+BIG_READY = """([k, codes, outs, live]) => {
+  if (live && (!document.querySelector('main') || document.querySelector('main[aria-busy="true"]'))) return false;
+  const cells = __bench.cells();
+  for (let i = 0; i < k; i++) {
+    const c = cells[i];
+    if (!c || !c.querySelector('.cm-editor') || __bench.editorText(c) !== codes[i]) return false;
+    if (!__bench.outputs(c).some((o) => o.textContent.includes(outs[i]))) return false;
+  }
+  return true;
+}"""
+
+#: Scrolled to the end of the big notebook: its last cell has an editor with its ``code`` and an
+#: output holding ``shown`` (a selector). Until then every check scrolls ``scroller`` (or the
+#: page) to its end again, since the heights of the cells not drawn yet are only estimates.
+BIG_END = """([code, shown, scroller]) => {
+  const cells = __bench.cells();
+  const c = cells[cells.length - 1];
+  if (c && c.querySelector('.cm-editor') && __bench.editorText(c) === code
+      && __bench.outputs(c).some((o) => o.matches(shown) || !!o.querySelector(shown))) return true;
+  const boxes = scroller ? [...document.querySelectorAll(scroller)].filter((e) => e.clientHeight > 0)
+    : [document.scrollingElement];
+  const box = boxes[boxes.length - 1];
+  if (box) box.scrollTop = box.scrollHeight;
+  return false;
 }"""

@@ -5,8 +5,8 @@ bench/_athena.py), over long-poll unless told ``transport="websocket"`` (then ``
 made as a person makes them, in the browser: typed into and run.
 
 Markup used (the accessibility contract of the browser tests): cells are ``.nb-cell`` groups
-"Cell N"; a cell's input is labelled "Cell input" (a textarea today), its output region "Cell
-output"; the page's ``main`` is ``aria-busy`` until it is live; the kernel's state is
+"Cell N"; a cell's input is labelled "Cell input" (its CodeMirror editor near the screen, its
+text in a ``<pre>`` elsewhere), its output region "Cell output"; the page's ``main`` is ``aria-busy`` until it is live; the kernel's state is
 ``.nb-kernel[data-state]``. Today's athena-nb shows LaTeX as its source text (``text/latex``
 falls back to text); the page-ready row waits for typeset math where the page makes it
 (KaTeX's ``.katex``, MathJax's ``mjx-container`` or MathML's ``math``), else for the text.
@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 
+import _bigsheet
 from _athena import AthenaServer
 from _browser import EDITOR_TEXT, Side, arm, result
 
@@ -33,8 +35,8 @@ class AthenaSide(Side):
         self.key = "athena_lp" if transport == "longpoll" else "athena_ws"
         self.label = "athena-nb LP" if transport == "longpoll" else "athena-nb WS"
         self.token = "bench-" + os.urandom(12).hex()
-        self.server = None
-        self.loadURL = self.workURL = None
+        self.server = self.bigServer = None
+        self.loadURL = self.workURL = self.bigURL = None
         self.mathShown = "text"  # what the page shows for LaTeX: "typeset" or "text"
         self.notes: list[str] = []
 
@@ -47,9 +49,10 @@ class AthenaSide(Side):
         self.server.waitUntilUp()
 
     def stop(self) -> None:
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
+        for server in (self.server, self.bigServer):
+            if server is not None:
+                server.stop()
+        self.server = self.bigServer = None
 
     def url(self, worksheetId: str) -> str:
         return f"{self.server.base}/worksheets/{worksheetId}/"
@@ -97,6 +100,27 @@ class AthenaSide(Side):
         finally:
             context.close()
 
+    def prepareBig(self, browser, sheet) -> None:
+        """A server of its own for the big notebook (``sheet``, bench/_bigsheet.py), written
+        into its store before it starts, as a server that ran the cells would have it."""
+        dataDir = tempfile.mkdtemp(prefix="athena-bench-big-")
+        worksheetId = _bigsheet.writeStore(dataDir, "bench: 2,000 cells", sheet)
+        extra = ("--prefer-websocket",) if self.transport == "websocket" else ()
+        self.bigServer = AthenaServer(self.procs, self.token, name=f"browser-{self.key}-big",
+                                      extra=extra, dataDir=dataDir)
+        self.bigServer.waitUntilUp()
+        self.bigURL = f"{self.bigServer.base}/worksheets/{worksheetId}/"
+
+    def bigLogin(self, context):
+        page = context.new_page()
+        page.goto(f"{self.bigServer.base}/?token={self.token}")
+        page.wait_for_url(self.bigServer.base + "/")
+        return page
+
+    #: What scrolls the big notebook (None: the page itself).
+    bigScroller = None
+    live = True
+
     def _create(self, page, title: str) -> str:
         answer = page.evaluate(
             """async (title) => {
@@ -135,6 +159,10 @@ class AthenaSide(Side):
           const cells = __bench.cells();
           if (cells.length !== {cells}) return false;
           if (cells.some((c) => !__bench.editorText(c))) return false;
+          // The cells on the screen have their editors (the others show their text until
+          // they come near it, js/athena_nb/nearscreen.js).
+          const shown = cells.filter((c) => c.getBoundingClientRect().top < innerHeight);
+          if (shown.some((c) => !c.querySelector('.cm-editor'))) return false;
           const math = {json.dumps(mathIndexes)}, text = {json.dumps(mathText)};
           return math.every((i, k) => {{
             const c = cells[i];

@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 
+import _bigsheet
 import _jupyter
 from _browser import Side
 from common import HERE, http, waitFor
@@ -72,7 +73,7 @@ class LabSide(Side):
         self.tmp = tempfile.mkdtemp(prefix="athena-bench-lab-")
         self.root = os.path.join(self.tmp, "root")
         self.server = self.base = None
-        self.loadURL = self.workURL = None
+        self.loadURL = self.workURL = self.bigURL = None
         self.mathShown = "typeset"
         self.notes: list[str] = []
         self._workspaces = 0
@@ -136,6 +137,19 @@ class LabSide(Side):
                 json.dump(notebook(content), f, indent=1)
         self.loadURL = self.url("load.ipynb", "load")
         self.workURL = "work.ipynb"
+
+    def prepareBig(self, browser, sheet) -> None:
+        """The big notebook (bench/_bigsheet.py) as an .ipynb with its outputs saved."""
+        with open(os.path.join(self.root, "big.ipynb"), "w") as f:
+            json.dump(notebook(_bigsheet.ipynbCells(sheet)), f)
+        self.bigURL = self.url("big.ipynb", "big")
+
+    def bigLogin(self, context):
+        return self.login(context)
+
+    #: The scroll container of the notebook in view (JupyterLab's windowed panel).
+    bigScroller = f"{PANEL} .jp-WindowedPanel-outer"
+    live = False
 
     def url(self, name: str, workspace: str) -> str:
         # A workspace of its own per page, so that no page restores another's open notebooks.

@@ -64,7 +64,8 @@ def fanoutRound(procs, viewers: int, trials: int, transport: str, cells: int) ->
         for kind, what in (("out", "output: kernel print -> last viewer has it"),
                            ("key", "keystroke: writer sends the edit -> last viewer has it")):
             say(f"  {what}")
-            f = fanoutTrials(writer, workers[1:], trials, kind, target.serverPid)
+            f = fanoutTrials(writer, workers[1:], trials, kind, target.serverPid,
+                             markDir=target.markDir())
             out[kind] = {"last": summary(f["last"]), "lastFromSend": summary(f["lastFromSend"]),
                          "eachViewer": summary(f["each"]), "missing": f["missing"],
                          "cpuMsPerTrial": f["cpuMsPerTrial"]}

@@ -1,4 +1,5 @@
-"""The kernel benchmarks: start (cold and pooled), `1+1` round trip, streaming throughput.
+"""The kernel benchmarks: start (cold and pooled), `1+1` round trip, streaming throughput, each
+without and (where bubblewrap works) with the kernel sandbox and its cgroup.
 
 Tests: tests/integration/test_bench_smoke.py (runs it with tiny N).
 
@@ -22,19 +23,24 @@ from twisted.internet import defer, reactor  # noqa: E402
 from twisted.internet.task import deferLater  # noqa: E402
 
 from athena_nb.kernel import Kernel, KernelLimits, KernelPool, KernelState  # noqa: E402
+from athena_nb.kernel.isolation import Isolation  # noqa: E402
+from athena_nb.kernel.process import WORKER_PATH  # noqa: E402
 from bench.common import ms, now, show, summary, writeResults  # noqa: E402
 
 STREAM_CODE = "for i in range(100000):\n    print(i)"
 
 
 @defer.inlineCallbacks
-def benchSystem(system, cwd, starts, roundTrips, streams):
+def benchSystem(system, cwd, starts, roundTrips, streams, isolation=None):
     out = {}
     limits = KernelLimits(outputChars=None)
 
+    def make(r, d):
+        return Kernel(r, system=system, cwd=d, limits=limits, isolation=isolation)
+
     samples = []
     for _ in range(starts):
-        kernel = Kernel(reactor, system=system, cwd=cwd, limits=limits)
+        kernel = make(reactor, cwd)
         t = now()
         yield kernel.start()
         samples.append(ms(t))
@@ -42,8 +48,9 @@ def benchSystem(system, cwd, starts, roundTrips, streams):
     out["start_cold"] = summary(samples, "ms")
     show("start, cold", out["start_cold"])
 
-    pool = KernelPool(reactor, size=1,
-                      factory=lambda r, d: Kernel(r, system=system, cwd=d, limits=limits))
+    # A sandboxed kernel's directory becomes the worksheet's by a rename: same file system.
+    pool = KernelPool(reactor, size=1, factory=make,
+                      scratch=os.path.join(os.path.dirname(cwd), ".bench-pool"))
     samples = []
     for _ in range(starts):
         while pool.ready < 1:
@@ -56,7 +63,7 @@ def benchSystem(system, cwd, starts, roundTrips, streams):
     out["start_pooled"] = summary(samples, "ms")
     show("start, pooled (acquire)", out["start_pooled"])
 
-    kernel = Kernel(reactor, system=system, cwd=cwd, limits=limits)
+    kernel = make(reactor, cwd)
     yield kernel.start()
     for _ in range(20):  # warm up
         yield kernel.execute("1+1").deferred
@@ -152,17 +159,27 @@ def sageImports():
 @defer.inlineCallbacks
 def main(args):
     results = {}
-    cwd = tempfile.mkdtemp(prefix="athena-nb-bench-")
+    top = tempfile.mkdtemp(prefix="athena-nb-bench-")
+    cwd = os.path.join(top, "worksheet")
+    os.mkdir(cwd)
     quick = args.quick
     systems = ["python"] + (["sage"] if sageImports() else [])
+    isolation = Isolation.find(network=True, python=sys.executable,
+                               workerDir=os.path.dirname(WORKER_PATH), secrets=[])
+    if isolation.sandbox is None:
+        print("sandboxed kernels: skipped, %s" % isolation.sandboxText)
     try:
         for system in systems:
-            print("%s kernel:" % system)
             starts = (3 if quick else 10) if system == "sage" else (5 if quick else 30)
-            results[system] = yield benchSystem(system, cwd, starts, 50 if quick else 200,
-                                                1 if quick else 3)
+            for name, how in ((system, None), (system + "_sandboxed", isolation)):
+                if how is not None and (how.sandbox is None or (quick and system == "sage")):
+                    continue  # (the smoke test's quick run measures one sandboxed system)
+                print("%s kernel%s:" % (system, " (sandboxed, %s)" % how.summary()["limits"]
+                                         if how else ""))
+                results[name] = yield benchSystem(system, cwd, starts, 50 if quick else 200,
+                                                  1 if quick else 3, how)
     finally:
-        shutil.rmtree(cwd, ignore_errors=True)
+        shutil.rmtree(top, ignore_errors=True)
     if "sage" not in systems:
         print("sage kernel: skipped, sage.all does not import here")
     print("Jupyter ipykernel (reference):")

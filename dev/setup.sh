@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs athena-nb on a fresh Debian machine with Python 3.11, from a clone: npm from apt when
-# it is missing (the package build fetches CodeMirror and its other browser modules from the npm
+# Installs athena-nb on a fresh Debian machine with Python 3.11, from a clone: npm and bubblewrap
+# (the kernels' sandbox) from apt when they are missing (the package build fetches CodeMirror and its other browser modules from the npm
 # registry with it: `npm ci --omit=dev`, as package-lock.json pins them), then the project into
 # .venv. Only what is missing comes from apt: a machine whose Node.js already brings npm
 # (NodeSource's does) cannot also take Debian's npm package. With --sage, Sage too: the
@@ -21,6 +21,8 @@ missing=()
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+# The kernels' sandbox (docs/security.md); without it the server runs them unsandboxed, warning.
+command -v bwrap >/dev/null || missing+=(bubblewrap)
 if [ ${#missing[@]} -gt 0 ]; then
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian machine with Python 3.11
-# (Chromium, Node and npm from apt, CodeMirror and TypeScript from npm into node_modules, the project with its
+# (Chromium, Node, npm and bubblewrap from apt, CodeMirror and TypeScript from npm into node_modules, the project with its
 # test and Sage extras in .venv) and runs the whole suite: Python unit, integration and browser
 # tests, the JS unit tests, which tests/test_js_units.py runs under `node --test`, and the type
 # check of js/, which tests/test_js_types.py runs with `tsc`.
@@ -14,6 +14,8 @@ missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
+# bubblewrap sandboxes every kernel; the sandbox tests fail rather than skip under CI=true.
+command -v bwrap >/dev/null || missing+=(bubblewrap)
 if [ ${#missing[@]} -gt 0 ]; then
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"

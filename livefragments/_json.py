@@ -65,11 +65,18 @@ def _depthWithin(value, limit: int) -> bool:
     return True
 
 
-_SCRIPT_ESCAPES = str.maketrans({
-    "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029",
-})
+_SCRIPT_ESCAPES = (
+    ("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 
 
 def dumpsForScript(value) -> str:
     """JSON safe to place inside ``<script type="application/json">`` in HTML."""
-    return dumps(value).translate(_SCRIPT_ESCAPES)
+    text = dumps(value)
+    # One fast pass per character replaced (str.translate looks up every character: a page of
+    # a thousand cells took it a fifth of a second).
+    for char, escaped in _SCRIPT_ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text

@@ -11,6 +11,7 @@ from pathlib import Path
 from twisted.web.resource import Resource
 
 from ._importmap import ImportMap
+from ._modulegraph import ModuleGraph
 
 _TYPES = {
     ".js": b"text/javascript; charset=utf-8",
@@ -48,6 +49,10 @@ class ModuleResource(Resource):
         self.rootURL = f"{mountPath.rstrip('/')}/{self.version}/"
         #: Where pages find the tree's npm packages by name (None: the tree has none).
         self.importMap = ImportMap.fromTree(self.root, self.rootURL)
+        #: What each module imports, for pages that preload their whole module graph.
+        self.graph = ModuleGraph(
+            {name: body for name, (_, body) in self._files.items() if name.endswith((".js", ".mjs"))},
+            self.rootURL, self.importMap.imports if self.importMap is not None else None)
 
     def render_GET(self, request):
         parts = [p.decode("utf-8", "replace") for p in request.postpath]

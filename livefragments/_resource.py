@@ -7,6 +7,7 @@ docs/protocol.md sections 2, 5.1 and 9.
 from __future__ import annotations
 
 import secrets
+from html import escape
 
 from twisted.internet.defer import CancelledError, maybeDeferred
 from twisted.logger import Logger
@@ -19,12 +20,16 @@ from ._http import refuseMethod, writeEnd, writeError
 from ._importmap import ImportMap
 from ._json import dumpsForScript
 from ._longpoll import LongPollTransport, ParkingLot, parseEnvelope
+from ._modulegraph import ModuleGraph
 from ._page import LivePage
 from ._session import SessionStore, sessionCookie
 from ._settings import Settings
 from ._shell import CSP, addSource, htmlDocument, securityHeaders
 
 log = Logger()
+
+#: The page's one script, under the module root; it boots the page.
+RUNTIME = "livefragments/runtime.js"
 
 
 class LivePageResource(Resource):
@@ -35,7 +40,8 @@ class LivePageResource(Resource):
 
     def __init__(self, pageFactory, *, reactor, moduleRoot: str, settings: Settings | None = None,
                  sessions: SessionStore | None = None, csp: str = CSP,
-                 importMap: ImportMap | None = None, styleNonce: bool = False):
+                 importMap: ImportMap | None = None, styleNonce: bool = False,
+                 moduleGraph: ModuleGraph | None = None):
         super().__init__()
         self.pageFactory = pageFactory
         self.reactor = reactor
@@ -49,6 +55,10 @@ class LivePageResource(Resource):
         #: <meta name="lf-style-nonce">: for libraries that make their styles at run time
         #: (CodeMirror); no inline style attribute is admitted.
         self.styleNonce = styleNonce
+        #: The module tree's import graph (``ModuleResource.graph``): each page then names
+        #: every module it will load as a ``modulepreload`` link, so the browser fetches them
+        #: all at once instead of one level of imports after another.
+        self.moduleGraph = moduleGraph
         self.pages: dict[str, LivePage] = {}
         self._pagesBySession: dict[str, list[str]] = {}
         self._longPolls: dict[str, LongPollTransport] = {}
@@ -183,6 +193,16 @@ class LivePageResource(Resource):
             "widgets": page.bootWidgets(),
         }
 
+    def preloads(self, page: LivePage) -> str:
+        """``modulepreload`` links for the runtime, the modules of the page's widgets and
+        everything they import (none without a module graph). They follow the import map: a
+        module loaded before the map is read would make the browser ignore the map."""
+        if self.moduleGraph is None:
+            return ""
+        entries = {RUNTIME} | {n.jsClass.partition(":")[0] for n in page._subtree(page)}
+        return "".join(f'<link rel="modulepreload" href="{escape(url)}">'
+                       for url in self.moduleGraph.closure(entries))
+
     def renderShell(self, page: LivePage, base: str, nonce: str | None = None) -> bytes:
         markup = page.markup()  # renders (and so attaches) every child before the boot list
         boot = dumpsForScript(self.bootObject(page, base))
@@ -192,8 +212,9 @@ class LivePageResource(Resource):
                          for sheet in ("livefragments/livefragments.css", *page.stylesheets)],
             head=(f'<meta name="lf-style-nonce" content="{nonce}">' if nonce else "")
             + (self.importMap.script if self.importMap is not None else "")
+            + self.preloads(page)
             + f'<script type="application/json" id="lf-boot">{boot}</script>',
-            scripts=[self.moduleRoot + "livefragments/runtime.js"])
+            scripts=[self.moduleRoot + RUNTIME])
 
     def render(self, request):
         # Transport URLs hang below the page's own URL, which therefore ends in "/".

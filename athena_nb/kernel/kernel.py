@@ -22,12 +22,13 @@ from typing import Any
 import pexpect
 from twisted.internet import defer
 from twisted.logger import Logger
-from twisted.python.failure import Failure
 
 from .endings import Exit, cancelledMessage, cutShortResult, deadReason
+from .isolation import Isolation, identity
 from .limits import KernelLimits
 from .outputlimits import brief
 from .process import WorkerProcess, defaultPython
+from .questions import Questions
 from .replies import PendingReplies
 from .requests import (
     _ALLOWED,
@@ -36,7 +37,6 @@ from .requests import (
     ExecuteRequest,
     ExecuteResult,
     IllegalTransition,
-    KernelBusyError,
     KernelNotRunningError,
     KernelStartError,
     KernelState,
@@ -47,12 +47,12 @@ from .timers import NamedTimers
 log = Logger()
 
 
-class Kernel:
+class Kernel(Questions):
     """A Sage or Python compute process for one worksheet, driven by the reactor."""
 
     def __init__(self, reactor: Any, *, system: str = "python", python: str | None = None,
                  cwd: str | None = None, limits: KernelLimits | None = None,
-                 env: dict[str, str] | None = None,
+                 env: dict[str, str] | None = None, isolation: Isolation | None = None,
                  processFactory: Callable[..., Any] = WorkerProcess) -> None:
         if system not in SYSTEMS:
             raise ValueError("A kernel's system must be 'python' or 'sage', not %r." % (system,))
@@ -63,6 +63,8 @@ class Kernel:
         self.cwd: str | None = os.path.abspath(cwd) if cwd is not None else None
         self.limits = limits if limits is not None else KernelLimits()
         self.env = env
+        #: the sandbox and cgroups its workers run in (isolation.py); None: neither
+        self.isolation = isolation
         self.state = KernelState.DEAD
         self.stateReason = "The kernel has not been started."
         self.info: dict[str, Any] = {}
@@ -85,6 +87,7 @@ class Kernel:
         self._generation = 0
         self._timers = NamedTimers(reactor)
         self._interruptSent = False  # a SIGINT went out since the last execute request
+        self._bound: tuple[int, int] | None = None
         #: Cells sent to a worker since the last restart(): each request's ``count``, which the
         #: worker names the cell by in tracebacks (``<cell N>``), also across a worker that
         #: died and was started again, so that the page's execution count and the traceback agree.
@@ -135,9 +138,11 @@ class Kernel:
         if self._ownsCwd and (self.cwd is None or not os.path.isdir(self.cwd)):
             self.cwd = tempfile.mkdtemp(prefix="athena-nb-kernel-")
         self._setState(KernelState.STARTING, "The kernel is starting.")
+        self._bound = identity(self.cwd)  # what a sandboxed worker sees at INSIDE
+        extra = {"isolation": self.isolation} if self.isolation is not None else {}
         process = self._processFactory(
             self.reactor, self, python=self.python, system=self.system, cwd=self.cwd,
-            env=self.env, limits=self.limits.workerLimits())
+            env=self.env, limits=self.limits.workerLimits(), **extra)
         try:
             process.start()
         except (OSError, ValueError, pexpect.ExceptionPexpect) as e:
@@ -297,12 +302,12 @@ class Kernel:
             # The state changes first, so whoever the results wake sees a dead kernel.
             if self.state != KernelState.DEAD:
                 self._setState(KernelState.DEAD, deadReason(reason, status, self.limits))
-            if running is not None:
-                self._lastRequest = running
-                running.finish(cutShortResult(reason, status, self.limits))
             if reason is None:  # deliberate stops cancelled the queue when they began
                 self._failQueued("cancelled", "The kernel stopped before this cell ran (its "
                                  "process %s), so it did not run." % status.describe())
+            if running is not None:  # whoever it wakes may queue a cell, for a new worker
+                self._lastRequest = running
+                running.finish(cutShortResult(reason, status, self.limits))
         stoppers, self._stopWaiters = self._stopWaiters, []
         for d in stoppers:
             d.callback(None)
@@ -310,7 +315,9 @@ class Kernel:
             self._removeOwnCwd()
         if reason in ("interrupt", "timeout"):
             self._restartAfterExit = True
-        if self._restartAfterExit or self._queue:  # cells queued while it was stopping
+        if self._process is not None:  # a cell queued just now has started a new one
+            pass
+        elif self._restartAfterExit or self._queue:  # cells queued while it was stopping
             self._spawn()
         else:
             self._interruptDone("stopped")
@@ -462,53 +469,7 @@ class Kernel:
         if self.state == KernelState.IDLE and not self._queue and self._ending is None:
             self._stop("idle", kill=False)
 
-    # -- questions answered by an idle worker ----------------------------------------------------
-
-    def complete(self, code: str, cursor: int) -> defer.Deferred[Any]:
-        """Completions for the name before ``cursor``: {"matches", "start", "end"}. Answered by
-        the worker when idle; while a cell runs this fails at once with KernelBusyError."""
-        return self._ask("complete", {"code": code, "cursor": int(cursor)}, "complete")
-
-    def introspect(self, name: str, detail: int = 0) -> defer.Deferred[Any]:
-        """``name?`` (detail 0: signature and docstring) or ``name??`` (detail 1: also the
-        source) as {"found": bool, "text": str}. Busy and stopped kernels fail at once."""
-        return self._ask("introspect", {"name": name, "detail": int(detail)}, "look up names")
-
-    def chdir(self, path: str) -> defer.Deferred[Any]:
-        """Make ``path`` the worker's working directory (the one watched for files).
-
-        The request goes out at once and cells may be queued right behind it: the worker
-        answers requests in order, so they run in ``path`` without waiting for this answer (one
-        round trip less for a pooled kernel's first cell). A worker that could not change there
-        refuses to run cells, saying why, until a later chdir succeeds."""
-        path = os.path.abspath(path)
-        before = self.cwd, self._ownsCwd
-        d = self._ask("chdir", {"path": path}, "change directory")
-        if d.called:  # refused at once (busy, not running): nothing was sent
-            return d
-        self.cwd, self._ownsCwd = path, False  # a restart starts there too
-
-        def failed(failure: Failure) -> Failure:
-            if self.cwd == path:
-                self.cwd, self._ownsCwd = before
-            return failure
-
-        return d.addErrback(failed)
-
-    def _ask(self, op: str, fields: dict[str, Any], what: str) -> defer.Deferred[Any]:
-        if self.state == KernelState.BUSY:
-            return defer.fail(KernelBusyError(
-                "The kernel is busy running a cell, so it cannot %s now; try again when the "
-                "cell has finished." % what))
-        if self.state != KernelState.IDLE or self._ending:
-            return defer.fail(KernelNotRunningError(
-                "The kernel is not running (%s), so it cannot %s." % (self.state.value, what)))
-        requestId = next(self._ids)
-        d = self._replies.expect(requestId, self.limits.replySeconds, what)
-        self._process.send(dict(fields, op=op, id=requestId))
-        self._armIdle()
-        return d
-
     def __repr__(self) -> str:
         return "<Kernel %s %s pid=%s>" % (self.system, self.state.name,
                                           getattr(self._process, "pid", None))
+

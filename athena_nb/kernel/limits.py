@@ -16,8 +16,11 @@ class KernelLimits:
     """Limits applied to one kernel. ``None`` turns a limit off.
 
     - cpuSeconds: CPU time one cell may use (RLIMIT_CPU, re-armed by the worker per cell).
-    - memoryBytes: RLIMIT_DATA of the worker (and whatever it starts).
+    - memoryBytes: RLIMIT_DATA of the worker (and of each process it starts); with a cgroup,
+      also the memory of the kernel as a whole, its /tmp included.
     - wallSeconds: wall-clock time one cell may run before it is interrupted.
+    - processes: processes and threads of the kernel as a whole (its cgroup's pids.max), or in
+      a sandbox without cgroups each process's RLIMIT_NPROC (isolation.py decides which).
     - outputChars: output one cell may produce, of every kind (outputcap.py); past it output
       is dropped with a notice.
     - idleSeconds: an idle kernel is shut down after this long (the next cell starts a new one).
@@ -31,6 +34,7 @@ class KernelLimits:
     cpuSeconds: float | None = None
     memoryBytes: int | None = 4 * GiB
     wallSeconds: float | None = None
+    processes: int | None = 1024
     outputChars: int | None = 1_000_000
     idleSeconds: float | None = None
     interruptGraceSeconds: float = 5.0
@@ -39,7 +43,8 @@ class KernelLimits:
     shutdownGraceSeconds: float = 2.0
 
     def __post_init__(self) -> None:
-        for name in ("cpuSeconds", "memoryBytes", "wallSeconds", "outputChars", "idleSeconds"):
+        for name in ("cpuSeconds", "memoryBytes", "wallSeconds", "processes", "outputChars",
+                     "idleSeconds"):
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ValueError("KernelLimits.%s must be positive or None, not %r." % (name, value))
@@ -49,7 +54,7 @@ class KernelLimits:
                 raise ValueError("KernelLimits.%s must be positive." % name)
 
     def workerLimits(self) -> dict[str, float | None]:
-        """The part of the limits that the worker applies to itself (the output cap: it does
-        not send a single output larger than the cell may show)."""
+        """The part of the limits that the worker and its launch apply (the output cap: the
+        worker does not send a single output larger than the cell may show)."""
         return {"cpuSeconds": self.cpuSeconds, "memoryBytes": self.memoryBytes,
-                "outputChars": self.outputChars}
+                "outputChars": self.outputChars, "processes": self.processes}

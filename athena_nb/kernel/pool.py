@@ -1,9 +1,15 @@
 """A pool of pre-started kernels (tests: tests/unit/test_pool.py, tests/integration/test_kernel_pool.py).
 
 Python starts in well under a second, Sage in one to two, and a person opening a worksheet should
-not wait for either: the pool keeps ``size`` kernels started in a scratch directory, hands one out
-on ``acquire(cwd)`` at once with a request to move into the worksheet's directory on its way (the
-first cell queues behind it, no round trip waited for), and starts a replacement a little later.
+not wait for either: the pool keeps ``size`` kernels started, each in a directory of its own in
+``scratch``, hands one out on ``acquire(cwd)`` at once with a request to move into the worksheet's
+directory on its way (the first cell queues behind it, no round trip waited for), and starts a
+replacement a little later.
+
+A sandboxed kernel cannot move: it sees only the directory it was started with. Its directory
+becomes the worksheet's instead: the worksheet's files are moved into it and it takes the
+worksheet directory's name (``Isolation.adopt``: renames, so ``scratch`` must be on the same
+file system as the worksheets; where a rename fails, a new kernel is started in ``cwd``).
 """
 
 from __future__ import annotations
@@ -30,14 +36,25 @@ class KernelPool:
 
     def __init__(self, reactor: Any, size: int = 2,
                  factory: Callable[[Any, str], Kernel] | None = None,
-                 refillDelay: float = 0.25, system: str = "python") -> None:
+                 refillDelay: float = 0.25, system: str = "python",
+                 scratch: str | None = None) -> None:
         if size < 0:
             raise ValueError("A kernel pool's size must be zero or more, not %r." % (size,))
         self.reactor = reactor
         self.size = size
         self.system = system
         self.factory = factory or (lambda reactor, cwd: Kernel(reactor, system="python", cwd=cwd))
-        self._scratch = tempfile.mkdtemp(prefix="athena-nb-pool-")
+        if scratch is None:
+            self._scratch = tempfile.mkdtemp(prefix="athena-nb-pool-")
+        else:  # ours alone (one server per data directory): what an earlier run left goes
+            shutil.rmtree(scratch, ignore_errors=True)
+            #: the directory above it, when we made it (shutdown removes it again if empty)
+            self._madeParent = None if os.path.isdir(os.path.dirname(scratch)) else (
+                os.path.dirname(scratch))
+            os.makedirs(scratch, mode=0o700)
+            self._scratch = scratch
+        #: what protects the kernels it makes (Isolation.summary()), for the pages
+        self.protection: dict[str, Any] | None = None
         self._kernels: list[Kernel] = []  # started or starting, not yet handed out
         self._closed = False
         #: A replacement's spawn blocks the reactor, and its interpreter's start takes a CPU:
@@ -48,7 +65,10 @@ class KernelPool:
 
     def _dropDead(self) -> None:
         # A pooled kernel that died while waiting (killed, culled) is not worth keeping.
-        self._kernels = [k for k in self._kernels if k.state != KernelState.DEAD]
+        for kernel in [k for k in self._kernels if k.state == KernelState.DEAD]:
+            self._kernels.remove(kernel)
+            if kernel.cwd and os.path.dirname(kernel.cwd) == self._scratch:
+                shutil.rmtree(kernel.cwd, ignore_errors=True)
 
     def _fill(self) -> None:
         """Start one missing kernel; the next starts when this one is ready.
@@ -61,7 +81,7 @@ class KernelPool:
             return
         if any(k.state == KernelState.STARTING for k in self._kernels):
             return  # its readiness calls us again
-        kernel = self.factory(self.reactor, self._scratch)
+        kernel = self.factory(self.reactor, tempfile.mkdtemp(prefix="kernel-", dir=self._scratch))
         self._kernels.append(kernel)
         kernel.start().addCallbacks(self._started, self._startFailed,
                                     callbackArgs=(kernel,), errbackArgs=(kernel,))
@@ -101,6 +121,16 @@ class KernelPool:
                 kernel.shutdown()
                 self._fill()
                 continue
+            if kernel.sandboxed:
+                try:
+                    kernel.isolation.adopt(kernel.cwd, cwd)
+                except OSError as e:
+                    log.warn("A pooled kernel's directory cannot become {cwd} ({e}); starting "
+                             "a new kernel there.", cwd=cwd, e=e.strerror)
+                    kernel.shutdown()
+                    kernel = self.factory(self.reactor, cwd)
+                    yield kernel.start()
+                    return kernel
             # Not waited for: the first cell goes out right behind it (see Kernel.chdir).
             kernel.chdir(cwd).addErrback(self._chdirFailed, cwd)
             if self._refill is None or not self._refill.active():
@@ -128,5 +158,13 @@ class KernelPool:
             self._refill.cancel()
         kernels, self._kernels = self._kernels, []
         d = defer.DeferredList([k.shutdown() for k in kernels], consumeErrors=True)
-        d.addCallback(lambda _: shutil.rmtree(self._scratch, ignore_errors=True))
+        d.addCallback(lambda _: self._removeScratch())
         return d
+
+    def _removeScratch(self) -> None:
+        shutil.rmtree(self._scratch, ignore_errors=True)
+        if getattr(self, "_madeParent", None):
+            try:
+                os.rmdir(self._madeParent)
+            except OSError:
+                pass  # a worksheet's directory is there now

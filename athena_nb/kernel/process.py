@@ -19,25 +19,23 @@ from __future__ import annotations
 
 import codecs
 import errno
-import fcntl
 import json
 import os
 import signal
 import socket
-import struct
 import sys
-import termios
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import pexpect
-import ptyprocess
 from twisted.internet import abstract, error, main
 from twisted.internet import process as twistedProcess
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from .framing import FrameDecoder, FramingError, encodeFrame
+from .isolation import Isolation, Launch
+from .spawn import spawnClass
 
 WORKER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
 READ_SIZE = 1 << 16
@@ -48,13 +46,30 @@ log = Logger()
 
 
 class ExitStatus:
-    """How a worker ended: ``code`` for a normal exit, ``signal`` when a signal killed it."""
+    """How a worker ended: ``code`` for a normal exit, ``signal`` when a signal killed it.
 
-    def __init__(self, waitStatus: int) -> None:
+    ``wrapped``: the status is bubblewrap's, which exits with 128 + N when its command was
+    killed by signal N. ``outOfMemory``: the kernel's cgroup says the OOM killer struck, and
+    ``memoryBytes`` was its limit; ``processLimit``: the kernel was killed for reaching it."""
+
+    def __init__(self, waitStatus: int, wrapped: bool = False, outOfMemory: bool = False,
+                 memoryBytes: int | None = None, processLimit: int | None = None) -> None:
         self.code = os.WEXITSTATUS(waitStatus) if os.WIFEXITED(waitStatus) else None
         self.signal = os.WTERMSIG(waitStatus) if os.WIFSIGNALED(waitStatus) else None
+        if wrapped and self.code is not None and 128 < self.code < 128 + signal.NSIG:
+            self.code, self.signal = None, self.code - 128
+        self.outOfMemory = outOfMemory
+        self.memoryBytes = memoryBytes
+        self.processLimit = processLimit
 
     def describe(self) -> str:
+        if self.processLimit:
+            return ("was ended because the kernel reached its limit of %d processes and threads "
+                    "(a fork bomb?)" % self.processLimit)
+        if self.outOfMemory:
+            limit = (" of %d MiB" % (self.memoryBytes >> 20)) if self.memoryBytes else ""
+            return ("was ended because the kernel, all its processes together, reached its "
+                    "memory limit%s" % limit)
         if self.signal is not None:
             try:
                 name = signal.Signals(self.signal).name
@@ -194,68 +209,6 @@ class _Channel(_Reader):
         self.socket.close()
 
 
-def _spawnClass(passFds: list[int]) -> type[pexpect.spawn]:
-    class Spawn(pexpect.spawn):
-        def _spawnpty(self, args: list[str], **kwargs: Any) -> ptyprocess.PtyProcess:
-            return spawnOnPty(args, pass_fds=passFds, **kwargs)
-
-    return Spawn
-
-
-#: Signals the server ignores (Python ignores SIGPIPE) that a worker must get back as defaults.
-_DEFAULT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGPIPE", "SIGXFSZ")
-                         if hasattr(signal, name))
-
-
-def spawnOnPty(argv: list[str], cwd: str | None = None, env: dict[str, str] | None = None,
-               echo: bool = True, preexec_fn: Callable[[], object] | None = None,
-               dimensions: tuple[int, int] = (24, 80),
-               pass_fds: Iterable[int] = ()) -> ptyprocess.PtyProcess:
-    """``ptyprocess.PtyProcess.spawn`` without its fork: ``posix_spawn`` (vfork and exec).
-
-    ptyprocess forks the whole server and waits while the child runs Python code up to its
-    exec: about 4.5 ms with the reactor blocked, against 0.2 ms here. The child is the same: a
-    session leader whose controlling terminal is the pty (opened by name after ``setsid``),
-    on its fds 0-2, with ``pass_fds``. The server's own descriptors are close-on-exec; ones it
-    inherited itself and ``posix_spawn`` passes on, the worker closes first thing (listing them
-    here would cost ~2.6 us per open descriptor, 2.6 ms with 1,000 viewers). ``cwd`` is checked
-    here and entered by the worker, since ``posix_spawn`` cannot change directory; there is no
-    ``preexec_fn``.
-    """
-    if preexec_fn is not None:
-        raise ValueError("spawnOnPty runs no preexec_fn.")
-    if cwd is not None and not os.path.isdir(cwd):
-        raise FileNotFoundError(errno.ENOENT, "The kernel's directory does not exist", cwd)
-    command = pexpect.utils.which(argv[0], env=env)
-    if command is None:
-        raise FileNotFoundError(errno.ENOENT, "The command was not found or is not executable",
-                                argv[0])
-    master, slave = os.openpty()  # both close-on-exec
-    try:
-        attributes = termios.tcgetattr(slave)
-        if not echo:
-            attributes[3] &= ~termios.ECHO
-            termios.tcsetattr(slave, termios.TCSANOW, attributes)
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", dimensions[0], dimensions[1],
-                                                           0, 0))
-        for fd in pass_fds:
-            os.set_inheritable(fd, True)
-        actions = [(os.POSIX_SPAWN_OPEN, 0, os.ttyname(slave), os.O_RDWR, 0),
-                   (os.POSIX_SPAWN_DUP2, 0, 1), (os.POSIX_SPAWN_DUP2, 0, 2)]
-        pid = os.posix_spawn(
-            command, [command] + list(argv[1:]), os.environ if env is None else env,
-            setsid=True, setsigmask=(), setsigdef=_DEFAULT_SIGNALS, file_actions=actions)
-    except BaseException:
-        os.close(master)
-        raise
-    finally:
-        os.close(slave)
-    child = ptyprocess.PtyProcess(pid, master)
-    child.argv = argv
-    child.launch_dir = cwd
-    return child
-
-
 class WorkerProcess:
     """One worker child. ``owner`` receives, in order:
 
@@ -266,7 +219,8 @@ class WorkerProcess:
     """
 
     def __init__(self, reactor: Any, owner: Any, *, python: str, system: str, cwd: str | None,
-                 env: dict[str, str] | None, limits: dict[str, Any]) -> None:
+                 env: dict[str, str] | None, limits: dict[str, Any],
+                 isolation: Isolation | None = None) -> None:
         self.reactor = reactor
         self.owner = owner
         self.python = python
@@ -285,6 +239,12 @@ class WorkerProcess:
         self._reapDelay = 0.005
         self._decoders: dict[str, codecs.IncrementalDecoder] = {}
         self._closing = False
+        self.isolation = isolation or Isolation(None, "kernels are not sandboxed")
+        self.launch: Launch | None = None
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.isolation.sandbox is not None
 
     # -- life --------------------------------------------------------------------------------
 
@@ -294,27 +254,38 @@ class WorkerProcess:
         outRead, outWrite = os.pipe()
         errRead, errWrite = os.pipe()
         childFds = [childSock.fileno(), outWrite, errWrite]
+        launch = self.launch = self.isolation.launch(
+            directory=self.cwd, python=self.python, limits=self.limits, env=self.env)
         config = {"control": childFds[0], "stdout": outWrite, "stderr": errWrite,
-                  "system": self.system, "limits": self.limits, "cwd": self.cwd}
-        env = dict(os.environ if self.env is None else self.env)
-        env.setdefault("PYTHONIOENCODING", "utf-8")
-        env["TERM"] = "dumb"
-        env.pop("PYTHONSTARTUP", None)
+                  "system": self.system, "limits": dict(self.limits, **launch.workerLimits()),
+                  "cwd": launch.insideDirectory, "leadTerminal": launch.sandboxed}
         try:
-            for fd in childFds:
+            argv, passFds, sandboxEnv = launch.command(
+                [self.python, WORKER_PATH, json.dumps(config)])
+            env = dict((os.environ if self.env is None else self.env) if sandboxEnv is None
+                       else sandboxEnv)
+            env.setdefault("PYTHONIOENCODING", "utf-8")
+            env["TERM"] = "dumb"
+            env.pop("PYTHONSTARTUP", None)
+            for fd in childFds + passFds:
                 os.set_inheritable(fd, True)
-            spawn = _spawnClass(childFds)
-            child = spawn(self.python, [WORKER_PATH, json.dumps(config)], cwd=self.cwd,
-                          env=env, echo=False, timeout=None, encoding=None)
+            spawn = spawnClass(childFds + passFds)
+            child = spawn(argv[0], argv[1:], cwd=self.cwd, env=env, echo=False, timeout=None,
+                          encoding=None)
         except BaseException:
             for fd in (outRead, errRead):
                 os.close(fd)
             parentSock.close()
+            launch.closeDescriptors()
+            launch.exited()
+            launch.removeCgroup()
             raise
         finally:
             childSock.close()
             os.close(outWrite)
             os.close(errWrite)
+        launch.spawned(child.pid)
+        launch.watch(self.reactor, lambda: self.signalGroup(signal.SIGKILL))
         child.delaybeforesend = None
         self._child = child
         self.pid = pid = child.pid
@@ -341,9 +312,15 @@ class WorkerProcess:
         character instead raises it only when the kernel's tty layer gets round to it, which
         can be after the next cell's request went out and its stale-interrupt check ran: the
         next cell was then interrupted.)"""
-        if self.exited or self._child is None:
+        if self.exited or self._child is None or self.pid is None:
             return
-        self.signalGroup(signal.SIGINT)
+        try:
+            self.launch.interrupt(self.pid, self._child.child_fd)
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            os.kill(self.pid, signal.SIGINT)
+        self._watchExit()
 
     def signalGroup(self, signum: int) -> None:
         """Send ``signum`` to the worker and everything it started in its process group."""
@@ -408,7 +385,18 @@ class WorkerProcess:
             self._child.ptyproc.closed = True
             self._child.closed = True
             self._child.terminated = True
-        self._enqueue(("exited", ExitStatus(status)))
+        outOfMemory = self.launch.exited() if self.launch is not None else False
+        self._removeCgroup()
+        self._enqueue(("exited", ExitStatus(
+            status, wrapped=self.sandboxed, outOfMemory=outOfMemory,
+            memoryBytes=self.limits.get("memoryBytes"), processLimit=self.limits.get(
+                "processes") if self.launch is not None and self.launch.processLimitReached
+            else None)))
+
+    def _removeCgroup(self, tries: int = 20) -> None:
+        """Remove the kernel's cgroup once the system has reaped its last processes."""
+        if self.launch is not None and not self.launch.removeCgroup() and tries:
+            self.reactor.callLater(0.05, self._removeCgroup, tries - 1)
 
     def _watchExit(self) -> None:
         """Check for the exit at widening intervals, for reactors that do not reap on SIGCHLD."""
@@ -462,9 +450,18 @@ class WorkerProcess:
 
     def _channelClosed(self) -> None:
         if not self.exited and not self._closing:
-            self._enqueue(("channelLost",))
+            if self.sandboxed:
+                # bubblewrap exits just after its worker: wait a moment for its exit status
+                # (how the worker ended) before the kernel kills whatever is left.
+                self.reactor.callLater(0.25, self._channelLost)
+            else:
+                self._channelLost()
             self.reapProcess()
             self._watchExit()
+
+    def _channelLost(self) -> None:
+        if not self.exited:
+            self._enqueue(("channelLost",))
 
     def _enqueue(self, item: tuple[Any, ...]) -> None:
         self._pending.append(item)

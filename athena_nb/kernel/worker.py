@@ -245,6 +245,7 @@ class Worker:
         # why the last chdir failed; cells refuse to run until one works
         self.cwdError: str | None = None
         self.sendLock = threading.Lock()
+        self.pid = os.getpid()
 
     # -- output -------------------------------------------------------------------------------
 
@@ -263,6 +264,7 @@ class Worker:
         drop it, and a frame past the limit would make the server stop the kernel.
         """
         self.flushStreams()
+        leaveIfForked(self.pid)
         event = outputlimits.fitEvent(event, self.eventChars)
         if not self.inCell:
             self.tail.append(event)
@@ -390,6 +392,10 @@ class Worker:
         self._answer(message, "Introspection", lambda: introspect(
             self.namespace, message["name"], int(message.get("detail", 0))))
 
+    def op_signature(self, message: dict[str, Any]) -> None:
+        self._answer(message, "The signature hint", lambda: signature(
+            self.namespace, message["name"]))
+
     def _answer(self, message: dict[str, Any], what: str, compute: Callable[[], Any]) -> None:
         try:
             value = compute()
@@ -447,6 +453,7 @@ class Worker:
         for path, change in diffFiles(before, snapshotFiles(self.root)):
             self.emit({"type": "file", "path": path, "change": change})
         tail, self.tail, self.tailChars = self.tail, [], 0
+        leaveIfForked(self.pid)
         self.channel.send({"op": "done", "id": self.requestId, "status": status, "message": text,
                            "events": tail})
 
@@ -694,73 +701,15 @@ def _disarmInterrupts() -> None:
 
 # -- completion and introspection ----------------------------------------------------------------
 
-_TOKEN_RE = re.compile(r"[A-Za-z_][\w.]*$|$")
+if __package__:
+    from . import introspection
+else:
+    introspection = _sibling("introspection")
 
-
-def complete(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any]:
-    """Return {"matches", "start", "end"} for the dotted name that ends at ``cursor``."""
-    import rlcompleter
-
-    cursor = max(0, min(cursor, len(code)))
-    token = _TOKEN_RE.search(code[:cursor]).group(0)  # type: ignore[union-attr]  # matches "" at the end
-    start = cursor - len(token)
-    if not token:
-        return {"matches": [], "start": cursor, "end": cursor}
-    completer = rlcompleter.Completer(namespace)
-    matches = []
-    if "." in token:
-        head, _, tail = token.rpartition(".")
-        try:
-            obj = eval(head, namespace)  # only a dotted name: see _TOKEN_RE
-        except Exception:
-            obj = None
-        if obj is not None:
-            names = [n for n in dir(obj) if n.startswith(tail) and (tail[:1] == "_" or n[:1] != "_")]
-            matches = [head + "." + n for n in sorted(names)]
-    else:
-        state = 0
-        seen = set()
-        while True:
-            match = completer.complete(token, state)
-            if match is None or state > 5000:
-                break
-            match = match.rstrip("(: ")
-            if match not in seen:
-                seen.add(match)
-                matches.append(match)
-            state += 1
-        matches.sort()
-    return {"matches": matches, "start": start, "end": cursor}
-
-
-def introspect(namespace: dict[str, Any], name: str, detail: int) -> dict[str, Any]:
-    """Return {"found", "text"}: ``name?`` (detail 0) gives the docstring, ``name??`` the source."""
-    import inspect
-
-    try:
-        obj = eval(name, namespace) if re.fullmatch(r"[A-Za-z_][\w.]*", name) else None
-    except Exception:
-        obj = None
-    if obj is None and name not in namespace:
-        return {"found": False, "text": "Object %r not found." % name}
-    parts = []
-    try:
-        parts.append("Type: %s" % type(obj).__name__)
-        if callable(obj):
-            try:
-                parts.append("Signature: %s%s" % (name, inspect.signature(obj)))
-            except (TypeError, ValueError):
-                pass
-        if detail:
-            try:
-                parts.append("Source:\n" + inspect.getsource(obj))  # type: ignore[arg-type]
-            except (OSError, TypeError):
-                parts.append("Source: not available.")
-        doc = inspect.getdoc(obj)
-        parts.append("Docstring:\n" + (doc or "<no docstring>"))
-    except Exception as e:
-        parts.append("Introspection failed: %s" % e)
-    return {"found": True, "text": "\n".join(parts)}
+#: Completions with their kinds, help, the signature hint: introspection.py.
+complete = introspection.complete
+introspect = introspection.introspect
+signature = introspection.signature
 
 
 # -- Sage --------------------------------------------------------------------------------------
@@ -851,10 +800,22 @@ def setUpSage(worker: Worker) -> str:
 
 def applyLimits(limits: dict[str, Any]) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash must not litter the worksheet
+    processes = limits.get("processes")
+    if processes:  # in a sandbox without a cgroup: its user namespace counts only this kernel
+        resource.setrlimit(resource.RLIMIT_NPROC, (int(processes), int(processes)))
     memory = limits.get("memoryBytes")
     if memory:
         # RLIMIT_DATA, not RLIMIT_AS: Sage maps ~2 GB of address space that it never touches.
         resource.setrlimit(resource.RLIMIT_DATA, (int(memory), int(memory)))
+
+
+def leaveIfForked(workerPid: int) -> None:
+    """A copy of the worker made by ``os.fork()`` in a cell that comes back out of the cell's
+    code (it raised, was interrupted, or just ended) exits here: it shares the control channel,
+    and a second "done" or event frame would break it (a fork bomb's thousand copies would
+    otherwise all wait for requests)."""
+    if os.getpid() != workerPid:
+        os._exit(0)
 
 
 def closeOtherDescriptors(keep: set[int]) -> None:
@@ -870,6 +831,19 @@ def closeOtherDescriptors(keep: set[int]) -> None:
 def _redirect(fd: int, target: int) -> None:
     os.dup2(fd, target)
     os.close(fd)
+
+
+def leadForeground(tty: int) -> None:
+    """In a sandbox, bubblewrap leads the terminal's session and process group: make a group
+    of our own (what we start joins it) and the terminal's foreground group, so that the
+    server's interrupt (the terminal's TIOCSIG) reaches us and our subprocesses, not
+    bubblewrap. (Started directly, the worker leads its session and group already.)"""
+    os.setpgid(0, 0)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTTOU})
+    try:
+        os.tcsetpgrp(tty, os.getpgrp())
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def restoreSignalDispositions() -> None:
@@ -903,6 +877,8 @@ def main(argv: list[str] | None = None) -> int:
     # and give user code /dev/null as fd 0 so a C-level read gets EOF instead of hanging.
     tty = os.dup(0)
     os.set_inheritable(tty, False)
+    if config.get("leadTerminal"):
+        leadForeground(tty)
     null = os.open(os.devnull, os.O_RDONLY)
     _redirect(null, 0)
     _redirect(config["stdout"], 1)

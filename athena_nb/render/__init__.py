@@ -1,16 +1,20 @@
 """Rendering text for people: Markdown and LaTeX to safe HTML, made on the server.
 
 Tests: tests/unit/test_render_markdown.py, tests/unit/test_render_math.py,
-tests/unit/test_render_corpus.py.  Design: docs/typesetting.md.
+tests/unit/test_render_corpus.py, tests/unit/test_render_docstring.py,
+tests/unit/test_render_help.py.  Design: docs/typesetting.md.
 
-The whole public surface is three functions; each takes any text and returns sanitised HTML
+The public surface is these functions; each takes any text and returns sanitised HTML
 (never raises), so a caller can put the result straight into a page:
 
 - ``renderMarkdown(text)``: a text cell (CommonMark, tables, task lists, highlighted fenced
   code, ``$...$`` / ``$$...$$`` / ``\\(...\\)`` / ``\\[...\\]`` mathematics);
 - ``renderLatex(tex, display=False)``: one formula without delimiters, as MathML, or as its
   source in ``<code class="nb-tex-plain">`` when it cannot be typeset;
-- ``renderLatexOutput(latex)``: a kernel's ``text/latex`` output (delimited or bare TeX).
+- ``renderLatexOutput(latex)``: a kernel's ``text/latex`` output (delimited or bare TeX);
+- ``renderDocstring(doc, sage=False)``: a docstring (reStructuredText with Sphinx's and
+  Sage's conventions, docutils); ``renderHelp(info)`` and ``renderHint(info)``: the help
+  panel and the signature hint from what the kernel says of a name (dicts of HTML parts).
 
 This package imports nothing else of athena_nb.  Its libraries (markdown-it-py, Pygments,
 latex2mathml, nh3) are imported at the first call, not when the server starts: they are about
@@ -38,4 +42,23 @@ def renderLatexOutput(latex: str) -> str:
 
     return renderLatexOutput(latex)
 
-__all__ = ["renderLatex", "renderLatexOutput", "renderMarkdown"]
+def renderDocstring(doc: str, sage: bool = False) -> str:
+    from .docstring import renderDocstring
+
+    return renderDocstring(doc, sage)
+
+
+def renderHelp(info) -> dict:
+    from .help import renderHelp
+
+    return renderHelp(info)
+
+
+def renderHint(info) -> dict:
+    from .help import renderHint
+
+    return renderHint(info)
+
+
+__all__ = ["renderDocstring", "renderHelp", "renderHint", "renderLatex", "renderLatexOutput",
+           "renderMarkdown"]

@@ -53,9 +53,10 @@ ATTRIBUTES = {
 #: for a part of the cell around it; nor does ``id`` (no clobbering of the page's names).
 CLASSES = {
     "span": {c for c in STANDARD_TYPES.values() if c},
-    "div": {"nb-math-block"},
+    "div": {"nb-math-block", "nb-doc-admonition"},
+    "p": {"nb-doc-admonition-title"},
     "code": {"nb-tex-plain"},
-    "pre": {"nb-tex-plain"},
+    "pre": {"nb-tex-plain", "nb-doc-plain"},
     "ul": {"contains-task-list"},
     "ol": {"contains-task-list"},
     "li": {"task-list-item"},

@@ -16,6 +16,8 @@ from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.logger import Logger
 
 from ..kernel import Kernel, KernelPool, sageAvailable
+from ..kernel.isolation import Isolation
+from ..kernel.process import WORKER_PATH, defaultPython
 from ..store import Store
 from ._host import SERVER_JSON, StartError, raiseOpenFilesLimit, tuneGarbageCollector
 from ._parts import HubsService, KernelPoolService, Part, StoreService, WebService
@@ -28,6 +30,24 @@ def kernelSystem(choice: str, python: str | None) -> str:
     if choice != "auto":
         return choice
     return "sage" if sageAvailable(python) else "python"
+
+
+def findIsolation(options) -> Isolation:
+    """The kernels' sandbox and cgroups as the options ask and this machine allows; logs what
+    is in force (a warning for what is not); StartError if a required sandbox is missing."""
+    python = options["kernel-python"] or defaultPython()
+    isolation = Isolation.find(
+        network=options["kernel-network"] == "on", python=python,
+        workerDir=os.path.dirname(WORKER_PATH), secrets=[options["data-dir"]],
+        useSandbox=options["kernel-sandbox"] != "off")
+    summary = isolation.summary()
+    if not summary["sandboxed"] and options["kernel-sandbox"] == "require":
+        raise StartError("--kernel-sandbox require: " + summary["warnings"][0])
+    for line in summary["lines"]:
+        log.info("Kernel protection: {line}", line=line)
+    for line in summary["warnings"]:
+        log.warn("Kernel protection missing: {line}", line=line)
+    return isolation
 
 
 def defaultHubs(reactor, store, pool, dataDir, quotas=None):
@@ -85,11 +105,16 @@ class NotebookService(MultiService):
         python = options["kernel-python"]
         log.info("Kernels run {system} ({python}).", system=system,
                  python=python or "this interpreter")
+        isolation = findIsolation(options)
 
         def factory(reactor, cwd):
-            return Kernel(reactor, system=system, python=python, cwd=cwd, limits=limits)
+            return Kernel(reactor, system=system, python=python, cwd=cwd, limits=limits,
+                          isolation=isolation)
 
-        return KernelPool(self.reactor, size=options["pool-size"], factory=factory, system=system)
+        pool = KernelPool(self.reactor, size=options["pool-size"], factory=factory, system=system,
+                          scratch=os.path.join(options["data-dir"], "worksheets", ".pool"))
+        pool.protection = isolation.summary()
+        return pool
 
     # -- the parts' turns --------------------------------------------------------------------
 

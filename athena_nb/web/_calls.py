@@ -65,6 +65,7 @@ def editing(method):
     return answering(wrapper)
 
 
+@functools.lru_cache(maxsize=256)  # the same few buttons in every cell of every page
 def _button(label: str, action: str, extra: str = "", kind: str = "nb-button") -> str:
     """A locked button.  Until its widgets are live in the browser, a worksheet renders busy,
     with its inputs read-only and its buttons disabled, and the widgets unlock what the viewer

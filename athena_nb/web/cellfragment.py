@@ -7,6 +7,10 @@ A cell's run state and output reach the browser as the cell's *latest value*
 carrying the output events this viewer has not been sent yet.  How often that is, for whom
 first, is the page's ``Flusher``'s decision, not the fragment's.  Viewers at the same point of
 a cell share one encoded update (``CellModel.shared``).
+
+A page of a long worksheet opens without the outputs of the cells below its first ones
+(deferral.py): such a cell's viewer is sent only its run state (a *deferred* update) until the
+browser asks for its outputs (``outputs``), as the cell nears the screen.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from ..cells import compactNumbered, numbered
 from ..interactmodel import slim
 from ..store import CellKind
 from ._calls import _button, answering, editing
+from .cellhelp import CellHelp
+from .deferral import sizeOf
 from .interactfragment import CellInteracts
 
 #: The longest answer to a cell's input() (a line typed, or pasted).
@@ -57,6 +63,15 @@ def _sharedOp(cell, op: ot.Operation) -> Shared:
     return last[1]
 
 
+def _sharedRun(cell) -> Shared:
+    """A deferred update: the cell's run state alone, for the viewers without its outputs."""
+    shared = cell.shared()
+    run = shared.get("run")
+    if run is None:
+        run = shared["run"] = Shared({"deferred": True, "run": cell.runInfo()})
+    return run
+
+
 def _sharedView(cell) -> Shared:
     """A cell's kind and, for a text cell, its rendered HTML, encoded once for all its
     viewers per version of its text."""
@@ -68,22 +83,12 @@ def _sharedView(cell) -> Shared:
     return view
 
 
-#: The cell menu's actions that change the worksheet (editors only), and those anyone may take
-#: (cell.js does them in the browser, with no call).
-EDIT_ACTIONS = (
-    ("Insert cell above", "insertAbove"), ("Insert cell below", "insertBelow"),
-    ("Move up", "moveUp"), ("Move down", "moveDown"),
-    ("Split at cursor", "split"), ("Join with next", "join"),
-    ("Clear output", "clear"), ("Evaluate cells above", "runAbove"),
-    ("Make text cell (Esc, M)", "toText"), ("Make code cell (Esc, Y)", "toCode"))
-VIEW_ACTIONS = (("Copy input", "copy"), ("Hide output", "toggleOutput"))
-
-
-class CellFragment(LiveFragment):
+class CellFragment(CellHelp, LiveFragment):
     jsClass = "athena_nb/cell.js:Cell"
     tagName = "section"
 
-    def __init__(self, worksheet: WorksheetFragment, cellId: int):
+    def __init__(self, worksheet: WorksheetFragment, cellId: int, deferred: bool = False,
+                 number: int | None = None):
         super().__init__()
         self.worksheet = worksheet
         self.hub = worksheet.hub
@@ -92,6 +97,10 @@ class CellFragment(LiveFragment):
         # the generation, output count, revision and run the viewer has
         self._sent = (0, 0, 0, None)
         self._sentView = (None, None)  # the kind and rendered version the viewer has
+        #: The viewer has not been sent the outputs (deferral.py); it asks with ``outputs``.
+        self.deferred = deferred
+        #: The cell's place from 1 when the page is made (found in the hub for a later cell).
+        self.number = number
         self.interacts = CellInteracts(self)  # its @interact fragments
 
     @property
@@ -99,23 +108,28 @@ class CellFragment(LiveFragment):
         return self.hub.cell(self.cellId)
 
     def elementAttributes(self) -> dict[str, str]:
-        number = self.hub.cells.index(self.hub.findCell(self.cellId)) + 1
+        number = self.number or self.hub.cells.index(self.hub.findCell(self.cellId)) + 1
+        self.number = None  # only the first rendering may trust it
         return {"class": "nb-cell", "role": "group", "aria-label": f"Cell {number}",
                 "data-cell-id": str(self.cellId), "data-state": self.cell.state.value,
                 "data-kind": self.cell.kind.value}
 
     def render(self) -> str:
         # Locked until the widget is live (see _button).  A read-only viewer is given only the
-        # actions it can take (copy, show or hide the output), no button that would refuse.
+        # actions it can take (its menu, made by cell.js: copy, show or hide the output), no
+        # button that would refuse.
         cell = self.cell
         editor = self.identity.canEdit()
-        actions = EDIT_ACTIONS + VIEW_ACTIONS if editor else VIEW_ACTIONS
         return (
             '<div class="nb-cell-gutter" aria-hidden="true">'
             f'<span class="nb-count">[{cell.count if cell.count is not None else " "}]</span></div>'
             '<div class="nb-cell-main"><div class="nb-cell-top">'
-            f'<textarea class="nb-input" aria-label="Cell input" spellcheck="false" rows="1"'
-            f' autocapitalize="off" autocomplete="off" readonly>{escape(cell.text)}</textarea>'
+            # The text until the editor is made, as the cell nears the screen or is focused
+            # (editor.js): a text box to screen readers, with the editor's name, read-only
+            # until the page is live (cell.js unlocks it for whoever may edit). HTML drops
+            # one newline right after <pre>: this one, never the text's own.
+            '<pre class="nb-input nb-static" role="textbox" aria-multiline="true" tabindex="0"'
+            f' aria-label="Cell input" aria-readonly="true">\n{escape(cell.text)}</pre>'
             # A text cell's HTML (sanitised by athena_nb/render), shown unless it is edited.
             f'<div class="nb-md" aria-label="Text cell" tabindex="-1">{cell.rendered() or ""}</div>'
             '<div class="nb-cell-actions">'
@@ -125,9 +139,10 @@ class CellFragment(LiveFragment):
                + _button("Delete cell", "delete") if editor else "")
             + _button("⋯", "more", ' aria-expanded="false" aria-label="More actions for this cell"',
                       kind="nb-button nb-more")
-            + '<div class="nb-menu" hidden>'
-            + "".join(_button(label, action) for label, action in actions)
-            + "</div></div></div>"
+            # The menu's items are made when it first opens (cell.js): in a worksheet of
+            # thousands of cells they were most of the page.
+            + '<div class="nb-menu" hidden></div>'
+            + "</div></div>"
             f'<div class="nb-cell-info"><span class="nb-state">{escape(cell.state.value)}</span>'
             '<span class="nb-here"></span></div>'
             '<div class="nb-output" role="region" aria-label="Cell output"></div>'
@@ -145,7 +160,9 @@ class CellFragment(LiveFragment):
             "version": cell.version,
             "generation": cell.generation,
             "length": len(cell.outputs),
-            "outputs": slim(compactNumbered(cell.outputs)),
+            # Deferred: none, and about how tall they are (CSS pixels).
+            "outputs": None if self.deferred else slim(compactNumbered(cell.outputs)),
+            "estimate": sizeOf(cell)[1] if self.deferred else None,
             "run": cell.runInfo(),
             "canEdit": self.identity.canEdit(),
             "base": self.worksheet.base,
@@ -191,6 +208,8 @@ class CellFragment(LiveFragment):
         if sent == self._sent:
             return None
         self._sent = sent
+        if self.deferred:
+            return None if sent[3] == run else [_sharedRun(cell)]
         if generation != cell.generation:
             return [_sharedUpdate(cell, 0, 0)]
         return [_sharedUpdate(cell, end, revision)]
@@ -223,8 +242,10 @@ class CellFragment(LiveFragment):
 
     @answering
     def outputs(self):
-        """Everything about the cell's run now; the next update continues from it."""
+        """Everything about the cell's run now; the next update continues from it (a deferred
+        cell's viewer asks for it as the cell nears its screen)."""
         cell = self.cell
+        self.deferred = False
         self._sent = self._now(cell)
         return {"generation": cell.generation, "length": len(cell.outputs),
                 "outputs": slim(compactNumbered(cell.outputs)), "run": cell.runInfo()}

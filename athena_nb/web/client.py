@@ -4,7 +4,9 @@ Tests: tests/unit/test_hub_web*.py.
 
 What the browser's worksheet.js and cell.js do, without a browser, for tests, benchmarks and
 scripts: keep the cells in order, each cell's text through an ``ot.SyncClient``, its outputs
-and run state from the coalesced updates, the title, the presence list and the kernel state::
+and run state from the coalesced updates (a cell whose outputs the page did not carry,
+``deferred``, has none until ``loadOutputs``), the title, the presence list and the kernel
+state::
 
     client = await LiveClient.open(reactor, url, cookies=..., widgetClasses=WIDGETS)
     sheet = worksheetOf(client)
@@ -35,7 +37,10 @@ class CellClient(ClientWidget):
         self.sync = ot.SyncClient(a["text"], a["version"], self._send)
         self.generation: int = a["generation"]
         self.length: int = a["length"]
-        self.outputs: list[dict] = list(a["outputs"])
+        #: The page came without this cell's outputs (athena_nb/web/deferral.py).
+        self.deferred: bool = a["outputs"] is None
+        self.estimate: int | None = a.get("estimate")
+        self.outputs: list[dict] = list(a["outputs"] or ())
         self.run: dict = a["run"]
         self.kind: str = a["kind"]
         self.views: list[dict] = []  # every view (kind, version, rendered HTML) sent, in order
@@ -109,12 +114,24 @@ class CellClient(ClientWidget):
 
     # -- run state and output --------------------------------------------------------------
 
+    def loadOutputs(self) -> Deferred:
+        """Ask for the outputs the page came without (as a browser does when the cell nears
+        the screen); fires once they are here."""
+        def loaded(all):
+            self.generation, self.length = all["generation"], all["length"]
+            self.outputs, self.run, self.deferred = list(all["outputs"]), all["run"], False
+            return self.outputs
+        return self.callRemote("outputs").addCallback(loaded)
+
     @expose
     def update(self, update):
         self.updates += 1
         # Every cell's updates in arrival order, on the client (tests check the order).
         self.client.__dict__.setdefault("cellUpdates", []).append(
             (self.cellId, update["run"]["state"]))
+        if update.get("deferred") or self.deferred:  # the run alone, until the outputs come
+            self.run = update["run"]
+            return
         if update["generation"] != self.generation:
             assert update["start"] == 0, f"a reset update must start at 0: {update!r}"
             self.generation, self.length, self.outputs = update["generation"], 0, []

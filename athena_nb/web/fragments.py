@@ -23,6 +23,7 @@ from ..store import MAX_TITLE
 from ..systems import SYSTEM_NAMES
 from ._calls import NotAllowed, WorksheetClosed, _button, answering, editing
 from .cellfragment import CellFragment
+from .deferral import InlineBudget
 
 log = Logger()
 
@@ -50,12 +51,15 @@ class WorksheetFragment(LiveFragment):
         self.cellFragments: dict[int, CellFragment] = {}
         self.joined = False
         self._sentKernel: dict | None = None  # the kernel state the viewer has
+        # The page carries the outputs of its first cells only (deferral.py).
+        budget = InlineBudget()
         for cell in hub.cells:
             if not cell.leaving:
-                self._addCell(cell.id)
+                self._addCell(cell.id, not budget.take(cell), len(self.cellFragments) + 1)
 
-    def _addCell(self, cellId: int) -> CellFragment:
-        fragment = CellFragment(self, cellId)
+    def _addCell(self, cellId: int, deferred: bool = False,
+                 number: int | None = None) -> CellFragment:
+        fragment = CellFragment(self, cellId, deferred, number)
         self.cellFragments[cellId] = fragment
         self.addChild(fragment)
         return fragment
@@ -101,12 +105,13 @@ class WorksheetFragment(LiveFragment):
             '<span class="nb-kernel" role="status"></span>'
             '<details class="nb-queue" hidden><summary>Queue</summary>'
             '<ol aria-label="Run queue"></ol></details>'
+            + protectionMarkup(self.hub.kernelProtection)
             + ('<span class="nb-readonly">Read-only</span>' if ro else "")
             + "</div>"
             '<p class="nb-error" role="alert" hidden></p>'
             f'<div class="nb-cells">{cells}</div>'
             '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
-            "Tab completes or indents, Ctrl-/ comments lines out, Ctrl-F searches the cell, "
+            "Tab completes or indents, Shift-Tab or F1 on a name shows its help, Ctrl-F searches, "
             "Escape then Tab leaves a cell; Escape then M makes it a text cell, Escape then Y a "
             "code cell, Escape then Z brings back the cell you deleted last; double-click or "
             "Enter edits a text cell.</p>"
@@ -278,3 +283,18 @@ def _systemChoice(system: str) -> str:
     return ('<label class="nb-system" title="What cells run as when their first line names no '
             'mode (%python, %sh, %gp, ...), for everyone">System '
             f'<select data-action="system" disabled>{options}</select></label>')
+
+def protectionMarkup(protection: dict | None) -> str:
+    """The worksheet page's quiet note of what protects its kernel: a word in the toolbar
+    that opens the list (``Isolation.summary()``), without script."""
+    if not protection:
+        return ""
+    sandboxed = protection["sandboxed"]
+    label = ("Sandboxed" if sandboxed else "Not sandboxed") + (
+        "" if protection["network"] else ", no network")
+    items = "".join(f"<li>{escape(line)}</li>" for line in protection["lines"])
+    items += "".join(f'<li class="nb-protection-missing">{escape(line)}</li>'
+                     for line in protection["warnings"])
+    return (f'<details class="nb-protection" data-sandboxed="{str(sandboxed).lower()}">'
+            f'<summary title="What protects this worksheet\'s kernel">{label}</summary>'
+            f'<ul aria-label="What protects this worksheet\'s kernel">{items}</ul></details>')

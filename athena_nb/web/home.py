@@ -62,14 +62,40 @@ def _forScript(value) -> str:
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+def editLinkNote(protection: dict | None) -> str:
+    """What an edit link allows, in the Share panel: its holder runs code in the kernel, and
+    what that code can reach depends on the kernel's protection (docs/security.md)."""
+    if protection is None:
+        return ("An edit link lets its holder change this worksheet and run code in its kernel. "
+                "A view-only link shows the worksheet and runs nothing.")
+    if not protection["sandboxed"]:
+        return ("An edit link lets its holder change this worksheet and run code in its kernel, "
+                "which is not sandboxed: that code runs as this server's own user and can read "
+                "its token, its database and every worksheet, and stop the server. Share edit "
+                "links only with people you would trust with your account, or install "
+                "bubblewrap. A view-only link shows the worksheet and runs nothing.")
+    network = ("It can use the network as this machine can, services on this machine included "
+               "(start the server with --kernel-network off to prevent that)."
+               if protection["network"] else "It has no network.")
+    limits = ("Its memory and processes are limited for the kernel as a whole."
+              if protection["limits"] != "rlimits" else
+              "Its memory and processes are limited per process only.")
+    return ("An edit link lets its holder change this worksheet and run code in its kernel. "
+            "The kernel is sandboxed: that code can read the system and read and write this "
+            "worksheet's files, and nothing of the server: not its token, its database, the "
+            "other worksheets or other kernels, and it cannot stop the server. "
+            f"{network} {limits} A view-only link shows the worksheet and runs nothing.")
+
+
 class HomePage(Resource):
     """``/``: the worksheet list.  A share-link visitor is sent to their worksheet."""
 
     isLeaf = True
 
-    def __init__(self, store, moduleRoot: str):
+    def __init__(self, store, moduleRoot: str, protection: dict | None = None):
         super().__init__()
         self.store, self.moduleRoot = store, moduleRoot
+        self.protection = protection  # the kernels' (Isolation.summary()), for the Share panel
 
     def render_GET(self, request):
         identity = identityOf(request)  # the gate lets no request without one through
@@ -83,7 +109,8 @@ class HomePage(Resource):
         return NOT_DONE_YET
 
     def markup(self, worksheets, session: str = "") -> bytes:
-        data = {"worksheets": [worksheetJSON(w) for w in worksheets], "session": session}
+        data = {"worksheets": [worksheetJSON(w) for w in worksheets], "session": session,
+                "editLinkNote": editLinkNote(self.protection)}
         body = (
             '<header class="topbar"><span class="brand">athena-nb</span>'
             '<form method="post" action="/logout"><button type="submit" class="quiet">'

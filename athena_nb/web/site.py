@@ -61,7 +61,7 @@ class Root(Resource):
             b"logout": LogoutResource(auth),
             b"api": ApiResource(auth, store, hubs, reactor=reactor),
             b"worksheets": worksheets,
-            b"": HomePage(store, moduleRoot),
+            b"": HomePage(store, moduleRoot, getattr(hubs, "kernelProtection", None)),
         }
         self.tokenLogin = TokenLogin(auth, moduleRoot, reactor, throttle)
         self.logInFirst = _Answer(lambda request: forbid(request, auth, moduleRoot))
@@ -187,13 +187,14 @@ class AthenaSite(LiveSite):
         pass
 
 
-def worksheetsResource(*, reactor, hubs, auth: Auth, moduleRoot: str, settings, importMap=None):
+def worksheetsResource(*, reactor, hubs, auth: Auth, moduleRoot: str, settings, importMap=None,
+                       moduleGraph=None):
     """The worksheet pages, from the notebook's own module (imported late: it is optional
     to the rest of the site, e.g. in the site's unit tests)."""
     from .worksheet import WorksheetsResource
 
     return WorksheetsResource(reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot,
-                              settings=settings, importMap=importMap)
+                              settings=settings, importMap=importMap, moduleGraph=moduleGraph)
 
 
 class OnFirstRequest(Resource):
@@ -233,7 +234,7 @@ def buildSite(*, reactor, store, auth: Auth, hubs, settings, modules: ModuleReso
         moduleRoot = modules.rootURL
         worksheets = OnFirstRequest(lambda: worksheetsResource(
             reactor=reactor, hubs=hubs, auth=auth, moduleRoot=moduleRoot, settings=settings,
-            importMap=modules.importMap))
+            importMap=modules.importMap, moduleGraph=modules.graph))
     root = Root(reactor=reactor, auth=auth, store=store, modules=modules,
                 worksheets=worksheets, hubs=hubs, hosts=hosts)
     # No URL takes a body larger than a live page's largest message.

@@ -33,7 +33,7 @@ class WorksheetPage(LivePage):
     """One browser tab on one worksheet."""
 
     stylesheets = ("athena_nb/notebook.css", "athena_nb/worksheet.css", "athena_nb/outputs.css",
-                   "athena_nb/highlight.css", "athena_nb/interact.css")
+                   "athena_nb/highlight.css", "athena_nb/help.css", "athena_nb/interact.css")
     icon = ICON
 
     def __init__(self, hub, identity, base: str):
@@ -53,14 +53,17 @@ class WorksheetPage(LivePage):
 class WorksheetsResource(Resource):
     """The resource the service mounts at ``/worksheets``."""
 
-    def __init__(self, *, reactor, hubs, auth, moduleRoot, settings, importMap=None):
+    def __init__(self, *, reactor, hubs, auth, moduleRoot, settings, importMap=None,
+                 moduleGraph=None):
         super().__init__()
         self.hubs = hubs
         # The import map finds the editor's npm packages (CodeMirror) by name; CodeMirror makes
-        # its styles at run time, in <style> elements the page's nonce admits.
+        # its styles at run time, in <style> elements the page's nonce admits. The page names
+        # its whole module graph as modulepreload links (livefragments' ModuleGraph).
         self.live = LivePageResource(self._makePage, reactor=reactor, moduleRoot=moduleRoot,
                                      settings=settings, sessions=auth.sessions,
-                                     importMap=importMap, styleNonce=True)
+                                     importMap=importMap, styleNonce=True,
+                                     moduleGraph=moduleGraph)
 
     def getChild(self, name: bytes, request):
         if name == b"":

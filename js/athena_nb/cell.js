@@ -3,10 +3,15 @@
 // Tested by the browser tests (tests/browser/test_notebook*.py).
 //
 // The server calls remoteOp / ack (text), update (run state and output so far, coalesced per
-// viewer) and detaches the widget when the cell is deleted.
+// viewer) and detaches the widget when the cell is deleted. The worksheet wakes a cell as it
+// nears the screen and puts it to sleep far from it (nearscreen.js): awake, it has its editor
+// (editor.js) and its outputs, fetched then if the page opened without them
+// (athena_nb/web/deferral.py); asleep, its text is a plain <pre> that others' edits update.
 
 import {Widget} from '../livefragments/widget.js';
 import {CellEditor} from './editor.js';
+import {helpRequest} from './editor/calls.js';
+import {HelpPanel} from './help.js';
 import {Interact, interactNode, placeInteract} from './interact.js';
 import {OutputArea} from './outputs.js';
 import {lineNumbers, onLineNumbers} from './prefs.js';
@@ -20,16 +25,42 @@ import {TextCell} from './textcell.js';
  * @typedef {{generation: number, length: number, outputs: OutputEvent[], run: RunInfo}} CellOutputs
  */
 /**
- * The initial arguments (CellFragment.getInitialArguments).
- * @typedef {CellOutputs & {cellId: number, kind: string, text: string, version: number,
- *   canEdit: boolean, base: string}} CellArgs
+ * The initial arguments (CellFragment.getInitialArguments); `outputs` is null when deferred,
+ * and `estimate` then says about how tall they are (CSS pixels).
+ * @typedef {{generation: number, length: number, outputs: OutputEvent[]|null,
+ *   estimate: number|null, run: RunInfo, cellId: number, kind: string, text: string,
+ *   version: number, canEdit: boolean, base: string}} CellArgs
  */
+/**
+ * An update from the server (CellFragment._update); a deferred one carries the run alone.
+ * @typedef {{generation: number, start: number, outputs: OutputEvent[], replace?: OutputEvent[],
+ *   run: RunInfo, deferred?: undefined} | {deferred: true, run: RunInfo}} CellUpdate
+ */
+
+/** The "⋯" menu's items (label, action), made when it first opens: those that change the
+ * worksheet, for editors, and those anyone may take (done here, with no call). */
+const EDIT_MENU = [
+  ['Insert cell above', 'insertAbove'], ['Insert cell below', 'insertBelow'],
+  ['Move up', 'moveUp'], ['Move down', 'moveDown'],
+  ['Split at cursor', 'split'], ['Join with next', 'join'],
+  ['Clear output', 'clear'], ['Evaluate cells above', 'runAbove'],
+  ['Make text cell (Esc, M)', 'toText'], ['Make code cell (Esc, Y)', 'toCode'],
+];
+const VIEW_MENU = [['Copy input', 'copy'], ['Hide output', 'toggleOutput']];
 
 /** @type {Record<string, string>} */
 const STATE_LABEL = {
   idle: '', queued: 'queued', running: 'running…', done: 'done', error: 'error',
   interrupted: 'interrupted',
 };
+
+/**
+ * Sets `object[key]` to `value` unless it is that already.
+ * @param {any} object @param {string} key @param {unknown} value
+ */
+function change(object, key, value) {
+  if (object[key] !== value) object[key] = value;
+}
 
 export class Cell extends Widget {
   /**
@@ -44,8 +75,7 @@ export class Cell extends Widget {
     this.run_ = a.run;
     /** @type {Worksheet|null} set in loaded() (a detached widget loses its parent) */
     this.worksheet = null;
-    const textarea = /** @type {HTMLTextAreaElement} */ (node.querySelector('.nb-input'));
-    this.textarea = textarea;
+    const placeholder = /** @type {HTMLElement} */ (node.querySelector('.nb-input'));
     this.stateNode = /** @type {HTMLElement} */ (node.querySelector('.nb-state'));
     this.countNode = /** @type {HTMLElement} */ (node.querySelector('.nb-count'));
     this.hereNode = /** @type {HTMLElement} */ (node.querySelector('.nb-here'));
@@ -54,9 +84,22 @@ export class Cell extends Widget {
     this.outputs = new OutputArea(/** @type {Element} */ (node.querySelector('.nb-output')),
       {base: a.base, cellId: a.cellId, interact: (id) => interactNode(this, id),
         answer: a.canEdit ? (text) => this.callRemote('answer', text) : null});
-    this.outputs.reset(a.generation, a.outputs, a.length);
+    if (a.outputs) {
+      this.outputs.reset(a.generation, a.outputs, a.length);
+    } else {
+      this.outputs.defer(a.estimate ?? 0);
+      // Off screen the page lays the cell out at about this height (worksheet.css).
+      const lines = a.text.split('\n').length;
+      /** @type {HTMLElement} */ (node).style.containIntrinsicSize =
+        `auto ${Math.round(lines * 19 + 40 + (a.estimate ?? 0))}px`;
+    }
+    /** @type {CellUpdate[]|null} updates that came while the outputs were being fetched */
+    this.pending = null;
+    this.help = new HelpPanel({cell: /** @type {HTMLElement} */ (node),
+      ask: (name, detail) => this.callRemote('help', name, detail),
+      refocus: () => this.editor.focus(), announce: (message) => this.worksheet?.hint(message)});
     this.editor = new CellEditor({
-      textarea,
+      placeholder,
       text: a.text,
       version: a.version,
       readOnly: !a.canEdit,
@@ -72,23 +115,29 @@ export class Cell extends Widget {
       onHint: (message) => this.worksheet?.hint(message),
       lineNumbers: lineNumbers(),
       sendCursor: (anchor, head, version) => this.callRemote('cursor', anchor, head, version),
+      help: a.canEdit ? {
+        open: (name, detail) => this.help.open(name, detail),
+        signature: (name) => /** @type {Promise<import('./editor/hints.js').Hint>} */ (
+          this.callRemote('signature', name)),
+        isOpen: () => this.help.isOpen, close: () => this.help.close(),
+      } : null,
     });
     this.stopLineNumbers = onLineNumbers((on) => this.editor.setLineNumbers(on));
     // The markup comes locked (cellfragment.py), with only the buttons this viewer may use;
-    // the editor took the read-only textarea's place, and the buttons unlock now.
-    for (const each of node.querySelectorAll('button[data-action]')) {
-      /** @type {HTMLButtonElement} */ (each).disabled = false;
-    }
+    // the input (its text until the editor is made) and the buttons unlock now.
+    if (a.canEdit) placeholder.removeAttribute('aria-readonly');
+    this.#unlock(node.querySelectorAll('.nb-cell-actions > button'));
     this.textCell = new TextCell({
-      node: /** @type {HTMLElement} */ (node), source: this.editor.dom,
+      node: /** @type {HTMLElement} */ (node), source: () => this.editor.dom,
       rendered: /** @type {HTMLElement} */ (node.querySelector('.nb-md')),
       text: () => this.editor.text, focusSource: () => this.editor.focus(),
       kind: a.kind, canEdit: a.canEdit,
       convert: (kind) => this.setKind(kind),
       hint: (message) => this.worksheet?.hint(message),
     });
-    this.showRun(a.run);
     node.addEventListener('click', (event) => this.#click(/** @type {MouseEvent} */ (event)));
+    // The focus in a cell wakes it wherever it is (Tab, a screen reader, a search).
+    node.addEventListener('focusin', () => this.worksheet?.nearScreen.wakeNow(this));
     node.addEventListener('keydown', (event) => {
       if (/** @type {KeyboardEvent} */ (event).key === 'Escape' && !this.menu.hidden) {
         this.closeMenu();
@@ -100,13 +149,15 @@ export class Cell extends Widget {
   loaded() {
     this.worksheet = /** @type {Worksheet|null} */ (this.parent);
     this.showRun(this.run_);
+    this.worksheet?.nearScreen.watch(this);
   }
 
   detached() {
+    this.worksheet?.nearScreen.unwatch(this);
     this.node.remove();
-    this.editor.closeCompletions();
+    this.help.close();
     this.stopLineNumbers();
-    this.editor.view.destroy();
+    this.editor.destroy();
     this.worksheet?.savedState(this, 'saved'); // a deleted cell has nothing left to save
     this.worksheet?.cellsChanged();
   }
@@ -154,13 +205,51 @@ export class Cell extends Widget {
     return null;
   }
 
-  /** @param {{generation: number, start: number, outputs: OutputEvent[], replace?: OutputEvent[], run: RunInfo}} update */
+  /** @param {CellUpdate} update */
   update(update) {
+    if (this.pending || update.deferred || this.outputs.deferred) {
+      // Only the run to show, until the outputs are here (then what came meanwhile follows).
+      if (this.pending && !update.deferred) this.pending.push(update);
+      this.showRun(update.run);
+      return null;
+    }
     if (!this.outputs.update(update)) {
       this.#refetchOutputs().catch((error) => this.worksheet?.showError(error?.message ?? String(error)));
     }
     this.showRun(update.run);
     return null;
+  }
+
+  // -- near the screen or not (nearscreen.js) ---------------------------------------------------
+
+  /** The cell nears the screen: its editor is made, its outputs fetched if it has none yet. */
+  wake() {
+    /** @type {HTMLElement} */ (this.node).dataset.awake = 'true';
+    this.editor.wake();
+    if (this.outputs.deferred && !this.pending && !this.isDetached) {
+      this.#loadOutputs().catch((error) => this.worksheet?.showError(error?.message ?? String(error)));
+    }
+  }
+
+  /** The cell is far from the screen: its editor goes (its state is kept). */
+  sleep() {
+    if (this.node.contains(this.node.ownerDocument.activeElement)) return;
+    delete /** @type {HTMLElement} */ (this.node).dataset.awake;
+    this.editor.sleep();
+  }
+
+  async #loadOutputs() {
+    this.pending = [];
+    try {
+      const all = /** @type {CellOutputs} */ (await this.callRemote('outputs'));
+      this.outputs.reset(all.generation, all.outputs, all.length);
+      this.showRun(all.run);
+      this.worksheet?.nearScreen.schedule(); // the cells below moved
+    } finally {
+      const pending = this.pending;
+      this.pending = null;
+      if (!this.outputs.deferred) for (const update of pending) this.update(update);
+    }
   }
 
   async #refetchOutputs() {
@@ -175,7 +264,6 @@ export class Cell extends Widget {
   showRun(run) {
     this.run_ = run;
     const node = /** @type {HTMLElement} */ (this.node);
-    node.dataset.state = run.state;
     const busy = run.state === 'queued' || run.state === 'running';
     // Without its server the page cannot tell whether the cell still runs (connection.js).
     const lost = busy ? this.worksheet?.lost : null;
@@ -185,19 +273,23 @@ export class Cell extends Widget {
     let label = lost?.cell ?? STATE_LABEL[run.state] ?? run.state;
     const me = this.worksheet?.name;
     if (label && run.ranBy && run.ranBy !== me) label += ` · ${run.ranBy}`;
-    this.stateNode.textContent = label;
+    // Only what changed (a page of thousands of cells shows them all once as rendered).
+    change(node.dataset, 'state', run.state);
+    change(this.countNode, 'textContent', `[${busy ? '*' : run.count ?? ' '}]`);
+    change(this.stateNode, 'textContent', label);
   }
 
   /** @param {string[]} names other people in this cell @param {string[]} [ids] their ids */
   showPeople(names, ids = undefined) {
     if (ids) this.editor.keepPeers(ids);
-    this.hereNode.textContent = names.length ? names.join(', ') : '';
-    this.hereNode.title = names.length ? `Here: ${names.join(', ')}` : '';
+    change(this.hereNode, 'textContent', names.length ? names.join(', ') : '');
+    change(this.hereNode, 'title', names.length ? `Here: ${names.join(', ')}` : '');
   }
 
   /** @param {number} n its place, from 1 */
   setNumber(n) {
-    this.node.setAttribute('aria-label', `Cell ${n}`);
+    const label = `Cell ${n}`;
+    if (this.node.getAttribute('aria-label') !== label) this.node.setAttribute('aria-label', label);
   }
 
   focus() {
@@ -216,7 +308,7 @@ export class Cell extends Widget {
 
   /** @param {boolean} advance */
   runFromKeyboard(advance) {
-    if (!this.canEdit) return;
+    if (!this.canEdit || this.#openHelp()) return;
     this.run(!advance);
     if (advance) this.worksheet?.focusAfter(this);
   }
@@ -228,9 +320,39 @@ export class Cell extends Widget {
       await this.editor.whenSynced();
       return;
     }
+    if (this.#openHelp()) return;
     // Right behind the edits not yet sent (the channel is ordered): no round trip is waited for.
     await this.editor.whenSent();
     await this.worksheet?.ask(this.callRemote('run'));
+  }
+
+  /** A code cell that is just `name?` or `name??` in Python or Sage opens the help panel
+   * instead of running (help.js); true if it did. */
+  #openHelp() {
+    const asked = this.textCell.isText ? null : helpRequest(this.editor.text);
+    if (!asked || !['python', 'sage'].includes(this.worksheet?.system ?? 'python')) return false;
+    this.help.open(asked.name, asked.detail);
+    return true;
+  }
+
+  /** Makes the menu's items (the page comes without them: a long worksheet has thousands of
+   * cells, and one menu is opened at a time). */
+  #fillMenu() {
+    const doc = this.node.ownerDocument;
+    for (const [label, action] of this.canEdit ? [...EDIT_MENU, ...VIEW_MENU] : VIEW_MENU) {
+      const button = doc.createElement('button');
+      button.type = 'button';
+      button.className = 'nb-button';
+      button.dataset.action = action;
+      button.textContent = label;
+      this.menu.append(button);
+    }
+    this.#unlock(this.menu.children);
+  }
+
+  /** Unlocks buttons (only those this viewer may use are made). @param {Iterable<Element>} buttons */
+  #unlock(buttons) {
+    for (const each of buttons) /** @type {HTMLButtonElement} */ (each).disabled = false;
   }
 
   closeMenu() {
@@ -265,6 +387,7 @@ export class Cell extends Widget {
     const ws = this.worksheet;
     if (action === 'more') {
       const open = this.menu.hidden;
+      if (!this.menu.firstChild) this.#fillMenu();
       this.menu.hidden = !open;
       button.setAttribute('aria-expanded', String(open));
       if (open) /** @type {HTMLElement|null} */ (this.menu.querySelector('button'))?.focus();

@@ -1,9 +1,17 @@
 // @ts-check
 // completions.js: the list of kernel completions under a cell's input (a listbox the input
-// points at with aria-activedescendant: arrows move, Enter or Tab accept, Escape closes).
-// Tested through tests/browser/test_notebook.py (the editor uses it).
+// points at with aria-activedescendant: arrows move, Enter or Tab accept, Escape closes). Each
+// candidate shows its kind, as the kernel says it (a letter, and in words for screen readers).
+// Tested through tests/browser/test_notebook.py and tests/browser/test_help.py.
 
 let lists = 0;
+
+/** The kernel's kinds (athena_nb/kernel/introspection.py): the letter shown, and in words. */
+export const KINDS = /** @type {Record<string, [string, string]>} */ ({
+  function: ['f', 'function'], class: ['c', 'class'], module: ['m', 'module'],
+  keyword: ['k', 'keyword'], instance: ['v', 'variable'], property: ['p', 'property'],
+  lazy: ['l', 'lazily imported'],
+});
 
 export class CompletionList {
   /**
@@ -11,8 +19,9 @@ export class CompletionList {
    * @param {string[]} matches
    * @param {(match: string) => void} accept called with the chosen match (the list is closed)
    * @param {HTMLElement} [anchor] the list opens right after it (default: the input)
+   * @param {(string|undefined)[]} [kinds] each match's kind, in the same order
    */
-  constructor(textarea, matches, accept, anchor = textarea) {
+  constructor(textarea, matches, accept, anchor = textarea, kinds = []) {
     const doc = textarea.ownerDocument;
     this.textarea = textarea;
     this.matches = matches.slice(0, 200);
@@ -28,7 +37,18 @@ export class CompletionList {
       const item = doc.createElement('li');
       item.setAttribute('role', 'option');
       item.id = `${this.list.id}-${i}`;
-      item.textContent = match;
+      const kind = KINDS[kinds[i] ?? ''];
+      if (kind) {
+        const badge = doc.createElement('span');
+        badge.className = 'nb-kind';
+        badge.dataset.kind = /** @type {string} */ (kinds[i]);
+        badge.setAttribute('aria-hidden', 'true');
+        badge.title = kind[1];
+        badge.textContent = kind[0];
+        item.append(badge);
+        item.setAttribute('aria-label', `${match}, ${kind[1]}`);
+      }
+      item.append(match);
       item.addEventListener('mousedown', (event) => {
         event.preventDefault(); // keep the focus in the textarea
         this.#choose(i);

@@ -1,20 +1,31 @@
 // @ts-check
-// editor.js: a cell's input: a CodeMirror 6 editor bound to the hub's text document by OT.
+// editor.js: a cell's input: a CodeMirror 6 editor bound to the hub's text document by OT, made
+// only while the cell is near the screen or focused.
 // Tested by tests/js/athena_nb/celltext.test.mjs, changes.test.mjs and the browser tests
-// (tests/browser/test_notebook*.py).
+// (tests/browser/test_notebook*.py, test_bigworksheet.py).
 //
-// The page renders each cell's text in a read-only textarea (locked until live); the editor
-// takes its place. Every local transaction becomes one operation (editor/changes.js) handed to
-// the cell's CellText (editor/celltext.js), which decides when it travels; remote operations
-// are dispatched as transactions that stay out of the undo history, so the history (CodeMirror's,
-// which maps its entries through them) undoes the person's own edits only. The selection maps
-// through remote changes, so the caret stays with the person's own text.
+// The page renders each cell's text in a plain <pre> (a text box to screen readers, with the
+// editor's accessible name). The cell's text is shared with the hub by its CellText
+// (editor/celltext.js, DOM-free), which lives as long as the cell; the editor itself is made
+// when the cell nears the screen or the <pre> is focused or clicked (`wake`), and taken down
+// again when the cell is far from the screen (`sleep`): a worksheet of 2,000 cells has a few
+// dozen editors, not 2,000. A cell has three lives:
+// - cold: no editor state at all; the <pre> shows the text, and others' edits update it;
+// - awake: an EditorView took the <pre>'s place;
+// - asleep: the view is gone but its EditorState stays (the person's undo history, selection
+//   and the others' carets), and others' edits are applied to it; waking shows it again.
+// Every local transaction becomes one operation (editor/changes.js) handed to the CellText,
+// which decides when it travels; remote operations are dispatched as transactions that stay
+// out of the undo history, so the history (CodeMirror's, which maps its entries through them)
+// undoes the person's own edits only. The selection maps through remote changes, so the caret
+// stays with the person's own text.
 
 import {redo as redoCommand, undo as undoCommand} from '@codemirror/commands';
 import {EditorState} from '@codemirror/state';
 import {CompletionList} from './completions.js';
 import {CellText} from './editor/celltext.js';
 import {ownOp, remoteTransaction} from './editor/changes.js';
+import {helpExtensions} from './editor/hints.js';
 import {keepPeers, peersField, setPeer} from './editor/peers.js';
 import {EditorView, extensions, indentLess, indentMore, lineNumbers} from './editor/setup.js';
 import {SyncState, codePointToUtf16, transformCursor, utf16ToCodePoint} from './ot.js';
@@ -23,12 +34,13 @@ import {SyncState, codePointToUtf16, transformCursor, utf16ToCodePoint} from './
 const COMPLETES = /[\p{L}\p{N}_][\p{L}\p{N}_]*$|\.$/u;
 
 /** @typedef {import('./ot.js').Operation} Operation */
-/** @typedef {{matches: string[], start: number, end: number}} Completions */
+/** @typedef {{matches: string[], types?: string[], start: number, end: number}} Completions */
+/** @typedef {import('@codemirror/state').TransactionSpec} TransactionSpec */
 
 export class CellEditor {
   /**
    * @param {Object} o
-   * @param {HTMLTextAreaElement} o.textarea the server-rendered input; the editor takes its place
+   * @param {HTMLElement} o.placeholder the server-rendered text; the editor takes its place
    * @param {string} o.text
    * @param {number} o.version
    * @param {boolean} [o.readOnly]
@@ -41,15 +53,23 @@ export class CellEditor {
    * @param {(message: string) => void} [o.onHint] a short message for the person typing
    * @param {'python'|'plain'} [o.language]
    * @param {boolean} [o.lineNumbers]
-   * @param {string} [o.label] the accessible name (default: the textarea's)
+   * @param {string} [o.label] the accessible name (default: the placeholder's)
    * @param {((anchor: number, head: number, version: number) => Promise<unknown>)|null} [o.sendCursor]
    *   tells the others where this person's selection is (code points at `version`)
+   * @param {Omit<import('./editor/hints.js').HelpHooks, 'busyKeys'>|null} [o.help] the help
+   *   panel and the signature hint (editor/hints.js)
+   * @param {boolean} [o.awake] make the editor at once (default: when `wake` is called)
    */
-  constructor({textarea, text, version, readOnly = false, send, fetchText, onRun = () => {},
+  constructor({placeholder, text, version, readOnly = false, send, fetchText, onRun = () => {},
     complete = null, onStatus = () => {}, onHint = () => {}, language = 'python',
-    lineNumbers: numbers = false, label = undefined, sendCursor = null}) {
-    this.textarea = textarea;
+    lineNumbers: numbers = false, label = undefined, sendCursor = null, help = null,
+    awake = false}) {
+    this.placeholder = placeholder;
+    this.help = help;
     this.readOnly = readOnly;
+    this.numbers = numbers;
+    this.language = language;
+    this.label = label ?? placeholder.getAttribute('aria-label') ?? 'Cell input';
     this.onRun = onRun;
     this.completeCall = complete;
     this.onHint = onHint;
@@ -63,9 +83,67 @@ export class CellEditor {
     this.cursorInFlight = false;
     this.cell = new CellText({text, version, send, fetchText, onStatus,
       show: (op) => this.#show(op)});
+    /** @type {ReturnType<typeof extensions>['compartments']|null} set with the first state */
+    this.compartments = null;
+    /** @type {EditorView|null} while awake */
+    this.view = null;
+    /** @type {EditorState|null} asleep: the state the view had (null while cold or awake) */
+    this.saved = null;
+    // Focusing (Tab) or clicking the text makes the editor, with the caret where it was asked.
+    placeholder.addEventListener('focus', () => this.focus());
+    placeholder.addEventListener('mousedown', (event) => {
+      event.preventDefault();
+      this.focus({x: event.clientX, y: event.clientY});
+    });
+    if (awake) this.wake();
+  }
+
+  /** Whether the editor is made and shown now. */
+  get awake() {
+    return this.view !== null;
+  }
+
+  /** The editor state: the view's, or the one kept while asleep (null while cold). */
+  get editorState() {
+    return this.view?.state ?? this.saved;
+  }
+
+  /** Makes the editor (if it is not), in the placeholder's place. */
+  wake() {
+    if (this.view) return;
+    const state = this.saved ?? this.#newState();
+    this.saved = null;
+    this.view = new EditorView({state});
+    this.view.dom.hidden = this.placeholder.hidden;
+    this.placeholder.replaceWith(this.view.dom);
+  }
+
+  /** Takes the editor down, keeping its state; the placeholder shows the text again. */
+  sleep() {
+    const view = this.view;
+    if (!view) return;
+    this.closeCompletions();
+    this.saved = view.state;
+    this.view = null;
+    this.placeholder.textContent = this.cell.text;
+    this.placeholder.hidden = view.dom.hidden;
+    view.dom.replaceWith(this.placeholder);
+    view.destroy();
+  }
+
+  /** Takes the editor down for good (the cell is gone). */
+  destroy() {
+    this.closeCompletions();
+    this.view?.destroy();
+    this.view = null;
+  }
+
+  #newState() {
     const setup = extensions({
-      readOnly, lineNumbers: numbers, language,
-      label: label ?? textarea.getAttribute('aria-label') ?? 'Cell input',
+      readOnly: this.readOnly, lineNumbers: this.numbers, language: this.language,
+      label: this.label,
+      help: this.help
+        ? helpExtensions({...this.help, busyKeys: () => this.escaped || !!this.completion}) : [],
       keys: EditorView.domEventHandlers({
         keydown: (event) => this.#keydown(event),
         blur: () => {
@@ -84,8 +162,22 @@ export class CellEditor {
       }),
     });
     this.compartments = setup.compartments;
-    this.view = new EditorView({doc: text, extensions: setup.extensions});
-    textarea.replaceWith(this.view.dom);
+    return EditorState.create({doc: this.cell.text, extensions: setup.extensions});
+  }
+
+  /** The compartments of the state (made with it: only asked for when there is a state). */
+  get #compartments() {
+    return /** @type {NonNullable<CellEditor['compartments']>} */ (this.compartments);
+  }
+
+  /** Applies `spec` to the view, or to the state kept while asleep (nothing while cold).
+   * @param {TransactionSpec | ((state: EditorState) => TransactionSpec)} spec */
+  #dispatch(spec) {
+    const state = this.editorState;
+    if (!state) return;
+    const made = typeof spec === 'function' ? spec(state) : spec;
+    if (this.view) this.view.dispatch(made);
+    else this.saved = state.update(made).state;
   }
 
   /** The text as the hub will have it once our edits arrive. */
@@ -108,30 +200,40 @@ export class CellEditor {
     return this.cell.error;
   }
 
-  /** The editor's element (it took the textarea's place). */
+  /** The element the person sees: the editor's, or the placeholder's while there is none. */
   get dom() {
-    return this.view.dom;
+    return this.view?.dom ?? this.placeholder;
   }
 
-  focus() {
-    this.view.focus();
+  /**
+   * Puts the caret in the editor (made now if need be), at the point `at` if given.
+   * @param {{x: number, y: number}} [at] a point on the screen
+   */
+  focus(at = undefined) {
+    this.wake();
+    const view = /** @type {EditorView} */ (this.view);
+    const pos = at ? view.posAtCoords(at) : null;
+    if (pos !== null) view.dispatch({selection: {anchor: pos}});
+    view.focus();
   }
 
   /** The caret (the selection's head) as a code point offset. */
   get caret() {
-    return utf16ToCodePoint(this.view.state.doc.toString(), this.view.state.selection.main.head);
+    const state = this.editorState;
+    return state ? utf16ToCodePoint(state.doc.toString(), state.selection.main.head) : 0;
   }
 
   /** @param {boolean} on */
   setLineNumbers(on) {
-    this.view.dispatch({effects: this.compartments.lineNumbers.reconfigure(on ? lineNumbers() : [])});
+    this.numbers = on;
+    this.#dispatch(() => ({effects: this.#compartments.lineNumbers.reconfigure(on ? lineNumbers() : [])}));
   }
 
   /** @param {boolean} readOnly */
   setReadOnly(readOnly) {
     this.readOnly = readOnly;
-    this.view.dispatch({effects: this.compartments.readOnly.reconfigure(
-      EditorState.readOnly.of(readOnly))});
+    this.#dispatch(() => ({effects: this.#compartments.readOnly.reconfigure(
+      EditorState.readOnly.of(readOnly))}));
   }
 
   // -- edits -----------------------------------------------------------------------------------
@@ -141,7 +243,8 @@ export class CellEditor {
    * @param {number} start @param {number} end @param {string} text
    */
   replace(start, end, text) {
-    this.view.dispatch({changes: {from: start, to: end, insert: text},
+    this.wake();
+    /** @type {EditorView} */ (this.view).dispatch({changes: {from: start, to: end, insert: text},
       selection: {anchor: start + text.length}, userEvent: 'input', scrollIntoView: true});
   }
 
@@ -152,11 +255,11 @@ export class CellEditor {
   grow() {}
 
   undo() {
-    if (!this.readOnly) undoCommand(this.view);
+    if (!this.readOnly && this.view) undoCommand(this.view);
   }
 
   redo() {
-    if (!this.readOnly) redoCommand(this.view);
+    if (!this.readOnly && this.view) redoCommand(this.view);
   }
 
   /** Resolves once every local edit is sent: a call made then reaches the hub after them. */
@@ -195,19 +298,22 @@ export class CellEditor {
     for (const op of [this.sync.outstanding, this.sync.buffer]) {
       if (op) [anchor, head] = [transformCursor(anchor, op), transformCursor(head, op)];
     }
-    const text = this.view.state.doc.toString();
-    this.view.dispatch({effects: setPeer.of({id, name, anchor: codePointToUtf16(text, anchor),
+    if (!this.editorState) this.saved = this.#newState(); // kept for when the cell wakes
+    const text = this.cell.text;
+    this.#dispatch({effects: setPeer.of({id, name, anchor: codePointToUtf16(text, anchor),
       head: codePointToUtf16(text, head)})});
   }
 
   /** Only these people are in the cell now. @param {Iterable<string>} ids */
   keepPeers(ids) {
-    this.view.dispatch({effects: keepPeers.of(new Set(ids))});
+    const keep = new Set(ids);
+    const peers = this.editorState?.field(peersField) ?? [];
+    if (peers.some((p) => !keep.has(p.id))) this.#dispatch({effects: keepPeers.of(keep)});
   }
 
   /** This person is elsewhere now (their caret showed up in another cell). @param {string} id */
   dropPeer(id) {
-    const peers = this.view.state.field(peersField);
+    const peers = this.editorState?.field(peersField) ?? [];
     if (peers.some((p) => p.id === id)) {
       this.keepPeers(peers.filter((p) => p.id !== id).map((p) => p.id));
     }
@@ -217,7 +323,7 @@ export class CellEditor {
    * and only while none of our edits is unconfirmed (the position is then in the hub's text). */
   #tellCursor() {
     if (!this.sendCursor || !this.cursorMoved || this.cursorInFlight) return;
-    if (this.sync.state !== SyncState.SYNCHRONIZED || !this.view.hasFocus) return;
+    if (this.sync.state !== SyncState.SYNCHRONIZED || !this.view?.hasFocus) return;
     const {anchor, head} = this.view.state.selection.main;
     const text = this.view.state.doc.toString();
     this.cursorMoved = false;
@@ -237,7 +343,9 @@ export class CellEditor {
 
   /** Shows an op from the hub (or a resync) without making it ours. @param {Operation} op */
   #show(op) {
-    if (op.length) this.view.dispatch(remoteTransaction(this.view.state, op));
+    if (!op.length) return;
+    this.#dispatch((state) => remoteTransaction(state, op));
+    if (!this.view) this.placeholder.textContent = this.cell.text;
   }
 
   // -- keys --------------------------------------------------------------------------------
@@ -279,7 +387,7 @@ export class CellEditor {
     if (event.key === 'Tab' && !mod && !event.altKey) {
       if (escaped || this.readOnly) return false; // the browser moves the focus on
       event.preventDefault();
-      if (event.shiftKey) indentLess(this.view);
+      if (event.shiftKey) indentLess(/** @type {EditorView} */ (this.view));
       else this.#tab();
       return true;
     }
@@ -287,7 +395,8 @@ export class CellEditor {
   }
 
   #tab() {
-    const state = this.view.state;
+    const view = /** @type {EditorView} */ (this.view);
+    const state = view.state;
     const range = state.selection.main;
     const line = state.doc.lineAt(range.head);
     const before = line.text.slice(0, range.head - line.from);
@@ -296,12 +405,12 @@ export class CellEditor {
       return;
     }
     if (state.doc.lineAt(range.from).number !== state.doc.lineAt(range.to).number) {
-      indentMore(this.view);
+      indentMore(view);
       return;
     }
     const column = [...before].length;
     const spaces = 4 - (column % 4);
-    this.view.dispatch(state.update(state.replaceSelection(' '.repeat(spaces)),
+    view.dispatch(state.update(state.replaceSelection(' '.repeat(spaces)),
       {userEvent: 'input.type', scrollIntoView: true}));
   }
 
@@ -320,7 +429,8 @@ export class CellEditor {
       return;
     }
     if (this.text !== code || this.caret !== cursor) return;
-    const matches = [...new Set(answer?.matches ?? [])];
+    const kinds = new Map((answer?.matches ?? []).map((m, i) => [m, answer?.types?.[i]]));
+    const matches = [...kinds.keys()];
     if (!matches.length) {
       this.onHint('No completions.');
       return;
@@ -332,16 +442,21 @@ export class CellEditor {
       this.replace(range[0], range[1], matches.length === 1 ? matches[0] : prefix);
       if (matches.length === 1) return;
     }
-    this.#openCompletions(matches, range[0]);
+    this.#openCompletions(matches, range[0], matches.map((m) => kinds.get(m)));
   }
 
-  /** @param {string[]} matches @param {number} start UTF-16 start of the replaced name */
-  #openCompletions(matches, start) {
+  /**
+   * @param {string[]} matches @param {number} start UTF-16 start of the replaced name
+   * @param {(string|undefined)[]} kinds each match's kind
+   */
+  #openCompletions(matches, start, kinds) {
     this.closeCompletions();
-    this.completion = new CompletionList(this.view.contentDOM, matches, (match) => {
+    const view = this.view;
+    if (!view) return; // the cell went to sleep meanwhile
+    this.completion = new CompletionList(view.contentDOM, matches, (match) => {
       this.completion = null;
-      this.replace(start, this.view.state.selection.main.head, match);
-    }, this.view.dom);
+      this.replace(start, view.state.selection.main.head, match);
+    }, view.dom, kinds);
   }
 
   closeCompletions() {

@@ -327,6 +327,7 @@ function toggleShare(row, worksheet, button) {
   const panel = el('div', {className: 'share-panel'},
     el('p', {}, 'Anyone with a link can join under a name they choose. Revoking a link ends ' +
                 'their access at once.'),
+    el('p', {className: 'share-note'}, editLinkNote),
     el('div', {className: 'toolbar'},
       el('button', {type: 'button', onclick: () => add('collaborator')}, 'New edit link'),
       el('button', {type: 'button', onclick: () => add('viewer')}, 'New view-only link')),
@@ -391,8 +392,12 @@ async function copy(field) {
   }
 }
 
+/** What an edit link allows, as the server words it for its kernels' protection (home.py). */
+let editLinkNote = '';
+
 function boot() {
   const data = JSON.parse($('home-data').textContent || '{}');
+  editLinkNote = data.editLinkNote || '';
   for (const worksheet of data.worksheets || []) remember(worksheet);
   $('new-worksheet').addEventListener('click', create);
   $('search').addEventListener('input', searchTyped);

@@ -4,7 +4,8 @@
 // can show (Jupyter's order: JSON as a tree, HTML in a sandboxed frame, Markdown and LaTeX as
 // their text for now, SVG, PNG and JPEG as images), files as links, notices, and a place for
 // each interact (interact.js). Displays updated in place (display ids) are replaced where they
-// stand.
+// stand. A cell far down a long worksheet opens with its outputs deferred
+// (athena_nb/web/deferral.py): the area keeps a space of about their height until they come.
 // Tested by tests/js/athena_nb/outputs.test.mjs and the browser tests.
 
 import {renderPrompt} from './prompt.js';
@@ -84,6 +85,20 @@ export class OutputArea {
     this.shown = new Map();
     /** Counts displays replaced, so that a replaced HTML frame is fetched anew. */
     this.replacements = 0;
+    /** The outputs are not here yet (the page opened without them); see `defer`. */
+    this.deferred = false;
+  }
+
+  /**
+   * Shows nothing until the outputs come (`reset`), but keeps their space meanwhile.
+   * @param {number} estimate about how tall they are, in CSS pixels
+   */
+  defer(estimate) {
+    this.node.replaceChildren();
+    this.deferred = true;
+    const node = /** @type {HTMLElement} */ (this.node);
+    node.dataset.deferred = 'true';
+    node.style.minHeight = `${Math.max(0, Math.round(estimate))}px`;
   }
 
   /**
@@ -94,6 +109,12 @@ export class OutputArea {
    */
   reset(generation, outputs, length) {
     this.node.replaceChildren();
+    if (this.deferred) {
+      this.deferred = false;
+      const node = /** @type {HTMLElement} */ (this.node);
+      delete node.dataset.deferred;
+      node.style.minHeight = '';
+    }
     this.lastStream = null;
     this.lastTerminal = null;
     this.shown.clear();

@@ -7,18 +7,26 @@
 const KEY = 'athena-nb.lineNumbers';
 /** @type {Set<(on: boolean) => void>} */
 const listeners = new Set();
+/** @type {boolean|null} read once (every cell of a long worksheet asks), again after a change */
+let known = null;
+globalThis.addEventListener?.('storage', () => {
+  known = null;
+});
 
 /** Whether cells show line numbers (off unless this browser turned them on). */
 export function lineNumbers() {
+  if (known !== null) return known;
   try {
-    return globalThis.localStorage?.getItem(KEY) === 'on';
+    known = globalThis.localStorage?.getItem(KEY) === 'on';
   } catch {
-    return false; // storage refused (e.g. blocked cookies): the default
+    known = false; // storage refused (e.g. blocked cookies): the default
   }
+  return known;
 }
 
 /** @param {boolean} on */
 export function setLineNumbers(on) {
+  known = on;
   try {
     globalThis.localStorage?.setItem(KEY, on ? 'on' : 'off');
   } catch {

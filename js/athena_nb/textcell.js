@@ -10,7 +10,8 @@ export class TextCell {
   /**
    * @param {Object} o
    * @param {HTMLElement} o.node the cell's element (its data-kind says code or text)
-   * @param {HTMLElement} o.source the cell's input (the element the editor shows)
+   * @param {() => HTMLElement} o.source the cell's input as shown now (the editor's element, or
+   *   the text in its place while there is no editor)
    * @param {HTMLElement} o.rendered the element holding the rendered HTML
    * @param {() => string} o.text the cell's text now
    * @param {() => void} o.focusSource puts the caret in the input
@@ -51,12 +52,16 @@ export class TextCell {
 
   /** Shows the input or the rendered text, as the kind and this viewer's editing say. */
   show() {
-    this.node.dataset.kind = this.kind;
     const rendered = this.isText && !this.editing;
-    this.node.dataset.view = rendered ? 'rendered' : 'source';
-    this.source.hidden = rendered;
-    this.rendered.hidden = !rendered;
-    this.rendered.tabIndex = rendered ? 0 : -1;
+    const view = rendered ? 'rendered' : 'source';
+    const source = this.source();
+    // Only what changed: every cell of a long worksheet shows itself once as rendered.
+    if (this.node.dataset.kind !== this.kind) this.node.dataset.kind = this.kind;
+    if (this.node.dataset.view !== view) this.node.dataset.view = view;
+    if (source.hidden !== rendered) source.hidden = rendered;
+    if (this.rendered.hidden === rendered) this.rendered.hidden = !rendered;
+    const tabIndex = rendered ? 0 : -1;
+    if (this.rendered.tabIndex !== tabIndex) this.rendered.tabIndex = tabIndex;
   }
 
   /** Edit the text cell's source (double-click, Enter). */
@@ -87,7 +92,7 @@ export class TextCell {
     if (changed) {
       // Whoever is in the input goes on editing it; the others see the cell rendered.
       const doc = this.node.ownerDocument;
-      const typing = this.source.contains(doc.activeElement);
+      const typing = this.source().contains(doc.activeElement);
       this.editing = this.canEdit && (typing || !this.text().trim());
     }
     this.show();

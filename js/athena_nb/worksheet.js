@@ -1,11 +1,13 @@
 // @ts-check
 // worksheet.js: the worksheet page's main widget, the browser half of
 // athena_nb.web.fragments.WorksheetFragment: toolbar, title, presence, kernel state, the saved
-// indicator, and the list of cells (inserted, moved and numbered here).
+// indicator, and the list of cells (inserted, moved and numbered here; woken near the screen
+// and put to sleep far from it by its NearScreen, nearscreen.js).
 // Tested by the browser tests (tests/browser/test_notebook*.py).
 
 import {Widget} from '../livefragments/widget.js';
 import {lostConnection} from './connection.js';
+import {NearScreen} from './nearscreen.js';
 import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
 import {RunQueue} from './queue.js';
@@ -66,6 +68,8 @@ export class Worksheet extends Widget {
     this.hintTimer = undefined;
     /** @type {number|null} the cell id this viewer's focus is in */
     this.focusedCell = null;
+    /** Wakes the cells near the screen, puts the others to sleep (the cells register). */
+    this.nearScreen = new NearScreen(node.ownerDocument, () => this.cells);
     node.addEventListener('click', (event) => this.#click(event));
     this.titleInput.addEventListener('input', () => this.#titleTyped());
     this.titleInput.addEventListener('keydown', (event) => {
@@ -78,6 +82,7 @@ export class Worksheet extends Widget {
     this.cellsNode.addEventListener('focusin', (event) => this.#focusMoved(/** @type {Element|null} */ (event.target)));
     this.cellsNode.addEventListener('focusout', (event) => {
       if (!this.cellsNode.contains(/** @type {Node|null} */ (event.relatedTarget))) this.#focusMoved(null);
+      setTimeout(() => this.nearScreen.focusMoved()); // once the focus has arrived
     });
     this.errorNode.addEventListener('click', () => this.#hideError());
     /** @type {import('./connection.js').Lost|null} what to say while the server is lost */
@@ -171,6 +176,7 @@ export class Worksheet extends Widget {
 
   /** Cells were added, moved or removed: number them and show who is where. */
   cellsChanged() {
+    this.nearScreen.reorder();
     this.cells.forEach((cell, i) => cell.setNumber(i + 1));
     this.#showPresenceInCells();
     this.queue.relabel();

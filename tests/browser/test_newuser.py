@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tests.support.notebookbrowser import box, cell, newWorksheet, output, runCell
+from tests.support.notebookbrowser import box, cell, newWorksheet, output, runCell, worksheetDir
 
 T = 20_000
 
@@ -85,8 +85,8 @@ def test_copy_input_puts_the_cells_text_on_the_clipboard(browser, server):
 
 def test_a_page_without_its_server_says_so_and_comes_back_when_it_reconnects(three, server, tmp_path):
     owner, carla, vic = three
-    gate = tmp_path / "gate"
-    runCell(owner, 1, f"import os, time\nwhile not os.path.exists({str(gate)!r}): time.sleep(0.02)")
+    gate = worksheetDir(server, owner.url) / "gate"  # where the sandboxed kernel looks
+    runCell(owner, 1, "import os, time\nwhile not os.path.exists('gate'): time.sleep(0.02)")
     for page in (owner, vic):
         expect()(cell(page, 1)).to_have_attribute("data-state", "running", timeout=T)
         expect()(kernelStatus(page)).to_have_text("Kernel: busy", timeout=T)
@@ -104,7 +104,7 @@ def test_a_page_without_its_server_says_so_and_comes_back_when_it_reconnects(thr
     expect()(cell(vic, 1).locator(".nb-count")).to_have_text("[1]")
     # The server stops while a cell runs: every page says so, none says "running…".
     gate.unlink()
-    runCell(owner, 2, f"import os, time\nwhile not os.path.exists({str(gate)!r}): time.sleep(0.02)")
+    runCell(owner, 2, "import os, time\nwhile not os.path.exists('gate'): time.sleep(0.02)")
     for page in (owner, carla, vic):
         expect()(cell(page, 2)).to_have_attribute("data-state", "running", timeout=T)
     server.stop()

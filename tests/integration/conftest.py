@@ -42,6 +42,49 @@ def pytest_runtest_setup(item):
     pytest.skip(message)
 
 
+def sandboxOrSkip(isolation):
+    """Skip a test that needs the sandbox where bubblewrap cannot make one, saying why; under
+    CI=true (dev/test.sh installs bubblewrap) that is a failure, so a skip never hides it."""
+    if isolation.sandbox is not None:
+        return
+    message = "The kernel sandbox is not available here: " + isolation.sandboxText + "."
+    if os.environ.get("CI") == "true":
+        pytest.fail("Under CI=true the sandbox tests must run, not skip: " + message,
+                    pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def makeSandboxed(tmp_path):
+    """Start sandboxed kernels, each in ``<tmp_path>/data/worksheets/wsN`` with
+    ``<tmp_path>/data`` as the server's data directory; all are shut down afterwards.
+    ``network`` picks the option, ``system`` python or sage; other keywords are
+    KernelLimits."""
+    from athena_nb.kernel.isolation import Isolation
+    from athena_nb.kernel.process import WORKER_PATH
+
+    kernels = []
+    data = tmp_path / "data"
+    (data / "worksheets").mkdir(parents=True)
+
+    async def make(network=False, system="python", **limits):
+        isolation = Isolation.find(network=network, python=sys.executable,
+                                   workerDir=os.path.dirname(WORKER_PATH), secrets=[str(data)])
+        sandboxOrSkip(isolation)
+        cwd = data / "worksheets" / ("ws%d" % len(kernels))
+        cwd.mkdir()
+        kernel = Kernel(reactor, system=system, cwd=str(cwd), limits=KernelLimits(**limits),
+                        isolation=isolation)
+        kernels.append(kernel)
+        await withTimeout(kernel.start(), 120)
+        return kernel
+
+    make.data = data
+    yield make
+    for kernel in kernels:
+        pytest_twisted.blockon(withTimeout(kernel.shutdown(), 60))
+
+
 @pytest.fixture
 def makeKernel(tmp_path):
     """Start kernels in ``tmp_path`` (one subdirectory each); all are shut down afterwards."""

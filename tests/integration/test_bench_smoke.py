@@ -35,7 +35,7 @@ QUICK = {
                             "rt_1plus1_idle", "rt_1plus1_idle_elsewhere"]),
     "browser.py": (["--quick", "--athena-only"], "browser.json",
                    ["page_ready", "run_1plus1", "type_run", "lines_10k", "keystroke_peer",
-                    "output_5_watchers"]),
+                    "output_5_watchers", "big_page_ready"]),
 }
 
 

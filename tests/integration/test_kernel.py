@@ -366,7 +366,7 @@ async def test_completion_and_introspection(makeKernel, kt):
     kernel = await makeKernel()
     await kt.run(kernel, "import os\ndef frobnicate(a, b=2):\n    'Frob the a.'\n    return a")
     reply = await kt.withTimeout(kernel.complete("x = frob", 8))
-    assert reply == {"matches": ["frobnicate"], "start": 4, "end": 8}
+    assert reply == {"matches": ["frobnicate"], "types": ["function"], "start": 4, "end": 8}
     reply = await kt.withTimeout(kernel.complete("os.pat", 6))
     assert "os.path" in reply["matches"] and reply["start"] == 0
     doc = await kt.withTimeout(kernel.introspect("frobnicate", 0))

@@ -15,6 +15,7 @@ import secrets
 import signal
 import sys
 import time
+from pathlib import Path
 
 from tests.browser.conftest import ServerProcess
 
@@ -65,6 +66,12 @@ def login(page, server: NotebookServer) -> None:
     page.wait_for_url(server.origin + "/")
 
 
+def worksheetDir(server: NotebookServer, url: str) -> Path:
+    """The directory of the worksheet at ``url`` on the server: the one place of the server's
+    that its (sandboxed) kernel sees, where a test leaves a file for a cell to find by name."""
+    return Path(server.dataDir, "worksheets", url.rstrip("/").rsplit("/", 1)[1])
+
+
 def newWorksheet(page) -> str:
     """From the home page: "New worksheet"; returns the worksheet's URL."""
     page.get_by_role("button", name="New worksheet").click()
@@ -92,15 +99,16 @@ def box(page, n: int):
     return cell(page, n).get_by_role("textbox", name="Cell input")
 
 
-#: The text of a cell's input: the editor's document once live (CodeMirror, found from its
-#: content element), the server-rendered textarea's value before.
+#: The text of a cell's input: the editor's document once made (CodeMirror, found from its
+#: content element), the server-rendered text before (a <pre>, while the cell is far from the
+#: screen, editor.js).
 _TEXT = """async (el) => {
-  if (el.tagName === 'TEXTAREA') return el.value;
+  if (el.tagName === 'PRE') return el.textContent;
   const {EditorView} = await import('@codemirror/view');
   return EditorView.findFromDOM(el).state.doc.toString();
 }"""
 _SELECTION = """async (el) => {
-  if (el.tagName === 'TEXTAREA') return [el.selectionStart, el.selectionEnd];
+  if (el.tagName === 'PRE') throw new Error('The cell has no editor yet: it has no selection.');
   const {EditorView} = await import('@codemirror/view');
   const main = EditorView.findFromDOM(el).state.selection.main;
   return [main.from, main.to];

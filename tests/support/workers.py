@@ -11,7 +11,8 @@ or a process):
 - ``autoReady``: report ready once started;
 - ``obeys``: stop a running cell when interrupted, exit when killed or when the channel of an
   idle worker closes;
-- ``answers``: answer completions (``completions``), introspections and directory changes;
+- ``answers``: answer completions (``completions``), introspections (``help``), signatures
+  (``signatures``) and directory changes;
 - ``autoRun``: run each cell with ``autoRun(worker, code)``, e.g. ``runPython``.
 
 Used by tests/unit/test_kernel_kernel.py, tests/unit/test_pool.py and the hub tests (through
@@ -85,6 +86,8 @@ class ScriptedWorker:
         self.running: dict | None = None  # the execute request the worker is on
         self.namespace: dict = {}  # what autoRun runs cells in; a new worker starts empty
         self.completions: dict = {"matches": [], "start": 0, "end": 0}
+        self.help: dict = {}  # name: the introspect answer (default: a short one)
+        self.signatures: dict = {}  # name: the signature answer (default: not found)
 
     # -- what the Kernel calls (WorkerProcess's interface) -----------------------------------------
 
@@ -179,7 +182,11 @@ class ScriptedWorker:
             self._reply(message, value=self.completions)
         elif op == "introspect":
             name = message["name"]
-            self._reply(message, value={"found": name in self.namespace, "text": f"{name}: help"})
+            self._reply(message, value=self.help.get(name) or {
+                "found": name in self.namespace, "text": f"{name}: help"})
+        elif op == "signature":
+            name = message["name"]
+            self._reply(message, value=self.signatures.get(name, {"found": False, "name": name}))
         elif op == "chdir":
             self._reply(message, value={"cwd": message["path"]})
         else:

@@ -47,7 +47,8 @@ def test_the_page_carries_the_accessibility_contract(env):
                    '>Run</button>', '>Delete cell</button>', '>Run all</button>',
                    '>Interrupt</button>', '>Restart</button>', '>Add cell</button>',
                    'aria-label="Worksheet title"', 'value="A &lt;b&gt; title"',
-                   "athena_nb/worksheet.css", "athena_nb/notebook.css", ">2+2</textarea>"):
+                   "athena_nb/worksheet.css", "athena_nb/notebook.css", ">\n2+2</pre>",
+                   'role="textbox" aria-multiline="true"'):
         assert needle in html, needle
     assert "content-security-policy" in page.headers
 

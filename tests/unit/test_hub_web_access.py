@@ -37,7 +37,8 @@ def _exposed(cls):
 ARGS = {"edit": ([{"at": 0, "insert": "evil"}], 0), "move": (1,), "insert": ("below",),
         "split": (1, 0), "complete": ("x", 1), "introspect": ("x",), "setTitle": ("Evil",),
         "addCell": (0,), "focus": (None,), "setKind": ("text",), "setTypeset": (False,),
-        "setSystem": ("sage",), "cursor": (0, 0, 0), "answer": ("x",), "restoreCell": (1,)}
+        "setSystem": ("sage",), "cursor": (0, 0, 0), "answer": ("x",), "restoreCell": (1,),
+        "help": ("x",), "signature": ("x",)}
 #: A viewer may read, and show the others where it is (presence: its cell and its selection).
 READABLE = {"text", "outputs", "focus", "cursor"}
 
@@ -68,8 +69,9 @@ def test_a_read_only_viewer_is_refused_every_change_and_nothing_changes(env):
 
 
 def test_a_viewers_page_offers_only_the_cell_actions_a_viewer_can_take(env):
-    """No button that would only be refused: a viewer's cell has no Run or Delete, and its menu
-    holds Copy input and Hide output; an editor's has everything."""
+    """No button that would only be refused: a viewer's cell has no Run, Cancel or Delete, only
+    its menu (whose items cell.js makes when it opens: Copy input and Hide output for a viewer,
+    tests/browser/test_newuser.py); an editor's has them all."""
     owner = env.owner()
     sheet = env.worksheet("Shown", ["1"])
     vic, _ = env.guest(owner, sheet.id, "viewer", "Vic")
@@ -77,8 +79,8 @@ def test_a_viewers_page_offers_only_the_cell_actions_a_viewer_can_take(env):
              for who, browser in (("owner", owner), ("viewer", vic))}
     actions = {who: re.findall(r'<section .*?</section>', html, re.S)[0] for who, html in pages.items()}
     found = {who: re.findall(r'data-action="(\w+)"', html) for who, html in actions.items()}
-    assert found["viewer"] == ["more", "copy", "toggleOutput"]
-    assert {"run", "delete", "insertAbove", "clear", "toText", "copy", "toggleOutput"} <= set(found["owner"])
+    assert found["viewer"] == ["more"]
+    assert found["owner"] == ["run", "cancel", "delete", "more"]
 
 
 def test_exposed_methods_are_exactly_the_reviewed_ones():
@@ -88,7 +90,8 @@ def test_exposed_methods_are_exactly_the_reviewed_ones():
         "setTypeset", "setSystem", "restoreCell"}
     assert set(_exposed(CellFragment)) == {
         "edit", "text", "outputs", "run", "runAbove", "delete", "move", "insert", "split",
-        "joinNext", "clear", "complete", "introspect", "setKind", "cursor", "cancel", "answer"}
+        "joinNext", "clear", "complete", "introspect", "setKind", "cursor", "cancel", "answer",
+        "help", "signature"}
     assert exposedMethod(CellFragment, "push") is None
 
 

@@ -11,7 +11,7 @@ def test_defaults_limit_memory_with_rlimit_data_and_leave_cpu_free():
     limits = KernelLimits()
     assert limits.memoryBytes == 4 << 30
     assert limits.workerLimits() == {"cpuSeconds": None, "memoryBytes": 4 << 30,
-                                     "outputChars": 1_000_000}
+                                     "outputChars": 1_000_000, "processes": 1024}
 
 
 @pytest.mark.parametrize("field", ["cpuSeconds", "memoryBytes", "wallSeconds", "outputChars",

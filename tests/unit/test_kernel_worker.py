@@ -127,6 +127,7 @@ def test_input_asks_the_server_and_returns_its_answer(w):
 def test_completion_of_names_and_attributes():
     ns = {"alpha": 1, "alphabet": 2, "os": os}
     assert worker.complete(ns, "x = alp", 7) == {"matches": ["alpha", "alphabet"],
+                                                 "types": ["instance", "instance"],
                                                  "start": 4, "end": 7}
     reply = worker.complete(ns, "os.pa", 5)
     assert "os.path" in reply["matches"] and "os.__class__" not in reply["matches"]

@@ -1,5 +1,7 @@
 """The kernel pool's hand-out and refill, with scripted workers on a Clock (athena_nb.kernel.pool)."""
 
+import os
+
 import pytest
 from twisted.internet.task import Clock
 
@@ -125,3 +127,42 @@ def test_a_kernel_that_fails_to_start_is_not_retried_forever(makePool):
     p = makePool(size=2)
     p.processes[0].exit(1)
     assert len(p.processes) == 1 and p.pool.ready == 0
+
+
+class _SandboxedIsolation:
+    """Stands in for an Isolation whose kernels are sandboxed (their workers are scripted)."""
+
+    from athena_nb.kernel.isolation import Isolation as _Real
+    from athena_nb.kernel.sandbox import Sandbox as _Sandbox
+
+    sandbox = _Sandbox(bwrap="bwrap")
+    adopt = _Real.adopt
+
+
+def test_a_sandboxed_pooled_kernels_directory_becomes_the_worksheets(tmp_path):
+    """A sandboxed kernel sees only its own directory: the pool moves the worksheet's files
+    into it and gives it the worksheet directory's name; the chdir then names the directory
+    the worker already works in."""
+    clock = Clock()
+    workers = Workers(clock, obeys=True)
+    isolation = _SandboxedIsolation()
+    pool = KernelPool(clock, size=1, scratch=str(tmp_path / "worksheets" / ".pool"),
+                      factory=lambda reactor, cwd: Kernel(reactor, cwd=cwd, isolation=isolation,
+                                                          processFactory=workers))
+    workers.made[0].ready()
+    private = pool._kernels[0].cwd
+    (tmp_path / "worksheets" / "w1").mkdir()
+    (tmp_path / "worksheets" / "w1" / "data.txt").write_text("the worksheet's")
+    kernel = pool.acquire(str(tmp_path / "worksheets" / "w1")).result
+    assert kernel.cwd == str(tmp_path / "worksheets" / "w1")
+    assert not os.path.exists(private)
+    assert (tmp_path / "worksheets" / "w1" / "data.txt").read_text() == "the worksheet's"
+    assert [(m["op"], m.get("path")) for m in workers.of(kernel).sent] == [("chdir", "/worksheet")]
+    other = Kernel(clock, cwd=str(tmp_path), isolation=isolation, processFactory=workers)
+    other.start()
+    workers.made[-1].ready()
+    failure = []
+    other.chdir(str(tmp_path / "worksheets" / "w1")).addErrback(failure.append)
+    assert "sees only its own directory" in failure[0].getErrorMessage()
+    pool.shutdown()
+    clock.advance(0)

@@ -129,3 +129,15 @@ def test_a_file_past_a_quota_is_not_imported_and_says_why():
         assert answer.code == 400 and error["type"] == "QuotaExceeded", answer.body
         assert words in error["message"] and "nothing was imported" in error["message"]
     assert env.run(env.store.list_worksheets()) == before
+
+
+def test_a_deleted_cell_brought_back_counts_like_a_new_one():
+    env = NotebookEnv()
+    sheet, page, hub = opened(env, Quotas(maxCells=2), ("a", "b"))
+    deleted = env.call(page.cells[1].callRemote("delete"))
+    assert isinstance(env.call(page.callRemote("addCell", 1)), int)
+    error = env.call(page.callRemote("restoreCell", deleted))
+    assert error.type == "QuotaExceeded" and "at most 2 cells" in error.message
+    env.call(page.cells[1].callRemote("delete"))
+    assert isinstance(env.call(page.callRemote("restoreCell", deleted)), int)
+    assert [c.text for c in hub.cells] == ["a", "b"]

@@ -36,10 +36,14 @@ export {EditorView, indentLess, indentMore, lineNumbers};
  * @param {'python'|'plain'} o.language
  * @param {import('@codemirror/state').Extension} o.keys our own keys, before all others
  * @param {import('@codemirror/state').Extension} o.listen the update listener
+ * @param {import('@codemirror/state').Extension} [o.help] help's keys and hint (hints.js),
+ *   before our own keys
  */
-export function extensions({readOnly, lineNumbers: numbers, label, language, keys, listen}) {
+export function extensions({readOnly, lineNumbers: numbers, label, language, keys, listen,
+  help = []}) {
   const compartments = {readOnly: new Compartment(), lineNumbers: new Compartment()};
   const extensions = [
+    Prec.highest(help),
     Prec.highest(keys),
     compartments.readOnly.of(EditorState.readOnly.of(readOnly)),
     compartments.lineNumbers.of(numbers ? lineNumbers() : []),

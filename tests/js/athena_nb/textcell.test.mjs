@@ -35,7 +35,7 @@ function cell({kind = 'text', text = '# Hi', canEdit = true} = {}) {
   textarea.value = text;
   const converted = [];
   const hints = [];
-  const tc = new TextCell({node, source: textarea, rendered, kind, canEdit,
+  const tc = new TextCell({node, source: () => textarea, rendered, kind, canEdit,
     text: () => textarea.value, focusSource: () => textarea.focus(),
     convert: (k) => converted.push(k), hint: (m) => hints.push(m)});
   const key = (target, k, init = {}) => {

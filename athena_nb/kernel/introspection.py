@@ -1,0 +1,341 @@
+"""What the kernel worker knows of a name: completions with their kinds, help (signature,
+docstring, source) and the signature hint shown while a call is typed.
+
+Tests: tests/unit/test_kernel_introspection.py, tests/unit/test_kernel_worker.py.
+
+Stdlib only, and nothing else of athena_nb: the worker (worker.py) loads it by path, under
+any Python 3.9+ interpreter. With Sage loaded, Sage's own inspection
+(``sage.misc.sageinspect``) finds what ``inspect`` cannot in Cython code: docstrings without
+their embedded signature line, source in ``.pyx`` files, signatures of callable objects;
+Sage's lazy imports are imported when someone asks for help on one (as using it would).
+
+Names are looked up, never run as code: ``name`` is a dotted name, and only its first part
+comes from the namespace. ``complete`` and ``introspect`` (``name?``, ``name??``: someone asked)
+take attributes as Python does; ``signature`` (asked by typing ``f(``, unbidden) takes them
+statically (``inspect.getattr_static``), so that typing never runs a property's code.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import keyword
+import re
+import sys
+import types
+from typing import Any
+
+#: A dotted name, the only thing looked up.
+NAME_RE = re.compile(r"[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*")
+_TOKEN_RE = re.compile(r"[A-Za-z_][\w.]*$|$")
+#: Source and docstrings longer than this are cut (a module's whole source, say).
+MAX_TEXT = 200_000
+#: The first lines of a docstring the signature hint shows.
+HINT_CHARS = 300
+#: Kinds resolved for at most this many completions (the rest are "").
+MAX_KINDS = 1000
+_ROUTINE_TYPES = ("method_descriptor", "wrapper_descriptor", "cython_function_or_method",
+                  "builtin_function_or_method", "method-wrapper", "classmethod_descriptor",
+                  "fused_cython_function")
+
+
+class NotFound(Exception):
+    """The name is not in the namespace (or an attribute of it is missing)."""
+
+
+# -- completions --------------------------------------------------------------------------------
+
+
+def complete(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any]:
+    """{"matches", "types", "start", "end"} for the dotted name that ends at ``cursor``;
+    ``types[i]`` is the kind of ``matches[i]`` (``kindOf``)."""
+    import rlcompleter
+
+    cursor = max(0, min(cursor, len(code)))
+    token = _TOKEN_RE.search(code[:cursor]).group(0)  # type: ignore[union-attr]  # "" matches
+    start = cursor - len(token)
+    if not token:
+        return {"matches": [], "types": [], "start": cursor, "end": cursor}
+    matches: list[str] = []
+    kinds: list[str] = []
+    if "." in token:
+        head, _, tail = token.rpartition(".")
+        try:
+            obj = eval(head, namespace)  # only a dotted name: see _TOKEN_RE
+        except Exception:
+            obj = None
+        if obj is not None:
+            names = sorted(n for n in dir(obj)
+                           if n.startswith(tail) and (tail[:1] == "_" or n[:1] != "_"))
+            matches = [head + "." + n for n in names]
+            kinds = [attributeKind(obj, n) if i < MAX_KINDS else ""
+                     for i, n in enumerate(names)]
+    else:
+        completer = rlcompleter.Completer(namespace)
+        seen: set[str] = set()
+        state = 0
+        while state <= 5000:
+            match = completer.complete(token, state)
+            if match is None:
+                break
+            # rlcompleter adds "(" to callables, "()" to those without parameters
+            seen.add(match[:-2] if match.endswith("()") else match.rstrip("(: "))
+            state += 1
+        matches = sorted(seen)
+        kinds = [nameKind(namespace, n) if i < MAX_KINDS else ""
+                 for i, n in enumerate(matches)]
+    return {"matches": matches, "types": kinds, "start": start, "end": cursor}
+
+
+def nameKind(namespace: dict[str, Any], name: str) -> str:
+    """The kind of a name of the namespace, a builtin or a keyword."""
+    if name in namespace:
+        return kindOf(namespace[name])
+    if hasattr(builtins, name):
+        return kindOf(getattr(builtins, name))
+    if keyword.iskeyword(name) or name in getattr(keyword, "softkwlist", ()):
+        return "keyword"
+    return "instance"
+
+
+def kindOf(value: Any) -> str:
+    """"module", "class", "function" (anything callable that is not a class), "lazy" (a Sage
+    lazy import not imported yet) or "instance"; judged by the value's type alone, so that
+    asking runs none of the value's code."""
+    kind = type(value)
+    if _isLazy(value):
+        target = getattr(value, "_object", None)
+        return "lazy" if target is None else kindOf(target)
+    if issubclass(kind, types.ModuleType):
+        return "module"
+    if issubclass(kind, type):
+        return "class"
+    if callable(value):
+        return "function"
+    return "instance"
+
+
+def attributeKind(obj: Any, name: str) -> str:
+    """The kind of ``obj.name``, found without running a property or ``__getattr__``:
+    "property" for a computed attribute, else as ``kindOf``."""
+    try:
+        raw = inspect.getattr_static(obj, name)
+    except AttributeError:
+        return "instance"  # made by __getattr__: unknown without running it
+    if isinstance(raw, property) or type(raw).__name__ in ("getset_descriptor",
+                                                            "member_descriptor"):
+        return "property"
+    if isinstance(raw, (staticmethod, classmethod)) or type(raw).__name__ in _ROUTINE_TYPES:
+        return "function"
+    return kindOf(raw)
+
+
+def _isLazy(value: Any) -> bool:
+    kind = type(value)
+    return kind.__name__ == "LazyImport" and hasattr(kind, "_get_object")
+
+
+# -- finding the object ---------------------------------------------------------------------------
+
+
+def lookUp(namespace: dict[str, Any], name: str, static: bool = False) -> Any:
+    """The object ``name`` (a dotted name) stands for; raises NotFound. ``static``: attributes
+    are taken without running properties or ``__getattr__``, methods bound to their object."""
+    if not NAME_RE.fullmatch(name or ""):
+        raise NotFound(name)
+    first, *rest = name.split(".")
+    if first in namespace:
+        obj = namespace[first]
+    elif hasattr(builtins, first):
+        obj = getattr(builtins, first)
+    else:
+        raise NotFound(name)
+    for part in rest:
+        obj = _unlazy(obj)
+        try:
+            obj = _staticAttribute(obj, part) if static else getattr(obj, part)
+        except Exception as e:
+            raise NotFound(name) from e
+    return _unlazy(obj)
+
+
+def _staticAttribute(obj: Any, name: str) -> Any:
+    raw = inspect.getattr_static(obj, name)
+    try:
+        own = object.__getattribute__(obj, "__dict__")
+    except Exception:
+        own = None
+    if isinstance(own, dict) and own.get(name, own) is raw:
+        return raw  # the object's own attribute, a plain value
+    if isinstance(raw, (staticmethod, classmethod)):
+        return raw.__get__(None, obj if isinstance(obj, type) else type(obj))
+    if isinstance(obj, type) or isinstance(obj, types.ModuleType):
+        return raw  # a class's function, a module's attribute: as they are
+    if isinstance(raw, types.FunctionType) or type(raw).__name__ in _ROUTINE_TYPES:
+        try:
+            return raw.__get__(obj, type(obj))  # a method, bound: its signature lacks self
+        except Exception:
+            return raw
+    if isinstance(raw, property) or hasattr(type(raw), "__get__"):
+        raise AttributeError(name)  # computed: finding it would run its code
+    return raw
+
+
+def _unlazy(obj: Any) -> Any:
+    """A Sage lazy import's object (importing it, as using it would)."""
+    return obj._get_object() if _isLazy(obj) else obj
+
+
+# -- help -----------------------------------------------------------------------------------------
+
+
+def introspect(namespace: dict[str, Any], name: str, detail: int) -> dict[str, Any]:
+    """``name?`` (detail 0) or ``name??`` (detail 1): {"found", "text"} (what a cell shows as
+    text), and when found: "name", "type", "module", "signature", "doc", "file", "line" and,
+    with detail 1, "source" (None where there is none)."""
+    try:
+        obj = lookUp(namespace, name)
+    except NotFound:
+        return {"found": False, "text": "Object %r not found." % name}
+    info: dict[str, Any] = {"found": True, "name": name, "type": _typeName(obj),
+                            "module": _moduleOf(obj), "signature": None, "doc": None,
+                            "file": None, "line": None}
+    try:
+        info["signature"] = signatureOf(obj)
+        info["doc"] = _cut(docOf(obj))
+        info["file"], info["line"] = _whereDefined(obj)
+        if detail:
+            info["source"] = _cut(sourceOf(obj))
+    except Exception as e:  # a broken object must not stop the answer
+        info["error"] = "Introspection failed: %s: %s" % (type(e).__name__, e)
+    info["text"] = _asText(info, detail)
+    return info
+
+
+def signature(namespace: dict[str, Any], name: str) -> dict[str, Any]:
+    """The hint while ``name(`` is typed: {"found", "name", "signature", "doc"}, "doc" being
+    the docstring's first paragraph. Attributes are taken statically (``lookUp``)."""
+    try:
+        obj = lookUp(namespace, name, static=True)
+    except NotFound:
+        return {"found": False, "name": name}
+    if not callable(obj):
+        return {"found": False, "name": name}
+    sig = signatureOf(obj)
+    doc = docOf(obj) or ""
+    first = re.split(r"\n\s*\n", doc.strip(), maxsplit=1)[0].strip()
+    if len(first) > HINT_CHARS:
+        first = first[:HINT_CHARS].rsplit(" ", 1)[0] + " …"
+    return {"found": sig is not None or bool(first), "name": name, "signature": sig,
+            "doc": first}
+
+
+def signatureOf(obj: Any) -> str | None:
+    """``(a, b=1)`` as ``inspect`` (or Sage) finds it, or None."""
+    try:
+        return str(inspect.signature(obj))
+    except (TypeError, ValueError, RecursionError):
+        pass
+    sageinspect = _sageinspect()
+    if sageinspect is not None:
+        try:
+            text = sageinspect.sage_getdef(obj, "f")
+        except Exception:
+            return None
+        return text[1:] if text and text.startswith("f(") else None
+    return None
+
+
+def docOf(obj: Any) -> str | None:
+    """The docstring, its indentation cleaned (Sage's: without Cython's signature line)."""
+    sageinspect = _sageinspect()
+    if sageinspect is not None:
+        try:
+            doc = sageinspect.sage_getdoc_original(obj)
+        except Exception:
+            doc = None
+        if doc:
+            return inspect.cleandoc(doc)
+    return inspect.getdoc(obj)
+
+
+def sourceOf(obj: Any) -> str | None:
+    try:
+        return inspect.getsource(obj)
+    except (OSError, TypeError):
+        pass
+    sageinspect = _sageinspect()
+    if sageinspect is not None:
+        try:
+            return sageinspect.sage_getsource(obj)
+        except Exception:
+            return None
+    return None
+
+
+def _whereDefined(obj: Any) -> tuple[str | None, int | None]:
+    target = obj if inspect.isclass(obj) or inspect.isroutine(obj) or inspect.ismodule(obj) \
+        else type(obj)
+    try:
+        path = inspect.getsourcefile(target) or inspect.getfile(target)
+    except (OSError, TypeError):
+        path = None
+    sageinspect = _sageinspect()
+    if path is None and sageinspect is not None:  # Cython: Sage knows its .pyx
+        try:
+            return sageinspect.sage_getfile(target) or None, \
+                sageinspect.sage_getsourcelines(target)[1] + 1 or None
+        except Exception:
+            return None, None
+    if path is None:
+        return None, None
+    try:
+        line = inspect.getsourcelines(target)[1] or None
+    except (OSError, TypeError, IndexError):
+        line = None
+    return path, line
+
+
+def _sageinspect() -> Any:
+    """Sage's inspection module when Sage is loaded, else None (it is never loaded here)."""
+    if "sage.all" not in sys.modules:
+        return None
+    try:
+        import sage.misc.sageinspect as sageinspect
+    except Exception:
+        return None
+    return sageinspect
+
+
+def _typeName(obj: Any) -> str:
+    kind = type(obj)
+    module = kind.__module__
+    return kind.__qualname__ if module in ("builtins", "__main__") else \
+        "%s.%s" % (module, kind.__qualname__)
+
+
+def _moduleOf(obj: Any) -> str:
+    module = getattr(obj, "__module__", None) if not inspect.ismodule(obj) else obj.__name__
+    return module if isinstance(module, str) else type(obj).__module__
+
+
+def _cut(text: str | None) -> str | None:
+    if text is None or len(text) <= MAX_TEXT:
+        return text
+    return text[:MAX_TEXT] + "\n… (%d more characters)" % (len(text) - MAX_TEXT)
+
+
+def _asText(info: dict[str, Any], detail: int) -> str:
+    """The help as plain text (a ``name?`` cell run in the queue shows it as output)."""
+    parts = ["Type: %s" % info["type"]]
+    if info.get("signature"):
+        parts.append("Signature: %s%s" % (info["name"], info["signature"]))
+    if info.get("file"):
+        parts.append("File: %s" % info["file"])
+    if detail:
+        parts.append("Source:\n" + info["source"] if info.get("source")
+                     else "Source: not available.")
+    parts.append("Docstring:\n" + (info.get("doc") or "<no docstring>"))
+    if info.get("error"):
+        parts.append(info["error"])
+    return "\n".join(parts)
