@@ -56,7 +56,7 @@ class Sandbox:
     - system: ``("bind", path, path)`` or ``("symlink", target, path)`` for each system path.
     - readOnly: more host paths bound read-only where they are (the interpreter, the worker).
     - hidden: host paths covered by an empty directory (the data directory, if it lies under
-      a path bound read-only).
+      a path bound read-only), or, those in ``hiddenFiles``, by an empty file (a token file).
     - dropTo: (uid, gid) the worker runs as when the server is root, through ``setpriv``.
     - setpriv: the setpriv program (needed with ``dropTo``).
     """
@@ -68,6 +68,7 @@ class Sandbox:
     hidden: tuple[str, ...] = ()
     dropTo: tuple[int, int] | None = None
     setpriv: str | None = None
+    hiddenFiles: frozenset[str] = frozenset()
 
 
 def bwrapArgv(sandbox: Sandbox, command: list[str], *, directory: str,
@@ -106,8 +107,9 @@ def bwrapArgv(sandbox: Sandbox, command: list[str], *, directory: str,
         for parent in reversed(parents):
             argv += ["--perms", "0755", "--dir", parent]
         argv += ["--ro-bind", path, path]
-    for path in sandbox.hidden:
-        argv += ["--tmpfs", path]
+    for path in sandbox.hidden:  # a directory covered by an empty one, a file by /dev/null
+        argv += ["--ro-bind", "/dev/null", path] if path in sandbox.hiddenFiles else [
+            "--tmpfs", path]
     argv += ["--bind", directory, INSIDE, "--chdir", INSIDE]
     if infoFd is not None:
         argv += ["--info-fd", str(infoFd)]
@@ -191,6 +193,7 @@ def hiddenPaths(secrets: list[str], bound: tuple[str, ...]) -> tuple[str, ...]:
 def findSandbox(*, network: bool, python: str, workerDir: str, secrets: list[str],
                 bwrap: str | None = None) -> tuple[Sandbox | None, str]:
     """A ``Sandbox`` for this machine and a sentence saying what it is, or None and why not.
+    ``secrets`` (the data directory, a token file) are hidden where a bound path holds them.
 
     The sandbox is tried once (``true`` run in it), so that a bubblewrap that cannot make
     namespaces here (user namespaces switched off, a container without the rights) is found now
@@ -209,8 +212,10 @@ def findSandbox(*, network: bool, python: str, workerDir: str, secrets: list[str
     readOnly = interpreterPaths(python, workerDir)
     system = systemLayout(network)
     bound = readOnly + tuple(path for kind, path, _ in system if kind == "bind")
+    hidden = hiddenPaths(secrets, bound)
     sandbox = Sandbox(bwrap=bwrap, network=network, system=system, readOnly=readOnly,
-                      hidden=hiddenPaths(secrets, bound), dropTo=dropTo, setpriv=setpriv)
+                      hidden=hidden, dropTo=dropTo, setpriv=setpriv,
+                      hiddenFiles=frozenset(p for p in hidden if os.path.isfile(p)))
     problem = trySandbox(sandbox)
     if problem is not None:
         return None, "bubblewrap cannot make a sandbox here (%s), so kernels are not sandboxed" % (

@@ -38,7 +38,8 @@ def findIsolation(options) -> Isolation:
     python = options["kernel-python"] or defaultPython()
     isolation = Isolation.find(
         network=options["kernel-network"] == "on", python=python,
-        workerDir=os.path.dirname(WORKER_PATH), secrets=[options["data-dir"]],
+        workerDir=os.path.dirname(WORKER_PATH),
+        secrets=[options["data-dir"]] + ([options["token-file"]] if options["token-file"] else []),
         useSandbox=options["kernel-sandbox"] != "off")
     summary = isolation.summary()
     if not summary["sandboxed"] and options["kernel-sandbox"] == "require":

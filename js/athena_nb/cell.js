@@ -12,6 +12,7 @@ import {Widget} from '../livefragments/widget.js';
 import {CellEditor} from './editor.js';
 import {helpRequest} from './editor/calls.js';
 import {HelpPanel} from './help.js';
+import {HiddenInput} from './hideinput.js';
 import {Interact, interactNode, placeInteract} from './interact.js';
 import {OutputArea} from './outputs.js';
 import {lineNumbers, onLineNumbers} from './prefs.js';
@@ -135,6 +136,9 @@ export class Cell extends Widget {
       convert: (kind) => this.setKind(kind),
       hint: (message) => this.worksheet?.hint(message),
     });
+    this.hiddenInput = new HiddenInput(/** @type {HTMLElement} */ (node), () => this.editor.text,
+      () => !this.textCell.isText, () => this.editor.focus());
+    this.hiddenInput.update();
     node.addEventListener('click', (event) => this.#click(/** @type {MouseEvent} */ (event)));
     // The focus in a cell wakes it wherever it is (Tab, a screen reader, a search).
     node.addEventListener('focusin', () => this.worksheet?.nearScreen.wakeNow(this));
@@ -167,6 +171,7 @@ export class Cell extends Widget {
   /** @param {import('./ot.js').Operation} op @param {number} version */
   remoteOp(op, version) {
     this.editor.remote(op, version);
+    this.hiddenInput.update();
     return null;
   }
 

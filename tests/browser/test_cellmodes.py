@@ -36,3 +36,16 @@ def test_modes_and_a_system_chosen_for_everyone(three):
     carla.keyboard.press("Control+Enter")
     expect(output(carla, 3)).to_have_text("42", timeout=T)
     expect(output(owner, 3)).to_have_text("42", timeout=T)
+
+
+def test_a_hide_cell_shows_its_input_folded_until_opened(three):
+    owner, carla, vic = three
+    runCell(owner, 1, "%hide\nsecret = 6 * 7\nsecret")
+    expect(output(carla, 1)).to_contain_text("42", timeout=T)
+    for page in (carla, vic):
+        expect(page.locator(".nb-cell").nth(0)).to_have_attribute("data-hide-input", "true",
+                                                                   timeout=T)
+        expect(page.locator(".nb-cell").nth(0).locator(".nb-show-input")).to_be_visible()
+    carla.locator(".nb-cell").nth(0).locator(".nb-show-input").click()
+    expect(carla.locator(".nb-cell").nth(0).locator(".cm-editor")).to_be_visible(timeout=T)
+    expect(vic.locator(".nb-cell").nth(0)).to_have_attribute("data-hide-input", "true")

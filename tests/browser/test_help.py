@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 from tests.browser.test_notebook_collab import expect
@@ -18,6 +19,7 @@ from tests.support.notebookbrowser import (
     output,
     runCell,
     typeInto,
+    worksheetDir,
 )
 
 T = 20_000
@@ -171,14 +173,16 @@ def test_completions_show_each_candidates_kind(page):
     expect(options).to_have_count(0)
 
 
-def test_a_sage_docstring_in_the_panel_and_the_picture_in_the_docs(page):
+def test_a_sage_docstring_in_the_panel_and_the_picture_in_the_docs(page, server):
     """Sage's real xgcd docstring (tests/data/docstrings/) laid out in the panel: its formulas
     have a size, its note is a box, its examples are highlighted. With
     ATHENA_NB_UPDATE_SCREENSHOT=1 this writes docs/help.png (how the file was made)."""
     page.set_viewport_size({"width": 1300, "height": 860})
-    newWorksheet(page)
+    url = newWorksheet(page)
     fixture = ROOT / "tests" / "data" / "docstrings" / "sage_xgcd.rst"
-    runCell(page, 1, f"def xgcd(a, b=None): pass\nxgcd.__doc__ = open({str(fixture)!r}).read()",
+    # Into the worksheet's directory: the one place of the server's its sandboxed kernel sees.
+    shutil.copy(fixture, worksheetDir(server, url) / "sage_xgcd.rst")
+    runCell(page, 1, "def xgcd(a, b=None): pass\nxgcd.__doc__ = open('sage_xgcd.rst').read()",
             keys="Control+Enter")
     expect(cell(page, 1)).to_have_attribute("data-state", "done", timeout=T)
     page.get_by_role("button", name="Add cell").click()

@@ -94,6 +94,15 @@ def test_the_interpreters_paths_leave_out_the_system_and_nested_paths(tmp_path):
                        (str(tmp_path / "venv"),)) == (str(tmp_path / "venv" / "data"),)
 
 
+def test_a_token_file_under_a_bound_path_is_covered_by_an_empty_one():
+    sandbox = Sandbox(bwrap="bwrap", system=(("bind", "/etc", "/etc"),),
+                      hidden=("/etc/athena-nb", "/etc/athena-token"),
+                      hiddenFiles=frozenset({"/etc/athena-token"}))
+    argv = bwrapArgv(sandbox, ["python3"], directory="/srv/w")
+    assert pairs(argv, "--ro-bind")[-1] == ("/dev/null", "/etc/athena-token")
+    assert argv[argv.index("/etc/athena-nb") - 1] == "--tmpfs"
+
+
 def test_the_system_layout_keeps_links_as_links(tmp_path):
     for name in ("usr/bin", "etc"):
         (tmp_path / name).mkdir(parents=True)
