@@ -274,13 +274,12 @@ export class Cell extends Widget {
     const lost = busy ? this.worksheet?.lost : null;
     if (lost) node.dataset.connection = 'lost';
     else delete node.dataset.connection;
-    this.countNode.textContent = `[${lost ? '?' : busy ? '*' : run.count ?? ' '}]`;
     let label = lost?.cell ?? STATE_LABEL[run.state] ?? run.state;
     const me = this.worksheet?.name;
     if (label && run.ranBy && run.ranBy !== me) label += ` · ${run.ranBy}`;
     // Only what changed (a page of thousands of cells shows them all once as rendered).
     change(node.dataset, 'state', run.state);
-    change(this.countNode, 'textContent', `[${busy ? '*' : run.count ?? ' '}]`);
+    change(this.countNode, 'textContent', `[${lost ? '?' : busy ? '*' : run.count ?? ' '}]`);
     change(this.stateNode, 'textContent', label);
   }
 
