@@ -300,6 +300,9 @@ class Worker:
         worksheet answers it there.  An interrupt stops the wait (KeyboardInterrupt)."""
         if not self.inCell or threading.current_thread() is not threading.main_thread():
             _NoStdin()._refuse()  # no cell to show the prompt under
+        if self.interacts.running is not None:
+            raise NoStdinError("input() cannot ask for a value while an interact's function "
+                               "runs; give the function a text box (input_box) instead.")
         self.emit({"type": "input", "prompt": str(prompt), "password": bool(password)})
         while True:
             message = self.channel.receive()  # interrupts are let in here, as in user code

@@ -280,3 +280,12 @@ def test_the_controls_and_color_are_in_the_namespace():
     names = worker.Worker(FakeChannel(), "python", ".", {}).namespace
     for name in list(controls.CONTROLS) + ["interact", "Color"]:
         assert callable(names[name]), name
+
+
+def test_input_inside_an_interact_says_to_use_a_text_box(w):
+    w.namespace["input"] = w.input  # as the worker's main() makes the builtin
+    w.runCell("@interact\ndef f(n=1):\n    return input('name? ')")
+    [event] = made(w)
+    status, shown = run(w, event["id"], {})
+    assert status == "error" and shown[-1]["ename"] == "NoStdinError"
+    assert "input_box" in shown[-1]["evalue"]
