@@ -365,14 +365,20 @@ class CellRunner:
             cell.rewrite = False
             cell.unstored = []
             self.store.replace_outputs(cell.id, chunksOf(cell.outputs)).addErrback(
-                self._storeFailed, f"saving the outputs of cell {cell.id}")
+                self._outputsFailed, cell)
             return
         if not cell.unstored:
             return
         chunks = chunksOf(cell.unstored)
         cell.unstored = []
-        self.store.append_outputs(cell.id, chunks).addErrback(
-            self._storeFailed, f"saving the outputs of cell {cell.id}")
+        self.store.append_outputs(cell.id, chunks).addErrback(self._outputsFailed, cell)
+
+    def _outputsFailed(self, failure, cell: CellModel) -> None:
+        """A batch of the cell's outputs was not saved: the next batch stores its log whole,
+        so a refusal of the store loses nothing that is still shown."""
+        self._storeFailed(failure, f"saving the outputs of cell {cell.id}")
+        if not cell.leaving:
+            cell.rewrite = True
 
     # -- stopping ----------------------------------------------------------------------------
 

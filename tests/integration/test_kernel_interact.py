@@ -9,6 +9,8 @@ import base64
 
 import pytest
 import pytest_twisted
+from twisted.internet import reactor
+from twisted.internet.task import deferLater
 
 from athena_nb.store import RunState
 from tests.integration.test_notebook_hub import eventually, ran, registry  # noqa: F401
@@ -26,6 +28,19 @@ async def settled(hub, event):
     await eventually(lambda: hub.interacts.stateOf(iid) == "idle", "the interact's run ending")
     [now] = [e for c in hub.cells for e in interactsOf(c) if e["id"] == iid]
     return now
+
+
+async def storedValue(store, sheetId, name, value):
+    """The first cell's interact has ``value`` for control ``name`` in the store: outputs are
+    stored in batches (``outputFlushSeconds`` apart), so a reading may come before the batch
+    with the change; it must come within the wait."""
+    for _ in range(200):
+        stored = (await store.load_worksheet(sheetId)).cells[0].outputs
+        if stored[0].payload["interact"]["values"][name] == value:
+            return
+        await deferLater(reactor, 0.05)
+    raise AssertionError(f"The store still holds {name} = "
+                         f"{stored[0].payload['interact']['values'][name]!r}, not {value!r}.")
 
 
 def text(event):
@@ -57,8 +72,7 @@ async def test_an_interact_runs_in_the_real_kernel_and_again_on_a_change(registr
     assert await hub.interrupt() == "interrupted"
     stopped = await settled(hub, idle)
     assert [e["ename"] for e in stopped["outputs"]] == ["KeyboardInterrupt"]
-    stored = (await store.load_worksheet(sheet.id)).cells[0].outputs
-    assert stored[0].payload["interact"]["values"]["n"] == 7
+    await storedValue(store, sheet.id, "n", 7)
     again = await ran(hub, 0)
     assert hub.interacts.live(interactsOf(again)[0])
     assert not [e for c in hub.cells for e in interactsOf(c) if e["id"] == event["id"]]

@@ -8,9 +8,10 @@ Deterministic: a Clock, a manual store and a real kernel whose worker the test p
 import signal
 
 import pytest
+from twisted.internet.defer import fail
 
 from athena_nb.kernel import KernelState
-from athena_nb.store import RunState
+from athena_nb.store import RunState, WriteFailedError
 from tests.support.notebook import NotebookEnv
 from tests.unit.test_hub import RecordingViewer
 
@@ -82,6 +83,24 @@ def test_output_is_stored_in_batches_while_the_cell_runs(env):
     env.worker.done("ok")
     env.settle()
     assert [o.payload["text"].count("\n") for o in stored(env, sheet)[0].outputs] == [50, 1]
+
+
+def test_a_batch_the_store_refused_is_stored_with_the_next_one(env):
+    """A refused write loses nothing still shown: the next batch stores the cell's log whole."""
+    sheet, hub = openHub(env)
+    cell = hub.cells[0]
+    hub.run(cell.id, "Ann")
+    env.settle()
+    real = env.store.append_outputs
+    env.store.append_outputs = lambda *a: fail(WriteFailedError("SQLite refused (disk full)."))
+    env.worker.print("lost?\n")
+    env.later(0.25)
+    env.store.append_outputs = real
+    assert stored(env, sheet)[0].outputs == ()
+    env.worker.print("more\n")
+    env.worker.done("ok")
+    env.settle()
+    assert [o.payload["text"] for o in stored(env, sheet)[0].outputs] == ["lost?\nmore\n"]
 
 
 def test_run_all_queues_every_cell_in_order_and_the_kernel_runs_one_at_a_time(env):
