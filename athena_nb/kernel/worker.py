@@ -448,6 +448,9 @@ class Worker:
         except CpuLimitExceeded as e:
             status, text = "timeout", str(e)
             self.emitError(e)
+        except Exception as e:  # the worker's own part failed (help on a name that raises...):
+            status = "error"  # the cell says why, and the kernel and its namespace live on
+            self.emitError(e)
         self.inCell = False
         self.flushStreams()
         for path, change in diffFiles(before, snapshotFiles(self.root)):
@@ -479,7 +482,10 @@ class Worker:
                 return self.failed("ShellError", "The shell command ended with exit status %d."
                                    % status)
             return "ok"
-        return self.runElsewhere(mode, header.body)
+        if mode in cellmodes.SAGE_SYSTEMS:
+            return self.runElsewhere(mode, header.body)
+        return self.failed("UnknownMode", "A cell cannot run as %r: the modes are %s."
+                           % (mode, ", ".join(cellmodes.MODES)))
 
     def runPython(self, code: str, source: str, sage: bool) -> str:
         """Run ``source`` (``code`` with its directives blanked) in the namespace, preparsed

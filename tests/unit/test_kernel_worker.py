@@ -215,3 +215,23 @@ def test_a_traceback_names_the_cell_by_the_count_the_kernel_gave_it(w, tmp_path,
     assert '"<cell 7>", line 1' in w.channel.sent[-1]["events"][0]["traceback"]
     w.op_execute({"op": "execute", "id": 2, "code": "1/0"})
     assert '"<cell 8>", line 1' in w.channel.sent[-1]["events"][0]["traceback"]
+
+
+def test_a_request_the_worker_cannot_carry_out_is_the_cells_error_not_the_kernels_end(w, tmp_path,
+                                                                                      monkeypatch):
+    """Help on a name whose lookup raises, or a mode nobody knows, ends that cell with an error
+    saying why; the worker (and its namespace) goes on to the next request."""
+    monkeypatch.chdir(tmp_path)
+    w.runCell("class Meta(type):\n    def __getattribute__(cls, name):\n"
+              "        raise RuntimeError('no looking')\nclass X(metaclass=Meta): pass\nkept = 5")
+    w.op_execute({"op": "execute", "id": 1, "code": "X?"})
+    done = w.channel.sent[-1]
+    assert done["status"] == "error"
+    assert [(e["ename"], e["evalue"]) for e in done["events"]] == [("RuntimeError", "no looking")]
+    assert "worker.py" not in done["events"][0]["traceback"]
+    w.op_execute({"op": "execute", "id": 2, "code": "kept", "system": "cobol"})
+    [error] = w.channel.sent[-1]["events"]
+    assert error["ename"] == "UnknownMode"
+    assert error["evalue"].startswith("A cell cannot run as 'cobol': the modes are python, sage")
+    w.op_execute({"op": "execute", "id": 3, "code": "kept"})
+    assert w.channel.sent[-1]["events"] == [{"type": "result", "data": {"text/plain": "5"}}]
