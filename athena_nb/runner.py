@@ -68,6 +68,9 @@ class CellRunner:
         self._flushCall = None
         self._closed = False
         self._toldFull: dict[int, int] = {}  # cell id -> the run told the worksheet is full
+        #: An %auto cell ran past its time limit and its worker was stopped: the kernel's next
+        #: start runs no %auto cells (they would stop it again, over and over).
+        self._autoTimedOut = False
         self.interacts = Interacts(self)  # the cells' @interact runs
 
     # -- state -----------------------------------------------------------------------------
@@ -150,6 +153,8 @@ class CellRunner:
         self.hub.maybeIdle()
 
     def _kernelState(self, change) -> None:
+        if change.new is KernelState.STARTING:
+            self._autoOnStart()
         if change.new is KernelState.BUSY:
             for cell in self.hub.cells:
                 request = cell.request
@@ -201,11 +206,20 @@ class CellRunner:
         return [cell for cell in self.hub.cells if cell.kind is CellKind.CODE
                 and "auto" in parseHeader(cell.text).flags and self._queue(cell, AUTO)]
 
-    def _submit(self, cell: CellModel, runId: int, code: str) -> None:
+    def _autoOnStart(self) -> None:
+        """The kernel starts a worker (a restart, a new one after a death, its first): the
+        ``%auto`` cells go to it ahead of the cells queued."""
+        if self._autoTimedOut:
+            self._autoTimedOut = False
+            return
+        for cell in self._queueAuto():
+            self._submit(cell, cell.runId, cell.text, urgent=True)
+
+    def _submit(self, cell: CellModel, runId: int, code: str, urgent: bool = False) -> None:
         if cell.runId != runId or cell.leaving:
             return
         request = self.kernel.execute(code, lambda event: self._output(cell, runId, event),
-                                      self.hub.system, fields={"tag": cell.id})
+                                      self.hub.system, fields={"tag": cell.id}, urgent=urgent)
         cell.request = request
         if request.status == "running" and cell.state is RunState.QUEUED:
             self._markRunning(cell)
@@ -310,6 +324,9 @@ class CellRunner:
         if result.status in _SILENT or message == _PLAIN_INTERRUPT:
             message = ""
         runAll = self._active.get(cell)
+        if (cell.ranBy == AUTO and result.status == "timeout" and self.kernel is not None
+                and self.kernel.state is KernelState.DEAD):
+            self._autoTimedOut = True
         state = _FINAL.get(result.status, RunState.ERROR)
         self._end(cell, state, message)
         if state is RunState.ERROR and runAll is not None:
@@ -418,17 +435,11 @@ class CellRunner:
         """Restart the kernel with an empty namespace; queued and running cells stop."""
         self._dropWaiting("The kernel was restarted before this cell ran, so it did not run.")
         self.executionCount = 0
+        self._autoTimedOut = False  # asked for: the %auto cells run again
         if self.kernel is None:
             self._ensureKernel()
             return succeed(None)
-
-        def restarted(result):
-            if self.kernel is not None and not self._closed:
-                for cell in self._queueAuto():
-                    self._submit(cell, cell.runId, cell.text)
-            return result
-
-        return self.kernel.restart().addCallback(restarted)
+        return self.kernel.restart()  # its new worker's start queues the %auto cells
 
     def clear(self, cells: list[CellModel]) -> Deferred:
         calls = []

@@ -93,8 +93,9 @@ def rewriteMagics(source: str) -> str:
     cell = _CELL_MAGIC.fullmatch(lines[first]) if first is not None else None
     if cell is not None:
         body = "\n" * (first + 1) + "\n".join(lines[first + 1:])
-        call = "%s.%s(%r, %r)" % (MAGICS_NAME, "timeCell" if cell.group(1) == "time"
-                                  else "timeitCell", body, cell.group(2) or "")
+        magic, setup = cell.groups()
+        call = ("%s.time(%r)" % (MAGICS_NAME, body) if magic == "time"
+                else "%s.timeit(%r, %r)" % (MAGICS_NAME, body, setup or ""))
         return "\n" * first + call + "\n" * (len(lines) - first - 1)
 
     def rewrite(match: re.Match) -> str:
@@ -138,14 +139,9 @@ class Magics:
         runShell(command, self.flush)
 
     def time(self, code: str) -> Any:
-        """``%time statement``: run it once, say how long it took, give its value."""
-        return self._timed(self.compileCell(code))
-
-    def timeCell(self, code: str, _argument: str = "") -> Any:
-        """``%%time``: the whole cell, timed; the value of its last line is the cell's."""
-        return self._timed(self.compileCell(code))
-
-    def _timed(self, run: Callable[[], Any]) -> Any:
+        """``%time statement``, or ``%%time`` with the cell's body: run it once, say how long
+        it took, give its value (a cell's last line's value is the cell's)."""
+        run = self.compileCell(code)
         wall, cpu = time.perf_counter(), time.process_time()
         try:
             return run()
@@ -153,11 +149,13 @@ class Magics:
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             print("CPU time: %s\nWall time: %s" % (formatSeconds(cpu), formatSeconds(wall)))
 
-    def timeit(self, code: str, setup: str = "pass") -> None:
-        """``%timeit statement``: run it in loops of as many runs as take 0.2 s, 7 times,
-        and print the mean and spread of one run, as IPython does."""
+    def timeit(self, code: str, setup: str = "") -> None:
+        """``%timeit statement``, or ``%%timeit [setup]`` with the cell's body: run it in loops
+        of as many runs as take 0.2 s, 7 times, and print the mean and spread of one run, as
+        IPython does."""
         prepare = self.preparse or (lambda text: text)
-        timer = timeit.Timer(prepare(code.strip("\n")), prepare(setup), globals=self.namespace)
+        timer = timeit.Timer(prepare(code.strip("\n")), prepare(setup or "pass"),
+                             globals=self.namespace)
         number, _ = timer.autorange()
         runs = [total / number for total in timer.repeat(repeat=7, number=number)]
         mean = sum(runs) / len(runs)
@@ -165,10 +163,6 @@ class Magics:
         print("%s ± %s per loop (mean ± std. dev. of 7 runs, %s loop%s each)"
               % (formatSeconds(mean), formatSeconds(spread), f"{number:,}",
                  "" if number == 1 else "s"))
-
-    def timeitCell(self, code: str, setup: str = "") -> None:
-        """``%%timeit [setup]``: the cell's body, timed as ``%timeit`` times a statement."""
-        self.timeit(code, setup=setup or "pass")
 
 
 def runShell(command: str, flush: Callable[[], None]) -> int:

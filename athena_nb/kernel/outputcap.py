@@ -51,10 +51,9 @@ class OutputCap:
             self.used += EVENT_COST
             return [event]
         if kind == "update":
-            if self.limit is not None and eventSize(event) > self.limit:
-                return [self._notice(
-                    "A display update of %s characters is larger than the output limit of %s "
-                    "characters, so it was dropped." % (_n(eventSize(event)), _n(self.limit)))]
+            size = eventSize(event)
+            if self.limit is not None and size > self.limit:
+                return self._droppedUpdate(size)
             return [event]
         if kind == "error":
             event = shortenError(event, MAX_ERROR_CHARS)
@@ -91,6 +90,7 @@ class OutputCap:
             "MiB), so it was dropped." % (_what(what), _n(size), MAX_FRAME >> 20))]
 
     def _droppedUpdate(self, size: int) -> list[dict[str, Any]]:
+        """The notice of a display update of ``size`` characters that is not shown."""
         if self.limit is not None and size > self.limit:
             return [self._notice(
                 "A display update of %s characters is larger than the output limit of %s "

@@ -36,12 +36,16 @@ import traceback
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
+#: The modules of the worker besides this one (stdlib only, like it), in the order they load.
+SIBLINGS = ("outputlimits", "richoutput", "cellmodes", "controls", "interact", "introspection")
+
 if __package__:  # imported as athena_nb.kernel.worker (tests, python -m)
-    from . import cellmodes, controls, interact, outputlimits, richoutput
+    from . import cellmodes, controls, interact, introspection, outputlimits, richoutput
 else:  # run by file path, maybe where athena_nb is not installed: load our siblings by path
     import importlib.util as _util
 
     def _sibling(name: str) -> Any:
+        # Registered as _athena_nb_<name>, where a sibling that uses another finds it.
         spec = _util.spec_from_file_location(
             "_athena_nb_" + name, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                name + ".py"))
@@ -50,11 +54,8 @@ else:  # run by file path, maybe where athena_nb is not installed: load our sibl
         spec.loader.exec_module(module)  # type: ignore[union-attr]
         return module
 
-    outputlimits = _sibling("outputlimits")
-    richoutput = _sibling("richoutput")
-    cellmodes = _sibling("cellmodes")
-    controls = _sibling("controls")
-    interact = _sibling("interact")
+    (outputlimits, richoutput, cellmodes, controls, interact,
+     introspection) = (_sibling(name) for name in SIBLINGS)
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = outputlimits.MAX_FRAME
@@ -235,7 +236,6 @@ class Worker:
         self.requestId: Any = None
         self.cellCount = 0
         self.preparse: Callable[[str], str] | None = None
-        self.sageDisplay: Any = None
         self.inCell = False  # user code is running: events must go out at once
         self.tail: list[dict[str, Any]] = []  # events made after the cell's code ended
         self.tailChars = 0
@@ -385,15 +385,15 @@ class Worker:
         self.reply(message, value={"cwd": self.root})
 
     def op_complete(self, message: dict[str, Any]) -> None:
-        self._answer(message, "Completion", lambda: complete(
+        self._answer(message, "Completion", lambda: introspection.complete(
             self.namespace, message["code"], int(message["cursor"])))
 
     def op_introspect(self, message: dict[str, Any]) -> None:
-        self._answer(message, "Introspection", lambda: introspect(
+        self._answer(message, "Introspection", lambda: introspection.introspect(
             self.namespace, message["name"], int(message.get("detail", 0))))
 
     def op_signature(self, message: dict[str, Any]) -> None:
-        self._answer(message, "The signature hint", lambda: signature(
+        self._answer(message, "The signature hint", lambda: introspection.signature(
             self.namespace, message["name"]))
 
     def _answer(self, message: dict[str, Any], what: str, compute: Callable[[], Any]) -> None:
@@ -448,6 +448,9 @@ class Worker:
         except CpuLimitExceeded as e:
             status, text = "timeout", str(e)
             self.emitError(e)
+        except Exception as e:  # the worker's own part failed (help on a name that raises...):
+            status = "error"  # the cell says why, and the kernel and its namespace live on
+            self.emitError(e)
         self.inCell = False
         self.flushStreams()
         for path, change in diffFiles(before, snapshotFiles(self.root)):
@@ -462,7 +465,7 @@ class Worker:
         "ok" or "error". Interrupts propagate."""
         match = INTROSPECT_RE.match(code)
         if match:
-            found = introspect(self.namespace, match.group(1), len(match.group(2)) - 1)
+            found = introspection.introspect(self.namespace, match.group(1), len(match.group(2)) - 1)
             self.emit({"type": "stream", "name": "stdout", "text": found["text"] + "\n"})
             return "ok"
         header = cellmodes.parseHeader(code)
@@ -479,7 +482,10 @@ class Worker:
                 return self.failed("ShellError", "The shell command ended with exit status %d."
                                    % status)
             return "ok"
-        return self.runElsewhere(mode, header.body)
+        if mode in cellmodes.SAGE_SYSTEMS:
+            return self.runElsewhere(mode, header.body)
+        return self.failed("UnknownMode", "A cell cannot run as %r: the modes are %s."
+                           % (mode, ", ".join(cellmodes.MODES)))
 
     def runPython(self, code: str, source: str, sage: bool) -> str:
         """Run ``source`` (``code`` with its directives blanked) in the namespace, preparsed
@@ -627,8 +633,9 @@ class Worker:
             resource.setrlimit(resource.RLIMIT_CPU, (hard, hard))
 
 
-_OWN_FILES = {__file__, richoutput.__file__, cellmodes.__file__, controls.__file__,
-              interact.__file__}
+#: A traceback shows none of their frames: it starts in the user's cell.
+_OWN_FILES = {__file__, outputlimits.__file__, richoutput.__file__, cellmodes.__file__,
+              controls.__file__, interact.__file__, introspection.__file__}
 
 
 def _isRunning(interface: Any) -> bool:
@@ -662,20 +669,6 @@ def _isPyplotFigure(obj: object) -> bool:
     return pyplot is not None and any(pyplot.figure(n) is obj for n in pyplot.get_fignums())
 
 
-def _callRepr(obj: object, name: str) -> Any:
-    try:
-        method = getattr(obj, name, None)
-        return method() if callable(method) else None
-    except Exception:
-        return None
-
-
-def _asBase64(value: object) -> str:
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(bytes(value)).decode("ascii")
-    return str(value)
-
-
 _libc: ctypes.CDLL | None
 try:
     _libc = ctypes.CDLL(None)
@@ -697,19 +690,6 @@ def _disarmInterrupts() -> None:
     # A SIGINT caught just before the block has only set Python's flag: raise it here, inside
     # the cell's try block, and not later in the middle of sending a frame.
     _checkSignals()
-
-
-# -- completion and introspection ----------------------------------------------------------------
-
-if __package__:
-    from . import introspection
-else:
-    introspection = _sibling("introspection")
-
-#: Completions with their kinds, help, the signature hint: introspection.py.
-complete = introspection.complete
-introspect = introspection.introspect
-signature = introspection.signature
 
 
 # -- Sage --------------------------------------------------------------------------------------
@@ -786,7 +766,6 @@ def setUpSage(worker: Worker) -> str:
         return True
 
     worker.rich.sage = showBySage
-    worker.sageDisplay = display
     worker.preparse = preparse
     try:
         from sage.version import version

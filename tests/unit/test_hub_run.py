@@ -322,6 +322,71 @@ def test_auto_cells_run_first_when_the_kernel_starts_and_after_a_restart(env):
     assert [c.state.value for c in hub.cells] == ["idle", "running", "done", "queued"]
 
 
+def test_auto_cells_run_first_on_every_new_worker(env):
+    """Whenever the kernel starts a worker (a restart with a cell run at once behind it, a
+    new one for the next cell after its worker died), the %auto cells run first."""
+    sheet, hub = openHub(env, cells=("%auto\nimport math", "y"))
+
+    def ranInOrder():
+        ran = []
+        while env.worker.running is not None:
+            ran.append(env.worker.running["code"])
+            env.worker.done("ok")
+            env.settle()
+        return ran
+
+    hub.run(hub.cells[1].id, "Ann")
+    env.settle()
+    assert ranInOrder() == ["%auto\nimport math", "y"]
+    restarted = hub.restart()
+    hub.run(hub.cells[1].id, "Ann")
+    env.run(restarted)
+    env.settle()
+    assert ranInOrder() == ["%auto\nimport math", "y"], "the restart's %auto cell goes first"
+    env.worker.exit(sig=signal.SIGKILL)
+    env.settle()
+    hub.run(hub.cells[1].id, "Ann")
+    env.settle()
+    assert ranInOrder() == ["%auto\nimport math", "y"], "a new worker after a death"
+    assert [c.ranBy for c in hub.cells] == ["%auto", "Ann"]
+
+
+def test_an_auto_cell_that_times_out_and_stops_its_worker_is_not_run_again_by_itself(env):
+    """An %auto cell stuck past the wall-clock limit gets its worker restarted; running it
+    again on that new worker would restart it again, forever. It waits for someone to run it
+    or restart the kernel."""
+    from athena_nb.kernel import KernelLimits
+
+    sheet, hub = openHub(env, cells=("%auto\nhang()", "y"))
+    hub.run(hub.cells[1].id, "Ann")
+    env.settle()
+    env.kernel.limits = KernelLimits(wallSeconds=1.0, interruptGraceSeconds=1.0)
+    env.workers.obeys = False  # stuck in C code: neither SIGINT nor the channel's end stop it
+    env.worker.done("ok")  # the %auto cell of the first start
+    env.settle()
+    env.worker.done("ok")  # y
+    env.settle()
+    hub.restart()
+    env.worker.exit(0)
+    env.settle()
+    assert env.worker.running["code"] == "%auto\nhang()"
+    env.later(2.1)  # the wall-clock limit, then the interrupt's grace: the worker is killed
+    assert env.worker.signals == [signal.SIGKILL]
+    env.worker.exit(sig=signal.SIGKILL)
+    env.settle()
+    assert env.kernel.state is KernelState.IDLE and env.worker.running is None
+    assert hub.cells[0].state is RunState.ERROR and "wall-clock limit" in hub.cells[0].outputs[-1]["text"]
+    hub.run(hub.cells[1].id, "Ann")
+    env.settle()
+    assert env.worker.running["code"] == "y"
+    env.worker.done("ok")
+    env.settle()
+    hub.restart()
+    env.worker.exit(0)
+    env.settle()
+    assert env.worker.running["code"] == "%auto\nhang()", "a restart asked for runs it again"
+
+
 def test_an_auto_cell_run_by_hand_to_start_the_kernel_runs_once(env):
     sheet, hub = openHub(env, cells=("%auto\na = 1", "b"))
     hub.run(hub.cells[0].id, "Ann")

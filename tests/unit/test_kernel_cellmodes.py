@@ -49,7 +49,7 @@ def test_magic_lines_are_rewritten_line_for_line():
 def test_a_cell_magic_holds_the_whole_cell():
     out = rewriteMagics("\n%%timeit x = 2\nx * 3\n")
     assert out.count("\n") == 3
-    assert out.split("\n")[1] == "__athena_magics__.timeitCell('\\n\\nx * 3\\n', 'x = 2')"
+    assert out.split("\n")[1] == "__athena_magics__.timeit('\\n\\nx * 3\\n', 'x = 2')"
 
 
 @pytest.mark.parametrize("seconds, text", [

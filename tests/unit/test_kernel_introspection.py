@@ -1,5 +1,5 @@
 """What the worker says of a name, in-process: completions with kinds, structured help, the
-signature hint (athena_nb.kernel.introspection, through athena_nb.kernel.worker)."""
+signature hint (athena_nb.kernel.introspection; the worker answers with it)."""
 
 import collections
 import json
@@ -49,19 +49,19 @@ class Gauge:
 
 def test_completions_carry_each_candidates_kind():
     ns = {"json": json, "Counter": collections.Counter, "count": 3, "counter": len}
-    reply = worker.complete(ns, "cou", 3)
+    reply = introspection.complete(ns, "cou", 3)
     assert dict(zip(reply["matches"], reply["types"], strict=True)) == {
         "count": "instance", "counter": "function"}
-    reply = worker.complete(ns, "Co", 2)
+    reply = introspection.complete(ns, "Co", 2)
     assert dict(zip(reply["matches"], reply["types"], strict=True))["Counter"] == "class"
-    kinds = dict(zip(*(worker.complete(ns, "i", 1)[k] for k in ("matches", "types")),
+    kinds = dict(zip(*(introspection.complete(ns, "i", 1)[k] for k in ("matches", "types")),
                      strict=True))
     assert kinds["if"] == "keyword" and kinds["import"] == "keyword"
     assert kinds["int"] == "class" and kinds["isinstance"] == "function"
     ns["Nothing"] = type("Nothing", (), {})  # rlcompleter writes "Nothing()": no parameters
-    assert worker.complete(ns, "Noth", 4) == {"matches": ["Nothing"], "types": ["class"],
+    assert introspection.complete(ns, "Noth", 4) == {"matches": ["Nothing"], "types": ["class"],
                                               "start": 0, "end": 4}
-    reply = worker.complete(ns, "json.d", 6)
+    reply = introspection.complete(ns, "json.d", 6)
     assert dict(zip(reply["matches"], reply["types"], strict=True)) == {
         "json.decoder": "module", "json.detect_encoding": "function",
         "json.dump": "function", "json.dumps": "function"}
@@ -70,7 +70,7 @@ def test_completions_carry_each_candidates_kind():
 def test_attribute_kinds_never_run_a_property():
     ns = {"g": Gauge()}
     Gauge.reads = 0
-    reply = worker.complete(ns, "g.", 2)
+    reply = introspection.complete(ns, "g.", 2)
     kinds = dict(zip(reply["matches"], reply["types"], strict=True))
     assert kinds == {"g.callback": "function", "g.level": "property", "g.make": "function",
                      "g.note": "instance", "g.reads": "instance", "g.scale": "function",
@@ -96,7 +96,7 @@ def test_a_sage_lazy_import_is_not_imported_to_find_its_kind():
 
     assert introspection.kindOf(LazyImport()) == "lazy"
     assert introspection.kindOf(LazyImport(json)) == "module"
-    assert worker.complete({"lazy_thing": LazyImport()}, "lazy_", 5)["types"] == ["lazy"]
+    assert introspection.complete({"lazy_thing": LazyImport()}, "lazy_", 5)["types"] == ["lazy"]
 
 
 def test_help_is_structured_and_keeps_the_text_for_cells():
@@ -109,44 +109,44 @@ def test_help_is_structured_and_keeps_the_text_for_cells():
             """
             return pi * radius ** 2
     '''), ns)
-    info = worker.introspect(ns, "area", 0)
+    info = introspection.introspect(ns, "area", 0)
     assert info["found"] is True and info["name"] == "area" and info["type"] == "function"
     assert info["signature"] == "(radius, *, pi=3.14)"
     assert info["doc"].startswith("The area of a disc of ``radius``.")
     assert info["module"] is not None and "source" not in info
     assert "Signature: area(radius, *, pi=3.14)" in info["text"]
-    info = worker.introspect({"json": json}, "json.dumps", 1)
+    info = introspection.introspect({"json": json}, "json.dumps", 1)
     assert info["file"].endswith(os.path.join("json", "__init__.py")) and info["line"] > 1
     assert info["source"].startswith("def dumps(obj")
     assert "Source:\ndef dumps(obj" in info["text"]
-    assert worker.introspect(ns, "nope", 0) == {"found": False,
+    assert introspection.introspect(ns, "nope", 0) == {"found": False,
                                                   "text": "Object 'nope' not found."}
-    assert worker.introspect(ns, "area()", 0)["found"] is False  # names, never code
+    assert introspection.introspect(ns, "area()", 0)["found"] is False  # names, never code
 
 
 def test_help_on_builtins_and_instances():
-    info = worker.introspect({}, "len", 1)
+    info = introspection.introspect({}, "len", 1)
     assert info["signature"] == "(obj, /)" and "number of items" in info["doc"]
     assert info["source"] is None and "Source: not available." in info["text"]
-    info = worker.introspect({"c": collections.Counter("aab")}, "c", 0)
+    info = introspection.introspect({"c": collections.Counter("aab")}, "c", 0)
     assert info["type"] == "collections.Counter" and "counting hashable" in info["doc"]
 
 
 def test_the_signature_hint_takes_attributes_statically():
     ns = {"g": Gauge(), "json": json, "Gauge": Gauge}
     Gauge.reads = 0
-    hint = worker.signature(ns, "g.scale")
+    hint = introspection.signature(ns, "g.scale")
     assert hint == {"found": True, "name": "g.scale", "signature": "(factor, offset=0)",
                     "doc": "Scale the gauge by ``factor``."}
-    assert worker.signature(ns, "g.level") == {"found": False, "name": "g.level"}
+    assert introspection.signature(ns, "g.level") == {"found": False, "name": "g.level"}
     assert Gauge.reads == 0, "the hint read a property"
-    assert worker.signature(ns, "g.unit")["signature"] == "(name)"
-    assert worker.signature(ns, "Gauge.make")["signature"] == "(size=1)"
-    assert worker.signature(ns, "g.callback")["signature"] == "(level)"  # its own, unbound
-    assert worker.signature(ns, "json.dumps")["signature"].startswith("(obj, *, skipkeys")
-    assert worker.signature(ns, "sorted")["signature"] == "(iterable, /, *, key=None, reverse=False)"
-    assert worker.signature(ns, "g.note") == {"found": False, "name": "g.note"}
-    assert worker.signature(ns, "missing") == {"found": False, "name": "missing"}
+    assert introspection.signature(ns, "g.unit")["signature"] == "(name)"
+    assert introspection.signature(ns, "Gauge.make")["signature"] == "(size=1)"
+    assert introspection.signature(ns, "g.callback")["signature"] == "(level)"  # its own, unbound
+    assert introspection.signature(ns, "json.dumps")["signature"].startswith("(obj, *, skipkeys")
+    assert introspection.signature(ns, "sorted")["signature"] == "(iterable, /, *, key=None, reverse=False)"
+    assert introspection.signature(ns, "g.note") == {"found": False, "name": "g.note"}
+    assert introspection.signature(ns, "missing") == {"found": False, "name": "missing"}
 
 
 def test_a_long_first_paragraph_is_cut_for_the_hint():
@@ -154,7 +154,7 @@ def test_a_long_first_paragraph_is_cut_for_the_hint():
         pass
 
     f.__doc__ = "word " * 200
-    doc = worker.signature({"f": f}, "f")["doc"]
+    doc = introspection.signature({"f": f}, "f")["doc"]
     assert len(doc) <= introspection.HINT_CHARS + 2 and doc.endswith(" …")
 
 

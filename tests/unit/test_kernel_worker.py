@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from athena_nb.kernel import worker
+from athena_nb.kernel import introspection, worker
 
 
 class FakeChannel:
@@ -126,22 +126,22 @@ def test_input_asks_the_server_and_returns_its_answer(w):
 
 def test_completion_of_names_and_attributes():
     ns = {"alpha": 1, "alphabet": 2, "os": os}
-    assert worker.complete(ns, "x = alp", 7) == {"matches": ["alpha", "alphabet"],
+    assert introspection.complete(ns, "x = alp", 7) == {"matches": ["alpha", "alphabet"],
                                                  "types": ["instance", "instance"],
                                                  "start": 4, "end": 7}
-    reply = worker.complete(ns, "os.pa", 5)
+    reply = introspection.complete(ns, "os.pa", 5)
     assert "os.path" in reply["matches"] and "os.__class__" not in reply["matches"]
     assert reply["start"] == 0
-    assert "os._exit" in worker.complete(ns, "os._exi", 7)["matches"]
-    assert worker.complete(ns, "x = ", 4)["matches"] == []
-    assert worker.complete(ns, "missing.x", 9)["matches"] == []
+    assert "os._exit" in introspection.complete(ns, "os._exi", 7)["matches"]
+    assert introspection.complete(ns, "x = ", 4)["matches"] == []
+    assert introspection.complete(ns, "missing.x", 9)["matches"] == []
 
 
 def test_introspection_finds_or_says_not_found():
     ns = {"f": lambda x: x}
-    assert worker.introspect(ns, "f", 0)["found"] is True
-    assert worker.introspect(ns, "nope", 0) == {"found": False, "text": "Object 'nope' not found."}
-    assert worker.introspect(ns, "1 + 1", 0)["found"] is False  # names only, no evaluation
+    assert introspection.introspect(ns, "f", 0)["found"] is True
+    assert introspection.introspect(ns, "nope", 0) == {"found": False, "text": "Object 'nope' not found."}
+    assert introspection.introspect(ns, "1 + 1", 0)["found"] is False  # names only, no evaluation
 
 
 def test_file_changes_are_created_or_modified_and_dot_dirs_are_skipped(tmp_path):
@@ -215,3 +215,23 @@ def test_a_traceback_names_the_cell_by_the_count_the_kernel_gave_it(w, tmp_path,
     assert '"<cell 7>", line 1' in w.channel.sent[-1]["events"][0]["traceback"]
     w.op_execute({"op": "execute", "id": 2, "code": "1/0"})
     assert '"<cell 8>", line 1' in w.channel.sent[-1]["events"][0]["traceback"]
+
+
+def test_a_request_the_worker_cannot_carry_out_is_the_cells_error_not_the_kernels_end(w, tmp_path,
+                                                                                      monkeypatch):
+    """Help on a name whose lookup raises, or a mode nobody knows, ends that cell with an error
+    saying why; the worker (and its namespace) goes on to the next request."""
+    monkeypatch.chdir(tmp_path)
+    w.runCell("class Meta(type):\n    def __getattribute__(cls, name):\n"
+              "        raise RuntimeError('no looking')\nclass X(metaclass=Meta): pass\nkept = 5")
+    w.op_execute({"op": "execute", "id": 1, "code": "X?"})
+    done = w.channel.sent[-1]
+    assert done["status"] == "error"
+    assert [(e["ename"], e["evalue"]) for e in done["events"]] == [("RuntimeError", "no looking")]
+    assert "worker.py" not in done["events"][0]["traceback"]
+    w.op_execute({"op": "execute", "id": 2, "code": "kept", "system": "cobol"})
+    [error] = w.channel.sent[-1]["events"]
+    assert error["ename"] == "UnknownMode"
+    assert error["evalue"].startswith("A cell cannot run as 'cobol': the modes are python, sage")
+    w.op_execute({"op": "execute", "id": 3, "code": "kept"})
+    assert w.channel.sent[-1]["events"] == [{"type": "result", "data": {"text/plain": "5"}}]
