@@ -54,7 +54,7 @@ def read(data: bytes, name: str) -> Imported:
         where = "/".join(str(p) for p in e.absolute_path) or "the top level"
         raise FormatError(f"{name} is not a valid Jupyter notebook: {e.message} (at {where}).")
     except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise FormatError(f"{name} is not a Jupyter notebook nbformat can read: {e}")
+        raise FormatError(f"{name} is not a Jupyter notebook nbformat can read ({e}).")
     title = notebook.metadata.get("title")
     if not isinstance(title, str) or not title.strip():
         title = os.path.splitext(os.path.basename(name))[0] or "Imported notebook"

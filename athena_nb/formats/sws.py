@@ -129,6 +129,8 @@ def _members(data: bytes, name: str) -> dict[str, bytes]:
                 if len(body) != member.size:
                     raise FormatError(f"{name} is damaged: {member.name} is cut short.")
                 found[path] = body
+    except FormatError:
+        raise  # a limit, said as it is (FormatError is a ValueError too)
     except (tarfile.TarError, EOFError, OSError, ValueError) as e:
         raise FormatError(f"{name} is damaged and cannot be read whole ({e}); nothing of it "
                           "was imported.")
