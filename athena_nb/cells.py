@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from . import interactmodel
 from .ot import TextDocument
 from .quotas import storedSize
 from .render import renderLatexOutput, renderMarkdown
@@ -40,9 +41,7 @@ MAX_LATEX_OUTPUT = 100_000
 def eventFromStore(kind: str, payload) -> dict:
     """A stored output row as an output event."""
     if kind == "display" and isinstance(payload, dict) and "interact" in payload:
-        from .interactmodel import fromStored
-
-        return fromStored(payload) or {"type": "display", "data": payload.get("data") or {}}
+        return interactmodel.fromStored(payload) or {"type": "display", "data": payload.get("data") or {}}
     event = dict(payload) if isinstance(payload, dict) else {"value": payload}
     event["type"] = str(kind)
     if "math" not in event and "markdown" not in event:  # stored before outputs were rendered
@@ -89,10 +88,8 @@ def cleanEvent(event: dict) -> dict | None:
     if kind == "input":
         return {"type": "input", "prompt": str(event.get("prompt", ""))[:MAX_PROMPT],
                 "password": bool(event.get("password"))}
-    if kind == "interact":
-        from .interactmodel import clean  # it cleans the interact's own outputs with this
-
-        return clean(event)
+    if kind == "interact":  # it cleans the interact's own outputs with cleanEvent
+        return interactmodel.clean(event)
     return None
 
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from html import escape
 
+from .render import renderLatexOutput, renderMarkdown
+
 #: The controls a kernel may send, with the shape of each one's wire value.
 KINDS = ("slider", "range_slider", "checkbox", "selector", "input_box", "input_grid",
          "color_selector", "text")
@@ -90,8 +92,6 @@ def _cleanControl(control) -> dict | None:
     label = label if isinstance(label, str) else name
     clean = {"name": name, "kind": kind, "label": label}
     if _MATH.search(label):
-        from .render import renderLatexOutput
-
         clean["labelHTML"] = renderLatexOutput(label)  # sanitised MathML among the words
     if kind in ("slider", "range_slider"):
         n, labels = control.get("n"), control.get("labels")
@@ -122,8 +122,6 @@ def _cleanControl(control) -> dict | None:
     elif kind == "color_selector":
         clean["hideBox"] = control.get("hideBox") is True
     elif kind == "text":
-        from .render import renderMarkdown
-
         text = control.get("text")
         clean["text"] = text if isinstance(text, str) else ""
         clean["html"] = renderMarkdown(clean["text"])  # sanitised: no script, no style
@@ -146,7 +144,7 @@ def clean(event: dict) -> dict | None:
     """The interact ``event`` as the log keeps it, or None when it is no interact: controls
     and values checked (a value that does not fit takes its control's first), labels with
     maths typeset, its own outputs cleaned.  Cleaning a kept event again keeps it."""
-    from .cells import cleanEvent
+    from .cells import cleanEvent  # here: cells imports this module
 
     iid, session = event.get("id"), event.get("session")
     specs = event.get("controls")

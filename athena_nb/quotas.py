@@ -63,19 +63,21 @@ class Quotas:
                 f"A worksheet may have at most {self.maxCells:,} cells, and this one has "
                 f"{cells:,}; delete some to make room for a new one. Nothing was changed.")
 
-    def checkImport(self, cells: list[Any]) -> None:
-        """A worksheet is to be made whole of ``cells`` (``NewCell``s, outputs and all)."""
+    def checkImport(self, cells: list[Any], source: str = "This file",
+                    outcome: str = "nothing was imported") -> None:
+        """A worksheet is to be made whole of ``cells`` (``NewCell``s, outputs and all), read
+        from ``source`` (a file, or the worksheet it copies)."""
         if self.maxCells is not None and len(cells) > self.maxCells:
             raise QuotaExceeded(
-                f"This file has {len(cells):,} cells, and a worksheet may have at most "
-                f"{self.maxCells:,}; nothing was imported.")
+                f"{source} has {len(cells):,} cells, and a worksheet may have at most "
+                f"{self.maxCells:,}; {outcome}.")
         size = sum(len(cell.text) + sum(storedSize(dict(payload, type=kind)) if isinstance(
             payload, dict) else len(str(payload)) for kind, payload in cell.outputs)
             for cell in cells)
         if self.maxChars is not None and size > self.maxChars:
             raise QuotaExceeded(
-                f"This file holds {size:,} characters of text and output, and a worksheet may "
-                f"hold at most {_mib(self.maxChars)}characters; nothing was imported.")
+                f"{source} holds {size:,} characters of text and output, and a worksheet may "
+                f"hold at most {_mib(self.maxChars)}characters; {outcome}.")
 
     def full(self) -> QuotaExceeded:
         return QuotaExceeded(

@@ -21,9 +21,6 @@ import json
 import os
 from typing import Any
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
-
 from ..store import CellKind, NewCell, OutputKind
 from . import FormatError, Imported
 
@@ -39,12 +36,22 @@ KERNELSPECS = {
 }
 
 
+def _nbformat():
+    """nbformat, imported at first use: with jsonschema it is about a fifth of what the server
+    would import at start, and a server that starts reads and writes no notebook yet
+    (tests/unit/test_startup_imports.py)."""
+    import nbformat
+
+    return nbformat
+
+
 def read(data: bytes, name: str) -> Imported:
     """The worksheet in the notebook file ``data`` (called ``name``)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise FormatError(f"{name} is not UTF-8 text, so it is not a Jupyter notebook.")
+    nbformat = _nbformat()
     try:
         notebook = nbformat.reads(text, as_version=4)
         nbformat.validate(notebook)
@@ -54,7 +61,7 @@ def read(data: bytes, name: str) -> Imported:
         where = "/".join(str(p) for p in e.absolute_path) or "the top level"
         raise FormatError(f"{name} is not a valid Jupyter notebook: {e.message} (at {where}).")
     except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise FormatError(f"{name} is not a Jupyter notebook nbformat can read: {e}")
+        raise FormatError(f"{name} is not a Jupyter notebook nbformat can read ({e}).")
     title = notebook.metadata.get("title")
     if not isinstance(title, str) or not title.strip():
         title = os.path.splitext(os.path.basename(name))[0] or "Imported notebook"
@@ -109,7 +116,8 @@ def write(snapshot, system: str = "python", directory: str | None = None) -> byt
         metadata = {"kernelspec": spec, "language_info": {"name": spec["language"]}}
         kept = {}
     metadata["title"] = snapshot.worksheet.title
-    notebook = new_notebook(metadata=metadata)
+    nbformat = _nbformat()
+    notebook = nbformat.v4.new_notebook(metadata=metadata)
     notebook.cells = [_cellOut(cell) for cell in snapshot.cells]
     minor = kept.get("nbformat_minor")
     if isinstance(minor, int) and 0 <= minor < notebook.nbformat_minor:
@@ -122,6 +130,7 @@ def write(snapshot, system: str = "python", directory: str | None = None) -> byt
 
 
 def _cellOut(cell):
+    v4 = _nbformat().v4
     kept = cell.metadata or {}
     extra = {"metadata": kept.get("metadata", {})}
     if kept.get("id"):
@@ -129,15 +138,16 @@ def _cellOut(cell):
     if cell.kind is CellKind.CODE:
         count = cell.execution_count
         outputs = [_outputOut(o.kind, o.payload, count) for o in cell.outputs]
-        return new_code_cell(cell.text, execution_count=count, outputs=outputs, **extra)
+        return v4.new_code_cell(cell.text, execution_count=count, outputs=outputs, **extra)
     if kept.get("cell_type") == "raw":
-        return new_raw_cell(cell.text, **extra)
+        return v4.new_raw_cell(cell.text, **extra)
     if "attachments" in kept:
         extra["attachments"] = kept["attachments"]
-    return new_markdown_cell(cell.text, **extra)
+    return v4.new_markdown_cell(cell.text, **extra)
 
 
 def _outputOut(kind: OutputKind, payload: dict, count: int | None):
+    new_output = _nbformat().v4.new_output
     if kind is OutputKind.STREAM:
         return new_output("stream", name=payload.get("name", "stdout"),
                           text=payload.get("text", ""))

@@ -34,6 +34,7 @@ import re
 import tarfile
 from typing import Any
 
+from ..render import renderMarkdown
 from ..store import CellKind, NewCell, OutputKind
 from . import FormatError, Imported
 
@@ -129,6 +130,8 @@ def _members(data: bytes, name: str) -> dict[str, bytes]:
                 if len(body) != member.size:
                     raise FormatError(f"{name} is damaged: {member.name} is cut short.")
                 found[path] = body
+    except FormatError:
+        raise  # a limit, said as it is (FormatError is a ValueError too)
     except (tarfile.TarError, EOFError, OSError, ValueError) as e:
         raise FormatError(f"{name} is damaged and cannot be read whole ({e}); nothing of it "
                           "was imported.")
@@ -214,8 +217,6 @@ def _outputs(output: str, cellId: str, members: dict[str, bytes]) -> tuple:
 def write(snapshot, system: str = "sage", directory: str | None = None) -> bytes:
     """The worksheet as an ``.sws`` the Sage Notebook imports: its cells with their text
     outputs, text cells as HTML between them, and the files of its ``data/`` folder."""
-    from ..render import renderMarkdown  # noqa: PLC0415 - it loads its libraries at first use
-
     parts = []
     for n, cell in enumerate(snapshot.cells):
         if cell.kind is CellKind.TEXT:

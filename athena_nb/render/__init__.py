@@ -14,12 +14,15 @@ The public surface is these functions; each takes any text and returns sanitised
 - ``renderLatexOutput(latex)``: a kernel's ``text/latex`` output (delimited or bare TeX);
 - ``renderDocstring(doc, sage=False)``: a docstring (reStructuredText with Sphinx's and
   Sage's conventions, docutils); ``renderHelp(info)`` and ``renderHint(info)``: the help
-  panel and the signature hint from what the kernel says of a name (dicts of HTML parts).
+  panel and the signature hint from what the kernel says of a name (dicts of HTML parts);
+- ``htmlOutput(html)``: an HTML output for a published snapshot, as (markup, its one
+  stylesheet), both sanitised (``htmloutput.py``, ``css.py``).
 
 This package imports nothing else of athena_nb.  Its libraries (markdown-it-py, Pygments,
-latex2mathml, nh3) are imported at the first call, not when the server starts: they are about
-a third of what the server imports, and a server that starts shows no text yet
-(docs/performance.md, cold start).
+latex2mathml, nh3, tinycss2, docutils) are imported at the first call, not when the server
+starts: they are about a third of what the server imports, and a server that starts shows no
+text yet (docs/performance.md, cold start; tests/unit/test_startup_imports.py).  So import
+these functions from here, not from the modules that make them.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ def renderLatexOutput(latex: str) -> str:
 
     return renderLatexOutput(latex)
 
+
 def renderDocstring(doc: str, sage: bool = False) -> str:
     from .docstring import renderDocstring
 
@@ -60,5 +64,11 @@ def renderHint(info) -> dict:
     return renderHint(info)
 
 
-__all__ = ["renderDocstring", "renderHelp", "renderHint", "renderLatex", "renderLatexOutput",
-           "renderMarkdown"]
+def htmlOutput(html: str) -> tuple[str, str]:
+    from .htmloutput import htmlOutput
+
+    return htmlOutput(html)
+
+
+__all__ = ["htmlOutput", "renderDocstring", "renderHelp", "renderHint", "renderLatex",
+           "renderLatexOutput", "renderMarkdown"]

@@ -133,37 +133,36 @@ def _v4(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
+#: The search indexes of version 5: (FTS5 index, the table it indexes, its column, the table's
+#: row id).
+_SEARCH_INDEXES = (("cell_search", "cells", "input", "id"),
+                   ("title_search", "worksheets", "title", "rowid"))
+
+
+def _searchIndex(index: str, table: str, column: str, key: str) -> tuple[str, ...]:
+    """The statements that make ``index`` over ``table.column`` (external content), fill it and
+    keep it in step with the table by triggers."""
+    add = f"INSERT INTO {index} (rowid, {column}) VALUES (new.{key}, new.{column});"
+    remove = (f"INSERT INTO {index} ({index}, rowid, {column}) "
+              f"VALUES ('delete', old.{key}, old.{column});")
+    return (
+        f"CREATE VIRTUAL TABLE {index} USING fts5({column}, content='{table}', "
+        f"content_rowid='{key}', tokenize='unicode61 remove_diacritics 2')",
+        f"INSERT INTO {index} (rowid, {column}) SELECT {key}, {column} FROM {table}",
+        f"CREATE TRIGGER {table}_search_insert AFTER INSERT ON {table} BEGIN {add} END",
+        f"CREATE TRIGGER {table}_search_delete AFTER DELETE ON {table} BEGIN {remove} END",
+        f"CREATE TRIGGER {table}_search_update AFTER UPDATE OF {column} ON {table} BEGIN "
+        f"{remove} {add} END",
+    )
+
+
 def _v5(conn: sqlite3.Connection) -> None:
     """Search over titles and cell text (SQLite FTS5): an index of the cells' text and one of
     the titles, each kept in step with its table by triggers (so every way of writing them,
     present and future, keeps the index right), and filled from what is there."""
-    for sql in (
-        "CREATE VIRTUAL TABLE cell_search USING fts5(input, content='cells', "
-        "content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
-        "CREATE VIRTUAL TABLE title_search USING fts5(title, content='worksheets', "
-        "tokenize='unicode61 remove_diacritics 2')",
-        "INSERT INTO cell_search (rowid, input) SELECT id, input FROM cells",
-        "INSERT INTO title_search (rowid, title) SELECT rowid, title FROM worksheets",
-        """CREATE TRIGGER cells_search_insert AFTER INSERT ON cells BEGIN
-            INSERT INTO cell_search (rowid, input) VALUES (new.id, new.input); END""",
-        """CREATE TRIGGER cells_search_delete AFTER DELETE ON cells BEGIN
-            INSERT INTO cell_search (cell_search, rowid, input)
-            VALUES ('delete', old.id, old.input); END""",
-        """CREATE TRIGGER cells_search_update AFTER UPDATE OF input ON cells BEGIN
-            INSERT INTO cell_search (cell_search, rowid, input)
-            VALUES ('delete', old.id, old.input);
-            INSERT INTO cell_search (rowid, input) VALUES (new.id, new.input); END""",
-        """CREATE TRIGGER worksheets_search_insert AFTER INSERT ON worksheets BEGIN
-            INSERT INTO title_search (rowid, title) VALUES (new.rowid, new.title); END""",
-        """CREATE TRIGGER worksheets_search_delete AFTER DELETE ON worksheets BEGIN
-            INSERT INTO title_search (title_search, rowid, title)
-            VALUES ('delete', old.rowid, old.title); END""",
-        """CREATE TRIGGER worksheets_search_update AFTER UPDATE OF title ON worksheets BEGIN
-            INSERT INTO title_search (title_search, rowid, title)
-            VALUES ('delete', old.rowid, old.title);
-            INSERT INTO title_search (rowid, title) VALUES (new.rowid, new.title); END""",
-    ):
-        conn.execute(sql)
+    for index in _SEARCH_INDEXES:
+        for sql in _searchIndex(*index):
+            conn.execute(sql)
 
 
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5)

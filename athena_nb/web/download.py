@@ -18,7 +18,9 @@ from twisted.web.server import NOT_DONE_YET
 from livefragments import securityHeaders
 
 from ..formats import ipynb, percent, sws
+from ..store import NotFoundError
 from ..systems import storedSystem
+from ._html import answerable
 from .files import writeText
 
 log = Logger()
@@ -66,7 +68,7 @@ class DownloadResource(Resource):
             system = hub.system if hub is not None else storedSystem(snapshot.metadata,
                                                                      self.defaultSystem)
             body = writer(snapshot, system, self.hubs.worksheetDir(self.worksheetId))
-            if request.finished:
+            if not answerable(request):
                 return
             request.setHeader(b"content-type", contentType)
             request.setHeader(b"content-disposition",
@@ -76,9 +78,12 @@ class DownloadResource(Resource):
             request.finish()
 
         def failed(failure):
-            log.failure("Writing worksheet {id} as {format} failed", failure,
-                        id=self.worksheetId, format=name)
-            writeText(request, 500 if not failure.check(LookupError) else 404,
+            if failure.check(NotFoundError):
+                writeText(request, 404, "There is no such worksheet; it may have been deleted.")
+                return
+            log.failure("Writing worksheet {id} as {fileFormat} failed", failure,
+                        id=self.worksheetId, fileFormat=name)
+            writeText(request, 500,
                       "The worksheet could not be written as a file; the server's log says why.")
 
         d.addCallback(loaded).addErrback(failed)

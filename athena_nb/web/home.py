@@ -19,20 +19,19 @@ is named by its key, the hash the store keeps, never by its id, which would let 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 
 from twisted.internet.defer import FirstError, gatherResults, maybeDeferred
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from ..formats import FormatError, ipynb, sws
+from ..formats import ipynb, sws
 from ..formats.files import StagedFiles
 from ..quotas import QuotaExceeded, Quotas
-from ..store import SHARE_ROLES, NewCell, NotFoundError, StoreError, session_key
+from ..store import MAX_TITLE, SHARE_ROLES, NewCell, NotFoundError, StoreError, session_key
 from . import _html
 from .auth import Auth, identityOf
+from .cellhelp import offReactor
 from .login import worksheetPath
 from .public import KEY as PUBLISHED
 from .public import Publisher
@@ -159,7 +158,7 @@ class ApiResource(Resource):
 
     def __init__(self, auth: Auth, store, hubs=None, *, reactor):
         super().__init__()
-        self.auth, self.store, self.hubs = auth, store, hubs
+        self.auth, self.store, self.hubs, self.reactor = auth, store, hubs, reactor
         self.publisher = Publisher(reactor, store, hubs)
         self._routes = {
             (b"GET", ("worksheets",)): self.listWorksheets,
@@ -269,30 +268,32 @@ class ApiResource(Resource):
             lambda found: (200, {"results": [{"worksheet": worksheetJSON(w), "snippet": s}
                                              for w, s in found]}))
 
+    @property
+    def quotas(self) -> Quotas:
+        return getattr(self.hubs, "quotas", None) or Quotas()
+
     def duplicateWorksheet(self, worksheetId, body):
-        """A copy of the worksheet (its cells, outputs and files), named "Copy of ..."."""
+        """A copy of the worksheet (its cells, outputs and files), named "Copy of ...", within
+        the quotas as an import is. Its files are copied aside in the reactor's thread pool
+        and moved in once the copy is stored, as an import's are."""
         hub = self.hubs.get(worksheetId) if self.hubs is not None else None
         if hub is not None:
             hub.runner.flushAll()  # what is not stored yet is copied too
-        d = self.store.load_worksheet(worksheetId)
 
         def copy(snapshot):
-            title = f"Copy of {snapshot.worksheet.title}"[:500]
+            title = f"Copy of {snapshot.worksheet.title}"[:MAX_TITLE]
             cells = [NewCell(c.text, c.kind, tuple((o.kind, o.payload) for o in c.outputs),
                              c.execution_count, c.metadata) for c in snapshot.cells]
+            self.quotas.checkImport(cells, "This worksheet", "nothing was copied")
             metadata = {k: v for k, v in snapshot.metadata.items() if k != PUBLISHED}
-            return self.store.import_worksheet(title, cells, metadata).addCallback(
-                copied, snapshot)
+            if self.hubs is None:
+                return self._storeWhole(title, cells, metadata, None)
+            staged = offReactor(self.reactor, StagedFiles.copied, self.hubs.dataDir,
+                                self.hubs.worksheetDir(snapshot.worksheet.id))
+            return staged.addCallback(lambda files: self._storeWhole(title, cells, metadata,
+                                                                     files))
 
-        def copied(worksheet, snapshot):
-            if self.hubs is not None:
-                source = self.hubs.worksheetDir(snapshot.worksheet.id)
-                if os.path.isdir(source):
-                    shutil.copytree(source, self.hubs.worksheetDir(worksheet.id),
-                                    symlinks=True)
-            return 201, {"worksheet": worksheetJSON(worksheet)}
-
-        return d.addCallback(copy)
+        return self.store.load_worksheet(worksheetId).addCallback(copy)
 
     def createWorksheet(self, body):
         title = body.get("title", "Untitled")
@@ -301,37 +302,43 @@ class ApiResource(Resource):
 
     def importWorksheet(self, body):
         """A worksheet made whole from a file (a Jupyter notebook, ...), or a 400 saying what
-        is wrong with the file; nothing is stored then."""
+        is wrong with the file; nothing is stored then. The file is read, checked against the
+        quotas and its files written aside in the reactor's thread pool (an .sws may take
+        seconds to unpack)."""
         name = body["name"]
         suffix = name[name.rfind("."):].lower() if "." in name else ""
         reader = IMPORTERS.get(suffix)
         if reader is None:
-            return 400, {"error": {"type": "BadRequest", "message": (
-                f"{name} cannot be imported: athena-nb reads {', '.join(IMPORTERS)} files."),
-                "reload": False}}
-        try:
-            imported = reader(body["data"], name)
-        except FormatError as e:
-            return 400, {"error": {"type": "BadRequest", "message": str(e), "reload": False}}
-        try:
-            getattr(self.hubs, "quotas", Quotas()).checkImport(imported.cells)
-        except QuotaExceeded as e:
-            return 400, {"error": {"type": e.type, "message": str(e), "reload": False}}
-        # Its files are written aside first and moved in whole once the worksheet is stored.
-        staged = StagedFiles(self.hubs.dataDir, imported.files) if imported.files else None
-        d = self.store.import_worksheet(imported.title, imported.cells, imported.metadata)
+            raise ValueError(f"{name} cannot be imported: athena-nb reads "
+                             f"{', '.join(IMPORTERS)} files.")
+
+        def read():
+            imported = reader(body["data"], name)  # FormatError: a 400 with its sentence
+            self.quotas.checkImport(imported.cells)
+            files = (StagedFiles.written(self.hubs.dataDir, imported.files)
+                     if imported.files else None)
+            return imported, files
+
+        return offReactor(self.reactor, read).addCallback(
+            lambda read: self._storeWhole(read[0].title, read[0].cells, read[0].metadata,
+                                          read[1]))
+
+    def _storeWhole(self, title, cells, metadata, files: StagedFiles | None):
+        """Store a worksheet made whole, then move its staged ``files`` in (or drop them if
+        storing failed); answers 201 with it."""
+        d = self.store.import_worksheet(title, cells, metadata)
 
         def stored(worksheet):
-            if staged is not None:
-                staged.moveTo(self.hubs.worksheetDir(worksheet.id))
+            if files is not None:
+                files.moveTo(self.hubs.worksheetDir(worksheet.id))
             return 201, {"worksheet": worksheetJSON(worksheet)}
 
         def failed(failure):
-            if staged is not None:
-                staged.discard()
+            if files is not None:
+                files.discard()
             return failure
 
-        return d.addCallback(stored).addErrback(failed)
+        return d.addCallbacks(stored, failed)
 
     def renameWorksheet(self, worksheetId, body):
         def renamed(worksheet):
@@ -405,6 +412,8 @@ def _failed(failure, request, what: str) -> None:
     failure = failure.value.subFailure if isinstance(failure.value, FirstError) else failure
     if failure.check(NotFoundError):
         _html.writeJSONError(request, 404, "NotFound", str(failure.value))
+    elif failure.check(QuotaExceeded):
+        _html.writeJSONError(request, 400, failure.value.type, str(failure.value))
     elif failure.check(ValueError, TypeError):
         _html.writeJSONError(request, 400, "BadRequest", str(failure.value))
     elif failure.check(StoreError):

@@ -31,8 +31,7 @@ from twisted.web.server import NOT_DONE_YET
 
 from ..cells import MIME_ORDER, cleanEvent, compact, eventFromStore
 from ..interactmodel import publicHTML
-from ..render import renderMarkdown
-from ..render.htmloutput import htmlOutput
+from ..render import htmlOutput, renderMarkdown
 from ..store import CellKind, NotFoundError
 from ..terminal import visibleText
 from ..textcells import TYPESET_KEY

@@ -88,3 +88,22 @@ def test_only_the_owner_imports():
     carla, _ = env.guest(owner, sheet.id, "collaborator", "Carla")
     code, answer = upload(carla, "x.ipynb", notebookBytes())
     assert code == 403
+
+
+def test_a_worksheet_that_is_gone_is_404_and_a_writer_that_fails_is_500_both_with_a_sentence(
+        monkeypatch):
+    """Neither leaves the request unanswered (the errback itself used to fail)."""
+    from athena_nb.web import download
+
+    env = NotebookEnv()
+    owner = env.owner()
+    gone = owner.get("/worksheets/0123456789abcdef/download/ipynb")
+    assert gone.code == 404 and b"There is no such worksheet" in gone.body
+    sheet = env.worksheet("S", ("x = 1",))
+
+    def broken(snapshot, system, directory):
+        raise RuntimeError("a writer bug")
+
+    monkeypatch.setitem(download.FORMATS, "py", (broken, b"text/x-python", ".py"))
+    failed = owner.get(f"/worksheets/{sheet.id}/download/py")
+    assert failed.code == 500 and b"could not be written as a file" in failed.body

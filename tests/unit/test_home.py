@@ -5,6 +5,7 @@ Real HTTP through the production Site, deterministic time and commits: tests/sup
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 
@@ -188,3 +189,68 @@ def test_duplicate_copies_the_worksheets_files(env, hubs):
     assert code == 201
     copied = os.path.join(hubs.worksheetDir(made["worksheet"]["id"]), "t.csv")
     assert open(copied).read() == "1,2\n"
+
+
+class HeldPool:
+    """A thread pool whose work waits until the test runs it (``runHeld``)."""
+
+    def __init__(self):
+        self.held = []
+
+    def callInThreadWithCallback(self, onResult, function, *args, **kwargs):
+        self.held.append((onResult, function, args, kwargs))
+
+    def runHeld(self):
+        from twisted.python.failure import Failure
+
+        held, self.held = self.held, []
+        for onResult, function, args, kwargs in held:
+            try:
+                onResult(True, function(*args, **kwargs))
+            except Exception:
+                onResult(False, Failure())
+
+
+def test_duplicate_copies_the_files_in_the_thread_pool_and_answers_once_they_are_in(env, hubs):
+    """The copy (blocking disk work) is not done on the reactor's thread: the answer waits."""
+    owner = env.owner()
+    sheet = env.worksheet("With data", ("",))
+    os.makedirs(os.path.join(hubs.worksheetDir(sheet.id), "data"))
+    with open(os.path.join(hubs.worksheetDir(sheet.id), "data", "t.csv"), "w") as f:
+        f.write("1,2\n")
+    pool = HeldPool()
+    env.clock.getThreadPool = lambda: pool
+    env.clock.callFromThread = lambda f, *a, **kw: f(*a, **kw)
+    answers = []
+    env.http.request(b"POST", f"/api/worksheets/{sheet.id}/duplicate",
+                     {b"accept": b"application/json", b"content-type": b"application/json",
+                      b"origin": b"http://127.0.0.1:8080", b"cookie": f"{COOKIE}={owner.cookie}"
+                      .encode()}, b"{}").addCallback(answers.append)
+    for _ in range(5):
+        env.writer.flush()
+        env.clock.advance(0)
+    assert len(pool.held) == 1 and answers == []
+    assert len(env.run(env.store.list_worksheets())) == 1, "nothing stored before the copy"
+    pool.runHeld()
+    env.run(env.store.list_worksheets())
+    assert len(answers) == 1 and answers[0].code == 201
+    copyId = json.loads(answers[0].body)["worksheet"]["id"]
+    assert open(os.path.join(hubs.worksheetDir(copyId), "data", "t.csv")).read() == "1,2\n"
+    assert [n for n in os.listdir(os.path.join(hubs.dataDir, "worksheets"))
+            if n.startswith(".")] == [], "nothing left aside"
+
+
+def test_a_duplicate_past_the_quotas_is_refused_with_a_sentence_and_nothing_is_stored(env, hubs):
+    from athena_nb.quotas import Quotas
+
+    owner = env.owner()
+    sheet = env.worksheet("Long", ("a", "b", "c"))
+    hubs.quotas = Quotas(maxCells=2)
+    code, answer = call(owner, b"POST", f"/api/worksheets/{sheet.id}/duplicate")
+    assert code == 400 and answer["error"]["type"] == "QuotaExceeded"
+    assert answer["error"]["message"] == ("This worksheet has 3 cells, and a worksheet may have "
+                                          "at most 2; nothing was copied.")
+    hubs.quotas = Quotas(maxChars=2)
+    code, answer = call(owner, b"POST", f"/api/worksheets/{sheet.id}/duplicate")
+    assert code == 400 and "holds 3 characters of text and output" in answer["error"]["message"]
+    assert [w.id for w in env.run(env.store.list_worksheets())] == [sheet.id]
