@@ -5,7 +5,7 @@ write a 40 MB frame straight onto the kernel's control socket (bypassing the wor
 another page of the owner keeps asking the server for the worksheet list.  The test asserts on
 bytes (what the store keeps, what a page load carries, how much the server's resident memory
 grew) and prints the figures, the latency of the other page among them; it never asserts on
-time.  docs/security-limits.md reports the figures.
+time.  docs/security.md ("Figures") reports them.
 """
 
 from __future__ import annotations
