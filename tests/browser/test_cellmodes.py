@@ -8,7 +8,7 @@ mode line; the read-only viewer sees the choice but cannot change it.
 from __future__ import annotations
 
 from tests.browser.test_notebook_collab import expect
-from tests.support.notebookbrowser import output, runCell, typeInto
+from tests.support.notebookbrowser import box, output, runCell, typeInto
 
 T = 30_000
 
@@ -46,6 +46,11 @@ def test_a_hide_cell_shows_its_input_folded_until_opened(three):
         expect(page.locator(".nb-cell").nth(0)).to_have_attribute("data-hide-input", "true",
                                                                    timeout=T)
         expect(page.locator(".nb-cell").nth(0).locator(".nb-show-input")).to_be_visible()
+        # Folded whether the cell has its editor (near the screen) or not yet.
+        expect(box(page, 1)).to_be_hidden()
     carla.locator(".nb-cell").nth(0).locator(".nb-show-input").click()
     expect(carla.locator(".nb-cell").nth(0).locator(".cm-editor")).to_be_visible(timeout=T)
+    expect(box(carla, 1)).to_be_focused()
+    expect(carla.locator(".nb-cell").nth(0).locator(".nb-show-input")).to_be_hidden()
     expect(vic.locator(".nb-cell").nth(0)).to_have_attribute("data-hide-input", "true")
+    expect(box(vic, 1)).to_be_hidden()
