@@ -181,6 +181,10 @@ class WorksheetFragment(LiveFragment):
     def titleChanged(self, title: str) -> None:
         self.notifyLatest("title", "setTitle", lambda: [self.hub.title])
 
+    def filesChanged(self) -> None:
+        """Someone uploaded, renamed or deleted a file: the page lists them again."""
+        self.notifyLatest("files", "filesChanged", lambda: [])
+
     def presenceChanged(self, changes: list[dict]) -> None:
         self.notifyRemote("updatePresence", changes)
 
