@@ -270,7 +270,7 @@ class WorksheetFolder:
             except FileNotFoundError:
                 continue  # made when the file is saved
             if not stat.S_ISDIR(mode):
-                raise BadName(f"{os.path.relpath(path, self.root)!r} is not a folder (it is a "
+                raise BadName(f"The name {os.path.relpath(path, self.root)!r} is not a folder (it is a "
                               "file or a link), so {name!r} cannot be inside it.")
         return os.path.join(path, parts[-1])
 
@@ -282,17 +282,19 @@ class WorksheetFolder:
         except FileNotFoundError:
             return None
         except NotADirectoryError:
-            raise BadName(f"{name!r} is not inside a folder of the worksheet's directory.")
+            raise BadName(f"The name {name!r} is not inside a folder of the worksheet's "
+                          "directory.")
         if not stat.S_ISREG(info.st_mode):
             kind = ("a link" if stat.S_ISLNK(info.st_mode) else
                     "a folder" if stat.S_ISDIR(info.st_mode) else "a device or another special file")
-            raise BadName(f"{name!r} is {kind}, not a plain file; only plain files are offered "
+            raise BadName(f"The name {name!r} is {kind}, not a plain file; only plain files are offered "
                           "here. Nothing was changed.")
         return info.st_size
 
     def _tooLarge(self, name: object, size: int | None) -> str:
         limit = self.quotas.maxFileBytes
-        what = f"{name!r} is {megabytes(size)}" if size is not None else f"{name!r} is larger"
+        what = (f"The file {name!r} is {megabytes(size)}" if size is not None else
+                f"The file {name!r} is larger")
         return (f"{what}, and a file uploaded to a worksheet may have at most "
                 f"{megabytes(limit)}; nothing was uploaded.")
 
@@ -304,7 +306,7 @@ class WorksheetFolder:
             used = self.used() - replacing
             if used + size > total:
                 raise TooLarge(
-                    f"{name!r} is {megabytes(size)}, and this worksheet's files take "
+                    f"The file {name!r} is {megabytes(size)}, and this worksheet's files take "
                     f"{megabytes(used)} of the {megabytes(total)} they may have together; "
                     "delete some to make room. Nothing was uploaded.")
 

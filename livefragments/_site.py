@@ -148,6 +148,9 @@ class _Discard:
     def seek(self, *args) -> int:
         return 0
 
+    def tell(self) -> int:
+        return 0
+
     def read(self, *args) -> bytes:
         return b""
 

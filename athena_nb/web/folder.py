@@ -168,10 +168,10 @@ def _failed(failure, request) -> None:
                              "Working with the files failed on the server; its log says why.")
 
 
-def uploadBodyLimit(auth, quotas):
+def uploadBodyLimit(auth, hubs):
     """The site's ``bodyLimit``: an upload (POST of a file to ``/worksheets/<id>/folder/<name>``)
     by a session in the cache that may change that worksheet may have up to
-    ``quotas.maxFileBytes``; everything else keeps the site's limit."""
+    ``hubs.quotas.maxFileBytes``; everything else keeps the site's limit."""
 
     def choose(request) -> BodyLimit | None:
         method, target = request.requestLine()
@@ -187,7 +187,7 @@ def uploadBodyLimit(auth, quotas):
         worksheetId = parts[2].decode("utf-8", "replace")
         if identity is None or not identity.mayOpen(worksheetId) or not identity.canEdit():
             return None
-        limit = quotas.maxFileBytes
+        limit = hubs.quotas.maxFileBytes
         if limit is None:
             return BodyLimit(1 << 62, lambda length: "")
         name = unquote(b"/".join(parts[4:]).decode("utf-8", "replace"))

@@ -243,6 +243,6 @@ def buildSite(*, reactor, store, auth: Auth, hubs, settings, modules: ModuleReso
     if hubs is not None and getattr(hubs, "quotas", None) is not None:
         from .folder import uploadBodyLimit
 
-        bodyLimit = uploadBodyLimit(auth, hubs.quotas)
+        bodyLimit = uploadBodyLimit(auth, hubs)
     return AthenaSite(root, maxBodyBytes=(settings or Settings()).maxMessageBytes,
                       bodyLimit=bodyLimit)

@@ -120,7 +120,7 @@ def test_an_existing_file_is_replaced_only_when_asked(folder):
 
 
 def test_a_file_over_the_limit_is_refused_before_and_while_it_is_written(folder):
-    with pytest.raises(TooLarge, match="'big' is 1,001 bytes, and a file uploaded to a worksheet "
+    with pytest.raises(TooLarge, match="The file 'big' is 1,001 bytes, and a file uploaded to a worksheet "
                                        "may have at most 1,000 bytes; nothing was uploaded."):
         save(folder, "big", b"x" * 1001)
     # A body that says less than it sends is stopped at the limit, not after.
