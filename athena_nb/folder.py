@@ -14,7 +14,8 @@ control character is refused with a sentence (``BadName``), and so is a path thr
 symbolic link or to anything but a plain file (a device, a fifo, a socket, a folder), checked
 part by part with ``lstat`` so that a link a cell made cannot lead out.
 
-An upload is written to a hidden temporary file beside its target, counted as it comes, and
+Files and folders made here get the directory's owner (a root server's kernels run as another
+user, who owns the directory). An upload is written to a hidden temporary file beside its target, counted as it comes, and
 moved in (``os.replace``, atomic) only once it is whole and within the limits: one file may
 have at most ``Quotas.maxFileBytes``, and all the directory's files together at most
 ``Quotas.maxFilesBytes`` (each None: no limit).  Both are checked before anything is written,
@@ -204,10 +205,10 @@ class WorksheetFolder:
         written to a hidden file beside it, then moved in whole."""
         path = self.checkUpload(name, size, replace)
         limit = self.quotas.maxFileBytes
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        self._resolve(name)  # the folders just made are still inside, and no links
+        self._makeFolders(name)
         fd, temp = tempfile.mkstemp(prefix=".upload-", dir=os.path.dirname(path))
         try:
+            self._adopt(temp)
             written = 0
             with os.fdopen(fd, "wb") as out:
                 while chunk := source.read(CHUNK):
@@ -247,14 +248,38 @@ class WorksheetFolder:
         if self._size(new, to) is not None and not replace:
             raise FileExists(f"There is a file {to!r} already; delete it first or choose "
                              "another name. Nothing was changed.")
-        os.makedirs(os.path.dirname(new), mode=0o700, exist_ok=True)
-        self._resolve(to)
+        self._makeFolders(to)
         os.replace(old, new)
         info = os.lstat(new)
         return FileInfo(to, info.st_size, info.st_mtime)
 
     def delete(self, name: object) -> None:
         os.unlink(self.path(name))
+
+    # -- the directory's owner ------------------------------------------------------------------
+
+    def _adopt(self, path: str) -> None:
+        """Give ``path`` the directory's owner: a server running as root runs its kernels as
+        another user (kernel/isolation.py), who must read and change what is uploaded."""
+        if os.geteuid() != 0:
+            return
+        owner = os.stat(self.root)
+        if owner.st_uid != 0:
+            os.lchown(path, owner.st_uid, owner.st_gid)
+
+    def _makeFolders(self, name: str) -> None:
+        """Make the folders ``name`` is in, each the directory's owner's; then check again
+        that the way is all real folders inside the directory."""
+        os.makedirs(self.root, mode=0o700, exist_ok=True)
+        path = self.root
+        for part in name.split("/")[:-1]:
+            path = os.path.join(path, part)
+            try:
+                os.mkdir(path, 0o700)
+            except FileExistsError:
+                continue
+            self._adopt(path)
+        self._resolve(name)
 
     # -- checks ------------------------------------------------------------------------------
 

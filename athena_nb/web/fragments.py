@@ -32,6 +32,20 @@ DOWNLOADS = (("ipynb", "Jupyter notebook (.ipynb), with outputs"),
              ("py", "Python script (.py, # %% cells)"),
              ("sws", "Sage Notebook worksheet (.sws)"))
 
+#: The toolbar's Files panel (js/athena_nb/files.js fills it; web/folder.py serves it).
+FILES_PANEL = (
+    '<details class="nb-download nb-files"><summary class="nb-button">Files</summary>'
+    '<div class="nb-files-panel" role="region" aria-label="Files of this worksheet">'
+    '<div class="nb-files-head"><button type="button" class="nb-button" data-files="upload" '
+    'disabled>Upload files</button><input type="file" multiple hidden>'
+    '<span class="nb-files-used"></span></div>'
+    '<p class="nb-files-error" role="alert" hidden></p>'
+    '<ul class="nb-files-uploads" aria-label="Uploads under way"></ul>'
+    '<ul class="nb-files-list" aria-label="Files"></ul>'
+    "<p class=\"nb-files-note\">The worksheet's directory, where its cells run: a cell reads "
+    "a file by its name, <code>open('name')</code>. Drop files on the worksheet to upload "
+    "them.</p></div></details>")
+
 __all__ = ["CellFragment", "NotAllowed", "WorksheetClosed", "WorksheetFragment", "answering",
            "editing"]
 
@@ -90,6 +104,7 @@ class WorksheetFragment(LiveFragment):
                     '<ul aria-label="Download this worksheet">'
                     + "".join(f'<li><a href="download/{fmt}" download>{escape(label)}</a></li>'
                               for fmt, label in DOWNLOADS) + "</ul></details>")
+        toolbar += FILES_PANEL
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
         toolbar += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())

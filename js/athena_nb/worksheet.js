@@ -7,6 +7,7 @@
 
 import {Widget} from '../livefragments/widget.js';
 import {lostConnection} from './connection.js';
+import {FilesPanel} from './files.js';
 import {NearScreen} from './nearscreen.js';
 import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
@@ -109,6 +110,11 @@ export class Worksheet extends Widget {
     });
     this.setSystem(a.system);
     this.#showPresence(a.presence);
+    /** The toolbar's Files panel, and files dropped on the worksheet (files.js). */
+    this.files = new FilesPanel({
+      details: /** @type {HTMLDetailsElement} */ ($('.nb-files')), base: a.base, canEdit: a.canEdit,
+      dropZone: /** @type {HTMLElement} */ (node),
+    });
     /** @type {DeletedCells|null} this person's deletions, to bring back (editors only) */
     this.deletedCells = a.canEdit ? new DeletedCells({
       node: /** @type {HTMLElement} */ (node),
@@ -395,6 +401,12 @@ export class Worksheet extends Widget {
     this.typeset = on;
     /** @type {HTMLElement} */ (this.node).dataset.typeset = String(on);
     this.typesetButton.setAttribute('aria-pressed', String(on));
+    return null;
+  }
+
+  /** The server: someone uploaded, renamed or deleted a file of the worksheet. */
+  filesChanged() {
+    this.files.changed();
     return null;
   }
 

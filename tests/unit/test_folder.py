@@ -178,3 +178,13 @@ def test_rename_moves_a_file_and_delete_removes_it(folder):
 def test_sizes_read_as_people_say_them():
     assert [megabytes(n) for n in (1, 1000, 1536, 100 << 20, 1 << 30)] == [
         "1 byte", "1,000 bytes", "1.5 KiB", "100 MiB", "1 GiB"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="Only a server running as root changes owners.")
+def test_a_root_server_gives_what_it_saves_the_directorys_owner(folder):
+    """A root server's kernels run as the directory's owner, who must read uploads."""
+    os.chown(folder.root, 4321, 4321)
+    save(folder, "data/a.txt", b"a")
+    for path in ("data", "data/a.txt"):
+        info = os.lstat(os.path.join(folder.root, path))
+        assert (info.st_uid, info.st_gid) == (4321, 4321), path
