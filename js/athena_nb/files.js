@@ -257,7 +257,7 @@ export class FilesPanel {
   #lost(file) {
     const limit = this.listing?.limits.maxFileBytes;
     if (limit && file.size > limit) {
-      return `The file '${file.name}' is ${bytes(file.size)}, and a file uploaded to a worksheet may have at most ${bytes(limit)}; nothing was uploaded.`;
+      return `${file.name} is ${bytes(file.size)}, more than the ${bytes(limit)} a file uploaded to a worksheet may have; the server refused it.`;
     }
     return `The upload of ${file.name} was cut off (the server closed the connection); nothing was uploaded.`;
   }
