@@ -5,7 +5,7 @@
 // and files dropped on the panel or anywhere on the worksheet. Large files show a progress bar.
 // It talks to /worksheets/<id>/folder/ (athena_nb/web/folder.py), whose refusals are sentences,
 // shown as they are. The list is fetched when the panel opens and when the server says the
-// files changed (someone else uploaded, renamed or deleted one).
+// files changed (someone uploaded, renamed or deleted one, or a cell wrote one).
 // Tested by tests/browser/test_folder.py.
 
 /** @typedef {{name: string, size: number, modified: number}} FileEntry */

@@ -196,3 +196,18 @@ def test_the_worksheets_total_is_kept(env, sheet):
     assert upload(owner, sheet, "c", b"x" * 6000).code == 201
     assert upload(owner, sheet, "c", b"y" * 9000, replace=True).code == 201
     assert onDisk(env, sheet) == ["a", "c"]
+
+
+def test_a_file_a_cell_writes_is_listed_and_every_page_is_told(env, sheet):
+    owner = env.owner()
+    _, page = env.open(sheet.id, owner)
+    _, other = env.open(sheet.id, env.owner())
+    hub = env.hubs.get(sheet.id)
+    env.call(page.cells[0].callRemote("run"))
+    with open(os.path.join(hub.directory, "made.txt"), "wb") as f:
+        f.write(b"made by a cell")
+    env.worker.event({"type": "file", "path": "made.txt", "change": "created"})
+    env.worker.done()
+    env.settle()
+    assert page.filesChanges >= 1 and other.filesChanges >= 1
+    assert [f["name"] for f in listing(owner, sheet)["files"]] == ["made.txt"]
