@@ -120,7 +120,8 @@ class LiveRequest(Request):
             self.setResponseCode(413)
             for name, value in ((b"content-type", b"application/json"), (b"connection", b"close"),
                                 (b"x-content-type-options", b"nosniff"),
-                                (b"cache-control", b"no-store")):
+                                (b"cache-control", b"no-store"),
+                                (b"content-length", b"%d" % len(body))):
                 self.setHeader(name, value)
             self.write(body)
             self.finish()
