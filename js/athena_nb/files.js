@@ -72,10 +72,10 @@ export class FilesPanel {
     details.addEventListener('toggle', () => {
       if (details.open) this.refresh();
     });
-    if (canEdit) this.#acceptDrops(dropZone);
+    this.#acceptDrops(dropZone);
   }
 
-  /** @param {HTMLElement} zone */
+  /** Files dropped on `zone` upload (a viewer is told why not; the browser never opens them). @param {HTMLElement} zone */
   #acceptDrops(zone) {
     const hasFiles = (/** @type {DragEvent} */ e) => !!e.dataTransfer?.types.includes('Files');
     // Capturing, so that a cell's editor does not take the files as text.
@@ -91,7 +91,12 @@ export class FilesPanel {
       event.preventDefault();
       event.stopPropagation();
       zone.classList.remove('nb-dropping');
-      this.uploadAll([...event.dataTransfer.files]);
+      if (this.canEdit) {
+        this.uploadAll([...event.dataTransfer.files]);
+        return;
+      }
+      this.details.open = true;
+      this.#error('You have read-only access to this worksheet, so you cannot upload files to it.');
     }, true);
   }
 

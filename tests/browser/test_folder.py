@@ -76,9 +76,12 @@ def test_files_dropped_upload_and_everyone_sees_them_renamed_downloaded_deleted(
         "600 KiB")
     assert owner.evaluate("window.bars") == ["Uploading big.bin"]
 
-    # A cell reads the upload by name, in the (sandboxed) kernel's directory.
+    # A cell reads the upload by name, in the (sandboxed) kernel's directory (the panel is
+    # closed first: it lies over the cells).
+    owner.locator(".nb-files > summary").click()
     runCell(owner, 1, "print(open('notes.txt').read(), end='')")
     expect(output(owner, 1)).to_have_text("hello from a file", timeout=60_000)
+    openPanel(owner)
 
     # Rename, live for the others.
     panel(owner).get_by_role("button", name="Rename notes.txt").click()
@@ -125,8 +128,10 @@ def test_a_viewer_lists_and_downloads_but_cannot_change_files(three):
     expect(panel(vic).get_by_role("button", name="Upload files")).to_be_hidden()
     expect(panel(vic).get_by_role("button", name="Rename shared.txt")).to_have_count(0)
     expect(panel(vic).get_by_role("button", name="Delete shared.txt")).to_have_count(0)
-    # Dropping does nothing; asking the server directly is refused with a sentence.
+    # Dropping uploads nothing, and says why; asking the server directly is refused.
     drop(vic, [("mine.txt", "no")])
+    expect(panel(vic).get_by_role("alert")).to_have_text(
+        "You have read-only access to this worksheet, so you cannot upload files to it.")
     answers = vic.evaluate("""async () => {
         const send = (name, body, type) => fetch(`folder/${name}`, {method: 'POST', body,
           headers: {'content-type': type}}).then(async (r) => [r.status, (await r.json()).error.message]);
