@@ -34,7 +34,7 @@ DOWNLOADS = (("ipynb", "Jupyter notebook (.ipynb), with outputs"),
 
 #: The toolbar's Files panel (js/athena_nb/files.js fills it; web/folder.py serves it).
 FILES_PANEL = (
-    '<details class="nb-download nb-files"><summary class="nb-button">Files</summary>'
+    '<details class="nb-files"><summary class="nb-button">Files</summary>'
     '<div class="nb-files-panel" role="region" aria-label="Files of this worksheet">'
     '<div class="nb-files-head"><button type="button" class="nb-button" data-files="upload" '
     'disabled>Upload files</button><input type="file" multiple hidden>'
