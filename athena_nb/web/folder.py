@@ -65,23 +65,12 @@ class FolderResource(Resource):
         return NOT_DONE_YET
 
     def render_POST(self, request):
-        identity = identityOf(request)
         name = _name(request)
         ctype = (request.getHeader(b"content-type") or b"").split(b";")[0].strip()
-        problem = (
-            (403, "NotAllowed", f"You ({identity.name}) have read-only access to this worksheet,"
-             " so you cannot change its files; nothing was changed.")
-            if not identity.canEdit() else
-            (403, "Forbidden", "Changes to files are only accepted from this server's own pages.")
-            if not _html.sameOrigin(request) else
-            (404, "NotFound", "Name the file in the address: folder/<name>.") if not name else
-            (415, "UnsupportedMediaType", "Send a file as it is (application/octet-stream), or "
-             "a rename or delete as JSON (application/json).")
-            if ctype not in (b"application/octet-stream", b"application/json") else None)
+        problem = _refusal(request, name, ctype)
         if problem is not None:
             _html.writeJSONError(request, *problem)
-            return NOT_DONE_YET
-        if ctype == b"application/json":
+        elif ctype == b"application/json":
             self._withFolder(request, lambda hub, folder: self._change(request, hub, folder, name))
         else:
             self._withFolder(request, lambda hub, folder: self._upload(request, hub, folder, name))
@@ -133,6 +122,23 @@ class FolderResource(Resource):
                               '"to": "<new name>"} or {"action": "delete"}.')
         _changed(hub)
         _html.writeJSON(request, answer)
+
+
+def _refusal(request, name: str, ctype: bytes) -> tuple[int, str, str] | None:
+    """Why a POST is refused before anything is read (status, type, sentence), or None."""
+    identity = identityOf(request)
+    if not identity.canEdit():
+        return (403, "NotAllowed", f"You ({identity.name}) have read-only access to this "
+                "worksheet, so you cannot change its files; nothing was changed.")
+    if not _html.sameOrigin(request):
+        return 403, "Forbidden", "Changes to files are only accepted from this server's own pages."
+    if not name:
+        return 404, "NotFound", "Name the file in the address: folder/<name>."
+    if ctype not in (b"application/octet-stream", b"application/json"):
+        # (a cross-site form can send neither without the browser asking first)
+        return (415, "UnsupportedMediaType", "Send a file as it is (application/octet-stream), "
+                "or a rename or delete as JSON (application/json).")
+    return None
 
 
 def _name(request) -> str:
