@@ -23,6 +23,7 @@ from tests.support.notebookbrowser import (
     newWorksheet,
     output,
     shareLink,
+    toolbarMenu,
     typeInto,
 )
 
@@ -124,6 +125,7 @@ def test_ctrl_f_searches_within_the_cell_only(page):
 def test_line_numbers_are_a_toggle_this_browser_remembers(page):
     newWorksheet(page)
     typeInto(page, 1, "a = 1\nb = 2\nc = 3")
+    toolbarMenu(page)
     toggle = page.get_by_role("button", name="Line numbers")
     expect(toggle).to_have_attribute("aria-pressed", "false")
     expect(cell(page, 1).locator(".cm-lineNumbers")).to_have_count(0)
@@ -133,6 +135,7 @@ def test_line_numbers_are_a_toggle_this_browser_remembers(page):
     expect(numbers.filter(has_text=re.compile(r"^3$"))).to_have_count(1, timeout=T)
     page.reload()
     expect(page.get_by_role("main")).not_to_have_attribute("aria-busy", "true", timeout=T)
+    toolbarMenu(page)
     expect(page.get_by_role("button", name="Line numbers")).to_have_attribute("aria-pressed", "true")
     expect(numbers.filter(has_text=re.compile(r"^3$"))).to_have_count(1, timeout=T)
     page.get_by_role("button", name="Line numbers").click()
