@@ -1,5 +1,6 @@
 // @ts-check
-// files.js: the worksheet's Files panel (the toolbar's "Files"): the files of the worksheet's
+// files.js: the worksheet's Files panel (the toolbar's "Files", a popover that stays open while
+// one works in it, until its button or Escape closes it): the files of the worksheet's
 // directory, the kernel's working directory, listed with their size, each a download, and for
 // those who may change the worksheet Rename and Delete, an Upload button (several files at once)
 // and files dropped on the panel or anywhere on the worksheet. Large files show a progress bar.
@@ -44,16 +45,18 @@ function sentence(text, fallback) {
 export class FilesPanel {
   /**
    * @param {Object} o
-   * @param {HTMLDetailsElement} o.details the toolbar's Files menu (fragments.py renders it)
+   * @param {HTMLElement} o.host the toolbar's Files button and panel (fragments.py FILES_PANEL)
    * @param {string} o.base the page's path, /worksheets/<id>/
    * @param {boolean} o.canEdit may this viewer change files
    * @param {HTMLElement} o.dropZone where dropped files are uploaded (the worksheet)
    */
-  constructor({details, base, canEdit, dropZone}) {
-    this.details = details;
+  constructor({host, base, canEdit, dropZone}) {
     this.url = `${base}folder/`;
     this.canEdit = canEdit;
-    const $ = (/** @type {string} */ s) => /** @type {HTMLElement} */ (details.querySelector(s));
+    const $ = (/** @type {string} */ s) => /** @type {HTMLElement} */ (host.querySelector(s));
+    this.button = /** @type {HTMLButtonElement} */ ($('[data-files="toggle"]'));
+    this.panel = $('.nb-files-panel');
+    this.doc = host.ownerDocument;
     this.listNode = $('.nb-files-list');
     this.uploadsNode = $('.nb-files-uploads');
     this.errorNode = $('.nb-files-error');
@@ -61,18 +64,40 @@ export class FilesPanel {
     this.input = /** @type {HTMLInputElement} */ ($('input[type="file"]'));
     /** @type {Listing|null} */
     this.listing = null;
-    const upload = /** @type {HTMLButtonElement} */ ($('[data-files="upload"]'));
-    upload.hidden = !canEdit;
-    upload.addEventListener('click', () => this.input.click());
+    this.upload = /** @type {HTMLButtonElement} */ ($('[data-files="upload"]'));
+    this.upload.hidden = !canEdit;
+    this.upload.addEventListener('click', () => this.input.click());
     this.input.addEventListener('change', () => {
       const files = [...(this.input.files ?? [])];
       this.input.value = '';
       this.uploadAll(files);
     });
-    details.addEventListener('toggle', () => {
-      if (details.open) this.refresh();
+    this.button.addEventListener('click', () => this.show(!this.isOpen));
+    this.panel.addEventListener('keydown', (event) => {
+      if (event.key !== 'Escape') return;
+      event.stopPropagation();
+      this.show(false);
+      this.button.focus();
     });
     this.#acceptDrops(dropZone);
+  }
+
+  /** The page is live: everyone may open the panel, editors upload. */
+  loaded() {
+    this.button.disabled = false;
+    this.upload.disabled = !this.canEdit;
+  }
+
+  get isOpen() {
+    return !this.panel.hidden;
+  }
+
+  /** Open (and list the files) or close the panel. @param {boolean} open */
+  async show(open) {
+    if (open === this.isOpen) return;
+    this.panel.hidden = !open;
+    this.button.setAttribute('aria-expanded', String(open));
+    if (open) await this.refresh();
   }
 
   /** Files dropped on `zone` upload (a viewer is told why not; the browser never opens them). @param {HTMLElement} zone */
@@ -95,14 +120,14 @@ export class FilesPanel {
         this.uploadAll([...event.dataTransfer.files]);
         return;
       }
-      this.details.open = true;
+      this.show(true);
       this.#error('You have read-only access to this worksheet, so you cannot upload files to it.');
     }, true);
   }
 
   /** The server: someone changed the files. */
   changed() {
-    if (this.details.open) this.refresh();
+    if (this.isOpen) this.refresh();
     else this.listing = null;
   }
 
@@ -121,7 +146,7 @@ export class FilesPanel {
   /** @param {Listing} listing */
   #show(listing) {
     this.listing = listing;
-    const doc = this.details.ownerDocument;
+    const doc = this.doc;
     const rows = listing.files.map((file) => {
       const li = doc.createElement('li');
       li.dataset.name = file.name;
@@ -154,7 +179,7 @@ export class FilesPanel {
 
   /** @param {string} label @param {string} aria @param {() => void} then */
   #button(label, aria, then) {
-    const button = this.details.ownerDocument.createElement('button');
+    const button = this.doc.createElement('button');
     button.type = 'button';
     button.className = 'nb-button';
     button.textContent = label;
@@ -165,7 +190,7 @@ export class FilesPanel {
 
   /** @param {HTMLElement} li @param {string} name */
   #rename(li, name) {
-    const input = this.details.ownerDocument.createElement('input');
+    const input = this.doc.createElement('input');
     input.type = 'text';
     input.value = name;
     input.setAttribute('aria-label', `New name for ${name}`);
@@ -215,8 +240,8 @@ export class FilesPanel {
   /** Upload each of `files` in turn; a refused one does not stop the others. @param {File[]} files */
   async uploadAll(files) {
     if (!files.length) return;
-    this.details.open = true;
-    if (!this.listing) await this.refresh();
+    if (!this.isOpen) await this.show(true);
+    else if (!this.listing) await this.refresh();
     const errors = [];
     for (const file of files) {
       const exists = this.listing?.files.some((f) => f.name === file.name);
@@ -230,7 +255,7 @@ export class FilesPanel {
 
   /** @param {File} file @param {boolean} replace @returns {Promise<string>} the refusal, or '' */
   #upload(file, replace) {
-    const doc = this.details.ownerDocument;
+    const doc = this.doc;
     const item = doc.createElement('li');
     const bar = doc.createElement('progress');
     if (file.size > PROGRESS_ABOVE) {

@@ -45,8 +45,12 @@ def panel(page):
     return page.get_by_role("region", name="Files of this worksheet")
 
 
+def toggle(page):
+    page.get_by_role("button", name="Files", exact=True).click()
+
+
 def openPanel(page):
-    page.locator(".nb-files > summary").click()
+    toggle(page)
     expect(panel(page)).to_be_visible()
 
 
@@ -78,7 +82,8 @@ def test_files_dropped_upload_and_everyone_sees_them_renamed_downloaded_deleted(
 
     # A cell reads the upload by name, in the (sandboxed) kernel's directory (the panel is
     # closed first: it lies over the cells).
-    owner.locator(".nb-files > summary").click()
+    toggle(owner)
+    expect(panel(owner)).to_be_hidden()
     runCell(owner, 1, "print(open('notes.txt').read(), end='')")
     expect(output(owner, 1)).to_have_text("hello from a file", timeout=60_000)
     openPanel(owner)
@@ -103,6 +108,11 @@ def test_files_dropped_upload_and_everyone_sees_them_renamed_downloaded_deleted(
     panel(owner).get_by_role("button", name="Delete big.bin").click()
     for page in (owner, carla):
         expect(names(page)).to_have_text(["renamed.txt"], timeout=T)
+    # Escape in the panel closes it, the focus back on its button.
+    panel(owner).get_by_role("link", name="renamed.txt").focus()
+    owner.keyboard.press("Escape")
+    expect(panel(owner)).to_be_hidden()
+    expect(owner.get_by_role("button", name="Files", exact=True)).to_be_focused()
 
 
 def test_a_file_over_the_limit_is_refused_with_the_servers_sentence(three):
