@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from twisted.internet.protocol import Protocol
+from twisted.web.http import HTTPChannel
 from twisted.web.server import Request, Site
 
 from ._json import dumpb
@@ -60,11 +61,15 @@ class LiveRequest(Request):
     _rule: BodyLimit | None = None
     _drained: str | None = None  # the sentence to answer once a drained body is in
 
+    #: The method and path of the request line, as ``LiveChannel`` saw it.
+    seenLine: tuple[bytes, bytes] | None = None
+
     def requestLine(self) -> tuple[bytes, bytes]:
         """The method and path of a request whose body is still coming (twisted.web sets
-        ``method`` and ``uri`` only once the body is in; its channel keeps them until then)."""
-        return (getattr(self.channel, "_command", None) or self.method or b"",
-                getattr(self.channel, "_path", None) or self.uri or b"")
+        ``method`` and ``uri`` only once the body is in)."""
+        if self.seenLine is not None:
+            return self.seenLine
+        return (self.method or b"", self.uri or b"")
 
     def _limit(self) -> BodyLimit | None:
         if self._rule is not None:
@@ -159,12 +164,33 @@ class _Discard:
         pass
 
 
+class LiveChannel(HTTPChannel):
+    """twisted.web's HTTP channel, which tells each ``LiveRequest`` the method and path of its
+    request line as soon as the line is in (``LiveRequest.requestLine``).  The seam is the
+    public ``lineReceived``: the line that makes the channel start a request (``requests``
+    grows) is that request's line; twisted.web has already answered a malformed one with 400.
+    """
+
+    def lineReceived(self, line):
+        started = len(self.requests)
+        result = super().lineReceived(line)
+        if len(self.requests) > started:
+            parts = line.split(b" ")
+            request = self.requests[-1]
+            if len(parts) == 3 and isinstance(request, LiveRequest):
+                request.seenLine = (parts[0], parts[1])
+        return result
+
+
 class LiveSite(Site):
     """A ``Site`` whose every connection goes through a ``_Connection`` in front of its
     HTTP channel, and whose requests' bodies may be at most ``maxBodyBytes`` (None: any),
     unless ``bodyLimit(request)`` gives the request a ``BodyLimit`` of its own."""
 
     requestFactory = LiveRequest
+    #: Plain HTTP/1.1 channels (twisted.web's default also offers HTTP/2 over TLS, which a
+    #: live page's server on 127.0.0.1 or behind a proxy does not use).
+    protocol = LiveChannel
 
     def __init__(self, resource, *args, maxBodyBytes: int | None = None,
                  bodyLimit: Callable[[LiveRequest], BodyLimit | None] | None = None, **kwargs):
