@@ -232,12 +232,12 @@ class WorksheetFragment(LiveFragment):
             title.encode("utf-8")
         except UnicodeEncodeError:
             raise BadArguments("A worksheet title must be valid Unicode text.")
-        return self.hub.setTitle(title)
+        return self.hub.setTitle(title, self.identity.name)
 
     @editing
     def addCell(self, index=None):
         """Insert an empty cell at ``index`` (default: the end); answers with its id."""
-        return self.hub.insertCell(index)
+        return self.hub.insertCell(index, who=self.identity.name)
 
     @editing
     def restoreCell(self, cellId):
@@ -245,7 +245,7 @@ class WorksheetFragment(LiveFragment):
         answers with its new id."""
         if type(cellId) is not int:
             raise BadArguments(f"A deleted cell is named by its id, an integer, not {cellId!r}.")
-        return self.hub.restoreCell(cellId)
+        return self.hub.restoreCell(cellId, self.identity.name)
 
     @editing
     def runAll(self, pastErrors=False):

@@ -1,0 +1,57 @@
+"""Compacting a worksheet's history, in the writer thread. Tests: tests/unit/test_store_history.py.
+
+A term of typing logs one row per keystroke. ``compact`` merges each run of old rows that are
+one person's edits of one cell, close together in time, into the run's last row (their
+operations composed), so the versions inside the run are gone and every version that is left
+still replays to exactly what it did. A run never crosses a checkpoint or a named version:
+those versions stay exact.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from .. import ot
+from ._reads import require_worksheet
+
+
+def compact(conn: sqlite3.Connection, worksheet_id: str, before: float, window: float) -> int:
+    """Merge runs of text rows older than ``before`` whose first and last are at most
+    ``window`` seconds apart; returns how many rows were removed."""
+    require_worksheet(conn, worksheet_id)
+    kept = {v for (v,) in conn.execute(
+        "SELECT version FROM history_checkpoints WHERE worksheet_id = ? UNION "
+        "SELECT version FROM history_names WHERE worksheet_id = ?", (worksheet_id, worksheet_id))}
+    removed: list[tuple[str, int]] = []
+    updates: list[tuple[str, str, int]] = []
+    run: list[tuple[int, float, str | None, dict]] = []
+
+    def close_run() -> None:
+        if len(run) > 1:
+            op = ot.Operation.fromJSON(run[0][3]["op"])
+            for row in run[1:]:
+                op = ot.compose(op, ot.Operation.fromJSON(row[3]["op"]))
+            change = {"t": "text", "cell": run[0][3]["cell"], "op": op.toJSON()}
+            updates.append((json.dumps(change, separators=(",", ":")), worksheet_id, run[-1][0]))
+            removed.extend((worksheet_id, row[0]) for row in run[:-1])
+        run.clear()
+
+    for version, time, who, text in conn.execute(
+            "SELECT version, time, who, change FROM history WHERE worksheet_id = ? AND time < ? "
+            "ORDER BY version", (worksheet_id, before)):
+        change = json.loads(text)
+        if change["t"] != "text" or "op" not in change:
+            close_run()
+            continue
+        if run and (run[0][2] != who
+                    or run[0][3]["cell"] != change["cell"] or time - run[0][1] > window):
+            close_run()
+        run.append((version, time, who, change))
+        if version in kept:
+            close_run()
+    close_run()
+    conn.executemany("DELETE FROM history WHERE worksheet_id = ? AND version = ?", removed)
+    conn.executemany("UPDATE history SET change = ? WHERE worksheet_id = ? AND version = ?",
+                     updates)
+    return len(removed)
