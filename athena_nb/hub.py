@@ -170,7 +170,8 @@ class WorksheetHub:
 
     # -- cell text -----------------------------------------------------------------------------
 
-    def edit(self, cellId: int, op, baseVersion: int, siteId: str) -> Deferred:
+    def edit(self, cellId: int, op, baseVersion: int, siteId: str,
+             who: str | None = None) -> Deferred:
         """Apply ``op`` (made against ``baseVersion`` by ``siteId``) to the cell's text.
 
         Every viewer is told at once (the sender gets an acknowledgement of its version); the
@@ -187,7 +188,7 @@ class WorksheetHub:
         self._checkGrowth(cell, op)
         applied, version = cell.doc.receive(op, baseVersion, siteId)
         self._each(lambda v: v.cellText(cell, applied, version, siteId))
-        return self._storeText(cell, version, applied, self.nameOf(siteId))
+        return self._storeText(cell, version, applied, who or self.nameOf(siteId))
 
     def cursor(self, cellId: int, anchor: int, head: int, baseVersion: int, siteId: str) -> None:
         """``siteId``'s selection in the cell: code points in the text at ``baseVersion``, sent
