@@ -24,6 +24,7 @@ from ..systems import SYSTEM_NAMES
 from ._calls import NotAllowed, WorksheetClosed, _button, answering, editing
 from .cellfragment import CellFragment
 from .deferral import InlineBudget
+from .historycalls import HistoryCalls
 
 log = Logger()
 
@@ -36,7 +37,7 @@ __all__ = ["CellFragment", "NotAllowed", "WorksheetClosed", "WorksheetFragment",
            "editing"]
 
 
-class WorksheetFragment(LiveFragment):
+class WorksheetFragment(HistoryCalls, LiveFragment):
     """One person's view of a worksheet; it is a viewer of the hub while its page lives."""
 
     jsClass = "athena_nb/worksheet.js:Worksheet"
@@ -92,6 +93,8 @@ class WorksheetFragment(LiveFragment):
                               for fmt, label in DOWNLOADS) + "</ul></details>")
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
         toolbar += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
+        toolbar += _button("History", "history", ' aria-expanded="false" title="The worksheet '
+                           'at any past moment: who changed what, diffs, restoring"')
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())
         return (
             '<header class="nb-header">'

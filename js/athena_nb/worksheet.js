@@ -7,6 +7,7 @@
 
 import {Widget} from '../livefragments/widget.js';
 import {lostConnection} from './connection.js';
+import {HistoryPanel} from './history.js';
 import {NearScreen} from './nearscreen.js';
 import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
@@ -116,6 +117,13 @@ export class Worksheet extends Widget {
       focus: (cellId) => this.focusCell(cellId),
       hint: (message) => this.hint(message),
     }) : null;
+    /** The History panel (history.js), for everyone: reading the past changes nothing. */
+    this.history = new HistoryPanel({
+      cells: this.cellsNode,
+      ask: (method, ...rest) => this.ask(this.callRemote(method, ...rest)),
+      canEdit: a.canEdit,
+      isOwner: a.role === 'owner',
+    });
   }
 
   loaded() {
@@ -128,6 +136,9 @@ export class Worksheet extends Widget {
     // A display preference of this browser, for viewers too.
     const numbers = /** @type {HTMLButtonElement|null} */ (
       this.node.querySelector('.nb-toolbar [data-action="lineNumbers"]'));
+    const history = /** @type {HTMLButtonElement|null} */ (
+      this.node.querySelector('.nb-toolbar [data-action="history"]'));
+    if (history) history.disabled = false;
     if (numbers) {
       numbers.disabled = false;
       numbers.setAttribute('aria-pressed', String(lineNumbers()));
@@ -415,6 +426,12 @@ export class Worksheet extends Widget {
       const on = !lineNumbers();
       setLineNumbers(on);
       button.setAttribute('aria-pressed', String(on));
+      return;
+    }
+    if (button.dataset.action === 'history') {
+      if (this.history.open) this.history.close();
+      else await this.history.openPanel();
+      button.setAttribute('aria-expanded', String(this.history.open));
       return;
     }
     if (!this.canEdit) return;
