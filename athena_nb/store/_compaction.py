@@ -26,6 +26,11 @@ def compact(conn: sqlite3.Connection, worksheet_id: str, before: float, window: 
     removed: list[tuple[str, int]] = []
     updates: list[tuple[str, str, int]] = []
     run: list[tuple[int, float, str | None, dict]] = []
+    head = conn.execute("SELECT compacted FROM history_heads WHERE worksheet_id = ?",
+                        (worksheet_id,)).fetchone()
+    if head is None:
+        return 0
+    scanned = head[0]  # compacting again starts at the last row it looked at
 
     def close_run() -> None:
         if len(run) > 1:
@@ -38,8 +43,9 @@ def compact(conn: sqlite3.Connection, worksheet_id: str, before: float, window: 
         run.clear()
 
     for version, time, who, text in conn.execute(
-            "SELECT version, time, who, change FROM history WHERE worksheet_id = ? AND time < ? "
-            "ORDER BY version", (worksheet_id, before)):
+            "SELECT version, time, who, change FROM history WHERE worksheet_id = ? AND "
+            "version >= ? AND time < ? ORDER BY version", (worksheet_id, scanned, before)):
+        scanned = version
         change = json.loads(text)
         if change["t"] != "text" or "op" not in change:
             close_run()
@@ -54,4 +60,6 @@ def compact(conn: sqlite3.Connection, worksheet_id: str, before: float, window: 
     conn.executemany("DELETE FROM history WHERE worksheet_id = ? AND version = ?", removed)
     conn.executemany("UPDATE history SET change = ? WHERE worksheet_id = ? AND version = ?",
                      updates)
+    conn.execute("UPDATE history_heads SET compacted = ? WHERE worksheet_id = ?",
+                 (scanned, worksheet_id))
     return len(removed)

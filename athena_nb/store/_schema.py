@@ -182,7 +182,8 @@ def _v6(conn: sqlite3.Connection) -> None:
             worksheet_id TEXT PRIMARY KEY REFERENCES worksheets(id) ON DELETE CASCADE,
             version INTEGER NOT NULL,
             checkpoint INTEGER NOT NULL,
-            since INTEGER NOT NULL
+            since INTEGER NOT NULL,
+            compacted INTEGER NOT NULL DEFAULT 0
         )""",
         """CREATE TABLE history_checkpoints (
             worksheet_id TEXT NOT NULL REFERENCES worksheets(id) ON DELETE CASCADE,
