@@ -16,9 +16,12 @@ from .. import ot
 from ._reads import require_worksheet
 
 
-def compact(conn: sqlite3.Connection, worksheet_id: str, before: float, window: float) -> int:
+def compact(conn: sqlite3.Connection, worksheet_id: str, before: float, window: float,
+            limit: int) -> dict:
     """Merge runs of text rows older than ``before`` whose first and last are at most
-    ``window`` seconds apart; returns how many rows were removed."""
+    ``window`` seconds apart, looking at ``limit`` rows at most (the writer does nothing else
+    meanwhile; the next call goes on from there). Returns {"removed": how many rows went,
+    "done": whether every old row was looked at}."""
     require_worksheet(conn, worksheet_id)
     kept = {v for (v,) in conn.execute(
         "SELECT version FROM history_checkpoints WHERE worksheet_id = ? UNION "
@@ -29,7 +32,7 @@ def compact(conn: sqlite3.Connection, worksheet_id: str, before: float, window: 
     head = conn.execute("SELECT compacted FROM history_heads WHERE worksheet_id = ?",
                         (worksheet_id,)).fetchone()
     if head is None:
-        return 0
+        return {"removed": 0, "done": True}
     scanned = head[0]  # compacting again starts at the last row it looked at
 
     def close_run() -> None:
@@ -42,10 +45,12 @@ def compact(conn: sqlite3.Connection, worksheet_id: str, before: float, window: 
             removed.extend((worksheet_id, row[0]) for row in run[:-1])
         run.clear()
 
+    rows = 0
     for version, time, who, text in conn.execute(
             "SELECT version, time, who, change FROM history WHERE worksheet_id = ? AND "
-            "version >= ? AND time < ? ORDER BY version", (worksheet_id, scanned, before)):
-        scanned = version
+            "version >= ? AND time < ? ORDER BY version LIMIT ?",
+            (worksheet_id, scanned, before, limit)).fetchall():
+        scanned, rows = version, rows + 1
         change = json.loads(text)
         if change["t"] != "text" or "op" not in change:
             close_run()
@@ -62,4 +67,4 @@ def compact(conn: sqlite3.Connection, worksheet_id: str, before: float, window: 
                      updates)
     conn.execute("UPDATE history_heads SET compacted = ? WHERE worksheet_id = ?",
                  (scanned, worksheet_id))
-    return len(removed)
+    return {"removed": len(removed), "done": rows < limit}

@@ -227,9 +227,11 @@ def history_info(conn: sqlite3.Connection, worksheet_id: str) -> dict:
     """{"last", "first_time", "last_time", "names": [...]} of the worksheet's history."""
     require_worksheet(conn, worksheet_id)
     head = _head(conn, worksheet_id)
-    first, last = conn.execute("SELECT MIN(time), MAX(time) FROM history WHERE worksheet_id = ?",
-                               (worksheet_id,)).fetchone()
-    return {"last": head[0] if head else 0, "first_time": first, "last_time": last,
+    first, last = (conn.execute(f"SELECT time FROM history WHERE worksheet_id = ? ORDER BY "
+                                f"version {order} LIMIT 1", (worksheet_id,)).fetchone()
+                   for order in ("", "DESC"))
+    return {"last": head[0] if head else 0, "first_time": first and first[0],
+            "last_time": last and last[0],
             "names": list_names(conn, worksheet_id)}
 
 

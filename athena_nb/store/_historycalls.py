@@ -15,6 +15,8 @@ from twisted.internet.defer import Deferred
 from . import _compaction, _history
 from ._args import _deferred, _int, _json, _str, _wid
 
+#: How many log rows one compaction call looks at (about 0.3 s of the writer's time here).
+COMPACT_ROWS = 1000
 #: A version's name is at most this many characters.
 MAX_NAME = 200
 
@@ -66,10 +68,12 @@ class HistoryCalls:
                                    _int(name_id, "snapshot number"))
 
     @_deferred
-    def compact_history(self, worksheet_id: str, before: float, window: float = 60.0) -> Deferred:
+    def compact_history(self, worksheet_id: str, before: float, window: float = 60.0,
+                        limit: int = COMPACT_ROWS) -> Deferred:
         """Merge runs of one person's edits of one cell, older than ``before`` and at most
-        ``window`` seconds long, into one version each; fires with how many rows went."""
+        ``window`` seconds long, into one version each, looking at ``limit`` rows at most (the
+        next call goes on); fires with {"removed": rows gone, "done": nothing old is left}."""
         if not isinstance(before, (int, float)) or not isinstance(window, (int, float)):
             raise TypeError("The compaction's time and window must be numbers of seconds.")
         return self._writer.submit(_compaction.compact, _wid(worksheet_id), float(before),
-                                   float(window))
+                                   float(window), max(2, _int(limit, "row limit")))

@@ -107,7 +107,9 @@ def test_replaying_to_every_version_gives_the_state_stored_right_after_it(data):
         # again after more changes starts where the last compaction stopped.
         for _ in range(2):
             clock.advance(1000)
-            settle(writer, store.compact_history(wid, clock.seconds(), window=150))
+            while not settle(writer, store.compact_history(wid, clock.seconds(), window=150,
+                                                           limit=data.draw(st.integers(2, 20))))["done"]:
+                pass
             left = {v for (v,) in writer._conn.execute(
                 "SELECT version FROM history WHERE worksheet_id = ?", (wid,))} | {0}
             assert max(states) in left
