@@ -107,3 +107,28 @@ def test_the_diff_is_per_cell_and_per_line():
                    (4, "added", [["+", "new"]])]
     moved = historydiff.diff(old, {"cells": [old["cells"][2], old["cells"][0]]})
     assert [(e["id"], e["status"]) for e in moved] == [(3, "moved"), (1, "same"), (2, "removed")]
+
+
+def test_an_idle_worksheet_that_closes_gets_its_old_typing_compacted(env):
+    sheet, hub = openHub(env, cells=("",))
+    (ann,) = viewers(hub, "Ann")
+    cell = hub.cells[0]
+    for i, letter in enumerate("hello"):
+        env.run(hub.edit(cell.id, ot.Operation.insert(i, letter), i, "ann"))
+        env.clock.advance(1)
+    assert last(env, hub) == 5
+    hub.removeViewer(ann)
+    env.clock.advance(60)  # it closes, but its typing is not an hour old yet: all stays
+    env.settle()
+    assert env.hubs.get(sheet.id) is None and len(rows(env, sheet)) == 5
+    env.clock.advance(4000)
+    hub = env.run(env.hubs.open(sheet.id))
+    env.clock.advance(60)
+    env.settle()
+    assert rows(env, sheet) == [5]  # one minute of Ann's typing in one cell: one version
+    assert env.run(env.store.history_at(sheet.id, 5))["cells"][0]["text"] == "hello"
+
+
+def rows(env, sheet):
+    return [v for (v,) in env.writer._conn.execute(
+        "SELECT version FROM history WHERE worksheet_id = ?", (sheet.id,))]
