@@ -4,7 +4,9 @@ A term of typing logs one row per keystroke. ``compact`` merges each run of old 
 one person's edits of one cell, close together in time, into the run's last row (their
 operations composed), so the versions inside the run are gone and every version that is left
 still replays to exactly what it did. A run never crosses a checkpoint or a named version:
-those versions stay exact.
+those versions stay exact. Then checkpoints in the part looked at that stand fewer than
+``CHECKPOINT_EVERY`` rows after the one kept before them are dropped: after compaction they
+would only cost space, and reaching a version still replays at most that many rows.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import sqlite3
 
 from .. import ot
+from . import _history
 from ._reads import require_worksheet
 
 
@@ -67,4 +70,26 @@ def compact(conn: sqlite3.Connection, worksheet_id: str, before: float, window: 
                      updates)
     conn.execute("UPDATE history_heads SET compacted = ? WHERE worksheet_id = ?",
                  (scanned, worksheet_id))
+    _thin(conn, worksheet_id, scanned)
     return {"removed": len(removed), "done": rows < limit}
+
+
+def _thin(conn: sqlite3.Connection, worksheet_id: str, upto: int) -> None:
+    """Drop the checkpoints before ``upto`` (but 0 and the last) that stand fewer than
+    ``CHECKPOINT_EVERY`` rows after the checkpoint kept before them."""
+    latest = conn.execute("SELECT checkpoint FROM history_heads WHERE worksheet_id = ?",
+                          (worksheet_id,)).fetchone()[0]
+    versions = [v for (v,) in conn.execute(
+        "SELECT version FROM history_checkpoints WHERE worksheet_id = ? AND version < ? "
+        "ORDER BY version", (worksheet_id, min(upto, latest)))]
+    kept, dropped = versions[0] if versions else 0, []
+    for version in versions[1:]:
+        (between,) = conn.execute(
+            "SELECT COUNT(*) FROM history WHERE worksheet_id = ? AND version > ? AND version <= ?",
+            (worksheet_id, kept, version)).fetchone()
+        if between < _history.CHECKPOINT_EVERY:
+            dropped.append((worksheet_id, version))
+        else:
+            kept = version
+    conn.executemany("DELETE FROM history_checkpoints WHERE worksheet_id = ? AND version = ?",
+                     dropped)
