@@ -120,11 +120,12 @@ export class HistoryPanel {
       el('pre', {class: 'nb-history-text'}, [c.text])])));
   }
 
-  /** The diff from version `old` to the one shown. @param {number} old */
-  async showDiff(old) {
-    const diff = /** @type {CellDiff[]|undefined} */ (await this.ask('historyDiff', old, this.shown));
+  /** What changed between version `other` and the one shown, the earlier first. @param {number} other */
+  async showDiff(other) {
+    const [old, new_] = [Math.min(other, this.shown), Math.max(other, this.shown)];
+    const diff = /** @type {CellDiff[]|undefined} */ (await this.ask('historyDiff', old, new_));
     if (!diff) return;
-    this.label.textContent = `Changes from version ${old} to version ${this.shown}`;
+    this.label.textContent = `Changes from version ${old} to version ${new_}`;
     this.view.replaceChildren(...diff.map((d) => el('article', {
       class: 'nb-history-cell', 'data-cell': String(d.id), 'data-status': d.status}, [
       el('p', {class: 'nb-history-by'}, [`Cell ${d.id}: ${d.status}`]),

@@ -59,12 +59,14 @@ def test_the_history_slider_with_two_people_editing_and_a_live_restore(three):
     slideBackUntil(owner, "a = 1")
     expect(panel(owner).locator(".nb-history-by").first).to_contain_text("Owner")
     expect(box(owner, 1)).to_be_hidden()  # the past is shown read-only, in place of the cells
-    # Compare with the last version: Carla's line added, the old one removed.
+    # Compare with the last version: what changed since, the earlier version first.
     panel(owner).get_by_role("spinbutton", name="Compare with version").fill(str(last))
     panel(owner).get_by_role("button", name="Compare").click()
     diff = panel(owner).locator(".nb-history-diff").first
-    expect(diff.locator(".nb-removed")).to_have_text("- a = 1 + 2", timeout=T)
-    expect(diff.locator(".nb-added")).to_have_text("+ a = 1")
+    expect(diff.locator(".nb-removed")).to_have_text("- a = 1", timeout=T)
+    expect(diff.locator(".nb-added")).to_have_text("+ a = 1 + 2")
+    expect(panel(owner).get_by_role("status")).to_contain_text(
+        re.compile(r"Changes from version \d+ to version \d+"))
     # Back to the version (the slider shows versions again), then restore it: the
     # collaborator sees it live, the viewer too.
     slider = panel(owner).get_by_role("slider", name="Version")
