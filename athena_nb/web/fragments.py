@@ -24,6 +24,7 @@ from ..systems import SYSTEM_NAMES
 from ._calls import NotAllowed, WorksheetClosed, _button, answering, editing
 from .cellfragment import CellFragment
 from .deferral import InlineBudget
+from .historycalls import HistoryCalls
 
 log = Logger()
 
@@ -52,7 +53,7 @@ __all__ = ["CellFragment", "NotAllowed", "WorksheetClosed", "WorksheetFragment",
            "editing"]
 
 
-class WorksheetFragment(LiveFragment):
+class WorksheetFragment(HistoryCalls, LiveFragment):
     """One person's view of a worksheet; it is a viewer of the hub while its page lives."""
 
     jsClass = "athena_nb/worksheet.js:Worksheet"
@@ -114,6 +115,8 @@ class WorksheetFragment(LiveFragment):
         downloads = "".join(f'<a href="download/{fmt}" download>{escape(label)}</a>'
                             for fmt, label in DOWNLOADS)
         toolbar += ('<span class="nb-toolbar-end">' + FILES_PANEL
+                    + _button("History", "history", ' aria-expanded="false" title="The worksheet '
+                              'at any past moment: who changed what, diffs, restoring"')
                     + _menu(_button("Download", "downloads", _OPENS_MENU), downloads)
                     + _menu(_button("⋯", "more", _OPENS_MENU + ' aria-label="More worksheet '
                                     'actions"', kind="nb-button nb-more"), menu)
@@ -257,12 +260,12 @@ class WorksheetFragment(LiveFragment):
             title.encode("utf-8")
         except UnicodeEncodeError:
             raise BadArguments("A worksheet title must be valid Unicode text.")
-        return self.hub.setTitle(title)
+        return self.hub.setTitle(title, self.identity.name)
 
     @editing
     def addCell(self, index=None):
         """Insert an empty cell at ``index`` (default: the end); answers with its id."""
-        return self.hub.insertCell(index)
+        return self.hub.insertCell(index, who=self.identity.name)
 
     @editing
     def restoreCell(self, cellId):
@@ -270,7 +273,7 @@ class WorksheetFragment(LiveFragment):
         answers with its new id."""
         if type(cellId) is not int:
             raise BadArguments(f"A deleted cell is named by its id, an integer, not {cellId!r}.")
-        return self.hub.restoreCell(cellId)
+        return self.hub.restoreCell(cellId, self.identity.name)
 
     @editing
     def runAll(self, pastErrors=False):

@@ -35,7 +35,8 @@ class WorksheetPage(LivePage):
     """One browser tab on one worksheet."""
 
     stylesheets = ("athena_nb/notebook.css", "athena_nb/worksheet.css", "athena_nb/outputs.css",
-                   "athena_nb/highlight.css", "athena_nb/help.css", "athena_nb/interact.css")
+                   "athena_nb/highlight.css", "athena_nb/help.css", "athena_nb/interact.css",
+                   "athena_nb/history.css")
     icon = ICON
 
     def __init__(self, hub, identity, base: str):

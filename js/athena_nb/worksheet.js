@@ -8,6 +8,7 @@
 import {Widget} from '../livefragments/widget.js';
 import {lostConnection} from './connection.js';
 import {FilesPanel} from './files.js';
+import {HistoryPanel} from './history.js';
 import {Menu} from './menus.js';
 import {NearScreen} from './nearscreen.js';
 import {listenForFrameHeights} from './outputs.js';
@@ -129,6 +130,13 @@ export class Worksheet extends Widget {
       focus: (cellId) => this.focusCell(cellId),
       hint: (message) => this.hint(message),
     }) : null;
+    /** The History panel (history.js), for everyone: reading the past changes nothing. */
+    this.history = new HistoryPanel({
+      cells: this.cellsNode,
+      ask: (method, ...rest) => this.ask(this.callRemote(method, ...rest)),
+      canEdit: a.canEdit,
+      isOwner: a.role === 'owner',
+    });
   }
 
   loaded() {
@@ -143,6 +151,9 @@ export class Worksheet extends Widget {
     this.files.loaded();
     const numbers = /** @type {HTMLButtonElement|null} */ (
       this.node.querySelector('.nb-toolbar [data-action="lineNumbers"]'));
+    const history = /** @type {HTMLButtonElement|null} */ (
+      this.node.querySelector('.nb-toolbar [data-action="history"]'));
+    if (history) history.disabled = false;
     if (numbers) {
       numbers.disabled = false;
       numbers.setAttribute('aria-pressed', String(lineNumbers()));
@@ -438,6 +449,12 @@ export class Worksheet extends Widget {
       const on = !lineNumbers();
       setLineNumbers(on);
       button.setAttribute('aria-pressed', String(on));
+      return;
+    }
+    if (button.dataset.action === 'history') {
+      if (this.history.open) this.history.close();
+      else await this.history.openPanel();
+      button.setAttribute('aria-expanded', String(this.history.open));
       return;
     }
     if (!this.canEdit) return;
