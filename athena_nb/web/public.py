@@ -85,26 +85,13 @@ class Publisher:
         if hub is not None:
             title, typeset = hub.title, hub.typeset
             cells = [(c.text, c.kind, c.rendered(), c.outputs) for c in hub.cells if not c.leaving]
+            published = snapshotOf(title, typeset, cells)
         else:
-            title = snapshot.worksheet.title
-            typeset = snapshot.metadata.get(TYPESET_KEY) is not False
-            cells = [(c.text, c.kind,
-                      renderMarkdown(c.text) if c.kind is CellKind.TEXT else None,
-                      [eventFromStore(o.kind, o.payload) for o in c.outputs])
-                     for c in snapshot.cells]
+            published = storedSnapshot(snapshot)
         previous = snapshot.metadata.get(KEY)
         token = previous.get("token") if isinstance(previous, dict) else None
-        published = {
-            "token": token if isinstance(token, str) and token else secrets.token_urlsafe(24),
-            "at": self.reactor.seconds(),
-            "title": title,
-            "typeset": typeset,
-            # A text cell's HTML is the one its viewers were shown (rendered and sanitised
-            # once, athena_nb/render); a code cell's outputs carry their typeset LaTeX.
-            "cells": [{"input": text, "outputs": [], "kind": "text", "html": html}
-                      if kind is CellKind.TEXT else {"input": text, "outputs": _clean(outputs)}
-                      for text, kind, html, outputs in cells],
-        }
+        published["token"] = token if isinstance(token, str) and token else secrets.token_urlsafe(24)
+        published["at"] = self.reactor.seconds()
         return self.store.set_metadata(worksheetId, KEY, published).addCallback(
             lambda _: publishedJSON(worksheetId, published))
 
@@ -117,6 +104,25 @@ class Publisher:
         """Fires with ``publishedJSON`` of the worksheet's current snapshot, or None."""
         return self.store.load_worksheet(worksheetId).addCallback(
             lambda snapshot: publishedJSON(worksheetId, snapshot.metadata.get(KEY)))
+
+
+def snapshotOf(title: str, typeset: bool, cells) -> dict:
+    """A snapshot (what ``renderSnapshot`` shows) of ``cells``, each (text, kind, its HTML if
+    it is a text cell, its output events)."""
+    # A text cell's HTML is the one its viewers were shown (rendered and sanitised once,
+    # athena_nb/render); a code cell's outputs carry their typeset LaTeX.
+    return {"title": title, "typeset": typeset,
+            "cells": [{"input": text, "outputs": [], "kind": "text", "html": html}
+                      if kind is CellKind.TEXT else {"input": text, "outputs": _clean(outputs)}
+                      for text, kind, html, outputs in cells]}
+
+
+def storedSnapshot(snapshot) -> dict:
+    """``snapshotOf`` a worksheet as the store holds it (a ``WorksheetSnapshot``)."""
+    return snapshotOf(snapshot.worksheet.title, snapshot.metadata.get(TYPESET_KEY) is not False,
+                      [(c.text, c.kind, renderMarkdown(c.text) if c.kind is CellKind.TEXT else None,
+                        [eventFromStore(o.kind, o.payload) for o in c.outputs])
+                       for c in snapshot.cells])
 
 
 def _clean(outputs) -> list[dict]:
@@ -193,21 +199,29 @@ def renderSnapshot(published: dict, moduleRoot: str, styles: list[str] | None = 
     """The whole page of a published snapshot; every text in it is escaped, every HTML output
     sanitised.  ``styles`` gets the text of each ``<style>`` element the page needs admitted
     (``snapshotPolicy``)."""
-    styles = [] if styles is None else styles
+    title, body = snapshotBody(published, [] if styles is None else styles)
+    return _page(f"{title} · athena-nb", body, moduleRoot)
+
+
+def snapshotBody(published: dict, styles: list[str], *, saved: bool = False,
+                 head: str = "") -> tuple[str, str]:
+    """The title and the ``<main>`` of a snapshot's page (``renderSnapshot``), or of a
+    worksheet ``saved`` as an HTML file; ``head`` is more markup for its header (escaped by
+    the caller)."""
     title = str(published.get("title", ""))
     at = published.get("at")
     when = ""
     if isinstance(at, (int, float)):
         stamp = time.gmtime(at)
-        when = (f'<p class="public-meta">Published <time datetime="'
+        verb, what = ("Saved", "athena-nb worksheet") if saved else ("Published", "read-only snapshot")
+        when = (f'<p class="public-meta">{verb} <time datetime="'
                 f'{time.strftime("%Y-%m-%dT%H:%M:%SZ", stamp)}">'
-                f'{time.strftime("%Y-%m-%d %H:%M UTC", stamp)}</time> · read-only snapshot</p>')
+                f'{time.strftime("%Y-%m-%d %H:%M UTC", stamp)}</time> · {what}</p>')
     typeset = published.get("typeset") is not False
     cells = "".join(_cell(c, typeset, styles) for c in published.get("cells", [])
                     if isinstance(c, dict))
-    body = (f'<main class="public"><header class="public-head"><h1>{escape(title)}</h1>{when}'
-            f'</header><ol class="public-cells">{cells}</ol></main>')
-    return _page(f"{title} · athena-nb", body, moduleRoot)
+    return title, (f'<main class="public"><header class="public-head"><h1>{escape(title)}</h1>'
+                   f'{when}{head}</header><ol class="public-cells">{cells}</ol></main>')
 
 
 def _cell(cell: dict, typeset: bool, styles: list[str]) -> str:
