@@ -24,13 +24,9 @@ from ..systems import SYSTEM_NAMES
 from ._calls import NotAllowed, WorksheetClosed, _button, answering, editing
 from .cellfragment import CellFragment
 from .deferral import InlineBudget
+from .download import DOWNLOADS
 
 log = Logger()
-
-#: The worksheet's downloads (athena_nb/web/download.py), as the toolbar offers them.
-DOWNLOADS = (("ipynb", "Jupyter notebook (.ipynb), with outputs"),
-             ("py", "Python script (.py, # %% cells)"),
-             ("sws", "Sage Notebook worksheet (.sws)"))
 
 __all__ = ["CellFragment", "NotAllowed", "WorksheetClosed", "WorksheetFragment", "answering",
            "editing"]

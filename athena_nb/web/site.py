@@ -27,6 +27,7 @@ from twisted.web.server import NOT_DONE_YET
 from livefragments import CSP, LiveRequest, LiveSite, ModuleResource, Settings, securityHeaders
 
 from . import _html
+from .archive import ArchiveResource
 from .auth import Auth, Identity, IIdentity
 from .home import ApiResource, HomePage
 from .hosts import HostCheck
@@ -60,6 +61,8 @@ class Root(Resource):
             b"public": PublicResource(store, moduleRoot),
             b"logout": LogoutResource(auth),
             b"api": ApiResource(auth, store, hubs, reactor=reactor),
+            b"download": ArchiveResource(store, hubs, reactor, getattr(
+                getattr(hubs, "kernels", None), "system", None) or "python"),
             b"worksheets": worksheets,
             b"": HomePage(store, moduleRoot, getattr(hubs, "kernelProtection", None)),
         }
