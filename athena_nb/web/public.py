@@ -31,11 +31,13 @@ from twisted.web.server import NOT_DONE_YET
 
 from ..cells import MIME_ORDER, cleanEvent, compact, eventFromStore
 from ..interactmodel import publicHTML
+from ..quotas import QuotaExceeded
 from ..render import htmlOutput, renderMarkdown
 from ..store import CellKind, NotFoundError
 from ..terminal import visibleText
 from ..textcells import TYPESET_KEY
-from . import _html
+from . import _html, publiccopy
+from .auth import identityOf
 
 log = Logger()
 
@@ -131,39 +133,85 @@ def _clean(outputs) -> list[dict]:
 
 
 class PublicResource(Resource):
-    """``/public/<worksheetId>/<token>``: the published snapshot, for anyone holding the URL."""
+    """``/public/<worksheetId>/<token>``: the published snapshot, for anyone holding the URL;
+    ``POST .../copy``: the owner's "Edit a copy" of it (``publiccopy.py``, ``copier`` a
+    ``copies.Copier``)."""
 
     isLeaf = True
 
-    def __init__(self, store, moduleRoot: str):
+    def __init__(self, store, moduleRoot: str, copier=None):
         super().__init__()
-        self.store, self.moduleRoot = store, moduleRoot
+        self.store, self.moduleRoot, self.copier = store, moduleRoot, copier
 
     def render_GET(self, request):
+        return self._answer(request, self._loaded)
+
+    render_HEAD = render_GET
+
+    def render_POST(self, request):
+        return self._answer(request, self._copy, "copy")
+
+    def _answer(self, request, then, action: str | None = None):
         parts = [p.decode("utf-8", "replace") for p in request.postpath]
-        if len(parts) == 3 and parts[2] == "":
+        if len(parts) == 3 and parts[2] == "" and action is None:
+            parts.pop()
+        if action is not None and len(parts) == 3 and parts[2] == action:
             parts.pop()
         if len(parts) != 2 or not all(parts):
             _notFound(request, self.moduleRoot)
             return NOT_DONE_YET
         worksheetId, token = parts
         d = self.store.load_worksheet(worksheetId)
-        d.addCallback(self._loaded, token, request)
+        d.addCallback(self._published, token, request, then)
         d.addErrback(self._failed, request)
         return NOT_DONE_YET
 
-    render_HEAD = render_GET
-
-    def _loaded(self, snapshot, token: str, request) -> None:
+    def _published(self, snapshot, token: str, request, then):
         published = snapshot.metadata.get(KEY)
         if (snapshot.worksheet.trashed or not isinstance(published, dict)
                 or not secrets.compare_digest(str(published.get("token", "")).encode(),
                                               token.encode())):
             _notFound(request, self.moduleRoot)
-            return
+            return None
+        return then(snapshot, published, request)
+
+    def _loaded(self, snapshot, published: dict, request) -> None:
         styles: list[str] = []
-        body = renderSnapshot(published, self.moduleRoot, styles)
-        _html.writeHTML(request, body, csp=snapshotPolicy(styles))
+        control = ""
+        if self.copier is not None:
+            path = publicPath(snapshot.worksheet.id, published["token"])
+            control = publiccopy.copyControl(identityOf(request), path)
+        title, body = snapshotBody(published, styles, head=control)
+        policy = snapshotPolicy(styles)
+        if "<form" in control:
+            policy = policy.replace("form-action 'none'", "form-action 'self'")
+        _html.writeHTML(request, _page(f"{title} · athena-nb", body, self.moduleRoot), csp=policy)
+
+    def _copy(self, snapshot, published: dict, request):
+        identity = identityOf(request)
+        back = publicPath(snapshot.worksheet.id, published["token"])
+        if self.copier is None or identity is None or not identity.isOwner:
+            publiccopy.refusal(request, self.moduleRoot, 403, "Log in to edit a copy",
+                               "Only the notebook's owner may make a worksheet of a published "
+                               "one; log in first.", back)
+            return None
+        if not _html.sameOrigin(request):
+            publiccopy.refusal(request, self.moduleRoot, 403, "Not copied",
+                               "The request came from another site; use the button on the "
+                               "published page.", back)
+            return None
+        d = publiccopy.editCopy(self.copier, snapshot, published, request)
+        d.addErrback(self._notCopied, request, back)
+        return d
+
+    def _notCopied(self, failure, request, back: str) -> None:
+        if failure.check(QuotaExceeded):
+            publiccopy.refusal(request, self.moduleRoot, 400, "Not copied", str(failure.value),
+                               back)
+            return
+        log.failure("Copying a published worksheet failed", failure)
+        publiccopy.refusal(request, self.moduleRoot, 500, "Not copied",
+                           "The copy could not be made; the server's log says why.", back)
 
     def _failed(self, failure, request) -> None:
         if failure.check(NotFoundError, ValueError, TypeError):
