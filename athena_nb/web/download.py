@@ -35,11 +35,13 @@ FORMATS = {"ipynb": (ipynb.write, b"application/x-ipynb+json", ".ipynb"),
            "sws": (sws.write, b"application/x-bzip2", ".sws"),
            # An attachment, and were it shown it could run nothing: its own policy forbids it.
            "html": (htmlfile.write, b"text/html; charset=utf-8", ".html")}
-#: The downloads as the worksheet's toolbar and the home page offer them.
-DOWNLOADS = (("ipynb", "Jupyter notebook (.ipynb), with outputs"),
-             ("py", "Python script (.py, # %% cells)"),
-             ("sws", "Sage Notebook worksheet (.sws)"),
-             ("html", "Web page (.html) to read anywhere, with outputs and typeset maths"))
+#: The downloads as the worksheet's toolbar and the home page offer them: (format, label,
+#: what the file is, for "Download <title> as ...").
+DOWNLOADS = (("ipynb", "Jupyter notebook (.ipynb), with outputs", "a Jupyter notebook"),
+             ("py", "Python script (.py, # %% cells)", "a Python script"),
+             ("sws", "Sage Notebook worksheet (.sws)", "a Sage Notebook worksheet"),
+             ("html", "Web page (.html) to read anywhere, with outputs and typeset maths",
+              "a web page"))
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 

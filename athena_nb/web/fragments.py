@@ -85,7 +85,7 @@ class WorksheetFragment(LiveFragment):
         toolbar += ('<details class="nb-download"><summary class="nb-button">Download</summary>'
                     '<ul aria-label="Download this worksheet">'
                     + "".join(f'<li><a href="download/{fmt}" download>{escape(label)}</a></li>'
-                              for fmt, label in DOWNLOADS) + "</ul></details>")
+                              for fmt, label, _ in DOWNLOADS) + "</ul></details>")
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
         toolbar += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())

@@ -33,6 +33,7 @@ from . import _html
 from .auth import Auth, identityOf
 from .cellhelp import offReactor
 from .copies import Copier
+from .download import DOWNLOADS
 from .login import worksheetPath
 from .public import Publisher
 
@@ -109,7 +110,7 @@ class HomePage(Resource):
 
     def markup(self, worksheets, session: str = "") -> bytes:
         data = {"worksheets": [worksheetJSON(w) for w in worksheets], "session": session,
-                "editLinkNote": editLinkNote(self.protection)}
+                "editLinkNote": editLinkNote(self.protection), "downloads": DOWNLOADS}
         body = (
             '<header class="topbar"><span class="brand">athena-nb</span>'
             '<form method="post" action="/logout"><button type="submit" class="quiet">'
@@ -123,6 +124,9 @@ class HomePage(Resource):
             '(.ipynb, .sws, .txt); or drop files on the list">Import…</button>'
             '<input type="file" id="import-file" multiple hidden>'
             '<button type="button" id="show-trash" aria-pressed="false" disabled>Show trash</button>'
+            '<button type="button" id="download-chosen" disabled title="Tick worksheets in the list '
+            'to download them as Jupyter notebooks, with their files, in one .zip">'
+            "Download chosen as .zip</button>"
             "</div></div>"
             '<div class="home-find">'
             '<input type="search" id="search" aria-label="Search titles and cells" '
