@@ -40,8 +40,7 @@ FORMATS = {"ipynb": (ipynb.write, b"application/x-ipynb+json", ".ipynb"),
 DOWNLOADS = (("ipynb", "Jupyter notebook (.ipynb), with outputs", "a Jupyter notebook"),
              ("py", "Python script (.py, # %% cells)", "a Python script"),
              ("sws", "Sage Notebook worksheet (.sws)", "a Sage Notebook worksheet"),
-             ("html", "Web page (.html) to read anywhere, with outputs and typeset maths",
-              "a web page"))
+             ("html", "Web page (.html), to read anywhere", "a web page"))
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
