@@ -5,8 +5,9 @@ Each worksheet goes in as a Jupyter notebook named after its title (``Title.ipyn
 ``Title (2).ipynb`` for a second of the same name) with its files, if it has any, beside it in
 ``Title files/`` (plain files only: links are left out, so nothing outside the worksheet's
 directory goes in).  What is pending in an open worksheet's hub is stored first, as for one
-download.  The archive is written in the reactor's thread pool to a temporary file, then sent
-from it a piece at a time (``_Sender``): a big one holds neither the reactor nor memory.
+download.  The archive is written to a temporary file one worksheet at a time (loaded, then
+written in the reactor's thread pool), then sent from it a piece at a time (``_Sender``): a
+big one holds neither the reactor nor memory.
 At most ``MAX_WORKSHEETS`` worksheets and ``MAX_BYTES`` bytes (before compression) go in one
 archive; past that the answer is a 413 saying so, and nothing is sent.
 """
@@ -19,7 +20,7 @@ import tempfile
 import zipfile
 from typing import IO
 
-from twisted.internet.defer import FirstError, gatherResults
+from twisted.internet.defer import succeed
 from twisted.internet.interfaces import IPushProducer
 from twisted.logger import Logger
 from twisted.web.resource import Resource
@@ -78,21 +79,22 @@ class ArchiveResource(Resource):
             hub = self.hubs.get(worksheetId) if self.hubs is not None else None
             if hub is not None:
                 hub.runner.flushAll()  # queued before the reads below: the files have it
-        d = gatherResults([self.store.load_worksheet(i) for i in ids], consumeErrors=True)
-        d.addCallback(self._build)
+        archive = Archive()
+        d = succeed(None)
+        for worksheetId in ids:  # one at a time: one worksheet in memory, not all of them
+            d.addCallback(lambda _, i=worksheetId: self.store.load_worksheet(i))
+            d.addCallback(self._add, archive)
+        d.addCallbacks(lambda _: archive.finish(), archive.discard)
         d.addCallback(self._send, request)
         d.addErrback(self._failed, request)
         return NOT_DONE_YET
 
-    def _build(self, snapshots):
-        entries = []
-        for snapshot in snapshots:
-            hub = self.hubs.get(snapshot.worksheet.id) if self.hubs is not None else None
-            system = hub.system if hub is not None else storedSystem(snapshot.metadata,
-                                                                     self.defaultSystem)
-            directory = self.hubs.worksheetDir(snapshot.worksheet.id) if self.hubs else None
-            entries.append((snapshot, system, directory))
-        return offReactor(self.reactor, writeArchive, entries)
+    def _add(self, snapshot, archive: Archive):
+        hub = self.hubs.get(snapshot.worksheet.id) if self.hubs is not None else None
+        system = hub.system if hub is not None else storedSystem(snapshot.metadata,
+                                                                 self.defaultSystem)
+        directory = self.hubs.worksheetDir(snapshot.worksheet.id) if self.hubs else None
+        return offReactor(self.reactor, archive.add, snapshot, system, directory)
 
     def _send(self, archive, request) -> None:
         if not answerable(request):
@@ -108,7 +110,6 @@ class ArchiveResource(Resource):
         _Sender(self.reactor, archive, request).start()
 
     def _failed(self, failure, request) -> None:
-        failure = failure.value.subFailure if isinstance(failure.value, FirstError) else failure
         if failure.check(NotFoundError):
             writeText(request, 404, "One of the worksheets chosen is no longer there; it may "
                                     "have been deleted. Reload the page and choose again.")
@@ -176,26 +177,39 @@ def _checkIds(ids: list[str]) -> str | None:
     return None
 
 
-def writeArchive(entries) -> IO[bytes]:
-    """A .zip of ``entries`` (snapshot, system, directory or None), in a temporary file
-    (closing it deletes it); ``TooBig`` past ``MAX_BYTES``."""
-    archive = tempfile.TemporaryFile(prefix="athena-zip-")
-    try:
-        left = MAX_BYTES
-        names: set[str] = set()
-        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
-            for snapshot, system, directory in entries:
-                stem = _unique(fileName(snapshot.worksheet.title, ""), names)
-                notebook = ipynb.write(snapshot, system, directory)
-                left = _spend(left, len(notebook))
-                out.writestr(f"{stem}.ipynb", notebook)
-                for path, arcname in _files(directory, f"{stem} files"):
-                    left = _spend(left, os.path.getsize(path))
-                    out.write(path, arcname)
-    except BaseException:
-        archive.close()
-        raise
-    return archive
+class Archive:
+    """A .zip being written to a temporary file (closing the file deletes it), a worksheet at
+    a time (``add``, in the thread pool); ``TooBig`` past ``MAX_BYTES``."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile(prefix="athena-zip-")
+        self.zip = zipfile.ZipFile(self.file, "w", zipfile.ZIP_DEFLATED)
+        self.left = MAX_BYTES
+        self.names: set[str] = set()
+
+    def add(self, snapshot, system: str, directory: str | None) -> None:
+        """The worksheet as ``Title.ipynb``, its files in ``Title files/``."""
+        stem = _unique(fileName(snapshot.worksheet.title, ""), self.names)
+        notebook = ipynb.write(snapshot, system, directory)
+        self.left = _spend(self.left, len(notebook))
+        self.zip.writestr(f"{stem}.ipynb", notebook)
+        for path, arcname in _files(directory, f"{stem} files"):
+            self.left = _spend(self.left, os.path.getsize(path))
+            self.zip.write(path, arcname)
+
+    def finish(self) -> IO[bytes]:
+        """The whole archive, to be read from its start."""
+        self.zip.close()
+        return self.file
+
+    def discard(self, failure=None):
+        """Drop the archive (an errback: passes ``failure`` on)."""
+        try:
+            self.zip.close()
+        except (OSError, ValueError):
+            pass  # half-written: it is thrown away anyway
+        self.file.close()
+        return failure
 
 
 def _unique(stem: str, names: set[str]) -> str:

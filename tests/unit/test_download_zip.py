@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 import zipfile
 
 import nbformat
 
 from athena_nb.web import archive
+from athena_nb.web.auth import COOKIE
 from tests.support.notebook import NotebookEnv
 
 
@@ -83,3 +85,76 @@ def test_only_the_owner_downloads_several_and_nobody_without_a_session():
     refused = carla.get(f"/download/worksheets.zip?id={sheet.id}")
     assert refused.code == 403 and b"Only the notebook's owner" in refused.body
     assert env.browser().get(f"/download/worksheets.zip?id={sheet.id}").code == 403
+
+
+def test_the_archive_is_written_in_the_thread_pool_one_worksheet_at_a_time():
+    """Blocking work (writing notebooks, reading files) is off the reactor's thread, and only
+    one worksheet is loaded and written at a time; the answer waits for the last."""
+    from tests.unit.test_home import HeldPool
+
+    env = NotebookEnv()
+    owner = env.owner()
+    first, second = env.worksheet("One", ("1",)), env.worksheet("Two", ("2",))
+    pool = HeldPool()
+    env.clock.getThreadPool = lambda: pool
+    env.clock.callFromThread = lambda f, *a, **kw: f(*a, **kw)
+    answers = []
+    env.http.request(b"GET", f"/download/worksheets.zip?id={first.id}&id={second.id}",
+                     {b"cookie": f"{COOKIE}={owner.cookie}".encode()}, None
+                     ).addCallback(answers.append)
+    env.settle()
+    assert [held[2][0].worksheet.title for held in pool.held] == ["One"] and answers == []
+    pool.runHeld()
+    env.settle()
+    assert [held[2][0].worksheet.title for held in pool.held] == ["Two"] and answers == []
+    pool.runHeld()
+    env.settle()
+    assert len(answers) == 1
+    with zipOf(answers[0]) as z:
+        assert z.namelist() == ["One.ipynb", "Two.ipynb"]
+
+
+class PausingRequest:
+    """A request whose connection pauses its producer after every write, until resumed."""
+
+    def __init__(self):
+        self.written, self.finished, self.lost = [], False, False
+        self.producer = None
+
+    def registerProducer(self, producer, streaming):
+        assert streaming
+        self.producer = producer
+
+    def unregisterProducer(self):
+        self.producer = None
+
+    def notifyFinish(self):
+        from twisted.internet.defer import Deferred
+
+        return Deferred()
+
+    def write(self, data):
+        self.written.append(data)
+        self.producer.pauseProducing()
+
+    def finish(self):
+        self.finished = True
+
+
+def test_the_archive_is_sent_a_piece_at_a_time_and_waits_while_the_connection_is_full():
+    from twisted.internet.task import Clock
+
+    clock = Clock()
+    body = bytes(range(256)) * 1000  # four pieces
+    file = tempfile.TemporaryFile()
+    file.write(body)
+    file.seek(0)
+    request = PausingRequest()
+    archive._Sender(clock, file, request).start()
+    clock.advance(0)
+    clock.advance(0)
+    assert len(request.written) == 1 and not request.finished  # paused: nothing more
+    for _ in range(4):
+        request.producer.resumeProducing()
+        clock.advance(0)
+    assert b"".join(request.written) == body and request.finished and file.closed
