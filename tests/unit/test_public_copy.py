@@ -113,3 +113,23 @@ def test_refusals_say_why_and_store_nothing():
     assert worksheetIds(env) == [sheet.id]
     assert [n for n in os.listdir(os.path.join(env.dataDir, "worksheets"))
             if n.startswith(".")] == [], "nothing left aside"
+
+
+def test_an_interact_is_copied_as_the_store_keeps_one():
+    from athena_nb.interactmodel import clean, fromStored, storedPayload
+
+    env = NotebookEnv()
+    owner = env.owner()
+    event = clean({"type": "interact", "id": "i", "session": "s", "name": "f", "controls": [
+        {"name": "n", "kind": "slider", "label": "n", "n": 3, "labels": ["a", "b", "c"]}],
+        "values": {"n": 2}, "outputs": [{"type": "stream", "name": "stdout", "text": "ran\n"}]})
+    sheet = env.run(env.store.import_worksheet("Interact", [
+        NewCell("@interact ...", CellKind.CODE, ((OutputKind.DISPLAY, storedPayload(event)),))],
+        {}))
+    path = json.loads(owner.post(f"/api/worksheets/{sheet.id}/publish", {}).body)["published"]["path"]
+    made = owner.post(path + "/copy")
+    assert made.code == 303
+    copy = env.run(env.store.load_worksheet(made.headers["location"][0].split("/")[2]))
+    [output] = copy.cells[0].outputs
+    assert output.kind is OutputKind.DISPLAY
+    assert fromStored(output.payload) == fromStored(storedPayload(event))
