@@ -90,6 +90,8 @@ class DownloadResource(Resource):
             request.setHeader(b"content-type", contentType)
             request.setHeader(b"content-disposition", attachment(name))
             securityHeaders(request)
+            # Were a browser to show the file (an .html) rather than save it: in no origin.
+            request.setHeader(b"content-security-policy", b"sandbox; default-src 'none'")
             request.write(body)
             request.finish()
 

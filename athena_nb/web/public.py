@@ -153,10 +153,10 @@ class PublicResource(Resource):
 
     def _answer(self, request, then, action: str | None = None):
         parts = [p.decode("utf-8", "replace") for p in request.postpath]
-        if len(parts) == 3 and parts[2] == "" and action is None:
+        if len(parts) == 3 and parts[2] == ("" if action is None else action):
             parts.pop()
-        if action is not None and len(parts) == 3 and parts[2] == action:
-            parts.pop()
+        elif action is not None:  # a POST names what it does
+            parts = []
         if len(parts) != 2 or not all(parts):
             _notFound(request, self.moduleRoot)
             return NOT_DONE_YET

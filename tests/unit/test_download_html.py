@@ -45,6 +45,7 @@ def test_a_worksheet_downloads_as_one_page_that_needs_no_server():
     answer = owner.get(f"/worksheets/{sheet.id}/download/html")
     assert answer.code == 200, answer.body
     assert answer.headers["content-type"] == ["text/html; charset=utf-8"]
+    assert answer.headers["content-security-policy"] == ["sandbox; default-src 'none'"]
     assert answer.headers["content-disposition"][0].startswith(
         'attachment; filename="Maths & pictures.html"')
     page = answer.body.decode()

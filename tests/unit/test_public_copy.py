@@ -110,6 +110,7 @@ def test_refusals_say_why_and_store_nothing():
     wrong = owner.post(path[:-3] + "xyz/copy")
     assert wrong.code == 404
     assert owner.post(path + "/other").code == 404
+    assert owner.post(path).code == 404 and owner.post(path + "/").code == 404
     assert worksheetIds(env) == [sheet.id]
     assert [n for n in os.listdir(os.path.join(env.dataDir, "worksheets"))
             if n.startswith(".")] == [], "nothing left aside"
