@@ -69,16 +69,22 @@ def test_text_cells_show_the_worksheets_images_inline():
     env = NotebookEnv()
     owner = env.owner()
     sheet = env.run(env.store.import_worksheet("Notes", [
-        NewCell("Area $\\pi r^2$\n\n![plot](plot.png) ![away](http://example.org/x.png)",
-                CellKind.TEXT)], {}))
+        NewCell("Area $\\pi r^2$\n\n![plot](plot.png) ![away](http://example.org/x.png) "
+                "![up](../up.png) ![link](link.png)", CellKind.TEXT)], {}))
     directory = env.hubs.worksheetDir(sheet.id)
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, "plot.png"), "wb") as f:
         f.write(FILE_PNG)
+    outside = os.path.join(os.path.dirname(directory), "up.png")
+    with open(outside, "wb") as f:
+        f.write(b"\x89PNG not yours")
+    os.symlink(outside, os.path.join(directory, "link.png"))
     page = owner.get(f"/worksheets/{sheet.id}/download/html").body.decode()
     assert '<li class="public-cell public-text">' in page and "<math" in page
     assert 'src="data:image/png;base64,' + base64.b64encode(FILE_PNG).decode() in page
     assert 'src="http://example.org/x.png"' in page  # left, and the page's policy shows none
+    assert 'src="../up.png"' in page and 'src="link.png"' in page  # never outside
+    assert base64.b64encode(b"\x89PNG not yours").decode() not in page
 
 
 def test_images_past_the_inline_budget_stay_as_their_file_line(monkeypatch):
