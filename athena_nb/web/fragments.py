@@ -71,23 +71,33 @@ class WorksheetFragment(LiveFragment):
 
     def render(self) -> str:
         ro = not self.identity.canEdit()
-        toolbar = _button("Run all", "runAll")
-        toolbar += _button("Stop at errors", "stopAtErrors", ' aria-pressed="true" title="Run all '
-                           'stops at the first cell that ends in an error (on) or runs every cell '
-                           '(off)"')
-        toolbar += "".join(_button(label, action) for label, action in (
-            ("Interrupt", "interrupt"), ("Restart", "restart"),
-            ("Add cell", "addCell"), ("Clear all outputs", "clearAll")))
-        toolbar += _button("Typeset", "typeset", ' aria-pressed="{}" title="Show LaTeX outputs '
-                           'typeset (on) or as plain text (off), for everyone"'.format(
-                               "true" if self.hub.typeset else "false"))
+        # What is used all the time, as buttons; the rest in the Download and ⋯ menus at the
+        # end of the row, so that the toolbar is one row on a laptop's screen.
+        toolbar = "".join(_button(label, action) for label, action in (
+            ("Run all", "runAll"), ("Interrupt", "interrupt"), ("Restart", "restart"),
+            ("Add cell", "addCell")))
         toolbar += _systemChoice(self.hub.system)
-        toolbar += ('<details class="nb-download"><summary class="nb-button">Download</summary>'
-                    '<ul aria-label="Download this worksheet">'
-                    + "".join(f'<li><a href="download/{fmt}" download>{escape(label)}</a></li>'
-                              for fmt, label, _ in DOWNLOADS) + "</ul></details>")
+        toolbar += ('<span class="nb-kernel" role="status"></span>'
+                    '<details class="nb-queue" hidden><summary>Queue</summary>'
+                    '<ol aria-label="Run queue"></ol></details>'
+                    + protectionMarkup(self.hub.kernelProtection)
+                    + ('<span class="nb-readonly">Read-only</span>' if ro else ""))
+        menu = _button("Run all stops at errors", "stopAtErrors", ' aria-pressed="true" title="Run all '
+                       'stops at the first cell that ends in an error (on) or runs every cell '
+                       '(off)"')
+        menu += _button("Typeset maths", "typeset", ' aria-pressed="{}" title="Show LaTeX outputs '
+                        'typeset (on) or as plain text (off), for everyone"'.format(
+                            "true" if self.hub.typeset else "false"))
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
-        toolbar += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
+        menu += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
+        menu += _button("Clear all outputs", "clearAll")
+        downloads = "".join(f'<a href="download/{fmt}" download>{escape(label)}</a>'
+                            for fmt, label, _ in DOWNLOADS)
+        toolbar += ('<span class="nb-toolbar-end">'
+                    + _menu(_button("Download", "downloads", _OPENS_MENU), downloads)
+                    + _menu(_button("⋯", "more", _OPENS_MENU + ' aria-label="More worksheet '
+                                    'actions"', kind="nb-button nb-more"), menu)
+                    + "</span>")
         cells = "".join(self.renderChild(f) for f in self.cellFragments.values())
         return (
             '<header class="nb-header">'
@@ -97,13 +107,7 @@ class WorksheetFragment(LiveFragment):
             '<span class="nb-saved" role="status" data-saved="true">Saved</span>'
             '<ul class="nb-presence" aria-label="People viewing this worksheet"></ul>'
             "</header>"
-            f'<div class="nb-toolbar" role="toolbar" aria-label="Worksheet">{toolbar}'
-            '<span class="nb-kernel" role="status"></span>'
-            '<details class="nb-queue" hidden><summary>Queue</summary>'
-            '<ol aria-label="Run queue"></ol></details>'
-            + protectionMarkup(self.hub.kernelProtection)
-            + ('<span class="nb-readonly">Read-only</span>' if ro else "")
-            + "</div>"
+            f'<div class="nb-toolbar" role="toolbar" aria-label="Worksheet">{toolbar}</div>'
             '<p class="nb-error" role="alert" hidden></p>'
             f'<div class="nb-cells">{cells}</div>'
             '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
@@ -269,6 +273,14 @@ class WorksheetFragment(LiveFragment):
     @editing
     def setSystem(self, system):
         return self.hub.setSystem(system)
+
+
+_OPENS_MENU = ' aria-expanded="false" aria-haspopup="true"'
+
+
+def _menu(button: str, items: str) -> str:
+    """A toolbar button and the menu it opens (menus.js), closed."""
+    return f'<span class="nb-menu-host">{button}<div class="nb-menu" hidden>{items}</div></span>'
 
 
 def _systemChoice(system: str) -> str:

@@ -154,7 +154,7 @@ function downloadMenu(worksheet) {
   const items = downloads.map(([format, label, what]) => el('li', {},
     el('a', {href: `${worksheet.url}download/${format}`, download: '',
              'aria-label': `Download ${worksheet.title} as ${what}`}, label)));
-  return el('details', {className: 'nb-download'},
+  return el('details', {className: 'row-download'},
     el('summary', {className: 'button-like', 'aria-label': `Download ${worksheet.title}`}, 'Download'),
     el('ul', {}, ...items));
 }

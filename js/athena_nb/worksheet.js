@@ -7,6 +7,7 @@
 
 import {Widget} from '../livefragments/widget.js';
 import {lostConnection} from './connection.js';
+import {Menu} from './menus.js';
 import {NearScreen} from './nearscreen.js';
 import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
@@ -98,6 +99,13 @@ export class Worksheet extends Widget {
     });
     this.kernel = a.kernel;
     this.setKernel(a.kernel);
+    /** @type {Record<string, Menu>} the toolbar's menus, by their button's action */
+    this.menus = {};
+    for (const host of node.querySelectorAll('.nb-toolbar .nb-menu-host')) {
+      const button = /** @type {HTMLButtonElement} */ (host.querySelector('button'));
+      this.menus[/** @type {string} */ (button.dataset.action)] =
+        new Menu(button, /** @type {HTMLElement} */ (host.querySelector('.nb-menu')));
+    }
     this.typesetButton = /** @type {HTMLButtonElement} */ ($('[data-action="typeset"]'));
     this.setTypeset(a.typeset);
     this.system = a.system;
@@ -125,7 +133,8 @@ export class Worksheet extends Widget {
       /** @type {HTMLButtonElement} */ (button).disabled = !this.canEdit;
     }
     this.systemChoice.disabled = !this.canEdit;
-    // A display preference of this browser, for viewers too.
+    // The menus, and a display preference of this browser, are for viewers too.
+    for (const menu of Object.values(this.menus)) menu.button.disabled = false;
     const numbers = /** @type {HTMLButtonElement|null} */ (
       this.node.querySelector('.nb-toolbar [data-action="lineNumbers"]'));
     if (numbers) {
@@ -411,6 +420,8 @@ export class Worksheet extends Widget {
   async #click(event) {
     const button = /** @type {HTMLElement|null} */ (/** @type {Element} */ (event.target).closest?.('button[data-action]'));
     if (!button || button.closest('.nb-cell')) return;
+    const menu = this.menus[/** @type {string} */ (button.dataset.action)];
+    if (menu) return menu.toggle();
     if (button.dataset.action === 'lineNumbers') {
       const on = !lineNumbers();
       setLineNumbers(on);

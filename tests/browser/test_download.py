@@ -21,7 +21,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from tests.browser.conftest import watchPage
 from tests.browser.test_notebook_collab import expect
-from tests.support.notebookbrowser import login, waitLive
+from tests.support.notebookbrowser import login, toolbarMenu, waitLive
 
 T = 30_000
 
@@ -115,10 +115,9 @@ def test_every_format_downloads_and_the_html_stands_alone_with_the_server_stoppe
     page.get_by_role("link", name="waves", exact=True).click()  # from the worksheet's toolbar
     waitLive(page)
     for fmt in formats:
-        page.locator(".nb-download summary").click()
-        name, body = downloaded(page, page.locator(f'.nb-download a[href="download/{fmt}"]').click)
+        toolbarMenu(page, "Download")
+        name, body = downloaded(page, page.locator(f'.nb-toolbar a[href="download/{fmt}"]').click)
         checkFile(name, body, "waves", fmt)
-        page.locator(".nb-download summary").click()
     seen.assertClean()
 
     saved = tmp_path / "waves.html"
