@@ -24,14 +24,10 @@ from ..systems import SYSTEM_NAMES
 from ._calls import NotAllowed, WorksheetClosed, _button, answering, editing
 from .cellfragment import CellFragment
 from .deferral import InlineBudget
+from .download import DOWNLOADS
 from .historycalls import HistoryCalls
 
 log = Logger()
-
-#: The worksheet's downloads (athena_nb/web/download.py), as the toolbar offers them.
-DOWNLOADS = (("ipynb", "Jupyter notebook (.ipynb), with outputs"),
-             ("py", "Python script (.py, # %% cells)"),
-             ("sws", "Sage Notebook worksheet (.sws)"))
 
 #: The toolbar's Files button and panel (js/athena_nb/files.js fills it; web/folder.py serves
 #: it): a popover like the menus', but not one of them (it stays open while one works in it).
@@ -113,7 +109,7 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
         menu += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         menu += _button("Clear all outputs", "clearAll")
         downloads = "".join(f'<a href="download/{fmt}" download>{escape(label)}</a>'
-                            for fmt, label in DOWNLOADS)
+                            for fmt, label, _ in DOWNLOADS)
         toolbar += ('<span class="nb-toolbar-end">' + FILES_PANEL
                     + _button("History", "history", ' aria-expanded="false" title="The worksheet '
                               'at any past moment: who changed what, diffs, restoring"')

@@ -27,7 +27,9 @@ from twisted.web.server import NOT_DONE_YET
 from livefragments import CSP, LiveRequest, LiveSite, ModuleResource, Settings, securityHeaders
 
 from . import _html
+from .archive import ArchiveResource
 from .auth import Auth, Identity, IIdentity
+from .copies import Copier
 from .home import ApiResource, HomePage
 from .hosts import HostCheck
 from .login import LoginResource, LogoutResource, ShareResource, TokenLogin, forbid
@@ -57,9 +59,11 @@ class Root(Resource):
             b"static": modules,
             b"login": LoginResource(auth, moduleRoot, reactor, throttle),
             b"share": ShareResource(auth, moduleRoot),
-            b"public": PublicResource(store, moduleRoot),
+            b"public": PublicResource(store, moduleRoot, Copier(reactor, store, hubs)),
             b"logout": LogoutResource(auth),
             b"api": ApiResource(auth, store, hubs, reactor=reactor),
+            b"download": ArchiveResource(store, hubs, reactor, getattr(
+                getattr(hubs, "kernels", None), "system", None) or "python"),
             b"worksheets": worksheets,
             b"": HomePage(store, moduleRoot, getattr(hubs, "kernelProtection", None)),
         }
