@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from twisted.internet.defer import Deferred
 
 from .cells import CellModel
+from .huberrors import BadRequest
 from .quotas import QuotaExceeded, storedSize
 from .runner import chunksOf
 from .store import CellKind, RunState
@@ -70,7 +71,6 @@ class Deletions:
             self._cells.popitem(last=False)
 
     def take(self, cellId) -> DeletedCell:
-        from .hub import BadRequest
 
         deleted = self._cells.pop(cellId, None) if type(cellId) is int else None
         if deleted is None:

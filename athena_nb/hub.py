@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import enum
 import itertools
-from typing import NamedTuple
 
 from twisted.internet.defer import Deferred, DeferredLock, succeed
 from twisted.logger import Logger
 
-from . import deletions, ot, systems, textcells
+from . import deletions, ot, splitjoin, systems, textcells
 from .audience import Audience, Viewer
 from .cells import CellModel
+from .huberrors import BadRequest, HubClosed, HubError, NoSuchCell
 from .quotas import Quotas, SizeCheck, worksheetChars
 from .runner import CellRunner
 from .store import RunState
@@ -35,38 +35,6 @@ log = Logger()
 
 #: Cell text beyond this many characters is refused (it would make every message huge).
 MAX_CELL_CHARS = 1_000_000
-#: How many joined cells keep taking the edits that were on their way to them.
-JOINED_KEPT = 100
-
-
-class _Joined(NamedTuple):
-    """A cell joined into the one above: its text went to ``into`` at ``offset``, where
-    ``into`` was at ``version``; ``frozen`` is the joined cell's document as it was then."""
-
-    into: int
-    offset: int
-    frozen: ot.TextDocument
-    version: int
-
-
-class HubError(Exception):
-    """A request the hub refused; the message is a sentence for the person who asked."""
-
-    @property
-    def type(self) -> str:
-        return type(self).__name__
-
-
-class NoSuchCell(HubError):
-    pass
-
-
-class BadRequest(HubError):
-    pass
-
-
-class HubClosed(HubError):
-    pass
 
 
 class HubState(enum.Enum):
@@ -96,7 +64,7 @@ class WorksheetHub:
         self.size = SizeCheck(self.quotas, lambda: worksheetChars(self.cells))
         self.cells: list[CellModel] = [CellModel.fromStore(c, historyLimit) for c in snapshot.cells]
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
-        self._joined: dict[int, _Joined] = {}  # cells joined into the one above, newest last
+        self._joined: dict[int, splitjoin.Joined] = {}  # cells joined into the one above, newest last
         self._joinEdits = itertools.count(1)  # each moved edit is a site of its own
         self.state = HubState.OPEN
         self.audience = Audience(reactor)
@@ -183,7 +151,7 @@ class WorksheetHub:
             op = ot.Operation.fromJSON(op)
         joined = self._joined.get(cellId)
         if joined is not None:
-            return self._editJoined(joined, op, baseVersion)
+            return splitjoin.editJoined(self, joined, op, baseVersion)
         cell = self.cell(cellId)
         self._checkGrowth(cell, op)
         applied, version = cell.doc.receive(op, baseVersion, siteId)
@@ -215,22 +183,6 @@ class WorksheetHub:
         name = entry["name"] if entry else "?"
         version = cell.doc.version
         self._each(lambda v: v.cellCursor(cell, siteId, name, anchor, head, version))
-
-    def _editJoined(self, joined: _Joined, op: ot.Operation, baseVersion: int) -> Deferred:
-        """An edit that was on its way to a cell while it was joined into the one above: it
-        goes where that cell's text now is, instead of being refused with the cell gone.
-
-        It is sequenced as the join's own (a site id of its own), so every viewer, its sender
-        too, gets it as someone else's op: the sender's page has no such cell any more."""
-        into = self.cell(joined.into)
-        for entry in joined.frozen.opsSince(baseVersion):  # the cell's last edits before it
-            op = ot.transform(op, entry.op)[0]
-        shifted = ot.Operation([c._replace(at=c.at + joined.offset) for c in op.components])
-        self._checkGrowth(into, shifted)
-        siteId = f"join-{next(self._joinEdits)}"
-        applied, version = into.doc.receive(shifted, joined.version, siteId)
-        self._each(lambda v: v.cellText(into, applied, version, siteId))
-        return self._storeText(into, version, applied, None)
 
     def _checkGrowth(self, cell: CellModel, op: ot.Operation) -> None:
         growth = sum(len(c.text) for c in op.components if isinstance(c, ot.Insert))
@@ -337,65 +289,11 @@ class WorksheetHub:
     def splitCell(self, cellId: int, at: int, version: int, who: str | None = None) -> Deferred:
         """Split the text at ``at`` (a code point offset in the text at ``version``, moved past
         later edits); the tail goes to a new cell below. Fires with the new cell's id."""
-        return self._locked(self._split, cellId, at, version, who)
-
-    def _split(self, cellId, at, version, who):
-        cell = self.cell(cellId)
-        self.quotas.checkNewCell(sum(not c.leaving for c in self.cells))
-        if type(at) is not int or at < 0:
-            raise BadRequest(f"A split point must be an integer >= 0, not {at!r}.")
-        for entry in cell.doc.opsSince(version):
-            at = ot.transformCursor(at, entry.op)
-        text = cell.doc.text
-        at = min(at, len(text))
-        # The store's rule: a line break at the split point becomes the boundary.
-        start, tailStart = at, at
-        if at > 0 and text[at - 1] == "\n":
-            start -= 1
-        elif text[at:at + 1] == "\n":
-            tailStart += 1
-        op = ot.Operation.delete(start, len(text) - start) if start < len(text) else ot.Operation()
-        d = self.store.split_cell(cell.id, at, who=who)
-        self._hubEdit(cell, op)
-        expected = (text[:start], text[tailStart:])
-
-        def split(cells):
-            first, second = cells
-            if (first.text, second.text) != expected:
-                log.error("Split of cell {id} stored {got!r}, expected {want!r}",
-                          id=cell.id, got=(first.text, second.text), want=expected)
-            return self._inserted(second)
-
-        return d.addCallback(split)
+        return self._locked(splitjoin.split, self, cellId, at, version, who)
 
     def joinWithNext(self, cellId: int, who: str | None = None) -> Deferred:
         """Append the next cell's text to this one and delete the next cell."""
-        return self._locked(self._join, cellId, who)
-
-    def _join(self, cellId, who):
-        cell = self.cell(cellId)
-        index = self.cells.index(cell)
-        following = [c for c in self.cells[index + 1:] if not c.leaving]
-        if not following:
-            raise BadRequest("This is the last cell; there is no next cell to join it with.")
-        nxt = following[0]
-        nxt.leaving = True
-        self.runner.forget(nxt)
-        addition = ("\n" + nxt.text if cell.text else nxt.text) if nxt.text else ""
-        d = self.store.join_cell_with_next(cell.id, who=who)
-        op = ot.Operation.insert(len(cell.text), addition) if addition else ot.Operation()
-        offset = len(cell.text) + len(addition) - len(nxt.text)
-        self._hubEdit(cell, op)
-        self._joined[nxt.id] = _Joined(cell.id, offset, nxt.doc, cell.doc.version)
-        while len(self._joined) > JOINED_KEPT:
-            del self._joined[next(iter(self._joined))]
-
-        def stayed(failure):
-            self._joined.pop(nxt.id, None)
-            return self._stayed(failure, nxt)
-
-        d.addCallbacks(lambda _: self._removed(nxt), stayed)
-        return d
+        return self._locked(splitjoin.join, self, cellId, who)
 
     def setKind(self, cellId: int, kind: str, who: str | None = None) -> Deferred:
         """Make the cell "code" or "text" (textcells.py); fires with the kind."""

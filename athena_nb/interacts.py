@@ -31,6 +31,7 @@ controls are shown disabled, and changes are refused until its cell runs again.
 from __future__ import annotations
 
 from .cells import cleanEvent
+from .huberrors import BadRequest
 from .interactmodel import BadValue, checkValue
 from .quotas import storedSize
 
@@ -39,8 +40,6 @@ _SILENT = {"ok", "error", "interrupted", "cancelled"}
 
 
 def _refuse(message: str):
-    from .hub import BadRequest  # the hub imports the runner, which imports this
-
     raise BadRequest(message)
 
 

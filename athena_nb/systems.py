@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from twisted.internet.defer import Deferred
 
+from .huberrors import BadRequest
 from .kernel.cellmodes import MODES, SAGE_SYSTEMS
 
 #: The worksheet metadata key of the system (absent: the server's kernel's).
@@ -34,7 +35,6 @@ def storedSystem(metadata: dict, default: str | None) -> str | None:
 
 def setSystem(hub, system) -> Deferred:
     """Make ``system`` the worksheet's; fires with it once stored and told to every viewer."""
-    from .hub import BadRequest
 
     if system not in SYSTEM_NAMES:
         raise BadRequest(f"A worksheet's system is one of {', '.join(SYSTEM_NAMES)}, "

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from twisted.internet.defer import Deferred
 
+from .huberrors import BadRequest
 from .store import CellKind
 
 #: The worksheet metadata key of the Typeset setting (absent: on).
@@ -23,7 +24,6 @@ TYPESET_KEY = "typeset"
 
 def setKind(hub, cellId: int, kind, who: str | None = None) -> Deferred:
     """Make the cell code or text; fires with the kind's name once stored and told."""
-    from .hub import BadRequest
 
     if kind not in ("code", "text"):
         raise BadRequest(f"A cell is 'code' or 'text', not {kind!r}.")
@@ -52,7 +52,6 @@ def setKind(hub, cellId: int, kind, who: str | None = None) -> Deferred:
 
 def setTypeset(hub, on) -> Deferred:
     """Turn typesetting of LaTeX outputs on or off for the worksheet; fires with the setting."""
-    from .hub import BadRequest
 
     if not isinstance(on, bool):
         raise BadRequest("Typesetting is turned on (true) or off (false).")
