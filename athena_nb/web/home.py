@@ -25,7 +25,6 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from ..formats import ipynb, sws
 from ..formats.files import StagedFiles
 from ..quotas import QuotaExceeded, Quotas
 from ..store import MAX_TITLE, SHARE_ROLES, NewCell, NotFoundError, StoreError, session_key
@@ -35,14 +34,13 @@ from .cellhelp import offReactor
 from .login import worksheetPath
 from .public import KEY as PUBLISHED
 from .public import Publisher
+from .worksheetops import WorksheetOps
 
 log = Logger()
 
 MAX_BODY = 64 * 1024
 #: Calls whose body is a file, sent as it is (``application/octet-stream``), not JSON.
 FILE_CALLS = {("import",)}
-#: File formats the import call reads, by the file name's suffix.
-IMPORTERS = {".ipynb": ipynb.read, ".sws": sws.read, ".txt": sws.readText}
 
 
 def worksheetJSON(worksheet) -> dict:
@@ -160,6 +158,7 @@ class ApiResource(Resource):
         super().__init__()
         self.auth, self.store, self.hubs, self.reactor = auth, store, hubs, reactor
         self.publisher = Publisher(reactor, store, hubs)
+        self.ops = WorksheetOps(reactor, store, hubs)
         self._routes = {
             (b"GET", ("worksheets",)): self.listWorksheets,
             (b"GET", ("search",)): self.search,
@@ -270,7 +269,7 @@ class ApiResource(Resource):
 
     @property
     def quotas(self) -> Quotas:
-        return getattr(self.hubs, "quotas", None) or Quotas()
+        return self.ops.quotas
 
     def duplicateWorksheet(self, worksheetId, body):
         """A copy of the worksheet (its cells, outputs and files), named "Copy of ...", within
@@ -297,48 +296,18 @@ class ApiResource(Resource):
 
     def createWorksheet(self, body):
         title = body.get("title", "Untitled")
-        return self.store.create_worksheet(title, ("",)).addCallback(
+        return self.ops.create(title).addCallback(
             lambda worksheet: (201, {"worksheet": worksheetJSON(worksheet)}))
 
     def importWorksheet(self, body):
         """A worksheet made whole from a file (a Jupyter notebook, ...), or a 400 saying what
-        is wrong with the file; nothing is stored then. The file is read, checked against the
-        quotas and its files written aside in the reactor's thread pool (an .sws may take
-        seconds to unpack)."""
-        name = body["name"]
-        suffix = name[name.rfind("."):].lower() if "." in name else ""
-        reader = IMPORTERS.get(suffix)
-        if reader is None:
-            raise ValueError(f"{name} cannot be imported: athena-nb reads "
-                             f"{', '.join(IMPORTERS)} files.")
-
-        def read():
-            imported = reader(body["data"], name)  # FormatError: a 400 with its sentence
-            self.quotas.checkImport(imported.cells)
-            files = (StagedFiles.written(self.hubs.dataDir, imported.files)
-                     if imported.files else None)
-            return imported, files
-
-        return offReactor(self.reactor, read).addCallback(
-            lambda read: self._storeWhole(read[0].title, read[0].cells, read[0].metadata,
-                                          read[1]))
+        is wrong with the file; nothing is stored then (worksheetops.py)."""
+        return self.ops.importFile(body["name"], body["data"]).addCallback(
+            lambda worksheet: (201, {"worksheet": worksheetJSON(worksheet)}))
 
     def _storeWhole(self, title, cells, metadata, files: StagedFiles | None):
-        """Store a worksheet made whole, then move its staged ``files`` in (or drop them if
-        storing failed); answers 201 with it."""
-        d = self.store.import_worksheet(title, cells, metadata)
-
-        def stored(worksheet):
-            if files is not None:
-                files.moveTo(self.hubs.worksheetDir(worksheet.id))
-            return 201, {"worksheet": worksheetJSON(worksheet)}
-
-        def failed(failure):
-            if files is not None:
-                files.discard()
-            return failure
-
-        return d.addCallbacks(stored, failed)
+        return self.ops.storeWhole(title, cells, metadata, files).addCallback(
+            lambda worksheet: (201, {"worksheet": worksheetJSON(worksheet)}))
 
     def renameWorksheet(self, worksheetId, body):
         def renamed(worksheet):
@@ -349,12 +318,8 @@ class ApiResource(Resource):
         return self.store.rename_worksheet(worksheetId, body.get("title")).addCallback(renamed)
 
     def trashWorksheet(self, worksheetId, body):
-        def trashed(worksheet):
-            if self.hubs is not None:
-                self.hubs.closeHub(worksheet.id, "The worksheet was moved to the trash.")
-            return 200, {"worksheet": worksheetJSON(worksheet)}
-
-        return self.store.trash_worksheet(worksheetId).addCallback(trashed)
+        return self.ops.trash(worksheetId).addCallback(
+            lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
 
     def restoreWorksheet(self, worksheetId, body):
         return self.store.restore_worksheet(worksheetId).addCallback(
