@@ -45,6 +45,23 @@ def attachment(name: str) -> bytes:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}".encode("ascii")
 
 
+def exportWorksheet(hubs, worksheetId: str, name: str, defaultSystem: str = "python"):
+    """Fires with the worksheet as a file in the format ``name`` (a key of ``FORMATS``):
+    (body, content type, file name).  What is pending in its open hub is stored first."""
+    writer, contentType, suffix = FORMATS[name]
+    hub = hubs.get(worksheetId)
+    if hub is not None:
+        hub.runner.flushAll()  # queued before the read below: the file has it
+
+    def loaded(snapshot):
+        system = hub.system if hub is not None else storedSystem(snapshot.metadata,
+                                                                 defaultSystem)
+        body = writer(snapshot, system, hubs.worksheetDir(worksheetId))
+        return body, contentType, fileName(snapshot.worksheet.title, suffix)
+
+    return hubs.store.load_worksheet(worksheetId).addCallback(loaded)
+
+
 class DownloadResource(Resource):
     isLeaf = True
 
@@ -58,21 +75,14 @@ class DownloadResource(Resource):
             writeText(request, 404, f"There is no download format {name!r}; there is "
                                     f"{', '.join(FORMATS)}.")
             return NOT_DONE_YET
-        writer, contentType, suffix = FORMATS[name]
-        hub = self.hubs.get(self.worksheetId)
-        if hub is not None:
-            hub.runner.flushAll()  # queued before the read below: the file has it
-        d = self.hubs.store.load_worksheet(self.worksheetId)
+        d = exportWorksheet(self.hubs, self.worksheetId, name, self.defaultSystem)
 
-        def loaded(snapshot):
-            system = hub.system if hub is not None else storedSystem(snapshot.metadata,
-                                                                     self.defaultSystem)
-            body = writer(snapshot, system, self.hubs.worksheetDir(self.worksheetId))
+        def loaded(exported):
+            body, contentType, filename = exported
             if not answerable(request):
                 return
             request.setHeader(b"content-type", contentType)
-            request.setHeader(b"content-disposition",
-                              attachment(fileName(snapshot.worksheet.title, suffix)))
+            request.setHeader(b"content-disposition", attachment(filename))
             securityHeaders(request)
             request.write(body)
             request.finish()
