@@ -1,5 +1,5 @@
 """A small JSON Schema checker: the subset the API's OpenAPI document uses, with sentences for
-the person who sent the request.  Tests: tests/unit/test_api_schema.py.
+the person who sent the request.  Tests: tests/unit/test_api_spec.py.
 
 The API's routes (spec.py) are checked against the very schemas its OpenAPI 3.1 document
 publishes, so the two cannot drift.  Only these keywords are understood: ``type`` (one or a

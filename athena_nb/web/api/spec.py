@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...store import MAX_TITLE, RunState
+from ..download import FORMATS
 
 PREFIX = "/api/v1"
 #: The longest a run call waits for its run's end (``?wait=`` seconds).
@@ -87,7 +88,7 @@ class Route:
     path: str  # below PREFIX, with {name} for path parameters
     operationId: str
     summary: str
-    answers: dict  # status -> schema (a dict) or a content type (a str: a file)
+    answers: dict  # status -> schema (a dict), or the content types of a file (a str or tuple)
     params: tuple[Param, ...] = ()
     body: dict | str | None = None  # a JSON schema, "file" (octet-stream), or none
     bodyRequired: bool = False
@@ -134,9 +135,8 @@ ROUTES: tuple[Route, ...] = (
           {200: _ONE}, _wsp()),
     Route("GET", "/worksheets/{worksheetId}/export/{format}", "exportWorksheet",
           "The worksheet as a file, with its outputs.",
-          {200: "application/octet-stream"},
-          _wsp(Param("format", "path", {"type": "string", "enum": ["ipynb", "py", "sws"]},
-                     True))),
+          {200: tuple(kind.split(b";")[0].decode() for _, kind, _ in FORMATS.values())},
+          _wsp(Param("format", "path", {"type": "string", "enum": list(FORMATS)}, True))),
     Route("GET", "/worksheets/{worksheetId}/cells", "listCells", "The worksheet's cells, in "
           "order.", {200: _CELLS}, _wsp(), tag="cells"),
     Route("POST", "/worksheets/{worksheetId}/cells", "insertCell",
@@ -199,8 +199,9 @@ _ERRORS = {400: "The request is malformed; the message says how.",
 def _operation(route: Route) -> dict:
     answers = {}
     for status, what in route.answers.items():
-        if isinstance(what, str):
-            content = {what: {"schema": {"type": "string", "contentMediaType": what}}}
+        if isinstance(what, (str, tuple)):
+            content = {kind: {"schema": {"contentMediaType": kind}}
+                       for kind in ((what,) if isinstance(what, str) else what)}
         else:
             content = {"application/json": {"schema": what}}
         answers[str(status)] = {"description": "Done.", "content": content}
