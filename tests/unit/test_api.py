@@ -135,6 +135,8 @@ def test_export_import_files_and_delete(env):
     os.makedirs(os.path.join(directory, "data"))
     with open(os.path.join(directory, "data", "a.txt"), "wb") as f:
         f.write(b"hello")
+    with open(os.path.join(os.fsencode(directory), b"bad\xff"), "wb") as f:
+        f.write(b"a name that is not UTF-8 is left out of the list")
     code, files, _ = api(env, b"GET", f"/worksheets/{wid}/files")
     assert [(f["path"], f["size"]) for f in files["files"]] == [("data/a.txt", 5)]
     got = env.settle(send(env, b"GET", f"/worksheets/{wid}/files/data%2Fa.txt"))

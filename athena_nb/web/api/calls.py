@@ -46,6 +46,14 @@ def _cells(hub) -> list[dict]:
     return [cellJSON(c, n) for n, c in enumerate(c for c in hub.cells if not c.leaving)]
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Calls:
     """``who`` names the person a request comes from (``ranBy`` of the cells it runs)."""
 
@@ -189,9 +197,12 @@ class Calls:
                     full = os.path.join(directory, name)
                     if os.path.islink(full) or not os.path.isfile(full):
                         continue
+                    path = os.path.relpath(full, root).replace(os.sep, "/")
+                    if not path.isprintable() or not _utf8(path):
+                        continue  # a name no URL or JSON text can carry as it is
                     info = os.stat(full)
-                    files.append({"path": os.path.relpath(full, root).replace(os.sep, "/"),
-                                  "size": info.st_size, "modified": info.st_mtime})
+                    files.append({"path": path, "size": info.st_size,
+                                  "modified": info.st_mtime})
                     if len(files) >= MAX_FILES:
                         return 200, {"files": files}
             return 200, {"files": files}
