@@ -171,7 +171,10 @@ def test_cells_are_inserted_and_deleted_through_the_hub(env):
     assert api(env, b"DELETE", f"/worksheets/{sheet.id}/cells/{made['cell']['id']}")[0] == 200
     env.settle()
     assert page.texts() == ["one"]
-    assert api(env, b"POST", f"/worksheets/{sheet.id}/cells", {"index": 5})[0] == 400
+    assert api(env, b"POST", f"/worksheets/{sheet.id}/cells", {"index": 5})[0] == 409
+    code, made, _ = api(env, b"POST", f"/worksheets/{sheet.id}/cells", b'{"index": 1.0}',
+                        headers={b"content-type": b"application/json"})
+    assert code == 201 and made["cell"]["index"] == 1  # 1.0 is an integer, as JSON Schema says
 
 
 # -- who may call it ---------------------------------------------------------------------------
@@ -238,7 +241,8 @@ def test_the_owner_s_cookie_works_and_keeps_the_csrf_defence(env):
     (b"POST", "/worksheets/import", b"x", {b"content-type": b"application/octet-stream"}, 400,
      "name"),
     (b"POST", "/worksheets/import?name=a.doc", b"x",
-     {b"content-type": b"application/octet-stream"}, 400, "cannot be imported"),
+     {b"content-type": b"application/octet-stream"}, 400, "is not of the right form"),
+    (b"GET", "/worksheets/import", None, {}, 405, "takes POST"),
     (b"POST", "/worksheets/import?name=a.ipynb", b"not a notebook",
      {b"content-type": b"application/octet-stream"}, 400, ""),
     (b"GET", "/runs/12", None, {}, 404, "no run 12"),

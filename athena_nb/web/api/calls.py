@@ -132,8 +132,8 @@ class Calls:
             index = body.get("index")
             size = sum(not c.leaving for c in hub.cells)
             if index is not None and index > size:
-                raise ValueError(f"A cell can be inserted at an index from 0 to {size}, not "
-                                 f"{index}.")
+                raise Conflict(f"A cell can be inserted at an index from 0 to {size} (the "
+                               f"worksheet has {size} cells), not {index}.")
             return hub.insertCell(index, text=body.get("text", "")).addCallback(
                 lambda cellId: (201, {"cell": cellJSON(hub.cell(cellId), hub.indexOf(cellId))}))
 

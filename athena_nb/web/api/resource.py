@@ -98,14 +98,16 @@ class ApiV1Resource(Resource):
         if not fitting:
             raise Refusal(404, "NotFound", "There is no such API call; the calls are listed "
                                            f"at {spec.PREFIX}/openapi.json.")
+        # A literal segment wins over a parameter: /worksheets/import is no worksheet's id.
+        literal = max(sum(not s.startswith("{") for s in r.segments) for r in fitting)
+        fitting = [r for r in fitting if sum(not s.startswith("{") for s in r.segments) == literal]
         chosen = [r for r in fitting if r.method == method]
         if not chosen:
             allowed = sorted({r.method for r in fitting})
             raise Refusal(405, "MethodNotAllowed",
                           f"This address takes {', '.join(allowed)}, not {method}.",
                           {b"allow": ", ".join(allowed).encode()})
-        # A literal segment wins over a parameter (/worksheets/import).
-        route = max(chosen, key=lambda r: sum(not s.startswith("{") for s in r.segments))
+        route = chosen[0]
         params = {}
         declared = {p.name: p for p in route.params}
         for template, part in zip(route.segments, parts, strict=True):
@@ -197,7 +199,7 @@ class ApiV1Resource(Resource):
             raise Refusal(415, "UnsupportedMediaType",
                           "Send the body as JSON, with Content-Type: application/json.")
         try:
-            body = json.loads(raw, parse_constant=_noConstant)
+            body = json.loads(raw, parse_constant=_noConstant, parse_float=_number)
         except (UnicodeDecodeError, ValueError, RecursionError):
             raise Refusal(400, "BadRequest", "The request body is not valid JSON.")
         check(body, route.body, "The request body", spec.SCHEMAS)
@@ -244,6 +246,12 @@ def _fits(route: spec.Route, parts: list[str]) -> bool:
 
 def _contentType(request) -> bytes:
     return (request.getHeader(b"content-type") or b"").split(b";")[0].strip().lower()
+
+
+def _number(text: str) -> float | int:
+    """A JSON number with a fraction: ``1.0`` is the integer 1, as JSON Schema counts it."""
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) <= 2**53 else value
 
 
 def _noConstant(name: str):

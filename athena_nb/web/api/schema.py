@@ -87,7 +87,8 @@ def _checkText(value: str, schema: dict, where: str) -> None:
     if "maxLength" in schema and len(value) > schema["maxLength"]:
         raise SchemaError(f"{where} may have at most {schema['maxLength']} characters.")
     if "pattern" in schema and re.search(schema["pattern"], value) is None:
-        raise SchemaError(f"{where} is not of the right form ({schema['pattern']}).")
+        what = schema.get("description") or f"it must match {schema['pattern']}."
+        raise SchemaError(f"{where} is not of the right form: {what}")
     if any(0xD800 <= ord(c) <= 0xDFFF for c in value):
         raise SchemaError(f"{where} contains characters that are not valid Unicode text.")
 

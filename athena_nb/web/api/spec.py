@@ -23,7 +23,8 @@ MAX_TEXT = 1_000_000
 FINISHED = ("done", "error", "interrupted")
 
 _ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$",
-       "description": "A worksheet's id, as the list of worksheets gives it."}
+       "description": "A worksheet's id is letters, digits, '-' and '_', as the list of "
+                      "worksheets gives it."}
 _CELL_ID = {"type": "integer", "minimum": 1, "maximum": 2**53,
             "description": "A cell's id (not its index), as the worksheet's cells give it."}
 _WAIT = {"type": "number", "minimum": 0, "maximum": MAX_WAIT,
@@ -124,7 +125,10 @@ ROUTES: tuple[Route, ...] = (
                         "description": "The cells' texts (default: one empty cell)."}}}),
     Route("POST", "/worksheets/import", "importWorksheet",
           "Make a worksheet from a file (.ipynb, .sws or .txt), sent as the body.", {201: _ONE},
-          (Param("name", "query", {"type": "string", "minLength": 1, "maxLength": 255},
+          (Param("name", "query", {"type": "string", "maxLength": 255, "pattern":
+                                   "[.]([iI][pP][yY][nN][bB]|[sS][wW][sS]|[tT][xX][tT])$",
+                                   "description": "A file name ending in .ipynb, .sws or .txt "
+                                                  "(athena-nb reads those)."},
                  True, "The file's name; its suffix says what kind of file it is."),),
           body="file", bodyRequired=True),
     Route("GET", "/worksheets/{worksheetId}", "getWorksheet", "A worksheet and its cells.",
