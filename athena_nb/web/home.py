@@ -142,6 +142,15 @@ class HomePage(Resource):
             "and the people who came in through share links. Ending a session logs it out at "
             "once.</p>"
             '<ul id="session-list" class="worksheet-list" aria-label="Sessions"></ul>'
+            '<form id="token-form" class="token-form" aria-label="New API token">'
+            '<label>Script <input id="token-name" required maxlength="60" '
+            'placeholder="What the token is for"></label> '
+            '<label>Access <select id="token-scope"><option value="full">Full</option>'
+            '<option value="read">Read-only</option></select></label> '
+            '<button type="submit">New API token</button></form>'
+            '<p id="token-made" class="token-made" hidden>Copy this token now; it is not shown '
+            'again. Scripts send it as <code>Authorization: Bearer</code> (docs/api.md): '
+            '<code id="token-value"></code></p>'
             "</section></main>"
             f'<script type="application/json" id="home-data">{_forScript(data)}</script>')
         return _html.page("athena-nb", body, moduleRoot=self.moduleRoot,
@@ -176,6 +185,7 @@ class ApiResource(Resource):
             (b"POST", ("worksheets", "*", "unpublish")): self.unpublish,
             (b"GET", ("sessions",)): self.listSessions,
             (b"POST", ("sessions", "*", "end")): self.endSession,
+            (b"POST", ("tokens",)): self.createToken,
         }
 
     def render(self, request):
@@ -205,6 +215,8 @@ class ApiResource(Resource):
         except ValueError as e:
             _html.writeJSONError(request, 400, "BadRequest", str(e))
             return NOT_DONE_YET
+        if method == self.createToken:
+            args = [request]  # the token records where it was made, as a login does
         d = maybeDeferred(method, *args, body)
         d.addCallback(lambda result: _html.writeJSON(request, result[1], result[0]))
         d.addErrback(_failed, request, "The API call")
@@ -363,6 +375,11 @@ class ApiResource(Resource):
 
         return gatherResults([self.auth.listSessions(), self.store.list_worksheets(
             include_trashed=True)], consumeErrors=True).addCallback(named)
+
+    def createToken(self, request, body):
+        """A new API token for scripts (docs/api.md), shown once: the store keeps its hash."""
+        return self.auth.createApiToken(request, body.get("name"), body.get("scope")).addCallback(
+            lambda token: (201, {"token": token, "scope": body["scope"]}))
 
     def endSession(self, key, body):
         def ended(found):

@@ -278,3 +278,52 @@ def test_a_text_cell_does_not_run(env):
     env.run(hub.setKind(hub.cells[0].id, "text"))
     code, answer, _ = api(env, b"POST", f"/worksheets/{sheet.id}/cells/{hub.cells[0].id}/run")
     assert code == 409 and "text cell" in answer["error"]["message"]
+
+
+# -- API tokens the owner makes on the home page ------------------------------------------------
+
+
+def _token(env, owner, name, scope):
+    made = owner.request(b"POST", "/api/tokens", {"name": name, "scope": scope})
+    assert made.code == 201, made.body
+    return json.loads(made.body)["token"]
+
+
+def test_a_token_made_on_the_home_page_works_is_listed_and_ends(env):
+    owner = env.owner()
+    token = _token(env, owner, "nightly report", "full")
+    code, made, _ = api(env, b"POST", "/worksheets", {"title": "By token"}, token=token)
+    assert code == 201
+    listed = json.loads(owner.request(b"GET", "/api/sessions").body)["sessions"]
+    entry = next(s for s in listed if s["kind"] == "api")
+    assert entry["name"] == "nightly report" and entry["scope"] == "full"
+    assert owner.request(b"POST", f"/api/sessions/{entry['key']}/end", {}).code == 200
+    code, refused, _ = api(env, b"GET", "/worksheets", token=token)
+    assert code == 401 and "neither the server's token" in refused["error"]["message"]
+
+
+def test_a_read_only_token_reads_and_changes_nothing(env):
+    owner = env.owner()
+    token = _token(env, owner, "dashboard", "read")
+    sheet = env.worksheet("Read me", ["1"])
+    assert api(env, b"GET", f"/worksheets/{sheet.id}", token=token)[0] == 200
+    code, refused, _ = api(env, b"DELETE", f"/worksheets/{sheet.id}", token=token)
+    assert code == 403 and "may only read" in refused["error"]["message"]
+    assert env.run(env.store.get_worksheet(sheet.id)).trashed is False
+
+
+def test_a_token_is_never_a_cookie_and_a_session_is_never_a_token(env):
+    owner = env.owner()
+    token = _token(env, owner, "script", "full")
+    thief = env.browser()
+    thief.cookie = token
+    assert thief.request(b"GET", "/").code == 403
+    assert api(env, b"GET", "/worksheets", token=owner.cookie)[0] == 401
+
+
+@pytest.mark.parametrize("body", [{"name": "", "scope": "full"}, {"name": "x", "scope": "root"},
+                                  {"name": 5, "scope": "read"}])
+def test_a_bad_token_request_is_refused(env, body):
+    owner = env.owner()
+    answer = owner.request(b"POST", "/api/tokens", body)
+    assert answer.code == 400 and json.loads(answer.body)["error"]["message"].endswith(".")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import maybeDeferred, succeed
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
@@ -68,21 +68,20 @@ class ApiV1Resource(Resource):
     def render(self, request):
         try:
             route, params = self._route(request)
-            who = None if route.public else self._who(request, route)
-            params.update(self._query(request, route))
-            body = self._body(request, route)
-        except SchemaError as error:
-            _html.writeJSONError(request, 400, "BadRequest", str(error))
+        except (Refusal, SchemaError) as error:
+            _refuse(request, error)
             return NOT_DONE_YET
-        except Refusal as refusal:
-            for name, value in refusal.headers.items():
-                request.setHeader(name, value)
-            _html.writeJSONError(request, refusal.code, refusal.type, str(refusal))
-            return NOT_DONE_YET
-        d = maybeDeferred(getattr(self.calls, route.operationId), who, body, **params)
+        d = succeed(None) if route.public else maybeDeferred(self._who, request, route)
+        d.addCallback(self._call, request, route, params)
         d.addCallback(self._answer, request)
         d.addErrback(_failed, request, route)
         return NOT_DONE_YET
+
+    def _call(self, who, request, route: spec.Route, params: dict):
+        """The route's call, once who sends it is known and its query and body are checked."""
+        params.update(self._query(request, route))
+        body = self._body(request, route)
+        return getattr(self.calls, route.operationId)(who, body, **params)
 
     # -- which route -------------------------------------------------------------------------
 
@@ -122,7 +121,7 @@ class ApiV1Resource(Resource):
     def _who(self, request, route: spec.Route) -> str:
         header = request.getHeader(b"authorization")
         if header is not None:
-            return self._bearer(request, header)
+            return self._bearer(request, header, route)
         identity = identityOf(request)
         if identity is None:
             raise Refusal(401, "Unauthorized", "Send the server's token as "
@@ -141,7 +140,7 @@ class ApiV1Resource(Resource):
                               "must send a JSON body (Content-Type: application/json).")
         return identity.name
 
-    def _bearer(self, request, header: bytes) -> str:
+    def _bearer(self, request, header: bytes, route: spec.Route):
         client = clientAddress(request)
         wait = self.throttle.wait(client)
         if wait > 0:
@@ -152,12 +151,23 @@ class ApiV1Resource(Resource):
             raise Refusal(401, "Unauthorized", "The Authorization header must be "
                           "'Bearer <token>', with the server's token.",
                           {b"www-authenticate": b'Bearer realm="athena-nb"'})
-        if not self.auth.checkToken(token.strip()):
-            self.throttle.failed(client)
-            raise Refusal(401, "Unauthorized", "That is not the server's token.",
-                          {b"www-authenticate":
-                           b'Bearer realm="athena-nb", error="invalid_token"'})
-        return "Owner"
+        token = token.strip()
+        if self.auth.checkToken(token):
+            return "Owner"
+
+        def found(identity):
+            if identity is None:
+                self.throttle.failed(client)
+                raise Refusal(401, "Unauthorized", "That is neither the server's token nor an "
+                              "API token made on the home page (it may have been ended).",
+                              {b"www-authenticate":
+                               b'Bearer realm="athena-nb", error="invalid_token"'})
+            if identity.scope != "full" and route.method != "GET":
+                raise Refusal(403, "Forbidden", f"The token {identity.name!r} may only read; "
+                              "nothing was changed.")
+            return f"{identity.name} (API token)"
+
+        return self.auth.resolveToken(token.decode("ascii", "replace")).addCallback(found)
 
     # -- what --------------------------------------------------------------------------------
 
@@ -260,7 +270,6 @@ def _noConstant(name: str):
 
 #: Refusals of the calls, by the exception: (status, type).  The first that fits answers.
 _REFUSALS = (
-    (Refusal, None),
     ((Conflict, HubClosed, ot.StaleVersion), (409, "Conflict")),
     ((NotFoundError, WorksheetUnavailable, NoSuchCell), (404, "NotFound")),
     ((QuotaExceeded,), (400, "QuotaExceeded")),
@@ -268,12 +277,22 @@ _REFUSALS = (
 )
 
 
+def _refuse(request, error: Exception) -> None:
+    if isinstance(error, Refusal):
+        for name, value in error.headers.items():
+            request.setHeader(name, value)
+        _html.writeJSONError(request, error.code, error.type, str(error))
+    else:
+        _html.writeJSONError(request, 400, "BadRequest", str(error))
+
+
 def _failed(failure, request, route: spec.Route) -> None:
+    if failure.check(Refusal):
+        _refuse(request, failure.value)
+        return
     for kinds, answer in _REFUSALS:
         if failure.check(*(kinds if isinstance(kinds, tuple) else (kinds,))):
-            error = failure.value
-            code, kind = answer or (error.code, error.type)
-            _html.writeJSONError(request, code, kind, str(error))
+            _html.writeJSONError(request, *answer, str(failure.value))
             return
     if failure.check(StoreError):
         log.failure("The API call {op} failed", failure, op=route.operationId)
