@@ -118,6 +118,23 @@ def test_a_run_that_does_not_end_in_time_answers_202_and_can_be_waited_for(env):
     assert [o["type"] for o in ended["outputs"]] == ["stream", "error"]
 
 
+def test_interrupt_stops_the_running_cell_and_drops_the_queued_ones(env):
+    env = NotebookEnv()  # the cells run until the test (or an interrupt) ends them
+    sheet = env.worksheet("Runaway", ["while True: pass", "after()"])
+    hub = env.run(env.hubs.open(sheet.id))
+    first, second = (c.id for c in hub.cells)
+    assert api(env, b"POST", f"/worksheets/{sheet.id}/interrupt")[1] == {"kernel": "idle"}
+    runs = [api(env, b"POST", f"/worksheets/{sheet.id}/cells/{c}/run")[1]["run"]["id"]
+            for c in (first, second)]
+    env.later(1)
+    code, answer, _ = api(env, b"POST", f"/worksheets/{sheet.id}/interrupt")
+    assert code == 200 and answer["kernel"] in ("interrupted", "restarted")
+    env.later(1)
+    states = [api(env, b"GET", f"/runs/{r}")[1]["run"]["state"] for r in runs]
+    assert states == ["interrupted", "interrupted"]
+    assert api(env, b"POST", "/worksheets/0123456789abcdef/interrupt")[0] == 404
+
+
 def test_export_import_files_and_delete(env):
     code, made, _ = api(env, b"POST", "/worksheets", {"title": "Round trip", "cells": ["x = 5"]})
     wid = made["worksheet"]["id"]

@@ -175,6 +175,12 @@ class Calls:
 
         return self._withCell(worksheetId, cellId, start)
 
+    def interrupt(self, who, body, worksheetId):
+        hub = self.hubs.get(worksheetId)
+        if hub is None:  # not open: nothing runs
+            return self._exists(worksheetId).addCallback(lambda _: (200, {"kernel": "idle"}))
+        return hub.interrupt().addCallback(lambda word: (200, {"kernel": str(word)}))
+
     @staticmethod
     def _runAnswer(run, pending: int = 200):
         return (200 if run.state is not None else pending), {"run": run.json()}

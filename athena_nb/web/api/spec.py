@@ -167,6 +167,12 @@ ROUTES: tuple[Route, ...] = (
           "Queue the cell to run, as the page's Run does; answers with the run (202), or "
           "with the run ended (200) if it ends within ``wait`` seconds.",
           {200: _RUN, 202: _RUN}, _wsp(_CELL, Param("wait", "query", _WAIT)), tag="runs"),
+    Route("POST", "/worksheets/{worksheetId}/interrupt", "interrupt",
+          "Stop what runs in the worksheet, as the page's Interrupt does: the queued cells are "
+          "dropped and the running one is interrupted.",
+          {200: _obj(("kernel",), kernel={"type": "string", "description":
+                     "What the kernel did: idle (nothing ran), interrupted or restarted."})},
+          _wsp(), tag="runs"),
     Route("GET", "/worksheets/{worksheetId}/cells/{cellId}/outputs", "getOutputs",
           "A cell's run state and outputs now.",
           {200: _obj(("cellId", "state", "count", "outputs"), cellId={"type": "integer"},
