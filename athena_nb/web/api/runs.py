@@ -8,7 +8,8 @@ tests/unit/test_api.py, tests/integration/test_api_http.py.
 running, or run again or cancelled since (the cell's own ``runId`` moved on), ends the run,
 keeping its state and a copy of its outputs, and wakes whoever waits for it
 (``GET /runs/<id>?wait=``).  A run whose cell was deleted, or whose worksheet closed, ends as
-interrupted when it is next looked at.  The last ``KEEP`` runs are kept.
+interrupted when it is next looked at.  The last ``KEEP`` runs are kept; an ended one keeps
+only its state and outputs, not its worksheet's hub.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Run:
     def __init__(self, runId: int, hub, cell, queued: float):
         self.id, self.hub, self.cell, self.queued = runId, hub, cell, queued
         self.worksheetId: str = hub.worksheetId
+        self.cellId: int = cell.id
         self.cellRunId: int = cell.runId  # the cell's number of this run
         self.state: str | None = None  # set when the run ended
         self.ended: float | None = None
@@ -55,7 +57,7 @@ class Run:
             state, count, outputs = self.cell.state.value, self.cell.count, self.cell.outputs
         else:
             state, count, outputs = self.state, self.count, self.outputs
-        return {"id": self.id, "worksheetId": self.worksheetId, "cellId": self.cell.id,
+        return {"id": self.id, "worksheetId": self.worksheetId, "cellId": self.cellId,
                 "state": state, "count": count, "queued": self.queued, "ended": self.ended,
                 "outputs": list(outputs)}
 
@@ -122,14 +124,15 @@ class Runs:
     def _end(self, run: Run) -> None:
         if run.state is not None:
             return
-        if self._open.get((id(run.hub), run.cell.id)) is run:
-            del self._open[(id(run.hub), run.cell.id)]
+        if self._open.get((id(run.hub), run.cellId)) is run:
+            del self._open[(id(run.hub), run.cellId)]
         cell = run.cell
         same = cell.runId == run.cellRunId
         run.state = _FINISHED.get(cell.state, "interrupted") if same else "interrupted"
         run.count = cell.count if same else None
         run.outputs = list(cell.outputs)
         run.ended = self.reactor.seconds()
+        run.hub = run.cell = None  # an ended run keeps no worksheet in memory
         waiters, run.waiters = run.waiters, []
         for d in waiters:
             d.callback(run)
