@@ -125,6 +125,9 @@ setup(
             "playwright>=1.50,<2",
             "ruff>=0.6",
             "ipython>=8.12",
+            # The REST API checked against its OpenAPI document (tests/integration/
+            # test_api_schemathesis.py); 4.x is the CLI and checks that test uses.
+            "schemathesis>=4.1,<5",
         ],
         "sage": [
             "passagemath-standard==10.8.13",

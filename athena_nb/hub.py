@@ -74,6 +74,9 @@ class WorksheetHub:
         self.onIdle = None
         #: what protects its kernel (Isolation.summary()), shown on the page; None: not known
         self.kernelProtection: dict | None = None
+        #: Called with each cell the runner changed (state or outputs), after the viewers are
+        #: told: the REST API follows its runs so (athena_nb/web/api/runs.py).
+        self.cellWatchers: list = []
         self.runner = CellRunner(self, kernelSource, outputFlushSeconds)
         self.interacts = self.runner.interacts  # the cells' @interact (interacts.py)
 
@@ -391,6 +394,11 @@ class WorksheetHub:
     def cellChanged(self, cell: CellModel) -> None:
         """The runner changed a cell's state or outputs: tell the viewers."""
         self.audience.tellLatest(("cell", cell.id), lambda v: v.cellChanged(cell))
+        for watcher in list(self.cellWatchers):
+            try:
+                watcher(cell)
+            except Exception:
+                log.failure("A cell watcher failed on cell {id}", id=cell.id)
 
     def kernelChanged(self) -> None:
         """The kernel's state changed: tell the viewers."""

@@ -45,6 +45,11 @@ MAX_NAME = 60
 MAX_LINK_SESSIONS = 100
 #: What an owner session records of the browser that made it, at most.
 MAX_AGENT = 200
+#: The ``kind`` of a session that is an API token the owner made for a script: used only as
+#: ``Authorization: Bearer`` on the REST API (web/api/), never as a cookie.
+API_TOKEN = "api"
+#: What an API token may do: everything the owner may (``full``), or only read (``read``).
+TOKEN_SCOPES = ("full", "read")
 
 
 class IIdentity(Interface):
@@ -67,6 +72,8 @@ class Identity:
     sessionId: str
     worksheetId: str | None
     link: str | None = None
+    #: An API token's scope (TOKEN_SCOPES); None for everyone else.
+    scope: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", Role(self.role))  # ValueError for an unknown role
@@ -93,8 +100,11 @@ class Identity:
         worksheetId = data.get("worksheetId") if role is not Role.OWNER else None
         if role is not Role.OWNER and not isinstance(worksheetId, str):
             return None
+        scope = data.get("scope", "full") if data.get("kind") == API_TOKEN else None
+        if scope is not None and scope not in TOKEN_SCOPES:
+            return None
         return cls(role, str(data.get("name") or OWNER_NAME), session.id, worksheetId,
-                   data.get("link"))
+                   data.get("link"), scope)
 
 
 def cleanName(name: object) -> str:
@@ -166,10 +176,35 @@ class Auth:
             return succeed(self._identity(self.sessions.get(sessionId)))
         return self.sessions.load(sessionId).addCallback(self._identity)
 
-    def _identity(self, session: Session | None) -> Identity | None:
+    def _identity(self, session: Session | None, token: bool = False) -> Identity | None:
+        """The identity of ``session`` if it lets its holder in: as a cookie, or (``token``)
+        as an API token; an API token is never a cookie, nor a cookie an API token."""
         if session is None or not self._current(session):
             return None
+        if (session.data.get("kind") == API_TOKEN) is not token:
+            return None
         return Identity.fromSession(session)
+
+    def resolveToken(self, token: str) -> Deferred:
+        """Fires with the Identity of the API token ``token`` (one the owner made, not ended),
+        or None."""
+        if not token or len(token) > 100:
+            return succeed(None)
+        if self.sessions.isKnown(token):
+            return succeed(self._identity(self.sessions.get(token), token=True))
+        return self.sessions.load(token).addCallback(self._identity, token=True)
+
+    def createApiToken(self, request, name: str, scope: str) -> Deferred:
+        """A new API token named ``name`` for ``scope`` (TOKEN_SCOPES); fires with the token,
+        which the store keeps only as a hash.  It is listed and ended as a session is, and a
+        new server token or password ends it as it ends the owner's sessions."""
+        name = cleanName(name)
+        if scope not in TOKEN_SCOPES:
+            raise ValueError(f"A token's scope must be one of {', '.join(TOKEN_SCOPES)}.")
+        info = dict(self._origin(request), role=Role.OWNER, name=name, secret=self.secretId,
+                    kind=API_TOKEN, scope=scope)
+        return self.sessions.add(self.store.create_session(info)).addCallback(
+            lambda session: session.id)
 
     def _current(self, session: Session) -> bool:
         """Is ``session`` not ended by anything this server knows of: its link revoked here,
@@ -313,6 +348,8 @@ class Auth:
             fresh = {session_key(s.id): self.sessions.lastSeen(s.id) for s in self.sessions.cached()}
             oldest = self.reactor.seconds() - self.sessions.lifetime
             return [{"key": e.key, "role": str(e.info.get("role")),
+                     "kind": str(e.info.get("kind") or "session"),
+                     "scope": e.info.get("scope") if e.info.get("kind") == API_TOKEN else None,
                      "name": str(e.info.get("name") or ""), "worksheetId": e.info.get("worksheetId"),
                      "created": e.created, "lastSeen": max(e.last_seen, fresh.get(e.key) or 0),
                      "address": str(e.info.get("address") or ""),

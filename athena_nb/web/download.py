@@ -57,13 +57,32 @@ def attachment(name: str) -> bytes:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}".encode("ascii")
 
 
+def exportWorksheet(hubs, worksheetId: str, name: str, defaultSystem: str = "python"):
+    """Fires with the worksheet as a file in the format ``name`` (a key of ``FORMATS``):
+    (body, content type, file name), written in the reactor's thread pool.  What is pending in
+    its open hub is stored first."""
+    writer, contentType, suffix = FORMATS[name]
+    hub = hubs.get(worksheetId)
+    if hub is not None:
+        hub.runner.flushAll()  # queued before the read below: the file has it
+
+    def loaded(snapshot):
+        system = hub.system if hub is not None else storedSystem(snapshot.metadata,
+                                                                 defaultSystem)
+        written = offReactor(hubs.reactor, writer, snapshot, system,
+                             hubs.worksheetDir(worksheetId))
+        return written.addCallback(
+            lambda body: (body, contentType, fileName(snapshot.worksheet.title, suffix)))
+
+    return hubs.store.load_worksheet(worksheetId).addCallback(loaded)
+
+
 class DownloadResource(Resource):
     isLeaf = True
 
     def __init__(self, hubs, worksheetId: str, defaultSystem: str = "python"):
         super().__init__()
         self.hubs, self.worksheetId, self.defaultSystem = hubs, worksheetId, defaultSystem
-        self.reactor = getattr(hubs, "reactor", None)
 
     def render_GET(self, request):
         name = request.postpath[0].decode("utf-8", "replace") if request.postpath else ""
@@ -71,24 +90,14 @@ class DownloadResource(Resource):
             writeText(request, 404, f"There is no download format {name!r}; there is "
                                     f"{', '.join(FORMATS)}.")
             return NOT_DONE_YET
-        writer, contentType, suffix = FORMATS[name]
-        hub = self.hubs.get(self.worksheetId)
-        if hub is not None:
-            hub.runner.flushAll()  # queued before the read below: the file has it
-        d = self.hubs.store.load_worksheet(self.worksheetId)
+        d = exportWorksheet(self.hubs, self.worksheetId, name, self.defaultSystem)
 
-        def loaded(snapshot):
-            system = hub.system if hub is not None else storedSystem(snapshot.metadata,
-                                                                     self.defaultSystem)
-            written = offReactor(self.reactor, writer, snapshot, system,
-                                 self.hubs.worksheetDir(self.worksheetId))
-            return written.addCallback(send, fileName(snapshot.worksheet.title, suffix))
-
-        def send(body, name):
+        def loaded(exported):
+            body, contentType, filename = exported
             if not answerable(request):
                 return
             request.setHeader(b"content-type", contentType)
-            request.setHeader(b"content-disposition", attachment(name))
+            request.setHeader(b"content-disposition", attachment(filename))
             securityHeaders(request)
             # Were a browser to show the file (an .html) rather than save it: in no origin.
             request.setHeader(b"content-security-policy", b"sandbox; default-src 'none'")

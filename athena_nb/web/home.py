@@ -25,25 +25,20 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from ..formats import ipynb, sws
-from ..formats.files import StagedFiles
 from ..quotas import QuotaExceeded
 from ..store import SHARE_ROLES, NewCell, NotFoundError, StoreError, session_key
 from . import _html
 from .auth import Auth, identityOf
-from .cellhelp import offReactor
-from .copies import Copier
 from .download import DOWNLOADS
 from .login import worksheetPath
 from .public import Publisher
+from .worksheetops import WorksheetOps
 
 log = Logger()
 
 MAX_BODY = 64 * 1024
 #: Calls whose body is a file, sent as it is (``application/octet-stream``), not JSON.
 FILE_CALLS = {("import",)}
-#: File formats the import call reads, by the file name's suffix.
-IMPORTERS = {".ipynb": ipynb.read, ".sws": sws.read, ".txt": sws.readText}
 
 
 def worksheetJSON(worksheet) -> dict:
@@ -148,6 +143,15 @@ class HomePage(Resource):
             "and the people who came in through share links. Ending a session logs it out at "
             "once.</p>"
             '<ul id="session-list" class="worksheet-list" aria-label="Sessions"></ul>'
+            '<form id="token-form" class="token-form" aria-label="New API token">'
+            '<label>Script <input id="token-name" required maxlength="60" '
+            'placeholder="What the token is for"></label> '
+            '<label>Access <select id="token-scope"><option value="full">Full</option>'
+            '<option value="read">Read-only</option></select></label> '
+            '<button type="submit">New API token</button></form>'
+            '<p id="token-made" class="token-made" hidden>Copy this token now; it is not shown '
+            'again. Scripts send it as <code>Authorization: Bearer</code> (docs/api.md): '
+            '<code id="token-value"></code></p>'
             "</section></main>"
             f'<script type="application/json" id="home-data">{_forScript(data)}</script>')
         return _html.page("athena-nb", body, moduleRoot=self.moduleRoot,
@@ -164,7 +168,7 @@ class ApiResource(Resource):
         super().__init__()
         self.auth, self.store, self.hubs, self.reactor = auth, store, hubs, reactor
         self.publisher = Publisher(reactor, store, hubs)
-        self.copier = Copier(reactor, store, hubs)
+        self.ops = WorksheetOps(reactor, store, hubs)
         self._routes = {
             (b"GET", ("worksheets",)): self.listWorksheets,
             (b"GET", ("search",)): self.search,
@@ -182,6 +186,7 @@ class ApiResource(Resource):
             (b"POST", ("worksheets", "*", "unpublish")): self.unpublish,
             (b"GET", ("sessions",)): self.listSessions,
             (b"POST", ("sessions", "*", "end")): self.endSession,
+            (b"POST", ("tokens",)): self.createToken,
         }
 
     def render(self, request):
@@ -211,6 +216,8 @@ class ApiResource(Resource):
         except ValueError as e:
             _html.writeJSONError(request, 400, "BadRequest", str(e))
             return NOT_DONE_YET
+        if method == self.createToken:
+            args = [request]  # the token records where it was made, as a login does
         d = maybeDeferred(method, *args, body)
         d.addCallback(lambda result: _html.writeJSON(request, result[1], result[0]))
         d.addErrback(_failed, request, "The API call")
@@ -275,7 +282,8 @@ class ApiResource(Resource):
 
     def duplicateWorksheet(self, worksheetId, body):
         """A copy of the worksheet (its cells, outputs and files), named "Copy of ...", within
-        the quotas as an import is (``Copier.copy``: its files are copied in the thread pool)."""
+        the quotas as an import is (``WorksheetOps.copy``: its files are copied in the thread
+        pool)."""
         hub = self.hubs.get(worksheetId) if self.hubs is not None else None
         if hub is not None:
             hub.runner.flushAll()  # what is not stored yet is copied too
@@ -283,38 +291,19 @@ class ApiResource(Resource):
         def copy(snapshot):
             cells = [NewCell(c.text, c.kind, tuple((o.kind, o.payload) for o in c.outputs),
                              c.execution_count, c.metadata) for c in snapshot.cells]
-            return self.copier.copy(f"Copy of {snapshot.worksheet.title}", cells,
-                                    snapshot.metadata, snapshot.worksheet.id)
+            return self.ops.copy(f"Copy of {snapshot.worksheet.title}", cells,
+                                 snapshot.metadata, snapshot.worksheet.id)
 
         return self.store.load_worksheet(worksheetId).addCallback(copy).addCallback(_made)
 
     def createWorksheet(self, body):
         title = body.get("title", "Untitled")
-        return self.store.create_worksheet(title, ("",)).addCallback(
-            lambda worksheet: (201, {"worksheet": worksheetJSON(worksheet)}))
+        return self.ops.create(title).addCallback(_made)
 
     def importWorksheet(self, body):
         """A worksheet made whole from a file (a Jupyter notebook, ...), or a 400 saying what
-        is wrong with the file; nothing is stored then. The file is read, checked against the
-        quotas and its files written aside in the reactor's thread pool (an .sws may take
-        seconds to unpack)."""
-        name = body["name"]
-        suffix = name[name.rfind("."):].lower() if "." in name else ""
-        reader = IMPORTERS.get(suffix)
-        if reader is None:
-            raise ValueError(f"{name} cannot be imported: athena-nb reads "
-                             f"{', '.join(IMPORTERS)} files.")
-
-        def read():
-            imported = reader(body["data"], name)  # FormatError: a 400 with its sentence
-            self.copier.quotas.checkImport(imported.cells)
-            files = (StagedFiles.written(self.hubs.dataDir, imported.files)
-                     if imported.files else None)
-            return imported, files
-
-        return offReactor(self.reactor, read).addCallback(
-            lambda read: self.copier.storeWhole(read[0].title, read[0].cells, read[0].metadata,
-                                                read[1])).addCallback(_made)
+        is wrong with the file; nothing is stored then (worksheetops.py)."""
+        return self.ops.importFile(body["name"], body["data"]).addCallback(_made)
 
     def renameWorksheet(self, worksheetId, body):
         def renamed(worksheet):
@@ -325,12 +314,8 @@ class ApiResource(Resource):
         return self.store.rename_worksheet(worksheetId, body.get("title")).addCallback(renamed)
 
     def trashWorksheet(self, worksheetId, body):
-        def trashed(worksheet):
-            if self.hubs is not None:
-                self.hubs.closeHub(worksheet.id, "The worksheet was moved to the trash.")
-            return 200, {"worksheet": worksheetJSON(worksheet)}
-
-        return self.store.trash_worksheet(worksheetId).addCallback(trashed)
+        return self.ops.trash(worksheetId).addCallback(
+            lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
 
     def restoreWorksheet(self, worksheetId, body):
         return self.store.restore_worksheet(worksheetId).addCallback(
@@ -374,6 +359,11 @@ class ApiResource(Resource):
 
         return gatherResults([self.auth.listSessions(), self.store.list_worksheets(
             include_trashed=True)], consumeErrors=True).addCallback(named)
+
+    def createToken(self, request, body):
+        """A new API token for scripts (docs/api.md), shown once: the store keeps its hash."""
+        return self.auth.createApiToken(request, body.get("name"), body.get("scope")).addCallback(
+            lambda token: (201, {"token": token, "scope": body["scope"]}))
 
     def endSession(self, key, body):
         def ended(found):

@@ -134,8 +134,8 @@ def _clean(outputs) -> list[dict]:
 
 class PublicResource(Resource):
     """``/public/<worksheetId>/<token>``: the published snapshot, for anyone holding the URL;
-    ``POST .../copy``: the owner's "Edit a copy" of it (``publiccopy.py``, ``copier`` a
-    ``copies.Copier``)."""
+    ``POST .../copy``: the owner's "Edit a copy" of it (``publiccopy.py``, ``copier`` the
+    site's ``WorksheetOps``)."""
 
     isLeaf = True
 

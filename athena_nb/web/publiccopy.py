@@ -3,7 +3,7 @@ tests/unit/test_public_copy.py, tests/browser/test_download.py.
 
 A published snapshot is read-only.  The notebook's owner, reading one, may make a new
 worksheet of it to edit: its cells and outputs as published, the worksheet's files as they
-are now, its Typeset setting as published, within the quotas (``Copier.copy``, as Duplicate
+are now, its Typeset setting as published, within the quotas (``WorksheetOps.copy``, as Duplicate
 does), and is sent to it.  Only the owner: a share link's visitor is logged in for one
 worksheet only and could not open the copy, and a visitor without a session is offered the
 login form, which comes back to the snapshot.  Session cookies are ``SameSite=Strict``, so a

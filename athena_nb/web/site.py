@@ -27,19 +27,22 @@ from twisted.web.server import NOT_DONE_YET
 from livefragments import CSP, LiveRequest, LiveSite, ModuleResource, Settings, securityHeaders
 
 from . import _html
+from .api import ApiV1Resource
 from .archive import ArchiveResource
 from .auth import Auth, Identity, IIdentity
-from .copies import Copier
 from .home import ApiResource, HomePage
 from .hosts import HostCheck
 from .login import LoginResource, LogoutResource, ShareResource, TokenLogin, forbid
 from .public import PublicResource
 from .throttle import LoginThrottle
+from .worksheetops import WorksheetOps
 
 log = Logger()
 
-#: The methods any URL of the site takes (twisted.web would answer others 501, as unknown).
+#: The methods any URL of the site takes (twisted.web would answer others 501, as unknown);
+#: the REST API under ``API_V1`` says itself which methods each of its addresses takes.
 METHODS = (b"GET", b"HEAD", b"POST")
+API_V1 = b"/api/v1/"
 #: Open to anyone: the modules, the login form, share-link entry, published snapshots.
 OPEN = frozenset((b"static", b"login", b"share", b"public"))
 
@@ -55,11 +58,12 @@ class Root(Resource):
         self.auth, self.worksheets, self.hosts = auth, worksheets, hosts
         self.moduleRoot = moduleRoot = modules.rootURL
         throttle = LoginThrottle(reactor)  # one count of wrong guesses for every way in
+        self.apiV1 = ApiV1Resource(auth, store, hubs, reactor=reactor, throttle=throttle)
         self.places = {
             b"static": modules,
             b"login": LoginResource(auth, moduleRoot, reactor, throttle),
             b"share": ShareResource(auth, moduleRoot),
-            b"public": PublicResource(store, moduleRoot, Copier(reactor, store, hubs)),
+            b"public": PublicResource(store, moduleRoot, WorksheetOps(reactor, store, hubs)),
             b"logout": LogoutResource(auth),
             b"api": ApiResource(auth, store, hubs, reactor=reactor),
             b"download": ArchiveResource(store, hubs, reactor, getattr(
@@ -73,7 +77,7 @@ class Root(Resource):
         self.notFound = _Answer(_notFound)
 
     def render(self, request):
-        if request.method not in METHODS:
+        if request.method not in METHODS and not request.path.startswith(API_V1):
             request.setHeader(b"allow", b", ".join(METHODS))
             _html.writeJSONError(request, 405, "MethodNotAllowed",
                                  f"This server answers only {', '.join(m.decode() for m in METHODS)}"
@@ -101,6 +105,10 @@ class Root(Resource):
         segment of its path; the rest is still in ``request.postpath``."""
         if top in OPEN:
             return self.places[top]
+        if top == b"api" and request.postpath[:1] == [b"v1"]:
+            # The REST API checks its callers itself: a bearer token, or the owner's session.
+            request.prepath.append(request.postpath.pop(0))
+            return self.apiV1
         if request.method in (b"GET", b"HEAD") and b"token" in request.args:
             return self.tokenLogin
         if identity is None:

@@ -1,14 +1,16 @@
 // @ts-check
 // sessions.js: the home page's Sessions panel: every session of the notebook (the owner's, one per
 // browser that logged in, and those of people who came in through share links), with when and
-// where from, each with End.
+// where from, each with End; and the API tokens the owner made for scripts (docs/api.md), which
+// are listed and ended the same way, with the form that makes one.
 // Tested by tests/browser/test_sessions.py and tests/unit/test_sessions_api.py (the API). The
 // page embeds the key of its own session (#home-data, `session`); ending it logs this browser out.
 
 import {api, attempt, el, say} from './home.js';
 
 /**
- * @typedef {{key: string, role: string, name: string, worksheetId: string|null,
+ * @typedef {{key: string, role: string, kind: string, scope: string|null, name: string,
+ *   worksheetId: string|null,
  *   worksheetTitle: string|null, created: number, lastSeen: number, address: string,
  *   agent: string}} SessionEntry
  */
@@ -33,6 +35,9 @@ function browserOf(agent) {
  * @param {boolean} mine
  */
 function who(entry, mine) {
+  if (entry.kind === 'api') {
+    return `API token “${entry.name}” (${entry.scope === 'read' ? 'read-only' : 'full access'})`;
+  }
   if (entry.role === 'owner') return mine ? 'You (owner), this browser' : 'You (owner)';
   const can = entry.role === 'collaborator' ? 'can edit' : 'can view';
   return `${entry.name}, who ${can} “${entry.worksheetTitle ?? 'a worksheet'}”`;
@@ -69,8 +74,9 @@ function end(entry, isMine, item) {
       return;
     }
     item.remove();
-    say(entry.role === 'owner' ? 'That browser is logged out.'
-      : `${entry.name} has lost access; their pages are closed.`);
+    say(entry.kind === 'api' ? `The token “${entry.name}” no longer works.`
+      : entry.role === 'owner' ? 'That browser is logged out.'
+        : `${entry.name} has lost access; their pages are closed.`);
   });
 }
 
@@ -81,4 +87,20 @@ async function show() {
     ...(/** @type {SessionEntry[]} */ (sessions)).map((entry) => row(entry, data.session)));
 }
 
+/** Make an API token from the form, show it once, and list it. @param {SubmitEvent} event */
+function makeToken(event) {
+  event.preventDefault();
+  const name = /** @type {HTMLInputElement} */ ($('token-name'));
+  const scope = /** @type {HTMLSelectElement} */ ($('token-scope'));
+  attempt(async () => {
+    const made = await api('POST', '/api/tokens', {name: name.value, scope: scope.value});
+    $('token-value').textContent = made.token;
+    $('token-made').hidden = false;
+    name.value = '';
+    say('The token is made; copy it now, it is not shown again.');
+    await show();
+  });
+}
+
+$('token-form').addEventListener('submit', makeToken);
 attempt(show);
