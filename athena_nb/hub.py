@@ -78,7 +78,8 @@ class HubState(enum.Enum):
 class WorksheetHub:
     """Make one with ``HubRegistry.open``; ``snapshot`` is the store's ``WorksheetSnapshot``.
 
-    ``kernelSource(cwd)`` returns a Deferred firing with a started Kernel working in ``cwd``.
+    ``kernelSource(cwd, system)`` returns a Deferred firing with a started Kernel working in
+    ``cwd`` for a worksheet whose system is ``system``.
     """
 
     def __init__(self, reactor, store, snapshot, directory: str, kernelSource, *,
@@ -106,6 +107,8 @@ class WorksheetHub:
         self.onIdle = None
         #: what protects its kernel (Isolation.summary()), shown on the page; None: not known
         self.kernelProtection: dict | None = None
+        #: the server's kernel pools (KernelPools), whose size and memory the page shows
+        self.kernelPools = None
         self.runner = CellRunner(self, kernelSource, outputFlushSeconds)
         self.interacts = self.runner.interacts  # the cells' @interact (interacts.py)
 
