@@ -292,7 +292,7 @@ def poolsMarkup(pools) -> str:
     if pools is None:
         return ""
     items = "".join(f"<li>{escape(describePool(summary))}</li>" for summary in pools.summary())
-    return ('<details class="nb-protection nb-pools">'
+    return ('<details class="nb-pools">'
             '<summary title="The kernels this server keeps started ahead of need">Kernels</summary>'
             f'<ul aria-label="Kernels kept started">{items}</ul></details>')
 

@@ -119,7 +119,7 @@ def test_the_page_lists_the_pools_with_their_memory(pools):
     for pool in kernels.pools.values():
         pool.measure = lambda pids: Memory(rss=len(pids) * 200 << 20, pss=len(pids) * 150 << 20)
     markup = poolsMarkup(kernels)
-    assert markup.startswith('<details class="nb-protection nb-pools">')
+    assert markup.startswith('<details class="nb-pools">')
     assert "<li>Python kernels: 2 of 2 ready, taking 300 MiB (PSS; RSS 400 MiB).</li>" in markup
     assert "<li>Sage kernels: 1 of 1 ready, taking 150 MiB (PSS; RSS 200 MiB).</li>" in markup
     assert poolsMarkup(None) == ""
