@@ -60,9 +60,11 @@ class KernelPools:
         return [self.pools[s].summary() for s in sorted(self.pools, key=lambda s: s != self.system)]
 
     def shutdown(self) -> defer.Deferred[Any]:
-        """Shut down every pool (KernelPool.shutdown)."""
-        return defer.DeferredList([p.shutdown() for p in self.pools.values()],
-                                  consumeErrors=True)
+        """Shut down every pool (KernelPool.shutdown), the first made last: it may have made
+        the directory above the others' scratch directories, and removes it if empty."""
+        first, *others = self.pools.values()
+        d = defer.DeferredList([p.shutdown() for p in others], consumeErrors=True)
+        return d.addCallback(lambda _: first.shutdown())
 
 
 def describePool(summary: dict[str, Any]) -> str:

@@ -1,6 +1,8 @@
 """The server's kernel pools: a worksheet gets its kernel from the pool of its kind
 (athena_nb.kernel.pools), each pool says its size and memory, and says once when it is full."""
 
+import os
+
 import pytest
 from twisted.internet.task import Clock
 
@@ -123,3 +125,17 @@ def test_the_page_lists_the_pools_with_their_memory(pools):
     assert "<li>Python kernels: 2 of 2 ready, taking 300 MiB (PSS; RSS 400 MiB).</li>" in markup
     assert "<li>Sage kernels: 1 of 1 ready, taking 150 MiB (PSS; RSS 200 MiB).</li>" in markup
     assert poolsMarkup(None) == ""
+
+
+def test_shutting_down_removes_the_scratch_directories_and_the_one_above_them(tmp_path):
+    """The first pool made the directory above (the data directory's worksheets/, new): it goes
+    once both pools' scratch directories have gone."""
+    clock = Clock()
+    above = tmp_path / "worksheets"
+    pools = KernelPools({kind: KernelPool(clock, size=0, system=kind,
+                                          scratch=str(above / (".pool-" + kind)))
+                         for kind in ("python", "sage")}, "python")
+    assert sorted(os.listdir(above)) == [".pool-python", ".pool-sage"]
+    done = pools.shutdown()
+    assert done.called
+    assert not above.exists()
