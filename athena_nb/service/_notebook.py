@@ -129,6 +129,9 @@ class NotebookService(MultiService):
             sageSize = self._sagePoolSize(python)
             if sageSize is not None:
                 pools["sage"] = makePool("sage", sageSize, scratch + "-sage")
+        elif options["sage-pool-size"] is not None:
+            log.warn("--sage-pool-size is ignored with --system sage: every kernel is a Sage "
+                     "kernel then, and --pool-size says how many are kept started.")
         kernels = KernelPools(pools, system)
         kernels.protection = isolation.summary()
         log.info("Kernel pools: {sizes} kept started; each pool's memory is logged once it "

@@ -63,3 +63,10 @@ def test_the_start_message_says_the_pools_sizes(tmp_path, monkeypatch):
     _, texts = makePools(tmp_path, monkeypatch, True, "--sage-pool-size", "0")
     assert any(t.startswith("Kernel pools: 0 python kernel(s), 0 sage kernel(s) kept started")
                for t in texts), texts
+
+
+def test_sage_pool_size_with_a_sage_server_is_ignored_with_a_warning(tmp_path, monkeypatch):
+    kernels, texts = makePools(tmp_path, monkeypatch, True, "--system", "sage",
+                               "--sage-pool-size", "3")
+    assert sizes(kernels) == {"sage": 0}
+    assert any(t.startswith("--sage-pool-size is ignored with --system sage") for t in texts)
