@@ -8,14 +8,10 @@ writes it to docs/cellmodes.png (that is how the file in the repository was made
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
-from tests.support.notebookbrowser import login, newWorksheet, output, runCell
+from tests.support.notebookbrowser import output, runCell
+from tests.support.screenshots import keepScreenshot, worksheetPage
 
 T = 30_000
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "cellmodes.png"
 
 MARKDOWN = ("%md\n## Results\nThe series $\\sum_{n \\ge 1} 1/n^2$ converges to "
             "$\\pi^2/6$:\n\n- **fast** to check\n- *slow* to prove")
@@ -27,13 +23,7 @@ HTML = ("%html\n<table><tr><th>n</th><th>n!</th></tr><tr><td>5</td><td>120</td><
 def test_screenshot_of_a_markdown_and_an_html_cell(context, server, tmp_path):
     from playwright.sync_api import expect
 
-    page = context.new_page()
-    page.set_viewport_size({"width": 1100, "height": 790})
-    login(page, server)
-    newWorksheet(page)
-    title = page.get_by_role("textbox", name="Worksheet title")
-    title.fill("Cell modes")
-    title.press("Enter")
+    page, _ = worksheetPage(context, server, "Cell modes", 1100, 790)
     runCell(page, 1, MARKDOWN)
     expect(output(page, 1).locator(".nb-prose strong")).to_have_text("fast", timeout=T)
     expect(output(page, 1).locator(".nb-prose math")).to_have_count(2)
@@ -41,11 +31,4 @@ def test_screenshot_of_a_markdown_and_an_html_cell(context, server, tmp_path):
     frame = output(page, 2).locator("iframe")
     expect(frame).to_be_visible(timeout=T)
     expect(frame.content_frame.locator("td").nth(3)).to_have_text("3628800", timeout=T)
-    page.locator(":focus").blur()
-    page.evaluate("window.scrollTo(0, 0)")
-    shot = tmp_path / "cellmodes.png"
-    page.screenshot(path=str(shot))
-    data = shot.read_bytes()
-    assert data.startswith(b"\x89PNG") and len(data) > 20_000
-    if os.environ.get("ATHENA_NB_UPDATE_SCREENSHOT") == "1":
-        shutil.copyfile(shot, DOCS)
+    keepScreenshot(page, tmp_path, "cellmodes.png")

@@ -9,13 +9,11 @@ writes it to docs/queue.png (that is how the file in the repository was made:
 from __future__ import annotations
 
 import os
-import shutil
-from pathlib import Path
 
-from tests.support.notebookbrowser import cell, login, newWorksheet, output, runCell, typeInto
+from tests.support.notebookbrowser import cell, output, runCell, typeInto
+from tests.support.screenshots import keepScreenshot, worksheetPage
 
 T = 30_000
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "queue.png"
 
 SLOW = ("import os, time\n# runs until the test lets it end\n"
         "while not os.path.exists('go'):\n    time.sleep(0.05)\n'done'")
@@ -24,13 +22,8 @@ SLOW = ("import os, time\n# runs until the test lets it end\n"
 def test_screenshot_of_the_run_queue_with_a_cancelled_cell(context, server, tmp_path):
     from playwright.sync_api import expect
 
-    page = context.new_page()
-    page.set_viewport_size({"width": 1100, "height": 700})
-    login(page, server)
-    worksheetId = newWorksheet(page).rstrip("/").rsplit("/", 1)[1]
-    title = page.get_by_role("textbox", name="Worksheet title")
-    title.fill("A long run")
-    title.press("Enter")
+    page, url = worksheetPage(context, server, "A long run", 1100, 700)
+    worksheetId = url.rstrip("/").rsplit("/", 1)[1]
     runCell(page, 1, SLOW)
     expect(cell(page, 1)).to_have_attribute("data-state", "running", timeout=T)
     for n, code in ((2, "results = [n**2 for n in range(10)]"), (3, "sum(results)"),
@@ -44,13 +37,6 @@ def test_screenshot_of_the_run_queue_with_a_cancelled_cell(context, server, tmp_
     expect(output(page, 3)).to_contain_text("cancelled this cell before it ran", timeout=T)
     queue.locator("summary").click()
     expect(queue.locator("li")).to_have_count(3)
-    page.locator(":focus").blur()
-    page.evaluate("window.scrollTo(0, 0)")
-    shot = tmp_path / "queue.png"
-    page.screenshot(path=str(shot))
-    data = shot.read_bytes()
-    assert data.startswith(b"\x89PNG") and len(data) > 20_000
-    if os.environ.get("ATHENA_NB_UPDATE_SCREENSHOT") == "1":
-        shutil.copyfile(shot, DOCS)
+    keepScreenshot(page, tmp_path, "queue.png")
     open(os.path.join(server.dataDir, "worksheets", worksheetId, "go"), "w").close()
     expect(output(page, 4)).to_contain_text("81", timeout=T)
