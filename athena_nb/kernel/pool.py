@@ -67,6 +67,7 @@ class KernelPool:
         self.onFull: Callable[[KernelPool], object] | None = None
         #: measures the memory of process trees by their pids (memory.treeMemory)
         self.measure: Callable[[list[int]], Memory] = treeMemory
+        self._measured: tuple[tuple[int, ...], float, Memory] | None = None  # pids, when, what
         self._fill()
 
     def _dropDead(self) -> None:
@@ -110,9 +111,19 @@ class KernelPool:
         """How many pooled kernels are ready to hand out."""
         return sum(1 for k in self._kernels if k.state == KernelState.IDLE)
 
+    #: How long a measurement of the same kernels is reused: reading /proc takes 5-20 ms of
+    #: the reactor's time, and every worksheet page that opens shows the figure.
+    memorySeconds = 10.0
+
     def memory(self) -> Memory:
-        """What the kernels waiting in the pool take of the machine's memory now (memory.py)."""
-        return self.measure([k.processId for k in self._kernels if k.processId is not None])
+        """What the kernels waiting in the pool take of the machine's memory (memory.py),
+        measured at most ``memorySeconds`` ago."""
+        pids = tuple(k.processId for k in self._kernels if k.processId is not None)
+        now = self.reactor.seconds()
+        cached = self._measured
+        if cached is None or cached[0] != pids or now - cached[1] >= self.memorySeconds:
+            cached = self._measured = (pids, now, self.measure(list(pids)))
+        return cached[2]
 
     def summary(self) -> dict[str, Any]:
         """The pool's system, size, ready kernels and their memory in bytes, for the pages."""

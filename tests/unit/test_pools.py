@@ -139,3 +139,19 @@ def test_shutting_down_removes_the_scratch_directories_and_the_one_above_them(tm
     done = pools.shutdown()
     assert done.called
     assert not above.exists()
+
+
+def test_a_measurement_is_reused_for_a_while_unless_the_kernels_changed(pools, tmp_path):
+    kernels, clock = pools
+    sage = kernels.pools["sage"]
+    calls = []
+    sage.measure = lambda pids: calls.append(pids) or Memory(pss=len(calls))
+    assert sage.memory().pss == 1
+    clock.advance(sage.memorySeconds - 1)
+    assert sage.memory().pss == 1 and len(calls) == 1  # the same kernels, a moment later
+    clock.advance(1)
+    assert sage.memory().pss == 2  # stale
+    kernel = kernels.acquire(str(tmp_path), "sage").result
+    assert sage.memory().pss == 3 and calls[-1] == []  # handed out: the pool is empty
+    kernel.shutdown()
+    clock.advance(0)
