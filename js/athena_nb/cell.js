@@ -15,6 +15,7 @@ import {HelpPanel} from './help.js';
 import {HiddenInput} from './hideinput.js';
 import {Interact, interactNode, placeInteract} from './interact.js';
 import {OutputArea} from './outputs.js';
+import {Menu} from './menus.js';
 import {lineNumbers, onLineNumbers} from './prefs.js';
 import {TextCell} from './textcell.js';
 
@@ -80,8 +81,8 @@ export class Cell extends Widget {
     this.stateNode = /** @type {HTMLElement} */ (node.querySelector('.nb-state'));
     this.countNode = /** @type {HTMLElement} */ (node.querySelector('.nb-count'));
     this.hereNode = /** @type {HTMLElement} */ (node.querySelector('.nb-here'));
-    this.menu = /** @type {HTMLElement} */ (node.querySelector('.nb-menu'));
-    this.moreButton = /** @type {HTMLButtonElement} */ (node.querySelector('[data-action="more"]'));
+    this.menu = new Menu(/** @type {HTMLButtonElement} */ (node.querySelector('[data-action="more"]')),
+      /** @type {HTMLElement} */ (node.querySelector('.nb-menu')), () => this.#fillMenu());
     this.outputs = new OutputArea(/** @type {Element} */ (node.querySelector('.nb-output')),
       {base: a.base, cellId: a.cellId, interact: (id) => interactNode(this, id),
         answer: a.canEdit ? (text) => this.callRemote('answer', text) : null});
@@ -142,12 +143,6 @@ export class Cell extends Widget {
     node.addEventListener('click', (event) => this.#click(/** @type {MouseEvent} */ (event)));
     // The focus in a cell wakes it wherever it is (Tab, a screen reader, a search).
     node.addEventListener('focusin', () => this.worksheet?.nearScreen.wakeNow(this));
-    node.addEventListener('keydown', (event) => {
-      if (/** @type {KeyboardEvent} */ (event).key === 'Escape' && !this.menu.hidden) {
-        this.closeMenu();
-        this.moreButton.focus();
-      }
-    });
   }
 
   loaded() {
@@ -349,19 +344,14 @@ export class Cell extends Widget {
       button.className = 'nb-button';
       button.dataset.action = action;
       button.textContent = label;
-      this.menu.append(button);
+      this.menu.list.append(button);
     }
-    this.#unlock(this.menu.children);
+    this.#unlock(this.menu.list.children);
   }
 
   /** Unlocks buttons (only those this viewer may use are made). @param {Iterable<Element>} buttons */
   #unlock(buttons) {
     for (const each of buttons) /** @type {HTMLButtonElement} */ (each).disabled = false;
-  }
-
-  closeMenu() {
-    this.menu.hidden = true;
-    this.moreButton.setAttribute('aria-expanded', 'false');
   }
 
   /** Copies the cell's input to the clipboard (anyone may). */
@@ -389,15 +379,7 @@ export class Cell extends Widget {
     if (!button || !this.node.contains(button)) return;
     const action = button.dataset.action;
     const ws = this.worksheet;
-    if (action === 'more') {
-      const open = this.menu.hidden;
-      if (!this.menu.firstChild) this.#fillMenu();
-      this.menu.hidden = !open;
-      button.setAttribute('aria-expanded', String(open));
-      if (open) /** @type {HTMLElement|null} */ (this.menu.querySelector('button'))?.focus();
-      return;
-    }
-    if (this.menu.contains(button)) this.closeMenu();
+    if (action === 'more') return this.menu.toggle();
     if (action === 'copy') return this.#copy();
     if (action === 'toggleOutput') return this.#toggleOutput(button);
     if (!this.canEdit || !ws) return; // ws is null only before loaded()

@@ -7,6 +7,9 @@
 
 import {Widget} from '../livefragments/widget.js';
 import {lostConnection} from './connection.js';
+import {FilesPanel} from './files.js';
+import {HistoryPanel} from './history.js';
+import {Menu} from './menus.js';
 import {NearScreen} from './nearscreen.js';
 import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
@@ -98,6 +101,13 @@ export class Worksheet extends Widget {
     });
     this.kernel = a.kernel;
     this.setKernel(a.kernel);
+    /** @type {Record<string, Menu>} the toolbar's menus, by their button's action */
+    this.menus = {};
+    for (const host of node.querySelectorAll('.nb-toolbar .nb-menu-host')) {
+      const button = /** @type {HTMLButtonElement} */ (host.querySelector('button'));
+      this.menus[/** @type {string} */ (button.dataset.action)] =
+        new Menu(button, /** @type {HTMLElement} */ (host.querySelector('.nb-menu')));
+    }
     this.typesetButton = /** @type {HTMLButtonElement} */ ($('[data-action="typeset"]'));
     this.setTypeset(a.typeset);
     this.system = a.system;
@@ -109,6 +119,10 @@ export class Worksheet extends Widget {
     });
     this.setSystem(a.system);
     this.#showPresence(a.presence);
+    /** The toolbar's Files panel, and files dropped on the worksheet (files.js). */
+    this.files = new FilesPanel({
+      host: $('.nb-files'), base: a.base, canEdit: a.canEdit, dropZone: /** @type {HTMLElement} */ (node),
+    });
     /** @type {DeletedCells|null} this person's deletions, to bring back (editors only) */
     this.deletedCells = a.canEdit ? new DeletedCells({
       node: /** @type {HTMLElement} */ (node),
@@ -116,6 +130,13 @@ export class Worksheet extends Widget {
       focus: (cellId) => this.focusCell(cellId),
       hint: (message) => this.hint(message),
     }) : null;
+    /** The History panel (history.js), for everyone: reading the past changes nothing. */
+    this.history = new HistoryPanel({
+      cells: this.cellsNode,
+      ask: (method, ...rest) => this.ask(this.callRemote(method, ...rest)),
+      canEdit: a.canEdit,
+      isOwner: a.role === 'owner',
+    });
   }
 
   loaded() {
@@ -125,9 +146,14 @@ export class Worksheet extends Widget {
       /** @type {HTMLButtonElement} */ (button).disabled = !this.canEdit;
     }
     this.systemChoice.disabled = !this.canEdit;
-    // A display preference of this browser, for viewers too.
+    // The menus, and a display preference of this browser, are for viewers too.
+    for (const menu of Object.values(this.menus)) menu.button.disabled = false;
+    this.files.loaded();
     const numbers = /** @type {HTMLButtonElement|null} */ (
       this.node.querySelector('.nb-toolbar [data-action="lineNumbers"]'));
+    const history = /** @type {HTMLButtonElement|null} */ (
+      this.node.querySelector('.nb-toolbar [data-action="history"]'));
+    if (history) history.disabled = false;
     if (numbers) {
       numbers.disabled = false;
       numbers.setAttribute('aria-pressed', String(lineNumbers()));
@@ -398,6 +424,12 @@ export class Worksheet extends Widget {
     return null;
   }
 
+  /** The server: someone uploaded, renamed or deleted a file, or a cell wrote one. */
+  filesChanged() {
+    this.files.changed();
+    return null;
+  }
+
   /** The server: what cells run as when they name no mode, for everyone. @param {string} system */
   setSystem(system) {
     this.system = system;
@@ -411,10 +443,18 @@ export class Worksheet extends Widget {
   async #click(event) {
     const button = /** @type {HTMLElement|null} */ (/** @type {Element} */ (event.target).closest?.('button[data-action]'));
     if (!button || button.closest('.nb-cell')) return;
+    const menu = this.menus[/** @type {string} */ (button.dataset.action)];
+    if (menu) return menu.toggle();
     if (button.dataset.action === 'lineNumbers') {
       const on = !lineNumbers();
       setLineNumbers(on);
       button.setAttribute('aria-pressed', String(on));
+      return;
+    }
+    if (button.dataset.action === 'history') {
+      if (this.history.open) this.history.close();
+      else await this.history.openPanel();
+      button.setAttribute('aria-expanded', String(this.history.open));
       return;
     }
     if (!this.canEdit) return;

@@ -10,7 +10,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from tests.browser.test_notebook_collab import expect
-from tests.support.notebookbrowser import login, output, waitLive
+from tests.support.notebookbrowser import login, output, toolbarMenu, waitLive
 
 T = 30_000
 
@@ -45,6 +45,7 @@ def test_notebooks_dropped_on_the_home_page_become_worksheets_and_download_again
     expect(page.locator("#home-status")).to_contain_text("broken.ipynb is not a", timeout=T)
     for title in ("algebra", "geometry"):
         expect(page.get_by_role("link", name=title, exact=True)).to_be_visible(timeout=T)
+    page.get_by_label("Download geometry", exact=True).click()  # the row's Download menu
     with page.expect_download() as got:
         page.get_by_role("link", name="Download geometry as a Jupyter notebook").click()
     back = nbformat.reads(open(got.value.path()).read(), as_version=4)
@@ -55,7 +56,7 @@ def test_notebooks_dropped_on_the_home_page_become_worksheets_and_download_again
     expect(page.locator(".nb-cell").nth(0).locator(".nb-md h1")).to_have_text("Algebra",
                                                                               timeout=T)
     expect(output(page, 2)).to_contain_text("42")
-    page.locator(".nb-download summary").click()
+    toolbarMenu(page, "Download")
     with page.expect_download() as got:
         page.get_by_role("link", name="Jupyter notebook (.ipynb), with outputs").click()
     assert got.value.suggested_filename == "algebra.ipynb"

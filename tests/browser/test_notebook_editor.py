@@ -23,6 +23,7 @@ from tests.support.notebookbrowser import (
     newWorksheet,
     output,
     shareLink,
+    toolbarMenu,
     typeInto,
 )
 
@@ -124,6 +125,7 @@ def test_ctrl_f_searches_within_the_cell_only(page):
 def test_line_numbers_are_a_toggle_this_browser_remembers(page):
     newWorksheet(page)
     typeInto(page, 1, "a = 1\nb = 2\nc = 3")
+    toolbarMenu(page)
     toggle = page.get_by_role("button", name="Line numbers")
     expect(toggle).to_have_attribute("aria-pressed", "false")
     expect(cell(page, 1).locator(".cm-lineNumbers")).to_have_count(0)
@@ -133,10 +135,39 @@ def test_line_numbers_are_a_toggle_this_browser_remembers(page):
     expect(numbers.filter(has_text=re.compile(r"^3$"))).to_have_count(1, timeout=T)
     page.reload()
     expect(page.get_by_role("main")).not_to_have_attribute("aria-busy", "true", timeout=T)
+    toolbarMenu(page)
     expect(page.get_by_role("button", name="Line numbers")).to_have_attribute("aria-pressed", "true")
     expect(numbers.filter(has_text=re.compile(r"^3$"))).to_have_count(1, timeout=T)
     page.get_by_role("button", name="Line numbers").click()
     expect(cell(page, 1).locator(".cm-lineNumbers")).to_have_count(0)
+
+
+def test_menus_close_on_a_click_elsewhere_on_escape_and_one_at_a_time(page):
+    newWorksheet(page)
+    typeInto(page, 1, "x = 1")
+    more = toolbarMenu(page)
+    menu = page.locator(".nb-toolbar .nb-menu").last
+    expect(menu).to_be_visible()
+    expect(menu.get_by_role("button").first).to_be_focused()
+    page.get_by_role("button", name="Line numbers").click()  # a toggle: it stays open
+    expect(menu).to_be_visible()
+    page.locator(".nb-keys").click()
+    expect(menu).to_be_hidden()
+    expect(more).to_have_attribute("aria-expanded", "false")
+    toolbarMenu(page)
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(more).to_be_focused()
+    cell(page, 1).get_by_role("button", name="More actions for this cell").click()
+    cellMenu = cell(page, 1).locator(".nb-menu")
+    expect(cellMenu).to_be_visible()
+    toolbarMenu(page, "Download")
+    expect(cellMenu).to_be_hidden()
+    expect(page.get_by_role("link", name=re.compile("Jupyter notebook"))).to_be_focused()
+    cell(page, 1).get_by_role("button", name="More actions for this cell").click()
+    cellMenu.get_by_role("button", name="Insert cell below").click()  # an action: it closes
+    expect(cellMenu).to_be_hidden()
+    expect(page.locator(".nb-cell")).to_have_count(2, timeout=T)
 
 
 def test_sage_syntax_shows_no_error_marks(page):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from tests.browser.test_notebook_collab import expect
-from tests.support.notebookbrowser import cell, output, runCell, typeInto
+from tests.support.notebookbrowser import cell, output, runCell, toolbarMenu, typeInto
 
 T = 30_000
 
@@ -56,6 +56,7 @@ def test_run_all_stops_at_the_first_error_unless_told_to_go_on(three):
     owner.locator('[data-action="runAll"]').click()
     expect(cell(owner, 1)).to_have_attribute("data-state", "error", timeout=T)
     expect(output(carla, 2)).to_contain_text("Run all stops at the first error", timeout=T)
+    toolbarMenu(owner)
     owner.locator('[data-action="stopAtErrors"]').click()
     expect(owner.locator('[data-action="stopAtErrors"]')).to_have_attribute("aria-pressed", "false")
     owner.locator('[data-action="runAll"]').click()

@@ -19,6 +19,7 @@ from tests.support.notebookbrowser import (
     newWorksheet,
     output,
     runCell,
+    toolbarMenu,
     typeInto,
 )
 
@@ -130,7 +131,8 @@ def test_a_latex_output_is_typeset_and_published_typeset(context, browser, serve
     expect(frac).to_have_count(1, timeout=T)
     expect(frac).to_be_visible()
     expect(output(page, 1).locator(".nb-math-plain")).to_be_hidden()
-    toggle = page.get_by_role("button", name="Typeset")
+    toolbarMenu(page)
+    toggle = page.get_by_role("button", name="Typeset maths")
     expect(toggle).to_have_attribute("aria-pressed", "true")
     toggle.click()
     expect(toggle).to_have_attribute("aria-pressed", "false", timeout=T)

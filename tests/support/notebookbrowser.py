@@ -92,6 +92,15 @@ def waitLive(page) -> None:
     _expect()(page.get_by_role("main")).not_to_have_attribute("aria-busy", "true", timeout=30_000)
 
 
+def toolbarMenu(page, name: str = "More worksheet actions"):
+    """Opens a menu of the worksheet's toolbar (⋯, or "Download"), unless it is open."""
+    opener = page.locator(".nb-toolbar").get_by_role("button", name=name, exact=True)
+    _expect()(opener).to_be_enabled()
+    if opener.get_attribute("aria-expanded") != "true":
+        opener.click()
+    return opener
+
+
 def cell(page, n: int):
     return page.get_by_role("group", name=f"Cell {n}", exact=True)
 
