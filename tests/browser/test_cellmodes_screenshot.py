@@ -23,7 +23,7 @@ HTML = ("%html\n<table><tr><th>n</th><th>n!</th></tr><tr><td>5</td><td>120</td><
 def test_screenshot_of_a_markdown_and_an_html_cell(context, server, tmp_path):
     from playwright.sync_api import expect
 
-    page, _ = worksheetPage(context, server, "Cell modes", 1100, 790)
+    page, _ = worksheetPage(context, server, "Cell modes", 1200, 750)
     runCell(page, 1, MARKDOWN)
     expect(output(page, 1).locator(".nb-prose strong")).to_have_text("fast", timeout=T)
     expect(output(page, 1).locator(".nb-prose math")).to_have_count(2)

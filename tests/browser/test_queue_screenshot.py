@@ -22,7 +22,7 @@ SLOW = ("import os, time\n# runs until the test lets it end\n"
 def test_screenshot_of_the_run_queue_with_a_cancelled_cell(context, server, tmp_path):
     from playwright.sync_api import expect
 
-    page, url = worksheetPage(context, server, "A long run", 1100, 700)
+    page, url = worksheetPage(context, server, "A long run", 1200, 640)
     worksheetId = url.rstrip("/").rsplit("/", 1)[1]
     runCell(page, 1, SLOW)
     expect(cell(page, 1)).to_have_attribute("data-state", "running", timeout=T)
