@@ -46,7 +46,8 @@ class HubState(enum.Enum):
 class WorksheetHub:
     """Make one with ``HubRegistry.open``; ``snapshot`` is the store's ``WorksheetSnapshot``.
 
-    ``kernelSource(cwd)`` returns a Deferred firing with a started Kernel working in ``cwd``.
+    ``kernelSource(cwd, system)`` returns a Deferred firing with a started Kernel working in
+    ``cwd`` for a worksheet whose system is ``system``.
     """
 
     def __init__(self, reactor, store, snapshot, directory: str, kernelSource, *,
@@ -77,6 +78,8 @@ class WorksheetHub:
         #: Called with each cell the runner changed (state or outputs), after the viewers are
         #: told: the REST API follows its runs so (athena_nb/web/api/runs.py).
         self.cellWatchers: list = []
+        #: the server's kernel pools (KernelPools), whose size and memory the page shows
+        self.kernelPools = None
         self.runner = CellRunner(self, kernelSource, outputFlushSeconds)
         self.interacts = self.runner.interacts  # the cells' @interact (interacts.py)
 

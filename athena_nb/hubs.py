@@ -18,6 +18,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from .hub import HubError, HubState, WorksheetHub
+from .kernel.pools import KernelPools
 from .quotas import Quotas
 from .store import NotFoundError
 
@@ -33,9 +34,10 @@ class WorksheetUnavailable(HubError, LookupError):
 
 
 class HubRegistry:
-    """``kernels`` is a ``KernelPool`` (its ``acquire(cwd)`` is used) or a factory
-    ``kernels(reactor, cwd) -> Kernel`` of unstarted kernels (like the pool's factory); its
-    ``system``, if it says one, is what worksheets that chose none run."""
+    """``kernels`` is a ``KernelPools`` (its ``acquire(cwd, system)`` is used), a ``KernelPool``
+    (``acquire(cwd)``) or a factory ``kernels(reactor, cwd) -> Kernel`` of unstarted kernels
+    (like the pool's factory); its ``system``, if it says one, is what worksheets that chose
+    none run."""
 
     def __init__(self, reactor, store, kernels, dataDir, *, lingerSeconds: float = 60.0,
                  outputFlushSeconds: float = 0.2, quotas: Quotas | None = None):
@@ -56,8 +58,10 @@ class HubRegistry:
 
     # -- kernels -----------------------------------------------------------------------------
 
-    def kernelSource(self, cwd: str) -> Deferred:
-        """A started kernel working in ``cwd``."""
+    def kernelSource(self, cwd: str, system: str | None = None) -> Deferred:
+        """A started kernel working in ``cwd``, for a worksheet whose system is ``system``."""
+        if isinstance(self.kernels, KernelPools):
+            return self.kernels.acquire(cwd, system)
         if hasattr(self.kernels, "acquire"):
             return self.kernels.acquire(cwd)
         kernel = self.kernels(self.reactor, cwd)
@@ -116,6 +120,7 @@ class HubRegistry:
                            defaultSystem=getattr(self.kernels, "system", None))
         hub.onIdle = self._linger
         hub.kernelProtection = self.kernelProtection
+        hub.kernelPools = self.kernels if isinstance(self.kernels, KernelPools) else None
         return hub
 
     def _opened(self, result, worksheetId):

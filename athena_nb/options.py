@@ -136,7 +136,12 @@ class Options(usage.Options):
          _positive(float, "cell-timeout", "seconds")],
         ["output-cap", None, 1_000_000, "Characters of output one cell may produce (0: no limit).",
          _positive(int, "output-cap", "characters")],
-        ["pool-size", None, 2, "Kernels kept started ahead of need.", _poolSize],
+        ["pool-size", None, 2, "Kernels of the server's system kept started ahead of need.",
+         _poolSize],
+        ["sage-pool-size", None, None,
+         "Sage kernels kept started for Sage worksheets when the server's system is python "
+         "(default: 1 when Sage is installed, else 0; each takes a few hundred MiB).",
+         _between("sage-pool-size", "a number of kernels", 0, 64)],
         ["token-file", None, None,
          f"Read the login token from this file (its first line); else ${TOKEN_ENV}, else a new "
          "random token at every start."],

@@ -2,10 +2,10 @@
 
 Tests: tests/unit/test_hub_run.py, tests/integration/test_notebook_hub.py.
 
-It gets a kernel when the first cell runs (``kernelSource(cwd)``), queues cells on it, follows each cell through
-queued -> running -> done / error / interrupted, collects its output events, writes them to the
-store in batches (one ``append_outputs`` per cell per ``flushSeconds``, stream pieces merged)
-and records the files a cell creates. It keeps working with no viewer at all.
+It gets a kernel when the first cell runs (``kernelSource(cwd, system)``), queues cells on it,
+follows each cell through queued -> running -> done / error / interrupted, collects its output
+events, writes them to the store in batches (one ``append_outputs`` per cell per
+``flushSeconds``, stream pieces merged) and records the files a cell creates. It keeps working with no viewer at all.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class CellRunner:
 
     def _callSource(self) -> Deferred:
         try:
-            d = self.kernelSource(self.hub.directory)
+            d = self.kernelSource(self.hub.directory, self.hub.system)
         except Exception:
             return fail()
         return d if isinstance(d, Deferred) else succeed(d)

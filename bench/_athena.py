@@ -50,7 +50,8 @@ class AthenaServer:
         # A fresh data directory, or one made beforehand (a worksheet written into its store).
         self.dataDir = dataDir or tempfile.mkdtemp(prefix="athena-bench-data-")
         argv = [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--interface", "127.0.0.1",
-                "--data-dir", self.dataDir, "--token", token, "--system", "python"]
+                "--data-dir", self.dataDir, "--token", token, "--system", "python",
+                "--sage-pool-size", "0"]
         profiles = os.environ.get(PROFILE_ENV)
         if profiles:  # the server's main thread (the reactor) under pyinstrument
             os.makedirs(profiles, exist_ok=True)

@@ -1,10 +1,16 @@
-"""The kernel benchmarks: start (cold and pooled), `1+1` round trip, streaming throughput, each
-without and (where bubblewrap works) with the kernel sandbox and its cgroup.
+"""The kernel benchmarks: start (cold and pooled), first answer (cold and pooled), the memory of
+an idle kernel, `1+1` round trip, streaming throughput, each without and (where bubblewrap
+works) with the kernel sandbox and its cgroup.
 
 Tests: tests/integration/test_bench_smoke.py (runs it with tiny N).
 
 Run: python bench/kernel.py [--quick]. Prints p50/p95/p99/mean/N per figure for Python and,
 when sage.all imports, Sage; with Jupyter's ipykernel as the reference where it is installed.
+The first answer is what a person opening a worksheet waits for before their first cell's
+result: a new kernel started and the cell run (cold), or a pooled one taken, moved into the
+worksheet's directory and the cell run (pooled; ``KernelPools.acquire`` for the worksheet's
+system, as the server does). An idle kernel's memory is the PSS and RSS of its process tree
+(athena_nb/kernel/memory.py), measured while it waits in the pool.
 Writes everything to bench/results/kernel.json (or $ATHENA_BENCH_RESULTS). No figure is
 asserted by tests.
 """
@@ -24,10 +30,13 @@ from twisted.internet.task import deferLater  # noqa: E402
 
 from athena_nb.kernel import Kernel, KernelLimits, KernelPool, KernelState  # noqa: E402
 from athena_nb.kernel.isolation import Isolation  # noqa: E402
+from athena_nb.kernel.pools import KernelPools  # noqa: E402
 from athena_nb.kernel.process import WORKER_PATH  # noqa: E402
 from bench.common import ms, now, show, summary, writeResults  # noqa: E402
 
 STREAM_CODE = "for i in range(100000):\n    print(i)"
+#: A worksheet's first cell, and its answer, per system (``^`` is Sage's power).
+FIRST_CELL = {"python": ("1+1", "2"), "sage": ("2^10", "1024")}
 
 
 @defer.inlineCallbacks
@@ -48,20 +57,49 @@ def benchSystem(system, cwd, starts, roundTrips, streams, isolation=None):
     out["start_cold"] = summary(samples, "ms")
     show("start, cold", out["start_cold"])
 
-    # A sandboxed kernel's directory becomes the worksheet's by a rename: same file system.
-    pool = KernelPool(reactor, size=1, factory=make,
-                      scratch=os.path.join(os.path.dirname(cwd), ".bench-pool"))
+    code, answer = FIRST_CELL[system]
     samples = []
+    for _ in range(starts):
+        kernel = make(reactor, cwd)
+        t = now()
+        yield kernel.start()
+        result = yield kernel.execute(code).deferred
+        samples.append(ms(t))
+        assert result.ok, result
+        yield kernel.shutdown()
+    out["first_answer_cold"] = summary(samples, "ms")
+    show("first answer, cold (start + cell)", out["first_answer_cold"])
+
+    # A sandboxed kernel's directory becomes the worksheet's by a rename: same file system.
+    pool = KernelPool(reactor, size=1, factory=make, system=system,
+                      scratch=os.path.join(os.path.dirname(cwd), ".bench-pool"))
+    pools = KernelPools({system: pool}, system)
+    acquired, answered, pss, rss = [], [], [], []
     for _ in range(starts):
         while pool.ready < 1:
             yield deferLater(reactor, 0.005)
+        yield deferLater(reactor, 0.5)  # settled: what an idle kernel keeps
+        memory = pool.memory()
+        pss.append(memory.pss / 2**20)
+        rss.append(memory.rss / 2**20)
+        outputs = []
         t = now()
-        kernel = yield pool.acquire(cwd)
-        samples.append(ms(t))
+        kernel = yield pools.acquire(cwd, system)
+        acquired.append(ms(t))
+        result = yield kernel.execute(code, outputs.append).deferred
+        answered.append(ms(t))
+        assert result.ok and [e["data"]["text/plain"] for e in outputs
+                              if e["type"] == "result"] == [answer], (result, outputs)
         yield kernel.shutdown()
     yield pool.shutdown()
-    out["start_pooled"] = summary(samples, "ms")
+    out["start_pooled"] = summary(acquired, "ms")
     show("start, pooled (acquire)", out["start_pooled"])
+    out["first_answer_pooled"] = summary(answered, "ms")
+    show("first answer, pooled (acquire + cell)", out["first_answer_pooled"])
+    out["idle_memory_pss"] = summary(pss, "MiB")
+    out["idle_memory_rss"] = summary(rss, "MiB")
+    show("idle kernel memory, PSS", out["idle_memory_pss"])
+    show("idle kernel memory, RSS", out["idle_memory_rss"])
 
     kernel = make(reactor, cwd)
     yield kernel.start()
@@ -111,6 +149,13 @@ for _ in range(%(starts)d):
     out["start"].append((time.perf_counter() - t) * 1000)
     kc.stop_channels(); km.shutdown_kernel(now=True)
 km, kc = start_new_kernel(kernel_name="python3")
+time.sleep(0.5)
+memory = {}
+with open("/proc/%%d/smaps_rollup" %% km.provisioner.process.pid) as f:
+    for line in f:
+        if line.split(":")[0] in ("Rss", "Pss"):
+            memory[line.split(":")[0]] = int(line.split()[1]) / 1024
+out["memory"] = memory
 for _ in range(20):
     kc.execute_interactive("1+1", timeout=60, output_hook=lambda m: None)
 for _ in range(%(rt)d):
@@ -145,10 +190,14 @@ def benchJupyter(starts, roundTrips):
     raw = json.loads([line for line in done.stdout.splitlines() if line.startswith("JSON:")][-1][5:])
     out = {"start_cold": summary(raw["start"], "ms"), "roundtrip_1plus1": summary(raw["rt"], "ms"),
            "stream_100k_lines_per_s": summary([raw["stream"]], "line/s"),
-           "stream_lines_received": raw["lines"]}
+           "stream_lines_received": raw["lines"],
+           "idle_memory_pss": summary([raw["memory"]["Pss"]], "MiB"),
+           "idle_memory_rss": summary([raw["memory"]["Rss"]], "MiB")}
     show("start, cold (to first result)", out["start_cold"])
     show("1+1 round trip", out["roundtrip_1plus1"])
     show("stream 100k lines", out["stream_100k_lines_per_s"])
+    show("idle kernel memory, PSS", out["idle_memory_pss"])
+    show("idle kernel memory, RSS", out["idle_memory_rss"])
     return out
 
 

@@ -93,6 +93,12 @@ class Kernel(Questions):
         #: died and was started again, so that the page's execution count and the traceback agree.
         self.executionCount = 0
 
+    @property
+    def processId(self) -> int | None:
+        """The pid of the process the server started for the worker (bubblewrap's when
+        sandboxed), None while there is none."""
+        return getattr(self._process, "pid", None)
+
     # -- state --------------------------------------------------------------------------------
 
     def addStateListener(self, listener: Callable[[StateChange], object]) -> None:

@@ -25,6 +25,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from .kernel import Kernel
+from .memory import Memory, treeMemory
 from .requests import KernelError, KernelState
 
 log = Logger()
@@ -61,6 +62,12 @@ class KernelPool:
         #: wait until the kernel just handed out has served its first requests.
         self.refillDelay = refillDelay
         self._refill: Any = None  # the refill's IDelayedCall
+        #: called with the pool the first time all its kernels are ready (the server logs
+        #: their memory then)
+        self.onFull: Callable[[KernelPool], object] | None = None
+        #: measures the memory of process trees by their pids (memory.treeMemory)
+        self.measure: Callable[[list[int]], Memory] = treeMemory
+        self._measured: tuple[tuple[int, ...], float, Memory] | None = None  # pids, when, what
         self._fill()
 
     def _dropDead(self) -> None:
@@ -89,6 +96,9 @@ class KernelPool:
     def _started(self, _: None, kernel: Kernel) -> None:
         if kernel in self._kernels:  # not handed out meanwhile (that schedules its own refill)
             self._fill()
+        if self.onFull is not None and self.size and self.ready == self.size:
+            onFull, self.onFull = self.onFull, None
+            onFull(self)
 
     def _startFailed(self, failure: Failure, kernel: Kernel) -> None:
         log.error("A pooled kernel failed to start: {message}", message=failure.getErrorMessage())
@@ -100,6 +110,26 @@ class KernelPool:
     def ready(self) -> int:
         """How many pooled kernels are ready to hand out."""
         return sum(1 for k in self._kernels if k.state == KernelState.IDLE)
+
+    #: How long a measurement of the same kernels is reused: reading /proc takes 5-20 ms of
+    #: the reactor's time, and every worksheet page that opens shows the figure.
+    memorySeconds = 10.0
+
+    def memory(self) -> Memory:
+        """What the kernels waiting in the pool take of the machine's memory (memory.py),
+        measured at most ``memorySeconds`` ago."""
+        pids = tuple(k.processId for k in self._kernels if k.processId is not None)
+        now = self.reactor.seconds()
+        cached = self._measured
+        if cached is None or cached[0] != pids or now - cached[1] >= self.memorySeconds:
+            cached = self._measured = (pids, now, self.measure(list(pids)))
+        return cached[2]
+
+    def summary(self) -> dict[str, Any]:
+        """The pool's system, size, ready kernels and their memory in bytes, for the pages."""
+        memory = self.memory()
+        return {"system": self.system, "size": self.size, "ready": self.ready,
+                "rss": memory.rss, "pss": memory.pss}
 
     @defer.inlineCallbacks
     def acquire(self, cwd: str) -> Generator[defer.Deferred[Any], Any, Kernel]:

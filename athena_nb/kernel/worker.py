@@ -740,7 +740,9 @@ def setUpSage(worker: Worker) -> str:
             return data
 
         def displayhook(self, plain: Any, rich: Any) -> None:
-            worker.emit({"type": "result", "data": self.bundle(plain, rich)})
+            data = self.bundle(plain, rich)
+            if not extra.get("warmUp"):
+                worker.emit({"type": "result", "data": data})
 
         def display_immediately(self, plain: Any, rich: Any) -> None:
             worker.rich.publish(self.bundle(plain, rich), None, extra.get("displayId"),
@@ -767,6 +769,14 @@ def setUpSage(worker: Worker) -> str:
 
     worker.rich.sage = showBySage
     worker.preparse = preparse
+    # Sage shows its first value with modules it imports only then (IPython's pretty printer,
+    # 0.3-0.6 s): import them now, while the kernel starts (in the pool, ahead of need), not
+    # in a worksheet's first cell. Nothing is shown.
+    extra["warmUp"] = True
+    try:
+        display.displayhook(eval(preparse("2^10"), dict(worker.namespace)))
+    finally:
+        extra.clear()
     try:
         from sage.version import version
     except ImportError:

@@ -17,6 +17,7 @@ from twisted.logger import Logger
 
 from ..kernel import Kernel, KernelPool, sageAvailable
 from ..kernel.isolation import Isolation
+from ..kernel.pools import KernelPools, describePool
 from ..kernel.process import WORKER_PATH, defaultPython
 from ..store import Store
 from ._host import SERVER_JSON, StartError, raiseOpenFilesLimit, tuneGarbageCollector
@@ -99,23 +100,58 @@ class NotebookService(MultiService):
     def _defaultHubs(self, reactor, store, pool, dataDir):
         return defaultHubs(reactor, store, pool, dataDir, self.options.quotas())
 
-    def _makePool(self) -> KernelPool:
+    def _makePool(self) -> KernelPools:
+        """The kernel pools: one of the server's system (``--pool-size``) and, when that is
+        Python and Sage is installed, one of Sage kernels for Sage worksheets
+        (``--sage-pool-size``)."""
         options = self.options
-        system = kernelSystem(options["system"], options["kernel-python"])
-        limits = options.kernelLimits()
         python = options["kernel-python"]
+        system = kernelSystem(options["system"], python)
+        limits = options.kernelLimits()
         log.info("Kernels run {system} ({python}).", system=system,
                  python=python or "this interpreter")
         isolation = findIsolation(options)
+        scratch = os.path.join(options["data-dir"], "worksheets", ".pool")
 
-        def factory(reactor, cwd):
-            return Kernel(reactor, system=system, python=python, cwd=cwd, limits=limits,
-                          isolation=isolation)
+        def makePool(kind: str, size: int, where: str) -> KernelPool:
+            def factory(reactor, cwd):
+                return Kernel(reactor, system=kind, python=python, cwd=cwd, limits=limits,
+                              isolation=isolation)
 
-        pool = KernelPool(self.reactor, size=options["pool-size"], factory=factory, system=system,
-                          scratch=os.path.join(options["data-dir"], "worksheets", ".pool"))
-        pool.protection = isolation.summary()
-        return pool
+            pool = KernelPool(self.reactor, size=size, factory=factory, system=kind,
+                              scratch=where)
+            pool.onFull = lambda p: log.info("Kernel pool ready: {text}",
+                                             text=describePool(p.summary()))
+            return pool
+
+        pools = {system: makePool(system, options["pool-size"], scratch)}
+        if system != "sage":
+            sageSize = self._sagePoolSize(python)
+            if sageSize is not None:
+                pools["sage"] = makePool("sage", sageSize, scratch + "-sage")
+        elif options["sage-pool-size"] is not None:
+            log.warn("--sage-pool-size is ignored with --system sage: every kernel is a Sage "
+                     "kernel then, and --pool-size says how many are kept started.")
+        kernels = KernelPools(pools, system)
+        kernels.protection = isolation.summary()
+        log.info("Kernel pools: {sizes} kept started; each pool's memory is logged once it "
+                 "is full and shown on worksheet pages.", sizes=", ".join(
+                     "%d %s kernel(s)" % (p["size"], p["system"]) for p in kernels.summary()))
+        return kernels
+
+    def _sagePoolSize(self, python: str | None) -> int | None:
+        """How many Sage kernels to keep started beside Python ones; None: no Sage kernels
+        at all (Sage worksheets then load Sage into a Python kernel, or say it is missing)."""
+        asked = self.options["sage-pool-size"]
+        available = sageAvailable(python)
+        if available is False:
+            if asked:
+                log.warn("--sage-pool-size {size}: Sage is not installed for this interpreter, "
+                         "so no Sage kernels are kept started.", size=asked)
+            return None
+        if available is None and asked is None:
+            return None  # another interpreter, which may lack Sage: only when asked for
+        return (1 if asked is None else asked)
 
     # -- the parts' turns --------------------------------------------------------------------
 

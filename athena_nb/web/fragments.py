@@ -19,6 +19,7 @@ from twisted.logger import Logger
 
 from livefragments import BadArguments, LiveFragment
 
+from ..kernel.pools import describePool
 from ..store import MAX_TITLE
 from ..systems import SYSTEM_NAMES
 from ._calls import NotAllowed, WorksheetClosed, _button, answering, editing
@@ -98,6 +99,7 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
                     '<details class="nb-queue" hidden><summary>Queue</summary>'
                     '<ol aria-label="Run queue"></ol></details>'
                     + protectionMarkup(self.hub.kernelProtection)
+                    + poolsMarkup(self.hub.kernelPools)
                     + ('<span class="nb-readonly">Read-only</span>' if ro else ""))
         menu = _button("Run all stops at errors", "stopAtErrors", ' aria-pressed="true" title="Run all '
                        'stops at the first cell that ends in an error (on) or runs every cell '
@@ -315,6 +317,17 @@ def _systemChoice(system: str) -> str:
     return ('<label class="nb-system" title="What cells run as when their first line names no '
             'mode (%python, %sh, %gp, ...), for everyone">System '
             f'<select data-action="system" disabled>{options}</select></label>')
+
+def poolsMarkup(pools) -> str:
+    """The worksheet page's note of the server's ready kernels (``KernelPools``): how many of
+    each kind and the memory they take, measured as the page is made."""
+    if pools is None:
+        return ""
+    items = "".join(f"<li>{escape(describePool(summary))}</li>" for summary in pools.summary())
+    return ('<details class="nb-pools">'
+            '<summary title="The kernels this server keeps started ahead of need">Kernels</summary>'
+            f'<ul aria-label="Kernels kept started">{items}</ul></details>')
+
 
 def protectionMarkup(protection: dict | None) -> str:
     """The worksheet page's quiet note of what protects its kernel: a word in the toolbar

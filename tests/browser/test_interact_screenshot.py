@@ -6,15 +6,11 @@ writes it to docs/interact.png (that is how the file in the repository was made)
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 from tests.browser.test_interact import control, interact, settled, shown
-from tests.support.notebookbrowser import login, newWorksheet, runCell
+from tests.support.notebookbrowser import runCell
+from tests.support.screenshots import keepScreenshot, worksheetPage
 
 T = 60_000
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "interact.png"
 
 CODE = """import numpy as np
 import matplotlib.pyplot as plt
@@ -31,13 +27,7 @@ def wave(f=slider(0.5, 5, 0.5, default=2, label='frequency'), kind=['sin', 'cos'
 def test_screenshot_of_an_interact(context, server, tmp_path):
     from playwright.sync_api import expect
 
-    page = context.new_page()
-    page.set_viewport_size({"width": 1100, "height": 760})
-    login(page, server)
-    newWorksheet(page)
-    title = page.get_by_role("textbox", name="Worksheet title")
-    title.fill("Waves")
-    title.press("Enter")
+    page, _ = worksheetPage(context, server, "Waves", 1100, 760)
     runCell(page, 1, CODE)
     expect(shown(page, 1).get_by_role("img")).to_be_visible(timeout=T)
     settled(page, 1)
@@ -50,9 +40,4 @@ def test_screenshot_of_an_interact(context, server, tmp_path):
     expect(shown(page, 1).get_by_role("img")).to_have_count(1)
     page.locator(":focus").blur()
     interact(page, 1).scroll_into_view_if_needed()
-    shot = tmp_path / "interact.png"
-    page.screenshot(path=str(shot))
-    data = shot.read_bytes()
-    assert data.startswith(b"\x89PNG") and len(data) > 20_000
-    if os.environ.get("ATHENA_NB_UPDATE_SCREENSHOT") == "1":
-        shutil.copyfile(shot, DOCS)
+    keepScreenshot(page, tmp_path, "interact.png", top=False)

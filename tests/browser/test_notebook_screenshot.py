@@ -8,23 +8,12 @@ writes it to docs/screenshot.png (that is how the file in the repository was mad
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
-from tests.support.notebookbrowser import (
-    box,
-    cell,
-    login,
-    newWorksheet,
-    output,
-    runCell,
-    typeInto,
-)
+from tests.support.notebookbrowser import box, cell, output, runCell, typeInto
+from tests.support.screenshots import keepScreenshot, worksheetPage
 
 T = 30_000
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshot.png"
 
 TEXT = ("## A damped oscillation\n"
         "We sample $x(t) = e^{-t/3}\\cos 2t$ on $[0, 10]$; its envelope has "
@@ -42,13 +31,7 @@ CELLS = [
 def test_screenshot_of_a_worksheet_with_text_error_and_image_outputs(context, server, tmp_path):
     from playwright.sync_api import expect
 
-    page = context.new_page()
-    page.set_viewport_size({"width": 1200, "height": 980})
-    login(page, server)
-    newWorksheet(page)
-    title = page.get_by_role("textbox", name="Worksheet title")
-    title.fill("Damped oscillation")
-    title.press("Enter")
+    page, _ = worksheetPage(context, server, "Damped oscillation", 1200, 980)
     typeInto(page, 1, TEXT)
     box(page, 1).press("Escape")
     box(page, 1).press("m")
@@ -63,11 +46,4 @@ def test_screenshot_of_a_worksheet_with_text_error_and_image_outputs(context, se
     expect(output(page, 4)).to_contain_text("ZeroDivisionError", timeout=T)
     expect(output(page, 2)).to_contain_text("samples: 400")
     expect(page.locator(".cm-editor")).to_have_count(5)
-    page.locator(":focus").blur()
-    page.evaluate("window.scrollTo(0, 0)")
-    shot = tmp_path / "screenshot.png"
-    page.screenshot(path=str(shot))
-    data = shot.read_bytes()
-    assert data.startswith(b"\x89PNG") and len(data) > 20_000
-    if os.environ.get("ATHENA_NB_UPDATE_SCREENSHOT") == "1":
-        shutil.copyfile(shot, DOCS)
+    keepScreenshot(page, tmp_path, "screenshot.png")

@@ -119,3 +119,14 @@ async def test_a_python_kernel_loads_sage_for_a_sage_cell(makeKernel, kt):
     kernel = await makeKernel()
     result, events = await kt.run(kernel, "%sage\nfactor(2^16-1)", timeout=180)
     assert result.status == "ok" and kt.results(events) == ["3 * 5 * 17 * 257"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_new_sage_kernel_has_loaded_what_showing_a_value_needs(sageKernel, kt):
+    """Sage imports IPython's pretty printer the first time it shows a value (0.3-0.6 s): a
+    Sage kernel does that while it starts, so that a worksheet's first cell in a pooled kernel
+    answers at once. The warm-up shows nothing and leaves nothing in the namespace."""
+    kernel = await sageKernel()
+    result, events = await kt.run(
+        kernel, "import sys\n('sage.repl.display.pretty_print' in sys.modules, '_' in globals())")
+    assert kt.results(events) == ["(True, False)"], events

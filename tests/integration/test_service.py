@@ -34,7 +34,7 @@ class Server:
     def __init__(self, tmp_path, dataDir, *extra, preexec=None):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--data-dir", str(dataDir),
-             "--pool-size", "0", "--system", "python", *extra],
+             "--pool-size", "0", "--sage-pool-size", "0", "--system", "python", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment(tmp_path),
             cwd=str(tmp_path), preexec_fn=preexec)
         line = readLine(self.proc.stdout, 60)
@@ -165,7 +165,7 @@ def test_a_corrupt_database_stops_the_start_with_a_clear_error_and_is_untouched(
     (data / "athena.sqlite").write_bytes(garbage)
     done = subprocess.run(
         [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--data-dir", str(data),
-         "--pool-size", "0"],
+         "--pool-size", "0", "--sage-pool-size", "0"],
         capture_output=True, text=True, env=environment(tmp_path), timeout=60)
     assert done.returncode == 1
     assert done.stdout == ""
@@ -185,7 +185,7 @@ def test_a_port_in_use_stops_the_start_with_a_clear_error(tmp_path):
         port = taken.getsockname()[1]
         done = subprocess.run(
             [sys.executable, "-m", "athena_nb.cli", "--port", str(port), "--data-dir",
-             str(data), "--pool-size", "0", "--system", "python"],
+             str(data), "--pool-size", "0", "--sage-pool-size", "0", "--system", "python"],
             capture_output=True, text=True, env=environment(tmp_path), timeout=60)
     assert done.returncode == 1
     assert done.stdout == ""
@@ -204,7 +204,7 @@ def test_a_second_server_on_the_same_data_directory_refuses_and_names_the_first(
     before = (data / "server.json").read_text()
     done = subprocess.run(
         [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--data-dir", str(data),
-         "--pool-size", "0", "--system", "python"],
+         "--pool-size", "0", "--sage-pool-size", "0", "--system", "python"],
         capture_output=True, text=True, env=environment(tmp_path), timeout=60)
     assert done.returncode == 1 and done.stdout == ""
     assert (f"athena-nb cannot start: Another athena-nb server (process {first.proc.pid}) is "
@@ -312,7 +312,7 @@ def test_the_server_raises_its_open_files_limit(server):
 def test_twistd_in_the_foreground_prints_the_url(tmp_path):
     proc = subprocess.Popen(
         [str(TWISTD), "-n", "--pidfile", "", "athena-nb", "--port", "0", "--data-dir",
-         str(tmp_path / "data"), "--pool-size", "0", "--system", "python"],
+         str(tmp_path / "data"), "--pool-size", "0", "--sage-pool-size", "0", "--system", "python"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment(tmp_path),
         cwd=str(tmp_path))
     try:
@@ -356,7 +356,7 @@ def test_twistd_says_in_a_sentence_that_the_port_is_in_use(tmp_path):
         port = taken.getsockname()[1]
         done = subprocess.run(
             [str(TWISTD), "-n", "--pidfile", "", "athena-nb", "--port", str(port), "--data-dir",
-             str(tmp_path / "data"), "--pool-size", "0", "--system", "python"],
+             str(tmp_path / "data"), "--pool-size", "0", "--sage-pool-size", "0", "--system", "python"],
             capture_output=True, text=True, env=environment(tmp_path), cwd=str(tmp_path),
             timeout=60)
     assert f"athena-nb cannot start: Cannot listen on tcp:port={port}" in done.stdout
@@ -378,7 +378,7 @@ def test_daemonized_twistd_writes_server_json_and_its_log_and_stops_by_pidfile(t
     data, pidfile, logfile = tmp_path / "data", tmp_path / "twistd.pid", tmp_path / "twistd.log"
     done = subprocess.run(
         [str(TWISTD), "--pidfile", str(pidfile), "--logfile", str(logfile), "athena-nb",
-         "--port", "0", "--data-dir", str(data), "--pool-size", "0", "--system", "python"],
+         "--port", "0", "--data-dir", str(data), "--pool-size", "0", "--sage-pool-size", "0", "--system", "python"],
         capture_output=True, text=True, env=environment(tmp_path), cwd=str(tmp_path),
         timeout=60)
     assert done.returncode == 0, done.stderr

@@ -48,7 +48,7 @@ def probe(tmp_path):
     script.write_text(PROBE)
     proc = subprocess.Popen(
         [sys.executable, str(script), "--port", "0", "--data-dir", str(tmp_path / "data"),
-         "--pool-size", "0", "--system", "python"],
+         "--pool-size", "0", "--sage-pool-size", "0", "--system", "python"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         env=environment(tmp_path), cwd=str(tmp_path))
     try:

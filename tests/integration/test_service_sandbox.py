@@ -36,7 +36,7 @@ class Server:
         options = Options(environ={})
         self.dataDir = str(tmp_path / "data")
         options.parseOptions(["--port", "0", "--data-dir", self.dataDir, "--token", TOKEN,
-                              "--pool-size", "1", *extra])
+                              "--pool-size", "1", "--sage-pool-size", "0", *extra])
         self.service = NotebookService(options, reactor=reactor, announce=lambda url: None)
         self.service.startService()
         self.url = await self.service.ready
@@ -173,7 +173,7 @@ async def test_a_pooled_kernel_works_in_its_worksheets_directory(server):
 
 @pytest_twisted.ensureDeferred
 async def test_a_fork_bomb_ends_only_its_kernel_and_the_worksheet_says_so(server):
-    nb = await server("--kernel-processes", "64", "--pool-size", "0")
+    nb = await server("--kernel-processes", "64", "--pool-size", "0", "--sage-pool-size", "0")
     await nb.login()
     bombSheet = await nb.store.create_worksheet("Bomb", ["x = 1", "", "x + 1"])
     calmSheet = await nb.store.create_worksheet("Calm", [""])

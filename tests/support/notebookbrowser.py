@@ -41,7 +41,8 @@ class NotebookServer:
     def start(self) -> NotebookServer:
         self.server = ServerProcess(
             [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--data-dir", self.dataDir,
-             "--token", self.token, "--system", "python", "--pool-size", "1", *self.extra])
+             "--token", self.token, "--system", "python", "--pool-size", "1",
+             "--sage-pool-size", "0", *self.extra])
         self.url = self.server.waitForURL(60)
         return self
 

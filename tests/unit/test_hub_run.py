@@ -264,7 +264,7 @@ def test_a_kernel_that_cannot_start_interrupts_the_cells_with_the_reason(env):
     from athena_nb.kernel import KernelStartError
 
     sheet, hub = openHub(env)
-    hub.runner.kernelSource = lambda cwd: fail(KernelStartError("The kernel could not start: no python."))
+    hub.runner.kernelSource = lambda cwd, system: fail(KernelStartError("The kernel could not start: no python."))
     hub.runAll("Ann")
     env.settle()
     assert states(hub) == ["interrupted"] * 3

@@ -39,6 +39,9 @@ def test_defaults():
     assert parse()["token"] != options["token"]
     assert options["password-hash"] is None
     assert not options.secure()
+    assert options["pool-size"] == 2
+    assert options["sage-pool-size"] is None  # the server decides: 1 with Sage, else 0
+    assert parse("--sage-pool-size", "0")["sage-pool-size"] == 0
 
 
 def test_port_and_interface_make_the_endpoint_and_an_endpoint_overrides_them():
@@ -56,6 +59,8 @@ def test_port_and_interface_make_the_endpoint_and_an_endpoint_overrides_them():
     (["--cpu-seconds", "-1"], "0 (no limit) or more"),
     (["--memory-mb", "lots"], "--memory-mb takes a number of MiB"),
     (["--pool-size", "1000"], "between 0 and 64"),
+    (["--sage-pool-size", "-1"], "--sage-pool-size must be between 0 and 64"),
+    (["--sage-pool-size", "one"], "--sage-pool-size takes a number of kernels"),
     (["--token", "short"], "at least 16 characters"),
     (["--token", "has spaces in it, sadly"], "may only hold letters"),
     (["--password-hash", "plaintext"], "not in the form scrypt$"),
