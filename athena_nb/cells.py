@@ -136,6 +136,12 @@ def numbered(events: list[dict], start: int = 0) -> list[dict]:
     return [dict(event, n=n) for n, event in enumerate(events, start)]
 
 
+def chunksOf(events: list[dict]) -> list[tuple]:
+    """Output events as the store's chunks, stream pieces merged."""
+    return [("display", interactmodel.storedPayload(e)) if e["type"] == "interact"
+            else (e["type"], {k: v for k, v in e.items() if k != "type"}) for e in compact(events)]
+
+
 def compactNumbered(events: list[dict]) -> list[dict]:
     """The whole log for a viewer that starts now: numbered, then stream runs merged."""
     return compact(numbered(events))

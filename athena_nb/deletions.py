@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 from twisted.internet.defer import Deferred
 
-from .cells import CellModel
+from .cells import CellModel, chunksOf
 from .huberrors import BadRequest
 from .quotas import QuotaExceeded, storedSize
-from .runner import chunksOf
 from .store import CellKind, RunState
 
 #: How many deletions each open worksheet can undo.

@@ -15,8 +15,7 @@ import itertools
 from twisted.internet.defer import Deferred, DeferredList, fail, succeed
 from twisted.logger import Logger
 
-from .cells import CellModel, cleanEvent, compact
-from .interactmodel import storedPayload
+from .cells import CellModel, chunksOf, cleanEvent
 from .interacts import Interacts
 from .kernel import KernelState
 from .kernel.cellmodes import parseHeader
@@ -42,12 +41,6 @@ _SILENT = {"ok", "error"}
 _PLAIN_INTERRUPT = "The cell was interrupted."
 #: The outputs that carry out a waiting clear_output (files and notices do not: Jupyter has none).
 _CLEARED_BY = frozenset({"stream", "display", "result", "error", "interact"})
-
-
-def chunksOf(events: list[dict]) -> list[tuple]:
-    """Output events as the store's chunks, stream pieces merged."""
-    return [("display", storedPayload(e)) if e["type"] == "interact"
-            else (e["type"], {k: v for k, v in e.items() if k != "type"}) for e in compact(events)]
 
 
 class CellRunner:

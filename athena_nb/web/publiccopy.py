@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from twisted.internet.defer import maybeDeferred
 
-from ..runner import chunksOf
+from ..cells import chunksOf
 from ..store import CellKind, NewCell, OutputKind
 from ..textcells import TYPESET_KEY
 from . import _html
