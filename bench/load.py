@@ -59,7 +59,7 @@ from common import (  # noqa: E402
 
 #: The misbehaving worksheet's cells, run one after the other, again and again.
 MISBEHAVING = [
-    ("flood output", "for i in range(3_000_000):\n    print(i)"),
+    ("flood output", "for i in range(400_000):\n    print(i)"),
     ("15 MB error", "raise ValueError('x' * 15_000_000)"),
     ("10 GB allocation", "x = bytearray(10 * 2**30)"),
     ("a hundred processes", "import os, time\nfor i in range(100):\n    if os.fork() == 0:\n"
