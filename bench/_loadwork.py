@@ -203,7 +203,7 @@ def _interrupt(page) -> None:
 
 async def misbehave(driver, seconds, codes, interruptAfter=3.0):
     """On the first page's first cell: run each of ``codes`` in turn until ``seconds`` have
-    passed; a run still going after ``interruptAfter`` s is interrupted.  How each ended."""
+    passed and each has run once; a run still going after ``interruptAfter`` s is interrupted.  How each ended."""
     page = driver.pages[0]
     cell = page.orderedCells()[0]
     until = now() + seconds
@@ -222,6 +222,6 @@ async def misbehave(driver, seconds, codes, interruptAfter=3.0):
                 if timer.active():
                     timer.cancel()
             outcomes.append({"code": name, "seconds": now() - start, "outcome": outcome})
-            if now() >= until:
+            if now() >= until and len(outcomes) >= len(codes):  # each one at least once
                 break
     return {"outcomes": outcomes}
