@@ -15,7 +15,7 @@ bench/common.py for the framing):
 - ``key {trial}``: type ``kbench-<trial> <now>`` into the writer's second cell; reply once sent.
 - ``collect {trial, kind, timeout}``: arrival times, on every page here, of the output line
   ``bench-<trial> <t>`` (kind "out") or the typed ``kbench-<trial> <t>`` (kind "key").
-- ``loadOpen``, ``loadRun``, ``texts``, ``misbehave``: bench/load.py's pages (bench/_loadwork.py).
+- ``loadOpen``, ``loadWarm``, ``loadRun``, ``texts``, ``misbehave``: bench/load.py's pages (bench/_loadwork.py).
 - ``close``: close every page and exit.
 """
 
@@ -356,6 +356,10 @@ class Driver:
     async def loadOpen(self, **kwargs):
         import _loadwork
         return await _loadwork.openPages(self, **kwargs)
+
+    async def loadWarm(self, **kwargs):
+        import _loadwork
+        return await _loadwork.warmUp(self, **kwargs)
 
     async def loadRun(self, **kwargs):
         import _loadwork
