@@ -243,11 +243,18 @@ class Malformed:
         self.rounds = 0
 
     def run(self, stop: threading.Event) -> None:
+        """Until ``stop`` is set, and at least once through every kind."""
+        try:
+            self._run(stop)
+        except Exception as e:  # opening a page failed: said in the report
+            self.failures.append(f"{type(e).__name__}: {e}"[:200])
+
+    def _run(self, stop: threading.Event) -> None:
         cookie = loginCookie(self.base, self.token)
         page = closed = HostilePage(self.base, cookie, self.worksheet)
-        while not stop.is_set():
+        while not (stop.is_set() and self.rounds):
             for kind, closes, send in KINDS:
-                if stop.is_set():
+                if stop.is_set() and self.rounds:
                     return
                 try:
                     if send is None:  # a page a kind before closed
@@ -265,7 +272,10 @@ class Malformed:
             self.rounds += 1
 
     def report(self) -> dict:
-        return {kind: dict(counter) for kind, counter in self.answers.items()}
+        answers = {kind: dict(counter) for kind, counter in self.answers.items()}
+        if self.failures:
+            answers["(the client itself)"] = {f: 1 for f in self.failures}
+        return answers
 
 
 class Holder:

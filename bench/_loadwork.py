@@ -93,7 +93,8 @@ class LoadCell(BenchCell):
             if getattr(failure.value, "type", None) == "StaleVersion":
                 self.unsent = riding + self.unsent
                 self.client.page.tally.resyncs += 1
-                return self._resync()
+                return defer.ensureDeferred(self._resync()).addErrback(
+                    lambda f: [w.errback(f) for _, _, w in self.unsent])
             for _, _, waiter in riding:
                 waiter.errback(failure)
 

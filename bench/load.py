@@ -213,7 +213,7 @@ def main() -> int:
         replies = [w.receive(timeout=args.seconds + 180) for w in workers]
         misbehaved = kernel.receive(timeout=300)["outcomes"]
         stop.set()
-        thread.join(60)
+        thread.join(300)  # it finishes the round it is in, or its first
         elapsed = time.monotonic() - started
         cpu, peak = cpuSeconds(pid) - cpuBefore, peakKiB(pid)
         tree = treeRssKiB(pid)
