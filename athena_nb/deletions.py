@@ -94,7 +94,7 @@ def placeOf(cells: list[CellModel], deleted: DeletedCell) -> int:
     return min(deleted.index, len(cells))
 
 
-def delete(hub, cellId) -> Deferred:
+def delete(hub, cellId, who: str | None = None) -> Deferred:
     """Delete the cell (the hub's structure lock held), remembering it; fires with its id."""
     cell = hub.cell(cellId)
     cell.leaving = True
@@ -106,10 +106,10 @@ def delete(hub, cellId) -> Deferred:
         hub.deletions.add(deleted)
         return cell.id
 
-    return hub.store.delete_cell(cell.id).addCallbacks(removed, hub._stayed, errbackArgs=(cell,))
+    return hub.store.delete_cell(cell.id, who=who).addCallbacks(removed, hub._stayed, errbackArgs=(cell,))
 
 
-def restore(hub, cellId) -> Deferred:
+def restore(hub, cellId, who: str | None = None) -> Deferred:
     """Put the deleted cell ``cellId`` back; fires with its new id once every viewer was told."""
 
     def change():
@@ -123,7 +123,7 @@ def restore(hub, cellId) -> Deferred:
         d = hub.store.restore_cell(
             hub.worksheetId, placeOf(hub.cells, deleted), deleted.text, kind=deleted.kind,
             state=deleted.state, execution_count=deleted.count, ran_by=deleted.ranBy,
-            outputs=chunksOf(list(deleted.outputs)), files=deleted.files)
+            outputs=chunksOf(list(deleted.outputs)), files=deleted.files, who=who)
 
         def failed(failure):
             hub.deletions.putBack(deleted)

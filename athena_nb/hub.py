@@ -170,7 +170,8 @@ class WorksheetHub:
 
     # -- cell text -----------------------------------------------------------------------------
 
-    def edit(self, cellId: int, op, baseVersion: int, siteId: str) -> Deferred:
+    def edit(self, cellId: int, op, baseVersion: int, siteId: str,
+             who: str | None = None) -> Deferred:
         """Apply ``op`` (made against ``baseVersion`` by ``siteId``) to the cell's text.
 
         Every viewer is told at once (the sender gets an acknowledgement of its version); the
@@ -187,7 +188,7 @@ class WorksheetHub:
         self._checkGrowth(cell, op)
         applied, version = cell.doc.receive(op, baseVersion, siteId)
         self._each(lambda v: v.cellText(cell, applied, version, siteId))
-        return self._storeText(cell, version)
+        return self._storeText(cell, version, applied, who or self.nameOf(siteId))
 
     def cursor(self, cellId: int, anchor: int, head: int, baseVersion: int, siteId: str) -> None:
         """``siteId``'s selection in the cell: code points in the text at ``baseVersion``, sent
@@ -229,7 +230,7 @@ class WorksheetHub:
         siteId = f"join-{next(self._joinEdits)}"
         applied, version = into.doc.receive(shifted, joined.version, siteId)
         self._each(lambda v: v.cellText(into, applied, version, siteId))
-        return self._storeText(into, version)
+        return self._storeText(into, version, applied, None)
 
     def _checkGrowth(self, cell: CellModel, op: ot.Operation) -> None:
         growth = sum(len(c.text) for c in op.components if isinstance(c, ot.Insert))
@@ -238,9 +239,15 @@ class WorksheetHub:
                              "would make it longer, so it was refused.")
         self.size.check(growth - sum(c.count for c in op.components if isinstance(c, ot.Delete)))
 
-    def _storeText(self, cell: CellModel, version: int) -> Deferred:
-        return self.store.set_cell_text(cell.id, cell.doc.text, version).addCallback(
-            lambda _: version)
+    def _storeText(self, cell: CellModel, version: int, op: ot.Operation, who) -> Deferred:
+        """Save the text as ``version``; the history logs ``op`` by ``who`` (history.py)."""
+        return self.store.set_cell_text(cell.id, cell.doc.text, version, op=op.toJSON(),
+                                        who=who).addCallback(lambda _: version)
+
+    def nameOf(self, siteId: str) -> str | None:
+        """The name of the viewer ``siteId`` (None: not a viewer, such as the hub itself)."""
+        entry = self.audience.presenceOf(siteId)
+        return entry["name"] if entry else None
 
     def textOf(self, cellId: int) -> tuple[str, int]:
         cell = self.cell(cellId)
@@ -258,24 +265,24 @@ class WorksheetHub:
         return self._structure.run(function, *args)
 
     def insertCell(self, index: int | None = None, *, above: int | None = None,
-                   below: int | None = None, text: str = "") -> Deferred:
+                   below: int | None = None, text: str = "", who: str | None = None) -> Deferred:
         """Insert a cell at ``index`` (None: at the end) or next to a cell; fires with its id."""
-        return self._locked(self._insert, index, above, below, text)
+        return self._locked(self._insert, index, above, below, text, who)
 
-    def _insert(self, index, above, below, text):
+    def _insert(self, index, above, below, text, who):
         self.quotas.checkNewCell(sum(not c.leaving for c in self.cells))
         self.size.check(len(text))
         if above is not None:
-            d = self.store.insert_cell_above(self.cell(above).id, text)
+            d = self.store.insert_cell_above(self.cell(above).id, text, who=who)
         elif below is not None:
-            d = self.store.insert_cell_below(self.cell(below).id, text)
+            d = self.store.insert_cell_below(self.cell(below).id, text, who=who)
         else:
             size = len(self.cells)
             if index is None:
                 index = size
             if type(index) is not int or not 0 <= index <= size:
                 raise BadRequest(f"A cell can be inserted at an index from 0 to {size}, not {index!r}.")
-            d = self.store.insert_cell(self.worksheetId, index, text)
+            d = self.store.insert_cell(self.worksheetId, index, text, who=who)
         return d.addCallback(self._inserted)
 
     def _inserted(self, stored) -> int:
@@ -285,14 +292,14 @@ class WorksheetHub:
         self._each(lambda v: v.cellInserted(stored.index, cell))
         return cell.id
 
-    def deleteCell(self, cellId: int) -> Deferred:
+    def deleteCell(self, cellId: int, who: str | None = None) -> Deferred:
         """Delete the cell with its outputs (a running one is interrupted first); fires with
         its id, which ``restoreCell`` takes to bring it back (deletions.py)."""
-        return self._locked(deletions.delete, self, cellId)
+        return self._locked(deletions.delete, self, cellId, who)
 
-    def restoreCell(self, cellId: int) -> Deferred:
+    def restoreCell(self, cellId: int, who: str | None = None) -> Deferred:
         """Bring a deleted cell back where it was; fires with its new id."""
-        return deletions.restore(self, cellId)
+        return deletions.restore(self, cellId, who)
 
     def _removed(self, cell: CellModel) -> None:
         self.cells.remove(cell)
@@ -304,11 +311,12 @@ class WorksheetHub:
         cell.leaving = False
         return failure
 
-    def moveCell(self, cellId: int, *, index: int | None = None, by: int | None = None) -> Deferred:
+    def moveCell(self, cellId: int, *, index: int | None = None, by: int | None = None,
+                 who: str | None = None) -> Deferred:
         """Move to ``index``, or ``by`` places (-1 up, +1 down); fires with the new index."""
-        return self._locked(self._move, cellId, index, by)
+        return self._locked(self._move, cellId, index, by, who)
 
-    def _move(self, cellId, index, by):
+    def _move(self, cellId, index, by, who):
         cell = self.cell(cellId)
         if by is not None:
             index = max(0, min(len(self.cells) - 1, self.cells.index(cell) + int(by)))
@@ -324,14 +332,14 @@ class WorksheetHub:
             self._each(lambda v: v.cellMoved(cell.id, index))
             return index
 
-        return self.store.move_cell(cell.id, index).addCallback(moved)
+        return self.store.move_cell(cell.id, index, who=who).addCallback(moved)
 
-    def splitCell(self, cellId: int, at: int, version: int) -> Deferred:
+    def splitCell(self, cellId: int, at: int, version: int, who: str | None = None) -> Deferred:
         """Split the text at ``at`` (a code point offset in the text at ``version``, moved past
         later edits); the tail goes to a new cell below. Fires with the new cell's id."""
-        return self._locked(self._split, cellId, at, version)
+        return self._locked(self._split, cellId, at, version, who)
 
-    def _split(self, cellId, at, version):
+    def _split(self, cellId, at, version, who):
         cell = self.cell(cellId)
         self.quotas.checkNewCell(sum(not c.leaving for c in self.cells))
         if type(at) is not int or at < 0:
@@ -347,7 +355,7 @@ class WorksheetHub:
         elif text[at:at + 1] == "\n":
             tailStart += 1
         op = ot.Operation.delete(start, len(text) - start) if start < len(text) else ot.Operation()
-        d = self.store.split_cell(cell.id, at)
+        d = self.store.split_cell(cell.id, at, who=who)
         self._hubEdit(cell, op)
         expected = (text[:start], text[tailStart:])
 
@@ -360,11 +368,11 @@ class WorksheetHub:
 
         return d.addCallback(split)
 
-    def joinWithNext(self, cellId: int) -> Deferred:
+    def joinWithNext(self, cellId: int, who: str | None = None) -> Deferred:
         """Append the next cell's text to this one and delete the next cell."""
-        return self._locked(self._join, cellId)
+        return self._locked(self._join, cellId, who)
 
-    def _join(self, cellId):
+    def _join(self, cellId, who):
         cell = self.cell(cellId)
         index = self.cells.index(cell)
         following = [c for c in self.cells[index + 1:] if not c.leaving]
@@ -374,7 +382,7 @@ class WorksheetHub:
         nxt.leaving = True
         self.runner.forget(nxt)
         addition = ("\n" + nxt.text if cell.text else nxt.text) if nxt.text else ""
-        d = self.store.join_cell_with_next(cell.id)
+        d = self.store.join_cell_with_next(cell.id, who=who)
         op = ot.Operation.insert(len(cell.text), addition) if addition else ot.Operation()
         offset = len(cell.text) + len(addition) - len(nxt.text)
         self._hubEdit(cell, op)
@@ -389,9 +397,9 @@ class WorksheetHub:
         d.addCallbacks(lambda _: self._removed(nxt), stayed)
         return d
 
-    def setKind(self, cellId: int, kind: str) -> Deferred:
+    def setKind(self, cellId: int, kind: str, who: str | None = None) -> Deferred:
         """Make the cell "code" or "text" (textcells.py); fires with the kind."""
-        return textcells.setKind(self, cellId, kind)
+        return textcells.setKind(self, cellId, kind, who)
 
     def setTypeset(self, on: bool) -> Deferred:
         """Show LaTeX outputs typeset (True) or as plain text, for every viewer."""
@@ -405,7 +413,7 @@ class WorksheetHub:
 
     # -- title ---------------------------------------------------------------------------------
 
-    def setTitle(self, title: str) -> Deferred:
+    def setTitle(self, title: str, who: str | None = None) -> Deferred:
         """Rename the worksheet; fires with the title as saved (stripped)."""
         self._checkOpen()
         if not isinstance(title, str):
@@ -417,7 +425,7 @@ class WorksheetHub:
                 self._each(lambda v: v.titleChanged(self.title))
             return self.title
 
-        return self.store.rename_worksheet(self.worksheetId, title).addCallback(renamed)
+        return self.store.rename_worksheet(self.worksheetId, title, who=who).addCallback(renamed)
 
     def titleChangedElsewhere(self, title: str) -> None:
         """The worksheet was renamed without the hub (the home page): tell the viewers."""

@@ -23,6 +23,10 @@ from .store import NotFoundError
 
 log = Logger()
 
+#: When an idle worksheet closes, its history's keystrokes older than this many seconds are
+#: merged into runs of up to a minute (store's ``compact_history``).
+COMPACT_AFTER = 3600.0
+
 
 class WorksheetUnavailable(HubError, LookupError):
     """The worksheet does not exist or is in the trash."""
@@ -148,6 +152,11 @@ class HubRegistry:
         self._lingers.pop(hub.worksheetId, None)
         if hub.idle and self.hubs.get(hub.worksheetId) is hub:
             self.closeHub(hub.worksheetId, "The worksheet was closed after nobody used it.")
+            # Nobody is on it: merge its old keystrokes (docs/storage.md, "History").
+            self.store.compact_history(
+                hub.worksheetId, self.reactor.seconds() - COMPACT_AFTER).addErrback(
+                lambda f: log.failure("Compacting the history of {id} failed", f,
+                                      id=hub.worksheetId))
 
     def closeHub(self, worksheetId: str, reason: str) -> Deferred:
         """Close the worksheet's hub now (its pages are closed with ``reason``)."""

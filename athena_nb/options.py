@@ -158,6 +158,13 @@ class Options(usage.Options):
         ["max-worksheet-mb", None, 64,
          "Text and output one worksheet may hold together, in Mi characters (0: no limit).",
          _positive(int, "max-worksheet-mb", "Mi characters")],
+        ["max-upload-mb", None, 100,
+         "Size of one file uploaded to a worksheet's directory, in MiB (0: no limit).",
+         _positive(int, "max-upload-mb", "MiB")],
+        ["max-files-mb", None, 1024,
+         "Size of all the files of one worksheet's directory together, in MiB; uploads that "
+         "would pass it are refused (0: no limit).",
+         _positive(int, "max-files-mb", "MiB")],
         ["max-link-sessions", None, 100, "People one share link may let in (0: no limit).",
          _positive(int, "max-link-sessions", "sessions")],
     ]
@@ -267,7 +274,9 @@ class Options(usage.Options):
     def quotas(self) -> Quotas:
         """The options' quotas on a worksheet (0 turns one off)."""
         return Quotas(maxCells=self["max-cells"] or None,
-                      maxChars=self["max-worksheet-mb"] * (1 << 20) or None)
+                      maxChars=self["max-worksheet-mb"] * (1 << 20) or None,
+                      maxFileBytes=self["max-upload-mb"] * (1 << 20) or None,
+                      maxFilesBytes=self["max-files-mb"] * (1 << 20) or None)
 
     def maxLinkSessions(self) -> int | None:
         return self["max-link-sessions"] or None

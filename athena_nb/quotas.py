@@ -1,6 +1,8 @@
 """``Quotas``: how much one worksheet may hold, and the hub's checks against them.  Tests: tests/unit/test_quotas.py.
 
-Two limits, each None for none: ``maxCells``, how many cells a worksheet may have, and
+Four limits, each None for none (the last two are checked by folder.py, on uploads to the
+worksheet's directory: ``maxFileBytes`` for one file, ``maxFilesBytes`` for all its files
+together). ``maxCells``, how many cells a worksheet may have, and
 ``maxChars``, how many characters of text and output its cells may hold together (what the store
 keeps of it, and what every page that opens it is sent).  An output counts what it shows
 (``outputlimits.eventSize``) and the HTML the server made of it.  The hub refuses a new cell or an edit that
@@ -22,6 +24,10 @@ from .kernel.outputlimits import eventSize
 MAX_CELLS = 1000
 #: Characters of text and output one worksheet may hold by default (64 Mi).
 MAX_CHARS = 64 << 20
+#: Bytes one file uploaded to a worksheet's directory may have by default (100 MiB).
+MAX_FILE_BYTES = 100 << 20
+#: Bytes the files of one worksheet's directory may hold together by default (1 GiB).
+MAX_FILES_BYTES = 1 << 30
 
 
 class QuotaExceeded(Exception):
@@ -48,9 +54,12 @@ class Quotas:
 
     maxCells: int | None = MAX_CELLS
     maxChars: int | None = MAX_CHARS
+    #: the worksheet's directory (folder.py): one uploaded file, and all its files together
+    maxFileBytes: int | None = MAX_FILE_BYTES
+    maxFilesBytes: int | None = MAX_FILES_BYTES
 
     def __post_init__(self) -> None:
-        for name in ("maxCells", "maxChars"):
+        for name in ("maxCells", "maxChars", "maxFileBytes", "maxFilesBytes"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(f"Quotas.{name} must be a whole number of at least 1 or None, "

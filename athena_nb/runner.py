@@ -285,6 +285,7 @@ class CellRunner:
 
     def _recordFile(self, cell: CellModel, path: str) -> None:
         """A run of the cell (or of one of its interacts) made or changed file ``path``."""
+        self.hub.audience.tell(lambda viewer: viewer.filesChanged())  # their Files panels
         if path not in cell.files:
             cell.files.append(path)
             self.store.record_file(cell.id, path).addErrback(

@@ -21,7 +21,7 @@ from .store import CellKind
 TYPESET_KEY = "typeset"
 
 
-def setKind(hub, cellId: int, kind) -> Deferred:
+def setKind(hub, cellId: int, kind, who: str | None = None) -> Deferred:
     """Make the cell code or text; fires with the kind's name once stored and told."""
     from .hub import BadRequest
 
@@ -36,7 +36,7 @@ def setKind(hub, cellId: int, kind) -> Deferred:
         if cell.active:
             raise BadRequest("This cell is queued or running; interrupt it or wait for it to "
                              "finish before you change its kind.")
-        d = hub.store.set_cell_kind(cell.id, kind)
+        d = hub.store.set_cell_kind(cell.id, kind, who=who)
 
         def changed(_):
             cell.kind = kind

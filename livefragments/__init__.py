@@ -32,7 +32,7 @@ from ._resource import LivePageResource
 from ._session import Session, SessionStore
 from ._settings import Settings
 from ._shell import CSP, addSource, htmlDocument, securityHeaders
-from ._site import LiveRequest, LiveSite
+from ._site import BodyLimit, LiveRequest, LiveSite
 
 __all__ = [
     "BadArguments",
@@ -47,6 +47,7 @@ __all__ = [
     "LiveFragmentsError",
     "LivePage",
     "LivePageResource",
+    "BodyLimit",
     "LiveRequest",
     "LiveSite",
     "MessageTooLarge",

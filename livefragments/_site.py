@@ -14,11 +14,32 @@ and stops the bytes at the frame that takes a message past ``maxMessageBytes``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from twisted.internet.protocol import Protocol
+from twisted.web.http import HTTPChannel
 from twisted.web.server import Request, Site
 
 from ._json import dumpb
 from ._wsframes import MessageSizeWatch
+
+
+@dataclass(frozen=True)
+class BodyLimit:
+    """A limit on the bodies of some requests (``LiveSite.bodyLimit`` chooses it by request).
+
+    ``limit``: the largest body accepted, in bytes.  ``refusal(length)``: the sentence for a
+    body that is larger (``length`` is None for a chunked body, counted as it came).  A body
+    declared at most ``drain`` bytes long is read and dropped before the answer, so that a
+    browser still sending it sees the sentence (a connection closed under its upload would show
+    it a network error instead); a larger one is refused at once, unread.  ``type`` names the
+    error in the JSON answer."""
+
+    limit: int
+    refusal: Callable[[int | None], str]
+    drain: int = 0
+    type: str = "MessageTooLarge"
 
 
 class LiveRequest(Request):
@@ -29,39 +50,66 @@ class LiveRequest(Request):
     request, so an unauthenticated 64 MiB POST would be written to disk first.  The seam is
     ``gotLength``, which the HTTP channel calls with the Content-Length as soon as the headers
     are in; a chunked body, whose length is not declared, is counted as it comes
-    (``handleContentChunk``) and refused once it passes the limit."""
+    (``handleContentChunk``) and refused once it passes the limit.
+
+    Some requests may have another limit (uploads: a larger one): the site's ``bodyLimit``
+    hook, if it has one, is asked at ``gotLength`` with the request, its headers and cookies
+    parsed, its method and path (``requestLine()``) known."""
 
     refused = False
     _received = 0
+    _rule: BodyLimit | None = None
+    _drained: str | None = None  # the sentence to answer once a drained body is in
 
-    def _limit(self) -> int | None:
-        return getattr(self.channel.site, "maxBodyBytes", None)
+    #: The method and path of the request line, as ``LiveChannel`` saw it.
+    seenLine: tuple[bytes, bytes] | None = None
+
+    def requestLine(self) -> tuple[bytes, bytes]:
+        """The method and path of a request whose body is still coming (twisted.web sets
+        ``method`` and ``uri`` only once the body is in)."""
+        if self.seenLine is not None:
+            return self.seenLine
+        return (self.method or b"", self.uri or b"")
+
+    def _limit(self) -> BodyLimit | None:
+        if self._rule is not None:
+            return self._rule
+        site = self.channel.site
+        choose = getattr(site, "bodyLimit", None)
+        rule = choose(self) if choose is not None else None
+        if rule is None:
+            limit = getattr(site, "maxBodyBytes", None)
+            rule = None if limit is None else BodyLimit(limit, _serverLimit(limit))
+        self._rule = rule
+        return rule
 
     def gotLength(self, length):
-        limit = self._limit()
-        if length is None or limit is None or length <= limit:
+        rule = self._limit()
+        if length is None or rule is None or length <= rule.limit:
             super().gotLength(length)
             return
-        self._refuse(f"The request's body of {length} bytes is larger than the server's limit "
-                     f"of {limit} bytes; nothing of it was read.")
+        if length <= rule.drain:
+            self.content = _Discard()
+            self._drained = rule.refusal(length)
+            return
+        self._refuse(rule.refusal(length), rule.type)
 
     def handleContentChunk(self, data):
         # A chunked body declares no length: it is counted as it comes.
-        if self.refused:
+        if self.refused or self._drained is not None:
             return
         self._received += len(data)
-        limit = self._limit()
-        if limit is not None and self._received > limit:
-            self._refuse(f"The request's body is larger than the server's limit of {limit} "
-                         "bytes; the rest of it was not read.")
+        rule = self._limit()
+        if rule is not None and self._received > rule.limit:
+            self._refuse(rule.refusal(None), rule.type)
             return
         super().handleContentChunk(data)
 
-    def _refuse(self, message: str) -> None:
+    def _refuse(self, message: str, type: str = "MessageTooLarge") -> None:
         self.refused = True
         self.content = _Discard()
         self.requestHeaders.removeHeader(b"expect")  # no "100 Continue" after the answer
-        body = dumpb({"error": {"type": "MessageTooLarge", "reload": False, "message": message}})
+        body = dumpb({"error": {"type": type, "reload": False, "message": message}})
         transport = self.channel.transport
         transport.pauseProducing()  # read nothing more of it
         transport.write(b"HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\n"
@@ -71,8 +119,30 @@ class LiveRequest(Request):
         transport.loseConnection()
 
     def process(self):
-        if not self.refused:
+        if self._drained is not None:
+            body = dumpb({"error": {"type": self._rule.type, "reload": False,
+                                    "message": self._drained}})
+            self.setResponseCode(413)
+            for name, value in ((b"content-type", b"application/json"), (b"connection", b"close"),
+                                (b"x-content-type-options", b"nosniff"),
+                                (b"cache-control", b"no-store"),
+                                (b"content-length", b"%d" % len(body))):
+                self.setHeader(name, value)
+            self.write(body)
+            self.finish()
+        elif not self.refused:
             super().process()
+
+
+def _serverLimit(limit: int) -> Callable[[int | None], str]:
+    def refusal(length: int | None) -> str:
+        if length is None:
+            return (f"The request's body is larger than the server's limit of {limit} bytes; "
+                    "the rest of it was not read.")
+        return (f"The request's body of {length} bytes is larger than the server's limit of "
+                f"{limit} bytes; nothing of it was read.")
+
+    return refusal
 
 
 class _Discard:
@@ -84,6 +154,9 @@ class _Discard:
     def seek(self, *args) -> int:
         return 0
 
+    def tell(self) -> int:
+        return 0
+
     def read(self, *args) -> bytes:
         return b""
 
@@ -91,15 +164,39 @@ class _Discard:
         pass
 
 
+class LiveChannel(HTTPChannel):
+    """twisted.web's HTTP channel, which tells each ``LiveRequest`` the method and path of its
+    request line as soon as the line is in (``LiveRequest.requestLine``).  The seam is the
+    public ``lineReceived``: the line that makes the channel start a request (``requests``
+    grows) is that request's line; twisted.web has already answered a malformed one with 400.
+    """
+
+    def lineReceived(self, line):
+        started = len(self.requests)
+        result = super().lineReceived(line)
+        if len(self.requests) > started:
+            parts = line.split(b" ")
+            request = self.requests[-1]
+            if len(parts) == 3 and isinstance(request, LiveRequest):
+                request.seenLine = (parts[0], parts[1])
+        return result
+
+
 class LiveSite(Site):
     """A ``Site`` whose every connection goes through a ``_Connection`` in front of its
-    HTTP channel, and whose requests' bodies may be at most ``maxBodyBytes`` (None: any)."""
+    HTTP channel, and whose requests' bodies may be at most ``maxBodyBytes`` (None: any),
+    unless ``bodyLimit(request)`` gives the request a ``BodyLimit`` of its own."""
 
     requestFactory = LiveRequest
+    #: Plain HTTP/1.1 channels (twisted.web's default also offers HTTP/2 over TLS, which a
+    #: live page's server on 127.0.0.1 or behind a proxy does not use).
+    protocol = LiveChannel
 
-    def __init__(self, resource, *args, maxBodyBytes: int | None = None, **kwargs):
+    def __init__(self, resource, *args, maxBodyBytes: int | None = None,
+                 bodyLimit: Callable[[LiveRequest], BodyLimit | None] | None = None, **kwargs):
         super().__init__(resource, *args, **kwargs)
         self.maxBodyBytes = maxBodyBytes
+        self.bodyLimit = bodyLimit
         self._connections: dict = {}  # transport -> _Connection, while connected
 
     def buildProtocol(self, addr):

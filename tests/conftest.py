@@ -2,13 +2,20 @@
 
 Under CI=true nothing may be skipped: a skip there means a browser, node or Sage that the
 README's test command was supposed to install is missing, and that must fail loudly.
+
+Tests never assert on wall-clock time, Hypothesis's per-example deadline and its too-slow check
+included: on a busy machine one example may take 500 ms, and that says nothing about the code.
 """
 
 import os
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.support.stores import ManualStore
+
+settings.register_profile("athena-nb", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("athena-nb")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -165,7 +165,47 @@ def _v5(conn: sqlite3.Connection) -> None:
             conn.execute(sql)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5)
+def _v6(conn: sqlite3.Connection) -> None:
+    """History: an append-only log of every change to a worksheet's text and structure, a head
+    per worksheet (its last version), whole-worksheet checkpoints to replay from, and named
+    versions (docs/storage.md, "History")."""
+    for sql in (
+        """CREATE TABLE history (
+            worksheet_id TEXT NOT NULL REFERENCES worksheets(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            time REAL NOT NULL,
+            who TEXT,
+            change TEXT NOT NULL,
+            PRIMARY KEY (worksheet_id, version)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE history_heads (
+            worksheet_id TEXT PRIMARY KEY REFERENCES worksheets(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            checkpoint INTEGER NOT NULL,
+            since INTEGER NOT NULL,
+            compacted INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE history_checkpoints (
+            worksheet_id TEXT NOT NULL REFERENCES worksheets(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            PRIMARY KEY (worksheet_id, version)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE history_names (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            worksheet_id TEXT NOT NULL REFERENCES worksheets(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            who TEXT,
+            created REAL NOT NULL,
+            outputs TEXT
+        )""",
+        "CREATE INDEX history_names_worksheet ON history_names (worksheet_id, version)",
+    ):
+        conn.execute(sql)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

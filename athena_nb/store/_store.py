@@ -16,9 +16,10 @@ from typing import Any
 
 from twisted.internet.defer import Deferred, fail
 
-from . import _cells, _outputs, _reads, _search, _worksheets
+from . import _logged, _outputs, _reads, _search, _worksheets
 from ._accesscalls import AccessCalls
 from ._args import _cid, _deferred, _enum, _int, _json, _relative_path, _str, _title, _wid
+from ._historycalls import HistoryCalls, _who
 from ._model import CellKind, NewCell, OutputKind, RunState
 from ._schema import open_database
 from ._writer import ThreadWriter
@@ -33,7 +34,7 @@ def _rows(chunks: Iterable[tuple[OutputKind | str, Any]]) -> tuple[tuple[OutputK
                  for kind, payload in chunks)
 
 
-class Store(AccessCalls):
+class Store(AccessCalls, HistoryCalls):
     """The notebook's storage. Make one with `Store.open(reactor, path)`.
 
     Every method returns a Deferred that fires on the reactor thread once the call's
@@ -110,10 +111,10 @@ class Store(AccessCalls):
                                    secrets.token_hex(8), _title(title), tuple(rows), pairs)
 
     @_deferred
-    def rename_worksheet(self, worksheet_id: str, title: str) -> Deferred:
+    def rename_worksheet(self, worksheet_id: str, title: str, *, who: str | None = None) -> Deferred:
         """Fires with the renamed Worksheet (its title stripped of surrounding spaces)."""
         return self._writer.submit(
-            _worksheets.rename_worksheet, self._now(), _wid(worksheet_id), _title(title)
+            _logged.rename_worksheet, self._now(), _who(who), _wid(worksheet_id), _title(title)
         )
 
     @_deferred
@@ -179,41 +180,48 @@ class Store(AccessCalls):
         return self._writer.submit(_reads.get_cell, _cid(cell_id))
 
     @_deferred
-    def insert_cell(self, worksheet_id: str, index: int, text: str = "") -> Deferred:
+    def insert_cell(self, worksheet_id: str, index: int, text: str = "", *,
+                    who: str | None = None) -> Deferred:
         """Insert a new idle cell so that it has `index` (0 .. number of cells); fires with it."""
         return self._writer.submit(
-            _cells.insert_cell,
+            _logged.insert_cell,
             self._now(),
+            _who(who),
             _wid(worksheet_id),
             _int(index, "cell index"),
             _str(text, "cell text"),
         )
 
     @_deferred
-    def insert_cell_above(self, cell_id: int, text: str = "") -> Deferred:
+    def insert_cell_above(self, cell_id: int, text: str = "", *,
+                          who: str | None = None) -> Deferred:
         """Insert a new cell just above `cell_id`; fires with the new Cell."""
         return self._writer.submit(
-            _cells.insert_cell_above, self._now(), _cid(cell_id), _str(text, "cell text")
+            _logged.insert_cell_next_to, self._now(), _who(who), _cid(cell_id),
+            _str(text, "cell text"), False,
         )
 
     @_deferred
-    def insert_cell_below(self, cell_id: int, text: str = "") -> Deferred:
+    def insert_cell_below(self, cell_id: int, text: str = "", *,
+                          who: str | None = None) -> Deferred:
         """Insert a new cell just below `cell_id`; fires with the new Cell."""
         return self._writer.submit(
-            _cells.insert_cell_below, self._now(), _cid(cell_id), _str(text, "cell text")
+            _logged.insert_cell_next_to, self._now(), _who(who), _cid(cell_id),
+            _str(text, "cell text"), True,
         )
 
     @_deferred
-    def delete_cell(self, cell_id: int) -> Deferred:
+    def delete_cell(self, cell_id: int, *, who: str | None = None) -> Deferred:
         """Delete the cell with its outputs; fires with the relative paths of its files, which
         the caller may now remove from disk."""
-        return self._writer.submit(_cells.delete_cell, self._now(), _cid(cell_id))
+        return self._writer.submit(_logged.delete_cell, self._now(), _who(who), _cid(cell_id))
 
     @_deferred
     def restore_cell(
         self, worksheet_id: str, index: int, text: str, *, kind: CellKind | str = CellKind.CODE,
         state: RunState | str = RunState.IDLE, execution_count: int | None = None,
         ran_by: str | None = None, outputs: Iterable[tuple] = (), files: Iterable[str] = (),
+        who: str | None = None,
     ) -> Deferred:
         """Put a deleted cell back at `index` whole (text, kind, a finished or idle run state,
         outputs as for append_outputs, file records) in one transaction; fires with the Cell."""
@@ -226,61 +234,71 @@ class Store(AccessCalls):
             _str(ran_by, "name of who ran the cell")
         rows = _rows(outputs)
         return self._writer.submit(
-            _cells.restore_cell, self._now(), _wid(worksheet_id), _int(index, "cell index"),
+            _logged.restore_cell, self._now(), _who(who), _wid(worksheet_id), _int(index, "cell index"),
             _str(text, "cell text"), _enum(CellKind, kind, "cell kind"), state, execution_count,
             ran_by, rows, tuple(_relative_path(p) for p in files),
         )
 
     @_deferred
-    def move_cell(self, cell_id: int, index: int) -> Deferred:
+    def move_cell(self, cell_id: int, index: int, *, who: str | None = None) -> Deferred:
         """Move the cell to `index` (0 .. number of cells - 1); fires with that index."""
         return self._writer.submit(
-            _cells.move_cell, self._now(), _cid(cell_id), _int(index, "cell index")
+            _logged.move_cell, self._now(), _who(who), _cid(cell_id), _int(index, "cell index"),
+            None,
         )
 
     @_deferred
-    def move_cell_up(self, cell_id: int) -> Deferred:
+    def move_cell_up(self, cell_id: int, *, who: str | None = None) -> Deferred:
         """Fires with the cell's new index; the first cell stays where it is."""
-        return self._writer.submit(_cells.move_cell_by, self._now(), _cid(cell_id), -1)
+        return self._writer.submit(_logged.move_cell, self._now(), _who(who), _cid(cell_id),
+                                   None, -1)
 
     @_deferred
-    def move_cell_down(self, cell_id: int) -> Deferred:
+    def move_cell_down(self, cell_id: int, *, who: str | None = None) -> Deferred:
         """Fires with the cell's new index; the last cell stays where it is."""
-        return self._writer.submit(_cells.move_cell_by, self._now(), _cid(cell_id), 1)
+        return self._writer.submit(_logged.move_cell, self._now(), _who(who), _cid(cell_id),
+                                   None, 1)
 
     @_deferred
-    def split_cell(self, cell_id: int, at: int) -> Deferred:
+    def split_cell(self, cell_id: int, at: int, *, who: str | None = None) -> Deferred:
         """Split the text at character offset `at`: the cell keeps text[:at] (version + 1) and
         its outputs; a new idle cell right after it gets text[at:] (version 0). One line break
         right at the split point is dropped (it becomes the boundary), so joining restores the
         text. Fires with (the cell, the new cell)."""
         return self._writer.submit(
-            _cells.split_cell, self._now(), _cid(cell_id), _int(at, "split point")
+            _logged.split_cell, self._now(), _who(who), _cid(cell_id), _int(at, "split point")
         )
 
     @_deferred
-    def join_cell_with_next(self, cell_id: int) -> Deferred:
+    def join_cell_with_next(self, cell_id: int, *, who: str | None = None) -> Deferred:
         """Append the next cell's text to this one's (joined by a newline when both are
         non-empty; version + 1) and delete the next cell with its outputs; fires with the Cell."""
-        return self._writer.submit(_cells.join_cell_with_next, self._now(), _cid(cell_id))
+        return self._writer.submit(_logged.join_cell_with_next, self._now(), _who(who),
+                                   _cid(cell_id))
 
     @_deferred
-    def set_cell_text(self, cell_id: int, text: str, version: int) -> Deferred:
+    def set_cell_text(self, cell_id: int, text: str, version: int, *, op: Any = None,
+                      who: str | None = None) -> Deferred:
         """Save the cell's text as `version`, which must be newer than the saved one; fires with
-        None, or fails VersionConflictError."""
+        None, or fails VersionConflictError. `op` (JSON, as ot's toJSON) is the edit that made
+        `text` from the saved text: the history logs it instead of the whole text."""
         return self._writer.submit(
-            _cells.set_cell_text,
+            _logged.set_cell_text,
             self._now(),
+            _who(who),
             _cid(cell_id),
             _str(text, "cell text"),
             _int(version, "text version"),
+            None if op is None else _json(op, "operation"),
         )
 
     @_deferred
-    def set_cell_kind(self, cell_id: int, kind: CellKind | str) -> Deferred:
+    def set_cell_kind(self, cell_id: int, kind: CellKind | str, *,
+                      who: str | None = None) -> Deferred:
         """Make the cell code or text (its text, outputs and run state stay); fires with the Cell."""
         return self._writer.submit(
-            _cells.set_cell_kind, self._now(), _cid(cell_id), _enum(CellKind, kind, "cell kind")
+            _logged.set_cell_kind, self._now(), _who(who), _cid(cell_id),
+            _enum(CellKind, kind, "cell kind")
         )
 
     # Cells: running and output

@@ -273,27 +273,27 @@ class CellFragment(CellHelp, LiveFragment):
 
     @editing
     def delete(self):
-        return self.hub.deleteCell(self.cellId)
+        return self.hub.deleteCell(self.cellId, self.identity.name)
 
     @editing
     def move(self, by):
         if by not in (-1, 1):
             raise BadArguments(f"A cell moves by -1 (up) or 1 (down), not {by!r}.")
-        return self.hub.moveCell(self.cellId, by=by)
+        return self.hub.moveCell(self.cellId, by=by, who=self.identity.name)
 
     @editing
     def insert(self, where):
         if where not in ("above", "below"):
             raise BadArguments(f"A cell is inserted 'above' or 'below', not {where!r}.")
-        return self.hub.insertCell(**{where: self.cellId})
+        return self.hub.insertCell(**{where: self.cellId}, who=self.identity.name)
 
     @editing
     def split(self, at, version):
-        return self.hub.splitCell(self.cellId, at, version)
+        return self.hub.splitCell(self.cellId, at, version, self.identity.name)
 
     @editing
     def joinNext(self):
-        return self.hub.joinWithNext(self.cellId)
+        return self.hub.joinWithNext(self.cellId, self.identity.name)
 
     @editing
     def clear(self):
@@ -304,7 +304,7 @@ class CellFragment(CellHelp, LiveFragment):
         """Make the cell "code" or "text"; answers with the kind."""
         if kind not in ("code", "text"):
             raise BadArguments(f"A cell is 'code' or 'text', not {kind!r}.")
-        return self.hub.setKind(self.cellId, kind)
+        return self.hub.setKind(self.cellId, kind, self.identity.name)
 
     @editing
     def complete(self, code, cursor):

@@ -212,6 +212,7 @@ class WorksheetClient(ClientWidget):
         self.typeset: bool = a["typeset"]
         self.system: str = a["system"]
         self._order: list[int] | None = None  # widget ids in order, once the server moved any
+        self.filesChanges = 0  # how often the server said the worksheet's files changed
 
     @property
     def cells(self) -> list[CellClient]:
@@ -270,6 +271,10 @@ class WorksheetClient(ClientWidget):
     @expose
     def setTypeset(self, on):
         self.typeset = on
+
+    @expose
+    def filesChanged(self):
+        self.filesChanges += 1
 
 
 WIDGETS = {"athena_nb/worksheet.js:Worksheet": WorksheetClient,

@@ -3,7 +3,9 @@
 The site's gate has already checked that the request may open the worksheet (anyone it is
 shared with may take a copy, as they may read it).  What is pending in an open worksheet's hub
 (outputs not yet stored) is stored first, so the file has what the page shows.  The file comes
-as an attachment named after the title; formats are in ``athena_nb/formats``.
+as an attachment named after the title, written in the reactor's thread pool (an .sws packs its
+files, an .html renders every text cell and reads its images); formats are in
+``athena_nb/formats``, the standalone page in ``htmlfile.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from livefragments import securityHeaders
 from ..formats import ipynb, percent, sws
 from ..store import NotFoundError
 from ..systems import storedSystem
+from . import htmlfile
 from ._html import answerable
+from .cellhelp import offReactor
 from .files import writeText
 
 log = Logger()
@@ -28,7 +32,15 @@ log = Logger()
 #: format -> (writer(snapshot, system, directory), content type, file name suffix)
 FORMATS = {"ipynb": (ipynb.write, b"application/x-ipynb+json", ".ipynb"),
            "py": (percent.write, b"text/x-python; charset=utf-8", ".py"),
-           "sws": (sws.write, b"application/x-bzip2", ".sws")}
+           "sws": (sws.write, b"application/x-bzip2", ".sws"),
+           # An attachment, and were it shown it could run nothing: its own policy forbids it.
+           "html": (htmlfile.write, b"text/html; charset=utf-8", ".html")}
+#: The downloads as the worksheet's toolbar and the home page offer them: (format, label,
+#: what the file is, for "Download <title> as ...").
+DOWNLOADS = (("ipynb", "Jupyter notebook (.ipynb), with outputs", "a Jupyter notebook"),
+             ("py", "Python script (.py, # %% cells)", "a Python script"),
+             ("sws", "Sage Notebook worksheet (.sws)", "a Sage Notebook worksheet"),
+             ("html", "Web page (.html), to read anywhere", "a web page"))
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
@@ -51,6 +63,7 @@ class DownloadResource(Resource):
     def __init__(self, hubs, worksheetId: str, defaultSystem: str = "python"):
         super().__init__()
         self.hubs, self.worksheetId, self.defaultSystem = hubs, worksheetId, defaultSystem
+        self.reactor = getattr(hubs, "reactor", None)
 
     def render_GET(self, request):
         name = request.postpath[0].decode("utf-8", "replace") if request.postpath else ""
@@ -67,13 +80,18 @@ class DownloadResource(Resource):
         def loaded(snapshot):
             system = hub.system if hub is not None else storedSystem(snapshot.metadata,
                                                                      self.defaultSystem)
-            body = writer(snapshot, system, self.hubs.worksheetDir(self.worksheetId))
+            written = offReactor(self.reactor, writer, snapshot, system,
+                                 self.hubs.worksheetDir(self.worksheetId))
+            return written.addCallback(send, fileName(snapshot.worksheet.title, suffix))
+
+        def send(body, name):
             if not answerable(request):
                 return
             request.setHeader(b"content-type", contentType)
-            request.setHeader(b"content-disposition",
-                              attachment(fileName(snapshot.worksheet.title, suffix)))
+            request.setHeader(b"content-disposition", attachment(name))
             securityHeaders(request)
+            # Were a browser to show the file (an .html) rather than save it: in no origin.
+            request.setHeader(b"content-security-policy", b"sandbox; default-src 'none'")
             request.write(body)
             request.finish()
 

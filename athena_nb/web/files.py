@@ -104,33 +104,7 @@ class CellFilesResource(_CellThing):
         if not full.startswith(root + os.sep) or not os.path.isfile(full):
             writeText(request, 404, f"The file {path!r} is gone (or is not a plain file).")
             return
-        suffix = os.path.splitext(full)[1].lower()
-        securityHeaders(request)
-        request.setHeader(b"content-security-policy", b"sandbox; default-src 'none'")
-        if suffix in INLINE_IMAGES:
-            kind = INLINE_IMAGES[suffix]
-        else:
-            kind = "application/octet-stream"
-            name = quote(os.path.basename(full))
-            request.setHeader(b"content-disposition",
-                              f"attachment; filename*=UTF-8''{name}".encode("ascii"))
-        if os.path.getsize(full) <= SMALL_FILE:
-            with open(full, "rb") as f:
-                data = f.read()
-            request.setHeader(b"content-type", kind.encode())
-            request.setHeader(b"content-length", b"%d" % len(data))
-            request.write(data)
-            request.finish()
-            return
-        # Big files stream from disk (twisted.web's File), without holding them in memory.
-        from twisted.web.static import File  # imported late: it warns of deprecations on import
-
-        resource = File(full, defaultType=kind)
-        resource.type, resource.encoding = kind, None
-        body = resource.render(request)
-        if body is not NOT_DONE_YET and not request.finished:
-            request.write(body)
-            request.finish()
+        sendFile(request, full, inlineImages=True)
 
 
 class HTMLOutputResource(_CellThing):
@@ -153,6 +127,38 @@ class HTMLOutputResource(_CellThing):
         request.finish()
 
 
+def sendFile(request, full: str, *, inlineImages: bool = False) -> None:
+    """Answer with the plain file ``full``: an attachment (images inline if ``inlineImages``),
+    under a ``sandbox`` CSP; a big one streams from disk."""
+    suffix = os.path.splitext(full)[1].lower()
+    securityHeaders(request)
+    request.setHeader(b"content-security-policy", b"sandbox; default-src 'none'")
+    if inlineImages and suffix in INLINE_IMAGES:
+        kind = INLINE_IMAGES[suffix]
+    else:
+        kind = "application/octet-stream"
+        name = quote(os.path.basename(full))
+        request.setHeader(b"content-disposition",
+                          f"attachment; filename*=UTF-8''{name}".encode("ascii"))
+    if os.path.getsize(full) <= SMALL_FILE:
+        with open(full, "rb") as f:
+            data = f.read()
+        request.setHeader(b"content-type", kind.encode())
+        request.setHeader(b"content-length", b"%d" % len(data))
+        request.write(data)
+        request.finish()
+        return
+    # Big files stream from disk (twisted.web's File), without holding them in memory.
+    from twisted.web.static import File  # imported late: it warns of deprecations on import
+
+    resource = File(full, defaultType=kind)
+    resource.type, resource.encoding = kind, None
+    body = resource.render(request)
+    if body is not NOT_DONE_YET and not request.finished:
+        request.write(body)
+        request.finish()
+
+
 def _htmlAt(outputs: list[dict], stem: str) -> str | None:
     """The HTML of output ``n`` of the log (``"n"``), or of output ``k`` of the interact that
     is output ``n`` (``"n-k"``)."""
@@ -168,4 +174,4 @@ def _htmlAt(outputs: list[dict], stem: str) -> str | None:
     return htmlOf(shown[int(inner)]) if int(inner) < len(shown) else None
 
 
-__all__ = ["CellFilesResource", "HTMLOutputResource", "INLINE_IMAGES", "writeText"]
+__all__ = ["CellFilesResource", "HTMLOutputResource", "INLINE_IMAGES", "sendFile", "writeText"]

@@ -24,19 +24,32 @@ from ..systems import SYSTEM_NAMES
 from ._calls import NotAllowed, WorksheetClosed, _button, answering, editing
 from .cellfragment import CellFragment
 from .deferral import InlineBudget
+from .download import DOWNLOADS
+from .historycalls import HistoryCalls
 
 log = Logger()
 
-#: The worksheet's downloads (athena_nb/web/download.py), as the toolbar offers them.
-DOWNLOADS = (("ipynb", "Jupyter notebook (.ipynb), with outputs"),
-             ("py", "Python script (.py, # %% cells)"),
-             ("sws", "Sage Notebook worksheet (.sws)"))
+#: The toolbar's Files button and panel (js/athena_nb/files.js fills it; web/folder.py serves
+#: it): a popover like the menus', but not one of them (it stays open while one works in it).
+FILES_PANEL = (
+    '<span class="nb-files"><button type="button" class="nb-button" data-files="toggle" '
+    'aria-expanded="false" disabled>Files</button>'
+    '<div class="nb-files-panel" role="region" aria-label="Files of this worksheet" hidden>'
+    '<div class="nb-files-head"><button type="button" class="nb-button" data-files="upload" '
+    'disabled>Upload files</button><input type="file" multiple hidden>'
+    '<span class="nb-files-used"></span></div>'
+    '<p class="nb-files-error" role="alert" hidden></p>'
+    '<ul class="nb-files-uploads" aria-label="Uploads under way"></ul>'
+    '<ul class="nb-files-list" aria-label="Files"></ul>'
+    "<p class=\"nb-files-note\">The worksheet's directory, where its cells run: a cell reads "
+    "a file by its name, <code>open('name')</code>. Drop files on the worksheet to upload "
+    "them.</p></div></span>")
 
 __all__ = ["CellFragment", "NotAllowed", "WorksheetClosed", "WorksheetFragment", "answering",
            "editing"]
 
 
-class WorksheetFragment(LiveFragment):
+class WorksheetFragment(HistoryCalls, LiveFragment):
     """One person's view of a worksheet; it is a viewer of the hub while its page lives."""
 
     jsClass = "athena_nb/worksheet.js:Worksheet"
@@ -96,8 +109,10 @@ class WorksheetFragment(LiveFragment):
         menu += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         menu += _button("Clear all outputs", "clearAll")
         downloads = "".join(f'<a href="download/{fmt}" download>{escape(label)}</a>'
-                            for fmt, label in DOWNLOADS)
-        toolbar += ('<span class="nb-toolbar-end">'
+                            for fmt, label, _ in DOWNLOADS)
+        toolbar += ('<span class="nb-toolbar-end">' + FILES_PANEL
+                    + _button("History", "history", ' aria-expanded="false" title="The worksheet '
+                              'at any past moment: who changed what, diffs, restoring"')
                     + _menu(_button("Download", "downloads", _OPENS_MENU), downloads)
                     + _menu(_button("⋯", "more", _OPENS_MENU + ' aria-label="More worksheet '
                                     'actions"', kind="nb-button nb-more"), menu)
@@ -185,6 +200,11 @@ class WorksheetFragment(LiveFragment):
     def titleChanged(self, title: str) -> None:
         self.notifyLatest("title", "setTitle", lambda: [self.hub.title])
 
+    def filesChanged(self) -> None:
+        """Someone uploaded, renamed or deleted a file, or a cell wrote one: the page lists
+        them again."""
+        self.notifyLatest("files", "filesChanged", lambda: [])
+
     def presenceChanged(self, changes: list[dict]) -> None:
         self.notifyRemote("updatePresence", changes)
 
@@ -236,12 +256,12 @@ class WorksheetFragment(LiveFragment):
             title.encode("utf-8")
         except UnicodeEncodeError:
             raise BadArguments("A worksheet title must be valid Unicode text.")
-        return self.hub.setTitle(title)
+        return self.hub.setTitle(title, self.identity.name)
 
     @editing
     def addCell(self, index=None):
         """Insert an empty cell at ``index`` (default: the end); answers with its id."""
-        return self.hub.insertCell(index)
+        return self.hub.insertCell(index, who=self.identity.name)
 
     @editing
     def restoreCell(self, cellId):
@@ -249,7 +269,7 @@ class WorksheetFragment(LiveFragment):
         answers with its new id."""
         if type(cellId) is not int:
             raise BadArguments(f"A deleted cell is named by its id, an integer, not {cellId!r}.")
-        return self.hub.restoreCell(cellId)
+        return self.hub.restoreCell(cellId, self.identity.name)
 
     @editing
     def runAll(self, pastErrors=False):

@@ -27,13 +27,14 @@ from twisted.web.server import NOT_DONE_YET
 
 from ..formats import ipynb, sws
 from ..formats.files import StagedFiles
-from ..quotas import QuotaExceeded, Quotas
-from ..store import MAX_TITLE, SHARE_ROLES, NewCell, NotFoundError, StoreError, session_key
+from ..quotas import QuotaExceeded
+from ..store import SHARE_ROLES, NewCell, NotFoundError, StoreError, session_key
 from . import _html
 from .auth import Auth, identityOf
 from .cellhelp import offReactor
+from .copies import Copier
+from .download import DOWNLOADS
 from .login import worksheetPath
-from .public import KEY as PUBLISHED
 from .public import Publisher
 
 log = Logger()
@@ -109,7 +110,7 @@ class HomePage(Resource):
 
     def markup(self, worksheets, session: str = "") -> bytes:
         data = {"worksheets": [worksheetJSON(w) for w in worksheets], "session": session,
-                "editLinkNote": editLinkNote(self.protection)}
+                "editLinkNote": editLinkNote(self.protection), "downloads": DOWNLOADS}
         body = (
             '<header class="topbar"><span class="brand">athena-nb</span>'
             '<form method="post" action="/logout"><button type="submit" class="quiet">'
@@ -123,6 +124,9 @@ class HomePage(Resource):
             '(.ipynb, .sws, .txt); or drop files on the list">Import…</button>'
             '<input type="file" id="import-file" multiple hidden>'
             '<button type="button" id="show-trash" aria-pressed="false" disabled>Show trash</button>'
+            '<button type="button" id="download-chosen" disabled title="Tick worksheets in the list '
+            'to download them as Jupyter notebooks, with their files, in one .zip">'
+            "Download chosen as .zip</button>"
             "</div></div>"
             '<div class="home-find">'
             '<input type="search" id="search" aria-label="Search titles and cells" '
@@ -160,6 +164,7 @@ class ApiResource(Resource):
         super().__init__()
         self.auth, self.store, self.hubs, self.reactor = auth, store, hubs, reactor
         self.publisher = Publisher(reactor, store, hubs)
+        self.copier = Copier(reactor, store, hubs)
         self._routes = {
             (b"GET", ("worksheets",)): self.listWorksheets,
             (b"GET", ("search",)): self.search,
@@ -268,32 +273,20 @@ class ApiResource(Resource):
             lambda found: (200, {"results": [{"worksheet": worksheetJSON(w), "snippet": s}
                                              for w, s in found]}))
 
-    @property
-    def quotas(self) -> Quotas:
-        return getattr(self.hubs, "quotas", None) or Quotas()
-
     def duplicateWorksheet(self, worksheetId, body):
         """A copy of the worksheet (its cells, outputs and files), named "Copy of ...", within
-        the quotas as an import is. Its files are copied aside in the reactor's thread pool
-        and moved in once the copy is stored, as an import's are."""
+        the quotas as an import is (``Copier.copy``: its files are copied in the thread pool)."""
         hub = self.hubs.get(worksheetId) if self.hubs is not None else None
         if hub is not None:
             hub.runner.flushAll()  # what is not stored yet is copied too
 
         def copy(snapshot):
-            title = f"Copy of {snapshot.worksheet.title}"[:MAX_TITLE]
             cells = [NewCell(c.text, c.kind, tuple((o.kind, o.payload) for o in c.outputs),
                              c.execution_count, c.metadata) for c in snapshot.cells]
-            self.quotas.checkImport(cells, "This worksheet", "nothing was copied")
-            metadata = {k: v for k, v in snapshot.metadata.items() if k != PUBLISHED}
-            if self.hubs is None:
-                return self._storeWhole(title, cells, metadata, None)
-            staged = offReactor(self.reactor, StagedFiles.copied, self.hubs.dataDir,
-                                self.hubs.worksheetDir(snapshot.worksheet.id))
-            return staged.addCallback(lambda files: self._storeWhole(title, cells, metadata,
-                                                                     files))
+            return self.copier.copy(f"Copy of {snapshot.worksheet.title}", cells,
+                                    snapshot.metadata, snapshot.worksheet.id)
 
-        return self.store.load_worksheet(worksheetId).addCallback(copy)
+        return self.store.load_worksheet(worksheetId).addCallback(copy).addCallback(_made)
 
     def createWorksheet(self, body):
         title = body.get("title", "Untitled")
@@ -314,31 +307,14 @@ class ApiResource(Resource):
 
         def read():
             imported = reader(body["data"], name)  # FormatError: a 400 with its sentence
-            self.quotas.checkImport(imported.cells)
+            self.copier.quotas.checkImport(imported.cells)
             files = (StagedFiles.written(self.hubs.dataDir, imported.files)
                      if imported.files else None)
             return imported, files
 
         return offReactor(self.reactor, read).addCallback(
-            lambda read: self._storeWhole(read[0].title, read[0].cells, read[0].metadata,
-                                          read[1]))
-
-    def _storeWhole(self, title, cells, metadata, files: StagedFiles | None):
-        """Store a worksheet made whole, then move its staged ``files`` in (or drop them if
-        storing failed); answers 201 with it."""
-        d = self.store.import_worksheet(title, cells, metadata)
-
-        def stored(worksheet):
-            if files is not None:
-                files.moveTo(self.hubs.worksheetDir(worksheet.id))
-            return 201, {"worksheet": worksheetJSON(worksheet)}
-
-        def failed(failure):
-            if files is not None:
-                files.discard()
-            return failure
-
-        return d.addCallbacks(stored, failed)
+            lambda read: self.copier.storeWhole(read[0].title, read[0].cells, read[0].metadata,
+                                                read[1])).addCallback(_made)
 
     def renameWorksheet(self, worksheetId, body):
         def renamed(worksheet):
@@ -406,6 +382,10 @@ class ApiResource(Resource):
             return 200, {"ended": key}
 
         return self.auth.endSession(key).addCallback(ended)
+
+
+def _made(worksheet):
+    return 201, {"worksheet": worksheetJSON(worksheet)}
 
 
 def _failed(failure, request, what: str) -> None:

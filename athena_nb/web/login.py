@@ -177,7 +177,13 @@ class LoginResource(_Guarded):
         return loginForm(self.auth, moduleRoot=self.moduleRoot, next=next, error=error)
 
     def render_GET(self, request):
-        _html.writeHTML(request, self._form(_html.localPath(_arg(request, b"next"))))
+        next = _html.localPath(_arg(request, b"next"))
+        identity = identityOf(request)
+        if identity is not None and identity.isOwner and b"next" in request.args:
+            # Logged in already (a page opened from another site was not sent the cookie).
+            _html.redirect(request, next)
+            return NOT_DONE_YET
+        _html.writeHTML(request, self._form(next))
         return NOT_DONE_YET
 
     def render_POST(self, request):

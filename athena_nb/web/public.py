@@ -31,11 +31,13 @@ from twisted.web.server import NOT_DONE_YET
 
 from ..cells import MIME_ORDER, cleanEvent, compact, eventFromStore
 from ..interactmodel import publicHTML
+from ..quotas import QuotaExceeded
 from ..render import htmlOutput, renderMarkdown
 from ..store import CellKind, NotFoundError
 from ..terminal import visibleText
 from ..textcells import TYPESET_KEY
-from . import _html
+from . import _html, publiccopy
+from .auth import identityOf
 
 log = Logger()
 
@@ -85,26 +87,13 @@ class Publisher:
         if hub is not None:
             title, typeset = hub.title, hub.typeset
             cells = [(c.text, c.kind, c.rendered(), c.outputs) for c in hub.cells if not c.leaving]
+            published = snapshotOf(title, typeset, cells)
         else:
-            title = snapshot.worksheet.title
-            typeset = snapshot.metadata.get(TYPESET_KEY) is not False
-            cells = [(c.text, c.kind,
-                      renderMarkdown(c.text) if c.kind is CellKind.TEXT else None,
-                      [eventFromStore(o.kind, o.payload) for o in c.outputs])
-                     for c in snapshot.cells]
+            published = storedSnapshot(snapshot)
         previous = snapshot.metadata.get(KEY)
         token = previous.get("token") if isinstance(previous, dict) else None
-        published = {
-            "token": token if isinstance(token, str) and token else secrets.token_urlsafe(24),
-            "at": self.reactor.seconds(),
-            "title": title,
-            "typeset": typeset,
-            # A text cell's HTML is the one its viewers were shown (rendered and sanitised
-            # once, athena_nb/render); a code cell's outputs carry their typeset LaTeX.
-            "cells": [{"input": text, "outputs": [], "kind": "text", "html": html}
-                      if kind is CellKind.TEXT else {"input": text, "outputs": _clean(outputs)}
-                      for text, kind, html, outputs in cells],
-        }
+        published["token"] = token if isinstance(token, str) and token else secrets.token_urlsafe(24)
+        published["at"] = self.reactor.seconds()
         return self.store.set_metadata(worksheetId, KEY, published).addCallback(
             lambda _: publishedJSON(worksheetId, published))
 
@@ -119,45 +108,110 @@ class Publisher:
             lambda snapshot: publishedJSON(worksheetId, snapshot.metadata.get(KEY)))
 
 
+def snapshotOf(title: str, typeset: bool, cells) -> dict:
+    """A snapshot (what ``renderSnapshot`` shows) of ``cells``, each (text, kind, its HTML if
+    it is a text cell, its output events)."""
+    # A text cell's HTML is the one its viewers were shown (rendered and sanitised once,
+    # athena_nb/render); a code cell's outputs carry their typeset LaTeX.
+    return {"title": title, "typeset": typeset,
+            "cells": [{"input": text, "outputs": [], "kind": "text", "html": html}
+                      if kind is CellKind.TEXT else {"input": text, "outputs": _clean(outputs)}
+                      for text, kind, html, outputs in cells]}
+
+
+def storedSnapshot(snapshot) -> dict:
+    """``snapshotOf`` a worksheet as the store holds it (a ``WorksheetSnapshot``)."""
+    return snapshotOf(snapshot.worksheet.title, snapshot.metadata.get(TYPESET_KEY) is not False,
+                      [(c.text, c.kind, renderMarkdown(c.text) if c.kind is CellKind.TEXT else None,
+                        [eventFromStore(o.kind, o.payload) for o in c.outputs])
+                       for c in snapshot.cells])
+
+
 def _clean(outputs) -> list[dict]:
     kept = [cleanEvent(e) for e in outputs]
     return compact([e for e in kept if e is not None])
 
 
 class PublicResource(Resource):
-    """``/public/<worksheetId>/<token>``: the published snapshot, for anyone holding the URL."""
+    """``/public/<worksheetId>/<token>``: the published snapshot, for anyone holding the URL;
+    ``POST .../copy``: the owner's "Edit a copy" of it (``publiccopy.py``, ``copier`` a
+    ``copies.Copier``)."""
 
     isLeaf = True
 
-    def __init__(self, store, moduleRoot: str):
+    def __init__(self, store, moduleRoot: str, copier=None):
         super().__init__()
-        self.store, self.moduleRoot = store, moduleRoot
+        self.store, self.moduleRoot, self.copier = store, moduleRoot, copier
 
     def render_GET(self, request):
+        return self._answer(request, self._loaded)
+
+    render_HEAD = render_GET
+
+    def render_POST(self, request):
+        return self._answer(request, self._copy, "copy")
+
+    def _answer(self, request, then, action: str | None = None):
         parts = [p.decode("utf-8", "replace") for p in request.postpath]
-        if len(parts) == 3 and parts[2] == "":
+        if len(parts) == 3 and parts[2] == ("" if action is None else action):
             parts.pop()
+        elif action is not None:  # a POST names what it does
+            parts = []
         if len(parts) != 2 or not all(parts):
             _notFound(request, self.moduleRoot)
             return NOT_DONE_YET
         worksheetId, token = parts
         d = self.store.load_worksheet(worksheetId)
-        d.addCallback(self._loaded, token, request)
+        d.addCallback(self._published, token, request, then)
         d.addErrback(self._failed, request)
         return NOT_DONE_YET
 
-    render_HEAD = render_GET
-
-    def _loaded(self, snapshot, token: str, request) -> None:
+    def _published(self, snapshot, token: str, request, then):
         published = snapshot.metadata.get(KEY)
         if (snapshot.worksheet.trashed or not isinstance(published, dict)
                 or not secrets.compare_digest(str(published.get("token", "")).encode(),
                                               token.encode())):
             _notFound(request, self.moduleRoot)
-            return
+            return None
+        return then(snapshot, published, request)
+
+    def _loaded(self, snapshot, published: dict, request) -> None:
         styles: list[str] = []
-        body = renderSnapshot(published, self.moduleRoot, styles)
-        _html.writeHTML(request, body, csp=snapshotPolicy(styles))
+        control = ""
+        if self.copier is not None:
+            path = publicPath(snapshot.worksheet.id, published["token"])
+            control = publiccopy.copyControl(identityOf(request), path)
+        title, body = snapshotBody(published, styles, head=control)
+        policy = snapshotPolicy(styles)
+        if "<form" in control:
+            policy = policy.replace("form-action 'none'", "form-action 'self'")
+        _html.writeHTML(request, _page(f"{title} · athena-nb", body, self.moduleRoot), csp=policy)
+
+    def _copy(self, snapshot, published: dict, request):
+        identity = identityOf(request)
+        back = publicPath(snapshot.worksheet.id, published["token"])
+        if self.copier is None or identity is None or not identity.isOwner:
+            publiccopy.refusal(request, self.moduleRoot, 403, "Log in to edit a copy",
+                               "Only the notebook's owner may make a worksheet of a published "
+                               "one; log in first.", back)
+            return None
+        if not _html.sameOrigin(request):
+            publiccopy.refusal(request, self.moduleRoot, 403, "Not copied",
+                               "The request came from another site; use the button on the "
+                               "published page.", back)
+            return None
+        d = publiccopy.editCopy(self.copier, snapshot, published, request)
+        d.addErrback(self._notCopied, request, back)
+        return d
+
+    def _notCopied(self, failure, request, back: str) -> None:
+        if failure.check(QuotaExceeded):
+            publiccopy.refusal(request, self.moduleRoot, 400, "Not copied", str(failure.value),
+                               back)
+            return
+        log.failure("Copying a published worksheet failed", failure)
+        publiccopy.refusal(request, self.moduleRoot, 500, "Not copied",
+                           "The copy could not be made; the server's log says why.", back)
 
     def _failed(self, failure, request) -> None:
         if failure.check(NotFoundError, ValueError, TypeError):
@@ -193,21 +247,29 @@ def renderSnapshot(published: dict, moduleRoot: str, styles: list[str] | None = 
     """The whole page of a published snapshot; every text in it is escaped, every HTML output
     sanitised.  ``styles`` gets the text of each ``<style>`` element the page needs admitted
     (``snapshotPolicy``)."""
-    styles = [] if styles is None else styles
+    title, body = snapshotBody(published, [] if styles is None else styles)
+    return _page(f"{title} · athena-nb", body, moduleRoot)
+
+
+def snapshotBody(published: dict, styles: list[str], *, saved: bool = False,
+                 head: str = "") -> tuple[str, str]:
+    """The title and the ``<main>`` of a snapshot's page (``renderSnapshot``), or of a
+    worksheet ``saved`` as an HTML file; ``head`` is more markup for its header (escaped by
+    the caller)."""
     title = str(published.get("title", ""))
     at = published.get("at")
     when = ""
     if isinstance(at, (int, float)):
         stamp = time.gmtime(at)
-        when = (f'<p class="public-meta">Published <time datetime="'
+        verb, what = ("Saved", "athena-nb worksheet") if saved else ("Published", "read-only snapshot")
+        when = (f'<p class="public-meta">{verb} <time datetime="'
                 f'{time.strftime("%Y-%m-%dT%H:%M:%SZ", stamp)}">'
-                f'{time.strftime("%Y-%m-%d %H:%M UTC", stamp)}</time> · read-only snapshot</p>')
+                f'{time.strftime("%Y-%m-%d %H:%M UTC", stamp)}</time> · {what}</p>')
     typeset = published.get("typeset") is not False
     cells = "".join(_cell(c, typeset, styles) for c in published.get("cells", [])
                     if isinstance(c, dict))
-    body = (f'<main class="public"><header class="public-head"><h1>{escape(title)}</h1>{when}'
-            f'</header><ol class="public-cells">{cells}</ol></main>')
-    return _page(f"{title} · athena-nb", body, moduleRoot)
+    return title, (f'<main class="public"><header class="public-head"><h1>{escape(title)}</h1>'
+                   f'{when}{head}</header><ol class="public-cells">{cells}</ol></main>')
 
 
 def _cell(cell: dict, typeset: bool, styles: list[str]) -> str:

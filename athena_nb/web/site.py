@@ -27,7 +27,9 @@ from twisted.web.server import NOT_DONE_YET
 from livefragments import CSP, LiveRequest, LiveSite, ModuleResource, Settings, securityHeaders
 
 from . import _html
+from .archive import ArchiveResource
 from .auth import Auth, Identity, IIdentity
+from .copies import Copier
 from .home import ApiResource, HomePage
 from .hosts import HostCheck
 from .login import LoginResource, LogoutResource, ShareResource, TokenLogin, forbid
@@ -57,9 +59,11 @@ class Root(Resource):
             b"static": modules,
             b"login": LoginResource(auth, moduleRoot, reactor, throttle),
             b"share": ShareResource(auth, moduleRoot),
-            b"public": PublicResource(store, moduleRoot),
+            b"public": PublicResource(store, moduleRoot, Copier(reactor, store, hubs)),
             b"logout": LogoutResource(auth),
             b"api": ApiResource(auth, store, hubs, reactor=reactor),
+            b"download": ArchiveResource(store, hubs, reactor, getattr(
+                getattr(hubs, "kernels", None), "system", None) or "python"),
             b"worksheets": worksheets,
             b"": HomePage(store, moduleRoot, getattr(hubs, "kernelProtection", None)),
         }
@@ -237,5 +241,12 @@ def buildSite(*, reactor, store, auth: Auth, hubs, settings, modules: ModuleReso
             importMap=modules.importMap, moduleGraph=modules.graph))
     root = Root(reactor=reactor, auth=auth, store=store, modules=modules,
                 worksheets=worksheets, hubs=hubs, hosts=hosts)
-    # No URL takes a body larger than a live page's largest message.
-    return AthenaSite(root, maxBodyBytes=(settings or Settings()).maxMessageBytes)
+    # No URL takes a body larger than a live page's largest message, but an upload to a
+    # worksheet's files by someone who may make it (folder.py).
+    bodyLimit = None
+    if hubs is not None and getattr(hubs, "quotas", None) is not None:
+        from .folder import uploadBodyLimit
+
+        bodyLimit = uploadBodyLimit(auth, hubs)
+    return AthenaSite(root, maxBodyBytes=(settings or Settings()).maxMessageBytes,
+                      bodyLimit=bodyLimit)

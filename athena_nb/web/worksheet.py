@@ -7,7 +7,8 @@ Tests: tests/unit/test_hub_web*.py, tests/integration/test_notebook_live.py.
 - ``/worksheets/<id>/``: the live page (a ``WorksheetPage`` per GET), and below it the page's
   transport (``<id>/<clientId>/transport``);
 - ``/worksheets/<id>/files/<cellId>/<path>``: files a cell created (see files.py);
-- ``/worksheets/<id>/outputs/<cellId>/<n>.html``: an HTML output, for a sandboxed frame.
+- ``/worksheets/<id>/outputs/<cellId>/<n>.html``: an HTML output, for a sandboxed frame;
+- ``/worksheets/<id>/folder/[<name>]``: the files of the worksheet's directory (folder.py).
 
 The site's gate lets a request through only if its identity may open the worksheet (or it is
 the transport of a page the server is closing, see ``closingTransport``); the identity is the
@@ -26,6 +27,7 @@ from ._html import ICON
 from .auth import identityOf
 from .download import DownloadResource
 from .files import CellFilesResource, HTMLOutputResource, writeText
+from .folder import FolderResource
 from .fragments import WorksheetFragment
 
 
@@ -33,7 +35,8 @@ class WorksheetPage(LivePage):
     """One browser tab on one worksheet."""
 
     stylesheets = ("athena_nb/notebook.css", "athena_nb/worksheet.css", "athena_nb/outputs.css",
-                   "athena_nb/highlight.css", "athena_nb/help.css", "athena_nb/interact.css")
+                   "athena_nb/highlight.css", "athena_nb/help.css", "athena_nb/interact.css",
+                   "athena_nb/history.css")
     icon = ICON
 
     def __init__(self, hub, identity, base: str):
@@ -119,6 +122,8 @@ class _WorksheetResource(Resource):
             return CellFilesResource(self.root, self.worksheetId)
         if name == b"outputs":
             return HTMLOutputResource(self.root, self.worksheetId)
+        if name == b"folder":
+            return FolderResource(self.root.hubs, self.worksheetId)
         if name == b"download":
             return DownloadResource(self.root.hubs, self.worksheetId,
                                     getattr(self.root.hubs.kernels, "system", None) or "python")

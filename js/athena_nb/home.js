@@ -16,6 +16,10 @@ import {setUpImport} from './imports.js';
 
 /** @type {Map<string, Worksheet>} */
 const worksheets = new Map();
+/** @type {Set<string>} the worksheets ticked for one .zip */
+const chosen = new Set();
+/** @type {[string, string, string][]} each download's format, label and what it is (download.py) */
+let downloads = [];
 let showTrash = false;
 /** @type {Map<string, string>|null} while searching: the worksheets found, with a snippet */
 let found = null;
@@ -124,16 +128,71 @@ function activeRow(worksheet) {
                   onclick: () => startRename(row, worksheet)}, 'Rename'),
     el('button', {type: 'button', 'aria-label': `Duplicate ${worksheet.title}`,
                   onclick: () => duplicate(worksheet)}, 'Duplicate'),
-    el('a', {href: `${worksheet.url}download/ipynb`, download: '', className: 'button-like',
-             'aria-label': `Download ${worksheet.title} as a Jupyter notebook`}, 'Download .ipynb'),
+    downloadMenu(worksheet),
     el('button', {type: 'button', 'aria-label': `Share ${worksheet.title}`,
                   'aria-expanded': 'false', onclick: (/** @type {MouseEvent} */ event) => toggleShare(row, worksheet,
                   /** @type {HTMLButtonElement} */ (event.currentTarget))}, 'Share'),
     el('button', {type: 'button', className: 'danger',
                   'aria-label': `Move ${worksheet.title} to trash`,
                   onclick: () => trash(worksheet)}, 'Move to trash'));
-  row.append(name, edited(worksheet.modified), actions);
+  const tick = el('input', {type: 'checkbox', className: 'choose', checked: chosen.has(worksheet.id),
+    'aria-label': `Choose ${worksheet.title}`, onchange: (/** @type {Event} */ event) => {
+      const box = /** @type {HTMLInputElement} */ (event.currentTarget);
+      if (box.checked) chosen.add(worksheet.id);
+      else chosen.delete(worksheet.id);
+      showChosen();
+    }});
+  row.append(tick, name, edited(worksheet.modified), actions);
   return row;
+}
+
+/**
+ * The row's Download menu: every format a worksheet downloads as (download.py).
+ * @param {Worksheet} worksheet
+ */
+function downloadMenu(worksheet) {
+  const items = downloads.map(([format, label, what]) => el('li', {},
+    el('a', {href: `${worksheet.url}download/${format}`, download: '',
+             'aria-label': `Download ${worksheet.title} as ${what}`}, label)));
+  return el('details', {className: 'row-download'},
+    el('summary', {className: 'button-like', 'aria-label': `Download ${worksheet.title}`}, 'Download'),
+    el('ul', {}, ...items));
+}
+
+/** The chosen worksheets that are still in the list (not trashed since, nor deleted). */
+function chosenIds() {
+  return [...chosen].filter((id) => worksheets.has(id) && !worksheets.get(id)?.trashed);
+}
+
+function showChosen() {
+  const ids = chosenIds();
+  const button = /** @type {HTMLButtonElement} */ ($('download-chosen'));
+  button.disabled = ids.length === 0;
+  button.textContent = ids.length ? `Download ${ids.length} as .zip` : 'Download chosen as .zip';
+}
+
+/** One .zip of the chosen worksheets, as notebooks with their files (archive.py). */
+function downloadChosen() {
+  return attempt(async () => {
+    const ids = chosenIds();
+    if (!ids.length) throw new Error('Tick the worksheets to download first.');
+    say(`Packing ${ids.length} worksheet${ids.length === 1 ? '' : 's'}…`);
+    const query = ids.map((id) => `id=${encodeURIComponent(id)}`).join('&');
+    let response;
+    try {
+      response = await fetch(`/download/worksheets.zip?${query}`, {credentials: 'same-origin'});
+    } catch {
+      throw new Error('The server cannot be reached. Check that it is still running.');
+    }
+    if (!response.ok) throw new Error((await response.text()).trim() || `The server answered ${response.status}.`);
+    const url = URL.createObjectURL(await response.blob());
+    const link = el('a', {href: url, download: 'worksheets.zip', hidden: true});
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    say(`Downloaded ${ids.length} worksheet${ids.length === 1 ? '' : 's'} as worksheets.zip.`);
+  });
 }
 
 /** @param {Worksheet} worksheet */
@@ -174,6 +233,7 @@ function render() {
   const toggle = $('show-trash');
   toggle.setAttribute('aria-pressed', String(showTrash));
   toggle.textContent = showTrash ? 'Hide trash' : `Show trash${trashed.length ? ` (${trashed.length})` : ''}`;
+  showChosen();
 }
 
 /**
@@ -398,8 +458,10 @@ let editLinkNote = '';
 function boot() {
   const data = JSON.parse($('home-data').textContent || '{}');
   editLinkNote = data.editLinkNote || '';
+  downloads = data.downloads || [];
   for (const worksheet of data.worksheets || []) remember(worksheet);
   $('new-worksheet').addEventListener('click', create);
+  $('download-chosen').addEventListener('click', downloadChosen);
   $('search').addEventListener('input', searchTyped);
   $('sort').addEventListener('change', () => render());
   $('show-trash').addEventListener('click', () => {

@@ -7,6 +7,8 @@
 
 import {Widget} from '../livefragments/widget.js';
 import {lostConnection} from './connection.js';
+import {FilesPanel} from './files.js';
+import {HistoryPanel} from './history.js';
 import {Menu} from './menus.js';
 import {NearScreen} from './nearscreen.js';
 import {listenForFrameHeights} from './outputs.js';
@@ -117,6 +119,10 @@ export class Worksheet extends Widget {
     });
     this.setSystem(a.system);
     this.#showPresence(a.presence);
+    /** The toolbar's Files panel, and files dropped on the worksheet (files.js). */
+    this.files = new FilesPanel({
+      host: $('.nb-files'), base: a.base, canEdit: a.canEdit, dropZone: /** @type {HTMLElement} */ (node),
+    });
     /** @type {DeletedCells|null} this person's deletions, to bring back (editors only) */
     this.deletedCells = a.canEdit ? new DeletedCells({
       node: /** @type {HTMLElement} */ (node),
@@ -124,6 +130,13 @@ export class Worksheet extends Widget {
       focus: (cellId) => this.focusCell(cellId),
       hint: (message) => this.hint(message),
     }) : null;
+    /** The History panel (history.js), for everyone: reading the past changes nothing. */
+    this.history = new HistoryPanel({
+      cells: this.cellsNode,
+      ask: (method, ...rest) => this.ask(this.callRemote(method, ...rest)),
+      canEdit: a.canEdit,
+      isOwner: a.role === 'owner',
+    });
   }
 
   loaded() {
@@ -135,8 +148,12 @@ export class Worksheet extends Widget {
     this.systemChoice.disabled = !this.canEdit;
     // The menus, and a display preference of this browser, are for viewers too.
     for (const menu of Object.values(this.menus)) menu.button.disabled = false;
+    this.files.loaded();
     const numbers = /** @type {HTMLButtonElement|null} */ (
       this.node.querySelector('.nb-toolbar [data-action="lineNumbers"]'));
+    const history = /** @type {HTMLButtonElement|null} */ (
+      this.node.querySelector('.nb-toolbar [data-action="history"]'));
+    if (history) history.disabled = false;
     if (numbers) {
       numbers.disabled = false;
       numbers.setAttribute('aria-pressed', String(lineNumbers()));
@@ -407,6 +424,12 @@ export class Worksheet extends Widget {
     return null;
   }
 
+  /** The server: someone uploaded, renamed or deleted a file, or a cell wrote one. */
+  filesChanged() {
+    this.files.changed();
+    return null;
+  }
+
   /** The server: what cells run as when they name no mode, for everyone. @param {string} system */
   setSystem(system) {
     this.system = system;
@@ -426,6 +449,12 @@ export class Worksheet extends Widget {
       const on = !lineNumbers();
       setLineNumbers(on);
       button.setAttribute('aria-pressed', String(on));
+      return;
+    }
+    if (button.dataset.action === 'history') {
+      if (this.history.open) this.history.close();
+      else await this.history.openPanel();
+      button.setAttribute('aria-expanded', String(this.history.open));
       return;
     }
     if (!this.canEdit) return;

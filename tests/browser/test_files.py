@@ -45,6 +45,7 @@ def test_notebooks_dropped_on_the_home_page_become_worksheets_and_download_again
     expect(page.locator("#home-status")).to_contain_text("broken.ipynb is not a", timeout=T)
     for title in ("algebra", "geometry"):
         expect(page.get_by_role("link", name=title, exact=True)).to_be_visible(timeout=T)
+    page.get_by_label("Download geometry", exact=True).click()  # the row's Download menu
     with page.expect_download() as got:
         page.get_by_role("link", name="Download geometry as a Jupyter notebook").click()
     back = nbformat.reads(open(got.value.path()).read(), as_version=4)

@@ -50,6 +50,9 @@ class RecordingViewer:
     def titleChanged(self, title):
         self.events.append(("title", title))
 
+    def filesChanged(self):
+        self.events.append(("files",))
+
     def presenceChanged(self, changes):
         self.events.append(("presence", [(c["id"], "gone") if c.get("gone") else (c["name"], c["cell"])
                                          for c in changes]))

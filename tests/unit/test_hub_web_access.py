@@ -38,9 +38,11 @@ ARGS = {"edit": ([{"at": 0, "insert": "evil"}], 0), "move": (1,), "insert": ("be
         "split": (1, 0), "complete": ("x", 1), "introspect": ("x",), "setTitle": ("Evil",),
         "addCell": (0,), "focus": (None,), "setKind": ("text",), "setTypeset": (False,),
         "setSystem": ("sage",), "cursor": (0, 0, 0), "answer": ("x",), "restoreCell": (1,),
-        "help": ("x",), "signature": ("x",)}
+        "help": ("x",), "signature": ("x",), "historyAt": (0,), "historyDiff": (0, 0),
+        "historyRestore": (0,), "historyRestoreCell": (0, 1), "historyName": (0, "x"),
+        "historySnapshot": ("x",), "historyOutputs": (1,)}
 #: A viewer may read, and show the others where it is (presence: its cell and its selection).
-READABLE = {"text", "outputs", "focus", "cursor"}
+READABLE = {"text", "outputs", "focus", "cursor", "historyInfo", "historyAt", "historyDiff"}
 
 
 def test_a_read_only_viewer_is_refused_every_change_and_nothing_changes(env):
@@ -56,6 +58,9 @@ def test_a_read_only_viewer_is_refused_every_change_and_nothing_changes(env):
         result = env.call(widget.callRemote(name, *ARGS.get(name, ())))
         if name in READABLE:
             assert not isinstance(result, Exception), (name, result)
+            continue
+        if name == "historyOutputs":  # reading: refused only for want of such a snapshot
+            assert result.type == "StoreError" and "no snapshot" in result.message
             continue
         assert getattr(result, "type", None) == "NotAllowed", (name, result)
         assert "read-only access" in result.message
@@ -87,7 +92,11 @@ def test_exposed_methods_are_exactly_the_reviewed_ones():
     """A new exposed method must be added here, with a thought about who may call it."""
     assert set(_exposed(WorksheetFragment)) == {
         "focus", "setTitle", "addCell", "runAll", "interrupt", "restart", "clearAll",
-        "setTypeset", "setSystem", "restoreCell"}
+        "setTypeset", "setSystem", "restoreCell",
+        # History (historycalls.py): reading for everyone, restoring and naming for editors,
+        # a snapshot with outputs for the owner.
+        "historyInfo", "historyAt", "historyDiff", "historyOutputs", "historyRestore",
+        "historyRestoreCell", "historyName", "historySnapshot"}
     assert set(_exposed(CellFragment)) == {
         "edit", "text", "outputs", "run", "runAbove", "delete", "move", "insert", "split",
         "joinNext", "clear", "complete", "introspect", "setKind", "cursor", "cancel", "answer",

@@ -159,6 +159,10 @@ def test_the_secret_id_changes_with_a_fixed_token_or_the_password_but_not_a_rand
 def test_quotas_come_from_the_options_and_zero_turns_one_off():
     assert parse().quotas() == Quotas(maxCells=1000, maxChars=64 << 20)
     assert parse().maxLinkSessions() == 100
-    options = parse("--max-cells", "0", "--max-worksheet-mb", "2", "--max-link-sessions", "0")
-    assert options.quotas() == Quotas(maxCells=None, maxChars=2 << 20)
+    options = parse("--max-cells", "0", "--max-worksheet-mb", "2", "--max-link-sessions", "0",
+                    "--max-upload-mb", "0", "--max-files-mb", "3")
+    assert options.quotas() == Quotas(maxCells=None, maxChars=2 << 20, maxFileBytes=None,
+                                      maxFilesBytes=3 << 20)
     assert options.maxLinkSessions() is None
+    assert parse().quotas().maxFileBytes == 100 << 20
+    assert parse().quotas().maxFilesBytes == 1 << 30

@@ -100,7 +100,8 @@ def test_the_owner_publishes_and_anyone_without_a_session_sees_the_snapshot(env)
     assert "42 &lt; 43" in body
     assert "ValueError: bad &lt;value&gt;" in body and "Traceback line 1" in body
     assert "\x1b" not in body
-    assert "File: <span>out/&lt;plot&gt;.png</span>" in body and "<a " not in body
+    cells = body.split('<ol class="public-cells">', 1)[1]
+    assert "File: <span>out/&lt;plot&gt;.png</span>" in cells and "<a " not in cells
     assert "Interrupted." in body
     headers = page.headers
     assert headers["content-security-policy"] == [CSP]

@@ -175,7 +175,7 @@ def test_one_envelope_of_refused_notifications_writes_a_few_lines_then_one_count
     h = Harness()
     raw = RawPage(h)
     notifications = [[seq, ["call", [None, 1, "nothing", ["x" * 60], {}]]] for seq in range(500)]
-    with capturedLogs("livefragments") as events:
+    with capturedLogs("livefragments._mistakes") as events:
         raw.post([-1, notifications])
         h.settle()
         assert raw.page.isLive and len(events) == BURST

@@ -39,7 +39,7 @@ def test_older_files_get_code_cells_and_the_check(tmp_path):
     path = str(tmp_path / "nb.sqlite")
     make_v1(path)
     conn = open_database(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     assert [k for (k,) in conn.execute("SELECT kind FROM cells ORDER BY id")] == ["code", "code"]
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("UPDATE cells SET kind = 'markdown' WHERE id = 1")
