@@ -15,6 +15,7 @@ bench/common.py for the framing):
 - ``key {trial}``: type ``kbench-<trial> <now>`` into the writer's second cell; reply once sent.
 - ``collect {trial, kind, timeout}``: arrival times, on every page here, of the output line
   ``bench-<trial> <t>`` (kind "out") or the typed ``kbench-<trial> <t>`` (kind "key").
+- ``loadOpen``, ``loadWarm``, ``loadRun``, ``texts``, ``misbehave``: bench/load.py's pages (bench/_loadwork.py).
 - ``close``: close every page and exit.
 """
 
@@ -25,6 +26,7 @@ import os
 import re
 import sys
 from http.cookies import SimpleCookie
+from urllib.parse import quote
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -180,10 +182,14 @@ class Page:
         self.client = None
         self.http = None
 
-    async def open(self, base: str, token: str, worksheetId: str, transport: str) -> Page:
+    async def open(self, base: str, token: str, worksheetId: str, transport: str,
+                   link: str | None = None, name: str = "", widgets: dict | None = None) -> Page:
+        """Open the worksheet's page: logged in with the token, or, with ``link`` (a share
+        link's path), as a visitor who entered through it under ``name``."""
         self.http = PlainHTTP(reactor)
-        cookies = await login(self.http, base, token)
-        classes = {k: _bound(v, self) for k, v in WIDGETS.items()}
+        cookies = await (login(self.http, base, token) if link is None else
+                         joinLink(self.http, base, link, name))
+        classes = {k: _bound(v, self) for k, v in (widgets or WIDGETS).items()}
         kwargs = {"transport": transport} if transport != "longpoll" else {}
         self.client = await LiveClient.open(reactor, f"{base}/worksheets/{worksheetId}/",
                                             http=self.http, widgetClasses=classes,
@@ -225,6 +231,19 @@ async def login(http, base: str, token: str) -> dict:
     if COOKIE not in cookies:
         raise RuntimeError(f"Logging in with the token answered HTTP {response.code} "
                            "without a session cookie.")
+    return cookies
+
+
+async def joinLink(http, base: str, path: str, name: str) -> dict:
+    """Enter through a share link under ``name`` (a session of its own); the session cookie."""
+    body = f"name={quote(name)}".encode()
+    response = await http.request(b"POST", base + path,
+                                  {b"content-type": b"application/x-www-form-urlencoded"}, body)
+    cookies = {name: morsel.value for header in response.headers.get("set-cookie", [])
+               for name, morsel in SimpleCookie(header).items()}
+    if response.code != 303 or COOKIE not in cookies:
+        raise RuntimeError(f"Entering the share link answered HTTP {response.code}: "
+                           f"{response.body[:200]!r}")
     return cookies
 
 
@@ -333,6 +352,27 @@ class Driver:
         return {"arrivals": [f[0] if f else None for f in found],
                 "kernelTimes": [f[1] if f else None for f in found]}
 
+    # bench/load.py: typing and running pages, the misbehaving kernel, the texts afterwards.
+    async def loadOpen(self, **kwargs):
+        import _loadwork
+        return await _loadwork.openPages(self, **kwargs)
+
+    async def loadWarm(self, **kwargs):
+        import _loadwork
+        return await _loadwork.warmUp(self, **kwargs)
+
+    async def loadRun(self, **kwargs):
+        import _loadwork
+        return await _loadwork.runLoad(self, **kwargs)
+
+    async def texts(self, **kwargs):
+        import _loadwork
+        return await _loadwork.texts(**kwargs)
+
+    async def misbehave(self, **kwargs):
+        import _loadwork
+        return await _loadwork.misbehave(self, **kwargs)
+
     async def close(self):
         pages, self.pages = self.pages, []
         await defer.DeferredList([defer.ensureDeferred(p.close()) for p in pages],
@@ -399,4 +439,6 @@ def main():
 
 
 if __name__ == "__main__":
+    # bench/_loadwork.py imports this module by name: let it find this copy, not load another.
+    sys.modules.setdefault("_athena_driver", sys.modules["__main__"])
     main()

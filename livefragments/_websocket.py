@@ -8,6 +8,12 @@ cookie and the Origin like the long-poll transport, then upgrades with
 greeting ``{"csrf", "ack"}``, then becomes ``page.transport`` (the page's ``LongPollTransport``
 steps aside) and sends every unacknowledged message with ``seq > ack``.  When the socket
 closes, the long-poll transport is the page's transport again and the disconnect timer runs.
+
+A socket is its connection's push producer: while the connection's send buffer is full (the
+client does not read) it sends nothing, and what the page produces meanwhile waits in the
+page's queue, where a newer latest value replaces an older one and the queue's limits apply,
+as for a long-poll client that does not poll.  Without that, every envelope went into the
+connection's buffer in the server's memory, without bound (bench/load.py's held sockets).
 """
 
 from __future__ import annotations
@@ -85,7 +91,8 @@ class _Factory:
         self.page, self.home, self.reactor = page, home, reactor
 
     def buildProtocol(self, request):
-        socket = PageWebSocket(self.page, self.home, self.reactor, request.channel.transport)
+        socket = PageWebSocket(self.page, self.home, self.reactor, request.channel.transport,
+                               request.channel)
         if isinstance(request.site, LiveSite):
             request.site.limitMessages(request, self.page.settings.maxMessageBytes,
                                        socket.messageTooLarge)
@@ -95,11 +102,14 @@ class _Factory:
 class PageWebSocket:
     """One WebSocket of one page (a ``twisted.web.websocket.WebSocketProtocol``)."""
 
-    def __init__(self, page, home, reactor, connection):
+    def __init__(self, page, home, reactor, connection, channel=None):
         self.page = page
         self.home = home  # the page's LongPollTransport
         self.reactor = reactor
         self.connection = connection  # the TCP transport the socket runs on
+        #: The HTTP channel the socket took over: it pauses and resumes us with its buffer.
+        self.channel = channel
+        self.paused = False  # the connection's send buffer is full: send nothing
         self.settings = page.settings
         self.state = SocketState.GREETING
         self.transport = None  # the WebSocketTransport
@@ -122,6 +132,8 @@ class PageWebSocket:
         self.transport = transport
 
     def negotiationFinished(self) -> None:
+        if self.channel is not None:
+            self.channel.registerProducer(self, True)
         self._greetingTimer = self.reactor.callLater(
             self.settings.clientTimeout, self._greetingMissing)
         self._heartbeat = self.reactor.callLater(self.settings.idleTimeout, self._beat)
@@ -210,11 +222,23 @@ class PageWebSocket:
 
     # -- sending (the page calls flush at the end of a reactor turn) ------------------------
 
+    # -- the connection's push producer --------------------------------------------------
+
+    def pauseProducing(self) -> None:
+        self.paused = True
+
+    def resumeProducing(self) -> None:
+        self.paused = False
+        self.flush()
+
+    def stopProducing(self) -> None:
+        pass  # the connection is closing; connectionLost follows
+
     def flush(self) -> None:
         if self.state is not SocketState.OPEN:
             return
         page = self.page
-        if self._renderEnd():
+        if self._renderEnd() or self.paused:
             return
         if page.channel.hasWaiting or page.channel.ack != self._ackSent:
             self._send(page.channel.encodedEnvelope())
@@ -331,12 +355,15 @@ class PageWebSocket:
         except LocalProtocolError:
             self._closedByPeer()
             return
-        if self.state is SocketState.OPEN and not self._sent:
+        if self.state is SocketState.OPEN and not self._sent and not self.paused:
             self._send(self.page.channel.encodedEnvelope())
         self._sent = False
         self._heartbeat = self.reactor.callLater(self.settings.idleTimeout, self._beat)
 
     def _stopTimers(self) -> None:
+        if self.channel is not None:  # closed: the channel stops pausing us
+            self.channel.unregisterProducer()
+            self.channel = None
         for timer in (self._greetingTimer, self._heartbeat):
             if timer is not None and timer.active():
                 timer.cancel()

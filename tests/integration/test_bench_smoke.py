@@ -29,6 +29,7 @@ QUICK = {
     "kernel.py": (["--quick"], "kernel.json", []),
     "roundtrip.py": (["-n", "20", "--warmup", "5"], "roundtrip.json", []),
     "fanout.py": (["--quick"], "fanout.json", []),
+    "load.py": (["--quick"], "load.json", []),
     "compare_jupyter.py": (["--quick", "--no-install"], "compare_jupyter.json",
                            ["cold_start", "kernel_start_pooled", "kernel_start_cold", "rt_1plus1",
                             "lines_10k", "fanout_50", "fanout_500", "mem_per_viewer",

@@ -359,3 +359,52 @@ def test_a_post_to_the_websocket_endpoint_is_405():
     url = raw.boot["websocket"]
     h.http.request(b"POST", url, {b"cookie": raw.cookie.encode()}, b"").addBoth(answers.append)
     assert answers[0].code == 405 and answers[0].headers["allow"] == ["GET"]
+
+
+# -- a client that does not read -------------------------------------------------------------
+
+
+def test_while_the_connection_cannot_take_more_nothing_is_sent_and_a_latest_value_waits():
+    """The connection's send buffer is full (the client does not read): the TCP transport
+    pauses its producer, the HTTP channel the socket took over.  The socket then sends nothing;
+    what the page produces waits in its queue, where a latest value replaces the older one,
+    and goes out in one envelope when the buffer drains.  (Before, every value went into the
+    connection's buffer in the server's memory, without bound.)"""
+    h = Harness()
+    raw = RawPage(h)
+    socket = connect(h, raw)
+    socket.take()
+    socket.transport.producer.pauseProducing()  # what the TCP transport does past its buffer
+    page = raw.page
+    for n in range(100):
+        page.counter.notifyLatest("v", "show", lambda n=n: [n])
+        h.clock.advance(0)
+    page.counter.notifyRemote("show", "after")
+    h.settle()
+    assert socket.take() == [], "nothing goes into a full buffer"
+    assert page.channel.waitingCount == 2 and not page.channel.hasUnacked
+    socket.transport.producer.resumeProducing()
+    assert envelopes(socket) == [[-1, [[0, ["call", [None, 1, "show", [99], {}]]],
+                                       [1, ["call", [None, 1, "show", ["after"], {}]]]]]]
+    socket.send([1, []])
+    assert not page.channel.hasUnacked and page.state is PageState.CONNECTED
+
+
+def test_a_client_that_never_reads_meets_the_page_s_queue_limit_not_the_server_s_memory():
+    """Messages that cannot be replaced (calls) pile up in the queue while the socket is
+    paused, and the queue's limit closes the page (QueueOverflow), as for a long-poll client
+    that stopped polling."""
+    h = Harness(Settings(maxOutboundMessages=50))
+    raw = RawPage(h)
+    socket = connect(h, raw)
+    socket.take()
+    channel = socket.transport.producer  # the HTTP channel the socket took over
+    assert channel._requestProducer is raw.page.transport, "the socket is paused by its buffer"
+    channel.pauseProducing()
+    for n in range(60):
+        raw.page.counter.notifyRemote("show", n)
+    h.settle()
+    assert raw.page.state is PageState.GONE
+    assert raw.page.end.type == "QueueOverflow"
+    assert socket.closeCode == 4410, "told why, in the frame the buffer still takes"
+    assert channel._requestProducer is None, "the closed socket let go"
