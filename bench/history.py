@@ -1,7 +1,7 @@
 """History of a worksheet typed in for a term: how fast it opens and shows a past version,
 before and after compaction (issue 14 point 5). Nothing here is asserted by tests.
 
-Run: python bench/history.py [--keystrokes 100000] [--cells 30] [--samples 50]
+Run: python bench/history.py [--keystrokes 100000] [--cells 30] [--samples 50] [--quick]
 
 A fresh store file (SQLite on this machine's disk, ``synchronous=FULL``) gets a worksheet of
 ``--cells`` cells; two people then type ``--keystrokes`` one-character edits into it through
@@ -120,7 +120,11 @@ def main() -> None:
     parser.add_argument("--keystrokes", type=int, default=100_000)
     parser.add_argument("--cells", type=int, default=30)
     parser.add_argument("--samples", type=int, default=50)
+    parser.add_argument("--quick", action="store_true",
+                        help="2,000 keystrokes and 5 samples: a smoke run, no figures to quote")
     args = parser.parse_args()
+    if args.quick:
+        args.keystrokes, args.samples = 2_000, 5
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "bench.sqlite")
         wid = fill(path, args.keystrokes, args.cells)
