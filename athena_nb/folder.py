@@ -47,6 +47,16 @@ MAX_DEPTH = 8
 _moving = threading.Lock()
 
 
+def _printable(name: str) -> bool:
+    """A name from the disk that a page can show and ask for again: UTF-8 (not bytes
+    smuggled in as surrogates) and printable."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return name.isprintable()
+
+
 class FolderError(Exception):
     """A request about a worksheet's files that was refused; nothing was changed.  The message
     is a sentence for the person who asked; ``status`` is the HTTP status that fits."""
@@ -140,14 +150,15 @@ class WorksheetFolder:
     # -- reading -----------------------------------------------------------------------------
 
     def list(self) -> tuple[list[FileInfo], bool]:
-        """The plain files below the directory (hidden ones and links left out), sorted by
-        name, at most ``MAX_LISTED``; and whether some were left out for that limit."""
+        """The plain files below the directory (hidden ones, links and names that are not
+        UTF-8, which no URL or JSON text carries as they are, left out), sorted by name, at
+        most ``MAX_LISTED``; and whether some were left out for that limit."""
         found: list[FileInfo] = []
         for folder, dirs, files in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and _printable(d)
                              and not os.path.islink(os.path.join(folder, d)))
             for name in files:
-                if name.startswith("."):
+                if name.startswith(".") or not _printable(name):
                     continue
                 path = os.path.join(folder, name)
                 try:

@@ -100,7 +100,7 @@ class FolderResource(Resource):
             d = deferToThreadPool(reactor, reactor.getThreadPool(), save)
         else:
             d = maybeDeferred(save)
-        d.addCallback(lambda info: (_changed(hub),
+        d.addCallback(lambda info: (filesChanged(hub),
                                     _html.writeJSON(request, {"file": info.toJSON()}, 201)))
         d.addErrback(_failed, request)
         return d
@@ -120,7 +120,7 @@ class FolderResource(Resource):
         else:
             raise FolderError('Say what to do with the file as JSON: {"action": "rename", '
                               '"to": "<new name>"} or {"action": "delete"}.')
-        _changed(hub)
+        filesChanged(hub)
         _html.writeJSON(request, answer)
 
 
@@ -152,7 +152,7 @@ def _download(request, folder: WorksheetFolder, name: str) -> None:
     sendFile(request, folder.path(name))
 
 
-def _changed(hub) -> None:
+def filesChanged(hub) -> None:
     """Every page open on the worksheet lists its files again."""
     hub.audience.tell(lambda viewer: viewer.filesChanged())
 

@@ -158,13 +158,44 @@ def test_export_import_files_and_delete(env):
     assert [(f["path"], f["size"]) for f in files["files"]] == [("data/a.txt", 5)]
     got = env.settle(send(env, b"GET", f"/worksheets/{wid}/files/data%2Fa.txt"))
     assert got.code == 200 and got.body == b"hello"
-    assert api(env, b"GET", f"/worksheets/{wid}/files/..%2F..%2Fstore.sqlite")[0] == 404
+    code, refused, _ = api(env, b"GET", f"/worksheets/{wid}/files/..%2F..%2Fstore.sqlite")
+    assert code == 400 and refused["error"]["type"] == "BadName"
+    assert api(env, b"GET", f"/worksheets/{wid}/files/nothing.txt")[0] == 404
     code, deleted, _ = api(env, b"DELETE", f"/worksheets/{wid}")
     assert code == 200 and deleted["worksheet"]["trashed"] is True
     code, listed, _ = api(env, b"GET", "/worksheets")
     assert wid not in [w["id"] for w in listed["worksheets"]]
     assert wid in [w["id"] for w in api(env, b"GET", "/worksheets?trashed=true")[1]["worksheets"]]
     assert api(env, b"GET", f"/worksheets/{wid}/cells")[0] == 404
+
+
+def test_files_are_uploaded_renamed_and_deleted_and_open_pages_are_told(env):
+    code, made, _ = api(env, b"POST", "/worksheets", {"title": "Files"})
+    wid = made["worksheet"]["id"]
+    hub = env.run(env.hubs.open(wid))
+    told = []
+    hub.audience.tell = lambda tell: told.append(tell)
+    octet = {b"content-type": b"application/octet-stream"}
+    code, put, _ = api(env, b"PUT", f"/worksheets/{wid}/files/data%2Fpoints.csv", b"1,2\n3,4\n",
+                       headers=octet)
+    assert code == 201 and put["file"]["path"] == "data/points.csv" and put["file"]["size"] == 8
+    with open(os.path.join(hub.directory, "data", "points.csv"), "rb") as f:
+        assert f.read() == b"1,2\n3,4\n", "where a cell reads it: open('data/points.csv')"
+    code, renamed, _ = api(env, b"POST", f"/worksheets/{wid}/files/data%2Fpoints.csv/rename",
+                           {"to": "points.csv"})
+    assert code == 200 and renamed["file"]["path"] == "points.csv"
+    api(env, b"PUT", f"/worksheets/{wid}/files/other.csv", b"x", headers=octet)
+    code, clash, _ = api(env, b"POST", f"/worksheets/{wid}/files/other.csv/rename",
+                         {"to": "points.csv"})
+    assert code == 409 and "points.csv" in clash["error"]["message"]
+    assert [f["path"] for f in api(env, b"GET", f"/worksheets/{wid}/files")[1]["files"]] == [
+        "other.csv", "points.csv"]
+    code, deleted, _ = api(env, b"DELETE", f"/worksheets/{wid}/files/other.csv")
+    assert code == 200 and deleted == {"deleted": "other.csv"}
+    assert api(env, b"DELETE", f"/worksheets/{wid}/files/other.csv")[0] == 404
+    code, bad, _ = api(env, b"PUT", f"/worksheets/{wid}/files/.hidden", b"x", headers=octet)
+    assert code == 400 and bad["error"]["type"] == "BadName"
+    assert len(told) == 4, "two uploads, a rename and a deletion each tell the open pages"
 
 
 def test_a_stale_version_is_refused_and_nothing_changes(env):

@@ -57,6 +57,8 @@ def test_hidden_files_links_and_special_files_are_not_listed(folder):
     open(os.path.join(folder.root, ".hidden"), "w").write("x")
     os.symlink("/etc/passwd", os.path.join(folder.root, "passwd"))
     os.mkfifo(os.path.join(folder.root, "fifo"))
+    # A name a cell made that is not UTF-8: no page or JSON text could carry it.
+    open(os.path.join(os.fsencode(folder.root), b"bad\xff"), "wb").write(b"x")
     assert names(folder) == ["a.txt"]
 
 

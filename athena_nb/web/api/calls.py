@@ -10,21 +10,21 @@ sees live, a run is queued on the hub's runner.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from typing import NamedTuple
 
 from ... import ot
+from ...folder import WorksheetFolder
 from ...hubs import WorksheetUnavailable
-from ...store import NotFoundError
+from ..cellhelp import offReactor
 from ..download import FORMATS, attachment, exportWorksheet
+from ..folder import filesChanged
 from ..home import worksheetJSON
 from ..worksheetops import WorksheetOps
 from . import spec
 from .runs import Conflict, Runs
-
-#: How many files the list of a worksheet's files shows at most.
-MAX_FILES = 10_000
 
 
 class FileAnswer(NamedTuple):
@@ -46,12 +46,8 @@ def _cells(hub) -> list[dict]:
     return [cellJSON(c, n) for n, c in enumerate(c for c in hub.cells if not c.leaving)]
 
 
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+def _fileJSON(info) -> dict:
+    return {"path": info.name, "size": info.size, "modified": info.modified}
 
 
 class Calls:
@@ -193,35 +189,52 @@ class Calls:
 
     # -- files -------------------------------------------------------------------------------
 
-    def listFiles(self, who, body, worksheetId):
-        def listed(_):
-            root = self.hubs.worksheetDir(worksheetId)
-            files = []
-            for directory, dirs, names in os.walk(root):
-                dirs.sort()
-                for name in sorted(names):
-                    full = os.path.join(directory, name)
-                    if os.path.islink(full) or not os.path.isfile(full):
-                        continue
-                    path = os.path.relpath(full, root).replace(os.sep, "/")
-                    if not path.isprintable() or not _utf8(path):
-                        continue  # a name no URL or JSON text can carry as it is
-                    info = os.stat(full)
-                    files.append({"path": path, "size": info.st_size,
-                                  "modified": info.st_mtime})
-                    if len(files) >= MAX_FILES:
-                        return 200, {"files": files}
-            return 200, {"files": files}
+    def _folder(self, worksheetId: str, then, *, threaded: bool = False):
+        """``then(folder)`` on the worksheet's files (folder.py: the Files panel's rules and
+        limits), once the worksheet is known; in the thread pool if ``threaded``."""
+        def found(_):
+            folder = WorksheetFolder(self.hubs.worksheetDir(worksheetId), self.hubs.quotas)
+            if threaded:
+                return offReactor(self.reactor, then, folder)
+            return then(folder)
 
-        return self._exists(worksheetId).addCallback(listed)
+        return self._exists(worksheetId).addCallback(found)
+
+    def _filesChanged(self, worksheetId: str, answer):
+        hub = self.hubs.get(worksheetId)
+        if hub is not None:
+            filesChanged(hub)
+        return answer
+
+    def listFiles(self, who, body, worksheetId):
+        def listed(folder):
+            files, truncated = folder.list()
+            return 200, {"files": [_fileJSON(f) for f in files], "truncated": truncated}
+
+        return self._folder(worksheetId, listed)
 
     def getFile(self, who, body, worksheetId, path):
-        def read(_):
-            root = os.path.realpath(self.hubs.worksheetDir(worksheetId))
-            full = "" if "\0" in path else os.path.realpath(os.path.join(root, path))
-            if not full.startswith(root + os.sep) or not os.path.isfile(full):
-                raise NotFoundError(f"The worksheet has no file {path!r}.")
-            return FileAnswer(None, b"application/octet-stream",
-                              attachment(os.path.basename(full)), full)
+        return self._folder(worksheetId, lambda folder: FileAnswer(
+            None, b"application/octet-stream", attachment(os.path.basename(path)),
+            folder.path(path)))
 
-        return self._exists(worksheetId).addCallback(read)
+    def putFile(self, who, body, worksheetId, path):
+        def save(folder):
+            return 201, {"file": _fileJSON(folder.save(path, io.BytesIO(body), len(body),
+                                                       replace=True))}
+
+        return self._folder(worksheetId, save, threaded=True).addCallback(
+            lambda answer: self._filesChanged(worksheetId, answer))
+
+    def renameFile(self, who, body, worksheetId, path):
+        return self._folder(worksheetId, lambda folder: (200, {"file": _fileJSON(
+            folder.rename(path, body["to"], replace=body.get("replace", False)))})).addCallback(
+            lambda answer: self._filesChanged(worksheetId, answer))
+
+    def deleteFile(self, who, body, worksheetId, path):
+        def delete(folder):
+            folder.delete(path)
+            return 200, {"deleted": path}
+
+        return self._folder(worksheetId, delete).addCallback(
+            lambda answer: self._filesChanged(worksheetId, answer))

@@ -29,6 +29,7 @@ from twisted.web.server import NOT_DONE_YET
 from livefragments import securityHeaders
 
 from ... import ot
+from ...folder import FolderError
 from ...hub import HubClosed, HubError, NoSuchCell
 from ...hubs import WorksheetUnavailable
 from ...quotas import QuotaExceeded
@@ -289,6 +290,10 @@ def _refuse(request, error: Exception) -> None:
 def _failed(failure, request, route: spec.Route) -> None:
     if failure.check(Refusal):
         _refuse(request, failure.value)
+        return
+    if failure.check(FolderError):  # a file refused: its own status (folder.py)
+        _html.writeJSONError(request, failure.value.status, failure.value.type,
+                             str(failure.value))
         return
     for kinds, answer in _REFUSALS:
         if failure.check(*(kinds if isinstance(kinds, tuple) else (kinds,))):

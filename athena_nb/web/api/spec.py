@@ -70,7 +70,8 @@ SCHEMAS: dict[str, dict] = {
                 queued={"type": "number"}, ended={"type": ["number", "null"]},
                 outputs={"type": "array", "items": _ref("Output")}),
     "File": _obj(("path", "size", "modified"), path={"type": "string"},
-                 size={"type": "integer"}, modified={"type": "number"}),
+                 size={"type": "integer"}, modified={"type": "number",
+                                                     "description": "Seconds since 1970."}),
 }
 
 
@@ -106,6 +107,7 @@ def _wsp(*more: Param) -> tuple[Param, ...]:
 
 
 _CELL = Param("cellId", "path", _CELL_ID, True)
+_PATH = Param("path", "path", {"type": "string", "minLength": 1, "maxLength": 1024}, True)
 _ONE = _obj(("worksheet",), worksheet=_ref("Worksheet"))
 _CELLS = _obj(("cells",), cells={"type": "array", "items": _ref("Cell")})
 _RUN = _obj(("run",), run=_ref("Run"))
@@ -188,14 +190,33 @@ ROUTES: tuple[Route, ...] = (
           (Param("runId", "path", {"type": "integer", "minimum": 1, "maximum": 2**53}, True),
            Param("wait", "query", _WAIT)), tag="runs"),
     Route("GET", "/worksheets/{worksheetId}/files", "listFiles",
-          "The files in the worksheet's directory (what its cells wrote, imported data).",
-          {200: _obj(("files",), files={"type": "array", "items": _ref("File")})}, _wsp(),
-          tag="files"),
+          "The files in the worksheet's directory (what its cells wrote, uploads, imported "
+          "data), as the page's Files panel lists them (hidden files aside).",
+          {200: _obj(("files", "truncated"), files={"type": "array", "items": _ref("File")},
+                     truncated={"type": "boolean", "description": "More files than listed."})},
+          _wsp(), tag="files"),
     Route("GET", "/worksheets/{worksheetId}/files/{path}", "getFile",
           "One file of the worksheet's directory, as it is (the path URL-encoded as one "
           "segment: data%2Fplot.png).", {200: "application/octet-stream"},
-          _wsp(Param("path", "path", {"type": "string", "minLength": 1, "maxLength": 1024},
-                     True)), tag="files"),
+          _wsp(_PATH), tag="files"),
+    Route("PUT", "/worksheets/{worksheetId}/files/{path}", "putFile",
+          "Save the body as the file (replacing one of that name), within the worksheet's "
+          "limits on a file and on all its files; through the API a body is at most 8 MiB "
+          "(the page's Files panel takes larger ones).", {201: _obj(("file",), file=_ref("File"))},
+          _wsp(_PATH), body="file", bodyRequired=True, tag="files"),
+    Route("POST", "/worksheets/{worksheetId}/files/{path}/rename", "renameFile",
+          "Give the file another name (a path in the directory; its folders are made).",
+          {200: _obj(("file",), file=_ref("File"))},
+          _wsp(_PATH), body={"type": "object", "additionalProperties": False,
+                             "required": ["to"], "properties": {
+                                 "to": {"type": "string", "minLength": 1, "maxLength": 1024},
+                                 "replace": {"type": "boolean", "description":
+                                             "Replace a file of the new name (default: "
+                                             "refuse, 409)."}}},
+          bodyRequired=True, tag="files"),
+    Route("DELETE", "/worksheets/{worksheetId}/files/{path}", "deleteFile",
+          "Delete the file.", {200: _obj(("deleted",), deleted={"type": "string"})},
+          _wsp(_PATH), tag="files"),
 )
 
 _ERRORS = {400: "The request is malformed; the message says how.",
