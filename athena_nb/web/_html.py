@@ -111,3 +111,20 @@ def wantsHTML(request) -> bool:
         return False
     accept = request.getHeader(b"accept") or b""
     return b"text/html" in accept or b"*/*" in accept or not accept
+
+
+#: Served inline (shown as images); everything else is an attachment.
+INLINE_IMAGES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+                 ".gif": "image/gif", ".webp": "image/webp"}
+
+
+def writeText(request, code: int, text: str) -> None:
+    """Answer ``code`` with ``text`` as plain text (a sentence for a download or a file that
+    cannot be had), with the security headers."""
+    if request.finished:
+        return
+    request.setResponseCode(code)
+    request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+    securityHeaders(request)
+    request.write(text.encode("utf-8") + b"\n")
+    request.finish()

@@ -32,11 +32,10 @@ from livefragments import securityHeaders
 from ..formats import ipynb
 from ..store import NotFoundError
 from ..systems import storedSystem
-from ._html import answerable
+from ._html import answerable, writeText
 from .auth import identityOf
 from .cellhelp import offReactor
 from .download import attachment, fileName
-from .files import writeText
 
 log = Logger()
 

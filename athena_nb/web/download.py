@@ -23,9 +23,8 @@ from ..formats import ipynb, percent, sws
 from ..store import NotFoundError
 from ..systems import storedSystem
 from . import htmlfile
-from ._html import answerable
+from ._html import answerable, writeText
 from .cellhelp import offReactor
-from .files import writeText
 
 log = Logger()
 

@@ -27,12 +27,9 @@ from twisted.web.server import NOT_DONE_YET
 from livefragments import securityHeaders
 
 from ..cells import htmlOf
+from ._html import INLINE_IMAGES, writeText
 
 log = Logger()
-
-#: Served inline (shown as images); everything else is an attachment.
-INLINE_IMAGES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-                 ".gif": "image/gif", ".webp": "image/webp"}
 
 #: Files up to this size are read at once; bigger ones stream from disk.
 SMALL_FILE = 1 << 20
@@ -44,16 +41,6 @@ _RESIZE = (
     "addEventListener('load',post);new ResizeObserver(post).observe(document.documentElement);"
     "post();})();</script>"
 )
-
-
-def writeText(request, code: int, text: str) -> None:
-    if request.finished:
-        return
-    request.setResponseCode(code)
-    request.setHeader(b"content-type", b"text/plain; charset=utf-8")
-    securityHeaders(request)
-    request.write(text.encode("utf-8") + b"\n")
-    request.finish()
 
 
 class _CellThing(Resource):

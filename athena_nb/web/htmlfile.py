@@ -24,8 +24,7 @@ import re
 from livefragments import htmlDocument, jsRoot
 
 from ..cells import MIME_ORDER
-from ._html import ICON
-from .files import INLINE_IMAGES
+from ._html import ICON, INLINE_IMAGES
 from .public import snapshotBody, storedSnapshot
 
 #: The snapshot page's stylesheets (``public._page``), put inside the file.

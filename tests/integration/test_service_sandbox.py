@@ -42,7 +42,8 @@ class Server:
         self.url = await self.service.ready
         self.origin = self.url.split("/?")[0]
         self.store = self.service.storeService.store
-        self.pool = self.service.poolService.pool
+        pools = self.service.poolService.pool
+        self.pool = pools.pools[pools.system]  # the server's own kernels (pools.py)
         self.https = []
         self.clients = []
         return self
