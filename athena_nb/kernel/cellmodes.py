@@ -16,7 +16,8 @@ A cell may start with lines that are each one directive, as in the Sage Notebook
 
 In Python and Sage mode the cell may also use what IPython users type by habit: ``!command``
 on a line of its own (the shell, in the worksheet's directory), ``%time`` and ``%timeit``
-before a statement, and ``%%time`` or ``%%timeit`` as the cell's first line.  Those lines are
+before a statement, and ``%%time`` or ``%%timeit`` as the cell's first line (or ``%time`` or
+``%timeit`` alone there, as the Sage Notebook timed a cell).  Those lines are
 rewritten, one line for one line, into calls of ``Magics`` (so tracebacks keep their line
 numbers); a line inside a triple-quoted string is rewritten too, as IPython's line-based
 transformers do.
@@ -47,6 +48,9 @@ _DIRECTIVE = re.compile(r"[ \t]*%([a-z]+)[ \t]*\r?$")
 _MAGIC_LINE = re.compile(r"^([ \t]*)(?:!(.*?)|%(time|timeit)(?:[ \t]+(.*?))?)[ \t]*\r?$",
                          re.MULTILINE)
 _CELL_MAGIC = re.compile(r"%%(time|timeit)(?:[ \t]+(.*?))?[ \t]*\r?$")
+#: ``%time`` or ``%timeit`` alone on the first line times the whole cell too, as in the Sage
+#: Notebook (where a first line ``%time`` did).
+_BARE_MAGIC = re.compile(r"%(time|timeit)()[ \t]*\r?$")
 #: The name under which the worker puts ``Magics`` in the namespace.
 MAGICS_NAME = "__athena_magics__"
 
@@ -86,11 +90,12 @@ def parseHeader(code: str) -> Header:
 
 def rewriteMagics(source: str) -> str:
     """``source`` with its ``!command``, ``%time`` and ``%timeit`` lines turned into calls of
-    the worker's ``Magics``, and a first line ``%%time`` or ``%%timeit`` into one call holding
-    the whole cell; every line keeps its number."""
+    the worker's ``Magics``, and a first line ``%%time`` or ``%%timeit`` (or ``%time`` or
+    ``%timeit`` alone) into one call holding the whole cell; every line keeps its number."""
     lines = source.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    cell = _CELL_MAGIC.fullmatch(lines[first]) if first is not None else None
+    cell = (_CELL_MAGIC.fullmatch(lines[first]) or _BARE_MAGIC.fullmatch(lines[first])
+            if first is not None else None)
     if cell is not None:
         body = "\n" * (first + 1) + "\n".join(lines[first + 1:])
         magic, setup = cell.groups()

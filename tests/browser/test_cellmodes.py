@@ -2,13 +2,16 @@
 
 A ``%md`` cell and a ``%sh`` cell run as their first line says; the owner makes the
 worksheet's system the shell and the collaborator sees the choice and runs a shell cell with no
-mode line; the read-only viewer sees the choice but cannot change it.
+mode line; the read-only viewer sees the choice but cannot change it. ``%latex``, ``%python``,
+``!cmd``, ``%time`` (alone on the first line: the whole cell), ``%timeit`` and an ``%auto``
+cell that runs again after a restart; ``%hide`` (``%html`` is in
+test_cellmodes_screenshot.py; Sage's systems in tests/integration/test_kernel_sage.py).
 """
 
 from __future__ import annotations
 
 from tests.browser.test_notebook_collab import expect
-from tests.support.notebookbrowser import box, output, runCell, typeInto
+from tests.support.notebookbrowser import box, cell, newWorksheet, output, runCell, typeInto
 
 T = 30_000
 
@@ -54,3 +57,22 @@ def test_a_hide_cell_shows_its_input_folded_until_opened(three):
     expect(carla.locator(".nb-cell").nth(0).locator(".nb-show-input")).to_be_hidden()
     expect(vic.locator(".nb-cell").nth(0)).to_have_attribute("data-hide-input", "true")
     expect(box(vic, 1)).to_be_hidden()
+
+
+def test_latex_python_shell_lines_timing_and_an_auto_cell(page):
+    newWorksheet(page)
+    runCell(page, 1, "%latex\n\\frac{1}{2} + x^2")
+    expect(output(page, 1).locator("math mfrac")).to_have_count(1, timeout=T)
+    runCell(page, 2, "%python\nx = 2 ** 10\n!echo from-the-bang-line\nprint(x)")
+    expect(output(page, 2)).to_have_text("from-the-bang-line\n1024", timeout=T)
+    runCell(page, 3, "%time\nsum(range(10))")
+    expect(output(page, 3)).to_contain_text("Wall time", timeout=T)
+    expect(output(page, 3)).to_contain_text("45")
+    runCell(page, 4, "%timeit sum(range(10))")
+    expect(output(page, 4)).to_contain_text("per loop", timeout=T)
+    runCell(page, 5, "%auto\nauto_value = 41")
+    expect(cell(page, 5)).to_have_attribute("data-state", "done", timeout=T)
+    page.get_by_role("button", name="Restart").click()
+    expect(page.get_by_role("status").filter(has_text="Kernel: idle")).to_be_visible(timeout=T)
+    runCell(page, 6, "auto_value + 1")  # the %auto cell ran again when the kernel started
+    expect(output(page, 6)).to_have_text("42", timeout=T)

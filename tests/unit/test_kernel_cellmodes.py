@@ -43,13 +43,15 @@ def test_magic_lines_are_rewritten_line_for_line():
     assert lines[1] == "  __athena_magics__.shell('ls -l')"
     assert lines[2] == "__athena_magics__.timeit('\\n\\na + 1')"
     assert lines[3] == "b = %time 2"  # a magic inside an expression is not one of ours
-    assert lines[4] == "%time"  # nothing to time: left for the parser to refuse
+    assert lines[4] == "%time"  # nothing after it to time: left for the parser to refuse
 
 
 def test_a_cell_magic_holds_the_whole_cell():
     out = rewriteMagics("\n%%timeit x = 2\nx * 3\n")
     assert out.count("\n") == 3
     assert out.split("\n")[1] == "__athena_magics__.timeit('\\n\\nx * 3\\n', 'x = 2')"
+    out = rewriteMagics("%timeit\nx * 3")  # alone on the first line: the whole cell
+    assert out == "__athena_magics__.timeit('\\nx * 3', '')\n"
 
 
 @pytest.mark.parametrize("seconds, text", [
@@ -101,8 +103,9 @@ def test_time_gives_the_value_and_says_how_long(w, capfd):
     assert out.startswith("CPU time: ") and "\nWall time: " in out
 
 
-def test_cell_time_runs_the_cell_in_the_namespace(w, capfd):
-    assert w.runCell("%%time\ny = 6\ny * 7") == "ok"
+@pytest.mark.parametrize("first", ["%%time", "%time"])  # %time alone: the Sage Notebook's way
+def test_cell_time_runs_the_cell_in_the_namespace(w, capfd, first):
+    assert w.runCell(f"{first}\ny = 6\ny * 7") == "ok"
     assert w.namespace["y"] == 6
     assert w.tail == [{"type": "result", "data": {"text/plain": "42"}}]
     assert "Wall time" in capfd.readouterr().out
