@@ -55,6 +55,8 @@ def editJoined(hub, joined: Joined, op: ot.Operation, baseVersion: int) -> Defer
 
 
 def split(hub, cellId: int, at: int, version: int, who: str | None) -> Deferred:
+    """``hub.splitCell``: the text after ``at`` (in the text at ``version``) goes to a new cell
+    below; fires with its id."""
     cell = hub.cell(cellId)
     hub.quotas.checkNewCell(sum(not c.leaving for c in hub.cells))
     if type(at) is not int or at < 0:
@@ -74,17 +76,19 @@ def split(hub, cellId: int, at: int, version: int, who: str | None) -> Deferred:
     hub._hubEdit(cell, op)
     expected = (text[:start], text[tailStart:])
 
-    def split(cells):
+    def stored(cells):
         first, second = cells
         if (first.text, second.text) != expected:
             log.error("Split of cell {id} stored {got!r}, expected {want!r}",
                       id=cell.id, got=(first.text, second.text), want=expected)
         return hub._inserted(second)
 
-    return d.addCallback(split)
+    return d.addCallback(stored)
 
 
 def join(hub, cellId: int, who: str | None) -> Deferred:
+    """``hub.joinWithNext``: the next cell's text goes to the end of this one's, on a line of
+    its own, and the next cell is deleted."""
     cell = hub.cell(cellId)
     index = hub.cells.index(cell)
     following = [c for c in hub.cells[index + 1:] if not c.leaving]
