@@ -64,6 +64,12 @@ export class FilesPanel {
     this.input = /** @type {HTMLInputElement} */ ($('input[type="file"]'));
     /** @type {Listing|null} */
     this.listing = null;
+    /**
+     * The row being renamed: a refresh of the list (someone's upload, the panel opening) keeps
+     * it and its field, so that the name being typed is not lost.
+     * @type {{name: string, li: HTMLElement, end: () => void}|null}
+     */
+    this.renaming = null;
     this.upload = /** @type {HTMLButtonElement} */ ($('[data-files="upload"]'));
     this.upload.hidden = !canEdit;
     this.upload.addEventListener('click', () => this.input.click());
@@ -147,7 +153,18 @@ export class FilesPanel {
   #show(listing) {
     this.listing = listing;
     const doc = this.doc;
+    const renaming = this.renaming;
+    const keep = renaming && listing.files.some((f) => f.name === renaming.name) ? renaming.li : null;
+    if (renaming && !keep) {
+      renaming.end();
+      this.#error(`${renaming.name} was renamed or deleted by someone else meanwhile.`);
+    }
     const rows = listing.files.map((file) => {
+      if (keep && file.name === renaming?.name) {
+        const size = /** @type {HTMLElement} */ (keep.querySelector('.nb-files-size'));
+        size.textContent = bytes(file.size);
+        return keep;
+      }
       const li = doc.createElement('li');
       li.dataset.name = file.name;
       const link = doc.createElement('a');
@@ -171,7 +188,15 @@ export class FilesPanel {
       li.textContent = this.canEdit ? 'No files yet: upload some, or drop them on the worksheet.' : 'No files.';
       rows.push(li);
     }
-    this.listNode.replaceChildren(...rows);
+    if (keep) {
+      // Not moved, so that its field keeps the focus and the caret.
+      for (const child of [...this.listNode.children]) if (child !== keep) child.remove();
+      const at = rows.indexOf(keep);
+      keep.before(...rows.slice(0, at));
+      keep.after(...rows.slice(at + 1));
+    } else {
+      this.listNode.replaceChildren(...rows);
+    }
     const total = listing.limits.maxFilesBytes;
     this.usedNode.textContent = `${bytes(listing.used)}${total ? ` of ${bytes(total)}` : ''} used` +
       (listing.truncated ? `; only the first ${listing.files.length} files are listed` : '');
@@ -202,10 +227,12 @@ export class FilesPanel {
     const finish = async (/** @type {boolean} */ save) => {
       if (done) return;
       done = true;
+      if (this.renaming?.li === li) this.renaming = null;
       const to = input.value.trim();
       if (save && to && to !== name) await this.#call(name, {action: 'rename', to});
       else input.replaceWith(link);
     };
+    this.renaming = {name, li, end: () => finish(false)};
     input.addEventListener('keydown', (event) => {
       if (event.key === 'Enter') finish(true);
       if (event.key === 'Escape') {

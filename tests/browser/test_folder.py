@@ -88,13 +88,20 @@ def test_files_dropped_upload_and_everyone_sees_them_renamed_downloaded_deleted(
     expect(output(owner, 1)).to_have_text("hello from a file", timeout=60_000)
     openPanel(owner)
 
-    # Rename, live for the others.
+    # Rename, live for the others. Carla uploads a file while the owner types the new name: the
+    # owner's list is shown again, and the field keeps what was typed and the focus.
     panel(owner).get_by_role("button", name="Rename notes.txt").click()
     field = panel(owner).get_by_role("textbox", name="New name for notes.txt")
-    field.fill("renamed.txt")
+    field.fill("ren")
+    drop(carla, [("third.txt", "3")])
+    expect(names(owner)).to_have_text(["big.bin", "third.txt"], timeout=T)
+    expect(field).to_be_focused()
+    expect(field).to_have_value("ren")
+    field.press("End")
+    field.press_sequentially("amed.txt")
     field.press("Enter")
     for page in (owner, carla):
-        expect(names(page)).to_have_text(["big.bin", "renamed.txt"], timeout=T)
+        expect(names(page)).to_have_text(["big.bin", "renamed.txt", "third.txt"], timeout=T)
 
     # Download, as the owner and as the viewer.
     for page in (owner, vic):
@@ -107,7 +114,7 @@ def test_files_dropped_upload_and_everyone_sees_them_renamed_downloaded_deleted(
     owner.once("dialog", lambda dialog: dialog.accept())
     panel(owner).get_by_role("button", name="Delete big.bin").click()
     for page in (owner, carla):
-        expect(names(page)).to_have_text(["renamed.txt"], timeout=T)
+        expect(names(page)).to_have_text(["renamed.txt", "third.txt"], timeout=T)
     # Escape in the panel closes it, the focus back on its button.
     panel(owner).get_by_role("link", name="renamed.txt").focus()
     owner.keyboard.press("Escape")
