@@ -695,8 +695,43 @@ def _disarmInterrupts() -> None:
 # -- Sage --------------------------------------------------------------------------------------
 
 
+#: Sage modules whose import must not be interrupted halfway: sage.interfaces.maxima_lib starts
+#: ECL and loads Maxima into it (1-2 s, on the first symbolic integral), and a SIGINT in the
+#: middle crashes the process, hangs it, or leaves a Maxima whose every later call fails.
+WHOLE_IMPORTS = frozenset({"sage.interfaces.maxima_lib"})
+
+
+class WholeImports:
+    """A meta path finder: the modules of WHOLE_IMPORTS load with interrupts held, and an
+    interrupt sent meanwhile stops the cell just after the import."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+        if name not in WHOLE_IMPORTS:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None and spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                load = spec.loader.exec_module
+
+                def execWhole(module: Any, load: Callable[[Any], None] = load) -> None:
+                    previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+                    try:
+                        load(module)
+                    finally:
+                        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+                spec.loader.exec_module = execWhole
+                return spec
+            if spec is not None:
+                return spec
+        return None
+
+
 def setUpSage(worker: Worker) -> str:
     """Import sage.all into the namespace, turn on the preparser, route rich output to us."""
+    sys.meta_path.insert(0, WholeImports())
     import sage.all  # noqa: F401
     from sage.repl.preparse import preparse
     from sage.repl.rich_output import get_display_manager

@@ -35,7 +35,24 @@ LONG = {
 @pytest_twisted.ensureDeferred
 async def test_an_interrupt_stops_it_and_the_kernel_keeps_its_variables(
         makeKernel, makeSandboxed, kt, what, where):
-    long, after, answer = LONG[what]
+    await interruptAndCheck(makeKernel, makeSandboxed, kt, what, where, delay=1.5)
+
+
+@pytest.mark.parametrize("what", ["libgap", "maxima_lib"])
+@pytest.mark.parametrize("where", ["plain", "sandboxed"])
+@pytest_twisted.ensureDeferred
+async def test_an_interrupt_while_the_system_first_loads_still_stops_it_and_leaves_it_working(
+        makeKernel, makeSandboxed, kt, what, where):
+    """Interrupted at once, as GAP or Maxima first loads: libgap then misses the SIGINT (the
+    kernel sends it again), and Maxima's loading must not be cut in half (the worker holds
+    the interrupt until it has loaded)."""
+    await interruptAndCheck(makeKernel, makeSandboxed, kt, what, where, delay=0)
+
+
+async def interruptAndCheck(makeKernel, makeSandboxed, kt, what, where, delay):
+    """Run LONG[what], interrupt it ``delay`` seconds past its first output, and check that it
+    stopped, that the kernel kept its variables, and that the system answers again."""
+    long, then, answer = LONG[what]
     if where == "sandboxed":  # as the server runs kernels, with its default memory limit
         kernel = await makeSandboxed(system="sage", network=True, memoryBytes=4 << 30,
                                      interruptGraceSeconds=30)
@@ -46,7 +63,7 @@ async def test_an_interrupt_stops_it_and_the_kernel_keeps_its_variables(
     events = []
     request = kernel.execute("print('started', flush=True)\n" + long, events.append)
     await eventually(lambda: "started" in kt.text(events), "The cell's first output", 120)
-    await deferLater(reactor, 1.5, lambda: None)  # inside the system, past its start
+    await deferLater(reactor, delay, lambda: None)
     outcome = await kt.withTimeout(kernel.interrupt(), 60)
     result = await kt.withTimeout(request.deferred, 60)
     assert outcome == "interrupted", events
@@ -55,5 +72,5 @@ async def test_an_interrupt_stops_it_and_the_kernel_keeps_its_variables(
     assert kernel.state == KernelState.IDLE and kernel.info["pid"] == pid
     result, events = await kt.run(kernel, "kept^2", timeout=60)
     assert kt.results(events) == ["49"]
-    result, events = await kt.run(kernel, after, timeout=120)
+    result, events = await kt.run(kernel, then, timeout=120)
     assert kt.results(events) == [answer], events
