@@ -1,9 +1,7 @@
 """The picture of cell modes in docs/notebook.md (a ``%md`` and an ``%html`` cell), taken in
 Chromium.
 
-The test always takes it and checks what it shows; with ATHENA_NB_UPDATE_SCREENSHOT=1 it also
-writes it to docs/cellmodes.png (that is how the file in the repository was made:
-``bash dev/screenshot.sh``).
+docs/cellmodes.png is taken and kept as tests/support/screenshots.py says.
 """
 
 from __future__ import annotations
