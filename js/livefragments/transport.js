@@ -105,8 +105,7 @@ export class Transport {
   #attempt = 0;
   /** @type {unknown} */
   #retryTimer = null;
-  /** @type {unknown} */
-  #flushTimer = null;
+  #flushQueued = false;
   #started = false;
   /** @type {Array<[string, (event: any) => void]>} */
   #windowListeners = [];
@@ -206,13 +205,18 @@ export class Transport {
 
   // -- called by the drivers -------------------------------------------------------------
 
-  /** Sends what waits, in a task of its own so that one task's messages travel together. */
+  /**
+   * Sends what waits once this task's code and the promise callbacks it queued have run, so
+   * that one task's messages travel together. Not in a task of its own: after a keystroke the
+   * browser draws the frame first, and the edit waited 10-20 ms for it (docs/performance.md).
+   */
   scheduleFlush() {
-    if (this.#flushTimer !== null || this.isFinished) return;
-    this.#flushTimer = this.env.setTimeout(() => {
-      this.#flushTimer = null;
+    if (this.#flushQueued || this.isFinished) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
       if (this.#state === State.LIVE && this.#driver) this.#driver.pump();
-    }, 0);
+    });
   }
 
   /** The driver has a working connection (a resend was answered, a WebSocket opened). */
@@ -359,10 +363,6 @@ export class Transport {
   #finish(state, detail) {
     this.closeReason = detail.error;
     this.#clearRetry();
-    if (this.#flushTimer !== null) {
-      this.env.clearTimeout(this.#flushTimer);
-      this.#flushTimer = null;
-    }
     this.#driver?.abort();
     for (const [type, handler] of this.#windowListeners) this.env.window?.removeEventListener(type, handler);
     this.#windowListeners = [];

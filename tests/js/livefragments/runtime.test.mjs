@@ -6,7 +6,7 @@ import {Runtime, readBoot, booted} from '../../../js/livefragments/runtime.js';
 import {Widget, Page} from '../../../js/livefragments/widget.js';
 import {WidgetDescription} from '../../../js/livefragments/codec.js';
 import {RemoteError} from '../../../js/livefragments/errors.js';
-import {FakeClock, FakeNetwork, FakeWindow} from './fakes.mjs';
+import {FakeClock, FakeNetwork, FakeWindow, settle} from './fakes.mjs';
 import {renderPage} from './fakedom.mjs';
 
 const ROOT = '/static/v1/';
@@ -138,6 +138,17 @@ test('a widget calls the server; the answer resolves its promise, an error rejec
   await assert.rejects(failing, (e) => e instanceof RemoteError && e.type === 'ValueError' && e.message === 'Boom.');
 });
 
+test('calls made in one task leave together before any timer runs (not after the next frame)', async () => {
+  const {runtime, net} = await boot();
+  const counter = runtime.widget(1);
+  counter.increment();
+  counter.callRemote('explode', 1, 'two');
+  assert.equal(net.requests.length, 1, 'nothing is sent before the task ends');
+  await settle();  // promise callbacks only: the fake clock's timers do not run
+  assert.deepEqual(net.requests[1].body[1].map(([, [, [id, , method]]]) => [id, method]),
+    [[0, 'increment'], [1, 'explode']]);
+});
+
 test('a widget returned by the server arrives with its modules loaded and hydrates where the application puts it', async () => {
   const {runtime, net, clock, imported, document} = await boot();
   const promise = runtime.widget(1).callRemote('addOutput');
@@ -181,7 +192,10 @@ test('a call whose arguments carry a new widget waits for its module, and calls 
   assert.equal(sink.received.length, 2);
   assert.ok(sink.received[0] instanceof WidgetDescription);
   assert.equal(sink.received[1], 'after', 'the second call ran after the first, not before');
-  assert.deepEqual(net.only().body[1].map(([, [, [id, ok]]]) => [id, ok]), [[0, true], [1, true]]);
+  // The next poll went out as the answer came; the two answers travel together after it.
+  const sends = net.open.filter((r) => r.body[1].length);
+  assert.equal(sends.length, 1);
+  assert.deepEqual(sends[0].body[1].map(([, [, [id, ok]]]) => [id, ok]), [[0, true], [1, true]]);
   const item = runtime.hydrate(sink.received[0], sink.node);
   assert.ok(item instanceof Output);
   assert.equal(item.parent, sink);
