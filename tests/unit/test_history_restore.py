@@ -11,6 +11,7 @@ import pytest
 
 from athena_nb import history, ot
 from athena_nb.hub import BadRequest
+from athena_nb.quotas import QuotaExceeded, Quotas
 from athena_nb.store import WriteFailedError, _cells
 from tests.support.notebook import NotebookEnv
 from tests.unit.test_hub import openHub, stored, viewers
@@ -129,6 +130,20 @@ def test_a_refused_restore_asks_nothing_of_the_store(env):
         env.run(history.restoreVersion(hub, 1, "Ann"))
     assert [r[0] for r in rows(env, sheet)] == [1, 2] and cell.kind.value == "code"
     assert hub._held is None  # edits go on
+
+
+def test_a_restore_past_the_quotas_is_refused_whole(env):
+    sheet, hub = openHub(env, cells=("a", "b", "c"))
+    b, c = hub.cells[1:]
+    env.run(hub.deleteCell(b.id, "Ann"))
+    env.run(hub.deleteCell(c.id, "Ann"))
+    hub.quotas = Quotas(maxCells=2)
+    with pytest.raises(QuotaExceeded, match="at most 2 cells"):
+        env.run(history.restoreVersion(hub, 0, "Ann"))
+    assert [c.text for c in hub.cells] == ["a"] and len(rows(env, sheet)) == 2
+    hub.quotas = Quotas(maxCells=3)
+    assert env.run(history.restoreVersion(hub, 0, "Ann")) == 3
+    assert [c.text for c in stored(env, sheet).cells] == ["a", "b", "c"]
 
 
 def test_restoring_a_cell_is_one_version_too(env):
