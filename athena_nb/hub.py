@@ -13,6 +13,8 @@ Ordering: text operations are sequenced at once by the cell's ``TextDocument`` a
 once; the store writes every version in that order, and the sender's call answers when its
 version is committed ("saved"). Structure changes (insert, delete, move, split, join) are
 serialised by a lock and broadcast after their commit, so every viewer sees them in one order.
+A History restore (history.py) also holds the edits that come while the store writes it, and
+sequences them after its own.
 """
 
 from __future__ import annotations
