@@ -13,6 +13,8 @@ Ordering: text operations are sequenced at once by the cell's ``TextDocument`` a
 once; the store writes every version in that order, and the sender's call answers when its
 version is committed ("saved"). Structure changes (insert, delete, move, split, join) are
 serialised by a lock and broadcast after their commit, so every viewer sees them in one order.
+A History restore (history.py) also holds the edits that come while the store writes it, and
+sequences them after its own.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import enum
 import itertools
 
-from twisted.internet.defer import Deferred, DeferredLock, succeed
+from twisted.internet.defer import Deferred, DeferredLock, maybeDeferred, succeed
 from twisted.logger import Logger
 
 from . import deletions, ot, splitjoin, systems, textcells
@@ -67,6 +69,7 @@ class WorksheetHub:
         self._byId: dict[int, CellModel] = {c.id: c for c in self.cells}  # every viewer looks up
         self._joined: dict[int, splitjoin.Joined] = {}  # cells joined into the one above, newest last
         self._joinEdits = itertools.count(1)  # each moved edit is a site of its own
+        self._held: list | None = None  # edits waiting for a restore's commit (holdEdits)
         self.state = HubState.OPEN
         self.audience = Audience(reactor)
         self._structure = DeferredLock()
@@ -155,6 +158,10 @@ class WorksheetHub:
         self._checkOpen()
         if not isinstance(op, ot.Operation):
             op = ot.Operation.fromJSON(op)
+        if self._held is not None:
+            waiting = Deferred()
+            self._held.append((waiting, (cellId, op, baseVersion, siteId, who)))
+            return waiting
         joined = self._joined.get(cellId)
         if joined is not None:
             return splitjoin.editJoined(self, joined, op, baseVersion)
@@ -211,8 +218,21 @@ class WorksheetHub:
         cell = self.cell(cellId)
         return cell.doc.text, cell.doc.version
 
+    def holdEdits(self) -> None:
+        """Edits wait from now on, until ``releaseEdits``: a restore (history.py) holds them
+        while the store writes its texts, so that no edit is sequenced between the text the
+        restore was planned on and its own operation."""
+        self._held = []
+
+    def releaseEdits(self) -> None:
+        """Apply the edits that waited, in the order they came (transformed past whatever the
+        hub sequenced meanwhile)."""
+        held, self._held = self._held or [], None
+        for waiting, args in held:
+            maybeDeferred(self.edit, *args).chainDeferred(waiting)
+
     def _hubEdit(self, cell: CellModel, op: ot.Operation) -> None:
-        """An edit the hub itself makes (split, join), sequenced like anyone's."""
+        """An edit the hub itself makes (split, join, restore), sequenced like anyone's."""
         applied, version = cell.doc.receive(op, cell.doc.version, "hub")
         self._each(lambda v: v.cellText(cell, applied, version, "hub"))
 
@@ -284,13 +304,14 @@ class WorksheetHub:
         if index == self.cells.index(cell):
             return succeed(index)
 
-        def moved(_):
-            self.cells.remove(cell)
-            self.cells.insert(index, cell)
-            self._each(lambda v: v.cellMoved(cell.id, index))
-            return index
+        return self.store.move_cell(cell.id, index, who=who).addCallback(
+            lambda _: self._moved(cell, index))
 
-        return self.store.move_cell(cell.id, index, who=who).addCallback(moved)
+    def _moved(self, cell: CellModel, index: int) -> int:
+        self.cells.remove(cell)
+        self.cells.insert(index, cell)
+        self._each(lambda v: v.cellMoved(cell.id, index))
+        return index
 
     def splitCell(self, cellId: int, at: int, version: int, who: str | None = None) -> Deferred:
         """Split the text at ``at`` (a code point offset in the text at ``version``, moved past

@@ -37,17 +37,19 @@ def setKind(hub, cellId: int, kind, who: str | None = None) -> Deferred:
             raise BadRequest("This cell is queued or running; interrupt it or wait for it to "
                              "finish before you change its kind.")
         d = hub.store.set_cell_kind(cell.id, kind, who=who)
-
-        def changed(_):
-            cell.kind = kind
-            if kind is CellKind.TEXT and (cell.outputs or cell.files):
-                hub.runner.clear([cell])
-            hub.audience.tell(lambda v: v.cellKindChanged(cell))
-            return kind.value
-
-        return d.addCallback(changed)
+        return d.addCallback(lambda _: kindStored(hub, cell, kind).value)
 
     return hub._locked(change)
+
+
+def kindStored(hub, cell, kind: CellKind) -> CellKind:
+    """The store made the cell ``kind``: so does the hub (a text cell's outputs go), and every
+    viewer is told."""
+    cell.kind = kind
+    if kind is CellKind.TEXT and (cell.outputs or cell.files):
+        hub.runner.clear([cell])
+    hub.audience.tell(lambda v: v.cellKindChanged(cell))
+    return kind
 
 
 def setTypeset(hub, on) -> Deferred:

@@ -13,7 +13,9 @@ that many rows. ``compact`` merges old runs of one person's typing in one cell i
 Changes (``change`` JSON, key ``t``): ``text`` (``cell``, ``op``: an ot operation, or ``text``:
 the whole text), ``insert`` (``cell``, ``index``, ``text``, ``kind``), ``delete`` (``cell``),
 ``move`` (``cell``, ``index``), ``split`` (``cell``, ``text``, ``new``, ``newText``, ``kind``),
-``join`` (``cell``, ``next``, ``text``), ``kind`` (``cell``, ``kind``), ``title`` (``title``).
+``join`` (``cell``, ``next``, ``text``), ``kind`` (``cell``, ``kind``), ``title`` (``title``),
+``restore`` (``version``, perhaps ``cell``, and ``steps``: a list of the changes above, made as
+one version; _restore.py).
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ def apply_change(state: dict, change: Change, who: str | None, time: float) -> N
         return
     if kind == "insert":
         cells.insert(change["index"], [change["cell"], change["kind"], change["text"], who, time])
+        return
+    if kind == "restore":  # one version made of several changes (_restore.py)
+        for step in change["steps"]:
+            apply_change(state, step, who, time)
         return
     i = _find(cells, change["cell"])
     cell = cells[i]
@@ -182,7 +188,7 @@ def next_cell(conn: sqlite3.Connection, worksheet_id: str | None, cell_id: int) 
 
 # -- reading ----------------------------------------------------------------------------------
 
-def _range_error(worksheet_id: str, version: object, last: int) -> StoreError:
+def range_error(worksheet_id: str, version: object, last: int) -> StoreError:
     return StoreError(f"Worksheet {worksheet_id}'s history has versions 0 to {last}; there is "
                       f"no version {version}.")
 
@@ -211,7 +217,7 @@ def history_at(conn: sqlite3.Connection, worksheet_id: str, version: int) -> dic
     head = _head(conn, worksheet_id)
     last = head[0] if head else 0
     if not 0 <= version <= last:
-        raise _range_error(worksheet_id, version, last)
+        raise range_error(worksheet_id, version, last)
     state = replay(conn, worksheet_id, version) if head else live_state(conn, worksheet_id)
     row = conn.execute("SELECT time, who, change FROM history WHERE worksheet_id = ? AND "
                        "version <= ? ORDER BY version DESC LIMIT 1",
@@ -251,7 +257,7 @@ def name_version(conn: sqlite3.Connection, now: float, worksheet_id: str, versio
     if version is None:
         version = last
     if not 0 <= version <= last:
-        raise _range_error(worksheet_id, version, last)
+        raise range_error(worksheet_id, version, last)
     cursor = conn.execute(
         "INSERT INTO history_names (worksheet_id, version, name, who, created, outputs) "
         "VALUES (?, ?, ?, ?, ?, ?)", (worksheet_id, version, name, who, now, outputs))

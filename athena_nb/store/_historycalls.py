@@ -3,7 +3,8 @@
 
 The work runs in the writer thread (_history.py, _compaction.py); here the arguments are
 checked on the caller's thread, as for every store call (_store.py). Recording is not here:
-the calls that change a worksheet log themselves (_store.py, ``_history.logged``).
+the calls that change a worksheet log themselves (_store.py, ``_history.logged``), and so does
+``restore_version`` (_restore.py).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 
-from . import _compaction, _history
-from ._args import _deferred, _int, _json, _str, _wid
+from . import _compaction, _history, _restore
+from ._args import _cid, _deferred, _int, _json, _str, _wid
 
 #: How many log rows one compaction call looks at (about 0.3 s of the writer's time here).
 COMPACT_ROWS = 1000
@@ -46,6 +47,18 @@ class HistoryCalls:
         "text", "by", "at"}]}; fails StoreError (a sentence) for a version out of range."""
         return self._writer.submit(_history.history_at, _wid(worksheet_id),
                                    _int(version, "version"))
+
+    @_deferred
+    def restore_version(self, worksheet_id: str, version: int, steps: Any, *,
+                        cell: int | None = None, who: str | None = None) -> Deferred:
+        """Restore ``version`` (of one ``cell``, or None: all of it) by running ``steps`` (the
+        changes the hub planned, athena_nb/history.py: title, delete, text, kind, insert and
+        move) in one transaction, logged as one version; if any step is refused nothing is
+        kept. Fires with {"version": the last version, "inserted": the new Cells}."""
+        checked = _restore.check_steps(steps)
+        return self._writer.submit(_restore.restore, self._now(), _who(who), _wid(worksheet_id),
+                                   _int(version, "version"), None if cell is None else _cid(cell),
+                                   checked)
 
     @_deferred
     def name_version(self, worksheet_id: str, name: str, version: int | None = None, *,

@@ -167,6 +167,7 @@ export class Cell extends Widget {
   remoteOp(op, version) {
     this.editor.remote(op, version);
     this.hiddenInput.update();
+    this.worksheet?.history.changed(); // a new version: an open History follows it
     return null;
   }
 
@@ -185,6 +186,7 @@ export class Cell extends Widget {
   /** @param {number} version */
   ack(version) {
     this.editor.acknowledge(version);
+    this.worksheet?.history.changed();
     return null;
   }
 
@@ -202,6 +204,7 @@ export class Cell extends Widget {
   /** @param {import('./textcell.js').CellView} view the kind, and a text cell's HTML */
   view(view) {
     this.textCell.view(view);
+    this.worksheet?.history.changed(); // its kind (or a text cell's text) changed
     return null;
   }
 

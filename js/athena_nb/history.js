@@ -3,13 +3,17 @@
 // worksheet's versions shows it read-only at that moment, each cell with who changed it last
 // and when; "Compare" shows the diff from another version (per cell, per line); editors can
 // restore the version or one cell (new changes every viewer sees live) and name a version; the
-// owner can keep a snapshot with outputs. The server half: athena_nb/web/historycalls.py.
-// Tested by the browser tests (tests/browser/test_history.py).
+// owner can keep a snapshot with outputs. While it is open the slider's range follows the
+// versions others make (`changed`: the page calls it whenever the server tells it of a change),
+// without moving what is on screen. The server half: athena_nb/web/historycalls.py.
+// Tested by tests/js/athena_nb/history.test.mjs and the browser tests
+// (tests/browser/test_history.py).
 
 /**
  * @typedef {{id: number, kind: string, text: string, by: string|null, at: number|null}} PastCell
+ * @typedef {{t: string, version?: number, cell?: number}} Change
  * @typedef {{version: number, last: number, time: number|null, who: string|null,
- *   title: string, cells: PastCell[]}} PastState
+ *   change: Change|null, title: string, cells: PastCell[]}} PastState
  * @typedef {{id: number, version: number, name: string, who: string|null, created: number,
  *   outputs: boolean}} VersionName
  * @typedef {{last: number, names: VersionName[]}} HistoryInfo
@@ -47,7 +51,12 @@ export class HistoryPanel {
     this.canEdit = canEdit;
     this.isOwner = isOwner;
     this.shown = 0; // the version on screen
+    /** @type {PastState|null} the version on screen, when the slider shows one (not a diff) */
+    this.past = null;
+    this.last = 0; // the last version, as last heard
     this.asked = 0; // the last request's number: only its answer is shown
+    this.following = false; // asking for the last version, after a change
+    this.stale = false; // changed again while asking: ask once more
     this.node = el('section', {class: 'nb-history', 'aria-label': 'History'});
     this.slider = /** @type {HTMLInputElement} */ (el('input', {
       type: 'range', min: '0', max: '0', value: '0', 'aria-label': 'Version', list: 'nb-history-names'}));
@@ -91,10 +100,36 @@ export class HistoryPanel {
     this.cells.hidden = false;
   }
 
+  /**
+   * The worksheet changed (a text, a cell added, moved or removed, a kind, the title): while
+   * open, the slider's range and the label follow the versions it made, the version on screen
+   * staying there. One question at a time: the changes that come meanwhile make one more.
+   */
+  async changed() {
+    if (!this.open) return;
+    if (this.following) {
+      this.stale = true;
+      return;
+    }
+    this.following = true;
+    try {
+      do {
+        this.stale = false;
+        const info = /** @type {HistoryInfo|undefined} */ (await this.ask('historyInfo'));
+        if (info && this.open) this.#setInfo(info);
+      } while (this.stale && this.open);
+    } finally {
+      this.following = false;
+    }
+  }
+
   /** @param {HistoryInfo} info */
   #setInfo(info) {
+    if (info.last < this.last) return; // an older answer
+    this.last = info.last;
     this.slider.max = String(info.last);
     this.compare.max = String(info.last);
+    this.#showLabel();
     this.names.replaceChildren(...info.names.map((n) => el('option', {value: String(n.version), label: n.name})));
     this.nameList.replaceChildren(...info.names.map((n) => el('li', {}, [
       el('button', {type: 'button', class: 'nb-link', 'data-version': String(n.version)},
@@ -109,9 +144,11 @@ export class HistoryPanel {
     const past = /** @type {PastState|undefined} */ (await this.ask('historyAt', version));
     if (!past || asked !== this.asked) return;
     this.shown = version;
+    this.past = past;
+    this.last = Math.max(this.last, past.last);
+    this.slider.max = String(this.last);
     this.slider.value = String(version);
-    this.label.textContent = `Version ${version} of ${past.last}` +
-      (past.who || past.time ? `: ${past.who ?? 'someone'}, ${when(past.time)}` : '');
+    this.#showLabel();
     this.view.replaceChildren(el('h2', {}, [past.title]), ...past.cells.map((c) => el('article', {
       class: 'nb-history-cell', 'data-cell': String(c.id), 'data-kind': c.kind}, [
       el('p', {class: 'nb-history-by'}, [c.by ? `${c.by}, ${when(c.at)}` : 'unchanged since the history began',
@@ -120,11 +157,22 @@ export class HistoryPanel {
       el('pre', {class: 'nb-history-text'}, [c.text])])));
   }
 
+  /** "Version N of M", who made it and when (a restore says of which version). */
+  #showLabel() {
+    const past = this.past;
+    if (!past) return; // a diff is on screen
+    const what = past.change?.t === 'restore' ? `, restoring version ${past.change.version}` +
+      (past.change.cell === undefined ? '' : ` of one cell`) : '';
+    this.label.textContent = `Version ${past.version} of ${this.last}` +
+      (past.who || past.time ? `: ${past.who ?? 'someone'}, ${when(past.time)}${what}` : '');
+  }
+
   /** What changed between version `other` and the one shown, the earlier first. @param {number} other */
   async showDiff(other) {
     const [old, new_] = [Math.min(other, this.shown), Math.max(other, this.shown)];
     const diff = /** @type {CellDiff[]|undefined} */ (await this.ask('historyDiff', old, new_));
     if (!diff) return;
+    this.past = null;
     this.label.textContent = `Changes from version ${old} to version ${new_}`;
     this.view.replaceChildren(...diff.map((d) => el('article', {
       class: 'nb-history-cell', 'data-cell': String(d.id), 'data-status': d.status}, [

@@ -200,12 +200,14 @@ export class Worksheet extends Widget {
     return null;
   }
 
-  /** Cells were added, moved or removed: number them and show who is where. */
+  /** Cells were added, moved or removed: number them and show who is where (and an open
+   * History follows the new versions). */
   cellsChanged() {
     this.nearScreen.reorder();
     this.cells.forEach((cell, i) => cell.setNumber(i + 1));
     this.#showPresenceInCells();
     this.queue.relabel();
+    this.history.changed();
   }
 
   /** How the queue names a cell: its place and its first line. @param {number} cellId */
@@ -321,6 +323,7 @@ export class Worksheet extends Widget {
   /** The server: the title changed. @param {string} title */
   setTitle(title) {
     this.#showTitle(title);
+    this.history.changed();
     return null;
   }
 

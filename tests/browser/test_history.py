@@ -1,7 +1,8 @@
 """History in the browser, through the real ``athena-nb`` process: two people edit one
-worksheet, the owner slides the History back to before the collaborator's edit, sees who wrote
-what, compares, restores; the collaborator sees the restored text live; a read-only viewer can
-look at the past but not restore it.
+worksheet; the owner opens the History, whose slider grows live while the collaborator types
+on; slides back to before the collaborator's edits, sees who wrote what, compares, restores as
+one version; the collaborator sees the restored text live; a read-only viewer can look at the
+past but not restore it.
 """
 
 from __future__ import annotations
@@ -53,13 +54,25 @@ def test_the_history_slider_with_two_people_editing_and_a_live_restore(three):
     owner.get_by_role("button", name="History").click()
     expect(pastText(owner, 1)).to_have_text("a = 1 + 2", timeout=T)
     expect(panel(owner).locator(".nb-history-by").first).to_contain_text("Carla")
-    last = int(panel(owner).get_by_role("slider", name="Version").input_value())
+    slider = panel(owner).get_by_role("slider", name="Version")
+    label = panel(owner).get_by_role("status")
+    last = int(slider.input_value())
     assert last >= 2
+    # While the owner looks, Carla types on: the slider's range and the label follow each new
+    # version live, and the version on screen stays where it is.
+    for i, key in enumerate(" + 3", 1):
+        box(carla, 1).press_sequentially(key)
+        expect(slider).to_have_attribute("max", str(last + i), timeout=T)
+        expect(label).to_contain_text(f"Version {last} of {last + i}")
+    expect(slider).to_have_value(str(last))
+    expect(pastText(owner, 1)).to_have_text("a = 1 + 2")
+    expectText(vic, 1, "a = 1 + 2 + 3")
+    typed = last + 4
     # Slide back to before Carla's edit: the owner's text, the owner's name on it.
     slideBackUntil(owner, "a = 1")
     expect(panel(owner).locator(".nb-history-by").first).to_contain_text("Owner")
     expect(box(owner, 1)).to_be_hidden()  # the past is shown read-only, in place of the cells
-    # Compare with the last version: what changed since, the earlier version first.
+    # Compare with the version the History opened at: what changed since, the earlier first.
     panel(owner).get_by_role("spinbutton", name="Compare with version").fill(str(last))
     panel(owner).get_by_role("button", name="Compare").click()
     diff = panel(owner).locator(".nb-history-diff").first
@@ -69,7 +82,6 @@ def test_the_history_slider_with_two_people_editing_and_a_live_restore(three):
         re.compile(r"Changes from version \d+ to version \d+"))
     # Back to the version (the slider shows versions again), then restore it: the
     # collaborator sees it live, the viewer too.
-    slider = panel(owner).get_by_role("slider", name="Version")
     slider.press("ArrowRight")
     expect(pastText(owner, 1)).to_be_visible(timeout=T)
     slideBackUntil(owner, "a = 1")
@@ -77,12 +89,13 @@ def test_the_history_slider_with_two_people_editing_and_a_live_restore(three):
     expect(panel(owner)).to_be_hidden(timeout=T)
     for page in (owner, carla, vic):
         expectText(page, 1, "a = 1")
-    # The restore is itself a version, by the owner, and Carla's edit is still in the history.
+    # The restore is itself one version, by the owner, and Carla's edits are still in the
+    # history.
     carla.get_by_role("button", name="History").click()
     expect(pastText(carla, 1)).to_have_text("a = 1", timeout=T)
     expect(panel(carla).locator(".nb-history-by").first).to_contain_text("Owner")
     expect(panel(carla).get_by_role("status")).to_contain_text(
-        re.compile(rf"Version {last + 1} of {last + 1}"))
+        re.compile(rf"Version {typed + 1} of {typed + 1}: Owner, .*, restoring version \d+$"))
     # A read-only viewer looks at the past but has nothing to restore with.
     vic.get_by_role("button", name="History").click()
     expect(pastText(vic, 1)).to_have_text("a = 1", timeout=T)

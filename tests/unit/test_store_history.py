@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from twisted.internet.task import Clock
 
-from athena_nb import ot
+from athena_nb import history, ot
 from athena_nb.store import StoreError, VersionConflictError, _history
 from athena_nb.store.testing import open_manual_store, settle
 
@@ -40,7 +40,7 @@ def step(data, store, writer, clock, wid, who):
     cells = snapshot.cells
     action = data.draw(st.sampled_from(
         ["text", "text", "text", "whole", "insert", "delete", "move", "split", "join", "kind",
-         "title", "conflict"]))
+         "title", "conflict", "restore", "restore", "restore cell"]))
     cell = data.draw(st.sampled_from(cells))
     clock.advance(data.draw(st.integers(0, 100)))
     if action in ("text", "whole"):
@@ -87,6 +87,21 @@ def step(data, store, writer, clock, wid, who):
     elif action == "title":
         settle(writer, store.rename_worksheet(wid, data.draw(st.sampled_from(["A", "B"])),
                                               who=who))
+    elif action.startswith("restore"):  # planned as the hub plans it (athena_nb/history.py)
+        version = data.draw(st.integers(0, last(store, writer, wid)))
+        past = settle(writer, store.history_at(wid, version))
+        if action == "restore":
+            steps = history.planVersion(cells, snapshot.worksheet.title, past)
+            result = settle(writer, store.restore_version(wid, version, steps, who=who))
+            now = live(store, writer, wid)
+            assert (now[0], [c[1:] for c in now[1]]) == (
+                past["title"], [(c["kind"], c["text"]) for c in past["cells"]])
+            assert {c.id for c in result["inserted"]} == {c[0] for c in now[1]} - {
+                c["id"] for c in past["cells"]}
+        elif past["cells"]:
+            old = data.draw(st.sampled_from(past["cells"]))
+            steps = history.planCell(cells, past, old["id"])
+            settle(writer, store.restore_version(wid, version, steps, cell=old["id"], who=who))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -189,3 +204,46 @@ def test_the_history_survives_reopening_the_store(tmp_path):
     assert last(store, writer, ws.id) == 4
     settle(writer, store.close())
 
+
+
+def test_a_restore_is_one_version_or_nothing():
+    clock = Clock()
+    store, writer = open_manual_store(clock)
+    ws = settle(writer, store.create_worksheet("T", ["a", "b"]))
+    other = settle(writer, store.create_worksheet("O", ["o"]))
+    a, b = settle(writer, store.load_worksheet(ws.id)).cells
+    settle(writer, store.set_cell_text(a.id, "a!", 1, op=ot.Operation.insert(1, "!").toJSON()))
+    settle(writer, store.delete_cell(b.id, who="ann"))
+    clock.advance(5)
+    steps = [{"t": "text", "cell": a.id, "text": "a", "version": 2, "op": [{"at": 1, "delete": 1}]},
+             {"t": "insert", "index": 1, "text": "b", "kind": "text"},
+             {"t": "title", "title": "Old"}]
+    done = settle(writer, store.restore_version(ws.id, 0, steps, who="bob"))
+    assert done["version"] == 3 and [c.text for c in done["inserted"]] == ["b"]
+    state = settle(writer, store.history_at(ws.id, 3))
+    assert (state["who"], state["time"], state["title"]) == ("bob", 5.0, "Old")
+    assert state["change"]["t"] == "restore" and state["change"]["version"] == 0
+    assert [s["t"] for s in state["change"]["steps"]] == ["text", "insert", "title"]
+    assert state["change"]["steps"][0]["op"] == [{"at": 1, "delete": 1}]  # as typed, not whole
+    assert [(c["text"], c["kind"], c["by"]) for c in state["cells"]] == [
+        ("a", "code", "bob"), ("b", "text", "bob")]
+    # A step the store refuses (here a cell of another worksheet) undoes the steps before it.
+    o = settle(writer, store.load_worksheet(other.id)).cells[0]
+    for bad, words in (([{"t": "title", "title": "New"}, {"t": "delete", "cell": o.id}],
+                        f"Cell {o.id} is not in worksheet {ws.id}"),
+                       ([{"t": "delete", "cell": a.id},
+                         {"t": "text", "cell": done["inserted"][0].id, "text": "x", "version": 0}],
+                        "versions only go forward"),
+                       ([{"t": "move", "cell": a.id, "index": 5}], "index must be between 0 and 1")):
+        with pytest.raises(StoreError, match=words):
+            settle(writer, store.restore_version(ws.id, 1, bad, who="bob"))
+    assert last(store, writer, ws.id) == 3 and live(store, writer, ws.id)[0] == "Old"
+    assert [c[2] for c in live(store, writer, ws.id)[1]] == ["a", "b"]
+    with pytest.raises(StoreError, match="no version 9"):
+        settle(writer, store.restore_version(ws.id, 9, [], who="bob"))
+    for bad, words in (("x", "steps must be a list"), ([{"t": "split"}], "not {'t': 'split'}"),
+                       ([{"t": "kind", "cell": a.id, "kind": "pic"}], "'code' or 'text', not 'pic'"),
+                       ([{"t": "text", "cell": a.id, "text": 3, "version": 1}], "cell text must")):
+        with pytest.raises((TypeError, ValueError), match=words):
+            settle(writer, store.restore_version(ws.id, 0, bad))
+    assert settle(writer, store.restore_version(ws.id, 2, []))["version"] == 3  # nothing logged

@@ -15,6 +15,24 @@ class FakeNode extends EventTarget {
     return this.parentNode instanceof FakeElement ? this.parentNode : null;
   }
 
+  /** In its document: its topmost ancestor is the document's root element. */
+  get isConnected() {
+    let node = this;
+    while (node.parentNode) node = node.parentNode;
+    return node === this.ownerDocument?.documentElement;
+  }
+
+  /** Inserts `nodes` just before this node, in its parent. */
+  before(...nodes) {
+    const parent = this.parentNode;
+    for (const node of nodes) {
+      const child = typeof node === 'string' ? new FakeText(node) : node;
+      child.remove();
+      child.parentNode = parent;
+      parent.childNodes.splice(parent.childNodes.indexOf(this), 0, child);
+    }
+  }
+
   remove() {
     if (!this.parentNode) return;
     const siblings = this.parentNode.childNodes;
