@@ -46,9 +46,6 @@ from .timers import NamedTimers
 
 log = Logger()
 
-#: While an interrupted cell runs on, its SIGINT is sent again this often (see _sendInterrupt).
-INTERRUPT_AGAIN_SECONDS = 2.0
-
 
 class Kernel(Questions):
     """A Sage or Python compute process for one worksheet, driven by the reactor."""
@@ -215,7 +212,7 @@ class Kernel(Questions):
         """Begin stopping the worker for ``reason`` (a key of STOP_REASONS); the rest happens
         in workerExited."""
         self._ending = reason
-        for name in ("wall", "idle", "again"):
+        for name in ("wall", "idle"):
             self._timers.cancel(name)
         self._failQueued("cancelled", cancelledMessage(reason))
         if kill:
@@ -291,7 +288,7 @@ class Kernel(Questions):
 
     def workerExited(self, status: Exit) -> None:
         self._process = None
-        self._timers.cancelAll()  # start, wall, grace, again, kill, idle
+        self._timers.cancelAll()  # start, wall, grace, kill, idle
         reason, self._ending = self._ending, None
         self._replies.failAll(KernelNotRunningError("The kernel stopped before it answered."))
 
@@ -404,7 +401,7 @@ class Kernel(Questions):
         for event in message.get("events") or ():
             if isinstance(event, dict) and event.get("type") in EVENT_TYPES:
                 request.emit(event)
-        for name in ("wall", "grace", "again"):
+        for name in ("wall", "grace"):
             self._timers.cancel(name)
         status = message.get("status", "error")
         text = str(message.get("message") or "")[:2000]  # a hostile kernel may send megabytes
@@ -440,16 +437,15 @@ class Kernel(Questions):
         return d
 
     def _sendInterrupt(self) -> None:
-        """SIGINT to the running cell, and again every INTERRUPT_AGAIN_SECONDS until it stops
-        (the grace timer decides when to give up). Code can miss one SIGINT for good: Sage's
-        libgap, interrupted while it first loads GAP, only notes the signal for Python, which
-        never runs again inside the GAP loop that follows. The Sage Notebook sent its
-        interrupt five times, two seconds apart, for the same reason."""
-        if self._running is None or self._ending:
-            return
+        """SIGINT to the running cell; the grace timer, started by the first, decides when to
+        give up. Each press of Interrupt sends one, as Ctrl-C pressed again in a terminal
+        does: code can miss one for good (Sage's libgap, interrupted while it first loads GAP,
+        only notes the signal for Python, which never runs inside the GAP loop that follows).
+        The server never sends one again by itself: Sage's pexpect interfaces answer SIGINT by
+        waiting for their system's prompt, and a second SIGINT in that wait leaves the
+        interface unusable."""
         self._interruptSent = True
         self._process.interrupt()
-        self._timers.schedule("again", INTERRUPT_AGAIN_SECONDS, self._sendInterrupt)
 
     def _interruptDone(self, outcome: str) -> None:
         waiters, self._interruptWaiters = self._interruptWaiters, []

@@ -1,7 +1,7 @@
 """Named one-shot timers on a reactor, as a Kernel keeps them (tests: tests/unit/test_kernel_kernel.py).
 
 A Kernel has a few deadlines at a time (its worker's start, a cell's wall clock, an interrupt's
-grace and its repeated SIGINT, a kill after a polite stop, an idle cull), each known by name: scheduling a name again
+grace, a kill after a polite stop, an idle cull), each known by name: scheduling a name again
 replaces its call, and a worker's exit cancels them all.
 """
 
