@@ -118,11 +118,13 @@ class KernelPool:
     def memory(self) -> Memory:
         """What the kernels waiting in the pool take of the machine's memory (memory.py),
         measured at most ``memorySeconds`` ago."""
-        pids = tuple(k.processId for k in self._kernels if k.processId is not None)
+        running = [k for k in self._kernels if k.processId is not None]
+        # Keyed by state too: a kernel that was starting when measured had not grown yet.
+        key = tuple((k.processId, k.state) for k in running)
         now = self.reactor.seconds()
         cached = self._measured
-        if cached is None or cached[0] != pids or now - cached[1] >= self.memorySeconds:
-            cached = self._measured = (pids, now, self.measure(list(pids)))
+        if cached is None or cached[0] != key or now - cached[1] >= self.memorySeconds:
+            cached = self._measured = (key, now, self.measure([k.processId for k in running]))
         return cached[2]
 
     def summary(self) -> dict[str, Any]:

@@ -98,8 +98,7 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
         toolbar += ('<span class="nb-kernel" role="status"></span>'
                     '<details class="nb-queue" hidden><summary>Queue</summary>'
                     '<ol aria-label="Run queue"></ol></details>'
-                    + protectionMarkup(self.hub.kernelProtection)
-                    + poolsMarkup(self.hub.kernelPools)
+                    + kernelNote(self.hub.kernelProtection, self.hub.kernelPools)
                     + ('<span class="nb-readonly">Read-only</span>' if ro else ""))
         menu = _button("Run all stops at errors", "stopAtErrors", ' aria-pressed="true" title="Run all '
                        'stops at the first cell that ends in an error (on) or runs every cell '
@@ -318,28 +317,30 @@ def _systemChoice(system: str) -> str:
             'mode (%python, %sh, %gp, ...), for everyone">System '
             f'<select data-action="system" disabled>{options}</select></label>')
 
-def poolsMarkup(pools) -> str:
-    """The worksheet page's note of the server's ready kernels (``KernelPools``): how many of
-    each kind and the memory they take, measured as the page is made."""
-    if pools is None:
+def kernelNote(protection: dict | None, pools) -> str:
+    """The worksheet page's one quiet note on its kernel, a word in the toolbar that opens two
+    lists without script: what protects the kernel (``Isolation.summary()``; the word says
+    "Sandboxed" or "Not sandboxed"), and the kernels the server keeps started ahead of need
+    (``KernelPools``), with the memory they take, measured as the page is made."""
+    lists = ""
+    if protection:
+        sandboxed = protection["sandboxed"]
+        label = ("Sandboxed" if sandboxed else "Not sandboxed") + (
+            "" if protection["network"] else ", no network")
+        items = "".join(f"<li>{escape(line)}</li>" for line in protection["lines"])
+        items += "".join(f'<li class="nb-protection-missing">{escape(line)}</li>'
+                         for line in protection["warnings"])
+        lists += ('<p class="nb-note-head">What protects this worksheet\'s kernel</p>'
+                  f'<ul aria-label="What protects this worksheet\'s kernel">{items}</ul>')
+        attribute = f' data-sandboxed="{str(sandboxed).lower()}"'
+    else:
+        label, attribute = "Kernels", ""
+    if pools is not None:
+        items = "".join(f"<li>{escape(describePool(summary))}</li>" for summary in pools.summary())
+        lists += ('<p class="nb-note-head">Kernels this server keeps started</p>'
+                  f'<ul aria-label="Kernels kept started">{items}</ul>')
+    if not lists:
         return ""
-    items = "".join(f"<li>{escape(describePool(summary))}</li>" for summary in pools.summary())
-    return ('<details class="nb-pools">'
-            '<summary title="The kernels this server keeps started ahead of need">Kernels</summary>'
-            f'<ul aria-label="Kernels kept started">{items}</ul></details>')
-
-
-def protectionMarkup(protection: dict | None) -> str:
-    """The worksheet page's quiet note of what protects its kernel: a word in the toolbar
-    that opens the list (``Isolation.summary()``), without script."""
-    if not protection:
-        return ""
-    sandboxed = protection["sandboxed"]
-    label = ("Sandboxed" if sandboxed else "Not sandboxed") + (
-        "" if protection["network"] else ", no network")
-    items = "".join(f"<li>{escape(line)}</li>" for line in protection["lines"])
-    items += "".join(f'<li class="nb-protection-missing">{escape(line)}</li>'
-                     for line in protection["warnings"])
-    return (f'<details class="nb-protection" data-sandboxed="{str(sandboxed).lower()}">'
-            f'<summary title="What protects this worksheet\'s kernel">{label}</summary>'
-            f'<ul aria-label="What protects this worksheet\'s kernel">{items}</ul></details>')
+    return (f'<details class="nb-protection"{attribute}>'
+            '<summary title="What protects this worksheet\'s kernel, and the kernels this '
+            f'server keeps started">{label}</summary><div class="nb-note">{lists}</div></details>')

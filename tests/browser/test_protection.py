@@ -1,5 +1,5 @@
 """What protects the kernels, as a person sees it: the worksheet page's quiet note in its
-toolbar (athena_nb/web/fragments.py ``protectionMarkup``) and the Share panel's sentence on what
+toolbar (athena_nb/web/fragments.py ``kernelNote``) and the Share panel's sentence on what
 an edit link allows (home.py ``editLinkNote``, home.js)."""
 
 import re
@@ -26,10 +26,9 @@ def test_the_worksheet_page_and_the_share_panel_say_what_protects_the_kernel(pag
         expect(summary).to_have_text("Sandboxed")
         runCell(page, 1, "import os\nprint(os.getcwd())")
         expect(output(page, 1)).to_contain_text("/worksheet")
-    # Beside it, the kernels the server keeps ready and the memory they take.
-    pools = page.locator(".nb-pools")
-    pools.locator("summary").click()
-    kept = pools.get_by_role("list", name="Kernels kept started").get_by_role("listitem").first
+    # In the same note, the kernels the server keeps ready and the memory they take.
+    summary.click()
+    kept = note.get_by_role("list", name="Kernels kept started").get_by_role("listitem").first
     expect(kept).to_have_text(re.compile(
         r"^Python kernels: [01] of 1 ready, taking \d+ MiB \(PSS; RSS \d+ MiB\)\.$"))
     page.goto(page.url.split("/worksheets/")[0] + "/")

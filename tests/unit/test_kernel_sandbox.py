@@ -16,7 +16,7 @@ from athena_nb.kernel.sandbox import (
     kernelEnvironment,
     systemLayout,
 )
-from athena_nb.web.fragments import protectionMarkup
+from athena_nb.web.fragments import kernelNote
 from athena_nb.web.home import editLinkNote
 
 SYSTEM = (("bind", "/usr", "/usr"), ("bind", "/etc", "/etc"), ("symlink", "usr/bin", "/bin"))
@@ -153,14 +153,15 @@ def test_the_share_panel_says_what_an_edit_link_allows(case, words):
 
 
 def test_the_page_shows_a_quiet_word_that_opens_the_list():
-    markup = protectionMarkup(summary(True, network=False))
+    markup = kernelNote(summary(True, network=False), None)
     assert markup.startswith('<details class="nb-protection" data-sandboxed="true">')
     assert ">Sandboxed, no network</summary>" in markup
     assert "<li>Each kernel runs under bubblewrap.</li>" in markup
-    bare = protectionMarkup(summary(False))
+    bare = kernelNote(summary(False), None)
     assert 'data-sandboxed="false"' in bare and ">Not sandboxed</summary>" in bare
     assert '<li class="nb-protection-missing">Bubblewrap is not installed.</li>' in bare
-    assert protectionMarkup(None) == ""
+    assert "Kernels kept started" not in markup
+    assert kernelNote(None, None) == ""
 
 
 

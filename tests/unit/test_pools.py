@@ -115,16 +115,36 @@ def test_the_hubs_ask_for_the_worksheets_system(pools, tmp_path):
 
 
 def test_the_page_lists_the_pools_with_their_memory(pools):
-    from athena_nb.web.fragments import poolsMarkup
+    from athena_nb.web.fragments import kernelNote
 
     kernels, _ = pools
     for pool in kernels.pools.values():
         pool.measure = lambda pids: Memory(rss=len(pids) * 200 << 20, pss=len(pids) * 150 << 20)
-    markup = poolsMarkup(kernels)
-    assert markup.startswith('<details class="nb-pools">')
+    markup = kernelNote(None, kernels)  # without the sandbox's word, the note says "Kernels"
+    assert markup.startswith('<details class="nb-protection"><summary')
+    assert ">Kernels</summary>" in markup and 'aria-label="Kernels kept started"' in markup
     assert "<li>Python kernels: 2 of 2 ready, taking 300 MiB (PSS; RSS 400 MiB).</li>" in markup
     assert "<li>Sage kernels: 1 of 1 ready, taking 150 MiB (PSS; RSS 200 MiB).</li>" in markup
-    assert poolsMarkup(None) == ""
+    both = kernelNote({"sandboxed": True, "network": True, "lines": ["Under bubblewrap."],
+                       "warnings": []}, kernels)
+    assert ">Sandboxed</summary>" in both and both.count("<ul") == 2
+
+
+def test_a_kernel_measured_while_it_started_is_measured_again_once_ready(tmp_path):
+    """The first page after a start must not show the few MiB of a kernel not yet grown."""
+    clock = Clock()
+    workers = Workers(clock, obeys=True, answers=True)
+    pool = KernelPool(clock, size=1, system="python", scratch=str(tmp_path / "python"),
+                      factory=lambda reactor, cwd: Kernel(reactor, system="python", cwd=cwd,
+                                                          processFactory=workers))
+    clock.advance(0)
+    calls = []
+    pool.measure = lambda pids: calls.append(pids) or Memory(pss=len(calls))
+    assert pool.memory().pss == 1 and pool.ready == 0
+    workers.last.ready()
+    assert pool.ready == 1 and pool.memory().pss == 2
+    pool.shutdown()
+    clock.advance(0)
 
 
 def test_shutting_down_removes_the_scratch_directories_and_the_one_above_them(tmp_path):
