@@ -25,9 +25,9 @@ fails when it is off:
   does not pay for the thousand who watch it in their own turn.
 - **Latest values settle** (``Settings.settleSeconds``): a page whose new messages are only
   latest values that will change again soon (a cell queued or running, the kernel busy) sends
-  them ``settle`` seconds later, and only after the reactor has read the input waiting then,
-  so that a cell that ends at once reaches its viewers as one update.  Anything else the page
-  sends meanwhile takes them along.
+  them ``settle`` seconds later, and only after the reactor has read the input waiting then
+  and handed it on (two turns), so that a cell that ends at once reaches its viewers as one
+  update.  Anything else the page sends meanwhile takes them along.
 """
 
 from __future__ import annotations
@@ -154,8 +154,8 @@ class Flusher:
         return interval if interval >= MIN_INTERVAL else 0.0
 
     def _schedule(self) -> None:
-        """Flush this turn if a page may go now, else when the first waiting page may (one
-        turn after that time: the input waiting then is read first)."""
+        """Flush this turn if a page may go now, else when the first waiting page may (two
+        turns after that time: the input waiting then is read and handed on first)."""
         now = self.reactor.seconds()
         if self._urgent or self._ready or self._spreading:
             delay = 0.0
@@ -171,6 +171,14 @@ class Flusher:
             self._call.reset(delay)
 
     def _timeCame(self) -> None:
+        # The reactor reads the input waiting now before its next turn, but what it reads may
+        # be handed on only on the turn after that (athena_nb's WorkerProcess hands a kernel's
+        # output and its end over with callLater(0)): flushing on the next turn would send a
+        # cell's settled update just before its end, and the person who ran it would get the
+        # end a round trip later, with their next poll.
+        self._call = self.reactor.callLater(0, self._handedOver)
+
+    def _handedOver(self) -> None:
         self._call = self.reactor.callLater(0, self._flushSome)
 
     def _flushSome(self) -> None:
