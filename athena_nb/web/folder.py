@@ -16,16 +16,13 @@ must come from this server's pages (Origin) with one of those two content types,
 cross-site form cannot send.  Every refusal is a 4xx JSON error with a sentence.  After a change,
 every page open on the worksheet is told (``filesChanged``) and lists the files again.
 
-An upload's body may be larger than other requests': ``uploadBodyLimit`` gives the site, before
-the body is read, the per-file limit for an upload by someone who may make it (known from the
-session cache), and the site's usual limit to anyone else.  A body just over the limit is read and
-dropped so that the browser sees the sentence; the folder checks the size again as it saves.
+An upload's body may be larger than other requests' (bodylimits.py decides, before the body is
+read); the folder checks the size again as it saves.
 """
 
 from __future__ import annotations
 
 import json
-from urllib.parse import unquote
 
 from twisted.internet.defer import maybeDeferred
 from twisted.internet.threads import deferToThreadPool
@@ -33,12 +30,10 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
-from livefragments import BodyLimit
-
-from ..folder import FolderError, WorksheetFolder, tooLargeSentence
+from ..folder import FolderError, WorksheetFolder
 from ..hubs import WorksheetUnavailable
 from . import _html
-from .auth import Identity, identityOf
+from .auth import identityOf
 
 log = Logger()
 
@@ -174,44 +169,4 @@ def _failed(failure, request) -> None:
                              "Working with the files failed on the server; its log says why.")
 
 
-def uploadBodyLimit(auth, hubs):
-    """The site's ``bodyLimit``: an upload (POST of a file to ``/worksheets/<id>/folder/<name>``)
-    by a session in the cache that may change that worksheet may have up to
-    ``hubs.quotas.maxFileBytes``; everything else keeps the site's limit."""
-
-    def choose(request) -> BodyLimit | None:
-        method, target = request.requestLine()
-        if method != b"POST":
-            return None
-        parts = target.split(b"?", 1)[0].split(b"/")
-        if len(parts) < 5 or parts[:2] != [b"", b"worksheets"] or parts[3] != b"folder":
-            return None
-        ctype = (request.getHeader(b"content-type") or b"").split(b";")[0].strip()
-        if ctype != b"application/octet-stream":
-            return None
-        identity = _cachedIdentity(auth, request)
-        worksheetId = parts[2].decode("utf-8", "replace")
-        if identity is None or not identity.mayOpen(worksheetId) or not identity.canEdit():
-            return None
-        limit = hubs.quotas.maxFileBytes
-        if limit is None:
-            return BodyLimit(1 << 62, lambda length: "")
-        name = unquote(b"/".join(parts[4:]).decode("utf-8", "replace"))
-        return BodyLimit(limit, lambda length: tooLargeSentence(name, length, limit),
-                         drain=2 * limit, type="TooLarge")
-
-    return choose
-
-
-def _cachedIdentity(auth, request) -> Identity | None:
-    """Who sends ``request``, if their session is in the cache now (else None: a session
-    loaded from the store is checked by the gate, after the body)."""
-    sessionId = auth.sessionIdOf(request)
-    if sessionId is None or not auth.sessions.isKnown(sessionId):
-        return None
-    found = []
-    auth.resolve(request).addBoth(found.append)
-    return found[0] if found and isinstance(found[0], Identity) else None
-
-
-__all__ = ["FolderResource", "uploadBodyLimit"]
+__all__ = ["FolderResource"]

@@ -249,12 +249,12 @@ def buildSite(*, reactor, store, auth: Auth, hubs, settings, modules: ModuleReso
             importMap=modules.importMap, moduleGraph=modules.graph))
     root = Root(reactor=reactor, auth=auth, store=store, modules=modules,
                 worksheets=worksheets, hubs=hubs, hosts=hosts)
-    # No URL takes a body larger than a live page's largest message, but an upload to a
-    # worksheet's files by someone who may make it (folder.py).
+    # No URL takes a body larger than a live page's largest message, but a file from someone
+    # who may send it (bodylimits.py).
     bodyLimit = None
     if hubs is not None and getattr(hubs, "quotas", None) is not None:
-        from .folder import uploadBodyLimit
+        from .bodylimits import fileBodyLimit
 
-        bodyLimit = uploadBodyLimit(auth, hubs)
+        bodyLimit = fileBodyLimit(auth, hubs)
     return AthenaSite(root, maxBodyBytes=(settings or Settings()).maxMessageBytes,
                       bodyLimit=bodyLimit)

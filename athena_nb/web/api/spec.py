@@ -201,8 +201,8 @@ ROUTES: tuple[Route, ...] = (
           _wsp(_PATH), tag="files"),
     Route("PUT", "/worksheets/{worksheetId}/files/{path}", "putFile",
           "Save the body as the file (replacing one of that name), within the worksheet's "
-          "limits on a file and on all its files; through the API a body is at most 8 MiB "
-          "(the page's Files panel takes larger ones).", {201: _obj(("file",), file=_ref("File"))},
+          "limits on a file and on all its files (--max-upload-mb, --max-files-mb), as in the "
+          "page's Files panel.", {201: _obj(("file",), file=_ref("File"))},
           _wsp(_PATH), body="file", bodyRequired=True, tag="files"),
     Route("POST", "/worksheets/{worksheetId}/files/{path}/rename", "renameFile",
           "Give the file another name (a path in the directory; its folders are made).",
