@@ -213,6 +213,7 @@ class WorksheetClient(ClientWidget):
         self.system: str = a["system"]
         self._order: list[int] | None = None  # widget ids in order, once the server moved any
         self.filesChanges = 0  # how often the server said the worksheet's files changed
+        self.historyChanges = 0  # how often it said someone named a version
 
     @property
     def cells(self) -> list[CellClient]:
@@ -275,6 +276,10 @@ class WorksheetClient(ClientWidget):
     @expose
     def filesChanged(self):
         self.filesChanges += 1
+
+    @expose
+    def historyChanged(self):
+        self.historyChanges += 1
 
 
 WIDGETS = {"athena_nb/worksheet.js:Worksheet": WorksheetClient,

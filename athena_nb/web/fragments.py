@@ -206,6 +206,11 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
         them again."""
         self.notifyLatest("files", "filesChanged", lambda: [])
 
+    def historyNamed(self) -> None:
+        """Someone named a version: an open History panel lists the names again (its other
+        changes come with the edits that make them)."""
+        self.notifyLatest("historyNames", "historyChanged", lambda: [])
+
     def presenceChanged(self, changes: list[dict]) -> None:
         self.notifyRemote("updatePresence", changes)
 

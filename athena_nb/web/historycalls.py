@@ -75,7 +75,7 @@ class HistoryCalls:
     def historyName(self, version, name):
         """Name ``version`` ("before the exam"); answers with the name's record."""
         return self.hub.store.name_version(self.hub.worksheetId, _name(name), _version(version),
-                                           who=self.identity.name)
+                                           who=self.identity.name).addCallback(self._named)
 
     @editing
     def historySnapshot(self, name):
@@ -83,7 +83,12 @@ class HistoryCalls:
         if not self.identity.isOwner:
             raise NotAllowed(f"Only the worksheet's owner can keep a snapshot with outputs; you "
                              f"({self.identity.name}) cannot, so nothing was kept.")
-        return history.snapshotWithOutputs(self.hub, _name(name), self.identity.name)
+        return history.snapshotWithOutputs(self.hub, _name(name), self.identity.name).addCallback(
+            self._named)
+
+    def _named(self, record):
+        self.hub.audience.tell(lambda viewer: viewer.historyNamed())
+        return record
 
     @answering
     def historyOutputs(self, nameId):

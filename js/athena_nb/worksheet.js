@@ -433,6 +433,12 @@ export class Worksheet extends Widget {
     return null;
   }
 
+  /** The server: someone named a version; an open History lists it. */
+  historyChanged() {
+    this.history.changed();
+    return null;
+  }
+
   /** The server: what cells run as when they name no mode, for everyone. @param {string} system */
   setSystem(system) {
     this.system = system;

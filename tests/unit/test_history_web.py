@@ -31,8 +31,11 @@ def test_a_collaborator_restores_and_everyone_sees_it(env):
     env.settle()
     assert [c.text for c in hub.cells] == ["x = 1", "x + 1"]
     assert vic.texts() == ann.texts() == ["x = 1", "x + 1"]
+    seen = vic.historyChanges
     named = env.call(carla.callRemote("historyName", 1, "before the exam"))
     assert (named["name"], named["who"]) == ("before the exam", "Carla")
+    env.settle()
+    assert vic.historyChanges == seen + 1  # an open History lists the new name
 
 
 def test_bad_history_calls_get_a_sentence(env):
