@@ -178,7 +178,6 @@ class Options(usage.Options):
         super().__init__()
         self.environ = os.environ if environ is None else environ
         self["websocket"] = True
-        self["prefer-websocket"] = False
         self["allow-host"] = []
         #: Sentences the entry points log once logging runs (e.g. a token on the command line).
         self.warnings: list[str] = []
@@ -191,16 +190,13 @@ class Options(usage.Options):
         self["allow-host"].append(name)
 
     def opt_websocket(self):
-        """Offer WebSocket to browsers (the default; long-poll always works)."""
+        """Pages connect over WebSocket, and over long-poll where a WebSocket cannot open (the
+        default)."""
         self["websocket"] = True
 
     def opt_no_websocket(self):
-        """Use long-poll only."""
+        """Pages connect over long-poll only (plain HTTP requests, through any proxy)."""
         self["websocket"] = False
-
-    def opt_prefer_websocket(self):
-        """Have browsers try WebSocket before long-poll."""
-        self["prefer-websocket"] = True
 
     def postOptions(self):
         if self["system"] not in SYSTEMS:
@@ -211,8 +207,6 @@ class Options(usage.Options):
             if self[name] not in choices:
                 raise usage.UsageError(
                     f"--{name} must be one of {', '.join(choices)}, not {self[name]!r}.")
-        if self["prefer-websocket"] and not self["websocket"]:
-            raise usage.UsageError("--prefer-websocket and --no-websocket contradict each other.")
         token = self._fixedToken()
         if token is not None and len(token) < 16:
             raise usage.UsageError(

@@ -1,7 +1,7 @@
 """athena-nb as bench/browser.py drives it in Chromium: its server, its worksheets, its markup.  Tests: tests/integration/test_bench_smoke.py.
 
 The server is the checkout's ``python -m athena_nb.cli`` on 127.0.0.1 with a token (see
-bench/_athena.py), over long-poll unless told ``transport="websocket"`` (then ``--prefer-websocket``). The worksheets are
+bench/_athena.py), over WebSocket (the default) unless told ``transport="longpoll"`` (then ``--no-websocket``). The worksheets are
 made as a person makes them, in the browser: typed into and run.
 
 Markup used (the accessibility contract of the browser tests): cells are ``.nb-cell`` groups
@@ -43,7 +43,7 @@ class AthenaSide(Side):
     # -- the server ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        extra = ("--prefer-websocket",) if self.transport == "websocket" else ()
+        extra = ("--no-websocket",) if self.transport == "longpoll" else ()
         self.server = AthenaServer(self.procs, self.token, name=f"browser-{self.key}",
                                    extra=extra)
         self.server.waitUntilUp()
@@ -105,7 +105,7 @@ class AthenaSide(Side):
         into its store before it starts, as a server that ran the cells would have it."""
         dataDir = tempfile.mkdtemp(prefix="athena-bench-big-")
         worksheetId = _bigsheet.writeStore(dataDir, "bench: 2,000 cells", sheet)
-        extra = ("--prefer-websocket",) if self.transport == "websocket" else ()
+        extra = ("--no-websocket",) if self.transport == "longpoll" else ()
         self.bigServer = AthenaServer(self.procs, self.token, name=f"browser-{self.key}-big",
                                       extra=extra, dataDir=dataDir)
         self.bigServer.waitUntilUp()

@@ -344,7 +344,8 @@ def table(results: dict, sides: list) -> str:
         if all(v == "—" for v in values):
             continue
         lab = results.get("jupyterlab", {}).get(row) or {}
-        athena = results.get("athena_lp", {}).get(row) or results.get("athena_ws", {}).get(row) or {}
+        # The ratio is taken with the server's default transport, WebSocket, where it ran.
+        athena = results.get("athena_ws", {}).get(row) or results.get("athena_lp", {}).get(row) or {}
         ratio, verdict = "—", "—"
         if lab.get("n") and athena.get("n") and athena.get("p50"):
             r = lab["p50"] / athena["p50"]
@@ -373,7 +374,8 @@ def main() -> int:
     parser.add_argument("--no-install", action="store_true",
                         help="use JupyterLab only if bench/.jupyterlab-venv already has it")
     parser.add_argument("--transport", choices=("longpoll", "websocket", "both"),
-                        default="longpoll", help="athena-nb's transport (default long-poll)")
+                        default="websocket",
+                        help="athena-nb's transport (default WebSocket, as the server's own default)")
     parser.add_argument("--only", metavar="ROW[,ROW]",
                         help="measure only these rows: " + ", ".join(ROWS))
     parser.add_argument("--samples", type=int, metavar="N",

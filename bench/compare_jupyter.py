@@ -9,7 +9,9 @@ then measures Jupyter stock, Jupyter with TCP_NODELAY on its kernel websockets, 
 long-poll and over WebSocket.  Every server runs on 127.0.0.1 in its own process group; every
 client (writer, viewers) runs in processes of its own; all of them are stopped at the end, on
 error and on Ctrl-C.  Prints each measurement's start and stop points, a side-by-side table with
-ratios and the targets of issue 7, and writes bench/results/compare_jupyter.json.
+ratios and the targets of issue 7 (athena-nb's ratio over WebSocket, the transport its pages
+use by default, and over long-poll for the start rows), and writes
+bench/results/compare_jupyter.json.
 """
 
 from __future__ import annotations
@@ -198,7 +200,9 @@ def table(results: dict, targets: list) -> str:
         if all(v == "—" for v in values):
             continue
         jupyter = results.get("jupyter", {}).get(row)
-        athena = results.get("athena_lp", {}).get(row)
+        # athena-nb as its pages connect by default, over WebSocket; the start rows, which do
+        # not depend on the transport, are measured with the long-poll target only.
+        athena = results.get("athena_ws", {}).get(row) or results.get("athena_lp", {}).get(row)
         ratio = "—"
         if jupyter and athena and jupyter.get("n") and athena.get("n") and athena.get("p50"):
             ratio = "%.1fx" % (jupyter["p50"] / athena["p50"])

@@ -136,7 +136,7 @@ class NotebookService(MultiService):
         kernels.protection = isolation.summary()
         log.info("Kernel pools: {sizes} kept started; each pool's memory is logged once it "
                  "is full and shown on worksheet pages.", sizes=", ".join(
-                     "%d %s kernel(s)" % (p["size"], p["system"]) for p in kernels.summary()))
+                     "%d %s kernel(s)" % (p.size, p.system) for p in pools.values()))
         return kernels
 
     def _sagePoolSize(self, python: str | None) -> int | None:

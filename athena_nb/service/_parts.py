@@ -11,8 +11,10 @@ import os
 
 from twisted.application.service import Service
 from twisted.internet.address import IPv6Address
-from twisted.internet.defer import Deferred, ensureDeferred
+from twisted.internet.defer import Deferred, ensureDeferred, maybeDeferred
 from twisted.internet.endpoints import serverFromString
+from twisted.internet.interfaces import IReactorThreads
+from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 
 from livefragments import Settings
@@ -170,6 +172,16 @@ class WebService(Part):
     def dataDir(self) -> str:
         return self.options["data-dir"]
 
+    def startService(self) -> None:
+        # The secret's key derivation (scrypt, some 70 ms for a fixed token) runs in a thread
+        # while the parts before this one start, where the reactor has threads.
+        if IReactorThreads.providedBy(self.reactor):
+            self._secretId = deferToThreadPool(self.reactor, self.reactor.getThreadPool(),
+                                               self.options.secretId)
+        else:
+            self._secretId = maybeDeferred(self.options.secretId)
+        super().startService()
+
     def startUp(self) -> Deferred:
         return ensureDeferred(self._listen())
 
@@ -177,7 +189,7 @@ class WebService(Part):
         options, store, hubs = self.options, self.storeService.store, self.hubsService.hubs
         auth = Auth(self.reactor, store, token=options["token"],
                     passwordHash=options["password-hash"], cookieName=COOKIE,
-                    secretId=options.secretId(), maxLinkSessions=options.maxLinkSessions())
+                    secretId=await self._secretId, maxLinkSessions=options.maxLinkSessions())
         expired, stale = auth.expireSessions(), auth.endStaleOwnerSessions()  # one commit
         await expired
         ended = await stale
@@ -186,7 +198,7 @@ class WebService(Part):
         # A revoked share link, or a session the owner ends, closes its live pages at once.
         auth.onSessionsEnded(hubs.closeSessions)
         settings = Settings(cookieName=COOKIE, websocket=options["websocket"],
-                            preferWebSocket=options["prefer-websocket"])
+                            preferWebSocket=options["websocket"])
         hosts = HostCheck.forServer(options.listeningInterface(), options["allow-host"])
         if hosts is None and "*" not in options["allow-host"]:
             log.warn("The server does not check the Host header of requests, as it listens on "

@@ -162,6 +162,7 @@ export class Transport {
       this.#listen(window, 'pagehide', (event) => this.#pageHidden(event));
       this.#listen(window, 'pageshow', (event) => this.#pageShown(event));
       this.#listen(window, 'online', () => this.#retryNow());
+      this.#listen(window, 'offline', () => this.#wentOffline());
     }
     if (this.websocketUrl && this.preferWebSocket && this.env.WebSocket && this.env.location) {
       this.#driver = new WebSocketDriver(this, this.#webSocketAddress());
@@ -401,6 +402,15 @@ export class Transport {
     this.#clearRetry();
     this.#driver.abort();
     this.#driver.connect({resume: true});
+  }
+
+  /**
+   * The browser lost its network. A WebSocket can stay open without it for as long as the
+   * system's TCP allows, and a parked long-poll request too: say so now and reconnect, which
+   * succeeds as soon as the network is back (`online` then retries at once).
+   */
+  #wentOffline() {
+    if (this.#state === State.LIVE) this.failed('The browser went offline.');
   }
 
   /** @param {{persisted?: boolean}} event */

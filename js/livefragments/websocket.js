@@ -11,9 +11,11 @@ const STATUS_CLOSE_MIN = 4000;
 const STATUS_CLOSE_MAX = 4999;
 
 /**
- * Moves envelopes over one WebSocket for a Transport. If the socket never opens, the
- * transport falls back to long-poll; if an open socket closes, the transport reconnects
- * with backoff and this driver opens a new socket, resuming from the channel's ack.
+ * Moves envelopes over one WebSocket for a Transport. If the page's first socket never opens,
+ * the transport falls back to long-poll; if an open socket closes, the transport reconnects
+ * with backoff and this driver opens a new socket, resuming from the channel's ack. Once a
+ * socket has opened, WebSocket works on this path: a later socket that fails to open (the
+ * server restarting, the network gone) is retried like any failure, not given up.
  */
 export class WebSocketDriver {
   /** @type {WebSocket|null} */
@@ -24,6 +26,8 @@ export class WebSocketDriver {
   #silenceTimer = null;
   /** the ack last sent, so an ack-only frame goes out only when it moved */
   #ackSent = -1;
+  /** has any socket of this page opened? */
+  #everOpened = false;
 
   /**
    * @param {import('./transport.js').Transport} transport
@@ -60,11 +64,12 @@ export class WebSocketDriver {
       this.#openTimer = null;
       if (opened || this.#socket !== socket) return;
       this.#drop(socket);
-      transport.upgradeFailed(`The WebSocket did not open within ${transport.clientTimeoutMs / 1000} s.`);
+      this.#socket = null;
+      this.#notOpened(`The WebSocket did not open within ${transport.clientTimeoutMs / 1000} s.`);
     }, transport.clientTimeoutMs);
     socket.onopen = () => {
       if (this.#socket !== socket) return;
-      opened = true;
+      opened = this.#everOpened = true;
       this.#clearOpenTimer();
       const channel = transport.channel;
       socket.send(JSON.stringify({csrf: transport.csrf, ack: channel.ack}));
@@ -108,9 +113,21 @@ export class WebSocketDriver {
       } else if (opened) {
         transport.failed(`The WebSocket closed (code ${event.code}).`);
       } else {
-        transport.upgradeFailed(`The WebSocket upgrade failed (code ${event.code}).`);
+        this.#notOpened(`The WebSocket upgrade failed (code ${event.code}).`);
       }
     };
+  }
+
+  /**
+   * A socket did not open: the page's first falls back to long-poll, a later one is retried.
+   * @param {string} reason
+   */
+  #notOpened(reason) {
+    if (this.#everOpened) {
+      this.transport.failed(reason);
+    } else {
+      this.transport.upgradeFailed(reason);
+    }
   }
 
   /** Sends waiting messages, or the ack alone when it moved, as one frame. */

@@ -34,7 +34,7 @@ def test_defaults():
     assert options["endpoint"] == "tcp:port=8080:interface=127.0.0.1"
     assert options["data-dir"] == os.path.expanduser("~/.athena-nb")
     assert options["system"] == "python"
-    assert options["websocket"] is True and options["prefer-websocket"] is False
+    assert options["websocket"] is True
     assert len(options["token"]) >= 32
     assert parse()["token"] != options["token"]
     assert options["password-hash"] is None
@@ -64,7 +64,6 @@ def test_port_and_interface_make_the_endpoint_and_an_endpoint_overrides_them():
     (["--token", "short"], "at least 16 characters"),
     (["--token", "has spaces in it, sadly"], "may only hold letters"),
     (["--password-hash", "plaintext"], "not in the form scrypt$"),
-    (["--no-websocket", "--prefer-websocket"], "contradict"),
     (["--token", "a-fixed-token-0123456789", "--token-file", "t"], "--token and --token-file"),
     (["--token-file", "/no/such/file"], "Cannot read the token file '/no/such/file'"),
     (["--max-cells", "many"], "--max-cells takes a number of cells"),
@@ -101,8 +100,7 @@ def test_limits_map_onto_the_kernel_limits_and_zero_turns_one_off():
 
 def test_websocket_flags():
     assert parse("--no-websocket")["websocket"] is False
-    options = parse("--prefer-websocket")
-    assert options["websocket"] is True and options["prefer-websocket"] is True
+    assert parse("--no-websocket", "--websocket")["websocket"] is True
 
 
 def test_password_hashes_verify_only_their_password():

@@ -127,22 +127,45 @@ test('a failed upgrade falls back to long-poll at once, resuming with resend', a
   assert.deepEqual(net.only().body, [-1, []], 'then an ordinary poll');
 });
 
-test('a failed upgrade on reconnect falls back to long-poll; sequence numbers carry over', async () => {
-  const {transport, socket, clock, WebSocket, net} = await open({random: () => 0});
+test('once a socket has opened, one that fails to open on reconnect is retried over WebSocket, not given up', async () => {
+  const {transport, socket, clock, WebSocket, net, states} = await open({random: () => 0});
   transport.send(...call(0, 'a'));
   await clock.tick(0);
   socket.serverSend([-1, [[0, call(null, 'x')]]]);
   socket.serverClose(1001);
   await clock.tick(0);
-  WebSocket.instances[1].serverClose(1006);
-  assert.equal(transport.kind, 'longpoll');
-  assert.deepEqual(net.only().body, [0, [[0, call(0, 'a')]], {resend: true}]);
-  net.only().answer([0, [[1, call(null, 'y')]]]);
+  WebSocket.instances[1].serverClose(1006);  // the server is restarting
+  assert.equal(transport.kind, 'websocket');
+  assert.equal(transport.fallbackReason, null);
+  assert.equal(transport.state, State.RECONNECTING);
+  assert.equal(net.requests.length, 0);
+  await clock.tick(40000);  // nor does a socket that never answers make it give up
+  WebSocket.instances[2].serverClose(1006);
+  await clock.tick(1000);
+  const again = WebSocket.instances.at(-1);
+  again.serverOpen();
+  await clock.tick(0);
+  assert.deepEqual(again.sent, [{csrf: 'T', ack: 0}, [0, [[0, call(0, 'a')]]]]);
+  assert.equal(transport.state, State.LIVE);
+  assert.deepEqual(states, ['live', 'reconnecting', 'live']);
+});
+
+test('going offline reconnects a live page at once, and coming online retries without the backoff', async () => {
+  const {transport, socket, clock, WebSocket, window, states} = await open({random: () => 0.5});
+  window.dispatchEvent(new Event('offline'));
+  assert.equal(transport.state, State.RECONNECTING);
+  assert.equal(socket.closeCode, 1000, 'the old socket is closed');
+  await clock.tick(250);
+  WebSocket.instances[1].serverClose(1006);  // no network
+  assert.equal(transport.state, State.RECONNECTING);
+  const before = WebSocket.instances.length;
+  window.dispatchEvent(new Event('online'));
+  assert.equal(WebSocket.instances.length, before + 1, 'online retries at once');
+  WebSocket.instances.at(-1).serverOpen();
   await clock.tick(0);
   assert.equal(transport.state, State.LIVE);
-  transport.send(...call(1, 'b'));
-  await clock.tick(0);
-  assert.deepEqual(net.requests.at(-1).body, [1, [[1, call(1, 'b')]]]);
+  assert.equal(transport.kind, 'websocket');
+  assert.deepEqual(states, ['live', 'reconnecting', 'live']);
 });
 
 test('a socket that neither opens nor fails within clientTimeout is given up for long-poll', async () => {
