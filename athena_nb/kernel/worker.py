@@ -37,10 +37,11 @@ from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 #: The modules of the worker besides this one (stdlib only, like it), in the order they load.
-SIBLINGS = ("outputlimits", "richoutput", "cellmodes", "controls", "interact", "introspection")
+SIBLINGS = ("outputlimits", "richoutput", "cellmodes", "controls", "interact", "introspection",
+            "streams")
 
 if __package__:  # imported as athena_nb.kernel.worker (tests, python -m)
-    from . import cellmodes, controls, interact, introspection, outputlimits, richoutput
+    from . import cellmodes, controls, interact, introspection, outputlimits, richoutput, streams
 else:  # run by file path, maybe where athena_nb is not installed: load our siblings by path
     import importlib.util as _util
 
@@ -55,7 +56,7 @@ else:  # run by file path, maybe where athena_nb is not installed: load our sibl
         return module
 
     (outputlimits, richoutput, cellmodes, controls, interact,
-     introspection) = (_sibling(name) for name in SIBLINGS)
+     introspection, streams) = (_sibling(name) for name in SIBLINGS)
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = outputlimits.MAX_FRAME
@@ -909,9 +910,10 @@ def main(argv: list[str] | None = None) -> int:
     _redirect(config["stderr"], 2)
     sys.stdin = _NoStdin()
     setattr(sys, "__stdin__", sys.stdin)  # noqa: B010 - typeshed calls it final
+    output = streams.OutputStreams()
+    output.install()
     for fd, name in ((1, "stdout"), (2, "stderr")):
-        stream = io.TextIOWrapper(io.FileIO(fd, "w", closefd=False), encoding="utf-8",
-                                  errors="backslashreplace", line_buffering=True)
+        stream = output.open(fd)
         setattr(sys, name, stream)
         setattr(sys, "__%s__" % name, stream)
     os.environ["MPLBACKEND"] = "module://" + INLINE_BACKEND
