@@ -228,6 +228,8 @@ class Worker:
         self.system = system
         self.root = root
         self.limits = limits
+        #: the batched stdout and stderr (streams.py), when this process's own
+        self.output: Any = None
         self.rich = richoutput.RichOutput(self.emit, self._figureBundle)
         self.display = self.rich.display
         self.namespace = {"__name__": "__main__", "__builtins__": builtins,
@@ -433,6 +435,8 @@ class Worker:
         made and end the request with "done"."""
         before = snapshotFiles(self.root)
         status, text = "ok", ""
+        if self.output is not None:
+            self.output.cellStarted()
         try:
             try:
                 self._startLimits()
@@ -453,6 +457,8 @@ class Worker:
             status = "error"  # the cell says why, and the kernel and its namespace live on
             self.emitError(e)
         self.inCell = False
+        if self.output is not None:
+            self.output.cellEnded()
         self.flushStreams()
         for path, change in diffFiles(before, snapshotFiles(self.root)):
             self.emit({"type": "file", "path": path, "change": change})
@@ -910,12 +916,11 @@ def main(argv: list[str] | None = None) -> int:
     _redirect(config["stderr"], 2)
     sys.stdin = _NoStdin()
     setattr(sys, "__stdin__", sys.stdin)  # noqa: B010 - typeshed calls it final
-    output = streams.OutputStreams()
+    output = streams.OutputStreams(1, 2)
     output.install()
-    for fd, name in ((1, "stdout"), (2, "stderr")):
-        stream = output.open(fd)
-        setattr(sys, name, stream)
-        setattr(sys, "__%s__" % name, stream)
+    for name in ("stdout", "stderr"):
+        setattr(sys, name, getattr(output, name))
+        setattr(sys, "__%s__" % name, getattr(output, name))
     os.environ["MPLBACKEND"] = "module://" + INLINE_BACKEND
     # Like an interactive prompt: the worksheet directory (cwd) is importable; our own
     # directory (which holds modules named kernel, process, ...) is not.
@@ -926,6 +931,7 @@ def main(argv: list[str] | None = None) -> int:
             os.chdir(config["cwd"])
         applyLimits(config.get("limits", {}))
         worker = Worker(channel, config["system"], os.getcwd(), config.get("limits", {}))
+        worker.output = output
         sys.meta_path.append(_InlineBackendFinder(worker))
         builtins.display = worker.display  # type: ignore[attr-defined]
         builtins.input = worker.input

@@ -1,5 +1,5 @@
-"""The kernel worker's batched stdout and stderr (athena_nb/kernel/streams.py), on a fake clock
-over real pipes."""
+"""The kernel worker's stdout and stderr (athena_nb/kernel/streams.py), over real pipes: stdout
+in batches, stderr at once after it, nothing overtaken by a process the code starts."""
 
 from __future__ import annotations
 
@@ -13,13 +13,7 @@ import pytest
 
 from athena_nb.kernel.streams import OutputStreams
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Pipe:
@@ -29,14 +23,12 @@ class Pipe:
         self.read, self.write = os.pipe()
         os.set_blocking(self.read, False)
 
-    def take(self) -> list[bytes]:
-        """Each write that reached the pipe since the last take (the reads of a pipe keep
-        writes apart only by size, so the test reads after every step)."""
+    def take(self) -> bytes:
+        """What reached the pipe since the last take."""
         try:
-            data = os.read(self.read, 1 << 20)
+            return os.read(self.read, 1 << 20)
         except BlockingIOError:
-            return []
-        return [data]
+            return b""
 
     def close(self) -> None:
         os.close(self.read)
@@ -44,106 +36,82 @@ class Pipe:
 
 
 @pytest.fixture
-def streams():
-    clock = Clock()
-    group = OutputStreams(interval=0.005, clock=clock, startThread=False)
+def pipes():
     out, err = Pipe(), Pipe()
-    stdout, stderr = group.open(out.write), group.open(err.write)
-    yield clock, group, (stdout, out), (stderr, err)
+    yield out, err
     out.close()
     err.close()
 
 
-def test_a_line_after_quiet_goes_out_at_once_and_text_without_an_end_of_line_soon(streams):
-    clock, group, (stdout, out), _ = streams
-    print("one line", file=stdout)
-    assert out.take() == [b"one line\n"]
-    clock.now += 1
-    stdout.write("Computing... ")
-    assert out.take() == []
-    clock.now += 0.005
-    assert group.flushDue() is None
-    assert out.take() == [b"Computing... "]
-    clock.now += 1
-    stdout.write("10%\r")
-    assert out.take() == [b"10%\r"]
+def test_stdout_is_held_until_the_poll_and_goes_out_in_one_write(pipes):
+    out, err = pipes
+    streams = OutputStreams(out.write, err.write, startThread=False)
+    streams.cellStarted()
+    for i in range(1000):
+        print(i, file=streams.stdout)
+    assert out.take() == b"", "nothing is written line by line"
+    streams.poll()
+    assert out.take() == b"".join(b"%d\n" % i for i in range(1000))
+    print("the end", file=streams.stdout)
+    streams.cellEnded()
+    assert out.take() == b"the end\n", "a cell's end writes what is held"
 
 
-def test_fast_writes_are_held_and_go_out_together_at_their_time(streams):
-    clock, group, (stdout, out), _ = streams
-    for i in range(3):
-        print(i, file=stdout)
-    assert out.take() == [b"0\n"], "the first went at once, the others wait"
-    clock.now += 0.004
-    assert group.flushDue() == pytest.approx(0.001)
-    assert out.take() == []
-    clock.now += 0.001
-    assert group.flushDue() is None
-    assert out.take() == [b"1\n2\n"]
-    assert group.flushDue() is None, "nothing is held any more"
+def test_stderr_goes_out_at_once_after_what_stdout_holds(pipes):
+    out, err = pipes
+    streams = OutputStreams(out.write, err.write, startThread=False)
+    print("before", file=streams.stdout)
+    print("Warning: careful", file=streams.stderr)
+    assert out.take() == b"before\n" and err.take() == b"Warning: careful\n"
+    print("after", file=streams.stdout)
+    assert out.take() == b""
 
 
-def test_writing_to_the_other_stream_writes_the_held_text_first(streams):
-    clock, group, (stdout, out), (stderr, err) = streams
-    print("a", file=stdout)
-    print("b", file=stdout)
-    assert out.take() == [b"a\n"]
-    print("oops", file=stderr)
-    assert out.take() == [b"b\n"] and err.take() == []
-    clock.now += 0.005
-    group.flushDue()
-    assert err.take() == [b"oops\n"]
+def test_the_thread_writes_stdout_while_a_cell_runs_and_between_cells(pipes):
+    out, err = pipes
+    streams = OutputStreams(out.write, err.write, interval=0.005, idleInterval=0.05)
+
+    def expect(text: bytes) -> None:
+        seen = b""
+        while seen != text:
+            ready, _, _ = select.select([out.read], [], [], 10)
+            assert ready, f"only {seen!r} came out"
+            seen += out.take()
+
+    streams.cellStarted()
+    streams.stdout.write("Computing... ")  # no end of line: line buffering kept it
+    expect(b"Computing... ")
+    streams.cellEnded()
+    print("from a thread the cell left", file=streams.stdout)
+    expect(b"from a thread the cell left\n")
 
 
-def test_flush_writes_everything_held_and_so_does_the_codes_own_flush(streams):
-    clock, group, (stdout, out), _ = streams
-    print("a", file=stdout)
-    print("b", file=stdout)
-    assert out.take() == [b"a\n"]
-    group.flush()
-    assert out.take() == [b"b\n"]
-    print("c", file=stdout)
-    assert out.take() == [], "held: the streams just wrote"
-    stdout.flush()
-    assert out.take() == [b"c\n"]
-
-
-def test_a_thread_writes_held_text_by_itself(streams):
-    _, _, (_, out), _ = streams
-    group = OutputStreams(interval=0.005)  # the real clock, and the thread
-    stdout = group.open(out.write)
-    print("first", file=stdout)
-    print("second", file=stdout)
-    seen = b""
-    while seen != b"first\nsecond\n":
-        ready, _, _ = select.select([out.read], [], [], 10)
-        assert ready, f"only {seen!r} came out"
-        seen += b"".join(out.take())
-
-
-def test_a_process_the_code_starts_does_not_overtake_held_text():
-    """In a process of its own, as the worker installs it: the audit hook writes held text
-    before os.system's child writes to the same pipe."""
+def test_a_process_the_code_starts_does_not_overtake_what_stdout_holds():
+    """In a process of its own, installed as the worker installs it (the thread never comes:
+    a minute's interval): os.system's, subprocess's and a fork's children write to the same
+    pipe, after what was printed before them."""
     program = textwrap.dedent("""
-        import os, sys
+        import os, subprocess, sys
         from athena_nb.kernel.streams import OutputStreams
-        group = OutputStreams(interval=60)
-        group.install()
-        stdout = group.open(1)
-        print("one", file=stdout)
-        print("two", file=stdout)
-        os.system("echo three")
-        print("four", file=stdout)
-        import subprocess
-        subprocess.run(["echo", "five"])
+        streams = OutputStreams(1, 2, interval=60, idleInterval=60)
+        streams.install()
+        out = streams.stdout
+        streams.cellStarted()
+        print("one", file=out)
+        os.system("echo two")
+        print("three", file=out)
+        subprocess.run(["echo", "four"])
+        print("five", file=out)
         if os.fork() == 0:
-            print("six", file=stdout)
-            stdout.flush()
+            print("six", file=out)
+            out.flush()
             os._exit(0)
         os.wait()
-        group.flush()
+        print("seven", file=out)
+        streams.cellEnded()
     """)
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, timeout=60,
-                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+                          cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.decode().split() == ["one", "two", "three", "four", "five", "six"]
+    assert done.stdout.decode().split() == ["one", "two", "three", "four", "five", "six",
+                                            "seven"]
