@@ -12,8 +12,8 @@ So stdout is an ordinary buffered stream, as Python's own is when it writes to a
   before a long computation still shows at once (one printed with ``end=""`` too; with line
   buffering it did not). Between cells it looks every ``idleInterval``, for threads the code
   left printing.
-- stderr is written at once, as a terminal's is, after what stdout holds: a warning or a
-  traceback never overtakes the lines printed before it.
+- stderr is written a line at a time (and whatever it holds at the thread's time), after what
+  stdout holds: a warning or a traceback never overtakes the lines printed before it.
 - What stdout holds is written before a process is made (the audit events of ``os.system``,
   ``subprocess.Popen``, ``os.fork``, ``os.exec*``, ``os.posix_spawn``), whose output goes to
   the same pipes without passing here, and the worker writes it before every event it sends
@@ -41,7 +41,7 @@ BUFFER = 1 << 16
 
 
 class _Stderr(io.TextIOWrapper):
-    """stderr: what stdout holds goes first, then this text, at once."""
+    """stderr, line-buffered: what stdout holds goes first."""
 
     stdout: io.TextIOWrapper
 
@@ -50,9 +50,7 @@ class _Stderr(io.TextIOWrapper):
             self.stdout.flush()
         except (OSError, ValueError):
             pass
-        written = super().write(text)
-        self.flush()
-        return written
+        return super().write(text)
 
 
 class OutputStreams:
@@ -67,7 +65,7 @@ class OutputStreams:
         self.stdout = io.TextIOWrapper(self._buffered(out), encoding="utf-8",
                                        errors="backslashreplace")
         self.stderr = _Stderr(self._buffered(err), encoding="utf-8",
-                              errors="backslashreplace")
+                              errors="backslashreplace", line_buffering=True)
         self.stderr.stdout = self.stdout
         # Held while the thread writes, and by os.fork: a child must not be made halfway.
         self._lock = threading.Lock()
@@ -102,12 +100,13 @@ class OutputStreams:
         self.poll()
 
     def poll(self) -> None:
-        """Write out what stdout holds."""
+        """Write out what the streams hold (stderr: a line not yet ended)."""
         with self._lock:
-            try:
-                self.stdout.flush()
-            except (OSError, ValueError):
-                pass  # a closed or broken pipe: the server is gone or going
+            for stream in (self.stdout, self.stderr):
+                try:
+                    stream.flush()
+                except (OSError, ValueError):
+                    pass  # a closed or broken pipe: the server is gone or going
 
     # -- internals ---------------------------------------------------------------------------
 

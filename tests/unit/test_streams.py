@@ -57,14 +57,20 @@ def test_stdout_is_held_until_the_poll_and_goes_out_in_one_write(pipes):
     assert out.take() == b"the end\n", "a cell's end writes what is held"
 
 
-def test_stderr_goes_out_at_once_after_what_stdout_holds(pipes):
+def test_stderr_goes_out_a_line_at_a_time_after_what_stdout_holds(pipes):
     out, err = pipes
     streams = OutputStreams(out.write, err.write, startThread=False)
     print("before", file=streams.stdout)
-    print("Warning: careful", file=streams.stderr)
-    assert out.take() == b"before\n" and err.take() == b"Warning: careful\n"
+    streams.stderr.write("Warning: ")
+    assert out.take() == b"before\n" and err.take() == b""
+    streams.stderr.write("careful\n")
+    assert err.take() == b"Warning: careful\n", "the line in one write"
     print("after", file=streams.stdout)
-    assert out.take() == b""
+    streams.stderr.write("50%\r")
+    assert out.take() == b"after\n" and err.take() == b"50%\r"
+    streams.stderr.write("unended")
+    streams.poll()
+    assert err.take() == b"unended"
 
 
 def test_the_thread_writes_stdout_while_a_cell_runs_and_between_cells(pipes):
