@@ -81,8 +81,11 @@ class FilesQuota:
             what = (f"This worksheet's directory holds more than {MAX_ENTRIES:,} files and "
                     "folders, more than a worksheet may have")
         else:
-            what = (f"This worksheet's files take {megabytes(usage.bytes)}, more than the "
-                    f"{megabytes(limit)} they may take together")
+            used, most = megabytes(usage.bytes), megabytes(limit)
+            if used == most:  # not "1 MiB, more than the 1 MiB"
+                used, most = f"{usage.bytes:,} bytes", f"{limit:,} bytes"
+            what = (f"This worksheet's files take {used}, more than the {most} they may take "
+                    "together")
         text = (f"{what}, so its cells cannot run: delete files in the Files panel to run "
                 "them again.")
         if usage.unlisted:

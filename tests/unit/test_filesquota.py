@@ -84,6 +84,16 @@ def test_a_run_that_ends_past_the_quota_tells_every_viewer_and_new_runs_are_refu
     assert second.state is RunState.IDLE and len(env.worker.sent) == 1, "nothing reached the kernel"
 
 
+def test_just_past_the_quota_the_sentence_gives_bytes(env):
+    sheet, hub, viewer = opened(env)
+    ranAndWrote(env, hub, {"a.bin": LIMIT + 1})
+    assert hub.filesQuota.notice().startswith(
+        "This worksheet's files take 1,001 bytes, more than the 1,000 bytes they may take")
+    hub.filesQuota.limit = 1 << 20
+    hub.filesQuota.usage = Usage((1 << 20) + 1000)
+    assert "take 1,049,576 bytes, more than the 1,048,576 bytes" in hub.filesQuota.notice()
+
+
 def test_within_the_quota_nothing_is_said_and_cells_run(env):
     sheet, hub, viewer = opened(env)
     ranAndWrote(env, hub, {"a.bin": 600, "b.bin": 400})  # exactly the limit
