@@ -19,7 +19,9 @@ user, who owns the directory). An upload is written to a hidden temporary file b
 moved in (``os.replace``, atomic) only once it is whole and within the limits: one file may
 have at most ``Quotas.maxFileBytes``, and all the directory's files together at most
 ``Quotas.maxFilesBytes`` (each None: no limit).  Both are checked before anything is written,
-from the size the upload declares, and again while it is written.
+from the size the upload declares, and again while it is written.  ``usage`` measures what
+the directory holds, for the quota on what its cells write (filesquota.py; tested in
+tests/unit/test_filesquota.py).
 """
 
 from __future__ import annotations
