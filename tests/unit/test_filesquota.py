@@ -313,3 +313,13 @@ def test_every_change_through_the_files_panel_measures_again(env):
     env.settle()
     assert len(calls) == 3 and hub.filesQuota.over
     assert json.loads(owner.get(url).body)["used"] == 1100
+
+
+def test_a_script_s_run_is_refused_through_the_api_with_the_sentence(env):
+    from tests.unit.test_api import api
+
+    sheet, hub, viewer = opened(env)
+    ranAndWrote(env, hub, {"a.bin": 1500})
+    code, answer, _ = api(env, b"POST", f"/worksheets/{sheet.id}/cells/{hub.cells[1].id}/run")
+    assert code == 400 and answer["error"]["type"] == "QuotaExceeded"
+    assert answer["error"]["message"] == hub.filesQuota.notice() + " Nothing was run."
