@@ -6,24 +6,18 @@ athena_nb/filesquota.py)."""
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
 import pytest
 import pytest_twisted
-from twisted.internet import reactor
 
 from athena_nb.folder import WorksheetFolder
-from athena_nb.hubs import HubRegistry
-from athena_nb.kernel import Kernel, KernelLimits
 from athena_nb.quotas import QuotaExceeded, Quotas
-from athena_nb.store import RunState, Store
+from athena_nb.store import RunState
 from athena_nb.web.folder import filesChanged
 from tests.integration.conftest import sandboxOrSkip
-from tests.support.waiting import eventually as _eventually
-
-eventually = functools.partial(_eventually, timeout=60.0)
+from tests.integration.test_notebook_hub import eventually, ran, registry  # noqa: F401
 
 pytestmark = pytest.mark.integration
 
@@ -55,51 +49,29 @@ async def test_a_sandboxed_cell_cannot_write_a_file_past_the_limit(makeSandboxed
 
 
 @pytest.fixture(params=["unsandboxed", "sandboxed"])
-def registry(request, tmp_path):
-    """Hubs with a real store and real kernels (sandboxed or not), every worksheet's files
-    held to 1 MiB, as ``--max-files-mb 1`` sets."""
-    made = {}
+def isolation(request, tmp_path):
+    """None, or the sandbox of kernels whose server's data is ``tmp_path/data`` (registry's)."""
+    if request.param == "unsandboxed":
+        return None
+    from athena_nb.kernel.isolation import Isolation
+    from athena_nb.kernel.process import WORKER_PATH
+
     data = tmp_path / "data"
     (data / "worksheets").mkdir(parents=True)
-
-    async def make():
-        isolation = None
-        if request.param == "sandboxed":
-            from athena_nb.kernel.isolation import Isolation
-            from athena_nb.kernel.process import WORKER_PATH
-
-            isolation = Isolation.find(network=False, python=sys.executable,
-                                       workerDir=os.path.dirname(WORKER_PATH),
-                                       secrets=[str(data)])
-            sandboxOrSkip(isolation)
-        store = await Store.open(reactor, str(tmp_path / "nb.db"))
-
-        def factory(reactor, cwd):
-            return Kernel(reactor, cwd=cwd, limits=KernelLimits(fileBytes=MiB),
-                          isolation=isolation)
-
-        factory.system = "python"
-        hubs = HubRegistry(reactor, store, factory, str(data), lingerSeconds=60,
-                           outputFlushSeconds=0.05, quotas=Quotas(maxFilesBytes=MiB))
-        made["hubs"], made["store"] = hubs, store
-        return hubs, store
-
-    yield make
-    if made:
-        pytest_twisted.blockon(made["hubs"].shutdown())
-        pytest_twisted.blockon(made["store"].close())
+    found = Isolation.find(network=False, python=sys.executable,
+                           workerDir=os.path.dirname(WORKER_PATH), secrets=[str(data)])
+    sandboxOrSkip(found)
+    return found
 
 
-async def ran(hub, index):
-    cell = hub.cells[index]
-    hub.run(cell.id, "Test")
-    await eventually(lambda: not cell.active, f"cell {index + 1} finishing")
-    return cell
+def held(make, isolation):
+    """Hubs whose worksheets' files are held to 1 MiB, as ``--max-files-mb 1`` holds them."""
+    return make(quotas=Quotas(maxFilesBytes=MiB), isolation=isolation, fileBytes=MiB)
 
 
 @pytest_twisted.ensureDeferred
-async def test_files_past_the_quota_stop_new_runs_until_one_is_deleted(registry):
-    hubs, store = await registry()
+async def test_files_past_the_quota_stop_new_runs_until_one_is_deleted(registry, isolation):  # noqa: F811
+    hubs, store = await held(registry, isolation)
     sheet = await store.create_worksheet("Full", [
         "for n in range(3):\n    open(f'part{n}.bin', 'wb').write(b'0' * (400 << 10))",
         "print('ran')"])
@@ -121,8 +93,8 @@ async def test_files_past_the_quota_stop_new_runs_until_one_is_deleted(registry)
 
 
 @pytest_twisted.ensureDeferred
-async def test_a_cell_that_goes_on_writing_files_is_stopped_while_it_runs(registry):
-    hubs, store = await registry()
+async def test_a_cell_that_goes_on_writing_files_is_stopped_while_it_runs(registry, isolation):  # noqa: F811
+    hubs, store = await held(registry, isolation)
     sheet = await store.create_worksheet("Loop", [
         "import time\nfor n in range(1000):\n"
         "    open(f'loop{n}.bin', 'wb').write(b'0' * (100 << 10))\n    time.sleep(0.05)"])
