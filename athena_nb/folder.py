@@ -19,7 +19,9 @@ user, who owns the directory). An upload is written to a hidden temporary file b
 moved in (``os.replace``, atomic) only once it is whole and within the limits: one file may
 have at most ``Quotas.maxFileBytes``, and all the directory's files together at most
 ``Quotas.maxFilesBytes`` (each None: no limit).  Both are checked before anything is written,
-from the size the upload declares, and again while it is written.
+from the size the upload declares, and again while it is written.  ``usage`` measures what
+the directory holds, for the quota on what its cells write (filesquota.py; tested in
+tests/unit/test_filesquota.py).
 """
 
 from __future__ import annotations
@@ -86,6 +88,18 @@ class TooLarge(FolderError):
 
 class Incomplete(FolderError):
     pass
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a worksheet's directory holds: ``bytes`` in all its plain files, ``unlisted`` of
+    them in files the Files panel does not list (hidden, or named in bytes that are not
+    text), ``entries`` files and folders walked, and whether the walk saw them all."""
+
+    bytes: int
+    unlisted: int = 0
+    entries: int = 0
+    complete: bool = True
 
 
 @dataclass(frozen=True)
@@ -173,17 +187,31 @@ class WorksheetFolder:
 
     def used(self) -> int:
         """Bytes the directory's plain files take together (hidden ones too)."""
-        total = 0
+        return self.usage().bytes
+
+    def usage(self, maxEntries: int | None = None) -> Usage:
+        """What the directory's plain files take together (links not followed), and how much
+        of it is in files ``list`` leaves out; the walk stops after ``maxEntries`` files and
+        folders (None: never), and then says it is not ``complete``."""
+        total = unlisted = entries = 0
         for folder, dirs, files in os.walk(self.root):
             dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(folder, d))]
+            parts = os.path.relpath(folder, self.root).split(os.sep)
+            hidden = any(p.startswith(".") and p != "." or not _printable(p) for p in parts)
             for name in files:
+                entries += 1
                 try:
                     info = os.lstat(os.path.join(folder, name))
                 except OSError:
                     continue
                 if stat.S_ISREG(info.st_mode):
                     total += info.st_size
-        return total
+                    if hidden or name.startswith(".") or not _printable(name):
+                        unlisted += info.st_size
+            entries += len(dirs)
+            if maxEntries is not None and entries > maxEntries:
+                return Usage(total, unlisted, entries, complete=False)
+        return Usage(total, unlisted, entries)
 
     def limits(self) -> dict:
         return {"maxFileBytes": self.quotas.maxFileBytes,

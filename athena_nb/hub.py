@@ -28,6 +28,7 @@ from twisted.logger import Logger
 from . import deletions, ot, splitjoin, systems, textcells
 from .audience import Audience, Viewer
 from .cells import CellModel
+from .filesquota import FilesQuota
 from .huberrors import BadRequest, HubClosed, HubError, NoSuchCell
 from .quotas import Quotas, SizeCheck, worksheetChars
 from .runner import CellRunner
@@ -85,6 +86,8 @@ class WorksheetHub:
         self.kernelPools = None
         self.runner = CellRunner(self, kernelSource, outputFlushSeconds)
         self.interacts = self.runner.interacts  # the cells' @interact (interacts.py)
+        #: the size of its directory against quotas.maxFilesBytes; past it, no cell runs
+        self.filesQuota = FilesQuota(self)
 
     # -- looking things up -------------------------------------------------------------------
 
@@ -363,18 +366,21 @@ class WorksheetHub:
     def run(self, cellId: int, who: str) -> bool:
         """Queue the cell; False if it is already queued or running."""
         self._checkOpen()
+        self.filesQuota.checkRun()
         return self.runner.run([self.cell(cellId)], who) == 1
 
     def runAll(self, who: str, pastErrors: bool = False) -> int:
         """Run every cell; the first that ends in an error stops the rest, unless
         ``pastErrors``."""
         self._checkOpen()
+        self.filesQuota.checkRun()
         return self.runner.run([c for c in self.cells if not c.leaving], who,
                                stopAtError=not pastErrors)
 
     def runAbove(self, cellId: int, who: str) -> int:
         """Run every cell above this one (not this one), stopping at the first error."""
         self._checkOpen()
+        self.filesQuota.checkRun()
         index = self.indexOf(cellId)
         return self.runner.run([c for c in self.cells[:index] if not c.leaving], who,
                                stopAtError=True)
@@ -425,8 +431,10 @@ class WorksheetHub:
                 log.failure("A cell watcher failed on cell {id}", id=cell.id)
 
     def kernelChanged(self) -> None:
-        """The kernel's state changed: tell the viewers."""
+        """The kernel's state changed: tell the viewers (and while a cell runs, its files
+        are measured now and then: filesquota.py)."""
         self.audience.tellLatest("kernel", lambda v: v.kernelChanged())
+        self.filesQuota.watch()
 
     # -- the end -------------------------------------------------------------------------------
 
@@ -435,6 +443,7 @@ class WorksheetHub:
         if self.state is not HubState.OPEN:
             return succeed(None)
         self.state = HubState.CLOSING
+        self.filesQuota.close()
         viewers = self.audience.clear()
         for viewer in viewers:
             try:

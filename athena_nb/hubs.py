@@ -121,6 +121,7 @@ class HubRegistry:
         hub.onIdle = self._linger
         hub.kernelProtection = self.kernelProtection
         hub.kernelPools = self.kernels if isinstance(self.kernels, KernelPools) else None
+        hub.filesQuota.measure()  # a worksheet past its files' quota says so at once
         return hub
 
     def _opened(self, result, worksheetId):

@@ -177,6 +177,7 @@ class Interacts:
 
     def _checkLive(self, event: dict) -> None:
         self.hub._checkOpen()
+        self.hub.filesQuota.checkRun()
         if not self.live(event):
             _refuse("The kernel that made this interact has stopped, so it cannot run; run "
                     "its cell again.")
@@ -285,6 +286,7 @@ class Interacts:
         else:
             run.pending = False
             self._tell(run.cell, run.iid)
+        self.hub.filesQuota.measure()
         self.hub.maybeIdle()
 
     def _drop(self, iid: str, run: _Run) -> None:

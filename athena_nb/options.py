@@ -167,8 +167,9 @@ class Options(usage.Options):
          "Size of one file uploaded to a worksheet's directory, in MiB (0: no limit).",
          _positive(int, "max-upload-mb", "MiB")],
         ["max-files-mb", None, 1024,
-         "Size of all the files of one worksheet's directory together, in MiB; uploads that "
-         "would pass it are refused (0: no limit).",
+         "Size of all the files of one worksheet's directory together, in MiB: uploads that "
+         "would pass it are refused, a kernel cannot write a larger file, and past it the "
+         "worksheet's cells do not run until files are deleted (0: no limit).",
          _positive(int, "max-files-mb", "MiB")],
         ["max-link-sessions", None, 100, "People one share link may let in (0: no limit).",
          _positive(int, "max-link-sessions", "sessions")],
@@ -268,6 +269,7 @@ class Options(usage.Options):
             wallSeconds=self["cell-timeout"] or None,
             outputChars=self["output-cap"] or None,
             processes=self["kernel-processes"] or None,
+            fileBytes=self["max-files-mb"] * (1 << 20) or None,
         )
 
     def quotas(self) -> Quotas:

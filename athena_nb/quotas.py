@@ -2,7 +2,7 @@
 
 Four limits, each None for none (the last two are checked by folder.py, on uploads to the
 worksheet's directory: ``maxFileBytes`` for one file, ``maxFilesBytes`` for all its files
-together). ``maxCells``, how many cells a worksheet may have, and
+together; ``maxFilesBytes`` also holds what its cells write: filesquota.py). ``maxCells``, how many cells a worksheet may have, and
 ``maxChars``, how many characters of text and output its cells may hold together (what the store
 keeps of it, and what every page that opens it is sent).  An output counts what it shows
 (``outputlimits.eventSize``) and the HTML the server made of it.  The hub refuses a new cell or an edit that
@@ -55,6 +55,7 @@ class Quotas:
     maxCells: int | None = MAX_CELLS
     maxChars: int | None = MAX_CHARS
     #: the worksheet's directory (folder.py): one uploaded file, and all its files together
+    #: (also those its cells write, filesquota.py; and the largest file a kernel may write)
     maxFileBytes: int | None = MAX_FILE_BYTES
     maxFilesBytes: int | None = MAX_FILES_BYTES
 

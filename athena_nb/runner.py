@@ -196,8 +196,9 @@ class CellRunner:
     def _queueAuto(self) -> list[CellModel]:
         """A kernel starts: queue the ``%auto`` cells, in the worksheet's order (the ones not
         queued already); the caller sends them before anything else."""
-        return [cell for cell in self.hub.cells if cell.kind is CellKind.CODE
-                and "auto" in parseHeader(cell.text).flags and self._queue(cell, AUTO)]
+        return [cell for cell in self.hub.cells if cell.kind is CellKind.CODE and not
+                self.hub.filesQuota.over and "auto" in parseHeader(cell.text).flags
+                and self._queue(cell, AUTO)]
 
     def _autoOnStart(self) -> None:
         """The kernel starts a worker (a restart, a new one after a death, its first): the
@@ -327,6 +328,7 @@ class CellRunner:
             for other in [c for c, r in self._active.items() if r == runAll]:
                 self.cancel(other, f"Not run: cell [{cell.count}] above ended in an error, and "
                                    "Run all stops at the first error.")
+        self.hub.filesQuota.measure()  # what it wrote may be past the quota
         self.hub.maybeIdle()
 
     def cancel(self, cell: CellModel, why: str) -> bool:

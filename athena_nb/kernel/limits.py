@@ -21,6 +21,10 @@ class KernelLimits:
     - wallSeconds: wall-clock time one cell may run before it is interrupted.
     - processes: processes and threads of the kernel as a whole (its cgroup's pids.max), or in
       a sandbox without cgroups each process's RLIMIT_NPROC (isolation.py decides which).
+    - fileBytes: the largest file any process of the kernel may write (RLIMIT_FSIZE, set by the
+      worker at start); a write past it fails with EFBIG, "File too large". The service sets it
+      to the worksheet's ``Quotas.maxFilesBytes`` (--max-files-mb): no one file may hold more
+      than all of a worksheet's files together.
     - outputChars: output one cell may produce, of every kind (outputcap.py); past it output
       is dropped with a notice.
     - idleSeconds: an idle kernel is shut down after this long (the next cell starts a new one).
@@ -35,6 +39,7 @@ class KernelLimits:
     memoryBytes: int | None = 4 * GiB
     wallSeconds: float | None = None
     processes: int | None = 1024
+    fileBytes: int | None = None
     outputChars: int | None = 1_000_000
     idleSeconds: float | None = None
     interruptGraceSeconds: float = 5.0
@@ -43,8 +48,8 @@ class KernelLimits:
     shutdownGraceSeconds: float = 2.0
 
     def __post_init__(self) -> None:
-        for name in ("cpuSeconds", "memoryBytes", "wallSeconds", "processes", "outputChars",
-                     "idleSeconds"):
+        for name in ("cpuSeconds", "memoryBytes", "wallSeconds", "processes", "fileBytes",
+                     "outputChars", "idleSeconds"):
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise ValueError("KernelLimits.%s must be positive or None, not %r." % (name, value))
@@ -57,4 +62,5 @@ class KernelLimits:
         """The part of the limits that the worker and its launch apply (the output cap: the
         worker does not send a single output larger than the cell may show)."""
         return {"cpuSeconds": self.cpuSeconds, "memoryBytes": self.memoryBytes,
-                "outputChars": self.outputChars, "processes": self.processes}
+                "outputChars": self.outputChars, "processes": self.processes,
+                "fileBytes": self.fileBytes}

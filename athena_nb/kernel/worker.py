@@ -838,6 +838,15 @@ def applyLimits(limits: dict[str, Any]) -> None:
     if memory:
         # RLIMIT_DATA, not RLIMIT_AS: Sage maps ~2 GB of address space that it never touches.
         resource.setrlimit(resource.RLIMIT_DATA, (int(memory), int(memory)))
+    fileBytes = limits.get("fileBytes")
+    if fileBytes:
+        # No file may grow past it: the write fails with EFBIG, an OSError ("File too large")
+        # in the cell. SIGXFSZ ignored (as Python starts), so that it does not kill us instead;
+        # the processes a cell starts get it back (subprocess restores it), as in a shell.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        hard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]
+        cap = int(fileBytes) if hard == resource.RLIM_INFINITY else min(int(fileBytes), hard)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (cap, cap))
 
 
 def leaveIfForked(workerPid: int) -> None:

@@ -30,11 +30,11 @@ from zope.interface import implementer
 from livefragments import securityHeaders
 
 from ..formats import ipynb
+from ..offreactor import offReactor
 from ..store import NotFoundError
 from ..systems import storedSystem
 from ._html import answerable, writeText
 from .auth import identityOf
-from .cellhelp import offReactor
 from .download import attachment, fileName
 
 log = Logger()

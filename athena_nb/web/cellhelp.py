@@ -17,27 +17,16 @@ from __future__ import annotations
 
 import re
 
-from twisted.internet import threads
-from twisted.internet.defer import maybeDeferred
-
 from livefragments import BadArguments
 
 from ..kernel import KernelError
+from ..offreactor import offReactor
 from ..render import renderHelp, renderHint
 from ._calls import editing
 
 #: What may be asked about: a dotted name, as the editor finds it at the caret.
 NAME_RE = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
 MAX_NAME = 500
-
-
-def offReactor(reactor, function, *args):
-    """``function(*args)`` in the reactor's thread pool; at once where there is none (a
-    test's Clock)."""
-    pool = getattr(reactor, "getThreadPool", None)
-    if pool is None:
-        return maybeDeferred(function, *args)
-    return threads.deferToThreadPool(reactor, pool(), function, *args)
 
 
 def _checkName(name) -> None:

@@ -214,6 +214,8 @@ class WorksheetClient(ClientWidget):
         self._order: list[int] | None = None  # widget ids in order, once the server moved any
         self.filesChanges = 0  # how often the server said the worksheet's files changed
         self.historyChanges = 0  # how often it said someone named a version
+        #: why no cell may run, the worksheet's files being past their quota (None: they may)
+        self.filesQuota: str | None = a.get("filesQuota")
 
     @property
     def cells(self) -> list[CellClient]:
@@ -276,6 +278,10 @@ class WorksheetClient(ClientWidget):
     @expose
     def filesChanged(self):
         self.filesChanges += 1
+
+    @expose
+    def setFilesQuota(self, notice):
+        self.filesQuota = notice
 
     @expose
     def historyChanged(self):

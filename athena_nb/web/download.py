@@ -20,11 +20,11 @@ from twisted.web.server import NOT_DONE_YET
 from livefragments import securityHeaders
 
 from ..formats import ipynb, percent, sws
+from ..offreactor import offReactor
 from ..store import NotFoundError
 from ..systems import storedSystem
 from . import htmlfile
 from ._html import answerable, writeText
-from .cellhelp import offReactor
 
 log = Logger()
 

@@ -25,13 +25,13 @@ from __future__ import annotations
 import json
 
 from twisted.internet.defer import maybeDeferred
-from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
 from ..folder import FolderError, WorksheetFolder
 from ..hubs import WorksheetUnavailable
+from ..offreactor import offReactor
 from . import _html
 from .auth import identityOf
 
@@ -90,9 +90,8 @@ class FolderResource(Resource):
         size = int(length) if length is not None and length.isdigit() else None
         folder.checkUpload(name, size, replace)  # at once, before a thread is taken
         save = lambda: folder.save(name, request.content, size, replace=replace)  # noqa: E731
-        reactor = self.hubs.reactor
-        if (size is None or size > THREAD_ABOVE) and hasattr(reactor, "getThreadPool"):
-            d = deferToThreadPool(reactor, reactor.getThreadPool(), save)
+        if size is None or size > THREAD_ABOVE:
+            d = offReactor(self.hubs.reactor, save)
         else:
             d = maybeDeferred(save)
         d.addCallback(lambda info: (filesChanged(hub),
@@ -148,8 +147,10 @@ def _download(request, folder: WorksheetFolder, name: str) -> None:
 
 
 def filesChanged(hub) -> None:
-    """Every page open on the worksheet lists its files again."""
+    """Every page open on the worksheet lists its files again; the worksheet's size is
+    measured again (filesquota.py: a deletion may let its cells run again)."""
     hub.audience.tell(lambda viewer: viewer.filesChanged())
+    hub.filesQuota.measure()
 
 
 def _failed(failure, request) -> None:

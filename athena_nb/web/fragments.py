@@ -129,6 +129,7 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
             "</header>"
             f'<div class="nb-toolbar" role="toolbar" aria-label="Worksheet">{toolbar}</div>'
             '<p class="nb-error" role="alert" hidden></p>'
+            + filesQuotaBanner(self.hub.filesQuota.notice()) +
             f'<div class="nb-cells">{cells}</div>'
             '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
             "Tab completes or indents, Shift-Tab or F1 on a name shows its help, Ctrl-F searches, "
@@ -150,6 +151,7 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
             "typeset": self.hub.typeset,
             "system": self.hub.system,
             "base": self.base,
+            "filesQuota": self.hub.filesQuota.notice(),  # also in the page: filesQuotaBanner
         }]
 
     # -- the hub tells us (Viewer) -----------------------------------------------------------
@@ -205,6 +207,11 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
         """Someone uploaded, renamed or deleted a file, or a cell wrote one: the page lists
         them again."""
         self.notifyLatest("files", "filesChanged", lambda: [])
+
+    def filesQuotaChanged(self) -> None:
+        """The worksheet's files passed their quota, or came back within it (filesquota.py):
+        the page shows the sentence, or takes it away."""
+        self.notifyLatest("filesQuota", "setFilesQuota", lambda: [self.hub.filesQuota.notice()])
 
     def historyNamed(self) -> None:
         """Someone named a version: an open History panel lists the names again (its other
@@ -311,6 +318,14 @@ _OPENS_MENU = ' aria-expanded="false" aria-haspopup="true"'
 def _menu(button: str, items: str) -> str:
     """A toolbar button and the menu it opens (menus.js), closed."""
     return f'<span class="nb-menu-host">{button}<div class="nb-menu" hidden>{items}</div></span>'
+
+
+def filesQuotaBanner(notice: str | None) -> str:
+    """Why the worksheet's cells cannot run while its files are past their quota (the page
+    keeps it up to date: files.js), with a button that opens the Files panel."""
+    return ('<p class="nb-files-over" role="alert"' + ("" if notice else " hidden") + '>'
+            f'<span>{escape(notice or "")}</span> <button type="button" class="nb-button" '
+            'data-files="open">Open the Files panel</button></p>')
 
 
 def _systemChoice(system: str) -> str:

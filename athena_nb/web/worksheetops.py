@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from ..formats import ipynb, sws
 from ..formats.files import StagedFiles
+from ..offreactor import offReactor
 from ..quotas import Quotas
 from ..store import MAX_TITLE, NewCell
-from .cellhelp import offReactor
 from .public import KEY as PUBLISHED
 
 #: File formats an import reads, by the file name's suffix.

@@ -6,7 +6,9 @@
 // and files dropped on the panel or anywhere on the worksheet. Large files show a progress bar.
 // It talks to /worksheets/<id>/folder/ (athena_nb/web/folder.py), whose refusals are sentences,
 // shown as they are. The list is fetched when the panel opens and when the server says the
-// files changed (someone uploaded, renamed or deleted one, or a cell wrote one).
+// files changed (someone uploaded, renamed or deleted one, or a cell wrote one). While the files
+// are past their quota (athena_nb/filesquota.py) a line under the toolbar says so, and why the
+// cells do not run, with a button that opens the panel.
 // Tested by tests/browser/test_folder.py.
 
 /** @typedef {{name: string, size: number, modified: number}} FileEntry */
@@ -49,8 +51,10 @@ export class FilesPanel {
    * @param {string} o.base the page's path, /worksheets/<id>/
    * @param {boolean} o.canEdit may this viewer change files
    * @param {HTMLElement} o.dropZone where dropped files are uploaded (the worksheet)
+   * @param {HTMLElement} o.over the line that says the files are past their quota
+   *   (fragments.py filesQuotaBanner)
    */
-  constructor({host, base, canEdit, dropZone}) {
+  constructor({host, base, canEdit, dropZone, over}) {
     this.url = `${base}folder/`;
     this.canEdit = canEdit;
     const $ = (/** @type {string} */ s) => /** @type {HTMLElement} */ (host.querySelector(s));
@@ -86,6 +90,17 @@ export class FilesPanel {
       this.button.focus();
     });
     this.#acceptDrops(dropZone);
+    this.over = over;
+    over.querySelector('button')?.addEventListener('click', async () => {
+      await this.show(true);
+      this.button.focus();
+    });
+  }
+
+  /** The server: why the cells do not run, the files being past their quota; null: they run. @param {string|null} text */
+  showOver(text) {
+    /** @type {HTMLElement} */ (this.over.querySelector('span')).textContent = text ?? '';
+    this.over.hidden = !text;
   }
 
   /** The page is live: everyone may open the panel, editors upload. */

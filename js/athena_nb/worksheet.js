@@ -120,9 +120,8 @@ export class Worksheet extends Widget {
     this.setSystem(a.system);
     this.#showPresence(a.presence);
     /** The toolbar's Files panel, and files dropped on the worksheet (files.js). */
-    this.files = new FilesPanel({
-      host: $('.nb-files'), base: a.base, canEdit: a.canEdit, dropZone: /** @type {HTMLElement} */ (node),
-    });
+    const dropZone = /** @type {HTMLElement} */ (node);
+    this.files = new FilesPanel({host: $('.nb-files'), base: a.base, canEdit: a.canEdit, dropZone, over: $('.nb-files-over')});
     /** @type {DeletedCells|null} this person's deletions, to bring back (editors only) */
     this.deletedCells = a.canEdit ? new DeletedCells({
       node: /** @type {HTMLElement} */ (node),
@@ -430,6 +429,12 @@ export class Worksheet extends Widget {
   /** The server: someone uploaded, renamed or deleted a file, or a cell wrote one. */
   filesChanged() {
     this.files.changed();
+    return null;
+  }
+
+  /** The server: the files passed their quota (a sentence: no cell runs) or are within it (null). @param {string|null} text */
+  setFilesQuota(text) {
+    this.files.showOver(text);
     return null;
   }
 

@@ -26,16 +26,19 @@ pytestmark = pytest.mark.integration
 def registry(tmp_path):
     made = {}
 
-    async def make(system="python", **limits):
+    async def make(system="python", *, quotas=None, isolation=None, **limits):
+        """Hubs of ``system`` kernels (``isolation``: sandboxed; data in ``tmp_path/data``)
+        under ``quotas``; other keywords are KernelLimits."""
         store = await Store.open(reactor, str(tmp_path / "nb.db"))
 
         def factory(reactor, cwd):
-            return Kernel(reactor, system=system, cwd=cwd, limits=KernelLimits(**limits))
+            return Kernel(reactor, system=system, cwd=cwd, limits=KernelLimits(**limits),
+                          isolation=isolation)
 
         factory.system = system  # the worksheets' system, as a KernelPool's (hubs.py)
 
         hubs = HubRegistry(reactor, store, factory, str(tmp_path / "data"), lingerSeconds=60,
-                           outputFlushSeconds=0.05)
+                           outputFlushSeconds=0.05, quotas=quotas)
         made["hubs"], made["store"] = hubs, store
         return hubs, store
 

@@ -11,11 +11,13 @@ def test_defaults_limit_memory_with_rlimit_data_and_leave_cpu_free():
     limits = KernelLimits()
     assert limits.memoryBytes == 4 << 30
     assert limits.workerLimits() == {"cpuSeconds": None, "memoryBytes": 4 << 30,
-                                     "outputChars": 1_000_000, "processes": 1024}
+                                     "outputChars": 1_000_000, "processes": 1024,
+                                     "fileBytes": None}
+    assert KernelLimits(fileBytes=1 << 20).workerLimits()["fileBytes"] == 1 << 20
 
 
 @pytest.mark.parametrize("field", ["cpuSeconds", "memoryBytes", "wallSeconds", "outputChars",
-                                   "idleSeconds"])
+                                   "idleSeconds", "fileBytes"])
 def test_a_limit_is_positive_or_none(field):
     assert getattr(KernelLimits(**{field: None}), field) is None
     with pytest.raises(ValueError, match="KernelLimits.%s must be positive or None" % field):

@@ -91,11 +91,17 @@ def test_limits_map_onto_the_kernel_limits_and_zero_turns_one_off():
     options = parse("--cpu-seconds", "30", "--memory-mb", "512", "--cell-timeout", "600",
                     "--output-cap", "5000")
     assert options.kernelLimits() == KernelLimits(
-        cpuSeconds=30.0, memoryBytes=512 * 1024 * 1024, wallSeconds=600.0, outputChars=5000)
+        cpuSeconds=30.0, memoryBytes=512 * 1024 * 1024, wallSeconds=600.0, outputChars=5000,
+        fileBytes=1 << 30)
     off = parse("--memory-mb", "0", "--output-cap", "0").kernelLimits()
     assert (off.cpuSeconds, off.memoryBytes, off.wallSeconds, off.outputChars) == (
         None, None, None, None)
     assert parse().kernelLimits().memoryBytes == 4096 * 1024 * 1024
+
+
+def test_max_files_mb_is_also_the_largest_file_a_kernel_may_write():
+    assert parse("--max-files-mb", "3").kernelLimits().fileBytes == 3 << 20
+    assert parse("--max-files-mb", "0").kernelLimits().fileBytes is None
 
 
 def test_websocket_flags():

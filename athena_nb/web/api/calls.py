@@ -18,7 +18,7 @@ from typing import NamedTuple
 from ... import ot
 from ...folder import WorksheetFolder
 from ...hubs import WorksheetUnavailable
-from ..cellhelp import offReactor
+from ...offreactor import offReactor
 from ..download import FORMATS, attachment, exportWorksheet
 from ..folder import filesChanged
 from ..home import worksheetJSON
