@@ -11,14 +11,13 @@ import os
 
 from twisted.application.service import Service
 from twisted.internet.address import IPv6Address
-from twisted.internet.defer import Deferred, ensureDeferred, maybeDeferred
+from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.endpoints import serverFromString
-from twisted.internet.interfaces import IReactorThreads
-from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 
 from livefragments import Settings
 
+from ..offreactor import offReactor
 from ..store import Store
 from ..web.auth import COOKIE, Auth
 from ..web.hosts import HostCheck
@@ -174,12 +173,8 @@ class WebService(Part):
 
     def startService(self) -> None:
         # The secret's key derivation (scrypt, some 70 ms for a fixed token) runs in a thread
-        # while the parts before this one start, where the reactor has threads.
-        if IReactorThreads.providedBy(self.reactor):
-            self._secretId = deferToThreadPool(self.reactor, self.reactor.getThreadPool(),
-                                               self.options.secretId)
-        else:
-            self._secretId = maybeDeferred(self.options.secretId)
+        # while the parts before this one start.
+        self._secretId = offReactor(self.reactor, self.options.secretId)
         super().startService()
 
     def startUp(self) -> Deferred:
