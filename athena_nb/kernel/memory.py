@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-PROC = "/proc"
+from .proctree import PROC, childrenByParent
 
 
 @dataclass(frozen=True)
@@ -37,23 +37,6 @@ def mebibytes(n: int) -> str:
     return "%.0f MiB" % (n / (1 << 20))
 
 
-def children(proc: str = PROC) -> dict[int, list[int]]:
-    """Each running process's children, by parent pid."""
-    tree: dict[int, list[int]] = {}
-    for name in os.listdir(proc):
-        if not name.isdigit():
-            continue
-        try:
-            with open(os.path.join(proc, name, "stat"), "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue  # it ended meanwhile
-        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-        fields = stat[stat.rfind(b")") + 2:].split()
-        tree.setdefault(int(fields[1]), []).append(int(name))
-    return tree
-
-
 def processMemory(pid: int, proc: str = PROC) -> Memory:
     """One process's memory; nothing for one that ended or that we may not read."""
     rss = pss = 0
@@ -71,7 +54,7 @@ def processMemory(pid: int, proc: str = PROC) -> Memory:
 
 def treeMemory(pids: list[int], proc: str = PROC) -> Memory:
     """The memory of the processes ``pids`` and all their descendants."""
-    tree = children(proc)
+    tree = childrenByParent(proc)
     total, seen, todo = Memory(), set(), list(pids)
     while todo:
         pid = todo.pop()

@@ -33,6 +33,7 @@ from twisted.internet import process as twistedProcess
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from . import proctree
 from .framing import FrameDecoder, FramingError, encodeFrame
 from .isolation import Isolation, Launch
 from .spawn import spawnClass
@@ -285,7 +286,7 @@ class WorkerProcess:
             os.close(outWrite)
             os.close(errWrite)
         launch.spawned(child.pid)
-        launch.watch(self.reactor, lambda: self.signalGroup(signal.SIGKILL))
+        launch.watch(self.reactor, self.kill)
         child.delaybeforesend = None
         self._child = child
         self.pid = pid = child.pid
@@ -322,16 +323,24 @@ class WorkerProcess:
             os.kill(self.pid, signal.SIGINT)
         self._watchExit()
 
-    def signalGroup(self, signum: int) -> None:
-        """Send ``signum`` to the worker and everything it started in its process group."""
+    def kill(self) -> None:
+        """SIGKILL the worker and every process it started, whatever their session: at once
+        the kernel's cgroup where it has one, and the tree below the process we started (its
+        keeper, or bubblewrap), read from /proc before any of it dies, since a dead parent's
+        children go to a subreaper or init, where nothing ties them to this kernel any more.
+        One bounded walk of /proc (proctree.descendants), no wait."""
         if self.exited or self.pid is None:
             return
+        if self.launch is not None:
+            self.launch.killAll()
+        tree = proctree.descendants(self.pid)
         try:
-            os.killpg(self.pid, signum)
+            os.killpg(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         except PermissionError:
-            os.kill(self.pid, signum)
+            os.kill(self.pid, signal.SIGKILL)
+        proctree.signalAll(tree, signal.SIGKILL)
         self._watchExit()
 
     def closeChannel(self) -> None:
@@ -388,7 +397,7 @@ class WorkerProcess:
         outOfMemory = self.launch.exited() if self.launch is not None else False
         self._removeCgroup()
         self._enqueue(("exited", ExitStatus(
-            status, wrapped=self.sandboxed, outOfMemory=outOfMemory,
+            status, wrapped=True, outOfMemory=outOfMemory,
             memoryBytes=self.limits.get("memoryBytes"), processLimit=self.limits.get(
                 "processes") if self.launch is not None and self.launch.processLimitReached
             else None)))
@@ -450,12 +459,9 @@ class WorkerProcess:
 
     def _channelClosed(self) -> None:
         if not self.exited and not self._closing:
-            if self.sandboxed:
-                # bubblewrap exits just after its worker: wait a moment for its exit status
-                # (how the worker ended) before the kernel kills whatever is left.
-                self.reactor.callLater(0.25, self._channelLost)
-            else:
-                self._channelLost()
+            # The keeper or bubblewrap exits just after its worker: wait a moment for its exit
+            # status (how the worker ended) before the kernel kills whatever is left.
+            self.reactor.callLater(0.25, self._channelLost)
             self.reapProcess()
             self._watchExit()
 
