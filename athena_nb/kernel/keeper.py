@@ -91,7 +91,7 @@ def waitForWorker(worker: int) -> int | None:
 def endDescendants(seconds: float = REAP_SECONDS) -> None:
     """SIGKILL every descendant of this process and reap them, again for the ones that orphans
     of the killed ones bring in, until there are none or ``seconds`` have passed."""
-    signal.signal(signal.SIGALRM, _raiseEnded)
+    previous = signal.signal(signal.SIGALRM, _raiseEnded)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         while True:
@@ -104,6 +104,7 @@ def endDescendants(seconds: float = REAP_SECONDS) -> None:
         return
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def main(argv: list[str]) -> NoReturn:

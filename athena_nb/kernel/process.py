@@ -42,6 +42,8 @@ WORKER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.p
 READ_SIZE = 1 << 16
 # Reads per readiness event: enough to keep up with a fast writer, few enough to stay fair.
 READS_PER_TURN = 4
+#: How long ``kill`` lets the keeper (or bubblewrap) reap the worker before it kills it too.
+ROOT_KILL_SECONDS = 1.0
 
 log = Logger()
 
@@ -237,6 +239,7 @@ class WorkerProcess:
         self._pending: list[tuple[Any, ...]] = []  # ("output"|"message"|..., ...) for the owner
         self._flushCall: Any = None  # IDelayedCall of the next _flush
         self._reapCall: Any = None  # IDelayedCall of the next look at the exit
+        self._rootKill: Any = None  # IDelayedCall of kill's last resort
         self._reapDelay = 0.005
         self._decoders: dict[str, codecs.IncrementalDecoder] = {}
         self._closing = False
@@ -324,15 +327,26 @@ class WorkerProcess:
         self._watchExit()
 
     def kill(self) -> None:
-        """SIGKILL the worker and every process it started, whatever their session: at once
-        the kernel's cgroup where it has one, and the tree below the process we started (its
-        keeper, or bubblewrap), read from /proc before any of it dies, since a dead parent's
-        children go to a subreaper or init, where nothing ties them to this kernel any more.
-        One bounded walk of /proc (proctree.descendants), no wait."""
+        """SIGKILL the worker and every process it started, whatever their session: the
+        kernel's cgroup where it has one (all at once with cgroup v2), and every descendant of
+        the process we started, read from /proc (one bounded walk, no wait) before any of them
+        dies, since a dead parent's children go to a subreaper or to init, where nothing ties
+        them to this kernel any more. The process we started, the keeper or bubblewrap, is
+        left to reap them, end what their orphans bring it, and exit with the worker's status;
+        should it not have exited ``ROOT_KILL_SECONDS`` later, it is killed too."""
         if self.exited or self.pid is None:
             return
         if self.launch is not None:
             self.launch.killAll()
+        proctree.signalAll(proctree.descendants(self.pid), signal.SIGKILL)
+        if self._rootKill is None:
+            self._rootKill = self.reactor.callLater(ROOT_KILL_SECONDS, self._killRoot)
+        self._watchExit()
+
+    def _killRoot(self) -> None:
+        self._rootKill = None
+        if self.exited or self.pid is None:
+            return
         tree = proctree.descendants(self.pid)
         try:
             os.killpg(self.pid, signal.SIGKILL)
@@ -341,7 +355,6 @@ class WorkerProcess:
         except PermissionError:
             os.kill(self.pid, signal.SIGKILL)
         proctree.signalAll(tree, signal.SIGKILL)
-        self._watchExit()
 
     def closeChannel(self) -> None:
         """Close the control channel: an idle worker takes that as its cue to exit."""
@@ -375,9 +388,10 @@ class WorkerProcess:
                 os.killpg(self.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        if self._reapCall is not None and self._reapCall.active():
-            self._reapCall.cancel()
-        self._reapCall = None
+        for call in (self._reapCall, self._rootKill):
+            if call is not None and call.active():
+                call.cancel()
+        self._reapCall = self._rootKill = None
         # Everything the worker managed to write is handed over before the exit itself.
         if self._channel is not None:
             self._channel.drain()

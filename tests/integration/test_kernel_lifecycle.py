@@ -178,11 +178,13 @@ def _alive(pid):
 
 
 @pytest_twisted.ensureDeferred
-async def test_the_worker_leads_its_session_on_the_pty_in_its_directory_with_only_its_fds(
+async def test_the_worker_is_in_its_keepers_session_on_the_pty_in_its_directory_with_its_fds(
         makeKernel, kt, tmp_path):
-    """The worker (posix_spawned, no fork of the server) is a session leader whose controlling
-    terminal is the pty, works in its directory, and holds no descriptor of the server's: only
-    fds 0-2, its control socket and its private copy of the terminal."""
+    """The worker's keeper (posix_spawned, no fork of the server) is its parent and leads the
+    session and process group whose controlling terminal is the pty (the foreground group, so
+    an interrupt reaches the worker); the worker works in its directory and holds no
+    descriptor of the server's: only fds 0-2, its control socket and its private copy of the
+    terminal."""
     stray = os.open(os.devnull, os.O_RDONLY)  # an inheritable descriptor of the server
     os.set_inheritable(stray, True)
     try:
@@ -190,7 +192,7 @@ async def test_the_worker_leads_its_session_on_the_pty_in_its_directory_with_onl
     finally:
         os.close(stray)
     result, events = await kt.run(kernel, (
-        "import os, signal\n"
+        f"import os, signal\nkernelPid = {kernel.processId}\n"
         "def kind(f):\n"
         "    try:\n"
         "        return os.readlink('/proc/self/fd/%d' % f)\n"
@@ -200,7 +202,8 @@ async def test_the_worker_leads_its_session_on_the_pty_in_its_directory_with_onl
         "kinds = {f: k for f, k in kinds.items() if k is not None}\n"
         "fds = sorted(kinds)\n"
         "tty = [f for f, k in kinds.items() if k.startswith('/dev/pts/')]\n"
-        "(os.getsid(0) == os.getpid(), os.tcgetpgrp(tty[0]) == os.getpgrp(), os.getcwd(),\n"
+        "(os.getsid(0) == os.getpgrp() == os.getppid() == kernelPid,\n"
+        " os.tcgetpgrp(tty[0]) == os.getpgrp(), os.getcwd(),\n"
         " [f for f in fds if f > 2 and f not in tty and not kinds[f].startswith('socket:')], kinds,\n"
         " signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN)"))
     assert result.ok, events
