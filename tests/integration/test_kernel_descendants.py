@@ -12,7 +12,10 @@ Then the worker is restarted, restarted in the middle of a cell, shut down, leav
 
 import itertools
 import os
+import select
+import subprocess
 import sys
+import time
 
 import pytest
 import pytest_twisted
@@ -178,3 +181,68 @@ async def test_they_end_when_the_worker_ends_by_itself(makeAny, kt, kind, ending
     await assertGone(pids, "died")
     result, events = await kt.run(kernel, "1 + 1")
     assert kt.results(events) == ["2"]
+
+
+SERVER = """
+import os, sys
+from twisted.internet import defer, reactor
+from athena_nb.kernel import Kernel, KernelLimits
+from athena_nb.kernel.isolation import Isolation
+from athena_nb.kernel.process import WORKER_PATH
+
+kind, data = sys.argv[1:]
+code = sys.stdin.read()
+
+async def main():
+    isolation = None
+    if kind == "sandboxed":
+        isolation = Isolation.find(network=False, python=sys.executable, secrets=[data],
+                                   workerDir=os.path.dirname(WORKER_PATH))
+    cwd = os.path.join(data, "worksheets", "ws")
+    os.makedirs(cwd)
+    kernel = Kernel(reactor, system="python", cwd=cwd, limits=KernelLimits(),
+                    isolation=isolation)
+    await kernel.start()
+    result = await kernel.execute(code).deferred
+    print(result.status, flush=True)
+
+defer.ensureDeferred(main())
+reactor.run()
+"""
+
+
+@pytest.mark.parametrize("kind", ["plain", "sandboxed"])
+def test_they_end_when_the_server_itself_is_killed_outright(tmp_path, kind):
+    """The server killed with SIGKILL (no shutdown at all): its kernel's pty hangs up, and the
+    keeper (or bubblewrap, --die-with-parent) ends the worker and what it started."""
+    if kind == "sandboxed":
+        sandboxOrSkip(Isolation.find(network=False, python=sys.executable, secrets=[],
+                                     workerDir=os.path.dirname(WORKER_PATH)))
+    marker = "300.%d%d" % (os.getpid(), next(_markers))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER, kind, str(tmp_path / "data")], cwd=root,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        server.stdin.write(SPAWN.format(marker=marker))
+        server.stdin.close()
+        ready, _, _ = select.select([server.stdout], [], [], 120)
+        assert ready and server.stdout.readline().strip() == "ok"
+        pids = waitFor(lambda: hostPids(marker), "the cell's children running")
+        assert len(pids) == expectedChildren()
+    finally:
+        server.kill()
+        server.wait()
+    waitFor(lambda: not [p for p in pids if alive(p)], "the children ending with the server")
+
+
+def waitFor(predicate, what, timeout=15.0):
+    """For a test without the reactor: ``predicate()``'s value once it is true."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:g} s.")
+        time.sleep(0.05)
