@@ -214,7 +214,8 @@ class Launch:
     def interrupt(self, pid: int, ptyMaster: int) -> None:
         """SIGINT to the worker and what it started. In the sandbox the worker leads the
         terminal's foreground process group (bubblewrap's processes are not in it), and the
-        terminal signals that group at once (kill(2) inside the system, as ``killpg``)."""
+        terminal signals that group at once (kill(2) inside the system, as ``killpg``).
+        Outside it the worker is in its keeper's group, and the keeper ignores SIGINT."""
         if self.sandboxed:
             fcntl.ioctl(ptyMaster, TIOCSIG, signal.SIGINT)
         else:

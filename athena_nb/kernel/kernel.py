@@ -94,8 +94,8 @@ class Kernel(Questions):
 
     @property
     def processId(self) -> int | None:
-        """The pid of the process the server started for the worker (bubblewrap's when
-        sandboxed), None while there is none."""
+        """The pid of the process the server started for the worker (its keeper, or
+        bubblewrap when sandboxed), None while there is none."""
         return getattr(self._process, "pid", None)
 
     # -- state --------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """What a kernel's processes take of the machine's memory, read from /proc (tests:
 tests/unit/test_kernel_memory.py).
 
-A kernel is a process tree: bubblewrap (when sandboxed), the worker, and whatever the worker
-started (Sage's pexpect interfaces: GAP, Maxima, ...). ``treeMemory(pid)`` adds up the tree's
+A kernel is a process tree: bubblewrap (sandboxed) or the keeper (not), the worker, and whatever
+the worker started (Sage's pexpect interfaces: GAP, Maxima, ...). ``treeMemory(pid)`` adds up the tree's
 RSS (resident memory, counting shared pages in full) and PSS (proportional: a page shared by
 N processes counts 1/N), from ``/proc/<pid>/smaps_rollup``. PSS is the honest price of one more
 kernel: two Sage kernels share the libraries they map, RSS counts them twice.

@@ -1,7 +1,8 @@
 """A worker child on a pty, read by the reactor (tests: tests/unit/test_kernel_process.py, tests/integration/test_kernel.py).
 
-pexpect spawns the worker with the pty as its controlling terminal (its PtyProcess comes from
-``spawnOnPty``, posix_spawn instead of a fork of the server) and passes it three more descriptors: one end of a socketpair (the private
+pexpect spawns the worker, under its keeper or bubblewrap (isolation.py), with the pty as its
+controlling terminal (its PtyProcess comes from ``spawnOnPty``, posix_spawn instead of a fork of
+the server) and passes it three more descriptors: one end of a socketpair (the private
 control channel) and the write ends of two pipes that the worker puts on its fds 1 and 2. The
 reactor reads all of them through ``addReader``: no threads, and no pexpect call that sleeps or
 blocks (``expect``, ``close``, ``terminate``, ``send``) is ever made. Exit is noticed through
@@ -51,8 +52,8 @@ log = Logger()
 class ExitStatus:
     """How a worker ended: ``code`` for a normal exit, ``signal`` when a signal killed it.
 
-    ``wrapped``: the status is bubblewrap's, which exits with 128 + N when its command was
-    killed by signal N. ``outOfMemory``: the kernel's cgroup says the OOM killer struck, and
+    ``wrapped``: the status is the keeper's or bubblewrap's, which exit with 128 + N when the
+    worker was killed by signal N. ``outOfMemory``: the kernel's cgroup says the OOM killer struck, and
     ``memoryBytes`` was its limit; ``processLimit``: the kernel was killed for reaching it."""
 
     def __init__(self, waitStatus: int, wrapped: bool = False, outOfMemory: bool = False,
@@ -381,8 +382,9 @@ class WorkerProcess:
 
     def processEnded(self, status: int) -> None:
         self.exited = True
-        # Whatever the cell started in the worker's process group goes with it, so nothing
-        # lingers holding the pipes. (The group id cannot be reused while the group exists.)
+        # The keeper or bubblewrap has ended the worker's descendants before it exited; the
+        # process group (whose id cannot be reused while it exists) and the cgroup
+        # (launch.exited below) are ended again in case either was killed itself.
         if self.pid is not None:
             try:
                 os.killpg(self.pid, signal.SIGKILL)
