@@ -104,9 +104,8 @@ class Cgroups:
         self.reason = reason
 
     def removeStale(self) -> None:
-        """End what is left in the groups of kernels of servers that are no longer running (a
-        server killed before it could end its kernels) and remove the groups; one whose last
-        processes are still dying is removed at a later start."""
+        """Remove the empty groups of kernels of servers that are no longer running (a
+        server killed before it could remove them)."""
         for base in self.bases:
             try:
                 names = os.listdir(base)
@@ -116,9 +115,7 @@ class Cgroups:
                 parts = name.split("-")
                 if name.startswith("athena-nb-kernel-") and len(parts) == 5 and parts[3].isdigit():
                     if not os.path.exists("/proc/%s" % parts[3]):
-                        stale = KernelCgroup(self.kind or "", [os.path.join(base, name)])
-                        stale.killAll()
-                        stale.remove()
+                        KernelCgroup(self.kind or "", [os.path.join(base, name)]).remove()
 
     def make(self, memoryBytes: int | None, processes: int | None) -> KernelCgroup | None:
         """A new cgroup with these limits (None: that limit off), or None without cgroups."""

@@ -19,12 +19,11 @@ import time
 
 import pytest
 import pytest_twisted
-from twisted.internet import reactor
 
-from athena_nb.kernel import Kernel, KernelLimits
 from athena_nb.kernel.isolation import Isolation
 from athena_nb.kernel.process import WORKER_PATH
-from tests.integration.conftest import sandboxOrSkip, withTimeout
+from tests.integration.conftest import sandboxOrSkip
+from tests.support.processes import alive, processesRunning
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -46,30 +45,6 @@ with open("children.txt", "w") as f:
 """
 
 
-def hostPids(marker: str) -> list[int]:
-    """Host process ids, zombies left out, whose command line holds ``marker``."""
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/cmdline", "rb") as f:
-                    if marker.encode() in f.read().split(b"\0") and alive(int(name)):
-                        found.append(int(name))
-            except OSError:
-                pass
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Is ``pid`` running (a zombie, dead but not yet reaped, is not)?"""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
-    except OSError:
-        return False
-    return stat[stat.rfind(b")") + 2:][:1] not in (b"Z", b"X")
-
-
 def expectedChildren() -> int:
     try:
         import pexpect  # noqa: F401
@@ -79,34 +54,22 @@ def expectedChildren() -> int:
 
 
 @pytest.fixture
-def makeAny(tmp_path):
+def makeAny(makeKernel, makeSandboxed):
     """Start a kernel of one kind: "plain" (no isolation), "cgroup" (a cgroup, no sandbox; skips
     where no cgroup can be made) or "sandboxed"."""
-    kernels = []
-    data = tmp_path / "data"
-    (data / "worksheets").mkdir(parents=True)
 
-    async def make(kind, **limits):
-        isolation = None
-        if kind != "plain":
-            isolation = Isolation.find(network=False, python=sys.executable,
-                                       workerDir=os.path.dirname(WORKER_PATH),
-                                       secrets=[str(data)], useSandbox=kind == "sandboxed")
-            if kind == "sandboxed":
-                sandboxOrSkip(isolation)
-            elif isolation.cgroups.kind is None:
-                pytest.skip("No cgroup can be made here: " + isolation.cgroups.reason)
-        cwd = data / "worksheets" / ("ws%d" % len(kernels))
-        cwd.mkdir()
-        kernel = Kernel(reactor, system="python", cwd=str(cwd),
-                        limits=KernelLimits(**limits), isolation=isolation)
-        kernels.append(kernel)
-        await withTimeout(kernel.start(), 120)
-        return kernel
+    async def make(kind):
+        if kind == "sandboxed":
+            return await makeSandboxed()
+        if kind == "plain":
+            return await makeKernel()
+        isolation = Isolation.find(network=False, python=sys.executable, secrets=[],
+                                   workerDir=os.path.dirname(WORKER_PATH), useSandbox=False)
+        if isolation.cgroups.kind is None:
+            pytest.skip("No cgroup can be made here: " + isolation.cgroups.reason)
+        return await makeKernel(isolation=isolation)
 
-    yield make
-    for kernel in kernels:
-        pytest_twisted.blockon(withTimeout(kernel.shutdown(), 60))
+    return make
 
 
 async def startChildren(kernel, kt) -> list[int]:
@@ -117,7 +80,7 @@ async def startChildren(kernel, kt) -> list[int]:
     pids: list[int] = []
 
     def found() -> bool:
-        pids[:] = hostPids(marker)
+        pids[:] = processesRunning(marker.encode())
         return len(pids) == expectedChildren()
 
     await eventually(found, "the cell's children running")
@@ -228,7 +191,7 @@ def test_they_end_when_the_server_itself_is_killed_outright(tmp_path, kind):
         server.stdin.close()
         ready, _, _ = select.select([server.stdout], [], [], 120)
         assert ready and server.stdout.readline().strip() == "ok"
-        pids = waitFor(lambda: hostPids(marker), "the cell's children running")
+        pids = waitFor(lambda: processesRunning(marker.encode()), "the cell's children running")
         assert len(pids) == expectedChildren()
     finally:
         server.kill()

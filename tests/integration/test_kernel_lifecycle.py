@@ -14,6 +14,7 @@ from athena_nb.kernel import (
     KernelStartError,
     KernelState,
 )
+from tests.support.processes import alive
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -166,15 +167,7 @@ async def test_subprocesses_of_a_dead_kernel_do_not_linger(makeKernel, kt, tmp_p
     child = int(kt.results(events)[0])
     result, events = await kt.run(kernel, "import os; os._exit(0)")
     assert result.status == "died"
-    await eventually(lambda: not _alive(child), "The subprocess's end")
-
-
-def _alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
+    await eventually(lambda: not alive(child), "The subprocess's end")
 
 
 @pytest_twisted.ensureDeferred

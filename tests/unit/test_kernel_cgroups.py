@@ -77,20 +77,20 @@ def test_killing_a_group_writes_cgroup_kill_or_signals_each_process(tmp_path, mo
     assert killed == [(8, signal.SIGKILL), (9, signal.SIGKILL)]
 
 
-def test_the_groups_of_a_server_that_is_gone_are_ended_and_removed(tmp_path, monkeypatch):
-    """A server killed outright left a kernel's group behind, maybe with processes in it: the
-    next server's start ends them and removes the empty groups; groups of a live server, and
-    other groups, are left alone."""
+def test_the_empty_groups_of_a_server_that_is_gone_are_removed(tmp_path, monkeypatch):
+    """A server killed outright can leave its kernels' groups behind (their processes ended by
+    each keeper or bubblewrap): the next server's start removes the empty ones, and signals
+    nobody (a group's name does not prove whose its processes are); groups of a live server,
+    and other groups, are left alone."""
     killed = []
     monkeypatch.setattr(os, "kill", lambda pid, signum: killed.append((pid, signum)))
     gone = tmp_path / ("athena-nb-kernel-%d-1" % 999_999_999)  # no such server
-    empty = tmp_path / ("athena-nb-kernel-%d-2" % 999_999_999)
+    busy = tmp_path / ("athena-nb-kernel-%d-2" % 999_999_999)
     live = tmp_path / ("athena-nb-kernel-%d-1" % os.getpid())
-    write(gone / "cgroup.procs", "31\n")
-    empty.mkdir()
-    write(live / "cgroup.procs", "32\n")
+    gone.mkdir()
+    write(busy / "cgroup.procs", "31\n")
+    live.mkdir()
     (tmp_path / "other").mkdir()
     Cgroups("v1", [str(tmp_path)], "test").removeStale()
-    assert killed == [(31, signal.SIGKILL)]
-    assert not empty.exists() and live.exists() and (tmp_path / "other").exists()
-    assert gone.exists(), "a group whose processes are still dying waits for a later start"
+    assert not gone.exists() and busy.exists() and live.exists() and (tmp_path / "other").exists()
+    assert killed == []
