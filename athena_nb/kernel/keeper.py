@@ -107,6 +107,23 @@ def endDescendants(seconds: float = REAP_SECONDS) -> None:
         signal.signal(signal.SIGALRM, previous)
 
 
+def closeDescriptorsFrom(low: int) -> None:
+    """Close our descriptors from ``low`` on: the server must see the worker's channel and
+    pipes close when the worker ends, not when we do. (The ones open are listed: a loop up to
+    the limit on descriptors, which can be 2**30, would take seconds.)"""
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:
+        os.closerange(low, os.sysconf("SC_OPEN_MAX"))
+        return
+    for fd in fds:
+        if fd >= low:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # the descriptor that listed the directory, closed already
+
+
 def main(argv: list[str]) -> NoReturn:
     if not argv:
         sys.stderr.write("Usage: keeper.py COMMAND [ARGUMENT...]: runs the kernel's worker.\n")
@@ -123,9 +140,7 @@ def main(argv: list[str]) -> NoReturn:
         os._exit(127)
     for signum in (signal.SIGHUP, signal.SIGTERM):
         signal.signal(signum, _raiseEnded)
-    # The control channel and the output pipes are the worker's: the server must see them
-    # close when the worker ends, not when we do.
-    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+    closeDescriptorsFrom(3)  # the control channel and output pipes, which are the worker's
     os.chdir("/")
     status = waitForWorker(worker)
     for signum in (signal.SIGHUP, signal.SIGTERM):

@@ -81,3 +81,11 @@ def test_this_system_lets_a_process_become_a_subreaper():
     if pid == 0:
         os._exit(0 if keeper.becomeSubreaper() else 1)
     assert os.waitpid(pid, 0)[1] == 0
+
+
+def test_the_keeper_closes_its_descriptors_from_3_on_and_keeps_the_rest(monkeypatch):
+    closed = []
+    monkeypatch.setattr(os, "listdir", lambda path: ["0", "1", "2", "3", "7", "12"])
+    monkeypatch.setattr(os, "close", closed.append)
+    keeper.closeDescriptorsFrom(3)
+    assert closed == [3, 7, 12]
