@@ -191,8 +191,11 @@ def test_they_end_when_the_server_itself_is_killed_outright(tmp_path, kind):
         server.stdin.close()
         ready, _, _ = select.select([server.stdout], [], [], 120)
         assert ready and server.stdout.readline().strip() == "ok"
-        pids = waitFor(lambda: processesRunning(marker.encode()), "the cell's children running")
-        assert len(pids) == expectedChildren()
+        def allRunning():  # pexpect's child shows the marker once its shell has exec'd sleep
+            found = processesRunning(marker.encode())
+            return found if len(found) == expectedChildren() else None
+
+        pids = waitFor(allRunning, "the cell's children running")
     finally:
         server.kill()
         server.wait()
