@@ -21,6 +21,8 @@ from typing import Any
 from . import cgroups as _cgroups
 from .sandbox import INSIDE, Sandbox, bwrapArgv, findSandbox, kernelEnvironment
 
+#: The keeper a worker runs under outside the sandbox.
+KEEPER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keeper.py")
 #: ioctl(2) on a pty master: signal the terminal's foreground process group (Linux).
 TIOCSIG = 0x40045436
 _CHILD_PID = re.compile(rb'"child-pid"\s*:\s*(\d+)')
@@ -134,9 +136,11 @@ class Launch:
         return {"processes": self.processes if rlimit else None}
 
     def command(self, argv: list[str]) -> tuple[list[str], list[int], dict[str, str] | None]:
-        """(command line, descriptors to pass, environment or None for the server's)."""
+        """(command line, descriptors to pass, environment or None for the server's). Outside
+        the sandbox the worker runs under its keeper (keeper.py, under the same interpreter),
+        which ends what the worker leaves behind as the sandbox's PID namespace does in it."""
         if not self.sandboxed:
-            return argv, [], None
+            return [argv[0], KEEPER_PATH] + argv, [], None
         infoFd = blockFd = None
         if self.cgroup is not None:
             self._infoRead, infoFd = os.pipe()
@@ -210,11 +214,18 @@ class Launch:
     def interrupt(self, pid: int, ptyMaster: int) -> None:
         """SIGINT to the worker and what it started. In the sandbox the worker leads the
         terminal's foreground process group (bubblewrap's processes are not in it), and the
-        terminal signals that group at once (kill(2) inside the system, as ``killpg``)."""
+        terminal signals that group at once (kill(2) inside the system, as ``killpg``).
+        Outside it the worker is in its keeper's group, and the keeper ignores SIGINT."""
         if self.sandboxed:
             fcntl.ioctl(ptyMaster, TIOCSIG, signal.SIGINT)
         else:
             os.killpg(pid, signal.SIGINT)
+
+    def killAll(self) -> None:
+        """SIGKILL every process in the kernel's cgroup, if it has one (at once and for all
+        with cgroup v2's ``cgroup.kill``)."""
+        if self.cgroup is not None:
+            self.cgroup.killAll()
 
     def exited(self) -> bool:
         """The process has exited: end what is left of the kernel, remove its cgroup if it

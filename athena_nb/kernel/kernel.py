@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import signal
 import tempfile
 from collections import deque
 from collections.abc import Callable
@@ -95,8 +94,8 @@ class Kernel(Questions):
 
     @property
     def processId(self) -> int | None:
-        """The pid of the process the server started for the worker (bubblewrap's when
-        sandboxed), None while there is none."""
+        """The pid of the process the server started for the worker (its keeper, or
+        bubblewrap when sandboxed), None while there is none."""
         return getattr(self._process, "pid", None)
 
     # -- state --------------------------------------------------------------------------------
@@ -216,11 +215,10 @@ class Kernel(Questions):
             self._timers.cancel(name)
         self._failQueued("cancelled", cancelledMessage(reason))
         if kill:
-            self._process.signalGroup(signal.SIGKILL)
+            self._process.kill()
         else:
             self._process.closeChannel()
-            self._timers.schedule("kill", self.limits.shutdownGraceSeconds,
-                           self._process.signalGroup, signal.SIGKILL)
+            self._timers.schedule("kill", self.limits.shutdownGraceSeconds, self._process.kill)
 
     def _failQueued(self, status: str, message: str) -> None:
         queued, self._queue = list(self._queue), deque()
@@ -284,7 +282,7 @@ class Kernel(Questions):
     def workerChannelLost(self) -> None:
         # Without its channel the worker can take no more requests: end it.
         if self._process is not None:
-            self._process.signalGroup(signal.SIGKILL)
+            self._process.kill()
 
     def workerExited(self, status: Exit) -> None:
         self._process = None

@@ -1,8 +1,8 @@
 """What a kernel's processes take of the machine's memory, read from /proc (tests:
 tests/unit/test_kernel_memory.py).
 
-A kernel is a process tree: bubblewrap (when sandboxed), the worker, and whatever the worker
-started (Sage's pexpect interfaces: GAP, Maxima, ...). ``treeMemory(pid)`` adds up the tree's
+A kernel is a process tree: bubblewrap (sandboxed) or the keeper (not), the worker, and whatever
+the worker started (Sage's pexpect interfaces: GAP, Maxima, ...). ``treeMemory(pid)`` adds up the tree's
 RSS (resident memory, counting shared pages in full) and PSS (proportional: a page shared by
 N processes counts 1/N), from ``/proc/<pid>/smaps_rollup``. PSS is the honest price of one more
 kernel: two Sage kernels share the libraries they map, RSS counts them twice.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-PROC = "/proc"
+from .proctree import PROC, childrenByParent
 
 
 @dataclass(frozen=True)
@@ -37,23 +37,6 @@ def mebibytes(n: int) -> str:
     return "%.0f MiB" % (n / (1 << 20))
 
 
-def children(proc: str = PROC) -> dict[int, list[int]]:
-    """Each running process's children, by parent pid."""
-    tree: dict[int, list[int]] = {}
-    for name in os.listdir(proc):
-        if not name.isdigit():
-            continue
-        try:
-            with open(os.path.join(proc, name, "stat"), "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue  # it ended meanwhile
-        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-        fields = stat[stat.rfind(b")") + 2:].split()
-        tree.setdefault(int(fields[1]), []).append(int(name))
-    return tree
-
-
 def processMemory(pid: int, proc: str = PROC) -> Memory:
     """One process's memory; nothing for one that ended or that we may not read."""
     rss = pss = 0
@@ -71,7 +54,7 @@ def processMemory(pid: int, proc: str = PROC) -> Memory:
 
 def treeMemory(pids: list[int], proc: str = PROC) -> Memory:
     """The memory of the processes ``pids`` and all their descendants."""
-    tree = children(proc)
+    tree = childrenByParent(proc)
     total, seen, todo = Memory(), set(), list(pids)
     while todo:
         pid = todo.pop()

@@ -1,7 +1,8 @@
 """A worker child on a pty, read by the reactor (tests: tests/unit/test_kernel_process.py, tests/integration/test_kernel.py).
 
-pexpect spawns the worker with the pty as its controlling terminal (its PtyProcess comes from
-``spawnOnPty``, posix_spawn instead of a fork of the server) and passes it three more descriptors: one end of a socketpair (the private
+pexpect spawns the worker, under its keeper or bubblewrap (isolation.py), with the pty as its
+controlling terminal (its PtyProcess comes from ``spawnOnPty``, posix_spawn instead of a fork of
+the server) and passes it three more descriptors: one end of a socketpair (the private
 control channel) and the write ends of two pipes that the worker puts on its fds 1 and 2. The
 reactor reads all of them through ``addReader``: no threads, and no pexpect call that sleeps or
 blocks (``expect``, ``close``, ``terminate``, ``send``) is ever made. Exit is noticed through
@@ -33,6 +34,7 @@ from twisted.internet import process as twistedProcess
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from . import proctree
 from .framing import FrameDecoder, FramingError, encodeFrame
 from .isolation import Isolation, Launch
 from .spawn import spawnClass
@@ -41,6 +43,8 @@ WORKER_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.p
 READ_SIZE = 1 << 16
 # Reads per readiness event: enough to keep up with a fast writer, few enough to stay fair.
 READS_PER_TURN = 4
+#: How long ``kill`` lets the keeper (or bubblewrap) reap the worker before it kills it too.
+ROOT_KILL_SECONDS = 1.0
 
 log = Logger()
 
@@ -48,8 +52,8 @@ log = Logger()
 class ExitStatus:
     """How a worker ended: ``code`` for a normal exit, ``signal`` when a signal killed it.
 
-    ``wrapped``: the status is bubblewrap's, which exits with 128 + N when its command was
-    killed by signal N. ``outOfMemory``: the kernel's cgroup says the OOM killer struck, and
+    ``wrapped``: the status is the keeper's or bubblewrap's, which exit with 128 + N when the
+    worker was killed by signal N. ``outOfMemory``: the kernel's cgroup says the OOM killer struck, and
     ``memoryBytes`` was its limit; ``processLimit``: the kernel was killed for reaching it."""
 
     def __init__(self, waitStatus: int, wrapped: bool = False, outOfMemory: bool = False,
@@ -236,6 +240,7 @@ class WorkerProcess:
         self._pending: list[tuple[Any, ...]] = []  # ("output"|"message"|..., ...) for the owner
         self._flushCall: Any = None  # IDelayedCall of the next _flush
         self._reapCall: Any = None  # IDelayedCall of the next look at the exit
+        self._rootKill: Any = None  # IDelayedCall of kill's last resort
         self._reapDelay = 0.005
         self._decoders: dict[str, codecs.IncrementalDecoder] = {}
         self._closing = False
@@ -285,7 +290,7 @@ class WorkerProcess:
             os.close(outWrite)
             os.close(errWrite)
         launch.spawned(child.pid)
-        launch.watch(self.reactor, lambda: self.signalGroup(signal.SIGKILL))
+        launch.watch(self.reactor, self.kill)
         child.delaybeforesend = None
         self._child = child
         self.pid = pid = child.pid
@@ -322,17 +327,35 @@ class WorkerProcess:
             os.kill(self.pid, signal.SIGINT)
         self._watchExit()
 
-    def signalGroup(self, signum: int) -> None:
-        """Send ``signum`` to the worker and everything it started in its process group."""
+    def kill(self) -> None:
+        """SIGKILL the worker and every process it started, whatever their session: the
+        kernel's cgroup where it has one (all at once with cgroup v2), and every descendant of
+        the process we started, read from /proc (one bounded walk, no wait) before any of them
+        dies, since a dead parent's children go to a subreaper or to init, where nothing ties
+        them to this kernel any more. The process we started, the keeper or bubblewrap, is
+        left to reap them, end what their orphans bring it, and exit with the worker's status;
+        should it not have exited ``ROOT_KILL_SECONDS`` later, it is killed too."""
         if self.exited or self.pid is None:
             return
+        if self.launch is not None:
+            self.launch.killAll()
+        proctree.signalAll(proctree.descendants(self.pid), signal.SIGKILL)
+        if self._rootKill is None:
+            self._rootKill = self.reactor.callLater(ROOT_KILL_SECONDS, self._killRoot)
+        self._watchExit()
+
+    def _killRoot(self) -> None:
+        self._rootKill = None
+        if self.exited or self.pid is None:
+            return
+        tree = proctree.descendants(self.pid)
         try:
-            os.killpg(self.pid, signum)
+            os.killpg(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         except PermissionError:
-            os.kill(self.pid, signum)
-        self._watchExit()
+            os.kill(self.pid, signal.SIGKILL)
+        proctree.signalAll(tree, signal.SIGKILL)
 
     def closeChannel(self) -> None:
         """Close the control channel: an idle worker takes that as its cue to exit."""
@@ -359,16 +382,18 @@ class WorkerProcess:
 
     def processEnded(self, status: int) -> None:
         self.exited = True
-        # Whatever the cell started in the worker's process group goes with it, so nothing
-        # lingers holding the pipes. (The group id cannot be reused while the group exists.)
+        # The keeper or bubblewrap has ended the worker's descendants before it exited; the
+        # process group (whose id cannot be reused while it exists) and the cgroup
+        # (launch.exited below) are ended again in case either was killed itself.
         if self.pid is not None:
             try:
                 os.killpg(self.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        if self._reapCall is not None and self._reapCall.active():
-            self._reapCall.cancel()
-        self._reapCall = None
+        for call in (self._reapCall, self._rootKill):
+            if call is not None and call.active():
+                call.cancel()
+        self._reapCall = self._rootKill = None
         # Everything the worker managed to write is handed over before the exit itself.
         if self._channel is not None:
             self._channel.drain()
@@ -388,7 +413,7 @@ class WorkerProcess:
         outOfMemory = self.launch.exited() if self.launch is not None else False
         self._removeCgroup()
         self._enqueue(("exited", ExitStatus(
-            status, wrapped=self.sandboxed, outOfMemory=outOfMemory,
+            status, wrapped=True, outOfMemory=outOfMemory,
             memoryBytes=self.limits.get("memoryBytes"), processLimit=self.limits.get(
                 "processes") if self.launch is not None and self.launch.processLimitReached
             else None)))
@@ -450,12 +475,9 @@ class WorkerProcess:
 
     def _channelClosed(self) -> None:
         if not self.exited and not self._closing:
-            if self.sandboxed:
-                # bubblewrap exits just after its worker: wait a moment for its exit status
-                # (how the worker ended) before the kernel kills whatever is left.
-                self.reactor.callLater(0.25, self._channelLost)
-            else:
-                self._channelLost()
+            # The keeper or bubblewrap exits just after its worker: wait a moment for its exit
+            # status (how the worker ended) before the kernel kills whatever is left.
+            self.reactor.callLater(0.25, self._channelLost)
             self.reapProcess()
             self._watchExit()
 

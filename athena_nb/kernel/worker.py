@@ -4,8 +4,8 @@ Stdlib only, and it imports nothing else from athena_nb: the server runs it by f
 Python 3.9+ interpreter (its own ``sys.executable`` by default, or e.g. a system Sage's python), so
 it must work where athena_nb is not installed. ``python -m athena_nb.kernel.worker`` works too.
 
-The server starts it (through pexpect, on a pty) with one JSON argument naming the directory to work
-in and three inherited file descriptors: a Unix stream socket (the private control channel) and the
+The server starts it (through pexpect, on a pty, under its keeper or bubblewrap) with one JSON
+argument naming the directory to work in and three inherited file descriptors: a Unix stream socket (the private control channel) and the
 write ends of two pipes. The worker dup2s the pipes onto fds 1 and 2, so output of C libraries and subprocesses is captured
 as stdout/stderr, and puts /dev/null on fd 0. Requests and results travel only over the control
 channel as frames: a 4-byte big-endian length, then that many bytes of UTF-8 JSON. Nothing the user

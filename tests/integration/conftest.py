@@ -87,13 +87,15 @@ def makeSandboxed(tmp_path):
 
 @pytest.fixture
 def makeKernel(tmp_path):
-    """Start kernels in ``tmp_path`` (one subdirectory each); all are shut down afterwards."""
+    """Start kernels in ``tmp_path`` (one subdirectory each), with no isolation unless given
+    one; all are shut down afterwards."""
     kernels = []
 
-    async def make(system="python", **limits):
+    async def make(system="python", isolation=None, **limits):
         cwd = tmp_path / ("ws%d" % len(kernels))
         cwd.mkdir()
-        kernel = Kernel(reactor, system=system, cwd=str(cwd), limits=KernelLimits(**limits))
+        kernel = Kernel(reactor, system=system, cwd=str(cwd), limits=KernelLimits(**limits),
+                        isolation=isolation)
         kernels.append(kernel)
         await withTimeout(kernel.start(), 120)
         return kernel

@@ -14,6 +14,7 @@ from athena_nb.kernel import (
     KernelStartError,
     KernelState,
 )
+from tests.support.processes import alive
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -166,23 +167,17 @@ async def test_subprocesses_of_a_dead_kernel_do_not_linger(makeKernel, kt, tmp_p
     child = int(kt.results(events)[0])
     result, events = await kt.run(kernel, "import os; os._exit(0)")
     assert result.status == "died"
-    await eventually(lambda: not _alive(child), "The subprocess's end")
-
-
-def _alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().split(")")[-1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
+    await eventually(lambda: not alive(child), "The subprocess's end")
 
 
 @pytest_twisted.ensureDeferred
-async def test_the_worker_leads_its_session_on_the_pty_in_its_directory_with_only_its_fds(
+async def test_the_worker_is_in_its_keepers_session_on_the_pty_in_its_directory_with_its_fds(
         makeKernel, kt, tmp_path):
-    """The worker (posix_spawned, no fork of the server) is a session leader whose controlling
-    terminal is the pty, works in its directory, and holds no descriptor of the server's: only
-    fds 0-2, its control socket and its private copy of the terminal."""
+    """The worker's keeper (posix_spawned, no fork of the server) is its parent and leads the
+    session and process group whose controlling terminal is the pty (the foreground group, so
+    an interrupt reaches the worker); the worker works in its directory and holds no
+    descriptor of the server's: only fds 0-2, its control socket and its private copy of the
+    terminal."""
     stray = os.open(os.devnull, os.O_RDONLY)  # an inheritable descriptor of the server
     os.set_inheritable(stray, True)
     try:
@@ -190,7 +185,7 @@ async def test_the_worker_leads_its_session_on_the_pty_in_its_directory_with_onl
     finally:
         os.close(stray)
     result, events = await kt.run(kernel, (
-        "import os, signal\n"
+        f"import os, signal\nkernelPid = {kernel.processId}\n"
         "def kind(f):\n"
         "    try:\n"
         "        return os.readlink('/proc/self/fd/%d' % f)\n"
@@ -200,7 +195,8 @@ async def test_the_worker_leads_its_session_on_the_pty_in_its_directory_with_onl
         "kinds = {f: k for f, k in kinds.items() if k is not None}\n"
         "fds = sorted(kinds)\n"
         "tty = [f for f, k in kinds.items() if k.startswith('/dev/pts/')]\n"
-        "(os.getsid(0) == os.getpid(), os.tcgetpgrp(tty[0]) == os.getpgrp(), os.getcwd(),\n"
+        "(os.getsid(0) == os.getpgrp() == os.getppid() == kernelPid,\n"
+        " os.tcgetpgrp(tty[0]) == os.getpgrp(), os.getcwd(),\n"
         " [f for f in fds if f > 2 and f not in tty and not kinds[f].startswith('socket:')], kinds,\n"
         " signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN)"))
     assert result.ok, events

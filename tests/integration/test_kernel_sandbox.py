@@ -15,23 +15,10 @@ from twisted.internet import reactor
 from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.task import deferLater
 
+from tests.support.processes import processesRunning
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
-
-
-def processesRunning(marker: bytes) -> list[int]:
-    """Host process ids whose command line holds ``marker``."""
-    found = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/cmdline", "rb") as f:
-                    if marker in f.read():
-                        found.append(int(name))
-            except OSError:
-                pass
-    return found
 
 
 @pytest_twisted.ensureDeferred

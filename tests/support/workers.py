@@ -112,10 +112,10 @@ class ScriptedWorker:
         if self.workers.obeys and self.running is not None:
             self._soon(self._interrupted, self.running)
 
-    def signalGroup(self, signum: int) -> None:
-        self.signals.append(signum)
-        if self.workers.obeys and signum == signal.SIGKILL:
-            self._soon(self.exit, None, signum)
+    def kill(self) -> None:
+        self.signals.append(signal.SIGKILL)
+        if self.workers.obeys:
+            self._soon(self.exit, None, signal.SIGKILL)
 
     def closeChannel(self) -> None:
         self.channelClosed = True

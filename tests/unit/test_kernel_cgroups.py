@@ -2,6 +2,7 @@
 on directories that stand in for /sys/fs/cgroup."""
 
 import os
+import signal
 
 from athena_nb.kernel.cgroups import SERVER_LEAF, Cgroups, KernelCgroup, findCgroups
 
@@ -59,3 +60,37 @@ def test_a_groups_events_tell_an_oom_kill_and_a_reached_process_limit(tmp_path):
     assert group.outOfMemory() and group.processLimitReached()
     write(tmp_path / "v1" / "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n")
     assert KernelCgroup("v1", [str(tmp_path / "v1")]).outOfMemory()
+
+
+def test_killing_a_group_writes_cgroup_kill_or_signals_each_process(tmp_path, monkeypatch):
+    """v2's cgroup.kill ends every process at once; where there is none (v1), each listed
+    process gets SIGKILL."""
+    killed = []
+    monkeypatch.setattr(os, "kill", lambda pid, signum: killed.append((pid, signum)))
+    v2, v1 = tmp_path / "v2", tmp_path / "v1"
+    write(v2 / "cgroup.kill")
+    write(v2 / "cgroup.procs", "7\n")
+    write(v1 / "cgroup.procs", "8\n9\n")
+    KernelCgroup("v2", [str(v2)]).killAll()
+    assert (v2 / "cgroup.kill").read_text() == "1" and killed == []
+    KernelCgroup("v1", [str(v1)]).killAll()
+    assert killed == [(8, signal.SIGKILL), (9, signal.SIGKILL)]
+
+
+def test_the_empty_groups_of_a_server_that_is_gone_are_removed(tmp_path, monkeypatch):
+    """A server killed outright can leave its kernels' groups behind (their processes ended by
+    each keeper or bubblewrap): the next server's start removes the empty ones, and signals
+    nobody (a group's name does not prove whose its processes are); groups of a live server,
+    and other groups, are left alone."""
+    killed = []
+    monkeypatch.setattr(os, "kill", lambda pid, signum: killed.append((pid, signum)))
+    gone = tmp_path / ("athena-nb-kernel-%d-1" % 999_999_999)  # no such server
+    busy = tmp_path / ("athena-nb-kernel-%d-2" % 999_999_999)
+    live = tmp_path / ("athena-nb-kernel-%d-1" % os.getpid())
+    gone.mkdir()
+    write(busy / "cgroup.procs", "31\n")
+    live.mkdir()
+    (tmp_path / "other").mkdir()
+    Cgroups("v1", [str(tmp_path)], "test").removeStale()
+    assert not gone.exists() and busy.exists() and live.exists() and (tmp_path / "other").exists()
+    assert killed == []

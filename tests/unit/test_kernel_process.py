@@ -1,5 +1,7 @@
-"""The worker's control channel as the server holds it (athena_nb.kernel.process._Channel)."""
+"""The worker's control channel as the server holds it (athena_nb.kernel.process._Channel), and
+how the server kills a worker's process tree (WorkerProcess.kill)."""
 
+import signal
 import socket
 import struct
 
@@ -73,3 +75,40 @@ def test_a_broken_frame_loses_the_channel(how):
     finally:
         c.stop()
         theirs.close()
+
+
+class _Launch:
+    def __init__(self):
+        self.cgroupKills = 0
+
+    def killAll(self):
+        self.cgroupKills += 1
+
+
+@pytest.mark.parametrize("exitsInTime", [True, False])
+def test_a_kill_ends_the_tree_below_the_worker_and_its_keeper_last(monkeypatch, exitsInTime):
+    """kill() empties the cgroup and SIGKILLs every descendant of the process it started at
+    once (found before any of them dies), and leaves that process, the keeper, to reap them
+    and exit; one that has not exited ROOT_KILL_SECONDS later is killed with its group."""
+    from twisted.internet.task import Clock
+
+    from athena_nb.kernel import process
+
+    signalled, groups = [], []
+    monkeypatch.setattr(process.proctree, "descendants", lambda pid: {500: [501, 502]}[pid])
+    monkeypatch.setattr(process.proctree, "signalAll",
+                        lambda pids, signum: signalled.append((list(pids), signum)))
+    monkeypatch.setattr(process.os, "killpg", lambda pgid, signum: groups.append((pgid, signum)))
+    monkeypatch.setattr(process.os, "waitpid", lambda pid, options: (0, 0))  # still running
+    clock = Clock()
+    worker = process.WorkerProcess(clock, None, python="python3", system="python", cwd=None,
+                                   env=None, limits={})
+    worker.pid, worker.launch = 500, _Launch()
+    worker.kill()
+    worker.kill()  # a second kill sets no second last resort
+    assert signalled == [([501, 502], signal.SIGKILL)] * 2 and groups == []
+    assert worker.launch.cgroupKills == 2
+    if exitsInTime:
+        worker.exited = True
+    clock.advance(process.ROOT_KILL_SECONDS)
+    assert groups == ([] if exitsInTime else [(500, signal.SIGKILL)])
