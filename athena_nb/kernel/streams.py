@@ -1,5 +1,5 @@
 """The kernel worker's ``sys.stdout`` and ``sys.stderr``: stdout written in batches while a cell
-runs, stderr at once, in the order they were written.  Tests: tests/unit/test_streams.py.
+runs, stderr a line at a time, in the order they were written.  Tests: tests/unit/test_streams.py.
 
 Stdlib only: the worker loads it by file path (worker.py, ``SIBLINGS``).
 
@@ -67,7 +67,8 @@ class OutputStreams:
         self.stderr = _Stderr(self._buffered(err), encoding="utf-8",
                               errors="backslashreplace", line_buffering=True)
         self.stderr.stdout = self.stdout
-        # Held while the thread writes, and by os.fork: a child must not be made halfway.
+        # Held while the streams are written out, and by os.fork: a child must not be made
+        # halfway through.
         self._lock = threading.Lock()
         self._running = threading.Event()  # a cell runs
         self._thread: threading.Thread | None = None
