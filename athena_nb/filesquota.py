@@ -173,7 +173,7 @@ class FilesQuota:
             if cell.state is RunState.QUEUED:
                 runner.cancel(cell, f"Not run: {notice}")
             elif cell.state is RunState.RUNNING:
-                runner._append(cell, {"type": "notice", "text": f"This cell was stopped: {notice}"})
+                runner.append(cell, {"type": "notice", "text": f"This cell was stopped: {notice}"})
                 self.hub.cellChanged(cell)
         runner.interrupt().addErrback(
             lambda f: log.failure("Stopping the runs of worksheet {id} failed", f,

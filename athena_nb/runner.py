@@ -252,7 +252,7 @@ class CellRunner:
                 cell.clearShown()
             if kind == "display" and "displayId" in event:
                 self._updateDisplays(event)  # display(obj, display_id=d) again updates the others
-            self._append(cell, event)
+            self.append(cell, event)
             if kind == "interact":
                 self.interacts.added(cell)
             if kind == "file":
@@ -271,9 +271,9 @@ class CellRunner:
         if self._toldFull.get(cell.id) != runId:
             self._toldFull[cell.id] = runId
             if kept is not None:
-                self._append(cell, kept)
+                self.append(cell, kept)
                 kept = None
-            self._append(cell, {"type": "notice", "text": self.hub.quotas.fullNotice()})
+            self.append(cell, {"type": "notice", "text": self.hub.quotas.fullNotice()})
             self.hub.cellChanged(cell)
         return kept
 
@@ -299,7 +299,8 @@ class CellRunner:
                 self._scheduleFlush()
                 self.hub.cellChanged(cell)
 
-    def _append(self, cell: CellModel, event: dict) -> None:
+    def append(self, cell: CellModel, event: dict) -> None:
+        """Add an output event to ``cell``; it is stored with the next batch."""
         cell.addOutput(event)
         self.hub.size.grew(storedSize(event))
         self._scheduleFlush()
@@ -361,7 +362,7 @@ class CellRunner:
         if cell.answerInput(None):  # its input() was never answered
             self._scheduleFlush()
         if notice:
-            self._append(cell, {"type": "notice", "text": notice})
+            self.append(cell, {"type": "notice", "text": notice})
         self._flush(cell)
         self._setState(cell, state)
         self.hub.cellChanged(cell)
