@@ -76,14 +76,12 @@ class FilesQuota:
         """What every viewer is shown while the directory is past its quota, else None."""
         if not self.over:
             return None
-        usage, limit = self.usage, self.limit
+        usage = self.usage
         if not usage.complete:
             what = (f"This worksheet's directory holds more than {MAX_ENTRIES:,} files and "
                     "folders, more than a worksheet may have")
         else:
-            used, most = megabytes(usage.bytes), megabytes(limit)
-            if used == most:  # not "1 MiB, more than the 1 MiB"
-                used, most = f"{usage.bytes:,} bytes", f"{limit:,} bytes"
+            used, most = self._sizes()
             what = (f"This worksheet's files take {used}, more than the {most} they may take "
                     "together")
         text = (f"{what}, so its cells cannot run: delete files in the Files panel to run "
@@ -94,9 +92,24 @@ class FilesQuota:
         return text
 
     def checkRun(self) -> None:
-        """Let a run start, or raise QuotaExceeded (nothing was run)."""
-        if self.over:
-            raise QuotaExceeded(f"{self.notice()} Nothing was run.")
+        """Let a run start, or raise QuotaExceeded: a short sentence, since the page shows
+        ``notice()`` already (the REST API's callers get the way out in it too)."""
+        if not self.over:
+            return
+        if self.usage.complete:
+            used, most = self._sizes()
+            amount = f"{used} of {most}"
+        else:
+            amount = f"more than {MAX_ENTRIES:,} files and folders"
+        raise QuotaExceeded(f"Nothing was run: this worksheet's files are past their quota "
+                            f"({amount}); delete files to run cells again.")
+
+    def _sizes(self) -> tuple[str, str]:
+        """The files' size and the limit, in MiB, or in bytes where those read alike."""
+        used, most = megabytes(self.usage.bytes), megabytes(self.limit)
+        if used == most:  # not "1 MiB, more than the 1 MiB"
+            return f"{self.usage.bytes:,} bytes", f"{self.limit:,} bytes"
+        return used, most
 
     # -- measuring ---------------------------------------------------------------------------
 

@@ -44,7 +44,9 @@ def test_past_the_quota_every_page_says_so_runs_are_refused_and_a_deletion_lets_
         expect(over(page)).to_be_visible(timeout=T)
         expect(over(page)).to_contain_text(sentence)
     runCell(carla, 3, "print('ran')")
-    expect(carla.locator(".nb-error")).to_have_text(sentence + " Nothing was run.", timeout=T)
+    expect(carla.locator(".nb-error")).to_have_text(
+        "Nothing was run: this worksheet's files are past their quota (1.3 MiB of 1 MiB); "
+        "delete files to run cells again.", timeout=T)
     expect(output(carla, 3)).to_have_text("")
     carla.on("dialog", lambda dialog: dialog.accept())
     over(carla).get_by_role("button", name="Open the Files panel").click()

@@ -84,7 +84,8 @@ async def test_files_past_the_quota_stop_new_runs_until_one_is_deleted(registry,
                              "may take together") and "delete files in the Files panel" in notice
     with pytest.raises(QuotaExceeded) as refused:
         hub.run(hub.cells[1].id, "Test")
-    assert str(refused.value) == notice + " Nothing was run."
+    assert str(refused.value) == ("Nothing was run: this worksheet's files are past their "
+                                  "quota (1.2 MiB of 1 MiB); delete files to run cells again.")
     WorksheetFolder(hub.directory).delete("part0.bin")  # the Files panel's Delete
     filesChanged(hub)
     await eventually(lambda: not hub.filesQuota.over, "the deletion measuring")

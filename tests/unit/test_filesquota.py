@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from twisted.internet.defer import Deferred
@@ -80,7 +81,9 @@ def test_a_run_that_ends_past_the_quota_tells_every_viewer_and_new_runs_are_refu
                 lambda: hub.runAbove(second.id, "Ann")):
         with pytest.raises(QuotaExceeded) as refused:
             run()
-        assert str(refused.value) == notice + " Nothing was run."
+        assert str(refused.value) == (
+            "Nothing was run: this worksheet's files are past their quota (1.2 KiB of 1,000 "
+            "bytes); delete files to run cells again.")
     assert second.state is RunState.IDLE and len(env.worker.sent) == 1, "nothing reached the kernel"
 
 
@@ -136,7 +139,7 @@ def test_a_worksheet_already_past_its_quota_says_so_when_it_opens(env):
         f.write(b"0" * 2000)
     hub = env.run(env.hubs.open(sheet.id))
     assert hub.filesQuota.over
-    with pytest.raises(QuotaExceeded, match="take 2 KiB, more than the 1,000 bytes"):
+    with pytest.raises(QuotaExceeded, match=re.escape("(2 KiB of 1,000 bytes)")):
         hub.run(hub.cells[0].id, "Ann")
 
 
@@ -322,4 +325,6 @@ def test_a_script_s_run_is_refused_through_the_api_with_the_sentence(env):
     ranAndWrote(env, hub, {"a.bin": 1500})
     code, answer, _ = api(env, b"POST", f"/worksheets/{sheet.id}/cells/{hub.cells[1].id}/run")
     assert code == 400 and answer["error"]["type"] == "QuotaExceeded"
-    assert answer["error"]["message"] == hub.filesQuota.notice() + " Nothing was run."
+    assert answer["error"]["message"] == (
+        "Nothing was run: this worksheet's files are past their quota (1.5 KiB of 1,000 "
+        "bytes); delete files to run cells again.")
