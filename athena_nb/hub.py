@@ -151,8 +151,9 @@ class WorksheetHub:
     # -- cell text -----------------------------------------------------------------------------
 
     def edit(self, cellId: int, op, baseVersion: int, siteId: str,
-             who: str | None = None) -> Deferred:
-        """Apply ``op`` (made against ``baseVersion`` by ``siteId``) to the cell's text.
+             who: str | None = None, follows: int = 0) -> Deferred:
+        """Apply ``op`` (made against ``baseVersion`` by ``siteId``, after the ``follows`` ops
+        it sent before and has not seen acknowledged) to the cell's text.
 
         Every viewer is told at once (the sender gets an acknowledgement of its version); the
         Deferred fires with the new version once it is committed to the store. Raises the
@@ -163,14 +164,14 @@ class WorksheetHub:
             op = ot.Operation.fromJSON(op)
         if self._held is not None:
             waiting = Deferred()
-            self._held.append((waiting, (cellId, op, baseVersion, siteId, who)))
+            self._held.append((waiting, (cellId, op, baseVersion, siteId, who, follows)))
             return waiting
         joined = self._joined.get(cellId)
         if joined is not None:
-            return splitjoin.editJoined(self, joined, op, baseVersion)
+            return splitjoin.editJoined(self, joined, op, baseVersion, siteId, follows)
         cell = self.cell(cellId)
         self._checkGrowth(cell, op)
-        applied, version = cell.doc.receive(op, baseVersion, siteId)
+        applied, version = cell.doc.receive(op, baseVersion, siteId, follows)
         self._each(lambda v: v.cellText(cell, applied, version, siteId))
         return self._storeText(cell, version, applied, who or self.nameOf(siteId))
 

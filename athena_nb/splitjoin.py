@@ -37,15 +37,16 @@ class Joined(NamedTuple):
     version: int
 
 
-def editJoined(hub, joined: Joined, op: ot.Operation, baseVersion: int) -> Deferred:
+def editJoined(hub, joined: Joined, op: ot.Operation, baseVersion: int, siteId: str,
+               follows: int = 0) -> Deferred:
     """An edit that was on its way to a cell while it was joined into the one above: it
     goes where that cell's text now is, instead of being refused with the cell gone.
 
     It is sequenced as the join's own (a site id of its own), so every viewer, its sender
     too, gets it as someone else's op: the sender's page has no such cell any more."""
     into = hub.cell(joined.into)
-    for entry in joined.frozen.opsSince(baseVersion):  # the cell's last edits before it
-        op = ot.transform(op, entry.op)[0]
+    # Past the cell's last edits before the join (and the sender's own still unanswered).
+    op = joined.frozen.catchUp(op, baseVersion, siteId, follows)
     shifted = ot.Operation([c._replace(at=c.at + joined.offset) for c in op.components])
     hub._checkGrowth(into, shifted)
     siteId = f"join-{next(hub._joinEdits)}"

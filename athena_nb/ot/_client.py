@@ -14,46 +14,55 @@ from ._ops import Operation, SyncError, apply, compose, transform
 
 class SyncState(enum.Enum):
     SYNCHRONIZED = "synchronized"  # nothing of ours is unconfirmed
-    AWAITING_CONFIRM = "awaitingConfirm"  # one op sent, not yet acknowledged
+    AWAITING_CONFIRM = "awaitingConfirm"  # ops sent, not yet acknowledged
     AWAITING_WITH_BUFFER = "awaitingWithBuffer"  # and local edits made since, not yet sent
 
 
 class SyncClient:
-    """One site's view of a TextDocument: sends one op at a time, transforms remote ops.
+    """One site's view of a TextDocument: sends an op when none of its own is unanswered
+    (later edits gather in a buffer until then), transforms remote ops.
 
-    `send(op, baseVersion)` must deliver the op to the server; the server's answers must
-    arrive in the order it sequenced them: `acknowledge(version)` for our own op,
-    `applyRemote(op, version)` for everyone else's.
+    `send(op, baseVersion, follows)` must deliver the op to the server: made against
+    `baseVersion` and, after it, the `follows` ops sent before it and not yet acknowledged
+    (0 unless `flush` sent the buffer early). The server's answers must arrive in the order it
+    sequenced them: `acknowledge(version)` for our own ops, `applyRemote(op, version)` for
+    everyone else's.
     """
 
     def __init__(
-        self, text: str, version: int, send: Callable[[Operation, int], object]
+        self, text: str, version: int, send: Callable[[Operation, int, int], object]
     ) -> None:
         self.text = text  # what this site shows, pending edits included
         self.confirmedText = text  # the server's text at `version`
         self.version = _checkVersion(version, "starting version")
         self.send = send
         self.state = SyncState.SYNCHRONIZED
-        self.outstanding: Operation | None = None
+        self.sent: list[Operation] = []  # sent, not yet acknowledged, in order
         self.buffer: Operation | None = None
 
     def applyLocal(self, op: Operation) -> None:
         """A local edit, already made to what the user sees (or about to be)."""
         self.text = apply(self.text, op)
         if self.state is SyncState.SYNCHRONIZED:
-            self._sendOutstanding(op)
+            self._send(op)
         elif self.state is SyncState.AWAITING_CONFIRM:
             self.buffer = op
             self.state = SyncState.AWAITING_WITH_BUFFER
         else:
             self.buffer = compose(self.buffer, op)
 
+    def flush(self) -> None:
+        """Send the buffer now, behind the ops still unanswered (a run is to follow it)."""
+        if self.state is SyncState.AWAITING_WITH_BUFFER:
+            buffer, self.buffer = self.buffer, None
+            self._send(buffer)
+
     def applyRemote(self, op: Operation, version: int) -> Operation:
         """Another site's op, sequenced as `version`: returns it as applied to `self.text`."""
         self._expect(version, "remote op")
         self.confirmedText = apply(self.confirmedText, op)
-        if self.outstanding is not None:
-            self.outstanding, op = transform(self.outstanding, op)
+        for i, mine in enumerate(self.sent):
+            self.sent[i], op = transform(mine, op)
         if self.buffer is not None:
             self.buffer, op = transform(self.buffer, op)
         self.text = apply(self.text, op)
@@ -61,17 +70,18 @@ class SyncClient:
         return op
 
     def acknowledge(self, version: int) -> None:
-        """The server sequenced our outstanding op as `version`."""
-        if self.state is SyncState.SYNCHRONIZED:
+        """The server sequenced our first unacknowledged op as `version`."""
+        if not self.sent:
             raise SyncError(f"An acknowledgement (version {version}) came with nothing sent.")
         self._expect(version, "acknowledgement")
-        self.confirmedText = apply(self.confirmedText, self.outstanding)
+        self.confirmedText = apply(self.confirmedText, self.sent.pop(0))
         self.version = version
+        if self.sent:
+            return
         if self.state is SyncState.AWAITING_WITH_BUFFER:
             buffer, self.buffer = self.buffer, None
-            self._sendOutstanding(buffer)
+            self._send(buffer)
         else:
-            self.outstanding = None
             self.state = SyncState.SYNCHRONIZED
 
     def resync(self, text: str, version: int) -> Operation:
@@ -82,7 +92,7 @@ class SyncClient:
         `self.text` into the new one (for the editor and its cursors).
         """
         pending = Operation()
-        for op in (self.outstanding, self.buffer):
+        for op in [*self.sent, self.buffer]:
             if op is not None:
                 pending = compose(pending, op)
         remote = diff(self.confirmedText, text)
@@ -90,16 +100,17 @@ class SyncClient:
         self.text = apply(text, pending)
         self.confirmedText = text
         self.version = _checkVersion(version, "version")
-        self.outstanding = self.buffer = None
+        self.sent, self.buffer = [], None
         self.state = SyncState.SYNCHRONIZED
         if not pending.isNoop:
-            self._sendOutstanding(pending)
+            self._send(pending)
         return remote
 
-    def _sendOutstanding(self, op: Operation) -> None:
-        self.outstanding = op
+    def _send(self, op: Operation) -> None:
+        follows = len(self.sent)
+        self.sent.append(op)
         self.state = SyncState.AWAITING_CONFIRM
-        self.send(op, self.version)
+        self.send(op, self.version, follows)
 
     def _expect(self, version: int, what: str) -> None:
         if version != self.version + 1:

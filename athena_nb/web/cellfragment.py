@@ -221,9 +221,11 @@ class CellFragment(CellHelp, LiveFragment):
     # -- from the browser --------------------------------------------------------------------
 
     @editing
-    def edit(self, op, baseVersion):
-        """Apply an OT op; answers with its version once it is saved."""
-        return self.hub.edit(self.cellId, op, baseVersion, self.worksheet.viewerId)
+    def edit(self, op, baseVersion, follows=0):
+        """Apply an OT op (made after ``follows`` edits of this page still unanswered);
+        answers with its version once it is saved."""
+        return self.hub.edit(self.cellId, op, baseVersion, self.worksheet.viewerId,
+                             follows=follows)
 
     @answering
     def cursor(self, anchor, head, baseVersion):

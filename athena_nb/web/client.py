@@ -56,8 +56,9 @@ class CellClient(ClientWidget):
     def text(self) -> str:
         return self.sync.text
 
-    def _send(self, op, base) -> None:
-        d = self.callRemote("edit", op.toJSON(), base)
+    def _send(self, op, base, follows=0) -> None:
+        args = (op.toJSON(), base, follows) if follows else (op.toJSON(), base)
+        d = self.callRemote("edit", *args)
         d.addErrback(self._editFailed)
         self.saves.append(d)
 
@@ -94,7 +95,7 @@ class CellClient(ClientWidget):
     def cursor(self, siteId, name, anchor, head, version):
         """Someone else's selection (code points at hub version ``version``), mapped through
         our unconfirmed edits into our text."""
-        for op in (self.sync.outstanding, self.sync.buffer):
+        for op in [*self.sync.sent, self.sync.buffer]:
             if op is not None and version == self.sync.version:
                 anchor, head = ot.transformCursor(anchor, op), ot.transformCursor(head, op)
         self.cursors[siteId] = (name, anchor, head)

@@ -105,7 +105,8 @@ export class Cell extends Widget {
       text: a.text,
       version: a.version,
       readOnly: !a.canEdit,
-      send: (op, base) => this.callRemote('edit', op, base),
+      send: (op, base, follows) => (follows ? this.callRemote('edit', op, base, follows)
+        : this.callRemote('edit', op, base)),
       fetchText: () => /** @type {Promise<{text: string, version: number}>} */ (this.callRemote('text')),
       onRun: (advance) => this.runFromKeyboard(advance),
       complete: (code, cursor) => /** @type {Promise<import('./editor.js').Completions>} */ (

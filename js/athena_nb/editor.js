@@ -44,7 +44,8 @@ export class CellEditor {
    * @param {string} o.text
    * @param {number} o.version
    * @param {boolean} [o.readOnly]
-   * @param {(op: Operation, base: number) => Promise<unknown>} o.send the edit call; settles
+   * @param {(op: Operation, base: number, follows: number) => Promise<unknown>} o.send the edit
+   *   call (`follows`: our edits still in flight it comes after, celltext.js); settles
    *   once the edit is saved
    * @param {() => Promise<{text: string, version: number}>} o.fetchText
    * @param {(advance: boolean) => void} [o.onRun]
@@ -295,7 +296,7 @@ export class CellEditor {
    */
   showPeer(id, name, anchor, head, version) {
     if (version !== this.sync.version) return; // cannot happen in order; never misplace it
-    for (const op of [this.sync.outstanding, this.sync.buffer]) {
+    for (const op of [...this.sync.sent, this.sync.buffer]) {
       if (op) [anchor, head] = [transformCursor(anchor, op), transformCursor(head, op)];
     }
     if (!this.editorState) this.saved = this.#newState(); // kept for when the cell wakes

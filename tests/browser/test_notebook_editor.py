@@ -284,9 +284,11 @@ def test_shift_enter_sends_the_run_right_behind_the_pending_edit(slow):
     assert len(runs) == 1
     before = [e for e in edits if e[0] <= runs[0][0]]
     assert before and len(before) == len(edits), "every edit went before the run"
-    last = before[-1]
-    assert runs[0][0] < wire.answered.get(last[1], float("inf")), \
-        "the run did not wait for the answer to the edit before it"
+    assert len(edits) >= 2, "the keys after the first gathered while it was in flight"
+    assert [len(e[3]) > 2 and e[3][2] for e in edits[1:]] == list(range(1, len(edits))), \
+        "each edit after the first names the unanswered edits it follows"
+    firstAnswer = min(wire.answered.get(e[1], float("inf")) for e in edits)
+    assert runs[0][0] < firstAnswer, "the run waited for no answer: not even the first edit's"
 
 
 _PEER_AT = """async (el) => {

@@ -87,38 +87,47 @@ cases('document.json').forEach((c, i) => test(`server: ${label(c, i)}`, () => {
 /** Replay a recorded session: same server results in order, same final text everywhere. */
 function replay(trace) {
   const server = new ot.TextDocument(trace.initial, 0, trace.historyLimit);
-  const toServer = {}, toSite = {}, clients = {};
+  const toServer = {}, toSite = {}, clients = {}, epochs = {}; // a refusal of an op sent before a resync is moot
   for (const s of trace.sites) {
     toServer[s] = [];
     toSite[s] = [];
-    clients[s] = new ot.SyncClient({ text: trace.initial, version: 0, send: (op, base) => toServer[s].push([op, base]) });
+    epochs[s] = 0;
+    clients[s] = new ot.SyncClient({
+      text: trace.initial, version: 0, send: (op, base, follows) => toServer[s].push([op, base, follows, epochs[s]]),
+    });
   }
   let logged = 0;
   for (const event of trace.events) {
     if ('edit' in event) {
       clients[event.edit].applyLocal(event.op);
+    } else if ('flush' in event) {
+      clients[event.flush].flush();
     } else if ('toServer' in event) {
       const site = event.toServer;
-      const [op, base] = toServer[site].shift();
+      const [op, base, follows, epoch] = toServer[site].shift();
       const expected = trace.server[logged++];
-      assert.deepEqual([expected.site, expected.base, expected.op], [site, base, op]);
+      assert.deepEqual([expected.site, expected.base, expected.op, expected.follows ?? 0], [site, base, op, follows]);
       let result;
       try {
-        result = server.receive(op, base, site);
+        result = server.receive(op, base, site, follows);
       } catch (e) {
-        if (!(e instanceof ot.StaleVersion)) throw e;
-        assert.equal(expected.error, 'StaleVersion');
-        toSite[site].push(['resync', server.text, server.version]);
+        if (!(e instanceof ot.StaleVersion || e instanceof ot.SyncError)) throw e;
+        assert.equal(expected.error, e.name);
+        toSite[site].push(['resync', server.text, server.version, epoch]);
         continue;
       }
       assert.deepEqual(result, expected.result);
       for (const other of trace.sites) toSite[other].push(other === site ? ['ack', result[1]] : ['op', ...result]);
     } else {
-      const [kind, ...args] = toSite[event.toSite].shift();
-      const client = clients[event.toSite];
+      const site = event.toSite;
+      const [kind, ...args] = toSite[site].shift();
+      const client = clients[site];
       if (kind === 'ack') client.acknowledge(...args);
       else if (kind === 'op') client.applyRemote(...args);
-      else client.resync(...args);
+      else if (args.pop() === epochs[site]) {
+        epochs[site] += 1;
+        client.resync(...args);
+      }
     }
   }
   assert.equal(logged, trace.server.length);
@@ -152,7 +161,7 @@ test('code point positions convert to and from UTF-16 indexes', () => {
 
 function recorder() {
   const sent = [];
-  const send = (op, base) => sent.push([op, base]);
+  const send = (op, base, follows) => sent.push(follows ? [op, base, follows] : [op, base]);
   return { sent, send };
 }
 
@@ -182,6 +191,41 @@ test('the client transforms remote ops past its pending ones', () => {
   assert.equal(client.text, '<xABy>');
   client.acknowledge(3);
   assert.deepEqual(sent.at(-1), [[{ at: 3, insert: 'B' }], 3]);
+});
+
+test('flush sends the buffer behind the unanswered op, and the server catches it up', () => {
+  const { sent, send } = recorder();
+  const client = new ot.SyncClient({ text: 'xy', version: 0, send });
+  const server = new ot.TextDocument('xy');
+  client.applyLocal(ot.insert(1, 'A'));
+  client.applyLocal(ot.insert(2, 'B'));
+  server.receive(ot.insert(0, '<'), 0, 'other');
+  client.flush();
+  assert.equal(client.state, 'awaitingConfirm');
+  assert.deepEqual(sent, [[[{ at: 1, insert: 'A' }], 0], [[{ at: 2, insert: 'B' }], 0, 1]]);
+  assert.deepEqual(server.receive(sent[0][0], 0, 'me'), [ot.insert(2, 'A'), 2]);
+  assert.deepEqual(server.receive(sent[1][0], 0, 'me', 1), [ot.insert(3, 'B'), 3]);
+  assert.equal(server.text, '<xABy');
+  client.applyRemote(ot.insert(0, '<'), 1);
+  client.acknowledge(2);
+  assert.equal(client.state, 'awaitingConfirm');
+  client.acknowledge(3);
+  assert.deepEqual([client.state, client.text, client.confirmedText], ['synchronized', '<xABy', '<xABy']);
+  client.flush();
+  assert.equal(sent.length, 2);
+});
+
+test('the server refuses an op that names the wrong unanswered ops', () => {
+  const doc = new ot.TextDocument('ab');
+  doc.receive(ot.insert(0, '1'), 0, 'me');
+  for (const [base, follows] of [[0, 0], [0, 2], [1, 1], [0, 101], [0, -1]]) {
+    throwsNamed(() => doc.receive(ot.insert(0, '2'), base, 'me', follows), 'SyncError');
+    assert.deepEqual([doc.text, doc.version], ['1ab', 1]);
+  }
+  throwsNamed(() => doc.receive(ot.insert(0, '2'), 0, 'stranger', 1), 'SyncError');
+  assert.deepEqual(doc.receive(ot.insert(1, '2'), 0, 'me', 1), [ot.insert(1, '2'), 2]);
+  assert.deepEqual(doc.receive(ot.insert(3, '3'), 1, 'me', 1), [ot.insert(3, '3'), 3]);
+  assert.equal(doc.text, '12a3b');
 });
 
 test('the client refuses messages out of order', () => {

@@ -283,3 +283,22 @@ def test_a_run_sent_right_behind_an_unanswered_edit_runs_the_edited_text(env):
     assert hub.cells[0].text == "6*7"
     for page in (ann, carla, vic):
         assert page.cells[0].plainResults() == ["42"]
+
+
+def test_a_run_right_after_fast_typing_sends_the_buffer_at_once_and_runs_all_of_it(env):
+    """Keys typed while an edit is unanswered gather in the buffer; Shift-Enter sends it at
+    once, as following that edit (SyncClient.flush), and the run behind it: the run reads
+    every key though no edit was answered."""
+    sheet, (ann, carla, vic), hub = together(env, cells=("6*",))
+    cell = ann.cells[0]
+    cell.type(2, "7")
+    cell.type(3, "+1")
+    assert cell.sync.buffer is not None, "the second edit waits for the first's answer"
+    cell.sync.flush()
+    assert not any(save.called for save in cell.saves), "no edit is answered yet"
+    env.call(cell.callRemote("run"))
+    env.later(SETTLE_DELAY)
+    assert hub.cells[0].text == "6*7+1"
+    for page in (ann, carla, vic):
+        assert page.cells[0].text == "6*7+1"
+        assert page.cells[0].plainResults() == ["43"]

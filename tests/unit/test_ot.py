@@ -31,6 +31,7 @@ from athena_nb.ot import (
     transformCursor,
     transformSelection,
 )
+from athena_nb.ot._document import MAX_FOLLOWS
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "ot"
 
@@ -178,32 +179,43 @@ def replay(trace: dict) -> None:
     server = TextDocument(trace["initial"], 0, trace["historyLimit"])
     toServer = {s: [] for s in trace["sites"]}
     toSite = {s: [] for s in trace["sites"]}
+    epochs = {s: 0 for s in trace["sites"]}  # a refusal of an op sent before a resync is moot
     clients = {
-        s: SyncClient(trace["initial"], 0, lambda o, base, s=s: toServer[s].append((o, base)))
+        s: SyncClient(trace["initial"], 0, lambda o, base, follows, s=s: toServer[s].append(
+            (o, base, follows, epochs[s])))
         for s in trace["sites"]
     }
     log = iter(trace["server"])
     for event in trace["events"]:
         if "edit" in event:
             clients[event["edit"]].applyLocal(op(event["op"]))
+        elif "flush" in event:
+            clients[event["flush"]].flush()
         elif "toServer" in event:
             site = event["toServer"]
-            sent, base = toServer[site].pop(0)
+            sent, base, follows, epoch = toServer[site].pop(0)
             expected = next(log)
-            assert (expected["site"], expected["base"], expected["op"]) == (site, base, sent.toJSON())
+            assert (expected["site"], expected["base"], expected["op"], expected.get("follows", 0)) \
+                == (site, base, sent.toJSON(), follows)
             try:
-                applied, version = server.receive(sent, base, site)
-            except StaleVersion:
-                assert expected.get("error") == "StaleVersion"
-                toSite[site].append(("resync", server.text, server.version))
+                applied, version = server.receive(sent, base, site, follows)
+            except (StaleVersion, SyncError) as e:
+                assert expected.get("error") == type(e).__name__
+                toSite[site].append(("resync", server.text, server.version, epoch))
                 continue
             assert [applied.toJSON(), version] == expected["result"]
             for other in trace["sites"]:
                 toSite[other].append(("ack", version) if other == site else ("op", applied, version))
         else:
-            kind, *args = toSite[event["toSite"]].pop(0)
-            client = clients[event["toSite"]]
-            {"ack": client.acknowledge, "op": client.applyRemote, "resync": client.resync}[kind](*args)
+            site = event["toSite"]
+            kind, *args = toSite[site].pop(0)
+            client = clients[site]
+            if kind == "resync":
+                if args.pop() == epochs[site]:
+                    epochs[site] += 1
+                    client.resync(*args)
+                continue
+            {"ack": client.acknowledge, "op": client.applyRemote}[kind](*args)
     assert next(log, None) is None
     assert (server.text, server.version) == (trace["final"], trace["finalVersion"])
     for client in clients.values():
@@ -225,6 +237,9 @@ def test_traces_cover_emoji_concurrency_and_resyncs():
     )
     assert transformed > 100
     assert any(e.get("error") == "StaleVersion" for t in TRACES for e in t["server"])
+    chained = [e for t in TRACES for e in t["server"] if e.get("follows")]
+    assert sum("result" in e for e in chained) > 20
+    assert sum(1 for t in TRACES for e in t["server"] if e.get("error") == "SyncError") > 0
 
 
 # -- the sync client -------------------------------------------------------------------
@@ -234,8 +249,8 @@ class Recorder:
     def __init__(self):
         self.sent: list[tuple[list, int]] = []
 
-    def __call__(self, o: Operation, base: int) -> None:
-        self.sent.append((o.toJSON(), base))
+    def __call__(self, o: Operation, base: int, follows: int = 0) -> None:
+        self.sent.append((o.toJSON(), base) + ((follows,) if follows else ()))
 
 
 def test_client_sends_one_op_at_a_time_and_buffers_the_rest():
@@ -269,6 +284,48 @@ def test_client_transforms_remote_ops_past_its_pending_ones():
     assert client.text == "<xABy>"
     client.acknowledge(3)
     assert send.sent[-1] == ([{"at": 3, "insert": "B"}], 3)
+
+
+def test_flush_sends_the_buffer_behind_the_unanswered_op_and_the_server_catches_it_up():
+    """A run right after typing: the buffer goes at once, marked as following the op still
+    unanswered; the server transforms it past what others did meanwhile as the client would."""
+    send = Recorder()
+    client = SyncClient("xy", 0, send)
+    server = TextDocument("xy")
+    client.applyLocal(Operation.insert(1, "A"))  # sent, unanswered
+    client.applyLocal(Operation.insert(2, "B"))  # buffered
+    server.receive(Operation.insert(0, "<"), 0, "other")  # someone else, first
+    client.flush()
+    assert client.state is SyncState.AWAITING_CONFIRM
+    assert send.sent == [([{"at": 1, "insert": "A"}], 0), ([{"at": 2, "insert": "B"}], 0, 1)]
+    first = server.receive(op(send.sent[0][0]), 0, "me")
+    second = server.receive(op(send.sent[1][0]), 0, "me", 1)
+    assert (first, second) == ((Operation.insert(2, "A"), 2), (Operation.insert(3, "B"), 3))
+    assert server.text == "<xABy"
+    client.applyRemote(Operation.insert(0, "<"), 1)
+    client.acknowledge(2)
+    assert client.state is SyncState.AWAITING_CONFIRM  # B still unanswered
+    client.acknowledge(3)
+    assert (client.state, client.text, client.confirmedText) == (
+        SyncState.SYNCHRONIZED, "<xABy", "<xABy")
+    client.flush()  # nothing buffered: nothing sent
+    assert len(send.sent) == 2
+
+
+def test_the_server_refuses_an_op_that_names_the_wrong_unanswered_ops():
+    """`follows` must be exactly the site's ops unanswered at its base: else SyncError, and
+    nothing changes (the client starts again from the server's text)."""
+    doc = TextDocument("ab")
+    doc.receive(Operation.insert(0, "1"), 0, "me")
+    for base, follows in [(0, 0), (0, 2), (1, 1), (0, MAX_FOLLOWS + 1), (0, -1)]:
+        with pytest.raises(SyncError):
+            doc.receive(Operation.insert(0, "2"), base, "me", follows)
+        assert (doc.text, doc.version) == ("1ab", 1)
+    with pytest.raises(SyncError, match="catch up again"):
+        doc.receive(Operation.insert(0, "2"), 0, "stranger", 1)
+    assert doc.receive(Operation.insert(1, "2"), 0, "me", 1) == (Operation.insert(1, "2"), 2)
+    assert doc.receive(Operation.insert(3, "3"), 1, "me", 1) == (Operation.insert(3, "3"), 3)
+    assert doc.text == "12a3b"
 
 
 def test_client_refuses_messages_out_of_order():

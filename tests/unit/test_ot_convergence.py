@@ -34,6 +34,7 @@ from athena_nb.ot import (  # noqa: E402
     Operation,
     StaleVersion,
     SyncClient,
+    SyncError,
     SyncState,
     TextDocument,
     apply,
@@ -59,8 +60,12 @@ class Simulation:
         self.server = TextDocument(initial, 0, historyLimit)
         self.toServer: dict[str, deque] = {s: deque() for s in sites}
         self.toSite: dict[str, deque] = {s: deque() for s in sites}
+        # How many times each site started again (resync): a refusal of an op sent before
+        # the last start is moot, as the browser's CellText treats it.
+        self.epochs = {s: 0 for s in sites}
         self.clients = {
-            s: SyncClient(initial, 0, lambda op, base, s=s: self.toServer[s].append((op, base)))
+            s: SyncClient(initial, 0, lambda op, base, follows, s=s: self.toServer[s].append(
+                (op, base, follows, self.epochs[s])))
             for s in sites
         }
         self.events: list[dict] = []
@@ -82,15 +87,21 @@ class Simulation:
         self.snapshots.append(client.text)
         self.events.append({"edit": site, "op": op.toJSON()})
 
+    def flush(self, site: str) -> None:
+        self.clients[site].flush()
+        self.events.append({"flush": site})
+
     def deliverToServer(self, site: str) -> None:
-        op, base = self.toServer[site].popleft()
+        op, base, follows, epoch = self.toServer[site].popleft()
         self.events.append({"toServer": site})
         entry = {"site": site, "base": base, "op": op.toJSON()}
+        if follows:
+            entry["follows"] = follows
         try:
-            applied, version = self.server.receive(op, base, site)
-        except StaleVersion:
-            entry["error"] = "StaleVersion"
-            self.toSite[site].append(("resync", self.server.text, self.server.version))
+            applied, version = self.server.receive(op, base, site, follows)
+        except (StaleVersion, SyncError) as e:
+            entry["error"] = type(e).__name__
+            self.toSite[site].append(("resync", self.server.text, self.server.version, epoch))
         else:
             entry["result"] = [applied.toJSON(), version]
             for other, queue in self.toSite.items():
@@ -107,8 +118,9 @@ class Simulation:
         elif message[0] == "op":
             client.applyRemote(message[1], message[2])
             self.snapshots.append(client.text)
-        else:
+        elif message[3] == self.epochs[site]:
             self.resyncs += 1
+            self.epochs[site] += 1
             client.resync(message[1], message[2])
 
     # -- random driving ----------------------------------------------------------------
@@ -141,8 +153,10 @@ class Simulation:
 
     def step(self, choose: Choose) -> None:
         moves = self.pending()
-        pick = choose(len(moves) + 2)  # an edit is always possible, and twice as likely
-        if pick >= len(moves):
+        pick = choose(len(moves) + 3)  # an edit is always possible, and twice as likely
+        if pick == len(moves) + 2:  # a site sends its buffer early (a run follows its edits)
+            self.flush(sorted(self.clients)[choose(len(self.clients))])
+        elif pick >= len(moves):
             site = sorted(self.clients)[choose(len(self.clients))]
             self.edit(site, self.randomEdit(choose, site))
         else:

@@ -6,8 +6,9 @@
 // Sending: an edit goes at once when none of ours is waiting for its answer; while one is in
 // flight, later edits compose into one buffer, sent the moment the hub acknowledges (so a fast
 // typist sends one message per round trip, and a slow one a message per keystroke, with no
-// added delay). `whenSent` resolves once every edit made so far is on the wire, so a run can go
-// right behind them: the page's channel is ordered and the hub applies calls in order.
+// added delay). `whenSent` sends the buffer at once, marked as following the edit still in
+// flight (SyncClient.flush), so a run goes right behind it without waiting for any answer:
+// the page's channel is ordered and the hub applies calls in order.
 
 import {SyncClient, SyncState} from '../ot.js';
 
@@ -18,8 +19,9 @@ export class CellText {
    * @param {Object} o
    * @param {string} o.text
    * @param {number} o.version
-   * @param {(op: Operation, base: number) => Promise<unknown>} o.send the edit call; settles
-   *   once the edit is saved
+   * @param {(op: Operation, base: number, follows: number) => Promise<unknown>} o.send the edit
+   *   call (`follows`: how many of our edits still in flight it comes after); settles once the
+   *   edit is saved
    * @param {() => Promise<{text: string, version: number}>} o.fetchText
    * @param {(op: Operation) => void} o.show apply a remote (or resync) op to what the person sees
    * @param {(state: string, error?: unknown) => void} [o.onStatus] "saved", "saving", "error"
@@ -29,7 +31,7 @@ export class CellText {
     this.fetchText = fetchText;
     this.show = show;
     this.onStatus = onStatus;
-    this.sync = new SyncClient({text, version, send: (op, base) => this.#send(op, base)});
+    this.sync = new SyncClient({text, version, send: (op, base, follows) => this.#send(op, base, follows)});
     /** Edit calls sent and not yet answered. */
     this.inflight = 0;
     /** Edit calls sent in all (for tests and figures). */
@@ -42,6 +44,9 @@ export class CellText {
     /** @type {Array<() => void>} waiting for everything to be sent */
     this.sentWaiters = [];
     this.resyncing = false;
+    /** How many times this text started again from the hub's: a refusal of an edit sent
+     * before the last start is moot (the edits after it were refused too, and resent). */
+    this.starts = 0;
   }
 
   /** The text as the hub will have it once our edits arrive. */
@@ -60,20 +65,22 @@ export class CellText {
     this.#report();
   }
 
-  /** @param {Operation} op @param {number} base */
-  #send(op, base) {
+  /** @param {Operation} op @param {number} base @param {number} follows */
+  #send(op, base, follows) {
     this.inflight += 1;
     this.sent += 1;
-    this.sendCall(op, base).then(
+    const start = this.starts;
+    this.sendCall(op, base, follows).then(
       () => {
         this.inflight -= 1;
         this.#report();
       },
       (error) => {
         this.inflight -= 1;
-        this.#failed(error);
+        if (start === this.starts) this.#failed(error);
+        else this.#report();
       });
-    // Called from applyLocal or acknowledge: the buffer is on the wire now.
+    // Called from applyLocal, acknowledge or flush: the buffer is on the wire now.
     const waiters = this.sentWaiters;
     this.sentWaiters = [];
     for (const resolve of waiters) resolve();
@@ -90,12 +97,14 @@ export class CellText {
   }
 
   /**
-   * Resolves once every edit made so far is sent (the one in flight, and the buffer when the
-   * hub has acknowledged the one before it): a call made then reaches the hub after them.
+   * Sends every edit made so far (the buffer goes at once, behind the edit in flight) and
+   * resolves: a call made then reaches the hub after them. While the text starts again from
+   * the hub's, it waits until the edits are resent.
    * @returns {Promise<void>}
    */
   whenSent() {
-    if (this.sync.state !== SyncState.AWAITING_WITH_BUFFER) return Promise.resolve();
+    if (!this.resyncing) this.sync.flush();
+    if (this.sync.state !== SyncState.AWAITING_WITH_BUFFER && !this.resyncing) return Promise.resolve();
     return new Promise((resolve) => this.sentWaiters.push(resolve));
   }
 
@@ -132,6 +141,7 @@ export class CellText {
   async resync() {
     if (this.resyncing) return;
     this.resyncing = true;
+    this.starts += 1;
     try {
       const {text, version} = await this.fetchText();
       this.show(this.sync.resync(text, version));
@@ -141,6 +151,10 @@ export class CellText {
     } finally {
       this.resyncing = false;
       this.#report();
+      // A run waiting for the edits goes now: they are resent, or the error is shown.
+      const waiters = this.sentWaiters;
+      this.sentWaiters = [];
+      for (const resolve of waiters) resolve();
     }
   }
 

@@ -14,18 +14,20 @@ import { checkVersion } from './document.js';
 
 export const SyncState = Object.freeze({
   SYNCHRONIZED: 'synchronized', // nothing of ours is unconfirmed
-  AWAITING_CONFIRM: 'awaitingConfirm', // one op sent, not yet acknowledged
+  AWAITING_CONFIRM: 'awaitingConfirm', // ops sent, not yet acknowledged
   AWAITING_WITH_BUFFER: 'awaitingWithBuffer', // and local edits made since, not yet sent
 });
 
 /**
- * One site's view of a TextDocument: sends one op at a time, transforms remote ops.
- * `send(op, baseVersion)` must deliver the op to the server; the server's answers must arrive
- * in the order it sequenced them: `acknowledge(version)` for our own op, `applyRemote(op,
- * version)` for everyone else's.
+ * One site's view of a TextDocument: sends an op when none of its own is unanswered (later
+ * edits gather in a buffer until then), transforms remote ops. `send(op, baseVersion,
+ * follows)` must deliver the op to the server: made against `baseVersion` and, after it, the
+ * `follows` ops sent before it and not yet acknowledged (0 unless `flush` sent the buffer
+ * early). The server's answers must arrive in the order it sequenced them:
+ * `acknowledge(version)` for our own ops, `applyRemote(op, version)` for everyone else's.
  */
 export class SyncClient {
-  /** @param {{text?: string, version?: number, send: (op: Operation, baseVersion: number) => void}} options */
+  /** @param {{text?: string, version?: number, send: (op: Operation, baseVersion: number, follows: number) => void}} options */
   constructor({ text = '', version = 0, send }) {
     /** What this site shows, pending edits included. */
     this.text = text;
@@ -35,8 +37,8 @@ export class SyncClient {
     this.send = send;
     /** @type {string} */
     this.state = SyncState.SYNCHRONIZED;
-    /** @type {Operation | null} */
-    this.outstanding = null;
+    /** @type {Operation[]} sent, not yet acknowledged, in order */
+    this.sent = [];
     /** @type {Operation | null} */
     this.buffer = null;
   }
@@ -46,12 +48,21 @@ export class SyncClient {
     op = fromJSON(op);
     this.text = apply(this.text, op);
     if (this.state === SyncState.SYNCHRONIZED) {
-      this.#sendOutstanding(op);
+      this.#send(op);
     } else if (this.state === SyncState.AWAITING_CONFIRM) {
       this.buffer = op;
       this.state = SyncState.AWAITING_WITH_BUFFER;
     } else {
       this.buffer = compose(/** @type {Operation} */ (this.buffer), op);
+    }
+  }
+
+  /** Send the buffer now, behind the ops still unanswered (a run is to follow it). */
+  flush() {
+    if (this.state === SyncState.AWAITING_WITH_BUFFER) {
+      const buffer = /** @type {Operation} */ (this.buffer);
+      this.buffer = null;
+      this.#send(buffer);
     }
   }
 
@@ -74,27 +85,27 @@ export class SyncClient {
     op = fromJSON(op);
     this.#expect(version, 'remote op');
     this.confirmedText = apply(this.confirmedText, op);
-    if (this.outstanding !== null) [this.outstanding, op] = transform(this.outstanding, op);
+    for (let i = 0; i < this.sent.length; i++) [this.sent[i], op] = transform(this.sent[i], op);
     if (this.buffer !== null) [this.buffer, op] = transform(this.buffer, op);
     this.text = apply(this.text, op);
     this.version = version;
     return op;
   }
 
-  /** The server sequenced our outstanding op as `version`. @param {number} version */
+  /** The server sequenced our first unacknowledged op as `version`. @param {number} version */
   acknowledge(version) {
-    if (this.state === SyncState.SYNCHRONIZED) {
+    if (!this.sent.length) {
       throw new SyncError(`An acknowledgement (version ${version}) came with nothing sent.`);
     }
     this.#expect(version, 'acknowledgement');
-    this.confirmedText = apply(this.confirmedText, /** @type {Operation} */ (this.outstanding));
+    this.confirmedText = apply(this.confirmedText, /** @type {Operation} */ (this.sent.shift()));
     this.version = version;
+    if (this.sent.length) return;
     if (this.state === SyncState.AWAITING_WITH_BUFFER) {
       const buffer = /** @type {Operation} */ (this.buffer);
       this.buffer = null;
-      this.#sendOutstanding(buffer);
+      this.#send(buffer);
     } else {
-      this.outstanding = null;
       this.state = SyncState.SYNCHRONIZED;
     }
   }
@@ -108,23 +119,25 @@ export class SyncClient {
   resync(text, version) {
     /** @type {Operation} */
     let pending = [];
-    for (const op of [this.outstanding, this.buffer]) if (op !== null) pending = compose(pending, op);
+    for (const op of [...this.sent, this.buffer]) if (op !== null) pending = compose(pending, op);
     let remote = diff(this.confirmedText, text);
     [pending, remote] = transform(pending, remote);
     this.text = apply(text, pending);
     this.confirmedText = text;
     this.version = checkVersion(version, 'version');
-    this.outstanding = this.buffer = null;
+    this.sent = [];
+    this.buffer = null;
     this.state = SyncState.SYNCHRONIZED;
-    if (pending.length) this.#sendOutstanding(pending);
+    if (pending.length) this.#send(pending);
     return remote;
   }
 
   /** @param {Operation} op */
-  #sendOutstanding(op) {
-    this.outstanding = op;
+  #send(op) {
+    const follows = this.sent.length;
+    this.sent.push(op);
     this.state = SyncState.AWAITING_CONFIRM;
-    this.send(op, this.version);
+    this.send(op, this.version, follows);
   }
 
   /** @param {number} version @param {string} what */

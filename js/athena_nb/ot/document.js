@@ -12,6 +12,9 @@ import { LONE_SURROGATE, OperationError, StaleVersion, SyncError, UnknownVersion
 
 /** @typedef {{version: number, siteId: string, op: Operation}} HistoryEntry */
 
+/** The most unacknowledged ops of its own a site's op may follow (SyncClient.flush chains them). */
+export const MAX_FOLLOWS = 100;
+
 /** @param {unknown} version @param {string} what */
 export function checkVersion(version, what) {
   if (!Number.isSafeInteger(version) || /** @type {number} */ (version) < 0) {
@@ -32,6 +35,8 @@ export class TextDocument {
     this.historyLimit = historyLimit;
     /** @type {HistoryEntry[]} */
     this.history = [];
+    /** @type {Map<string, [number, Operation[]]>} site -> [the version its ops were made against, the ops as received] */
+    this.unconfirmed = new Map();
   }
 
   /** The oldest base version that `receive` still accepts. */
@@ -53,26 +58,86 @@ export class TextDocument {
   }
 
   /**
-   * Sequence `op` (made against `baseVersion` by `siteId`). Nothing changes when it throws.
-   * @param {Operation} op @param {number} baseVersion @param {string} siteId
+   * Sequence `op` (made by `siteId` against `baseVersion` and, after that, the last `follows`
+   * ops it sent). Nothing changes when it throws.
+   * @param {Operation} op @param {number} baseVersion @param {string} siteId @param {number} [follows]
    * @returns {[Operation, number]} the op as applied and the new version
    */
-  receive(op, baseVersion, siteId) {
+  receive(op, baseVersion, siteId, follows = 0) {
     op = fromJSON(op);
     if (typeof siteId !== 'string' || siteId === '') {
       throw new OperationError(`The site id must be a non-empty string, not ${JSON.stringify(siteId)}.`);
     }
-    for (const entry of this.opsSince(baseVersion)) {
-      if (entry.siteId === siteId) {
-        throw new SyncError(`Site ${JSON.stringify(siteId)} sent an op against version ${baseVersion}, but its own ` +
-          `op became version ${entry.version}; it must send one op at a time.`);
-      }
-      op = transform(op, entry.op)[0];
+    if (!Number.isSafeInteger(follows) || follows < 0 || follows > MAX_FOLLOWS) {
+      throw new SyncError(`An op follows 0 to ${MAX_FOLLOWS} unacknowledged ops of its site, not ${JSON.stringify(follows)}.`);
     }
-    this.text = apply(this.text, op);
+    const [applied, unconfirmed] = this.#caughtUp(op, baseVersion, siteId, follows);
+    this.text = apply(this.text, applied);
     this.version += 1;
-    this.history.push({ version: this.version, siteId, op });
+    this.history.push({ version: this.version, siteId, op: applied });
     if (this.history.length > this.historyLimit) this.history.splice(0, this.history.length - this.historyLimit);
-    return [op, this.version];
+    this.unconfirmed.set(siteId, [baseVersion, [...unconfirmed, op]]);
+    if (this.unconfirmed.size > 2 * MAX_FOLLOWS) {
+      for (const [site, [base]] of [...this.unconfirmed]) if (base < this.oldestVersion) this.unconfirmed.delete(site);
+    }
+    return [applied, this.version];
   }
+
+  /**
+   * `op` as it applies to the text now, and the site's `follows` unacknowledged ops as they
+   * stood at `baseVersion`: every op sequenced since is replayed as the site's SyncClient
+   * receives it (see the Python twin).
+   * @param {Operation} op @param {number} baseVersion @param {string} siteId @param {number} follows
+   * @returns {[Operation, Operation[]]}
+   */
+  #caughtUp(op, baseVersion, siteId, follows) {
+    let start = baseVersion;
+    /** @type {Operation[]} */
+    let pending = [];
+    this.opsSince(baseVersion); // a version not reached, or too old, is refused first
+    if (follows) {
+      [start, pending] = this.unconfirmed.get(siteId) ?? [baseVersion, []];
+      if (start > baseVersion) {
+        throw new SyncError(`Site ${JSON.stringify(siteId)} sent an op against version ${baseVersion} ` +
+          'after ops of its own the document does not know.');
+      }
+      pending = [...pending];
+    }
+    /** @type {Operation[] | null} */
+    let atBase = null;
+    let version = start;
+    for (const entry of this.opsSince(start)) {
+      if (version === baseVersion) {
+        atBase = join(pending, follows, siteId, baseVersion);
+        pending = [...pending, op];
+      }
+      version = entry.version;
+      if (entry.siteId === siteId) {
+        if (!pending.length || (version > baseVersion && pending.length === 1)) {
+          throw new SyncError(`Site ${JSON.stringify(siteId)} sent an op against version ${baseVersion} that ` +
+            `follows ${follows} of its own, but its op became version ${entry.version} before it; an op must ` +
+            'name every unacknowledged op of its site that it follows.');
+        }
+        pending.shift();
+        continue;
+      }
+      let remote = entry.op;
+      for (let i = 0; i < pending.length; i++) [pending[i], remote] = transform(pending[i], remote);
+    }
+    if (version === baseVersion) {
+      atBase = join(pending, follows, siteId, baseVersion);
+      pending = [...pending, op];
+    }
+    return [pending[0], /** @type {Operation[]} */ (atBase)];
+  }
+}
+
+/** @param {Operation[]} pending @param {number} follows @param {string} siteId @param {number} baseVersion */
+function join(pending, follows, siteId, baseVersion) {
+  if (pending.length !== follows) {
+    throw new SyncError(`Site ${JSON.stringify(siteId)} sent an op against version ${baseVersion} that follows ` +
+      `${follows} unacknowledged ops of its own, but ${pending.length} were unacknowledged then; the site must ` +
+      'catch up again.');
+  }
+  return [...pending];
 }

@@ -40,9 +40,10 @@ test('keystrokes made while one is in flight compose and go together when it is 
   assert.equal(ann.cell.sent, 3);
 });
 
-test('whenSent: a run goes right behind the edits not yet sent, before their answer', async () => {
+test('whenSent: a run goes right behind the edits not yet sent, before any answer', async () => {
   const hub = new FakeHub('');
   const ann = new Site(hub, 'ann');
+  const bob = new Site(hub, 'bob');
   const run = () => ann.cell.whenSent().then(() => hub.log.push({call: 'run', text: hub.doc.text}));
   ann.type('2');
   run();
@@ -52,13 +53,38 @@ test('whenSent: a run goes right behind the edits not yet sent, before their ans
   hub.deliver();
   hub.log.length = 0;
   ann.type('+2');
+  bob.select(0);
+  bob.type('x=');
   run();
   await flush();
-  assert.deepEqual(hub.log.map((c) => c.call), ['edit'], 'the buffer waits for the answer');
-  hub.deliver(1); // the answer to "+": the buffer ("2") goes, then the run right behind it
+  assert.deepEqual(hub.log.map((c) => [c.name, c.call, c.follows]),
+    [['ann', 'edit', 0], ['bob', 'edit', 0], ['ann', 'edit', 1], [undefined, 'run', undefined]],
+    'the buffer ("2") goes at once, marked as following the edit in flight, and the run behind it');
+  hub.deliver(); // bob's edit was sequenced between ann's two: the second is caught up past it
   await flush();
-  assert.deepEqual(hub.log.map((c) => c.call), ['edit', 'edit', 'run']);
-  assert.equal(hub.pending.length, 1, 'the run did not wait for the second answer');
+  assert.equal(hub.doc.text, 'x=2+2');
+  assert.deepEqual([ann.text, bob.text], ['x=2+2', 'x=2+2']);
+  assert.deepEqual(ann.states.at(-1), 'saved');
+});
+
+test('a refusal of an edit sent before the text started again is moot', async () => {
+  const hub = new FakeHub('ab');
+  const ann = new Site(hub, 'ann');
+  ann.select(2);
+  ann.type('c');
+  ann.type('d');
+  ann.cell.whenSent();
+  hub.pending[0].follows = 3; // the first edit is refused (it names edits the hub never had)...
+  hub.deliver(1);
+  await flush();
+  hub.deliver(); // ...so the one chained to it is refused too, while the text starts again
+  await flush();
+  await flush();
+  hub.deliver();
+  await flush();
+  assert.deepEqual([hub.doc.text, ann.text], ['abcd', 'abcd']);
+  assert.equal(ann.cell.starts, 1, 'one start for both refusals');
+  assert.deepEqual(ann.states.at(-1), 'saved');
 });
 
 test('whenSynced resolves on the acknowledgement of everything', async () => {

@@ -24,19 +24,19 @@ export class FakeHub {
   }
 
   send(name) {
-    return (op, base) => new Promise((resolve, reject) => {
-      this.log.push({name, call: 'edit', op, base});
-      this.pending.push({name, op, base, resolve, reject});
+    return (op, base, follows) => new Promise((resolve, reject) => {
+      this.log.push({name, call: 'edit', op, base, follows});
+      this.pending.push({name, op, base, follows, resolve, reject});
     });
   }
 
   /** Sequence the calls sent so far (at most `count`): broadcast, acknowledge, answer. */
   deliver(count = Infinity) {
     while (this.pending.length && count-- > 0) {
-      const {name, op, base, resolve, reject} = this.pending.shift();
+      const {name, op, base, follows, resolve, reject} = this.pending.shift();
       let applied, version;
       try {
-        [applied, version] = this.doc.receive(op, base, name);
+        [applied, version] = this.doc.receive(op, base, name, follows);
       } catch (error) {
         reject(Object.assign(error, {type: error.name}));
         continue;
