@@ -8,7 +8,8 @@
 //
 // It looks once per frame after the page scrolled, resized or changed size: the cells are in
 // the page's order, top to bottom, so a binary search finds the first one near the screen and
-// only the cells near it and the ones awake are measured. (IntersectionObservers on every cell
+// only the cells near it and the ones awake are measured. The cells on the screen wake first,
+// the rest of those near it a frame later. (IntersectionObservers on every cell
 // cost the browser a pass over all of them at every frame of a scroll: some 4,000 targets for
 // 2,000 cells.)
 
@@ -81,7 +82,12 @@ export class NearScreen {
     this.schedule();
   }
 
-  /** Wakes the cells near the screen, puts the far ones without the focus to sleep. */
+  /**
+   * Wakes the cells near the screen, puts the far ones without the focus to sleep. Every cell
+   * is measured before any is woken or put to sleep (a cell's editor changes the layout: waking
+   * while measuring would lay the page out again for each cell). The cells on the screen wake
+   * first; the others near it at the next frame, so what the person sees is ready sooner.
+   */
   look() {
     const view = this.document.defaultView;
     const height = view?.innerHeight ?? 0;
@@ -96,19 +102,28 @@ export class NearScreen {
       if (list[middle].node.getBoundingClientRect().bottom < top) low = middle + 1;
       else high = middle;
     }
+    /** @type {Sleeper[]} */
+    const shown = [];
+    /** @type {Sleeper[]} */
+    const near = [];
     for (let i = low; i < list.length; i++) {
       const cell = list[i];
-      if (cell.node.getBoundingClientRect().top > bottom) break;
-      this.wakeNow(cell);
+      const box = cell.node.getBoundingClientRect();
+      if (box.top > bottom) break;
+      if (this.awake.has(cell)) continue;
+      (box.bottom > 0 && box.top < height ? shown : near).push(cell);
     }
     const focus = this.document.activeElement;
-    for (const cell of [...this.awake]) {
+    const far = [...this.awake].filter((cell) => {
       const box = cell.node.getBoundingClientRect();
-      const far = box.bottom < -FAR * height || box.top > height + FAR * height;
-      if (far && !cell.node.contains(focus)) {
-        this.awake.delete(cell);
-        cell.sleep();
-      }
+      return (box.bottom < -FAR * height || box.top > height + FAR * height)
+        && !cell.node.contains(focus);
+    });
+    for (const cell of shown.length ? shown : near) this.wakeNow(cell);
+    if (shown.length && near.length) this.schedule(); // the rest near the screen, next
+    for (const cell of far) {
+      this.awake.delete(cell);
+      cell.sleep();
     }
   }
 }

@@ -1,6 +1,7 @@
 // js/athena_nb/nearscreen.js with a fake page: cells of a given height stacked in order, a
 // scroll position, frames run by hand. A cell wakes when it comes within a screen of the
-// screen and sleeps more than three screens away, unless the focus is in it (then once it
+// screen (those on the screen first, the others a frame later) and sleeps more than three
+// screens away, unless the focus is in it (then once it
 // left); a forgotten cell is no longer looked at; focus wakes a cell wherever it is; without
 // frames (no screen) every cell is simply awake.
 import {test} from 'node:test';
@@ -56,7 +57,8 @@ test('the cells within a screen of the screen wake; far ones sleep', () => {
   assert.deepEqual(log.filter((l) => l.startsWith('sleep')),
     ['sleep 0', 'sleep 1', 'sleep 2', 'sleep 3', 'sleep 4', 'sleep 5', 'sleep 6', 'sleep 7']);
   assert.deepEqual(log.filter((l) => l.startsWith('wake')),
-    ['wake 197', 'wake 198', 'wake 199', 'wake 200', 'wake 201', 'wake 202', 'wake 203', 'wake 204']);
+    ['wake 200', 'wake 201', // on the screen: first
+      'wake 197', 'wake 198', 'wake 199', 'wake 202', 'wake 203', 'wake 204']); // a frame later
 });
 
 test('a look measures a few dozen cells, not all of them', () => {
@@ -64,8 +66,8 @@ test('a look measures a few dozen cells, not all of them', () => {
   for (const cell of cells) screen.watch(cell);
   frame();
   measured.length = 0;
-  scroll(50_000);
-  assert.ok(measured.length < 40, `${measured.length} cells measured`);
+  scroll(50_000); // two looks: the cells on the screen wake, then the others near it
+  assert.ok(measured.length < 80, `${measured.length} cells measured`);
 });
 
 test('a cell holding the focus stays awake until the focus leaves it', () => {
