@@ -224,12 +224,17 @@ def main() -> int:
                         help="run athena-nb under pyinstrument, reports in DIR (slows it down)")
     parser.add_argument("--output", default="compare_jupyter", help="results file name")
     only.add_argument("--only", metavar="ROW", choices=list(ROWS),
-                      help="measure only this row of athena-nb over long-poll: " + ", ".join(ROWS))
+                      help="measure only this row of athena-nb (over long-poll unless "
+                           "--transport says): " + ", ".join(ROWS))
+    parser.add_argument("--transport", choices=("longpoll", "websocket"), default="longpoll",
+                        help="with --only: the transport athena-nb's pages use")
     parser.add_argument("-n", "--samples", type=int, metavar="N",
                         help="with --only: this many samples instead of the default")
     args = parser.parse_args()
     if args.samples is not None and not args.only:
         parser.error("-n/--samples goes with --only.")
+    if args.transport != "longpoll" and not args.only:
+        parser.error("--transport goes with --only (a whole run measures both).")
     if args.profile:
         os.environ["ATHENA_BENCH_PROFILE"] = os.path.abspath(args.profile)
     sizes = dict(SIZES["quick" if args.quick else "full"])
@@ -257,7 +262,8 @@ def main() -> int:
             say(f"athena-nb: {why}")
             targets += found
         if args.only:
-            targets = [t for t in targets if args.only in t.rows][:1]
+            targets = [t for t in targets
+                       if args.only in t.rows and getattr(t, "transport", None) == args.transport]
         for target in targets:
             say(f"\n=== {target.label} ===")
             try:

@@ -34,6 +34,12 @@ from ._tcp import setNoDelay
 
 log = Logger()
 
+#: An acknowledgement alone waits (protocol.md 9.4): it goes once this many messages await it,
+#: or ``ACK_DELAY`` seconds after the first of them came; any frame this side sends carries it.
+#: A watcher then sends nothing back for most changes (js/livefragments/websocket.js likewise).
+ACK_EVERY = 50
+ACK_DELAY = 0.5
+
 
 class UpgradeRefused(LiveFragmentsError):
     """The server answered the WebSocket upgrade with an HTTP status instead of 101."""
@@ -156,6 +162,7 @@ class WebSocketDriver:
         self.socket: ClientSocket | None = None
         self._connecting: Deferred | None = None
         self._ackSent = -1
+        self._ackCall = None  # sends a waiting acknowledgement ACK_DELAY after it began to wait
         self._silence = None
 
     def kick(self) -> None:
@@ -167,12 +174,26 @@ class WebSocketDriver:
         channel = self.transport.channel
         if channel.hasWaiting:
             self._sendFrame([channel.ack, channel.takeBatch()])
-        elif channel.ack != self._ackSent:
+        elif channel.ack - self._ackSent >= ACK_EVERY:
+            self._sendFrame([channel.ack, []])
+        elif channel.ack != self._ackSent and self._ackCall is None:
+            self._ackCall = self.transport.reactor.callLater(ACK_DELAY, self._ackDue)
+
+    def _ackDue(self) -> None:
+        self._ackCall = None
+        channel = self.transport.channel
+        if self.socket is not None and self.transport.isLive and channel.ack != self._ackSent:
             self._sendFrame([channel.ack, []])
 
     def _sendFrame(self, envelope) -> None:
         self._ackSent = envelope[0]
+        self._stopAck()
         self.socket.sendText(dumps(envelope))
+
+    def _stopAck(self) -> None:
+        if self._ackCall is not None and self._ackCall.active():
+            self._ackCall.cancel()
+        self._ackCall = None
 
     def _open(self) -> None:
         transport = self.transport
@@ -255,6 +276,7 @@ class WebSocketDriver:
     def abort(self) -> None:
         """Drop the socket (and a connection attempt); whatever they still deliver is ignored."""
         self._stopSilence()
+        self._stopAck()
         connecting, self._connecting = self._connecting, None
         if connecting is not None:
             connecting.cancel()

@@ -6,6 +6,14 @@ import {LongPollDriver} from './longpoll.js';
 
 const OPEN = 1;
 
+/**
+ * An acknowledgement alone waits (protocol.md 9.4): it goes once this many messages await it,
+ * or ACK_DELAY_MS after the first of them came; any frame this page sends carries it. A
+ * watching page then sends nothing back for most changes (livefragments/_wsclient.py likewise).
+ */
+export const ACK_EVERY = 50;
+export const ACK_DELAY_MS = 500;
+
 /** Close codes 4000-4999 carry the HTTP status a long-poll request would have got (4410: 410). */
 const STATUS_CLOSE_MIN = 4000;
 const STATUS_CLOSE_MAX = 4999;
@@ -26,6 +34,8 @@ export class WebSocketDriver {
   #silenceTimer = null;
   /** the ack last sent, so an ack-only frame goes out only when it moved */
   #ackSent = -1;
+  /** @type {unknown} sends a waiting acknowledgement ACK_DELAY_MS after it began to wait */
+  #ackTimer = null;
   /** has any socket of this page opened? */
   #everOpened = false;
 
@@ -130,19 +140,37 @@ export class WebSocketDriver {
     }
   }
 
-  /** Sends waiting messages, or the ack alone when it moved, as one frame. */
+  /** Sends waiting messages as one frame, or the ack alone once it is due (ACK_EVERY). */
   pump() {
     const socket = this.#socket;
     if (!socket || socket.readyState !== OPEN) return;
     const channel = this.transport.channel;
     if (channel.hasWaiting) {
       socket.send(JSON.stringify([channel.ack, channel.takeBatch()]));
-    } else if (channel.ack !== this.#ackSent) {
+    } else if (channel.ack - this.#ackSent >= ACK_EVERY) {
       socket.send(JSON.stringify([channel.ack, []]));
     } else {
+      if (channel.ack !== this.#ackSent && this.#ackTimer === null) {
+        this.#ackTimer = this.transport.env.setTimeout(() => {
+          this.#ackTimer = null;
+          const open = this.#socket;
+          if (open && open.readyState === OPEN && this.transport.channel.ack !== this.#ackSent) {
+            open.send(JSON.stringify([this.transport.channel.ack, []]));
+            this.#ackSent = this.transport.channel.ack;
+          }
+        }, ACK_DELAY_MS);
+      }
       return;
     }
     this.#ackSent = channel.ack;
+    this.#clearAckTimer();
+  }
+
+  #clearAckTimer() {
+    if (this.#ackTimer !== null) {
+      this.transport.env.clearTimeout(this.#ackTimer);
+      this.#ackTimer = null;
+    }
   }
 
   /** Closes the socket, ignoring whatever it still delivers. */
@@ -190,6 +218,7 @@ export class WebSocketDriver {
 
   #clearTimers() {
     this.#clearOpenTimer();
+    this.#clearAckTimer();
     if (this.#silenceTimer !== null) {
       this.transport.env.clearTimeout(this.#silenceTimer);
       this.#silenceTimer = null;

@@ -5,6 +5,7 @@
 
 from livefragments import PageState, Settings
 from livefragments._websocket import PageWebSocket
+from livefragments._wsclient import ACK_DELAY, ACK_EVERY
 from livefragments.client import ClientState, LiveClient
 from tests.support.memoryws import MemoryWebSocketConnector
 from tests.support.pages import ClientCounter, Harness
@@ -165,3 +166,34 @@ def test_an_in_band_close_is_acknowledged_so_the_server_frees_the_page_at_once()
     h.settle(10)
     assert client.state is ClientState.CLOSED and client.closeReason.type == "Closed"
     assert page.state is PageState.GONE
+
+
+def test_an_acknowledgement_alone_waits_for_more_or_for_its_delay():
+    """A watcher sends nothing back for a notification at once: its acknowledgement goes with
+    the next frame it sends, after ACK_DELAY, or at once once ACK_EVERY messages await it."""
+    h = Harness()
+    client, _ = openWS(h)
+    page = h.pages[-1]
+    received = []
+    page.transport.textMessageReceived = lambda text, original=page.transport.textMessageReceived: (
+        received.append(text), original(text))
+    page.counter.notifyRemote("show", 1)
+    h.settle(5)
+    assert received == [] and page.channel.hasUnacked, "nothing went back at once"
+    h.clock.advance(ACK_DELAY)
+    h.settle(5)
+    assert received == ['[0,[]]'] and not page.channel.hasUnacked, "the ack went on its delay"
+    for n in range(ACK_EVERY):
+        page.counter.notifyRemote("show", n)
+    h.settle(5)
+    assert received[-1] == f'[{ACK_EVERY},[]]', "ACK_EVERY messages are acknowledged at once"
+    page.counter.notifyRemote("show", 0)
+    h.settle(5)
+    sent = len(received)
+    result(counterOf(client).callRemote("increment", 1), h)
+    assert received[sent].startswith(f'[{ACK_EVERY + 1},') and "increment" in received[sent], \
+        "the call the client makes carries the ack"
+    h.clock.advance(ACK_DELAY)
+    h.settle(5)
+    assert received[sent + 1:] == [f'[{ACK_EVERY + 2},[]]'], \
+        "the call's answer is acknowledged on its delay, once"

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 
 import {Channel} from '../../../js/livefragments/channel.js';
 import {Transport, State} from '../../../js/livefragments/transport.js';
+import {ACK_DELAY_MS, ACK_EVERY} from '../../../js/livefragments/websocket.js';
 import {FakeClock, FakeNetwork, FakeWindow, fakeWebSocketClass} from './fakes.mjs';
 
 const call = (id, method, args = []) => ['call', [id, 1, method, args, {}]];
@@ -74,7 +75,7 @@ test('without preferWebSocket, or without an endpoint, the page uses long-poll',
   }
 });
 
-test('messages of one task go out as one frame; received messages are processed and acknowledged once', async () => {
+test('messages of one task go out as one frame; received messages are processed once and acknowledged by the next frame', async () => {
   const {transport, socket, clock, delivered, net} = await open();
   transport.send(...call(0, 'a'));
   transport.send(...call(1, 'b'));
@@ -84,12 +85,32 @@ test('messages of one task go out as one frame; received messages are processed 
   socket.serverSend([1, [[1, ['respond', [1, true, 'B']]]]]);
   await clock.tick(0);
   assert.deepEqual(delivered, [['respond', [0, true, 'A']], ['respond', [1, true, 'B']]]);
-  assert.deepEqual(socket.sent.at(-1), [1, []], 'one ack-only frame for what arrived in that task');
+  assert.equal(socket.sent.length, 2, 'the acknowledgement alone waits');
+  transport.send(...call(2, 'c'));
   await clock.tick(0);
+  assert.deepEqual(socket.sent.at(-1), [1, [[2, call(2, 'c')]]], 'the next frame carries it');
   socket.serverSend([1, []]);
-  await clock.tick(0);
+  await clock.tick(ACK_DELAY_MS);
   assert.equal(socket.sent.length, 3, 'no frame when the ack did not move');
   assert.equal(net.requests.length, 0, 'no HTTP requests while the socket is open');
+});
+
+test('an acknowledgement alone goes ACK_DELAY_MS after the first message it covers, or at once for ACK_EVERY of them', async () => {
+  const {socket, clock} = await open();
+  const seen = socket.sent.length;
+  socket.serverSend([-1, [[0, call(null, 'x')]]]);
+  await clock.tick(ACK_DELAY_MS - 1);
+  socket.serverSend([-1, [[1, call(null, 'x')]]]);
+  await clock.tick(0);
+  assert.equal(socket.sent.length, seen, 'a watcher sends nothing back at once');
+  await clock.tick(1);
+  assert.deepEqual(socket.sent.slice(seen), [[1, []]], 'one frame for both, when the first is due');
+  const many = Array.from({length: ACK_EVERY}, (_, i) => [2 + i, call(null, 'x')]);
+  socket.serverSend([-1, many]);
+  await clock.tick(0);
+  assert.deepEqual(socket.sent.at(-1), [ACK_EVERY + 1, []], 'ACK_EVERY messages are acknowledged at once');
+  await clock.tick(ACK_DELAY_MS);
+  assert.equal(socket.sent.length, seen + 2, 'and the timer sends nothing more');
 });
 
 test('a socket that drops after opening reconnects with backoff and resumes: greeting with ack, then the unacked messages', async () => {
