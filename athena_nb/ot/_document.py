@@ -32,6 +32,9 @@ def _checkVersion(version: object, what: str) -> int:
 
 #: The most unacknowledged ops of its own a site's op may follow (SyncClient.flush chains them).
 MAX_FOLLOWS = 100
+#: Past this many sites, those whose unacknowledged ops are older than the kept history are
+#: forgotten (nothing can follow them any more: such an op is StaleVersion).
+SITES_KEPT = 200
 
 
 class TextDocument:
@@ -101,7 +104,7 @@ class TextDocument:
         if len(self.history) > self.historyLimit:
             del self.history[: len(self.history) - self.historyLimit]
         self._unconfirmed[siteId] = (baseVersion, unconfirmed + [op])
-        if len(self._unconfirmed) > 2 * MAX_FOLLOWS:  # sites long gone: nothing follows those
+        if len(self._unconfirmed) > SITES_KEPT:
             for site, (base, _) in list(self._unconfirmed.items()):
                 if base < self.oldestVersion:
                     del self._unconfirmed[site]
@@ -153,7 +156,10 @@ class TextDocument:
         if version == baseVersion:
             atBase = self._join(pending, follows, siteId, baseVersion)
             pending = pending + [op]
-        assert atBase is not None and len(pending) == 1
+        if atBase is None or len(pending) != 1:  # the site's ops are not what it says
+            raise SyncError(f"Site {siteId!r} sent an op against version {baseVersion} that "
+                            f"follows {follows} of its own, not what the document holds; the "
+                            f"site must catch up again.")
         return pending[0], atBase
 
     @staticmethod

@@ -31,7 +31,7 @@ from athena_nb.ot import (
     transformCursor,
     transformSelection,
 )
-from athena_nb.ot._document import MAX_FOLLOWS
+from athena_nb.ot._document import MAX_FOLLOWS, SITES_KEPT
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "ot"
 
@@ -326,6 +326,17 @@ def test_the_server_refuses_an_op_that_names_the_wrong_unanswered_ops():
     assert doc.receive(Operation.insert(1, "2"), 0, "me", 1) == (Operation.insert(1, "2"), 2)
     assert doc.receive(Operation.insert(3, "3"), 1, "me", 1) == (Operation.insert(3, "3"), 3)
     assert doc.text == "12a3b"
+
+
+def test_a_document_forgets_the_unanswered_ops_of_sites_past_its_history():
+    """Each site's unacknowledged ops are kept for the ops that may follow them; past
+    SITES_KEPT sites, those older than the kept history go (such an op would be stale)."""
+    doc = TextDocument(historyLimit=10)
+    for i in range(SITES_KEPT + 1):
+        doc.receive(Operation.insert(0, "x"), i, f"site{i}")
+    assert len(doc._unconfirmed) <= 11
+    assert doc.receive(Operation.insert(0, "y"), doc.version - 1, f"site{SITES_KEPT}", 1)[1] \
+        == SITES_KEPT + 2
 
 
 def test_client_refuses_messages_out_of_order():

@@ -14,6 +14,8 @@ import { LONE_SURROGATE, OperationError, StaleVersion, SyncError, UnknownVersion
 
 /** The most unacknowledged ops of its own a site's op may follow (SyncClient.flush chains them). */
 export const MAX_FOLLOWS = 100;
+/** Past this many sites, those whose unacknowledged ops are older than the kept history are forgotten. */
+export const SITES_KEPT = 200;
 
 /** @param {unknown} version @param {string} what */
 export function checkVersion(version, what) {
@@ -77,7 +79,7 @@ export class TextDocument {
     this.history.push({ version: this.version, siteId, op: applied });
     if (this.history.length > this.historyLimit) this.history.splice(0, this.history.length - this.historyLimit);
     this.unconfirmed.set(siteId, [baseVersion, [...unconfirmed, op]]);
-    if (this.unconfirmed.size > 2 * MAX_FOLLOWS) {
+    if (this.unconfirmed.size > SITES_KEPT) {
       for (const [site, [base]] of [...this.unconfirmed]) if (base < this.oldestVersion) this.unconfirmed.delete(site);
     }
     return [applied, this.version];
@@ -128,7 +130,11 @@ export class TextDocument {
       atBase = join(pending, follows, siteId, baseVersion);
       pending = [...pending, op];
     }
-    return [pending[0], /** @type {Operation[]} */ (atBase)];
+    if (atBase === null || pending.length !== 1) { // the site's ops are not what it says
+      throw new SyncError(`Site ${JSON.stringify(siteId)} sent an op against version ${baseVersion} that follows ` +
+        `${follows} of its own, not what the document holds; the site must catch up again.`);
+    }
+    return [pending[0], atBase];
   }
 }
 
