@@ -31,6 +31,9 @@ from livefragments.client import ClientState
 ENDED = (ClientState.CLOSED, ClientState.EXPIRED)
 #: How many error sentences a process keeps (all of them are counted).
 KEEP_ERRORS = 20
+#: An edit not saved within this many seconds is an error (TimeoutError), not a person who
+#: waits for ever and keeps bench/load.py from reporting.
+EDIT_TIMEOUT = 30
 
 
 class Tally:
@@ -80,9 +83,9 @@ class LoadCell(BenchCell):
         self.text = self.sync.text
         return saved
 
-    def _send(self, op, base) -> None:
+    def _send(self, op, base, follows) -> None:
         riding, self.unsent = self.unsent, []
-        d = self.callRemote("edit", op.toJSON(), base)
+        d = self.callRemote("edit", op.toJSON(), base, follows)
 
         def saved(_):
             at = now()
@@ -159,7 +162,7 @@ async def _person(page: LoadPage, until: float, editEvery: float, runEvery: floa
             return
         cell = shared if rng.random() < 0.33 else own
         try:
-            marker, ms = await cell.type(f"{page.name}-{n}")
+            marker, ms = await cell.type(f"{page.name}-{n}").addTimeout(EDIT_TIMEOUT, reactor)
             tally.edits.append(ms)
             tally.acked.setdefault(page.worksheetId, []).append(marker)
         except Exception as e:
