@@ -17,12 +17,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from twisted.internet.defer import Deferred
 from twisted.internet.protocol import Protocol
+from twisted.logger import Logger
 from twisted.web.http import HTTPChannel
 from twisted.web.server import Request, Site
 
 from ._json import dumpb
 from ._wsframes import MessageSizeWatch
+
+log = Logger()
 
 
 @dataclass(frozen=True)
@@ -54,11 +58,17 @@ class LiveRequest(Request):
 
     Some requests may have another limit (uploads: a larger one): the site's ``bodyLimit``
     hook, if it has one, is asked at ``gotLength`` with the request, its headers and cookies
-    parsed, its method and path (``requestLine()``) known."""
+    parsed, its method and path (``requestLine()``) known.  It may answer with a Deferred (it
+    must look up who sends the request); then a body declared larger than the site's limit
+    waits, the connection paused, until it fires, and every other body gets the site's limit
+    at once.  A hook that fails leaves the site's limit (and is logged)."""
 
     refused = False
     _received = 0
     _rule: BodyLimit | None = None
+    _decided = False  # is ``_rule`` the rule (None: no limit)?
+    _held: list[bytes] | None = None  # the body's first bytes, while its rule is looked up
+    _heldEnd: tuple | None = None  # the body ended too while it was looked up
     _drained: str | None = None  # the sentence to answer once a drained body is in
 
     #: The method and path of the request line, as ``LiveChannel`` saw it.
@@ -71,20 +81,29 @@ class LiveRequest(Request):
             return self.seenLine
         return (self.method or b"", self.uri or b"")
 
-    def _limit(self) -> BodyLimit | None:
-        if self._rule is not None:
-            return self._rule
-        site = self.channel.site
-        choose = getattr(site, "bodyLimit", None)
-        rule = choose(self) if choose is not None else None
-        if rule is None:
-            limit = getattr(site, "maxBodyBytes", None)
-            rule = None if limit is None else BodyLimit(limit, _serverLimit(limit))
-        self._rule = rule
+    def _siteRule(self) -> BodyLimit | None:
+        limit = getattr(self.channel.site, "maxBodyBytes", None)
+        return None if limit is None else BodyLimit(limit, _serverLimit(limit))
+
+    def _decide(self, rule: BodyLimit | None) -> BodyLimit | None:
+        self._rule, self._decided = rule, True
         return rule
 
     def gotLength(self, length):
-        rule = self._limit()
+        choose = getattr(self.channel.site, "bodyLimit", None)
+        choice = choose(self) if choose is not None else None
+        if isinstance(choice, Deferred):
+            site = self._siteRule()
+            if length is not None and site is not None and length > site.limit:
+                self._waitForRule(choice, length)
+                return
+            # Within the site's limit (or chunked, counted against it): no need to wait.
+            choice.addErrback(lambda failure: None)
+            choice = site
+        self._checkLength(self._decide(choice if choice is not None else self._siteRule()),
+                          length)
+
+    def _checkLength(self, rule: BodyLimit | None, length: int | None) -> None:
         if length is None or rule is None or length <= rule.limit:
             super().gotLength(length)
             return
@@ -94,12 +113,49 @@ class LiveRequest(Request):
             return
         self._refuse(rule.refusal(length), rule.type)
 
+    def _waitForRule(self, choice: Deferred, length: int) -> None:
+        """The site's hook looks up whose request this is (a session not in its cache): read
+        nothing more of the body until it knows, then go on under the rule it chose."""
+        self._held = []
+        transport = self.channel.transport
+        transport.pauseProducing()
+
+        def decided(rule):
+            held, self._held = self._held, None
+            if self.channel is None:  # the client went away meanwhile
+                return
+            site = self._siteRule()
+            self._checkLength(self._decide(rule if isinstance(rule, BodyLimit) else site), length)
+            for data in held:
+                self.handleContentChunk(data)
+            if self.refused:
+                return
+            transport.resumeProducing()
+            end, self._heldEnd = self._heldEnd, None
+            if end is not None:
+                super(LiveRequest, self).requestReceived(*end)
+
+        def failed(failure):
+            log.failure("Choosing the body limit of {line!r} failed; the site's limit applies.",
+                        failure, line=self.requestLine())
+
+        choice.addErrback(failed).addCallback(decided)
+
+    def requestReceived(self, command, path, version):
+        if self._held is not None:  # a body read whole before the transport paused
+            self._heldEnd = (command, path, version)
+            return
+        super().requestReceived(command, path, version)
+
     def handleContentChunk(self, data):
+        if self._held is not None:  # at most what was read before the transport paused
+            self._held.append(data)
+            return
         # A chunked body declares no length: it is counted as it comes.
         if self.refused or self._drained is not None:
             return
         self._received += len(data)
-        rule = self._limit()
+        rule = self._rule if self._decided else self._decide(self._siteRule())
         if rule is not None and self._received > rule.limit:
             self._refuse(rule.refusal(None), rule.type)
             return
@@ -193,7 +249,8 @@ class LiveSite(Site):
     protocol = LiveChannel
 
     def __init__(self, resource, *args, maxBodyBytes: int | None = None,
-                 bodyLimit: Callable[[LiveRequest], BodyLimit | None] | None = None, **kwargs):
+                 bodyLimit: Callable[[LiveRequest], BodyLimit | Deferred | None] | None = None,
+                 **kwargs):
         super().__init__(resource, *args, **kwargs)
         self.maxBodyBytes = maxBodyBytes
         self.bodyLimit = bodyLimit

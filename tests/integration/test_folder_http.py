@@ -1,6 +1,8 @@
 """Uploads to a worksheet's files through the real server process: a file larger than the
 site's 8 MiB limit on other requests is taken from its owner (saved in a thread, byte for
-byte) and downloads again; one over --max-upload-mb is refused with the sentence."""
+byte) and downloads again; one over --max-upload-mb is refused with the sentence.  After a
+restart, the same session's first upload (its session loaded from the store while the body
+waits) gets the same limit."""
 
 from __future__ import annotations
 
@@ -39,3 +41,11 @@ def test_a_large_upload_is_saved_whole_and_one_over_the_limit_refused(server):  
         "16 MiB; nothing was uploaded.")
     listed = json.loads(fetch(s.port, "GET", f"/worksheets/{sheet}/folder/", cookie=owner)[2])
     assert [f["name"] for f in listed["files"]] == ["big.bin"]
+    s.stop()
+
+    again = server("--max-upload-mb", "16")  # the same data directory: the session is kept
+    status, _, body = fetch(again.port, "POST", f"/worksheets/{sheet}/folder/again.bin",
+                            cookie=owner, body=data, headers=octets)
+    assert status == 201, body
+    listed = json.loads(fetch(again.port, "GET", f"/worksheets/{sheet}/folder/", cookie=owner)[2])
+    assert sorted(f["name"] for f in listed["files"]) == ["again.bin", "big.bin"]

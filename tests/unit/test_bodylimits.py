@@ -1,7 +1,9 @@
 """Which requests may send a file larger than the site's limit on bodies (athena_nb/web/
-bodylimits.py): the home page's Import from the owner, the REST API's import and file PUT with
-a token that may write; everyone else keeps the site's limit, and a file over
-``--max-upload-mb`` gets a sentence. In-memory HTTP on a Clock (NotebookEnv)."""
+bodylimits.py): the home page's Import from the owner, an upload to a worksheet's files from
+someone who may change it, the REST API's import and file PUT with a token that may write,
+whether their session is in the cache or must be loaded first; everyone else keeps the site's
+limit, and a file over ``--max-upload-mb`` gets a sentence. In-memory HTTP on a Clock
+(NotebookEnv)."""
 
 from __future__ import annotations
 
@@ -81,3 +83,29 @@ def test_a_script_with_a_token_that_may_write_imports_and_puts_large_files(env):
         answer = script(env, b"PUT", f"/worksheets/{wid}/files/other.bin",
                         b"x" * (3 * SITE_LIMIT), token=token)
         assert "server's limit of 4000 bytes" in refusal(answer)
+
+
+def test_a_session_or_token_the_cache_let_go_of_is_looked_up_before_the_body_is_read(env):
+    """As right after a restart: the first big upload of a session, or of a script's API token,
+    that the server has not seen since gets the upload limit, not the site's."""
+    owner = env.owner()
+    sheet = env.worksheet("S", ("x = 1",))
+    carla, _ = env.guest(owner, sheet.id, "collaborator", "Carla")
+    viewer, _ = env.guest(owner, sheet.id, "viewer", "Vic")
+    made = owner.request(b"POST", "/api/tokens", {"name": "script", "scope": "full"})
+    token = json.loads(made.body)["token"]
+    for session in (owner.cookie, carla.cookie, viewer.cookie, token):
+        env.auth.sessions.forget(session)
+
+    made = owner.post("/api/import?name=big.ipynb", notebook(3 * SITE_LIMIT), headers=OCTETS)
+    assert made.code == 201, made.body
+    sent = carla.post(f"/worksheets/{sheet.id}/folder/big.bin", b"x" * (3 * SITE_LIMIT),
+                      headers=OCTETS)
+    assert sent.code in (200, 201), sent.body
+    put = script(env, b"PUT", f"/worksheets/{sheet.id}/files/other.bin",
+                 b"x" * (3 * SITE_LIMIT), token=token)
+    assert put.code == 201, put.body
+    # Looked up, a viewer may still not send more than the site's limit.
+    refused = viewer.post(f"/worksheets/{sheet.id}/folder/v.bin", b"x" * (3 * SITE_LIMIT),
+                          headers=OCTETS)
+    assert "server's limit of 4000 bytes" in refusal(refused)
