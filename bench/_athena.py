@@ -21,6 +21,18 @@ PROFILE_ENV = "ATHENA_BENCH_PROFILE"
 URL_LINE = re.compile(rb"^(http://127\.0\.0\.1:(\d+))/\S*$", re.M)
 
 
+def profileInto(directory: str) -> str | None:
+    """Run every athena-nb server started from now on under pyinstrument, its report in
+    ``directory``; or, when pyinstrument is not installed, the sentence that says so."""
+    try:
+        import pyinstrument  # noqa: F401
+    except ImportError:
+        return ("--profile runs the servers under pyinstrument, which is not installed: "
+                "pip install '.[bench]'.")
+    os.environ[PROFILE_ENV] = os.path.abspath(directory)
+    return None
+
+
 def missing() -> str | None:
     """Why athena-nb cannot be measured in this tree yet, or None."""
     for module in ("athena_nb/cli.py", "athena_nb/web/worksheet.py", "athena_nb/web/fragments.py",

@@ -236,7 +236,9 @@ def main() -> int:
     if args.transport != "longpoll" and not args.only:
         parser.error("--transport goes with --only (a whole run measures both).")
     if args.profile:
-        os.environ["ATHENA_BENCH_PROFILE"] = os.path.abspath(args.profile)
+        from _athena import profileInto
+        if why := profileInto(args.profile):
+            parser.error(why)
     sizes = dict(SIZES["quick" if args.quick else "full"])
     if args.samples is not None:
         sizes.update({"cold": args.samples, "kernel": args.samples, "rt": args.samples,

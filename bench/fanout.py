@@ -25,7 +25,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from _athena import AthenaTarget, missing  # noqa: E402
+from _athena import AthenaTarget, missing, profileInto  # noqa: E402
 from _measure import closeWorkers, fanoutTrials, openViewers, openWriter  # noqa: E402
 from common import (  # noqa: E402
     Processes,
@@ -96,8 +96,8 @@ def main() -> int:
                         help="run athena-nb under pyinstrument, reports in DIR (slows it down)")
     parser.add_argument("--output", default="fanout", help="results file name")
     args = parser.parse_args()
-    if args.profile:
-        os.environ["ATHENA_BENCH_PROFILE"] = os.path.abspath(args.profile)
+    if args.profile and (why := profileInto(args.profile)):
+        parser.error(why)
     counts = [2, 3] if args.quick else [int(v) for v in args.viewers.split(",")]
     trials = 2 if args.quick else args.trials
     why = missing()
