@@ -8,7 +8,7 @@ fails when it is off:
 
 - **Interactive first** (``Settings.interactiveSeconds``): the pages that sent the server a
   message lately (``LivePage.interactive``: the person typing or running a cell) are flushed
-  first, every turn.
+  first, every turn, before any watcher is told of a change (``Broadcast``).
 - **Watchers in batches** (``Settings.flushBatch``): the watching pages go out ``batch`` at a
   time, one batch per reactor turn, so the reactor reads new requests between batches.  A
   watching page with more to send while it waits keeps its place.
@@ -178,6 +178,14 @@ class Flusher:
         # end a round trip later, with their next poll.
         self._call = self.reactor.callLater(0, self._handedOver)
 
+    @staticmethod
+    def _flushPages(pages) -> None:
+        for page in pages:
+            try:
+                page._flush()
+            except Exception:
+                log.failure("Flushing {page!r} failed", page=page)
+
     def _handedOver(self) -> None:
         self._call = self.reactor.callLater(0, self._flushSome)
 
@@ -198,6 +206,10 @@ class Flusher:
                     self._urgent[page] = None
                 else:
                     self._ready[page] = None
+        # The pages in use go before any telling of watchers: the person who ran the cell is
+        # not made to wait while a batch of a thousand watchers is told of it.
+        urgent, self._urgent = list(self._urgent), {}
+        self._flushPages(urgent)
         for broadcast in list(self._spreading):  # its members wake: placed as any page
             if broadcast.spread(self.batch):
                 del self._spreading[broadcast]
@@ -210,11 +222,7 @@ class Flusher:
                 left = self._left(page, now, interval)
                 self._sent.pop(page, None)
                 self._sent[page] = (now, max(0.0, left - 1))
-        for page in pages:
-            try:
-                page._flush()
-            except Exception:
-                log.failure("Flushing {page!r} failed", page=page)
+        self._flushPages(pages)
         if self._held and (not self._ready or now - self._held[0][0] > self.hold):
             held, self._held = self._held, []
             for _, transport in held:

@@ -74,6 +74,34 @@ def test_a_member_in_use_is_told_at_once_the_others_later():
     assert watcher.told == ["changed"]
 
 
+def test_the_page_in_use_is_sent_before_any_watcher_is_told_in_that_turn():
+    """The writer's own answer does not wait while a batch of watchers is told of the change
+    (part of "interactive first": with Settings.interactiveSeconds 0 the writer is a watcher
+    too, and this fails)."""
+    clock, settings, events = Clock(), Settings(), []
+    flusher = Flusher(clock, settings)
+
+    class Logged(FakePage):
+        def _flush(self):
+            events.append("writer sent" if self.interactive else "watcher sent")
+
+    writer = Member("writer", Logged(flusher, interactive=settings.interactiveSeconds > 0))
+    watchers = [Member(str(i), Logged(flusher)) for i in range(60)]
+    broadcast = Broadcast()
+    for member in [*watchers, writer]:
+        broadcast.add(member)
+
+    def tell(member):
+        events.append("told " + member.name)
+        flusher.wake(member.page)  # as notifyLatest does
+
+    broadcast.tellLatest("cell", tell)
+    assert events == ["told writer"]
+    turn(clock)
+    assert events[1] == "writer sent", events[:3]
+    assert events.count("watcher sent") == settings.flushBatch
+
+
 def test_a_watcher_that_missed_changes_is_told_the_newest_of_each_key_in_order():
     clock = Clock()
     flusher = Flusher(clock, batch=10)
