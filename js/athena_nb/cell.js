@@ -64,6 +64,11 @@ function change(object, key, value) {
   if (object[key] !== value) object[key] = value;
 }
 
+/** The editor's language for a cell of `kind` ("code" or "text"). @param {string} kind */
+function languageOf(kind) {
+  return kind === 'text' ? 'plain' : 'python';
+}
+
 export class Cell extends Widget {
   /**
    * @param {Element} node @param {number} id @param {unknown[]} args `[CellArgs]`
@@ -116,6 +121,7 @@ export class Cell extends Widget {
         if (!this.isDetached) this.worksheet?.savedState(this, state, error);
       },
       onHint: (message) => this.worksheet?.hint(message),
+      language: languageOf(a.kind),
       lineNumbers: lineNumbers(),
       sendCursor: (anchor, head, version) => this.callRemote('cursor', anchor, head, version),
       help: a.canEdit ? {
@@ -204,6 +210,7 @@ export class Cell extends Widget {
 
   /** @param {import('./textcell.js').CellView} view the kind, and a text cell's HTML */
   view(view) {
+    this.editor.setLanguage(languageOf(view.kind));
     this.textCell.view(view);
     this.worksheet?.history.changed(); // its kind (or a text cell's text) changed
     return null;

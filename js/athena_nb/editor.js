@@ -27,7 +27,9 @@ import {CellText} from './editor/celltext.js';
 import {ownOp, remoteTransaction} from './editor/changes.js';
 import {helpExtensions} from './editor/hints.js';
 import {keepPeers, peersField, setPeer} from './editor/peers.js';
-import {EditorView, extensions, indentLess, indentMore, lineNumbers} from './editor/setup.js';
+import {
+  EditorView, extensions, indentLess, indentMore, languageSupport, lineNumbers,
+} from './editor/setup.js';
 import {SyncState, codePointToUtf16, transformCursor, utf16ToCodePoint} from './ot.js';
 
 /** Tab completes when the caret follows a name or an attribute dot. */
@@ -230,6 +232,15 @@ export class CellEditor {
     this.#dispatch(() => ({effects: this.#compartments.lineNumbers.reconfigure(on ? lineNumbers() : [])}));
   }
 
+  /** A code cell's Python, or a text cell's plain text. @param {'python'|'plain'} language */
+  setLanguage(language) {
+    if (language === this.language) return;
+    this.language = language;
+    this.closeCompletions();
+    this.#dispatch(() => ({effects: this.#compartments.language.reconfigure(
+      languageSupport(language))}));
+  }
+
   /** @param {boolean} readOnly */
   setReadOnly(readOnly) {
     this.readOnly = readOnly;
@@ -401,7 +412,7 @@ export class CellEditor {
     const range = state.selection.main;
     const line = state.doc.lineAt(range.head);
     const before = line.text.slice(0, range.head - line.from);
-    if (range.empty && COMPLETES.test(before) && this.completeCall) {
+    if (range.empty && COMPLETES.test(before) && this.completeCall && this.language === 'python') {
       this.showCompletions();
       return;
     }

@@ -68,6 +68,31 @@ def test_markdown_with_math_is_rendered_by_shift_enter_and_edited_by_double_clic
     seen.assertClean()
 
 
+def test_a_text_cell_is_written_as_prose_not_indented_or_coloured_as_python(context, server):
+    """Typed key by key into a text cell: a line ending in ":" or "and" does not indent the
+    next paragraph (which Markdown would show as code), and no word is coloured as a Python
+    keyword; the cell made code again is Python again."""
+    page = context.new_page()
+    login(page, server)
+    newWorksheet(page)
+    box(page, 1).click()
+    box(page, 1).press("Escape")
+    box(page, 1).press("m")
+    expect(cell(page, 1)).to_have_attribute("data-kind", "text", timeout=T)
+    prose = "For all n:\n\nX\n\nY is a square and\n\n$$\\int_0^1 f$$"
+    box(page, 1).press_sequentially(prose)
+    expectText(page, 1, prose)
+    expect(box(page, 1).locator(".tok-keyword")).to_have_count(0)
+    box(page, 1).press("Shift+Enter")
+    expect(rendered(page, 1).locator("math[display=block]")).to_have_count(1, timeout=T)
+    expect(rendered(page, 1).locator("pre")).to_have_count(0)
+
+    cell(page, 1).get_by_role("button", name="More actions for this cell").click()
+    cell(page, 1).get_by_role("button", name="Make code cell (Esc, Y)").click()
+    expect(cell(page, 1)).to_have_attribute("data-kind", "code", timeout=T)
+    expect(box(page, 1).locator(".tok-keyword").first).to_have_text("is", timeout=T)
+
+
 def test_converting_from_the_menu_and_by_keyboard(context, server):
     page = context.new_page()
     login(page, server)

@@ -1,7 +1,8 @@
 // @ts-check
 // setup.js: the CodeMirror extensions of a cell's editor: Python highlighting (token classes
 // styled by worksheet.css), bracket matching, auto-indent, comment toggling, search in the
-// cell, undo history, optional line numbers, other people's selections (peers.js). No lint: Sage's preparser syntax (`2^3`,
+// cell, undo history, optional line numbers, other people's selections (peers.js); a text cell
+// gets no language at all (languageSupport). No lint: Sage's preparser syntax (`2^3`,
 // `[1..9]`, `R.<x> = QQ[]`) is no Python, and the parser's error nodes get no style at all.
 // Tested by the browser tests (tests/browser/test_notebook_editor.py).
 
@@ -20,6 +21,17 @@ import {peersField} from './peers.js';
 function styleNonce() {
   const meta = globalThis.document?.querySelector('meta[name="lf-style-nonce"]');
   return meta?.getAttribute('content') ?? '';
+}
+
+/**
+ * What the editor knows of a cell's language: Python's highlighting and indentation for code;
+ * nothing for a text cell's Markdown (a new line keeps the last one's indentation, and no
+ * keyword of a sentence is coloured).
+ * @param {'python'|'plain'} language
+ * @returns {import('@codemirror/state').Extension}
+ */
+export function languageSupport(language) {
+  return language === 'python' ? python() : [];
 }
 
 /** Undo groups typing that comes within this many milliseconds. */
@@ -41,7 +53,8 @@ export {EditorView, indentLess, indentMore, lineNumbers};
  */
 export function extensions({readOnly, lineNumbers: numbers, label, language, keys, listen,
   help = []}) {
-  const compartments = {readOnly: new Compartment(), lineNumbers: new Compartment()};
+  const compartments = {readOnly: new Compartment(), lineNumbers: new Compartment(),
+    language: new Compartment()};
   const extensions = [
     Prec.highest(help),
     Prec.highest(keys),
@@ -56,7 +69,7 @@ export function extensions({readOnly, lineNumbers: numbers, label, language, key
     search({top: true}),
     highlightSelectionMatches(),
     syntaxHighlighting(classHighlighter),
-    language === 'python' ? python() : [],
+    compartments.language.of(languageSupport(language)),
     EditorView.lineWrapping,
     EditorView.cspNonce.of(styleNonce()),
     // The editor keeps the textarea's box (worksheet.css); CodeMirror owns the class attribute.
