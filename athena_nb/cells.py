@@ -281,11 +281,14 @@ class CellModel:
             self._displays = (self.outputs, index)
         return list(self._displays[1].get(displayId, ()))
 
-    def replaceOutput(self, index: int, data: dict, metadata: dict | None) -> None:
-        """Show ``data`` in place of output ``index`` (a display update)."""
-        event = {"type": "display", "data": data}
-        if metadata:
-            event["metadata"] = metadata
+    def replaceOutput(self, index: int, update: dict) -> None:
+        """Show the bundle of ``update`` (a cleaned "update" event: its data, metadata, and the
+        HTML of its mathematics and Markdown, made once by ``withMath``) in place of output
+        ``index``."""
+        event = {"type": "display", "data": update["data"]}
+        for key in ("metadata", "math", "markdown"):
+            if update.get(key):
+                event[key] = update[key]
         displayId = self.outputs[index].get("displayId")
         if displayId is not None:
             event["displayId"] = displayId

@@ -293,7 +293,7 @@ class CellRunner:
             indices = cell.displaysWith(event["displayId"])
             before = cell.outputChars
             for index in indices:
-                cell.replaceOutput(index, event["data"], event.get("metadata"))
+                cell.replaceOutput(index, event)
             self.hub.size.grew(cell.outputChars - before)
             if indices:
                 self._scheduleFlush()

@@ -155,3 +155,25 @@ def test_clear_output_without_wait_clears_at_once_and_a_waiting_clear_without_ou
     for page in pages:
         assert shown(page) == [("stream", "kept\n")]
     assert stored(env, sheet) == [("stream", {"name": "stdout", "text": "kept\n"})]
+
+
+def test_an_update_shows_markdown_and_mathematics_rendered_as_a_first_display_does(env):
+    """update_display(Markdown(...)) and of Math(...): every viewer, and a page opened later,
+    gets the HTML the server made of the new bundle, not its source."""
+    sheet, pages, hub = together(env, ["updates"])
+    env.call(pages[0].cells[0].callRemote("run"))
+
+    def bundle(kind, displayId, mime, text):
+        return {"type": kind, "data": {mime: text, "text/plain": text}, "displayId": displayId}
+
+    env.worker.event(bundle("display", "md", "text/markdown", "first"))
+    env.worker.event(bundle("display", "tex", "text/latex", "$x$"))
+    env.worker.event(bundle("update", "md", "text/markdown", "**second**"))
+    env.worker.event(bundle("update", "tex", "text/latex", r"$\frac{1}{2}$"))
+    env.worker.done()
+    env.settle()
+    late = env.open(sheet.id, env.owner())[1]
+    for page in [*pages, late]:
+        markdown, math = page.cells[0].outputs
+        assert "<strong>second</strong>" in markdown["markdown"], markdown
+        assert "<math" in math["math"] and "<mfrac>" in math["math"], math
