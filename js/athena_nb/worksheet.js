@@ -91,6 +91,10 @@ export class Worksheet extends Widget {
     /** @type {import('./connection.js').Lost|null} what to say while the server is lost */
     this.lost = null;
     runtime.addListener((state, detail) => this.#connectionChanged(state, detail));
+    // Edits not yet saved are lost with the page: the browser asks before it goes.
+    globalThis.addEventListener?.('beforeunload', (event) => {
+      if (this.saveStates.size) event.preventDefault();
+    });
     this.queue = new RunQueue(/** @type {HTMLDetailsElement} */ ($('.nb-queue')), {
       label: (cellId) => this.#cellLabel(cellId),
       cancel: (cellId) => {
@@ -412,6 +416,11 @@ export class Worksheet extends Widget {
    */
   #connectionChanged(state, detail) {
     const lost = lostConnection(state, detail);
+    if (state === 'closed' || state === 'expired') {
+      // The page has ended: nothing typed into it now could be saved.
+      this.titleInput.readOnly = true;
+      for (const cell of this.cells) cell.editor.setReadOnly(true);
+    }
     if (!lost && !this.lost) return;
     this.lost = lost;
     this.setKernel(this.kernel);

@@ -1,15 +1,27 @@
 """What a new user ran into, in a real Chromium (issue 12, point 7): a new worksheet has the
 caret in its first cell; a viewer's cell menu holds only what a viewer can do; a page that lost
 its server says so instead of "Kernel: busy" and "running…", and takes the server's word again
-when it is back; the execution count in the margin is the ``<cell N>`` of the traceback, also
+when it is back, and once it has ended takes no more typing; a page with an edit not yet
+saved asks before it goes; the execution count in the margin is the ``<cell N>`` of the traceback, also
 after the kernel died and was started again.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 
-from tests.support.notebookbrowser import box, cell, newWorksheet, output, runCell, worksheetDir
+from tests.support.notebookbrowser import (
+    box,
+    cell,
+    expectText,
+    newWorksheet,
+    output,
+    runCell,
+    textOf,
+    worksheetDir,
+)
 
 T = 20_000
 
@@ -119,6 +131,39 @@ def test_a_page_without_its_server_says_so_and_comes_back_when_it_reconnects(thr
         expect()(kernelStatus(page)).to_have_text(re.compile("Server stopped|Disconnected"), timeout=T)
         expect()(cell(page, 2).locator(".nb-state")).not_to_have_text(re.compile("running"))
         expect()(cell(page, 2).locator(".nb-count")).to_have_text("[?]")
+    # Nothing typed into an ended page could be saved: its inputs take no more typing.
+    for page in (owner, carla):
+        expect()(box(page, 1)).not_to_be_editable()
+        expect()(page.get_by_role("textbox", name="Worksheet title")).not_to_be_editable()
+    before = textOf(owner, 2)
+    box(owner, 2).click()
+    owner.keyboard.type("lost = 1")
+    assert textOf(owner, 2) == before
+
+
+def test_a_page_with_edits_not_yet_saved_asks_before_it_goes(page, server):
+    """The browser's "leave the page?" question while an edit is unanswered (the server
+    frozen), and none once it is saved."""
+    newWorksheet(page)
+    box(page, 1).press_sequentially("x = 1")
+    expect()(page.locator(".nb-saved")).to_have_text("Saved", timeout=T)
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    process = server.server.process
+    os.kill(process.pid, signal.SIGSTOP)
+    try:
+        box(page, 1).press_sequentially("2")
+        expect()(page.locator(".nb-saved")).not_to_have_text("Saved", timeout=T)
+        page.close(run_before_unload=True)
+        for _ in range(100):  # the question comes as an event while the page is used
+            if asked:
+                break
+            page.wait_for_timeout(50)
+        assert asked == ["beforeunload"] and not page.is_closed()
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    expect()(page.locator(".nb-saved")).to_have_text("Saved", timeout=T)
+    expectText(page, 1, "x = 12")
 
 
 def test_the_margins_count_is_the_tracebacks_cell_number_also_after_the_kernel_died(page):
