@@ -547,7 +547,10 @@ class Worker:
         tree = ast.parse(source, filename, "exec")
         if shown is not None:
             shown = shown if shown.count("\n") == source.count("\n") else source
-            linecache.cache[filename] = (len(shown), None, shown.splitlines(True), filename)
+            # Every line ends in a newline, as a file's do: the traceback's carets are placed
+            # by a count that takes one off for it.
+            lines = [line + "\n" for line in shown.split("\n")]
+            linecache.cache[filename] = (len(shown), None, lines, filename)
         last = None
         final = tree.body[-1] if tree.body else None
         if isinstance(final, ast.Expr):

@@ -56,6 +56,18 @@ def test_exceptions_become_error_events_without_worker_frames(w):
     assert worker.__file__ not in error["traceback"]
 
 
+def test_a_tracebacks_carets_stand_under_the_failing_part_of_the_cells_last_line(w):
+    """As Python places them for a file: under ``undefined``, also on the cell's last line,
+    which has no newline after it."""
+    for code, line in (("len(undefined)", "len(undefined)"),
+                       ("x = 1\ny = undefined + 1", "y = undefined + 1")):
+        w.tail.clear()
+        assert w.runCell(code) == "error"
+        shown = w.tail[0]["traceback"].splitlines()
+        at = shown.index("    " + line)
+        assert shown[at + 1] == " " * (4 + line.index("undefined")) + "^" * len("undefined")
+
+
 def test_syntax_errors_are_reported_without_a_stack(w):
     assert w.runCell("def (:") == "error"
     [error] = w.tail
