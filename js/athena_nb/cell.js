@@ -312,6 +312,12 @@ export class Cell extends Widget {
     if (!this.canEdit || kind === this.textCell.kind) return;
     await this.editor.whenSynced();
     await this.worksheet?.ask(this.callRemote('setKind', kind));
+    // Asked from the cell's menu, the focus was left on the menu or nowhere: the cell takes
+    // it back as it now is (its answer came after the new kind, which it follows).
+    const doc = this.node.ownerDocument;
+    const active = doc.activeElement;
+    const inInput = this.editor.dom.contains(active) || active === this.textCell.rendered;
+    if (!active || active === doc.body || (this.node.contains(active) && !inInput)) this.focus();
   }
 
   // -- actions -------------------------------------------------------------------------------
