@@ -315,6 +315,11 @@ def test_other_peoples_carets_and_selections_show_with_their_name_and_move(two):
     caret = cell(owner, 1).locator(".nb-peer-caret")
     expect(caret).to_have_text("Carla", timeout=T)
     waitPeerAt(owner, caret, len("hello world"))
+    # On the cell's first line her name goes under the caret, inside the cell, readable.
+    name = caret.locator(".nb-peer-name")
+    expect(name).to_have_class(re.compile("nb-peer-below"))
+    shown, editor = name.bounding_box(), box(owner, 1).bounding_box()
+    assert shown["y"] >= editor["y"], (shown, editor)
     # She types: her caret moves along in the owner's cell.
     box(carla, 1).press_sequentially("!!")
     expectText(owner, 1, "hello world!!")

@@ -25,16 +25,21 @@ export const setPeer = StateEffect.define();
 export const keepPeers = StateEffect.define();
 
 class PeerCaret extends WidgetType {
-  /** @param {string} name @param {number} colour */
-  constructor(name, colour) {
+  /**
+   * @param {string} name @param {number} colour
+   * @param {boolean} below the name goes under the caret (on the cell's first line, where
+   *   above it the cell's edge would cut it off)
+   */
+  constructor(name, colour, below) {
     super();
     this.name = name;
     this.colour = colour;
+    this.below = below;
   }
 
   /** @param {PeerCaret} other */
   eq(other) {
-    return other.name === this.name && other.colour === this.colour;
+    return other.name === this.name && other.colour === this.colour && other.below === this.below;
   }
 
   toDOM() {
@@ -42,7 +47,7 @@ class PeerCaret extends WidgetType {
     caret.className = `nb-peer-caret nb-peer-${this.colour}`;
     caret.setAttribute('aria-hidden', 'true');
     const label = document.createElement('span');
-    label.className = 'nb-peer-name';
+    label.className = this.below ? 'nb-peer-name nb-peer-below' : 'nb-peer-name';
     label.textContent = this.name;
     caret.append(label);
     return caret;
@@ -77,17 +82,18 @@ export const peersField = StateField.define({
     }
     return next;
   },
-  provide: (field) => EditorView.decorations.from(field, (peers) => {
+  provide: (field) => EditorView.decorations.compute([field, 'doc'], (state) => {
     const ranges = [];
-    for (const peer of peers) {
+    const firstLineEnd = state.doc.line(1).to;
+    for (const peer of state.field(field)) {
       const colour = colourOf(peer.id);
       const [from, to] = [Math.min(peer.anchor, peer.head), Math.max(peer.anchor, peer.head)];
       if (from < to) {
         ranges.push(Decoration.mark({class: `nb-peer-selection nb-peer-${colour}`,
           attributes: {title: peer.name}}).range(from, to));
       }
-      ranges.push(Decoration.widget({widget: new PeerCaret(peer.name, colour), side: 1})
-        .range(peer.head));
+      const caret = new PeerCaret(peer.name, colour, peer.head <= firstLineEnd);
+      ranges.push(Decoration.widget({widget: caret, side: 1}).range(peer.head));
     }
     return Decoration.set(ranges, true);
   }),
