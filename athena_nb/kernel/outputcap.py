@@ -5,7 +5,9 @@ how big an event is): stream text, displays, results, errors, files and the kern
 each but stream text also costing ``EVENT_COST`` characters, so that a kernel sending a flood of
 tiny events is stopped as surely as one sending a few huge ones.  The first event past the cap
 is cut (stream text: to what fits) or dropped, and one notice says so; after it everything is
-dropped, except one error, shortened, so that the cell still says why it failed.  Errors are
+dropped, except one error, shortened, so that the cell still says why it failed, and one
+result (the value of the cell's last line; its plain text, shortened, if it is large), so that
+the cell still shows what it computed.  Errors are
 always shortened to at most ``MAX_ERROR_CHARS``.  A display update replaces an output, so it
 does not count, but one larger than the whole cap is dropped with a notice; ``clear_output``
 gives the cell its whole cap again.  An ``input()`` prompt is never dropped (the cell waits for
@@ -23,6 +25,9 @@ from .outputlimits import MAX_ERROR_CHARS, MAX_FRAME, eventSize, shorten, shorte
 EVENT_COST = 100
 #: What an error past the cap may keep.
 ERROR_RESERVE = 2_000
+#: What a result past the cap may keep: all of it if it is no larger, else its plain text cut
+#: to this many characters.
+RESULT_RESERVE = 2_000
 
 
 def _what(kind: str) -> str:
@@ -38,12 +43,13 @@ class OutputCap:
         self.used = 0
         self.capped = False
         self._lateError = False  # the error allowed past the cap has been shown
+        self._lateResult = False  # and the result
 
     def admit(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         """The events to show for ``event`` from the kernel: it, shortened, a notice, or none."""
         kind = event.get("type")
         if kind == "clear":
-            self.used, self.capped, self._lateError = 0, False, False
+            self.used, self.capped, self._lateError, self._lateResult = 0, False, False, False
             return [event]
         if kind == "dropped":
             return self._dropped(event)
@@ -70,9 +76,13 @@ class OutputCap:
         if kind == "error" and not self._lateError:
             self._lateError = True
             shown.append(shortenError(event, max(remaining - EVENT_COST, ERROR_RESERVE)))
+        late = None
+        if kind == "result" and not self._lateResult:
+            self._lateResult = True
+            late = _shortResult(event, max(remaining - EVENT_COST, RESULT_RESERVE))
         if not self.capped:
             shown.append(self._passed())
-        return shown
+        return shown + ([late] if late is not None else [])
 
     def _dropped(self, event: dict[str, Any]) -> list[dict[str, Any]]:
         """The worker sent a marker in place of an output too big to send (``fitEvent``)."""
@@ -109,6 +119,17 @@ class OutputCap:
     @staticmethod
     def _notice(text: str) -> dict[str, Any]:
         return {"type": "notice", "text": shorten(text, 1000)}
+
+
+def _shortResult(event: dict[str, Any], limit: int) -> dict[str, Any] | None:
+    """``event`` if it is at most ``limit`` characters, else its plain text cut to that (None:
+    it has none)."""
+    if eventSize(event) <= limit:
+        return event
+    text = event.get("data", {}).get("text/plain")
+    if not isinstance(text, str):
+        return None
+    return {"type": "result", "data": {"text/plain": shorten(text, limit)}}
 
 
 def _n(number: int) -> str:

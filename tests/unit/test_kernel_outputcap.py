@@ -6,7 +6,7 @@ import signal
 
 from athena_nb.kernel import worker
 from athena_nb.kernel.framing import encodeFrame
-from athena_nb.kernel.outputcap import ERROR_RESERVE, EVENT_COST, OutputCap
+from athena_nb.kernel.outputcap import ERROR_RESERVE, EVENT_COST, RESULT_RESERVE, OutputCap
 from athena_nb.kernel.outputlimits import (
     FRAME_CHARS,
     MAX_ERROR_CHARS,
@@ -99,6 +99,25 @@ def test_an_error_past_the_cap_is_shown_once_and_shortened_then_errors_are_dropp
     assert [e["type"] for e in late] == ["error"]
     assert eventSize(late[0]) <= ERROR_RESERVE and late[0]["traceback"].endswith("xxx\n")
     assert cap.admit(bigError(100)) == []
+
+
+def test_the_cells_result_past_the_cap_is_shown_once_its_plain_text_shortened_if_large():
+    """``print(s); len(s)`` with s over the cap: the cell still shows 5000000."""
+    cap = OutputCap(10_000)
+    assert [e["type"] for e in cap.admit({"type": "stream", "name": "stdout",
+                                          "text": "o" * 20_000})] == ["stream", "notice"]
+    result = {"type": "result", "data": {"text/plain": "5000000"}}
+    assert cap.admit(result) == [result]
+    assert cap.admit(dict(result)) == [], "one result a run"
+    cap = OutputCap(10_000)
+    cap.admit({"type": "stream", "name": "stdout", "text": "o" * 20_000})
+    big = {"type": "result", "data": {"text/plain": "r" * 50_000, "text/html": "<b>r</b>" * 9}}
+    [late] = cap.admit(big)
+    assert set(late["data"]) == {"text/plain"} and "characters cut" in late["data"]["text/plain"]
+    assert eventSize(late) <= RESULT_RESERVE
+    # A result larger than what is left within the cap: cut, after the notice.
+    cap = OutputCap(10_000)
+    assert [e["type"] for e in cap.admit(big)] == ["notice", "result"]
 
 
 def test_a_huge_error_within_the_cap_is_still_shortened():
