@@ -271,11 +271,18 @@ export class Worksheet extends Widget {
   hint(message) {
     this.kernelNode.dataset.hint = message;
     this.kernelNode.textContent = message;
+    this.kernelNode.title = message; // the whole of it, where the toolbar cuts it short
     clearTimeout(this.hintTimer);
-    this.hintTimer = setTimeout(() => {
-      delete this.kernelNode.dataset.hint;
-      this.setKernel(this.kernel);
-    }, 4000);
+    this.hintTimer = setTimeout(() => this.#endHint(), 4000);
+  }
+
+  /** The kernel's state again in place of a hint. */
+  #endHint() {
+    clearTimeout(this.hintTimer);
+    if (!('hint' in this.kernelNode.dataset)) return;
+    delete this.kernelNode.dataset.hint;
+    this.kernelNode.title = '';
+    this.setKernel(this.kernel);
   }
 
   // -- saved indicator -----------------------------------------------------------------------
@@ -346,6 +353,7 @@ export class Worksheet extends Widget {
     const cellId = cell && 'cellId' in cell ? /** @type {Cell} */ (cell).cellId : null;
     if (cellId === this.focusedCell) return;
     this.focusedCell = cellId;
+    this.#endHint(); // a hint is about the cell it came from
     clearTimeout(this.focusTimer);
     this.focusTimer = setTimeout(() => {
       this.callRemote('focus', this.focusedCell).catch(() => {});

@@ -49,6 +49,24 @@ def test_a_new_worksheet_has_the_caret_in_its_first_cell(page):
     expect()(box(page, 1)).not_to_be_focused()
 
 
+def test_a_hint_in_the_toolbar_moves_nothing_and_ends_when_the_caret_leaves_its_cell(page):
+    """Escape's hint (and help's) stand in the kernel's place, cut short if the row has no
+    room for them: the buttons stay where they were; in another cell the kernel shows again."""
+    newWorksheet(page)
+    page.get_by_role("button", name="Add cell").click()
+    expect()(box(page, 2)).to_be_visible(timeout=T)
+    page.set_viewport_size({"width": 800, "height": 700})
+    toolbar = page.get_by_role("toolbar", name="Worksheet")
+    before = toolbar.bounding_box()
+    box(page, 1).click()
+    box(page, 1).press("Escape")
+    expect()(kernelStatus(page)).to_have_text(re.compile("^Tab leaves the cell"))
+    expect()(kernelStatus(page)).to_have_attribute("title", re.compile("^Tab leaves the cell"))
+    assert toolbar.bounding_box()["height"] == before["height"]
+    box(page, 2).click()
+    expect()(kernelStatus(page)).to_have_text(re.compile("^Kernel"))
+
+
 def test_a_viewer_sees_only_the_cell_actions_a_viewer_can_take(three):
     owner, carla, vic = three
     # The caret goes to the one who made the worksheet, not to those who join it.
