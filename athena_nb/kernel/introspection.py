@@ -3,8 +3,9 @@ docstring, source) and the signature hint shown while a call is typed.
 
 Tests: tests/unit/test_kernel_introspection.py, tests/unit/test_kernel_worker.py.
 
-Stdlib only, and nothing else of athena_nb: the worker (worker.py) loads it by path, under
-any Python 3.9+ interpreter. With Sage loaded, Sage's own inspection
+Stdlib only (jedi, where the kernel's environment has it, completes from a cell's source what
+its namespace does not have yet), and nothing else of athena_nb: the worker (worker.py) loads
+it by path, under any Python 3.9+ interpreter. With Sage loaded, Sage's own inspection
 (``sage.misc.sageinspect``) finds what ``inspect`` cannot in Cython code: docstrings without
 their embedded signature line, source in ``.pyx`` files, signatures of callable objects;
 Sage's lazy imports are imported when someone asks for help on one (as using it would).
@@ -70,6 +71,8 @@ def complete(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any
             matches = [head + "." + n for n in names]
             kinds = [attributeKind(obj, n) if i < MAX_KINDS else ""
                      for i, n in enumerate(names)]
+        else:
+            matches, kinds = fromSource(namespace, code, cursor, token)
     else:
         completer = rlcompleter.Completer(namespace)
         seen: set[str] = set()
@@ -84,7 +87,41 @@ def complete(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any
         matches = sorted(seen)
         kinds = [nameKind(namespace, n) if i < MAX_KINDS else ""
                  for i, n in enumerate(matches)]
+        if not matches:
+            matches, kinds = fromSource(namespace, code, cursor, token)
     return {"matches": matches, "types": kinds, "start": start, "end": cursor}
+
+
+#: Cells longer than this are not read for completions from their source.
+MAX_SOURCE = 100_000
+_JEDI_KINDS = {"module": "module", "class": "class", "function": "function",
+               "keyword": "keyword", "property": "property"}
+
+
+def fromSource(namespace: dict[str, Any], code: str, cursor: int,
+               token: str) -> tuple[list[str], list[str]]:
+    """(matches, kinds) for ``token`` as jedi reads them in the cell's source, with the
+    namespace's values: what the cell imports or defines before it has run (``import math``
+    then ``math.sq``), as IPython completes. Only where the namespace has none, and only when
+    jedi is installed in the kernel's environment (IPython brings it); it runs no code."""
+    try:
+        import jedi
+    except ImportError:
+        return [], []
+    if len(code) > MAX_SOURCE:
+        return [], []
+    before = code[:cursor]
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1)
+    head, dot, tail = token.rpartition(".")
+    try:
+        found = jedi.Interpreter(code, [namespace]).complete(line, column)
+    except Exception:  # jedi's own trouble must not cost the person their Tab
+        return [], []
+    named = sorted({(c.name, c.type) for c in found
+                    if c.name.startswith(tail) and (tail[:1] == "_" or c.name[:1] != "_")})
+    return ([head + dot + name for name, _ in named],
+            [_JEDI_KINDS.get(kind, "instance") for _, kind in named])
 
 
 def nameKind(namespace: dict[str, Any], name: str) -> str:

@@ -42,6 +42,17 @@ async def test_python_kernel_help_hint_and_kinds(makeKernel, kt):
     assert (await request.deferred).status == "interrupted"
 
 
+@pytest_twisted.ensureDeferred
+async def test_a_sandboxed_kernel_completes_from_a_cell_that_has_not_run(makeSandboxed, kt):
+    """``import math`` then ``math.sq`` and Tab before the cell ran: jedi reads the source,
+    inside the sandbox too (its home is not writable there)."""
+    pytest.importorskip("jedi")
+    kernel = await makeSandboxed()
+    code = "import math\nmath.sq"
+    reply = await kt.withTimeout(kernel.complete(code, len(code)), 60)
+    assert reply["matches"] == ["math.sqrt"] and reply["types"] == ["function"]
+
+
 @pytest.mark.sage
 @pytest_twisted.ensureDeferred
 async def test_sage_kernel_help_is_rendered_with_sages_conventions(makeKernel, kt):

@@ -67,6 +67,26 @@ def test_completions_carry_each_candidates_kind():
         "json.dump": "function", "json.dumps": "function"}
 
 
+def test_what_a_cell_imports_or_defines_before_it_ran_completes_from_its_source():
+    """``import math`` then ``math.sq`` and Tab, nothing run yet: jedi (IPython's dependency,
+    here a test dependency) reads the cell; names the namespace has still come from it."""
+    pytest.importorskip("jedi")
+    code = "import math\nmath.sq"
+    assert introspection.complete({}, code, len(code)) == {
+        "matches": ["math.sqrt"], "types": ["function"], "start": len("import math\n"),
+        "end": len(code)}
+    code = "total = 3\ndef twice(x):\n    return 2 * x\ntw"
+    reply = introspection.complete({}, code, len(code))
+    assert reply["matches"] == ["twice"] and reply["types"] == ["function"]
+    # The namespace wins where it knows the name; nothing of the source is run.
+    ns = {"math": json}
+    code = "import math\nmath.du"
+    assert introspection.complete(ns, code, len(code))["matches"] == ["math.dump", "math.dumps"]
+    code = "import os\nos.system('touch ran')\nos.sy"
+    assert "os.system" in introspection.complete({}, code, len(code))["matches"]
+    assert not os.path.exists("ran")
+
+
 def test_attribute_kinds_never_run_a_property():
     ns = {"g": Gauge()}
     Gauge.reads = 0
