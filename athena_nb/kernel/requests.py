@@ -159,6 +159,8 @@ class ExecuteRequest:
     def finish(self, result: ExecuteResult) -> None:
         if self.status == "done":
             return
+        for shown in self._cap.finish():  # the end of what passed the output cap
+            self._deliver(shown)
         self.status = "done"
         self.result = result
         if not self.deferred.called:  # the caller may have given up on it (a timeout's cancel)

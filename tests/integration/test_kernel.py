@@ -78,14 +78,18 @@ async def test_100k_lines_arrive_whole_without_deadlock(makeKernel, kt):
 
 @pytest_twisted.ensureDeferred
 async def test_output_cap_drops_the_rest_with_a_marker_and_the_kernel_lives(makeKernel, kt):
-    """Past the per-cell cap output is dropped with a notice; the cell still completes and
-    the kernel answers the next cell."""
+    """Past the per-cell cap output is dropped with a notice, but for its end, shown when the
+    cell ends with the cell's result; the cell still completes and the kernel answers the
+    next cell."""
     kernel = await makeKernel(outputChars=50_000)
     result, events = await kt.run(kernel, "for i in range(100000):\n    print(i)\n'end'")
     assert result.status == "ok"
-    assert len(kt.text(events)) == 50_000
+    assert len(kt.text(events)) == 50_000 + 10_000
+    assert kt.text(events).endswith("99998\n99999\n")
     notices = [e for e in events if e["type"] == "notice"]
-    assert len(notices) == 1 and "50,000 characters" in notices[0]["text"]
+    assert len(notices) == 2 and "50,000 characters" in notices[0]["text"]
+    assert "characters of output were dropped here; the last 10,000 follow" in notices[1]["text"]
+    assert kt.results(events) == ["'end'"]
     after, events = await kt.run(kernel, "1 + 1")
     assert kt.results(events) == ["2"]
 

@@ -133,8 +133,8 @@ def test_a_queued_request_can_be_cancelled_without_touching_the_running_one():
 
 
 def test_output_past_the_cap_is_cut_with_one_notice():
-    """Stream text is cut exactly at the cap, one notice says so, later output is dropped,
-    and errors still get through."""
+    """Stream text is cut exactly at the cap, one notice says so, later output is held back:
+    its end comes before the late result and error, which still get through."""
     h = Harness(outputChars=10).started()
     request, events = h.run("spam")
     h.kernel.workerOutput("stdout", "123456")
@@ -143,11 +143,23 @@ def test_output_past_the_cap_is_cut_with_one_notice():
     h.process.done("error", events=[{"type": "result", "data": {"text/plain": "x"}},
                                     {"type": "error", "ename": "E", "evalue": "v",
                                      "traceback": ""}])
-    assert [e.get("text") for e in events if e["type"] == "stream"] == ["123456", "789a"]
+    assert [e.get("text") for e in events if e["type"] == "stream"] == [
+        "123456", "789a", "bc", "more"]
     notices = [e for e in events if e["type"] == "notice"]
     assert len(notices) == 1 and "limit of 10 characters" in notices[0]["text"]
-    assert events[-1]["type"] == "error"
+    assert [e["type"] for e in events[-2:]] == ["result", "error"]
     assert result(request).status == "error"
+
+
+def test_the_end_of_the_output_past_the_cap_comes_when_the_cell_ends():
+    h = Harness(outputChars=10).started()
+    request, events = h.run("spam")
+    h.kernel.workerOutput("stdout", "123456789abc")
+    h.kernel.workerOutput("stdout", "end\n")
+    h.process.done("ok")
+    assert [e.get("text") for e in events if e["type"] == "stream"] == [
+        "123456789a", "bcend\n"]
+    assert result(request).status == "ok"
 
 
 def test_the_cap_bounds_what_a_cell_shows_updates_and_clears_do_not_use_it_up():

@@ -6,7 +6,13 @@ import signal
 
 from athena_nb.kernel import worker
 from athena_nb.kernel.framing import encodeFrame
-from athena_nb.kernel.outputcap import ERROR_RESERVE, EVENT_COST, RESULT_RESERVE, OutputCap
+from athena_nb.kernel.outputcap import (
+    ERROR_RESERVE,
+    EVENT_COST,
+    RESULT_RESERVE,
+    TAIL_CHARS,
+    OutputCap,
+)
 from athena_nb.kernel.outputlimits import (
     FRAME_CHARS,
     MAX_ERROR_CHARS,
@@ -93,12 +99,39 @@ def test_files_and_the_kernels_own_notices_count_too():
 
 def test_an_error_past_the_cap_is_shown_once_and_shortened_then_errors_are_dropped():
     cap = OutputCap(10_000)
-    shown = cap.admit({"type": "stream", "name": "stdout", "text": "o" * 20_000})
+    shown = cap.admit({"type": "stream", "name": "stdout", "text": "o" * 10_000})
+    shown += cap.admit({"type": "stream", "name": "stdout", "text": "p" * 100})
     assert [e["type"] for e in shown] == ["stream", "notice"]
     late = cap.admit(bigError())
-    assert [e["type"] for e in late] == ["error"]
-    assert eventSize(late[0]) <= ERROR_RESERVE and late[0]["traceback"].endswith("xxx\n")
+    assert [e["type"] for e in late] == ["stream", "error"], "the end of the output, then why"
+    assert late[0]["text"] == "p" * 100
+    assert eventSize(late[1]) <= ERROR_RESERVE and late[1]["traceback"].endswith("xxx\n")
     assert cap.admit(bigError(100)) == []
+    assert cap.finish() == []
+
+
+def test_the_last_of_the_output_past_the_cap_is_shown_when_the_cell_ends():
+    """200,000 printed lines under a cap of 1,000,000 characters: the first ones, a notice,
+    and at the end a notice of how much was dropped and the last TAIL_CHARS characters."""
+    cap = OutputCap(1_000_000)
+    shown = []
+    for n in range(200_000):
+        shown += cap.admit({"type": "stream", "name": "stdout", "text": f"line {n:6}\n"})
+    shown += cap.admit({"type": "stream", "name": "stderr", "text": "done\n"})
+    assert [e["type"] for e in shown] == ["stream"] * 83_333 + ["stream", "notice"]
+    assert "last 10,000 characters, shown when the cell ends" in shown[-1]["text"]
+    end = cap.finish()
+    assert [e["type"] for e in end] == ["notice", "stream", "stream"]
+    assert end[0]["text"] == ("… 1,390,005 characters of output were dropped here; the last "
+                              "10,000 follow.")
+    assert end[1]["name"] == "stdout" and end[1]["text"].endswith("line 199999\n")
+    assert end[2] == {"type": "stream", "name": "stderr", "text": "done\n"}
+    assert sum(len(e["text"]) for e in end[1:]) == TAIL_CHARS
+    assert cap.finish() == [], "once"
+    # clear_output starts afresh: nothing of before is kept for the end.
+    cap.admit({"type": "stream", "name": "stdout", "text": "x" * 2_000_000})
+    cap.admit({"type": "clear", "wait": False})
+    assert cap.finish() == []
 
 
 def test_the_cells_result_past_the_cap_is_shown_once_its_plain_text_shortened_if_large():
@@ -107,17 +140,18 @@ def test_the_cells_result_past_the_cap_is_shown_once_its_plain_text_shortened_if
     assert [e["type"] for e in cap.admit({"type": "stream", "name": "stdout",
                                           "text": "o" * 20_000})] == ["stream", "notice"]
     result = {"type": "result", "data": {"text/plain": "5000000"}}
-    assert cap.admit(result) == [result]
+    assert cap.admit(result)[-1] == result
     assert cap.admit(dict(result)) == [], "one result a run"
     cap = OutputCap(10_000)
     cap.admit({"type": "stream", "name": "stdout", "text": "o" * 20_000})
     big = {"type": "result", "data": {"text/plain": "r" * 50_000, "text/html": "<b>r</b>" * 9}}
-    [late] = cap.admit(big)
+    [tail, late] = cap.admit(big)
+    assert tail == {"type": "stream", "name": "stdout", "text": "o" * 10_000}
     assert set(late["data"]) == {"text/plain"} and "characters cut" in late["data"]["text/plain"]
     assert eventSize(late) <= RESULT_RESERVE
-    # A result larger than what is left within the cap: cut, after the notice.
+    # A result larger than what is left within the cap: cut, and the notice.
     cap = OutputCap(10_000)
-    assert [e["type"] for e in cap.admit(big)] == ["notice", "result"]
+    assert [e["type"] for e in cap.admit(big)] == ["result", "notice"]
 
 
 def test_a_huge_error_within_the_cap_is_still_shortened():
