@@ -297,8 +297,7 @@ class ApiResource(Resource):
         return self.store.load_worksheet(worksheetId).addCallback(copy).addCallback(_made)
 
     def createWorksheet(self, body):
-        title = body.get("title", "Untitled")
-        return self.ops.create(title).addCallback(_made)
+        return self.ops.create(body.get("title")).addCallback(_made)
 
     def importWorksheet(self, body):
         """A worksheet made whole from a file (a Jupyter notebook, ...), or a 400 saying what

@@ -23,6 +23,22 @@ from .public import KEY as PUBLISHED
 IMPORTERS = {".ipynb": ipynb.read, ".sws": sws.read, ".txt": sws.readText}
 
 
+#: The title of a new worksheet that was not given one (the next are "Untitled 2", ...).
+UNTITLED = "Untitled"
+
+
+def untitled(titles) -> str:
+    """The first of "Untitled", "Untitled 2", "Untitled 3", ... not among ``titles``, so that
+    new worksheets can be told apart on the home page (as Jupyter names new notebooks)."""
+    taken = set(titles)
+    if UNTITLED not in taken:
+        return UNTITLED
+    n = 2
+    while f"{UNTITLED} {n}" in taken:
+        n += 1
+    return f"{UNTITLED} {n}"
+
+
 class WorksheetOps:
     """Whole-worksheet changes on ``store``, told to ``hubs`` (a ``HubRegistry``, or None in
     tests of the home page alone)."""
@@ -34,12 +50,17 @@ class WorksheetOps:
     def quotas(self) -> Quotas:
         return getattr(self.hubs, "quotas", None) or Quotas()
 
-    def create(self, title: str = "Untitled", texts=("",)):
-        """A new worksheet of code cells with ``texts``; fires with the Worksheet."""
+    def create(self, title: str | None = None, texts=("",)):
+        """A new worksheet of code cells with ``texts``, titled ``title`` or, without one, the
+        first of "Untitled", "Untitled 2", ... that no worksheet has; fires with the
+        Worksheet."""
         texts = tuple(texts)
         self.quotas.checkImport([NewCell(t) for t in texts], "This worksheet",
                                 "nothing was made")
-        return self.store.create_worksheet(title, texts)
+        if title is not None:
+            return self.store.create_worksheet(title, texts)
+        return self.store.list_worksheets().addCallback(
+            lambda sheets: self.store.create_worksheet(untitled(w.title for w in sheets), texts))
 
     def importFile(self, name: str, data: bytes):
         """A worksheet made whole from the file ``name`` (its suffix says the format); fires

@@ -59,6 +59,14 @@ def test_new_worksheets_are_untitled_with_one_empty_cell_and_listed_newest_first
     call(owner, b"POST", "/api/worksheets", {"title": "Second"})
     code, listed = call(owner, b"GET", "/api/worksheets")
     assert [w["title"] for w in listed["worksheets"]] == ["Second", "Untitled"]
+    # The next untitled ones can be told apart, as Jupyter's are; a freed name is used again.
+    for _ in range(2):
+        env.clock.advance(10)
+        call(owner, b"POST", "/api/worksheets")
+    code, listed = call(owner, b"GET", "/api/worksheets")
+    assert [w["title"] for w in listed["worksheets"]][:2] == ["Untitled 3", "Untitled 2"]
+    call(owner, b"POST", f"/api/worksheets/{sheet['id']}/trash")
+    assert call(owner, b"POST", "/api/worksheets")[1]["worksheet"]["title"] == "Untitled"
 
 
 def test_rename_trash_and_restore_answer_with_the_changed_worksheet(env, hubs):

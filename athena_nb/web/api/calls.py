@@ -71,7 +71,7 @@ class Calls:
             lambda found: (200, {"worksheets": [worksheetJSON(w) for w in found]}))
 
     def createWorksheet(self, who, body):
-        d = self.ops.create(body.get("title", "Untitled"), body.get("cells", [""]))
+        d = self.ops.create(body.get("title"), body.get("cells", [""]))
         return d.addCallback(lambda worksheet: (201, {"worksheet": worksheetJSON(worksheet)}))
 
     def importWorksheet(self, who, body, name):
