@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from html import escape
+from urllib.parse import quote
 
 from twisted.logger import Logger
 
@@ -109,6 +110,9 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
         menu += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         menu += _button("Clear all outputs", "clearAll")
+        if self.identity.isOwner:  # share links are made on the home page, by the owner
+            menu += (f'<a href="/?share={quote(self.hub.worksheetId)}" title="Share links '
+                     'and publishing, on the home page">Share…</a>')
         downloads = "".join(f'<a href="download/{fmt}" download>{escape(label)}</a>'
                             for fmt, label, _ in DOWNLOADS)
         toolbar += ('<span class="nb-toolbar-end">' + FILES_PANEL

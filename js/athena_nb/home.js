@@ -482,6 +482,20 @@ function boot() {
   for (const id of ['new-worksheet', 'show-trash']) {
     /** @type {HTMLButtonElement} */ ($(id)).disabled = false; // disabled until now (home.py)
   }
+  openShareAsked();
+}
+
+/** `/?share=<id>` (a worksheet's "Share…"): that worksheet's share panel, open. */
+function openShareAsked() {
+  const id = new URLSearchParams(location.search).get('share');
+  if (!id) return;
+  const row = document.querySelector(`.worksheet-row[data-id="${CSS.escape(id)}"]`);
+  const button = row?.querySelector('button[aria-label^="Share "]');
+  if (button instanceof HTMLButtonElement && button.getAttribute('aria-expanded') === 'false') {
+    button.click();
+    button.scrollIntoView({block: 'center'});
+    button.focus();
+  }
 }
 
 boot();

@@ -2,7 +2,8 @@
 
 Log in with the token; "New worksheet" opens a new worksheet; back home it is listed as a link
 named by its title; rename it, move it to the trash, show the trash, restore it; make a share
-link and see it work for a second browser.  The server and browser fixtures are tests/browser/conftest.py's.
+link (reached from the worksheet's "Share…") and see it work for a second browser, who has no
+"Share…".  The server and browser fixtures are tests/browser/conftest.py's.
 """
 
 from __future__ import annotations
@@ -84,8 +85,13 @@ def test_a_share_link_from_the_home_page_lets_a_second_browser_in(page, browser)
     page.get_by_role("button", name="New worksheet").click()
     page.wait_for_url(re.compile(r"/worksheets/"))
     worksheet = page.url
-    page.goto(page.origin + "/")
-    page.get_by_role("button", name="Share Untitled").click()
+    # The worksheet's "Share…" (owner only) is its share panel on the home page, open.
+    page.get_by_role("button", name="More worksheet actions").click()
+    page.get_by_role("link", name="Share…").click()
+    page.wait_for_url(re.compile(r"/\?share="))
+    expect(page.get_by_role("button", name="Share Untitled")).to_have_attribute(
+        "aria-expanded", "true")
+    expect(page.get_by_role("button", name="Share Untitled")).to_be_focused()
     page.get_by_role("button", name="New view-only link").click()
     field = page.get_by_role("textbox", name="viewer link")
     expect(field).to_have_value(re.compile(r"/share/[A-Za-z0-9_-]+$"))
@@ -97,6 +103,8 @@ def test_a_share_link_from_the_home_page_lets_a_second_browser_in(page, browser)
     guest.get_by_role("textbox", name="Your name (the others see it)").fill("Grace")
     guest.get_by_role("button", name="Join").click()
     guest.wait_for_url(worksheet)
+    guest.get_by_role("button", name="More worksheet actions").click()
+    expect(guest.get_by_role("link", name="Share…")).to_have_count(0)
     guest.goto(page.origin + "/api/worksheets")
     assert "Only the notebook's owner" in guest.content()
 
