@@ -242,7 +242,7 @@ def history_info(conn: sqlite3.Connection, worksheet_id: str) -> dict:
 
 
 def list_names(conn: sqlite3.Connection, worksheet_id: str) -> list[dict]:
-    return [{"id": i, "version": v, "name": n, "who": w, "created": c, "outputs": o is not None}
+    return [{"id": i, "version": v, "name": n, "who": w, "created": c, "outputs": bool(o)}
             for i, v, n, w, c, o in conn.execute(
                 "SELECT id, version, name, who, created, outputs IS NOT NULL FROM history_names "
                 "WHERE worksheet_id = ? ORDER BY version, id", (worksheet_id,))]

@@ -213,9 +213,15 @@ export class HistoryPanel {
     if (action === 'name' || action === 'snapshot') {
       const name = window.prompt(action === 'name' ? 'A name for this version' : 'A name for this snapshot');
       if (!name) return;
-      if (action === 'name') await this.ask('historyName', this.shown, name);
-      else await this.ask('historySnapshot', name);
-      return this.openPanel();
+      if (action === 'snapshot') {
+        await this.ask('historySnapshot', name);
+        return this.openPanel(); // the snapshot is of the last version
+      }
+      // The version just named stays on screen, so that Restore restores it.
+      await this.ask('historyName', this.shown, name);
+      const info = /** @type {HistoryInfo|undefined} */ (await this.ask('historyInfo'));
+      if (info && this.open) this.#setInfo(info);
+      return;
     }
   }
 }

@@ -85,6 +85,15 @@ def test_the_history_slider_with_two_people_editing_and_a_live_restore(three):
     slider.press("ArrowRight")
     expect(pastText(owner, 1)).to_be_visible(timeout=T)
     slideBackUntil(owner, "a = 1")
+    # Naming it keeps it on screen (Restore then restores it); a plain name has no outputs.
+    named = slider.input_value()
+    owner.once("dialog", lambda dialog: dialog.accept("before Carla"))
+    panel(owner).get_by_role("button", name="Name this version").click()
+    expect(panel(owner).get_by_role("button", name=f"before Carla (version {named})")).to_be_visible(
+        timeout=T)
+    expect(slider).to_have_value(named)
+    expect(pastText(owner, 1)).to_have_text("a = 1")
+    expect(panel(owner).get_by_role("button", name="outputs", exact=True)).to_have_count(0)
     panel(owner).get_by_role("button", name="Restore this version").click()
     expect(panel(owner)).to_be_hidden(timeout=T)
     for page in (owner, carla, vic):

@@ -180,8 +180,8 @@ def test_named_versions_and_outputs_kept_with_them():
     kept = settle(writer, store.name_version(ws.id, "with outputs", 0,
                                              outputs={str(cell.id): [{"type": "result"}]}))
     info = settle(writer, store.history_info(ws.id))
-    assert [(n["name"], n["version"]) for n in info["names"]] == [
-        ("with outputs", 0), ("before the exam", 1)]
+    assert [(n["name"], n["version"], n["outputs"]) for n in info["names"]] == [
+        ("with outputs", 0, True), ("before the exam", 1, False)]
     outputs = settle(writer, store.named_outputs(ws.id, kept["id"]))
     assert outputs["outputs"] == {str(cell.id): [{"type": "result"}]}
     with pytest.raises(StoreError, match="no snapshot with outputs"):
