@@ -350,6 +350,28 @@ def test_a_token_made_on_the_home_page_works_is_listed_and_ends(env):
     assert code == 401 and "neither the server's token" in refused["error"]["message"]
 
 
+def test_the_history_names_a_token_s_changes_after_it(env):
+    """A teacher's grading script writes, adds and deletes cells: each version of the
+    worksheet's history says it was the token, as the cells' runs do."""
+    owner = env.owner()
+    token = _token(env, owner, "grader", "full")
+    sheet = env.worksheet("Marks", ["one"])
+    cellId = env.run(env.store.load_worksheet(sheet.id)).cells[0].id
+    assert api(env, b"PUT", f"/worksheets/{sheet.id}/cells/{cellId}", {"text": "two"},
+               token=token)[0] == 200
+    code, made, _ = api(env, b"POST", f"/worksheets/{sheet.id}/cells", {"text": "three"},
+                        token=token)
+    assert code == 201
+    assert api(env, b"DELETE", f"/worksheets/{sheet.id}/cells/{made['cell']['id']}",
+               token=token)[0] == 200
+    env.settle()
+    last = env.run(env.store.history_info(sheet.id))["last"]
+    made = [env.run(env.store.history_at(sheet.id, v))["who"] for v in range(1, last + 1)]
+    assert made == ["grader (API token)"] * 3, made
+    past = env.run(env.store.history_at(sheet.id, 1))
+    assert past["cells"][0]["by"] == "grader (API token)"
+
+
 def test_a_read_only_token_reads_and_changes_nothing(env):
     owner = env.owner()
     token = _token(env, owner, "dashboard", "read")

@@ -51,7 +51,8 @@ def _fileJSON(info) -> dict:
 
 
 class Calls:
-    """``who`` names the person a request comes from (``ranBy`` of the cells it runs)."""
+    """``who`` names the person a request comes from (``ranBy`` of the cells it runs, and who
+    made its changes in the worksheet's history)."""
 
     def __init__(self, reactor, store, hubs):
         self.reactor, self.store, self.hubs = reactor, store, hubs
@@ -130,7 +131,7 @@ class Calls:
             if index is not None and index > size:
                 raise Conflict(f"A cell can be inserted at an index from 0 to {size} (the "
                                f"worksheet has {size} cells), not {index}.")
-            return hub.insertCell(index, text=body.get("text", "")).addCallback(
+            return hub.insertCell(index, text=body.get("text", ""), who=who).addCallback(
                 lambda cellId: (201, {"cell": cellJSON(hub.cell(cellId), hub.indexOf(cellId))}))
 
         return self._hub(worksheetId).addCallback(opened)
@@ -149,13 +150,13 @@ class Calls:
 
             if op.isNoop:
                 return answer(None)
-            return hub.edit(cellId, op, cell.version, "api").addCallback(answer)
+            return hub.edit(cellId, op, cell.version, "api", who=who).addCallback(answer)
 
         return self._withCell(worksheetId, cellId, write)
 
     def deleteCell(self, who, body, worksheetId, cellId):
         return self._withCell(worksheetId, cellId, lambda hub, cell: hub.deleteCell(
-            cellId).addCallback(lambda _: (200, {"deleted": cellId})))
+            cellId, who).addCallback(lambda _: (200, {"deleted": cellId})))
 
     def getOutputs(self, who, body, worksheetId, cellId):
         return self._withCell(worksheetId, cellId, lambda hub, cell: (200, {
