@@ -133,7 +133,7 @@ function activeRow(worksheet) {
                   'aria-expanded': 'false', onclick: (/** @type {MouseEvent} */ event) => toggleShare(row, worksheet,
                   /** @type {HTMLButtonElement} */ (event.currentTarget))}, 'Share'),
     el('button', {type: 'button', className: 'danger',
-                  'aria-label': `Move ${worksheet.title} to trash`,
+                  'aria-label': `Move to trash: ${worksheet.title}`,
                   onclick: () => trash(worksheet)}, 'Move to trash'));
   const tick = el('input', {type: 'checkbox', className: 'choose', checked: chosen.has(worksheet.id),
     'aria-label': `Choose ${worksheet.title}`, onchange: (/** @type {Event} */ event) => {
@@ -405,7 +405,7 @@ function toggleShare(row, worksheet, button) {
 function publishSection(worksheet) {
   const base = `/api/worksheets/${encodeURIComponent(worksheet.id)}`;
   const link = el('div', {className: 'share-links'});
-  const publishButton = el('button', {type: 'button', 'aria-label': `Publish ${worksheet.title}`,
+  const publishButton = el('button', {type: 'button', 'aria-label': `Publish snapshot of ${worksheet.title}`,
     onclick: () => attempt(async () => {
       show((await api('POST', `${base}/publish`)).published);
       say('Published: the public page shows the worksheet as it is now.');
@@ -419,7 +419,9 @@ function publishSection(worksheet) {
   /** @param {{path: string, at: number} | null} published */
   const show = (published) => {
     unpublishButton.hidden = !published;
+    // The visible words begin the accessible name, as voice control expects.
     publishButton.textContent = published ? 'Republish snapshot' : 'Publish snapshot';
+    publishButton.setAttribute('aria-label', `${publishButton.textContent} of ${worksheet.title}`);
     if (!published) {
       link.replaceChildren(el('p', {className: 'empty'}, 'Not published.'));
       return;

@@ -152,7 +152,7 @@ def test_a_published_worksheet_is_copied_by_its_owner_and_a_visitor_logs_in_firs
     login(page, server)
     importNotebooks(page, "lecture")
     page.get_by_role("button", name="Share lecture").click()
-    page.get_by_role("button", name="Publish lecture", exact=True).click()
+    page.get_by_role("button", name="Publish snapshot of lecture", exact=True).click()
     field = page.get_by_role("textbox", name="Public link")
     expect(field).to_have_value(re.compile(r"/public/[0-9a-f]+/[A-Za-z0-9_-]+$"))
     publicURL = field.input_value()

@@ -49,7 +49,7 @@ def test_log_in_create_rename_trash_and_restore(page):
     page.reload()
     expect(page.get_by_role("link", name="Group theory", exact=True)).to_be_visible()
 
-    page.get_by_role("button", name="Move Group theory to trash").click()
+    page.get_by_role("button", name="Move to trash: Group theory").click()
     expect(page.get_by_role("link", name="Group theory", exact=True)).to_have_count(0)
     show = page.get_by_role("button", name=re.compile(r"Show trash"))
     expect(show).to_have_text("Show trash (1)")

@@ -31,12 +31,12 @@ def test_the_owner_publishes_and_a_stranger_reads_the_snapshot(context, browser,
     page.get_by_role("textbox", name="New title for Untitled").press("Enter")
     page.get_by_role("button", name="Share Open results").click()
     expect(page.get_by_text("Not published.")).to_be_visible()
-    page.get_by_role("button", name="Publish Open results", exact=True).click()
+    page.get_by_role("button", name="Publish snapshot of Open results", exact=True).click()
     field = page.get_by_role("textbox", name="Public link")
     expect(field).to_have_value(re.compile(r"/public/[0-9a-f]+/[A-Za-z0-9_-]+$"))
     publicURL = field.input_value()
-    expect(page.get_by_role("button", name="Publish Open results", exact=True)).to_have_text(
-        "Republish snapshot")
+    expect(page.get_by_role("button", name="Republish snapshot of Open results",
+                            exact=True)).to_have_text("Republish snapshot")
 
     stranger = browser.new_context()
     try:
