@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import interactmodel
 from .ot import TextDocument
 from .quotas import storedSize
-from .render import renderLatexOutput, renderMarkdown
+from .render import renderLatexOutput, renderMarkdown, renderTextCell
 from .store import Cell, CellKind, RunState
 from .terminal import fold
 
@@ -186,6 +186,8 @@ class CellModel:
     clearWaiting: bool = False
     #: The characters the outputs take (quotas.py), kept up to date as they change.
     outputChars: int = 0
+    #: What a notebook file kept of the cell (its attachments, a raw cell's type...).
+    kept: dict | None = None
     _displays: tuple | None = field(default=None, init=False, repr=False)
     _shared: tuple = field(default=(None, None), init=False, repr=False)
     _view: tuple = field(default=(None, None, None), init=False, repr=False)
@@ -212,7 +214,8 @@ class CellModel:
         cell's kind and text version (the web layer keeps its encoded view there)."""
         key = (self.kind, self.doc.version)
         if self._view[0] != key:
-            html = renderMarkdown(self.doc.text) if self.kind is CellKind.TEXT else None
+            html = (renderTextCell(self.doc.text, self.kept) if self.kind is CellKind.TEXT
+                    else None)
             self._view = (key, html, {})
         return self._view[1], self._view[2]
 
@@ -228,6 +231,7 @@ class CellModel:
             outputs=(outputs := [eventFromStore(o.kind, o.payload) for o in cell.outputs]),
             files=list(cell.files),
             outputChars=sum(storedSize(e) for e in outputs),
+            kept=cell.metadata,
         )
 
     @property

@@ -7,8 +7,10 @@ tests/unit/test_render_help.py.  Design: docs/typesetting.md.
 The public surface is these functions; each takes any text and returns sanitised HTML
 (never raises), so a caller can put the result straight into a page:
 
-- ``renderMarkdown(text)``: a text cell (CommonMark, tables, task lists, highlighted fenced
-  code, ``$...$`` / ``$$...$$`` / ``\\(...\\)`` / ``\\[...\\]`` mathematics);
+- ``renderMarkdown(text, attachments=None)``: Markdown (CommonMark, tables, task lists,
+  highlighted fenced code, ``$...$`` / ``$$...$$`` / ``\\(...\\)`` / ``\\[...\\]``
+  mathematics; ``attachment:name`` images from ``attachments``, Jupyter's
+  ``{name: {mime: base64}}``); ``renderTextCell(text, kept)``: a text cell, raw or Markdown;
 - ``renderLatex(tex, display=False)``: one formula without delimiters, as MathML, or as its
   source in ``<code class="nb-tex-plain">`` when it cannot be typeset;
 - ``renderLatexOutput(latex)``: a kernel's ``text/latex`` output (delimited or bare TeX);
@@ -28,10 +30,23 @@ these functions from here, not from the modules that make them.
 from __future__ import annotations
 
 
-def renderMarkdown(text: str) -> str:
+def renderMarkdown(text: str, attachments: dict | None = None) -> str:
     from .markdown import renderMarkdown
 
-    return renderMarkdown(text)
+    return renderMarkdown(text, attachments)
+
+
+def renderTextCell(text: str, kept: dict | None = None) -> str:
+    """A text cell as HTML, by what a notebook file ``kept`` of it: Markdown with its
+    ``attachments`` (images a Jupyter cell refers to as ``attachment:name``), or a raw cell's
+    text as it is (``cell_type`` "raw")."""
+    kept = kept if isinstance(kept, dict) else {}
+    if kept.get("cell_type") == "raw":
+        from html import escape
+
+        return f'<pre class="nb-md-plain nb-raw">{escape(text)}</pre>'
+    attachments = kept.get("attachments")
+    return renderMarkdown(text, attachments if isinstance(attachments, dict) else None)
 
 
 def renderLatex(tex: str, display: bool = False) -> str:
@@ -71,4 +86,4 @@ def htmlOutput(html: str) -> tuple[str, str]:
 
 
 __all__ = ["htmlOutput", "renderDocstring", "renderHelp", "renderHint", "renderLatex",
-           "renderLatexOutput", "renderMarkdown"]
+           "renderLatexOutput", "renderMarkdown", "renderTextCell"]

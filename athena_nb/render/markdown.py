@@ -15,6 +15,7 @@ from __future__ import annotations
 from html import escape
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from mdit_py_plugins.texmath import texmath_plugin
@@ -51,6 +52,32 @@ def _math(display: bool, block: bool):
     return render
 
 
+#: An attachment larger than this (its base64 text) is not shown.
+MAX_ATTACHMENT = 8 << 20
+
+
+def _attached(attachments: dict, name: str) -> str:
+    """The ``data:`` URL of the image attached as ``name``, or "" (no such image)."""
+    bundle = attachments.get(name)
+    if not isinstance(bundle, dict):
+        return ""
+    for mime, data in bundle.items():
+        if (isinstance(mime, str) and mime.startswith("image/") and isinstance(data, str)
+                and len(data) <= MAX_ATTACHMENT and mime.replace("/", "").replace("+", "")
+                .replace(".", "").replace("-", "").isalnum()):
+            return f"data:{mime};base64,{''.join(data.split())}"
+    return ""
+
+
+def _image(self, tokens, idx, options, env) -> str:
+    """An image; Jupyter's ``attachment:name`` becomes the attached image's ``data:`` URL."""
+    token = tokens[idx]
+    src = token.attrGet("src")
+    if isinstance(src, str) and src.startswith("attachment:"):
+        token.attrSet("src", _attached(env.get("attachments") or {}, src[len("attachment:"):]))
+    return RendererHTML.image(self, tokens, idx, options, env)
+
+
 def _parser() -> MarkdownIt:
     md = (MarkdownIt("commonmark", {"html": True, "highlight": _highlight, "linkify": False})
           .enable(["table", "strikethrough"])
@@ -63,14 +90,16 @@ def _parser() -> MarkdownIt:
             ("math_single", False, False), ("math_block", True, True),
             ("math_block_label", True, True), ("math_block_eqno", True, True)):
         md.add_render_rule(kind, _math(display, block))
+    md.add_render_rule("image", _image)
     return md
 
 
 _MD = _parser()
 
 
-def renderMarkdown(text: str) -> str:
-    """``text`` (Markdown with mathematics) as sanitised HTML; never raises for any text."""
+def renderMarkdown(text: str, attachments: dict | None = None) -> str:
+    """``text`` (Markdown with mathematics) as sanitised HTML, its ``attachment:name`` images
+    taken from ``attachments``; never raises for any text."""
     if len(text) > MAX_MARKDOWN:
         return f'<pre class="nb-md-plain">{escape(text)}</pre>'
-    return clean(_MD.render(text))
+    return clean(_MD.render(text, {"attachments": attachments or {}}))

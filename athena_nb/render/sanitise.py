@@ -63,11 +63,20 @@ CLASSES = {
     "input": {"task-list-item-checkbox"},
 }
 
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    """A ``data:`` URL only as an image's source (a text cell's attachment), never a link."""
+    lowered = value.strip().lower()
+    if lowered.startswith("data:") and not (name == "src" and lowered.startswith("data:image/")):
+        return None
+    return value
+
+
 _CLEANER = nh3.Cleaner(
     tags=HTML_TAGS | MATH_TAGS,
     attributes=ATTRIBUTES,
+    attribute_filter=_attribute,
     allowed_classes=CLASSES,
-    url_schemes={"http", "https", "mailto"},
+    url_schemes={"http", "https", "mailto", "data"},
     link_rel="noopener noreferrer",
     set_tag_attribute_values={"a": {"target": "_blank"}, "input": {"disabled": "disabled"}},
     strip_comments=True,

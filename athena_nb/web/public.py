@@ -32,7 +32,7 @@ from twisted.web.server import NOT_DONE_YET
 from ..cells import MIME_ORDER, cleanEvent, compact, eventFromStore
 from ..interactmodel import publicHTML
 from ..quotas import QuotaExceeded
-from ..render import htmlOutput, renderMarkdown
+from ..render import htmlOutput, renderTextCell
 from ..store import CellKind, NotFoundError
 from ..terminal import visibleText
 from ..textcells import TYPESET_KEY
@@ -122,7 +122,8 @@ def snapshotOf(title: str, typeset: bool, cells) -> dict:
 def storedSnapshot(snapshot) -> dict:
     """``snapshotOf`` a worksheet as the store holds it (a ``WorksheetSnapshot``)."""
     return snapshotOf(snapshot.worksheet.title, snapshot.metadata.get(TYPESET_KEY) is not False,
-                      [(c.text, c.kind, renderMarkdown(c.text) if c.kind is CellKind.TEXT else None,
+                      [(c.text, c.kind,
+                        renderTextCell(c.text, c.metadata) if c.kind is CellKind.TEXT else None,
                         [eventFromStore(o.kind, o.payload) for o in c.outputs])
                        for c in snapshot.cells])
 

@@ -14,6 +14,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
+from athena_nb.cells import CellModel
 from athena_nb.formats import FormatError, ipynb
 from athena_nb.store import CellKind, OutputKind, RunState
 
@@ -68,6 +69,10 @@ def test_every_kind_of_cell_and_output_goes_in_and_comes_out_the_same(db):
         OutputKind.STREAM, OutputKind.STREAM, OutputKind.DISPLAY, OutputKind.DISPLAY,
         OutputKind.RESULT]
     assert snapshot.cells[2].outputs[0].payload["traceback"].startswith("\x1b[0;31m")
+    # Shown as Jupyter shows them: the attached image in the Markdown, the raw cell as text.
+    shown = [CellModel.fromStore(c).rendered() for c in snapshot.cells]
+    assert f'<img src="data:image/png;base64,{PNG}" alt="x">' in shown[0]
+    assert shown[3] == '<pre class="nb-md-plain nb-raw">raw text</pre>'
 
 
 def test_athena_only_outputs_are_readable_in_jupyter_and_come_back_whole(db):

@@ -102,9 +102,9 @@ def test_typing_in_a_text_cell_renders_once_per_change_shared_by_every_viewer(en
     convert(env, ann, 0, "text")
     env.later(SETTLE)
     renders = []
-    original = cellsModule.renderMarkdown
-    monkeypatch.setattr(cellsModule, "renderMarkdown",
-                        lambda text: renders.append(text) or original(text))
+    original = cellsModule.renderTextCell
+    monkeypatch.setattr(cellsModule, "renderTextCell",
+                        lambda text, kept: renders.append(text) or original(text, kept))
     for page in (ann, carla, vic):
         page.cells[0].views.clear()
     ann.cells[0].type(5, " $x$")

@@ -2,7 +2,7 @@
 
 import re
 
-from athena_nb.render import renderMarkdown
+from athena_nb.render import renderMarkdown, renderTextCell
 
 
 def test_commonmark_headings_emphasis_lists_and_links():
@@ -100,3 +100,28 @@ def test_only_highlighting_and_the_renderers_own_class_names_survive():
                           '<p id="worksheet" class="nb-state">c</p>')
     assert "nb-output" not in html and "nb-menu" not in html and "nb-state" not in html
     assert 'id="' not in html and '<span class="k">b</span>' in html
+
+
+PIXEL = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQ"
+         "AAAABJRU5ErkJggg==")
+
+
+def test_a_jupyter_cells_attached_image_is_shown_from_its_attachment():
+    html = renderTextCell("![a red dot](attachment:red.png)",
+                          {"attachments": {"red.png": {"image/png": PIXEL}}})
+    assert f'<img src="data:image/png;base64,{PIXEL}" alt="a red dot">' in html
+    # No such attachment, or one that is no image: no source at all.
+    for kept in ({}, {"attachments": {"red.png": {"text/html": "<b>x</b>"}}}):
+        assert 'src=""' in renderTextCell("![x](attachment:red.png)", kept)
+
+
+def test_a_data_url_is_an_images_source_only_never_a_link():
+    html = renderMarkdown('<a href="data:text/html,<script>x</script>">l</a> '
+                          '<img src="data:text/html,x"> <img src="data:image/gif;base64,R0lG">')
+    assert "data:text/html" not in html
+    assert 'src="data:image/gif;base64,R0lG"' in html
+
+
+def test_a_raw_cell_is_shown_as_its_text():
+    html = renderTextCell("raw \\LaTeX <b>bold</b> $x$", {"cell_type": "raw"})
+    assert html == '<pre class="nb-md-plain nb-raw">raw \\LaTeX &lt;b&gt;bold&lt;/b&gt; $x$</pre>'
