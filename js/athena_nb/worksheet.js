@@ -37,6 +37,13 @@ const SAVED_LABEL = {saved: 'Saved', saving: 'Saving…', error: 'Not saved'};
 
 if (typeof window !== 'undefined') listenForFrameHeights(window);
 
+/** What Restart asks while `n` cells run or wait. @param {number} n */
+export function restartQuestion(n) {
+  const cells = n === 1 ? 'a cell that runs or waits' : `${n} cells that run or wait`;
+  return `Restart the kernel? It stops ${cells} (they will not finish), and every variable ` +
+    'is lost.';
+}
+
 export class Worksheet extends Widget {
   /**
    * @param {Element} node @param {number} id @param {unknown[]} args `[WorksheetArgs]`
@@ -500,8 +507,12 @@ export class Worksheet extends Widget {
         return;
       case 'interrupt':
         return this.ask(this.callRemote('interrupt'));
-      case 'restart':
+      case 'restart': {
+        // Work under way is lost without a word otherwise: ask first, as Jupyter does.
+        const waiting = this.kernel?.queue ?? [];
+        if (waiting.length && !globalThis.confirm?.(restartQuestion(waiting.length))) return;
         return this.ask(this.callRemote('restart'));
+      }
       case 'addCell': {
         const id = await this.ask(this.callRemote('addCell'));
         if (typeof id === 'number') this.focusCell(id);

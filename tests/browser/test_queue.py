@@ -38,6 +38,14 @@ def test_the_queue_is_seen_by_everyone_and_one_cell_is_cancelled(three, server):
     carla.locator(".nb-queue summary").click()
     queue(carla).locator("li", has_text="Cell 4").locator("button").click()  # from the queue
     expect(queue(owner).locator("summary")).to_have_text("Queue: 1 waiting", timeout=T)
+    # Restart while cells run and wait asks first; saying no leaves them be.
+    asked = []
+    owner.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    owner.get_by_role("button", name="Restart").click()
+    expect(queue(owner).locator("summary")).to_have_text("Queue: 1 waiting")
+    assert asked == ["Restart the kernel? It stops 2 cells that run or wait (they will not "
+                     "finish), and every variable is lost."]
+    expect(cell(owner, 1)).to_have_attribute("data-state", "running")
     worksheetId = owner.url.rstrip("/").rsplit("/", 1)[1]
     open(os.path.join(server.dataDir, "worksheets", worksheetId, "go"), "w").close()
     expect(output(owner, 1)).to_contain_text("slow", timeout=T)
