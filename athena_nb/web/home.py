@@ -5,7 +5,8 @@ in the page and calls the API under ``/api/`` for every change; the API answers 
 changed, so the page never guesses.
 
 Renaming and trashing write to the store, then tell the hub registry (``hubs.renamed``,
-``hubs.closeHub``) so that pages open on the worksheet see the change at once.
+``hubs.closeHub``) so that pages open on the worksheet see the change at once; a worksheet in
+the trash can be deleted forever, its files with it (``WorksheetOps.deleteForever``).
 
 Publishing a read-only snapshot (``/api/worksheets/<id>/publish``, ``unpublish``, ``published``)
 is done by ``public.Publisher``; the public page itself is ``public.PublicResource``.
@@ -178,6 +179,7 @@ class ApiResource(Resource):
             (b"POST", ("worksheets", "*", "rename")): self.renameWorksheet,
             (b"POST", ("worksheets", "*", "trash")): self.trashWorksheet,
             (b"POST", ("worksheets", "*", "restore")): self.restoreWorksheet,
+            (b"POST", ("worksheets", "*", "delete")): self.deleteWorksheet,
             (b"GET", ("worksheets", "*", "links")): self.listLinks,
             (b"POST", ("worksheets", "*", "links")): self.createLink,
             (b"POST", ("links", "*", "revoke")): self.revokeLink,
@@ -319,6 +321,10 @@ class ApiResource(Resource):
     def restoreWorksheet(self, worksheetId, body):
         return self.store.restore_worksheet(worksheetId).addCallback(
             lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
+
+    def deleteWorksheet(self, worksheetId, body):
+        return self.ops.deleteForever(worksheetId).addCallback(
+            lambda _: (200, {"deleted": worksheetId}))
 
     def listLinks(self, worksheetId, body):
         return self.auth.listShareLinks(worksheetId).addCallback(

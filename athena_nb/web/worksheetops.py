@@ -12,11 +12,14 @@ files, nor files without a worksheet.
 
 from __future__ import annotations
 
+import os
+import shutil
+
 from ..formats import ipynb, sws
 from ..formats.files import StagedFiles
 from ..offreactor import offReactor
 from ..quotas import Quotas
-from ..store import MAX_TITLE, NewCell
+from ..store import MAX_TITLE, NewCell, NotFoundError
 from .public import KEY as PUBLISHED
 
 #: File formats an import reads, by the file name's suffix.
@@ -112,6 +115,28 @@ class WorksheetOps:
             return failure
 
         return d.addCallbacks(stored, failed)
+
+    def deleteForever(self, worksheetId: str):
+        """Delete a worksheet in the trash for good: its cells, outputs, history, share links
+        and its directory of files; fires with None. One not in the trash is refused (a
+        ValueError saying so), as is one that does not exist (NotFoundError)."""
+
+        def check(worksheets):
+            found = next((w for w in worksheets if w.id == worksheetId), None)
+            if found is None:
+                raise NotFoundError(f"There is no worksheet {worksheetId!r}.")
+            if not found.trashed:
+                raise ValueError(f"{found.title!r} is not in the trash: move it to the trash "
+                                 "first; nothing was deleted.")
+            return self.store.delete_worksheet_forever(worksheetId).addCallback(removeFiles)
+
+        def removeFiles(_):
+            if self.hubs is None:
+                return None
+            where = os.path.join(self.hubs.dataDir, "worksheets", worksheetId)
+            return offReactor(self.reactor, shutil.rmtree, where, True)
+
+        return self.store.list_worksheets(include_trashed=True).addCallback(check)
 
     def trash(self, worksheetId: str):
         """Move the worksheet to the trash and close its pages; fires with the Worksheet."""

@@ -1,5 +1,5 @@
 // @ts-check
-// home.js: the home page's worksheet list (create, open, rename, trash, restore, share links,
+// home.js: the home page's worksheet list (create, open, rename, trash, restore, delete forever, share links,
 // publishing a read-only snapshot, importing files and downloading worksheets as files); its
 // helpers `el`, `api`, `say` and `attempt` serve sessions.js too.
 // Tested by tests/browser/test_home.py. The page embeds the first list as JSON (#home-data);
@@ -202,7 +202,10 @@ function trashedRow(worksheet) {
     edited(worksheet.modified),
     el('div', {className: 'row-actions'},
       el('button', {type: 'button', 'aria-label': `Restore ${worksheet.title}`,
-                    onclick: () => restore(worksheet)}, 'Restore')));
+                    onclick: () => restore(worksheet)}, 'Restore'),
+      el('button', {type: 'button', className: 'danger',
+                    'aria-label': `Delete forever: ${worksheet.title}`,
+                    onclick: () => deleteForever(worksheet)}, 'Delete forever')));
 }
 
 /** @param {Worksheet} a @param {Worksheet} b */
@@ -345,6 +348,20 @@ function restore(worksheet) {
     render();
     say(`“${worksheet.title}” is back.`);
     focusRow(worksheet.id, $('show-trash'));
+  });
+}
+
+/** After asking: the worksheet, its history and its files are gone for good. @param {Worksheet} worksheet */
+function deleteForever(worksheet) {
+  if (!confirm(`Delete “${worksheet.title}” forever? Its cells, outputs, history and files ` +
+               'are deleted, and cannot be brought back.')) return;
+  attempt(async () => {
+    await api('POST', `/api/worksheets/${encodeURIComponent(worksheet.id)}/delete`);
+    worksheets.delete(worksheet.id);
+    chosen.delete(worksheet.id);
+    render();
+    say(`“${worksheet.title}” was deleted forever.`);
+    $('show-trash').focus();
   });
 }
 

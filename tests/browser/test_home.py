@@ -1,7 +1,8 @@
 """The home page in a real Chromium, against the real ``athena-nb`` process.
 
 Log in with the token; "New worksheet" opens a new worksheet; back home it is listed as a link
-named by its title; rename it, move it to the trash, show the trash, restore it; make a share
+named by its title; rename it, move it to the trash, show the trash, restore it, delete it
+forever; make a share
 link (reached from the worksheet's "Share…") and see it work for a second browser, who has no
 "Share…".  The server and browser fixtures are tests/browser/conftest.py's.
 """
@@ -61,6 +62,21 @@ def test_log_in_create_rename_trash_and_restore(page):
     expect(page.get_by_role("list", name="Worksheets").get_by_role(
         "link", name="Group theory", exact=True)).to_be_visible()
     expect(page.get_by_text("The trash is empty.")).to_be_visible()
+
+    # From the trash, Delete forever asks first; no keeps it, yes deletes it for good.
+    page.get_by_role("button", name="Move to trash: Group theory").click()
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    trash.get_by_role("button", name="Delete forever: Group theory").click()
+    assert asked and asked[0].startswith("Delete “Group theory” forever?")
+    expect(trash).to_contain_text("Group theory")
+    page.once("dialog", lambda dialog: dialog.accept())
+    trash.get_by_role("button", name="Delete forever: Group theory").click()
+    expect(page.get_by_role("status")).to_have_text("“Group theory” was deleted forever.")
+    expect(page.get_by_text("The trash is empty.")).to_be_visible()
+    page.reload()
+    expect(page.get_by_text("Group theory")).to_have_count(0)
+    assert page.goto(worksheet).status == 404
 
 
 def test_escape_cancels_a_rename(page):

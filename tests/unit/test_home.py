@@ -86,6 +86,28 @@ def test_rename_trash_and_restore_answer_with_the_changed_worksheet(env, hubs):
                          ("closeHub", sheet.id, "The worksheet was moved to the trash.")]
 
 
+def test_a_worksheet_in_the_trash_is_deleted_forever_with_its_files(env, hubs):
+    """Only from the trash (else a sentence, and nothing goes); then it is gone from the list,
+    the trash, the store and the disk."""
+    owner = env.owner()
+    sheet = env.worksheet("Marks")
+    files = hubs.worksheetDir(sheet.id)
+    os.makedirs(files)
+    with open(os.path.join(files, "grades.csv"), "w") as f:
+        f.write("ann,1\n")
+    code, refused = call(owner, b"POST", f"/api/worksheets/{sheet.id}/delete")
+    assert code == 400 and refused["error"]["message"] == (
+        "'Marks' is not in the trash: move it to the trash first; nothing was deleted.")
+    assert os.path.exists(files)
+    call(owner, b"POST", f"/api/worksheets/{sheet.id}/trash")
+    code, deleted = call(owner, b"POST", f"/api/worksheets/{sheet.id}/delete")
+    assert code == 200 and deleted == {"deleted": sheet.id}
+    assert call(owner, b"GET", "/api/worksheets")[1]["worksheets"] == []
+    assert not os.path.exists(files)
+    code, missing = call(owner, b"POST", f"/api/worksheets/{sheet.id}/delete")
+    assert code == 404, missing
+
+
 @pytest.mark.parametrize("title", ["", "   ", "x" * 501, 7])
 def test_a_bad_title_is_refused_and_nothing_changes(env, hubs, title):
     owner = env.owner()
