@@ -360,7 +360,7 @@ export class Worksheet extends Widget {
     const cellId = cell && 'cellId' in cell ? /** @type {Cell} */ (cell).cellId : null;
     if (cellId === this.focusedCell) return;
     this.focusedCell = cellId;
-    this.#endHint(); // a hint is about the cell it came from
+    if (cellId !== null) this.#endHint(); // a hint is about the cell it came from
     clearTimeout(this.focusTimer);
     this.focusTimer = setTimeout(() => {
       this.callRemote('focus', this.focusedCell).catch(() => {});
