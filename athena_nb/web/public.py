@@ -308,6 +308,17 @@ def _output(event: dict, typeset: bool, styles: list[str]) -> str:
     return ""
 
 
+def _imageSize(event: dict, mime: str) -> str:
+    """The ``width``/``height`` attributes an image output's metadata asks for (Jupyter's
+    ``{"image/png": {"width": 200}}``), as the worksheet page shows it; "" if none."""
+    metadata = event.get("metadata")
+    sizes = metadata.get(mime) if isinstance(metadata, dict) else None
+    if not isinstance(sizes, dict):
+        return ""
+    return "".join(f' {name}="{sizes[name]}"' for name in ("width", "height")
+                   if type(sizes.get(name)) is int and 0 < sizes[name] <= 10_000)
+
+
 def _data(event: dict, typeset: bool, styles: list[str]) -> str:
     """The richest form of a display or result that a static page can show safely, in
     Jupyter's order (``MIME_ORDER``), as the worksheet page chooses: its LaTeX typeset on the
@@ -330,11 +341,12 @@ def _data(event: dict, typeset: bool, styles: list[str]) -> str:
             continue
         if mime in ("image/png", "image/jpeg") and value and _BASE64.fullmatch(value):
             src = f"data:{mime};base64," + "".join(value.split())
-            return f'<img class="public-image" alt="Image output" src="{escape(src)}">'
+            return (f'<img class="public-image" alt="Image output" src="{escape(src)}"'
+                    f'{_imageSize(event, mime)}>')
         if mime == "image/svg+xml":
             # As an image: nothing in it runs or is fetched.
             src = "data:image/svg+xml;base64," + base64.b64encode(value.encode()).decode()
-            return f'<img class="public-image" alt="Image output" src="{src}">'
+            return f'<img class="public-image" alt="Image output" src="{src}"{_imageSize(event, mime)}>'
         if mime == "text/html":
             return _shadowOutput(value, styles)
         plain = data.get("text/plain")

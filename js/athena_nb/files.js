@@ -83,12 +83,15 @@ export class FilesPanel {
       this.uploadAll(files);
     });
     this.button.addEventListener('click', () => this.show(!this.isOpen));
-    this.panel.addEventListener('keydown', (event) => {
-      if (event.key !== 'Escape') return;
-      event.stopPropagation();
-      this.show(false);
-      this.button.focus();
-    });
+    // Escape closes it from inside it, and from its button (just pressed to open it).
+    for (const node of [this.panel, this.button]) {
+      node.addEventListener('keydown', (event) => {
+        if (event.key !== 'Escape' || !this.isOpen) return;
+        event.stopPropagation();
+        this.show(false);
+        this.button.focus();
+      });
+    }
     this.#acceptDrops(dropZone);
     this.over = over;
     over.querySelector('button')?.addEventListener('click', async () => {
@@ -262,6 +265,9 @@ export class FilesPanel {
   async #delete(name) {
     if (!confirm(`Delete ${name}? It cannot be brought back.`)) return;
     await this.#call(name, {action: 'delete'});
+    // Its Delete button is gone: the focus stays in the panel (where Escape closes it).
+    const next = this.panel.querySelector('.nb-files-list button, [data-files="upload"]:not([hidden])');
+    /** @type {HTMLElement} */ (next ?? this.button).focus();
   }
 
   /** A rename or delete; the list is shown again either way. @param {string} name @param {object} body */

@@ -54,6 +54,8 @@ def sheetWithOutputs(env):
     ]))
     env.run(env.store.append_outputs(cells[1].id, [
         ("display", {"data": {"image/png": PNG, "text/plain": "<Figure>"}}),
+        ("display", {"data": {"image/png": PNG, "text/plain": "<Small>"},
+                     "metadata": {"image/png": {"width": 200, "height": "9; onerror=x"}}}),
         ("display", {"data": {"text/html": '<b onclick="x()">"bold"</b>'}}),
         ("result", {"data": {"text/plain": "42 < 43"}}),
         ("error", {"ename": "ValueError", "evalue": "bad <value>",
@@ -93,6 +95,9 @@ def test_the_owner_publishes_and_anyone_without_a_session_sees_the_snapshot(env)
     assert "&lt;script&gt;alert(2)&lt;/script&gt;\nsecond line\n" in body
     assert "<script" not in body
     assert f'<img class="public-image" alt="Image output" src="data:image/png;base64,{PNG}">' in body
+    # Its width as its metadata asks, as the worksheet page shows it; nothing else of it.
+    assert (f'<img class="public-image" alt="Image output" src="data:image/png;base64,{PNG}"'
+            ' width="200">') in body
     assert ('<div class="public-html" role="group" aria-label="HTML output">'
             '<template shadowrootmode="open"><b>"bold"</b></template></div>') in body
     assert "onclick" not in body and "<iframe" not in body
