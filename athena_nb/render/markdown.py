@@ -12,6 +12,7 @@ code spans and fenced code is code, never typeset (the parser sees code first).
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from markdown_it import MarkdownIt
@@ -54,6 +55,7 @@ def _math(display: bool, block: bool):
 
 #: An attachment larger than this (its base64 text) is not shown.
 MAX_ATTACHMENT = 8 << 20
+_IMAGE_MIME = re.compile(r"image/[A-Za-z0-9.+-]+")
 
 
 def _attached(attachments: dict, name: str) -> str:
@@ -62,9 +64,8 @@ def _attached(attachments: dict, name: str) -> str:
     if not isinstance(bundle, dict):
         return ""
     for mime, data in bundle.items():
-        if (isinstance(mime, str) and mime.startswith("image/") and isinstance(data, str)
-                and len(data) <= MAX_ATTACHMENT and mime.replace("/", "").replace("+", "")
-                .replace(".", "").replace("-", "").isalnum()):
+        if (isinstance(mime, str) and _IMAGE_MIME.fullmatch(mime) and isinstance(data, str)
+                and len(data) <= MAX_ATTACHMENT):
             return f"data:{mime};base64,{''.join(data.split())}"
     return ""
 

@@ -82,6 +82,9 @@ def test_what_a_cell_imports_or_defines_before_it_ran_completes_from_its_source(
     ns = {"math": json}
     code = "import math\nmath.du"
     assert introspection.complete(ns, code, len(code))["matches"] == ["math.dump", "math.dumps"]
+    # A cell longer than MAX_SOURCE is not read for it.
+    code = "import math\n" + "#" * introspection.MAX_SOURCE + "\nmath.sq"
+    assert introspection.complete({}, code, len(code))["matches"] == []
     code = "import os\nos.system('touch ran')\nos.sy"
     assert "os.system" in introspection.complete({}, code, len(code))["matches"]
     assert not os.path.exists("ran")

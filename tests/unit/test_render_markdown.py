@@ -3,6 +3,7 @@
 import re
 
 from athena_nb.render import renderMarkdown, renderTextCell
+from athena_nb.render.markdown import MAX_ATTACHMENT
 
 
 def test_commonmark_headings_emphasis_lists_and_links():
@@ -111,7 +112,9 @@ def test_a_jupyter_cells_attached_image_is_shown_from_its_attachment():
                           {"attachments": {"red.png": {"image/png": PIXEL}}})
     assert f'<img src="data:image/png;base64,{PIXEL}" alt="a red dot">' in html
     # No such attachment, or one that is no image: no source at all.
-    for kept in ({}, {"attachments": {"red.png": {"text/html": "<b>x</b>"}}}):
+    for kept in ({}, {"attachments": {"red.png": {"text/html": "<b>x</b>"}}},
+                 {"attachments": {"red.png": {'image/png"onerror="x': PIXEL}}},
+                 {"attachments": {"red.png": {"image/png": "A" * (MAX_ATTACHMENT + 1)}}}):
         assert 'src=""' in renderTextCell("![x](attachment:red.png)", kept)
 
 
