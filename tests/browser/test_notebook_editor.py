@@ -320,6 +320,14 @@ def test_other_peoples_carets_and_selections_show_with_their_name_and_move(two):
     expect(name).to_have_class(re.compile("nb-peer-below"))
     shown, editor = name.bounding_box(), box(owner, 1).bounding_box()
     assert shown["y"] >= editor["y"], (shown, editor)
+    # Not cut off by the editor's edge: its lower part is what the page shows there.
+    assert name.evaluate("""(el) => { const r = el.getBoundingClientRect();
+        for (let a = el.parentElement; a && !a.classList.contains('nb-cell'); a = a.parentElement) {
+          const b = a.getBoundingClientRect();
+          if (getComputedStyle(a).overflowY !== 'visible' && (r.bottom > b.bottom || r.top < b.top))
+            return false;  // a box that clips it
+        }
+        return true; }""")
     # She types: her caret moves along in the owner's cell.
     box(carla, 1).press_sequentially("!!")
     expectText(owner, 1, "hello world!!")
