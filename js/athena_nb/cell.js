@@ -110,8 +110,12 @@ export class Cell extends Widget {
       text: a.text,
       version: a.version,
       readOnly: !a.canEdit,
-      send: (op, base, follows) => (follows ? this.callRemote('edit', op, base, follows)
-        : this.callRemote('edit', op, base)),
+      send: (op, base, follows) => {
+        const saved = follows ? this.callRemote('edit', op, base, follows)
+          : this.callRemote('edit', op, base);
+        this.runtime.flush(); // now, not at the end of the task: before the editor draws it
+        return saved;
+      },
       fetchText: () => /** @type {Promise<{text: string, version: number}>} */ (this.callRemote('text')),
       onRun: (advance) => this.runFromKeyboard(advance),
       complete: (code, cursor) => /** @type {Promise<import('./editor.js').Completions>} */ (

@@ -145,6 +145,11 @@ export class Runtime {
     return this.rpc.call(widgetId, method, args);
   }
 
+  /** Sends the messages queued so far now, not at the end of this task (Transport.flush). */
+  flush() {
+    this.transport.flush();
+  }
+
   /** @param {Widget} widget removes a detached widget from the registry */
   forget(widget) {
     if (this.#widgets.get(widget.id) === widget) this.#widgets.delete(widget.id);

@@ -220,6 +220,15 @@ export class Transport {
     });
   }
 
+  /**
+   * Sends what waits now rather than once this task's code has run: for a message a person
+   * waits for on the other side (a keystroke's edit), sent before the page draws its cause.
+   * Messages queued later in the task follow in a frame of their own, in order.
+   */
+  flush() {
+    if (this.#state === State.LIVE && this.#driver) this.#driver.pump();
+  }
+
   /** The driver has a working connection (a resend was answered, a WebSocket opened). */
   opened() {
     if (this.isFinished) return;

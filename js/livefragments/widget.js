@@ -9,6 +9,7 @@ import {RemoteError} from './errors.js';
  * @typedef {Object} WidgetHost
  * @property {(widgetId: number, method: string, args: unknown[]) => Promise<unknown>} callRemote
  * @property {(id: number) => Widget|undefined} widget
+ * @property {() => void} flush sends the messages queued so far now, not at the end of the task
  * @property {(widget: Widget) => void} forget removes a widget from the page's registry
  * @property {(error: unknown) => void} reportError
  * @property {(description: import('./codec.js').WidgetDescription, container: Element,

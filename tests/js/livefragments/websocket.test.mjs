@@ -95,6 +95,17 @@ test('messages of one task go out as one frame; received messages are processed 
   assert.equal(net.requests.length, 0, 'no HTTP requests while the socket is open');
 });
 
+test('flush sends what waits at once, within the task; what is queued after it follows in a frame of its own', async () => {
+  const {transport, socket, clock} = await open();
+  const seen = socket.sent.length;
+  transport.send(...call(0, 'edit'));
+  transport.flush();
+  assert.deepEqual(socket.sent.slice(seen), [[-1, [[0, call(0, 'edit')]]]], 'sent before the task ends');
+  transport.send(...call(1, 'run'));
+  await clock.tick(0);
+  assert.deepEqual(socket.sent.slice(seen), [[-1, [[0, call(0, 'edit')]]], [-1, [[1, call(1, 'run')]]]]);
+});
+
 test('an acknowledgement alone goes ACK_DELAY_MS after the first message it covers, or at once for ACK_EVERY of them', async () => {
   const {socket, clock} = await open();
   const seen = socket.sent.length;
