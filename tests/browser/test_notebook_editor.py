@@ -291,6 +291,33 @@ def test_shift_enter_sends_the_run_right_behind_the_pending_edit(slow):
     assert runs[0][0] < firstAnswer, "the run waited for no answer: not even the first edit's"
 
 
+_SPY_ON_FRAMES = """async () => {
+  const {EditorView} = await import('@codemirror/view');
+  const send = WebSocket.prototype.send;
+  globalThis.__frames = [];
+  WebSocket.prototype.send = function (data) {
+    const content = document.activeElement?.closest?.('.cm-content');
+    const view = content ? EditorView.findFromDOM(/** @type {HTMLElement} */ (content)) : null;
+    globalThis.__frames.push([String(data), view ? view.state.doc.toString() : null]);
+    return send.call(this, data);
+  };
+}"""
+
+
+def test_a_keystroke_is_sent_before_the_editor_takes_it_in(page):
+    """The edit leaves while CodeMirror is still to update the page with it (editor.js,
+    ``#update``; Transport.flush): its frame is written when the view's state is the old one."""
+    newWorksheet(page)
+    target = box(page, 1)
+    target.click()
+    page.evaluate(_SPY_ON_FRAMES)
+    target.press_sequentially("q")
+    expectText(page, 1, "q")
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible(timeout=T)
+    edits = [shown for data, shown in page.evaluate("() => __frames") if '"edit"' in data]
+    assert edits == [""], f"the edit frame was sent when the editor held {edits!r}"
+
+
 _PEER_AT = """async (el) => {
   const {EditorView} = await import('@codemirror/view');
   const view = EditorView.findFromDOM(el.closest('.cm-content'));
