@@ -341,9 +341,11 @@ export class Cell extends Widget {
       return;
     }
     if (this.#openHelp()) return;
-    // Right behind the edits not yet sent (the channel is ordered): no round trip is waited for.
-    await this.editor.whenSent();
-    await this.worksheet?.ask(this.callRemote('run'));
+    // Right behind the edits not yet sent (the channel is ordered): no round trip is waited
+    // for, and the run leaves now, before the focus moves on to the next cell.
+    const ran = this.editor.behindEdits(() => this.callRemote('run'));
+    this.runtime.flush();
+    await this.worksheet?.ask(ran);
   }
 
   /** A code cell that is just `name?` or `name??` in Python or Sage opens the help panel
@@ -408,8 +410,7 @@ export class Cell extends Widget {
       case 'run':
         return this.run();
       case 'runAbove':
-        await this.editor.whenSent();
-        return ws.ask(this.callRemote('runAbove'));
+        return ws.ask(this.editor.behindEdits(() => this.callRemote('runAbove')));
       case 'cancel':
         return ws.ask(this.callRemote('cancel'));
       case 'delete': {

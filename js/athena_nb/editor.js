@@ -289,6 +289,12 @@ export class CellEditor {
     return this.cell.whenSent();
   }
 
+  /** Makes `call` right behind every local edit (CellText.behindEdits).
+   * @template T @param {() => Promise<T>} call @returns {Promise<T>} */
+  behindEdits(call) {
+    return this.cell.behindEdits(call);
+  }
+
   /** Resolves once every local edit has reached the hub (acknowledged). */
   whenSynced() {
     return this.cell.whenSynced();

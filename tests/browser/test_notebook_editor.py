@@ -298,7 +298,9 @@ _SPY_ON_FRAMES = """async () => {
   WebSocket.prototype.send = function (data) {
     const content = document.activeElement?.closest?.('.cm-content');
     const view = content ? EditorView.findFromDOM(/** @type {HTMLElement} */ (content)) : null;
-    globalThis.__frames.push([String(data), view ? view.state.doc.toString() : null]);
+    const cells = [...document.querySelectorAll('.nb-cell')];
+    const focused = cells.findIndex((c) => c.contains(document.activeElement));
+    globalThis.__frames.push([String(data), view ? view.state.doc.toString() : null, focused]);
     return send.call(this, data);
   };
 }"""
@@ -314,8 +316,23 @@ def test_a_keystroke_is_sent_before_the_editor_takes_it_in(page):
     target.press_sequentially("q")
     expectText(page, 1, "q")
     expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible(timeout=T)
-    edits = [shown for data, shown in page.evaluate("() => __frames") if '"edit"' in data]
+    edits = [shown for data, shown, _ in page.evaluate("() => __frames") if '"edit"' in data]
     assert edits == [""], f"the edit frame was sent when the editor held {edits!r}"
+
+
+def test_shift_enter_sends_the_run_before_the_focus_moves_on(page):
+    """The run leaves in the key's own task, before the next cell takes the focus (cell.js
+    ``run``: ``behindEdits`` and Transport.flush)."""
+    newWorksheet(page)
+    page.get_by_role("button", name="Add cell").click()
+    expect(page.locator(".nb-cell")).to_have_count(2)
+    typeInto(page, 1, "1+1")
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible(timeout=T)
+    page.evaluate(_SPY_ON_FRAMES)
+    box(page, 1).press("Shift+Enter")
+    expect(output(page, 1)).to_have_text("2", timeout=T)
+    runs = [focused for data, _, focused in page.evaluate("() => __frames") if '"run"' in data]
+    assert runs == [0], f"the run frame left with the focus in cell {runs!r} (0 is the first)"
 
 
 _PEER_AT = """async (el) => {

@@ -103,9 +103,19 @@ export class CellText {
    * @returns {Promise<void>}
    */
   whenSent() {
+    return this.behindEdits(() => Promise.resolve());
+  }
+
+  /**
+   * Makes `call` right behind every edit made so far: the buffer is sent at once (behind the
+   * edit in flight) and `call` is made at once too, in the same task, unless the text is
+   * starting again from the hub's (then once the edits are resent).
+   * @template T @param {() => Promise<T>} call @returns {Promise<T>}
+   */
+  behindEdits(call) {
     if (!this.resyncing) this.sync.flush();
-    if (this.sync.state !== SyncState.AWAITING_WITH_BUFFER && !this.resyncing) return Promise.resolve();
-    return new Promise((resolve) => this.sentWaiters.push(resolve));
+    if (this.sync.state !== SyncState.AWAITING_WITH_BUFFER && !this.resyncing) return call();
+    return new Promise((resolve) => this.sentWaiters.push(() => resolve(undefined))).then(call);
   }
 
   /** Resolves once every edit made so far is acknowledged. @returns {Promise<void>} */

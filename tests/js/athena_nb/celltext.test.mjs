@@ -67,6 +67,18 @@ test('whenSent: a run goes right behind the edits not yet sent, before any answe
   assert.deepEqual(ann.states.at(-1), 'saved');
 });
 
+test('behindEdits makes the call in the same task, right behind the buffer it sends', () => {
+  const hub = new FakeHub('');
+  const ann = new Site(hub, 'ann');
+  ann.type('1+1');
+  /** @type {string[][]} */
+  const seen = [];
+  ann.cell.behindEdits(async () => seen.push(hub.log.map((c) => c.call)));
+  assert.deepEqual(seen, [['edit', 'edit']],
+    'no promise callback was waited for: the buffer ("+1") went, then the call at once');
+  assert.deepEqual(hub.log[1].op, [{at: 1, insert: '+1'}]);
+});
+
 test('a refusal of an edit sent before the text started again is moot', async () => {
   const hub = new FakeHub('ab');
   const ann = new Site(hub, 'ann');
