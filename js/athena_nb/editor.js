@@ -24,7 +24,7 @@ import {redo as redoCommand, undo as undoCommand} from '@codemirror/commands';
 import {EditorState} from '@codemirror/state';
 import {CompletionList} from './completions.js';
 import {CellText} from './editor/celltext.js';
-import {ownOp, remoteTransaction} from './editor/changes.js';
+import {ownOp, ownTransaction, remoteTransaction} from './editor/changes.js';
 import {helpExtensions} from './editor/hints.js';
 import {keepPeers, peersField, setPeer} from './editor/peers.js';
 import {
@@ -268,6 +268,35 @@ export class CellEditor {
     this.wake();
     /** @type {EditorView} */ (this.view).dispatch({changes: {from: start, to: end, insert: text},
       selection: {anchor: start + text.length}, userEvent: 'input', scrollIntoView: true});
+  }
+
+  /**
+   * Makes `op` (code points, on the current text) as the person's own edit: sent as typing
+   * is, and undoable. @param {Operation} op
+   */
+  applyOwn(op) {
+    if (!op.length) return;
+    const state = this.editorState ?? (this.saved = this.#newState());
+    const spec = ownTransaction(state, op);
+    if (this.view) {
+      this.view.dispatch(spec); // #update sends it
+      return;
+    }
+    this.saved = state.update(spec).state;
+    this.cell.local(op);
+    this.placeholder.textContent = this.cell.text;
+  }
+
+  /**
+   * This person's edits not yet acknowledged, against the text the hub confirmed (null when
+   * there are none): what unsaved.js keeps when the page ends.
+   * @returns {{version: number, confirmed: string, ops: Operation[]}|null}
+   */
+  get unsaved() {
+    const sync = this.sync;
+    if (sync.state === SyncState.SYNCHRONIZED) return null;
+    const ops = sync.buffer ? [...sync.sent, sync.buffer] : [...sync.sent];
+    return {version: sync.version, confirmed: sync.confirmedText, ops};
   }
 
   /** Does nothing: every transaction is captured as it happens (kept for callers). */

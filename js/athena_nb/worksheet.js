@@ -15,6 +15,7 @@ import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
 import {RunQueue} from './queue.js';
 import {DeletedCells} from './undodelete.js';
+import {UnsavedEdits} from './unsaved.js';
 
 /** @typedef {import('./cell.js').Cell} Cell */
 /** @typedef {{id: string, name: string, role: string, cell: number|null}} Presence */
@@ -102,6 +103,12 @@ export class Worksheet extends Widget {
     globalThis.addEventListener?.('beforeunload', (event) => {
       if (this.saveStates.size) event.preventDefault();
     });
+    /** Edits that had not reached the server when a page of this tab ended (unsaved.js). */
+    this.unsaved = new UnsavedEdits({worksheetId: a.worksheetId,
+      storage: () => globalThis.sessionStorage, cells: () => this.cells,
+      addCell: (index) => this.ask(this.callRemote('addCell', index)),
+      say: (message) => this.hint(message), canEdit: a.canEdit});
+    globalThis.addEventListener?.('pagehide', () => this.unsaved.keep());
     this.queue = new RunQueue(/** @type {HTMLDetailsElement} */ ($('.nb-queue')), {
       label: (cellId) => this.#cellLabel(cellId),
       cancel: (cellId) => {
@@ -171,6 +178,7 @@ export class Worksheet extends Widget {
     this.node.removeAttribute('aria-busy');
     this.cellsChanged();
     if (takeNewWorksheet(this.worksheetId) && this.canEdit) this.cells[0]?.focus();
+    this.unsaved.replay();
   }
 
   // -- cells ---------------------------------------------------------------------------------
@@ -432,7 +440,8 @@ export class Worksheet extends Widget {
   #connectionChanged(state, detail) {
     const lost = lostConnection(state, detail);
     if (state === 'closed' || state === 'expired') {
-      // The page has ended: nothing typed into it now could be saved.
+      // The page has ended: nothing typed into it now could be saved; what was not is kept.
+      this.unsaved.keep();
       this.titleInput.readOnly = true;
       for (const cell of this.cells) cell.editor.setReadOnly(true);
     }

@@ -90,3 +90,46 @@ def test_a_page_whose_browser_goes_offline_says_so_at_once_and_comes_back(two):
     carla.context.set_offline(False)
     expectText(carla, 1, "before = 1\nafter = 2", timeout=T)
     expect()(kernelStatus(carla)).not_to_have_text(re.compile("Disconnected"), timeout=T)
+
+
+def _freePort() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_edits_made_while_the_server_was_down_are_made_again_after_a_reload(browser, tmp_path):
+    """The server dies; the person types on; it comes back (same address); they reload. The
+    page that ended kept its unsaved edits in the tab (js/athena_nb/unsaved.js), and the new
+    one makes them again: the server has every character, once."""
+    server = NotebookServer(tmp_path / "data", "--port", str(_freePort())).start()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # "Leave the page?" (unsaved edits)
+        login(page, server)
+        url = newWorksheet(page)
+        typeInto(page, 1, "a = 1")
+        expect()(page.locator(".nb-saved")).to_have_text("Saved", timeout=T)
+        server.kill()
+        expect()(kernelStatus(page)).to_have_text(re.compile("Disconnected"), timeout=T)
+        typeInto(page, 1, "\nb = 2")
+        server.start()
+        page.reload()
+        expectText(page, 1, "a = 1\nb = 2", timeout=T)
+        expect()(kernelStatus(page)).to_have_text(
+            "Your unsaved edits to cell 1 were made again.", timeout=T)
+        expect()(page.locator(".nb-saved")).to_have_text("Saved", timeout=T)
+        other = browser.new_context()
+        try:
+            fresh = other.new_page()
+            login(fresh, server)
+            fresh.goto(url)
+            expectText(fresh, 1, "a = 1\nb = 2", timeout=T)
+        finally:
+            other.close()
+    finally:
+        context.close()
+        server.stop()

@@ -17,15 +17,29 @@ export const remoteEdit = Annotation.define();
  * @returns {import('@codemirror/state').TransactionSpec}
  */
 export function remoteTransaction(state, op) {
+  return {
+    changes: changeSetOf(state, op),
+    annotations: [remoteEdit.of(true), Transaction.addToHistory.of(false), Transaction.remote.of(true)],
+  };
+}
+
+/**
+ * The transaction spec that makes `op` on `state` as the person's own edit (undoable, sent).
+ * @param {import('@codemirror/state').EditorState} state @param {Operation} op
+ * @returns {import('@codemirror/state').TransactionSpec}
+ */
+export function ownTransaction(state, op) {
+  return {changes: changeSetOf(state, op), userEvent: 'input'};
+}
+
+/** @param {import('@codemirror/state').EditorState} state @param {Operation} op */
+function changeSetOf(state, op) {
   // Each change is against the text left by the ones before: composed into one set.
   let changes = ChangeSet.empty(state.doc.length);
   for (const change of changesFromOp(state.doc.toString(), op)) {
     changes = changes.compose(ChangeSet.of(change, changes.newLength));
   }
-  return {
-    changes,
-    annotations: [remoteEdit.of(true), Transaction.addToHistory.of(false), Transaction.remote.of(true)],
-  };
+  return changes;
 }
 
 /**
