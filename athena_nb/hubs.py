@@ -182,15 +182,15 @@ class HubRegistry:
         return d
 
     def closeSessions(self, sessionIds, reason: str) -> int:
-        """Close every page of these sessions (e.g. when a share link is revoked); returns how
-        many."""
+        """Close every page of these sessions (e.g. when a share link is revoked) for good: a
+        reload would not let them in again; returns how many."""
         ids = set(sessionIds)
         closed = 0
         for hub in list(self.hubs.values()):
             for viewer in list(hub.viewers.values()):
                 identity = getattr(viewer, "identity", None)
                 if identity is not None and identity.sessionId in ids:
-                    viewer.closeView(reason)
+                    viewer.closeView(reason, final=True)
                     closed += 1
         return closed
 

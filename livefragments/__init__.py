@@ -10,6 +10,7 @@ from ._broadcast import Broadcast
 from ._channel import Channel
 from ._codec import Shared
 from ._errors import (
+    AccessEnded,
     BadArguments,
     Closed,
     ConnectionLost,
@@ -35,6 +36,7 @@ from ._shell import CSP, addSource, htmlDocument, securityHeaders
 from ._site import BodyLimit, LiveRequest, LiveSite
 
 __all__ = [
+    "AccessEnded",
     "BadArguments",
     "Broadcast",
     "CSP",

@@ -67,6 +67,11 @@ class Closed(LiveFragmentsError):
     """An ordinary close: tab closed, server shutting down, access revoked."""
 
 
+class AccessEnded(Closed):
+    """The page's access ended (its session was ended, the link it came by was revoked):
+    reloading it would not bring it back, so the page says why and offers no Reload."""
+
+
 class RemoteError(LiveFragmentsError):
     """An error the other side reported in a ``respond``; ``type`` is the remote type name."""
 

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from twisted.logger import Logger
 
-from livefragments import BadArguments, LiveFragment
+from livefragments import AccessEnded, BadArguments, LiveFragment
 
 from ..kernel.pools import describePool
 from ..store import MAX_TITLE
@@ -246,9 +246,10 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
         self.joined = False
         self.closeView(reason)
 
-    def closeView(self, reason: str) -> None:
+    def closeView(self, reason: str, final: bool = False) -> None:
+        """Closes the page with ``reason``; ``final``: its access ended (no Reload offered)."""
         if self.page is not None:
-            self.page.close(WorksheetClosed(reason))
+            self.page.close((AccessEnded if final else WorksheetClosed)(reason))
 
     def connectionLost(self, reason) -> None:
         if self.joined:

@@ -82,6 +82,8 @@ def loginForm(auth: Auth, *, moduleRoot: str, next: str = "/", error: str | None
         '<main class="narrow"><h1>athena-nb</h1>'
         "<p>This notebook server needs you to log in. Use the link it printed when it started "
         "(it holds the token), or paste the token here.</p>"
+        "<p>If you came here by a share link, open that link again; if it no longer works, it "
+        "was revoked or your session was ended: ask the worksheet's owner for a new one.</p>"
         f"{problem}"
         '<form method="post" action="/login" class="stack">'
         f'<input type="hidden" name="next" value="{escape(next)}">'

@@ -38,7 +38,12 @@ export class StatusIndicator {
     } else if (state === 'expired') {
       this.#render('This page has expired — ', true);
     } else if (state === 'closed' && !(detail.by === 'client' && error?.type === 'Closed')) {
-      // Our own ordinary close (the tab is going away) needs no words.
+      // Our own ordinary close (the tab is going away) needs no words. Access that ended (a
+      // revoked link, an ended session) would not come back with a reload: no button then.
+      if (error?.type === 'AccessEnded') {
+        this.#render(`This page was closed: ${error.message}`, false);
+        return;
+      }
       const why = error && error.type !== 'Closed' ? ` (${error.message})` : '';
       this.#render(`This page was closed${why} — `, true);
     } else {

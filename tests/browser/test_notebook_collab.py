@@ -116,10 +116,13 @@ def test_revoking_a_share_link_closes_the_visitors_page(browser, server):
     assert answer == 200
     # Closed in band with the reason, also when the revocation wins the race with the next
     # long-poll (that poll is let through to the closing page, not refused by the gate).
-    expect(guest.get_by_role("status").filter(
-        has_text=re.compile("This page was closed.*revoked"))).to_be_visible(timeout=T)
+    closed = guest.get_by_role("status").filter(has_text=re.compile("This page was closed.*revoked"))
+    expect(closed).to_be_visible(timeout=T)
+    expect(closed.get_by_role("button", name="Reload")).to_have_count(0)  # it would not help
     expect(box(guest, 1)).to_be_visible()
     guest.reload()
     expect(guest.get_by_role("group", name="Cell 1")).to_have_count(0)
+    # What a reload shows them says what to do, not only how the owner logs in.
+    expect(guest.get_by_text(re.compile("came here by a share link"))).to_be_visible()
     ownerContext.close()
     guestContext.close()

@@ -75,8 +75,9 @@ class RecordingViewer:
     def hubClosed(self, reason):
         self.closed = reason
 
-    def closeView(self, reason):
+    def closeView(self, reason, final=False):
         self.closed = reason
+        self.final = final
 
     def of(self, kind):
         return [e for e in self.events if e[0] == kind]

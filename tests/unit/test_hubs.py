@@ -70,6 +70,7 @@ def test_close_sessions_closes_only_those_viewers(env):
     hub.addViewer(bob, "Bob", "viewer")
     assert env.hubs.closeSessions({"s-b"}, "Revoked.") == 1
     assert bob.closed == "Revoked." and ann.closed is None
+    assert bob.final, "their access ended: the page offers no Reload"
 
 
 def test_renamed_elsewhere_reaches_the_viewers(env):

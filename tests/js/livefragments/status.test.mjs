@@ -59,3 +59,12 @@ test('a close says why unless it was our own ordinary close', () => {
   ours.emit('closed', {error: {type: 'Closed', message: 'The page was closed.'}, by: 'client'});
   assert.equal(ours.element.textContent, '');
 });
+
+test('a page whose access ended says why and offers no Reload (it would not let the person in)', () => {
+  const revoked = setup('live');
+  revoked.emit('closed', {error: {type: 'AccessEnded',
+    message: 'Your share link was revoked; you no longer have access.'}, by: 'server'});
+  assert.equal(revoked.element.textContent,
+    'This page was closed: Your share link was revoked; you no longer have access.');
+  assert.equal(revoked.element.querySelector('button'), null);
+});
