@@ -1,7 +1,8 @@
 // @ts-check
 // connection.js: what a worksheet page says of its kernel and its running cells while it has
 // lost its server: "Disconnected — reconnecting…" while the transport retries, "Server
-// stopped" (or "Disconnected") once the page has ended, nothing while it is live. A page
+// stopped" (or "Disconnected") once the page has ended, "No access" once the person's access
+// ended (a revoked link), nothing while it is live. A page
 // without its server cannot know whether a cell still runs, so it stops saying so.
 // Tested by the browser tests (tests/browser/test_newuser.py).
 
@@ -18,6 +19,9 @@ export function lostConnection(state, detail = {}) {
   if (state === 'reconnecting') {
     return {kernel: 'Disconnected — reconnecting…', cell: 'disconnected',
       reason: 'The page has lost its server and is trying to reach it again.'};
+  }
+  if (state === 'closed' && detail.error?.type === 'AccessEnded') {
+    return {kernel: 'No access', cell: 'no access', reason: detail.error.message ?? ''};
   }
   if (state === 'closed' || state === 'expired') {
     const message = detail.error?.message ?? '';
