@@ -467,9 +467,8 @@ class Kernel(Questions):
             return
         if request.timedOut:
             reason = "timeout"
-        request.notice("The code did not stop within %g s of the interrupt, so the kernel is "
-                       "being restarted; its variables will be lost."
-                       % self.limits.interruptGraceSeconds)
+        # No notice now: the cell's result says it as the killed process ends (endings.py),
+        # and a notice would say it twice.
         self._stop(reason, kill=True)
 
     def _armIdle(self) -> None:
