@@ -51,6 +51,15 @@ __all__ = ["CellFragment", "NotAllowed", "WorksheetClosed", "WorksheetFragment",
            "editing"]
 
 
+#: The keys, under the cells of those who may edit them.
+KEYS_HINT = (
+    '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
+    "Tab completes or indents, Shift-Tab or F1 on a name shows its help, Ctrl-F searches, "
+    "Escape then Tab leaves a cell; Escape then M makes it a text cell, Escape then Y a "
+    "code cell, Escape then Z brings back the cell you deleted last; double-click or "
+    "Enter edits a text cell.</p>")
+
+
 class WorksheetFragment(HistoryCalls, LiveFragment):
     """One person's view of a worksheet; it is a viewer of the hub while its page lives."""
 
@@ -91,8 +100,10 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
     def render(self) -> str:
         ro = not self.identity.canEdit()
         # What is used all the time, as buttons; the rest in the Download and ⋯ menus at the
-        # end of the row, so that the toolbar is one row on a laptop's screen.
-        toolbar = "".join(_button(label, action) for label, action in (
+        # end of the row, so that the toolbar is one row on a laptop's screen. A read-only
+        # viewer gets only what they may use (as a cell's buttons, cellfragment.py); the
+        # system stays in view, as the select the others change.
+        toolbar = "" if ro else "".join(_button(label, action) for label, action in (
             ("Run all", "runAll"), ("Interrupt", "interrupt"), ("Restart", "restart"),
             ("Add cell", "addCell")))
         toolbar += _systemChoice(self.hub.system)
@@ -101,15 +112,17 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
                     '<ol aria-label="Run queue"></ol></details>'
                     + kernelNote(self.hub.kernelProtection, self.hub.kernelPools)
                     + ('<span class="nb-readonly">Read-only</span>' if ro else ""))
-        menu = _button("Run all stops at errors", "stopAtErrors", ' aria-pressed="true" title="Run all '
-                       'stops at the first cell that ends in an error (on) or runs every cell '
-                       '(off)"')
-        menu += _button("Typeset maths", "typeset", ' aria-pressed="{}" title="Show LaTeX outputs '
-                        'typeset (on) or as plain text (off), for everyone"'.format(
-                            "true" if self.hub.typeset else "false"))
+        menu = "" if ro else (
+            _button("Run all stops at errors", "stopAtErrors", ' aria-pressed="true" title="Run '
+                    'all stops at the first cell that ends in an error (on) or runs every cell '
+                    '(off)"')
+            + _button("Typeset maths", "typeset", ' aria-pressed="{}" title="Show LaTeX outputs '
+                      'typeset (on) or as plain text (off), for everyone"'.format(
+                          "true" if self.hub.typeset else "false")))
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
         menu += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
-        menu += _button("Clear all outputs", "clearAll")
+        if not ro:
+            menu += _button("Clear all outputs", "clearAll")
         if self.identity.isOwner:  # share links are made on the home page, by the owner
             menu += (f'<a href="/?share={quote(self.hub.worksheetId)}" title="Share links '
                      'and publishing, on the home page">Share…</a>')
@@ -135,11 +148,7 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
             '<p class="nb-error" role="alert" hidden></p>'
             + filesQuotaBanner(self.hub.filesQuota.notice()) +
             f'<div class="nb-cells">{cells}</div>'
-            '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
-            "Tab completes or indents, Shift-Tab or F1 on a name shows its help, Ctrl-F searches, "
-            "Escape then Tab leaves a cell; Escape then M makes it a text cell, Escape then Y a "
-            "code cell, Escape then Z brings back the cell you deleted last; double-click or "
-            "Enter edits a text cell.</p>"
+            + ("" if ro else KEYS_HINT)
         )
 
     def getInitialArguments(self) -> list:

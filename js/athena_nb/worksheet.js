@@ -126,7 +126,8 @@ export class Worksheet extends Widget {
       this.menus[/** @type {string} */ (button.dataset.action)] =
         new Menu(button, /** @type {HTMLElement} */ (host.querySelector('.nb-menu')));
     }
-    this.typesetButton = /** @type {HTMLButtonElement} */ ($('[data-action="typeset"]'));
+    /** @type {HTMLButtonElement|null} (editors only) */
+    this.typesetButton = /** @type {HTMLButtonElement|null} */ (node.querySelector('[data-action="typeset"]'));
     this.setTypeset(a.typeset);
     this.system = a.system;
     this.systemChoice = /** @type {HTMLSelectElement} */ ($('select[data-action="system"]'));
@@ -455,7 +456,7 @@ export class Worksheet extends Widget {
   setTypeset(on) {
     this.typeset = on;
     /** @type {HTMLElement} */ (this.node).dataset.typeset = String(on);
-    this.typesetButton.setAttribute('aria-pressed', String(on));
+    this.typesetButton?.setAttribute('aria-pressed', String(on));
     return null;
   }
 

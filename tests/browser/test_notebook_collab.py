@@ -93,7 +93,14 @@ def test_a_viewer_can_watch_but_not_type_or_run(three):
     owner, carla, vic = three
     expect(box(vic, 1)).not_to_be_editable()
     expect(cell(vic, 1).get_by_role("button", name="Run", exact=True)).to_have_count(0)
-    expect(vic.get_by_role("button", name="Run all")).to_be_disabled()
+    # Only what they may use: no greyed Run all, Restart or Add cell, no typing keys.
+    for name in ("Run all", "Interrupt", "Restart", "Add cell"):
+        expect(vic.get_by_role("button", name=name)).to_have_count(0)
+    expect(vic.locator(".nb-keys")).to_have_count(0)
+    vic.get_by_role("button", name="More worksheet actions").click()
+    expect(vic.locator(".nb-toolbar .nb-menu:visible button")).to_have_text(["Line numbers"])
+    expect(vic.get_by_role("button", name="Line numbers")).to_be_enabled()
+    vic.keyboard.press("Escape")
     box(vic, 1).click()
     box(vic, 1).press_sequentially("x")
     box(vic, 1).press("Shift+Enter")
