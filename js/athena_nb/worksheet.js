@@ -178,6 +178,9 @@ export class Worksheet extends Widget {
     }
     this.node.removeAttribute('aria-busy');
     this.cellsChanged();
+    // The cells on the screen get their editors in this task, not at the next frame: the page
+    // is then never laid out (nor shown) with their plain text first (nearscreen.js).
+    this.nearScreen.look();
     if (takeNewWorksheet(this.worksheetId) && this.canEdit) this.cells[0]?.focus();
     this.unsaved.replay();
   }

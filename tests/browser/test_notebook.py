@@ -52,6 +52,28 @@ def test_two_plus_two_shift_enter_gives_exactly_4_and_moves_on(page):
     expect()(cell(page, 3)).to_have_count(0)
 
 
+_EDITORS_WHEN_LIVE = """
+new MutationObserver((_, observer) => {
+  const main = document.querySelector('main');
+  if (!main || main.getAttribute('aria-busy') === 'true' || !document.querySelector('.nb-cell')) return;
+  globalThis.__editorsWhenLive = document.querySelectorAll('.nb-cell .cm-editor').length;
+  observer.disconnect();
+}).observe(document, {subtree: true, childList: true, attributes: true});
+"""
+
+
+def test_the_cells_on_the_screen_have_their_editors_as_the_page_goes_live(page):
+    """Not a frame later (worksheet.js ``loaded``): the page is never laid out with their
+    plain text first."""
+    newWorksheet(page)
+    typeInto(page, 1, "x = 1")
+    expect()(page.locator(".nb-saved")).to_have_text("Saved", timeout=T)
+    page.add_init_script(_EDITORS_WHEN_LIVE)
+    page.reload()
+    expect()(page.get_by_role("main")).not_to_have_attribute("aria-busy", "true", timeout=T)
+    assert page.evaluate("() => globalThis.__editorsWhenLive") == 1
+
+
 def test_until_the_page_is_live_its_controls_are_locked_so_no_early_keystroke_is_lost(page):
     held, released = [], []
 
