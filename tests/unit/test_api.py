@@ -169,6 +169,27 @@ def test_export_import_files_and_delete(env):
     assert api(env, b"GET", f"/worksheets/{wid}/cells")[0] == 404
 
 
+def test_a_worksheet_in_the_trash_is_restored_or_deleted_for_good(env):
+    code, made, _ = api(env, b"POST", "/worksheets", {"title": "Term 1"})
+    wid = made["worksheet"]["id"]
+    directory = env.hubs.worksheetDir(wid)
+    os.makedirs(directory, exist_ok=True)
+    code, refused, _ = api(env, b"DELETE", f"/worksheets/{wid}?forever=true")
+    assert code == 400 and "not in the trash" in refused["error"]["message"]
+    assert api(env, b"GET", f"/worksheets/{wid}")[0] == 200, "nothing was deleted"
+    assert api(env, b"DELETE", f"/worksheets/{wid}")[0] == 200
+    code, restored, _ = api(env, b"POST", f"/worksheets/{wid}/restore")
+    assert code == 200 and restored["worksheet"]["trashed"] is False
+    assert api(env, b"GET", f"/worksheets/{wid}/cells")[0] == 200
+    assert api(env, b"DELETE", f"/worksheets/{wid}")[0] == 200
+    code, deleted, _ = api(env, b"DELETE", f"/worksheets/{wid}?forever=true")
+    assert (code, deleted) == (200, {"deleted": wid})
+    assert wid not in [w["id"] for w in api(env, b"GET", "/worksheets?trashed=true")[1]["worksheets"]]
+    assert not os.path.exists(directory), "its files went with it"
+    assert api(env, b"DELETE", f"/worksheets/{wid}?forever=true")[0] == 404
+    assert api(env, b"POST", f"/worksheets/{wid}/restore")[0] == 404
+
+
 def test_files_are_uploaded_renamed_and_deleted_and_open_pages_are_told(env):
     code, made, _ = api(env, b"POST", "/worksheets", {"title": "Files"})
     wid = made["worksheet"]["id"]

@@ -85,8 +85,15 @@ class Calls:
                 lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet),
                                          "cells": _cells(hub)})))
 
-    def deleteWorksheet(self, who, body, worksheetId):
+    def deleteWorksheet(self, who, body, worksheetId, forever=False):
+        if forever:
+            return self.ops.deleteForever(worksheetId).addCallback(
+                lambda _: (200, {"deleted": worksheetId}))
         return self.ops.trash(worksheetId).addCallback(
+            lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
+
+    def restoreWorksheet(self, who, body, worksheetId):
+        return self.store.restore_worksheet(worksheetId).addCallback(
             lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
 
     def exportWorksheet(self, who, body, worksheetId, format):

@@ -137,8 +137,15 @@ ROUTES: tuple[Route, ...] = (
           {200: _obj(("worksheet", "cells"), worksheet=_ref("Worksheet"),
                      cells={"type": "array", "items": _ref("Cell")})}, _wsp()),
     Route("DELETE", "/worksheets/{worksheetId}", "deleteWorksheet",
-          "Move a worksheet to the trash (as the home page's Delete does); its pages close.",
-          {200: _ONE}, _wsp()),
+          "Move a worksheet to the trash (as the home page's Delete does); its pages close. "
+          "With ``forever``, delete one in the trash for good (its cells, outputs, history, "
+          "share links and files), as the trash's Delete forever does.",
+          {200: _obj((), worksheet=_ref("Worksheet"), deleted={"type": "string"})},
+          _wsp(Param("forever", "query", {"type": "boolean"},
+                     description="Delete the worksheet, which must be in the trash, for good "
+                                 "(default false: move it to the trash)."))),
+    Route("POST", "/worksheets/{worksheetId}/restore", "restoreWorksheet",
+          "Bring a worksheet back from the trash.", {200: _ONE}, _wsp()),
     Route("GET", "/worksheets/{worksheetId}/export/{format}", "exportWorksheet",
           "The worksheet as a file, with its outputs.",
           {200: tuple(kind.split(b";")[0].decode() for _, kind, _ in FORMATS.values())},
