@@ -54,10 +54,10 @@ __all__ = ["CellFragment", "NotAllowed", "WorksheetClosed", "WorksheetFragment",
 #: The keys, under the cells of those who may edit them.
 KEYS_HINT = (
     '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
-    "Tab completes or indents, Shift-Tab or F1 on a name shows its help, Ctrl-F searches, "
-    "Escape then Tab leaves a cell; Escape then M makes it a text cell, Escape then Y a "
-    "code cell, Escape then Z brings back the cell you deleted last; double-click or "
-    "Enter edits a text cell.</p>")
+    "Tab completes or indents, Shift-Tab or F1 on a name shows its help, Ctrl-F searches. "
+    "Escape gives command mode, as in Jupyter: Enter edits, A and B add a cell, D D deletes "
+    "it, ↑ ↓ move between cells, M and Y make it text or code, Z brings back the cell "
+    "deleted last, Tab leaves the cell; double-click or Enter edits a text cell.</p>")
 
 
 class WorksheetFragment(HistoryCalls, LiveFragment):

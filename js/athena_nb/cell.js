@@ -145,8 +145,6 @@ export class Cell extends Widget {
       rendered: /** @type {HTMLElement} */ (node.querySelector('.nb-md')),
       text: () => this.editor.text, focusSource: () => this.editor.focus(),
       kind: a.kind, canEdit: a.canEdit,
-      convert: (kind) => this.setKind(kind),
-      hint: (message) => this.worksheet?.hint(message),
     });
     this.hiddenInput = new HiddenInput(/** @type {HTMLElement} */ (node), () => this.editor.text,
       () => !this.textCell.isText, () => this.editor.focus());
@@ -387,24 +385,38 @@ export class Cell extends Widget {
     }
   }
 
-  /** Hides or shows this cell's output, in this page only. @param {HTMLElement} button */
-  #toggleOutput(button) {
+  /** Hides or shows this cell's output, in this page only. */
+  #toggleOutput() {
     const node = /** @type {HTMLElement} */ (this.node);
     const hide = node.dataset.output !== 'hidden';
     if (hide) node.dataset.output = 'hidden';
     else delete node.dataset.output;
-    button.textContent = hide ? 'Show output' : 'Hide output';
+    const button = this.menu.list.querySelector('[data-action="toggleOutput"]');
+    if (button) button.textContent = hide ? 'Show output' : 'Hide output';
+  }
+
+  /** Puts the caret in the cell's input (a text cell's source, which it then shows). */
+  edit() {
+    if (this.textCell.isText) this.textCell.edit();
+    else this.editor.focus();
   }
 
   /** @param {MouseEvent} event */
-  async #click(event) {
+  #click(event) {
     const button = /** @type {HTMLElement|null} */ (/** @type {Element} */ (event.target).closest?.('button[data-action]'));
-    if (!button || !this.node.contains(button)) return;
-    const action = button.dataset.action;
+    if (button && this.node.contains(button)) this.act(/** @type {string} */ (button.dataset.action));
+  }
+
+  /**
+   * Does one of the cell's actions: its buttons' and its menu's (data-action), and command
+   * mode's keys (commandmode.js). Resolves once the server has answered.
+   * @param {string} action
+   */
+  async act(action) {
     const ws = this.worksheet;
     if (action === 'more') return this.menu.toggle();
     if (action === 'copy') return this.#copy();
-    if (action === 'toggleOutput') return this.#toggleOutput(button);
+    if (action === 'toggleOutput') return this.#toggleOutput();
     if (!this.canEdit || !ws) return; // ws is null only before loaded()
     switch (action) {
       case 'run':
@@ -413,11 +425,8 @@ export class Cell extends Widget {
         return ws.ask(this.editor.behindEdits(() => this.callRemote('runAbove')));
       case 'cancel':
         return ws.ask(this.callRemote('cancel'));
-      case 'delete': {
-        const id = await ws.ask(this.callRemote('delete'));
-        if (typeof id === 'number') ws.deletedCells?.deleted(id);
-        return;
-      }
+      case 'delete':
+        return ws.deletedCells?.delete(() => ws.ask(this.callRemote('delete')));
       case 'insertAbove':
       case 'insertBelow': {
         const id = await ws.ask(this.callRemote('insert', action === 'insertAbove' ? 'above' : 'below'));

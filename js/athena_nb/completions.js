@@ -4,7 +4,41 @@
 // candidate shows its kind, as the kernel says it (a letter, and in words for screen readers).
 // Tested through tests/browser/test_notebook.py and tests/browser/test_help.py.
 
+import {codePointToUtf16} from './ot.js';
+
+/** @typedef {{matches: string[], types?: string[], start: number, end: number}} Completions
+ * the kernel's answer: `start` and `end` (code points) are the name it completes */
+
 let lists = 0;
+
+/**
+ * What Tab does with the kernel's `answer` for `code` (null: no match): the name typed is
+ * replaced by the one match, or by the matches' common prefix when that is longer (`insert`,
+ * else null), and more than one match are listed. Offsets in UTF-16.
+ * @param {string} code @param {Completions} answer
+ * @returns {{start: number, end: number, insert: string|null,
+ *   list: {matches: string[], kinds: (string|undefined)[]}|null}|null}
+ */
+export function planCompletion(code, answer) {
+  const kinds = new Map((answer?.matches ?? []).map((m, i) => [m, answer?.types?.[i]]));
+  const matches = [...kinds.keys()];
+  if (!matches.length) return null;
+  const start = codePointToUtf16(code, answer.start);
+  const end = codePointToUtf16(code, answer.end);
+  if (matches.length === 1) return {start, end, insert: matches[0], list: null};
+  const prefix = commonPrefix(matches);
+  return {start, end, insert: prefix.length > end - start ? prefix : null,
+    list: {matches, kinds: matches.map((m) => kinds.get(m))}};
+}
+
+/** @param {string[]} words */
+export function commonPrefix(words) {
+  let prefix = words[0] ?? '';
+  for (const word of words) {
+    while (!word.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  }
+  return prefix;
+}
 
 /** The kernel's kinds (athena_nb/kernel/introspection.py): the letter shown, and in words. */
 export const KINDS = /** @type {Record<string, [string, string]>} */ ({

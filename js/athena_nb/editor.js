@@ -22,7 +22,7 @@
 
 import {redo as redoCommand, undo as undoCommand} from '@codemirror/commands';
 import {EditorState} from '@codemirror/state';
-import {CompletionList} from './completions.js';
+import {CompletionList, planCompletion} from './completions.js';
 import {CellText} from './editor/celltext.js';
 import {ownOp, ownTransaction, remoteTransaction} from './editor/changes.js';
 import {helpExtensions} from './editor/hints.js';
@@ -36,7 +36,7 @@ import {SyncState, codePointToUtf16, transformCursor, utf16ToCodePoint} from './
 const COMPLETES = /[\p{L}\p{N}_][\p{L}\p{N}_]*$|\.$/u;
 
 /** @typedef {import('./ot.js').Operation} Operation */
-/** @typedef {{matches: string[], types?: string[], start: number, end: number}} Completions */
+/** @typedef {import('./completions.js').Completions} Completions */
 /** @typedef {import('@codemirror/state').TransactionSpec} TransactionSpec */
 
 export class CellEditor {
@@ -76,8 +76,6 @@ export class CellEditor {
     this.onRun = onRun;
     this.completeCall = complete;
     this.onHint = onHint;
-    /** True after Escape: the next Tab leaves the cell. */
-    this.escaped = false;
     /** @type {CompletionList|null} */
     this.completion = null;
     this.sendCursor = sendCursor;
@@ -160,13 +158,10 @@ export class CellEditor {
       readOnly: this.readOnly, lineNumbers: this.numbers, language: this.language,
       label: this.label,
       help: this.help
-        ? helpExtensions({...this.help, busyKeys: () => this.escaped || !!this.completion}) : [],
+        ? helpExtensions({...this.help, busyKeys: () => !!this.completion}) : [],
       keys: EditorView.domEventHandlers({
         keydown: (event) => this.#keydown(event),
-        blur: () => {
-          this.closeCompletions();
-          this.escaped = false;
-        },
+        blur: () => this.closeCompletions(),
       }),
       listen: EditorView.updateListener.of((update) => {
         if (update.focusChanged && update.view.hasFocus) this.cursorMoved = true;
@@ -287,20 +282,10 @@ export class CellEditor {
     this.placeholder.textContent = this.cell.text;
   }
 
-  /**
-   * This person's edits not yet acknowledged, against the text the hub confirmed (null when
-   * there are none): what unsaved.js keeps when the page ends.
-   * @returns {{version: number, confirmed: string, ops: Operation[]}|null}
-   */
+  /** This person's edits not yet acknowledged (CellText.unsaved). */
   get unsaved() {
-    const sync = this.sync;
-    if (sync.state === SyncState.SYNCHRONIZED) return null;
-    const ops = sync.buffer ? [...sync.sent, sync.buffer] : [...sync.sent];
-    return {version: sync.version, confirmed: sync.confirmedText, ops};
+    return this.cell.unsaved;
   }
-
-  /** Does nothing: every transaction is captured as it happens (kept for callers). */
-  capture() {}
 
   /** Does nothing: the editor sizes itself (kept for callers). */
   grow() {}
@@ -417,8 +402,6 @@ export class CellEditor {
       this.closeCompletions();
     }
     const mod = event.ctrlKey || event.metaKey;
-    const escaped = this.escaped;
-    if (!['Shift', 'Control', 'Alt', 'Meta'].includes(event.key)) this.escaped = false;
     if (event.key === 'Enter' && event.shiftKey && !mod && !event.altKey) {
       event.preventDefault();
       this.onRun(true);
@@ -429,11 +412,6 @@ export class CellEditor {
       this.onRun(false);
       return true;
     }
-    if (event.key === 'Escape') {
-      this.escaped = true;
-      this.onHint('Press Tab to leave the cell (Shift-Tab to go back).');
-      return false; // the search panel closes on it too
-    }
     if (mod && !event.altKey && (event.key === 'z' || event.key === 'Z' || event.key === 'y')) {
       // Ctrl-Z, Ctrl-Shift-Z and Ctrl-Y on every platform (CodeMirror binds some per platform).
       event.preventDefault();
@@ -442,7 +420,7 @@ export class CellEditor {
       return true;
     }
     if (event.key === 'Tab' && !mod && !event.altKey) {
-      if (escaped || this.readOnly) return false; // the browser moves the focus on
+      if (this.readOnly) return false; // the browser moves the focus on
       event.preventDefault();
       if (event.shiftKey) indentLess(/** @type {EditorView} */ (this.view));
       else this.#tab();
@@ -486,20 +464,13 @@ export class CellEditor {
       return;
     }
     if (this.text !== code || this.caret !== cursor) return;
-    const kinds = new Map((answer?.matches ?? []).map((m, i) => [m, answer?.types?.[i]]));
-    const matches = [...kinds.keys()];
-    if (!matches.length) {
+    const plan = planCompletion(code, answer);
+    if (!plan) {
       this.onHint('No completions.');
       return;
     }
-    const range = [codePointToUtf16(code, answer.start), codePointToUtf16(code, answer.end)];
-    const typed = code.slice(range[0], range[1]);
-    const prefix = commonPrefix(matches);
-    if (matches.length === 1 || prefix.length > typed.length) {
-      this.replace(range[0], range[1], matches.length === 1 ? matches[0] : prefix);
-      if (matches.length === 1) return;
-    }
-    this.#openCompletions(matches, range[0], matches.map((m) => kinds.get(m)));
+    if (plan.insert !== null) this.replace(plan.start, plan.end, plan.insert);
+    if (plan.list) this.#openCompletions(plan.list.matches, plan.start, plan.list.kinds);
   }
 
   /**
@@ -520,13 +491,4 @@ export class CellEditor {
     this.completion?.close();
     this.completion = null;
   }
-}
-
-/** @param {string[]} words */
-export function commonPrefix(words) {
-  let prefix = words[0] ?? '';
-  for (const word of words) {
-    while (!word.startsWith(prefix)) prefix = prefix.slice(0, -1);
-  }
-  return prefix;
 }

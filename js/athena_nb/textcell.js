@@ -1,7 +1,7 @@
 // @ts-check
 // textcell.js: a cell's text-cell side: its rendered Markdown (made and sanitised on the
-// server, athena_nb/render), shown instead of the input unless this viewer edits it, and the
-// keys that convert a cell (Escape then M: text, Escape then Y: code).
+// server, athena_nb/render), shown instead of the input unless this viewer edits it (Escape
+// then M or Y, which convert a cell, are command mode's: commandmode.js).
 // Tested by the browser tests (tests/browser/test_textcells.py).
 
 /** @typedef {{kind: string, version: number, html: string|null}} CellView */
@@ -17,23 +17,17 @@ export class TextCell {
    * @param {() => void} o.focusSource puts the caret in the input
    * @param {string} o.kind
    * @param {boolean} o.canEdit
-   * @param {(kind: string) => void} o.convert asks the server to make the cell code or text
-   * @param {(message: string) => void} o.hint
    */
-  constructor({node, source, rendered, text, focusSource, kind, canEdit, convert, hint}) {
+  constructor({node, source, rendered, text, focusSource, kind, canEdit}) {
     this.node = node;
     this.source = source;
     this.rendered = rendered;
     this.text = text;
     this.focusSource = focusSource;
     this.canEdit = canEdit;
-    this.convert = convert;
-    this.hint = hint;
     this.kind = kind;
     /** Whether this viewer edits the text cell's source (code cells are always edited). */
     this.editing = canEdit && kind === 'text' && !text().trim();
-    /** True after Escape in this cell: the next M or Y converts it. */
-    this.escaped = false;
     rendered.addEventListener('dblclick', () => this.edit());
     rendered.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' && !event.shiftKey && !event.ctrlKey && !event.metaKey) {
@@ -41,8 +35,6 @@ export class TextCell {
         this.edit();
       }
     });
-    // After the editor's own keydown (on the input, bubbling to the cell): Escape, then M or Y.
-    node.addEventListener('keydown', (event) => this.#key(/** @type {KeyboardEvent} */ (event)));
     this.show();
   }
 
@@ -96,26 +88,5 @@ export class TextCell {
       this.editing = this.canEdit && (typing || !this.text().trim());
     }
     this.show();
-  }
-
-  /** @param {KeyboardEvent} event */
-  #key(event) {
-    if (!this.canEdit) return;
-    const plain = !event.ctrlKey && !event.metaKey && !event.altKey;
-    if (event.key === 'Escape') {
-      // An Escape that closed the completion list (or a menu) is not the first of two keys.
-      this.escaped = !event.defaultPrevented;
-      if (!this.escaped) return;
-      this.hint('Tab leaves the cell; M makes it a text cell, Y a code cell.');
-      return;
-    }
-    const was = this.escaped;
-    if (!['Shift', 'Control', 'Alt', 'Meta'].includes(event.key)) this.escaped = false;
-    if (!was || !plain) return;
-    const key = event.key.toLowerCase();
-    if (key === 'm' || key === 'y') {
-      event.preventDefault();
-      this.convert(key === 'm' ? 'text' : 'code');
-    }
   }
 }

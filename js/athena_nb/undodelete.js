@@ -1,7 +1,8 @@
 // @ts-check
 // undodelete.js: bringing back the cells this person deleted, as Jupyter does: a "Cell
-// deleted — Undo" notice for a few seconds after each deletion, Escape then Z, and Ctrl-Z
-// (⌘-Z) wherever no text field takes it (so it no longer undoes typing in the worksheet's
+// deleted — Undo" notice for a few seconds after each deletion, Escape then Z (in a cell,
+// command mode's: commandmode.js; here, elsewhere on the page), and Ctrl-Z (⌘-Z) wherever no
+// text field takes it (so it no longer undoes typing in the worksheet's
 // title when the title is not focused). The server puts the cell back whole, for every viewer
 // (athena_nb/deletions.py).
 // Tested by the browser tests (tests/browser/test_cell_undo.py).
@@ -38,6 +39,8 @@ export class DeletedCells {
     this.hint = hint;
     /** @type {number[]} the ids of the cells this page deleted, the last one last */
     this.stack = [];
+    /** @type {Set<Promise<unknown>>} deletions asked for and not answered yet */
+    this.deleting = new Set();
     /** True after Escape: a Z next brings the last deleted cell back. */
     this.escaped = false;
     /** @type {ReturnType<typeof setTimeout>|undefined} */
@@ -60,8 +63,25 @@ export class DeletedCells {
     doc.addEventListener('keydown', (event) => this.#key(event));
   }
 
-  /** This page deleted the cell `cellId` (as the server names it to bring it back). @param {number} cellId */
-  deleted(cellId) {
+  /**
+   * Deletes a cell: `call` asks the server, and resolves with the id it keeps the cell under
+   * (undefined when refused). An undo asked for before the answer waits for it (D D then Z
+   * at once brings that cell back).
+   * @param {() => Promise<unknown>} call
+   */
+  async delete(call) {
+    const deleting = call();
+    this.deleting.add(deleting);
+    try {
+      const id = await deleting;
+      if (typeof id === 'number') this.#deleted(id);
+    } finally {
+      this.deleting.delete(deleting);
+    }
+  }
+
+  /** The server keeps the deleted cell as `cellId`, to bring it back. @param {number} cellId */
+  #deleted(cellId) {
     this.stack.push(cellId);
     if (this.stack.length > KEPT) this.stack.shift();
     this.notice.hidden = false;
@@ -71,6 +91,7 @@ export class DeletedCells {
 
   /** Brings back the last cell this page deleted, and puts the caret in it. */
   async undo() {
+    await Promise.allSettled([...this.deleting]);
     this.#hideNotice();
     const cellId = this.stack.pop();
     if (cellId === undefined) {
@@ -93,8 +114,10 @@ export class DeletedCells {
     const mod = event.ctrlKey || event.metaKey;
     const key = event.key.toLowerCase();
     if (event.key === 'Escape') {
-      // An Escape that closed a completion list or a menu is not the first of two keys.
-      this.escaped = !event.defaultPrevented && !isTextField(event.target);
+      // An Escape that closed a completion list or a menu is not the first of two keys; in a
+      // cell, the keys after Escape are command mode's.
+      this.escaped = !event.defaultPrevented && !isTextField(event.target)
+        && !/** @type {Element} */ (event.target)?.closest?.('.nb-cell');
       return;
     }
     const escaped = this.escaped;

@@ -6,19 +6,22 @@
 // Tested by the browser tests (tests/browser/test_notebook*.py).
 
 import {Widget} from '../livefragments/widget.js';
+import {CommandMode} from './commandmode.js';
 import {lostConnection} from './connection.js';
 import {FilesPanel} from './files.js';
 import {HistoryPanel} from './history.js';
 import {Menu} from './menus.js';
 import {NearScreen} from './nearscreen.js';
+import {PresenceList} from './presence.js';
 import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
 import {RunQueue} from './queue.js';
+import {TitleField} from './title.js';
 import {DeletedCells} from './undodelete.js';
 import {UnsavedEdits} from './unsaved.js';
 
 /** @typedef {import('./cell.js').Cell} Cell */
-/** @typedef {{id: string, name: string, role: string, cell: number|null}} Presence */
+/** @typedef {import('./presence.js').Presence} Presence */
 /** @typedef {{state: string, reason: string, queue?: import('./queue.js').QueueEntry[]}} KernelInfo */
 /**
  * The initial arguments (WorksheetFragment.getInitialArguments).
@@ -57,20 +60,14 @@ export class Worksheet extends Widget {
     this.viewerId = a.viewerId;
     this.name = a.name;
     this.canEdit = a.canEdit;
-    this.serverTitle = a.title;
-    /** @type {Presence[]} */
-    this.presence = [];
     const $ = (/** @type {string} */ selector) => /** @type {HTMLElement} */ (node.querySelector(selector));
     this.cellsNode = $('.nb-cells');
     this.titleInput = /** @type {HTMLInputElement} */ ($('.nb-title'));
     this.savedNode = $('.nb-saved');
-    this.presenceNode = $('.nb-presence');
     this.kernelNode = $('.nb-kernel');
     this.errorNode = $('.nb-error');
     /** @type {Map<unknown, string>} */
     this.saveStates = new Map();
-    /** @type {number|undefined} */
-    this.titleTimer = undefined;
     /** @type {number|undefined} */
     this.focusTimer = undefined;
     /** @type {number|undefined} */
@@ -82,14 +79,10 @@ export class Worksheet extends Widget {
     /** Wakes the cells near the screen, puts the others to sleep (the cells register). */
     this.nearScreen = new NearScreen(node.ownerDocument, () => this.cells);
     node.addEventListener('click', (event) => this.#click(event));
-    this.titleInput.addEventListener('input', () => this.#titleTyped());
-    this.titleInput.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter') {
-        event.preventDefault();
-        this.#saveTitle();
-      }
-    });
-    this.titleInput.addEventListener('blur', () => this.#saveTitle(true));
+    this.title = new TitleField({input: this.titleInput, title: a.title, canEdit: a.canEdit,
+      save: (title) => this.callRemote('setTitle', title),
+      status: (state, error) => this.savedState('title', state, error),
+      showError: (message) => this.showError(message)});
     this.cellsNode.addEventListener('focusin', (event) => this.#focusMoved(/** @type {Element|null} */ (event.target)));
     this.cellsNode.addEventListener('focusout', (event) => {
       if (!this.cellsNode.contains(/** @type {Node|null} */ (event.relatedTarget))) this.#focusMoved(null);
@@ -137,7 +130,8 @@ export class Worksheet extends Widget {
       this.ask(this.callRemote('setSystem', chosen));
     });
     this.setSystem(a.system);
-    this.#showPresence(a.presence);
+    this.presence = new PresenceList({node: $('.nb-presence'), viewerId: this.viewerId,
+      cells: () => this.cells, presence: a.presence});
     /** The toolbar's Files panel, and files dropped on the worksheet (files.js). */
     const dropZone = /** @type {HTMLElement} */ (node);
     this.files = new FilesPanel({host: $('.nb-files'), base: a.base, canEdit: a.canEdit, dropZone, over: $('.nb-files-over')});
@@ -148,6 +142,11 @@ export class Worksheet extends Widget {
       focus: (cellId) => this.focusCell(cellId),
       hint: (message) => this.hint(message),
     }) : null;
+    // Jupyter's command mode after Escape in a cell (commandmode.js), for those who edit.
+    if (a.canEdit) {
+      new CommandMode({node: /** @type {HTMLElement} */ (node), cells: () => this.cells,
+        restoreDeleted: async () => this.deletedCells?.undo(), hint: (message) => this.hint(message)});
+    }
     /** The History panel (history.js), for everyone: reading the past changes nothing. */
     this.history = new HistoryPanel({
       cells: this.cellsNode,
@@ -227,7 +226,7 @@ export class Worksheet extends Widget {
   cellsChanged() {
     this.nearScreen.reorder();
     this.cells.forEach((cell, i) => cell.setNumber(i + 1));
-    this.#showPresenceInCells();
+    this.presence.showInCells();
     this.queue.relabel();
     this.history.changed();
   }
@@ -319,49 +318,11 @@ export class Worksheet extends Widget {
 
   // -- title ---------------------------------------------------------------------------------
 
-  #titleTyped() {
-    clearTimeout(this.titleTimer);
-    this.savedState('title', 'saving');
-    this.titleTimer = setTimeout(() => this.#saveTitle(), 600);
-  }
-
-  async #saveTitle(leaving = false) {
-    clearTimeout(this.titleTimer);
-    const title = this.titleInput.value.trim();
-    if (!this.canEdit) return;
-    if (!title) {
-      if (leaving) this.titleInput.value = this.serverTitle;
-      this.savedState('title', 'saved');
-      if (leaving) this.showError('A worksheet needs a title; the old one was kept.');
-      return;
-    }
-    if (title === this.serverTitle) {
-      this.savedState('title', 'saved');
-      return;
-    }
-    try {
-      const saved = await this.callRemote('setTitle', title);
-      this.#showTitle(/** @type {string} */ (saved));
-      this.savedState('title', 'saved');
-    } catch (error) {
-      this.savedState('title', 'error', error);
-      this.showError(/** @type {any} */ (error)?.message ?? String(error));
-    }
-  }
-
   /** The server: the title changed. @param {string} title */
   setTitle(title) {
-    this.#showTitle(title);
+    this.title.show(title);
     this.history.changed();
     return null;
-  }
-
-  /** @param {string} title */
-  #showTitle(title) {
-    this.serverTitle = title;
-    const doc = this.node.ownerDocument;
-    if (doc.activeElement !== this.titleInput) this.titleInput.value = title;
-    doc.title = `${title} · athena-nb`;
   }
 
   // -- presence and kernel -------------------------------------------------------------------
@@ -381,47 +342,10 @@ export class Worksheet extends Widget {
 
   /**
    * The server: who came, left or moved since the last call (an entry, or `{id, gone: true}`).
-   * @param {Array<Presence & {gone?: false} | {id: string, gone: true}>} changes
+   * @param {Parameters<PresenceList['update']>[0]} changes
    */
   updatePresence(changes) {
-    const byId = new Map(this.presence.map((p) => [p.id, p]));
-    for (const change of changes) {
-      if (change.gone) byId.delete(change.id);
-      else byId.set(change.id, change);
-    }
-    this.#showPresence([...byId.values()]);
-  }
-
-  /** @param {Presence[]} presence */
-  #showPresence(presence) {
-    this.presence = presence;
-    const doc = this.node.ownerDocument;
-    const items = [...presence].sort((a, b) => Number(b.id === this.viewerId) - Number(a.id === this.viewerId));
-    this.presenceNode.replaceChildren(...items.map((p) => {
-      const li = doc.createElement('li');
-      const me = p.id === this.viewerId;
-      li.className = me ? 'nb-person nb-me' : 'nb-person';
-      li.dataset.viewer = p.id;
-      const where = p.cell === null ? '' : this.#cellNumber(p.cell);
-      li.textContent = me ? `${p.name} (you)` : p.name;
-      li.title = `${p.name}${p.role === 'viewer' ? ', read-only' : ''}${where ? `, in cell ${where}` : ''}`;
-      return li;
-    }));
-    this.#showPresenceInCells();
-  }
-
-  /** @param {number} cellId */
-  #cellNumber(cellId) {
-    const index = this.cells.findIndex((c) => c.cellId === cellId);
-    return index < 0 ? '' : String(index + 1);
-  }
-
-  #showPresenceInCells() {
-    const presence = this.presence;
-    for (const cell of this.cells) {
-      const here = presence.filter((p) => p.cell === cell.cellId && p.id !== this.viewerId);
-      cell.showPeople(here.map((p) => p.name), here.map((p) => p.id));
-    }
+    this.presence.update(changes);
   }
 
   /** The server: the kernel's state. @param {KernelInfo} info */

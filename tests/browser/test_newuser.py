@@ -60,8 +60,8 @@ def test_a_hint_in_the_toolbar_moves_nothing_and_ends_when_the_caret_leaves_its_
     before = toolbar.bounding_box()
     box(page, 1).click()
     box(page, 1).press("Escape")
-    expect()(kernelStatus(page)).to_have_text(re.compile("^Tab leaves the cell"))
-    expect()(kernelStatus(page)).to_have_attribute("title", re.compile("^Tab leaves the cell"))
+    expect()(kernelStatus(page)).to_have_text(re.compile("^Command mode: Enter edits"))
+    expect()(kernelStatus(page)).to_have_attribute("title", re.compile("^Command mode: Enter edits"))
     assert toolbar.bounding_box()["height"] == before["height"]
     box(page, 2).click()
     expect()(kernelStatus(page)).to_have_text(re.compile("^Kernel"))

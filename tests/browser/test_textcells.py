@@ -79,6 +79,7 @@ def test_a_text_cell_is_written_as_prose_not_indented_or_coloured_as_python(cont
     box(page, 1).press("Escape")
     box(page, 1).press("m")
     expect(cell(page, 1)).to_have_attribute("data-kind", "text", timeout=T)
+    page.keyboard.press("Enter")  # out of command mode: edit it
     prose = "For all n:\n\nX\n\nY is a square and\n\n$$\\int_0^1 f$$"
     box(page, 1).press_sequentially(prose)
     expectText(page, 1, prose)

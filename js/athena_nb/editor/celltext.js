@@ -58,6 +58,18 @@ export class CellText {
     return this.sync.version;
   }
 
+  /**
+   * This person's edits not yet acknowledged, against the text the hub confirmed (null when
+   * there are none): what unsaved.js keeps when the page ends.
+   * @returns {{version: number, confirmed: string, ops: Operation[]}|null}
+   */
+  get unsaved() {
+    const sync = this.sync;
+    if (sync.state === SyncState.SYNCHRONIZED) return null;
+    const ops = sync.buffer ? [...sync.sent, sync.buffer] : [...sync.sent];
+    return {version: sync.version, confirmed: sync.confirmedText, ops};
+  }
+
   /** Our own edit, already shown. @param {Operation} op */
   local(op) {
     if (!op.length) return;

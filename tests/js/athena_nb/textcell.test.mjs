@@ -1,7 +1,7 @@
 // js/athena_nb/textcell.js with a few fake elements: a text cell shows its rendered HTML unless
 // this viewer edits it; double-click and Enter edit, render() shows it again; a view from the
-// server switches the kind; Escape then M / Y converts (and the letter is not typed); an Escape
-// that closed something else does not count; a read-only viewer can do none of it.
+// server switches the kind; a read-only viewer can do none of it (Escape then M / Y, which
+// convert a cell, are command mode's: tests/browser/test_commandmode.py).
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {TextCell} from '../../../js/athena_nb/textcell.js';
@@ -33,11 +33,8 @@ function cell({kind = 'text', text = '# Hi', canEdit = true} = {}) {
   const textarea = new El(doc, node);
   const rendered = new El(doc, node);
   textarea.value = text;
-  const converted = [];
-  const hints = [];
   const tc = new TextCell({node, source: () => textarea, rendered, kind, canEdit,
-    text: () => textarea.value, focusSource: () => textarea.focus(),
-    convert: (k) => converted.push(k), hint: (m) => hints.push(m)});
+    text: () => textarea.value, focusSource: () => textarea.focus()});
   const key = (target, k, init = {}) => {
     const event = new Event('keydown', {cancelable: true});
     Object.assign(event, {key: k, shiftKey: false, ctrlKey: false, metaKey: false, altKey: false});
@@ -47,7 +44,7 @@ function cell({kind = 'text', text = '# Hi', canEdit = true} = {}) {
     if (target !== node) node.dispatchEvent(event);
     return event;
   };
-  return {doc, node, textarea, rendered, tc, converted, hints, key};
+  return {doc, node, textarea, rendered, tc, key};
 }
 
 test('a text cell with text shows its rendered HTML; a code cell its input', () => {
@@ -97,38 +94,10 @@ test('a view from the server sets the HTML and the kind; whoever is in the input
   assert.equal(doc.activeElement, textarea);
 });
 
-test('Escape then M or Y converts, and the letter is not typed', () => {
-  const {key, textarea, converted, hints} = cell({kind: 'code', text: 'x'});
-  key(textarea, 'Escape');
-  assert.match(hints.at(-1), /M makes it a text cell, Y a code cell/);
-  const m = key(textarea, 'm');
-  assert.equal(m.defaultPrevented, true);
-  key(textarea, 'Escape');
-  key(textarea, 'Shift');
-  key(textarea, 'Y', {shiftKey: true});
-  assert.deepEqual(converted, ['text', 'code']);
-  const plain = key(textarea, 'm');
-  assert.equal(plain.defaultPrevented, false, 'without Escape first, M is a letter');
-  key(textarea, 'Escape');
-  key(textarea, 'Tab');
-  key(textarea, 'm');
-  assert.deepEqual(converted, ['text', 'code']);
-});
-
-test('an Escape that closed the completion list is not the first of two keys', () => {
-  const {key, textarea, converted} = cell({kind: 'code', text: 'x'});
-  key(textarea, 'Escape', {handled: true});
-  key(textarea, 'm');
-  assert.deepEqual(converted, []);
-});
-
-test('a read-only viewer sees it rendered and can neither edit nor convert it', () => {
-  const {tc, key, textarea, rendered, converted} = cell({canEdit: false, text: ''});
+test('a read-only viewer sees it rendered and cannot edit it', () => {
+  const {tc, textarea, rendered} = cell({canEdit: false, text: ''});
   assert.equal(rendered.hidden, false, 'even empty, it is shown rendered');
   rendered.dispatchEvent(new Event('dblclick'));
   tc.edit();
   assert.equal(textarea.hidden, true);
-  key(textarea, 'Escape');
-  key(textarea, 'm');
-  assert.deepEqual(converted, []);
 });

@@ -1,0 +1,183 @@
+// @ts-check
+// commandmode.js: Jupyter's command mode in a worksheet. Escape in a cell (one that closed
+// nothing: no completion list, search panel or selection) puts the cell in command mode, where
+// keys act on cells instead of typing into them: Enter edits the cell again, A and B add a
+// cell above or below, D D deletes it, J/K or ↓/↑ go to the next or previous cell, M and Y make
+// it a text or a code cell, Z brings back the cell deleted last, and Tab or Shift-Tab leave it
+// (the browser moves the focus). Any other key that would type or delete is held back, with a
+// hint: nothing reaches the code by accident. Shift-Enter and Ctrl-Enter run the cell as
+// always; a click into it, or the focus leaving it, ends command mode.
+// The one place that decides what a key does after Escape in a cell.
+// Tested by the browser tests (tests/browser/test_commandmode.py).
+
+/** What command mode tells the person as it starts, and when a key is held back. */
+export const COMMAND_HINT = 'Command mode: Enter edits the cell; A, B add a cell above or '
+  + 'below; D D deletes it; ↑ ↓ go to another cell; M, Y make it text or code; Z brings back '
+  + 'a deleted cell; Tab leaves.';
+
+/**
+ * What command mode needs of a cell (cell.js's Cell).
+ * @typedef {{node: Element, act: (action: string) => Promise<unknown>, edit: () => void,
+ *   focus: () => void}} CommandCell
+ */
+
+/** The keys that act on the cell, by `event.key` lower-cased, and the cell's action. */
+const ACTIONS = /** @type {Record<string, string>} */ ({
+  a: 'insertAbove', b: 'insertBelow', m: 'toText', y: 'toCode',
+});
+
+export class CommandMode {
+  /**
+   * @param {Object} o
+   * @param {HTMLElement} o.node the worksheet's element
+   * @param {() => CommandCell[]} o.cells the cells, in order
+   * @param {() => Promise<unknown>} o.restoreDeleted brings back the cell deleted last
+   * @param {(message: string) => void} o.hint
+   */
+  constructor({node, cells, restoreDeleted, hint}) {
+    this.cells = cells;
+    this.restoreDeleted = restoreDeleted;
+    this.hint = hint;
+    /** @type {CommandCell|null} the cell in command mode, if any */
+    this.cell = null;
+    /** The last key was the first D of D D. */
+    this.firstD = false;
+    /** Counts the person's own ends of command mode (a click, a key): a cell's action that
+     * ends after one does not start it again where the focus is then. */
+    this.exits = 0;
+    // Escape after the editor and its panels had it (bubbling); the keys of command mode
+    // before the editor sees them (capturing), on the whole page: the cell may be gone (just
+    // deleted), and its Z must still bring it back.
+    node.addEventListener('keydown', (event) => this.#escape(event));
+    node.ownerDocument.addEventListener('keydown', (event) => this.#key(event), true);
+    node.addEventListener('focusout', (event) => {
+      const to = /** @type {Node|null} */ (event.relatedTarget);
+      if (this.cell && !(to && this.cell.node.contains(to))) this.leave(false);
+    });
+    node.addEventListener('mousedown', () => this.leave(), true);
+  }
+
+  /** The cell `element` is in, if any. @param {Element} element */
+  cellOf(element) {
+    return this.cells().find((cell) => cell.node.contains(element)) ?? null;
+  }
+
+  /** The cell `step` places from `cell` (-1 above, 1 below), if any.
+   * @param {CommandCell} cell @param {number} step */
+  neighbour(cell, step) {
+    const cells = this.cells();
+    const index = cells.indexOf(cell);
+    return index < 0 ? null : cells[index + step] ?? null;
+  }
+
+  /** Puts `cell` in command mode (the focus is in it). @param {CommandCell} cell */
+  enter(cell) {
+    if (this.cell && this.cell !== cell) this.leave(false);
+    this.cell = cell;
+    this.firstD = false;
+    /** @type {HTMLElement} */ (cell.node).dataset.mode = 'command';
+  }
+
+  /** Ends command mode (typing goes into the cell again).
+   * @param {boolean} [byPerson] a click or a key of theirs (not the focus an action moved) */
+  leave(byPerson = true) {
+    if (byPerson) this.exits += 1;
+    if (!this.cell) return;
+    delete /** @type {HTMLElement} */ (this.cell.node).dataset.mode;
+    this.cell = null;
+    this.firstD = false;
+  }
+
+  /** @param {KeyboardEvent} event */
+  #escape(event) {
+    if (event.key !== 'Escape' || event.defaultPrevented || this.cell) return;
+    const target = /** @type {Element} */ (event.target);
+    // Not from a field in an output (an interact's control, an input() prompt).
+    if (typeof target.closest !== 'function' || target.closest('.nb-output')) return;
+    const cell = this.cellOf(target);
+    if (!cell) return;
+    this.enter(cell);
+    this.hint(COMMAND_HINT);
+  }
+
+  /** @param {KeyboardEvent} event */
+  #key(event) {
+    const cell = this.cell;
+    if (!cell || ['Shift', 'Control', 'Alt', 'Meta'].includes(event.key)) return;
+    const gone = !cell.node.isConnected; // deleted meanwhile: the focus fell to the page
+    if (!gone && !cell.node.contains(/** @type {Node} */ (event.target))) {
+      this.leave(false);
+      return;
+    }
+    const firstD = this.firstD;
+    this.firstD = false;
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if (event.ctrlKey || event.metaKey || event.altKey || (key === 'Enter' && event.shiftKey)) {
+      this.leave(); // Ctrl-Enter, Shift-Enter, Ctrl-C...: what they do in the cell
+      return;
+    }
+    if (key === 'Tab') {
+      this.leave();
+      event.stopPropagation(); // not to the editor, which would indent: the focus moves on
+      return;
+    }
+    const held = key === 'Escape' || key === 'Enter' || key.length === 1
+      || key === 'Backspace' || key === 'Delete' || key === 'ArrowUp' || key === 'ArrowDown';
+    if (!held) {
+      this.leave(); // ← →, Home, Page Down...: they move the caret as in the cell
+      return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    if (gone && key !== 'z') {
+      this.leave();
+    } else if (key === 'Enter') {
+      this.leave();
+      cell.edit();
+    } else if (key in ACTIONS) {
+      this.#actThenStay(cell, ACTIONS[key]);
+    } else if (key === 'd') {
+      if (firstD) this.#delete(cell);
+      else this.firstD = true;
+    } else if (key === 'z') {
+      this.leave();
+      this.restoreDeleted();
+    } else if (key === 'j' || key === 'ArrowDown' || key === 'k' || key === 'ArrowUp') {
+      this.#go(cell, key === 'j' || key === 'ArrowDown' ? 1 : -1);
+    } else if (key !== 'Escape') {
+      this.hint(COMMAND_HINT);
+    }
+  }
+
+  /** Runs the cell's `action`; command mode goes on in the cell that has the focus then.
+   * @param {CommandCell} cell @param {string} action */
+  async #actThenStay(cell, action) {
+    const exits = this.exits;
+    await cell.act(action);
+    const focused = cell.node.ownerDocument.activeElement;
+    const now = focused ? this.cellOf(focused) : null;
+    if (now && this.exits === exits) this.enter(now); // unless the person went on meanwhile
+  }
+
+  /** @param {CommandCell} cell */
+  async #delete(cell) {
+    // Command mode stays in the cell until it is gone: a Z meanwhile brings it back.
+    const next = this.neighbour(cell, 1) ?? this.neighbour(cell, -1);
+    const exits = this.exits;
+    await cell.act('delete');
+    if (next && next.node.isConnected && this.exits === exits) this.#moveTo(next);
+  }
+
+  /** @param {CommandCell} cell @param {number} step */
+  #go(cell, step) {
+    const next = this.neighbour(cell, step);
+    if (next) this.#moveTo(next);
+  }
+
+  /** @param {CommandCell} cell */
+  #moveTo(cell) {
+    cell.focus();
+    this.enter(cell);
+    /** @type {HTMLElement} */ (cell.node).scrollIntoView?.({block: 'nearest'});
+  }
+}

@@ -1,0 +1,131 @@
+"""Jupyter's command mode, in a real Chromium (js/athena_nb/commandmode.js): after Escape in a
+cell, A and B add a cell above or below, D D deletes it, J/K and the arrows go from cell to
+cell, Enter edits again, Z brings a deleted cell back, and no other key types into the code.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.notebookbrowser import box, cell, expectText, newWorksheet, typeInto
+
+T = 20_000
+
+
+def expect(*args, **kwargs):
+    from playwright.sync_api import expect
+
+    return expect(*args, **kwargs)
+
+
+def cells(page):
+    return page.locator(".nb-cell")
+
+
+def inCommandMode(page, n: int):
+    expect(cell(page, n)).to_have_attribute("data-mode", "command", timeout=T)
+
+
+def test_escape_b_adds_a_cell_below_and_d_d_deletes_it_typing_nothing(page):
+    newWorksheet(page)
+    typeInto(page, 1, "x = 1")
+    box(page, 1).press("Escape")
+    inCommandMode(page, 1)
+    page.keyboard.press("b")
+    expect(cells(page)).to_have_count(2, timeout=T)
+    inCommandMode(page, 2)  # the new cell, below, as in Jupyter
+    page.keyboard.press("d")
+    page.keyboard.press("d")
+    expect(cells(page)).to_have_count(1, timeout=T)
+    inCommandMode(page, 1)
+    page.keyboard.press("a")
+    expect(cells(page)).to_have_count(2, timeout=T)
+    inCommandMode(page, 1)  # the new cell, above
+    expectText(page, 2, "x = 1")
+    expectText(page, 1, "")
+
+
+def test_other_keys_are_held_back_with_a_hint_and_enter_edits_again(page):
+    newWorksheet(page)
+    typeInto(page, 1, "range(n)")
+    box(page, 1).press("Escape")
+    for key in ("q", "Backspace", "x", "Delete", "Escape"):
+        page.keyboard.press(key)
+    expect(page.locator(".nb-kernel")).to_have_text(re.compile("^Command mode"))
+    expectText(page, 1, "range(n)")
+    page.keyboard.press("Enter")  # no new line: back to editing
+    expect(cell(page, 1)).not_to_have_attribute("data-mode", "command")
+    page.keyboard.press("End")
+    page.keyboard.type(" + 1")
+    expectText(page, 1, "range(n) + 1")
+
+
+def test_arrows_and_j_k_go_from_cell_to_cell(page):
+    newWorksheet(page)
+    for _ in range(2):
+        page.get_by_role("button", name="Add cell").click()
+    expect(cells(page)).to_have_count(3, timeout=T)
+    box(page, 1).click()
+    box(page, 1).press("Escape")
+    page.keyboard.press("ArrowDown")
+    inCommandMode(page, 2)
+    page.keyboard.press("j")
+    inCommandMode(page, 3)
+    page.keyboard.press("j")  # the last: it stays
+    inCommandMode(page, 3)
+    page.keyboard.press("k")
+    inCommandMode(page, 2)
+    page.keyboard.press("ArrowUp")
+    inCommandMode(page, 1)
+    expect(cell(page, 2)).not_to_have_attribute("data-mode", "command")
+    page.keyboard.press("Enter")
+    page.keyboard.type("first")
+    expectText(page, 1, "first")
+
+
+def test_m_and_y_convert_and_z_brings_the_deleted_cell_back(page):
+    newWorksheet(page)
+    typeInto(page, 1, "*note*")
+    page.get_by_role("button", name="Add cell").click()
+    typeInto(page, 2, "y = 2")
+    box(page, 1).click()
+    box(page, 1).press("Escape")
+    page.keyboard.press("m")
+    expect(cell(page, 1)).to_have_attribute("data-kind", "text", timeout=T)
+    page.keyboard.press("y")
+    expect(cell(page, 1)).to_have_attribute("data-kind", "code", timeout=T)
+    page.keyboard.press("j")
+    page.keyboard.press("d")
+    page.keyboard.press("d")
+    expect(cells(page)).to_have_count(1, timeout=T)
+    page.keyboard.press("z")
+    expect(cells(page)).to_have_count(2, timeout=T)
+    expectText(page, 2, "y = 2")
+    # D D Z at once: the Z waits for the deletion's answer, then brings the cell back.
+    box(page, 2).click()
+    box(page, 2).press("Escape")
+    for key in ("d", "d", "z"):
+        page.keyboard.press(key)
+    expect(page.locator(".nb-kernel")).not_to_have_text(re.compile("no deleted cell"))
+    expect(cells(page)).to_have_count(2, timeout=T)
+    expectText(page, 2, "y = 2")
+
+
+def test_tab_leaves_and_an_escape_that_closed_something_is_not_command_mode(page):
+    newWorksheet(page)
+    typeInto(page, 1, "a = 1")
+    box(page, 1).press("Escape")
+    page.keyboard.press("Tab")
+    expect(cell(page, 1)).not_to_have_attribute("data-mode", "command")
+    expectText(page, 1, "a = 1")  # not indented
+    # Ctrl-F's search panel: the Escape that closes it leaves the caret typing.
+    box(page, 1).click()
+    page.keyboard.press("End")
+    page.keyboard.press("Control+f")
+    find = cell(page, 1).get_by_role("textbox", name="Find")
+    expect(find).to_be_focused()
+    find.press("Escape")
+    expect(find).to_have_count(0)
+    page.keyboard.type("0")
+    expectText(page, 1, "a = 10")
+    expect(cell(page, 1)).not_to_have_attribute("data-mode", "command")
