@@ -68,6 +68,26 @@ def test_markdown_with_math_is_rendered_by_shift_enter_and_edited_by_double_clic
     seen.assertClean()
 
 
+def test_fenced_code_shows_what_python_does_not_expect_plainly(context, server):
+    """A `$` or Sage's syntax in fenced code is the lexer's "error" token: drawn like the code
+    around it, not boxed in red (highlight.css)."""
+    page = context.new_page()
+    login(page, server)
+    newWorksheet(page)
+    box(page, 1).click()
+    box(page, 1).press("Escape")
+    page.keyboard.press("m")
+    expect(cell(page, 1)).to_have_attribute("data-kind", "text", timeout=T)
+    page.keyboard.press("Enter")
+    box(page, 1).press_sequentially("```python\nprint($x$)\n```")
+    box(page, 1).press("Control+Enter")
+    code = rendered(page, 1).locator("pre")
+    expect(code).to_contain_text("print($x$)", timeout=T)
+    boxed = code.locator("span").evaluate_all(
+        "spans => spans.filter(s => parseFloat(getComputedStyle(s).borderTopWidth) > 0).length")
+    assert boxed == 0
+
+
 def test_a_text_cell_is_written_as_prose_not_indented_or_coloured_as_python(context, server):
     """Typed key by key into a text cell: a line ending in ":" or "and" does not indent the
     next paragraph (which Markdown would show as code), and no word is coloured as a Python
