@@ -137,13 +137,27 @@ def _cellOut(cell):
         extra["id"] = kept["id"]
     if cell.kind is CellKind.CODE:
         count = cell.execution_count
-        outputs = [_outputOut(o.kind, o.payload, count) for o in cell.outputs]
+        outputs = _joinStreams([_outputOut(o.kind, o.payload, count) for o in cell.outputs])
         return v4.new_code_cell(cell.text, execution_count=count, outputs=outputs, **extra)
     if kept.get("cell_type") == "raw":
         return v4.new_raw_cell(cell.text, **extra)
     if "attachments" in kept:
         extra["attachments"] = kept["attachments"]
     return v4.new_markdown_cell(cell.text, **extra)
+
+
+def _joinStreams(outputs: list) -> list:
+    """Consecutive stream outputs of one stream as one, as Jupyter writes them (a cell's
+    output arrives here in the batches the kernel sent)."""
+    joined = []
+    for output in outputs:
+        last = joined[-1] if joined else None
+        if (output.output_type == "stream" and last is not None
+                and last.output_type == "stream" and last.name == output.name):
+            last.text += output.text
+        else:
+            joined.append(output)
+    return joined
 
 
 def _outputOut(kind: OutputKind, payload: dict, count: int | None):

@@ -99,6 +99,19 @@ def test_athena_only_outputs_are_readable_in_jupyter_and_come_back_whole(db):
     assert snapshot.worksheet.title == "Mine"
 
 
+def test_a_stream_written_in_batches_goes_out_as_one_output_per_stream(db):
+    sheet = db.run(db.store.create_worksheet("Loop", ("for i in range(3): print(i)",)))
+    cell = db.run(db.store.load_worksheet(sheet.id)).cells[0]
+    db.run(db.store.append_outputs(cell.id, [
+        ("stream", {"name": "stdout", "text": "0\n"}), ("stream", {"name": "stdout", "text": "1\n"}),
+        ("stream", {"name": "stderr", "text": "warn\n"}), ("stream", {"name": "stdout", "text": "2\n"}),
+        ("stream", {"name": "stdout", "text": "3\n"})]))
+    notebook = nbformat.reads(ipynb.write(db.run(db.store.load_worksheet(sheet.id))).decode(),
+                              as_version=4)
+    assert [(o.name, o.text) for o in notebook.cells[0].outputs] == [
+        ("stdout", "0\n1\n"), ("stderr", "warn\n"), ("stdout", "2\n3\n")]
+
+
 def test_an_older_notebook_is_converted_and_the_kernelspec_follows_the_system(db):
     v3 = {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "old"}, "worksheets": [
         {"cells": [{"cell_type": "code", "input": "x = 1", "language": "python",
