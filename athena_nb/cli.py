@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         options.parseOptions(argv)
     except usage.UsageError as e:
-        print(f"{options}\nathena-nb: {e}", file=sys.stderr)
+        # The reason alone, where it is seen (the options are 60 lines: --help shows them).
+        print(f"athena-nb: {e}\nathena-nb --help lists the options.", file=sys.stderr)
         return 2
 
     from twisted.internet import reactor

@@ -175,3 +175,12 @@ def test_quotas_come_from_the_options_and_zero_turns_one_off():
     assert options.maxLinkSessions() is None
     assert parse().quotas().maxFileBytes == 100 << 20
     assert parse().quotas().maxFilesBytes == 1 << 30
+
+
+def test_the_command_says_why_it_refused_the_options_and_not_all_of_them(capsys):
+    from athena_nb.cli import main
+
+    assert main(["--token", "short"]) == 2
+    said = capsys.readouterr().err
+    assert said.startswith("athena-nb: The token must have at least 16 characters")
+    assert "--help" in said and len(said.splitlines()) == 2
