@@ -17,7 +17,10 @@ A cell may start with lines that are each one directive, as in the Sage Notebook
 In Python and Sage mode the cell may also use what IPython users type by habit: ``!command``
 on a line of its own (the shell, in the worksheet's directory), ``%time`` and ``%timeit``
 before a statement, and ``%%time`` or ``%%timeit`` as the cell's first line (or ``%time`` or
-``%timeit`` alone there, as the Sage Notebook timed a cell).  Those lines are
+``%timeit`` alone there, as the Sage Notebook timed a cell); ``%pip``, ``%cd``, ``%env`` and
+``%matplotlib`` (nothing to do: figures show by themselves) on a line of their own; and as a
+cell's first line ``%%writefile name``, or ``%%bash``, ``%%sh``, ``%%html``, ``%%markdown`` and
+``%%latex``, which are the modes ``%sh``, ``%html``, ``%md`` and ``%latex``.  Those lines are
 rewritten, one line for one line, into calls of ``Magics`` (so tracebacks keep their line
 numbers); a line inside a triple-quoted string is rewritten too, as IPython's line-based
 transformers do.
@@ -26,7 +29,9 @@ transformers do.
 from __future__ import annotations
 
 import math
+import os
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -45,9 +50,16 @@ MODES = PYTHON_MODES + tuple(SHOWN_MODES) + ("sh",) + tuple(SAGE_SYSTEMS)
 FLAGS = ("auto", "hide")
 
 _DIRECTIVE = re.compile(r"[ \t]*%([a-z]+)[ \t]*\r?$")
-_MAGIC_LINE = re.compile(r"^([ \t]*)(?:!(.*?)|%(time|timeit)(?:[ \t]+(.*?))?)[ \t]*\r?$",
-                         re.MULTILINE)
-_CELL_MAGIC = re.compile(r"%%(time|timeit)(?:[ \t]+(.*?))?[ \t]*\r?$")
+#: IPython's cell magics that are one of our modes, as a cell's first line.
+_CELL_MODES = {"bash": "sh", "sh": "sh", "html": "html", "markdown": "md", "latex": "latex"}
+_CELL_MODE = re.compile(r"[ \t]*%%(" + "|".join(_CELL_MODES) + r")[ \t]*\r?$")
+#: The line magics a line of its own may be (``Magics`` has a method of each name).
+LINE_MAGICS = ("time", "timeit", "pip", "cd", "env", "matplotlib")
+_MAGIC_LINE = re.compile(r"^([ \t]*)(?:!(.*?)|%(" + "|".join(LINE_MAGICS)
+                         + r")(?:[ \t]+(.*?))?)[ \t]*\r?$", re.MULTILINE)
+_CELL_MAGIC = re.compile(r"%%(time|timeit|writefile)(?:[ \t]+(.*?))?[ \t]*\r?$")
+#: A line that starts like a magic (for the sentence when it is none of ours).
+UNKNOWN_MAGIC = re.compile(r"[ \t]*(%%?[A-Za-z_]\w*)")
 #: ``%time`` or ``%timeit`` alone on the first line times the whole cell too, as in the Sage
 #: Notebook (where a first line ``%time`` did).
 _BARE_MAGIC = re.compile(r"%(time|timeit)()[ \t]*\r?$")
@@ -78,6 +90,9 @@ def parseHeader(code: str) -> Header:
     for line in lines:
         match = _DIRECTIVE.fullmatch(line)
         name = match.group(1) if match else None
+        cellMode = _CELL_MODE.fullmatch(line) if taken == 0 else None
+        if cellMode is not None:  # %%bash and the like: the whole cell is in that mode
+            return Header(_CELL_MODES[cellMode.group(1)], frozenset(), 1, "\n".join(lines[1:]))
         if name in FLAGS:
             flags.add(name)
         elif name in MODES and mode is None:
@@ -100,13 +115,15 @@ def rewriteMagics(source: str) -> str:
         body = "\n" * (first + 1) + "\n".join(lines[first + 1:])
         magic, setup = cell.groups()
         call = ("%s.time(%r)" % (MAGICS_NAME, body) if magic == "time"
-                else "%s.timeit(%r, %r)" % (MAGICS_NAME, body, setup or ""))
+                else "%s.%s(%r, %r)" % (MAGICS_NAME, magic, body, setup or ""))
         return "\n" * first + call + "\n" * (len(lines) - first - 1)
 
     def rewrite(match: re.Match) -> str:
         indent, command, magic, argument = match.groups()
         if command is not None:
             return "%s%s.shell(%r)" % (indent, MAGICS_NAME, command)
+        if magic not in ("time", "timeit"):
+            return "%s%s.%s(%r)" % (indent, MAGICS_NAME, magic, argument or "")
         if not argument:
             return match.group(0)  # a bare %time is no statement: left for the parser to refuse
         line = source.count("\n", 0, match.start())  # padded: tracebacks name the cell's line
@@ -168,6 +185,64 @@ class Magics:
         print("%s ± %s per loop (mean ± std. dev. of 7 runs, %s loop%s each)"
               % (formatSeconds(mean), formatSeconds(spread), f"{number:,}",
                  "" if number == 1 else "s"))
+
+
+    def writefile(self, body: str, argument: str) -> None:
+        """``%%writefile [-a] name``: the cell's body (its first line aside) into the file
+        ``name`` (appended with ``-a``), as IPython does."""
+        words = shlex.split(argument or "")
+        append = bool(words) and words[0] in ("-a", "--append")
+        names = words[1:] if append else words
+        if len(names) != 1:
+            raise ValueError("%%writefile takes one file name (and -a to append): "
+                             "%%writefile [-a] name")
+        text = body.lstrip("\n")
+        with open(os.path.expanduser(names[0]), "a" if append else "w", encoding="utf-8") as f:
+            f.write(text if text.endswith("\n") or not text else text + "\n")
+        print("%s %s" % ("Appending to" if append else "Writing", names[0]))
+
+    def pip(self, argument: str) -> None:
+        """``%pip ...``: pip of the kernel's own Python, as IPython's ``%pip`` runs it."""
+        status = runShell("%s -m pip %s" % (shlex.quote(sys.executable), argument), self.flush)
+        if status == 0 and argument.split()[:1] == ["install"]:
+            print("Note: you may need to restart the kernel to use updated packages.")
+
+    def cd(self, argument: str) -> None:
+        """``%cd [dir]``: the kernel's working directory (home without one)."""
+        os.chdir(os.path.expanduser(argument.strip() or "~"))
+        print(os.getcwd())
+
+    def env(self, argument: str) -> Any:
+        """``%env``: the environment; ``%env NAME``: one variable; ``%env NAME=value`` (or
+        ``NAME value``) sets it."""
+        argument = argument.strip()
+        if not argument:
+            return dict(os.environ)
+        name, _, value = argument.replace("=", " ", 1).partition(" ")
+        if not _:
+            return os.environ.get(name, "")
+        os.environ[name] = value.strip()
+        print("env: %s=%s" % (name, value.strip()))
+        return None
+
+    def matplotlib(self, argument: str) -> None:
+        """``%matplotlib inline`` (or another backend): nothing to do, the figures a cell
+        leaves open are shown in it."""
+
+
+def unknownMagic(source: str, lineno: int | None) -> str | None:
+    """The sentence for a SyntaxError on a line that starts like an IPython magic we do not
+    have (None if the line does not)."""
+    lines = source.split("\n")
+    if not lineno or lineno > len(lines):
+        return None
+    match = UNKNOWN_MAGIC.match(lines[lineno - 1])
+    if match is None:
+        return None
+    return ("%s is not a magic athena-nb knows. It has %s and !command on a line of their "
+            "own; %%%%time, %%%%timeit, %%%%writefile, %%%%bash, %%%%html, %%%%markdown and %%%%latex "
+            "as a cell's first line; and the cell modes (%%md, %%html, %%latex, %%sh...)."
+            % (match.group(1), ", ".join("%" + name for name in LINE_MAGICS)))
 
 
 def runShell(command: str, flush: Callable[[], None]) -> int:

@@ -507,6 +507,9 @@ class Worker:
         try:
             run = self.compileCell(cellmodes.rewriteMagics(source), filename, preparse, code)
         except SyntaxError as e:
+            said = cellmodes.unknownMagic(source, e.lineno)
+            if said is not None:
+                return self.failed("UnknownMagic", said)
             self.emitError(e, syntax=True)
             return "error"
         self.interacts.preparse = preparse

@@ -1,6 +1,8 @@
 """Cell modes in a real kernel process: %sh and !cmd in the worksheet's directory under the
 kernel's interrupt, %md / %html / %latex, %timeit (athena_nb.kernel.cellmodes)."""
 
+import os
+
 import pytest
 import pytest_twisted
 from twisted.internet import reactor
@@ -52,3 +54,29 @@ async def test_shown_modes_and_timeit(makeKernel, kt):
     assert shown["data"]["text/markdown"] == "# Title"
     result, events = await kt.run(kernel, "%timeit sum(range(10))")
     assert result.status == "ok" and "per loop (mean ± std. dev. of 7 runs" in kt.text(events)
+
+
+@pytest_twisted.ensureDeferred
+async def test_jupyter_habits_run_and_an_unknown_magic_is_named(makeKernel, kt):
+    """%matplotlib inline does nothing (figures show anyway), %env and %cd act, %%writefile
+    writes, %%bash is the sh mode; a magic athena-nb lacks is named in a sentence, not a bare
+    SyntaxError at its %."""
+    kernel = await makeKernel()
+    result, events = await kt.run(kernel, "%matplotlib inline\nx = 6\nx * 7")
+    assert result.status == "ok"
+    assert [e["data"]["text/plain"] for e in events if e["type"] == "result"] == ["42"]
+    result, events = await kt.run(kernel, "%env GREETING=hello\nimport os\nos.environ['GREETING']")
+    assert kt.text(events) == "env: GREETING=hello\n"
+    assert [e["data"]["text/plain"] for e in events if e["type"] == "result"] == ["'hello'"]
+    result, events = await kt.run(kernel, "%%writefile made.py\nanswer = 42\n")
+    assert result.status == "ok" and kt.text(events) == "Writing made.py\n"
+    result, events = await kt.run(kernel, "%%bash\ncat made.py")
+    assert result.status == "ok" and kt.text(events) == "answer = 42\n"
+    result, events = await kt.run(kernel, "%mkdir sub\n%cd sub")
+    errors = [e for e in events if e["type"] == "error"]
+    assert result.status == "error" and [e["ename"] for e in errors] == ["UnknownMagic"]
+    assert errors[0]["evalue"].startswith("%mkdir is not a magic athena-nb knows.")
+    where = os.path.join(kernel.cwd, "sub")
+    result, events = await kt.run(kernel, f"import os\nos.mkdir('sub')\n%cd sub\nos.getcwd() == {where!r}")
+    assert result.status == "ok"
+    assert [e["data"]["text/plain"] for e in events if e["type"] == "result"] == ["True"]

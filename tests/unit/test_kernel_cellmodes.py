@@ -142,3 +142,20 @@ def test_sage_modes_without_sage_say_what_is_missing(w, monkeypatch):
 def test_the_worksheet_system_is_the_default_mode(w):
     assert w.runCell("*hello*", "md") == "ok"
     assert w.tail[0]["data"]["text/markdown"] == "*hello*"
+
+
+def test_more_of_ipythons_habits_are_rewritten_line_for_line():
+    from athena_nb.kernel.cellmodes import unknownMagic
+
+    source = "%matplotlib inline\nimport x\n  %pip install a b\n%env\n%cd ~/data"
+    assert rewriteMagics(source) == (
+        "__athena_magics__.matplotlib('inline')\nimport x\n"
+        "  __athena_magics__.pip('install a b')\n__athena_magics__.env('')\n"
+        "__athena_magics__.cd('~/data')")
+    assert rewriteMagics("%%writefile -a f.py\nx = 1\n") == (
+        "__athena_magics__.writefile('\\nx = 1\\n', '-a f.py')\n\n")
+    assert parseHeader("%%bash\nls").mode == "sh" and parseHeader("%%html\n<b>").mode == "html"
+    assert parseHeader("x = 1\n%%bash").mode is None, "only as the first line"
+    assert unknownMagic("a = 1\n  %who", 2).startswith("%who is not a magic athena-nb knows.")
+    assert unknownMagic("a = (1,\n", 2) is None
+    assert unknownMagic("s = ('%d'\n     % 5)", 2) is None, "the operator is no magic"
