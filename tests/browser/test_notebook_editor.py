@@ -386,6 +386,14 @@ def test_other_peoples_carets_and_selections_show_with_their_name_and_move(two):
     expect(selection).to_have_text("hello world!!")
     # Colour comes from a class (no inline style under the page's policy).
     assert re.search(r"nb-peer-\d", caret.get_attribute("class"))
+    # Her name fades once she stays still (it would cover the line above), and shows again
+    # when she moves.
+    name = caret.locator(".nb-peer-name")
+    opacity = "(el) => getComputedStyle(el).opacity"
+    owner.wait_for_function(f"(el) => ({opacity})(el) === '0'", arg=name.element_handle(), timeout=T)
+    box(carla, 1).press("End")
+    owner.wait_for_function(f"(el) => ({opacity})(el) === '1'",
+                            arg=caret.locator(".nb-peer-name").element_handle(), timeout=T)
     assert cell(carla, 1).locator(".nb-peer-caret").count() in (0, 1)  # the owner's, if any
     # She moves to another cell: her caret goes with her; she leaves the cells: it goes.
     owner.get_by_role("button", name="Add cell").click()
