@@ -118,6 +118,7 @@ export class Cell extends Widget {
       },
       fetchText: () => /** @type {Promise<{text: string, version: number}>} */ (this.callRemote('text')),
       onRun: (advance) => this.runFromKeyboard(advance),
+      onLeave: (step) => this.worksheet?.focusNext(this, step) ?? false,
       complete: (code, cursor) => /** @type {Promise<import('./editor.js').Completions>} */ (
         this.callRemote('complete', code, cursor)),
       // A removed cell has nothing left to save (an edit still on its way may settle late).
@@ -393,6 +394,13 @@ export class Cell extends Widget {
     else delete node.dataset.output;
     const button = this.menu.list.querySelector('[data-action="toggleOutput"]');
     if (button) button.textContent = hide ? 'Show output' : 'Hide output';
+  }
+
+  /** Puts the focus in the cell, the caret at its text's start or end (a rendered text cell:
+   * the cell). @param {'start'|'end'} at */
+  focusAt(at) {
+    if (this.textCell.isText && !this.textCell.editing) this.textCell.rendered.focus();
+    else this.editor.focus(at);
   }
 
   /** Puts the caret in the cell's input (a text cell's source, which it then shows). */

@@ -51,6 +51,8 @@ export class CellEditor {
    *   once the edit is saved
    * @param {() => Promise<{text: string, version: number}>} o.fetchText
    * @param {(advance: boolean) => void} [o.onRun]
+   * @param {(step: number) => boolean} [o.onLeave] the down arrow on the last line (1) or the up
+   *   arrow on the first (-1): the caret goes into the next or previous cell; false: none
    * @param {((code: string, cursor: number) => Promise<Completions>)|null} [o.complete]
    * @param {(state: string, error?: unknown) => void} [o.onStatus] "saved", "saving", "error"
    * @param {(message: string) => void} [o.onHint] a short message for the person typing
@@ -64,6 +66,7 @@ export class CellEditor {
    * @param {boolean} [o.awake] make the editor at once (default: when `wake` is called)
    */
   constructor({placeholder, text, version, readOnly = false, send, fetchText, onRun = () => {},
+    onLeave = () => false,
     complete = null, onStatus = () => {}, onHint = () => {}, language = 'python',
     lineNumbers: numbers = false, label = undefined, sendCursor = null, help = null,
     awake = false}) {
@@ -74,6 +77,7 @@ export class CellEditor {
     this.language = language;
     this.label = label ?? placeholder.getAttribute('aria-label') ?? 'Cell input';
     this.onRun = onRun;
+    this.onLeave = onLeave;
     this.completeCall = complete;
     this.onHint = onHint;
     /** @type {CompletionList|null} */
@@ -214,15 +218,27 @@ export class CellEditor {
   }
 
   /**
-   * Puts the caret in the editor (made now if need be), at the point `at` if given.
-   * @param {{x: number, y: number}} [at] a point on the screen
+   * Puts the caret in the editor (made now if need be), at the point `at` if given, or at
+   * the text's start or end.
+   * @param {{x: number, y: number}|'start'|'end'} [at] a point on the screen, or an end
    */
   focus(at = undefined) {
     this.wake();
     const view = /** @type {EditorView} */ (this.view);
-    const pos = at ? view.posAtCoords(at) : null;
+    const pos = at === 'start' ? 0 : at === 'end' ? view.state.doc.length
+      : at ? view.posAtCoords(at) : null;
     if (pos !== null) view.dispatch({selection: {anchor: pos}});
     view.focus();
+  }
+
+  /** Is the caret (no selection) on the first (`down` false) or last visual line? @param {boolean} down */
+  #onEdgeLine(down) {
+    const view = this.view;
+    const range = view?.state.selection.main;
+    if (!view || !range?.empty) return false;
+    const here = view.coordsAtPos(range.head);
+    const edge = view.coordsAtPos(down ? view.state.doc.length : 0);
+    return Boolean(here && edge && Math.abs(here.top - edge.top) < 1);
   }
 
   /** The caret (the selection's head) as a code point offset. */
@@ -417,6 +433,12 @@ export class CellEditor {
       event.preventDefault();
       if (event.key === 'y' || event.shiftKey) this.redo();
       else this.undo();
+      return true;
+    }
+    if ((event.key === 'ArrowDown' || event.key === 'ArrowUp') && !mod && !event.shiftKey
+        && !event.altKey && this.#onEdgeLine(event.key === 'ArrowDown')
+        && this.onLeave(event.key === 'ArrowDown' ? 1 : -1)) {
+      event.preventDefault(); // past the first or last line: into the cell before or after
       return true;
     }
     if (event.key === 'Tab' && !mod && !event.altKey) {

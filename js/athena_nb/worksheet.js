@@ -92,6 +92,14 @@ export class Worksheet extends Widget {
     /** @type {import('./connection.js').Lost|null} what to say while the server is lost */
     this.lost = null;
     runtime.addListener((state, detail) => this.#connectionChanged(state, detail));
+    // Ctrl-S (⌘-S) by habit: every change is saved as it is made, which the page says,
+    // instead of the browser saving the page as a file.
+    node.ownerDocument.addEventListener('keydown', (event) => {
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 's') {
+        event.preventDefault();
+        this.hint(`${this.saveStates.size ? 'Saving…' : 'Saved.'} Every change is saved as it is made.`);
+      }
+    });
     // Edits not yet saved are lost with the page: the browser asks before it goes.
     globalThis.addEventListener?.('beforeunload', (event) => {
       if (this.saveStates.size) event.preventDefault();
@@ -251,6 +259,18 @@ export class Worksheet extends Widget {
     this.ask(this.callRemote('addCell')).then((id) => {
       if (typeof id === 'number') this.focusCell(id);
     });
+  }
+
+  /**
+   * ↓ past a cell's last line or ↑ past its first: the caret goes into the next cell's start
+   * or the previous one's end, as in JupyterLab. False if there is none.
+   * @param {Cell} cell @param {number} step
+   */
+  focusNext(cell, step) {
+    const cells = this.cells;
+    const next = cells[cells.indexOf(cell) + step];
+    next?.focusAt(step > 0 ? 'start' : 'end');
+    return Boolean(next);
   }
 
   /** @param {number} cellId */

@@ -129,3 +129,26 @@ def test_tab_leaves_and_an_escape_that_closed_something_is_not_command_mode(page
     page.keyboard.type("0")
     expectText(page, 1, "a = 10")
     expect(cell(page, 1)).not_to_have_attribute("data-mode", "command")
+
+
+def test_the_arrows_go_past_a_cells_edge_into_the_next_and_ctrl_s_says_it_is_saved(page):
+    newWorksheet(page)
+    typeInto(page, 1, "a = 1\nb = 2")
+    page.get_by_role("button", name="Add cell").click()
+    typeInto(page, 2, "c = 3")
+    box(page, 1).click()
+    page.keyboard.press("Control+Home")
+    page.keyboard.press("ArrowDown")  # within the cell: to its second line
+    page.keyboard.press("ArrowDown")  # past its last line: the next cell's start
+    page.keyboard.type("# ")
+    expectText(page, 2, "# c = 3")
+    expectText(page, 1, "a = 1\nb = 2")
+    page.keyboard.press("ArrowUp")  # past the first line: the previous cell's end
+    page.keyboard.type("!")
+    expectText(page, 1, "a = 1\nb = 2!")
+    page.evaluate("""() => document.addEventListener('keydown',
+        (e) => { if (e.key === 's') globalThis.__prevented = e.defaultPrevented; })""")
+    page.keyboard.press("Control+s")
+    expect(page.locator(".nb-kernel")).to_have_text(re.compile("Every change is saved as it is made"))
+    assert page.evaluate("() => globalThis.__prevented") is True, "no 'Save page as'"
+    expectText(page, 1, "a = 1\nb = 2!")
