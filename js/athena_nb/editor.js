@@ -26,14 +26,12 @@ import {CompletionList, planCompletion} from './completions.js';
 import {CellText} from './editor/celltext.js';
 import {ownOp, ownTransaction, remoteTransaction} from './editor/changes.js';
 import {helpExtensions} from './editor/hints.js';
+import {completesHere, indentTab, onEdgeLine} from './editor/keys.js';
 import {keepPeers, peersField, setPeer} from './editor/peers.js';
 import {
-  EditorView, extensions, indentLess, indentMore, languageSupport, lineNumbers,
+  EditorView, extensions, indentLess, languageSupport, lineNumbers,
 } from './editor/setup.js';
 import {SyncState, codePointToUtf16, transformCursor, utf16ToCodePoint} from './ot.js';
-
-/** Tab completes when the caret follows a name or an attribute dot. */
-const COMPLETES = /[\p{L}\p{N}_][\p{L}\p{N}_]*$|\.$/u;
 
 /** @typedef {import('./ot.js').Operation} Operation */
 /** @typedef {import('./completions.js').Completions} Completions */
@@ -231,16 +229,6 @@ export class CellEditor {
     view.focus();
   }
 
-  /** Is the caret (no selection) on the first (`down` false) or last visual line? @param {boolean} down */
-  #onEdgeLine(down) {
-    const view = this.view;
-    const range = view?.state.selection.main;
-    if (!view || !range?.empty) return false;
-    const here = view.coordsAtPos(range.head);
-    const edge = view.coordsAtPos(down ? view.state.doc.length : 0);
-    return Boolean(here && edge && Math.abs(here.top - edge.top) < 1);
-  }
-
   /** The caret (the selection's head) as a code point offset. */
   get caret() {
     const state = this.editorState;
@@ -436,7 +424,7 @@ export class CellEditor {
       return true;
     }
     if ((event.key === 'ArrowDown' || event.key === 'ArrowUp') && !mod && !event.shiftKey
-        && !event.altKey && this.#onEdgeLine(event.key === 'ArrowDown')
+        && !event.altKey && this.view && onEdgeLine(this.view, event.key === 'ArrowDown')
         && this.onLeave(event.key === 'ArrowDown' ? 1 : -1)) {
       event.preventDefault(); // past the first or last line: into the cell before or after
       return true;
@@ -444,31 +432,13 @@ export class CellEditor {
     if (event.key === 'Tab' && !mod && !event.altKey) {
       if (this.readOnly) return false; // the browser moves the focus on
       event.preventDefault();
-      if (event.shiftKey) indentLess(/** @type {EditorView} */ (this.view));
-      else this.#tab();
+      const view = /** @type {EditorView} */ (this.view);
+      if (event.shiftKey) indentLess(view);
+      else if (completesHere(view) && this.completeCall && this.language === 'python') this.showCompletions();
+      else indentTab(view);
       return true;
     }
     return false;
-  }
-
-  #tab() {
-    const view = /** @type {EditorView} */ (this.view);
-    const state = view.state;
-    const range = state.selection.main;
-    const line = state.doc.lineAt(range.head);
-    const before = line.text.slice(0, range.head - line.from);
-    if (range.empty && COMPLETES.test(before) && this.completeCall && this.language === 'python') {
-      this.showCompletions();
-      return;
-    }
-    if (state.doc.lineAt(range.from).number !== state.doc.lineAt(range.to).number) {
-      indentMore(view);
-      return;
-    }
-    const column = [...before].length;
-    const spaces = 4 - (column % 4);
-    view.dispatch(state.update(state.replaceSelection(' '.repeat(spaces)),
-      {userEvent: 'input.type', scrollIntoView: true}));
   }
 
   // -- completions ---------------------------------------------------------------------------

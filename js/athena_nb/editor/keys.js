@@ -1,0 +1,46 @@
+// @ts-check
+// keys.js: what Tab and the up and down arrows find in a cell's editor, from its view alone:
+// whether the caret follows a name or a dot (Tab completes there), Tab's indentation to the
+// next 4-column stop (or of the selected lines), and whether the caret is on the first or last
+// visual line (an arrow there leaves the cell). editor.js decides what the keys do.
+// Tested by the browser tests (tests/browser/test_notebook_editor.py, test_commandmode.py).
+
+import {indentMore} from './setup.js';
+
+/** @typedef {import('@codemirror/view').EditorView} EditorView */
+
+/** Tab completes when the caret follows a name or an attribute dot. */
+const COMPLETES = /[\p{L}\p{N}_][\p{L}\p{N}_]*$|\.$/u;
+
+/** Is the caret (no selection) right after a name or a dot? @param {EditorView} view */
+export function completesHere(view) {
+  const range = view.state.selection.main;
+  const line = view.state.doc.lineAt(range.head);
+  return range.empty && COMPLETES.test(line.text.slice(0, range.head - line.from));
+}
+
+/** Tab: spaces to the next 4-column stop, or the selected lines indented. @param {EditorView} view */
+export function indentTab(view) {
+  const state = view.state;
+  const range = state.selection.main;
+  if (state.doc.lineAt(range.from).number !== state.doc.lineAt(range.to).number) {
+    indentMore(view);
+    return;
+  }
+  const line = state.doc.lineAt(range.head);
+  const column = [...line.text.slice(0, range.head - line.from)].length;
+  view.dispatch(state.update(state.replaceSelection(' '.repeat(4 - (column % 4))),
+    {userEvent: 'input.type', scrollIntoView: true}));
+}
+
+/**
+ * Is the caret (no selection) on the first (`down` false) or the last visual line?
+ * @param {EditorView} view @param {boolean} down
+ */
+export function onEdgeLine(view, down) {
+  const range = view.state.selection.main;
+  if (!range.empty) return false;
+  const here = view.coordsAtPos(range.head);
+  const edge = view.coordsAtPos(down ? view.state.doc.length : 0);
+  return Boolean(here && edge && Math.abs(here.top - edge.top) < 1);
+}
