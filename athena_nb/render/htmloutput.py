@@ -28,6 +28,15 @@ import nh3
 from .css import cleanDeclarations, cleanStylesheet, forStyleElement
 from .sanitise import HTML_TAGS, MATH_ATTRIBUTES, MATH_TAGS
 
+#: How an HTML output's tables look unless its own styles say otherwise, as JupyterLab draws
+#: them (a pandas DataFrame's ``border="1"`` table: no grid, light rules, numbers aligned), in
+#: the live page's frame (files.py) and in a snapshot's shadow root alike.
+TABLE_CSS = ("table{border-collapse:collapse;border:none;margin:.25rem 0;font-size:.85em;"
+             "font-variant-numeric:tabular-nums}"
+             "th,td{border:none;padding:.3em .6em;text-align:right;vertical-align:middle}"
+             "thead th{border-bottom:1px solid #8888}"
+             "tbody tr:nth-child(odd){background:#8881}tbody tr:hover{background:#42a5f526}")
+
 #: The attribute that carries an element's style attribute, as a rule of the output's sheet.
 STYLE_KEY = "data-nb-style"
 
@@ -135,4 +144,6 @@ def htmlOutput(html: str) -> tuple[str, str]:
     markup = _CLEANER.clean("".join(parser.out))
     css = cleanStylesheet("\n".join(parser.sheets)) + "".join(
         f'[{STYLE_KEY}="{k}"]{{{declarations}}}' for declarations, k in parser.inline.items())
+    if "<table" in markup:
+        css = TABLE_CSS + css  # first: the output's own rules win
     return markup, forStyleElement(css)

@@ -27,6 +27,7 @@ from twisted.web.server import NOT_DONE_YET
 from livefragments import securityHeaders
 
 from ..cells import htmlOf
+from ..render.htmloutput import TABLE_CSS
 from ._html import INLINE_IMAGES, writeText
 
 log = Logger()
@@ -108,7 +109,7 @@ class HTMLOutputResource(_CellThing):
         document = (
             '<!doctype html><html><head><meta charset="utf-8"><base target="_blank">'
             "<style>:root{color-scheme:light dark}body{margin:0;padding:.25rem;"
-            "font:0.95rem/1.45 system-ui,sans-serif}</style></head><body>"
+            "font:0.95rem/1.45 system-ui,sans-serif}" + TABLE_CSS + "</style></head><body>"
             + html + _RESIZE + "</body></html>")
         request.write(document.encode("utf-8"))
         request.finish()

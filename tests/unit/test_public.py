@@ -11,6 +11,7 @@ import json
 import pytest
 
 from athena_nb.hub import WorksheetHub
+from athena_nb.render.htmloutput import TABLE_CSS
 from athena_nb.web.public import CSP, KEY
 from tests.support.webenv import Env, call
 
@@ -248,7 +249,7 @@ def test_html_outputs_keep_their_styles_sanitised_and_admitted_by_hash(env):
     env.run(env.store.append_outputs(cell.id, [("display", {"data": {"text/html": html}})]))
     page = env.browser().get(publish(env, owner, sheet)["path"])
     body = page.body.decode()
-    css = 'td{color:red}[data-nb-style="0"]{background:yellow !important}'
+    css = TABLE_CSS + 'td{color:red}[data-nb-style="0"]{background:yellow !important}'
     assert (f'<template shadowrootmode="open"><style>{css}</style><table><tbody><tr>'
             '<td data-nb-style="0">styled</td></tr></tbody></table></template>') in body
     digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from athena_nb.render.css import cleanDeclarations, cleanStylesheet, forStyleElement
-from athena_nb.render.htmloutput import htmlOutput
+from athena_nb.render.htmloutput import TABLE_CSS, htmlOutput
 
 
 def test_a_pandas_like_table_keeps_its_style_rules_and_attributes():
@@ -17,7 +17,7 @@ def test_a_pandas_like_table_keeps_its_style_rules_and_attributes():
     markup, css = htmlOutput(html)
     assert markup == ('<table border="1" class="dataframe"><thead><tr data-nb-style="0">'
                       '<th>a</th></tr></thead><tbody><tr><th>0</th></tr></tbody></table>')
-    assert css == (".dataframe tbody tr th{vertical-align:top}"
+    assert css == (TABLE_CSS + ".dataframe tbody tr th{vertical-align:top}"
                    ".dataframe thead th{text-align:right}"
                    '[data-nb-style="0"]{text-align:right !important}')
 
@@ -66,3 +66,15 @@ def test_the_style_elements_text_cannot_end_it_early():
                              '<p>p</p>')
     assert "<" not in css and "\r" not in forStyleElement("a\r\nb")
     assert "script" not in markup
+
+
+def test_a_table_is_drawn_as_jupyterlab_draws_a_dataframe_unless_it_says_otherwise():
+
+
+    frame = '<table border="1" class="dataframe"><thead><tr><th>a</th></tr></thead></table>'
+    markup, css = htmlOutput(frame)
+    assert css.startswith(TABLE_CSS), "before the output's own rules, which win"
+    assert "border:none" in TABLE_CSS and "<table" in markup
+    _, own = htmlOutput('<style>td{padding:0}</style><table><tr><td>1</td></tr></table>')
+    assert own.index(TABLE_CSS) < own.index("padding:0")
+    assert htmlOutput("<p>no table</p>")[1] == ""
