@@ -296,9 +296,11 @@ def _output(event: dict, typeset: bool, styles: list[str]) -> str:
     if kind == "error":
         head = f'{event.get("ename", "Error")}: {event.get("evalue", "")}'
         trace = visibleText(str(event.get("traceback", "")))
-        return (f'<div class="public-error"><p>{escape(head)}</p>'
-                f'<pre>{escape(trace)}</pre></div>') if trace else (
-                f'<div class="public-error"><p>{escape(head)}</p></div>')
+        # A traceback that ends with its error's line says it: once, as the worksheet page.
+        said = bool(trace.strip()) and trace.rstrip().splitlines()[-1].strip() == head.strip()
+        headHTML = "" if said else f"<p>{escape(head)}</p>"
+        traceHTML = f"<pre>{escape(trace)}</pre>" if trace else ""
+        return f'<div class="public-error">{headHTML}{traceHTML}</div>'
     if kind == "file":
         return f'<p class="public-file">File: <span>{escape(str(event.get("path", "")))}</span></p>'
     if kind == "notice":

@@ -76,6 +76,8 @@ export class Worksheet extends Widget {
     this.hintTimer = undefined;
     /** @type {number|null} the cell id this viewer's focus is in */
     this.focusedCell = null;
+    /** @type {number|null} the cell the focus was in last (Add cell adds one below it) */
+    this.lastCell = null;
     /** Wakes the cells near the screen, puts the others to sleep (the cells register). */
     this.nearScreen = new NearScreen(node.ownerDocument, () => this.cells);
     node.addEventListener('click', (event) => this.#click(event));
@@ -353,6 +355,7 @@ export class Worksheet extends Widget {
     const cellId = cell && 'cellId' in cell ? /** @type {Cell} */ (cell).cellId : null;
     if (cellId === this.focusedCell) return;
     this.focusedCell = cellId;
+    if (cellId !== null) this.lastCell = cellId;
     if (cellId !== null) this.#endHint(); // a hint is about the cell it came from
     clearTimeout(this.focusTimer);
     this.focusTimer = setTimeout(() => {
@@ -471,7 +474,9 @@ export class Worksheet extends Widget {
         return this.ask(this.callRemote('restart'));
       }
       case 'addCell': {
-        const id = await this.ask(this.callRemote('addCell'));
+        // Below the cell the person was in, as JupyterLab's +; at the end before any.
+        const index = this.cells.findIndex((c) => c.cellId === this.lastCell);
+        const id = await this.ask(index < 0 ? this.callRemote('addCell') : this.callRemote('addCell', index + 1));
         if (typeof id === 'number') this.focusCell(id);
         return;
       }

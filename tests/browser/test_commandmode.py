@@ -152,3 +152,17 @@ def test_the_arrows_go_past_a_cells_edge_into_the_next_and_ctrl_s_says_it_is_sav
     expect(page.locator(".nb-kernel")).to_have_text(re.compile("Every change is saved as it is made"))
     assert page.evaluate("() => globalThis.__prevented") is True, "no 'Save page as'"
     expectText(page, 1, "a = 1\nb = 2!")
+
+
+def test_add_cell_adds_one_below_the_cell_the_person_was_in(page):
+    newWorksheet(page)
+    typeInto(page, 1, "first")
+    page.get_by_role("button", name="Add cell").click()  # below cell 1: the end
+    typeInto(page, 2, "last")
+    box(page, 1).click()
+    page.get_by_role("button", name="Add cell").click()
+    expect(cells(page)).to_have_count(3, timeout=T)
+    expect(box(page, 2)).to_be_focused()
+    expectText(page, 1, "first")
+    expectText(page, 2, "")
+    expectText(page, 3, "last")

@@ -303,3 +303,15 @@ def test_an_interact_is_published_as_its_controls_values_in_text_and_its_last_ou
     assert '<span class="public-value">1, &lt;2&gt;</span>' in body
     assert "<strong>Hi</strong>" in body and "<script" not in body
     assert '<pre class="public-stream stdout">&lt;ran&gt;\n</pre>' in body
+
+
+def test_an_error_whose_traceback_ends_with_it_is_said_once():
+    from athena_nb.web.public import snapshotBody
+
+    trace = "Traceback (most recent call last):\n  File \"<cell 1>\", line 1\nZeroDivisionError: division by zero"
+    published = {"title": "T", "cells": [{"input": "1/0", "outputs": [
+        {"type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero",
+         "traceback": trace}]}]}
+    _, body = snapshotBody(published, [])
+    assert body.count("ZeroDivisionError: division by zero") == 1
+    assert "<p>" not in body.split('class="public-error"')[1].split("</div>")[0]
