@@ -92,7 +92,18 @@ def _parser() -> MarkdownIt:
             ("math_block_label", True, True), ("math_block_eqno", True, True)):
         md.add_render_rule(kind, _math(display, block))
     md.add_render_rule("image", _image)
+    md.core.ruler.push("nb_table_align", _alignCells)
     return md
+
+
+def _alignCells(state) -> None:
+    """A table column's alignment (``:-:``, ``--:``) as the cells' ``align`` attribute:
+    markdown-it writes it as a style attribute, and no style passes the sanitiser."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open"):
+            style = token.attrs.pop("style", None)
+            if isinstance(style, str) and style.startswith("text-align:"):
+                token.attrSet("align", style.split(":", 1)[1].strip())
 
 
 _MD = _parser()

@@ -128,3 +128,9 @@ def test_a_data_url_is_an_images_source_only_never_a_link():
 def test_a_raw_cell_is_shown_as_its_text():
     html = renderTextCell("raw \\LaTeX <b>bold</b> $x$", {"cell_type": "raw"})
     assert html == '<pre class="nb-md-plain nb-raw">raw \\LaTeX &lt;b&gt;bold&lt;/b&gt; $x$</pre>'
+
+
+def test_a_tables_column_alignment_survives_the_sanitiser():
+    html = renderMarkdown("| a | b | c |\n|:-:|--:|---|\n| 1 | 2 | 3 |")
+    assert '<th align="center">a</th>' in html and '<td align="right">2</td>' in html
+    assert "<td>3</td>" in html and "style" not in html
