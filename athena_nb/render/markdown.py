@@ -17,6 +17,7 @@ from html import escape
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from mdit_py_plugins.amsmath import amsmath_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from mdit_py_plugins.texmath import texmath_plugin
@@ -85,11 +86,14 @@ def _parser() -> MarkdownIt:
           .use(dollarmath_plugin, allow_labels=False, allow_space=True, allow_digits=False,
                double_inline=True)
           .use(texmath_plugin, delimiters="brackets")
+          # \begin{align}...\end{align} and the other environments, alone (as MathJax does)
+          .use(amsmath_plugin)
           .use(tasklists_plugin, enabled=False))
     for kind, display, block in (
             ("math_inline", False, False), ("math_inline_double", True, False),
             ("math_single", False, False), ("math_block", True, True),
-            ("math_block_label", True, True), ("math_block_eqno", True, True)):
+            ("math_block_label", True, True), ("math_block_eqno", True, True),
+            ("amsmath", True, True)):
         md.add_render_rule(kind, _math(display, block))
     md.add_render_rule("image", _image)
     md.core.ruler.push("nb_table_align", _alignCells)

@@ -134,3 +134,10 @@ def test_a_tables_column_alignment_survives_the_sanitiser():
     html = renderMarkdown("| a | b | c |\n|:-:|--:|---|\n| 1 | 2 | 3 |")
     assert '<th align="center">a</th>' in html and '<td align="right">2</td>' in html
     assert "<td>3</td>" in html and "style" not in html
+
+
+def test_a_latex_environment_alone_is_typeset_as_mathjax_does_in_jupyter():
+    html = renderMarkdown("Two lines:\n\n\\begin{align} a &= b \\\\ c &= d \\end{align}\n\nDone.")
+    assert '<div class="nb-math-block"><math' in html and "<mtable" in html
+    assert html.count("\\begin{align}") == 1, "only as the math's TeX annotation"
+    assert "<p>Done.</p>" in html
