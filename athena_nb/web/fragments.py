@@ -107,9 +107,11 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
             ("Run all", "runAll"), ("Interrupt", "interrupt"), ("Restart", "restart"),
             ("Add cell", "addCell")))
         toolbar += _systemChoice(self.hub.system)
-        toolbar += ('<span class="nb-kernel" role="status"></span>'
+        # The kernel's state and its queue share one place in the row: the queue showing up
+        # shortens the state's text, instead of pushing the row's end onto a second line.
+        toolbar += ('<span class="nb-status"><span class="nb-kernel" role="status"></span>'
                     '<details class="nb-queue" hidden><summary>Queue</summary>'
-                    '<ol aria-label="Run queue"></ol></details>'
+                    '<ol aria-label="Run queue"></ol></details></span>'
                     + kernelNote(self.hub.kernelProtection, self.hub.kernelPools)
                     + ('<span class="nb-readonly">Read-only</span>' if ro else ""))
         menu = "" if ro else (

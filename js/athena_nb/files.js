@@ -76,6 +76,9 @@ export class FilesPanel {
     this.renaming = null;
     this.upload = /** @type {HTMLButtonElement} */ ($('[data-files="upload"]'));
     this.upload.hidden = !canEdit;
+    if (!canEdit) { // the page's note tells editors how to upload
+      $('.nb-files-note').textContent = "The worksheet's directory, where its cells run. Each name downloads its file.";
+    }
     this.upload.addEventListener('click', () => this.input.click());
     this.input.addEventListener('change', () => {
       const files = [...(this.input.files ?? [])];

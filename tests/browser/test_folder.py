@@ -150,6 +150,7 @@ def test_a_viewer_lists_and_downloads_but_cannot_change_files(three):
     openPanel(vic)
     expect(names(vic)).to_have_text(["shared.txt"], timeout=T)
     expect(panel(vic).get_by_role("button", name="Upload files")).to_be_hidden()
+    expect(panel(vic).locator(".nb-files-note")).not_to_contain_text("upload")  # not theirs
     expect(panel(vic).get_by_role("button", name="Rename shared.txt")).to_have_count(0)
     expect(panel(vic).get_by_role("button", name="Delete shared.txt")).to_have_count(0)
     # Dropping uploads nothing, and says why; asking the server directly is refused.

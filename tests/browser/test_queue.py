@@ -69,3 +69,18 @@ def test_run_all_stops_at_the_first_error_unless_told_to_go_on(three):
     expect(owner.locator('[data-action="stopAtErrors"]')).to_have_attribute("aria-pressed", "false")
     owner.locator('[data-action="runAll"]').click()
     expect(output(carla, 2)).to_contain_text("after", timeout=T)
+
+
+def test_the_queue_showing_up_moves_nothing_in_the_toolbar(page):
+    """It shares its place with the kernel's state (fragments.py, .nb-status): at a laptop's
+    width the toolbar stays one row while a cell runs."""
+    from tests.support.notebookbrowser import box, newWorksheet
+
+    page.set_viewport_size({"width": 1300, "height": 800})
+    newWorksheet(page)
+    toolbar = page.get_by_role("toolbar", name="Worksheet")
+    before = toolbar.bounding_box()["height"]
+    typeInto(page, 1, "import time; time.sleep(2)")
+    box(page, 1).press("Control+Enter")
+    expect(page.locator(".nb-queue")).to_be_visible(timeout=20_000)
+    assert toolbar.bounding_box()["height"] == before
