@@ -58,6 +58,8 @@ LINE_MAGICS = ("time", "timeit", "pip", "cd", "env", "matplotlib")
 _MAGIC_LINE = re.compile(r"^([ \t]*)(?:!(.*?)|%(" + "|".join(LINE_MAGICS)
                          + r")(?:[ \t]+(.*?))?)[ \t]*\r?$", re.MULTILINE)
 _CELL_MAGIC = re.compile(r"%%(time|timeit|writefile)(?:[ \t]+(.*?))?[ \t]*\r?$")
+#: Environment variables whose values a bare ``%env`` does not show.
+_SECRET = re.compile(r"KEY|TOKEN|SECRET|PASS|CREDENTIAL", re.IGNORECASE)
 #: A line that starts like a magic (for the sentence when it is none of ours).
 UNKNOWN_MAGIC = re.compile(r"[ \t]*(%%?[A-Za-z_]\w*)")
 #: ``%time`` or ``%timeit`` alone on the first line times the whole cell too, as in the Sage
@@ -90,9 +92,10 @@ def parseHeader(code: str) -> Header:
     for line in lines:
         match = _DIRECTIVE.fullmatch(line)
         name = match.group(1) if match else None
-        cellMode = _CELL_MODE.fullmatch(line) if taken == 0 else None
-        if cellMode is not None:  # %%bash and the like: the whole cell is in that mode
-            return Header(_CELL_MODES[cellMode.group(1)], frozenset(), 1, "\n".join(lines[1:]))
+        cellMode = _CELL_MODE.fullmatch(line) if mode is None else None
+        if cellMode is not None:  # %%bash and the like: the rest of the cell is in that mode
+            return Header(_CELL_MODES[cellMode.group(1)], frozenset(flags), taken + 1,
+                          "\n".join(lines[taken + 1:]))
         if name in FLAGS:
             flags.add(name)
         elif name in MODES and mode is None:
@@ -213,11 +216,13 @@ class Magics:
         print(os.getcwd())
 
     def env(self, argument: str) -> Any:
-        """``%env``: the environment; ``%env NAME``: one variable; ``%env NAME=value`` (or
-        ``NAME value``) sets it."""
+        """``%env``: the environment, the values of names that look secret hidden (an output
+        others see, as IPython hides them); ``%env NAME``: one variable; ``%env NAME=value``
+        (or ``NAME value``) sets it."""
         argument = argument.strip()
         if not argument:
-            return dict(os.environ)
+            return {name: "<hidden>" if _SECRET.search(name) else value
+                    for name, value in os.environ.items()}
         name, _, value = argument.replace("=", " ", 1).partition(" ")
         if not _:
             return os.environ.get(name, "")
@@ -239,6 +244,13 @@ def unknownMagic(source: str, lineno: int | None) -> str | None:
     match = UNKNOWN_MAGIC.match(lines[lineno - 1])
     if match is None:
         return None
+    name = match.group(1)
+    if name[1:] in ("time", "timeit"):  # alone on a line that is not the first
+        return ("%s alone times the whole cell only as its first line; elsewhere it takes a "
+                "statement on its line (%s f(x))." % (name, name))
+    if name.startswith("%%") and (name[2:] in _CELL_MODES or name[2:] in ("time", "timeit",
+                                                                           "writefile")):
+        return "%s works only as the cell's first line (after %%hide or %%auto, if any)." % name
     return ("%s is not a magic athena-nb knows. It has %s and !command on a line of their "
             "own; %%%%time, %%%%timeit, %%%%writefile, %%%%bash, %%%%html, %%%%markdown and %%%%latex "
             "as a cell's first line; and the cell modes (%%md, %%html, %%latex, %%sh...)."

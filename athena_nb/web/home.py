@@ -319,7 +319,7 @@ class ApiResource(Resource):
             lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
 
     def restoreWorksheet(self, worksheetId, body):
-        return self.store.restore_worksheet(worksheetId).addCallback(
+        return self.ops.restore(worksheetId).addCallback(
             lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
 
     def deleteWorksheet(self, worksheetId, body):

@@ -138,6 +138,10 @@ class WorksheetOps:
 
         return self.store.list_worksheets(include_trashed=True).addCallback(check)
 
+    def restore(self, worksheetId: str):
+        """Bring the worksheet back from the trash; fires with the Worksheet."""
+        return self.store.restore_worksheet(worksheetId)
+
     def trash(self, worksheetId: str):
         """Move the worksheet to the trash and close its pages; fires with the Worksheet."""
         def trashed(worksheet):

@@ -105,6 +105,8 @@ export class Cell extends Widget {
     this.help = new HelpPanel({cell: /** @type {HTMLElement} */ (node),
       ask: (name, detail) => this.callRemote('help', name, detail),
       refocus: () => this.editor.focus(), announce: (message) => this.worksheet?.hint(message)});
+    /** The arrows past the cell's edge: into the next or previous cell. @param {number} step */
+    const leave = (step) => this.worksheet?.focusNext(this, step) ?? false;
     this.editor = new CellEditor({
       placeholder,
       text: a.text,
@@ -118,7 +120,7 @@ export class Cell extends Widget {
       },
       fetchText: () => /** @type {Promise<{text: string, version: number}>} */ (this.callRemote('text')),
       onRun: (advance) => this.runFromKeyboard(advance),
-      onLeave: (step) => this.worksheet?.focusNext(this, step) ?? false,
+      onLeave: leave,
       complete: (code, cursor) => /** @type {Promise<import('./editor.js').Completions>} */ (
         this.callRemote('complete', code, cursor)),
       // A removed cell has nothing left to save (an edit still on its way may settle late).
@@ -146,6 +148,7 @@ export class Cell extends Widget {
       rendered: /** @type {HTMLElement} */ (node.querySelector('.nb-md')),
       text: () => this.editor.text, focusSource: () => this.editor.focus(),
       kind: a.kind, canEdit: a.canEdit,
+      leave,
     });
     this.hiddenInput = new HiddenInput(/** @type {HTMLElement} */ (node), () => this.editor.text,
       () => !this.textCell.isText, () => this.editor.focus());
@@ -305,9 +308,11 @@ export class Cell extends Widget {
     if (this.node.getAttribute('aria-label') !== label) this.node.setAttribute('aria-label', label);
   }
 
-  focus() {
+  /** Puts the focus in the cell: a rendered text cell itself, else the caret in its input,
+   * at its text's start or end if asked. @param {'start'|'end'} [at] */
+  focus(at = undefined) {
     if (this.textCell.isText && !this.textCell.editing) this.textCell.rendered.focus();
-    else this.editor.focus();
+    else this.editor.focus(at);
   }
 
   /** Make the cell code or text. @param {string} kind */
@@ -394,13 +399,6 @@ export class Cell extends Widget {
     else delete node.dataset.output;
     const button = this.menu.list.querySelector('[data-action="toggleOutput"]');
     if (button) button.textContent = hide ? 'Show output' : 'Hide output';
-  }
-
-  /** Puts the focus in the cell, the caret at its text's start or end (a rendered text cell:
-   * the cell). @param {'start'|'end'} at */
-  focusAt(at) {
-    if (this.textCell.isText && !this.textCell.editing) this.textCell.rendered.focus();
-    else this.editor.focus(at);
   }
 
   /** Puts the caret in the cell's input (a text cell's source, which it then shows). */

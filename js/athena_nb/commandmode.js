@@ -51,6 +51,7 @@ export class CommandMode {
     node.addEventListener('keydown', (event) => this.#escape(event));
     node.ownerDocument.addEventListener('keydown', (event) => this.#key(event), true);
     node.addEventListener('focusout', (event) => {
+      if (!node.ownerDocument.hasFocus()) return; // another window: the focus comes back here
       const to = /** @type {Node|null} */ (event.relatedTarget);
       if (this.cell && !(to && this.cell.node.contains(to))) this.leave(false);
     });
@@ -162,22 +163,36 @@ export class CommandMode {
   /** @param {CommandCell} cell */
   async #delete(cell) {
     // Command mode stays in the cell until it is gone: a Z meanwhile brings it back.
-    const next = this.neighbour(cell, 1) ?? this.neighbour(cell, -1);
+    const below = this.neighbour(cell, 1);
+    const above = this.neighbour(cell, -1);
     const exits = this.exits;
     await cell.act('delete');
-    if (next && next.node.isConnected && this.exits === exits) this.#moveTo(next);
+    if (this.exits !== exits) return;
+    if (!(below?.node.isConnected && this.#goFrom(below, 1)) && above?.node.isConnected) {
+      this.#goFrom(above, -1);
+    }
   }
 
   /** @param {CommandCell} cell @param {number} step */
   #go(cell, step) {
     const next = this.neighbour(cell, step);
-    if (next) this.#moveTo(next);
+    if (next) this.#goFrom(next, step);
   }
 
-  /** @param {CommandCell} cell */
-  #moveTo(cell) {
-    cell.focus();
-    this.enter(cell);
-    /** @type {HTMLElement} */ (cell.node).scrollIntoView?.({block: 'nearest'});
+  /**
+   * Command mode goes to `cell`, or past it (`way` -1 up, 1 down) to the first cell that
+   * takes the focus (a `%hide` cell's input does not).
+   * @param {CommandCell} cell @param {number} way @returns {boolean} whether one did
+   */
+  #goFrom(cell, way) {
+    for (let next = /** @type {CommandCell|null} */ (cell); next; next = this.neighbour(next, way)) {
+      next.focus();
+      if (next.node.contains(next.node.ownerDocument.activeElement)) {
+        this.enter(next);
+        /** @type {HTMLElement} */ (next.node).scrollIntoView?.({block: 'nearest'});
+        return true;
+      }
+    }
+    return false;
   }
 }

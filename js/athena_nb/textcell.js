@@ -17,8 +17,10 @@ export class TextCell {
    * @param {() => void} o.focusSource puts the caret in the input
    * @param {string} o.kind
    * @param {boolean} o.canEdit
+   * @param {(step: number) => boolean} [o.leave] the arrows on the rendered text: into the
+   *   next (1) or previous (-1) cell; false if there is none
    */
-  constructor({node, source, rendered, text, focusSource, kind, canEdit}) {
+  constructor({node, source, rendered, text, focusSource, kind, canEdit, leave = () => false}) {
     this.node = node;
     this.source = source;
     this.rendered = rendered;
@@ -30,9 +32,13 @@ export class TextCell {
     this.editing = canEdit && kind === 'text' && !text().trim();
     rendered.addEventListener('dblclick', () => this.edit());
     rendered.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.ctrlKey && !event.metaKey) {
+      const plain = !event.shiftKey && !event.ctrlKey && !event.metaKey && !event.altKey;
+      if (event.key === 'Enter' && plain) {
         event.preventDefault();
         this.edit();
+      } else if ((event.key === 'ArrowDown' || event.key === 'ArrowUp') && plain
+          && leave(event.key === 'ArrowDown' ? 1 : -1)) {
+        event.preventDefault(); // on to the next cell, as from a code cell's edge
       }
     });
     this.show();

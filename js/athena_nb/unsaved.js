@@ -116,12 +116,16 @@ export class UnsavedEdits {
     this.addCell = addCell;
     this.say = say;
     this.canEdit = canEdit;
+    /** @type {Unsaved[]} records this page took from the storage and has not placed yet: kept
+     * again with its own if it ends first (a viewer's page places none) */
+    this.waiting = [];
   }
 
-  /** The page is ending (or may): keeps every cell's edits not yet acknowledged. */
+  /** The page is ending (or may): keeps every cell's edits not yet acknowledged, and the
+   * records it has not placed yet. */
   keep() {
     /** @type {Unsaved[]} */
-    const records = [];
+    const records = [...this.waiting];
     for (const cell of this.cells()) {
       const unsaved = cell.editor.unsaved;
       if (unsaved) records.push({cellId: cell.cellId, ...unsaved});
@@ -131,27 +135,36 @@ export class UnsavedEdits {
 
   /** The page is live: makes again what an earlier page of this tab kept, and says so. */
   async replay() {
-    const records = takeUnsaved(this.storage, this.worksheetId);
-    if (!records.length) return;
+    this.waiting = takeUnsaved(this.storage, this.worksheetId);
+    if (!this.waiting.length) return;
     if (!this.canEdit) {
-      keepUnsaved(this.storage, this.worksheetId, records);
+      keepUnsaved(this.storage, this.worksheetId, this.waiting);
       this.say('Your unsaved edits to this worksheet are kept in this tab: you may not edit it now.');
       return;
     }
     /** @type {string[]} */
     const told = [];
-    for (const record of records) {
+    for (const record of [...this.waiting]) {
+      let said = null;
       try {
-        const said = await this.#replayOne(record);
-        if (said) told.push(said);
+        said = await this.#replayOne(record);
       } catch {
         // A record that fits no text (storage changed by hand): nothing of it can be placed.
       }
+      if (said === false) continue; // not placed: kept (the new cell was refused)
+      this.waiting = this.waiting.filter((r) => r !== record);
+      if (said) told.push(said);
+    }
+    if (this.waiting.length) {
+      keepUnsaved(this.storage, this.worksheetId, this.waiting);
+      told.push('Some of your unsaved edits could not be placed (no new cell could be added); '
+        + 'they stay kept in this tab for the next time the worksheet opens.');
     }
     if (told.length) this.say(told.join(' '));
   }
 
-  /** @param {Unsaved} record @returns {Promise<string|null>} what to tell */
+  /** @param {Unsaved} record @returns {Promise<string|null|false>} what to tell (false:
+   * not placed) */
   async #replayOne(record) {
     const cells = this.cells();
     const index = cells.findIndex((c) => c.cellId === record.cellId);
@@ -164,7 +177,7 @@ export class UnsavedEdits {
     if (!what.copy) return null;
     const id = await this.addCell(index < 0 ? cells.length : index + 1);
     const copy = this.cells().find((c) => c.cellId === id);
-    if (!copy) return null;
+    if (!copy) return false;
     copy.editor.applyOwn([{at: 0, insert: what.copy}]);
     const at = this.cells().indexOf(copy) + 1;
     return index < 0

@@ -270,9 +270,12 @@ export class Worksheet extends Widget {
    */
   focusNext(cell, step) {
     const cells = this.cells;
-    const next = cells[cells.indexOf(cell) + step];
-    next?.focusAt(step > 0 ? 'start' : 'end');
-    return Boolean(next);
+    const doc = this.node.ownerDocument;
+    for (let i = cells.indexOf(cell) + step; i >= 0 && i < cells.length; i += step) {
+      cells[i].focus(step > 0 ? 'start' : 'end');
+      if (cells[i].node.contains(doc.activeElement)) return true; // not a %hide cell's input
+    }
+    return false;
   }
 
   /** @param {number} cellId */
@@ -474,9 +477,10 @@ export class Worksheet extends Widget {
         return this.ask(this.callRemote('restart'));
       }
       case 'addCell': {
-        // Below the cell the person was in, as JupyterLab's +; at the end before any.
-        const index = this.cells.findIndex((c) => c.cellId === this.lastCell);
-        const id = await this.ask(index < 0 ? this.callRemote('addCell') : this.callRemote('addCell', index + 1));
+        // Below the cell the person was in (named by its id: others may move cells
+        // meanwhile), as JupyterLab's +; at the end before any.
+        const last = this.lastCell === null ? null : this.cellById(this.lastCell);
+        const id = await this.ask(last ? last.callRemote('insert', 'below') : this.callRemote('addCell'));
         if (typeof id === 'number') this.focusCell(id);
         return;
       }

@@ -166,3 +166,38 @@ def test_add_cell_adds_one_below_the_cell_the_person_was_in(page):
     expectText(page, 1, "first")
     expectText(page, 2, "")
     expectText(page, 3, "last")
+
+
+def test_a_hide_cell_is_passed_over_and_a_rendered_text_cell_passes_the_arrows_on(page):
+    """A `%hide` cell's input takes no focus: command mode's J and the arrows go past it, and
+    no key falls into the cell before; from a rendered text cell the arrows go on too."""
+    newWorksheet(page)
+    typeInto(page, 1, "top = 1")
+    page.get_by_role("button", name="Add cell").click()
+    typeInto(page, 2, "%hide\nhidden = 2")
+    page.get_by_role("button", name="Add cell").click()
+    typeInto(page, 3, "*note*")
+    box(page, 3).press("Shift+Enter")  # run: a new cell 4
+    expect(cells(page)).to_have_count(4, timeout=T)
+    box(page, 3).click()
+    box(page, 3).press("Escape")
+    page.keyboard.press("m")
+    expect(cell(page, 3)).to_have_attribute("data-kind", "text", timeout=T)
+    page.keyboard.press("Control+Enter")  # shown rendered
+    expect(box(page, 2)).to_be_hidden(timeout=T)  # the %hide cell's input is folded
+    box(page, 1).click()
+    box(page, 1).press("Escape")
+    page.keyboard.press("j")
+    inCommandMode(page, 3)  # past the folded cell
+    page.keyboard.press("d")
+    expectText(page, 1, "top = 1")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")  # the rendered text cell: edit... then render it again
+    box(page, 3).press("Control+Enter")
+    cell(page, 3).locator(".nb-md").focus()
+    page.keyboard.press("ArrowDown")
+    expect(box(page, 4)).to_be_focused()
+    page.keyboard.press("ArrowUp")  # back up, past the rendered cell? no: into it
+    expect(cell(page, 3).locator(".nb-md")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(box(page, 1)).to_be_focused()  # past the folded cell

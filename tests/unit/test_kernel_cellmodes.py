@@ -159,3 +159,15 @@ def test_more_of_ipythons_habits_are_rewritten_line_for_line():
     assert unknownMagic("a = 1\n  %who", 2).startswith("%who is not a magic athena-nb knows.")
     assert unknownMagic("a = (1,\n", 2) is None
     assert unknownMagic("s = ('%d'\n     % 5)", 2) is None, "the operator is no magic"
+
+
+def test_a_bare_env_hides_what_looks_secret_and_misplaced_magics_say_where_they_go(monkeypatch):
+    from athena_nb.kernel.cellmodes import Magics, unknownMagic
+
+    monkeypatch.setenv("ATHENA_NB_TOKEN", "not-for-viewers")
+    monkeypatch.setenv("PLAIN_SETTING", "shown")
+    shown = Magics({}, None, None, lambda: None).env("")
+    assert shown["ATHENA_NB_TOKEN"] == "<hidden>" and shown["PLAIN_SETTING"] == "shown"
+    assert unknownMagic("x = 1\n%time", 2).startswith("%time alone times the whole cell only")
+    assert unknownMagic("x = 1\n%%bash", 2).startswith("%%bash works only as the cell's first")
+    assert parseHeader("%hide\n%%bash\nls") == Header("sh", frozenset({"hide"}), 2, "ls")

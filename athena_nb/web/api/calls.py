@@ -93,7 +93,7 @@ class Calls:
             lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
 
     def restoreWorksheet(self, who, body, worksheetId):
-        return self.store.restore_worksheet(worksheetId).addCallback(
+        return self.ops.restore(worksheetId).addCallback(
             lambda worksheet: (200, {"worksheet": worksheetJSON(worksheet)}))
 
     def exportWorksheet(self, who, body, worksheetId, format):

@@ -27,8 +27,8 @@ export const HINT_DELAY_MS = 120;
  * @property {(name: string, detail: number) => void} open opens the help panel on a name
  * @property {() => boolean} isOpen whether the help panel is open
  * @property {() => void} close closes the help panel
- * @property {() => boolean} busyKeys whether Shift-Tab belongs to the editor now (after
- *   Escape it leaves the cell; with the completion list open it is the list's)
+ * @property {() => boolean} busyKeys whether Shift-Tab belongs to the editor now (with the
+ *   completion list open it is the list's; after Escape, command mode's, commandmode.js)
  */
 
 /** @type {import('@codemirror/state').StateEffectType<Shown|null>} */

@@ -90,8 +90,22 @@ test('a viewer\'s page keeps the records for later and says why nothing was made
   const viewer = page(storage, [fakeCell(1, '')], {canEdit: false});
   await viewer.edits.replay();
   assert.deepEqual(viewer.cells[0].made, []);
-  assert.equal(takeUnsaved(() => storage, 'w').length, 1, 'still kept');
   assert.match(viewer.said[0], /kept in this tab/);
+  viewer.edits.keep(); // the viewer's page ends: it had nothing of its own, and loses nothing
+  assert.equal(takeUnsaved(() => storage, 'w').length, 1, 'still kept');
+});
+
+test('a record whose new cell is refused stays kept, and the page says so', async () => {
+  const storage = new MemoryStorage();
+  keepUnsaved(() => storage, 'w', [{cellId: 9, version: 0, confirmed: '', ops: [typed(0, 'lost?')]}]);
+  const said = [];
+  const edits = new UnsavedEdits({worksheetId: 'w', storage: () => storage,
+    cells: () => [fakeCell(1, '')], addCell: async () => undefined, say: (m) => said.push(m),
+    canEdit: true});
+  await edits.replay();
+  assert.match(said[0], /could not be placed/);
+  edits.keep();
+  assert.deepEqual(takeUnsaved(() => storage, 'w').map((r) => r.cellId), [9]);
 });
 
 test('storage that is blocked, full, or holds something else loses nothing on the page', async () => {
