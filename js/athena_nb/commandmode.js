@@ -42,8 +42,8 @@ export class CommandMode {
     this.cell = null;
     /** The last key was the first D of D D. */
     this.firstD = false;
-    /** Counts the person's own ends of command mode (a click, a key): a cell's action that
-     * ends after one does not start it again where the focus is then. */
+    /** Counts the person's own doings (a click, a key, an end of command mode): a cell's
+     * action that ends after one does not move command mode where the focus is then. */
     this.exits = 0;
     // Escape after the editor and its panels had it (bubbling); the keys of command mode
     // before the editor sees them (capturing), on the whole page: the cell may be gone (just
@@ -130,6 +130,7 @@ export class CommandMode {
     }
     event.preventDefault();
     event.stopPropagation();
+    this.exits += 1; // a key of theirs: an action still under way stays where it was asked
     if (gone && key !== 'z') {
       this.leave();
     } else if (key === 'Enter') {
@@ -153,7 +154,7 @@ export class CommandMode {
   /** Runs the cell's `action`; command mode goes on in the cell that has the focus then.
    * @param {CommandCell} cell @param {string} action */
   async #actThenStay(cell, action) {
-    const exits = this.exits;
+    const exits = this.exits; // counted this action's key already
     await cell.act(action);
     const focused = cell.node.ownerDocument.activeElement;
     const now = focused ? this.cellOf(focused) : null;
