@@ -27,15 +27,7 @@ import nh3
 
 from .css import cleanDeclarations, cleanStylesheet, forStyleElement
 from .sanitise import HTML_TAGS, MATH_ATTRIBUTES, MATH_TAGS
-
-#: How an HTML output's tables look unless its own styles say otherwise, as JupyterLab draws
-#: them (a pandas DataFrame's ``border="1"`` table: no grid, light rules, numbers aligned), in
-#: the live page's frame (files.py) and in a snapshot's shadow root alike.
-TABLE_CSS = ("table{border-collapse:collapse;border:none;margin:.25rem 0;font-size:.85em;"
-             "font-variant-numeric:tabular-nums}"
-             "th,td{border:none;padding:.3em .6em;text-align:right;vertical-align:middle}"
-             "thead th{border-bottom:1px solid #8888}"
-             "tbody tr:nth-child(odd){background:#8881}tbody tr:hover{background:#42a5f526}")
+from .tablecss import TABLE_CSS
 
 #: The attribute that carries an element's style attribute, as a rule of the output's sheet.
 STYLE_KEY = "data-nb-style"

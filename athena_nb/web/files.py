@@ -27,7 +27,7 @@ from twisted.web.server import NOT_DONE_YET
 from livefragments import securityHeaders
 
 from ..cells import htmlOf
-from ..render.htmloutput import TABLE_CSS
+from ..render.tablecss import TABLE_CSS
 from ._html import INLINE_IMAGES, writeText
 
 log = Logger()
