@@ -25,6 +25,7 @@ import sys
 from twisted.python import usage
 
 from athena_nb.kernel import KernelLimits
+from athena_nb.names import cleanName
 from athena_nb.quotas import Quotas
 
 TOKEN_ENV = "ATHENA_NB_TOKEN"
@@ -158,6 +159,9 @@ class Options(usage.Options):
          "prefer --token-file."],
         ["password-hash", None, None,
          "Also accept a password at /login; the hash comes from `athena-nb hash-password`."],
+        ["owner-name", None, "Owner",
+         "The owner's name as the others see it: by their caret, in the list of who is "
+         "there, in a worksheet's history (at most 60 characters)."],
         ["max-cells", None, 1000, "Cells one worksheet may have (0: no limit).",
          _positive(int, "max-cells", "cells")],
         ["max-worksheet-mb", None, 64,
@@ -200,6 +204,10 @@ class Options(usage.Options):
         self["websocket"] = False
 
     def postOptions(self):
+        try:
+            self["owner-name"] = cleanName(self["owner-name"])
+        except ValueError as e:
+            raise usage.UsageError(f"--owner-name: {e}")
         if self["system"] not in SYSTEMS:
             raise usage.UsageError(
                 f"--system must be one of {', '.join(SYSTEMS)}, not {self['system']!r}.")

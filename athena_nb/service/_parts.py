@@ -184,7 +184,8 @@ class WebService(Part):
         options, store, hubs = self.options, self.storeService.store, self.hubsService.hubs
         auth = Auth(self.reactor, store, token=options["token"],
                     passwordHash=options["password-hash"], cookieName=COOKIE,
-                    secretId=await self._secretId, maxLinkSessions=options.maxLinkSessions())
+                    secretId=await self._secretId, maxLinkSessions=options.maxLinkSessions(),
+                    ownerName=options["owner-name"])
         expired, stale = auth.expireSessions(), auth.endStaleOwnerSessions()  # one commit
         await expired
         ended = await stale

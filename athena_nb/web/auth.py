@@ -23,7 +23,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.threads import deferToThreadPool
@@ -32,6 +32,7 @@ from zope.interface import Interface, implementer
 
 from livefragments import Session
 
+from ..names import cleanName
 from ..options import verifyPassword
 from ..store import Role, ShareLink, session_key
 from .sessions import SESSION_LIFETIME, StoredSessions
@@ -40,7 +41,6 @@ log = Logger()
 
 COOKIE = "athena_session"
 OWNER_NAME = "Owner"
-MAX_NAME = 60
 #: How many people one share link may let in (sessions seen within the session lifetime).
 MAX_LINK_SESSIONS = 100
 #: What an owner session records of the browser that made it, at most.
@@ -107,20 +107,6 @@ class Identity:
                    data.get("link"), scope)
 
 
-def cleanName(name: object) -> str:
-    """A display name as given, trimmed; ValueError with a sentence if it cannot be used."""
-    if not isinstance(name, str):
-        raise ValueError("The display name must be text.")
-    name = " ".join(name.split())
-    if not name:
-        raise ValueError("Please enter a display name, so the others know who you are.")
-    if len(name) > MAX_NAME:
-        raise ValueError(f"A display name may have at most {MAX_NAME} characters.")
-    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
-        raise ValueError("A display name may not contain control characters.")
-    return name
-
-
 def sessionCookie(name: str, value: str, *, secure: bool, maxAge: float) -> bytes:
     """Our cookie: HttpOnly, SameSite=Strict, Secure under TLS; ``maxAge`` 0 deletes it."""
     cookie = f"{name}={value}; Path=/; Max-Age={int(maxAge)}; HttpOnly; SameSite=Strict"
@@ -139,8 +125,11 @@ class Auth:
     def __init__(self, reactor, store, *, token: str, passwordHash: str | None = None,
                  cookieName: str = COOKIE, lifetime: float = SESSION_LIFETIME,
                  runInThread: Callable[..., Deferred] | None = None, secretId: str = "",
-                 maxLinkSessions: int | None = MAX_LINK_SESSIONS):
+                 maxLinkSessions: int | None = MAX_LINK_SESSIONS, ownerName: str = OWNER_NAME):
         self.reactor = reactor
+        #: The owner's display name (--owner-name): their logged-in sessions carry it, also
+        #: those made before it changed.
+        self.ownerName = ownerName
         self.store = store
         self.token = token
         self.passwordHash = passwordHash
@@ -183,7 +172,10 @@ class Auth:
             return None
         if (session.data.get("kind") == API_TOKEN) is not token:
             return None
-        return Identity.fromSession(session)
+        identity = Identity.fromSession(session)
+        if identity is not None and identity.isOwner and not token:
+            identity = replace(identity, name=self.ownerName)
+        return identity
 
     def resolveToken(self, token: str) -> Deferred:
         """Fires with the Identity of the API token ``token`` (one the owner made, not ended),
@@ -279,7 +271,8 @@ class Auth:
 
     def loginOwner(self, request) -> Deferred:
         """Start an owner session (call only after the token or password checked out)."""
-        info = dict(self._origin(request), role=Role.OWNER, name=OWNER_NAME, secret=self.secretId)
+        info = dict(self._origin(request), role=Role.OWNER, name=self.ownerName,
+                    secret=self.secretId)
         return self._started(request, self.store.create_session(info))
 
     def joinShareLink(self, request, token: str, name: str) -> Deferred:

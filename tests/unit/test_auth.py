@@ -376,3 +376,14 @@ def test_a_new_token_or_password_ends_the_old_owner_sessions(tmp_path):
     assert guest.get(f"/worksheets/{sheet.id}/").code == 200
     assert second.run(second.auth.endStaleOwnerSessions()) == 1
     assert second.run(second.store.get_session(owner.cookie)) is None
+
+
+def test_the_owner_is_seen_by_the_name_the_server_was_given(env):
+    """--owner-name: the owner's pages say it, also the sessions made before it was given."""
+    owner = env.owner()
+    sheet = env.worksheet()
+    assert json.loads(owner.get(f"/worksheets/{sheet.id}/").body)["name"] == "Owner"
+    env.auth.ownerName = "Ms. Rivera"  # as a restart with --owner-name "Ms. Rivera" gives it
+    assert json.loads(owner.get(f"/worksheets/{sheet.id}/").body)["name"] == "Ms. Rivera"
+    later = env.owner()
+    assert json.loads(later.get(f"/worksheets/{sheet.id}/").body)["name"] == "Ms. Rivera"

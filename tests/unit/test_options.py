@@ -184,3 +184,10 @@ def test_the_command_says_why_it_refused_the_options_and_not_all_of_them(capsys)
     said = capsys.readouterr().err
     assert said.startswith("athena-nb: The token must have at least 16 characters")
     assert "--help" in said and len(said.splitlines()) == 2
+
+
+def test_the_owner_name_is_a_display_name():
+    assert parse()["owner-name"] == "Owner"
+    assert parse("--owner-name", "  Ms.   Rivera ")["owner-name"] == "Ms. Rivera"
+    with pytest.raises(usage.UsageError, match="--owner-name: Please enter a display name"):
+        parse("--owner-name", "   ")
