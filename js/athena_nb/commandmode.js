@@ -31,11 +31,14 @@ export class CommandMode {
    * @param {Object} o
    * @param {HTMLElement} o.node the worksheet's element
    * @param {() => CommandCell[]} o.cells the cells, in order
+   * @param {(cell: CommandCell, way: number) => CommandCell|null} o.focusFrom puts the focus
+   *   in `cell` or past it (`way` -1 up, 1 down) in the first cell that takes it; that cell
    * @param {() => Promise<unknown>} o.restoreDeleted brings back the cell deleted last
    * @param {(message: string) => void} o.hint
    */
-  constructor({node, cells, restoreDeleted, hint}) {
+  constructor({node, cells, focusFrom, restoreDeleted, hint}) {
     this.cells = cells;
+    this.focusFrom = focusFrom;
     this.restoreDeleted = restoreDeleted;
     this.hint = hint;
     /** @type {CommandCell|null} the cell in command mode, if any */
@@ -180,20 +183,13 @@ export class CommandMode {
     if (next) this.#goFrom(next, step);
   }
 
-  /**
-   * Command mode goes to `cell`, or past it (`way` -1 up, 1 down) to the first cell that
-   * takes the focus (a `%hide` cell's input does not).
-   * @param {CommandCell} cell @param {number} way @returns {boolean} whether one did
-   */
+  /** Command mode goes to `cell`, or past it (`way`) to the first cell that takes the focus.
+   * @param {CommandCell} cell @param {number} way @returns {boolean} whether one did */
   #goFrom(cell, way) {
-    for (let next = /** @type {CommandCell|null} */ (cell); next; next = this.neighbour(next, way)) {
-      next.focus();
-      if (next.node.contains(next.node.ownerDocument.activeElement)) {
-        this.enter(next);
-        /** @type {HTMLElement} */ (next.node).scrollIntoView?.({block: 'nearest'});
-        return true;
-      }
-    }
-    return false;
+    const taken = this.focusFrom(cell, way);
+    if (!taken) return false;
+    this.enter(taken);
+    /** @type {HTMLElement} */ (taken.node).scrollIntoView?.({block: 'nearest'});
+    return true;
   }
 }

@@ -155,6 +155,7 @@ export class Worksheet extends Widget {
     // Jupyter's command mode after Escape in a cell (commandmode.js), for those who edit.
     if (a.canEdit) {
       new CommandMode({node: /** @type {HTMLElement} */ (node), cells: () => this.cells,
+        focusFrom: (cell, way) => this.focusFrom(/** @type {Cell} */ (cell), way),
         restoreDeleted: async () => this.deletedCells?.undo(), hint: (message) => this.hint(message)});
     }
     /** The History panel (history.js), for everyone: reading the past changes nothing. */
@@ -270,12 +271,24 @@ export class Worksheet extends Widget {
    */
   focusNext(cell, step) {
     const cells = this.cells;
+    const next = cells[cells.indexOf(cell) + step];
+    return Boolean(next && this.focusFrom(next, step, step > 0 ? 'start' : 'end'));
+  }
+
+  /**
+   * Puts the focus in `cell`, or past it (`way` -1 up, 1 down) in the first cell that takes
+   * it (a `%hide` cell's folded input does not); that cell, or null.
+   * @param {Cell} cell @param {number} way @param {'start'|'end'} [at] where the caret goes
+   * @returns {Cell|null}
+   */
+  focusFrom(cell, way, at = undefined) {
+    const cells = this.cells;
     const doc = this.node.ownerDocument;
-    for (let i = cells.indexOf(cell) + step; i >= 0 && i < cells.length; i += step) {
-      cells[i].focus(step > 0 ? 'start' : 'end');
-      if (cells[i].node.contains(doc.activeElement)) return true; // not a %hide cell's input
+    for (let i = cells.indexOf(cell); i >= 0 && i < cells.length; i += way) {
+      cells[i].focus(at);
+      if (cells[i].node.contains(doc.activeElement)) return cells[i];
     }
-    return false;
+    return null;
   }
 
   /** @param {number} cellId */
