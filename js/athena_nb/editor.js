@@ -117,6 +117,7 @@ export class CellEditor {
     const state = this.saved ?? this.#newState();
     this.saved = null;
     this.view = new EditorView({state, dispatchTransactions: (trs, view) => this.#update(trs, view)});
+    this.view.dom.addEventListener('keydown', (event) => this.#runKey(event), true);
     this.view.dom.hidden = this.placeholder.hidden;
     this.placeholder.replaceWith(this.view.dom);
   }
@@ -396,6 +397,23 @@ export class CellEditor {
 
   // -- keys --------------------------------------------------------------------------------
 
+  /**
+   * Shift-Enter (run, then the next cell) and Ctrl-Enter (run, stay), taken on their way to
+   * CodeMirror (a capture listener on the editor) unless a completion list is open (Enter is
+   * the list's then): CodeMirror asks for an animation frame at every key it sees, and while a
+   * frame is due after a key, Chromium holds the page's other tasks, the run's answer among
+   * them, until it is drawn (docs/performance.md, "The caret that held every answer").
+   * @param {KeyboardEvent} event
+   */
+  #runKey(event) {
+    if (event.key !== 'Enter' || event.altKey || event.isComposing || this.completion) return;
+    const mod = event.ctrlKey || event.metaKey;
+    if (!mod && !event.shiftKey) return;
+    event.preventDefault();
+    event.stopPropagation();
+    this.onRun(!mod);
+  }
+
   /** @param {KeyboardEvent} event @returns {boolean} handled */
   #keydown(event) {
     if (this.completion) {
@@ -406,16 +424,6 @@ export class CellEditor {
       this.closeCompletions();
     }
     const mod = event.ctrlKey || event.metaKey;
-    if (event.key === 'Enter' && event.shiftKey && !mod && !event.altKey) {
-      event.preventDefault();
-      this.onRun(true);
-      return true;
-    }
-    if (event.key === 'Enter' && mod && !event.altKey) {
-      event.preventDefault();
-      this.onRun(false);
-      return true;
-    }
     if (mod && !event.altKey && (event.key === 'z' || event.key === 'Z' || event.key === 'y')) {
       // Ctrl-Z, Ctrl-Shift-Z and Ctrl-Y on every platform (CodeMirror binds some per platform).
       event.preventDefault();

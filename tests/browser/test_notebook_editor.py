@@ -335,6 +335,63 @@ def test_shift_enter_sends_the_run_before_the_focus_moves_on(page):
     assert runs == [0], f"the run frame left with the focus in cell {runs!r} (0 is the first)"
 
 
+_SPY_ON_KEY_FRAMES = """() => {
+  globalThis.__keyFrames = [];
+  const ask = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (callback) => {
+    const event = window.event; // the event being handled, if any
+    if (event instanceof KeyboardEvent && event.type === 'keydown') __keyFrames.push(event.key);
+    return ask(callback);
+  };
+}"""
+
+
+@pytest.mark.parametrize("key", ["Shift+Enter", "Control+Enter"])
+def test_a_run_key_asks_for_no_frame_while_it_is_handled(page, key):
+    """While a frame is due after a key, Chromium holds the page's other tasks, the run's
+    answer among them, until the frame is drawn: the run keys are taken before CodeMirror asks
+    for one (editor.js, ``#runKey``)."""
+    newWorksheet(page)
+    page.get_by_role("button", name="Add cell").click()
+    expect(page.locator(".nb-cell")).to_have_count(2)
+    typeInto(page, 1, "1+1")
+    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible(timeout=T)
+    page.evaluate(_SPY_ON_KEY_FRAMES)
+    modifier = key.split("+")[0]
+    page.keyboard.down(modifier)  # as a person does: the modifier first, its frame drawn
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    page.keyboard.press("Enter")
+    page.keyboard.up(modifier)
+    expect(output(page, 1)).to_have_text("2", timeout=T)
+    expect(box(page, 2 if key == "Shift+Enter" else 1)).to_be_focused()
+    asked = page.evaluate("() => __keyFrames")
+    assert "Enter" not in asked, f"frames were asked for while Enter was handled: {asked!r}"
+
+
+_CARET = """() => {
+  const layer = document.querySelector('.cm-focused .cm-cursorLayer');
+  return layer ? [layer.style.visibility, document.getAnimations().length] : null;
+}"""
+
+
+def test_the_caret_blinks_by_a_timer_and_no_animation_runs(page):
+    """An endless animation would make Chromium draw a frame at every refresh, and hold the
+    page's tasks after each key until the next one (editor/caret.js)."""
+    newWorksheet(page)
+    box(page, 1).click()
+    page.wait_for_function(f"() => ({_CARET})()?.[0] === 'hidden'")
+    page.wait_for_function(f"() => ({_CARET})()?.[0] === ''")
+    assert page.evaluate(_CARET)[1] == 0, "an animation runs in the page"
+
+
+def test_the_caret_does_not_blink_for_those_who_ask_for_reduced_motion(page):
+    page.emulate_media(reduced_motion="reduce")
+    newWorksheet(page)
+    box(page, 1).click()
+    page.wait_for_timeout(1500)  # more than a blink cycle (caret.js, BLINK_MS: 600)
+    assert page.evaluate(_CARET) == ["", 0]
+
+
 _PEER_AT = """async (el) => {
   const {EditorView} = await import('@codemirror/view');
   const view = EditorView.findFromDOM(el.closest('.cm-content'));

@@ -15,6 +15,7 @@ import {highlightSelectionMatches, search, searchKeymap} from '@codemirror/searc
 import {Compartment, EditorState, Prec} from '@codemirror/state';
 import {drawSelection, EditorView, keymap, lineNumbers} from '@codemirror/view';
 import {classHighlighter} from '@lezer/highlight';
+import {caretBlink} from './caret.js';
 import {peersField} from './peers.js';
 
 /** The page's nonce for <style> elements (livefragments' LivePageResource, styleNonce). */
@@ -61,7 +62,9 @@ export function extensions({readOnly, lineNumbers: numbers, label, language, key
     compartments.readOnly.of(EditorState.readOnly.of(readOnly)),
     compartments.lineNumbers.of(numbers ? lineNumbers() : []),
     history({newGroupDelay: GROUP_MS}),
-    drawSelection(),
+    // No blink animation: caret.js blinks the caret by a timer (why, there).
+    drawSelection({cursorBlinkRate: 0}),
+    caretBlink,
     indentUnit.of('    '),
     EditorState.tabSize.of(4),
     indentOnInput(),
