@@ -138,11 +138,13 @@ def pageLoads(browser, login, load, n: int, timeout: float = 60.0, after=None):
 
 # -- the probe, from Python -------------------------------------------------------------------
 
-def arm(page, name: str, test: str, args=None, timeout: float = 60.0) -> None:
-    """Start waiting in ``page`` until the JS arrow function ``test`` (given ``args``) holds."""
+def arm(page, name: str, test: str, args=None, timeout: float = 60.0,
+        frames: bool = False) -> None:
+    """Start waiting in ``page`` until the JS arrow function ``test`` (given ``args``) holds,
+    looked at on every DOM change (and every animation frame if ``frames``: a test of layout)."""
     # The test is part of the evaluated source (a page's CSP forbids eval, not this).
-    page.evaluate(f"([name, args, ms]) => __bench.arm(name, () => ({test})(args), ms)",
-                  [name, args, int(timeout * 1000)])
+    page.evaluate(f"([name, args, ms, frames]) => __bench.arm(name, () => ({test})(args), ms, frames)",
+                  [name, args, int(timeout * 1000), frames])
 
 
 def result(page, name: str) -> float:
@@ -158,7 +160,7 @@ def armAtStart(page, name: str, test: str, args=None, timeout: float = 120.0) ->
     import json
 
     page.add_init_script(f"__bench.arm({json.dumps(name)}, () => ({test})({json.dumps(args)}), "
-                         f"{int(timeout * 1000)});")
+                         f"{int(timeout * 1000)}, true);")
 
 
 def clearKeys(page) -> None:
@@ -176,6 +178,27 @@ def keyTime(page, key: str | None = None) -> float:
 
 def markOutputs(page, index: int) -> None:
     page.evaluate("(i) => __bench.markOutputs(i)", index)
+
+
+#: How a person presses Shift+Enter: Shift goes down some time before Enter (none when typing
+#: fast, "at once"), and Enter is held some 80 ms (s). Playwright's ``press`` lets go of both
+#: keys within a millisecond, which no person does, and which costs the page a frame: Chromium
+#: holds a page's tasks after each key event while a frame is due, so a key-up right after
+#: the key-down holds the answer to the key-down until that frame is drawn
+#: (docs/performance.md, "The caret that held every answer"). The same for both sides.
+SHIFT_LEAD = 0.1
+ENTER_HOLD = 0.08
+
+
+def shiftEnter(page, lead: float = SHIFT_LEAD) -> None:
+    """Shift+Enter as a person presses it: Shift ``lead`` s before Enter, Enter held."""
+    page.keyboard.down("Shift")
+    if lead:
+        pause(lead)
+    page.keyboard.down("Enter")
+    pause(ENTER_HOLD)
+    page.keyboard.up("Enter")
+    page.keyboard.up("Shift")
 
 
 def pause(seconds: float) -> None:

@@ -61,7 +61,7 @@ def bigPageReady(side, browser, n: int, sheet) -> tuple[list[float], float, list
         if i == 0 or missed:
             return
         arm(page, "end", BIG_END, [sheet[-1][0], TYPESET, side.bigScroller],
-            timeout=END_TIMEOUT)
+            timeout=END_TIMEOUT, frames=True)
         try:
             ends.append(result(page, "end") - ready)
         except TimeoutError:

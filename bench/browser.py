@@ -28,6 +28,7 @@ from _browser import (  # noqa: E402
     EDITOR_TEXT,
     NEW_OUTPUT,
     NEW_OUTPUT_ENDS,
+    SHIFT_LEAD,
     Browser,
     arm,
     clearKeys,
@@ -37,6 +38,7 @@ from _browser import (  # noqa: E402
     pageLoads,
     pause,
     result,
+    shiftEnter,
 )
 from _browser_big import END_TIMEOUT, bigPageReady  # noqa: E402
 from common import Processes, machine, runMain, say, show, summary, writeResults  # noqa: E402
@@ -159,8 +161,9 @@ def runCell(side, page, index: int, n: int, warmup: int, *, typed: str | None = 
         arm(page, "out", NEW_OUTPUT_ENDS if ends else NEW_OUTPUT, [index, want], timeout=120)
         if typed is not None:
             page.keyboard.type(typed)
-        page.keyboard.press("Shift+Enter")
-        start, enter = keyTime(page), keyTime(page, "Enter")
+        shiftEnter(page, lead=0 if typed is not None else SHIFT_LEAD)
+        enter = keyTime(page, "Enter")
+        start = keyTime(page) if typed is not None else enter  # not from Shift, held before
         done = result(page, "out")
         if i >= warmup:
             samples.append(done - start)
@@ -200,7 +203,7 @@ def watched(side, writer, watchers, n: int, warmup: int) -> tuple[list[float], l
             markOutputs(w, WATCH)
             arm(w, "fan", NEW_OUTPUT, [WATCH, None])
         clearKeys(writer)
-        writer.keyboard.press("Shift+Enter")
+        shiftEnter(writer)
         start = keyTime(writer, "Enter")
         times = [result(w, "fan") - start for w in watchers]
         if i >= warmup:
