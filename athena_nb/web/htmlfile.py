@@ -25,7 +25,7 @@ from livefragments import htmlDocument, jsRoot
 
 from ..cells import MIME_ORDER
 from ._html import ICON, INLINE_IMAGES
-from .public import snapshotBody, storedSnapshot
+from .public import highlightCode, snapshotBody, storedSnapshot
 
 #: The snapshot page's stylesheets (``public._page``), put inside the file.
 STYLESHEETS = ("athena_nb/notebook.css", "athena_nb/public.css", "athena_nb/highlight.css")
@@ -47,7 +47,7 @@ def pageCSS() -> str:
 def write(snapshot, system: str = "python", directory: str | None = None) -> bytes:
     """The worksheet ``snapshot`` (a ``WorksheetSnapshot``) as a standalone HTML page; the
     image files its cells name are read from ``directory`` (the worksheet's)."""
-    published = storedSnapshot(snapshot)
+    published = highlightCode(storedSnapshot(snapshot))
     published["at"] = snapshot.worksheet.modified
     if directory is not None:
         _inlineFiles(published["cells"], _Images(directory))

@@ -12,7 +12,8 @@ HTML outputs are shown in the page itself, each in a shadow root of its own (no 
 frame cannot be sized to its content without script), their markup and styles sanitised
 (``athena_nb/render/htmloutput.py``); the page's policy admits each output's one ``<style>``
 element by its hash and nothing else inline.  Long outputs scroll inside a box, as on the live
-page (public.css).
+page (public.css).  Code is highlighted once, when the snapshot is made (``highlightCode``, in
+the thread pool), with Pygments' classes that highlight.css colours, as text cells' code is.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from twisted.web.server import NOT_DONE_YET
 
 from ..cells import MIME_ORDER, cleanEvent, compact, eventFromStore
 from ..interactmodel import publicHTML
+from ..offreactor import offReactor
 from ..quotas import QuotaExceeded
 from ..render import htmlOutput, renderTextCell
+from ..render.docstring import highlightPython
 from ..store import CellKind, NotFoundError
 from ..terminal import visibleText
 from ..textcells import TYPESET_KEY
@@ -52,6 +55,10 @@ CSP = ("default-src 'none'; img-src data:; style-src 'self'; frame-src 'self'; "
 #: At most this many different styles of HTML outputs are admitted by hash on one page (the
 #: policy header grows by 54 bytes each); the outputs past them are shown unstyled.
 MAX_STYLES = 300
+
+#: A code cell longer than this (characters) is shown in a snapshot as plain text: Pygments
+#: takes about a second for a megabyte.
+MAX_HIGHLIGHT = 100_000
 
 _DEFAULT_REPR = re.compile(r"<[\w.]+ object( at 0x[0-9a-f]+)?>")
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
@@ -94,8 +101,9 @@ class Publisher:
         token = previous.get("token") if isinstance(previous, dict) else None
         published["token"] = token if isinstance(token, str) and token else secrets.token_urlsafe(24)
         published["at"] = self.reactor.seconds()
-        return self.store.set_metadata(worksheetId, KEY, published).addCallback(
-            lambda _: publishedJSON(worksheetId, published))
+        d = offReactor(self.reactor, highlightCode, published)
+        d.addCallback(lambda _: self.store.set_metadata(worksheetId, KEY, published))
+        return d.addCallback(lambda _: publishedJSON(worksheetId, published))
 
     def unpublish(self, worksheetId: str):
         """Remove the snapshot (its URL answers 404 from now on); fires with None."""
@@ -126,6 +134,17 @@ def storedSnapshot(snapshot) -> dict:
                         renderTextCell(c.text, c.metadata) if c.kind is CellKind.TEXT else None,
                         [eventFromStore(o.kind, o.payload) for o in c.outputs])
                        for c in snapshot.cells])
+
+
+def highlightCode(published: dict) -> dict:
+    """Gives each code cell of the snapshot ``published`` its input highlighted ("html":
+    Pygments' spans, every text in them escaped), unless it is over ``MAX_HIGHLIGHT``
+    characters long; ``published`` itself is returned."""
+    for cell in published.get("cells", []):
+        text = cell.get("input")
+        if cell.get("kind") != "text" and isinstance(text, str) and 0 < len(text) <= MAX_HIGHLIGHT:
+            cell["html"] = highlightPython(text)
+    return published
 
 
 def _clean(outputs) -> list[dict]:
@@ -280,7 +299,9 @@ def _cell(cell: dict, typeset: bool, styles: list[str]) -> str:
         return f'<li class="public-cell public-text"><div class="nb-md">{cell["html"]}</div></li>'
     outputs = "".join(_output(o, typeset, styles) for o in cell.get("outputs", [])
                       if isinstance(o, dict))
-    inputHTML = f'<pre class="public-input"><code>{escape(text)}</code></pre>' if text else ""
+    # Highlighted when the snapshot was made (``highlightCode``), or plain if it was not.
+    code = cell["html"] if isinstance(cell.get("html"), str) else escape(text)
+    inputHTML = f'<pre class="public-input"><code>{code}</code></pre>' if text else ""
     outHTML = f'<div class="public-outputs">{outputs}</div>' if outputs else ""
     return f'<li class="public-cell">{inputHTML}{outHTML}</li>'
 

@@ -92,7 +92,9 @@ def test_the_owner_publishes_and_anyone_without_a_session_sees_the_snapshot(env)
     assert page.code == 200 and stranger.cookie is None
     body = page.body.decode()
     assert "<h1>Results &lt;b&gt;&amp;&lt;/b&gt;</h1>" in body
-    assert "print(&#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27;)" in body
+    # Code highlighted when it was published (Pygments' classes, highlight.css), escaped.
+    assert '<span class="nb">print</span>' in body
+    assert "'&lt;script&gt;alert(1)&lt;/script&gt;'</span>" in body
     assert "&lt;script&gt;alert(2)&lt;/script&gt;\nsecond line\n" in body
     assert "<script" not in body
     assert f'<img class="public-image" alt="Image output" src="data:image/png;base64,{PNG}">' in body
@@ -151,8 +153,8 @@ def test_republishing_refreshes_the_snapshot_at_the_same_address(env):
     second = publish(env, owner, sheet)
     assert second["path"] == first and before <= second["at"] <= env.clock.seconds()
     body = stranger.get(first).body.decode()
-    assert "x = &#x27;changed&#x27;" in body and "<h1>Renamed</h1>" in body
-    assert "print(" not in body
+    assert "'changed'</span>" in body and "<h1>Renamed</h1>" in body
+    assert ">print<" not in body
 
 
 def test_unpublishing_makes_the_address_404_and_publishing_again_makes_a_new_one(env):
@@ -232,6 +234,29 @@ def test_outputs_show_as_the_worksheet_page_shows_them():
     assert '{\n  &quot;a&quot;: 1\n}' in page
     assert '<pre class="public-result">x</pre>' in page and "$x$" not in page
     assert '<pre class="public-result">$y$</pre>' in page
+
+
+def test_code_is_highlighted_once_when_published_and_plain_past_the_limit_or_before():
+    """``highlightCode`` gives code cells Pygments' spans (Sage's preparser syntax is no
+    error); a cell over ``MAX_HIGHLIGHT``, and a snapshot made before highlighting, show
+    their code escaped, as it is."""
+    from athena_nb.web.public import MAX_HIGHLIGHT, highlightCode, renderSnapshot
+
+    long = "x = '<b>'\n" * (MAX_HIGHLIGHT // 10 + 1)
+    published = highlightCode({"title": "T", "cells": [
+        {"input": "v = [1..9]  # <i>", "outputs": []},
+        {"input": long, "outputs": []},
+        {"input": "# a *text* cell", "kind": "text", "html": "<p>a <em>text</em> cell</p>",
+         "outputs": []},
+    ]})
+    page = renderSnapshot(published, "/static/").decode()
+    assert '<span class="mf">1..9</span>' in page and "err" not in page
+    assert '<span class="c1"># &lt;i&gt;</span>' in page and "<i>" not in page
+    assert published["cells"][2]["html"] == "<p>a <em>text</em> cell</p>"
+    assert "html" not in published["cells"][1] and "x = &#x27;&lt;b&gt;&#x27;\n" in page
+    before = renderSnapshot({"title": "T", "cells": [{"input": "f(<x>)", "outputs": []}]},
+                            "/static/").decode()
+    assert '<pre class="public-input"><code>f(&lt;x&gt;)</code></pre>' in before
 
 
 def test_html_outputs_keep_their_styles_sanitised_and_admitted_by_hash(env):
