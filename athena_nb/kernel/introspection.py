@@ -48,11 +48,16 @@ class NotFound(Exception):
 
 
 def complete(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any]:
-    """{"matches", "types", "start", "end"} for the dotted name that ends at ``cursor``;
-    ``types[i]`` is the kind of ``matches[i]`` (``kindOf``)."""
+    """{"matches", "types", "start", "end"} for the dotted name that ends at ``cursor``, or,
+    in a string being typed, for the key of ``name[`` before it or else a file's path
+    (``inString``); ``types[i]`` is the kind of ``matches[i]`` (``kindOf``, "key", "file",
+    "folder")."""
     import rlcompleter
 
     cursor = max(0, min(cursor, len(code)))
+    string = inString(namespace, code, cursor)
+    if string is not None:
+        return string
     token = _TOKEN_RE.search(code[:cursor]).group(0)  # type: ignore[union-attr]  # "" matches
     start = cursor - len(token)
     if not token:
@@ -90,6 +95,105 @@ def complete(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any
         if not matches:
             matches, kinds = fromSource(namespace, code, cursor, token)
     return {"matches": matches, "types": kinds, "start": start, "end": cursor}
+
+
+#: A dotted name and ``[`` right before a string's opening quote (and its prefix letters).
+_SUBSCRIPT_RE = re.compile(r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\[\s*[rRbBuU]?$")
+#: At most this many keys or directory entries are looked at.
+MAX_ENTRIES = 10_000
+
+
+def openString(line: str) -> tuple[int, str] | None:
+    """(where its text starts, its quote) if ``line`` ends inside a string opened on it; None
+    outside strings and in a comment."""
+    quote: str | None = None
+    start = i = 0
+    while i < len(line):
+        if quote is None:
+            if line[i] == "#":
+                return None
+            if line[i] in "'\"":
+                quote = line[i:i + 3] if line[i:i + 3] in ("'''", '"""') else line[i]
+                i += len(quote)
+                start = i
+                continue
+        elif line[i] == "\\":
+            i += 1
+        elif line.startswith(quote, i):
+            i += len(quote)
+            quote = None
+            continue
+        i += 1
+    return (start, quote) if quote is not None else None
+
+
+def inString(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any] | None:
+    """A completion reply for the string being typed at ``cursor``, as IPython completes it:
+    ``d['ap`` with the keys of the mapping ``d`` (a dict, or a pandas frame's columns), any
+    other string with the paths of the kernel's directory; None outside a string."""
+    lineStart = code.rfind("\n", 0, cursor) + 1
+    line = code[lineStart:cursor]
+    opened = openString(line)
+    if opened is None:
+        return None
+    start, quote = opened
+    typed = line[start:]
+    if line[:start - len(quote)][-2:].lower() in ("f", "rf", "fr") or \
+            line[:start - len(quote)][-1:] in ("f", "F"):
+        if typed.rfind("{") > typed.rfind("}"):
+            return None  # in an f-string's braces: names, as outside the string
+    subscript = _SUBSCRIPT_RE.search(line[:start - len(quote)])
+    if subscript is not None:
+        matches = keysOf(namespace, subscript.group(1), typed, quote)
+        kinds = ["key"] * len(matches)
+    else:
+        matches, kinds = pathsFor(typed)
+    return {"matches": matches, "types": kinds, "start": lineStart + start, "end": cursor}
+
+
+def keysOf(namespace: dict[str, Any], name: str, typed: str, quote: str) -> list[str]:
+    """The string keys of the mapping ``name`` that begin with ``typed``, written for a string
+    in ``quote`` (its backslashes and quotes escaped)."""
+    from collections.abc import Mapping
+
+    try:
+        obj = eval(name, namespace)  # only a dotted name: see _SUBSCRIPT_RE
+    except Exception:
+        return []
+    if not (isinstance(obj, Mapping) or type(obj).__module__.split(".")[0] == "pandas"):
+        return []
+    try:
+        keys = [k for _, k in zip(range(MAX_ENTRIES), obj.keys(), strict=False)]
+    except Exception:  # a mapping of the person's own that fails: no keys to offer
+        return []
+    found = sorted({k for k in keys if isinstance(k, str) and k.startswith(typed)})
+    return [k.replace("\\", "\\\\").replace(quote[0], "\\" + quote[0]) for k in found]
+
+
+def pathsFor(typed: str) -> tuple[list[str], list[str]]:
+    """(paths, kinds) of the entries of the directory ``typed`` names (relative to the
+    kernel's: the worksheet's) that begin with its last part; a folder ends in "/". Hidden
+    entries only when the part begins with a dot."""
+    import os
+
+    folder, part = os.path.split(typed)
+    where = os.path.expanduser(folder) if folder else "."
+    try:
+        with os.scandir(where) as entries:
+            found = []
+            for _, entry in zip(range(MAX_ENTRIES), entries, strict=False):
+                if entry.name.startswith(part) and (part[:1] == "." or entry.name[:1] != "."):
+                    try:
+                        isFolder = entry.is_dir()
+                    except OSError:
+                        isFolder = False
+                    found.append((entry.name, isFolder))
+    except OSError:
+        return [], []
+    found.sort()
+    prefix = typed[:len(typed) - len(part)]
+    return ([prefix + name + ("/" if isFolder else "") for name, isFolder in found],
+            ["folder" if isFolder else "file" for _, isFolder in found])
 
 
 #: Cells longer than this are not read for completions from their source.

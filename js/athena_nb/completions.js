@@ -45,6 +45,7 @@ export const KINDS = /** @type {Record<string, [string, string]>} */ ({
   function: ['f', 'function'], class: ['c', 'class'], module: ['m', 'module'],
   keyword: ['k', 'keyword'], instance: ['v', 'variable'], property: ['p', 'property'],
   lazy: ['l', 'lazily imported'],
+  key: ['K', 'key'], file: ['F', 'file'], folder: ['D', 'folder'],
 });
 
 export class CompletionList {

@@ -173,6 +173,30 @@ def test_completions_show_each_candidates_kind(page):
     expect(options).to_have_count(0)
 
 
+def test_tab_in_a_string_completes_a_dicts_keys_and_a_files_path(page):
+    """As in Jupyter: ``prices['ap`` then Tab lists the keys, and in any other string Tab
+    completes a path of the worksheet's directory (editor/keys.js finds the string)."""
+    newWorksheet(page)
+    runCell(page, 1, "prices = {'apple': 1, 'apricot': 2, 'pear': 3}\n"
+                     "open('notes_2026.txt', 'w').close()", keys="Control+Enter")
+    expect(cell(page, 1)).to_have_attribute("data-state", "done", timeout=T)
+    target = box(page, 1)
+    target.press("Control+End")
+    target.press("Enter")
+    target.press("Shift+Home")
+    target.press_sequentially("prices['ap")
+    target.press("Tab")
+    listbox = cell(page, 1).get_by_role("listbox", name="Completions")
+    expect(listbox.get_by_role("option")).to_have_count(2, timeout=T)
+    expect(listbox.get_by_role("option", name="apricot, key", exact=True)).to_have_count(1)
+    target.press("ArrowDown")
+    target.press("Enter")
+    expect(target).to_contain_text("prices['apricot", timeout=T)
+    target.press_sequentially("']\nopen('notes")
+    target.press("Tab")
+    expect(target).to_contain_text("open('notes_2026.txt", timeout=T)
+
+
 def test_a_sage_docstring_in_the_panel_and_the_picture_in_the_docs(page, server):
     """Sage's real xgcd docstring (tests/data/docstrings/) laid out in the panel: its formulas
     have a size, its note is a box, its examples are highlighted. With

@@ -67,6 +67,37 @@ def test_completions_carry_each_candidates_kind():
         "json.dump": "function", "json.dumps": "function"}
 
 
+def test_in_a_string_tab_completes_a_mappings_keys_or_else_a_path(tmp_path, monkeypatch):
+    """As IPython does: ``d['ap`` offers the string keys of the dict ``d`` (escaped for the
+    string's quote), any other string the entries of the kernel's directory (folders end in
+    "/", hidden ones only after a dot); not in a comment, nor in an f-string's braces."""
+    ns = {"d": {"apple": 1, "apricot": 2, "banana": 3, 4: "four", "it's": 5},
+          "box": type("Box", (), {"prices": {"tea": 2}})(), "items": ["apple"]}
+
+    def reply(code, namespace=ns):
+        answer = introspection.complete(namespace, code, len(code))
+        return answer["matches"], answer["types"], answer["start"]
+
+    assert reply("d['ap") == (["apple", "apricot"], ["key", "key"], 3)
+    assert reply('x = d["')[0] == ["apple", "apricot", "banana", "it's"]
+    assert reply("d['it")[0] == ["it\\'s"]  # written for the string it goes into
+    assert reply("box.prices[ 't") == (["tea"], ["key"], 13)
+    assert reply("items['a")[0] == []  # a list has no keys to offer
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "one.csv").write_text("")
+    (tmp_path / "data" / "two.csv").write_text("")
+    (tmp_path / ".hidden").write_text("")
+    assert reply("open('da") == (["data/"], ["folder"], 6)
+    assert reply("open('data/o") == (["data/one.csv"], ["file"], 6)
+    assert reply('p = "')[0] == ["data/"]
+    assert reply("p = '.h")[0] == [".hidden"]
+    assert reply("p = 'nowhere/x")[0] == []
+    assert reply("x = 1  # 'da")[0] == []  # a comment: the name before the caret, "da"
+    assert reply("s = 'a' + da", {"data": 1})[0] == ["data"]  # the string was closed
+    assert reply('f"{da', {"data": 1})[0] == ["data"]  # an f-string's braces hold code
+
+
 def test_what_a_cell_imports_or_defines_before_it_ran_completes_from_its_source():
     """``import math`` then ``math.sq`` and Tab, nothing run yet: jedi (IPython's dependency,
     here a test dependency) reads the cell; names the namespace has still come from it."""

@@ -1,10 +1,12 @@
 // @ts-check
 // keys.js: what Tab and the up and down arrows find in a cell's editor, from its view alone:
-// whether the caret follows a name or a dot (Tab completes there), Tab's indentation to the
-// next 4-column stop (or of the selected lines), and whether the caret is on the first or last
-// visual line (an arrow there leaves the cell). editor.js decides what the keys do.
+// whether the caret follows a name or a dot or is in a string (Tab completes there), Tab's
+// indentation to the next 4-column stop (or of the selected lines), and whether the caret is
+// on the first or last visual line (an arrow there leaves the cell). editor.js decides what
+// the keys do.
 // Tested by the browser tests (tests/browser/test_notebook_editor.py, test_commandmode.py).
 
+import {syntaxTree} from '@codemirror/language';
 import {indentMore} from './setup.js';
 
 /** @typedef {import('@codemirror/view').EditorView} EditorView */
@@ -12,11 +14,33 @@ import {indentMore} from './setup.js';
 /** Tab completes when the caret follows a name or an attribute dot. */
 const COMPLETES = /[\p{L}\p{N}_][\p{L}\p{N}_]*$|\.$/u;
 
-/** Is the caret (no selection) right after a name or a dot? @param {EditorView} view */
+/**
+ * Is the caret (no selection) right after a name or a dot, or in a string (the kernel
+ * completes a mapping's keys there, or a file's path)? @param {EditorView} view
+ */
 export function completesHere(view) {
   const range = view.state.selection.main;
   const line = view.state.doc.lineAt(range.head);
-  return range.empty && COMPLETES.test(line.text.slice(0, range.head - line.from));
+  return range.empty && (COMPLETES.test(line.text.slice(0, range.head - line.from))
+    || inString(view.state, range.head));
+}
+
+/** A string's opening: its prefix letters and its quote. */
+const OPENING = /^[rRbBuUfF]*('''|"""|'|")/;
+
+/**
+ * Is `pos` in a string's text: inside it, or at the end of one not closed yet?
+ * @param {import('@codemirror/state').EditorState} state @param {number} pos
+ */
+function inString(state, pos) {
+  const node = syntaxTree(state).resolveInner(pos, -1);
+  if (node.name !== 'String' && node.name !== 'FormatString') return false;
+  const text = state.sliceDoc(node.from, node.to);
+  const opening = OPENING.exec(text);
+  if (!opening || pos < node.from + opening[0].length) return false;
+  if (pos < node.to) return true;
+  const quote = opening[1];
+  return text.length < opening[0].length + quote.length || !text.endsWith(quote);
 }
 
 /** Tab: spaces to the next 4-column stop, or the selected lines indented. @param {EditorView} view */
