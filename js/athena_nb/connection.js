@@ -2,8 +2,8 @@
 // connection.js: what a worksheet page says of its kernel and its running cells while it has
 // lost its server: "Disconnected — reconnecting…" while the transport retries, "Server
 // stopped" (or "Disconnected") once the page has ended, "No access" once the person's access
-// ended (a revoked link), nothing while it is live. A page
-// without its server cannot know whether a cell still runs, so it stops saying so.
+// ended (a revoked link: the page then shows only `noAccessNotice`), nothing while it is live.
+// A page without its server cannot know whether a cell still runs, so it stops saying so.
 // Tested by the browser tests (tests/browser/test_newuser.py).
 
 /** @typedef {{kernel: string, cell: string, reason: string}} Lost */
@@ -30,4 +30,22 @@ export function lostConnection(state, detail = {}) {
       reason: message || 'This page is no longer connected to the server; reload it.'};
   }
   return null;
+}
+
+/**
+ * What a worksheet page shows instead of the worksheet once the person's access has ended.
+ * @param {Document} doc @param {string} reason the server's words
+ */
+export function noAccessNotice(doc, reason) {
+  const notice = doc.createElement('section');
+  notice.className = 'nb-ended';
+  notice.setAttribute('role', 'alert');
+  const heading = doc.createElement('h1');
+  heading.textContent = 'No access';
+  const why = doc.createElement('p');
+  why.textContent = reason || 'Your access to this worksheet has ended.';
+  const next = doc.createElement('p');
+  next.textContent = 'Ask its owner for a new link if you need it again.';
+  notice.append(heading, why, next);
+  return notice;
 }

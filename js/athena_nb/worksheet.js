@@ -7,11 +7,12 @@
 
 import {Widget} from '../livefragments/widget.js';
 import {CommandMode} from './commandmode.js';
-import {lostConnection} from './connection.js';
+import {lostConnection, noAccessNotice} from './connection.js';
 import {FilesPanel} from './files.js';
 import {HistoryPanel} from './history.js';
 import {Menu} from './menus.js';
 import {NearScreen} from './nearscreen.js';
+import {Notices} from './notices.js';
 import {PresenceList} from './presence.js';
 import {listenForFrameHeights} from './outputs.js';
 import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
@@ -36,9 +37,6 @@ const KERNEL_LABEL = {
   none: 'Kernel: not started', starting: 'Kernel: starting…', idle: 'Kernel: idle',
   busy: 'Kernel: busy', dead: 'Kernel: stopped',
 };
-/** @type {Record<string, string>} */
-const SAVED_LABEL = {saved: 'Saved', saving: 'Saving…', error: 'Not saved'};
-
 if (typeof window !== 'undefined') listenForFrameHeights(window);
 
 /** What Restart asks while `n` cells run or wait. @param {number} n */
@@ -63,17 +61,11 @@ export class Worksheet extends Widget {
     const $ = (/** @type {string} */ selector) => /** @type {HTMLElement} */ (node.querySelector(selector));
     this.cellsNode = $('.nb-cells');
     this.titleInput = /** @type {HTMLInputElement} */ ($('.nb-title'));
-    this.savedNode = $('.nb-saved');
     this.kernelNode = $('.nb-kernel');
-    this.errorNode = $('.nb-error');
-    /** @type {Map<unknown, string>} */
-    this.saveStates = new Map();
+    this.notices = new Notices(/** @type {HTMLElement} */ (node),
+      {errorNode: $('.nb-error'), savedNode: $('.nb-saved')});
     /** @type {number|undefined} */
     this.focusTimer = undefined;
-    /** @type {number|undefined} */
-    this.errorTimer = undefined;
-    /** @type {number|undefined} */
-    this.hintTimer = undefined;
     /** @type {number|null} the cell id this viewer's focus is in */
     this.focusedCell = null;
     /** @type {number|null} the cell the focus was in last (Add cell adds one below it) */
@@ -90,22 +82,9 @@ export class Worksheet extends Widget {
       if (!this.cellsNode.contains(/** @type {Node|null} */ (event.relatedTarget))) this.#focusMoved(null);
       setTimeout(() => this.nearScreen.focusMoved()); // once the focus has arrived
     });
-    this.errorNode.addEventListener('click', () => this.#hideError());
     /** @type {import('./connection.js').Lost|null} what to say while the server is lost */
     this.lost = null;
     runtime.addListener((state, detail) => this.#connectionChanged(state, detail));
-    // Ctrl-S (⌘-S) by habit: every change is saved as it is made, which the page says,
-    // instead of the browser saving the page as a file.
-    node.ownerDocument.addEventListener('keydown', (event) => {
-      if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 's') {
-        event.preventDefault();
-        this.hint(`${this.saveStates.size ? 'Saving…' : 'Saved.'} Every change is saved as it is made.`);
-      }
-    });
-    // Edits not yet saved are lost with the page: the browser asks before it goes.
-    globalThis.addEventListener?.('beforeunload', (event) => {
-      if (this.saveStates.size) event.preventDefault();
-    });
     /** Edits that had not reached the server when a page of this tab ended (unsaved.js). */
     this.unsaved = new UnsavedEdits({worksheetId: a.worksheetId,
       storage: () => globalThis.sessionStorage, cells: () => this.cells,
@@ -311,47 +290,21 @@ export class Worksheet extends Widget {
     }
   }
 
+  // -- what the page says (notices.js) --------------------------------------------------------
+
   /** @param {string} message */
   showError(message) {
-    this.errorNode.textContent = message;
-    this.errorNode.hidden = false;
-    clearTimeout(this.errorTimer);
-    this.errorTimer = setTimeout(() => this.#hideError(), 10000);
-  }
-
-  #hideError() {
-    this.errorNode.hidden = true;
+    this.notices.showError(message);
   }
 
   /** @param {string} message */
   hint(message) {
-    this.kernelNode.dataset.hint = message;
-    this.kernelNode.textContent = message;
-    this.kernelNode.title = message; // the whole of it, where the toolbar cuts it short
-    clearTimeout(this.hintTimer);
-    this.hintTimer = setTimeout(() => this.#endHint(), 4000);
+    this.notices.hint(message);
   }
-
-  /** The kernel's state again in place of a hint. */
-  #endHint() {
-    clearTimeout(this.hintTimer);
-    if (!('hint' in this.kernelNode.dataset)) return;
-    delete this.kernelNode.dataset.hint;
-    this.kernelNode.title = '';
-    this.setKernel(this.kernel);
-  }
-
-  // -- saved indicator -----------------------------------------------------------------------
 
   /** @param {unknown} who a cell or "title" @param {string} state @param {any} [error] */
   savedState(who, state, error) {
-    if (state === 'saved') this.saveStates.delete(who);
-    else this.saveStates.set(who, state);
-    const states = [...this.saveStates.values()];
-    const overall = states.includes('error') ? 'error' : states.includes('saving') ? 'saving' : 'saved';
-    this.savedNode.textContent = SAVED_LABEL[overall];
-    this.savedNode.dataset.saved = String(overall === 'saved');
-    this.savedNode.title = overall === 'error' && error?.message ? error.message : '';
+    this.notices.savedState(who, state, error);
   }
 
   // -- title ---------------------------------------------------------------------------------
@@ -372,7 +325,7 @@ export class Worksheet extends Widget {
     if (cellId === this.focusedCell) return;
     this.focusedCell = cellId;
     if (cellId !== null) this.lastCell = cellId;
-    if (cellId !== null) this.#endHint(); // a hint is about the cell it came from
+    if (cellId !== null) this.notices.endHint(); // a hint is about the cell it came from
     clearTimeout(this.focusTimer);
     this.focusTimer = setTimeout(() => {
       this.callRemote('focus', this.focusedCell).catch(() => {});
@@ -392,7 +345,6 @@ export class Worksheet extends Widget {
     this.kernel = info;
     const lost = this.lost;
     this.queue.show(lost ? [] : info.queue ?? [], this.canEdit); // unknown without the server
-    if (this.kernelNode.dataset.hint) return null;
     this.kernelNode.dataset.state = lost ? 'disconnected' : info.state;
     this.kernelNode.textContent = lost?.kernel ?? KERNEL_LABEL[info.state] ?? `Kernel: ${info.state}`;
     this.kernelNode.title = lost?.reason ?? info.reason ?? '';
@@ -406,6 +358,10 @@ export class Worksheet extends Widget {
    */
   #connectionChanged(state, detail) {
     const lost = lostConnection(state, detail);
+    if (lost?.cell === 'no access') {
+      this.#accessEnded(lost.reason);
+      return;
+    }
     if (state === 'closed' || state === 'expired') {
       // The page has ended: nothing typed into it now could be saved; what was not is kept.
       this.unsaved.keep();
@@ -416,6 +372,19 @@ export class Worksheet extends Widget {
     this.lost = lost;
     this.setKernel(this.kernel);
     for (const cell of this.cells) cell.showRun(cell.run_);
+  }
+
+  /**
+   * The person's access ended (a revoked link, an ended session): what the page showed of the
+   * worksheet goes, as they may no longer see it, and only why stays. Their own edits that
+   * had not reached the server stay in this tab's storage (unsaved.js), out of sight.
+   * @param {string} reason
+   */
+  #accessEnded(reason) {
+    this.unsaved.keep();
+    for (const cell of this.cells) cell.editor.destroy();
+    this.node.replaceChildren(noAccessNotice(this.node.ownerDocument, reason));
+    this.node.ownerDocument.title = 'No access · athena-nb';
   }
 
   /** The server: LaTeX outputs typeset (true) or as plain text, for everyone. @param {boolean} on */

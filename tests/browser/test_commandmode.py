@@ -51,7 +51,7 @@ def test_other_keys_are_held_back_with_a_hint_and_enter_edits_again(page):
     box(page, 1).press("Escape")
     for key in ("q", "Backspace", "x", "Delete", "Escape"):
         page.keyboard.press(key)
-    expect(page.locator(".nb-kernel")).to_have_text(re.compile("^Command mode"))
+    expect(page.locator(".nb-hint")).to_have_text(re.compile("^Command mode"))
     expectText(page, 1, "range(n)")
     page.keyboard.press("Enter")  # no new line: back to editing
     expect(cell(page, 1)).not_to_have_attribute("data-mode", "command")
@@ -106,7 +106,7 @@ def test_m_and_y_convert_and_z_brings_the_deleted_cell_back(page):
     box(page, 2).press("Escape")
     for key in ("d", "d", "z"):
         page.keyboard.press(key)
-    expect(page.locator(".nb-kernel")).not_to_have_text(re.compile("no deleted cell"))
+    expect(page.locator(".nb-hint")).not_to_have_text(re.compile("no deleted cell"))
     expect(cells(page)).to_have_count(2, timeout=T)
     expectText(page, 2, "y = 2")
 
@@ -149,7 +149,7 @@ def test_the_arrows_go_past_a_cells_edge_into_the_next_and_ctrl_s_says_it_is_sav
     page.evaluate("""() => document.addEventListener('keydown',
         (e) => { if (e.key === 's') globalThis.__prevented = e.defaultPrevented; })""")
     page.keyboard.press("Control+s")
-    expect(page.locator(".nb-kernel")).to_have_text(re.compile("Every change is saved as it is made"))
+    expect(page.locator(".nb-hint")).to_have_text(re.compile("Every change is saved as it is made"))
     assert page.evaluate("() => globalThis.__prevented") is True, "no 'Save page as'"
     expectText(page, 1, "a = 1\nb = 2!")
 

@@ -43,7 +43,7 @@ def test_name_question_mark_opens_the_help_panel_beside_the_cell(page):
     expect(output(page, 1)).to_have_text("")
     expect(cell(page, 2)).to_have_count(0)
     expect(box(page, 1)).to_be_focused()
-    expect(page.locator(".nb-kernel")).to_contain_text("Escape closes it")
+    expect(page.locator(".nb-hint")).to_contain_text("Escape closes it")
     # Beside the cell, on a wide page.
     inputBox, helpBox = box(page, 1).bounding_box(), help_.bounding_box()
     assert helpBox["x"] >= inputBox["x"] + inputBox["width"] - 1, (inputBox, helpBox)

@@ -49,9 +49,10 @@ def test_a_new_worksheet_has_the_caret_in_its_first_cell(page):
     expect()(box(page, 1)).not_to_be_focused()
 
 
-def test_a_hint_in_the_toolbar_moves_nothing_and_ends_when_the_caret_leaves_its_cell(page):
-    """Escape's hint (and help's) stand in the kernel's place, cut short if the row has no
-    room for them: the buttons stay where they were; in another cell the kernel shows again."""
+def test_a_hint_shows_at_the_foot_of_the_window_and_the_kernels_state_stays(page):
+    """Escape's hint (and help's, Ctrl-S's) shows in a box at the foot of the window
+    (notices.js): the toolbar keeps the kernel's state and does not move; in another cell the
+    hint goes."""
     newWorksheet(page)
     page.get_by_role("button", name="Add cell").click()
     expect()(box(page, 2)).to_be_visible(timeout=T)
@@ -60,11 +61,15 @@ def test_a_hint_in_the_toolbar_moves_nothing_and_ends_when_the_caret_leaves_its_
     before = toolbar.bounding_box()
     box(page, 1).click()
     box(page, 1).press("Escape")
-    expect()(kernelStatus(page)).to_have_text(re.compile("^Command mode: Enter edits"))
-    expect()(kernelStatus(page)).to_have_attribute("title", re.compile("^Command mode: Enter edits"))
-    assert toolbar.bounding_box()["height"] == before["height"]
-    box(page, 2).click()
+    hint = page.locator(".nb-hint")
+    expect()(hint).to_have_text(re.compile("^Command mode: Enter edits"))
+    expect()(hint).to_have_attribute("role", "status")
     expect()(kernelStatus(page)).to_have_text(re.compile("^Kernel"))
+    assert toolbar.bounding_box() == before
+    shown = hint.bounding_box()
+    assert 600 < shown["y"] + shown["height"] <= 700 and shown["x"] >= 0
+    box(page, 2).click()
+    expect()(hint).to_be_hidden()
 
 
 def test_a_viewer_sees_only_the_cell_actions_a_viewer_can_take(three):
@@ -107,7 +112,7 @@ def test_copy_input_puts_the_cells_text_on_the_clipboard(browser, server):
         page.keyboard.type("x = 'copied'")
         page.get_by_role("button", name="More actions for this cell").click()
         page.get_by_role("button", name="Copy input").click()
-        expect()(kernelStatus(page)).to_have_text("Cell input copied.")
+        expect()(page.locator(".nb-hint")).to_have_text("Cell input copied.")
         assert page.evaluate("() => navigator.clipboard.readText()") == "x = 'copied'"
     finally:
         context.close()
