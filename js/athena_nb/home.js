@@ -1,18 +1,18 @@
 // @ts-check
-// home.js: the home page's worksheet list (create, open, rename, trash, restore, delete forever, share links,
-// publishing a read-only snapshot, importing files and downloading worksheets as files); its
-// helpers `el`, `api`, `say` and `attempt` serve sessions.js too.
+// home.js: the home page's worksheet list (create, open, rename, trash, restore, delete
+// forever, search, importing files and downloading worksheets as files; each row's share
+// panel is share.js's).
 // Tested by tests/browser/test_home.py. The page embeds the first list as JSON (#home-data);
 // every change is one call to /api/..., whose answer is the changed data.
 
+import {api, attempt, el, say} from './homekit.js';
+import {setUpImport} from './imports.js';
 import {markNewWorksheet} from './prefs.js';
+import {toggleShare} from './share.js';
 
 /**
  * @typedef {{id: string, title: string, modified: number, trashed: boolean, url: string}} Worksheet
- * @typedef {{token: string, role: string, created: number, revoked: boolean, path: string}} Link
  */
-
-import {setUpImport} from './imports.js';
 
 /** @type {Map<string, Worksheet>} */
 const worksheets = new Map();
@@ -26,78 +26,6 @@ let found = null;
 let searchTimer = 0;
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
-
-/**
- * Make an element: el('button', {type: 'button', onclick: f}, 'Text', child...).
- * @param {string} tag
- * @param {Record<string, unknown>} [props]
- * @param {...(Node|string)} children
- */
-export function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (key.startsWith('on') && typeof value === 'function') {
-      node.addEventListener(key.slice(2), /** @type {EventListener} */ (value));
-    } else if (key in node && !key.includes('-')) {
-      /** @type {any} */ (node)[key] = value;
-    } else {
-      node.setAttribute(key, String(value));
-    }
-  }
-  node.append(...children);
-  return node;
-}
-
-/**
- * Call the API; resolves with the JSON answer, rejects with an Error whose message is the
- * server's sentence.
- * @param {string} method
- * @param {string} path
- * @param {unknown} [body]
- */
-export async function api(method, path, body) {
-  /** @type {RequestInit & {headers: Record<string, string>}} */
-  const init = {method, credentials: 'same-origin', headers: {accept: 'application/json'}};
-  if (method !== 'GET') {
-    init.headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(body ?? {});
-  }
-  let response;
-  try {
-    response = await fetch(path, init);
-  } catch {
-    throw new Error('The server cannot be reached. Check that it is still running.');
-  }
-  const answer = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    if (response.status === 403 && answer?.error?.reload) location.reload();
-    throw new Error(answer?.error?.message || `The server answered ${response.status}.`);
-  }
-  return answer;
-}
-
-/**
- * Show a message in the status line (errors are announced more urgently).
- * @param {string} message
- */
-export function say(message, isError = false) {
-  const status = $('home-status');
-  status.textContent = message;
-  status.classList.toggle('error', isError);
-  status.setAttribute('role', isError ? 'alert' : 'status');
-}
-
-/**
- * Run an API action, reporting its failure.
- * @param {() => Promise<void>} action
- */
-export async function attempt(action) {
-  try {
-    await action();
-  } catch (error) {
-    say(error instanceof Error ? error.message : String(error), true);
-  }
-}
 
 /** @param {Worksheet} worksheet */
 function remember(worksheet) {
@@ -131,7 +59,7 @@ function activeRow(worksheet) {
     downloadMenu(worksheet),
     el('button', {type: 'button', 'aria-label': `Share ${worksheet.title}`,
                   'aria-expanded': 'false', onclick: (/** @type {MouseEvent} */ event) => toggleShare(row, worksheet,
-                  /** @type {HTMLButtonElement} */ (event.currentTarget))}, 'Share'),
+                  /** @type {HTMLButtonElement} */ (event.currentTarget), editLinkNote)}, 'Share'),
     el('button', {type: 'button', className: 'danger',
                   'aria-label': `Move to trash: ${worksheet.title}`,
                   onclick: () => trash(worksheet)}, 'Move to trash'));
@@ -363,112 +291,6 @@ function deleteForever(worksheet) {
     say(`“${worksheet.title}” was deleted forever.`);
     $('show-trash').focus();
   });
-}
-
-/**
- * Open or close the share panel of a row.
- * @param {HTMLElement} row
- * @param {Worksheet} worksheet
- * @param {HTMLButtonElement} button
- */
-function toggleShare(row, worksheet, button) {
-  const open = row.querySelector('.share-panel');
-  if (open) {
-    open.remove();
-    button.setAttribute('aria-expanded', 'false');
-    return;
-  }
-  const links = el('ul', {className: 'share-links', 'aria-label': `Share links of ${worksheet.title}`});
-  const base = `/api/worksheets/${encodeURIComponent(worksheet.id)}/links`;
-  const show = (/** @type {Link[]} */ list) => links.replaceChildren(...list.map((link) => {
-    const url = new URL(link.path, location.href).href;
-    const field = el('input', {type: 'text', readOnly: true, value: url,
-                               'aria-label': `${link.role} link`});
-    const item = el('li', {className: 'share-link'},
-      el('span', {className: 'share-role'}, link.role === 'collaborator' ? 'Can edit' : 'Can view'),
-      field,
-      el('button', {type: 'button', onclick: () => copy(/** @type {HTMLInputElement} */ (field))},
-        'Copy'),
-      el('button', {type: 'button', className: 'danger', 'aria-label': `Revoke ${link.role} link`,
-                    onclick: () => attempt(async () => {
-                      await api('POST', `/api/links/${encodeURIComponent(link.token)}/revoke`);
-                      item.remove();
-                      say('The link is revoked; whoever used it has lost access.');
-                    })}, 'Revoke'));
-    return item;
-  }));
-  const add = (/** @type {string} */ role) => attempt(async () => {
-    await api('POST', base, {role});
-    show((await api('GET', base)).links);
-  });
-  const panel = el('div', {className: 'share-panel'},
-    el('p', {}, 'Anyone with a link can join under a name they choose. Revoking a link ends ' +
-                'their access at once.'),
-    el('p', {className: 'share-note'}, editLinkNote),
-    el('div', {className: 'toolbar'},
-      el('button', {type: 'button', onclick: () => add('collaborator')}, 'New edit link'),
-      el('button', {type: 'button', onclick: () => add('viewer')}, 'New view-only link')),
-    links,
-    publishSection(worksheet));
-  row.append(panel);
-  button.setAttribute('aria-expanded', 'true');
-  attempt(async () => show((await api('GET', base)).links));
-}
-
-/**
- * The part of the share panel that publishes a read-only snapshot for the public.
- * @param {Worksheet} worksheet
- */
-function publishSection(worksheet) {
-  const base = `/api/worksheets/${encodeURIComponent(worksheet.id)}`;
-  const link = el('div', {className: 'share-links'});
-  const publishButton = el('button', {type: 'button', 'aria-label': `Publish snapshot of ${worksheet.title}`,
-    onclick: () => attempt(async () => {
-      show((await api('POST', `${base}/publish`)).published);
-      say('Published: the public page shows the worksheet as it is now.');
-    })}, 'Publish snapshot');
-  const unpublishButton = el('button', {type: 'button', className: 'danger',
-    'aria-label': `Unpublish ${worksheet.title}`, hidden: true,
-    onclick: () => attempt(async () => {
-      show((await api('POST', `${base}/unpublish`)).published);
-      say('Unpublished: the public page is gone.');
-    })}, 'Unpublish');
-  /** @param {{path: string, at: number} | null} published */
-  const show = (published) => {
-    unpublishButton.hidden = !published;
-    // The visible words begin the accessible name, as voice control expects.
-    publishButton.textContent = published ? 'Republish snapshot' : 'Publish snapshot';
-    publishButton.setAttribute('aria-label', `${publishButton.textContent} of ${worksheet.title}`);
-    if (!published) {
-      link.replaceChildren(el('p', {className: 'empty'}, 'Not published.'));
-      return;
-    }
-    const url = new URL(published.path, location.href).href;
-    const field = el('input', {type: 'text', readOnly: true, value: url,
-                               'aria-label': 'Public link', className: 'public-link'});
-    link.replaceChildren(el('div', {className: 'share-link'},
-      el('span', {className: 'share-role'}, 'Public'),
-      field,
-      el('button', {type: 'button', onclick: () => copy(/** @type {HTMLInputElement} */ (field))},
-        'Copy')));
-  };
-  attempt(async () => show((await api('GET', `${base}/published`)).published));
-  return el('section', {className: 'publish-panel', 'aria-label': `Publish ${worksheet.title}`},
-    el('p', {}, 'Publishing makes a read-only copy of the worksheet as it is now, for anyone ' +
-                'with its public link, no login needed. Republish to refresh it.'),
-    el('div', {className: 'toolbar'}, publishButton, unpublishButton),
-    link);
-}
-
-/** @param {HTMLInputElement} field */
-async function copy(field) {
-  field.select();
-  try {
-    await navigator.clipboard.writeText(field.value);
-    say('Link copied.');
-  } catch {
-    say('Press Ctrl+C (or ⌘C) to copy the selected link.');
-  }
 }
 
 /** What an edit link allows, as the server words it for its kernels' protection (home.py). */

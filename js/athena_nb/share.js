@@ -1,0 +1,116 @@
+// @ts-check
+// share.js: a home page row's share panel: its edit and view-only links (made, copied,
+// revoked) and the read-only snapshot it publishes for the public (published, republished,
+// unpublished). Tested by tests/browser/test_home.py and test_public.py.
+
+import {api, attempt, el, say} from './homekit.js';
+
+/** @typedef {import('./home.js').Worksheet} Worksheet */
+/** @typedef {{token: string, role: string, created: number, revoked: boolean, path: string}} Link */
+
+/**
+ * Open or close the share panel of a row.
+ * @param {HTMLElement} row
+ * @param {Worksheet} worksheet
+ * @param {HTMLButtonElement} button
+ * @param {string} editLinkNote what an edit link allows, as the server words it (home.py)
+ */
+export function toggleShare(row, worksheet, button, editLinkNote) {
+  const open = row.querySelector('.share-panel');
+  if (open) {
+    open.remove();
+    button.setAttribute('aria-expanded', 'false');
+    return;
+  }
+  const links = el('ul', {className: 'share-links', 'aria-label': `Share links of ${worksheet.title}`});
+  const base = `/api/worksheets/${encodeURIComponent(worksheet.id)}/links`;
+  const show = (/** @type {Link[]} */ list) => links.replaceChildren(...list.map((link) => {
+    const url = new URL(link.path, location.href).href;
+    const field = el('input', {type: 'text', readOnly: true, value: url,
+                               'aria-label': `${link.role} link`});
+    const item = el('li', {className: 'share-link'},
+      el('span', {className: 'share-role'}, link.role === 'collaborator' ? 'Can edit' : 'Can view'),
+      field,
+      el('button', {type: 'button', onclick: () => copy(/** @type {HTMLInputElement} */ (field))},
+        'Copy'),
+      el('button', {type: 'button', className: 'danger', 'aria-label': `Revoke ${link.role} link`,
+                    onclick: () => attempt(async () => {
+                      await api('POST', `/api/links/${encodeURIComponent(link.token)}/revoke`);
+                      item.remove();
+                      say('The link is revoked; whoever used it has lost access.');
+                    })}, 'Revoke'));
+    return item;
+  }));
+  const add = (/** @type {string} */ role) => attempt(async () => {
+    await api('POST', base, {role});
+    show((await api('GET', base)).links);
+  });
+  const panel = el('div', {className: 'share-panel'},
+    el('p', {}, 'Anyone with a link can join under a name they choose. Revoking a link ends ' +
+                'their access at once.'),
+    el('p', {className: 'share-note'}, editLinkNote),
+    el('div', {className: 'toolbar'},
+      el('button', {type: 'button', onclick: () => add('collaborator')}, 'New edit link'),
+      el('button', {type: 'button', onclick: () => add('viewer')}, 'New view-only link')),
+    links,
+    publishSection(worksheet));
+  row.append(panel);
+  button.setAttribute('aria-expanded', 'true');
+  attempt(async () => show((await api('GET', base)).links));
+}
+
+/**
+ * The part of the share panel that publishes a read-only snapshot for the public.
+ * @param {Worksheet} worksheet
+ */
+function publishSection(worksheet) {
+  const base = `/api/worksheets/${encodeURIComponent(worksheet.id)}`;
+  const link = el('div', {className: 'share-links'});
+  const publishButton = el('button', {type: 'button', 'aria-label': `Publish snapshot of ${worksheet.title}`,
+    onclick: () => attempt(async () => {
+      show((await api('POST', `${base}/publish`)).published);
+      say('Published: the public page shows the worksheet as it is now.');
+    })}, 'Publish snapshot');
+  const unpublishButton = el('button', {type: 'button', className: 'danger',
+    'aria-label': `Unpublish ${worksheet.title}`, hidden: true,
+    onclick: () => attempt(async () => {
+      show((await api('POST', `${base}/unpublish`)).published);
+      say('Unpublished: the public page is gone.');
+    })}, 'Unpublish');
+  /** @param {{path: string, at: number} | null} published */
+  const show = (published) => {
+    unpublishButton.hidden = !published;
+    // The visible words begin the accessible name, as voice control expects.
+    publishButton.textContent = published ? 'Republish snapshot' : 'Publish snapshot';
+    publishButton.setAttribute('aria-label', `${publishButton.textContent} of ${worksheet.title}`);
+    if (!published) {
+      link.replaceChildren(el('p', {className: 'empty'}, 'Not published.'));
+      return;
+    }
+    const url = new URL(published.path, location.href).href;
+    const field = el('input', {type: 'text', readOnly: true, value: url,
+                               'aria-label': 'Public link', className: 'public-link'});
+    link.replaceChildren(el('div', {className: 'share-link'},
+      el('span', {className: 'share-role'}, 'Public'),
+      field,
+      el('button', {type: 'button', onclick: () => copy(/** @type {HTMLInputElement} */ (field))},
+        'Copy')));
+  };
+  attempt(async () => show((await api('GET', `${base}/published`)).published));
+  return el('section', {className: 'publish-panel', 'aria-label': `Publish ${worksheet.title}`},
+    el('p', {}, 'Publishing makes a read-only copy of the worksheet as it is now, for anyone ' +
+                'with its public link, no login needed. Republish to refresh it.'),
+    el('div', {className: 'toolbar'}, publishButton, unpublishButton),
+    link);
+}
+
+/** @param {HTMLInputElement} field */
+async function copy(field) {
+  field.select();
+  try {
+    await navigator.clipboard.writeText(field.value);
+    say('Link copied.');
+  } catch {
+    say('Press Ctrl+C (or ⌘C) to copy the selected link.');
+  }
+}
