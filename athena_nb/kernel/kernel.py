@@ -22,7 +22,7 @@ import pexpect
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from .endings import Exit, cancelledMessage, cutShortResult, deadReason
+from .endings import ExitStatus, cancelledMessage, cutShortResult, deadReason
 from .isolation import Isolation, identity
 from .limits import KernelLimits
 from .outputlimits import brief
@@ -284,7 +284,7 @@ class Kernel(Questions):
         if self._process is not None:
             self._process.kill()
 
-    def workerExited(self, status: Exit) -> None:
+    def workerExited(self, status: ExitStatus) -> None:
         self._process = None
         self._timers.cancelAll()  # start, wall, grace, kill, idle
         reason, self._ending = self._ending, None

@@ -35,6 +35,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from . import proctree
+from .endings import ExitStatus
 from .framing import FrameDecoder, FramingError, encodeFrame
 from .isolation import Isolation, Launch
 from .spawn import spawnClass
@@ -47,49 +48,6 @@ READS_PER_TURN = 4
 ROOT_KILL_SECONDS = 1.0
 
 log = Logger()
-
-
-class ExitStatus:
-    """How a worker ended: ``code`` for a normal exit, ``signal`` when a signal killed it.
-
-    ``wrapped``: the status is the keeper's or bubblewrap's, which exit with 128 + N when the
-    worker was killed by signal N. ``outOfMemory``: the kernel's cgroup says the OOM killer struck, and
-    ``memoryBytes`` was its limit; ``processLimit``: the kernel was killed for reaching it."""
-
-    def __init__(self, waitStatus: int, wrapped: bool = False, outOfMemory: bool = False,
-                 memoryBytes: int | None = None, processLimit: int | None = None) -> None:
-        self.code = os.WEXITSTATUS(waitStatus) if os.WIFEXITED(waitStatus) else None
-        self.signal = os.WTERMSIG(waitStatus) if os.WIFSIGNALED(waitStatus) else None
-        if wrapped and self.code is not None and 128 < self.code < 128 + signal.NSIG:
-            self.code, self.signal = None, self.code - 128
-        self.outOfMemory = outOfMemory
-        self.memoryBytes = memoryBytes
-        self.processLimit = processLimit
-
-    def describe(self) -> str:
-        if self.processLimit:
-            return ("was ended because the kernel reached its limit of %d processes and threads "
-                    "(a fork bomb?)" % self.processLimit)
-        if self.outOfMemory:
-            limit = (" of %d MiB" % (self.memoryBytes >> 20)) if self.memoryBytes else ""
-            return ("was ended because the kernel, all its processes together, reached its "
-                    "memory limit%s" % limit)
-        if self.signal is not None:
-            try:
-                name = signal.Signals(self.signal).name
-            except ValueError:
-                name = "signal %d" % self.signal
-            hint = {
-                "SIGKILL": " (killed from outside; the system may have run out of memory)",
-                "SIGSEGV": " (a segmentation fault)",
-                "SIGXCPU": " (it reached its CPU-time limit)",
-                "SIGABRT": " (it aborted, often after failing to allocate memory)",
-            }.get(name, "")
-            return "was killed by %s%s" % (name, hint)
-        return "exited with status %s" % self.code
-
-    def __repr__(self) -> str:
-        return "<ExitStatus code=%r signal=%r>" % (self.code, self.signal)
 
 
 class _Reader(abstract.FileDescriptor):

@@ -17,7 +17,7 @@ from athena_nb.kernel import (
     KernelState,
     KernelTimeoutError,
 )
-from athena_nb.kernel.process import ExitStatus
+from athena_nb.kernel.endings import ExitStatus
 from tests.support.workers import Workers
 
 S = KernelState

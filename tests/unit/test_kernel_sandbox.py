@@ -5,8 +5,8 @@ bubblewrap needed."""
 import pytest
 
 from athena_nb.kernel.cgroups import Cgroups
+from athena_nb.kernel.endings import ExitStatus
 from athena_nb.kernel.isolation import Isolation
-from athena_nb.kernel.process import ExitStatus
 from athena_nb.kernel.sandbox import (
     INSIDE,
     Sandbox,
