@@ -125,6 +125,8 @@ setup(
             "playwright>=1.50,<2",
             "ruff>=0.6",
             "ipython>=8.12",
+            # Jupyter's interact made this notebook's (athena_nb/kernel/jupyterinteract.py).
+            "ipywidgets>=8,<9",
             # The REST API checked against its OpenAPI document (tests/integration/
             # test_api_schemathesis.py); 4.x is the CLI and checks that test uses.
             "schemathesis>=4.1,<5",

@@ -37,11 +37,20 @@ from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 #: The modules of the worker besides this one (stdlib only, like it), in the order they load.
-SIBLINGS = ("outputlimits", "richoutput", "cellmodes", "controls", "interact", "introspection",
-            "streams")
+SIBLINGS = ("outputlimits", "richoutput", "cellmodes", "controls", "interact", "jupyterinteract",
+            "introspection", "streams")
 
 if __package__:  # imported as athena_nb.kernel.worker (tests, python -m)
-    from . import cellmodes, controls, interact, introspection, outputlimits, richoutput, streams
+    from . import (
+        cellmodes,
+        controls,
+        interact,
+        introspection,
+        jupyterinteract,
+        outputlimits,
+        richoutput,
+        streams,
+    )
 else:  # run by file path, maybe where athena_nb is not installed: load our siblings by path
     import importlib.util as _util
 
@@ -55,7 +64,7 @@ else:  # run by file path, maybe where athena_nb is not installed: load our sibl
         spec.loader.exec_module(module)  # type: ignore[union-attr]
         return module
 
-    (outputlimits, richoutput, cellmodes, controls, interact,
+    (outputlimits, richoutput, cellmodes, controls, interact, jupyterinteract,
      introspection, streams) = (_sibling(name) for name in SIBLINGS)
 
 HEADER = struct.Struct(">I")
@@ -236,6 +245,7 @@ class Worker:
                           "display": self.display, "DATA": dataPath(root)}
         self.interacts = interact.Interacts(self.emit, self.evaluate, self.runUser)
         self.namespace.update(self.interacts.names())
+        jupyterinteract.hook(self.interacts.interact)  # ipywidgets' interact made ours
         self.requestId: Any = None
         self.cellCount = 0
         self.preparse: Callable[[str], str] | None = None

@@ -111,3 +111,31 @@ async def test_interact_with_sage_types_and_show_inside_it(registry):  # noqa: F
     assert "<math" in taylor["controls"][1]["labelHTML"], "$f(x)=$ is typeset"
     assert any("image/png" in e.get("data", {}) for e in taylor["outputs"])
     assert not [e for e in taylor["outputs"] if e["type"] == "error"], taylor["outputs"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_jupyters_interact_from_ipywidgets_makes_this_notebooks_interact(registry):  # noqa: F811
+    """Code written for Jupyter runs as it is: ``from ipywidgets import interact`` gets this
+    notebook's interact (jupyterinteract.py), with Jupyter's abbreviations and widgets."""
+    pytest.importorskip("ipywidgets")
+    hubs, store = await registry()
+    sheet = await store.create_worksheet("Jupyter", [
+        "from ipywidgets import interact, fixed, widgets\n"
+        "colours = widgets.Dropdown(options=[('Red', 'r'), ('Blue', 'b')], value='b',\n"
+        "                           description='Colour')\n"
+        "@interact(x=(0, 10), unit=fixed('cm'), colour=colours)\n"
+        "def f(x, word='ab', unit='m', colour='r'):\n"
+        "    print(x, word, unit, colour)\n"])
+    hub = await hubs.open(sheet.id)
+    cell = await ran(hub, 0)
+    assert cell.state is RunState.DONE, cell.outputs
+    event = await settled(hub, interactsOf(cell)[0])
+    assert text(event) == "5 ab cm b\n"
+    controls = {c["name"]: c for c in event["controls"]}
+    assert {n: c["kind"] for n, c in controls.items()} == {
+        "x": "slider", "word": "input_box", "colour": "selector"}
+    assert controls["colour"]["labels"] == ["Red", "Blue"]
+    assert controls["colour"]["label"] == "Colour"
+    hub.interacts.change(cell.id, event["id"], {"x": 9, "colour": 0}, "Ann")
+    event = await settled(hub, event)
+    assert text(event) == "9 ab cm r\n"
