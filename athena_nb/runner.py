@@ -446,6 +446,8 @@ class CellRunner:
             calls.append(self.store.clear_outputs(cell.id))
             if cell.state in (RunState.DONE, RunState.ERROR, RunState.INTERRUPTED):
                 self._setState(cell, RunState.IDLE)
+            if not cell.active:
+                cell.count = None  # [ ] as in Jupyter (the store forgets it too)
             self.hub.cellChanged(cell)
         return DeferredList(calls, fireOnOneErrback=True, consumeErrors=True).addCallback(
             lambda _: None)

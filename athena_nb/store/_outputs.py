@@ -62,9 +62,16 @@ def _take_files(conn: sqlite3.Connection, where: str, arg: object) -> tuple[str,
     return files
 
 
+#: A cleared cell that is not queued or running shows no execution count any more ([ ]), as
+#: in Jupyter; one that runs keeps its [*] and gets its count when it ends.
+_UNCOUNT = ("UPDATE cells SET execution_count = NULL WHERE {where} "
+            "AND state NOT IN ('queued', 'running')")
+
+
 def clear_outputs(conn: sqlite3.Connection, cell_id: int) -> tuple[str, ...]:
     require_cell_row(conn, cell_id)
     conn.execute("DELETE FROM outputs WHERE cell_id = ?", (cell_id,))
+    conn.execute(_UNCOUNT.format(where="id = ?"), (cell_id,))
     return _take_files(conn, "cell_id = ?", cell_id)
 
 
@@ -72,6 +79,7 @@ def clear_worksheet_outputs(conn: sqlite3.Connection, worksheet_id: str) -> tupl
     require_worksheet(conn, worksheet_id)
     in_worksheet = "cell_id IN (SELECT id FROM cells WHERE worksheet_id = ?)"
     conn.execute(f"DELETE FROM outputs WHERE {in_worksheet}", (worksheet_id,))
+    conn.execute(_UNCOUNT.format(where="worksheet_id = ?"), (worksheet_id,))
     return _take_files(conn, in_worksheet, worksheet_id)
 
 

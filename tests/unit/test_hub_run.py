@@ -182,6 +182,8 @@ def test_restart_empties_the_namespace_stops_cells_and_counts_from_one(env):
 
 
 def test_clear_outputs_of_one_cell_or_all_and_finished_cells_become_idle(env):
+    """Cleared, a finished cell is idle and shows no count ([ ], as in Jupyter), here and in
+    the store; a queued one keeps its place and gets its count when it runs."""
     sheet, hub = openHub(env)
     for cell in hub.cells[:2]:
         hub.run(cell.id, "Ann")
@@ -190,12 +192,25 @@ def test_clear_outputs_of_one_cell_or_all_and_finished_cells_become_idle(env):
         env.worker.done()
         env.settle()
     env.later(0.3)
+    assert [c.count for c in hub.cells[:2]] == [1, 2]
     env.run(hub.clearOutputs(hub.cells[0].id))
     assert hub.cells[0].outputs == [] and hub.cells[0].state is RunState.IDLE
+    assert hub.cells[0].count is None and hub.cells[1].count == 2
     assert hub.cells[1].outputs != []
+    hub.run(hub.cells[1].id, "Ann")  # running
+    hub.run(hub.cells[2].id, "Ann")  # queued behind it
+    env.settle()
     env.run(hub.clearOutputs())
     assert all(c.outputs == [] for c in hub.cells)
     assert all(c.outputs == () for c in stored(env, sheet))
+    assert [c.state for c in hub.cells[1:3]] == [RunState.RUNNING, RunState.QUEUED]
+    env.worker.done()
+    env.settle()
+    env.worker.done()
+    env.settle()
+    env.later(0.3)
+    assert [c.count for c in hub.cells[:3]] == [None, 3, 4]
+    assert [c.execution_count for c in stored(env, sheet)[:3]] == [None, 3, 4]
 
 
 def test_files_a_cell_creates_are_recorded_once(env):

@@ -85,8 +85,13 @@ def test_clear_all_outputs_of_a_worksheet(db):
         run(store.append_outputs(cell, [("stream", {"text": "x"})]))
     run(store.record_file(b, "cells/b/f.txt"))
     run(store.record_file(other_cell, "cells/o/f.txt"))
+    for cell, count in ((a, 4), (b, 5)):
+        run(store.set_run_state(cell, RunState.RUNNING, execution_count=count))
+    run(store.set_run_state(a, RunState.DONE))
     assert run(store.clear_worksheet_outputs(wid)) == ("cells/b/f.txt",)
     assert all(c.outputs == () for c in run(store.load_worksheet(wid)).cells)
+    # A finished cell's count goes with its outputs ([ ]), a running one's stays.
+    assert [c.execution_count for c in run(store.load_worksheet(wid)).cells] == [None, 5]
     assert len(run(store.get_cell(other_cell)).outputs) == 1
     assert run(store.get_cell(other_cell)).files == ("cells/o/f.txt",)
 
