@@ -18,7 +18,9 @@ The public surface is these functions; each takes any text and returns sanitised
   Sage's conventions, docutils); ``renderHelp(info)`` and ``renderHint(info)``: the help
   panel and the signature hint from what the kernel says of a name (dicts of HTML parts);
 - ``htmlOutput(html)``: an HTML output for a published snapshot, as (markup, its one
-  stylesheet), both sanitised (``htmloutput.py``, ``css.py``).
+  stylesheet), both sanitised (``htmloutput.py``, ``css.py``);
+- ``highlightPython(code)``: code as Pygments' spans, every text in them escaped (the classes
+  highlight.css colours).
 
 This package imports nothing else of athena_nb.  Its libraries (markdown-it-py, Pygments,
 latex2mathml, nh3, tinycss2, docutils) are imported at the first call, not when the server
@@ -87,3 +89,9 @@ def htmlOutput(html: str) -> tuple[str, str]:
 
 __all__ = ["htmlOutput", "renderDocstring", "renderHelp", "renderHint", "renderLatex",
            "renderLatexOutput", "renderMarkdown", "renderTextCell"]
+
+
+def highlightPython(code: str) -> str:
+    from .docstring import highlightPython
+
+    return highlightPython(code)

@@ -34,8 +34,7 @@ from ..cells import MIME_ORDER, cleanEvent, compact, eventFromStore
 from ..interactmodel import publicHTML
 from ..offreactor import offReactor
 from ..quotas import QuotaExceeded
-from ..render import htmlOutput, renderTextCell
-from ..render.docstring import highlightPython
+from ..render import highlightPython, htmlOutput, renderTextCell
 from ..store import CellKind, NotFoundError
 from ..terminal import visibleText
 from ..textcells import TYPESET_KEY
