@@ -24,7 +24,6 @@ that runs again replaces the interacts it made before (``forget``).
 from __future__ import annotations
 
 import binascii
-import importlib.abc
 import inspect
 import itertools
 import os
@@ -251,29 +250,7 @@ class Interacts:
 
     def hookSage(self) -> None:
         """Make Sage's own interact names (``sage.repl.ipython_kernel``'s, which the
-        library's ready-made interacts import) ours: now where loaded, else when imported."""
-        names = self.names(sage=True)
-        for name in SAGE_MODULES:
-            if name in sys.modules:
-                _patch(sys.modules[name], names)
-        if not any(isinstance(f, SageHook) for f in sys.meta_path):
-            sys.meta_path.insert(0, SageHook(names))
-
-
-def _patch(module: Any, names: dict[str, Any]) -> None:
-    for name, value in names.items():
-        if hasattr(module, name):
-            setattr(module, name, value)
-
-
-class SageHook(importlib.abc.MetaPathFinder):
-    """Finds Sage's interact modules as the other finders would, and puts our names in them
-    right after they run (before ``sage.interacts.library`` imports from them)."""
-
-    def __init__(self, names: dict[str, Any]) -> None:
-        self.names = names
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name not in SAGE_MODULES:
-            return None
-        return richoutput.patchedSpec(name, path, lambda module: _patch(module, self.names))
+        library's ready-made interacts import) ours: now where loaded, else when imported
+        (before ``sage.interacts.library`` imports from them)."""
+        richoutput.patchModules("sage interact", dict.fromkeys(
+            SAGE_MODULES, richoutput.setNames(self.names(sage=True))))

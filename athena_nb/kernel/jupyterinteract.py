@@ -20,7 +20,6 @@ or a dict a dropdown, ``fixed(v)`` no control at all.
 
 from __future__ import annotations
 
-import importlib.abc
 import inspect
 import sys
 from collections.abc import Callable, Mapping
@@ -205,31 +204,7 @@ def names(make: Callable[..., Any]) -> dict[str, Any]:
             "interact_manual": jupyterInteract(make, manual=True)}
 
 
-def _patch(module: Any, ours: dict[str, Any]) -> None:
-    for name, value in ours.items():
-        if hasattr(module, name):
-            setattr(module, name, value)
-
-
-class WidgetsHook(importlib.abc.MetaPathFinder):
-    """Finds ipywidgets' modules as the other finders would, and puts our names in them right
-    after they run (before ``from ipywidgets import interact`` takes them)."""
-
-    def __init__(self, ours: dict[str, Any]) -> None:
-        self.ours = ours
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name not in MODULES:
-            return None
-        return richoutput.patchedSpec(name, path, lambda module: _patch(module, self.ours))
-
-
 def hook(make: Callable[..., Any]) -> None:
     """Jupyter's interact names made ours: now in ipywidgets' modules already loaded, and in
     those imported later."""
-    ours = names(make)
-    for name in MODULES:
-        if name in sys.modules:
-            _patch(sys.modules[name], ours)
-    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, WidgetsHook)]
-    sys.meta_path.insert(0, WidgetsHook(ours))
+    richoutput.patchModules("ipywidgets", dict.fromkeys(MODULES, richoutput.setNames(names(make))))

@@ -14,7 +14,7 @@ event through the worker's ``emit``:
 
 IPython's ``display`` falls back to ``print`` outside an IPython shell. Rather than faking a
 shell (libraries that find one through ``get_ipython()``, matplotlib and tqdm among them, then
-expect all of it), ``IPythonHook`` rebinds the module-level functions of
+expect all of it), a ``PatchingFinder`` rebinds the module-level functions of
 ``IPython.core.display_functions`` to ours as that module is imported; IPython's other modules
 call them through that module or import them from it, so they all reach the notebook.
 """
@@ -268,27 +268,43 @@ class RichOutput:
                 setattr(module, name, getattr(self, name))
 
     def hookIPython(self) -> None:
-        """Route IPython's display functions to us: now if IPython's display modules are
-        imported already (Sage imports IPython), else when they are."""
-        if DISPLAY_FUNCTIONS in sys.modules:
-            for name in (DISPLAY_FUNCTIONS, "IPython.core.display", "IPython.display"):
-                if name in sys.modules:
-                    self.patchIPython(sys.modules[name])
-            return
-        sys.meta_path.insert(0, IPythonHook(self))
+        """Route IPython's display functions to us: now in IPython's display modules already
+        imported (Sage imports IPython), else as they are."""
+        patchModules("IPython", dict.fromkeys(
+            (DISPLAY_FUNCTIONS, "IPython.core.display", "IPython.display"), self.patchIPython))
 
 
-class IPythonHook(importlib.abc.MetaPathFinder):
-    """Finds ``IPython.core.display_functions`` as the other finders would, and patches the
-    module right after it has run, before any other IPython module imports names from it."""
+class PatchingFinder(importlib.abc.MetaPathFinder):
+    """Finds the modules ``patches`` names as the other finders would, and calls each one's
+    patch right after the module has run, before another module imports names from it."""
 
-    def __init__(self, owner: RichOutput) -> None:
-        self.owner = owner
+    def __init__(self, key: str, patches: dict[str, Callable[[Any], None]]) -> None:
+        self.key, self.patches = key, patches
 
     def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name != DISPLAY_FUNCTIONS:
-            return None
-        return patchedSpec(name, path, self.owner.patchIPython)
+        patch = self.patches.get(name)
+        return None if patch is None else patchedSpec(name, path, patch)
+
+
+def patchModules(key: str, patches: dict[str, Callable[[Any], None]]) -> None:
+    """Each module ``patches`` names patched: now where it is imported already, else as it is
+    imported (a ``PatchingFinder``, which replaces the one made before with the same ``key``)."""
+    for name, patch in patches.items():
+        if name in sys.modules:
+            patch(sys.modules[name])
+    sys.meta_path[:] = [f for f in sys.meta_path
+                        if not (isinstance(f, PatchingFinder) and f.key == key)]
+    sys.meta_path.insert(0, PatchingFinder(key, patches))
+
+
+def setNames(names: dict[str, Any]) -> Callable[[Any], None]:
+    """A patch that sets ``names`` in a module, those it has."""
+    def patch(module: Any) -> None:
+        for name, value in names.items():
+            if hasattr(module, name):
+                setattr(module, name, value)
+
+    return patch
 
 
 def patchedSpec(name: str, path: Any, patch: Callable[[Any], None]) -> Any:
