@@ -149,17 +149,24 @@ def test_no_hint_and_no_error_while_the_kernel_is_busy(page):
     expect(page.get_by_role("alert")).to_have_count(0)
 
 
-def test_completions_show_each_candidates_kind(page):
+def ranThenTyped(page, code: str, typed: str):
+    """A new worksheet's first cell: ``code`` run, then ``typed`` on a new last line, then
+    Tab; the cell's editor."""
     newWorksheet(page)
-    runCell(page, 1, "import json as frob_mod\nfrob_value = 1\nclass frob_class: pass\n"
-                     "def frob_fn(): pass", keys="Control+Enter")
+    runCell(page, 1, code, keys="Control+Enter")
     expect(cell(page, 1)).to_have_attribute("data-state", "done", timeout=T)
     target = box(page, 1)
     target.press("Control+End")
     target.press("Enter")
     target.press("Shift+Home")
-    target.press_sequentially("frob_")
+    target.press_sequentially(typed)
     target.press("Tab")
+    return target
+
+
+def test_completions_show_each_candidates_kind(page):
+    target = ranThenTyped(page, "import json as frob_mod\nfrob_value = 1\n"
+                                "class frob_class: pass\ndef frob_fn(): pass", "frob_")
     listbox = cell(page, 1).get_by_role("listbox", name="Completions")
     options = listbox.get_by_role("option")
     expect(options).to_have_count(4, timeout=T)
@@ -176,16 +183,8 @@ def test_completions_show_each_candidates_kind(page):
 def test_tab_in_a_string_completes_a_dicts_keys_and_a_files_path(page):
     """As in Jupyter: ``prices['ap`` then Tab lists the keys, and in any other string Tab
     completes a path of the worksheet's directory (editor/keys.js finds the string)."""
-    newWorksheet(page)
-    runCell(page, 1, "prices = {'apple': 1, 'apricot': 2, 'pear': 3}\n"
-                     "open('notes_2026.txt', 'w').close()", keys="Control+Enter")
-    expect(cell(page, 1)).to_have_attribute("data-state", "done", timeout=T)
-    target = box(page, 1)
-    target.press("Control+End")
-    target.press("Enter")
-    target.press("Shift+Home")
-    target.press_sequentially("prices['ap")
-    target.press("Tab")
+    target = ranThenTyped(page, "prices = {'apple': 1, 'apricot': 2, 'pear': 3}\n"
+                                "open('notes_2026.txt', 'w').close()", "prices['ap")
     listbox = cell(page, 1).get_by_role("listbox", name="Completions")
     expect(listbox.get_by_role("option")).to_have_count(2, timeout=T)
     expect(listbox.get_by_role("option", name="apricot, key", exact=True)).to_have_count(1)

@@ -320,14 +320,19 @@ def test_a_keystroke_is_sent_before_the_editor_takes_it_in(page):
     assert edits == [""], f"the edit frame was sent when the editor held {edits!r}"
 
 
-def test_shift_enter_sends_the_run_before_the_focus_moves_on(page):
-    """The run leaves in the key's own task, before the next cell takes the focus (cell.js
-    ``run``: ``behindEdits`` and Transport.flush)."""
+def twoCellsWithOnePlusOne(page) -> None:
+    """A new worksheet of two cells, the first holding ``1+1``, saved."""
     newWorksheet(page)
     page.get_by_role("button", name="Add cell").click()
     expect(page.locator(".nb-cell")).to_have_count(2)
     typeInto(page, 1, "1+1")
     expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible(timeout=T)
+
+
+def test_shift_enter_sends_the_run_before_the_focus_moves_on(page):
+    """The run leaves in the key's own task, before the next cell takes the focus (cell.js
+    ``run``: ``behindEdits`` and Transport.flush)."""
+    twoCellsWithOnePlusOne(page)
     page.evaluate(_SPY_ON_FRAMES)
     box(page, 1).press("Shift+Enter")
     expect(output(page, 1)).to_have_text("2", timeout=T)
@@ -351,11 +356,7 @@ def test_a_run_key_asks_for_no_frame_while_it_is_handled(page, key):
     """While a frame is due after a key, Chromium holds the page's other tasks, the run's
     answer among them, until the frame is drawn: the run keys are taken before CodeMirror asks
     for one (editor.js, ``#runKey``)."""
-    newWorksheet(page)
-    page.get_by_role("button", name="Add cell").click()
-    expect(page.locator(".nb-cell")).to_have_count(2)
-    typeInto(page, 1, "1+1")
-    expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible(timeout=T)
+    twoCellsWithOnePlusOne(page)
     page.evaluate(_SPY_ON_KEY_FRAMES)
     modifier = key.split("+")[0]
     page.keyboard.down(modifier)  # as a person does: the modifier first, its frame drawn
