@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import itertools
 import keyword
 import re
 import sys
@@ -99,6 +100,8 @@ def complete(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any
 
 #: A dotted name and ``[`` right before a string's opening quote (and its prefix letters).
 _SUBSCRIPT_RE = re.compile(r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\[\s*[rRbBuU]?$")
+#: A string's prefix letters (``f``, ``rb``...), right before its quote.
+_PREFIX_RE = re.compile(r"(?<![\w.])[rRbBuUfF]{0,2}$")
 #: At most this many keys or directory entries are looked at.
 MAX_ENTRIES = 10_000
 
@@ -138,11 +141,11 @@ def inString(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any
         return None
     start, quote = opened
     typed = line[start:]
-    if line[:start - len(quote)][-2:].lower() in ("f", "rf", "fr") or \
-            line[:start - len(quote)][-1:] in ("f", "F"):
-        if typed.rfind("{") > typed.rfind("}"):
-            return None  # in an f-string's braces: names, as outside the string
-    subscript = _SUBSCRIPT_RE.search(line[:start - len(quote)])
+    before = line[:start - len(quote)]
+    prefix = _PREFIX_RE.search(before)
+    if prefix and "f" in prefix.group(0).lower() and typed.rfind("{") > typed.rfind("}"):
+        return None  # in an f-string's braces: names, as outside the string
+    subscript = _SUBSCRIPT_RE.search(before)
     if subscript is not None:
         matches = keysOf(namespace, subscript.group(1), typed, quote)
         kinds = ["key"] * len(matches)
@@ -163,7 +166,7 @@ def keysOf(namespace: dict[str, Any], name: str, typed: str, quote: str) -> list
     if not (isinstance(obj, Mapping) or type(obj).__module__.split(".")[0] == "pandas"):
         return []
     try:
-        keys = [k for _, k in zip(range(MAX_ENTRIES), obj.keys(), strict=False)]
+        keys = list(itertools.islice(obj.keys(), MAX_ENTRIES))
     except Exception:  # a mapping of the person's own that fails: no keys to offer
         return []
     found = sorted({k for k in keys if isinstance(k, str) and k.startswith(typed)})
@@ -181,7 +184,7 @@ def pathsFor(typed: str) -> tuple[list[str], list[str]]:
     try:
         with os.scandir(where) as entries:
             found = []
-            for _, entry in zip(range(MAX_ENTRIES), entries, strict=False):
+            for entry in itertools.islice(entries, MAX_ENTRIES):
                 if entry.name.startswith(part) and (part[:1] == "." or entry.name[:1] != "."):
                     try:
                         isFolder = entry.is_dir()

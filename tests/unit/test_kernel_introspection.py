@@ -96,6 +96,8 @@ def test_in_a_string_tab_completes_a_mappings_keys_or_else_a_path(tmp_path, monk
     assert reply("x = 1  # 'da")[0] == []  # a comment: the name before the caret, "da"
     assert reply("s = 'a' + da", {"data": 1})[0] == ["data"]  # the string was closed
     assert reply('f"{da', {"data": 1})[0] == ["data"]  # an f-string's braces hold code
+    assert reply('x = rf"{da', {"data": 1})[0] == ["data"]
+    assert reply("x = elf'da")[0] == ["data/"]  # no prefix (and no Python), still a string
 
 
 def test_what_a_cell_imports_or_defines_before_it_ran_completes_from_its_source():

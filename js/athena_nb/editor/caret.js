@@ -7,7 +7,7 @@
 // timer changes the page twice in 1.2 s; between, no frame is due and an answer is handled
 // as it comes. The caret stays on while the person types or moves it, as CodeMirror's does,
 // and stays on for those who ask for reduced motion.
-// Tested by tests/browser/test_notebook_editor.py (test_the_caret_blinks_without_an_animation).
+// Tested by tests/browser/test_notebook_editor.py (the caret tests).
 
 import {ViewPlugin} from '@codemirror/view';
 
