@@ -11,7 +11,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 
 from common import HERE, ROOT, Processes, http, now, waitFor
 
@@ -60,7 +59,7 @@ class AthenaServer:
         self.started = now()  # cold starts count from here
         self.procs, self.token, self.poolSize, self.name = procs, token, poolSize, name
         # A fresh data directory, or one made beforehand (a worksheet written into its store).
-        self.dataDir = dataDir or tempfile.mkdtemp(prefix="athena-bench-data-")
+        self.dataDir = dataDir or procs.tempDir("athena-bench-data-")
         argv = [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--interface", "127.0.0.1",
                 "--data-dir", self.dataDir, "--token", token, "--system", "python",
                 "--sage-pool-size", "0"]

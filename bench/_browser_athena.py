@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 import _bigsheet
 from _athena import AthenaServer
@@ -103,7 +102,7 @@ class AthenaSide(Side):
     def prepareBig(self, browser, sheet) -> None:
         """A server of its own for the big notebook (``sheet``, bench/_bigsheet.py), written
         into its store before it starts, as a server that ran the cells would have it."""
-        dataDir = tempfile.mkdtemp(prefix="athena-bench-big-")
+        dataDir = self.procs.tempDir("athena-bench-big-")
         worksheetId = _bigsheet.writeStore(dataDir, "bench: 2,000 cells", sheet)
         extra = ("--no-websocket",) if self.transport == "longpoll" else ()
         self.bigServer = AthenaServer(self.procs, self.token, name=f"browser-{self.key}-big",

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 import _bigsheet
 import _jupyter
@@ -70,7 +69,7 @@ class LabSide(Side):
     def __init__(self, procs, python: str):
         self.procs, self.python = procs, python
         self.token = "bench-" + os.urandom(12).hex()
-        self.tmp = tempfile.mkdtemp(prefix="athena-bench-lab-")
+        self.tmp = self.procs.tempDir("athena-bench-lab-")
         self.root = os.path.join(self.tmp, "root")
         self.server = self.base = None
         self.loadURL = self.workURL = self.bigURL = None

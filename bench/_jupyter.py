@@ -96,7 +96,7 @@ class JupyterTarget:
         self.key = "jupyter_nodelay" if nodelay else "jupyter"
         self.label = "Jupyter+NODELAY" if nodelay else "Jupyter"
         self.token = "bench-" + os.urandom(12).hex()
-        self.tmp = tempfile.mkdtemp(prefix=f"athena-bench-{self.key}-")
+        self.tmp = self.procs.tempDir(f"athena-bench-{self.key}-")
         self.server = None
         self.base = None
         self.kernel = None

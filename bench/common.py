@@ -31,6 +31,7 @@ import platform
 import re
 import resource
 import selectors
+import shutil
 import signal
 import statistics
 import subprocess
@@ -269,15 +270,24 @@ class Processes:
     """Starts children in their own process groups and stops every one of them on exit.
 
     Use as a context manager: leaving it (normally, by an exception, by Ctrl-C, or by SIGTERM,
-    which it turns into KeyboardInterrupt) sends SIGTERM to each group, waits, then SIGKILLs.
+    which it turns into KeyboardInterrupt) sends SIGTERM to each group, waits, then SIGKILLs,
+    and removes the directories made by ``tempDir`` (the servers' data: a run of
+    bench/browser.py writes some 2 GB of them).
     """
 
     def __init__(self, logDir: str | None = None, gracePeriod: float = 5.0):
         self.logDir = logDir or tempfile.mkdtemp(prefix="athena-bench-logs-")
         self.gracePeriod = gracePeriod
         self.children: list[subprocess.Popen] = []
+        self.tempDirs: list[str] = []
         self._previousTerm = None
         self._count = 0
+
+    def tempDir(self, prefix: str) -> str:
+        """A new directory, removed when the processes are stopped (``__exit__``)."""
+        path = tempfile.mkdtemp(prefix=prefix)
+        self.tempDirs.append(path)
+        return path
 
     def __enter__(self) -> Processes:
         if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
@@ -286,6 +296,8 @@ class Processes:
 
     def __exit__(self, *exc) -> None:
         self.stopAll()
+        for path in self.tempDirs:
+            shutil.rmtree(path, ignore_errors=True)
         if self._previousTerm is not None:
             signal.signal(signal.SIGTERM, self._previousTerm)
 
