@@ -92,7 +92,8 @@ class Publisher:
         hub = self.hubs.get(worksheetId) if self.hubs is not None else None
         if hub is not None:
             title, typeset = hub.title, hub.typeset
-            cells = [(c.text, c.kind, c.rendered(), c.outputs) for c in hub.cells if not c.leaving]
+            cells = [(c.text, c.kind, c.rendered(), c.outputs, c.count)
+                     for c in hub.cells if not c.leaving]
             published = snapshotOf(title, typeset, cells)
         else:
             published = storedSnapshot(snapshot)
@@ -117,13 +118,14 @@ class Publisher:
 
 def snapshotOf(title: str, typeset: bool, cells) -> dict:
     """A snapshot (what ``renderSnapshot`` shows) of ``cells``, each (text, kind, its HTML if
-    it is a text cell, its output events)."""
+    it is a text cell, its output events, its execution count)."""
     # A text cell's HTML is the one its viewers were shown (rendered and sanitised once,
     # athena_nb/render); a code cell's outputs carry their typeset LaTeX.
     return {"title": title, "typeset": typeset,
             "cells": [{"input": text, "outputs": [], "kind": "text", "html": html}
-                      if kind is CellKind.TEXT else {"input": text, "outputs": _clean(outputs)}
-                      for text, kind, html, outputs in cells]}
+                      if kind is CellKind.TEXT else
+                      {"input": text, "outputs": _clean(outputs), "count": count}
+                      for text, kind, html, outputs, count in cells]}
 
 
 def storedSnapshot(snapshot) -> dict:
@@ -131,7 +133,8 @@ def storedSnapshot(snapshot) -> dict:
     return snapshotOf(snapshot.worksheet.title, snapshot.metadata.get(TYPESET_KEY) is not False,
                       [(c.text, c.kind,
                         renderTextCell(c.text, c.metadata) if c.kind is CellKind.TEXT else None,
-                        [eventFromStore(o.kind, o.payload) for o in c.outputs])
+                        [eventFromStore(o.kind, o.payload) for o in c.outputs],
+                        c.execution_count)
                        for c in snapshot.cells])
 
 
@@ -302,7 +305,18 @@ def _cell(cell: dict, typeset: bool, styles: list[str]) -> str:
     code = cell["html"] if isinstance(cell.get("html"), str) else escape(text)
     inputHTML = f'<pre class="public-input"><code>{code}</code></pre>' if text else ""
     outHTML = f'<div class="public-outputs">{outputs}</div>' if outputs else ""
-    return f'<li class="public-cell">{inputHTML}{outHTML}</li>'
+    return f'<li class="public-cell public-code">{_count(cell)}{inputHTML}{outHTML}</li>'
+
+
+def _count(cell: dict) -> str:
+    """The run's number, as the worksheet's gutter shows it ([ ] for a cell that did not run;
+    nothing in a snapshot made before snapshots kept it)."""
+    if "count" not in cell:
+        return ""
+    count = cell["count"]
+    ran = type(count) is int
+    return (f'<span class="public-count" aria-label="{f"Run {count}" if ran else "Not run"}">'
+            f'[{count if ran else " "}]</span>')
 
 
 def _output(event: dict, typeset: bool, styles: list[str]) -> str:

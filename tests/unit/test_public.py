@@ -207,8 +207,11 @@ def test_an_open_worksheet_is_published_as_its_hub_holds_it(env, hubs):
     hub.title = "Live title"
     hub.cells[0].outputs.append({"type": "stream", "name": "stderr", "text": "not stored yet"})
     hub.cells[1].leaving = True
+    hub.cells[0].count = 7
     body = env.browser().get(publish(env, owner, sheet)["path"]).body.decode()
     assert "<h1>Live title</h1>" in body
+    # The run's number, as the gutter shows it.
+    assert '<span class="public-count" aria-label="Run 7">[7]</span>' in body
     assert '<pre class="public-stream stderr">not stored yet</pre>' in body
     assert "plot()" not in body and "42 &lt; 43" not in body
 
@@ -257,6 +260,10 @@ def test_code_is_highlighted_once_when_published_and_plain_past_the_limit_or_bef
     before = renderSnapshot({"title": "T", "cells": [{"input": "f(<x>)", "outputs": []}]},
                             "/static/").decode()
     assert '<pre class="public-input"><code>f(&lt;x&gt;)</code></pre>' in before
+    assert "public-count" not in before  # made before snapshots kept the counts: none shown
+    unrun = renderSnapshot({"title": "T", "cells": [{"input": "x", "outputs": [],
+                                                     "count": None}]}, "/static/").decode()
+    assert '<span class="public-count" aria-label="Not run">[ ]</span>' in unrun
 
 
 def test_html_outputs_keep_their_styles_sanitised_and_admitted_by_hash(env):
