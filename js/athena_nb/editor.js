@@ -407,6 +407,8 @@ export class CellEditor {
    */
   #runKey(event) {
     if (event.key !== 'Enter' || event.altKey || event.isComposing || this.completion) return;
+    // The search bar is in the editor too: there Shift-Enter finds the previous match.
+    if (!this.view?.contentDOM.contains(/** @type {Node|null} */ (event.target))) return;
     const mod = event.ctrlKey || event.metaKey;
     if (!mod && !event.shiftKey) return;
     event.preventDefault();

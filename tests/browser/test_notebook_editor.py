@@ -117,6 +117,17 @@ def test_ctrl_f_searches_within_the_cell_only(page):
     expect(cell(page, 1).locator(".cm-searchMatch")).to_have_count(2, timeout=T)
     expect(cell(page, 2).locator(".cm-searchMatch")).to_have_count(0)
     expect(cell(page, 2).get_by_role("textbox", name="Find")).to_have_count(0)
+    # Enter and Shift-Enter go from match to match; they run nothing (editor.js, #runKey).
+    selected = cell(page, 1).locator(".cm-searchMatch-selected")
+    find.press("Enter")
+    expect(selected).to_have_count(1, timeout=T)
+    first = selected.bounding_box()
+    find.press("Shift+Enter")
+    expect(find).to_be_focused()
+    page.wait_for_function(
+        "([y]) => document.querySelector('.cm-searchMatch-selected')?.getBoundingClientRect().y !== y",
+        arg=[first["y"]])
+    expect(cell(page, 1)).not_to_have_attribute("data-state", re.compile("queued|running|done"))
     find.press("Escape")
     expect(find).to_have_count(0)
     expect(box(page, 1)).to_be_focused()
