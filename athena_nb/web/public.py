@@ -55,9 +55,11 @@ CSP = ("default-src 'none'; img-src data:; style-src 'self'; frame-src 'self'; "
 #: policy header grows by 54 bytes each); the outputs past them are shown unstyled.
 MAX_STYLES = 300
 
-#: A code cell longer than this (characters) is shown in a snapshot as plain text: Pygments
-#: takes about a second for a megabyte.
+#: A code cell longer than this (characters) is shown in a snapshot as plain text, and so are
+#: the cells past the first ``MAX_HIGHLIGHT_ALL`` characters of code: Pygments takes about a
+#: second for a megabyte, in the thread pool every server request shares.
 MAX_HIGHLIGHT = 100_000
+MAX_HIGHLIGHT_ALL = 1_000_000
 
 _DEFAULT_REPR = re.compile(r"<[\w.]+ object( at 0x[0-9a-f]+)?>")
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
@@ -79,16 +81,23 @@ class Publisher:
 
     def __init__(self, reactor, store, hubs=None):
         self.reactor, self.store, self.hubs = reactor, store, hubs
+        #: The last publish or unpublish asked for, by worksheet: a publish whose highlighting
+        #: (in the thread pool) ends after a later one was asked for writes nothing.
+        self._latest: dict[str, object] = {}
 
     def publish(self, worksheetId: str):
         """Snapshot the worksheet as it is now; fires with ``publishedJSON``.
 
         An open worksheet is copied from its hub (text being typed and output not yet written
         to the store included); a closed one from the store.  Republishing keeps the address
-        (so links already shared show the new copy); unpublishing then publishing makes a new one."""
-        return self.store.load_worksheet(worksheetId).addCallback(self._publish, worksheetId)
+        (so links already shared show the new copy); unpublishing then publishing makes a new one.
+        If the owner unpublishes (or publishes again) while the copy is being made, that later
+        request wins: this one stores nothing and fires with what is published then."""
+        ticket = self._latest[worksheetId] = object()
+        return self.store.load_worksheet(worksheetId).addCallback(
+            self._publish, worksheetId, ticket)
 
-    def _publish(self, snapshot, worksheetId: str):
+    def _publish(self, snapshot, worksheetId: str, ticket: object):
         hub = self.hubs.get(worksheetId) if self.hubs is not None else None
         if hub is not None:
             title, typeset = hub.title, hub.typeset
@@ -102,13 +111,26 @@ class Publisher:
         published["token"] = token if isinstance(token, str) and token else secrets.token_urlsafe(24)
         published["at"] = self.reactor.seconds()
         d = offReactor(self.reactor, highlightCode, published)
-        d.addCallback(lambda _: self.store.set_metadata(worksheetId, KEY, published))
-        return d.addCallback(lambda _: publishedJSON(worksheetId, published))
+        return d.addCallback(self._store, worksheetId, ticket)
+
+    def _store(self, published: dict, worksheetId: str, ticket: object):
+        if self._latest.get(worksheetId) is not ticket:
+            return self.status(worksheetId)  # a later request won
+        d = self.store.set_metadata(worksheetId, KEY, published)
+        return d.addBoth(self._done, worksheetId, ticket).addCallback(
+            lambda _: publishedJSON(worksheetId, published))
 
     def unpublish(self, worksheetId: str):
         """Remove the snapshot (its URL answers 404 from now on); fires with None."""
-        return self.store.get_worksheet(worksheetId).addCallback(
-            lambda _: self.store.delete_metadata(worksheetId, KEY)).addCallback(lambda _: None)
+        ticket = self._latest[worksheetId] = object()  # a publish being made stores nothing
+        d = self.store.get_worksheet(worksheetId).addCallback(
+            lambda _: self.store.delete_metadata(worksheetId, KEY))
+        return d.addBoth(self._done, worksheetId, ticket).addCallback(lambda _: None)
+
+    def _done(self, result, worksheetId: str, ticket: object):
+        if self._latest.get(worksheetId) is ticket:
+            del self._latest[worksheetId]
+        return result
 
     def status(self, worksheetId: str):
         """Fires with ``publishedJSON`` of the worksheet's current snapshot, or None."""
@@ -140,12 +162,17 @@ def storedSnapshot(snapshot) -> dict:
 
 def highlightCode(published: dict) -> dict:
     """Gives each code cell of the snapshot ``published`` its input highlighted ("html":
-    Pygments' spans, every text in them escaped), unless it is over ``MAX_HIGHLIGHT``
-    characters long; ``published`` itself is returned."""
+    Pygments' spans, every text in them escaped), within ``MAX_HIGHLIGHT`` characters a
+    cell and ``MAX_HIGHLIGHT_ALL`` in all; ``published`` itself is returned."""
+    left = MAX_HIGHLIGHT_ALL
     for cell in published.get("cells", []):
         text = cell.get("input")
-        if cell.get("kind") != "text" and isinstance(text, str) and 0 < len(text) <= MAX_HIGHLIGHT:
-            cell["html"] = highlightPython(text)
+        if cell.get("kind") == "text" or not isinstance(text, str) or not text:
+            continue
+        if len(text) > min(MAX_HIGHLIGHT, left):
+            continue
+        left -= len(text)
+        cell["html"] = highlightPython(text)
     return published
 
 
@@ -305,7 +332,9 @@ def _cell(cell: dict, typeset: bool, styles: list[str]) -> str:
     code = cell["html"] if isinstance(cell.get("html"), str) else escape(text)
     inputHTML = f'<pre class="public-input"><code>{code}</code></pre>' if text else ""
     outHTML = f'<div class="public-outputs">{outputs}</div>' if outputs else ""
-    return f'<li class="public-cell public-code">{_count(cell)}{inputHTML}{outHTML}</li>'
+    count = _count(cell)
+    kind = "public-cell public-code" if count else "public-cell"
+    return f'<li class="{kind}">{count}{inputHTML}{outHTML}</li>'
 
 
 def _count(cell: dict) -> str:

@@ -157,6 +157,42 @@ def test_republishing_refreshes_the_snapshot_at_the_same_address(env):
     assert ">print<" not in body
 
 
+def test_an_unpublish_while_the_copy_is_made_wins(env, monkeypatch):
+    """The code is highlighted in the thread pool: an unpublish (or a newer publish) asked for
+    meanwhile is not undone when that ends, and the public address stays gone."""
+    from twisted.internet.defer import Deferred
+
+    from athena_nb.web import public
+
+    pending = []
+
+    def later(reactor, function, *args):
+        d = Deferred()
+        pending.append(lambda: d.callback(function(*args)))
+        return d
+
+    monkeypatch.setattr(public, "offReactor", later)
+    publisher = public.Publisher(env.clock, env.store)
+    sheet = sheetWithOutputs(env)
+    publishing = publisher.publish(sheet.id)
+    env.run(publisher.unpublish(sheet.id))
+    [made] = pending
+    made()
+    assert env.run(publishing) is None  # what is published then: nothing
+    assert env.run(env.store.load_worksheet(sheet.id)).metadata.get(KEY) is None
+    # Two publishes: the later one is stored, the earlier one's copy is dropped.
+    earlier, later_ = publisher.publish(sheet.id), publisher.publish(sheet.id)
+    env.run(env.store.load_worksheet(sheet.id))  # both have loaded theirs by then
+    first, second = pending[1:]
+    second()
+    answer = env.run(later_)
+    stored = env.run(env.store.load_worksheet(sheet.id)).metadata[KEY]
+    first()
+    assert env.run(earlier) == answer  # the later one's
+    assert env.run(env.store.load_worksheet(sheet.id)).metadata[KEY] == stored
+    assert answer["path"].endswith(stored["token"]) and publisher._latest == {}
+
+
 def test_unpublishing_makes_the_address_404_and_publishing_again_makes_a_new_one(env):
     owner = env.owner()
     sheet = sheetWithOutputs(env)
@@ -239,10 +275,11 @@ def test_outputs_show_as_the_worksheet_page_shows_them():
     assert '<pre class="public-result">$y$</pre>' in page
 
 
-def test_code_is_highlighted_once_when_published_and_plain_past_the_limit_or_before():
+def test_code_is_highlighted_once_when_published_and_plain_past_the_limit_or_before(monkeypatch):
     """``highlightCode`` gives code cells Pygments' spans (Sage's preparser syntax is no
     error); a cell over ``MAX_HIGHLIGHT``, and a snapshot made before highlighting, show
     their code escaped, as it is."""
+    from athena_nb.web import public
     from athena_nb.web.public import MAX_HIGHLIGHT, highlightCode, renderSnapshot
 
     long = "x = '<b>'\n" * (MAX_HIGHLIGHT // 10 + 1)
@@ -257,10 +294,15 @@ def test_code_is_highlighted_once_when_published_and_plain_past_the_limit_or_bef
     assert '<span class="c1"># &lt;i&gt;</span>' in page and "<i>" not in page
     assert published["cells"][2]["html"] == "<p>a <em>text</em> cell</p>"
     assert "html" not in published["cells"][1] and "x = &#x27;&lt;b&gt;&#x27;\n" in page
+    # Past MAX_HIGHLIGHT_ALL characters in all, the cells stay plain.
+    monkeypatch.setattr(public, "MAX_HIGHLIGHT_ALL", 30)
+    cells = highlightCode({"cells": [{"input": "a = 1" * 5}, {"input": "b = 2" * 5}]})["cells"]
+    assert ["html" in c for c in cells] == [True, False]
     before = renderSnapshot({"title": "T", "cells": [{"input": "f(<x>)", "outputs": []}]},
                             "/static/").decode()
     assert '<pre class="public-input"><code>f(&lt;x&gt;)</code></pre>' in before
     assert "public-count" not in before  # made before snapshots kept the counts: none shown
+    assert '<li class="public-cell"><pre' in before  # and no room kept for them
     unrun = renderSnapshot({"title": "T", "cells": [{"input": "x", "outputs": [],
                                                      "count": None}]}, "/static/").decode()
     assert '<span class="public-count" aria-label="Not run">[ ]</span>' in unrun
