@@ -147,16 +147,38 @@ def inString(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any
         return None  # in an f-string's braces: names, as outside the string
     subscript = _SUBSCRIPT_RE.search(before)
     if subscript is not None:
-        matches = keysOf(namespace, subscript.group(1), typed, quote)
+        matches = keysOf(namespace, subscript.group(1), typed)
         kinds = ["key"] * len(matches)
     else:
         matches, kinds = pathsFor(typed)
-    return {"matches": matches, "types": kinds, "start": lineStart + start, "end": cursor}
+    raw = bool(prefix) and "r" in prefix.group(0).lower()
+    written = [inQuotes(m, quote, raw) for m in matches]
+    kept = [i for i, w in enumerate(written) if w is not None]
+    return {"matches": [written[i] for i in kept], "types": [kinds[i] for i in kept],
+            "start": lineStart + start, "end": cursor}
 
 
-def keysOf(namespace: dict[str, Any], name: str, typed: str, quote: str) -> list[str]:
-    """The string keys of the mapping ``name`` that begin with ``typed``, written for a string
-    in ``quote`` (its backslashes and quotes escaped)."""
+def inQuotes(text: str, quote: str, raw: bool) -> str | None:
+    """``text`` as it is written inside a string between ``quote``s (its backslashes, quote
+    and control characters escaped), or None where a raw string cannot hold it."""
+    if raw:
+        bad = quote[0] in text or "\n" in text or text.endswith("\\")
+        return None if bad else text
+    out = []
+    for ch in text:
+        if ch == "\\" or ch == quote[0]:
+            out.append("\\" + ch)
+        elif ch < " " or ch == "\x7f":
+            out.append(repr(ch)[1:-1])
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def keysOf(namespace: dict[str, Any], name: str, typed: str) -> list[str]:
+    """The string keys of the mapping ``name`` that begin with ``typed``. ``name`` is looked
+    up as help looks a name up (a property on the way runs), and the mapping's ``keys()`` is
+    called, as IPython does."""
     from collections.abc import Mapping
 
     try:
@@ -169,8 +191,7 @@ def keysOf(namespace: dict[str, Any], name: str, typed: str, quote: str) -> list
         keys = list(itertools.islice(obj.keys(), MAX_ENTRIES))
     except Exception:  # a mapping of the person's own that fails: no keys to offer
         return []
-    found = sorted({k for k in keys if isinstance(k, str) and k.startswith(typed)})
-    return [k.replace("\\", "\\\\").replace(quote[0], "\\" + quote[0]) for k in found]
+    return sorted({k for k in keys if isinstance(k, str) and k.startswith(typed)})
 
 
 def pathsFor(typed: str) -> tuple[list[str], list[str]]:

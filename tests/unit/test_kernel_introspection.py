@@ -98,6 +98,13 @@ def test_in_a_string_tab_completes_a_mappings_keys_or_else_a_path(tmp_path, monk
     assert reply('f"{da', {"data": 1})[0] == ["data"]  # an f-string's braces hold code
     assert reply('x = rf"{da', {"data": 1})[0] == ["data"]
     assert reply("x = elf'da")[0] == ["data/"]  # no prefix (and no Python), still a string
+    # Written for the string they go into: its quote, backslashes and control characters
+    # escaped; in a raw string only what it can hold.
+    (tmp_path / "it's.csv").write_text("")
+    assert reply("open('it")[0] == ["it\\'s.csv"] and reply('open("it')[0] == ["it's.csv"]
+    ns["odd"] = {"a\nb": 1, "a\\c": 2}
+    assert reply("odd['a")[0] == ["a\\nb", "a\\\\c"]
+    assert reply("odd[r'a")[0] == ["a\\c"]
 
 
 def test_what_a_cell_imports_or_defines_before_it_ran_completes_from_its_source():

@@ -29,12 +29,15 @@ export function completesHere(view) {
 const OPENING = /^[rRbBuUfF]*('''|"""|'|")/;
 
 /**
- * Is `pos` in a string's text: inside it, or at the end of one not closed yet?
+ * Is `pos` in the text of a string opened on its line: inside it, or at the end of one not
+ * closed yet? (In a string opened on a line above, a docstring's, Tab indents: the kernel
+ * completes within one line.)
  * @param {import('@codemirror/state').EditorState} state @param {number} pos
  */
 function inString(state, pos) {
   const node = syntaxTree(state).resolveInner(pos, -1);
   if (node.name !== 'String' && node.name !== 'FormatString') return false;
+  if (node.from < state.doc.lineAt(pos).from) return false;
   const text = state.sliceDoc(node.from, node.to);
   const opening = OPENING.exec(text);
   if (!opening || pos < node.from + opening[0].length) return false;
