@@ -219,6 +219,15 @@ class Interacts:
             raise InteractError("%s has no argument %s." % (
                 getattr(f, "__name__", "The function"), ", ".join(sorted(controlled))))
         made += [(name, controls.control(c)) for name, c in controlled.items()]
+        return self.make(f, made, layout, auto)
+
+    def make(self, f: Callable[..., Any], made: list, layout: Any = None,
+             auto: bool = True) -> Interactive:
+        """The interact of ``f`` with the controls ``made`` ([(argument name, control)]),
+        shown; ``interact`` (and Jupyter's, jupyterinteract.py) decide the controls."""
+        if self.running is not None:
+            raise InteractError("An interact cannot be made while another interact's function "
+                                "runs; make it in a cell of its own.")
         names = [name for name, _ in made]
         iid = "%s-%d" % (self.session, next(self._ids))
         one = Interact(iid, f, made, normaliseLayout(layout, names), auto, self.tag,

@@ -4,7 +4,7 @@
 controls every person on the worksheet sees and moves; ipywidgets' own widgets need Jupyter's
 front end and its comms, which the notebook does not have.
 
-Tests: tests/unit/test_kernel_jupyterinteract.py, tests/browser/test_interact.py.
+Tests: tests/unit/test_kernel_jupyterinteract.py, tests/integration/test_kernel_interact.py.
 Design: docs/notebook.md, "Interacts".
 
 Stdlib only, like ``worker.py``, which loads this file by its path. ipywidgets itself stays
@@ -131,8 +131,10 @@ def controlFor(abbreviation: Any, default: Any = _EMPTY) -> Any:
         whole = all(isinstance(v, Integral) for v in abbreviation)
         low, high = abbreviation[0], abbreviation[1]
         step = abbreviation[2] if len(abbreviation) == 3 else (1 if whole else FLOAT_STEP)
-        return controls.slider(low, high, step,
-                               default=_middle(low, high, whole) if start is None else start)
+        if isinstance(start, Real) and not isinstance(start, bool):
+            return controls.slider(low, high, step, default=start)
+        return controls.slider(low, high, step, default=_middle(low, high, whole))  # as Jupyter
+        # does, a default it cannot set is left out
     if isinstance(abbreviation, (list, tuple, Mapping)) or hasattr(abbreviation, "__iter__"):
         pairs = _options(abbreviation)
         return controls.selector(pairs, default=start)
@@ -141,15 +143,11 @@ def controlFor(abbreviation: Any, default: Any = _EMPTY) -> Any:
                             abbreviation,))
 
 
-def _bound(function: Callable[..., Any], fixed: dict[str, Any],
-           parameters: list[inspect.Parameter]) -> Callable[..., Any]:
-    """``function`` with its ``fixed`` arguments given, and a signature without them."""
+def _bound(function: Callable[..., Any], fixed: dict[str, Any]) -> Callable[..., Any]:
+    """``function`` with its ``fixed`` arguments given."""
     def bound(**kwargs: Any) -> Any:
         return function(**kwargs, **fixed)
 
-    bound.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in parameters
-         if p.name not in fixed])
     for name in ("__name__", "__qualname__", "__doc__", "__module__"):
         if hasattr(function, name):
             setattr(bound, name, getattr(function, name))
@@ -158,7 +156,7 @@ def _bound(function: Callable[..., Any], fixed: dict[str, Any],
 
 def jupyterInteract(make: Callable[..., Any], manual: bool) -> Callable[..., Any]:
     """Jupyter's ``interact`` (``manual``: ``interact_manual``, with a button that runs the
-    function), made with ``make``, our ``Interacts.interact``. It returns the function, as
+    function), made with ``make``, our ``Interacts.make``. It returns the function, as
     Jupyter's does."""
 
     def interact(__interact_f: Any = None, **kwargs: Any) -> Any:
@@ -188,8 +186,8 @@ def jupyterInteract(make: Callable[..., Any], manual: bool) -> Callable[..., Any
                 fixed[name] = abbreviation.value
             else:
                 controlled[name] = controlFor(abbreviation)
-        target = _bound(function, fixed, parameters) if fixed else function
-        make(target, auto_update=not manual, **controlled)
+        make(_bound(function, fixed) if fixed else function, list(controlled.items()),
+             auto=not manual)
         return function
 
     interact.__doc__ = ("Jupyter's interact%s: each argument (or keyword) becomes a control of "
@@ -199,7 +197,8 @@ def jupyterInteract(make: Callable[..., Any], manual: bool) -> Callable[..., Any
 
 
 def names(make: Callable[..., Any]) -> dict[str, Any]:
-    """What ipywidgets' modules get: ``interact`` and ``interact_manual`` made with ``make``."""
+    """What ipywidgets' modules get: ``interact`` and ``interact_manual`` made with ``make``
+    (``Interacts.make``: a function and its controls by name)."""
     return {"interact": jupyterInteract(make, manual=False),
             "interact_manual": jupyterInteract(make, manual=True)}
 

@@ -245,7 +245,7 @@ class Worker:
                           "display": self.display, "DATA": dataPath(root)}
         self.interacts = interact.Interacts(self.emit, self.evaluate, self.runUser)
         self.namespace.update(self.interacts.names())
-        jupyterinteract.hook(self.interacts.interact)  # ipywidgets' interact made ours
+        jupyterinteract.hook(self.interacts.make)  # ipywidgets' interact made ours
         self.requestId: Any = None
         self.cellCount = 0
         self.preparse: Callable[[str], str] | None = None
@@ -658,7 +658,8 @@ class Worker:
 
 #: A traceback shows none of their frames: it starts in the user's cell.
 _OWN_FILES = {__file__, outputlimits.__file__, richoutput.__file__, cellmodes.__file__,
-              controls.__file__, interact.__file__, introspection.__file__}
+              controls.__file__, interact.__file__, jupyterinteract.__file__,
+              introspection.__file__}
 
 
 def _isRunning(interface: Any) -> bool:
