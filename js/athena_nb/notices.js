@@ -20,11 +20,14 @@ export class Notices {
    * @param {{errorNode: HTMLElement, savedNode: HTMLElement}} nodes
    */
   constructor(node, {errorNode, savedNode}) {
-    this.node = node;
     this.errorNode = errorNode;
     this.savedNode = savedNode;
-    /** @type {HTMLElement|null} made at the first hint */
-    this.hintNode = null;
+    // A live region from the start, empty between hints (one made or shown together with its
+    // text is often not read out).
+    this.hintNode = node.ownerDocument.createElement('p');
+    this.hintNode.className = 'nb-hint';
+    this.hintNode.setAttribute('role', 'status');
+    node.append(this.hintNode);
     /** @type {Map<unknown, string>} who is saving or failed to save, and which */
     this.saveStates = new Map();
     /** @type {ReturnType<typeof setTimeout>|undefined} */
@@ -66,14 +69,7 @@ export class Notices {
 
   /** @param {string} message */
   hint(message) {
-    if (!this.hintNode) {
-      this.hintNode = this.node.ownerDocument.createElement('p');
-      this.hintNode.className = 'nb-hint';
-      this.hintNode.setAttribute('role', 'status');
-      this.node.append(this.hintNode);
-    }
     this.hintNode.textContent = message;
-    this.hintNode.hidden = false;
     clearTimeout(this.hintTimer);
     this.hintTimer = setTimeout(() => this.endHint(), HINT_MS);
   }
@@ -81,7 +77,7 @@ export class Notices {
   /** The hint goes (also when the focus moves into a cell: it was about where it came from). */
   endHint() {
     clearTimeout(this.hintTimer);
-    if (this.hintNode) this.hintNode.hidden = true;
+    this.hintNode.textContent = '';
   }
 
   /** @param {unknown} who a cell or "title" @param {string} state @param {any} [error] */
