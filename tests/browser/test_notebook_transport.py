@@ -119,7 +119,7 @@ def test_edits_made_while_the_server_was_down_are_made_again_after_a_reload(brow
         server.start()
         page.reload()
         expectText(page, 1, "a = 1\nb = 2", timeout=T)
-        expect()(kernelStatus(page)).to_have_text(
+        expect()(page.locator(".nb-hint")).to_have_text(
             "Your unsaved edits to cell 1 were made again.", timeout=T)
         expect()(page.locator(".nb-saved")).to_have_text("Saved", timeout=T)
         other = browser.new_context()
