@@ -145,8 +145,7 @@ export class CommandMode {
       if (firstD) this.#delete(cell);
       else this.firstD = true;
     } else if (key === 'z') {
-      this.leave();
-      this.restoreDeleted();
+      this.#restoreThenStay(cell);
     } else if (key === 'j' || key === 'ArrowDown' || key === 'k' || key === 'ArrowUp') {
       this.#go(cell, key === 'j' || key === 'ArrowDown' ? 1 : -1);
     } else if (key !== 'Escape') {
@@ -162,6 +161,17 @@ export class CommandMode {
     const focused = cell.node.ownerDocument.activeElement;
     const now = focused ? this.cellOf(focused) : null;
     if (now && this.exits === exits) this.enter(now); // unless the person went on meanwhile
+  }
+
+  /** Z: the cell deleted last comes back with the focus, still in command mode, as in
+   * Jupyter (unless the person went on meanwhile). @param {CommandCell} cell */
+  async #restoreThenStay(cell) {
+    const exits = this.exits;
+    this.leave(false);
+    await this.restoreDeleted();
+    const focused = cell.node.ownerDocument.activeElement;
+    const now = focused ? this.cellOf(focused) : null;
+    if (now && this.exits === exits) this.enter(now);
   }
 
   /** @param {CommandCell} cell */

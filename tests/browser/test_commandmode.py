@@ -101,6 +101,9 @@ def test_m_and_y_convert_and_z_brings_the_deleted_cell_back(page):
     page.keyboard.press("z")
     expect(cells(page)).to_have_count(2, timeout=T)
     expectText(page, 2, "y = 2")
+    inCommandMode(page, 2)  # as in Jupyter: a key after Z is a command, not text
+    page.keyboard.press("x")
+    expectText(page, 2, "y = 2")
     # D D Z at once: the Z waits for the deletion's answer, then brings the cell back.
     box(page, 2).click()
     box(page, 2).press("Escape")
