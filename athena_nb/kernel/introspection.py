@@ -153,6 +153,10 @@ def inString(namespace: dict[str, Any], code: str, cursor: int) -> dict[str, Any
         matches, kinds = pathsFor(typed)
     raw = bool(prefix) and "r" in prefix.group(0).lower()
     written = [inQuotes(m, quote, raw) for m in matches]
+    after = code[cursor:]
+    if subscript is not None and not after.startswith(quote):  # a key closes its string and
+        close = quote + ("" if after.lstrip().startswith("]") else "]")  # the brackets, as
+        written = [w if w is None else w + close for w in written]  # IPython does
     kept = [i for i, w in enumerate(written) if w is not None]
     return {"matches": [written[i] for i in kept], "types": [kinds[i] for i in kept],
             "start": lineStart + start, "end": cursor}

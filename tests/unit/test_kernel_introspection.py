@@ -78,10 +78,12 @@ def test_in_a_string_tab_completes_a_mappings_keys_or_else_a_path(tmp_path, monk
         answer = introspection.complete(namespace, code, len(code))
         return answer["matches"], answer["types"], answer["start"]
 
-    assert reply("d['ap") == (["apple", "apricot"], ["key", "key"], 3)
-    assert reply('x = d["')[0] == ["apple", "apricot", "banana", "it's"]
-    assert reply("d['it")[0] == ["it\\'s"]  # written for the string it goes into
-    assert reply("box.prices[ 't") == (["tea"], ["key"], 13)
+    assert reply("d['ap") == (["apple']", "apricot']"], ["key", "key"], 3)  # closed
+    assert reply('x = d["')[0] == ['apple"]', 'apricot"]', 'banana"]', 'it\'s"]']
+    assert reply("d['it")[0] == ["it\\'s']"]  # written for the string it goes into
+    assert reply("box.prices[ 't") == (["tea']"], ["key"], 13)
+    closed = introspection.complete(ns, "d['ap']", 5)  # what closes it is there already
+    assert closed["matches"] == ["apple", "apricot"]
     assert reply("items['a")[0] == []  # a list has no keys to offer
     monkeypatch.chdir(tmp_path)
     (tmp_path / "data").mkdir()
@@ -103,8 +105,8 @@ def test_in_a_string_tab_completes_a_mappings_keys_or_else_a_path(tmp_path, monk
     (tmp_path / "it's.csv").write_text("")
     assert reply("open('it")[0] == ["it\\'s.csv"] and reply('open("it')[0] == ["it's.csv"]
     ns["odd"] = {"a\nb": 1, "a\\c": 2}
-    assert reply("odd['a")[0] == ["a\\nb", "a\\\\c"]
-    assert reply("odd[r'a")[0] == ["a\\c"]
+    assert reply("odd['a")[0] == ["a\\nb']", "a\\\\c']"]
+    assert reply("odd[r'a")[0] == ["a\\c']"]
 
 
 def test_what_a_cell_imports_or_defines_before_it_ran_completes_from_its_source():
