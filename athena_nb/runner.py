@@ -162,11 +162,15 @@ class CellRunner:
 
     def run(self, cells: list[CellModel], who: str, stopAtError: bool = False) -> int:
         """Queue each code cell that is not queued or running already (text cells never go to
-        the kernel); returns how many were.  With ``stopAtError`` (Run all), the first of them
+        the kernel, and an empty cell is only cleared); returns how many were.  With ``stopAtError`` (Run all), the first of them
         that ends in an error takes the others out of the queue."""
         queued = 0
         runAll = next(self._runAlls) if stopAtError else None
         for cell in cells:
+            if (cell.kind is CellKind.CODE and not cell.text.strip() and not cell.active
+                    and not cell.leaving):  # nothing to run: [ ], no output, as Jupyter shows
+                self.clear([cell]).addErrback(self._storeFailed, f"clearing cell {cell.id}")
+                continue
             if not self._queue(cell, who, runAll):
                 continue
             queued += 1

@@ -349,6 +349,14 @@ def test_a_text_cell_does_not_run(env):
     assert code == 409 and "text cell" in answer["error"]["message"]
 
 
+def test_an_empty_cell_does_not_run(env):
+    sheet = env.worksheet("E", ["  \n"])
+    hub = env.run(env.hubs.open(sheet.id))
+    code, answer, _ = api(env, b"POST", f"/worksheets/{sheet.id}/cells/{hub.cells[0].id}/run")
+    assert code == 409 and answer["error"]["message"] == (
+        f"Cell {hub.cells[0].id} is empty; there is nothing to run.")
+
+
 # -- API tokens the owner makes on the home page ------------------------------------------------
 
 

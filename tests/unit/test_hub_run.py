@@ -149,6 +149,22 @@ def test_running_again_clears_the_old_output_first(env):
     assert [o.payload["text"] for o in stored(env, sheet)[0].outputs] == ["new\n"]
 
 
+def test_an_empty_cell_is_not_sent_to_the_kernel_and_gets_no_number(env):
+    """As in Jupyter: running a cell of blanks clears it and leaves it [ ]; Run all goes on
+    past it and the numbers go on without it."""
+    sheet, hub = openHub(env, cells=("1", "  \n", "2"))
+    hub.runAll("Ann")
+    env.settle()
+    ran = []
+    while env.worker.running is not None:
+        ran.append(env.worker.running["code"])
+        env.worker.done()
+        env.settle()
+    assert ran == ["1", "2"]
+    assert [c.count for c in hub.cells] == [1, None, 2]
+    assert states(hub) == ["done", "idle", "done"]
+
+
 def test_interrupt_drops_queued_cells_and_stops_the_running_one(env):
     sheet, hub = openHub(env)
     hub.runAll("Ann")

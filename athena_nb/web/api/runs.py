@@ -75,6 +75,8 @@ class Runs:
         cell = hub.cell(cellId)
         if cell.kind is CellKind.TEXT:
             raise Conflict(f"Cell {cellId} is a text cell; text cells do not run.")
+        if not cell.text.strip():
+            raise Conflict(f"Cell {cellId} is empty; there is nothing to run.")
         if hub not in self._watched:
             hub.cellWatchers.append(lambda changed: self._changed(hub, changed))
             self._watched.add(hub)
