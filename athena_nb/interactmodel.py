@@ -7,7 +7,7 @@ Tests: tests/unit/test_interacts.py.  Design: docs/notebook.md, "Interacts".
 In a cell's log an interact is one event (athena_nb/kernel/interact.py makes its first fields)::
 
     {"type": "interact", "id", "session", "name", "controls": [...], "layout": {...},
-     "auto": bool, "values": {name: wire value},
+     "auto": bool, "first": bool, "values": {name: wire value},
      "seq": n,          # how often its values changed
      "ranSeq": n|None,  # the values its outputs were made with
      "ov": n,           # how often its outputs changed
@@ -171,7 +171,7 @@ def clean(event: dict) -> dict | None:
     return {"type": "interact", "id": iid, "session": session,
             "name": name if isinstance(name, str) else "interact", "controls": controls,
             "layout": _layout(event.get("layout"), names), "auto": event.get("auto") is not False,
-            "values": kept, "seq": _count(event.get("seq")),
+            "first": event.get("first") is not False, "values": kept, "seq": _count(event.get("seq")),
             "ranSeq": ranSeq if _int(ranSeq, 0, 1 << 62) else None,
             "ov": _count(event.get("ov")), "outputs": outputs,
             "by": by if isinstance(by, str) else None}

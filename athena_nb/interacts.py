@@ -111,9 +111,11 @@ class Interacts:
     # -- told by the runner ---------------------------------------------------------------
 
     def added(self, cell) -> None:
-        """The last output of ``cell`` is a new interact: run it with its first values."""
+        """The last output of ``cell`` is a new interact: run it with its first values (unless
+        it waits for its Update button: ``first`` False, Jupyter's ``interact_manual``)."""
         event = cell.outputs[-1]
-        self._want(self._runFor(cell, event["id"]))
+        if event.get("first") is not False:
+            self._want(self._runFor(cell, event["id"]))
 
     def cellReset(self, cell) -> None:
         """The cell's outputs are gone (it runs again, was cleared or deleted): its

@@ -11,11 +11,12 @@ its path; it runs under any Python 3.9+, where athena_nb may not be installed.
 picks one for a default value) and sends one output event of the running cell::
 
     {"type": "interact", "id", "session", "name", "controls": [...], "layout": {...},
-     "auto": bool, "values": {name: wire value}}
+     "auto": bool, "first": bool, "values": {name: wire value}}
 
 It does not call the function: the server asks the worker to run it (``op_interact``, handled
 by ``Interacts.run``) with the controls' wire values, first right after the cell, then whenever
-someone changes a control (or presses Update, for ``auto_update=False``), and shows what it
+someone changes a control (or presses Update, for ``auto_update=False``; ``first`` False: not
+before that, as Jupyter's ``interact_manual``), and shows what it
 prints and displays in the interact's own output area.  ``session`` names this worker, so the
 server knows an interact's function is gone once its kernel is not this one any more; a cell
 that runs again replaces the interacts it made before (``forget``).
@@ -86,9 +87,11 @@ class Interact:
     """One ``@interact``: its function, its controls by argument name, its layout."""
 
     def __init__(self, iid: str, function: Callable[..., Any], controlled: list, layout: dict,
-                 auto: bool, tag: Any, preparse: Callable[[str], str] | None) -> None:
+                 auto: bool, tag: Any, preparse: Callable[[str], str] | None,
+                 first: bool = True) -> None:
         self.id, self.function, self.controls = iid, function, controlled
         self.layout, self.auto, self.tag, self.preparse = layout, auto, tag, preparse
+        self.first = first
 
     def event(self, session: str) -> dict[str, Any]:
         specs = []
@@ -98,7 +101,7 @@ class Interact:
             specs.append(spec)
         return {"type": "interact", "id": self.id, "session": session,
                 "name": getattr(self.function, "__name__", "interact"), "controls": specs,
-                "layout": self.layout, "auto": self.auto,
+                "layout": self.layout, "auto": self.auto, "first": self.first,
                 "values": {name: c.initial() for name, c in self.controls
                            if c.initial() is not None}}
 
@@ -222,7 +225,7 @@ class Interacts:
         return self.make(f, made, layout, auto)
 
     def make(self, f: Callable[..., Any], made: list, layout: Any = None,
-             auto: bool = True) -> Interactive:
+             auto: bool = True, first: bool = True) -> Interactive:
         """The interact of ``f`` with the controls ``made`` ([(argument name, control)]),
         shown; ``interact`` (and Jupyter's, jupyterinteract.py) decide the controls."""
         if self.running is not None:
@@ -231,7 +234,7 @@ class Interacts:
         names = [name for name, _ in made]
         iid = "%s-%d" % (self.session, next(self._ids))
         one = Interact(iid, f, made, normaliseLayout(layout, names), auto, self.tag,
-                       self.preparse)
+                       self.preparse, first)
         self._made[iid] = one
         self.emit(one.event(self.session))
         return Interactive(f, made)

@@ -187,7 +187,7 @@ def jupyterInteract(make: Callable[..., Any], manual: bool) -> Callable[..., Any
             else:
                 controlled[name] = controlFor(abbreviation)
         make(_bound(function, fixed) if fixed else function, list(controlled.items()),
-             auto=not manual)
+             auto=not manual, first=not manual)  # interact_manual waits for its button
         return function
 
     interact.__doc__ = ("Jupyter's interact%s: each argument (or keyword) becomes a control of "

@@ -139,3 +139,16 @@ async def test_jupyters_interact_from_ipywidgets_makes_this_notebooks_interact(r
     hub.interacts.change(cell.id, event["id"], {"x": 9, "colour": 0}, "Ann")
     event = await settled(hub, event)
     assert text(event) == "9 ab cm r\n"
+    # interact_manual waits for its button, as in Jupyter: nothing runs with the cell.
+    sheet = await store.create_worksheet("Manual", [
+        "from ipywidgets import interact_manual\n"
+        "@interact_manual(n=(1, 5))\n"
+        "def h(n):\n    print('n is', n)\n"])
+    hub = await hubs.open(sheet.id)
+    cell = await ran(hub, 0)
+    [event] = interactsOf(cell)
+    assert event["auto"] is False and event["first"] is False
+    assert hub.interacts.stateOf(event["id"]) == "idle" and event["outputs"] == []
+    hub.interacts.update(cell.id, event["id"], "Ann")  # its Update button
+    event = await settled(hub, event)
+    assert text(event) == "n is 3\n"

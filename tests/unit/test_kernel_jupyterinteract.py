@@ -65,8 +65,9 @@ class Made:
     def __init__(self):
         self.calls = []
 
-    def __call__(self, function, made, layout=None, auto=True):
+    def __call__(self, function, made, layout=None, auto=True, first=True):
         self.calls.append((function, auto, dict(made)))
+        self.first = first
 
 
 def test_interact_as_jupyter_calls_it_with_fixed_and_manual():
@@ -90,7 +91,7 @@ def test_interact_as_jupyter_calls_it_with_fixed_and_manual():
     assert made.calls[-1][0] is g and isinstance(made.calls[-1][2]["x"], controls.checkbox)
     manual = jupyterInteract(made, manual=True)
     manual(g, x=(1, 3))
-    assert made.calls[-1][1] is False  # an Update button runs it
+    assert made.calls[-1][1] is False and made.first is False  # its button runs it, first too
     with pytest.raises(InteractError, match="needs a value or a widget for x"):
         interact(lambda x: x)
     # Names our own interact takes for itself are arguments like any other here; a function's
