@@ -2,7 +2,11 @@
 // homekit.js: what the home page (home.js, share.js) and its Sessions panel (sessions.js)
 // share: `el` makes an element, `api` makes one call to /api/... and gives its answer or the
 // server's sentence as an error, `say` puts a message in the page's status line, `attempt`
-// runs an action and says its failure. Tested by tests/browser/test_home.py.
+// runs an action and says its failure; `SESSIONS_CHANGED`, the event the Sessions list
+// listens for. Tested by tests/browser/test_home.py.
+
+/** Dispatched on the document when sessions ended (a link revoked): the list is read again. */
+export const SESSIONS_CHANGED = 'athena:sessions-changed';
 
 /**
  * Make an element: el('button', {type: 'button', onclick: f}, 'Text', child...).

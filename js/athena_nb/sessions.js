@@ -6,7 +6,7 @@
 // Tested by tests/browser/test_sessions.py and tests/unit/test_sessions_api.py (the API). The
 // page embeds the key of its own session (#home-data, `session`); ending it logs this browser out.
 
-import {api, attempt, el, say} from './homekit.js';
+import {SESSIONS_CHANGED, api, attempt, el, say} from './homekit.js';
 
 /**
  * @typedef {{key: string, role: string, kind: string, scope: string|null, name: string,
@@ -103,4 +103,6 @@ function makeToken(event) {
 }
 
 $('token-form').addEventListener('submit', makeToken);
+// A link revoked in a row's share panel ends its sessions: the list shows it (share.js).
+document.addEventListener(SESSIONS_CHANGED, () => attempt(show));
 attempt(show);

@@ -3,7 +3,7 @@
 // revoked) and the read-only snapshot it publishes for the public (published, republished,
 // unpublished). Tested by tests/browser/test_home.py and test_public.py.
 
-import {api, attempt, el, say} from './homekit.js';
+import {SESSIONS_CHANGED, api, attempt, el, say} from './homekit.js';
 
 /** @typedef {import('./home.js').Worksheet} Worksheet */
 /** @typedef {{token: string, role: string, created: number, revoked: boolean, path: string}} Link */
@@ -37,6 +37,7 @@ export function toggleShare(row, worksheet, button, editLinkNote) {
                     onclick: () => attempt(async () => {
                       await api('POST', `/api/links/${encodeURIComponent(link.token)}/revoke`);
                       item.remove();
+                      document.dispatchEvent(new Event(SESSIONS_CHANGED));
                       say('The link is revoked; whoever used it has lost access.');
                     })}, 'Revoke'));
     return item;

@@ -124,8 +124,12 @@ def test_a_share_link_from_the_home_page_lets_a_second_browser_in(page, browser)
     guest.goto(page.origin + "/api/worksheets")
     assert "Only the notebook's owner" in guest.content()
 
+    sessions = page.get_by_role("list", name="Sessions")
+    page.reload()  # the list as it is now, Grace in it (and the share panel open: ?share=)
+    expect(sessions).to_contain_text("Grace")
     page.get_by_role("button", name="Revoke viewer link").click()
     expect(page.get_by_role("status")).to_contain_text("revoked")
+    expect(sessions).not_to_contain_text("Grace")  # her session ended with the link
     response = guest.goto(worksheet)
     assert response.status == 403
     guest.context.close()
