@@ -108,7 +108,10 @@ def test_a_cut_connection_resumes_with_nothing_lost_or_doubled(server, context, 
     second, _, _ = openTab(context, url)
     counter(first).evaluate(f"(node) => {{ node.dataset.outage = '{outage}'; }}")
     first.click("button.cut")
-    expect(counter(first)).to_have_attribute("data-cut", re.compile(r"^[1-9][0-9]*$"))
+    # The page's retries back off (up to 0.5, 1, 2, 4 s, at random) while the server refuses
+    # them: 5 s, the default wait, is less than their worst case (a CI run waited longer).
+    expect(counter(first)).to_have_attribute("data-cut", re.compile(r"^[1-9][0-9]*$"),
+                                             timeout=20_000)
     for tab in (first, second):
         expect(tab.locator(".counter .log li")).to_have_text(["1", "2", "3"])
         expect(tab.locator(".counter .value")).to_have_text("3")
