@@ -92,6 +92,6 @@ __all__ = ["htmlOutput", "renderDocstring", "renderHelp", "renderHint", "renderL
 
 
 def highlightPython(code: str) -> str:
-    from .docstring import highlightPython
+    from .highlight import highlightPython
 
     return highlightPython(code)

@@ -33,19 +33,17 @@ from docutils import frontend, nodes
 from docutils.core import publish_parts
 from docutils.parsers.rst import Parser
 from docutils.writers.html5_polyglot import HTMLTranslator, Writer
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer, get_lexer_by_name
+from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from . import rst
+from .highlight import highlighted, highlightPython
 from .math import renderLatex
 from .sanitise import clean
 
 #: Docstrings longer than this are shown as text (parsing them would hold the reactor).
 MAX_DOCSTRING = 200_000
 
-_FORMATTER = HtmlFormatter(nowrap=True)
 #: docutils keeps registries per process: one docstring is parsed at a time (the web layer
 #: renders help in the reactor's thread pool).
 _LOCK = threading.Lock()
@@ -73,11 +71,6 @@ def renderDocstring(doc: str, sage: bool = False) -> str:
 def plain(doc: str) -> str:
     """``doc`` as preformatted text: what a docstring that does not parse is shown as."""
     return f'<pre class="nb-doc-plain">{escape(doc)}</pre>'
-
-
-def highlightPython(code: str) -> str:
-    """``code`` as Pygments' spans (its class names are styled by highlight.css)."""
-    return highlight(code, PythonLexer(), _FORMATTER).rstrip("\n")
 
 
 @functools.lru_cache(maxsize=256)
@@ -247,7 +240,7 @@ def _highlightBlock(text: str, classes: list[str]) -> str:
             lexer = get_lexer_by_name(language)
         except ClassNotFound:
             return escape(text)
-        return highlight(text, lexer, _FORMATTER).rstrip("\n")
+        return highlighted(text, lexer)
     try:
         ast.parse(text)
     except (SyntaxError, ValueError, MemoryError, RecursionError):

@@ -17,12 +17,11 @@ import re
 from html import escape
 from typing import Any
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer, get_lexer_for_filename
 from pygments.util import ClassNotFound
 
-from .docstring import highlightPython, renderDocstring
+from .docstring import renderDocstring
+from .highlight import highlighted, highlightPython
 from .sanitise import clean
 
 #: Source longer than this is shown as text, not highlighted (it would hold a thread long).
@@ -91,7 +90,7 @@ def _highlightSource(source: str, path: Any) -> str:
             lexer = get_lexer_for_filename(path)
         except ClassNotFound:
             pass
-    return highlight(source, lexer, HtmlFormatter(nowrap=True)).rstrip("\n")
+    return highlighted(source, lexer)
 
 
 def _shortPath(path: str) -> str:

@@ -22,17 +22,16 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 from mdit_py_plugins.texmath import texmath_plugin
 from pygments import highlight
-from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from .highlight import FORMATTER
 from .math import renderLatex
 from .sanitise import clean
 
 #: Text longer than this is shown as plain text (parsing it would hold the reactor too long).
 MAX_MARKDOWN = 200_000
 
-_FORMATTER = HtmlFormatter(nowrap=True)
 
 
 def _highlight(code: str, language: str, _attrs) -> str:
@@ -44,7 +43,7 @@ def _highlight(code: str, language: str, _attrs) -> str:
         lexer = get_lexer_by_name(name)
     except ClassNotFound:
         return ""
-    return highlight(code, lexer, _FORMATTER)
+    return highlight(code, lexer, FORMATTER)
 
 
 def _math(display: bool, block: bool):
