@@ -20,14 +20,16 @@ before a statement, and ``%%time`` or ``%%timeit`` as the cell's first line (or 
 ``%timeit`` alone there, as the Sage Notebook timed a cell); ``%pip``, ``%cd``, ``%env`` and
 ``%matplotlib`` (nothing to do: figures show by themselves) on a line of their own; and as a
 cell's first line ``%%writefile name``, or ``%%bash``, ``%%sh``, ``%%html``, ``%%markdown`` and
-``%%latex``, which are the modes ``%sh``, ``%html``, ``%md`` and ``%latex``.  Those lines are
-rewritten, one line for one line, into calls of ``Magics`` (so tracebacks keep their line
-numbers); a line inside a triple-quoted string is rewritten too, as IPython's line-based
-transformers do.
+``%%latex``, which are the modes ``%sh``, ``%html``, ``%md`` and ``%latex``; and ``name?`` or
+``name??`` (or ``?name``) on a line of its own anywhere in the cell, which prints the help
+there, as IPython does (a cell that is only that opens the help panel instead).  Those lines
+are rewritten, one line for one line, into calls of ``Magics`` (so tracebacks keep their line
+numbers); a line of a triple-quoted string's text is left as it is.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -36,6 +38,7 @@ import subprocess
 import sys
 import time
 import timeit
+import tokenize
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -55,8 +58,13 @@ _CELL_MODES = {"bash": "sh", "sh": "sh", "html": "html", "markdown": "md", "late
 _CELL_MODE = re.compile(r"[ \t]*%%(" + "|".join(_CELL_MODES) + r")[ \t]*\r?$")
 #: The line magics a line of its own may be (``Magics`` has a method of each name).
 LINE_MAGICS = ("time", "timeit", "pip", "cd", "env", "matplotlib")
-_MAGIC_LINE = re.compile(r"^([ \t]*)(?:!(.*?)|%(" + "|".join(LINE_MAGICS)
-                         + r")(?:[ \t]+(.*?))?)[ \t]*\r?$", re.MULTILINE)
+_MAGIC_LINE = re.compile(r"([ \t]*)(?:!(.*?)|%(" + "|".join(LINE_MAGICS)
+                         + r")(?:[ \t]+(.*?))?)[ \t]*\r?")
+#: A line of its own asking for help, as IPython reads it anywhere in a cell: ``name?`` or
+#: ``?name`` (the docstring), ``name??`` or ``??name`` (the source too).
+_HELP_NAME = r"[^\W\d]\w*(?:\.[^\W\d]\w*)*"
+_HELP_LINE = re.compile(r"([ \t]*)(?:(%s)[ \t]*(\?\??)|(\?\??)[ \t]*(%s))[ \t]*\r?"
+                        % (_HELP_NAME, _HELP_NAME))
 _CELL_MAGIC = re.compile(r"%%(time|timeit|writefile)(?:[ \t]+(.*?))?[ \t]*\r?$")
 #: Environment variables whose values a bare ``%env`` does not show.
 _SECRET = re.compile(r"KEY|TOKEN|SECRET|PASS|CREDENTIAL", re.IGNORECASE)
@@ -107,9 +115,9 @@ def parseHeader(code: str) -> Header:
 
 
 def rewriteMagics(source: str) -> str:
-    """``source`` with its ``!command``, ``%time`` and ``%timeit`` lines turned into calls of
-    the worker's ``Magics``, and a first line ``%%time`` or ``%%timeit`` (or ``%time`` or
-    ``%timeit`` alone) into one call holding the whole cell; every line keeps its number."""
+    """``source`` with its ``!command``, ``%time``, ``%timeit`` and ``name?`` lines turned into
+    calls of the worker's ``Magics``, and a first line ``%%time`` or ``%%timeit`` (or ``%time``
+    or ``%timeit`` alone) into one call holding the whole cell; every line keeps its number."""
     lines = source.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     cell = (_CELL_MAGIC.fullmatch(lines[first]) or _BARE_MAGIC.fullmatch(lines[first])
@@ -121,7 +129,7 @@ def rewriteMagics(source: str) -> str:
                 else "%s.%s(%r, %r)" % (MAGICS_NAME, magic, body, setup or ""))
         return "\n" * first + call + "\n" * (len(lines) - first - 1)
 
-    def rewrite(match: re.Match) -> str:
+    def rewrite(line: int, match: re.Match) -> str:
         indent, command, magic, argument = match.groups()
         if command is not None:
             return "%s%s.shell(%r)" % (indent, MAGICS_NAME, command)
@@ -129,10 +137,41 @@ def rewriteMagics(source: str) -> str:
             return "%s%s.%s(%r)" % (indent, MAGICS_NAME, magic, argument or "")
         if not argument:
             return match.group(0)  # a bare %time is no statement: left for the parser to refuse
-        line = source.count("\n", 0, match.start())  # padded: tracebacks name the cell's line
+        # padded: tracebacks name the cell's line
         return "%s%s.%s(%r)" % (indent, MAGICS_NAME, magic, "\n" * line + argument)
 
-    return _MAGIC_LINE.sub(rewrite, source)
+    def help(line: int, match: re.Match) -> str:
+        indent, name, after, before, prefixed = match.groups()
+        return "%s%s.help(%r, %d)" % (indent, MAGICS_NAME, name or prefixed,
+                                      len(after or before) - 1)
+
+    found = {}
+    for i, text in enumerate(lines):
+        for pattern, how in ((_MAGIC_LINE, rewrite), (_HELP_LINE, help)):
+            match = pattern.fullmatch(text)
+            if match:
+                found[i] = how(i, match)
+                break
+    if not found:
+        return source
+    quoted = _linesInStrings("\n".join("" if i in found else text
+                                       for i, text in enumerate(lines)))
+    return "\n".join(found[i] if i in found and i not in quoted else text
+                     for i, text in enumerate(lines))
+
+
+def _linesInStrings(source: str) -> set[int]:
+    """The lines (from 0) of ``source`` that a string spans from the line before: a line of
+    a triple-quoted string's text is no directive, whatever it looks like (``Why?``)."""
+    quoted: set[int] = set()
+    middle = getattr(tokenize, "FSTRING_MIDDLE", None)  # Python 3.12's f-strings
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.STRING or token.type == middle:
+                quoted.update(range(token.start[0], token.end[0]))  # rows count from 1
+    except (tokenize.TokenError, SyntaxError):
+        pass  # what was read so far; the compiler will say what is wrong with the rest
+    return quoted
 
 
 def formatSeconds(seconds: float) -> str:
@@ -152,11 +191,18 @@ class Magics:
     value of its last expression, as a cell does."""
 
     def __init__(self, namespace: dict[str, Any], compileCell: Callable[[str], Callable[[], Any]],
-                 preparse: Callable[[str], str] | None, flush: Callable[[], None]) -> None:
+                 preparse: Callable[[str], str] | None, flush: Callable[[], None],
+                 describe: Callable[[str, int], str]) -> None:
         self.namespace = namespace
         self.compileCell = compileCell
         self.preparse = preparse
         self.flush = flush
+        self.describe = describe
+
+    def help(self, name: str, detail: int) -> None:
+        """``name?`` (detail 0) or ``name??`` (1) on a line of its own: the help, as IPython
+        prints it there, in the cell's output at that point of the run."""
+        print(self.describe(name, detail))
 
     def shell(self, command: str) -> None:
         """``!command``: run it in the shell, its output in the cell's, as IPython does (its

@@ -482,8 +482,8 @@ class Worker:
         "ok" or "error". Interrupts propagate."""
         match = INTROSPECT_RE.match(code)
         if match:
-            found = introspection.introspect(self.namespace, match.group(1), len(match.group(2)) - 1)
-            self.emit({"type": "stream", "name": "stdout", "text": found["text"] + "\n"})
+            text = self.describe(match.group(1), len(match.group(2)) - 1)
+            self.emit({"type": "stream", "name": "stdout", "text": text + "\n"})
             return "ok"
         header = cellmodes.parseHeader(code)
         mode = header.mode or system or self.system
@@ -504,6 +504,10 @@ class Worker:
         return self.failed("UnknownMode", "A cell cannot run as %r: the modes are %s."
                            % (mode, ", ".join(cellmodes.MODES)))
 
+    def describe(self, name: str, detail: int) -> str:
+        """``name?`` (detail 0) or ``name??`` (1) as the text a cell shows."""
+        return introspection.introspect(self.namespace, name, detail)["text"]
+
     def runPython(self, code: str, source: str, sage: bool) -> str:
         """Run ``source`` (``code`` with its directives blanked) in the namespace, preparsed
         in Sage mode; the value of its last expression is the cell's result."""
@@ -513,7 +517,7 @@ class Worker:
         preparse = self.preparse if sage else None
         self.namespace[cellmodes.MAGICS_NAME] = cellmodes.Magics(
             self.namespace, lambda text: self.compileCell(text, filename, preparse), preparse,
-            self.flushStreams)
+            self.flushStreams, self.describe)
         try:
             run = self.compileCell(cellmodes.rewriteMagics(source), filename, preparse, code)
         except SyntaxError as e:

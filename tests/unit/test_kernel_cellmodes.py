@@ -46,6 +46,33 @@ def test_magic_lines_are_rewritten_line_for_line():
     assert lines[4] == "%time"  # nothing after it to time: left for the parser to refuse
 
 
+def test_help_lines_anywhere_are_rewritten_but_not_inside_strings():
+    source = "\n".join([
+        "import os", "os.path?", "  ??os.sep", "print?? ",
+        's = """', "Why?", "!ls", '"""',
+        "t = '''a", "b?'''", "!echo hi", "x = a?b"])
+    lines = rewriteMagics(source).split("\n")
+    assert lines[1] == "__athena_magics__.help('os.path', 0)"
+    assert lines[2] == "  __athena_magics__.help('os.sep', 1)"
+    assert lines[3] == "__athena_magics__.help('print', 1)"
+    assert lines[5:7] == ["Why?", "!ls"]  # a triple-quoted string's text stays as it is
+    assert lines[9] == "b?'''"
+    assert lines[10] == "__athena_magics__.shell('echo hi')"
+    assert lines[11] == "x = a?b"  # no help line: left for the parser to refuse
+
+
+def test_a_help_line_prints_the_help_where_it_stands(w, capfd):
+    assert w.runCell("value = 41\nprint('before')\nvalue?\nvalue + 1") == "ok"
+    out = capfd.readouterr().out
+    assert out.startswith("before\nType: int\n") and "Docstring:" in out
+    assert w.tail == [{"type": "result", "data": {"text/plain": "42"}}]
+    assert w.runCell("def f():\n    'Says hi.'\n    return 1\nf??") == "ok"
+    out = capfd.readouterr().out
+    assert "Source:\ndef f():" in out and "Says hi." in out
+    assert w.runCell("x = 1\nnowhere?") == "ok"
+    assert "Object 'nowhere' not found." in capfd.readouterr().out
+
+
 def test_a_cell_magic_holds_the_whole_cell():
     out = rewriteMagics("\n%%timeit x = 2\nx * 3\n")
     assert out.count("\n") == 3
@@ -166,7 +193,7 @@ def test_a_bare_env_hides_what_looks_secret_and_misplaced_magics_say_where_they_
 
     monkeypatch.setenv("ATHENA_NB_TOKEN", "not-for-viewers")
     monkeypatch.setenv("PLAIN_SETTING", "shown")
-    shown = Magics({}, None, None, lambda: None).env("")
+    shown = Magics({}, None, None, lambda: None, lambda name, detail: "").env("")
     assert shown["ATHENA_NB_TOKEN"] == "<hidden>" and shown["PLAIN_SETTING"] == "shown"
     assert unknownMagic("x = 1\n%time", 2).startswith("%time alone times the whole cell only")
     assert unknownMagic("x = 1\n%%bash", 2).startswith("%%bash works only as the cell's first")
