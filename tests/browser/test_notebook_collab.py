@@ -123,12 +123,14 @@ def test_revoking_a_share_link_closes_the_visitors_page(browser, server):
     assert answer == 200
     # Closed in band with the reason, also when the revocation wins the race with the next
     # long-poll (that poll is let through to the closing page, not refused by the gate).
-    closed = guest.get_by_role("status").filter(has_text=re.compile("This page was closed.*revoked"))
-    expect(closed).to_be_visible(timeout=T)
-    expect(closed.get_by_role("button", name="Reload")).to_have_count(0)  # it would not help
-    # What the page showed of the worksheet goes: they may no longer see it.
+    expect(guest.locator("html[data-lf-connection='closed']")).to_have_count(1, timeout=T)
+    # What the page showed of the worksheet goes: they may no longer see it. The notice says
+    # why, once: the connection's status line, which would say it again, is not shown.
     notice = guest.get_by_role("alert").filter(has_text="No access")
     expect(notice).to_contain_text("revoked")
+    expect(guest.locator(".lf-status")).to_contain_text(re.compile("This page was closed.*revoked"))
+    expect(guest.locator(".lf-status")).to_be_hidden()
+    expect(guest.get_by_role("button", name="Reload")).to_have_count(0)  # it would not help
     expect(guest.locator(".nb-cell")).to_have_count(0)
     expect(guest.get_by_role("textbox", name="Worksheet title")).to_have_count(0)
     assert guest.title() == "No access · athena-nb"
