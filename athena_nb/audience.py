@@ -71,7 +71,7 @@ class Audience:
     def __init__(self, reactor):
         self.reactor = reactor
         self.viewers: dict = {}  # viewerId -> viewer, in the order they came
-        self._presence: dict[str, dict] = {}  # viewerId -> {"id", "name", "role", "cell"}
+        self._presence: dict[str, dict] = {}  # viewerId -> {"id", "name", "role", "cell", "away"}
         self._changed: dict[str, None] = {}  # viewer ids whose presence changed, in order
         self._presenceCall = None
         self._latest = Broadcast()
@@ -80,7 +80,7 @@ class Audience:
         self.viewers[viewer.viewerId] = viewer
         self._latest.add(viewer)
         self._presence[viewer.viewerId] = {"id": viewer.viewerId, "name": name, "role": role,
-                                           "cell": None}
+                                           "cell": None, "away": False}
         self._presenceChanged(viewer.viewerId)
 
     def remove(self, viewer) -> bool:
@@ -117,6 +117,14 @@ class Audience:
         entry = self._presence.get(viewerId)
         if entry is not None and entry["cell"] != cellId:
             entry["cell"] = cellId
+            self._presenceChanged(viewerId)
+
+    def setAway(self, viewerId: str, away: bool) -> None:
+        """The viewer's page has lost its connection a while (a closed laptop: it is gone only
+        after the transport's disconnect timeout), or has it again."""
+        entry = self._presence.get(viewerId)
+        if entry is not None and entry["away"] != away:
+            entry["away"] = away
             self._presenceChanged(viewerId)
 
     def cellLeft(self, cellId: int) -> None:

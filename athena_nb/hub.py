@@ -134,6 +134,10 @@ class WorksheetHub:
             self.cell(cellId)
         self.audience.setFocus(viewerId, cellId)
 
+    def setAway(self, viewerId: str, away: bool) -> None:
+        """Presence: the viewer's page has lost its connection a while (or has it again)."""
+        self.audience.setAway(viewerId, away)
+
     def presence(self) -> list[dict]:
         return self.audience.presence()
 

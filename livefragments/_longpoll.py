@@ -86,6 +86,8 @@ class LongPollTransport:
         self._parked = None  # (request, idle timer)
         self._due: list = []  # (request, resend) answered at the end of this reactor turn
         self._disconnectTimer = None
+        self._away = False  # the page was told it is away (connectionChanged)
+        self._lostAt = 0.0  # when the page last lost its connection (reactor seconds)
         self._connected = False  # a request or a socket came for the page, ever
         settings = self.settings
         page.channel.limitOutbound(min(settings.maxUnpolledMessages, settings.maxOutboundMessages),
@@ -103,15 +105,32 @@ class LongPollTransport:
     # -- timers ----------------------------------------------------------------------------
 
     def _armDisconnect(self) -> None:
+        """The page has no connection now (no request parked or due, no socket): it is away
+        after ``awaySeconds`` and gone after ``disconnectTimeout``, one timer for both."""
         if (self._disconnectTimer is None and self._parked is None and not self._due
                 and self.webSocket is None and self.page.state is not PageState.GONE):
-            self._disconnectTimer = self.reactor.callLater(
-                self.settings.disconnectTimeout, self._disconnected)
+            self._lostAt = self.reactor.seconds()
+            away = self.settings.awaySeconds
+            if 0 < away < self.settings.disconnectTimeout:
+                self._disconnectTimer = self.reactor.callLater(away, self._gotAway)
+            else:
+                self._disconnectTimer = self.reactor.callLater(
+                    self.settings.disconnectTimeout, self._disconnected)
 
     def _disarmDisconnect(self) -> None:
+        """The page has a connection again."""
         if self._disconnectTimer is not None:
             self._disconnectTimer.cancel()
             self._disconnectTimer = None
+        if self._away:
+            self._away = False
+            self.page.connectionChanged(True)
+
+    def _gotAway(self) -> None:
+        self._away = True
+        left = self._lostAt + self.settings.disconnectTimeout - self.reactor.seconds()
+        self._disconnectTimer = self.reactor.callLater(max(0.0, left), self._disconnected)
+        self.page.connectionChanged(False)
 
     def _disconnected(self) -> None:
         self._disconnectTimer = None

@@ -152,6 +152,11 @@ class LivePage(LiveFragment):
         for child in list(self.children):
             self._attach(child)
 
+    def connectionChanged(self, connected: bool) -> None:
+        """The client has had no connection for ``Settings.awaySeconds`` (False: a closed
+        laptop, a lost network; a page closed as usual says so and is gone at once), or has
+        one again (True).  For presence; nothing by default."""
+
     def _setState(self, new: PageState) -> None:
         if not self.state.canBecome(new):
             raise RuntimeError(f"A page cannot go from {self.state.value} to {new.value}.")

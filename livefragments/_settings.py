@@ -13,6 +13,9 @@ class Settings:
     clientTimeout: float = 40.0
     #: A page with no request in progress for this long is gone (also the resumption grace).
     disconnectTimeout: float = 90.0
+    #: A page with no connection for this long is away (``LivePage.connectionChanged``) until
+    #: its client is back, or gone at ``disconnectTimeout`` (0: never away).
+    awaySeconds: float = 10.0
     maxMessageBytes: int = 8 * 1024 * 1024
     maxOutboundMessages: int = 10_000
     maxOutboundBytes: int = 64 * 1024 * 1024

@@ -52,6 +52,10 @@ class WorksheetPage(LivePage):
         # the state it shows and the changes it is sent next line up exactly.
         self.worksheet.join()
 
+    def connectionChanged(self, connected: bool) -> None:
+        if self.worksheet.joined:
+            self.hub.setAway(self.worksheet.viewerId, not connected)
+
 
 class WorksheetsResource(Resource):
     """The resource the service mounts at ``/worksheets``."""

@@ -47,3 +47,21 @@ def test_clearing_forgets_the_viewers_and_the_presence_waiting_to_be_told():
     assert crowd.presence() == [] and not clock.getDelayedCalls()
     clock.advance(PRESENCE_DELAY)
     assert a.seen == []
+
+
+def test_a_viewer_away_and_back_is_told_to_all_once_each_way():
+    clock = Clock()
+    crowd = Audience(clock)
+    a, b = Viewer("a"), Viewer("b")
+    crowd.add(a, "A", "editor")
+    crowd.add(b, "B", "editor")
+    clock.advance(PRESENCE_DELAY)
+    a.seen.clear()
+    crowd.setAway("b", True)
+    crowd.setAway("b", True)  # no change: nothing more to tell
+    clock.advance(PRESENCE_DELAY)
+    assert a.seen == [["b"]] and crowd.presenceOf("b")["away"] is True
+    crowd.setAway("b", False)
+    crowd.setAway("nobody", True)  # a viewer who left meanwhile: nothing
+    clock.advance(PRESENCE_DELAY)
+    assert a.seen == [["b"], ["b"]] and crowd.presenceOf("b")["away"] is False

@@ -189,6 +189,20 @@ def test_presence_shows_who_is_here_and_in_which_cell(env):
     assert sorted(p["name"] for p in ann.presence) == ["Carla", "Owner"]
 
 
+def test_a_viewer_whose_page_lost_its_connection_is_shown_away_until_it_is_back(env):
+    sheet, (ann, carla, vic), hub = together(env)
+    page = hub.audience.viewers[vic.viewerId].page  # the server's WorksheetPage of Vic's tab
+    page.connectionChanged(False)  # what its transport says after Settings.awaySeconds
+    env.clock.advance(PRESENCE_DELAY)
+    env.settle()
+    assert {p["name"]: p["away"] for p in ann.presence} == {
+        "Owner": False, "Carla": False, "Vic": True}
+    page.connectionChanged(True)
+    env.clock.advance(PRESENCE_DELAY)
+    env.settle()
+    assert not any(p["away"] for p in carla.presence)
+
+
 def test_title_changes_reach_every_viewer_also_from_the_home_page(env):
     sheet, (ann, carla, vic), hub = together(env)
     assert env.call(carla.callRemote("setTitle", "Renamed")) == "Renamed"

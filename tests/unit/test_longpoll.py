@@ -126,6 +126,39 @@ def test_disconnect_timeout_frees_a_page_without_requests():
                    "Reload to get a new page."}
 
 
+def test_a_page_without_a_connection_is_away_then_back_when_it_polls_again():
+    """One timer: away after ``awaySeconds`` without a connection, gone at
+    ``disconnectTimeout``; a poll in between brings it back (and the page hears of both)."""
+    h = Harness(Settings(disconnectTimeout=90, awaySeconds=10, idleTimeout=30))
+    raw = RawPage(h)
+    heard = []
+    raw.page.connectionChanged = heard.append
+    raw.post([-1, []])
+    h.http.dropAll()  # the laptop closes: its parked poll is gone
+    h.clock.advance(9)
+    assert heard == []
+    h.clock.advance(2)
+    assert heard == [False] and raw.page.state is PageState.CONNECTED
+    poll = raw.post([-1, [], {"resend": True}])  # it opens again
+    assert heard == [False, True]
+    h.clock.advance(30)
+    assert body(poll) == [-1, []]
+    h.http.dropAll()
+    h.clock.advance(89.9)  # away again at 10 s; gone only at 90 s from the loss
+    assert heard == [False, True, False] and raw.page.state is PageState.CONNECTED
+    h.clock.advance(0.2)
+    assert raw.page.state is PageState.GONE
+
+
+def test_with_away_off_a_page_is_only_ever_gone():
+    h = Harness(Settings(disconnectTimeout=90, awaySeconds=0))
+    raw = RawPage(h)
+    heard = []
+    raw.page.connectionChanged = heard.append
+    h.clock.advance(91)
+    assert heard == [] and raw.page.state is PageState.GONE
+
+
 def test_a_parked_request_keeps_the_page_alive_past_the_disconnect_timeout():
     h = Harness(Settings(disconnectTimeout=90, idleTimeout=30))
     raw = RawPage(h)
