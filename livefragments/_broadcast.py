@@ -11,7 +11,10 @@ are told at once.  A member that missed several changes of one key is told the n
 
 Telling a member is calling ``tell(member)``, which normally makes the member send a latest
 value (``LiveFragment.notifyLatest``): when that goes out is then its page's business, as for
-any latest value.  Messages that are not latest values (an edit, a cell inserted) are not for a
+any latest value.  A watching member whose page its pace holds (``Flusher.paced``: nothing
+told to it could make it go sooner) is passed over and told when that page's time comes
+(``catchUp``, which the Flusher calls): under a stream of changes the spread visits a
+thousand paced watchers with a look each, not a telling each.  Messages that are not latest values (an edit, a cell inserted) are not for a
 ``Broadcast``: each must reach every member, in order.
 """
 
@@ -35,6 +38,7 @@ class Broadcast:
         self._inUse: dict[Any, int] = {}
         self._watching: dict[Any, int] = {}
         self._queue: deque = deque()  # watching members still to be told, in order
+        self._deferred: set = set()  # watching members passed over: told when their page sends
         self._flusher = None
 
     def __len__(self) -> int:
@@ -53,8 +57,16 @@ class Broadcast:
         """Someone uses ``member``'s page (its client just sent a message): tell it what it
         missed now, and the changes at once from now on."""
         if member in self._watching:
+            self._deferred.discard(member)
             self._inUse[member] = self._watching.pop(member)
             self._catchUp(member, self._inUse)
+
+    def catchUp(self, member) -> None:
+        """Tell ``member`` what it missed now: its page is about to send (the Flusher calls
+        this for a watching page it passed over while the page waited)."""
+        if member in self._deferred:
+            self._deferred.discard(member)
+            self._catchUp(member, self._watching)
 
     def _toldAtOnce(self, member) -> bool:
         """Someone uses the member's page (or it has no page whose Flusher could tell it)."""
@@ -64,6 +76,7 @@ class Broadcast:
     def discard(self, member) -> None:
         self._inUse.pop(member, None)
         self._watching.pop(member, None)
+        self._deferred.discard(member)
         page = getattr(member, "page", None)
         if page is not None and page.broadcasts.get(self) is member:
             del page.broadcasts[self]
@@ -95,23 +108,29 @@ class Broadcast:
     def spread(self, count: int) -> bool:
         """Tell up to ``count`` watching members what they missed (the Flusher calls this);
         True when every member has been told everything."""
+        deferred = self._deferred
         if not self._queue:
-            self._queue.extend(m for m, seen in self._watching.items() if seen < self._version)
+            self._queue.extend(m for m, seen in self._watching.items()
+                               if seen < self._version and m not in deferred)
         while self._queue and count > 0:
             member = self._queue.popleft()
-            if member not in self._watching:
-                continue  # left meanwhile
-            count -= 1
+            if member not in self._watching or member in deferred:
+                continue  # left, or passed over, meanwhile
             if self._toldAtOnce(member):
                 self._inUse[member] = self._watching.pop(member)
                 self._catchUp(member, self._inUse)
+            elif self._flusher.paced(member.page):
+                deferred.add(member)  # told when its page's time comes (catchUp)
+                continue
             else:
                 self._catchUp(member, self._watching)
+            count -= 1
         if self._queue:
             return False
-        if any(seen < self._version for seen in self._watching.values()):
+        behind = [m for m, seen in self._watching.items() if seen < self._version]
+        if any(m not in deferred for m in behind):
             return False  # changed meanwhile: another pass
-        if all(seen == self._version for seen in self._inUse.values()):
+        if not behind and all(seen == self._version for seen in self._inUse.values()):
             self._changes.clear()  # everyone has everything
         return True
 

@@ -21,7 +21,8 @@ fails when it is off:
   reaches every watcher at once; a stream of changes is coalesced for them.
 - **Changes spread in batches** (``Settings.flushBatch`` too): a change that many watching
   pages must show (a ``Broadcast``) is taken to them ``batch`` pages a turn, after the pages in
-  use, which are told at once; a page is then placed as above.  The one who made the change
+  use, which are told at once; a page is then placed as above.  A page its pace holds is
+  told when it goes, not each time something changes meanwhile.  The one who made the change
   does not pay for the thousand who watch it in their own turn.
 - **Latest values settle** (``Settings.settleSeconds``): a page whose new messages are only
   latest values that will change again soon (a cell queued or running, the kernel busy) sends
@@ -131,6 +132,10 @@ class Flusher:
             transport.pauseProducing()
             self._held.append((self.reactor.seconds(), transport))
 
+    def paced(self, page) -> bool:
+        """``page`` waits for its pace: nothing told to it can make it go sooner."""
+        return page in self._due
+
     def sendsLater(self, page) -> bool:
         """``page`` is to send at a later time (what it has settles, or it is paced)."""
         return page in self._settling or page in self._due
@@ -216,6 +221,10 @@ class Flusher:
         pages, self._urgent = list(self._urgent), {}
         interval = self._interval()
         for page in list(itertools.islice(self._ready, self.batch)):
+            # What its broadcasts passed over while it waited, told while it is still ready
+            # (so that telling it does not place it again).
+            for broadcast, member in list(page.broadcasts.items()):
+                broadcast.catchUp(member)
             del self._ready[page]
             pages.append(page)
             if self.pace:

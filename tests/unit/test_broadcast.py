@@ -8,7 +8,7 @@ is interactive, and the second test fails)."""
 from twisted.internet.task import Clock
 
 from livefragments import Broadcast, Settings
-from livefragments._flush import Flusher
+from livefragments._flush import BURST, Flusher
 
 
 class FakePage:
@@ -210,3 +210,29 @@ def test_when_nobody_watches_no_change_is_kept_and_clear_forgets_everyone():
     broadcast.clear()
     clock.advance(0)
     assert watcher.told == [] and len(broadcast) == 0 and watcher.page.broadcasts == {}
+
+
+def test_a_watcher_whose_page_its_pace_holds_is_told_only_when_it_goes():
+    """Under a stream of changes, a watcher whose page waits for its pace is passed over with
+    a look, and told the newest of each key when its page's time comes."""
+    clock = Clock()
+    flusher = Flusher(clock, batch=10, pace=0.01)
+    waiting, other = crowd(2, flusher)
+    broadcast = Broadcast()
+    for member in (waiting, other):
+        broadcast.add(member)
+    for _ in range(BURST + 1):  # its page sent its burst: the pace holds the next send
+        flusher.wake(waiting.page)
+        clock.advance(0)
+    assert flusher.paced(waiting.page)
+    for state in ("queued", "running", "done"):
+        broadcast.tellLatest("cell", lambda m, s=state: m.told.append(s))
+        clock.advance(0)  # the turns of this moment (not the page's, later)
+    assert other.told == ["queued", "running", "done"]
+    assert waiting.told == [], "passed over while its pace holds its page"
+    assert broadcast.spread(10), "the spread is done: the page that waits is the Flusher's"
+    clock.advance(0.1)
+    assert waiting.told == ["done"]
+    broadcast.tellLatest("cell", lambda m: m.told.append("again"))
+    clock.advance(0)
+    assert waiting.told == ["done", "again"] and other.told[-1] == "again"

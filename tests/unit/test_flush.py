@@ -17,6 +17,7 @@ class FakePage:
     def __init__(self, name, log, interactive=False):
         self.name, self.log, self.interactive = name, log, interactive
         self.isLive = True
+        self.broadcasts = {}
 
     def _flush(self):
         self.log.append(self.name)
