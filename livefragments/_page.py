@@ -83,6 +83,9 @@ class PageEnd(NamedTuple):
 
 #: How a page that expired or was freed without a reason ends.
 EXPIRED = PageEnd(404, "NoSuchPage", "This page is no longer live on the server; reload it.")
+#: What a transport request for a page id the server does not have is told.
+NO_SUCH_PAGE = PageEnd(404, "NoSuchPage", "No live page has this id: it expired, was closed, "
+                                          "or never existed. Reload to get a new page.")
 
 
 class LivePage(LiveFragment):

@@ -21,7 +21,7 @@ from ._importmap import ImportMap
 from ._json import dumpsForScript
 from ._longpoll import LongPollTransport, ParkingLot, parseEnvelope
 from ._modulegraph import ModuleGraph
-from ._page import LivePage
+from ._page import NO_SUCH_PAGE, LivePage
 from ._session import SessionStore, sessionCookie
 from ._settings import Settings
 from ._shell import CSP, addSource, htmlDocument, securityHeaders
@@ -156,9 +156,7 @@ class LivePageResource(Resource):
         """
         page = self.pages.get(clientId)
         if page is None:
-            writeError(request, 404, "NoSuchPage",
-                       "No live page has this id: it expired, was closed, or never existed. "
-                       "Reload to get a new page.", reload=True)
+            writeEnd(request, NO_SUCH_PAGE)
             return None
         cookie = request.getCookie(self.settings.cookieName.encode())
         if cookie is None or not secrets.compare_digest(cookie, page.sessionId.encode()):

@@ -28,10 +28,10 @@ from twisted.web.websocket import WebSocketResource
 from wsproto.utilities import LocalProtocolError
 
 from ._errors import MessageTooLarge, ProtocolError, RemoteError
-from ._http import refuseMethod, writeEnd
+from ._http import refuseMethod
 from ._json import dumps, loads
 from ._longpoll import parseEnvelope
-from ._page import PageState
+from ._page import NO_SUCH_PAGE, PageState
 from ._site import LiveSite
 
 log = Logger()
@@ -75,15 +75,60 @@ class WebSocketEndpoint(Resource):
 
     def render_GET(self, request):
         owner = self.owner
+        if owner.pages.get(self.clientId) is None:  # the server restarted, or it expired
+            return WebSocketResource(_Telling(NO_SUCH_PAGE)).render_GET(request)
         page = owner.pageForRequest(request, self.clientId)
         if page is None:
-            return NOT_DONE_YET  # answered with 404 or 403
+            return NOT_DONE_YET  # answered with 403
         if page.end is not None and not page.end.inBand:
-            writeEnd(request, page.end)
             page.endRendered()
-            return NOT_DONE_YET
+            return WebSocketResource(_Telling(page.end)).render_GET(request)
         factory = _Factory(page, owner.longPollOf(page), owner.reactor)
         return WebSocketResource(factory).render_GET(request)
+
+
+def endFrame(status: int, type: str, message: str, reload: bool) -> str:
+    """The out-of-band close's frame: like a long-poll error answer's body."""
+    return dumps({"status": status, "error": {"type": type, "message": message,
+                                              "reload": reload}})
+
+
+class _Telling:
+    """The upgrade for a page that is not here, or ended out of band: a browser cannot read
+    an HTTP answer to a refused upgrade, only that it failed, and a page whose socket had
+    opened before retries that for ever (an open page after the server restarted).  So the
+    upgrade is accepted, and the socket says how the page ended and closes with 4000 + its
+    status, as an open socket would."""
+
+    def __init__(self, end):
+        self.end = end
+        self.transport = None
+
+    def buildProtocol(self, request):
+        return self
+
+    def negotiationStarted(self, transport) -> None:
+        self.transport = transport
+
+    def negotiationFinished(self) -> None:
+        end = self.end
+        try:
+            self.transport.sendTextMessage(endFrame(end.status, end.type, end.message, True))
+            self.transport.loseConnection(CLOSE_OFFSET + end.status)
+        except LocalProtocolError:
+            pass  # the client went first
+
+    def textMessageReceived(self, message: str) -> None:
+        pass  # its greeting: it has been told
+
+    def bytesMessageReceived(self, data) -> None:
+        pass
+
+    def pongReceived(self, payload: bytes) -> None:
+        pass
+
+    def connectionLost(self, reason) -> None:
+        pass
 
 
 class _Factory:
@@ -304,9 +349,7 @@ class PageWebSocket:
         4000 + status."""
         if self.state is SocketState.CLOSED:
             return
-        body = {"status": status, "error": {"type": error.type, "message": error.message,
-                                            "reload": reload}}
-        if self._write(dumps(body)):
+        if self._write(endFrame(status, error.type, error.message, reload)):
             self._close(CLOSE_OFFSET + status)
 
     def _close(self, code: int, reason: str = "") -> None:

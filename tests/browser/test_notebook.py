@@ -181,6 +181,27 @@ def test_an_edit_shown_as_saved_survives_sigkill_of_the_server(context, server, 
         gate.write_text("open")  # the orphaned kernel, if it outlived its server, ends now
 
 
+def test_an_open_page_whose_server_restarted_says_to_reload_and_keeps_its_edit(context, server):
+    """The restarted server has no page of that id: the page's next socket is told so (a
+    refused upgrade is all a browser would see, and it would retry for ever) and the page offers
+    Reload, which brings the edit typed meanwhile back."""
+    page = context.new_page()
+    login(page, server)
+    url = newWorksheet(page)
+    typeInto(page, 1, "kept = 1")
+    expect()(page.get_by_role("status").filter(has_text=re.compile("^Saved$"))).to_be_visible(
+        timeout=T)
+    port = int(server.origin.rsplit(":", 1)[1])
+    server.kill()
+    typeInto(page, 1, "\n# typed while the server was down")
+    server.start(port)  # the same address: the page's own retries reach the new server
+    expired = page.locator(".lf-status").filter(has_text="expired")
+    expect()(expired).to_be_visible(timeout=40_000)  # the retries back off up to 15 s
+    expired.get_by_role("button", name="Reload").click()
+    expectText(page, 1, "kept = 1\n# typed while the server was down")
+    assert page.url == url
+
+
 def test_html_output_runs_sandboxed_without_the_notebooks_cookie_or_api(page):
     newWorksheet(page)
     probe = (

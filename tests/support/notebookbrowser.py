@@ -38,9 +38,10 @@ class NotebookServer:
     def loginURL(self) -> str:
         return f"{self.origin}/?token={self.token}"
 
-    def start(self) -> NotebookServer:
+    def start(self, port: int = 0) -> NotebookServer:
+        """Start the server, on a free port unless ``port`` says which."""
         self.server = ServerProcess(
-            [sys.executable, "-m", "athena_nb.cli", "--port", "0", "--data-dir", self.dataDir,
+            [sys.executable, "-m", "athena_nb.cli", "--port", str(port), "--data-dir", self.dataDir,
              "--token", self.token, "--system", "python", "--pool-size", "1",
              "--sage-pool-size", "0", *self.extra])
         self.url = self.server.waitForURL(60)

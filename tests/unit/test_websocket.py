@@ -57,12 +57,28 @@ def test_after_a_valid_greeting_the_socket_carries_the_page_and_says_what_it_has
     assert raw.page.counter.made == 1
 
 
-def test_the_upgrade_of_an_unknown_page_is_refused_with_404_and_reload():
+def test_a_socket_for_an_unknown_page_opens_to_say_so_and_to_reload():
+    """A browser reads nothing of a refused upgrade, and an open page's socket would be tried
+    again for ever after the server restarted (its page gone): the upgrade is accepted, and
+    the socket says why and closes with 4404, as an open socket would."""
     h = Harness()
     raw = RawPage(h)
     socket = MemoryWebSocket(h.site, "/demo/nope/ws", raw.cookie)
-    assert socket.rejected == 404
-    assert b'"reload":true' in socket.rejectBody
+    assert socket.accepted
+    status, error = refusal(socket)
+    assert (status, error["type"], error["reload"]) == (404, "NoSuchPage", True)
+    assert socket.closeCode == 4404 and socket.serverClosed
+
+
+def test_a_socket_for_a_page_ended_out_of_band_opens_to_say_how_it_ended():
+    h = Harness()
+    raw = RawPage(h)
+    raw.page.abort(QueueOverflow("The outbound queue grew past its limit here."))
+    socket = MemoryWebSocket(h.site, raw.boot["websocket"], raw.cookie)
+    status, error = refusal(socket)
+    assert (status, error["type"], error["reload"]) == (410, "QueueOverflow", True)
+    assert socket.closeCode == 4410
+    assert raw.page.state is PageState.GONE
 
 
 def test_the_upgrade_without_the_page_session_cookie_is_refused_with_403():
