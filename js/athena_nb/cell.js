@@ -330,11 +330,14 @@ export class Cell extends Widget {
 
   // -- actions -------------------------------------------------------------------------------
 
-  /** @param {boolean} advance */
-  runFromKeyboard(advance) {
+  /**
+   * @param {boolean} advance
+   * @param {import('./typeahead.js').Typed[]} [typed] keys typed ahead for the cells after
+   */
+  runFromKeyboard(advance, typed = []) {
     if (!this.canEdit || this.#openHelp()) return;
     this.run(!advance);
-    if (advance) this.worksheet?.focusAfter(this);
+    if (advance) this.worksheet?.focusAfter(this, typed);
   }
 
   /** Run a code cell; show a text cell rendered. @param {boolean} [stay] keep the focus here */

@@ -302,6 +302,26 @@ def test_shift_enter_sends_the_run_right_behind_the_pending_edit(slow):
     assert runs[0][0] < firstAnswer, "the run waited for no answer: not even the first edit's"
 
 
+def test_typing_on_after_shift_enter_in_the_last_cell_goes_into_the_new_cell(slow):
+    """The new cell is a round trip away (300 ms here): the keys typed meanwhile wait for it
+    and go into it, and a second Shift+Enter among them runs it; none lands in the cell just
+    run (typeahead.js)."""
+    page, _ = slow
+    target = box(page, 1)
+    target.click()
+    target.press_sequentially("a1 = 1")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("a2 = 2")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("a1 + a2")
+    page.keyboard.press("Control+Enter")
+    expect(output(page, 3)).to_have_text("3", timeout=T)
+    for n, text in ((1, "a1 = 1"), (2, "a2 = 2"), (3, "a1 + a2")):
+        expectText(page, n, text)
+    expect(page.locator(".nb-cell")).to_have_count(3)
+    expect(cell(page, 3).get_by_label("Cell input")).to_be_focused()
+
+
 _SPY_ON_FRAMES = """async () => {
   const {EditorView} = await import('@codemirror/view');
   const send = WebSocket.prototype.send;
