@@ -90,7 +90,8 @@ export class Cell extends Widget {
       /** @type {HTMLElement} */ (node.querySelector('.nb-menu')), () => this.#fillMenu());
     this.outputs = new OutputArea(/** @type {Element} */ (node.querySelector('.nb-output')),
       {base: a.base, cellId: a.cellId, interact: (id) => interactNode(this, id),
-        answer: a.canEdit ? (text) => this.callRemote('answer', text) : null});
+        answer: a.canEdit ? (text) => this.callRemote('answer', text) : null,
+        askedHere: () => this.worksheet?.lastRun === this.cellId});
     if (a.outputs) {
       this.outputs.reset(a.generation, a.outputs, a.length);
     } else {
@@ -348,6 +349,7 @@ export class Cell extends Widget {
       return;
     }
     if (this.#openHelp()) return;
+    if (this.worksheet) this.worksheet.lastRun = this.cellId;
     // Right behind the edits not yet sent (the channel is ordered): no round trip is waited
     // for, and the run leaves now, before the focus moves on to the next cell.
     const ran = this.editor.behindEdits(() => this.callRemote('run'));

@@ -61,14 +61,17 @@ export class OutputArea {
    * @param {Element} node the cell's output region
    * @param {{base: string, cellId: number, prefix?: string,
    *   interact?: (id: string) => Element|null,
-   *   answer?: ((text: string) => Promise<unknown>)|null}} options base: the worksheet's URL,
+   *   answer?: ((text: string) => Promise<unknown>)|null,
+   *   askedHere?: () => boolean}} options base: the worksheet's URL,
    *   ending in '/'; prefix: before each output's number in the URL of its HTML (an interact's
    *   outputs); interact: the element of an interact (interact.js), put where its event
-   *   stands; answer: answers the cell's input() (null: a viewer)
+   *   stands; answer: answers the cell's input() (null: a viewer); askedHere: this page ran
+   *   the cell last (its input() takes the focus)
    */
-  constructor(node, {base, cellId, prefix = '', interact, answer = null}) {
+  constructor(node, {base, cellId, prefix = '', interact, answer = null, askedHere = () => false}) {
     this.node = node;
     this.answer = answer;
+    this.askedHere = askedHere;
     this.document = node.ownerDocument;
     this.base = base;
     this.cellId = cellId;
@@ -191,7 +194,7 @@ export class OutputArea {
     if (event.type === 'display' || event.type === 'result') return this.#bundle(event);
     if (event.type === 'file') return this.#file(event);
     if (event.type === 'notice') return make(doc, 'p', 'nb-out nb-notice', event.text ?? '');
-    if (event.type === 'input') return renderPrompt(doc, event, this.answer);
+    if (event.type === 'input') return renderPrompt(doc, event, this.answer, this.askedHere());
     if (event.type === 'interact') {
       const slot = make(doc, 'div', 'nb-out nb-interact-slot');
       slot.dataset.interact = event.id ?? '';

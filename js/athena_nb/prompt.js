@@ -6,12 +6,20 @@
 // Tested by tests/browser/test_input.py.
 
 /**
+ * Where the focus goes once a field that took it is answered, when that is not where it was
+ * taken from: the cell a Shift+Enter in the last cell made meanwhile (worksheet.js focusAfter).
+ * @type {WeakMap<Element, () => void>}
+ */
+export const focusAfterAnswer = new WeakMap();
+
+/**
  * @param {Document} doc
  * @param {{prompt?: string, password?: boolean, answer?: string|null}} event
  * @param {((text: string) => Promise<unknown>)|null} answer sends the answer (null: a viewer)
+ * @param {boolean} [take] this page ran the cell: the field takes the focus, wherever it is
  * @returns {HTMLElement}
  */
-export function renderPrompt(doc, event, answer) {
+export function renderPrompt(doc, event, answer, take = false) {
   const box = doc.createElement('div');
   box.className = 'nb-out nb-prompt';
   const label = doc.createElement('label');
@@ -38,20 +46,33 @@ export function renderPrompt(doc, event, answer) {
     field.placeholder = 'Waiting for an answer from someone who may edit';
   } else {
     field.placeholder = 'Type the answer, then Enter';
+    /** @type {HTMLElement|null} where the focus was when the field took it */
+    let before = null;
     field.addEventListener('keydown', (e) => {
       if (e.key !== 'Enter' || e.isComposing) return;
       e.preventDefault();
       e.stopPropagation();
       field.disabled = true; // until the server shows the answer (or refuses it)
       answer(field.value).then((taken) => {
-        if (taken === false) field.disabled = false;
+        if (taken === false) {
+          field.disabled = false;
+        } else if (doc.activeElement === field || doc.activeElement === doc.body) {
+          const back = focusAfterAnswer.get(field);
+          if (back) back();
+          else if (before?.isConnected) before.focus();
+        }
       }, () => {
         field.disabled = false;
       });
     });
-    // The prompt appears while a cell runs: the person who ran it types there at once.
+    // The prompt appears while a cell runs: the person who ran it types there at once, as in
+    // Jupyter (Shift+Enter had put the caret in the next cell, where the answer would have
+    // gone); anyone else only if they are typing nowhere.
     queueMicrotask(() => {
-      if (field.isConnected && !doc.activeElement?.closest?.('.cm-editor, input, textarea')) field.focus();
+      const active = /** @type {HTMLElement|null} */ (doc.activeElement);
+      if (!field.isConnected || (!take && active?.closest?.('.cm-editor, input, textarea'))) return;
+      before = active;
+      field.focus();
     });
   }
   label.append(field);

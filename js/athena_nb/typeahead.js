@@ -60,8 +60,13 @@ export class TypeAhead {
       event.preventDefault();
       event.stopPropagation();
     };
-    // The person went somewhere else (a click in another cell): the keys are theirs again.
-    this.onFocus = () => this.#stop();
+    /** The focus went somewhere meanwhile (a click, an input() prompt): it stays there. */
+    this.moved = false;
+    // The keys are for wherever the focus went from then on.
+    this.onFocus = () => {
+      this.moved = true;
+      this.#stop();
+    };
     doc.addEventListener('keydown', this.onKey, true);
     doc.addEventListener('focusin', this.onFocus, true);
   }

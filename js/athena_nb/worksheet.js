@@ -15,6 +15,7 @@ import {NearScreen} from './nearscreen.js';
 import {Notices} from './notices.js';
 import {PresenceList} from './presence.js';
 import {listenForFrameHeights} from './outputs.js';
+import {focusAfterAnswer} from './prompt.js';
 import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
 import {RunQueue} from './queue.js';
 import {TitleField} from './title.js';
@@ -85,6 +86,8 @@ export class Worksheet extends Widget {
     });
     /** @type {import('./connection.js').Lost|null} what to say while the server is lost */
     this.lost = null;
+    /** @type {number|null} the cell this page ran last: its input() takes the focus (prompt.js) */
+    this.lastRun = null;
     runtime.addListener((state, detail) => this.#connectionChanged(state, detail));
     /** Edits that had not reached the server when a page of this tab ended (unsaved.js). */
     this.unsaved = new UnsavedEdits({worksheetId: a.worksheetId,
@@ -254,6 +257,12 @@ export class Worksheet extends Widget {
       const added = typeof id === 'number' ? this.cellById(id) : undefined;
       // No new cell (the error is shown): the keys go where they were typed, as before.
       const target = added ?? cell;
+      if (ahead.moved) { // the focus went elsewhere meanwhile (an input() prompt): it stays
+        if (added && kept[0].text) added.editor.replace(0, 0, kept[0].text);
+        const field = doc.activeElement;
+        if (added && field?.matches('.nb-prompt-field')) focusAfterAnswer.set(field, () => added.focus());
+        return;
+      }
       target.focus(added ? undefined : 'end');
       this.#typeInto(target, added ? kept : [{text: kept.map((t) => t.text).join(''), run: null}]);
     });

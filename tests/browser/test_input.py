@@ -5,7 +5,16 @@ keeps the answered prompt."""
 from __future__ import annotations
 
 from tests.browser.test_notebook_collab import expect
-from tests.support.notebookbrowser import cell, output, runCell, waitLive
+from tests.support.notebookbrowser import (
+    box,
+    cell,
+    expectText,
+    newWorksheet,
+    output,
+    runCell,
+    typeInto,
+    waitLive,
+)
 
 T = 30_000
 
@@ -26,3 +35,18 @@ def test_a_prompt_answered_by_a_collaborator_is_seen_by_everyone(three):
     vic.reload()
     waitLive(vic)
     expect(output(vic, 1).locator(".nb-prompt-answer")).to_have_text("Carla", timeout=T)
+
+
+def test_the_person_who_ran_the_cell_types_the_answer_straight_in(page):
+    """Shift+Enter puts the caret in the next cell; the prompt that comes takes it, as in
+    Jupyter, and gives it back once answered."""
+    newWorksheet(page)
+    typeInto(page, 1, "name = input('Your name? ')\nprint('Hello,', name)")
+    page.keyboard.press("Shift+Enter")
+    field = output(page, 1).locator("input.nb-prompt-field")
+    expect(field).to_be_focused(timeout=T)
+    page.keyboard.type("Alice")
+    page.keyboard.press("Enter")
+    expect(output(page, 1)).to_contain_text("Hello, Alice", timeout=T)
+    expect(box(page, 2)).to_be_focused()
+    expectText(page, 2, "")
