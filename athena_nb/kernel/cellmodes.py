@@ -57,7 +57,7 @@ _DIRECTIVE = re.compile(r"[ \t]*%([a-z]+)[ \t]*\r?$")
 _CELL_MODES = {"bash": "sh", "sh": "sh", "html": "html", "markdown": "md", "latex": "latex"}
 _CELL_MODE = re.compile(r"[ \t]*%%(" + "|".join(_CELL_MODES) + r")[ \t]*\r?$")
 #: The line magics a line of its own may be (``Magics`` has a method of each name).
-LINE_MAGICS = ("time", "timeit", "pip", "cd", "env", "matplotlib")
+LINE_MAGICS = ("time", "timeit", "pip", "cd", "env", "matplotlib", "display")
 _MAGIC_LINE = re.compile(r"([ \t]*)(?:!(.*?)|%(" + "|".join(LINE_MAGICS)
                          + r")(?:[ \t]+(.*?))?)[ \t]*\r?")
 #: A line of its own asking for help, as IPython reads it anywhere in a cell: ``name?`` or
@@ -275,6 +275,23 @@ class Magics:
         os.environ[name] = value.strip()
         print("env: %s=%s" % (name, value.strip()))
         return None
+
+    def display(self, argument: str) -> None:
+        """``%display latex`` (``plain``, ``ascii_art``, ``unicode_art``; ``typeset`` and
+        ``simple``, their old names; ``default``): how Sage shows values from now on, as Sage's
+        own ``%display``; alone, how it does now."""
+        if "sage.all" not in sys.modules:
+            raise ValueError("%display says how Sage shows values, and this kernel has not "
+                             "loaded Sage: a Sage worksheet, or a %sage cell, does.")
+        from sage.repl.rich_output import get_display_manager
+
+        preferences = get_display_manager().preferences
+        words = argument.split()
+        if not words:
+            print(preferences)
+            return
+        preferences.text = {"typeset": "latex", "simple": "plain",
+                            "default": None}.get(words[0], words[0])
 
     def matplotlib(self, argument: str) -> None:
         """``%matplotlib inline`` (or another backend): nothing to do, the figures a cell

@@ -71,6 +71,8 @@ HEADER = struct.Struct(">I")
 MAX_FRAME = outputlimits.MAX_FRAME
 # Worksheet directories are small; a huge tree is scanned only this far for changed files.
 MAX_SCAN_ENTRIES = 20000
+#: What Sage's latex formatter gives for a formula: ``<html>\(\displaystyle ...\)</html>``.
+SAGE_MATH_HTML = re.compile(r"<html>(\\\(.*\\\))</html>", re.DOTALL)
 INTROSPECT_RE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(\?\??)\s*$")
 INLINE_BACKEND = "athena_nb_inline"
 # Signals that raise in user code; blocked whenever worker code (not user code) runs.
@@ -797,7 +799,12 @@ def setUpSage(worker: Worker) -> str:
             elif isinstance(rich, OutputImageSvg):
                 data["image/svg+xml"] = rich.svg.get_str()
             elif isinstance(rich, OutputHtml):
-                data["text/html"] = rich.html.get_str()
+                html = rich.html.get_str()
+                # show(), pretty_print() and %display latex give <html>\(...\)</html>, made
+                # for a browser's MathJax: the page typesets the TeX on the server (MathML).
+                formula = SAGE_MATH_HTML.fullmatch(html)
+                data["text/latex" if formula else "text/html"] = (
+                    formula.group(1) if formula else html)
             elif isinstance(rich, OutputLatex):
                 data["text/latex"] = rich.latex.get_str()
             return data

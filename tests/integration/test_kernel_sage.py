@@ -130,3 +130,22 @@ async def test_a_new_sage_kernel_has_loaded_what_showing_a_value_needs(sageKerne
     result, events = await kt.run(
         kernel, "import sys\n('sage.repl.display.pretty_print' in sys.modules, '_' in globals())")
     assert kt.results(events) == ["(True, False)"], events
+
+
+@pytest_twisted.ensureDeferred
+async def test_show_pretty_print_and_display_latex_give_latex_the_page_typesets(sageKernel, kt):
+    """Sage's show() and %display latex give text/latex (typeset on the server), not the
+    <html>\\(...\\)</html> Sage makes for a browser's MathJax; %display plain goes back."""
+    kernel = await sageKernel()
+    result, events = await kt.run(kernel, "x = var('x')\nshow(x^2 + 1/x)", timeout=120)
+    [shown] = [e for e in events if e["type"] == "display"]
+    assert shown["data"]["text/latex"] == r"\(\displaystyle x^{2} + \frac{1}{x}\)"
+    assert "text/html" not in shown["data"]
+    result, events = await kt.run(kernel, "pretty_print(matrix([[1, 2], [3, 4]]))")
+    [shown] = [e for e in events if e["type"] == "display"]
+    assert shown["data"]["text/latex"].startswith(r"\(\displaystyle \left(\begin{array}")
+    result, events = await kt.run(kernel, "%display latex\nx^3")
+    [value] = [e for e in events if e["type"] == "result"]
+    assert value["data"]["text/latex"] == r"\(\displaystyle x^{3}\)"
+    result, events = await kt.run(kernel, "%display plain\nx^3")
+    assert kt.results(events) == ["x^3"]
