@@ -17,8 +17,11 @@ The public surface is these functions; each takes any text and returns sanitised
 - ``renderDocstring(doc, sage=False)``: a docstring (reStructuredText with Sphinx's and
   Sage's conventions, docutils); ``renderHelp(info)`` and ``renderHint(info)``: the help
   panel and the signature hint from what the kernel says of a name (dicts of HTML parts);
+- ``typesetHtml(html)``: an HTML output with the mathematics of its text typeset, as its
+  frame shows it (``htmlmath.py``; the output's own markup is not sanitised: its frame is
+  sandboxed);
 - ``htmlOutput(html)``: an HTML output for a published snapshot, as (markup, its one
-  stylesheet), both sanitised (``htmloutput.py``, ``css.py``);
+  stylesheet), its mathematics typeset, both sanitised (``htmloutput.py``, ``css.py``);
 - ``highlightPython(code)``: code as Pygments' spans, every text in them escaped (the classes
   highlight.css colours).
 
@@ -84,11 +87,17 @@ def renderHint(info) -> dict:
 def htmlOutput(html: str) -> tuple[str, str]:
     from .htmloutput import htmlOutput
 
-    return htmlOutput(html)
+    return htmlOutput(typesetHtml(html))
+
+
+def typesetHtml(html: str) -> str:
+    from .htmlmath import typesetHtml
+
+    return typesetHtml(html)
 
 
 __all__ = ["htmlOutput", "renderDocstring", "renderHelp", "renderHint", "renderLatex",
-           "renderLatexOutput", "renderMarkdown", "renderTextCell"]
+           "renderLatexOutput", "renderMarkdown", "renderTextCell", "typesetHtml"]
 
 
 def highlightPython(code: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from html import escape
+from html import escape, unescape
 
 from latex2mathml.converter import convert
 
@@ -35,6 +35,13 @@ _MATH = re.compile(
     r"|\\begin\{(?P<env>math|displaymath|equation\*?|align\*?|eqnarray\*?|gather\*?)\}"
     r"(?P<body>.+?)\\end\{(?P=env)\}",
     re.S)
+
+#: The same in an HTML output's text (htmlmath.py), where a dollar is more often money: a
+#: ``$...$`` formula starts and ends with no space inside, and its closing ``$`` is followed by
+#: no digit (pandoc's rule: "costs $5 and $10" is text).
+_HTML_MATH = re.compile(_MATH.pattern.replace(
+    r"(?<![\\$])\$(?P<d>[^$]+?)\$", r"(?<![\\$\w])\$(?=\S)(?P<d>[^$]*?\S)\$(?!\d)"), re.S)
+assert _HTML_MATH.pattern != _MATH.pattern
 
 _ENVS = {"align", "align*", "eqnarray", "eqnarray*", "gather", "gather*"}
 
@@ -88,16 +95,29 @@ def renderMathIn(text: str) -> str:
     return "".join(out)
 
 
-def _delimited(m: re.Match) -> str:
+def renderMathInHtml(text: str) -> str:
+    """``text``, a run of an HTML document's text as it stands in the markup (entities and
+    all), with every delimited formula typeset and the rest left as it is (htmlmath.py)."""
+    out, pos = [], 0
+    for m in _HTML_MATH.finditer(text):
+        out.append(text[pos:m.start()])
+        out.append(_delimited(m, unescape))
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _delimited(m: re.Match, read=lambda source: source) -> str:
+    """The formula ``m`` found, typeset; ``read`` turns its source into TeX."""
     if m.group("dd") is not None:
-        return renderLatex(m.group("dd"), True)
+        return renderLatex(read(m.group("dd")), True)
     if m.group("d") is not None:
-        return renderLatex(m.group("d"), False)
+        return renderLatex(read(m.group("d")), False)
     if m.group("sb") is not None:
-        return renderLatex(m.group("sb"), True)
+        return renderLatex(read(m.group("sb")), True)
     if m.group("rb") is not None:
-        return renderLatex(m.group("rb"), False)
-    env, body = m.group("env"), m.group("body")
+        return renderLatex(read(m.group("rb")), False)
+    env, body = m.group("env"), read(m.group("body"))
     if env in _ENVS:  # rows of equations: the converter knows them as an aligned table
         body = r"\begin{aligned}" + body.replace("&=&", "&=") + r"\end{aligned}"
     return renderLatex(body, env != "math")

@@ -202,6 +202,15 @@ def test_an_open_page_whose_server_restarted_says_to_reload_and_keeps_its_edit(c
     assert page.url == url
 
 
+def test_the_mathematics_of_an_html_output_is_typeset_in_its_frame(page):
+    newWorksheet(page)
+    runCell(page, 1, "from IPython.display import HTML\n"
+                     "HTML(r'<p id=\"area\">The area is \\(\\pi r^2\\), for $5.</p>')")
+    area = output(page, 1).frame_locator("iframe").locator("#area")
+    expect()(area.locator("math")).to_have_count(1, timeout=T)
+    expect()(area).to_contain_text(", for $5.")
+
+
 def test_html_output_runs_sandboxed_without_the_notebooks_cookie_or_api(page):
     newWorksheet(page)
     probe = (
