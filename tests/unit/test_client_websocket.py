@@ -109,7 +109,7 @@ def test_a_server_without_websocket_is_used_over_long_poll():
     assert result(counterOf(client).callRemote("increment"), h) == 1
 
 
-def test_an_upgrade_answered_with_an_http_error_falls_back_and_long_poll_decides():
+def test_a_socket_reopened_for_a_page_that_is_gone_is_told_so_and_the_client_expires():
     h = Harness(Settings(disconnectTimeout=90))
     client, connector = openWS(h)
     page = h.pages[-1]
@@ -117,8 +117,9 @@ def test_an_upgrade_answered_with_an_http_error_falls_back_and_long_poll_decides
     page.gone(ValueError("freed by the test"))
     h.clock.advance(15)
     h.settle(20)
-    assert client.transportKind == "longpoll", "the 404 upgrade answer is a failed upgrade"
+    assert client.transportKind == "websocket", "the socket opened to say the page is gone"
     assert client.state is ClientState.EXPIRED
+    assert client.closeReason.type == "NoSuchPage"
 
 
 def test_a_queue_overflow_reaches_the_client_out_of_band():
