@@ -422,7 +422,7 @@ class CellRunner:
 
     def interrupt(self) -> Deferred:
         """Drop every queued cell and interrupt the running one; fires with the kernel's word
-        ("idle", "interrupted" or "restarted")."""
+        ("idle", "interrupted", "running" or "restarted")."""
         self._dropWaiting("The cell was interrupted before it ran.")
         self.interacts.interrupt()
         if self.kernel is None:

@@ -82,8 +82,8 @@ def cutShortResult(reason: str | None, status: ExitStatus, limits: KernelLimits)
     died by itself, ``status`` says how)."""
     if reason == "interrupt":
         return ExecuteResult("interrupted", (
-            "The code did not stop within %g s of the interrupt, so the kernel was restarted;"
-            " its variables are gone." % limits.interruptGraceSeconds))
+            "The code did not stop when interrupted, and a second interrupt restarted the "
+            "kernel; its variables are gone."))
     if reason == "timeout":
         return ExecuteResult("timeout", (
             f"The cell ran past its wall-clock limit of {limits.wallSeconds:g} s and did not stop"

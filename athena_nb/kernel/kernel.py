@@ -86,6 +86,8 @@ class Kernel(Questions):
         self._generation = 0
         self._timers = NamedTimers(reactor)
         self._interruptSent = False  # a SIGINT went out since the last execute request
+        #: The running cell outlived an interrupt's grace: the next interrupt restarts.
+        self._unstopped = False
         self._bound: tuple[int, int] | None = None
         #: Cells sent to a worker since the last restart(): each request's ``count``, which the
         #: worker names the cell by in tracebacks (``<cell N>``), also across a worker that
@@ -211,7 +213,8 @@ class Kernel(Questions):
         """Begin stopping the worker for ``reason`` (a key of STOP_REASONS); the rest happens
         in workerExited."""
         self._ending = reason
-        for name in ("wall", "idle"):
+        self._unstopped = False
+        for name in ("wall", "idle", "grace"):
             self._timers.cancel(name)
         self._failQueued("cancelled", cancelledMessage(reason))
         if kill:
@@ -401,6 +404,7 @@ class Kernel(Questions):
                 request.emit(event)
         for name in ("wall", "grace"):
             self._timers.cancel(name)
+        self._unstopped = False
         status = message.get("status", "error")
         text = str(message.get("message") or "")[:2000]  # a hostile kernel may send megabytes
         if status == "interrupted" and request.timedOut:
@@ -422,16 +426,21 @@ class Kernel(Questions):
     # -- interrupts and timeouts ----------------------------------------------------------------
 
     def interrupt(self) -> defer.Deferred[str]:
-        """Interrupt the running cell (SIGINT through the pty). If it has not stopped after
-        ``limits.interruptGraceSeconds`` the kernel is restarted, and the cell is told so.
-        Fires with "idle" (nothing ran), "interrupted" or "restarted"."""
+        """Interrupt the running cell (SIGINT through the pty). Code that has not stopped
+        ``limits.interruptGraceSeconds`` later (inside a C function that never looks for
+        interrupts, say) runs on, and the cell says that Interrupt again restarts the kernel,
+        losing its variables; the next interrupt does that. Fires with "idle" (nothing ran),
+        "interrupted", "running" (it ran on: the cell says so) or "restarted"."""
         if self.state != KernelState.BUSY or self._running is None or self._ending:
             return defer.succeed("idle")
         d: defer.Deferred[str] = defer.Deferred()
         self._interruptWaiters.append(d)
+        if self._unstopped:  # told what a second interrupt does: it was asked for
+            self._stop("interrupt", kill=True)
+            return d
         self._sendInterrupt()  # each press, as Ctrl-C pressed again in a terminal
         if "grace" not in self._timers:
-            self._timers.schedule("grace", self.limits.interruptGraceSeconds, self._escalate, "interrupt")
+            self._timers.schedule("grace", self.limits.interruptGraceSeconds, self._graceOver)
         return d
 
     def _sendInterrupt(self) -> None:
@@ -459,17 +468,27 @@ class Kernel(Questions):
                        "and is being interrupted.")
         if "grace" not in self._timers:
             self._sendInterrupt()
-            self._timers.schedule("grace", self.limits.interruptGraceSeconds, self._escalate, "timeout")
+            self._timers.schedule("grace", self.limits.interruptGraceSeconds, self._graceOver)
 
-    def _escalate(self, reason: str) -> None:
+    def _graceOver(self) -> None:
+        """The running cell did not stop within the grace after an interrupt. Past its
+        wall-clock limit the kernel is restarted (the server's limit); after a person's
+        interrupt the code runs on, and the cell says that another interrupt restarts: its
+        variables may be hours of work."""
         request = self._running
         if request is None or self._process is None:
             return
         if request.timedOut:
-            reason = "timeout"
-        # No notice now: the cell's result says it as the killed process ends (endings.py),
-        # and a notice would say it twice.
-        self._stop(reason, kill=True)
+            # No notice now: the cell's result says it as the killed process ends
+            # (endings.py), and a notice would say it twice.
+            self._stop("timeout", kill=True)
+            return
+        self._unstopped = True
+        request.notice(
+            "The code has not stopped %g s after the interrupt: it may be inside a function "
+            "that does not look for interrupts. Interrupt again to stop it by restarting the "
+            "kernel (its variables will be lost), or let it run." % self.limits.interruptGraceSeconds)
+        self._interruptDone("running")
 
     def _armIdle(self) -> None:
         if self.limits.idleSeconds and self.state == KernelState.IDLE:

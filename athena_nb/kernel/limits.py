@@ -28,8 +28,9 @@ class KernelLimits:
     - outputChars: output one cell may produce, of every kind (outputcap.py); past it output
       is dropped with a notice.
     - idleSeconds: an idle kernel is shut down after this long (the next cell starts a new one).
-    - interruptGraceSeconds: after an interrupt, how long code may take to stop before the
-      kernel is restarted instead.
+    - interruptGraceSeconds: after an interrupt, how long code may take to stop: past it, a
+      cell past its wall-clock limit is stopped by a restart, and one a person interrupted
+      says that another interrupt restarts the kernel.
     - startSeconds: how long the worker may take to report ready.
     - replySeconds: how long a completion or introspection may take.
     - shutdownGraceSeconds: how long an idle worker may take to exit before it is killed.

@@ -107,7 +107,7 @@ async def test_interrupt_an_endless_loop_then_restart_forgets_the_namespace(regi
 
 
 @pytest_twisted.ensureDeferred
-async def test_an_interrupt_that_does_not_work_restarts_the_kernel_and_says_so(registry):
+async def test_an_interrupt_that_does_not_work_says_so_and_a_second_one_restarts(registry):
     hubs, store = await registry(interruptGraceSeconds=0.5)
     sheet = await store.create_worksheet("Stubborn", [
         "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint('on', flush=True)\n"
@@ -116,6 +116,9 @@ async def test_an_interrupt_that_does_not_work_restarts_the_kernel_and_says_so(r
     cell = hub.cells[0]
     hub.run(cell.id, "Test")
     await eventually(lambda: cell.outputs, "running")
+    assert await hub.interrupt() == "running"
+    assert cell.state is RunState.RUNNING
+    assert "Interrupt again" in " ".join(e.get("text", "") for e in cell.outputs)
     assert await hub.interrupt() == "restarted"
     await eventually(lambda: cell.state is RunState.INTERRUPTED, "stopped")
     assert "restarted" in " ".join(e.get("text", "") for e in cell.outputs)
