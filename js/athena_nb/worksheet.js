@@ -41,8 +41,9 @@ const KERNEL_LABEL = {
 };
 if (typeof window !== 'undefined') listenForFrameHeights(window);
 
-/** What Restart asks while `n` cells run or wait. @param {number} n */
+/** What Restart asks while `n` cells run or wait (none: the kernel is idle). @param {number} n */
 export function restartQuestion(n) {
+  if (!n) return 'Restart the kernel? Every variable it holds is lost.';
   const cells = n === 1 ? 'a cell that runs or waits' : `${n} cells that run or wait`;
   return `Restart the kernel? It stops ${cells} (they will not finish), and every variable ` +
     'is lost.';
@@ -498,9 +499,11 @@ export class Worksheet extends Widget {
       case 'interrupt':
         return this.ask(this.callRemote('interrupt'));
       case 'restart': {
-        // Work under way is lost without a word otherwise: ask first, as Jupyter does.
+        // A kernel's variables (and work under way) are lost without a word otherwise: ask
+        // first, as Jupyter does; a kernel not started, or stopped, holds nothing.
         const waiting = this.kernel?.queue ?? [];
-        if (waiting.length && !globalThis.confirm?.(restartQuestion(waiting.length))) return;
+        const holds = ['idle', 'busy'].includes(this.kernel?.state ?? 'none');
+        if (holds && !globalThis.confirm?.(restartQuestion(waiting.length))) return;
         return this.ask(this.callRemote('restart'));
       }
       case 'addCell': {

@@ -72,6 +72,7 @@ def test_latex_python_shell_lines_timing_and_an_auto_cell(page):
     expect(output(page, 4)).to_contain_text("per loop", timeout=T)
     runCell(page, 5, "%auto\nauto_value = 41")
     expect(cell(page, 5)).to_have_attribute("data-state", "done", timeout=T)
+    page.once("dialog", lambda dialog: dialog.accept())  # "Restart the kernel? ..."
     page.get_by_role("button", name="Restart").click()
     expect(page.get_by_role("status").filter(has_text="Kernel: idle")).to_be_visible(timeout=T)
     runCell(page, 6, "auto_value + 1")  # the %auto cell ran again when the kernel started

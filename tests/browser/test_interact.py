@@ -138,6 +138,7 @@ def test_a_reload_keeps_the_values_and_the_output_and_a_restart_disables_it(page
     expect(control(page, 1, "n").locator("input")).to_have_value("9", timeout=T)
     expect(control(page, 1, "word").get_by_role("textbox")).to_have_value("ab")
     expect(shown(page, 1)).to_have_text("ab" * 9)
+    page.once("dialog", lambda dialog: dialog.accept())  # "Restart the kernel? ..."
     page.get_by_role("button", name="Restart").click()
     expect(interact(page, 1)).to_have_attribute("data-live", "false", timeout=T)
     expect(control(page, 1, "n").locator("input")).to_be_disabled()
