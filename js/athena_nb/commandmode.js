@@ -3,8 +3,9 @@
 // nothing: no completion list, search panel or selection) puts the cell in command mode, where
 // keys act on cells instead of typing into them: Enter edits the cell again, A and B add a
 // cell above or below, D D deletes it, J/K or ↓/↑ go to the next or previous cell, M and Y make
-// it a text or a code cell, Z brings back the cell deleted last, and Tab or Shift-Tab leave it
-// (the browser moves the focus). Any other key that would type or delete is held back, with a
+// it a text or a code cell, O hides or shows its output, Z brings back the cell deleted last,
+// I I interrupts the kernel and 0 0 restarts it (asking first, as the toolbar's button does),
+// and Tab or Shift-Tab leave it (the browser moves the focus). Any other key that would type or delete is held back, with a
 // hint: nothing reaches the code by accident. Shift-Enter and Ctrl-Enter run the cell as
 // always; a click into it, or the focus leaving it, ends command mode.
 // The one place that decides what a key does after Escape in a cell.
@@ -12,8 +13,8 @@
 
 /** What command mode tells the person as it starts, and when a key is held back. */
 export const COMMAND_HINT = 'Command mode: Enter edits the cell; A, B add a cell above or '
-  + 'below; D D deletes it; ↑ ↓ go to another cell; M, Y make it text or code; Z brings back '
-  + 'a deleted cell; Tab leaves.';
+  + 'below; D D deletes it; ↑ ↓ go to another cell; M, Y make it text or code; O hides its '
+  + 'output; Z brings back a deleted cell; I I interrupts, 0 0 restarts; Tab leaves.';
 
 /**
  * What command mode needs of a cell (cell.js's Cell).
@@ -23,8 +24,10 @@ export const COMMAND_HINT = 'Command mode: Enter edits the cell; A, B add a cell
 
 /** The keys that act on the cell, by `event.key` lower-cased, and the cell's action. */
 const ACTIONS = /** @type {Record<string, string>} */ ({
-  a: 'insertAbove', b: 'insertBelow', m: 'toText', y: 'toCode',
+  a: 'insertAbove', b: 'insertBelow', m: 'toText', y: 'toCode', o: 'toggleOutput',
 });
+/** The keys pressed twice that act on the worksheet (as its toolbar's buttons). */
+const TWICE = /** @type {Record<string, string>} */ ({i: 'interrupt', 0: 'restart'});
 
 export class CommandMode {
   /**
@@ -34,17 +37,20 @@ export class CommandMode {
    * @param {(cell: CommandCell, way: number) => CommandCell|null} o.focusFrom puts the focus
    *   in `cell` or past it (`way` -1 up, 1 down) in the first cell that takes it; that cell
    * @param {() => Promise<unknown>} o.restoreDeleted brings back the cell deleted last
+   * @param {(action: string) => void} o.worksheet does what a toolbar button does
+   *   ('interrupt', 'restart')
    * @param {(message: string) => void} o.hint
    */
-  constructor({node, cells, focusFrom, restoreDeleted, hint}) {
+  constructor({node, cells, focusFrom, restoreDeleted, worksheet, hint}) {
     this.cells = cells;
     this.focusFrom = focusFrom;
     this.restoreDeleted = restoreDeleted;
+    this.worksheet = worksheet;
     this.hint = hint;
     /** @type {CommandCell|null} the cell in command mode, if any */
     this.cell = null;
-    /** The last key was the first D of D D. */
-    this.firstD = false;
+    /** @type {string|null} the last key, when it was the first of D D, I I or 0 0 */
+    this.first = null;
     /** Counts the person's own doings (a click, a key, an end of command mode): a cell's
      * action that ends after one does not move command mode where the focus is then. */
     this.exits = 0;
@@ -78,7 +84,7 @@ export class CommandMode {
   enter(cell) {
     if (this.cell && this.cell !== cell) this.leave(false);
     this.cell = cell;
-    this.firstD = false;
+    this.first = null;
     /** @type {HTMLElement} */ (cell.node).dataset.mode = 'command';
   }
 
@@ -89,7 +95,7 @@ export class CommandMode {
     if (!this.cell) return;
     delete /** @type {HTMLElement} */ (this.cell.node).dataset.mode;
     this.cell = null;
-    this.firstD = false;
+    this.first = null;
   }
 
   /** @param {KeyboardEvent} event */
@@ -113,8 +119,8 @@ export class CommandMode {
       this.leave(false);
       return;
     }
-    const firstD = this.firstD;
-    this.firstD = false;
+    const first = this.first;
+    this.first = null;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
     if (event.ctrlKey || event.metaKey || event.altKey || (key === 'Enter' && event.shiftKey)) {
       this.leave(); // Ctrl-Enter, Shift-Enter, Ctrl-C...: what they do in the cell
@@ -142,8 +148,11 @@ export class CommandMode {
     } else if (key in ACTIONS) {
       this.#actThenStay(cell, ACTIONS[key]);
     } else if (key === 'd') {
-      if (firstD) this.#delete(cell);
-      else this.firstD = true;
+      if (first === 'd') this.#delete(cell);
+      else this.first = 'd';
+    } else if (key in TWICE) {
+      if (first === key) this.worksheet(TWICE[key]);
+      else this.first = key;
     } else if (key === 'z') {
       this.#restoreThenStay(cell);
     } else if (key === 'j' || key === 'ArrowDown' || key === 'k' || key === 'ArrowUp') {

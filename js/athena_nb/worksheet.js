@@ -140,7 +140,9 @@ export class Worksheet extends Widget {
     if (a.canEdit) {
       new CommandMode({node: /** @type {HTMLElement} */ (node), cells: () => this.cells,
         focusFrom: (cell, way) => this.focusFrom(/** @type {Cell} */ (cell), way),
-        restoreDeleted: async () => this.deletedCells?.undo(), hint: (message) => this.hint(message)});
+        restoreDeleted: async () => this.deletedCells?.undo(), hint: (message) => this.hint(message),
+        worksheet: (action) => /** @type {HTMLButtonElement|null} */ (
+          this.node.querySelector(`.nb-toolbar button[data-action="${action}"]`))?.click()});
     }
     /** The History panel (history.js), for everyone: reading the past changes nothing. */
     this.history = new HistoryPanel({

@@ -205,3 +205,34 @@ def test_a_hide_cell_is_passed_over_and_a_rendered_text_cell_passes_the_arrows_o
     expect(cell(page, 3).locator(".nb-md")).to_be_focused()
     page.keyboard.press("ArrowUp")
     expect(box(page, 1)).to_be_focused()  # past the folded cell
+
+
+def test_o_hides_the_output_and_i_i_interrupts_and_0_0_restarts_asking_first(page):
+    from tests.support.notebookbrowser import output, runCell
+
+    newWorksheet(page)
+    runCell(page, 1, "x = 6 * 7\nx")
+    expect(output(page, 1)).to_have_text("42", timeout=T)
+    box(page, 1).press("Escape")
+    inCommandMode(page, 1)
+    page.keyboard.press("o")
+    expect(cell(page, 1)).to_have_attribute("data-output", "hidden")
+    page.keyboard.press("o")
+    expect(cell(page, 1)).not_to_have_attribute("data-output", "hidden")
+    runCell(page, 2, "import time\ntime.sleep(60)")
+    expect(cell(page, 2)).to_have_attribute("data-state", "running", timeout=T)
+    box(page, 2).click()
+    box(page, 2).press("Escape")
+    inCommandMode(page, 2)
+    page.keyboard.press("i")
+    page.keyboard.press("i")
+    expect(cell(page, 2)).to_have_attribute("data-state", "interrupted", timeout=T)
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.keyboard.press("0")
+    page.keyboard.press("0")
+    expect(page.get_by_role("status").filter(has_text="Kernel: idle")).to_be_visible(timeout=T)
+    runCell(page, 3, "'x' in globals()", keys="Control+Enter")
+    expect(output(page, 3)).to_have_text("False", timeout=T)
+    assert asked == ["Restart the kernel? Every variable it holds is lost."]
+    expectText(page, 2, "import time\ntime.sleep(60)")  # no key typed into the code
