@@ -60,14 +60,24 @@ def read(data: bytes, name: str) -> Imported:
     except nbformat.ValidationError as e:
         where = "/".join(str(p) for p in e.absolute_path) or "the top level"
         raise FormatError(f"{name} is not a valid Jupyter notebook: {e.message} (at {where}).")
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise FormatError(f"{name} is not a Jupyter notebook nbformat can read ({e}).")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise FormatError(f"{name} is not a Jupyter notebook: {_whatItIs(text)}, where a "
+                          "notebook is an object with its cells and metadata.")
     title = notebook.metadata.get("title")
     if not isinstance(title, str) or not title.strip():
         title = os.path.splitext(os.path.basename(name))[0] or "Imported notebook"
     cells = [_cellIn(cell) for cell in notebook.cells]
     kept = {"metadata": _plain(notebook.metadata), "nbformat_minor": notebook.nbformat_minor}
     return Imported(title.strip()[:500], cells, {IPYNB_KEY: kept})
+
+
+def _whatItIs(text: str) -> str:
+    """What a JSON text that is no notebook holds, in words (read again: a failure only)."""
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        kinds = {list: "a list", str: "a string", bool: "true or false", type(None): "null"}
+        return f"its JSON is {kinds.get(type(value), 'a number')}"
+    return "its JSON object does not have a notebook's shape"
 
 
 def _cellIn(cell) -> NewCell:

@@ -127,7 +127,9 @@ def test_an_older_notebook_is_converted_and_the_kernelspec_follows_the_system(db
 @pytest.mark.parametrize("data, problem", [
     (b"\xff\xfe not utf-8", "is not UTF-8 text"),
     (b"{not json", "it is not JSON"),
-    (b"[1, 2]", "is not a Jupyter notebook nbformat can read ("),
+    (b"[1, 2]", "is not a Jupyter notebook: its JSON is a list, where a notebook is an object"),
+    (b'{"metadata": {}, "nbformat": 4, "cells": 5}', "its JSON object does not have a notebook's"),
+    (b'"just text"', "its JSON is a string"),
     (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
                  "cells": [{"cell_type": "code", "source": "x"}]}).encode(),
      "is not a valid Jupyter notebook"),
