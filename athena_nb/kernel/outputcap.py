@@ -159,8 +159,9 @@ class OutputCap:
         self.capped = True
         self.used = self.limit or 0
         return self._notice(
-            "Output of this cell passed the limit of %s characters; the rest is dropped, but for "
-            "its last %s characters, shown when the cell ends (the cell goes on running)."
+            "Output of this cell passed the limit of %s characters, so the rest is not shown, "
+            "but for its last %s characters, which come at the end of the cell's output (the "
+            "cell was not stopped for it)."
             % (_n(self.limit or 0), _n(TAIL_CHARS)))
 
     @staticmethod

@@ -119,7 +119,7 @@ def test_the_last_of_the_output_past_the_cap_is_shown_when_the_cell_ends():
         shown += cap.admit({"type": "stream", "name": "stdout", "text": f"line {n:6}\n"})
     shown += cap.admit({"type": "stream", "name": "stderr", "text": "done\n"})
     assert [e["type"] for e in shown] == ["stream"] * 83_333 + ["stream", "notice"]
-    assert "last 10,000 characters, shown when the cell ends" in shown[-1]["text"]
+    assert "last 10,000 characters, which come at the end of the cell's output" in shown[-1]["text"]
     end = cap.finish()
     assert [e["type"] for e in end] == ["notice", "stream", "stream"]
     assert end[0]["text"] == ("… 1,390,005 characters of output were dropped here; the last "
