@@ -144,6 +144,9 @@ class HomePage(Resource):
             "and the people who came in through share links. Ending a session logs it out at "
             "once.</p>"
             '<ul id="session-list" class="worksheet-list" aria-label="Sessions"></ul>'
+            '<h3 id="tokens-heading">API tokens</h3>'
+            '<p class="empty">A token lets a script use this notebook\'s API as you (or read '
+            "only); it is listed above as a session once made, where it can be ended.</p>"
             '<form id="token-form" class="token-form" aria-label="New API token">'
             '<label>Script <input id="token-name" required maxlength="60" '
             'placeholder="What the token is for"></label> '
