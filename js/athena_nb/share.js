@@ -35,6 +35,9 @@ export function toggleShare(row, worksheet, button, editLinkNote) {
         'Copy'),
       el('button', {type: 'button', className: 'danger', 'aria-label': `Revoke ${link.role} link`,
                     onclick: () => attempt(async () => {
+                      // Everyone who came in through it is out at once: asked first.
+                      if (!confirm(`Revoke this ${link.role === 'collaborator' ? 'edit' : 'view-only'} ` +
+                        'link? Everyone who joined through it loses access at once.')) return;
                       await api('POST', `/api/links/${encodeURIComponent(link.token)}/revoke`);
                       item.remove();
                       document.dispatchEvent(new Event(SESSIONS_CHANGED));

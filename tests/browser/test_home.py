@@ -127,8 +127,15 @@ def test_a_share_link_from_the_home_page_lets_a_second_browser_in(page, browser)
     sessions = page.get_by_role("list", name="Sessions")
     page.reload()  # the list as it is now, Grace in it (and the share panel open: ?share=)
     expect(sessions).to_contain_text("Grace")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Revoke viewer link").click()  # asked first: kept
+    expect(sessions).to_contain_text("Grace")
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Revoke viewer link").click()
     expect(page.get_by_role("status")).to_contain_text("revoked")
+    assert asked == ["Revoke this view-only link? Everyone who joined through it loses "
+                     "access at once."] * 2
     expect(sessions).not_to_contain_text("Grace")  # her session ended with the link
     response = guest.goto(worksheet)
     assert response.status == 403
