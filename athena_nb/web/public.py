@@ -177,8 +177,18 @@ def highlightCode(published: dict) -> dict:
 
 
 def _clean(outputs) -> list[dict]:
-    kept = [cleanEvent(e) for e in outputs]
+    kept = [_withAnswer(cleanEvent(e), e) for e in outputs]
     return compact([e for e in kept if e is not None])
+
+
+def _withAnswer(cleaned: dict | None, stored: dict) -> dict | None:
+    """An input() prompt keeps the answer the hub gave it (``CellModel.answerInput``: a
+    password's as dots), which ``cleanEvent`` takes from a kernel's events."""
+    if cleaned is not None and cleaned["type"] == "input":
+        answer = stored.get("answer", ...)
+        if answer is None or isinstance(answer, str):
+            cleaned["answer"] = answer
+    return cleaned
 
 
 class PublicResource(Resource):
@@ -357,10 +367,13 @@ def _output(event: dict, typeset: bool, styles: list[str]) -> str:
     if kind in ("display", "result"):
         return _data(event, typeset, styles)
     if kind == "error":
-        head = f'{event.get("ename", "Error")}: {event.get("evalue", "")}'
+        ename, evalue = str(event.get("ename", "Error")), str(event.get("evalue", ""))
+        head = f"{ename}: {evalue}" if evalue else ename
         trace = visibleText(str(event.get("traceback", "")))
-        # A traceback that ends with its error's line says it: once, as the worksheet page.
-        said = bool(trace.strip()) and trace.rstrip().splitlines()[-1].strip() == head.strip()
+        # A traceback that ends with its error's line (as Python prints it: "KeyboardInterrupt",
+        # "SyntaxError: invalid syntax" without the place) says it: once, as the worksheet page.
+        last = trace.rstrip().splitlines()[-1].strip() if trace.strip() else ""
+        said = last == ename or last.startswith(ename + ":")
         headHTML = "" if said else f"<p>{escape(head)}</p>"
         traceHTML = f"<pre>{escape(trace)}</pre>" if trace else ""
         return f'<div class="public-error">{headHTML}{traceHTML}</div>'
@@ -368,6 +381,11 @@ def _output(event: dict, typeset: bool, styles: list[str]) -> str:
         return f'<p class="public-file">File: <span>{escape(str(event.get("path", "")))}</span></p>'
     if kind == "notice":
         return f'<p class="public-notice">{escape(str(event.get("text", "")))}</p>'
+    if kind == "input":  # the prompt and its answer, as the worksheet page shows them
+        answer = event.get("answer")
+        given = answer if isinstance(answer, str) else "(not answered)"
+        return (f'<p class="public-prompt">{escape(str(event.get("prompt", "")))}'
+                f'<span class="public-answer">{escape(given)}</span></p>')
     if kind == "interact":  # its controls as text, its last outputs
         return publicHTML(event, lambda shown: _output(shown, typeset, styles))
     return ""

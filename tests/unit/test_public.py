@@ -389,3 +389,23 @@ def test_an_error_whose_traceback_ends_with_it_is_said_once():
     _, body = snapshotBody(published, [])
     assert body.count("ZeroDivisionError: division by zero") == 1
     assert "<p>" not in body.split('class="public-error"')[1].split("</div>")[0]
+
+
+def test_a_prompt_shows_with_its_answer_and_an_error_python_printed_is_said_once():
+    from athena_nb.web.public import _clean, snapshotBody
+
+    outputs = _clean((
+        {"type": "input", "prompt": "Your name? ", "password": False, "answer": "Alice <3"},
+        {"type": "input", "prompt": "Secret: ", "password": True, "answer": "••••"},
+        {"type": "input", "prompt": "Never: ", "password": False, "answer": None},
+        {"type": "error", "ename": "KeyboardInterrupt", "evalue": "",
+         "traceback": "Traceback (most recent call last):\n  ...\nKeyboardInterrupt"},
+        {"type": "error", "ename": "SyntaxError", "evalue": "invalid syntax (<cell 1>, line 3)",
+         "traceback": "  File \"<cell 1>\", line 3\n    y.append?\nSyntaxError: invalid syntax"}))
+    _, body = snapshotBody({"title": "T", "cells": [{"input": "x", "outputs": outputs}]}, [])
+    assert ('<p class="public-prompt">Your name? <span class="public-answer">Alice &lt;3</span>'
+            in body)
+    assert "Secret: <span class=\"public-answer\">••••</span>" in body
+    assert "Never: <span class=\"public-answer\">(not answered)</span>" in body
+    errors = body.split('class="public-error"')[1:]
+    assert all("<p>" not in e.split("</div>")[0] for e in errors), "said once, by the traceback"
