@@ -33,13 +33,18 @@ UNTITLED = "Untitled"
 def untitled(titles) -> str:
     """The first of "Untitled", "Untitled 2", "Untitled 3", ... not among ``titles``, so that
     new worksheets can be told apart on the home page (as Jupyter names new notebooks)."""
+    return unique(UNTITLED, titles)
+
+
+def unique(title: str, titles) -> str:
+    """``title``, or the first of "title 2", "title 3", ... not among ``titles``."""
     taken = set(titles)
-    if UNTITLED not in taken:
-        return UNTITLED
+    if title not in taken:
+        return title
     n = 2
-    while f"{UNTITLED} {n}" in taken:
+    while f"{title} {n}" in taken:
         n += 1
-    return f"{UNTITLED} {n}"
+    return f"{title} {n}"
 
 
 class WorksheetOps:
@@ -82,9 +87,14 @@ class WorksheetOps:
                      if imported.files else None)
             return imported, files
 
-        return offReactor(self.reactor, read).addCallback(
-            lambda read: self.storeWhole(read[0].title, read[0].cells, read[0].metadata,
-                                         read[1]))
+        def store(read):
+            imported, files = read
+            # A notebook imported twice is told apart from the first on the home page.
+            return self.store.list_worksheets().addCallback(lambda sheets: self.storeWhole(
+                unique(imported.title, (w.title for w in sheets))[:MAX_TITLE], imported.cells,
+                imported.metadata, files))
+
+        return offReactor(self.reactor, read).addCallback(store)
 
     def copy(self, title: str, cells, metadata: dict, sourceId: str, what: str = "This worksheet"):
         """A new worksheet titled ``title`` with ``cells`` (``NewCell``s), ``metadata`` (less

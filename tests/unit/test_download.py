@@ -47,6 +47,9 @@ def test_a_notebook_imported_opens_as_a_worksheet_and_downloads_the_same():
     back = nbformat.reads(answer.body.decode(), as_version=4)
     assert [c.source for c in back.cells] == ["# Week 1 — vectors", "2 + 2"]
     assert back.cells[1].outputs[0].data == {"text/plain": "4"}
+    for again in ("week1 2", "week1 3"):  # imported again: told apart on the home page
+        code, made = upload(owner, "week1.ipynb", notebookBytes())
+        assert code == 201 and made["worksheet"]["title"] == again
 
 
 def test_anyone_the_worksheet_is_shared_with_may_download_it_and_nobody_else():
