@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import interactmodel
 from .ot import TextDocument
 from .quotas import storedSize
-from .render import renderLatexOutput, renderMarkdown, renderTextCell
+from .render import renderLatexOutput, renderMarkdown, renderTextCell, typesetHtml
 from .store import Cell, CellKind, RunState
 from .terminal import fold
 
@@ -50,9 +50,10 @@ def eventFromStore(kind: str, payload) -> dict:
 
 
 def withMath(event: dict) -> dict:
-    """``event`` with the typeset HTML of its ``text/latex`` under ``math`` and the HTML of its
-    ``text/markdown`` under ``markdown`` (made here, once, on the server, sanitised; every
-    viewer and published snapshot shows the same)."""
+    """``event`` with the typeset HTML of its ``text/latex`` under ``math``, the HTML of its
+    ``text/markdown`` under ``markdown`` (sanitised) and, when its ``text/html`` has
+    mathematics, that HTML with it typeset under ``htmlMath`` (made here, once, on the server;
+    every viewer and published snapshot shows the same)."""
     data = event.get("data")
     if not isinstance(data, dict) or event.get("type") not in ("display", "result", "update"):
         return event
@@ -61,6 +62,11 @@ def withMath(event: dict) -> dict:
         event["math"] = renderLatexOutput(latex)
     if isinstance(markdown, str):
         event["markdown"] = renderMarkdown(markdown)
+    html = data.get("text/html")
+    if isinstance(html, str):
+        typeset = typesetHtml(html)
+        if typeset is not html:
+            event["htmlMath"] = typeset
     return event
 
 
@@ -150,7 +156,7 @@ def compactNumbered(events: list[dict]) -> list[dict]:
 def htmlOf(event: dict) -> str | None:
     """The HTML an output event carries, if any (shown in a sandboxed frame)."""
     if event.get("type") in ("display", "result"):
-        html = event.get("data", {}).get("text/html")
+        html = event.get("htmlMath") or event.get("data", {}).get("text/html")
         return html if isinstance(html, str) else None
     return None
 

@@ -17,11 +17,11 @@ The public surface is these functions; each takes any text and returns sanitised
 - ``renderDocstring(doc, sage=False)``: a docstring (reStructuredText with Sphinx's and
   Sage's conventions, docutils); ``renderHelp(info)`` and ``renderHint(info)``: the help
   panel and the signature hint from what the kernel says of a name (dicts of HTML parts);
-- ``typesetHtml(html)``: an HTML output with the mathematics of its text typeset, as its
-  frame shows it (``htmlmath.py``; the output's own markup is not sanitised: its frame is
-  sandboxed);
+- ``typesetHtml(html)``: an HTML output with the mathematics of its text typeset
+  (``htmlmath.py``; the output's own markup is not sanitised: its frame is sandboxed), or
+  ``html`` itself when it has none; ``cells.withMath`` keeps it beside the output, once;
 - ``htmlOutput(html)``: an HTML output for a published snapshot, as (markup, its one
-  stylesheet), its mathematics typeset, both sanitised (``htmloutput.py``, ``css.py``);
+  stylesheet), both sanitised (``htmloutput.py``, ``css.py``);
 - ``highlightPython(code)``: code as Pygments' spans, every text in them escaped (the classes
   highlight.css colours).
 
@@ -87,7 +87,7 @@ def renderHint(info) -> dict:
 def htmlOutput(html: str) -> tuple[str, str]:
     from .htmloutput import htmlOutput
 
-    return htmlOutput(typesetHtml(html))
+    return htmlOutput(html)
 
 
 def typesetHtml(html: str) -> str:

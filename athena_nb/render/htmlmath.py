@@ -7,17 +7,14 @@ Tests: tests/unit/test_render_htmlmath.py.
 Only the text outside ``script``, ``style``, ``code``, ``pre``, ``textarea``, ``math`` and
 ``svg`` is read, with a stricter rule for dollars than in text cells ("costs $5 and $10" is
 text: math.py, ``renderMathInHtml``); the markup around it is written back as it came. An
-output with no delimiter at all is returned untouched without being parsed.  Results are
-cached: every viewer's frame of one output asks for the same text.
+output with no delimiter at all is returned untouched (the same object) without being parsed.
+It runs once per output, when the output comes (``cells.withMath``).
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from html.parser import HTMLParser
-
-from .math import renderMathInHtml
 
 #: Elements whose text is never mathematics (or is not text).
 _SKIP = frozenset({"script", "style", "code", "pre", "textarea", "math", "svg", "kbd", "samp"})
@@ -25,7 +22,6 @@ _SKIP = frozenset({"script", "style", "code", "pre", "textarea", "math", "svg", 
 _MAYBE_MATH = re.compile(r"\$|\\[(\[]|\\begin\{")
 
 
-@functools.lru_cache(maxsize=256)
 def typesetHtml(html: str) -> str:
     """``html`` with the mathematics of its text typeset (see the module's docstring)."""
     if not _MAYBE_MATH.search(html):
@@ -47,7 +43,12 @@ class _Walker(HTMLParser):
         if self.text:
             run = "".join(self.text)
             self.text = []
-            self.out.append(run if self.skipping else renderMathInHtml(run))
+            if self.skipping:
+                self.out.append(run)
+            else:  # its converter only once an output has mathematics
+                from .math import renderMathInHtml
+
+                self.out.append(renderMathInHtml(run))
 
     def handle_starttag(self, tag, attrs) -> None:
         self._flush()

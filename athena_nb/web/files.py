@@ -27,7 +27,6 @@ from twisted.web.server import NOT_DONE_YET
 from livefragments import securityHeaders
 
 from ..cells import htmlOf
-from ..render import typesetHtml
 from ..render.tablecss import TABLE_CSS
 from ._html import INLINE_IMAGES, writeText
 
@@ -104,7 +103,6 @@ class HTMLOutputResource(_CellThing):
         if html is None:
             writeText(request, 404, f"Cell {cell.id} has no HTML output {name!r} (any more).")
             return
-        html = typesetHtml(html)
         request.setHeader(b"content-type", b"text/html; charset=utf-8")
         securityHeaders(request)
         request.setHeader(b"content-security-policy", b"sandbox allow-scripts")

@@ -431,7 +431,8 @@ def _data(event: dict, typeset: bool, styles: list[str]) -> str:
             src = "data:image/svg+xml;base64," + base64.b64encode(value.encode()).decode()
             return f'<img class="public-image" alt="Image output" src="{src}"{_imageSize(event, mime)}>'
         if mime == "text/html":
-            return _shadowOutput(value, styles)
+            typeset = event.get("htmlMath")  # its mathematics typeset (cells.withMath)
+            return _shadowOutput(typeset if isinstance(typeset, str) else value, styles)
         plain = data.get("text/plain")
         if mime == "text/latex" and isinstance(plain, str) and not _DEFAULT_REPR.fullmatch(plain):
             continue  # LaTeX source only when the text says less (as outputs.js)
