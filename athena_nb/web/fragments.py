@@ -56,8 +56,9 @@ KEYS_HINT = (
     '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
     "Tab completes or indents, Shift-Tab or F1 on a name shows its help, Ctrl-F searches. "
     "Escape gives command mode, as in Jupyter: Enter edits, A and B add a cell, D D deletes "
-    "it, ↑ ↓ move between cells, M and Y make it text or code, Z brings back the cell "
-    "deleted last, Tab leaves the cell; double-click or Enter edits a text cell.</p>")
+    "it, ↑ ↓ move between cells, M and Y make it text or code, O hides its output, Z brings "
+    "back the cell deleted last, I I interrupts, 0 0 restarts, Tab leaves the cell; "
+    "double-click or Enter edits a text cell.</p>")
 
 
 class WorksheetFragment(HistoryCalls, LiveFragment):
