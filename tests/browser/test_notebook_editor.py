@@ -424,10 +424,12 @@ def test_the_caret_does_not_blink_for_those_who_ask_for_reduced_motion(page):
     assert page.evaluate(_CARET) == ["", 0]
 
 
+# The caret's widget is drawn anew as the text changes: one taken out of the page while the
+# module loads gives null, and the wait asks again for the one drawn in its place.
 _PEER_AT = """async (el) => {
   const {EditorView} = await import('@codemirror/view');
-  const view = EditorView.findFromDOM(el.closest('.cm-content'));
-  return view.posAtDOM(el);
+  const content = el.closest('.cm-content');
+  return content ? EditorView.findFromDOM(content).posAtDOM(el) : null;
 }"""
 
 
