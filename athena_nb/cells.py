@@ -88,7 +88,10 @@ def cleanEvent(event: dict) -> dict | None:
         path = event.get("path")
         if not isinstance(path, str) or not path:
             return None
-        return {"type": "file", "path": path, "change": str(event.get("change", "created"))}
+        file = {"type": "file", "path": path, "change": str(event.get("change", "created"))}
+        if event.get("preview") is False:  # the cell shows a picture already (kernel/worker.py)
+            file["preview"] = False
+        return file
     if kind == "notice":
         return {"type": "notice", "text": str(event.get("text", ""))}
     if kind == "input":

@@ -252,6 +252,7 @@ class Worker:
         self.cellCount = 0
         self.preparse: Callable[[str], str] | None = None
         self.inCell = False  # user code is running: events must go out at once
+        self.showsPicture = False  # the running request has shown a picture (_notePicture)
         self.tail: list[dict[str, Any]] = []  # events made after the cell's code ended
         self.tailChars = 0
         # The most characters one event may carry: what the cell may show, within a frame.
@@ -280,6 +281,7 @@ class Worker:
         """
         self.flushStreams()
         leaveIfForked(self.pid)
+        self._notePicture(event)
         event = outputlimits.fitEvent(event, self.eventChars)
         if not self.inCell:
             self.tail.append(event)
@@ -290,6 +292,17 @@ class Worker:
                     self._sendEvent(queued)
             return
         self._sendEvent(event)
+
+    def _notePicture(self, event: dict[str, Any]) -> None:
+        """Does the running request show a picture (a figure, an image)? Its image files are
+        then listed without a picture of their own: ``plt.savefig('a.png')`` in a cell that
+        shows the figure shows it once, as Jupyter does (a file saved alone is still shown)."""
+        kind = event.get("type")
+        if kind == "clear":
+            self.showsPicture = False
+        elif kind in ("display", "result", "update") and any(
+                str(mime).startswith("image/") for mime in event.get("data") or ()):
+            self.showsPicture = True
 
     def _sendEvent(self, event: dict[str, Any]) -> None:
         frame = {"op": "event", "id": self.requestId, "event": event, "sync": True}
@@ -446,6 +459,7 @@ class Worker:
         """Run ``body`` as user code under the limits, interruptible; report the files it
         made and end the request with "done"."""
         before = snapshotFiles(self.root)
+        self.showsPicture = False
         status, text = "ok", ""
         if self.output is not None:
             self.output.cellStarted()
@@ -473,7 +487,10 @@ class Worker:
             self.output.cellEnded()
         self.flushStreams()
         for path, change in diffFiles(before, snapshotFiles(self.root)):
-            self.emit({"type": "file", "path": path, "change": change})
+            file = {"type": "file", "path": path, "change": change}
+            if self.showsPicture:
+                file["preview"] = False
+            self.emit(file)
         tail, self.tail, self.tailChars = self.tail, [], 0
         leaveIfForked(self.pid)
         self.channel.send({"op": "done", "id": self.requestId, "status": status, "message": text,

@@ -18,6 +18,7 @@ import {Terminal, TerminalView, appendRuns} from './terminal.js';
  * @typedef {{type: string, n?: number, name?: string, text?: string, data?: Record<string, any>,
  *   metadata?: Record<string, any>, displayId?: string,
  *   ename?: string, evalue?: string, traceback?: string, path?: string, change?: string,
+ *   preview?: boolean,
  *   math?: string, markdown?: string, prompt?: string, password?: boolean,
  *   answer?: string|null, id?: string}} OutputEvent
  */
@@ -319,7 +320,7 @@ export class OutputArea {
     link.href = url;
     if (!IMAGE_FILE.test(path)) link.setAttribute('download', path.split('/').pop() ?? path);
     box.append(make(doc, 'span', 'nb-file-label', event.change === 'modified' ? 'File changed: ' : 'File: '), link);
-    if (IMAGE_FILE.test(path)) {
+    if (IMAGE_FILE.test(path) && event.preview !== false) {  // false: the cell shows a picture
       const img = /** @type {HTMLImageElement} */ (make(doc, 'img', 'nb-file-image'));
       img.src = url;
       img.alt = path;

@@ -61,6 +61,25 @@ async def test_files_the_cell_creates_or_changes_are_reported(makeKernel, kt):
 
 
 @pytest_twisted.ensureDeferred
+async def test_a_figure_saved_and_shown_is_shown_once(makeKernel, kt):
+    """plt.savefig in a cell that shows the figure: the file is listed without a picture of its
+    own; a figure saved and closed (nothing shown) keeps its file's picture."""
+    kernel = await makeKernel()
+    result, events = await kt.run(
+        kernel, "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.savefig('a.png')")
+    assert result.status == "ok", result
+    pictures = [e for e in events if e["type"] == "display" and "image/png" in e["data"]]
+    assert len(pictures) == 1
+    assert [e for e in events if e["type"] == "file"] == [
+        {"type": "file", "path": "a.png", "change": "created", "preview": False}]
+    result, events = await kt.run(
+        kernel, "fig = plt.figure()\nplt.plot([1])\nplt.savefig('b.png')\nplt.close(fig)")
+    assert not [e for e in events if e["type"] == "display"]
+    assert [e for e in events if e["type"] == "file"] == [
+        {"type": "file", "path": "b.png", "change": "created"}]
+
+
+@pytest_twisted.ensureDeferred
 async def test_idle_kernel_is_culled_and_comes_back_on_demand(makeKernel, kt):
     """An idle kernel stops after idleSeconds; the next cell starts a new one."""
     kernel = await makeKernel(idleSeconds=0.3)

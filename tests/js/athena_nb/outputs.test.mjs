@@ -115,6 +115,14 @@ test('files are links; downloads unless images, which also show', () => {
   assert.match(png.textContent, /^File changed: plot\.png/);
 });
 
+test('an image file of a cell that shows a picture already is a link without its own', () => {
+  const {node, out} = area();
+  out.reset(1, [{type: 'file', path: 'plot.png', change: 'created', preview: false}], 1);
+  const [png] = node.childNodes;
+  assert.deepEqual([...png.childNodes].map((n) => n.tagName), ['SPAN', 'A']);
+  assert.equal(png.childNodes[1].href, '/worksheets/ab12/files/7/plot.png');
+});
+
 test('encodePath encodes each part', () => {
   assert.equal(encodePath('a b/c?d#e/%'), 'a%20b/c%3Fd%23e/%25');
 });
