@@ -25,7 +25,7 @@ import itertools
 from twisted.internet.defer import Deferred, DeferredLock, maybeDeferred, succeed
 from twisted.logger import Logger
 
-from . import deletions, ot, splitjoin, systems, textcells
+from . import deletions, ot, paste, splitjoin, systems, textcells
 from .audience import Audience, Viewer
 from .cells import CellModel
 from .filesquota import FilesQuota
@@ -329,6 +329,13 @@ class WorksheetHub:
     def joinWithNext(self, cellId: int, who: str | None = None) -> Deferred:
         """Append the next cell's text to this one and delete the next cell."""
         return self._locked(splitjoin.join, self, cellId, who)
+
+    def pasteCells(self, cellId: int, below: bool, cells: object,
+                   who: str | None = None) -> Deferred:
+        """Insert copied cells (a list of {"kind", "text"}) below or above this one, in their
+        order (paste.py); fires with their ids."""
+        pasted = paste.pastedCells(cells)
+        return self._locked(paste.paste, self, cellId, below, pasted, who)
 
     def setKind(self, cellId: int, kind: str, who: str | None = None) -> Deferred:
         """Make the cell "code" or "text" (textcells.py); fires with the kind."""

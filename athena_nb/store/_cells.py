@@ -66,19 +66,21 @@ def insert_cell(
 
 
 def _insert_next_to(
-    conn: sqlite3.Connection, now: float, cell_id: int, offset: int, text: str
+    conn: sqlite3.Connection, now: float, cell_id: int, offset: int, text: str, kind: str
 ) -> Cell:
     worksheet_id = require_cell_row(conn, cell_id)[1]
     index = index_of(order(conn, worksheet_id), cell_id) + offset
-    return load_cell(conn, _insert(conn, now, worksheet_id, index, text))
+    return load_cell(conn, _insert(conn, now, worksheet_id, index, text, kind))
 
 
-def insert_cell_above(conn: sqlite3.Connection, now: float, cell_id: int, text: str) -> Cell:
-    return _insert_next_to(conn, now, cell_id, 0, text)
+def insert_cell_above(conn: sqlite3.Connection, now: float, cell_id: int, text: str,
+                      kind: str = "code") -> Cell:
+    return _insert_next_to(conn, now, cell_id, 0, text, kind)
 
 
-def insert_cell_below(conn: sqlite3.Connection, now: float, cell_id: int, text: str) -> Cell:
-    return _insert_next_to(conn, now, cell_id, 1, text)
+def insert_cell_below(conn: sqlite3.Connection, now: float, cell_id: int, text: str,
+                      kind: str = "code") -> Cell:
+    return _insert_next_to(conn, now, cell_id, 1, text, kind)
 
 
 def delete_cell(conn: sqlite3.Connection, now: float, cell_id: int) -> tuple[str, ...]:

@@ -28,10 +28,11 @@ def insert_cell(conn, now, who, worksheet_id: str, index: int, text: str) -> Cel
                   worksheet_id, index, text)
 
 
-def insert_cell_next_to(conn, now, who, cell_id: int, text: str, below: bool) -> Cell:
+def insert_cell_next_to(conn, now, who, cell_id: int, text: str, below: bool,
+                        kind: str = "code") -> Cell:
     fn = _cells.insert_cell_below if below else _cells.insert_cell_above
     return logged(conn, now, who, worksheet_of_cell(conn, cell_id), _inserted, fn, now, cell_id,
-                  text)
+                  text, kind)
 
 
 def restore_cell(conn, now, who, worksheet_id: str, *args) -> Cell:

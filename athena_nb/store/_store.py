@@ -194,20 +194,22 @@ class Store(AccessCalls, HistoryCalls):
 
     @_deferred
     def insert_cell_above(self, cell_id: int, text: str = "", *,
+                          kind: CellKind | str = CellKind.CODE,
                           who: str | None = None) -> Deferred:
-        """Insert a new cell just above `cell_id`; fires with the new Cell."""
+        """Insert a new cell (code unless told `kind`) just above `cell_id`; fires with it."""
         return self._writer.submit(
             _logged.insert_cell_next_to, self._now(), _who(who), _cid(cell_id),
-            _str(text, "cell text"), False,
+            _str(text, "cell text"), False, _enum(CellKind, kind, "cell kind").value,
         )
 
     @_deferred
     def insert_cell_below(self, cell_id: int, text: str = "", *,
+                          kind: CellKind | str = CellKind.CODE,
                           who: str | None = None) -> Deferred:
-        """Insert a new cell just below `cell_id`; fires with the new Cell."""
+        """Insert a new cell (code unless told `kind`) just below `cell_id`; fires with it."""
         return self._writer.submit(
             _logged.insert_cell_next_to, self._now(), _who(who), _cid(cell_id),
-            _str(text, "cell text"), True,
+            _str(text, "cell text"), True, _enum(CellKind, kind, "cell kind").value,
         )
 
     @_deferred

@@ -290,6 +290,14 @@ class CellFragment(CellHelp, LiveFragment):
         return self.hub.insertCell(**{where: self.cellId}, who=self.identity.name)
 
     @editing
+    def paste(self, where, cells):
+        """Insert copied cells (a list of {"kind", "text"}) above or below; answers with their
+        ids."""
+        if where not in ("above", "below"):
+            raise BadArguments(f"Cells are pasted 'above' or 'below', not {where!r}.")
+        return self.hub.pasteCells(self.cellId, where == "below", cells, self.identity.name)
+
+    @editing
     def split(self, at, version):
         return self.hub.splitCell(self.cellId, at, version, self.identity.name)
 

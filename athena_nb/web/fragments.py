@@ -55,9 +55,10 @@ __all__ = ["CellFragment", "NotAllowed", "WorksheetClosed", "WorksheetFragment",
 KEYS_HINT = (
     '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
     "Tab completes or indents, Shift-Tab or F1 on a name shows its help, Ctrl-F searches. "
-    "Escape gives command mode, as in Jupyter: Enter edits, A and B add a cell, D D deletes "
-    "it, ↑ ↓ move between cells, M and Y make it text or code, O hides its output, Z brings "
-    "back the cell deleted last, I I interrupts, 0 0 restarts, Tab leaves the cell; "
+    "Escape gives command mode, as in Jupyter: Enter edits, A and B add a cell, C, X and V "
+    "copy, cut and paste cells, D D deletes it, ↑ ↓ move between cells, Ctrl-Shift-↑ ↓ move "
+    "the cell, M and Y make it text or code, Shift-M joins the next, O hides its output, Z "
+    "brings back the cell deleted last, I I interrupts, 0 0 restarts, Tab leaves the cell; "
     "double-click or Enter edits a text cell.</p>")
 
 

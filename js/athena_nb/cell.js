@@ -9,6 +9,7 @@
 // (athena_nb/web/deferral.py); asleep, its text is a plain <pre> that others' edits update.
 
 import {Widget} from '../livefragments/widget.js';
+import {copiedCells, copyCells} from './cellclipboard.js';
 import {CellEditor} from './editor.js';
 import {helpRequest} from './editor/calls.js';
 import {HelpPanel} from './help.js';
@@ -43,12 +44,14 @@ import {TextCell} from './textcell.js';
  * worksheet, for editors, and those anyone may take (done here, with no call). */
 const EDIT_MENU = [
   ['Insert cell above', 'insertAbove'], ['Insert cell below', 'insertBelow'],
+  ['Cut cell (Esc, X)', 'cutCell'], ['Paste cells below (Esc, V)', 'pasteBelow'],
   ['Move up', 'moveUp'], ['Move down', 'moveDown'],
-  ['Split at cursor', 'split'], ['Join with next', 'join'],
+  ['Split at cursor', 'split'], ['Join with next (Esc, Shift+M)', 'join'],
   ['Clear output', 'clear'], ['Evaluate cells above', 'runAbove'],
   ['Make text cell (Esc, M)', 'toText'], ['Make code cell (Esc, Y)', 'toCode'],
 ];
-const VIEW_MENU = [['Copy input', 'copy'], ['Hide output', 'toggleOutput']];
+const VIEW_MENU = [['Copy cell', 'copyCell'], ['Copy input', 'copy'],
+  ['Hide output', 'toggleOutput']];
 
 /** @type {Record<string, string>} */
 const STATE_LABEL = {
@@ -396,6 +399,16 @@ export class Cell extends Widget {
     }
   }
 
+  /** Keeps this cell (its kind and text) for a paste (cellclipboard.js); false if the browser
+   * keeps nothing. @param {string} done what the hint says then */
+  #copyCell(done) {
+    const kind = this.textCell.isText ? 'text' : 'code';
+    const kept = copyCells([{kind, text: this.editor.text}]);
+    if (kept) this.worksheet?.hint(`${done}: Esc then V pastes it below, Shift+V above.`);
+    else this.worksheet?.showError('This browser keeps no copied cells here (its storage for this site is off or full).');
+    return kept;
+  }
+
   /** Hides or shows this cell's output, in this page only. */
   #toggleOutput() {
     const node = /** @type {HTMLElement} */ (this.node);
@@ -427,9 +440,21 @@ export class Cell extends Widget {
     const ws = this.worksheet;
     if (action === 'more') return this.menu.toggle();
     if (action === 'copy') return this.#copy();
+    if (action === 'copyCell') return this.#copyCell('Cell copied');
     if (action === 'toggleOutput') return this.#toggleOutput();
     if (!this.canEdit || !ws) return; // ws is null only before loaded()
     switch (action) {
+      case 'cutCell':
+        if (!this.#copyCell('Cell cut')) return;
+        return ws.deletedCells?.delete(() => ws.ask(this.callRemote('delete')));
+      case 'pasteAbove':
+      case 'pasteBelow': {
+        const cells = copiedCells();
+        if (!cells.length) return ws.hint('No cells to paste: copy some first (Esc, then C or X).');
+        const ids = await ws.ask(this.callRemote('paste', action === 'pasteAbove' ? 'above' : 'below', cells));
+        if (Array.isArray(ids) && ids.length) ws.focusCell(ids[ids.length - 1]);
+        return;
+      }
       case 'run':
         return this.run();
       case 'runAbove':

@@ -2,19 +2,22 @@
 // commandmode.js: Jupyter's command mode in a worksheet. Escape in a cell (one that closed
 // nothing: no completion list, search panel or selection) puts the cell in command mode, where
 // keys act on cells instead of typing into them: Enter edits the cell again, A and B add a
-// cell above or below, D D deletes it, J/K or ↓/↑ go to the next or previous cell, M and Y make
-// it a text or a code cell, O hides or shows its output, Z brings back the cell deleted last,
-// I I interrupts the kernel and 0 0 restarts it (asking first, as the toolbar's button does),
-// and Tab or Shift-Tab leave it (the browser moves the focus). Any other key that would type or delete is held back, with a
-// hint: nothing reaches the code by accident. Shift-Enter and Ctrl-Enter run the cell as
-// always; a click into it, or the focus leaving it, ends command mode.
+// cell above or below, C and X copy or cut it and V or Shift+V paste the cells copied last
+// below or above (cellclipboard.js), D D deletes it, J/K or ↓/↑ go to the next or previous
+// cell, Ctrl+Shift+↑/↓ move it, M and Y make it a text or a code cell, Shift+M joins the next
+// cell to it, O hides or shows its output, Z brings back the cell deleted last, I I interrupts
+// the kernel and 0 0 restarts it (asking first, as the toolbar's button does), and Tab or
+// Shift-Tab leave it (the browser moves the focus). Any other key that would type or delete
+// is held back, with a hint: nothing reaches the code by accident. Shift-Enter and Ctrl-Enter
+// run the cell as always; a click into it, or the focus leaving it, ends command mode.
 // The one place that decides what a key does after Escape in a cell.
 // Tested by the browser tests (tests/browser/test_commandmode.py).
 
 /** What command mode tells the person as it starts, and when a key is held back. */
 export const COMMAND_HINT = 'Command mode: Enter edits the cell; A, B add a cell above or '
-  + 'below; D D deletes it; ↑ ↓ go to another cell; M, Y make it text or code; O hides its '
-  + 'output; Z brings back a deleted cell; I I interrupts, 0 0 restarts; Tab leaves.';
+  + 'below; C, X, V copy, cut, paste cells (Shift+V above); D D deletes, Z undeletes; ↑ ↓ go '
+  + 'to another cell, Ctrl+Shift+↑ ↓ move this one; M, Y make it text or code; Shift+M joins '
+  + 'the next; O hides its output; I I interrupts, 0 0 restarts; Tab leaves.';
 
 /**
  * What command mode needs of a cell (cell.js's Cell).
@@ -25,7 +28,12 @@ export const COMMAND_HINT = 'Command mode: Enter edits the cell; A, B add a cell
 /** The keys that act on the cell, by `event.key` lower-cased, and the cell's action. */
 const ACTIONS = /** @type {Record<string, string>} */ ({
   a: 'insertAbove', b: 'insertBelow', m: 'toText', y: 'toCode', o: 'toggleOutput',
+  c: 'copyCell', v: 'pasteBelow',
 });
+/** The keys that act otherwise with Shift held. */
+const SHIFTED = /** @type {Record<string, string>} */ ({m: 'join', v: 'pasteAbove'});
+/** Ctrl+Shift (⌘+Shift) with these move the cell. */
+const MOVES = /** @type {Record<string, string>} */ ({ArrowUp: 'moveUp', ArrowDown: 'moveDown'});
 /** The keys pressed twice that act on the worksheet (as its toolbar's buttons). */
 const TWICE = /** @type {Record<string, string>} */ ({i: 'interrupt', 0: 'restart'});
 
@@ -122,6 +130,13 @@ export class CommandMode {
     const first = this.first;
     this.first = null;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if ((event.ctrlKey || event.metaKey) && event.shiftKey && !event.altKey && key in MOVES) {
+      event.preventDefault();
+      event.stopPropagation();
+      this.exits += 1;
+      if (!gone) this.#actThenStay(cell, MOVES[key]);
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey || (key === 'Enter' && event.shiftKey)) {
       this.leave(); // Ctrl-Enter, Shift-Enter, Ctrl-C...: what they do in the cell
       return;
@@ -145,10 +160,12 @@ export class CommandMode {
     } else if (key === 'Enter') {
       this.leave();
       cell.edit();
-    } else if (key in ACTIONS) {
-      this.#actThenStay(cell, ACTIONS[key]);
+    } else if ((event.shiftKey && SHIFTED[key]) || ACTIONS[key]) {
+      this.#actThenStay(cell, (event.shiftKey && SHIFTED[key]) || ACTIONS[key]);
+    } else if (key === 'x') {
+      this.#delete(cell, 'cutCell');
     } else if (key === 'd') {
-      if (first === 'd') this.#delete(cell);
+      if (first === 'd') this.#delete(cell, 'delete');
       else this.first = 'd';
     } else if (key in TWICE) {
       if (first === key) this.worksheet(TWICE[key]);
@@ -183,13 +200,14 @@ export class CommandMode {
     if (now && this.exits === exits) this.enter(now);
   }
 
-  /** @param {CommandCell} cell */
-  async #delete(cell) {
+  /** D D or X: the cell goes ('delete' or 'cutCell'), command mode to the one below it.
+   * @param {CommandCell} cell @param {string} action */
+  async #delete(cell, action) {
     // Command mode stays in the cell until it is gone: a Z meanwhile brings it back.
     const below = this.neighbour(cell, 1);
     const above = this.neighbour(cell, -1);
     const exits = this.exits;
-    await cell.act('delete');
+    await cell.act(action);
     if (this.exits !== exits) return;
     if (!(below?.node.isConnected && this.#goFrom(below, 1)) && above?.node.isConnected) {
       this.#goFrom(above, -1);

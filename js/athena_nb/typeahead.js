@@ -7,6 +7,11 @@
 // and what comes after it goes on to the next one. Tested by
 // tests/js/athena_nb/typeahead.test.mjs and tests/browser/test_notebook_editor.py.
 
+import {focusAfterAnswer} from './prompt.js';
+
+/** @typedef {import('./worksheet.js').Worksheet} Worksheet */
+/** @typedef {import('./cell.js').Cell} Cell */
+
 /**
  * What was typed for one cell: its text, and the run key that ended it, if any.
  * @typedef {{text: string, run: null|'advance'|'stay'}} Typed
@@ -80,5 +85,59 @@ export class TypeAhead {
   finish() {
     this.#stop();
     return this.typed.filter((t, i) => i === 0 || t.text || t.run);
+  }
+}
+
+/**
+ * Focuses the cell after `cell`, adding one at the end if there is none: the keys typed
+ * until it comes go into it, not into the cell just run.
+ * @param {Worksheet} worksheet @param {Cell} cell
+ * @param {Typed[]} typed keys typed ahead already, for it
+ */
+export function focusCellAfter(worksheet, cell, typed) {
+  const cells = worksheet.cells;
+  const next = cells[cells.indexOf(cell) + 1];
+  if (next) {
+    next.focus();
+    typeInto(next, typed);
+    return;
+  }
+  const doc = worksheet.node.ownerDocument;
+  // The caret leaves the cell just run: what is typed now is not for it.
+  /** @type {HTMLElement|null} */ (doc.activeElement)?.blur();
+  const ahead = new TypeAhead(doc, typed);
+  worksheet.ask(worksheet.callRemote('addCell')).then((id) => {
+    const kept = ahead.finish();
+    const added = typeof id === 'number' ? worksheet.cellById(id) : undefined;
+    // No new cell (the error is shown): the keys go where they were typed, as before.
+    const target = added ?? cell;
+    if (ahead.moved) { // the focus went elsewhere meanwhile (an input() prompt): it stays
+      if (added && kept[0].text) added.editor.replace(0, 0, kept[0].text);
+      const field = doc.activeElement;
+      if (added && field?.matches('.nb-prompt-field')) focusAfterAnswer.set(field, () => added.focus());
+      return;
+    }
+    target.focus(added ? undefined : 'end');
+    typeInto(target, added ? kept : [{text: kept.map((t) => t.text).join(''), run: null}]);
+  });
+}
+
+/**
+ * Types what was typed ahead into `cell` (focused), and runs it if a run key came after.
+ * @param {Cell} cell @param {Typed[]} typed
+ */
+function typeInto(cell, typed) {
+  const [first, ...rest] = typed;
+  if (!first) return;
+  if (first.text) {
+    const state = cell.editor.editorState;
+    const at = state ? state.selection.main.head : 0;
+    cell.editor.replace(at, at, first.text);
+  }
+  if (first.run === 'advance') {
+    cell.runFromKeyboard(true, rest);
+  } else if (first.run === 'stay') {
+    cell.runFromKeyboard(false);
+    typeInto(cell, rest); // Ctrl+Enter keeps the caret in the cell: so do the keys after
   }
 }

@@ -15,11 +15,10 @@ import {NearScreen} from './nearscreen.js';
 import {Notices} from './notices.js';
 import {PresenceList} from './presence.js';
 import {listenForFrameHeights} from './outputs.js';
-import {focusAfterAnswer} from './prompt.js';
 import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
 import {RunQueue} from './queue.js';
 import {TitleField} from './title.js';
-import {TypeAhead} from './typeahead.js';
+import {focusCellAfter} from './typeahead.js';
 import {DeletedCells} from './undodelete.js';
 import {UnsavedEdits} from './unsaved.js';
 
@@ -238,57 +237,11 @@ export class Worksheet extends Widget {
   }
 
   /**
-   * Focuses the cell after `cell`, adding one at the end if there is none: the keys typed
-   * until it comes go into it (typeahead.js), not into the cell just run.
-   * @param {Cell} cell
-   * @param {import('./typeahead.js').Typed[]} [typed] keys typed ahead already, for it
+   * Focuses the cell after `cell`, adding one at the end if there is none (typeahead.js).
+   * @param {Cell} cell @param {import('./typeahead.js').Typed[]} [typed] keys typed ahead
    */
   focusAfter(cell, typed = []) {
-    const cells = this.cells;
-    const next = cells[cells.indexOf(cell) + 1];
-    if (next) {
-      next.focus();
-      this.#typeInto(next, typed);
-      return;
-    }
-    const doc = this.node.ownerDocument;
-    // The caret leaves the cell just run: what is typed now is not for it.
-    /** @type {HTMLElement|null} */ (doc.activeElement)?.blur();
-    const ahead = new TypeAhead(doc, typed);
-    this.ask(this.callRemote('addCell')).then((id) => {
-      const kept = ahead.finish();
-      const added = typeof id === 'number' ? this.cellById(id) : undefined;
-      // No new cell (the error is shown): the keys go where they were typed, as before.
-      const target = added ?? cell;
-      if (ahead.moved) { // the focus went elsewhere meanwhile (an input() prompt): it stays
-        if (added && kept[0].text) added.editor.replace(0, 0, kept[0].text);
-        const field = doc.activeElement;
-        if (added && field?.matches('.nb-prompt-field')) focusAfterAnswer.set(field, () => added.focus());
-        return;
-      }
-      target.focus(added ? undefined : 'end');
-      this.#typeInto(target, added ? kept : [{text: kept.map((t) => t.text).join(''), run: null}]);
-    });
-  }
-
-  /**
-   * Types what was typed ahead into `cell` (focused), and runs it if a run key came after.
-   * @param {Cell} cell @param {import('./typeahead.js').Typed[]} typed
-   */
-  #typeInto(cell, typed) {
-    const [first, ...rest] = typed;
-    if (!first) return;
-    if (first.text) {
-      const state = cell.editor.editorState;
-      const at = state ? state.selection.main.head : 0;
-      cell.editor.replace(at, at, first.text);
-    }
-    if (first.run === 'advance') {
-      cell.runFromKeyboard(true, rest);
-    } else if (first.run === 'stay') {
-      cell.runFromKeyboard(false);
-      this.#typeInto(cell, rest); // Ctrl+Enter keeps the caret in the cell: so do the keys after
-    }
+    focusCellAfter(this, cell, typed);
   }
 
   /**

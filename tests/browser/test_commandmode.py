@@ -49,7 +49,7 @@ def test_other_keys_are_held_back_with_a_hint_and_enter_edits_again(page):
     newWorksheet(page)
     typeInto(page, 1, "range(n)")
     box(page, 1).press("Escape")
-    for key in ("q", "Backspace", "x", "Delete", "Escape"):
+    for key in ("q", "Backspace", "w", "Delete", "Escape"):
         page.keyboard.press(key)
     expect(page.locator(".nb-hint")).to_have_text(re.compile("^Command mode"))
     expectText(page, 1, "range(n)")
@@ -102,7 +102,7 @@ def test_m_and_y_convert_and_z_brings_the_deleted_cell_back(page):
     expect(cells(page)).to_have_count(2, timeout=T)
     expectText(page, 2, "y = 2")
     inCommandMode(page, 2)  # as in Jupyter: a key after Z is a command, not text
-    page.keyboard.press("x")
+    page.keyboard.press("q")
     expectText(page, 2, "y = 2")
     # D D Z at once: the Z waits for the deletion's answer, then brings the cell back.
     box(page, 2).click()

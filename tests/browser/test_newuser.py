@@ -84,7 +84,7 @@ def test_a_viewer_sees_only_the_cell_actions_a_viewer_can_take(three):
     vic.get_by_role("button", name="More actions for this cell").first.click()
     menu = cell(vic, 1).locator(".nb-menu")
     expect()(menu).to_be_visible()
-    expect()(menu.get_by_role("button")).to_have_text(["Copy input", "Hide output"])
+    expect()(menu.get_by_role("button")).to_have_text(["Copy cell", "Copy input", "Hide output"])
     for button in menu.get_by_role("button").all():
         expect()(button).to_be_enabled()
     menu.get_by_role("button", name="Hide output").click()
@@ -96,7 +96,7 @@ def test_a_viewer_sees_only_the_cell_actions_a_viewer_can_take(three):
     # An editor's menu still has everything, Copy and Hide included (of "Make text cell" and
     # "Make code cell" the one that applies).
     carla.get_by_role("button", name="More actions for this cell").first.click()
-    expect()(cell(carla, 1).locator(".nb-menu").get_by_role("button")).to_have_count(11)
+    expect()(cell(carla, 1).locator(".nb-menu").get_by_role("button")).to_have_count(14)
     expect()(cell(carla, 1).locator(".nb-menu").get_by_role("button", name="Move up")).to_be_enabled()
 
 

@@ -35,6 +35,7 @@ def _exposed(cls):
 
 
 ARGS = {"edit": ([{"at": 0, "insert": "evil"}], 0), "move": (1,), "insert": ("below",),
+        "paste": ("below", [{"kind": "code", "text": "evil"}]),
         "split": (1, 0), "complete": ("x", 1), "introspect": ("x",), "setTitle": ("Evil",),
         "addCell": (0,), "focus": (None,), "setKind": ("text",), "setTypeset": (False,),
         "setSystem": ("sage",), "cursor": (0, 0, 0), "answer": ("x",), "restoreCell": (1,),
@@ -98,8 +99,8 @@ def test_exposed_methods_are_exactly_the_reviewed_ones():
         "historyInfo", "historyAt", "historyDiff", "historyOutputs", "historyRestore",
         "historyRestoreCell", "historyName", "historySnapshot"}
     assert set(_exposed(CellFragment)) == {
-        "edit", "text", "outputs", "run", "runAbove", "delete", "move", "insert", "split",
-        "joinNext", "clear", "complete", "introspect", "setKind", "cursor", "cancel", "answer",
+        "edit", "text", "outputs", "run", "runAbove", "delete", "move", "insert", "paste",
+        "split", "joinNext", "clear", "complete", "introspect", "setKind", "cursor", "cancel", "answer",
         "help", "signature"}
     assert exposedMethod(CellFragment, "push") is None
 

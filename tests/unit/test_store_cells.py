@@ -61,6 +61,10 @@ def test_insert_above_and_below(db):
     assert run(store.insert_cell_below(a, "below a")).index == 2
     assert run(store.insert_cell_above(b, "above b")).index == 3
     assert texts(store, run, wid) == ["above a", "a", "below a", "above b", "b", "c", "below c"]
+    # A text cell, as a paste of copied cells makes one; a kind that is neither is refused.
+    assert run(store.insert_cell_below(a, "# Notes", kind="text")).kind.value == "text"
+    with pytest.raises(ValueError, match="not a cell kind"):
+        run(store.insert_cell_above(a, "x", kind="poem"))
 
 
 def test_many_inserts_at_one_spot_keep_order(db):

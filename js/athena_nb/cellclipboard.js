@@ -1,0 +1,49 @@
+// @ts-check
+// cellclipboard.js: the cells a person copied (C, or "Copy cell") or cut (X), to paste with V
+// below or Shift+V above (athena_nb/paste.py makes them), as in Jupyter. They are kept in this
+// browser's storage, so that cells copied in one worksheet paste into another (a teacher's
+// example into one's own work), in any tab; only their kind and text, as Jupyter pastes them.
+// Tested by tests/js/athena_nb/cellclipboard.test.mjs and tests/browser/test_cell_clipboard.py.
+
+/** @typedef {{kind: 'code'|'text', text: string}} CopiedCell */
+
+const KEY = 'athena-nb.copied-cells';
+
+/** @returns {Storage|null} the browser's storage, unless the browser forbids it */
+function storage() {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null; // storage turned off for this site
+  }
+}
+
+/**
+ * Keeps `cells` as the ones to paste next. False when the browser keeps nothing (its storage
+ * is off or full).
+ * @param {CopiedCell[]} cells @returns {boolean}
+ */
+export function copyCells(cells) {
+  const kept = storage();
+  if (!kept) return false;
+  try {
+    kept.setItem(KEY, JSON.stringify(cells.map(({kind, text}) => ({kind, text}))));
+    return true;
+  } catch {
+    return false; // full
+  }
+}
+
+/** The cells copied last, in their order; none if nothing was, or what is kept is not cells.
+ * @returns {CopiedCell[]} */
+export function copiedCells() {
+  let kept;
+  try {
+    kept = JSON.parse(storage()?.getItem(KEY) ?? '[]');
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(kept)) return [];
+  return kept.filter((c) => c && (c.kind === 'code' || c.kind === 'text')
+    && typeof c.text === 'string');
+}

@@ -1,0 +1,111 @@
+"""Copying, cutting and pasting cells, joining and moving them, from command mode and from the
+cell's menu, in a real Chromium (js/athena_nb/cellclipboard.js, athena_nb/paste.py)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.notebookbrowser import box, cell, expectText, newWorksheet, typeInto
+
+T = 20_000
+
+
+def expect(*args, **kwargs):
+    from playwright.sync_api import expect
+
+    return expect(*args, **kwargs)
+
+
+def cells(page):
+    return page.locator(".nb-cell")
+
+
+def expectTexts(page, expected: list[str]) -> None:
+    """Until the cells read ``expected``, in order (a move lands after its key)."""
+    expect(cells(page)).to_have_count(len(expected), timeout=T)
+    for n, text in enumerate(expected, 1):
+        expectText(page, n, text)
+
+
+def inCommandMode(page, n: int):
+    expect(cell(page, n)).to_have_attribute("data-mode", "command", timeout=T)
+
+
+def twoCells(page):
+    newWorksheet(page)
+    typeInto(page, 1, "a = 1")
+    page.get_by_role("button", name="Add cell").click()
+    typeInto(page, 2, "b = 2")
+    expectText(page, 2, "b = 2")
+
+
+def test_x_cuts_v_pastes_below_and_shift_v_above_staying_in_command_mode(page):
+    twoCells(page)
+    box(page, 2).press("Escape")
+    page.keyboard.press("x")
+    expectTexts(page, ["a = 1"])
+    inCommandMode(page, 1)
+    page.keyboard.press("v")
+    expectTexts(page, ["a = 1", "b = 2"])
+    inCommandMode(page, 2)  # the pasted cell, as in Jupyter
+    page.keyboard.press("Shift+V")
+    expectTexts(page, ["a = 1", "b = 2", "b = 2"])
+    inCommandMode(page, 2)
+    # A cut cell comes back with Z too: it is a deletion.
+    page.keyboard.press("x")
+    expect(cells(page)).to_have_count(2, timeout=T)
+    page.keyboard.press("z")
+    expectTexts(page, ["a = 1", "b = 2", "b = 2"])
+
+
+def test_shift_m_joins_the_next_cell_and_ctrl_shift_arrows_move_the_cell(page):
+    twoCells(page)
+    page.get_by_role("button", name="Add cell").click()
+    typeInto(page, 3, "c = 3")
+    expectText(page, 3, "c = 3")
+    box(page, 1).click()
+    box(page, 1).press("Escape")
+    page.keyboard.press("Shift+M")
+    expectTexts(page, ["a = 1\nb = 2", "c = 3"])
+    inCommandMode(page, 1)
+    page.keyboard.press("Control+Shift+ArrowDown")
+    expectTexts(page, ["c = 3", "a = 1\nb = 2"])
+    inCommandMode(page, 2)  # the moved cell keeps command mode
+    page.keyboard.press("Control+Shift+ArrowUp")
+    expectTexts(page, ["a = 1\nb = 2", "c = 3"])
+    inCommandMode(page, 1)
+
+
+def test_cells_copied_in_one_worksheet_paste_into_another_with_their_kind(page):
+    newWorksheet(page)
+    typeInto(page, 1, "# Method")
+    box(page, 1).press("Escape")
+    page.keyboard.press("m")
+    expect(cell(page, 1)).to_have_attribute("data-kind", "text", timeout=T)
+    page.keyboard.press("c")
+    expect(page.locator(".nb-hint")).to_have_text(re.compile("^Cell copied"), timeout=T)
+    page.goto(page.url.split("/worksheets/")[0] + "/")
+    newWorksheet(page)
+    typeInto(page, 1, "x = 1")
+    box(page, 1).press("Escape")
+    page.keyboard.press("Shift+V")
+    expect(cells(page)).to_have_count(2, timeout=T)
+    pasted = cell(page, 1)
+    expect(pasted).to_have_attribute("data-kind", "text", timeout=T)
+    expect(pasted.get_by_role("heading", name="Method")).to_be_visible(timeout=T)
+    expectText(page, 2, "x = 1")
+
+
+def test_the_cell_menu_copies_and_pastes_and_says_when_there_is_nothing_to_paste(page):
+    newWorksheet(page)
+    page.evaluate("localStorage.clear()")
+    typeInto(page, 1, "z = 26")
+    menu = cell(page, 1).get_by_role("button", name=re.compile("More"))
+    menu.click()
+    cell(page, 1).get_by_role("button", name=re.compile("^Paste cells below")).click()
+    expect(page.locator(".nb-hint")).to_have_text(re.compile("^No cells to paste"), timeout=T)
+    menu.click()
+    cell(page, 1).get_by_role("button", name=re.compile("^Copy cell")).click()
+    menu.click()
+    cell(page, 1).get_by_role("button", name=re.compile("^Paste cells below")).click()
+    expectTexts(page, ["z = 26", "z = 26"])
