@@ -38,7 +38,7 @@ from typing import Any, NoReturn
 
 #: The modules of the worker besides this one (stdlib only, like it), in the order they load.
 SIBLINGS = ("outputlimits", "richoutput", "cellmodes", "controls", "interact", "jupyterinteract",
-            "introspection", "streams")
+            "introspection", "objecthelp", "streams")
 
 if __package__:  # imported as athena_nb.kernel.worker (tests, python -m)
     from . import (
@@ -47,6 +47,7 @@ if __package__:  # imported as athena_nb.kernel.worker (tests, python -m)
         interact,
         introspection,
         jupyterinteract,
+        objecthelp,
         outputlimits,
         richoutput,
         streams,
@@ -65,7 +66,7 @@ else:  # run by file path, maybe where athena_nb is not installed: load our sibl
         return module
 
     (outputlimits, richoutput, cellmodes, controls, interact, jupyterinteract,
-     introspection, streams) = (_sibling(name) for name in SIBLINGS)
+     introspection, objecthelp, streams) = (_sibling(name) for name in SIBLINGS)
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = outputlimits.MAX_FRAME
@@ -417,11 +418,11 @@ class Worker:
             self.namespace, message["code"], int(message["cursor"])))
 
     def op_introspect(self, message: dict[str, Any]) -> None:
-        self._answer(message, "Introspection", lambda: introspection.introspect(
+        self._answer(message, "Introspection", lambda: objecthelp.introspect(
             self.namespace, message["name"], int(message.get("detail", 0))))
 
     def op_signature(self, message: dict[str, Any]) -> None:
-        self._answer(message, "The signature hint", lambda: introspection.signature(
+        self._answer(message, "The signature hint", lambda: objecthelp.signature(
             self.namespace, message["name"]))
 
     def _answer(self, message: dict[str, Any], what: str, compute: Callable[[], Any]) -> None:
@@ -525,7 +526,7 @@ class Worker:
 
     def describe(self, name: str, detail: int) -> str:
         """``name?`` (detail 0) or ``name??`` (1) as the text a cell shows."""
-        return introspection.introspect(self.namespace, name, detail)["text"]
+        return objecthelp.introspect(self.namespace, name, detail)["text"]
 
     def runPython(self, code: str, source: str, sage: bool) -> str:
         """Run ``source`` (``code`` with its directives blanked) in the namespace, preparsed
@@ -682,7 +683,7 @@ class Worker:
 #: A traceback shows none of their frames: it starts in the user's cell.
 _OWN_FILES = {__file__, outputlimits.__file__, richoutput.__file__, cellmodes.__file__,
               controls.__file__, interact.__file__, jupyterinteract.__file__,
-              introspection.__file__}
+              introspection.__file__, objecthelp.__file__}
 
 
 def _isRunning(interface: Any) -> bool:

@@ -1,5 +1,5 @@
 """Help from real kernels: completion kinds, structured help, the signature hint, in Python and
-in Sage (athena_nb.kernel.introspection in the worker process, athena_nb.render.help on top).
+in Sage (athena_nb.kernel.objecthelp in the worker process, athena_nb.render.help on top).
 
 The Sage tests are marked ``sage``: skipped where sage.all does not import, a failure under
 CI=true (conftest.py).

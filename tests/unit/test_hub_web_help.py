@@ -8,7 +8,7 @@ real, their workers scripted (tests/support/notebook.py).
 
 import pytest
 
-from athena_nb.kernel import introspection
+from athena_nb.kernel import objecthelp
 from tests.support.notebook import NotebookEnv
 from tests.unit.test_hub_web import together
 from tests.unit.test_render_docstring import sage
@@ -64,7 +64,7 @@ def test_while_a_cell_runs_help_is_refused_and_the_hint_is_quiet(env):
 def test_the_hint_is_rendered_from_the_kernels_answer(env):
     sheet, (ann, carla, vic), hub = together(env)
     _kernelStarted(env, ann)
-    env.worker.signatures["sorted"] = introspection.signature({}, "sorted")
+    env.worker.signatures["sorted"] = objecthelp.signature({}, "sorted")
     hint = env.call(ann.cells[0].callRemote("signature", "sorted"))
     assert hint["found"] is True and hint["name"] == "sorted"
     assert hint["signature"].startswith('<span class="nb">sorted</span><span class="p">(')

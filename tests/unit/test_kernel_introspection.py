@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from athena_nb.kernel import introspection, worker
+from athena_nb.kernel import introspection, objecthelp, worker
 from tests.unit.test_kernel_worker import FakeChannel
 
 
@@ -174,44 +174,44 @@ def test_help_is_structured_and_keeps_the_text_for_cells():
             """
             return pi * radius ** 2
     '''), ns)
-    info = introspection.introspect(ns, "area", 0)
+    info = objecthelp.introspect(ns, "area", 0)
     assert info["found"] is True and info["name"] == "area" and info["type"] == "function"
     assert info["signature"] == "(radius, *, pi=3.14)"
     assert info["doc"].startswith("The area of a disc of ``radius``.")
     assert info["module"] is not None and "source" not in info
     assert "Signature: area(radius, *, pi=3.14)" in info["text"]
-    info = introspection.introspect({"json": json}, "json.dumps", 1)
+    info = objecthelp.introspect({"json": json}, "json.dumps", 1)
     assert info["file"].endswith(os.path.join("json", "__init__.py")) and info["line"] > 1
     assert info["source"].startswith("def dumps(obj")
     assert "Source:\ndef dumps(obj" in info["text"]
-    assert introspection.introspect(ns, "nope", 0) == {"found": False,
+    assert objecthelp.introspect(ns, "nope", 0) == {"found": False,
                                                   "text": "Object 'nope' not found."}
-    assert introspection.introspect(ns, "area()", 0)["found"] is False  # names, never code
+    assert objecthelp.introspect(ns, "area()", 0)["found"] is False  # names, never code
 
 
 def test_help_on_builtins_and_instances():
-    info = introspection.introspect({}, "len", 1)
+    info = objecthelp.introspect({}, "len", 1)
     assert info["signature"] == "(obj, /)" and "number of items" in info["doc"]
     assert info["source"] is None and "Source: not available." in info["text"]
-    info = introspection.introspect({"c": collections.Counter("aab")}, "c", 0)
+    info = objecthelp.introspect({"c": collections.Counter("aab")}, "c", 0)
     assert info["type"] == "collections.Counter" and "counting hashable" in info["doc"]
 
 
 def test_the_signature_hint_takes_attributes_statically():
     ns = {"g": Gauge(), "json": json, "Gauge": Gauge}
     Gauge.reads = 0
-    hint = introspection.signature(ns, "g.scale")
+    hint = objecthelp.signature(ns, "g.scale")
     assert hint == {"found": True, "name": "g.scale", "signature": "(factor, offset=0)",
                     "doc": "Scale the gauge by ``factor``."}
-    assert introspection.signature(ns, "g.level") == {"found": False, "name": "g.level"}
+    assert objecthelp.signature(ns, "g.level") == {"found": False, "name": "g.level"}
     assert Gauge.reads == 0, "the hint read a property"
-    assert introspection.signature(ns, "g.unit")["signature"] == "(name)"
-    assert introspection.signature(ns, "Gauge.make")["signature"] == "(size=1)"
-    assert introspection.signature(ns, "g.callback")["signature"] == "(level)"  # its own, unbound
-    assert introspection.signature(ns, "json.dumps")["signature"].startswith("(obj, *, skipkeys")
-    assert introspection.signature(ns, "sorted")["signature"] == "(iterable, /, *, key=None, reverse=False)"
-    assert introspection.signature(ns, "g.note") == {"found": False, "name": "g.note"}
-    assert introspection.signature(ns, "missing") == {"found": False, "name": "missing"}
+    assert objecthelp.signature(ns, "g.unit")["signature"] == "(name)"
+    assert objecthelp.signature(ns, "Gauge.make")["signature"] == "(size=1)"
+    assert objecthelp.signature(ns, "g.callback")["signature"] == "(level)"  # its own, unbound
+    assert objecthelp.signature(ns, "json.dumps")["signature"].startswith("(obj, *, skipkeys")
+    assert objecthelp.signature(ns, "sorted")["signature"] == "(iterable, /, *, key=None, reverse=False)"
+    assert objecthelp.signature(ns, "g.note") == {"found": False, "name": "g.note"}
+    assert objecthelp.signature(ns, "missing") == {"found": False, "name": "missing"}
 
 
 def test_a_long_first_paragraph_is_cut_for_the_hint():
@@ -219,8 +219,8 @@ def test_a_long_first_paragraph_is_cut_for_the_hint():
         pass
 
     f.__doc__ = "word " * 200
-    doc = introspection.signature({"f": f}, "f")["doc"]
-    assert len(doc) <= introspection.HINT_CHARS + 2 and doc.endswith(" …")
+    doc = objecthelp.signature({"f": f}, "f")["doc"]
+    assert len(doc) <= objecthelp.HINT_CHARS + 2 and doc.endswith(" …")
 
 
 def test_the_worker_answers_the_signature_op(w):

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from athena_nb.kernel import introspection, worker
+from athena_nb.kernel import introspection, objecthelp, worker
 
 
 class FakeChannel:
@@ -151,9 +151,9 @@ def test_completion_of_names_and_attributes():
 
 def test_introspection_finds_or_says_not_found():
     ns = {"f": lambda x: x}
-    assert introspection.introspect(ns, "f", 0)["found"] is True
-    assert introspection.introspect(ns, "nope", 0) == {"found": False, "text": "Object 'nope' not found."}
-    assert introspection.introspect(ns, "1 + 1", 0)["found"] is False  # names only, no evaluation
+    assert objecthelp.introspect(ns, "f", 0)["found"] is True
+    assert objecthelp.introspect(ns, "nope", 0) == {"found": False, "text": "Object 'nope' not found."}
+    assert objecthelp.introspect(ns, "1 + 1", 0)["found"] is False  # names only, no evaluation
 
 
 def test_file_changes_are_created_or_modified_and_dot_dirs_are_skipped(tmp_path):
