@@ -344,6 +344,8 @@ def test_a_keystroke_is_sent_before_the_editor_takes_it_in(page):
     target = box(page, 1)
     target.click()
     page.evaluate(_SPY_ON_FRAMES)
+    # The socket is open: a frame queued while it connects leaves later (CI saw that once).
+    expect(page.locator("html")).to_have_attribute("data-lf-connection", "live", timeout=T)
     target.press_sequentially("q")
     expectText(page, 1, "q")
     expect(page.get_by_role("status").filter(has_text="Saved")).to_be_visible(timeout=T)
