@@ -422,13 +422,13 @@ class WorksheetHub:
         return self.runner.clear(cells)
 
     def complete(self, code: str, cursor: int) -> Deferred:
-        return self.runner.complete(code, cursor)
+        return self.runner.ask("complete", code, cursor)
 
     def introspect(self, name: str, detail: int = 0) -> Deferred:
-        return self.runner.introspect(name, detail)
+        return self.runner.ask("introspect", name, detail)
 
     def signature(self, name: str) -> Deferred:
-        return self.runner.signature(name)
+        return self.runner.ask("signature", name)
 
     def kernelInfo(self) -> dict:
         return self.runner.kernelInfo()

@@ -459,33 +459,23 @@ class CellRunner:
     # -- questions for an idle kernel --------------------------------------------------------
 
     def _whenKernel(self) -> Deferred:
-        if self.kernel is not None:
-            return succeed(self.kernel)
+        """The kernel, started now if there is none; fails saying why none could be."""
         self._ensureKernel()
-        if self.kernel is not None:
-            return succeed(self.kernel)
-        if self._acquiring is None:
-            return fail(RuntimeError(self._acquireError or "No kernel could be started."))
-        d = Deferred()
+        ready = Deferred()
+        if self.kernel is None and self._acquiring is not None:  # fires after _acquired
+            self._acquiring.addBoth(lambda result: (ready.callback(None), result)[1])
+        else:
+            ready.callback(None)
+        return ready.addCallback(self._theKernel)
 
-        def settled(result):
-            if self.kernel is not None:
-                d.callback(self.kernel)
-            else:
-                d.errback(RuntimeError(self._acquireError or "No kernel could be started."))
-            return result
+    def _theKernel(self, _) -> object:
+        if self.kernel is None:
+            raise RuntimeError(self._acquireError or "No kernel could be started.")
+        return self.kernel
 
-        self._acquiring.addBoth(settled)
-        return d
-
-    def complete(self, code: str, cursor: int) -> Deferred:
-        return self._whenKernel().addCallback(lambda k: k.complete(code, cursor))
-
-    def introspect(self, name: str, detail: int) -> Deferred:
-        return self._whenKernel().addCallback(lambda k: k.introspect(name, detail))
-
-    def signature(self, name: str) -> Deferred:
-        return self._whenKernel().addCallback(lambda k: k.signature(name))
+    def ask(self, question: str, *args) -> Deferred:
+        """The kernel's answer to ``question`` ("complete", "introspect" or "signature")."""
+        return self._whenKernel().addCallback(lambda kernel: getattr(kernel, question)(*args))
 
     def shutdown(self) -> Deferred:
         """Stop the kernel and write what is pending; fires when the store has it."""

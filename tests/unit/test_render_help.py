@@ -1,17 +1,17 @@
 """The help panel and the signature hint from what the kernel says of a name
-(athena_nb.render.help, fed by athena_nb.kernel.introspection as the worker answers)."""
+(athena_nb.render.help, fed by athena_nb.kernel.objecthelp as the worker answers)."""
 
 import json
 import re
 
-from athena_nb.kernel import introspection
+from athena_nb.kernel import objecthelp
 from athena_nb.render import renderHelp, renderHint
 from athena_nb.render.help import isSageDoc
 from tests.unit.test_render_docstring import sage
 
 
 def test_help_shows_type_place_signature_and_rendered_docstring():
-    info = introspection.introspect({"json": json}, "json.dumps", 0)
+    info = objecthelp.introspect({"json": json}, "json.dumps", 0)
     panel = renderHelp(info)
     assert panel["found"] is True and panel["name"] == "json.dumps"
     html = panel["html"]
@@ -26,16 +26,16 @@ def test_help_shows_type_place_signature_and_rendered_docstring():
 
 
 def test_double_question_mark_adds_the_source_highlighted():
-    html = renderHelp(introspection.introspect({"json": json}, "json.dumps", 1))["html"]
+    html = renderHelp(objecthelp.introspect({"json": json}, "json.dumps", 1))["html"]
     source = html[html.index("<h3>Source</h3>"):]
     assert re.match(r'<h3>Source</h3>\n<pre><span class="k">def</span>(<span class="w">)? '
                     r'(</span>)?<span class="nf">dumps</span>', source)
-    html = renderHelp(introspection.introspect({}, "len", 1))["html"]
+    html = renderHelp(objecthelp.introspect({}, "len", 1))["html"]
     assert "<h3>Source</h3>\n<p><em>The source is not available.</em></p>" in html
 
 
 def test_not_found_and_odd_answers_are_a_message():
-    assert renderHelp(introspection.introspect({}, "nothing_here", 0)) == {
+    assert renderHelp(objecthelp.introspect({}, "nothing_here", 0)) == {
         "found": False, "message": "Object 'nothing_here' not found."}
     assert renderHelp(None) == {"found": False, "message": "Nothing was found by that name."}
     panel = renderHelp({"found": True, "name": "x", "type": "int", "doc": None})
@@ -62,7 +62,7 @@ def test_sage_docstrings_are_recognised_by_module_or_examples():
 
 
 def test_the_hint_is_the_call_highlighted_and_plain_first_words():
-    hint = renderHint(introspection.signature({"json": json}, "json.dumps"))
+    hint = renderHint(objecthelp.signature({"json": json}, "json.dumps"))
     assert hint["found"] is True and hint["name"] == "json.dumps"
     assert hint["signature"].startswith('<span class="n">json</span>')
     assert hint["doc"] == "Serialize obj to a JSON formatted str."
