@@ -4,8 +4,9 @@ It owns a WorkerProcess, queues execution requests (one runs at a time, in order
 frames into output events, keeps an explicit state (STARTING, IDLE, BUSY, DEAD) and applies the
 limits that the server enforces: per-cell wall clock, output cap, interrupt escalation, idle
 culling. Everything happens on the reactor thread; nothing here blocks. Its deadlines are
-``NamedTimers`` (timers.py), its unanswered questions ``PendingReplies`` (replies.py), and
-what it says when a worker stops is worded in endings.py.
+``NamedTimers`` (timers.py), its unanswered questions ``PendingReplies`` (replies.py), its
+interrupts and time limits ``Interrupts`` (interrupts.py), and what it says when a worker
+stops is worded in endings.py.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from twisted.internet import defer
 from twisted.logger import Logger
 
 from .endings import ExitStatus, cancelledMessage, cutShortResult, deadReason
+from .interrupts import Interrupts
 from .isolation import Isolation, identity
 from .limits import KernelLimits
 from .outputlimits import brief
@@ -46,7 +48,7 @@ from .timers import NamedTimers
 log = Logger()
 
 
-class Kernel(Questions):
+class Kernel(Questions, Interrupts):
     """A Sage or Python compute process for one worksheet, driven by the reactor."""
 
     def __init__(self, reactor: Any, *, system: str = "python", python: str | None = None,
@@ -422,73 +424,6 @@ class Kernel(Questions):
         request.finish(ExecuteResult(status, text))
         self._interruptDone("interrupted")
         self._pump()
-
-    # -- interrupts and timeouts ----------------------------------------------------------------
-
-    def interrupt(self) -> defer.Deferred[str]:
-        """Interrupt the running cell (SIGINT through the pty). Code that has not stopped
-        ``limits.interruptGraceSeconds`` later (inside a C function that never looks for
-        interrupts, say) runs on, and the cell says that Interrupt again restarts the kernel,
-        losing its variables; the next interrupt does that. Fires with "idle" (nothing ran),
-        "interrupted", "running" (it ran on: the cell says so) or "restarted"."""
-        if self.state != KernelState.BUSY or self._running is None or self._ending:
-            return defer.succeed("idle")
-        d: defer.Deferred[str] = defer.Deferred()
-        self._interruptWaiters.append(d)
-        if self._unstopped:  # told what a second interrupt does: it was asked for
-            self._stop("interrupt", kill=True)
-            return d
-        self._sendInterrupt()  # each press, as Ctrl-C pressed again in a terminal
-        if "grace" not in self._timers:
-            self._timers.schedule("grace", self.limits.interruptGraceSeconds, self._graceOver)
-        return d
-
-    def _sendInterrupt(self) -> None:
-        """SIGINT to the running cell; the grace timer, started by the first, decides when to
-        give up. Each press of Interrupt sends one, as Ctrl-C pressed again in a terminal
-        does: code can miss one for good (Sage's libgap, interrupted while it first loads GAP,
-        only notes the signal for Python, which never runs inside the GAP loop that follows).
-        The server never sends one again by itself: Sage's pexpect interfaces answer SIGINT by
-        waiting for their system's prompt, and a second SIGINT in that wait leaves the
-        interface unusable."""
-        self._interruptSent = True
-        self._process.interrupt()
-
-    def _interruptDone(self, outcome: str) -> None:
-        waiters, self._interruptWaiters = self._interruptWaiters, []
-        for d in waiters:
-            d.callback(outcome)
-
-    def _wallTimeout(self) -> None:
-        request = self._running
-        if request is None:
-            return
-        request.timedOut = True
-        request.notice(f"The cell reached its wall-clock limit of {self.limits.wallSeconds:g} s "
-                       "and is being interrupted.")
-        if "grace" not in self._timers:
-            self._sendInterrupt()
-            self._timers.schedule("grace", self.limits.interruptGraceSeconds, self._graceOver)
-
-    def _graceOver(self) -> None:
-        """The running cell did not stop within the grace after an interrupt. Past its
-        wall-clock limit the kernel is restarted (the server's limit); after a person's
-        interrupt the code runs on, and the cell says that another interrupt restarts: its
-        variables may be hours of work."""
-        request = self._running
-        if request is None or self._process is None:
-            return
-        if request.timedOut:
-            # No notice now: the cell's result says it as the killed process ends
-            # (endings.py), and a notice would say it twice.
-            self._stop("timeout", kill=True)
-            return
-        self._unstopped = True
-        request.notice(
-            "The code has not stopped %g s after the interrupt: it may be inside a function "
-            "that does not look for interrupts. Interrupt again to stop it by restarting the "
-            "kernel (its variables will be lost), or let it run." % self.limits.interruptGraceSeconds)
-        self._interruptDone("running")
 
     def _armIdle(self) -> None:
         if self.limits.idleSeconds and self.state == KernelState.IDLE:
