@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import secrets
 from html import escape
-from urllib.parse import quote
 
 from twisted.logger import Logger
 
@@ -28,6 +27,7 @@ from .cellfragment import CellFragment
 from .deferral import InlineBudget
 from .download import DOWNLOADS
 from .historycalls import HistoryCalls
+from .home import editLinkNote
 
 log = Logger()
 
@@ -127,12 +127,13 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
         menu += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         if not ro:
             menu += _button("Clear all outputs", "clearAll")
-        if self.identity.isOwner:  # share links are made on the home page, by the owner
-            menu += (f'<a href="/?share={quote(self.hub.worksheetId)}" title="Share links '
-                     'and publishing, on the home page">Share…</a>')
         downloads = "".join(f'<a href="download/{fmt}" download>{escape(label)}</a>'
                             for fmt, label, _ in DOWNLOADS)
-        toolbar += ('<span class="nb-toolbar-end">' + FILES_PANEL
+        # The owner's links and publishing (share.js, the home page's panel, under the toolbar).
+        share = _button("Share", "share", ' aria-expanded="false" title="Edit and view-only '
+                        f'links, and a public snapshot" data-note="{escape(editLinkNote(self.hub.kernelProtection))}"'
+                        ) if self.identity.isOwner else ""
+        toolbar += ('<span class="nb-toolbar-end">' + share + FILES_PANEL
                     + _button("History", "history", ' aria-expanded="false" title="The worksheet '
                               'at any past moment: who changed what, diffs, restoring"')
                     + _menu(_button("Download", "downloads", _OPENS_MENU), downloads)

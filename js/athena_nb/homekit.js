@@ -1,6 +1,6 @@
 // @ts-check
-// homekit.js: what the home page (home.js, share.js) and its Sessions panel (sessions.js)
-// share: `el` makes an element, `api` makes one call to /api/... and gives its answer or the
+// homekit.js: what the home page (home.js, share.js, whose panel a worksheet's page opens
+// too) and its Sessions panel (sessions.js) share: `el` makes an element, `api` makes one call to /api/... and gives its answer or the
 // server's sentence as an error, `say` puts a message in the page's status line, `attempt`
 // runs an action and says its failure; `SESSIONS_CHANGED`, the event the Sessions list
 // listens for. Tested by tests/browser/test_home.py.
@@ -71,11 +71,12 @@ export function say(message, isError = false) {
 /**
  * Run an API action, reporting its failure.
  * @param {() => Promise<void>} action
+ * @param {(message: string, isError?: boolean) => void} [tell] where (the status line)
  */
-export async function attempt(action) {
+export async function attempt(action, tell = say) {
   try {
     await action();
   } catch (error) {
-    say(error instanceof Error ? error.message : String(error), true);
+    tell(error instanceof Error ? error.message : String(error), true);
   }
 }

@@ -1,21 +1,27 @@
 // @ts-check
-// share.js: a home page row's share panel: its edit and view-only links (made, copied,
-// revoked) and the read-only snapshot it publishes for the public (published, republished,
-// unpublished). Tested by tests/browser/test_home.py and test_public.py.
+// share.js: a worksheet's share panel, under its row on the home page and under the toolbar
+// of its own page (the owner's Share button, which loads this module when first pressed): its
+// edit and view-only links (made, copied, revoked) and the read-only snapshot it publishes for
+// the public (published, republished, unpublished). Tested by tests/browser/test_home.py,
+// test_public.py and test_share_in_worksheet.py.
 
-import {SESSIONS_CHANGED, api, attempt, el, say} from './homekit.js';
+import {SESSIONS_CHANGED, api, attempt as attemptTo, el, say} from './homekit.js';
 
 /** @typedef {import('./home.js').Worksheet} Worksheet */
 /** @typedef {{token: string, role: string, created: number, revoked: boolean, path: string}} Link */
 
+/** @typedef {(message: string, isError?: boolean) => void} Tell */
+
 /**
- * Open or close the share panel of a row.
+ * Open or close the share panel in `row` (a home page row, or the worksheet page's place).
  * @param {HTMLElement} row
- * @param {Worksheet} worksheet
+ * @param {Pick<Worksheet, 'id'|'title'>} worksheet
  * @param {HTMLButtonElement} button
  * @param {string} editLinkNote what an edit link allows, as the server words it (home.py)
+ * @param {Tell} [tell] where its messages go (the home page's status line)
  */
-export function toggleShare(row, worksheet, button, editLinkNote) {
+export function toggleShare(row, worksheet, button, editLinkNote, tell = say) {
+  const attempt = (/** @type {() => Promise<void>} */ action) => attemptTo(action, tell);
   const open = row.querySelector('.share-panel');
   if (open) {
     open.remove();
@@ -31,7 +37,7 @@ export function toggleShare(row, worksheet, button, editLinkNote) {
     const item = el('li', {className: 'share-link'},
       el('span', {className: 'share-role'}, link.role === 'collaborator' ? 'Can edit' : 'Can view'),
       field,
-      el('button', {type: 'button', onclick: () => copy(/** @type {HTMLInputElement} */ (field))},
+      el('button', {type: 'button', onclick: () => copy(/** @type {HTMLInputElement} */ (field), tell)},
         'Copy'),
       el('button', {type: 'button', className: 'danger', 'aria-label': `Revoke ${link.role} link`,
                     onclick: () => attempt(async () => {
@@ -41,7 +47,7 @@ export function toggleShare(row, worksheet, button, editLinkNote) {
                       await api('POST', `/api/links/${encodeURIComponent(link.token)}/revoke`);
                       item.remove();
                       document.dispatchEvent(new Event(SESSIONS_CHANGED));
-                      say('The link is revoked; whoever used it has lost access.');
+                      tell('The link is revoked; whoever used it has lost access.');
                     })}, 'Revoke'));
     return item;
   }));
@@ -57,7 +63,7 @@ export function toggleShare(row, worksheet, button, editLinkNote) {
       el('button', {type: 'button', onclick: () => add('collaborator')}, 'New edit link'),
       el('button', {type: 'button', onclick: () => add('viewer')}, 'New view-only link')),
     links,
-    publishSection(worksheet));
+    publishSection(worksheet, tell));
   row.append(panel);
   button.setAttribute('aria-expanded', 'true');
   attempt(async () => show((await api('GET', base)).links));
@@ -65,21 +71,22 @@ export function toggleShare(row, worksheet, button, editLinkNote) {
 
 /**
  * The part of the share panel that publishes a read-only snapshot for the public.
- * @param {Worksheet} worksheet
+ * @param {Pick<Worksheet, 'id'|'title'>} worksheet @param {Tell} tell
  */
-function publishSection(worksheet) {
+function publishSection(worksheet, tell) {
+  const attempt = (/** @type {() => Promise<void>} */ action) => attemptTo(action, tell);
   const base = `/api/worksheets/${encodeURIComponent(worksheet.id)}`;
   const link = el('div', {className: 'share-links'});
   const publishButton = el('button', {type: 'button', 'aria-label': `Publish snapshot of ${worksheet.title}`,
     onclick: () => attempt(async () => {
       show((await api('POST', `${base}/publish`)).published);
-      say('Published: the public page shows the worksheet as it is now.');
+      tell('Published: the public page shows the worksheet as it is now.');
     })}, 'Publish snapshot');
   const unpublishButton = el('button', {type: 'button', className: 'danger',
     'aria-label': `Unpublish ${worksheet.title}`, hidden: true,
     onclick: () => attempt(async () => {
       show((await api('POST', `${base}/unpublish`)).published);
-      say('Unpublished: the public page is gone.');
+      tell('Unpublished: the public page is gone.');
     })}, 'Unpublish');
   /** @param {{path: string, at: number} | null} published */
   const show = (published) => {
@@ -97,7 +104,7 @@ function publishSection(worksheet) {
     link.replaceChildren(el('div', {className: 'share-link'},
       el('span', {className: 'share-role'}, 'Public'),
       field,
-      el('button', {type: 'button', onclick: () => copy(/** @type {HTMLInputElement} */ (field))},
+      el('button', {type: 'button', onclick: () => copy(/** @type {HTMLInputElement} */ (field), tell)},
         'Copy')));
   };
   attempt(async () => show((await api('GET', `${base}/published`)).published));
@@ -108,13 +115,13 @@ function publishSection(worksheet) {
     link);
 }
 
-/** @param {HTMLInputElement} field */
-async function copy(field) {
+/** @param {HTMLInputElement} field @param {Tell} tell */
+async function copy(field, tell) {
   field.select();
   try {
     await navigator.clipboard.writeText(field.value);
-    say('Link copied.');
+    tell('Link copied.');
   } catch {
-    say('Press Ctrl+C (or ⌘C) to copy the selected link.');
+    tell('Press Ctrl+C (or ⌘C) to copy the selected link.');
   }
 }

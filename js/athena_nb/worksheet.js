@@ -423,6 +423,22 @@ export class Worksheet extends Widget {
 
   // -- toolbar -------------------------------------------------------------------------------
 
+  /** The owner's Share panel under the toolbar: the home page's (share.js, loaded now).
+   * @param {HTMLButtonElement} button */
+  async #toggleShare(button) {
+    const {toggleShare} = await import('./share.js');
+    let place = /** @type {HTMLElement|null} */ (this.node.querySelector('.nb-share'));
+    if (!place) {
+      place = this.node.ownerDocument.createElement('section');
+      place.className = 'nb-share';
+      place.setAttribute('aria-label', 'Share');
+      this.node.querySelector('.nb-toolbar')?.after(place);
+    }
+    toggleShare(place, {id: this.worksheetId, title: this.titleInput.value}, button,
+      button.dataset.note ?? '', (message, isError) => (isError ? this.showError(message) : this.hint(message)));
+    place.hidden = button.getAttribute('aria-expanded') !== 'true';
+  }
+
   /** @param {Event} event */
   async #click(event) {
     const button = /** @type {HTMLElement|null} */ (/** @type {Element} */ (event.target).closest?.('button[data-action]'));
@@ -435,6 +451,7 @@ export class Worksheet extends Widget {
       button.setAttribute('aria-pressed', String(on));
       return;
     }
+    if (button.dataset.action === 'share') return this.#toggleShare(/** @type {HTMLButtonElement} */ (button));
     if (button.dataset.action === 'history') {
       if (this.history.open) this.history.close();
       else await this.history.openPanel();

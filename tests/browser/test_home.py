@@ -3,8 +3,8 @@
 Log in with the token; "New worksheet" opens a new worksheet; back home it is listed as a link
 named by its title; rename it, move it to the trash, show the trash, restore it, delete it
 forever; make a share
-link (reached from the worksheet's "Share…") and see it work for a second browser, who has no
-"Share…".  The server and browser fixtures are tests/browser/conftest.py's.
+link (from the worksheet's own Share panel) and see it work for a second browser, who has no
+Share button.  The server and browser fixtures are tests/browser/conftest.py's.
 """
 
 from __future__ import annotations
@@ -101,17 +101,18 @@ def test_a_share_link_from_the_home_page_lets_a_second_browser_in(page, browser)
     page.get_by_role("button", name="New worksheet").click()
     page.wait_for_url(re.compile(r"/worksheets/"))
     worksheet = page.url
-    # The worksheet's "Share…" (owner only) is its share panel on the home page, open.
-    page.get_by_role("button", name="More worksheet actions").click()
-    page.get_by_role("link", name="Share…").click()
-    page.wait_for_url(re.compile(r"/\?share="))
-    expect(page.get_by_role("button", name="Share Untitled")).to_have_attribute(
-        "aria-expanded", "true")
-    expect(page.get_by_role("button", name="Share Untitled")).to_be_focused()
-    page.get_by_role("button", name="New view-only link").click()
-    field = page.get_by_role("textbox", name="viewer link")
+    # The worksheet's Share button (owner only) opens the home page's share panel in place.
+    share = page.get_by_role("button", name="Share", exact=True)
+    share.click()
+    expect(share).to_have_attribute("aria-expanded", "true")
+    panel = page.get_by_role("region", name="Share")
+    expect(panel).to_contain_text("An edit link lets its holder")  # the server's note
+    panel.get_by_role("button", name="New view-only link").click()
+    field = panel.get_by_role("textbox", name="viewer link")
     expect(field).to_have_value(re.compile(r"/share/[A-Za-z0-9_-]+$"))
     shareURL = field.input_value()
+    share.click()
+    expect(panel).to_be_hidden()
 
     guest = browser.new_context().new_page()
     guest.goto(shareURL)
@@ -119,13 +120,15 @@ def test_a_share_link_from_the_home_page_lets_a_second_browser_in(page, browser)
     guest.get_by_role("textbox", name="Your name (the others see it)").fill("Grace")
     guest.get_by_role("button", name="Join").click()
     guest.wait_for_url(worksheet)
-    guest.get_by_role("button", name="More worksheet actions").click()
-    expect(guest.get_by_role("link", name="Share…")).to_have_count(0)
+    expect(guest.get_by_role("button", name="Share", exact=True)).to_have_count(0)
     guest.goto(page.origin + "/api/worksheets")
     assert "Only the notebook's owner" in guest.content()
 
     sessions = page.get_by_role("list", name="Sessions")
-    page.reload()  # the list as it is now, Grace in it (and the share panel open: ?share=)
+    # The home page, the worksheet's share panel open (?share=), Grace in the Sessions list.
+    page.goto(page.origin + "/?share=" + worksheet.rstrip("/").rsplit("/", 1)[1])
+    expect(page.get_by_role("button", name="Share Untitled")).to_have_attribute(
+        "aria-expanded", "true")
     expect(sessions).to_contain_text("Grace")
     asked = []
     page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
