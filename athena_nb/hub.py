@@ -415,6 +415,10 @@ class WorksheetHub:
     def restart(self) -> Deferred:
         return self.runner.restart()
 
+    def stopKernel(self) -> Deferred:
+        """Stop the kernel, its variables lost (the home page's Stop); the next run starts one."""
+        return self.runner.restart(start=False)
+
     def clearOutputs(self, cellId: int | None = None) -> Deferred:
         """Clear one cell's outputs, or every cell's (None)."""
         self._checkOpen()
@@ -432,6 +436,10 @@ class WorksheetHub:
 
     def kernelInfo(self) -> dict:
         return self.runner.kernelInfo()
+
+    def kernelProcess(self) -> int | None:
+        """The pid of the kernel's process (for its memory), None while it has none."""
+        return getattr(self.runner.kernel, "processId", None)
 
     def cellChanged(self, cell: CellModel) -> None:
         """The runner changed a cell's state or outputs: tell the viewers."""

@@ -72,6 +72,11 @@ class HubRegistry:
             raise WorksheetUnavailable(f"{worksheetId!r} is not a worksheet id.")
         return os.path.join(self.dataDir, "worksheets", worksheetId)
 
+    def running(self) -> list[WorksheetHub]:
+        """The open worksheets whose kernel is starting or running, in the order they opened."""
+        return [hub for hub in self.hubs.values() if hub.state is HubState.OPEN
+                and hub.kernelInfo()["state"] in ("starting", "idle", "busy")]
+
     # -- opening -----------------------------------------------------------------------------
 
     def get(self, worksheetId: str) -> WorksheetHub | None:

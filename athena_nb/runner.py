@@ -432,15 +432,17 @@ class CellRunner:
                 cell.request.cancel()
         return self.kernel.interrupt()
 
-    def restart(self) -> Deferred:
-        """Restart the kernel with an empty namespace; queued and running cells stop."""
-        self._dropWaiting("The kernel was restarted before this cell ran, so it did not run.")
+    def restart(self, start: bool = True) -> Deferred:
+        """Restart the kernel with an empty namespace (``start`` False: stop it, and the next
+        run starts one); queued and running cells stop."""
+        done = "restarted" if start else "stopped"
+        self._dropWaiting(f"The kernel was {done} before this cell ran, so it did not run.")
         self.executionCount = 0
         self._autoTimedOut = False  # asked for: the %auto cells run again
         if self.kernel is None:
-            self._ensureKernel()
-            return succeed(None)
-        return self.kernel.restart()  # its new worker's start queues the %auto cells
+            return succeed(self._ensureKernel() if start else None)
+        # A new worker's start queues the %auto cells.
+        return self.kernel.restart() if start else self.kernel.shutdown("stopped")
 
     def clear(self, cells: list[CellModel]) -> Deferred:
         calls = []

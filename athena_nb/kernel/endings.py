@@ -20,6 +20,7 @@ from .requests import ExecuteResult
 STOP_REASONS = {
     "restart": "The kernel was restarted",
     "shutdown": "The kernel was shut down",
+    "stopped": "The kernel was stopped by the notebook's owner",
     "interrupt": "The kernel was restarted after an interrupt",
     "timeout": "The kernel was restarted after a cell timed out",
     "idle": "The kernel was stopped for being idle",
@@ -90,8 +91,8 @@ def cutShortResult(reason: str | None, status: ExitStatus, limits: KernelLimits)
             " when interrupted, so the kernel was restarted; its variables are gone."))
     if reason == "restart":
         return ExecuteResult("interrupted", "The kernel was restarted while this cell ran.")
-    if reason == "shutdown":
-        return ExecuteResult("interrupted", "The kernel was shut down while this cell ran.")
+    if reason in ("shutdown", "stopped"):
+        return ExecuteResult("interrupted", f"{STOP_REASONS[reason]} while this cell ran.")
     if reason == "oversize":
         return ExecuteResult("died", (
             "The kernel sent one message larger than the %d MiB a message may have, so it was "

@@ -186,9 +186,9 @@ class Kernel(Questions, Interrupts):
             self._stop("restart", kill=self.state != KernelState.IDLE)
         return d
 
-    def shutdown(self) -> defer.Deferred[None]:
-        """Stop the worker for good; fires once it has exited. A later execute() starts a new
-        worker."""
+    def shutdown(self, reason: str = "shutdown") -> defer.Deferred[None]:
+        """Stop the worker for good (``reason``: a key of STOP_REASONS); fires once it has
+        exited. A later execute() starts a new worker."""
         self._restartAfterExit = False
         self._failStartWaiters("The kernel was shut down before it was ready.")
         if self._process is None:
@@ -197,9 +197,9 @@ class Kernel(Questions, Interrupts):
         d: defer.Deferred[None] = defer.Deferred()
         self._stopWaiters.append(d)
         if self._ending is None:
-            self._stop("shutdown", kill=self.state != KernelState.IDLE)
+            self._stop(reason, kill=self.state != KernelState.IDLE)
         else:
-            self._ending = "shutdown" if self._ending == "restart" else self._ending
+            self._ending = reason if self._ending == "restart" else self._ending
         return d
 
     def _failStartWaiters(self, message: str) -> None:
@@ -296,7 +296,7 @@ class Kernel(Questions, Interrupts):
         self._replies.failAll(KernelNotRunningError("The kernel stopped before it answered."))
 
         if self.state == KernelState.STARTING:
-            if reason in ("restart", "shutdown"):
+            if reason in ("restart", "shutdown", "stopped"):
                 self._setState(KernelState.DEAD, deadReason(reason, status, self.limits))
             else:
                 detail = self._startFailure or ("The kernel could not start: its process %s."
@@ -320,7 +320,7 @@ class Kernel(Questions, Interrupts):
         stoppers, self._stopWaiters = self._stopWaiters, []
         for d in stoppers:
             d.callback(None)
-        if reason == "shutdown":
+        if reason in ("shutdown", "stopped"):
             self._removeOwnCwd()
         if reason in ("interrupt", "timeout"):
             self._restartAfterExit = True

@@ -52,9 +52,17 @@ def processMemory(pid: int, proc: str = PROC) -> Memory:
     return Memory(rss, pss, 1)
 
 
-def treeMemory(pids: list[int], proc: str = PROC) -> Memory:
-    """The memory of the processes ``pids`` and all their descendants."""
+def eachTreeMemory(pids: list[int], proc: str = PROC) -> list[Memory]:
+    """The memory of each process of ``pids`` with its descendants (one kernel each), from one
+    reading of the process tree."""
     tree = childrenByParent(proc)
+    return [treeMemory([pid], proc, tree) for pid in pids]
+
+
+def treeMemory(pids: list[int], proc: str = PROC, tree: dict | None = None) -> Memory:
+    """The memory of the processes ``pids`` and all their descendants (``tree``: the children
+    of each process, when read already)."""
+    tree = childrenByParent(proc) if tree is None else tree
     total, seen, todo = Memory(), set(), list(pids)
     while todo:
         pid = todo.pop()

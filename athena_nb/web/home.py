@@ -26,6 +26,8 @@ from twisted.logger import Logger
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET
 
+from ..kernel.memory import eachTreeMemory
+from ..offreactor import offReactor
 from ..quotas import QuotaExceeded
 from ..store import SHARE_ROLES, NewCell, NotFoundError, StoreError, session_key
 from . import _html
@@ -138,6 +140,15 @@ class HomePage(Resource):
             '<ul id="trash-list" class="worksheet-list" aria-label="Trash"></ul>'
             '<p id="empty-trash" class="empty" hidden>The trash is empty.</p>'
             "</section>"
+            '<section id="kernels" class="sessions" aria-labelledby="kernels-heading">'
+            '<h2 id="kernels-heading">Running kernels</h2>'
+            '<p class="empty">The worksheets whose kernel runs now, with the memory it takes. '
+            "Stopping one loses its variables; its worksheet stays, and its next run starts a "
+            "new kernel.</p>"
+            '<ul id="kernel-list" class="worksheet-list" aria-label="Running kernels"></ul>'
+            '<p id="no-kernels" class="empty" hidden>No kernel is running.</p>'
+            '<button type="button" id="refresh-kernels">Refresh</button>'
+            "</section>"
             '<section id="sessions" class="sessions" aria-labelledby="sessions-heading">'
             '<h2 id="sessions-heading">Sessions</h2>'
             '<p class="empty">Everyone logged in to this notebook: you, once for each browser, '
@@ -159,7 +170,8 @@ class HomePage(Resource):
             "</section></main>"
             f'<script type="application/json" id="home-data">{_forScript(data)}</script>')
         return _html.page("athena-nb", body, moduleRoot=self.moduleRoot,
-                          scripts=("athena_nb/home.js", "athena_nb/sessions.js"),
+                          scripts=("athena_nb/home.js", "athena_nb/kernels.js",
+                                   "athena_nb/sessions.js"),
                           bodyClass="home-page")
 
 
@@ -189,6 +201,8 @@ class ApiResource(Resource):
             (b"GET", ("worksheets", "*", "published")): self.publishedStatus,
             (b"POST", ("worksheets", "*", "publish")): self.publish,
             (b"POST", ("worksheets", "*", "unpublish")): self.unpublish,
+            (b"GET", ("kernels",)): self.listKernels,
+            (b"POST", ("kernels", "*", "stop")): self.stopKernel,
             (b"GET", ("sessions",)): self.listSessions,
             (b"POST", ("sessions", "*", "end")): self.endSession,
             (b"POST", ("tokens",)): self.createToken,
@@ -356,6 +370,30 @@ class ApiResource(Resource):
         return self.publisher.unpublish(worksheetId).addCallback(
             lambda _: (200, {"published": None}))
 
+
+    def listKernels(self, body):
+        """The running kernels: each one's worksheet, system, state, the people on it and the
+        memory its processes take (read from /proc in a thread)."""
+        hubs = self.hubs.running() if self.hubs is not None else []
+        pids = [hub.kernelProcess() for hub in hubs]
+
+        def listed(memories):
+            return 200, {"kernels": [{
+                "worksheet": hub.worksheetId, "title": hub.title, "system": hub.system,
+                **{k: v for k, v in hub.kernelInfo().items() if k in ("state", "reason")},
+                "people": sorted({entry["name"] for entry in hub.audience.presence()}),
+                "memory": memory.pss if pid else None,
+            } for hub, pid, memory in zip(hubs, pids, memories, strict=True)]}
+
+        return offReactor(self.reactor, eachTreeMemory, [pid or 0 for pid in pids]).addCallback(
+            listed)
+
+    def stopKernel(self, worksheetId, body):
+        hub = self.hubs.get(worksheetId) if self.hubs is not None else None
+        if hub is None:
+            raise NotFoundError("That worksheet's kernel is not running; it may have stopped "
+                                "already.")
+        return hub.stopKernel().addCallback(lambda _: (200, {"stopped": worksheetId}))
 
     def listSessions(self, body):
         def named(result):
