@@ -9,7 +9,6 @@
 // (athena_nb/web/deferral.py); asleep, its text is a plain <pre> that others' edits update.
 
 import {Widget} from '../livefragments/widget.js';
-import {copiedCells, copyCells} from './cellclipboard.js';
 import {CellEditor} from './editor.js';
 import {helpRequest} from './editor/calls.js';
 import {HelpPanel} from './help.js';
@@ -399,11 +398,12 @@ export class Cell extends Widget {
     }
   }
 
-  /** Keeps this cell (its kind and text) for a paste (cellclipboard.js); false if the browser
-   * keeps nothing. @param {string} done what the hint says then */
-  #copyCell(done) {
+  /** Keeps this cell (its kind and text) for a paste (cellclipboard.js, loaded when first
+   * used); false if the browser keeps nothing. @param {string} done what the hint says then */
+  async #copyCell(done) {
     const kind = this.textCell.isText ? 'text' : 'code';
-    const kept = copyCells([{kind, text: this.editor.text}]);
+    const text = this.editor.text; // as it is now, before the module comes
+    const kept = (await import('./cellclipboard.js')).copyCells([{kind, text}]);
     if (kept) this.worksheet?.hint(`${done}: Esc then V pastes it below, Shift+V above.`);
     else this.worksheet?.showError('This browser keeps no copied cells here (its storage for this site is off or full).');
     return kept;
@@ -445,11 +445,11 @@ export class Cell extends Widget {
     if (!this.canEdit || !ws) return; // ws is null only before loaded()
     switch (action) {
       case 'cutCell':
-        if (!this.#copyCell('Cell cut')) return;
+        if (!await this.#copyCell('Cell cut')) return;
         return ws.deletedCells?.delete(() => ws.ask(this.callRemote('delete')));
       case 'pasteAbove':
       case 'pasteBelow': {
-        const cells = copiedCells();
+        const cells = (await import('./cellclipboard.js')).copiedCells();
         if (!cells.length) return ws.hint('No cells to paste: copy some first (Esc, then C or X).');
         const ids = await ws.ask(this.callRemote('paste', action === 'pasteAbove' ? 'above' : 'below', cells));
         if (Array.isArray(ids) && ids.length) ws.focusCell(ids[ids.length - 1]);
