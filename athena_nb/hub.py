@@ -298,14 +298,20 @@ class WorksheetHub:
         return failure
 
     def moveCell(self, cellId: int, *, index: int | None = None, by: int | None = None,
-                 who: str | None = None) -> Deferred:
-        """Move to ``index``, or ``by`` places (-1 up, +1 down); fires with the new index."""
-        return self._locked(self._move, cellId, index, by, who)
+                 beside: tuple[int, bool] | None = None, who: str | None = None) -> Deferred:
+        """Move to ``index``, ``by`` places (-1 up, +1 down), or ``beside`` another cell (its
+        id, and True for below it: a cell dragged there); fires with the new index."""
+        return self._locked(self._move, cellId, index, by, beside, who)
 
-    def _move(self, cellId, index, by, who):
+    def _move(self, cellId, index, by, beside, who):
         cell = self.cell(cellId)
         if by is not None:
             index = max(0, min(len(self.cells) - 1, self.cells.index(cell) + int(by)))
+        if beside is not None:  # named by id: others' moves meanwhile do not misplace it
+            target = self.cell(beside[0])
+            if target is cell:
+                return succeed(self.cells.index(cell))
+            index = [c for c in self.cells if c is not cell].index(target) + bool(beside[1])
         if type(index) is not int or not 0 <= index < len(self.cells):
             raise BadRequest(f"A cell can move to an index from 0 to {len(self.cells) - 1}, "
                              f"not {index!r}.")

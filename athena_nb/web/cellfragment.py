@@ -121,7 +121,9 @@ class CellFragment(CellHelp, LiveFragment):
         cell = self.cell
         editor = self.identity.canEdit()
         return (
-            '<div class="nb-cell-gutter" aria-hidden="true">'
+            # Dragged by its gutter to another place (dragcells.js), for those who edit.
+            '<div class="nb-cell-gutter" aria-hidden="true"'
+            + (' draggable="true" title="Drag to move the cell"' if editor else "") + ">"
             f'<span class="nb-count">[{cell.count if cell.count is not None else " "}]</span></div>'
             '<div class="nb-cell-main"><div class="nb-cell-top">'
             # The text until the editor is made, as the cell nears the screen or is focused
@@ -282,6 +284,15 @@ class CellFragment(CellHelp, LiveFragment):
         if by not in (-1, 1):
             raise BadArguments(f"A cell moves by -1 (up) or 1 (down), not {by!r}.")
         return self.hub.moveCell(self.cellId, by=by, who=self.identity.name)
+
+    @editing
+    def moveBeside(self, cellId, where):
+        """Move next to cell ``cellId``, "above" or "below" it (a drag and drop)."""
+        if type(cellId) is not int or where not in ("above", "below"):
+            raise BadArguments("A cell moves 'above' or 'below' another, named by its id (an "
+                               f"integer), not {where!r} {cellId!r}.")
+        return self.hub.moveCell(self.cellId, beside=(cellId, where == "below"),
+                                 who=self.identity.name)
 
     @editing
     def insert(self, where):

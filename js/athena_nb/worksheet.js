@@ -8,6 +8,7 @@
 import {Widget} from '../livefragments/widget.js';
 import {CommandMode} from './commandmode.js';
 import {lostConnection, noAccessNotice} from './connection.js';
+import {DragCells} from './dragcells.js';
 import {FilesPanel} from './files.js';
 import {HistoryPanel} from './history.js';
 import {Menu} from './menus.js';
@@ -142,6 +143,8 @@ export class Worksheet extends Widget {
         restoreDeleted: async () => this.deletedCells?.undo(), hint: (message) => this.hint(message),
         worksheet: (action) => /** @type {HTMLButtonElement|null} */ (
           this.node.querySelector(`.nb-toolbar button[data-action="${action}"]`))?.click()});
+      new DragCells({cells: this.cellsNode, ask: (call) => this.ask(call),
+        cellOf: (element) => this.cells.find((c) => c.node.contains(element)) ?? null});
     }
     /** The History panel (history.js), for everyone: reading the past changes nothing. */
     this.history = new HistoryPanel({

@@ -1,5 +1,6 @@
-"""Copying, cutting and pasting cells, joining and moving them, from command mode and from the
-cell's menu, in a real Chromium (js/athena_nb/cellclipboard.js, athena_nb/paste.py)."""
+"""Copying, cutting and pasting cells, joining and moving them, from command mode, from the
+cell's menu and by dragging, in a real Chromium (js/athena_nb/cellclipboard.js,
+athena_nb/paste.py, js/athena_nb/dragcells.js)."""
 
 from __future__ import annotations
 
@@ -109,3 +110,26 @@ def test_the_cell_menu_copies_and_pastes_and_says_when_there_is_nothing_to_paste
     menu.click()
     cell(page, 1).get_by_role("button", name=re.compile("^Paste cells below")).click()
     expectTexts(page, ["z = 26", "z = 26"])
+
+
+def test_a_cell_dragged_by_its_gutter_moves_for_everyone(three):
+    owner, carla, vic = three
+    typeInto(owner, 1, "first")
+    for n, text in ((2, "second"), (3, "third")):
+        owner.get_by_role("button", name="Add cell").click()
+        typeInto(owner, n, text)
+    expectTexts(carla, ["first", "second", "third"])
+    expect(cell(vic, 1).locator(".nb-cell-gutter")).not_to_have_attribute("draggable", "true")
+    gutter = cell(owner, 1).locator(".nb-cell-gutter")
+    target = cell(owner, 3)
+    box3 = target.bounding_box()
+    # Dropped on the lower half of the third cell: below it.
+    gutter.drag_to(target, target_position={"x": 40, "y": box3["height"] - 5})
+    expectTexts(owner, ["second", "third", "first"])
+    expectTexts(carla, ["second", "third", "first"])
+    expect(owner.locator(".nb-cell[data-drop], .nb-cell[data-dragging]")).to_have_count(0)
+    # On the upper half of the first cell: above it.
+    gutter = cell(owner, 3).locator(".nb-cell-gutter")
+    gutter.drag_to(cell(owner, 1), target_position={"x": 40, "y": 5})
+    expectTexts(carla, ["first", "second", "third"])
+    expect(cell(vic, 1).locator(".nb-cell-gutter")).not_to_have_attribute("draggable", "true")

@@ -205,6 +205,22 @@ def test_insert_delete_and_move_are_stored_then_broadcast_in_order(env):
     assert [e for e in ann.events if e[0] != "presence"][0] == ("inserted", 1, new, "x = 0")
 
 
+def test_a_cell_dragged_beside_another_lands_there_whatever_moved_meanwhile(env):
+    """A drag names the cell it is dropped on, not an index: a move by someone else between
+    the drag's start and its drop does not send the cell elsewhere."""
+    sheet, hub = openHub(env, cells=("a", "b", "c", "d"))
+    a, b, c, d = (cell.id for cell in hub.cells)
+    assert env.run(hub.moveCell(a, beside=(c, True))) == 2
+    assert [cell.text for cell in hub.cells] == ["b", "c", "a", "d"]
+    env.run(hub.moveCell(d, index=0))  # someone else's move, before the next drop
+    assert env.run(hub.moveCell(a, beside=(b, False))) == 1
+    assert [cell.text for cell in hub.cells] == ["d", "a", "b", "c"]
+    assert env.run(hub.moveCell(a, beside=(a, True))) == 1, "onto itself: it stays"
+    assert [cell.text for cell in stored(env, sheet).cells] == ["d", "a", "b", "c"]
+    with pytest.raises(NoSuchCell):
+        env.run(hub.moveCell(a, beside=(999, True)))
+
+
 def test_structure_changes_made_at_once_are_applied_one_after_the_other(env):
     """Three inserts asked for in one turn are stored and broadcast in the order asked."""
     sheet, hub = openHub(env, cells=("",))

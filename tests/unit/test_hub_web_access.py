@@ -35,7 +35,7 @@ def _exposed(cls):
 
 
 ARGS = {"edit": ([{"at": 0, "insert": "evil"}], 0), "move": (1,), "insert": ("below",),
-        "paste": ("below", [{"kind": "code", "text": "evil"}]),
+        "paste": ("below", [{"kind": "code", "text": "evil"}]), "moveBeside": (1, "below"),
         "split": (1, 0), "complete": ("x", 1), "introspect": ("x",), "setTitle": ("Evil",),
         "addCell": (0,), "focus": (None,), "setKind": ("text",), "setTypeset": (False,),
         "setSystem": ("sage",), "cursor": (0, 0, 0), "answer": ("x",), "restoreCell": (1,),
@@ -99,7 +99,8 @@ def test_exposed_methods_are_exactly_the_reviewed_ones():
         "historyInfo", "historyAt", "historyDiff", "historyOutputs", "historyRestore",
         "historyRestoreCell", "historyName", "historySnapshot"}
     assert set(_exposed(CellFragment)) == {
-        "edit", "text", "outputs", "run", "runAbove", "delete", "move", "insert", "paste",
+        "edit", "text", "outputs", "run", "runAbove", "delete", "move", "moveBeside", "insert",
+        "paste",
         "split", "joinNext", "clear", "complete", "introspect", "setKind", "cursor", "cancel", "answer",
         "help", "signature"}
     assert exposedMethod(CellFragment, "push") is None
