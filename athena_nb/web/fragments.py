@@ -54,7 +54,8 @@ __all__ = ["CellFragment", "NotAllowed", "WorksheetClosed", "WorksheetFragment",
 #: The keys, under the cells of those who may edit them.
 KEYS_HINT = (
     '<p class="nb-keys">Shift-Enter runs a cell and moves on, Ctrl-Enter runs it in place, '
-    "Tab completes or indents, Shift-Tab or F1 on a name shows its help, Ctrl-F searches. "
+    "Tab completes or indents, Shift-Tab or F1 on a name shows its help, Ctrl-F searches the "
+    "cell and Ctrl-Shift-F the worksheet. "
     "Escape gives command mode, as in Jupyter: Enter edits, A and B add a cell, C, X and V "
     "copy, cut and paste cells, D D deletes it, ↑ ↓ move between cells, Ctrl-Shift-↑ ↓ move "
     "the cell, M and Y make it text or code, Shift-M joins the next, O hides its output, Z "
@@ -125,6 +126,8 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
                           "true" if self.hub.typeset else "false")))
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
         menu += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
+        menu += _button("Find in worksheet", "find", ' aria-keyshortcuts="Control+Shift+F" '
+                        'title="Find (and replace) in every cell: Ctrl+Shift+F"')
         if not ro:
             menu += _button("Clear all outputs", "clearAll")
         downloads = "".join(f'<a href="download/{fmt}" download>{escape(label)}</a>'

@@ -16,9 +16,10 @@ import {NearScreen} from './nearscreen.js';
 import {Notices} from './notices.js';
 import {PresenceList} from './presence.js';
 import {listenForFrameHeights} from './outputs.js';
-import {lineNumbers, setLineNumbers, takeNewWorksheet} from './prefs.js';
+import {lineNumbers, takeNewWorksheet} from './prefs.js';
 import {RunQueue} from './queue.js';
 import {TitleField} from './title.js';
+import {openFind, toolbarAction} from './toolbar.js';
 import {focusCellAfter} from './typeahead.js';
 import {DeletedCells} from './undodelete.js';
 import {UnsavedEdits} from './unsaved.js';
@@ -40,14 +41,6 @@ const KERNEL_LABEL = {
   busy: 'Kernel: busy', dead: 'Kernel: stopped',
 };
 if (typeof window !== 'undefined') listenForFrameHeights(window);
-
-/** What Restart asks while `n` cells run or wait (none: the kernel is idle). @param {number} n */
-export function restartQuestion(n) {
-  if (!n) return 'Restart the kernel? Every variable it holds is lost.';
-  const cells = n === 1 ? 'a cell that runs or waits' : `${n} cells that run or wait`;
-  return `Restart the kernel? It stops ${cells} (they will not finish), and every variable ` +
-    'is lost.';
-}
 
 export class Worksheet extends Widget {
   /**
@@ -76,6 +69,7 @@ export class Worksheet extends Widget {
     /** Wakes the cells near the screen, puts the others to sleep (the cells register). */
     this.nearScreen = new NearScreen(node.ownerDocument, () => this.cells);
     node.addEventListener('click', (event) => this.#click(event));
+    node.ownerDocument.addEventListener('keydown', (event) => this.#findKey(event));
     this.title = new TitleField({input: this.titleInput, title: a.title, canEdit: a.canEdit,
       save: (title) => this.callRemote('setTitle', title),
       status: (state, error) => this.savedState('title', state, error),
@@ -165,15 +159,14 @@ export class Worksheet extends Widget {
     // The menus, and a display preference of this browser, are for viewers too.
     for (const menu of Object.values(this.menus)) menu.button.disabled = false;
     this.files.loaded();
-    const numbers = /** @type {HTMLButtonElement|null} */ (
-      this.node.querySelector('.nb-toolbar [data-action="lineNumbers"]'));
-    const history = /** @type {HTMLButtonElement|null} */ (
-      this.node.querySelector('.nb-toolbar [data-action="history"]'));
-    if (history) history.disabled = false;
-    if (numbers) {
-      numbers.disabled = false;
-      numbers.setAttribute('aria-pressed', String(lineNumbers()));
+    // Reading the past, finding and line numbers change nothing: for viewers too.
+    for (const action of ['history', 'find', 'lineNumbers']) {
+      const button = /** @type {HTMLButtonElement|null} */ (
+        this.node.querySelector(`.nb-toolbar [data-action="${action}"]`));
+      if (button) button.disabled = false;
     }
+    this.node.querySelector('.nb-toolbar [data-action="lineNumbers"]')
+      ?.setAttribute('aria-pressed', String(lineNumbers()));
     this.node.removeAttribute('aria-busy');
     this.cellsChanged();
     // The cells on the screen get their editors in this task, not at the next frame: the page
@@ -426,73 +419,24 @@ export class Worksheet extends Widget {
 
   // -- toolbar -------------------------------------------------------------------------------
 
-  /** The owner's Share panel under the toolbar: the home page's (share.js, loaded now).
-   * @param {HTMLButtonElement} button */
-  async #toggleShare(button) {
-    const {toggleShare} = await import('./share.js');
-    let place = /** @type {HTMLElement|null} */ (this.node.querySelector('.nb-share'));
-    if (!place) {
-      place = this.node.ownerDocument.createElement('section');
-      place.className = 'nb-share';
-      place.setAttribute('aria-label', 'Share');
-      this.node.querySelector('.nb-toolbar')?.after(place);
-    }
-    toggleShare(place, {id: this.worksheetId, title: this.titleInput.value}, button,
-      button.dataset.note ?? '', (message, isError) => (isError ? this.showError(message) : this.hint(message)));
-    place.hidden = button.getAttribute('aria-expanded') !== 'true';
-  }
-
   /** @param {Event} event */
-  async #click(event) {
-    const button = /** @type {HTMLElement|null} */ (/** @type {Element} */ (event.target).closest?.('button[data-action]'));
+  #click(event) {
+    const button = /** @type {HTMLButtonElement|null} */ (/** @type {Element} */ (event.target).closest?.('button[data-action]'));
     if (!button || button.closest('.nb-cell')) return;
     const menu = this.menus[/** @type {string} */ (button.dataset.action)];
-    if (menu) return menu.toggle();
-    if (button.dataset.action === 'lineNumbers') {
-      const on = !lineNumbers();
-      setLineNumbers(on);
-      button.setAttribute('aria-pressed', String(on));
-      return;
-    }
-    if (button.dataset.action === 'share') return this.#toggleShare(/** @type {HTMLButtonElement} */ (button));
-    if (button.dataset.action === 'history') {
-      if (this.history.open) this.history.close();
-      else await this.history.openPanel();
-      button.setAttribute('aria-expanded', String(this.history.open));
-      return;
-    }
-    if (!this.canEdit) return;
-    switch (button.dataset.action) {
-      case 'runAll': {
-        const stop = this.node.querySelector('[data-action="stopAtErrors"]')?.getAttribute('aria-pressed') !== 'false';
-        await Promise.all(this.cells.map((c) => c.editor.whenSent()));
-        return this.ask(this.callRemote('runAll', !stop));
-      }
-      case 'stopAtErrors':
-        button.setAttribute('aria-pressed', String(button.getAttribute('aria-pressed') === 'false'));
-        return;
-      case 'interrupt':
-        return this.ask(this.callRemote('interrupt'));
-      case 'restart': {
-        // A kernel's variables (and work under way) are lost without a word otherwise: ask
-        // first, as Jupyter does; a kernel not started, or stopped, holds nothing.
-        const waiting = this.kernel?.queue ?? [];
-        const holds = ['idle', 'busy'].includes(this.kernel?.state ?? 'none');
-        if (holds && !globalThis.confirm?.(restartQuestion(waiting.length))) return;
-        return this.ask(this.callRemote('restart'));
-      }
-      case 'addCell': {
-        // Below the cell the person was in (named by its id: others may move cells
-        // meanwhile), as JupyterLab's +; at the end before any.
-        const last = this.lastCell === null ? null : this.cellById(this.lastCell);
-        const id = await this.ask(last ? last.callRemote('insert', 'below') : this.callRemote('addCell'));
-        if (typeof id === 'number') this.focusCell(id);
-        return;
-      }
-      case 'clearAll':
-        return this.ask(this.callRemote('clearAll'));
-      case 'typeset':
-        return this.ask(this.callRemote('setTypeset', !this.typeset));
-    }
+    if (menu) menu.toggle();
+    else toolbarAction(this, button);
+  }
+
+  /** Ctrl+Shift+F, or Ctrl+F where no cell's editor has the caret: Find in worksheet.
+   * @param {KeyboardEvent} event */
+  #findKey(event) {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || event.key.toLowerCase() !== 'f') return;
+    if (!event.shiftKey && /** @type {Element} */ (event.target).closest?.('.cm-editor')) return;
+    event.preventDefault(); // not the browser's find, which misses the cells far from the screen
+    const text = this.node.ownerDocument.getSelection()?.toString() ?? '';
+    // What is typed before the bar has the focus is for it (toolbar.js), never for the code.
+    /** @type {HTMLElement|null} */ (this.node.ownerDocument.activeElement)?.blur();
+    openFind(this, text);
   }
 }
