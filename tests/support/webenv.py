@@ -73,6 +73,12 @@ class Browser:
     def post(self, path, body=b"", **kw):
         return self.request(b"POST", path, body, **kw)
 
+    def getJSON(self, path):
+        """A GET of a JSON API that must answer 200: its answer, parsed."""
+        answer = self.get(path, headers={b"accept": b"application/json"})
+        assert answer.code == 200, answer.body
+        return json.loads(answer.body)
+
     def form(self, path, **fields):
         return self.post(path, urlencode(fields).encode(),
                          headers={b"content-type": b"application/x-www-form-urlencoded"})

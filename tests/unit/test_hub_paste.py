@@ -7,7 +7,7 @@ from athena_nb.hub import BadRequest, NoSuchCell
 from athena_nb.quotas import QuotaExceeded, Quotas
 from athena_nb.store import CellKind
 from tests.support.notebook import NotebookEnv
-from tests.unit.test_hub import RecordingViewer
+from tests.unit.test_hub_undo import watched
 
 COPIED = [{"kind": "text", "text": "# Notes"}, {"kind": "code", "text": "x = 1"},
           {"kind": "code", "text": "x + 1"}]
@@ -18,13 +18,8 @@ def env():
     return NotebookEnv()
 
 
-def opened(env, cells=("a", "b")):
-    sheet = env.worksheet("Paste", cells)
-    hub = env.run(env.hubs.open(sheet.id))
-    ann, bob = RecordingViewer("ann", "Ann"), RecordingViewer("bob", "Bob")
-    hub.addViewer(ann, "Ann", "owner")
-    hub.addViewer(bob, "Bob", "collaborator")
-    return sheet, hub, ann, bob
+def opened(env):
+    return watched(env, cells=("a", "b"))
 
 
 def shown(hub):

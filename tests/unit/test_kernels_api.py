@@ -21,9 +21,7 @@ def env(monkeypatch):
 
 
 def kernels(browser):
-    answer = browser.get("/api/kernels", headers={b"accept": b"application/json"})
-    assert answer.code == 200, answer.body
-    return json.loads(answer.body)["kernels"]
+    return browser.getJSON("/api/kernels")["kernels"]
 
 
 def test_the_owner_sees_the_running_kernels_and_stops_one(env):

@@ -16,9 +16,7 @@ def env():
 
 
 def sessions(browser):
-    answer = browser.get("/api/sessions", headers={b"accept": b"application/json"})
-    assert answer.code == 200, answer.body
-    return json.loads(answer.body)["sessions"]
+    return browser.getJSON("/api/sessions")["sessions"]
 
 
 def test_the_owner_sees_every_session_with_when_and_where_from_but_never_its_id(env):
