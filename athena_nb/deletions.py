@@ -103,7 +103,12 @@ def delete(hub, cellId, who: str | None = None) -> Deferred:
     def removed(_):
         hub._removed(cell)
         hub.deletions.add(deleted)
-        return cell.id
+        if any(not c.leaving for c in hub.cells):
+            return cell.id
+        # The last one: the worksheet keeps a cell to type into, an empty one, as Jupyter's
+        # does (told to every viewer before the answer; Z puts the deleted one back above it).
+        d = hub.store.insert_cell(hub.worksheetId, 0, "", who=who).addCallback(hub._inserted)
+        return d.addBoth(lambda _: cell.id)  # deleted, whether or not the new cell was made
 
     return hub.store.delete_cell(cell.id, who=who).addCallbacks(removed, hub._stayed, errbackArgs=(cell,))
 

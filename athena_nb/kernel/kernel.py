@@ -188,8 +188,9 @@ class Kernel(Questions, Interrupts):
 
     def shutdown(self, reason: str = "shutdown") -> defer.Deferred[None]:
         """Stop the worker for good (``reason``: a key of STOP_REASONS); fires once it has
-        exited. A later execute() starts a new worker."""
+        exited. A later execute() starts a new worker, which counts its cells from 1."""
         self._restartAfterExit = False
+        self.executionCount = 0
         self._failStartWaiters("The kernel was shut down before it was ready.")
         if self._process is None:
             self._removeOwnCwd()

@@ -57,8 +57,9 @@ KEYS_HINT = (
     "Tab completes or indents, Shift-Tab or F1 on a name shows its help, Ctrl-F searches the "
     "cell and Ctrl-Shift-F the worksheet. "
     "Escape gives command mode, as in Jupyter: Enter edits, A and B add a cell, C, X and V "
-    "copy, cut and paste cells, D D deletes it, ↑ ↓ move between cells, Ctrl-Shift-↑ ↓ move "
-    "the cell, M and Y make it text or code, Shift-M joins the next, O hides its output, Z "
+    "copy, cut and paste cells (Shift-V above), D D deletes it, ↑ ↓ move between cells, "
+    "Ctrl-Shift-↑ ↓ move the cell, M and Y make it text or code, Shift-M joins the next, O "
+    "hides its output, Z "
     "brings back the cell deleted last, I I interrupts, 0 0 restarts, Tab leaves the cell; "
     "double-click or Enter edits a text cell.</p>")
 

@@ -342,6 +342,8 @@ def _cell(cell: dict, typeset: bool, styles: list[str]) -> str:
     code = cell["html"] if isinstance(cell.get("html"), str) else escape(text)
     inputHTML = f'<pre class="public-input"><code>{code}</code></pre>' if text else ""
     outHTML = f'<div class="public-outputs">{outputs}</div>' if outputs else ""
+    if not text.strip() and not outputs:
+        return ""  # an empty cell, never run (the one at the end): nothing to read
     count = _count(cell)
     kind = "public-cell public-code" if count else "public-cell"
     return f'<li class="{kind}">{count}{inputHTML}{outHTML}</li>'

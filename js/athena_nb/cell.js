@@ -42,15 +42,15 @@ import {TextCell} from './textcell.js';
 /** The "⋯" menu's items (label, action), made when it first opens: those that change the
  * worksheet, for editors, and those anyone may take (done here, with no call). */
 const EDIT_MENU = [
-  ['Insert cell above', 'insertAbove'], ['Insert cell below', 'insertBelow'],
-  ['Cut cell (Esc, X)', 'cutCell'], ['Paste cells below (Esc, V)', 'pasteBelow'],
-  ['Move up', 'moveUp'], ['Move down', 'moveDown'],
-  ['Split at cursor', 'split'], ['Join with next (Esc, Shift+M)', 'join'],
+  ['Insert cell above (Esc, A)', 'insertAbove'], ['Insert cell below (Esc, B)', 'insertBelow'],
+  ['Cut cell (Esc, X)', 'cutCell'], ['Copy cell (Esc, C)', 'copyCell'],
+  ['Paste below (Esc, V)', 'pasteBelow'], ['Paste above (Esc, Shift-V)', 'pasteAbove'],
+  ['Move up (Esc, Ctrl-Shift-↑)', 'moveUp'], ['Move down (Esc, Ctrl-Shift-↓)', 'moveDown'],
+  ['Split at cursor', 'split'], ['Join with next (Esc, Shift-M)', 'join'],
   ['Clear output', 'clear'], ['Evaluate cells above', 'runAbove'],
   ['Make text cell (Esc, M)', 'toText'], ['Make code cell (Esc, Y)', 'toCode'],
 ];
-const VIEW_MENU = [['Copy cell', 'copyCell'], ['Copy input', 'copy'],
-  ['Hide output', 'toggleOutput']];
+const VIEW_MENU = [['Copy input', 'copy'], ['Hide output', 'toggleOutput']];
 
 /** @type {Record<string, string>} */
 const STATE_LABEL = {
@@ -372,7 +372,8 @@ export class Cell extends Widget {
    * cells, and one menu is opened at a time). */
   #fillMenu() {
     const doc = this.node.ownerDocument;
-    for (const [label, action] of this.canEdit ? [...EDIT_MENU, ...VIEW_MENU] : VIEW_MENU) {
+    for (const [label, action] of this.canEdit ? [...EDIT_MENU, ...VIEW_MENU]
+      : [['Copy cell', 'copyCell'], ...VIEW_MENU]) {
       const button = doc.createElement('button');
       button.type = 'button';
       button.className = 'nb-button';
@@ -404,7 +405,10 @@ export class Cell extends Widget {
     const kind = this.textCell.isText ? 'text' : 'code';
     const text = this.editor.text; // as it is now, before the module comes
     const kept = (await import('./cellclipboard.js')).copyCells([{kind, text}]);
-    if (kept) this.worksheet?.hint(`${done}: Esc then V pastes it below, Shift+V above.`);
+    if (kept) {
+      this.worksheet?.hint(`${done}: ${this.canEdit ? 'Esc then V pastes it below, Shift-V above'
+        : 'paste it into a worksheet you may edit (Esc, then V)'}.`);
+    }
     else this.worksheet?.showError('This browser keeps no copied cells here (its storage for this site is off or full).');
     return kept;
   }
@@ -446,7 +450,7 @@ export class Cell extends Widget {
     switch (action) {
       case 'cutCell':
         if (!await this.#copyCell('Cell cut')) return;
-        return ws.deletedCells?.delete(() => ws.ask(this.callRemote('delete')));
+        return ws.deleteCell(this);
       case 'pasteAbove':
       case 'pasteBelow': {
         const cells = (await import('./cellclipboard.js')).copiedCells();
@@ -462,7 +466,7 @@ export class Cell extends Widget {
       case 'cancel':
         return ws.ask(this.callRemote('cancel'));
       case 'delete':
-        return ws.deletedCells?.delete(() => ws.ask(this.callRemote('delete')));
+        return ws.deleteCell(this);
       case 'insertAbove':
       case 'insertBelow': {
         const id = await ws.ask(this.callRemote('insert', action === 'insertAbove' ? 'above' : 'below'));
@@ -481,6 +485,7 @@ export class Cell extends Widget {
         return;
       }
       case 'join':
+        if (ws.cells.at(-1) === this) return ws.hint('This is the last cell: there is no next cell to join to it.');
         await this.editor.whenSynced();
         await ws.ask(this.callRemote('joinNext'));
         this.focus();

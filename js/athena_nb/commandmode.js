@@ -2,10 +2,10 @@
 // commandmode.js: Jupyter's command mode in a worksheet. Escape in a cell (one that closed
 // nothing: no completion list, search panel or selection) puts the cell in command mode, where
 // keys act on cells instead of typing into them: Enter edits the cell again, A and B add a
-// cell above or below, C and X copy or cut it and V or Shift+V paste the cells copied last
-// below or above (cellclipboard.js), D D deletes it, J/K or ↓/↑ go to the next or previous
-// cell, Ctrl+Shift+↑/↓ move it, M and Y make it a text or a code cell, Shift+M joins the next
-// cell to it, O hides or shows its output, Z brings back the cell deleted last, I I interrupts
+// cell above or below, C and X copy or cut it and V or Shift-V paste the cells copied last
+// below or above (cellclipboard.js; Ctrl with C, X, V or Z too, as in JupyterLab), D D deletes
+// it, J/K or ↓/↑ go to the next or previous cell, Ctrl-Shift-↑/↓ move it, M and Y make it a
+// text or a code cell, Shift-M joins the next cell to it, O hides or shows its output, Z brings back the cell deleted last, I I interrupts
 // the kernel and 0 0 restarts it (asking first, as the toolbar's button does), and Tab or
 // Shift-Tab leave it (the browser moves the focus). Any other key that would type or delete
 // is held back, with a hint: nothing reaches the code by accident. Shift-Enter and Ctrl-Enter
@@ -14,10 +14,9 @@
 // Tested by the browser tests (tests/browser/test_commandmode.py).
 
 /** What command mode tells the person as it starts, and when a key is held back. */
-export const COMMAND_HINT = 'Command mode: Enter edits the cell; A, B add a cell above or '
-  + 'below; C, X, V copy, cut, paste cells (Shift+V above); D D deletes, Z undeletes; ↑ ↓ go '
-  + 'to another cell, Ctrl+Shift+↑ ↓ move this one; M, Y make it text or code; Shift+M joins '
-  + 'the next; O hides its output; I I interrupts, 0 0 restarts; Tab leaves.';
+export const COMMAND_HINT = 'Command mode (Enter edits): A B add a cell · C X V copy, cut, '
+  + 'paste (Shift-V above) · D D delete, Z undelete · ↑ ↓ go, Ctrl-Shift-↑ ↓ move · M Y text, '
+  + 'code · Shift-M join · O output · I I interrupt, 0 0 restart · Tab leaves';
 
 /**
  * What command mode needs of a cell (cell.js's Cell).
@@ -32,6 +31,9 @@ const ACTIONS = /** @type {Record<string, string>} */ ({
 });
 /** The keys that act otherwise with Shift held. */
 const SHIFTED = /** @type {Record<string, string>} */ ({m: 'join', v: 'pasteAbove'});
+/** Ctrl (⌘) with these does what the letter alone does, as in JupyterLab (Ctrl-A is held:
+ * there is no selection of several cells). */
+const WITH_CTRL = new Set(['c', 'x', 'v', 'z', 'a']);
 /** Ctrl+Shift (⌘+Shift) with these move the cell. */
 const MOVES = /** @type {Record<string, string>} */ ({ArrowUp: 'moveUp', ArrowDown: 'moveDown'});
 /** The keys pressed twice that act on the worksheet (as its toolbar's buttons). */
@@ -137,7 +139,15 @@ export class CommandMode {
       if (!gone) this.#actThenStay(cell, MOVES[key]);
       return;
     }
-    if (event.ctrlKey || event.metaKey || event.altKey || (key === 'Enter' && event.shiftKey)) {
+    const ctrlLetter = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey
+      && WITH_CTRL.has(key);
+    if (ctrlLetter && key === 'a') {
+      event.preventDefault(); // not the cell's text: its keys are the cell's, here
+      this.hint(COMMAND_HINT);
+      return;
+    }
+    if (!ctrlLetter && (event.ctrlKey || event.metaKey || event.altKey
+        || (key === 'Enter' && event.shiftKey))) {
       this.leave(); // Ctrl-Enter, Shift-Enter, Ctrl-C...: what they do in the cell
       return;
     }
@@ -209,9 +219,10 @@ export class CommandMode {
     const exits = this.exits;
     await cell.act(action);
     if (this.exits !== exits) return;
-    if (!(below?.node.isConnected && this.#goFrom(below, 1)) && above?.node.isConnected) {
-      this.#goFrom(above, -1);
-    }
+    if (below?.node.isConnected && this.#goFrom(below, 1)) return;
+    if (above?.node.isConnected && this.#goFrom(above, -1)) return;
+    const first = this.cells()[0]; // the empty cell the server put in the last one's place
+    if (first && first !== cell) this.#goFrom(first, 1);
   }
 
   /** @param {CommandCell} cell @param {number} step */

@@ -2,9 +2,9 @@
 // kernels.js: the home page's Running kernels panel: each worksheet whose kernel runs now (as
 // JupyterLab's Running panel, or the old Sage Notebook's active worksheets), its system and
 // state, who has it open, the memory its processes take, and Stop, which asks first (its
-// variables are lost; the worksheet's next run starts a new kernel). Read when the page opens
-// and at Refresh. Tested by tests/browser/test_kernels_panel.py and
-// tests/unit/test_kernels_api.py (the API).
+// variables are lost; the worksheet's next run starts a new kernel). Read when the page opens,
+// at Refresh and when the page is looked at again. Tested by tests/browser/test_kernels_panel.py
+// and tests/unit/test_kernels_api.py (the API).
 
 import {api, attempt, el, say} from './homekit.js';
 
@@ -58,4 +58,6 @@ async function show() {
 }
 
 $('refresh-kernels').addEventListener('click', () => attempt(show));
+// Kernels start and stop in other tabs: the list is read again when this one is looked at.
+document.addEventListener('visibilitychange', () => document.hidden || attempt(show));
 attempt(show);

@@ -85,6 +85,9 @@ function publishSection(worksheet, tell) {
   const unpublishButton = el('button', {type: 'button', className: 'danger',
     'aria-label': `Unpublish ${worksheet.title}`, hidden: true,
     onclick: () => attempt(async () => {
+      // Its public link stops working for everyone it was given to (a new one comes with
+      // the next publish): asked first, as revoking a link is.
+      if (!confirm(`Unpublish “${worksheet.title}”? Its public link stops working for everyone.`)) return;
       show((await api('POST', `${base}/unpublish`)).published);
       tell('Unpublished: the public page is gone.');
     })}, 'Unpublish');

@@ -267,6 +267,21 @@ export class Worksheet extends Widget {
     return null;
   }
 
+  /**
+   * Deletes `cell` (its Delete button, its menu's Cut, D D): undoably (undodelete.js). A focus
+   * it held (its menu's) goes to the cell below it, or above, not to the page.
+   * @param {Cell} cell
+   */
+  async deleteCell(cell) {
+    const cells = this.cells;
+    const at = cells.indexOf(cell);
+    await this.deletedCells?.delete(() => this.ask(cell.callRemote('delete')));
+    const doc = this.node.ownerDocument;
+    if (cell.node.isConnected || (doc.activeElement && doc.activeElement !== doc.body)) return;
+    const next = [cells[at + 1], cells[at - 1], this.cells[0]].find((c) => c?.node.isConnected);
+    next?.focus();
+  }
+
   /** @param {number} cellId */
   focusCell(cellId) {
     this.cellById(cellId)?.focus();

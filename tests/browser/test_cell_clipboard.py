@@ -103,12 +103,13 @@ def test_the_cell_menu_copies_and_pastes_and_says_when_there_is_nothing_to_paste
     typeInto(page, 1, "z = 26")
     menu = cell(page, 1).get_by_role("button", name=re.compile("More"))
     menu.click()
-    cell(page, 1).get_by_role("button", name=re.compile("^Paste cells below")).click()
+    cell(page, 1).get_by_role("button", name=re.compile("^Paste below")).click()
     expect(page.locator(".nb-hint")).to_have_text(re.compile("^No cells to paste"), timeout=T)
     menu.click()
     cell(page, 1).get_by_role("button", name=re.compile("^Copy cell")).click()
+    expect(page.locator(".nb-hint")).to_have_text(re.compile("^Cell copied: Esc then V"), timeout=T)
     menu.click()
-    cell(page, 1).get_by_role("button", name=re.compile("^Paste cells below")).click()
+    cell(page, 1).get_by_role("button", name=re.compile("^Paste below")).click()
     expectTexts(page, ["z = 26", "z = 26"])
 
 
@@ -133,3 +134,28 @@ def test_a_cell_dragged_by_its_gutter_moves_for_everyone(three):
     gutter.drag_to(cell(owner, 1), target_position={"x": 40, "y": 5})
     expectTexts(carla, ["first", "second", "third"])
     expect(cell(vic, 1).locator(".nb-cell-gutter")).not_to_have_attribute("draggable", "true")
+
+
+def test_cutting_the_last_cell_leaves_an_empty_one_in_command_mode_and_ctrl_letters_act(page):
+    """As in JupyterLab: the worksheet keeps a cell, and Ctrl with C, X, V or Z in command mode
+    does what the letter does; Ctrl-A changes nothing. Shift-M on the last cell only says why."""
+    newWorksheet(page)
+    typeInto(page, 1, "only = 1")
+    box(page, 1).press("Escape")
+    page.keyboard.press("Shift+M")
+    expect(page.locator(".nb-hint")).to_have_text(re.compile("^This is the last cell"), timeout=T)
+    page.keyboard.press("Control+a")
+    page.keyboard.press("d")
+    page.keyboard.press("d")
+    expectTexts(page, [""])  # the only cell deleted: an empty one in its place
+    inCommandMode(page, 1)
+    page.keyboard.press("Control+z")
+    expectTexts(page, ["only = 1", ""])
+    inCommandMode(page, 1)
+    page.keyboard.press("Control+c")
+    page.keyboard.press("Control+v")
+    expectTexts(page, ["only = 1", "only = 1", ""])
+    inCommandMode(page, 2)
+    page.keyboard.press("Control+x")
+    expectTexts(page, ["only = 1", ""])
+    inCommandMode(page, 2)

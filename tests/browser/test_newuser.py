@@ -62,7 +62,7 @@ def test_a_hint_shows_at_the_foot_of_the_window_and_the_kernels_state_stays(page
     box(page, 1).click()
     box(page, 1).press("Escape")
     hint = page.locator(".nb-hint")
-    expect()(hint).to_have_text(re.compile("^Command mode: Enter edits"))
+    expect()(hint).to_have_text(re.compile(r"^Command mode \(Enter edits\)"))
     expect()(hint).to_have_attribute("role", "status")
     expect()(kernelStatus(page)).to_have_text(re.compile("^Kernel"))
     assert toolbar.bounding_box() == before
@@ -96,7 +96,7 @@ def test_a_viewer_sees_only_the_cell_actions_a_viewer_can_take(three):
     # An editor's menu still has everything, Copy and Hide included (of "Make text cell" and
     # "Make code cell" the one that applies).
     carla.get_by_role("button", name="More actions for this cell").first.click()
-    expect()(cell(carla, 1).locator(".nb-menu").get_by_role("button")).to_have_count(14)
+    expect()(cell(carla, 1).locator(".nb-menu").get_by_role("button")).to_have_count(15)
     expect()(cell(carla, 1).locator(".nb-menu").get_by_role("button", name="Move up")).to_be_enabled()
 
 

@@ -52,8 +52,11 @@ def test_the_owner_publishes_and_a_stranger_reads_the_snapshot(context, browser,
         assert public.locator("b").count() == 0
         publicSeen.assertClean()
 
+        asked = []
+        page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
         page.get_by_role("button", name="Unpublish Open results").click()
         expect(page.get_by_text("Not published.")).to_be_visible()
+        assert asked == ["Unpublish “Open results”? Its public link stops working for everyone."]
         assert public.goto(publicURL).status == 404
     finally:
         stranger.close()

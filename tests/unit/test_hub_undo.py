@@ -71,6 +71,22 @@ def test_a_text_cell_comes_back_as_text(env):
     assert hub.cells[0].rendered() is not None
 
 
+def test_deleting_the_last_cell_leaves_an_empty_one_and_z_brings_it_back_above(env):
+    """As in Jupyter, a worksheet keeps a cell to type into; every viewer sees it come before
+    the deletion's answer."""
+    sheet, hub, ann, bob = watched(env, cells=("only = 1",))
+    (only,) = hub.cells
+    assert env.run(hub.deleteCell(only.id)) == only.id
+    assert [(c.text, c.kind.value) for c in hub.cells] == [("", "code")]
+    blank = hub.cells[0].id
+    for viewer in (ann, bob):
+        assert [e[:3] for e in viewer.events if e[0] in ("removed", "inserted")] == [
+            ("removed", only.id), ("inserted", 0, blank)]
+    assert [c.text for c in env.run(env.store.load_worksheet(sheet.id)).cells] == [""]
+    env.run(hub.restoreCell(only.id))
+    assert [c.text for c in hub.cells] == ["only = 1", ""]
+
+
 def test_it_goes_below_the_cell_that_was_above_it_even_after_moves(env):
     sheet, hub, ann, bob = watched(env, cells=("0", "1", "2", "3"))
     c0, c1, c2, c3 = (c.id for c in hub.cells)

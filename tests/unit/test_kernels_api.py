@@ -44,6 +44,7 @@ def test_the_owner_sees_the_running_kernels_and_stops_one(env):
     env.call(page.cells[0].callRemote("run"))  # the next run starts a new kernel
     env.settle()
     assert [k["state"] for k in kernels(owner)] == ["idle"]
+    assert hub.cells[0].count == 1, "which counts its cells from 1, as after a restart"
 
 
 def test_stopping_a_kernel_that_is_not_running_is_a_404_with_a_sentence(env):

@@ -306,6 +306,11 @@ def test_code_is_highlighted_once_when_published_and_plain_past_the_limit_or_bef
     unrun = renderSnapshot({"title": "T", "cells": [{"input": "x", "outputs": [],
                                                      "count": None}]}, "/static/").decode()
     assert '<span class="public-count" aria-label="Not run">[ ]</span>' in unrun
+    # An empty cell never run (the one at a worksheet's end) is left out: nothing to read.
+    empty = renderSnapshot({"title": "T", "cells": [{"input": "x", "outputs": [], "count": 1},
+                                                    {"input": " \n", "outputs": [], "count": None}]},
+                           "/static/").decode()
+    assert empty.count('<li class="public-cell') == 1
 
 
 def test_html_outputs_keep_their_styles_sanitised_and_admitted_by_hash(env):
