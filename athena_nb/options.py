@@ -139,6 +139,10 @@ class Options(usage.Options):
          _positive(int, "output-cap", "characters")],
         ["pool-size", None, 2, "Kernels of the server's system kept started ahead of need.",
          _poolSize],
+        ["kernel-keep-minutes", None, 30,
+         "Minutes a worksheet's kernel keeps its variables once nobody has the worksheet open "
+         "and no cell runs (the home page's Running kernels stops one sooner).",
+         _between("kernel-keep-minutes", "a number of minutes", 1, 10080)],
         ["sage-pool-size", None, None,
          "Sage kernels kept started for Sage worksheets when the server's system is python "
          "(default: 1 when Sage is installed, else 0; each takes a few hundred MiB).",

@@ -52,10 +52,10 @@ def findIsolation(options) -> Isolation:
     return isolation
 
 
-def defaultHubs(reactor, store, pool, dataDir, quotas=None):
+def defaultHubs(reactor, store, pool, dataDir, quotas=None, lingerSeconds: float = 60.0):
     from ..hubs import HubRegistry
 
-    return HubRegistry(reactor, store, pool, dataDir, quotas=quotas)
+    return HubRegistry(reactor, store, pool, dataDir, quotas=quotas, lingerSeconds=lingerSeconds)
 
 
 class NotebookService(MultiService):
@@ -98,7 +98,8 @@ class NotebookService(MultiService):
                  path=os.path.join(self.options["data-dir"], SERVER_JSON))
 
     def _defaultHubs(self, reactor, store, pool, dataDir):
-        return defaultHubs(reactor, store, pool, dataDir, self.options.quotas())
+        return defaultHubs(reactor, store, pool, dataDir, self.options.quotas(),
+                           lingerSeconds=self.options["kernel-keep-minutes"] * 60.0)
 
     def _makePool(self) -> KernelPools:
         """The kernel pools: one of the server's system (``--pool-size``) and, when that is

@@ -177,6 +177,19 @@ def test_quotas_come_from_the_options_and_zero_turns_one_off():
     assert parse().quotas().maxFilesBytes == 1 << 30
 
 
+def test_a_kernel_keeps_its_variables_half_an_hour_after_its_worksheet_is_left():
+    """JupyterLab keeps a kernel until it is shut down; a shared server cannot keep every
+    one for ever: the hubs close a worksheet's kernel this long after nobody has it open."""
+    from athena_nb.service._notebook import NotebookService
+
+    assert parse()["kernel-keep-minutes"] == 30
+    options = parse("--kernel-keep-minutes", "5")
+    hubs = NotebookService(options)._defaultHubs(None, None, None, "/tmp")
+    assert hubs.lingerSeconds == 300
+    with pytest.raises(usage.UsageError, match="between 1 and 10080"):
+        parse("--kernel-keep-minutes", "0")
+
+
 def test_the_command_says_why_it_refused_the_options_and_not_all_of_them(capsys):
     from athena_nb.cli import main
 
