@@ -9,6 +9,7 @@
 // (athena_nb/web/deferral.py); asleep, its text is a plain <pre> that others' edits update.
 
 import {Widget} from '../livefragments/widget.js';
+import {copyCell, pasteNextTo} from './cellclipboard.js';
 import {CellEditor} from './editor.js';
 import {helpRequest} from './editor/calls.js';
 import {HelpPanel} from './help.js';
@@ -399,20 +400,6 @@ export class Cell extends Widget {
     }
   }
 
-  /** Keeps this cell (its kind and text) for a paste (cellclipboard.js, loaded when first
-   * used); false if the browser keeps nothing. @param {string} done what the hint says then */
-  async #copyCell(done) {
-    const kind = this.textCell.isText ? 'text' : 'code';
-    const text = this.editor.text; // as it is now, before the module comes
-    const kept = (await import('./cellclipboard.js')).copyCells([{kind, text}]);
-    if (kept) {
-      this.worksheet?.hint(`${done}: ${this.canEdit ? 'Esc then V pastes it below, Shift-V above'
-        : 'paste it into a worksheet you may edit (Esc, then V)'}.`);
-    }
-    else this.worksheet?.showError('This browser keeps no copied cells here (its storage for this site is off or full).');
-    return kept;
-  }
-
   /** Hides or shows this cell's output, in this page only. */
   #toggleOutput() {
     const node = /** @type {HTMLElement} */ (this.node);
@@ -444,21 +431,16 @@ export class Cell extends Widget {
     const ws = this.worksheet;
     if (action === 'more') return this.menu.toggle();
     if (action === 'copy') return this.#copy();
-    if (action === 'copyCell') return this.#copyCell('Cell copied');
+    if (action === 'copyCell') return copyCell(this, 'Cell copied');
     if (action === 'toggleOutput') return this.#toggleOutput();
     if (!this.canEdit || !ws) return; // ws is null only before loaded()
     switch (action) {
       case 'cutCell':
-        if (!await this.#copyCell('Cell cut')) return;
-        return ws.deleteCell(this);
+        if (!copyCell(this, 'Cell cut')) return;
+        return ws.deleteCell(this, 'Cell cut');
       case 'pasteAbove':
-      case 'pasteBelow': {
-        const cells = (await import('./cellclipboard.js')).copiedCells();
-        if (!cells.length) return ws.hint('No cells to paste: copy some first (Esc, then C or X).');
-        const ids = await ws.ask(this.callRemote('paste', action === 'pasteAbove' ? 'above' : 'below', cells));
-        if (Array.isArray(ids) && ids.length) ws.focusCell(ids[ids.length - 1]);
-        return;
-      }
+      case 'pasteBelow':
+        return pasteNextTo(this, ws, action === 'pasteAbove' ? 'above' : 'below');
       case 'run':
         return this.run();
       case 'runAbove':

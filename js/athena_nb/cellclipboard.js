@@ -6,6 +6,8 @@
 // Tested by tests/js/athena_nb/cellclipboard.test.mjs and tests/browser/test_cell_clipboard.py.
 
 /** @typedef {{kind: 'code'|'text', text: string}} CopiedCell */
+/** @typedef {import('./cell.js').Cell} Cell */
+/** @typedef {import('./worksheet.js').Worksheet} Worksheet */
 
 const KEY = 'athena-nb.copied-cells';
 
@@ -46,4 +48,33 @@ export function copiedCells() {
   if (!Array.isArray(kept)) return [];
   return kept.filter((c) => c && (c.kind === 'code' || c.kind === 'text')
     && typeof c.text === 'string');
+}
+
+/**
+ * Keeps `cell` (its kind and text) for a paste, at once (a V right after finds it), and says
+ * so; false, with why, if the browser keeps nothing.
+ * @param {Cell} cell @param {string} done what was done ("Cell copied", "Cell cut")
+ */
+export function copyCell(cell, done) {
+  const kind = cell.textCell.isText ? 'text' : 'code';
+  const kept = copyCells([{kind, text: cell.editor.text}]);
+  if (!kept) {
+    cell.worksheet?.showError('This browser keeps no copied cells here (its storage for this site is off or full).');
+  } else {
+    cell.worksheet?.hint(`${done}: ${cell.canEdit ? 'Esc then V pastes it below, Shift-V above'
+      : 'paste it into a worksheet you may edit (Esc, then V)'}.`);
+  }
+  return kept;
+}
+
+/**
+ * Pastes the cells copied last next to `cell`; the caret goes to the last one pasted.
+ * @param {Cell} cell @param {Worksheet} ws @param {'above'|'below'} where
+ */
+export async function pasteNextTo(cell, ws, where) {
+  const cells = copiedCells();
+  if (!cells.length) return ws.hint('No cells to paste: copy some first (Esc, then C or X).');
+  const ids = await ws.ask(cell.callRemote('paste', where, cells));
+  if (Array.isArray(ids) && ids.length) ws.focusCell(ids[ids.length - 1]);
+  return undefined;
 }

@@ -104,8 +104,10 @@ function publishSection(worksheet, tell) {
     const url = new URL(published.path, location.href).href;
     const field = el('input', {type: 'text', readOnly: true, value: url,
                                'aria-label': 'Public link', className: 'public-link'});
+    const when = new Date(published.at * 1000);
     link.replaceChildren(el('div', {className: 'share-link'},
-      el('span', {className: 'share-role'}, 'Public'),
+      el('span', {className: 'share-role', title: `Published ${when.toLocaleString()}`},
+        'Public, ', el('time', {dateTime: when.toISOString()}, when.toLocaleDateString())),
       field,
       el('button', {type: 'button', onclick: () => copy(/** @type {HTMLInputElement} */ (field), tell)},
         'Copy')));

@@ -75,15 +75,18 @@ export async function toolbarAction(ws, button) {
   }
 }
 
-/** A panel's place under the toolbar, made when first asked for. @param {Worksheet} ws
- * @param {string} className @param {string} label */
-function placeUnderToolbar(ws, className, label) {
+/** A panel's place under the toolbar (`inside`: as the toolbar's last line, which stays in
+ * sight as the page scrolls), made when first asked for. @param {Worksheet} ws
+ * @param {string} className @param {string} label @param {boolean} [inside] */
+function placeUnderToolbar(ws, className, label, inside = false) {
   let place = /** @type {HTMLElement|null} */ (ws.node.querySelector(`.${className}`));
   if (!place) {
     place = ws.node.ownerDocument.createElement('section');
     place.className = className;
     place.setAttribute('aria-label', label);
-    ws.node.querySelector('.nb-toolbar')?.after(place);
+    const toolbar = ws.node.querySelector('.nb-toolbar');
+    if (inside) toolbar?.append(place);
+    else toolbar?.after(place);
   }
   return place;
 }
@@ -108,7 +111,7 @@ export async function openFind(ws, text = '') {
   const {FindBar} = await import('./findbar.js');
   let bar = findBars.get(ws);
   if (!bar) {
-    bar = new FindBar({place: placeUnderToolbar(ws, 'nb-find-place', 'Find'), cells: () => ws.cells,
+    bar = new FindBar({place: placeUnderToolbar(ws, 'nb-find-place', 'Find', true), cells: () => ws.cells,
       wake: (cell) => ws.nearScreen.wakeNow(/** @type {any} */ (cell)), canEdit: ws.canEdit});
     findBars.set(ws, bar);
   }

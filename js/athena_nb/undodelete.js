@@ -50,7 +50,7 @@ export class DeletedCells {
     this.notice.className = 'nb-undo';
     this.notice.setAttribute('role', 'status');
     this.notice.hidden = true;
-    const text = doc.createElement('span');
+    const text = this.said = doc.createElement('span');
     text.textContent = 'Cell deleted — ';
     this.button = doc.createElement('button');
     this.button.type = 'button';
@@ -68,13 +68,17 @@ export class DeletedCells {
    * (undefined when refused). An undo asked for before the answer waits for it (D D then Z
    * at once brings that cell back).
    * @param {() => Promise<unknown>} call
+   * @param {string} [what] what the notice says was done ("Cell cut")
    */
-  async delete(call) {
+  async delete(call, what = 'Cell deleted') {
     const deleting = call();
     this.deleting.add(deleting);
     try {
       const id = await deleting;
-      if (typeof id === 'number') this.#deleted(id);
+      if (typeof id === 'number') {
+        this.said.textContent = `${what} — `;
+        this.#deleted(id);
+      }
     } finally {
       this.deleting.delete(deleting);
     }

@@ -270,12 +270,16 @@ export class Worksheet extends Widget {
   /**
    * Deletes `cell` (its Delete button, its menu's Cut, D D): undoably (undodelete.js). A focus
    * it held (its menu's) goes to the cell below it, or above, not to the page.
-   * @param {Cell} cell
+   * @param {Cell} cell @param {string} [what] what the Undo notice says was done
    */
-  async deleteCell(cell) {
+  async deleteCell(cell, what = undefined) {
     const cells = this.cells;
     const at = cells.indexOf(cell);
-    await this.deletedCells?.delete(() => this.ask(cell.callRemote('delete')));
+    // Its edits still on their way reach it first: a cut, or Z, gives the text as it was typed.
+    await this.deletedCells?.delete(async () => {
+      await cell.editor.whenSynced();
+      return this.ask(cell.callRemote('delete'));
+    }, what);
     const doc = this.node.ownerDocument;
     if (cell.node.isConnected || (doc.activeElement && doc.activeElement !== doc.body)) return;
     const next = [cells[at + 1], cells[at - 1], this.cells[0]].find((c) => c?.node.isConnected);

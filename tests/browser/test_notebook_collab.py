@@ -98,7 +98,8 @@ def test_a_viewer_can_watch_but_not_type_or_run(three):
         expect(vic.get_by_role("button", name=name)).to_have_count(0)
     expect(vic.locator(".nb-keys")).to_have_count(0)
     vic.get_by_role("button", name="More worksheet actions").click()
-    expect(vic.locator(".nb-toolbar .nb-menu:visible button")).to_have_text(["Line numbers"])
+    expect(vic.locator(".nb-toolbar .nb-menu:visible button")).to_have_text(
+        ["Line numbers", "Find in worksheet"])
     expect(vic.get_by_role("button", name="Line numbers")).to_be_enabled()
     vic.keyboard.press("Escape")
     box(vic, 1).click()
