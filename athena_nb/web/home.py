@@ -381,7 +381,7 @@ class ApiResource(Resource):
             return 200, {"kernels": [{
                 "worksheet": hub.worksheetId, "title": hub.title, "system": hub.system,
                 **{k: v for k, v in hub.kernelInfo().items() if k in ("state", "reason")},
-                "people": sorted({entry["name"] for entry in hub.audience.presence()}),
+                "people": _people(hub.audience.presence()),
                 "memory": memory.pss if pid else None,
             } for hub, pid, memory in zip(hubs, pids, memories, strict=True)]}
 
@@ -418,6 +418,13 @@ class ApiResource(Resource):
             return 200, {"ended": key}
 
         return self.auth.endSession(key).addCallback(ended)
+
+
+def _people(presence: list[dict]) -> list[str]:
+    """Who has a worksheet open, as the owner reads it: "you" (any of their browsers), then the
+    others by name."""
+    others = sorted({entry["name"] for entry in presence if entry["role"] != "owner"})
+    return (["you"] if any(entry["role"] == "owner" for entry in presence) else []) + others
 
 
 def _made(worksheet):

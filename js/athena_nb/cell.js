@@ -9,7 +9,7 @@
 // (athena_nb/web/deferral.py); asleep, its text is a plain <pre> that others' edits update.
 
 import {Widget} from '../livefragments/widget.js';
-import {copyCell, pasteNextTo} from './cellclipboard.js';
+import {copyCell, keepRemovedText, pasteNextTo} from './cellclipboard.js';
 import {CellEditor} from './editor.js';
 import {helpRequest} from './editor/calls.js';
 import {HelpPanel} from './help.js';
@@ -83,6 +83,8 @@ export class Cell extends Widget {
     this.cellId = a.cellId;
     this.canEdit = a.canEdit;
     this.run_ = a.run;
+    /** This page deleted the cell (its focus then goes elsewhere, unannounced). */
+    this.removedHere = false;
     /** @type {Worksheet|null} set in loaded() (a detached widget loses its parent) */
     this.worksheet = null;
     const placeholder = /** @type {HTMLElement} */ (node.querySelector('.nb-input'));
@@ -170,6 +172,10 @@ export class Cell extends Widget {
 
   detached() {
     this.worksheet?.nearScreen.unwatch(this);
+    const doc = this.node.ownerDocument;
+    // Gone under the caret of someone typing in it (deleted or joined by another person):
+    // what they had is kept, for a paste, and they are told (cellclipboard.js).
+    if (!this.removedHere && this.node.contains(doc.activeElement)) keepRemovedText(this);
     this.node.remove();
     this.help.close();
     this.stopLineNumbers();

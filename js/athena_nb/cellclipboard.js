@@ -78,3 +78,18 @@ export async function pasteNextTo(cell, ws, where) {
   if (Array.isArray(ids) && ids.length) ws.focusCell(ids[ids.length - 1]);
   return undefined;
 }
+
+/**
+ * `cell` went while its person was typing in it (another deleted it, or joined it to the cell
+ * above): its text, as they had it, is kept for a paste, and they are told.
+ * @param {Cell} cell
+ */
+export function keepRemovedText(cell) {
+  const text = cell.editor.text;
+  if (!text.trim() || !copyCells([{kind: cell.textCell.isText ? 'text' : 'code', text}])) {
+    cell.worksheet?.hint('Someone else removed the cell you were in.');
+    return;
+  }
+  cell.worksheet?.hint('Someone else removed the cell you were in; its text as you had it is '
+    + 'kept: in a cell, Esc then V pastes it.');
+}

@@ -13,21 +13,27 @@
 export class DragCells {
   /**
    * @param {Object} o
-   * @param {HTMLElement} o.cells the cells' container
-   * @param {(node: Element) => DraggedCell|null} o.cellOf the cell of an element in it
+   * @param {HTMLElement} o.area where a drag goes on (the worksheet: below its last cell is
+   *   below that cell)
+   * @param {() => DraggedCell[]} o.cells the cells, in order
    * @param {(call: Promise<unknown>) => Promise<unknown>} o.ask sends a call, showing a refusal
    */
-  constructor({cells, cellOf, ask}) {
-    this.cellOf = cellOf;
+  constructor({area, cells, ask}) {
+    this.cells = cells;
     this.ask = ask;
     /** @type {DraggedCell|null} the cell dragged from this page, if any */
     this.dragged = null;
     /** @type {HTMLElement|null} the cell that shows where the drop would land */
     this.mark = null;
-    cells.addEventListener('dragstart', (event) => this.#start(event));
-    cells.addEventListener('dragover', (event) => this.#over(event));
-    cells.addEventListener('drop', (event) => this.#drop(event));
-    cells.addEventListener('dragend', () => this.#end());
+    area.addEventListener('dragstart', (event) => this.#start(event));
+    area.addEventListener('dragover', (event) => this.#over(event));
+    area.addEventListener('drop', (event) => this.#drop(event));
+    area.addEventListener('dragend', () => this.#end());
+  }
+
+  /** The cell `element` is in, if any. @param {Element|null} element */
+  cellOf(element) {
+    return element ? this.cells().find((cell) => cell.node.contains(element)) ?? null : null;
   }
 
   /** @param {DragEvent} event */
@@ -44,9 +50,13 @@ export class DragCells {
 
   /** @param {DragEvent} event */
   #over(event) {
-    const target = this.dragged && this.cellOf(/** @type {Element} */ (event.target));
+    if (!this.dragged) return;
+    let target = this.cellOf(/** @type {Element} */ (event.target));
+    const last = this.cells().at(-1);
+    // Under the last cell (the keys' line, the page's foot): below it, at the end.
+    if (!target && last && event.clientY > last.node.getBoundingClientRect().bottom) target = last;
     if (!target) return;
-    event.preventDefault(); // a cell here takes the drop
+    event.preventDefault(); // this place takes the drop
     if (event.dataTransfer) event.dataTransfer.dropEffect = 'move';
     const box = target.node.getBoundingClientRect();
     const node = /** @type {HTMLElement} */ (target.node);

@@ -137,8 +137,8 @@ export class Worksheet extends Widget {
         restoreDeleted: async () => this.deletedCells?.undo(), hint: (message) => this.hint(message),
         worksheet: (action) => /** @type {HTMLButtonElement|null} */ (
           this.node.querySelector(`.nb-toolbar button[data-action="${action}"]`))?.click()});
-      new DragCells({cells: this.cellsNode, ask: (call) => this.ask(call),
-        cellOf: (element) => this.cells.find((c) => c.node.contains(element)) ?? null});
+      new DragCells({area: /** @type {HTMLElement} */ (node), cells: () => this.cells,
+        ask: (call) => this.ask(call)});
     }
     /** The History panel (history.js), for everyone: reading the past changes nothing. */
     this.history = new HistoryPanel({
@@ -278,7 +278,10 @@ export class Worksheet extends Widget {
     // Its edits still on their way reach it first: a cut, or Z, gives the text as it was typed.
     await this.deletedCells?.delete(async () => {
       await cell.editor.whenSynced();
-      return this.ask(cell.callRemote('delete'));
+      cell.removedHere = true;
+      const id = await this.ask(cell.callRemote('delete'));
+      if (id === undefined) cell.removedHere = false; // refused: it stays
+      return id;
     }, what);
     const doc = this.node.ownerDocument;
     if (cell.node.isConnected || (doc.activeElement && doc.activeElement !== doc.body)) return;

@@ -133,6 +133,9 @@ def test_a_cell_dragged_by_its_gutter_moves_for_everyone(three):
     gutter = cell(owner, 3).locator(".nb-cell-gutter")
     gutter.drag_to(cell(owner, 1), target_position={"x": 40, "y": 5})
     expectTexts(carla, ["first", "second", "third"])
+    # Under the last cell (on the line of keys): to the end.
+    cell(owner, 1).locator(".nb-cell-gutter").drag_to(owner.locator(".nb-keys"))
+    expectTexts(carla, ["second", "third", "first"])
     expect(cell(vic, 1).locator(".nb-cell-gutter")).not_to_have_attribute("draggable", "true")
 
 
@@ -159,3 +162,23 @@ def test_cutting_the_last_cell_leaves_an_empty_one_in_command_mode_and_ctrl_lett
     page.keyboard.press("Control+x")
     expectTexts(page, ["only = 1", ""])
     inCommandMode(page, 2)
+
+
+def test_a_cell_removed_under_someones_caret_keeps_their_text_for_a_paste(three):
+    owner, carla, vic = three
+    typeInto(owner, 1, "a = 1")
+    owner.get_by_role("button", name="Add cell").click()
+    typeInto(carla, 2, "carla_was_here = 2")
+    expectText(owner, 2, "carla_was_here = 2")
+    box(owner, 2).click()
+    box(owner, 2).press("Escape")
+    owner.keyboard.press("d")
+    owner.keyboard.press("d")
+    expectTexts(carla, ["a = 1"])
+    expect(carla.locator(".nb-hint")).to_have_text(
+        re.compile("^Someone else removed the cell you were in; its text"), timeout=T)
+    expect(owner.locator(".nb-hint")).not_to_contain_text("Someone else")  # their own doing
+    box(carla, 1).click()
+    box(carla, 1).press("Escape")
+    carla.keyboard.press("v")
+    expectTexts(owner, ["a = 1", "carla_was_here = 2"])

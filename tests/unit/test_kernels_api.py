@@ -34,7 +34,7 @@ def test_the_owner_sees_the_running_kernels_and_stops_one(env):
     env.settle()
     [listed] = kernels(owner)
     assert listed == {"worksheet": sheet.id, "title": "Algebra", "system": "python",
-                      "state": "idle", "reason": listed["reason"], "people": ["Owner"],
+                      "state": "idle", "reason": listed["reason"], "people": ["you"],
                       "memory": hub.kernelProcess() * 1000}
     answer = owner.post(f"/api/kernels/{sheet.id}/stop", {})
     assert answer.code == 200, answer.body
@@ -45,6 +45,17 @@ def test_the_owner_sees_the_running_kernels_and_stops_one(env):
     env.settle()
     assert [k["state"] for k in kernels(owner)] == ["idle"]
     assert hub.cells[0].count == 1, "which counts its cells from 1, as after a restart"
+
+
+def test_who_has_it_open_is_you_then_the_others_by_name(env):
+    owner = env.owner()
+    sheet = env.worksheet("Algebra", ["x = 1"])
+    guest, _ = env.guest(owner, sheet.id, "collaborator", "Zoe")
+    other, _ = env.guest(owner, sheet.id, "viewer", "Ann")
+    pages = [env.open(sheet.id, b)[1] for b in (guest, other, owner, owner)]
+    env.call(pages[0].cells[0].callRemote("run"))
+    env.settle()
+    assert [k["people"] for k in kernels(owner)] == [["you", "Ann", "Zoe"]]
 
 
 def test_stopping_a_kernel_that_is_not_running_is_a_404_with_a_sentence(env):
