@@ -143,7 +143,9 @@ def test_converting_from_the_menu_and_by_keyboard(context, server):
     box(page, 1).press("y")
     expect(cell(page, 1)).to_have_attribute("data-kind", "code", timeout=T)
     expectText(page, 1, "*hello*")
-    # A code cell's Shift-Enter still runs it (as Python): the text cell did not.
+    # A code cell's Shift-Enter still runs it (as Python): the text cell did not. (Y left
+    # the cell in command mode, where Ctrl-A is held: Enter edits it again.)
+    box(page, 1).press("Enter")
     box(page, 1).press("Control+a")
     box(page, 1).press_sequentially("6 * 7")
     box(page, 1).press("Control+Enter")
