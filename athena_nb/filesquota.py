@@ -184,7 +184,7 @@ class FilesQuota:
             if cell.leaving:
                 continue
             if cell.state is RunState.QUEUED:
-                runner.cancel(cell, f"Not run: {notice}")
+                runner.cancel(cell)  # the banner says why (fragments.filesQuotaBanner)
             elif cell.state is RunState.RUNNING:
                 runner.append(cell, {"type": "notice", "text": f"This cell was stopped: {notice}"})
                 self.hub.cellChanged(cell)

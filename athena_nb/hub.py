@@ -408,11 +408,11 @@ class WorksheetHub:
         self._checkOpen()
         return self.runner.answer(self.cell(cellId), text)
 
-    def cancel(self, cellId: int, who: str) -> bool:
-        """Take a queued cell out of the run queue: it never runs, the others run as before.
-        False if it is not queued (running already: Interrupt stops it)."""
+    def cancel(self, cellId: int) -> bool:
+        """Take a queued cell out of the run queue: it never runs, the others run as before,
+        and it keeps its outputs. False if it is not queued (running: Interrupt stops it)."""
         self._checkOpen()
-        return self.runner.cancel(self.cell(cellId), f"{who} cancelled this cell before it ran.")
+        return self.runner.cancel(self.cell(cellId))
 
     def interrupt(self) -> Deferred:
         """Stop everything: queued cells are dropped, the running one is interrupted."""

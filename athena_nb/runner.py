@@ -57,6 +57,8 @@ class CellRunner:
         self._waiting: list[tuple[CellModel, int, str]] = []  # queued before a kernel exists
         #: The cells queued or running, in the order they were queued: the run queue.
         self._active: dict[CellModel, int | None] = {}  # -> the Run all that queued it
+        #: who ran a queued cell's outputs, until it starts (they stay till then)
+        self._before: dict[CellModel, str | None] = {}
         self._runAlls = itertools.count(1)
         self._flushCall = None
         self._closed = False
@@ -182,16 +184,14 @@ class CellRunner:
         return queued
 
     def _queue(self, cell: CellModel, who: str, runAll: int | None = None) -> bool:
-        """Mark ``cell`` queued by ``who``, its last outputs dropped; False if it cannot run
-        now (queued or running already, being deleted, a text cell)."""
+        """Mark ``cell`` queued by ``who``; False if it cannot run now (queued or running
+        already, being deleted, a text cell). Its last outputs stay until it starts, as in
+        Jupyter: a cell taken out of the queue (Run all stopped, Cancel) keeps them."""
         if cell.active or cell.leaving or cell.kind is CellKind.TEXT:
             return False
         self._active[cell] = runAll
-        cell.resetOutputs()  # unstored output of the last run is dropped too
-        self.interacts.cellReset(cell)
+        self._before[cell] = cell.ranBy
         cell.runId += 1
-        self.store.clear_outputs(cell.id).addErrback(
-            self._storeFailed, f"clearing the outputs of cell {cell.id}")
         cell.ranBy = who
         self._setState(cell, RunState.QUEUED, ran_by=who)
         self.hub.cellChanged(cell)
@@ -224,6 +224,11 @@ class CellRunner:
         request.deferred.addCallback(self._finished, cell, runId)
 
     def _markRunning(self, cell: CellModel) -> None:
+        self._before.pop(cell, None)
+        cell.resetOutputs()  # the last run's, unstored ones too, and its controls
+        self.interacts.cellReset(cell)
+        self.store.clear_outputs(cell.id).addErrback(
+            self._storeFailed, f"clearing the outputs of cell {cell.id}")
         # The kernel's number for the run, the one its traceback names (``<cell N>``).
         count = getattr(cell.request, "count", None)
         self.executionCount = count if type(count) is int else self.executionCount + 1
@@ -318,7 +323,11 @@ class CellRunner:
             self.hub.maybeIdle()
             return
         cell.request = None
-        if result.status != "cancelled" and cell.state is RunState.QUEUED:
+        if result.status == "cancelled" and cell.state is RunState.QUEUED:
+            self._unqueue(cell)  # it never ran (an interrupt, a restart): as it was before
+            self.hub.maybeIdle()
+            return
+        if cell.state is RunState.QUEUED:
             self._markRunning(cell)
         message = result.message
         if result.status in _SILENT or message == _PLAIN_INTERRUPT:
@@ -331,14 +340,13 @@ class CellRunner:
         self._end(cell, state, message)
         if state is RunState.ERROR and runAll is not None:
             for other in [c for c, r in self._active.items() if r == runAll]:
-                self.cancel(other, f"Not run: cell [{cell.count}] above ended in an error, and "
-                                   "Run all stops at the first error.")
+                self.cancel(other)  # Run all stops at the first error
         self.hub.filesQuota.measure()  # what it wrote may be past the quota
         self.hub.maybeIdle()
 
-    def cancel(self, cell: CellModel, why: str) -> bool:
+    def cancel(self, cell: CellModel) -> bool:
         """Take a queued cell out of the queue, so that it never runs (the others run as
-        before); ``why`` is said in it.  False if it is not queued (it runs already, or not)."""
+        before); it is as it was before.  False if it is not queued (it runs already, or not)."""
         if cell.state is not RunState.QUEUED:
             return False
         request = cell.request
@@ -348,9 +356,16 @@ class CellRunner:
             return False  # it has just started
         cell.request = None
         self._waiting = [w for w in self._waiting if w[0] is not cell]
-        self._end(cell, RunState.INTERRUPTED, why)
+        self._unqueue(cell)
         self.hub.maybeIdle()
         return True
+
+    def _unqueue(self, cell: CellModel) -> None:
+        """A cell leaves the queue without having run: idle, with its outputs, their count and
+        who ran them, as before it was queued."""
+        cell.ranBy = self._before.pop(cell, cell.ranBy)
+        self._setState(cell, RunState.IDLE, ran_by=cell.ranBy)
+        self.hub.cellChanged(cell)
 
     def answer(self, cell: CellModel, text: str) -> bool:
         """Answer the input() the cell waits on; False if it waits on none."""
@@ -363,6 +378,7 @@ class CellRunner:
         return True
 
     def _end(self, cell: CellModel, state: RunState, notice: str = "") -> None:
+        self._before.pop(cell, None)
         if cell.answerInput(None):  # its input() was never answered
             self._scheduleFlush()
         if notice:
@@ -414,16 +430,17 @@ class CellRunner:
                 and self.kernel is not None):
             self.kernel.interrupt()
 
-    def _dropWaiting(self, why: str) -> None:
+    def _dropWaiting(self) -> None:
+        """The cells waiting for a kernel leave the queue (an interrupt, a restart, the end)."""
         waiting, self._waiting = self._waiting, []
         for cell, runId, _code in waiting:
             if cell.runId == runId:
-                self._end(cell, RunState.INTERRUPTED, why)
+                self._unqueue(cell)
 
     def interrupt(self) -> Deferred:
         """Drop every queued cell and interrupt the running one; fires with the kernel's word
         ("idle", "interrupted", "running" or "restarted")."""
-        self._dropWaiting("The cell was interrupted before it ran.")
+        self._dropWaiting()
         self.interacts.interrupt()
         if self.kernel is None:
             return succeed("idle")
@@ -435,8 +452,7 @@ class CellRunner:
     def restart(self, start: bool = True) -> Deferred:
         """Restart the kernel with an empty namespace (``start`` False: stop it, and the next
         run starts one); queued and running cells stop."""
-        done = "restarted" if start else "stopped"
-        self._dropWaiting(f"The kernel was {done} before this cell ran, so it did not run.")
+        self._dropWaiting()
         self.executionCount = 0
         self._autoTimedOut = False  # asked for: the %auto cells run again
         if self.kernel is None:
@@ -482,7 +498,7 @@ class CellRunner:
     def shutdown(self) -> Deferred:
         """Stop the kernel and write what is pending; fires when the store has it."""
         self._closed = True
-        self._dropWaiting("The worksheet closed before this cell ran.")
+        self._dropWaiting()
         kernel, self.kernel = self.kernel, None
         d = kernel.shutdown() if kernel is not None else succeed(None)
 

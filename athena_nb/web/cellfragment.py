@@ -273,7 +273,7 @@ class CellFragment(CellHelp, LiveFragment):
     @editing
     def cancel(self):
         """Take this cell out of the run queue (False: it is not queued)."""
-        return self.hub.cancel(self.cellId, self.identity.name)
+        return self.hub.cancel(self.cellId)
 
     @editing
     def delete(self):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from tests.browser.test_notebook_collab import expect
-from tests.support.notebookbrowser import cell, output, runCell, toolbarMenu, typeInto
+from tests.support.notebookbrowser import box, cell, output, runCell, toolbarMenu, typeInto
 
 T = 30_000
 
@@ -50,25 +50,33 @@ def test_the_queue_is_seen_by_everyone_and_one_cell_is_cancelled(three, server):
     open(os.path.join(server.dataDir, "worksheets", worksheetId, "go"), "w").close()
     expect(output(owner, 1)).to_contain_text("slow", timeout=T)
     expect(output(owner, 3)).to_contain_text("three", timeout=T)
-    for n in (2, 4):
-        expect(cell(owner, n)).to_have_attribute("data-state", "interrupted", timeout=T)
-        expect(output(vic, n)).to_contain_text("Carla cancelled this cell before it ran.")
+    for n in (2, 4):  # never ran: idle, as before they were queued
+        expect(cell(owner, n)).to_have_attribute("data-state", "idle", timeout=T)
+        expect(output(vic, n)).to_have_text("")
     expect(queue(owner)).to_be_hidden(timeout=T)
 
 
 def test_run_all_stops_at_the_first_error_unless_told_to_go_on(three):
     owner, carla, vic = three
-    typeInto(owner, 1, "1/0")
+    typeInto(owner, 1, "x = 1")
     owner.keyboard.press("Shift+Enter")
     typeInto(owner, 2, "'after'")
+    owner.keyboard.press("Control+Enter")
+    expect(output(carla, 2)).to_have_text("'after'", timeout=T)
+    box(owner, 1).click()
+    owner.keyboard.press("Control+a")
+    owner.keyboard.type("1/0")
     owner.locator('[data-action="runAll"]').click()
-    expect(cell(owner, 1)).to_have_attribute("data-state", "error", timeout=T)
-    expect(output(carla, 2)).to_contain_text("Run all stops at the first error", timeout=T)
+    expect(cell(carla, 1)).to_have_attribute("data-state", "error", timeout=T)
+    # The cell after it never ran: idle, its output of the run before kept (as in Jupyter).
+    expect(cell(carla, 2)).to_have_attribute("data-state", "idle", timeout=T)
+    expect(output(carla, 2)).to_have_text("'after'")
     toolbarMenu(owner)
     owner.locator('[data-action="stopAtErrors"]').click()
     expect(owner.locator('[data-action="stopAtErrors"]')).to_have_attribute("aria-pressed", "false")
     owner.locator('[data-action="runAll"]').click()
-    expect(output(carla, 2)).to_contain_text("after", timeout=T)
+    expect(cell(carla, 2)).to_have_attribute("data-state", "done", timeout=T)
+    expect(output(carla, 2)).to_have_text("'after'")
 
 
 def test_the_queue_showing_up_moves_nothing_in_the_toolbar(page):

@@ -161,8 +161,8 @@ def test_while_a_cell_runs_its_files_are_measured_and_past_the_quota_it_is_stopp
     assert env.worker.interrupts == 1
     assert first.state is RunState.INTERRUPTED
     assert {"type": "notice", "text": "This cell was stopped: " + notice} in first.outputs
-    assert second.state is RunState.INTERRUPTED and second.count is None, "never ran"
-    assert second.outputs[-1] == {"type": "notice", "text": "Not run: " + notice}
+    assert second.state is RunState.IDLE and second.count is None, "never ran: idle"
+    assert second.outputs == [] and hub.filesQuota.over, "the banner says why"
     env.later(3 * CHECK_SECONDS)
     assert env.worker.interrupts == 1, "interrupted once, never again"
     assert not hub.busy

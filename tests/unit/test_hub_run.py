@@ -171,11 +171,12 @@ def test_interrupt_drops_queued_cells_and_stops_the_running_one(env):
     env.settle()
     assert env.run(hub.interrupt()) == "interrupted"
     env.settle()
-    assert states(hub) == ["interrupted"] * 3
+    # The queued cells never ran: they are as they were, as in Jupyter.
+    assert states(hub) == ["interrupted", "idle", "idle"]
     assert env.worker.interrupts == 1
-    assert hub.cells[1].outputs[-1]["type"] == "notice"
-    assert "cancelled before it ran" in hub.cells[1].outputs[-1]["text"]
-    assert [c.state for c in stored(env, sheet)] == [RunState.INTERRUPTED] * 3
+    assert hub.cells[1].outputs == [] and hub.cells[1].count is None
+    assert [c.state for c in stored(env, sheet)] == [RunState.INTERRUPTED, RunState.IDLE,
+                                                     RunState.IDLE]
     assert hub.cells[0].outputs[0]["ename"] == "KeyboardInterrupt"
 
 
@@ -190,7 +191,7 @@ def test_restart_empties_the_namespace_stops_cells_and_counts_from_one(env):
     assert first.exited and first.signals == [signal.SIGKILL], "a busy worker is killed"
     assert env.worker is not first and env.worker.namespace == {}
     assert env.kernels == [env.kernel] and env.kernel.state is KernelState.IDLE
-    assert states(hub) == ["interrupted"] * 3
+    assert states(hub) == ["interrupted", "idle", "idle"]  # the queued ones, as they were
     assert "restarted while this cell ran" in hub.cells[0].outputs[-1]["text"]
     hub.run(hub.cells[2].id, "Ann")
     env.settle()
@@ -449,32 +450,60 @@ def test_one_queued_cell_is_cancelled_and_never_runs_while_the_others_do(env):
     sheet, hub = openHub(env)
     hub.runAll("Ann", pastErrors=True)
     env.settle()
-    assert hub.cancel(hub.cells[1].id, "Bob") is True
-    assert hub.cancel(hub.cells[0].id, "Bob") is False, "running: Interrupt stops that"
+    assert hub.cancel(hub.cells[1].id) is True
+    assert hub.cancel(hub.cells[0].id) is False, "running: Interrupt stops that"
     ran = []
     for _ in range(2):
         ran.append(env.worker.running["code"])
         env.worker.done("ok")
         env.settle()
     assert ran == ["print('hi')", "y"]
-    assert states(hub) == ["done", "interrupted", "done"]
-    assert hub.cells[1].outputs[-1]["text"] == "Bob cancelled this cell before it ran."
-    assert hub.cancel(hub.cells[1].id, "Bob") is False, "not queued any more"
+    assert states(hub) == ["done", "idle", "done"]  # idle, as before it was queued
+    assert hub.cells[1].outputs == []
+    assert hub.cancel(hub.cells[1].id) is False, "not queued any more"
     assert [c.state for c in stored(env, sheet)] == [
-        RunState.DONE, RunState.INTERRUPTED, RunState.DONE]
+        RunState.DONE, RunState.IDLE, RunState.DONE]
 
 
 def test_a_cell_queued_before_the_kernel_started_can_be_cancelled(env):
     sheet, hub = openHub(env)
     hub.runAll("Ann")
     assert hub.cells[2].state is RunState.QUEUED and hub.runner.kernel is None
-    assert hub.cancel(hub.cells[2].id, "Ann")
+    assert hub.cancel(hub.cells[2].id)
     env.settle()
     env.worker.done("ok")
     env.settle()
     env.worker.done("ok")
     env.settle()
-    assert states(hub) == ["done", "done", "interrupted"]
+    assert states(hub) == ["done", "done", "idle"]
+
+
+def test_cells_run_all_did_not_reach_keep_their_outputs_as_in_jupyter(env):
+    """A plot below an error is not wiped by a Run all that stops at the error: a cell's
+    outputs go when it starts, not when it is queued."""
+    sheet, hub = openHub(env, cells=("a", "b", "c"))
+    hub.runAll("Ann")
+    for text in ("A\n", "B\n", "C\n"):
+        env.settle()
+        env.worker.print(text)
+        env.worker.done("ok")
+    env.settle()
+    assert [c.count for c in hub.cells] == [1, 2, 3]
+    hub.runAll("Bob")
+    env.settle()
+    third = hub.cells[2]
+    assert third.state is RunState.QUEUED and third.outputs[0]["text"] == "C\n", "kept queued"
+    env.worker.done("ok")
+    env.settle()
+    assert hub.cells[1].outputs == [], "the second's went as it started"
+    env.worker.done("error", [{"type": "error", "ename": "NameError", "evalue": "b",
+                                "traceback": "NameError: b"}])
+    env.settle()
+    assert (third.state, third.count, third.ranBy) == (RunState.IDLE, 3, "Ann")
+    assert [o.get("text") for o in third.outputs] == ["C\n"]
+    saved = stored(env, sheet)[2]
+    assert (saved.state, saved.execution_count, saved.ran_by) == (RunState.IDLE, 3, "Ann")
+    assert len(saved.outputs) == 1
 
 
 def test_run_all_stops_at_the_first_error_unless_asked_to_go_on(env):
@@ -486,8 +515,7 @@ def test_run_all_stops_at_the_first_error_unless_asked_to_go_on(env):
     env.worker.done("error", [{"type": "error", "ename": "NameError", "evalue": "b",
                                 "traceback": "NameError: b"}])
     env.settle()
-    assert states(hub) == ["done", "error", "interrupted"]
-    assert "cell [2] above ended in an error" in hub.cells[2].outputs[-1]["text"]
+    assert states(hub) == ["done", "error", "idle"]  # the third never ran
     assert env.worker.running is None and hub.kernelInfo()["queue"] == []
     hub.runAll("Ann", pastErrors=True)
     env.settle()

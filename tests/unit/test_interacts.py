@@ -189,15 +189,21 @@ def test_without_auto_update_a_change_waits_for_update(env):
     assert shown(cell)["ranSeq"] == 1
 
 
-def test_a_cell_run_again_drops_its_interacts_and_their_queued_runs(env):
+def test_a_cell_run_again_drops_its_interacts_once_it_starts(env):
+    """As its other outputs, a cell's controls stay while it waits in the queue (as in
+    Jupyter), and go when it runs again."""
     sheet, hub, viewer, cell = withInteract(env)
     hub.run(hub.cells[1].id, "Ann")  # queued behind the interact's first run
     hub.run(cell.id, "Ann")
     env.settle()
-    assert all(e["type"] != "interact" for e in cell.outputs)
-    env.worker.done("ok")  # the interact's run ends: its output goes nowhere
+    assert any(e["type"] == "interact" for e in cell.outputs), "kept while it waits"
+    env.worker.done("ok")  # the interact's run ends
     env.settle()
     assert requests(env, "execute")[-1]["tag"] == hub.cells[1].id
+    env.worker.done("ok")
+    env.settle()
+    assert requests(env, "execute")[-1]["tag"] == cell.id
+    assert all(e["type"] != "interact" for e in cell.outputs), "gone as it runs again"
     with pytest.raises(BadRequest, match="no longer in its cell"):
         hub.interacts.change(cell.id, "i-1", {"n": 1}, "Ann")
 

@@ -129,10 +129,12 @@ class Runs:
         if self._open.get((id(run.hub), run.cellId)) is run:
             del self._open[(id(run.hub), run.cellId)]
         cell = run.cell
-        same = cell.runId == run.cellRunId
-        run.state = _FINISHED.get(cell.state, "interrupted") if same else "interrupted"
-        run.count = cell.count if same else None
-        run.outputs = list(cell.outputs)
+        # Taken out of the queue before it ran, a cell is idle with its last run's outputs:
+        # they are not this run's.
+        ran = cell.runId == run.cellRunId and cell.state in _FINISHED
+        run.state = _FINISHED[cell.state] if ran else "interrupted"
+        run.count = cell.count if ran else None
+        run.outputs = list(cell.outputs) if ran else []
         run.ended = self.reactor.seconds()
         run.hub = run.cell = None  # an ended run keeps no worksheet in memory
         waiters, run.waiters = run.waiters, []
