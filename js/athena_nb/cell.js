@@ -367,11 +367,13 @@ export class Cell extends Widget {
   }
 
   /** A code cell that is just `name?` or `name??` in Python or Sage opens the help panel
-   * instead of running (help.js); true if it did. */
+   * instead of running (help.js); true if it did. What the cell showed came from other code:
+   * it goes, as in Jupyter, where such a cell shows its help and no output. */
   #openHelp() {
     const asked = this.textCell.isText ? null : helpRequest(this.editor.text);
     if (!asked || !['python', 'sage'].includes(this.worksheet?.system ?? 'python')) return false;
     this.help.open(asked.name, asked.detail);
+    if (this.run_.state !== 'idle') void this.worksheet?.ask(this.callRemote('clear'));
     return true;
   }
 

@@ -50,6 +50,18 @@ def test_name_question_mark_opens_the_help_panel_beside_the_cell(page):
     box(page, 1).press("Escape")
     expect(help_).to_have_count(0)
     expect(box(page, 1)).to_be_focused()
+    # In a cell that ran other code before, that code's output goes: it is not len?'s.
+    for code in ("1/0", "len?"):  # emptied first: typing over a selection leaves Chromium
+        box(page, 1).press("Control+a")  # a styled span, which the page's policy refuses
+        box(page, 1).press("Backspace")
+        box(page, 1).press_sequentially(code)
+        if code == "1/0":
+            box(page, 1).press("Control+Enter")
+            expect(output(page, 1)).to_contain_text("ZeroDivisionError", timeout=T)
+    box(page, 1).press("Control+Enter")
+    expect(help_).to_be_visible(timeout=T)
+    expect(output(page, 1)).to_have_text("", timeout=T)
+    expect(cell(page, 1)).to_have_attribute("data-state", "idle")
 
 
 def test_shift_tab_and_f1_on_a_name_open_help_and_escape_in_the_panel_closes_it(page):
