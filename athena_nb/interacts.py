@@ -30,6 +30,7 @@ controls are shown disabled, and changes are refused until its cell runs again.
 
 from __future__ import annotations
 
+from . import outputeffects
 from .cells import cleanEvent
 from .huberrors import BadRequest
 from .interactmodel import BadValue, checkValue
@@ -236,7 +237,7 @@ class Interacts:
                 return
             run.outputs = []
         elif kind == "update":  # displays anywhere in the worksheet, this run's too
-            self.runner._updateDisplays(event)
+            outputeffects.updateDisplays(self.runner, event)
             mine = [n for n, shown in enumerate(run.outputs)
                     if shown.get("displayId") == event["displayId"]]
             if not mine:
@@ -244,7 +245,7 @@ class Interacts:
             for n in mine:
                 run.outputs[n] = dict(run.outputs[n], data=event["data"])
         elif kind == "file":
-            self.runner._recordFile(run.cell, event["path"])
+            outputeffects.recordFile(self.runner, run.cell, event["path"])
             run.outputs.append(event)
         elif kind == "interact":
             run.outputs.append({"type": "notice", "text": "An interact cannot show another "
@@ -308,7 +309,7 @@ class Interacts:
             cell.outputChars += growth
             self.hub.size.grew(growth)
         cell.rewrite = True
-        self.runner._scheduleFlush()
+        self.runner.scheduleFlush()
         self._tell(cell, event["id"])
 
     def _tell(self, cell, iid: str) -> None:

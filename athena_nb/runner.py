@@ -15,6 +15,7 @@ import itertools
 from twisted.internet.defer import Deferred, DeferredList, fail, succeed
 from twisted.logger import Logger
 
+from . import outputeffects
 from .cells import CellModel, chunksOf, cleanEvent
 from .interacts import Interacts
 from .kernel import KernelState
@@ -100,9 +101,9 @@ class CellRunner:
         if not cell.active:
             self._active.pop(cell, None)
         d = self.store.set_run_state(cell.id, state, **fields)
-        d.addErrback(self._storeFailed, f"saving the run state of cell {cell.id}")
+        d.addErrback(self.storeFailed, f"saving the run state of cell {cell.id}")
 
-    def _storeFailed(self, failure, what: str) -> None:
+    def storeFailed(self, failure, what: str) -> None:
         log.error("The store failed {what}: {message}", what=what,
                   message=failure.getErrorMessage())
 
@@ -171,7 +172,7 @@ class CellRunner:
         for cell in cells:
             if (cell.kind is CellKind.CODE and not cell.text.strip() and not cell.active
                     and not cell.leaving):  # nothing to run: [ ], no output, as Jupyter shows
-                self.clear([cell]).addErrback(self._storeFailed, f"clearing cell {cell.id}")
+                self.clear([cell]).addErrback(self.storeFailed, f"clearing cell {cell.id}")
                 continue
             if not self._queue(cell, who, runAll):
                 continue
@@ -228,7 +229,7 @@ class CellRunner:
         cell.resetOutputs()  # the last run's, unstored ones too, and its controls
         self.interacts.cellReset(cell)
         self.store.clear_outputs(cell.id).addErrback(
-            self._storeFailed, f"clearing the outputs of cell {cell.id}")
+            self.storeFailed, f"clearing the outputs of cell {cell.id}")
         # The kernel's number for the run, the one its traceback names (``<cell N>``).
         count = getattr(cell.request, "count", None)
         self.executionCount = count if type(count) is int else self.executionCount + 1
@@ -250,9 +251,9 @@ class CellRunner:
                 cell.clearWaiting = True  # the next output clears: a loop shows no flicker
                 return
             cell.clearShown()
-            self._scheduleFlush()
+            self.scheduleFlush()
         elif kind == "update":
-            self._updateDisplays(event)
+            outputeffects.updateDisplays(self, event)
             return
         elif (event := self._withinQuota(cell, runId, event)) is None:
             return
@@ -260,12 +261,12 @@ class CellRunner:
             if cell.clearWaiting and kind in _CLEARED_BY:
                 cell.clearShown()
             if kind == "display" and "displayId" in event:
-                self._updateDisplays(event)  # display(obj, display_id=d) again updates the others
+                outputeffects.updateDisplays(self, event)  # display(obj, display_id=d) again updates the others
             self.append(cell, event)
             if kind == "interact":
                 self.interacts.added(cell)
             if kind == "file":
-                self._recordFile(cell, event["path"])
+                outputeffects.recordFile(self, cell, event["path"])
         self.hub.cellChanged(cell)
 
     def _withinQuota(self, cell: CellModel, runId: int, event: dict) -> dict | None:
@@ -286,35 +287,13 @@ class CellRunner:
             self.hub.cellChanged(cell)
         return kept
 
-    def _recordFile(self, cell: CellModel, path: str) -> None:
-        """A run of the cell (or of one of its interacts) made or changed file ``path``."""
-        self.hub.audience.tell(lambda viewer: viewer.filesChanged())  # their Files panels
-        if path not in cell.files:
-            cell.files.append(path)
-            self.store.record_file(cell.id, path).addErrback(
-                self._storeFailed, f"recording the file {path!r} of cell {cell.id}")
-
-    def _updateDisplays(self, event: dict) -> None:
-        """Show ``event``'s bundle in every display with its id, in any cell (as Jupyter)."""
-        for cell in self.hub.cells:
-            if cell.leaving:
-                continue
-            indices = cell.displaysWith(event["displayId"])
-            before = cell.outputChars
-            for index in indices:
-                cell.replaceOutput(index, event)
-            self.hub.size.grew(cell.outputChars - before)
-            if indices:
-                self._scheduleFlush()
-                self.hub.cellChanged(cell)
-
     def append(self, cell: CellModel, event: dict) -> None:
         """Add an output event to ``cell``; it is stored with the next batch."""
         cell.addOutput(event)
         self.hub.size.grew(storedSize(event))
-        self._scheduleFlush()
+        self.scheduleFlush()
 
-    def _scheduleFlush(self) -> None:
+    def scheduleFlush(self) -> None:
         if self._flushCall is None and not self._closed:
             self._flushCall = self.reactor.callLater(self.flushSeconds, self.flushAll)
 
@@ -373,14 +352,14 @@ class CellRunner:
         if request is None or self.kernel is None or not self.kernel.answerInput(request, text):
             return False
         cell.answerInput(text)
-        self._scheduleFlush()
+        self.scheduleFlush()
         self.hub.cellChanged(cell)
         return True
 
     def _end(self, cell: CellModel, state: RunState, notice: str = "") -> None:
         self._before.pop(cell, None)
         if cell.answerInput(None):  # its input() was never answered
-            self._scheduleFlush()
+            self.scheduleFlush()
         if notice:
             self.append(cell, {"type": "notice", "text": notice})
         self._flush(cell)
@@ -410,7 +389,7 @@ class CellRunner:
     def _outputsFailed(self, failure, cell: CellModel) -> None:
         """A batch of the cell's outputs was not saved: the next batch stores its log whole,
         so a refusal of the store loses nothing that is still shown."""
-        self._storeFailed(failure, f"saving the outputs of cell {cell.id}")
+        self.storeFailed(failure, f"saving the outputs of cell {cell.id}")
         if not cell.leaving:
             cell.rewrite = True
 

@@ -32,12 +32,18 @@ def inCommandMode(page, n: int):
     expect(cell(page, n)).to_have_attribute("data-mode", "command", timeout=T)
 
 
+def addCell(page, n: int, text: str, typist=None):
+    """Add cell ``n`` with its button and type ``text`` into it (as ``typist``, if another
+    person's page)."""
+    page.get_by_role("button", name="Add cell").click()
+    typeInto(typist or page, n, text)
+    expectText(page, n, text)
+
+
 def twoCells(page):
     newWorksheet(page)
     typeInto(page, 1, "a = 1")
-    page.get_by_role("button", name="Add cell").click()
-    typeInto(page, 2, "b = 2")
-    expectText(page, 2, "b = 2")
+    addCell(page, 2, "b = 2")
 
 
 def test_x_cuts_v_pastes_below_and_shift_v_above_staying_in_command_mode(page):
@@ -61,9 +67,7 @@ def test_x_cuts_v_pastes_below_and_shift_v_above_staying_in_command_mode(page):
 
 def test_shift_m_joins_the_next_cell_and_ctrl_shift_arrows_move_the_cell(page):
     twoCells(page)
-    page.get_by_role("button", name="Add cell").click()
-    typeInto(page, 3, "c = 3")
-    expectText(page, 3, "c = 3")
+    addCell(page, 3, "c = 3")
     box(page, 1).click()
     box(page, 1).press("Escape")
     page.keyboard.press("Shift+M")
@@ -117,8 +121,7 @@ def test_a_cell_dragged_by_its_gutter_moves_for_everyone(three):
     owner, carla, vic = three
     typeInto(owner, 1, "first")
     for n, text in ((2, "second"), (3, "third")):
-        owner.get_by_role("button", name="Add cell").click()
-        typeInto(owner, n, text)
+        addCell(owner, n, text)
     expectTexts(carla, ["first", "second", "third"])
     expect(cell(vic, 1).locator(".nb-cell-gutter")).not_to_have_attribute("draggable", "true")
     gutter = cell(owner, 1).locator(".nb-cell-gutter")
@@ -167,9 +170,7 @@ def test_cutting_the_last_cell_leaves_an_empty_one_in_command_mode_and_ctrl_lett
 def test_a_cell_removed_under_someones_caret_keeps_their_text_for_a_paste(three):
     owner, carla, vic = three
     typeInto(owner, 1, "a = 1")
-    owner.get_by_role("button", name="Add cell").click()
-    typeInto(carla, 2, "carla_was_here = 2")
-    expectText(owner, 2, "carla_was_here = 2")
+    addCell(owner, 2, "carla_was_here = 2", typist=carla)
     box(owner, 2).click()
     box(owner, 2).press("Escape")
     owner.keyboard.press("d")
