@@ -224,12 +224,18 @@ class CellRunner:
             self._markRunning(cell)
         request.deferred.addCallback(self._finished, cell, runId)
 
-    def _markRunning(self, cell: CellModel) -> None:
-        self._before.pop(cell, None)
-        cell.resetOutputs()  # the last run's, unstored ones too, and its controls
+    def _fresh(self, cell: CellModel) -> None:
+        """Its run begins (or a kernel started anew for it speaks): the last run's outputs go."""
+        if cell not in self._before:
+            return
+        del self._before[cell]
+        cell.resetOutputs()  # unstored ones too
         self.interacts.cellReset(cell)
         self.store.clear_outputs(cell.id).addErrback(
             self.storeFailed, f"clearing the outputs of cell {cell.id}")
+
+    def _markRunning(self, cell: CellModel) -> None:
+        self._fresh(cell)
         # The kernel's number for the run, the one its traceback names (``<cell N>``).
         count = getattr(cell.request, "count", None)
         self.executionCount = count if type(count) is int else self.executionCount + 1
@@ -245,6 +251,7 @@ class CellRunner:
             return
         if cell.state is RunState.QUEUED and cell.request is not None:
             self._markRunning(cell)
+        self._fresh(cell)
         kind = event["type"]
         if kind == "clear":
             if event["wait"]:
