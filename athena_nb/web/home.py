@@ -382,11 +382,15 @@ class ApiResource(Resource):
                 "worksheet": hub.worksheetId, "title": hub.title, "system": hub.system,
                 **{k: v for k, v in hub.kernelInfo().items() if k in ("state", "reason")},
                 "people": _people(hub.audience.presence()),
-                "memory": memory.pss if pid else None,
-            } for hub, pid, memory in zip(hubs, pids, memories, strict=True)]}
+                "memory": memory.pss if memory else None,
+            } for hub, memory in zip(hubs, memories, strict=True)]}
 
-        return offReactor(self.reactor, eachTreeMemory, [pid or 0 for pid in pids]).addCallback(
-            listed)
+        live = [pid for pid in pids if pid]  # a kernel between workers has no process
+
+        def byPid(memories):
+            return listed([dict(zip(live, memories, strict=True)).get(pid) for pid in pids])
+
+        return offReactor(self.reactor, eachTreeMemory, live).addCallback(byPid)
 
     def stopKernel(self, worksheetId, body):
         hub = self.hubs.get(worksheetId) if self.hubs is not None else None

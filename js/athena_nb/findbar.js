@@ -119,8 +119,7 @@ export class FindBar {
    * one shown (0: the first at or after it). @param {number} step */
   search(step) {
     const shown = this.matches[this.current];
-    const texts = this.cells().map((c) => c.editor.text);
-    this.matches = findAll(texts, this.input.value, this.caseButton.getAttribute('aria-pressed') === 'true');
+    this.matches = this.#find();
     if (!this.matches.length) {
       this.current = -1;
       this.count.textContent = this.input.value ? 'No matches' : '';
@@ -137,11 +136,7 @@ export class FindBar {
 
   /** The next (1) or previous (-1) match, round the worksheet. @param {number} step */
   go(step) {
-    if (this.current < 0) {
-      this.search(0);
-      return;
-    }
-    this.search(step);
+    this.search(this.current < 0 ? 0 : step); // none shown yet: the first
   }
 
   /** Replaces the match shown, then shows the next. */
@@ -172,13 +167,18 @@ export class FindBar {
 
   /** After a replacement at `match`: the next match past the new text. */
   #after(/** @type {Match} */ match, /** @type {number} */ length) {
-    const texts = this.cells().map((c) => c.editor.text);
-    this.matches = findAll(texts, this.input.value, this.caseButton.getAttribute('aria-pressed') === 'true');
+    this.matches = this.#find();
     const next = this.matches.findIndex((m) => m.cell > match.cell
       || (m.cell === match.cell && m.from >= match.from + length));
     this.current = this.matches.length ? (next < 0 ? 0 : next) : -1;
     if (this.current < 0) this.count.textContent = 'No matches';
     else this.#show();
+  }
+
+  /** Where the text is in the cells now. @returns {Match[]} */
+  #find() {
+    const texts = this.cells().map((c) => c.editor.text);
+    return findAll(texts, this.input.value, this.caseButton.getAttribute('aria-pressed') === 'true');
   }
 
   #show() {
