@@ -249,6 +249,11 @@ export class Cell extends Widget {
 
   // -- near the screen or not (nearscreen.js) ---------------------------------------------------
 
+  /** Its editor is made but not yet placed: `wake` follows in the same task (nearscreen.js). */
+  prepare() {
+    this.editor.make();
+  }
+
   /** The cell nears the screen: its editor is made, its outputs fetched if it has none yet. */
   wake() {
     /** @type {HTMLElement} */ (this.node).dataset.awake = 'true';

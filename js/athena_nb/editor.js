@@ -90,6 +90,8 @@ export class CellEditor {
     this.compartments = null;
     /** @type {EditorView|null} while awake */
     this.view = null;
+    /** @type {EditorView|null} made and not yet placed (`make`, then `wake` in the same task) */
+    this.made = null;
     /** @type {EditorState|null} asleep: the state the view had (null while cold or awake) */
     this.saved = null;
     // Focusing (Tab) or clicking the text makes the editor, with the caret where it was asked.
@@ -111,12 +113,25 @@ export class CellEditor {
     return this.view?.state ?? this.saved;
   }
 
+  /**
+   * Makes the editor's view without placing it: the page is not changed. Many editors woken
+   * together are each made before any is placed (nearscreen.js), since CodeMirror's view,
+   * as it is made, reads `document.fonts.ready`, which lays out a page changed since: placed
+   * one by one, the page was laid out once per editor. `wake` must follow in the same task.
+   */
+  make() {
+    if (this.view || this.made) return;
+    const state = this.saved ?? this.#newState();
+    this.saved = null;
+    this.made = new EditorView({state, dispatchTransactions: (trs, view) => this.#update(trs, view)});
+  }
+
   /** Makes the editor (if it is not), in the placeholder's place. */
   wake() {
     if (this.view) return;
-    const state = this.saved ?? this.#newState();
-    this.saved = null;
-    this.view = new EditorView({state, dispatchTransactions: (trs, view) => this.#update(trs, view)});
+    this.make();
+    this.view = /** @type {EditorView} */ (this.made);
+    this.made = null;
     this.view.dom.addEventListener('keydown', (event) => this.#runKey(event), true);
     this.view.dom.hidden = this.placeholder.hidden;
     this.placeholder.replaceWith(this.view.dom);

@@ -17,7 +17,11 @@
 export const NEAR = 1;
 export const FAR = 3;
 
-/** @typedef {{node: Element, wake: () => void, sleep: () => void}} Sleeper */
+/**
+ * A cell as this module sees it; `prepare`, if it has one, does the part of waking that does
+ * not change the page, and is followed by `wake` in the same task.
+ * @typedef {{node: Element, wake: () => void, sleep: () => void, prepare?: () => void}} Sleeper
+ */
 
 export class NearScreen {
   /**
@@ -119,7 +123,11 @@ export class NearScreen {
       return (box.bottom < -FAR * height || box.top > height + FAR * height)
         && !cell.node.contains(focus);
     });
-    for (const cell of shown.length ? shown : near) this.wakeNow(cell);
+    // Every cell woken now is prepared before any changes the page: the page is laid out once
+    // for them all, not once for each (editor.js, `make`).
+    const waking = shown.length ? shown : near;
+    for (const cell of waking) cell.prepare?.();
+    for (const cell of waking) this.wakeNow(cell);
     if (shown.length && near.length) this.schedule(); // the rest near the screen, next
     for (const cell of far) {
       this.awake.delete(cell);

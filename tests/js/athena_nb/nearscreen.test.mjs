@@ -2,7 +2,8 @@
 // scroll position, frames run by hand. A cell wakes when it comes within a screen of the
 // screen (those on the screen first, the others a frame later) and sleeps more than three
 // screens away, unless the focus is in it (then once it
-// left); a forgotten cell is no longer looked at; focus wakes a cell wherever it is; without
+// left); the cells woken together are all prepared before any wakes; a forgotten cell is no
+// longer looked at; focus wakes a cell wherever it is; without
 // frames (no screen) every cell is simply awake.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
@@ -101,4 +102,17 @@ test('without frames (no screen) every cell is simply awake', () => {
   const log = [];
   screen.watch({node: /** @type {any} */ ({}), wake: () => log.push('wake'), sleep: () => {}});
   assert.deepEqual(log, ['wake']);
+});
+
+test('the cells woken together are all prepared before any is woken (one layout for all)', () => {
+  const {screen, cells, log, frame} = page(10);
+  for (const cell of cells) {
+    const i = cells.indexOf(cell);
+    /** @type {any} */ (cell).prepare = () => log.push(`prepare ${i}`);
+  }
+  for (const cell of cells) screen.watch(cell);
+  frame();
+  // The screen shows cells 0 and 1 (50 px each); 2 to 4 are near it and wake a frame later.
+  assert.deepEqual(log, ['prepare 0', 'prepare 1', 'wake 0', 'wake 1',
+    'prepare 2', 'prepare 3', 'prepare 4', 'wake 2', 'wake 3', 'wake 4']);
 });
