@@ -61,6 +61,7 @@ class WorksheetHub:
         self.worksheetId: str = snapshot.worksheet.id
         self.title: str = snapshot.worksheet.title
         self.typeset: bool = snapshot.metadata.get(textcells.TYPESET_KEY) is not False
+        self.typesetResults: bool = snapshot.metadata.get(textcells.RESULTS_KEY) is True
         #: What its cells run as when they name no mode (systems.py; None: as its kernel's).
         self.system: str | None = systems.storedSystem(snapshot.metadata, defaultSystem)
         self.directory = directory
@@ -347,10 +348,11 @@ class WorksheetHub:
         """Make the cell "code" or "text" (textcells.py); fires with the kind."""
         return textcells.setKind(self, cellId, kind, who)
 
-    def setTypeset(self, on: bool) -> Deferred:
-        """Show LaTeX outputs typeset (True) or as plain text, for every viewer."""
+    def setTypeset(self, on: bool, results: bool = False) -> Deferred:
+        """Show LaTeX outputs typeset (True) or as plain text, for every viewer; with
+        ``results``, Sage's values typeset from the next run (textcells.py)."""
         self._checkOpen()
-        return textcells.setTypeset(self, on)
+        return textcells.setTypeset(self, on, results)
 
     def setSystem(self, system: str) -> Deferred:
         """Make ``system`` the worksheet's (systems.py); fires with it."""

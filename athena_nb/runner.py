@@ -5,7 +5,8 @@ Tests: tests/unit/test_hub_run.py, tests/integration/test_notebook_hub.py.
 It gets a kernel when the first cell runs (``kernelSource(cwd, system)``), queues cells on it,
 follows each cell through queued -> running -> done / error / interrupted, collects its output
 events, writes them to the store in batches (one ``append_outputs`` per cell per
-``flushSeconds``, stream pieces merged) and records the files a cell creates. It keeps working with no viewer at all.
+``flushSeconds``, stream pieces merged) and records the files a cell creates. It keeps
+working with no viewer at all.
 """
 
 from __future__ import annotations
@@ -26,14 +27,8 @@ from .store import CellKind, RunState
 log = Logger()
 
 #: How a kernel ExecuteResult status ends a cell.
-_FINAL = {
-    "ok": RunState.DONE,
-    "error": RunState.ERROR,
-    "interrupted": RunState.INTERRUPTED,
-    "timeout": RunState.ERROR,
-    "died": RunState.ERROR,
-    "cancelled": RunState.INTERRUPTED,
-}
+_FINAL = {"ok": RunState.DONE, "error": RunState.ERROR, "interrupted": RunState.INTERRUPTED,
+          "timeout": RunState.ERROR, "died": RunState.ERROR, "cancelled": RunState.INTERRUPTED}
 
 #: Who a ``%auto`` cell's run is shown as started by.
 AUTO = "%auto"
@@ -217,8 +212,9 @@ class CellRunner:
     def _submit(self, cell: CellModel, runId: int, code: str, urgent: bool = False) -> None:
         if cell.runId != runId or cell.leaving:
             return
-        request = self.kernel.execute(code, lambda event: self._output(cell, runId, event),
-                                      self.hub.system, fields={"tag": cell.id}, urgent=urgent)
+        request = self.kernel.execute(  # "Typeset Sage results" as it is when the cell starts
+            code, lambda event: self._output(cell, runId, event), self.hub.system, urgent=urgent,
+            fields=lambda: {"tag": cell.id, "typesetResults": self.hub.typesetResults})
         cell.request = request
         if request.status == "running" and cell.state is RunState.QUEUED:
             self._markRunning(cell)

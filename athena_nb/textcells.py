@@ -8,7 +8,10 @@ A text cell holds Markdown with mathematics.  Its text is edited like code (the 
 the text by ``CellModel.rendered`` (``athena_nb/render``).  Making a cell text drops its
 outputs, as they belong to code; a cell that is queued or running cannot change its kind.
 The "Typeset" setting says whether ``text/latex`` outputs are shown typeset or as their plain
-text; it is stored in the worksheet's metadata and is the same for every viewer.
+text; "Typeset Sage results" whether Sage shows each cell's value typeset (its LaTeX, as Sage's
+``%display latex`` and the Sage notebook's Typeset box) or as its text.  Both are stored in the
+worksheet's metadata and are the same for every viewer; the second goes to the kernel with
+each cell as it starts (runner.py), so it holds from the next run on.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from .store import CellKind
 
 #: The worksheet metadata key of the Typeset setting (absent: on).
 TYPESET_KEY = "typeset"
+#: The worksheet metadata key of "Typeset Sage results" (absent: off, as Sage shows values).
+RESULTS_KEY = "typesetResults"
 
 
 def setKind(hub, cellId: int, kind, who: str | None = None) -> Deferred:
@@ -52,16 +57,19 @@ def kindStored(hub, cell, kind: CellKind) -> CellKind:
     return kind
 
 
-def setTypeset(hub, on) -> Deferred:
-    """Turn typesetting of LaTeX outputs on or off for the worksheet; fires with the setting."""
+def setTypeset(hub, on, results: bool = False) -> Deferred:
+    """Turn typesetting of LaTeX outputs (or, with ``results``, of Sage's values) on or off for
+    the worksheet; fires with the setting."""
 
+    what = "Typesetting of Sage's results" if results else "Typesetting"
     if not isinstance(on, bool):
-        raise BadRequest("Typesetting is turned on (true) or off (false).")
+        raise BadRequest(f"{what} is turned on (true) or off (false), not {on!r}.")
+    attribute, key = ("typesetResults", RESULTS_KEY) if results else ("typeset", TYPESET_KEY)
 
     def stored(_):
-        if hub.typeset is not on:
-            hub.typeset = on
+        if getattr(hub, attribute) is not on:
+            setattr(hub, attribute, on)
             hub.audience.tell(lambda v: v.typesetChanged())
         return on
 
-    return hub.store.set_metadata(hub.worksheetId, TYPESET_KEY, on).addCallback(stored)
+    return hub.store.set_metadata(hub.worksheetId, key, on).addCallback(stored)

@@ -252,6 +252,10 @@ class Worker:
         self.requestId: Any = None
         self.cellCount = 0
         self.preparse: Callable[[str], str] | None = None
+        #: Sage's values typeset or not, as the running cell's worksheet says, and what makes
+        #: Sage do so (setUpSage; None until Sage is loaded)
+        self.typesetResults = False
+        self.sageTypeset: Callable[[bool], None] | None = None
         self.inCell = False  # user code is running: events must go out at once
         self.showsPicture = False  # the running request has shown a picture (_notePicture)
         self.tail: list[dict[str, Any]] = []  # events made after the cell's code ended
@@ -448,6 +452,9 @@ class Worker:
         count = message.get("count")
         self.cellCount = count if type(count) is int else self.cellCount + 1
         self.interacts.forget(message.get("tag"))
+        self.typesetResults = message.get("typesetResults") is True
+        if self.sageTypeset is not None:
+            self.sageTypeset(self.typesetResults)
         self.runRequest(message, lambda: self.runCell(message["code"], message.get("system")))
 
     def op_interact(self, message: dict[str, Any]) -> None:
@@ -838,6 +845,18 @@ def setUpSage(worker: Worker) -> str:
 
     display = get_display_manager()
     display.switch_backend(AthenaBackend(), shell=None)
+    # The worksheet's "Typeset Sage results" (athena_nb/textcells.py) is Sage's own display
+    # preference, set before each cell; a cell's %display chooses another, which holds until
+    # a "%display default" gives the choice back to the worksheet.
+    chosen = {"text": display.preferences.text}
+
+    def typeset(on: bool) -> None:
+        preferences = display.preferences
+        if preferences.text is None or preferences.text == chosen["text"]:
+            preferences.text = chosen["text"] = "latex" if on else None
+
+    worker.sageTypeset = typeset
+    typeset(worker.typesetResults)  # a %sage cell loading Sage: as its worksheet says
 
     def showBySage(obj: object, kind: str, how: dict[str, Any]) -> bool:
         # Sage's own objects and plain values go through Sage's display manager (plots,

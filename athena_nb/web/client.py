@@ -211,6 +211,7 @@ class WorksheetClient(ClientWidget):
         self.kernel: dict = a["kernel"]
         self.canEdit: bool = a["canEdit"]
         self.typeset: bool = a["typeset"]
+        self.typesetResults: bool = a["typesetResults"]
         self.system: str = a["system"]
         self._order: list[int] | None = None  # widget ids in order, once the server moved any
         self.filesChanges = 0  # how often the server said the worksheet's files changed
@@ -273,8 +274,8 @@ class WorksheetClient(ClientWidget):
         self.system = system
 
     @expose
-    def setTypeset(self, on):
-        self.typeset = on
+    def setTypeset(self, on, results=False):
+        self.typeset, self.typesetResults = on, results
 
     @expose
     def filesChanged(self):

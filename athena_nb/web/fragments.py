@@ -124,7 +124,11 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
                     '(off)"')
             + _button("Typeset maths", "typeset", ' aria-pressed="{}" title="Show LaTeX outputs '
                       'typeset (on) or as plain text (off), for everyone"'.format(
-                          "true" if self.hub.typeset else "false")))
+                          "true" if self.hub.typeset else "false"))
+            + _button("Typeset Sage results", "typesetResults", ' aria-pressed="{}" title="Sage '
+                      'shows each value typeset (on), as the Sage notebook\'s Typeset box, or as '
+                      'text (off); from the next run, for everyone. A cell\'s %display holds '
+                      'over it"'.format("true" if self.hub.typesetResults else "false")))
         # A display preference of the browser (worksheet.js unlocks it for viewers too).
         menu += _button("Line numbers", "lineNumbers", ' aria-pressed="false"')
         menu += _button("Find in worksheet", "find", ' aria-keyshortcuts="Control+Shift+F" '
@@ -171,6 +175,7 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
             "presence": self.hub.presence(),
             "kernel": self._initialKernel(),
             "typeset": self.hub.typeset,
+            "typesetResults": self.hub.typesetResults,
             "system": self.hub.system,
             "base": self.base,
             "filesQuota": self.hub.filesQuota.notice(),  # also in the page: filesQuotaBanner
@@ -217,7 +222,8 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
             fragment.kindChanged()
 
     def typesetChanged(self) -> None:
-        self.notifyLatest("typeset", "setTypeset", lambda: [self.hub.typeset])
+        self.notifyLatest("typeset", "setTypeset",
+                          lambda: [self.hub.typeset, self.hub.typesetResults])
 
     def systemChanged(self) -> None:
         self.notifyLatest("system", "setSystem", lambda: [self.hub.system])
@@ -329,6 +335,10 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
     @editing
     def setTypeset(self, on):
         return self.hub.setTypeset(on)
+
+    @editing
+    def setTypesetResults(self, on):
+        return self.hub.setTypeset(on, results=True)
 
     @editing
     def setSystem(self, system):

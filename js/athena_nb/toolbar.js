@@ -72,6 +72,8 @@ export async function toolbarAction(ws, button) {
       return ws.ask(ws.callRemote('clearAll'));
     case 'typeset':
       return ws.ask(ws.callRemote('setTypeset', !ws.typeset));
+    case 'typesetResults':
+      return ws.ask(ws.callRemote('setTypesetResults', !ws.typesetResults));
   }
 }
 

@@ -30,8 +30,8 @@ import {UnsavedEdits} from './unsaved.js';
 /**
  * The initial arguments (WorksheetFragment.getInitialArguments).
  * @typedef {{worksheetId: string, title: string, viewerId: string, name: string, role: string,
- *   canEdit: boolean, presence: Presence[], kernel: KernelInfo, typeset: boolean, system: string,
- *   base: string}}
+ *   canEdit: boolean, presence: Presence[], kernel: KernelInfo, typeset: boolean,
+ *   typesetResults: boolean, system: string, base: string}}
  *   WorksheetArgs
  */
 
@@ -107,9 +107,8 @@ export class Worksheet extends Widget {
       this.menus[/** @type {string} */ (button.dataset.action)] =
         new Menu(button, /** @type {HTMLElement} */ (host.querySelector('.nb-menu')));
     }
-    /** @type {HTMLButtonElement|null} (editors only) */
-    this.typesetButton = /** @type {HTMLButtonElement|null} */ (node.querySelector('[data-action="typeset"]'));
-    this.setTypeset(a.typeset);
+    this.typesetResults = false;
+    this.setTypeset(a.typeset, a.typesetResults);
     this.system = a.system;
     this.systemChoice = /** @type {HTMLSelectElement} */ ($('select[data-action="system"]'));
     this.systemChoice.addEventListener('change', () => {
@@ -406,11 +405,19 @@ export class Worksheet extends Widget {
     this.node.ownerDocument.title = 'No access · athena-nb';
   }
 
-  /** The server: LaTeX outputs typeset (true) or as plain text, for everyone. @param {boolean} on */
-  setTypeset(on) {
+  /**
+   * The server: LaTeX outputs typeset (true) or as plain text, and Sage's values typeset or
+   * not from the next run (`results`), for everyone. The buttons are the editors' only.
+   * @param {boolean} on @param {boolean} [results]
+   */
+  setTypeset(on, results = false) {
     this.typeset = on;
+    this.typesetResults = results;
     /** @type {HTMLElement} */ (this.node).dataset.typeset = String(on);
-    this.typesetButton?.setAttribute('aria-pressed', String(on));
+    for (const [action, pressed] of [['typeset', on], ['typesetResults', results]]) {
+      this.node.querySelector(`.nb-toolbar [data-action="${action}"]`)
+        ?.setAttribute('aria-pressed', String(pressed));
+    }
     return null;
   }
 

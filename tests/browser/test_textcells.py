@@ -4,10 +4,13 @@ Writing Markdown with mathematics, Shift-Enter showing it rendered (MathML in th
 double-click editing it again; converting code and text from the menu and by keyboard (Escape
 then M / Y); two people on one worksheet, one writing a text cell, the other seeing it
 rendered, a read-only viewer unable to edit it; a ``text/latex`` output typeset in the page, as
-plain text with Typeset off, and typeset in the published snapshot.
+plain text with Typeset off, and typeset in the published snapshot; "Typeset Sage results"
+turned on by one person, Sage's next value typeset for all three.
 """
 
 from __future__ import annotations
+
+import pytest
 
 from tests.browser.conftest import watchPage
 from tests.browser.test_notebook_collab import expect
@@ -215,3 +218,30 @@ def test_a_latex_output_is_typeset_and_published_typeset(context, browser, serve
     finally:
         stranger.close()
     seen.assertClean()
+
+
+@pytest.mark.sage
+def test_typeset_sage_results_typesets_the_next_value_for_everyone(three):
+    owner, carla, vic = three
+    runCell(carla, 1, "%sage\nx = var('x')\nx^2 + 1/2")
+    expect(output(vic, 1)).to_contain_text("x^2 + 1/2", timeout=120_000)  # Sage loads first
+    expect(output(vic, 1).locator("math")).to_have_count(0)
+    toolbarMenu(owner)
+    toggle = owner.get_by_role("button", name="Typeset Sage results")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true", timeout=T)
+    toolbarMenu(carla)
+    expect(carla.get_by_role("button", name="Typeset Sage results")).to_have_attribute(
+        "aria-pressed", "true", timeout=T)
+    carla.keyboard.press("Escape")
+    box(carla, 1).click()
+    box(carla, 1).press("Shift+Enter")
+    for page in (owner, carla, vic):
+        expect(output(page, 1).locator(".nb-math-out math mfrac")).to_have_count(1, timeout=T)
+    toggle.click()  # off: the values shown stay as they are; the next is text again
+    expect(toggle).to_have_attribute("aria-pressed", "false", timeout=T)
+    box(carla, 1).click()
+    box(carla, 1).press("Shift+Enter")
+    expect(output(vic, 1).locator("math")).to_have_count(0, timeout=T)
+    expect(output(vic, 1)).to_contain_text("x^2 + 1/2")

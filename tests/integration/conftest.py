@@ -1,13 +1,9 @@
 """Fixtures for integration tests: real kernels (tests/integration/test_kernel*.py).
 
-Sage tests are marked ``@pytest.mark.sage``. They skip where ``import sage.all`` fails, except
-under CI=true, where the Sage extra is installed on purpose and a skip would hide a broken
-install: there the missing Sage is a failure.
+Sage tests are marked ``@pytest.mark.sage`` (the rule is in tests/conftest.py).
 """
 
-import functools
 import os
-import subprocess
 import sys
 
 import pytest
@@ -15,31 +11,6 @@ import pytest_twisted
 from twisted.internet import reactor
 
 from athena_nb.kernel import Kernel, KernelLimits
-
-
-@functools.cache
-def sageImportError():
-    """None if ``import sage.all`` works in this interpreter, else why not."""
-    try:
-        done = subprocess.run([sys.executable, "-c", "import sage.all"], capture_output=True,
-                              text=True, timeout=300)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return str(e)
-    if done.returncode == 0:
-        return None
-    return (done.stderr.strip().splitlines() or ["exit status %d" % done.returncode])[-1]
-
-
-def pytest_runtest_setup(item):
-    if item.get_closest_marker("sage") is None:
-        return
-    error = sageImportError()
-    if error is None:
-        return
-    message = "Sage is not importable by %s (%s)." % (sys.executable, error)
-    if os.environ.get("CI") == "true":
-        pytest.fail("Under CI=true Sage tests must run, not skip: " + message, pytrace=False)
-    pytest.skip(message)
 
 
 def sandboxOrSkip(isolation):
@@ -110,10 +81,12 @@ def withTimeout(d, seconds=60):
     return d.addTimeout(seconds, reactor)
 
 
-async def _run(kernel, code, timeout=60):
-    """Run ``code``; return (ExecuteResult, events)."""
+async def _run(kernel, code, timeout=60, fields=None):
+    """Run ``code`` (with the request's ``fields``, as the runner sends them); return
+    (ExecuteResult, events)."""
     events = []
-    result = await withTimeout(kernel.execute(code, events.append).deferred, timeout)
+    result = await withTimeout(kernel.execute(code, events.append, fields=fields).deferred,
+                               timeout)
     return result, events
 
 

@@ -149,3 +149,42 @@ async def test_show_pretty_print_and_display_latex_give_latex_the_page_typesets(
     assert value["data"]["text/latex"] == r"\(\displaystyle x^{3}\)"
     result, events = await kt.run(kernel, "%display plain\nx^3")
     assert kt.results(events) == ["x^3"]
+
+
+@pytest_twisted.ensureDeferred
+async def test_typeset_sage_results_typesets_each_value_until_a_cell_chooses_with_display(
+        sageKernel, kt):
+    """The worksheet's "Typeset Sage results", sent with each cell, is Sage's %display latex
+    from that cell on; a cell's own %display holds over it until a %display default."""
+    kernel = await sageKernel()
+    on, off = {"typesetResults": True}, {"typesetResults": False}
+    result, events = await kt.run(kernel, "x = var('x')\nx^2 + 1/2", timeout=120)
+    [value] = [e for e in events if e["type"] == "result"]
+    assert value["data"] == {"text/plain": "x^2 + 1/2"}
+    result, events = await kt.run(kernel, "x^2 + 1/2", fields=on)
+    [value] = [e for e in events if e["type"] == "result"]
+    assert value["data"]["text/latex"] == r"\(\displaystyle x^{2} + \frac{1}{2}\)"
+    assert value["data"]["text/plain"] == "x^2 + 1/2"  # the page's text when Typeset is off
+    result, events = await kt.run(kernel, "print(x^2)\nfactor(12)", fields=on)
+    assert kt.text(events) == "x^2\n"  # what a cell prints stays text
+    [value] = [e for e in events if e["type"] == "result"]
+    assert value["data"]["text/latex"] == r"\(\displaystyle 2^{2} \cdot 3\)"
+    result, events = await kt.run(kernel, "%display plain\nx^3", fields=on)
+    assert [e["data"] for e in events if e["type"] == "result"] == [{"text/plain": "x^3"}]
+    result, events = await kt.run(kernel, "x^4", fields=on)  # the cell's choice holds
+    assert [e["data"] for e in events if e["type"] == "result"] == [{"text/plain": "x^4"}]
+    result, events = await kt.run(kernel, "%display default", fields=on)
+    result, events = await kt.run(kernel, "x^5", fields=on)  # the worksheet's choice again
+    [value] = [e for e in events if e["type"] == "result"]
+    assert value["data"]["text/latex"] == r"\(\displaystyle x^{5}\)"
+    result, events = await kt.run(kernel, "x^6", fields=off)
+    assert [e["data"] for e in events if e["type"] == "result"] == [{"text/plain": "x^6"}]
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_sage_cell_in_a_python_kernel_is_typeset_as_its_worksheet_says(makeKernel, kt):
+    kernel = await makeKernel("python")
+    result, events = await kt.run(kernel, "%sage\nx = var('x')\nx^2", timeout=180,
+                                  fields={"typesetResults": True})
+    [value] = [e for e in events if e["type"] == "result"]
+    assert value["data"]["text/latex"] == r"\(\displaystyle x^{2}\)", events

@@ -167,3 +167,25 @@ def test_the_typeset_setting_is_stored_and_told_to_every_viewer(env):
     assert 'data-typeset="false"' in html and 'aria-pressed="false"' in html
     bad = env.call(ann.callRemote("setTypeset", "no"))
     assert bad.type == "BadRequest"
+
+
+def test_typeset_sage_results_is_stored_told_and_sent_with_each_run(env):
+    """"Typeset Sage results" (off at first) is stored, every viewer is told it with the
+    Typeset setting, and each run takes it to the kernel as it is when the cell starts."""
+    sheet, (ann, carla, vic), hub = together(env, cells=("1 + 1",))
+    assert [page.typesetResults for page in (ann, carla, vic)] == [False, False, False]
+    env.call(ann.cells[0].callRemote("run"))
+    env.later(SETTLE)
+    assert env.worker.lastExecute()["typesetResults"] is False
+    assert env.call(carla.callRemote("setTypesetResults", True)) is True
+    env.settle()
+    assert [(page.typeset, page.typesetResults) for page in (ann, carla, vic)] == [(True, True)] * 3
+    assert env.run(env.store.load_worksheet(sheet.id)).metadata["typesetResults"] is True
+    env.call(ann.cells[0].callRemote("run"))
+    env.later(SETTLE)
+    assert env.worker.lastExecute()["typesetResults"] is True
+    html = env.owner().get(f"/worksheets/{sheet.id}/").body.decode()
+    assert 'data-action="typesetResults" aria-pressed="true"' in html
+    assert env.call(vic.callRemote("setTypesetResults", False)).type == "NotAllowed"
+    bad = env.call(ann.callRemote("setTypesetResults", 1))
+    assert bad.type == "BadRequest" and "Sage" in bad.message and "not 1" in bad.message
