@@ -58,10 +58,10 @@ KEYS_HINT = (
     "cell and Ctrl-Shift-F the worksheet. "
     "Escape gives command mode, as in Jupyter: Enter edits, A and B add a cell, C, X and V "
     "copy, cut and paste cells (Shift-V above), D D deletes it, ↑ ↓ move between cells, "
+    "Shift-↑ ↓ or a Shift-click select several (Ctrl-A all), which those keys then act on, "
     "Ctrl-Shift-↑ ↓ move the cell, M and Y make it text or code, Shift-M joins the next, O "
-    "hides its output, Z "
-    "brings back the cell deleted last, I I interrupts, 0 0 restarts, Tab leaves the cell; "
-    "double-click or Enter edits a text cell.</p>")
+    "hides its output, Z brings back the cells deleted last, I I interrupts, 0 0 restarts, "
+    "Tab leaves the cell; double-click or Enter edits a text cell.</p>")
 
 
 class WorksheetFragment(HistoryCalls, LiveFragment):

@@ -450,7 +450,7 @@ export class Cell extends Widget {
     switch (action) {
       case 'cutCell':
         if (!copyCell(this, 'Cell cut')) return;
-        return ws.deleteCell(this, 'Cell cut');
+        return ws.deleteCells(this, 'Cell cut');
       case 'pasteAbove':
       case 'pasteBelow':
         return pasteNextTo(this, ws, action === 'pasteAbove' ? 'above' : 'below');
@@ -461,7 +461,7 @@ export class Cell extends Widget {
       case 'cancel':
         return ws.ask(this.callRemote('cancel'));
       case 'delete':
-        return ws.deleteCell(this);
+        return ws.deleteCells(this);
       case 'insertAbove':
       case 'insertBelow': {
         const id = await ws.ask(this.callRemote('insert', action === 'insertAbove' ? 'above' : 'below'));

@@ -51,18 +51,21 @@ export function copiedCells() {
 }
 
 /**
- * Keeps `cell` (its kind and text) for a paste, at once (a V right after finds it), and says
- * so; false, with why, if the browser keeps nothing.
- * @param {Cell} cell @param {string} done what was done ("Cell copied", "Cell cut")
+ * Keeps `cell` (its kind and text), or several cells in their order, for a paste, at once (a
+ * V right after finds them), and says so; false, with why, if the browser keeps nothing.
+ * @param {Cell|Cell[]} cells @param {string} done what was done ("Cell copied", "3 cells cut")
  */
-export function copyCell(cell, done) {
-  const kind = cell.textCell.isText ? 'text' : 'code';
-  const kept = copyCells([{kind, text: cell.editor.text}]);
+export function copyCell(cells, done) {
+  const all = Array.isArray(cells) ? cells : [cells];
+  const [cell] = all;
+  const kept = copyCells(all.map((c) => ({kind: c.textCell.isText ? 'text' : 'code',
+    text: c.editor.text})));
+  const them = all.length > 1 ? 'them' : 'it';
   if (!kept) {
     cell.worksheet?.showError('This browser keeps no copied cells here (its storage for this site is off or full).');
   } else {
-    cell.worksheet?.hint(`${done}: ${cell.canEdit ? 'Esc then V pastes it below, Shift-V above'
-      : 'paste it into a worksheet you may edit (Esc, then V)'}.`);
+    cell.worksheet?.hint(`${done}: ${cell.canEdit ? `Esc then V pastes ${them} below, Shift-V above`
+      : `paste ${them} into a worksheet you may edit (Esc, then V)`}.`);
   }
   return kept;
 }

@@ -5,18 +5,32 @@
 // cell above or below, C and X copy or cut it and V or Shift-V paste the cells copied last
 // below or above (cellclipboard.js; Ctrl with C, X, V or Z too, as in JupyterLab), D D deletes
 // it, J/K or ↓/↑ go to the next or previous cell, Ctrl-Shift-↑/↓ move it, M and Y make it a
-// text or a code cell, Shift-M joins the next cell to it, O hides or shows its output, Z brings back the cell deleted last, I I interrupts
-// the kernel and 0 0 restarts it (asking first, as the toolbar's button does), and Tab or
-// Shift-Tab leave it (the browser moves the focus). Any other key that would type or delete
-// is held back, with a hint: nothing reaches the code by accident. Shift-Enter and Ctrl-Enter
-// run the cell as always; a click into it, or the focus leaving it, ends command mode.
+// text or a code cell, Shift-M joins the next cell to it, O hides or shows its output, Z
+// brings back the cells deleted last, I I interrupts the kernel and 0 0 restarts it (asking
+// first, as the toolbar's button does), and Tab or Shift-Tab leave it (the browser moves the
+// focus). Shift-J/K, Shift-↓/↑ and a Shift-click select several cells, Ctrl-A all of them
+// (cellselection.js); then C, X, D D, M, Y, Shift-M, O, Ctrl-Shift-↑/↓, Ctrl-Enter and
+// Shift-Enter act on them all (manycells.js), and the other keys end the selection first.
+// Any other key that would type or delete is held back, with a hint: nothing reaches the code
+// by accident. Shift-Enter and Ctrl-Enter run the cell as always; a click into it, or the
+// focus leaving it, ends command mode.
 // The one place that decides what a key does after Escape in a cell.
 // Tested by the browser tests (tests/browser/test_commandmode.py).
 
+import {CellSelection} from './cellselection.js';
+import {MANY} from './manycells.js';
+
 /** What command mode tells the person as it starts, and when a key is held back. */
 export const COMMAND_HINT = 'Command mode (Enter edits): A B add a cell · C X V copy, cut, '
-  + 'paste (Shift-V above) · D D delete, Z undelete · ↑ ↓ go, Ctrl-Shift-↑ ↓ move · M Y text, '
-  + 'code · Shift-M join · O output · I I interrupt, 0 0 restart · Tab leaves';
+  + 'paste (Shift-V above) · D D delete, Z undelete · ↑ ↓ go, Shift-↑ ↓ select, Ctrl-Shift-↑ ↓ '
+  + 'move · M Y text, code · Shift-M join · O output · I I interrupt, 0 0 restart · Tab leaves';
+
+/** What command mode says while several cells are selected. @param {number} count */
+export function selectionHint(count) {
+  return `${count} cells selected: C X copy, cut · D D delete · M Y text, code · Shift-M join `
+    + '· O outputs · Ctrl-Shift-↑ ↓ move · Ctrl-Enter run, Shift-Enter run and go on · Esc '
+    + 'one cell';
+}
 
 /**
  * What command mode needs of a cell (cell.js's Cell).
@@ -31,8 +45,8 @@ const ACTIONS = /** @type {Record<string, string>} */ ({
 });
 /** The keys that act otherwise with Shift held. */
 const SHIFTED = /** @type {Record<string, string>} */ ({m: 'join', v: 'pasteAbove'});
-/** Ctrl (⌘) with these does what the letter alone does, as in JupyterLab (Ctrl-A is held:
- * there is no selection of several cells). */
+/** Ctrl (⌘) with these does what the letter alone does, as in JupyterLab (Ctrl-A selects
+ * every cell). */
 const WITH_CTRL = new Set(['c', 'x', 'v', 'z', 'a']);
 /** Ctrl+Shift (⌘+Shift) with these move the cell. */
 const MOVES = /** @type {Record<string, string>} */ ({ArrowUp: 'moveUp', ArrowDown: 'moveDown'});
@@ -46,13 +60,18 @@ export class CommandMode {
    * @param {() => CommandCell[]} o.cells the cells, in order
    * @param {(cell: CommandCell, way: number) => CommandCell|null} o.focusFrom puts the focus
    *   in `cell` or past it (`way` -1 up, 1 down) in the first cell that takes it; that cell
-   * @param {() => Promise<unknown>} o.restoreDeleted brings back the cell deleted last
+   * @param {() => Promise<unknown>} o.restoreDeleted brings back the cells deleted last
+   * @param {(cells: CommandCell[], action: string) => Promise<unknown>} o.many does `action`
+   *   (one of manycells.js's MANY) to several cells
    * @param {(action: string) => void} o.worksheet does what a toolbar button does
    *   ('interrupt', 'restart')
    * @param {(message: string) => void} o.hint
    */
-  constructor({node, cells, focusFrom, restoreDeleted, worksheet, hint}) {
+  constructor({node, cells, focusFrom, restoreDeleted, many, worksheet, hint}) {
     this.cells = cells;
+    this.many = many;
+    /** @type {CellSelection<CommandCell>} several cells selected (none: just `cell`) */
+    this.selection = new CellSelection(cells);
     this.focusFrom = focusFrom;
     this.restoreDeleted = restoreDeleted;
     this.worksheet = worksheet;
@@ -74,7 +93,18 @@ export class CommandMode {
       const to = /** @type {Node|null} */ (event.relatedTarget);
       if (this.cell && !(to && this.cell.node.contains(to))) this.leave(false);
     });
-    node.addEventListener('mousedown', () => this.leave(), true);
+    node.addEventListener('mousedown', (event) => {
+      const from = this.cell;
+      const to = event.shiftKey && from ? this.cellOf(/** @type {Element} */ (event.target)) : null;
+      if (!from || !to || to === from) {
+        this.leave();
+        return;
+      }
+      // A Shift-click on another cell selects the cells between, as in Jupyter.
+      event.preventDefault();
+      event.stopPropagation(); // not to the editor, which would place its caret
+      this.#select(from, to, 0);
+    }, true);
   }
 
   /** The cell `element` is in, if any. @param {Element} element */
@@ -106,6 +136,7 @@ export class CommandMode {
     delete /** @type {HTMLElement} */ (this.cell.node).dataset.mode;
     this.cell = null;
     this.first = null;
+    this.selection.clear();
   }
 
   /** @param {KeyboardEvent} event */
@@ -132,22 +163,41 @@ export class CommandMode {
     const first = this.first;
     this.first = null;
     const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
-    if ((event.ctrlKey || event.metaKey) && event.shiftKey && !event.altKey && key in MOVES) {
+    const mod = event.ctrlKey || event.metaKey;
+    const several = !gone && this.selection.count(cell) > 1;
+    /** Takes the key from the cell and the browser: command mode's. */
+    const take = () => {
       event.preventDefault();
       event.stopPropagation();
-      this.exits += 1;
-      if (!gone) this.#actThenStay(cell, MOVES[key]);
+      this.exits += 1; // a key of theirs: an action still under way stays where it was asked
+    };
+    if (mod && event.shiftKey && !event.altKey && key in MOVES) {
+      take();
+      if (several) this.#actOnSelected(cell, MOVES[key]);
+      else if (!gone) this.#actThenStay(cell, MOVES[key]);
       return;
     }
-    const ctrlLetter = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey
-      && WITH_CTRL.has(key);
+    if (several && key === 'Enter' && (mod || event.shiftKey) && !event.altKey) {
+      take(); // the selected cells run, not the one the caret is in
+      if (mod) {
+        this.#actOnSelected(cell, 'run');
+      } else {
+        const cells = this.selection.of(cell);
+        this.leave();
+        this.many(cells, 'runAndAdvance');
+      }
+      return;
+    }
+    const ctrlLetter = mod && !event.altKey && !event.shiftKey && WITH_CTRL.has(key);
     if (ctrlLetter && key === 'a') {
       event.preventDefault(); // not the cell's text: its keys are the cell's, here
-      this.hint(COMMAND_HINT);
+      if (!gone) {
+        this.selection.all(cell);
+        this.#tellSelection(cell);
+      }
       return;
     }
-    if (!ctrlLetter && (event.ctrlKey || event.metaKey || event.altKey
-        || (key === 'Enter' && event.shiftKey))) {
+    if (!ctrlLetter && (mod || event.altKey || (key === 'Enter' && event.shiftKey))) {
       this.leave(); // Ctrl-Enter, Shift-Enter, Ctrl-C...: what they do in the cell
       return;
     }
@@ -162,20 +212,33 @@ export class CommandMode {
       this.leave(); // ← →, Home, Page Down...: they move the caret as in the cell
       return;
     }
-    event.preventDefault();
-    event.stopPropagation();
-    this.exits += 1; // a key of theirs: an action still under way stays where it was asked
+    take();
+    const down = key === 'j' || key === 'ArrowDown';
     if (gone && key !== 'z') {
       this.leave();
-    } else if (key === 'Enter') {
+    } else if (event.shiftKey && (down || key === 'k' || key === 'ArrowUp')) {
+      const to = this.neighbour(cell, down ? 1 : -1);
+      if (to) this.#select(cell, to, down ? 1 : -1);
+    } else if (several && this.#onSelected(cell, key, event.shiftKey, first)) {
+      // done to every selected cell
+    } else {
+      if (several) this.selection.clear(); // any other key: one cell again
+      this.#onCell(cell, key, event.shiftKey, first);
+    }
+  }
+
+  /** A key of command mode for the one cell it is in. @param {CommandCell} cell
+   * @param {string} key @param {boolean} shift @param {string|null} first the key before */
+  #onCell(cell, key, shift, first) {
+    if (key === 'Enter') {
       this.leave();
       cell.edit();
-    } else if ((event.shiftKey && SHIFTED[key]) || ACTIONS[key]) {
-      this.#actThenStay(cell, (event.shiftKey && SHIFTED[key]) || ACTIONS[key]);
+    } else if ((shift && SHIFTED[key]) || ACTIONS[key]) {
+      this.#actThenStay(cell, (shift && SHIFTED[key]) || ACTIONS[key]);
     } else if (key === 'x') {
-      this.#delete(cell, 'cutCell');
+      this.#delete([cell], 'cutCell');
     } else if (key === 'd') {
-      if (first === 'd') this.#delete(cell, 'delete');
+      if (first === 'd') this.#delete([cell], 'delete');
       else this.first = 'd';
     } else if (key in TWICE) {
       if (first === key) this.worksheet(TWICE[key]);
@@ -187,6 +250,60 @@ export class CommandMode {
     } else if (key !== 'Escape') {
       this.hint(COMMAND_HINT);
     }
+  }
+
+  /** A key that acts on every selected cell; false if `key` is not one (Escape, Z...).
+   * @param {CommandCell} cell @param {string} key @param {boolean} shift
+   * @param {string|null} first the key before */
+  #onSelected(cell, key, shift, first) {
+    const action = shift ? SHIFTED[key] : ACTIONS[key] ?? (key === 'x' ? 'cutCell' : null);
+    if (key === 'd') {
+      if (first === 'd') this.#delete(this.selection.of(cell), 'delete');
+      else this.first = 'd';
+      return true;
+    }
+    if (!action || !MANY.has(action)) return false;
+    if (action === 'cutCell') this.#delete(this.selection.of(cell), action);
+    else this.#actOnSelected(cell, action);
+    return true;
+  }
+
+  /** The selection runs from where it started (or `from`) to `to`, where command mode goes.
+   * @param {CommandCell} from @param {CommandCell} to @param {number} way past `to` (-1 up,
+   *   1 down) to the first cell that takes the focus; 0: to `to` itself, or nowhere */
+  #select(from, to, way) {
+    const anchor = this.selection.anchor ?? from;
+    const taken = this.focusFrom(to, way || 1); // the focus leaving `from` ends its command mode
+    if (!taken || (!way && taken !== to)) {
+      if (this.cell !== from) this.enter(from);
+      return;
+    }
+    this.enter(taken);
+    this.selection.extend(anchor, taken);
+    /** @type {HTMLElement} */ (taken.node).scrollIntoView?.({block: 'nearest'});
+    this.#tellSelection(taken);
+  }
+
+  /** @param {CommandCell} cell */
+  #tellSelection(cell) {
+    const count = this.selection.count(cell);
+    this.hint(count > 1 ? selectionHint(count) : COMMAND_HINT);
+  }
+
+  /** `action` to every selected cell; command mode and the selection stay, in the cell the
+   * person was in (a move or a change of kind may have taken its focus).
+   * @param {CommandCell} cell @param {string} action */
+  async #actOnSelected(cell, action) {
+    const cells = this.selection.of(cell);
+    const {anchor, head} = this.selection;
+    const exits = this.exits;
+    await this.many(cells, action);
+    if (this.exits !== exits) return; // the person went on meanwhile
+    const stays = action === 'join' ? cells[0] : cell;
+    const taken = stays.node.isConnected ? this.focusFrom(stays, 1) : null;
+    if (!taken) return;
+    this.enter(taken);
+    if (action !== 'join' && anchor && head) this.selection.extend(anchor, head);
   }
 
   /** Runs the cell's `action`; command mode goes on in the cell that has the focus then.
@@ -210,19 +327,20 @@ export class CommandMode {
     if (now && this.exits === exits) this.enter(now);
   }
 
-  /** D D or X: the cell goes ('delete' or 'cutCell'), command mode to the one below it.
-   * @param {CommandCell} cell @param {string} action */
-  async #delete(cell, action) {
-    // Command mode stays in the cell until it is gone: a Z meanwhile brings it back.
-    const below = this.neighbour(cell, 1);
-    const above = this.neighbour(cell, -1);
+  /** D D or X: the cells go ('delete' or 'cutCell'), command mode to the one below them.
+   * @param {CommandCell[]} cells @param {string} action */
+  async #delete(cells, action) {
+    // Command mode stays where it is until they are gone: a Z meanwhile brings them back.
+    const below = this.neighbour(/** @type {CommandCell} */ (cells.at(-1)), 1);
+    const above = this.neighbour(cells[0], -1);
     const exits = this.exits;
-    await cell.act(action);
+    if (cells.length > 1) await this.many(cells, action);
+    else await cells[0].act(action);
     if (this.exits !== exits) return;
     if (below?.node.isConnected && this.#goFrom(below, 1)) return;
     if (above?.node.isConnected && this.#goFrom(above, -1)) return;
     const first = this.cells()[0]; // the empty cell the server put in the last one's place
-    if (first && first !== cell) this.#goFrom(first, 1);
+    if (first && !cells.includes(first)) this.#goFrom(first, 1);
   }
 
   /** @param {CommandCell} cell @param {number} step */

@@ -37,7 +37,8 @@ export class DeletedCells {
     this.restore = restore;
     this.focus = focus;
     this.hint = hint;
-    /** @type {number[]} the ids of the cells this page deleted, the last one last */
+    /** @type {number[][]} the ids of the cells this page deleted, the last deletion last; the
+     * cells deleted together (a selection of several) are one deletion, brought back at once */
     this.stack = [];
     /** @type {Set<Promise<unknown>>} deletions asked for and not answered yet */
     this.deleting = new Set();
@@ -64,46 +65,61 @@ export class DeletedCells {
   }
 
   /**
-   * Deletes a cell: `call` asks the server, and resolves with the id it keeps the cell under
-   * (undefined when refused). An undo asked for before the answer waits for it (D D then Z
-   * at once brings that cell back).
-   * @param {() => Promise<unknown>} call
+   * Deletes cells, one after the other: each of `calls` asks the server, and resolves with the
+   * id it keeps its cell under (undefined when refused). One undo brings back all those it
+   * deleted. An undo asked for before the answers waits for them (D D then Z at once brings
+   * the cells back).
+   * @param {Array<() => Promise<unknown>>} calls
    * @param {string} [what] what the notice says was done ("Cell cut")
    */
-  async delete(call, what = 'Cell deleted') {
-    const deleting = call();
+  async delete(calls, what = 'Cell deleted') {
+    const deleting = (async () => {
+      const ids = [];
+      for (const call of calls) {
+        const id = await call();
+        if (typeof id === 'number') ids.push(id);
+      }
+      return ids;
+    })();
     this.deleting.add(deleting);
     try {
-      const id = await deleting;
-      if (typeof id === 'number') {
+      const ids = await deleting;
+      if (ids.length) {
         this.said.textContent = `${what} — `;
-        this.#deleted(id);
+        this.#deleted(ids);
       }
     } finally {
       this.deleting.delete(deleting);
     }
   }
 
-  /** The server keeps the deleted cell as `cellId`, to bring it back. @param {number} cellId */
-  #deleted(cellId) {
-    this.stack.push(cellId);
+  /** The server keeps the deleted cells as `cellIds`, to bring them back.
+   * @param {number[]} cellIds */
+  #deleted(cellIds) {
+    this.stack.push(cellIds);
     if (this.stack.length > KEPT) this.stack.shift();
     this.notice.hidden = false;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.#hideNotice(), NOTICE_MS);
   }
 
-  /** Brings back the last cell this page deleted, and puts the caret in it. */
+  /** Brings back the cells this page deleted last, and puts the caret in the first. */
   async undo() {
     await Promise.allSettled([...this.deleting]);
     this.#hideNotice();
-    const cellId = this.stack.pop();
-    if (cellId === undefined) {
+    const cellIds = this.stack.pop();
+    if (cellIds === undefined) {
       this.hint('There is no deleted cell to bring back.');
       return;
     }
-    const id = await this.restore(cellId);
-    if (typeof id === 'number') this.focus(id);
+    // The last deleted first: each goes back below the cell that was above it when it went
+    // (athena_nb/deletions.py), so that cells deleted top down come back in their order.
+    let first;
+    for (const cellId of [...cellIds].reverse()) {
+      const id = await this.restore(cellId);
+      if (typeof id === 'number') first = id;
+    }
+    if (first !== undefined) this.focus(first);
   }
 
   #hideNotice() {

@@ -11,6 +11,7 @@ import {lostConnection, noAccessNotice} from './connection.js';
 import {DragCells} from './dragcells.js';
 import {FilesPanel} from './files.js';
 import {HistoryPanel} from './history.js';
+import {actOnCells} from './manycells.js';
 import {Menu} from './menus.js';
 import {NearScreen} from './nearscreen.js';
 import {Notices} from './notices.js';
@@ -134,6 +135,7 @@ export class Worksheet extends Widget {
       new CommandMode({node: /** @type {HTMLElement} */ (node), cells: () => this.cells,
         focusFrom: (cell, way) => this.focusFrom(/** @type {Cell} */ (cell), way),
         restoreDeleted: async () => this.deletedCells?.undo(), hint: (message) => this.hint(message),
+        many: (cells, action) => actOnCells(this, /** @type {Cell[]} */ (cells), action),
         worksheet: (action) => /** @type {HTMLButtonElement|null} */ (
           this.node.querySelector(`.nb-toolbar button[data-action="${action}"]`))?.click()});
       new DragCells({area: /** @type {HTMLElement} */ (node), cells: () => this.cells,
@@ -267,25 +269,28 @@ export class Worksheet extends Widget {
   }
 
   /**
-   * Deletes `cell` (its Delete button, its menu's Cut, D D): undoably (undodelete.js). A focus
-   * it held (its menu's) goes to the cell below it, or above, not to the page.
-   * @param {Cell} cell @param {string} [what] what the Undo notice says was done
+   * Deletes `cell` (its Delete button, its menu's Cut, D D), or several (in the worksheet's
+   * order: the top one first), undoably, all at once (undodelete.js). A focus one held (its
+   * menu's) goes to the cell below them, or above, not to the page.
+   * @param {Cell|Cell[]} cells @param {string} [what] what the Undo notice says was done
    */
-  async deleteCell(cell, what = undefined) {
-    const cells = this.cells;
-    const at = cells.indexOf(cell);
-    // Its edits still on their way reach it first: a cut, or Z, gives the text as it was typed.
-    await this.deletedCells?.delete(async () => {
+  async deleteCells(cells, what = undefined) {
+    const gone = Array.isArray(cells) ? cells : [cells];
+    const before = this.cells;
+    const around = [before[before.indexOf(/** @type {Cell} */ (gone.at(-1))) + 1],
+      before[before.indexOf(gone[0]) - 1]];
+    // Its edits still on their way reach each first: a cut, or Z, gives the text as typed.
+    await this.deletedCells?.delete(gone.map((cell) => async () => {
       await cell.editor.whenSynced();
       cell.removedHere = true;
       const id = await this.ask(cell.callRemote('delete'));
       if (id === undefined) cell.removedHere = false; // refused: it stays
       return id;
-    }, what);
+    }), what);
     const doc = this.node.ownerDocument;
-    if (cell.node.isConnected || (doc.activeElement && doc.activeElement !== doc.body)) return;
-    const next = [cells[at + 1], cells[at - 1], this.cells[0]].find((c) => c?.node.isConnected);
-    next?.focus();
+    if (gone.some((cell) => cell.node.isConnected)
+      || (doc.activeElement && doc.activeElement !== doc.body)) return;
+    [...around, this.cells[0]].find((c) => c?.node.isConnected)?.focus();
   }
 
   /** @param {number} cellId */

@@ -144,7 +144,8 @@ def test_a_cell_dragged_by_its_gutter_moves_for_everyone(three):
 
 def test_cutting_the_last_cell_leaves_an_empty_one_in_command_mode_and_ctrl_letters_act(page):
     """As in JupyterLab: the worksheet keeps a cell, and Ctrl with C, X, V or Z in command mode
-    does what the letter does; Ctrl-A changes nothing. Shift-M on the last cell only says why."""
+    does what the letter does; Ctrl-A selects every cell (one here). Shift-M on the last cell
+    only says why."""
     newWorksheet(page)
     typeInto(page, 1, "only = 1")
     box(page, 1).press("Escape")
