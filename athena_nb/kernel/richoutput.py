@@ -47,6 +47,10 @@ DISPLAY_FUNCTIONS = "IPython.core.display_functions"
 #: The names IPython's modules bind to the display functions.
 PATCHED = ("display", "update_display", "clear_output", "publish_display_data")
 
+#: Marks a page that is a Sage 3D plot's scene (worker.py puts it in the page's head): a
+#: published snapshot, which runs no script, says what it is instead of showing an empty box.
+SCENE_META = '<meta name="athena-nb-scene" content="threejs">'
+
 
 def newDisplayId() -> str:
     return binascii.hexlify(os.urandom(8)).decode("ascii")

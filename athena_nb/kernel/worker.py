@@ -74,6 +74,8 @@ MAX_FRAME = outputlimits.MAX_FRAME
 MAX_SCAN_ENTRIES = 20000
 #: What Sage's latex formatter gives for a formula: ``<html>\(\displaystyle ...\)</html>``.
 SAGE_MATH_HTML = re.compile(r"<html>(\\\(.*\\\))</html>", re.DOTALL)
+#: The height of a Sage 3D plot's frame, in CSS pixels (Sage's Jupyter backend gives 400).
+SCENE_HEIGHT = 400
 INTROSPECT_RE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(\?\??)\s*$")
 INLINE_BACKEND = "athena_nb_inline"
 # Signals that raise in user code; blocked whenever worker code (not user code) runs.
@@ -798,6 +800,7 @@ def setUpSage(worker: Worker) -> str:
         OutputImageSvg,
         OutputLatex,
         OutputPlainText,
+        OutputSceneThreejs,
     )
     from sage.structure.sage_object import SageObject
 
@@ -813,7 +816,17 @@ def setUpSage(worker: Worker) -> str:
 
         def supported_output(self) -> Any:
             return {OutputPlainText, OutputImagePng, OutputImageJpg, OutputImageSvg, OutputHtml,
-                    OutputLatex}
+                    OutputLatex, OutputSceneThreejs}
+
+        def threejs_offline_scripts(self) -> str:
+            # A 3D plot's page loads Sage's Three.js from the notebook's server
+            # (athena_nb/web/threejs.py), else from Sage's CDN, as Sage's Jupyter backend does.
+            from sage.features.threejs import Threejs
+
+            cdn = display.threejs_scripts(online=True).strip().replace("</script>", "<\\/script>")
+            return ('<script src="/threejs-sage/%s/three.min.js"></script>'
+                    "<script>if (!window.THREE) document.write('%s');</script>"
+                    % (Threejs().required_version(), cdn))
 
         def bundle(self, plain: Any, rich: Any) -> dict[str, str]:
             data = {"text/plain": plain.text.get_str()}
@@ -832,6 +845,10 @@ def setUpSage(worker: Worker) -> str:
                     formula.group(1) if formula else html)
             elif isinstance(rich, OutputLatex):
                 data["text/latex"] = rich.latex.get_str()
+            elif isinstance(rich, OutputSceneThreejs):
+                # A rotatable 3D plot: Sage's page fills its frame, which is then this high.
+                data["text/html"] = rich.html.get_str().replace("<head>", "<head>%s<style>html "
+                    "{ height: %dpx; }</style>" % (richoutput.SCENE_META, SCENE_HEIGHT), 1)
             return data
 
         def displayhook(self, plain: Any, rich: Any) -> None:

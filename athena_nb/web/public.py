@@ -32,6 +32,7 @@ from twisted.web.server import NOT_DONE_YET
 
 from ..cells import MIME_ORDER, cleanEvent, compact, eventFromStore
 from ..interactmodel import publicHTML
+from ..kernel.richoutput import SCENE_META
 from ..offreactor import offReactor
 from ..quotas import QuotaExceeded
 from ..render import highlightPython, htmlOutput, renderTextCell
@@ -432,6 +433,9 @@ def _data(event: dict, typeset: bool, styles: list[str]) -> str:
             # As an image: nothing in it runs or is fetched.
             src = "data:image/svg+xml;base64," + base64.b64encode(value.encode()).decode()
             return f'<img class="public-image" alt="Image output" src="{src}"{_imageSize(event, mime)}>'
+        if mime == "text/html" and SCENE_META in value:
+            return ('<p class="public-notice">A 3D plot, drawn and turned in the worksheet; a '
+                    'published snapshot runs no script, so it shows none.</p>')
         if mime == "text/html":
             typeset = event.get("htmlMath")  # its mathematics typeset (cells.withMath)
             return _shadowOutput(typeset if isinstance(typeset, str) else value, styles)

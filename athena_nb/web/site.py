@@ -34,6 +34,7 @@ from .home import ApiResource, HomePage
 from .hosts import HostCheck
 from .login import LoginResource, LogoutResource, ShareResource, TokenLogin, forbid
 from .public import PublicResource
+from .threejs import ThreejsResource, threejsRoot
 from .throttle import LoginThrottle
 from .worksheetops import WorksheetOps
 
@@ -43,8 +44,9 @@ log = Logger()
 #: the REST API under ``API_V1`` says itself which methods each of its addresses takes.
 METHODS = (b"GET", b"HEAD", b"POST")
 API_V1 = b"/api/v1/"
-#: Open to anyone: the modules, the login form, share-link entry, published snapshots.
-OPEN = frozenset((b"static", b"login", b"share", b"public"))
+#: Open to anyone: the modules, the login form, share-link entry, published snapshots, and the
+#: Three.js of Sage's 3D plots (whose frames send no cookie).
+OPEN = frozenset((b"static", b"login", b"share", b"public", b"threejs-sage"))
 
 
 class Root(Resource):
@@ -61,6 +63,7 @@ class Root(Resource):
         self.apiV1 = ApiV1Resource(auth, store, hubs, reactor=reactor, throttle=throttle)
         self.places = {
             b"static": modules,
+            b"threejs-sage": ThreejsResource(threejsRoot()),
             b"login": LoginResource(auth, moduleRoot, reactor, throttle),
             b"share": ShareResource(auth, moduleRoot),
             b"public": PublicResource(store, moduleRoot, WorksheetOps(reactor, store, hubs)),

@@ -188,3 +188,20 @@ async def test_a_sage_cell_in_a_python_kernel_is_typeset_as_its_worksheet_says(m
                                   fields={"typesetResults": True})
     [value] = [e for e in events if e["type"] == "result"]
     assert value["data"]["text/latex"] == r"\(\displaystyle x^{2}\)", events
+
+
+@pytest_twisted.ensureDeferred
+async def test_a_3d_plot_is_a_rotatable_three_js_scene(sageKernel, kt):
+    """plot3d shows Sage's Three.js page (an HTML output, with its orbit controls), which loads
+    Three.js from the notebook's server (else Sage's CDN) and fills a 400 px frame."""
+    kernel = await sageKernel()
+    result, events = await kt.run(kernel, "x, y = var('x y')\nplot3d(x*y, (x, -1, 1), (y, -1, 1))",
+                                  timeout=120)
+    assert result.status == "ok", events
+    [scene] = [e for e in events if e["type"] in ("result", "display")]
+    page = scene["data"]["text/html"]
+    assert page.startswith("<!DOCTYPE html>") and "THREE.OrbitControls" in page
+    assert '<script src="/threejs-sage/r122/three.min.js"></script>' in page
+    assert "if (!window.THREE) document.write('<script src=\"https://cdn.jsdelivr.net" in page
+    assert '<head><meta name="athena-nb-scene" content="threejs"><style>html { height: 400px; }' in page
+    assert scene["data"]["text/plain"] == "Graphics3d Object"

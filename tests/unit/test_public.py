@@ -45,6 +45,12 @@ def env(hubs):
     return Env(hubs=hubs)
 
 
+#: A Sage 3D plot's page (athena_nb/kernel/worker.py), cut short.
+SCENE = ('<!DOCTYPE html><html><head><meta name="athena-nb-scene" content="threejs"><style>'
+         '#menu-container { position: absolute; }</style></head><body><script>new THREE.Scene()'
+         '</script><div id="menu-container">ⓘ</div></body></html>')
+
+
 def sheetWithOutputs(env):
     sheet = env.run(env.store.create_worksheet("Results <b>&</b>",
                                                ("print('<script>alert(1)</script>')", "plot()")))
@@ -58,6 +64,7 @@ def sheetWithOutputs(env):
         ("display", {"data": {"image/png": PNG, "text/plain": "<Small>"},
                      "metadata": {"image/png": {"width": 200, "height": "9; onerror=x"}}}),
         ("display", {"data": {"text/html": '<b onclick="x()">"bold"</b>'}}),
+        ("result", {"data": {"text/plain": "Graphics3d Object", "text/html": SCENE}}),
         ("result", {"data": {"text/plain": "42 < 43"}}),
         ("error", {"ename": "ValueError", "evalue": "bad <value>",
                    "traceback": "\x1b[31mTraceback\x1b[0m line 1"}),
@@ -106,6 +113,10 @@ def test_the_owner_publishes_and_anyone_without_a_session_sees_the_snapshot(env)
     assert "onclick" not in body and "<iframe" not in body
     assert "allow-scripts" not in body and "allow-same-origin" not in body
     assert "42 &lt; 43" in body
+    # A 3D plot, which needs its scripts, says so instead of leaving an empty box.
+    assert ('<p class="public-notice">A 3D plot, drawn and turned in the worksheet; a published '
+            'snapshot runs no script, so it shows none.</p>') in body
+    assert "menu-container" not in body and "ⓘ" not in body
     assert "ValueError: bad &lt;value&gt;" in body and "Traceback line 1" in body
     assert "\x1b" not in body
     cells = body.split('<ol class="public-cells">', 1)[1]
