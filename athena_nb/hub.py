@@ -334,8 +334,13 @@ class WorksheetHub:
         return self._locked(splitjoin.split, self, cellId, at, version, who)
 
     def joinWithNext(self, cellId: int, who: str | None = None) -> Deferred:
-        """Append the next cell's text to this one and delete the next cell."""
+        """Append the next cell's text to this one and delete the next cell; fires with the
+        next cell's id, which ``unjoinCell`` takes to separate them again."""
         return self._locked(splitjoin.join, self, cellId, who)
+
+    def unjoinCell(self, joinedId: int, who: str | None = None) -> Deferred:
+        """Undo the join of cell ``joinedId``; fires with the id of the cell it is again."""
+        return self._locked(splitjoin.unjoin, self, joinedId, who)
 
     def pasteCells(self, cellId: int, below: bool, cells: object,
                    who: str | None = None) -> Deferred:

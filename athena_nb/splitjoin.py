@@ -18,8 +18,9 @@ from typing import NamedTuple
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from . import ot
+from . import ot, textcells
 from .huberrors import BadRequest
+from .store import CellKind
 
 log = Logger()
 
@@ -29,12 +30,14 @@ JOINED_KEPT = 100
 
 class Joined(NamedTuple):
     """A cell joined into the one above: its text went to ``into`` at ``offset``, where
-    ``into`` was at ``version``; ``frozen`` is the joined cell's document as it was then."""
+    ``into`` was at ``version``; ``frozen`` is the joined cell's document as it was then, and
+    ``kind`` its kind (an undone join gives it back)."""
 
     into: int
     offset: int
     frozen: ot.TextDocument
     version: int
+    kind: CellKind
 
 
 def editJoined(hub, joined: Joined, op: ot.Operation, baseVersion: int, siteId: str,
@@ -103,7 +106,7 @@ def join(hub, cellId: int, who: str | None) -> Deferred:
     op = ot.Operation.insert(len(cell.text), addition) if addition else ot.Operation()
     offset = len(cell.text) + len(addition) - len(nxt.text)
     hub._hubEdit(cell, op)
-    hub._joined[nxt.id] = Joined(cell.id, offset, nxt.doc, cell.doc.version)
+    hub._joined[nxt.id] = Joined(cell.id, offset, nxt.doc, cell.doc.version, nxt.kind)
     while len(hub._joined) > JOINED_KEPT:
         del hub._joined[next(iter(hub._joined))]
 
@@ -111,5 +114,28 @@ def join(hub, cellId: int, who: str | None) -> Deferred:
         hub._joined.pop(nxt.id, None)
         return hub._stayed(failure, nxt)
 
-    d.addCallbacks(lambda _: hub._removed(nxt), stayed)
+    d.addCallbacks(lambda _: hub._removed(nxt) or nxt.id, stayed)
     return d
+
+
+def unjoin(hub, joinedId: int, who: str | None) -> Deferred:
+    """``hub.unjoinCell``: undo the join that took cell ``joinedId`` into the one above. The
+    text from where the joined text began (as everyone has edited it since) goes to a new cell
+    below, of the joined cell's kind; fires with its id. The joined cell's outputs went with
+    the join (as Jupyter's merge drops them): running it again makes them."""
+    joined = hub._joined.get(joinedId)
+    into = hub._byId.get(joined.into) if joined is not None else None
+    if joined is None or into is None or into.leaving:
+        raise BadRequest("That join can no longer be undone: the cell it went into is gone, or "
+                         "too many cells were joined since. History has the cells as they were.")
+
+    def separated(newId: int):
+        hub._joined.pop(joinedId, None)
+        cell = hub.cell(newId)
+        if cell.kind is joined.kind:
+            return newId
+        d = hub.store.set_cell_kind(newId, joined.kind, who=who)
+        d.addCallback(lambda _: textcells.kindStored(hub, cell, joined.kind))
+        return d.addCallback(lambda _: newId)
+
+    return split(hub, into.id, joined.offset, joined.version, who).addCallback(separated)

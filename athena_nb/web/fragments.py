@@ -314,6 +314,14 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
         return self.hub.restoreCell(cellId, self.identity.name)
 
     @editing
+    def unjoinCell(self, cellId):
+        """Separate again a cell joined into the one above (its id, as ``joinNext``
+        answered); answers with the id of the cell it is again."""
+        if type(cellId) is not int:
+            raise BadArguments(f"A joined cell is named by its id, an integer, not {cellId!r}.")
+        return self.hub.unjoinCell(cellId, self.identity.name)
+
+    @editing
     def runAll(self, pastErrors=False):
         if not isinstance(pastErrors, bool):
             raise BadArguments("Run all goes on past errors (true) or stops at the first "

@@ -482,7 +482,8 @@ export class Cell extends Widget {
       case 'join':
         if (ws.cells.at(-1) === this) return ws.hint('This is the last cell: there is no next cell to join to it.');
         await this.editor.whenSynced();
-        await ws.ask(this.callRemote('joinNext'));
+        ws.deletedCells?.joined([await ws.ask(this.callRemote('joinNext'))].filter(
+          (id) => typeof id === 'number'), 'Cell joined');
         this.focus();
         return;
       case 'clear':

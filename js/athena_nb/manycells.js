@@ -43,10 +43,14 @@ export async function actOnCells(ws, cells, action) {
       const [first, ...rest] = cells;
       await first.editor.whenSynced();
       // Each join takes the cell below into the first: as many as were selected below it.
+      const joined = [];
       for (const cell of rest) {
         await cell.editor.whenSynced();
-        if (await ws.ask(first.callRemote('joinNext')) === undefined) break; // refused: said
+        const id = await ws.ask(first.callRemote('joinNext'));
+        if (typeof id !== 'number') break; // refused: said
+        joined.push(id);
       }
+      ws.deletedCells?.joined(joined, `${several} joined`); // one Z separates them again
       first.focus();
       return;
     }

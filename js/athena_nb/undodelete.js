@@ -1,10 +1,12 @@
 // @ts-check
-// undodelete.js: bringing back the cells this person deleted, as Jupyter does: a "Cell
-// deleted — Undo" notice for a few seconds after each deletion, Escape then Z (in a cell,
+// undodelete.js: bringing back the cells this person deleted or joined into the one above
+// (Shift-M), as Jupyter does: a "Cell deleted — Undo" notice for a few seconds after each,
+// Escape then Z (in a cell,
 // command mode's: commandmode.js; here, elsewhere on the page), and Ctrl-Z (⌘-Z) wherever no
 // text field takes it (so it no longer undoes typing in the worksheet's
-// title when the title is not focused). The server puts the cell back whole, for every viewer
-// (athena_nb/deletions.py).
+// title when the title is not focused). The server puts a deleted cell back whole, and
+// separates a joined one again with the text as it now is, for every viewer
+// (athena_nb/deletions.py, athena_nb/splitjoin.py).
 // Tested by the browser tests (tests/browser/test_cell_undo.py).
 
 /** How long the notice stays, in milliseconds. */
@@ -30,15 +32,19 @@ export class DeletedCells {
    * @param {HTMLElement} o.node the worksheet's element (the notice goes in it)
    * @param {(cellId: number) => Promise<unknown>} o.restore asks the server to bring a deleted
    *   cell back; resolves with its new id (undefined when refused, the error already shown)
+   * @param {(cellId: number) => Promise<unknown>} o.unjoin asks the server to separate a
+   *   joined cell again; resolves as `restore` does
    * @param {(cellId: number) => void} o.focus puts the caret in a cell
    * @param {(message: string) => void} o.hint
    */
-  constructor({node, restore, focus, hint}) {
+  constructor({node, restore, unjoin, focus, hint}) {
     this.restore = restore;
+    this.unjoin = unjoin;
     this.focus = focus;
     this.hint = hint;
-    /** @type {number[][]} the ids of the cells this page deleted, the last deletion last; the
-     * cells deleted together (a selection of several) are one deletion, brought back at once */
+    /** @type {{ids: number[], joined: boolean}[]} the ids of the cells this page deleted (or
+     * joined into the one above), the last last; the cells deleted or joined together (a
+     * selection of several) are one entry, brought back at once */
     this.stack = [];
     /** @type {Set<Promise<unknown>>} deletions asked for and not answered yet */
     this.deleting = new Set();
@@ -57,7 +63,7 @@ export class DeletedCells {
     this.button.type = 'button';
     this.button.className = 'nb-button';
     this.button.textContent = 'Undo';
-    this.button.setAttribute('aria-label', 'Undo: bring the deleted cell back');
+    this.button.setAttribute('aria-label', 'Undo: bring the cells back');
     this.button.addEventListener('click', () => this.undo());
     this.notice.append(text, this.button);
     node.append(this.notice);
@@ -84,39 +90,44 @@ export class DeletedCells {
     this.deleting.add(deleting);
     try {
       const ids = await deleting;
-      if (ids.length) {
-        this.said.textContent = `${what} — `;
-        this.#deleted(ids);
-      }
+      if (ids.length) this.#done(ids, false, what);
     } finally {
       this.deleting.delete(deleting);
     }
   }
 
-  /** The server keeps the deleted cells as `cellIds`, to bring them back.
-   * @param {number[]} cellIds */
-  #deleted(cellIds) {
-    this.stack.push(cellIds);
+  /** The cells `cellIds` were joined into the one above them (the server's answers to the
+   * joins), to separate again. @param {number[]} cellIds @param {string} what */
+  joined(cellIds, what) {
+    if (cellIds.length) this.#done(cellIds, true, what);
+  }
+
+  /** @param {number[]} ids @param {boolean} joined @param {string} what */
+  #done(ids, joined, what) {
+    this.said.textContent = `${what} — `;
+    this.stack.push({ids, joined});
     if (this.stack.length > KEPT) this.stack.shift();
     this.notice.hidden = false;
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.#hideNotice(), NOTICE_MS);
   }
 
-  /** Brings back the cells this page deleted last, and puts the caret in the first. */
+  /** Brings back the cells this page deleted or joined last, and puts the caret in the
+   * first. */
   async undo() {
     await Promise.allSettled([...this.deleting]);
     this.#hideNotice();
-    const cellIds = this.stack.pop();
-    if (cellIds === undefined) {
-      this.hint('There is no deleted cell to bring back.');
+    const last = this.stack.pop();
+    if (last === undefined) {
+      this.hint('There is no deleted or joined cell to bring back.');
       return;
     }
-    // The last deleted first: each goes back below the cell that was above it when it went
-    // (athena_nb/deletions.py), so that cells deleted top down come back in their order.
+    // The last first: a deleted cell goes back below the cell that was above it when it went
+    // (athena_nb/deletions.py), so that cells deleted top down come back in their order; a
+    // joined one is split off at the end of the text it was joined to.
     let first;
-    for (const cellId of [...cellIds].reverse()) {
-      const id = await this.restore(cellId);
+    for (const cellId of [...last.ids].reverse()) {
+      const id = await (last.joined ? this.unjoin : this.restore)(cellId);
       if (typeof id === 'number') first = id;
     }
     if (first !== undefined) this.focus(first);

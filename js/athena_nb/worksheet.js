@@ -127,6 +127,7 @@ export class Worksheet extends Widget {
     this.deletedCells = a.canEdit ? new DeletedCells({
       node: /** @type {HTMLElement} */ (node),
       restore: (cellId) => this.ask(this.callRemote('restoreCell', cellId)),
+      unjoin: (cellId) => this.ask(this.callRemote('unjoinCell', cellId)),
       focus: (cellId) => this.focusCell(cellId),
       hint: (message) => this.hint(message),
     }) : null;

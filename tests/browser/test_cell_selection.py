@@ -106,6 +106,14 @@ def test_ctrl_shift_up_moves_the_selection_shift_click_selects_and_shift_m_joins
     expectTexts(page, ["c = 3", "d = 4\na = 1\nb = 2"])
     inCommandMode(page, 2)
     expectSelected(page, [])
+    page.keyboard.type("0")  # held back; then an edit in the joined text, by the person
+    page.keyboard.press("Enter")
+    page.keyboard.press("End")
+    page.keyboard.type("0")
+    expectTexts(page, ["c = 3", "d = 40\na = 1\nb = 2"])
+    box(page, 2).press("Escape")
+    page.keyboard.press("z")  # one Z separates all three again, with the edit
+    expectTexts(page, ["c = 3", "d = 40", "a = 1", "b = 2"])
 
 
 def test_ctrl_a_selects_every_cell_and_m_makes_them_all_text_then_y_code(page):

@@ -272,6 +272,35 @@ def test_an_edit_on_its_way_to_a_cell_joined_into_the_one_above_lands_there(env)
         hub.edit(bottom, ot.Operation.insert(0, "x"), 5, "bob")  # no version 5 ever existed
 
 
+def test_a_join_is_undone_with_the_text_as_everyone_edited_it_and_the_cells_kind(env):
+    """Ann joins three cells (the last a text cell) into the first; Bob edits the joined text
+    and the cell's start meanwhile. Undoing the joins, the last first, gives three cells again,
+    with Bob's edits where he made them, the text cell a text cell; the store agrees."""
+    sheet, hub = openHub(env, cells=("a = 1", "b = 2", "# Notes"))
+    (ann,) = viewers(hub, "Ann")
+    top, second, third = (c.id for c in hub.cells)
+    env.run(hub.setKind(third, "text"))
+    assert env.run(hub.joinWithNext(top)) == second, "the answer names what to separate"
+    assert env.run(hub.joinWithNext(top)) == third
+    assert [c.text for c in hub.cells] == ["a = 1\nb = 2\n# Notes"]
+    version = hub.cells[0].doc.version
+    env.run(hub.edit(top, ot.Operation.insert(0, "# setup\n"), version, "bob"))
+    env.run(hub.edit(top, ot.Operation.insert(len("# setup\na = 1\nb = 2"), "0"), version + 1,
+                     "bob"))
+    back = env.run(hub.unjoinCell(third))
+    assert [c.text for c in hub.cells] == ["# setup\na = 1\nb = 20", "# Notes"]
+    assert hub.cell(back).kind == "text" and ("kind", back, "text") in ann.events
+    again = env.run(hub.unjoinCell(second))
+    assert [c.text for c in hub.cells] == ["# setup\na = 1", "b = 20", "# Notes"]
+    assert [c.id for c in hub.cells][1:] == [again, back] and hub.cell(again).kind == "code"
+    assert [(c.text, c.version, c.kind.value) for c in stored(env, sheet).cells] == [
+        (c.text, c.version, c.kind.value) for c in hub.cells]
+    with pytest.raises(BadRequest, match="can no longer be undone"):
+        env.run(hub.unjoinCell(second))  # done already
+    with pytest.raises(BadRequest, match="can no longer be undone"):
+        env.run(hub.unjoinCell(12345))
+
+
 def test_a_split_point_from_an_older_version_moves_past_later_edits(env):
     sheet, hub = openHub(env, cells=("abcdef",))
     cell = hub.cells[0]

@@ -38,7 +38,7 @@ ARGS = {"edit": ([{"at": 0, "insert": "evil"}], 0), "move": (1,), "insert": ("be
         "paste": ("below", [{"kind": "code", "text": "evil"}]), "moveBeside": (1, "below"),
         "split": (1, 0), "complete": ("x", 1), "introspect": ("x",), "setTitle": ("Evil",),
         "addCell": (0,), "focus": (None,), "setKind": ("text",), "setTypeset": (False,),
-        "setTypesetResults": (True,), "setSystem": ("sage",), "cursor": (0, 0, 0), "answer": ("x",), "restoreCell": (1,),
+        "setTypesetResults": (True,), "setSystem": ("sage",), "cursor": (0, 0, 0), "answer": ("x",), "restoreCell": (1,), "unjoinCell": (1,),
         "help": ("x",), "signature": ("x",), "historyAt": (0,), "historyDiff": (0, 0),
         "historyRestore": (0,), "historyRestoreCell": (0, 1), "historyName": (0, "x"),
         "historySnapshot": ("x",), "historyOutputs": (1,)}
@@ -93,7 +93,7 @@ def test_exposed_methods_are_exactly_the_reviewed_ones():
     """A new exposed method must be added here, with a thought about who may call it."""
     assert set(_exposed(WorksheetFragment)) == {
         "focus", "setTitle", "addCell", "runAll", "interrupt", "restart", "clearAll",
-        "setTypeset", "setTypesetResults", "setSystem", "restoreCell",
+        "setTypeset", "setTypesetResults", "setSystem", "restoreCell", "unjoinCell",
         # History (historycalls.py): reading for everyone, restoring and naming for editors,
         # a snapshot with outputs for the owner.
         "historyInfo", "historyAt", "historyDiff", "historyOutputs", "historyRestore",
