@@ -103,7 +103,7 @@ def test_escape_then_z_and_ctrl_z_undo_deletions_and_never_the_title(three):
     # Nothing left to bring back: Ctrl-Z outside a field still leaves the title alone.
     owner.locator("body").click(position={"x": 5, "y": 5})
     owner.keyboard.press("Control+z")
-    expect()(owner.get_by_role("status").filter(has_text="no deleted cell")).to_be_visible()
+    expect()(owner.get_by_role("status").filter(has_text="no deleted or joined cell")).to_be_visible()
     expect()(title).to_have_value("Kept title")
     expect()(cell(owner, 3)).to_be_visible()
     expect()(cell(owner, 4)).to_have_count(0)

@@ -112,7 +112,7 @@ def test_m_and_y_convert_and_z_brings_the_deleted_cell_back(page):
     expect(cells(page)).to_have_count(2, timeout=T)
     expectText(page, 2, "y = 2")
     # The Z found the deletion (it waited for it), so it never said there was none.
-    assert "no deleted cell" not in page.locator(".nb-hint").text_content()
+    assert "no deleted or joined cell" not in page.locator(".nb-hint").text_content()
 
 
 def test_tab_leaves_and_an_escape_that_closed_something_is_not_command_mode(page):
