@@ -86,4 +86,6 @@ async def interruptAndCheck(makeKernel, makeSandboxed, kt, what, where, delay, l
     result, events = await kt.run(kernel, "kept^2", timeout=60)
     assert kt.results(events) == ["49"]
     result, events = await kt.run(kernel, then, timeout=120)
-    assert kt.results(events) == [answer], events
+    # Maxima's pexpect interface may answer with a space first just after an interrupt ("' 7'",
+    # seen once in CI): the value is what counts.
+    assert [r.replace("' ", "'") for r in kt.results(events)] == [answer], events
