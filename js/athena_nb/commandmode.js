@@ -95,7 +95,11 @@ export class CommandMode {
     });
     node.addEventListener('mousedown', (event) => {
       const from = this.cell;
-      const to = event.shiftKey && from ? this.cellOf(/** @type {Element} */ (event.target)) : null;
+      const target = /** @type {Element} */ (event.target);
+      // Not a Shift-click on a control or in an output: that does what it does.
+      const onCell = event.shiftKey && from && typeof target.closest === 'function'
+        && !target.closest('button, a, input, select, textarea, .nb-output');
+      const to = onCell ? this.cellOf(target) : null;
       if (!from || !to || to === from) {
         this.leave();
         return;
