@@ -132,3 +132,29 @@ def test_ctrl_a_selects_every_cell_and_m_makes_them_all_text_then_y_code(page):
     page.keyboard.press("ArrowDown")  # any other key: one cell again, and it acts
     expectSelected(page, [])
     inCommandMode(page, 3)
+
+
+def test_ctrl_enter_runs_the_selection_in_place_o_hides_their_outputs_x_cuts_them(page):
+    fourCells(page, ("print('one')", "print('two')", "print('three')", "'four'"))
+    box(page, 2).click()
+    box(page, 2).press("Escape")
+    page.keyboard.press("Shift+ArrowDown")
+    expectSelected(page, [2, 3])
+    page.keyboard.press("Control+Enter")
+    expect(output(page, 2)).to_contain_text("two", timeout=T)
+    expect(output(page, 3)).to_contain_text("three", timeout=T)
+    expect(output(page, 1)).to_have_text("")
+    expectSelected(page, [2, 3])  # in place: still selected, still in command mode
+    inCommandMode(page, 3)
+    page.keyboard.press("o")
+    for n in (2, 3):
+        expect(output(page, n)).to_be_hidden(timeout=T)
+    page.keyboard.press("o")
+    for n in (2, 3):
+        expect(output(page, n)).to_be_visible(timeout=T)
+    page.keyboard.press("x")
+    expectTexts(page, ["print('one')", "'four'"])
+    expect(page.locator(".nb-undo")).to_contain_text("2 cells cut — Undo", timeout=T)
+    inCommandMode(page, 2)
+    page.keyboard.press("Shift+V")  # both back, above the cell below them
+    expectTexts(page, ["print('one')", "print('two')", "print('three')", "'four'"])
