@@ -107,7 +107,7 @@ export class CommandMode {
       // A Shift-click on another cell selects the cells between, as in Jupyter.
       event.preventDefault();
       event.stopPropagation(); // not to the editor, which would place its caret
-      this.#select(from, to, 0);
+      this.#select(from, to, 1);
     }, true);
   }
 
@@ -272,16 +272,13 @@ export class CommandMode {
     return true;
   }
 
-  /** The selection runs from where it started (or `from`) to `to`, where command mode goes.
-   * @param {CommandCell} from @param {CommandCell} to @param {number} way past `to` (-1 up,
-   *   1 down) to the first cell that takes the focus; 0: to `to` itself, or nowhere */
+  /** The selection runs from where it started (or `from`) to `to`, or past it (`way`: -1 up,
+   * 1 down) to the first cell that takes the focus, where command mode goes.
+   * @param {CommandCell} from @param {CommandCell} to @param {number} way */
   #select(from, to, way) {
     const anchor = this.selection.anchor ?? from;
-    const taken = this.focusFrom(to, way || 1); // the focus leaving `from` ends its command mode
-    if (!taken || (!way && taken !== to)) {
-      if (this.cell !== from) this.enter(from);
-      return;
-    }
+    const taken = this.focusFrom(to, way); // the focus leaving `from` ends its command mode
+    if (!taken) return; // none takes it: the focus, and command mode, stay where they were
     this.enter(taken);
     this.selection.extend(anchor, taken);
     /** @type {HTMLElement} */ (taken.node).scrollIntoView?.({block: 'nearest'});
