@@ -212,7 +212,7 @@ class CellRunner:
     def _submit(self, cell: CellModel, runId: int, code: str, urgent: bool = False) -> None:
         if cell.runId != runId or cell.leaving:
             return
-        request = self.kernel.execute(  # "Typeset Sage results" as it is when the cell starts
+        request = self.kernel.execute(  # "Typeset every Sage result" as it is when the cell starts
             code, lambda event: self._output(cell, runId, event), self.hub.system, urgent=urgent,
             fields=lambda: {"tag": cell.id, "typesetResults": self.hub.typesetResults})
         cell.request = request

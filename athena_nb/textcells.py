@@ -8,7 +8,7 @@ A text cell holds Markdown with mathematics.  Its text is edited like code (the 
 the text by ``CellModel.rendered`` (``athena_nb/render``).  Making a cell text drops its
 outputs, as they belong to code; a cell that is queued or running cannot change its kind.
 The "Typeset" setting says whether ``text/latex`` outputs are shown typeset or as their plain
-text; "Typeset Sage results" whether Sage shows each cell's value typeset (its LaTeX, as Sage's
+text; "Typeset every Sage result" whether Sage shows each cell's value typeset (its LaTeX, as Sage's
 ``%display latex`` and the Sage notebook's Typeset box) or as its text.  Both are stored in the
 worksheet's metadata and are the same for every viewer; the second goes to the kernel with
 each cell as it starts (runner.py), so it holds from the next run on.
@@ -23,7 +23,7 @@ from .store import CellKind
 
 #: The worksheet metadata key of the Typeset setting (absent: on).
 TYPESET_KEY = "typeset"
-#: The worksheet metadata key of "Typeset Sage results" (absent: off, as Sage shows values).
+#: The worksheet metadata key of "Typeset every Sage result" (absent: off, as Sage shows values).
 RESULTS_KEY = "typesetResults"
 
 

@@ -862,7 +862,7 @@ def setUpSage(worker: Worker) -> str:
 
     display = get_display_manager()
     display.switch_backend(AthenaBackend(), shell=None)
-    # The worksheet's "Typeset Sage results" (athena_nb/textcells.py) is Sage's own display
+    # The worksheet's "Typeset every Sage result" (athena_nb/textcells.py) is Sage's own display
     # preference, set before each cell; a cell's %display chooses another, which holds until
     # a "%display default" gives the choice back to the worksheet.
     chosen = {"text": display.preferences.text}
@@ -881,6 +881,7 @@ def setUpSage(worker: Worker) -> str:
         if not isinstance(obj, SageObject) and richoutput.hasRichRepr(obj):
             return False
         if kind == "result":
+            typeset(worker.typesetResults)  # a "%display default" just before: the worksheet's
             display.displayhook(obj)
             return True
         extra.clear()

@@ -125,7 +125,7 @@ class WorksheetFragment(HistoryCalls, LiveFragment):
             + _button("Typeset maths", "typeset", ' aria-pressed="{}" title="Show LaTeX outputs '
                       'typeset (on) or as plain text (off), for everyone"'.format(
                           "true" if self.hub.typeset else "false"))
-            + _button("Typeset Sage results", "typesetResults", ' aria-pressed="{}" title="Sage '
+            + _button("Typeset every Sage result", "typesetResults", ' aria-pressed="{}" title="Sage '
                       'shows each value typeset (on), as the Sage notebook\'s Typeset box, or as '
                       'text (off); from the next run, for everyone. A cell\'s %display holds '
                       'over it"'.format("true" if self.hub.typesetResults else "false")))

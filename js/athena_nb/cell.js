@@ -173,15 +173,18 @@ export class Cell extends Widget {
   detached() {
     this.worksheet?.nearScreen.unwatch(this);
     const doc = this.node.ownerDocument;
-    // Gone under the caret of someone typing in it (deleted or joined by another person):
-    // what they had is kept, for a paste, and they are told (cellclipboard.js).
-    if (!this.removedHere && this.node.contains(doc.activeElement)) keepRemovedText(this);
+    // Gone under someone's command mode (deleted or joined by another person): it goes on in
+    // the next cell. Gone under the caret of someone typing in it: what they had is kept, for
+    // a paste, and they are told (cellclipboard.js).
+    const after = this.removedHere ? null : this.worksheet?.commandMode?.leaving(this);
+    if (!after && !this.removedHere && this.node.contains(doc.activeElement)) keepRemovedText(this);
     this.node.remove();
     this.help.close();
     this.stopLineNumbers();
     this.editor.destroy();
     this.worksheet?.savedState(this, 'saved'); // a deleted cell has nothing left to save
     this.worksheet?.cellsChanged();
+    after?.();
   }
 
   // -- called by the server ---------------------------------------------------------------
@@ -483,7 +486,7 @@ export class Cell extends Widget {
         if (ws.cells.at(-1) === this) return ws.hint('This is the last cell: there is no next cell to join to it.');
         await this.editor.whenSynced();
         ws.deletedCells?.joined([await ws.ask(this.callRemote('joinNext'))].filter(
-          (id) => typeof id === 'number'), 'Cell joined');
+          (id) => typeof id === 'number'), this.cellId, 'Cell joined');
         this.focus();
         return;
       case 'clear':

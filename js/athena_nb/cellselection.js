@@ -62,6 +62,12 @@ export class CellSelection {
     this.#mark(null);
   }
 
+  /** The cells moved, came or went (others' doing too): the marks follow the range as it now
+   * is. @param {C} active */
+  refresh(active) {
+    this.#mark(active);
+  }
+
   /** @param {C|null} active */
   #mark(active) {
     for (const node of this.marked) delete /** @type {HTMLElement} */ (node).dataset.selected;

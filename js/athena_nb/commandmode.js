@@ -8,7 +8,8 @@
 // text or a code cell, Shift-M joins the next cell to it, O hides or shows its output, Z
 // brings back the cells deleted last, I I interrupts the kernel and 0 0 restarts it (asking
 // first, as the toolbar's button does), and Tab or Shift-Tab leave it (the browser moves the
-// focus). Shift-J/K, Shift-↓/↑ and a Shift-click select several cells, Ctrl-A all of them
+// focus). Shift-J/K, Shift-↓/↑ and a Shift-click (from a cell being edited too) select
+// several cells, Ctrl-A all of them
 // (cellselection.js); then C, X, D D, M, Y, Shift-M, O, Ctrl-Shift-↑/↓, Ctrl-Enter and
 // Shift-Enter act on them all (manycells.js), and the other keys end the selection first.
 // Any other key that would type or delete is held back, with a hint: nothing reaches the code
@@ -94,8 +95,11 @@ export class CommandMode {
       if (this.cell && !(to && this.cell.node.contains(to))) this.leave(false);
     });
     node.addEventListener('mousedown', (event) => {
-      const from = this.cell;
       const target = /** @type {Element} */ (event.target);
+      // From command mode, or from a cell being edited, as in JupyterLab.
+      const editing = node.ownerDocument.activeElement;
+      const from = this.cell ?? (editing && editing !== node.ownerDocument.body
+        ? this.cellOf(editing) : null);
       // Not a Shift-click on a control or in an output: that does what it does.
       const onCell = event.shiftKey && from && typeof target.closest === 'function'
         && !target.closest('button, a, input, select, textarea, .nb-output');
@@ -109,6 +113,30 @@ export class CommandMode {
       event.stopPropagation(); // not to the editor, which would place its caret
       this.#select(from, to, 1);
     }, true);
+  }
+
+  /** The cells moved, came or went: a selection's marks follow (cellselection.js). */
+  cellsChanged() {
+    if (this.cell) this.selection.refresh(this.cell);
+  }
+
+  /**
+   * Someone else removes `cell`: if command mode is in it, what to do once it is gone (null
+   * if not): command mode goes on in the cell that was below it, or above, as in Jupyter,
+   * instead of leaving the keys to no cell. @param {CommandCell} cell
+   * @returns {(() => void)|null}
+   */
+  leaving(cell) {
+    if (this.cell !== cell) return null;
+    // By the page's order: the page no longer counts a cell that is leaving among its cells.
+    const cells = this.cells();
+    const at = (/** @type {Element|null} */ node) => cells.find((c) => c.node === node) ?? null;
+    const next = at(cell.node.nextElementSibling) ?? at(cell.node.previousElementSibling);
+    return () => {
+      this.leave(false);
+      if (next?.node.isConnected) this.#goFrom(next, 1);
+      this.hint('Someone else removed the cell you were on.');
+    };
   }
 
   /** The cell `element` is in, if any. @param {Element} element */

@@ -50,7 +50,7 @@ export async function actOnCells(ws, cells, action) {
         if (typeof id !== 'number') break; // refused: said
         joined.push(id);
       }
-      ws.deletedCells?.joined(joined, `${several} joined`); // one Z separates them again
+      ws.deletedCells?.joined(joined, first.cellId, `${several} joined`); // one Z undoes it
       first.focus();
       return;
     }
@@ -58,6 +58,11 @@ export async function actOnCells(ws, cells, action) {
     case 'moveDown': {
       // Up: the top one first, each past the cell above the block; down: the bottom one first.
       const step = action === 'moveUp' ? -1 : 1;
+      const all = ws.cells;
+      if (cells.includes(/** @type {Cell} */ (step < 0 ? all[0] : all.at(-1)))) {
+        ws.hint(`The cells are at the ${step < 0 ? 'top' : 'bottom'} already.`);
+        return;
+      }
       for (const cell of step < 0 ? cells : [...cells].reverse()) {
         if (await ws.ask(cell.callRemote('move', step)) === undefined) break;
       }

@@ -42,8 +42,8 @@ export class DeletedCells {
     this.unjoin = unjoin;
     this.focus = focus;
     this.hint = hint;
-    /** @type {{ids: number[], joined: boolean}[]} the ids of the cells this page deleted (or
-     * joined into the one above), the last last; the cells deleted or joined together (a
+    /** @type {{ids: number[], into?: number}[]} the ids of the cells this page deleted (or
+     * joined `into` a cell above), the last last; the cells deleted or joined together (a
      * selection of several) are one entry, brought back at once */
     this.stack = [];
     /** @type {Set<Promise<unknown>>} deletions asked for and not answered yet */
@@ -90,22 +90,22 @@ export class DeletedCells {
     this.deleting.add(deleting);
     try {
       const ids = await deleting;
-      if (ids.length) this.#done(ids, false, what);
+      if (ids.length) this.#done({ids}, what);
     } finally {
       this.deleting.delete(deleting);
     }
   }
 
-  /** The cells `cellIds` were joined into the one above them (the server's answers to the
-   * joins), to separate again. @param {number[]} cellIds @param {string} what */
-  joined(cellIds, what) {
-    if (cellIds.length) this.#done(cellIds, true, what);
+  /** The cells `cellIds` were joined into cell `into` (the server's answers to the joins),
+   * to separate again. @param {number[]} cellIds @param {number} into @param {string} what */
+  joined(cellIds, into, what) {
+    if (cellIds.length) this.#done({ids: cellIds, into}, what);
   }
 
-  /** @param {number[]} ids @param {boolean} joined @param {string} what */
-  #done(ids, joined, what) {
+  /** @param {{ids: number[], into?: number}} entry @param {string} what */
+  #done(entry, what) {
     this.said.textContent = `${what} — `;
-    this.stack.push({ids, joined});
+    this.stack.push(entry);
     if (this.stack.length > KEPT) this.stack.shift();
     this.notice.hidden = false;
     clearTimeout(this.timer);
@@ -124,11 +124,12 @@ export class DeletedCells {
     }
     // The last first: a deleted cell goes back below the cell that was above it when it went
     // (athena_nb/deletions.py), so that cells deleted top down come back in their order; a
-    // joined one is split off at the end of the text it was joined to.
+    // joined one is split off at the end of the text it was joined to, and the caret goes
+    // back to the cell it was joined to.
     let first;
     for (const cellId of [...last.ids].reverse()) {
-      const id = await (last.joined ? this.unjoin : this.restore)(cellId);
-      if (typeof id === 'number') first = id;
+      const id = await (last.into === undefined ? this.restore : this.unjoin)(cellId);
+      if (typeof id === 'number') first = last.into ?? id;
     }
     if (first !== undefined) this.focus(first);
   }

@@ -132,8 +132,10 @@ export class Worksheet extends Widget {
       hint: (message) => this.hint(message),
     }) : null;
     // Jupyter's command mode after Escape in a cell (commandmode.js), for those who edit.
+    /** @type {CommandMode|null} (editors only) */
+    this.commandMode = null;
     if (a.canEdit) {
-      new CommandMode({node: /** @type {HTMLElement} */ (node), cells: () => this.cells,
+      this.commandMode = new CommandMode({node: /** @type {HTMLElement} */ (node), cells: () => this.cells,
         focusFrom: (cell, way) => this.focusFrom(/** @type {Cell} */ (cell), way),
         restoreDeleted: async () => this.deletedCells?.undo(), hint: (message) => this.hint(message),
         many: (cells, action) => actOnCells(this, /** @type {Cell[]} */ (cells), action),
@@ -219,6 +221,7 @@ export class Worksheet extends Widget {
    * History follows the new versions). */
   cellsChanged() {
     this.nearScreen.reorder();
+    this.commandMode?.cellsChanged();
     this.cells.forEach((cell, i) => cell.setNumber(i + 1));
     this.presence.showInCells();
     this.queue.relabel();

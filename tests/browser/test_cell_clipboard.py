@@ -81,7 +81,7 @@ def test_shift_m_joins_the_next_cell_and_ctrl_shift_arrows_move_the_cell(page):
     inCommandMode(page, 1)
     page.keyboard.press("z")  # the join is undone: the cells are two again
     expectTexts(page, ["a = 1", "b = 2", "c = 3"])
-    expect(cell(page, 2).locator(".cm-content")).to_be_focused(timeout=T)
+    inCommandMode(page, 1)  # still in the cell the other was joined to
 
 
 def test_cells_copied_in_one_worksheet_paste_into_another_with_their_kind(page):

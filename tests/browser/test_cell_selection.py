@@ -87,6 +87,13 @@ def test_shift_enter_runs_the_selected_cells_and_goes_on_past_them(page):
 
 def test_ctrl_shift_up_moves_the_selection_shift_click_selects_and_shift_m_joins(page):
     fourCells(page)
+    box(page, 1).click()
+    box(page, 1).press("Escape")
+    page.keyboard.press("Shift+J")
+    page.keyboard.press("Control+Shift+ArrowUp")  # at the top already: nothing moves
+    expect(page.locator(".nb-hint")).to_have_text("The cells are at the top already.", timeout=T)
+    expectTexts(page, ["a = 1", "b = 2", "c = 3", "d = 4"])
+    expectSelected(page, [1, 2])
     box(page, 3).click()
     box(page, 3).press("Escape")
     page.keyboard.press("Shift+ArrowDown")
@@ -99,7 +106,8 @@ def test_ctrl_shift_up_moves_the_selection_shift_click_selects_and_shift_m_joins
     expectSelected(page, [1, 2])
     page.keyboard.press("Escape")
     inCommandMode(page, 2)
-    box(page, 4).click(modifiers=["Shift"])  # from the cell in command mode to this one
+    page.keyboard.press("Enter")  # editing it; a Shift-click selects from there too
+    box(page, 4).click(modifiers=["Shift"])
     expectSelected(page, [2, 3, 4])
     inCommandMode(page, 4)
     page.keyboard.press("Shift+M")
@@ -114,6 +122,7 @@ def test_ctrl_shift_up_moves_the_selection_shift_click_selects_and_shift_m_joins
     box(page, 2).press("Escape")
     page.keyboard.press("z")  # one Z separates all three again, with the edit
     expectTexts(page, ["c = 3", "d = 40", "a = 1", "b = 2"])
+    expect(cell(page, 2).locator(".cm-content")).to_be_focused()  # where they were joined to
 
 
 def test_ctrl_a_selects_every_cell_and_m_makes_them_all_text_then_y_code(page):
@@ -158,3 +167,32 @@ def test_ctrl_enter_runs_the_selection_in_place_o_hides_their_outputs_x_cuts_the
     inCommandMode(page, 2)
     page.keyboard.press("Shift+V")  # both back, above the cell below them
     expectTexts(page, ["print('one')", "print('two')", "print('three')", "'four'"])
+
+
+def test_the_selection_follows_others_moves_and_a_cell_removed_under_it_passes_it_on(three):
+    owner, carla, vic = three
+    fourCells(owner, new=False)
+    box(owner, 2).click()
+    box(owner, 2).press("Escape")
+    owner.keyboard.press("Shift+J")
+    expectSelected(owner, [2, 3])
+    box(carla, 4).click()  # Carla moves the last cell to the top
+    box(carla, 4).press("Escape")
+    order = ["a = 1", "b = 2", "c = 3", "d = 4"]
+    for n in (3, 2, 1):
+        carla.keyboard.press("Control+Shift+ArrowUp")
+        order.insert(n - 1, order.pop(n))
+        expectTexts(owner, order)
+        inCommandMode(carla, n)
+    assert order == ["d = 4", "a = 1", "b = 2", "c = 3"]
+    expectSelected(owner, [3, 4])  # the marks follow: what C or D D would act on
+    box(carla, 4).click()  # Carla deletes the cell the owner's command mode is in
+    box(carla, 4).press("Escape")
+    carla.keyboard.press("d")
+    carla.keyboard.press("d")
+    expectTexts(owner, ["d = 4", "a = 1", "b = 2"])
+    expect(owner.locator(".nb-hint")).to_have_text("Someone else removed the cell you were on.",
+                                                  timeout=T)
+    inCommandMode(owner, 3)  # the cell above it takes command mode, and the keys
+    owner.keyboard.press("b")
+    expectTexts(carla, ["d = 4", "a = 1", "b = 2", ""])

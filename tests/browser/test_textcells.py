@@ -4,7 +4,7 @@ Writing Markdown with mathematics, Shift-Enter showing it rendered (MathML in th
 double-click editing it again; converting code and text from the menu and by keyboard (Escape
 then M / Y); two people on one worksheet, one writing a text cell, the other seeing it
 rendered, a read-only viewer unable to edit it; a ``text/latex`` output typeset in the page, as
-plain text with Typeset off, and typeset in the published snapshot; "Typeset Sage results"
+plain text with Typeset off, and typeset in the published snapshot; "Typeset every Sage result"
 turned on by one person, Sage's next value typeset for all three.
 """
 
@@ -227,12 +227,12 @@ def test_typeset_sage_results_typesets_the_next_value_for_everyone(three):
     expect(output(vic, 1)).to_contain_text("x^2 + 1/2", timeout=120_000)  # Sage loads first
     expect(output(vic, 1).locator("math")).to_have_count(0)
     toolbarMenu(owner)
-    toggle = owner.get_by_role("button", name="Typeset Sage results")
+    toggle = owner.get_by_role("button", name="Typeset every Sage result")
     expect(toggle).to_have_attribute("aria-pressed", "false")
     toggle.click()
     expect(toggle).to_have_attribute("aria-pressed", "true", timeout=T)
     toolbarMenu(carla)
-    expect(carla.get_by_role("button", name="Typeset Sage results")).to_have_attribute(
+    expect(carla.get_by_role("button", name="Typeset every Sage result")).to_have_attribute(
         "aria-pressed", "true", timeout=T)
     carla.keyboard.press("Escape")
     box(carla, 1).click()

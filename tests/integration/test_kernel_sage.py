@@ -154,8 +154,9 @@ async def test_show_pretty_print_and_display_latex_give_latex_the_page_typesets(
 @pytest_twisted.ensureDeferred
 async def test_typeset_sage_results_typesets_each_value_until_a_cell_chooses_with_display(
         sageKernel, kt):
-    """The worksheet's "Typeset Sage results", sent with each cell, is Sage's %display latex
-    from that cell on; a cell's own %display holds over it until a %display default."""
+    """The worksheet's "Typeset every Sage result", sent with each cell, is Sage's %display latex
+    from that cell on; a cell's own %display holds over it until a %display default, whose
+    cell shows its value as the worksheet says."""
     kernel = await sageKernel()
     on, off = {"typesetResults": True}, {"typesetResults": False}
     result, events = await kt.run(kernel, "x = var('x')\nx^2 + 1/2", timeout=120)
@@ -173,8 +174,7 @@ async def test_typeset_sage_results_typesets_each_value_until_a_cell_chooses_wit
     assert [e["data"] for e in events if e["type"] == "result"] == [{"text/plain": "x^3"}]
     result, events = await kt.run(kernel, "x^4", fields=on)  # the cell's choice holds
     assert [e["data"] for e in events if e["type"] == "result"] == [{"text/plain": "x^4"}]
-    result, events = await kt.run(kernel, "%display default", fields=on)
-    result, events = await kt.run(kernel, "x^5", fields=on)  # the worksheet's choice again
+    result, events = await kt.run(kernel, "%display default\nx^5", fields=on)  # the worksheet's
     [value] = [e for e in events if e["type"] == "result"]
     assert value["data"]["text/latex"] == r"\(\displaystyle x^{5}\)"
     result, events = await kt.run(kernel, "x^6", fields=off)

@@ -170,7 +170,7 @@ def test_the_typeset_setting_is_stored_and_told_to_every_viewer(env):
 
 
 def test_typeset_sage_results_is_stored_told_and_sent_with_each_run(env):
-    """"Typeset Sage results" (off at first) is stored, every viewer is told it with the
+    """"Typeset every Sage result" (off at first) is stored, every viewer is told it with the
     Typeset setting, and each run takes it to the kernel as it is when the cell starts."""
     sheet, (ann, carla, vic), hub = together(env, cells=("1 + 1",))
     assert [page.typesetResults for page in (ann, carla, vic)] == [False, False, False]
