@@ -30,6 +30,12 @@ def expectSelected(page, numbers: list[int]) -> None:
             marked.not_to_have_attribute("data-selected", "true", timeout=T)
 
 
+def escapeIn(page, n: int) -> None:
+    """Command mode in cell ``n``: a click into it, then Escape."""
+    box(page, n).click()
+    box(page, n).press("Escape")
+
+
 def fourCells(page, texts=("a = 1", "b = 2", "c = 3", "d = 4"), new=True):
     """Four cells holding ``texts``, in a new worksheet (unless ``new`` is false: the page's)."""
     if new:
@@ -42,8 +48,7 @@ def fourCells(page, texts=("a = 1", "b = 2", "c = 3", "d = 4"), new=True):
 def test_shift_j_selects_c_and_v_copy_them_all_d_d_deletes_them_and_z_brings_all_back(three):
     owner, carla, vic = three
     fourCells(owner, new=False)
-    box(owner, 2).click()
-    box(owner, 2).press("Escape")
+    escapeIn(owner, 2)
     owner.keyboard.press("Shift+J")
     owner.keyboard.press("Shift+ArrowDown")
     expectSelected(owner, [2, 3, 4])
@@ -71,8 +76,7 @@ def test_shift_j_selects_c_and_v_copy_them_all_d_d_deletes_them_and_z_brings_all
 
 def test_shift_enter_runs_the_selected_cells_and_goes_on_past_them(page):
     fourCells(page, ("x = 1", "y = x + 1", "y * 10", "'after'"))
-    box(page, 1).click()
-    box(page, 1).press("Escape")
+    escapeIn(page, 1)
     page.keyboard.press("Shift+J")
     page.keyboard.press("Shift+J")
     expectSelected(page, [1, 2, 3])
@@ -87,15 +91,13 @@ def test_shift_enter_runs_the_selected_cells_and_goes_on_past_them(page):
 
 def test_ctrl_shift_up_moves_the_selection_shift_click_selects_and_shift_m_joins(page):
     fourCells(page)
-    box(page, 1).click()
-    box(page, 1).press("Escape")
+    escapeIn(page, 1)
     page.keyboard.press("Shift+J")
     page.keyboard.press("Control+Shift+ArrowUp")  # at the top already: nothing moves
     expect(page.locator(".nb-hint")).to_have_text("The cells are at the top already.", timeout=T)
     expectTexts(page, ["a = 1", "b = 2", "c = 3", "d = 4"])
     expectSelected(page, [1, 2])
-    box(page, 3).click()
-    box(page, 3).press("Escape")
+    escapeIn(page, 3)
     page.keyboard.press("Shift+ArrowDown")
     expectSelected(page, [3, 4])
     page.keyboard.press("Control+Shift+ArrowUp")
@@ -127,8 +129,7 @@ def test_ctrl_shift_up_moves_the_selection_shift_click_selects_and_shift_m_joins
 
 def test_ctrl_a_selects_every_cell_and_m_makes_them_all_text_then_y_code(page):
     fourCells(page)
-    box(page, 2).click()
-    box(page, 2).press("Escape")
+    escapeIn(page, 2)
     page.keyboard.press("Control+a")
     expectSelected(page, [1, 2, 3, 4])
     page.keyboard.press("m")
@@ -145,8 +146,7 @@ def test_ctrl_a_selects_every_cell_and_m_makes_them_all_text_then_y_code(page):
 
 def test_ctrl_enter_runs_the_selection_in_place_o_hides_their_outputs_x_cuts_them(page):
     fourCells(page, ("print('one')", "print('two')", "print('three')", "'four'"))
-    box(page, 2).click()
-    box(page, 2).press("Escape")
+    escapeIn(page, 2)
     page.keyboard.press("Shift+ArrowDown")
     expectSelected(page, [2, 3])
     page.keyboard.press("Control+Enter")
@@ -172,12 +172,10 @@ def test_ctrl_enter_runs_the_selection_in_place_o_hides_their_outputs_x_cuts_the
 def test_the_selection_follows_others_moves_and_a_cell_removed_under_it_passes_it_on(three):
     owner, carla, vic = three
     fourCells(owner, new=False)
-    box(owner, 2).click()
-    box(owner, 2).press("Escape")
+    escapeIn(owner, 2)
     owner.keyboard.press("Shift+J")
     expectSelected(owner, [2, 3])
-    box(carla, 4).click()  # Carla moves the last cell to the top
-    box(carla, 4).press("Escape")
+    escapeIn(carla, 4)  # Carla moves the last cell to the top
     order = ["a = 1", "b = 2", "c = 3", "d = 4"]
     for n in (3, 2, 1):
         carla.keyboard.press("Control+Shift+ArrowUp")
@@ -186,8 +184,7 @@ def test_the_selection_follows_others_moves_and_a_cell_removed_under_it_passes_i
         inCommandMode(carla, n)
     assert order == ["d = 4", "a = 1", "b = 2", "c = 3"]
     expectSelected(owner, [3, 4])  # the marks follow: what C or D D would act on
-    box(carla, 4).click()  # Carla deletes the cell the owner's command mode is in
-    box(carla, 4).press("Escape")
+    escapeIn(carla, 4)  # Carla deletes the cell the owner's command mode is in
     carla.keyboard.press("d")
     carla.keyboard.press("d")
     expectTexts(owner, ["d = 4", "a = 1", "b = 2"])
