@@ -76,6 +76,12 @@ MAX_SCAN_ENTRIES = 20000
 SAGE_MATH_HTML = re.compile(r"<html>(\\\(.*\\\))</html>", re.DOTALL)
 #: The height of a Sage 3D plot's frame, in CSS pixels (Sage's Jupyter backend gives 400).
 SCENE_HEIGHT = 400
+#: What a Sage 3D plot's page gets in its head (``scenePage``).
+SCENE_HEAD = (
+    "<head>%s<style>html { height: %dpx; }</style><script>function athenaScheme(o) {"
+    "if (o.theme === 'light' && matchMedia('(prefers-color-scheme: dark)').matches) "
+    "o.theme = 'dark'; return o; }</script>")
+SCENE_OPTIONS = re.compile(r"var options = (\{.*?\});")
 INTROSPECT_RE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(\?\??)\s*$")
 INLINE_BACKEND = "athena_nb_inline"
 # Signals that raise in user code; blocked whenever worker code (not user code) runs.
@@ -786,6 +792,15 @@ class WholeImports:
         return None
 
 
+def scenePage(html: str) -> str:
+    """A Sage 3D plot's page as the notebook shows it: filling a frame ``SCENE_HEIGHT`` high,
+    marked for published snapshots (``richoutput.SCENE_META``), and dark where the person's
+    browser is dark: Sage makes the page once for every viewer, light unless the plot asks for
+    ``theme='dark'``, and the page picks the theme as it opens."""
+    html = html.replace("<head>", SCENE_HEAD % (richoutput.SCENE_META, SCENE_HEIGHT), 1)
+    return SCENE_OPTIONS.sub(r"var options = athenaScheme(\1);", html, count=1)
+
+
 def setUpSage(worker: Worker) -> str:
     """Import sage.all into the namespace, turn on the preparser, route rich output to us."""
     sys.meta_path.insert(0, WholeImports())
@@ -846,9 +861,7 @@ def setUpSage(worker: Worker) -> str:
             elif isinstance(rich, OutputLatex):
                 data["text/latex"] = rich.latex.get_str()
             elif isinstance(rich, OutputSceneThreejs):
-                # A rotatable 3D plot: Sage's page fills its frame, which is then this high.
-                data["text/html"] = rich.html.get_str().replace("<head>", "<head>%s<style>html "
-                    "{ height: %dpx; }</style>" % (richoutput.SCENE_META, SCENE_HEIGHT), 1)
+                data["text/html"] = scenePage(rich.html.get_str())
             return data
 
         def displayhook(self, plain: Any, rich: Any) -> None:

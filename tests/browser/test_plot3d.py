@@ -1,6 +1,7 @@
 """A Sage 3D plot in Chromium is Sage's own rotatable Three.js scene (athena_nb/web/threejs.py,
 the kernel's ``threejs_offline_scripts``): Three.js comes from the notebook's server, the frame
-is 400 px high, and a drag turns the surface; a second person sees the same scene.
+is 400 px high, and a drag turns the surface; a second person sees the same scene; a person
+whose browser is dark sees it dark.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_notebook_collab import expect
-from tests.support.notebookbrowser import output, runCell
+from tests.support.notebookbrowser import login, newWorksheet, output, runCell
 
 T = 20_000
 
@@ -47,3 +48,19 @@ def test_plot3d_is_a_scene_that_turns_under_a_drag(three, server):
     sceneFrame(vic)
     expect(vic.frame_locator(".nb-cell iframe.nb-html").locator("canvas")).to_have_count(
         1, timeout=T)
+
+
+@pytest.mark.sage
+def test_a_3d_plot_is_dark_in_a_dark_browser(browser, server):
+    context = browser.new_context(color_scheme="dark")
+    try:
+        page = context.new_page()
+        login(page, server)
+        newWorksheet(page)
+        runCell(page, 1, "%sage\nsphere()")
+        sceneFrame(page)
+        scene = page.frame_locator(".nb-cell iframe.nb-html")
+        expect(scene.locator("canvas")).to_have_count(1, timeout=T)
+        expect(scene.locator("body")).to_have_class("dark-theme")
+    finally:
+        context.close()

@@ -204,4 +204,5 @@ async def test_a_3d_plot_is_a_rotatable_three_js_scene(sageKernel, kt):
     assert '<script src="/threejs-sage/r122/three.min.js"></script>' in page
     assert "if (!window.THREE) document.write('<script src=\"https://cdn.jsdelivr.net" in page
     assert '<head><meta name="athena-nb-scene" content="threejs"><style>html { height: 400px; }' in page
+    assert "var options = athenaScheme({" in page  # dark where the person's browser is
     assert scene["data"]["text/plain"] == "Graphics3d Object"
