@@ -1,11 +1,10 @@
 // @ts-check
 // undodelete.js: bringing back the cells this person deleted or joined into the one above
 // (Shift-M), as Jupyter does: a "Cell deleted — Undo" notice for a few seconds after each,
-// Escape then Z (in a cell,
-// command mode's: commandmode.js; here, elsewhere on the page), and Ctrl-Z (⌘-Z) wherever no
-// text field takes it (so it no longer undoes typing in the worksheet's
-// title when the title is not focused). The server puts a deleted cell back whole, and
-// separates a joined one again with the text as it now is, for every viewer
+// Escape then Z (in a cell, command mode's: commandmode.js; here, elsewhere on the page), and
+// Ctrl-Z (⌘-Z) wherever no text field takes it (so it no longer undoes typing in the
+// worksheet's title when the title is not focused). The server puts a deleted cell back whole,
+// and separates a joined one again with the text as it now is, for every viewer
 // (athena_nb/deletions.py, athena_nb/splitjoin.py).
 // Tested by the browser tests (tests/browser/test_cell_undo.py).
 

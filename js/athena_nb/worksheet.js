@@ -135,7 +135,8 @@ export class Worksheet extends Widget {
     /** @type {CommandMode|null} (editors only) */
     this.commandMode = null;
     if (a.canEdit) {
-      this.commandMode = new CommandMode({node: /** @type {HTMLElement} */ (node), cells: () => this.cells,
+      this.commandMode = new CommandMode({node: /** @type {HTMLElement} */ (node),
+        cells: () => this.cells,
         focusFrom: (cell, way) => this.focusFrom(/** @type {Cell} */ (cell), way),
         restoreDeleted: async () => this.deletedCells?.undo(), hint: (message) => this.hint(message),
         many: (cells, action) => actOnCells(this, /** @type {Cell[]} */ (cells), action),
