@@ -59,6 +59,7 @@ export class CommandMode {
    * @param {Object} o
    * @param {HTMLElement} o.node the worksheet's element
    * @param {() => CommandCell[]} o.cells the cells, in order
+   * @param {(element: Element|null) => CommandCell|null} o.cellOf the cell an element is in
    * @param {(cell: CommandCell, way: number) => CommandCell|null} o.focusFrom puts the focus
    *   in `cell` or past it (`way` -1 up, 1 down) in the first cell that takes it; that cell
    * @param {() => Promise<unknown>} o.restoreDeleted brings back the cells deleted last
@@ -68,8 +69,9 @@ export class CommandMode {
    *   ('interrupt', 'restart')
    * @param {(message: string) => void} o.hint
    */
-  constructor({node, cells, focusFrom, restoreDeleted, many, worksheet, hint}) {
+  constructor({node, cells, cellOf, focusFrom, restoreDeleted, many, worksheet, hint}) {
     this.cells = cells;
+    this.cellOf = cellOf;
     this.many = many;
     /** @type {CellSelection<CommandCell>} several cells selected (none: just `cell`) */
     this.selection = new CellSelection(cells);
@@ -129,19 +131,13 @@ export class CommandMode {
   leaving(cell) {
     if (this.cell !== cell) return null;
     // By the page's order: the page no longer counts a cell that is leaving among its cells.
-    const cells = this.cells();
-    const at = (/** @type {Element|null} */ node) => cells.find((c) => c.node === node) ?? null;
-    const next = at(cell.node.nextElementSibling) ?? at(cell.node.previousElementSibling);
+    const next = this.cellOf(cell.node.nextElementSibling)
+      ?? this.cellOf(cell.node.previousElementSibling);
     return () => {
       this.leave(false);
       if (next?.node.isConnected) this.#goFrom(next, 1);
       this.hint('Someone else removed the cell you were on.');
     };
-  }
-
-  /** The cell `element` is in, if any. @param {Element} element */
-  cellOf(element) {
-    return this.cells().find((cell) => cell.node.contains(element)) ?? null;
   }
 
   /** The cell `step` places from `cell` (-1 above, 1 below), if any.

@@ -16,10 +16,12 @@ export class DragCells {
    * @param {HTMLElement} o.area where a drag goes on (the worksheet: below its last cell is
    *   below that cell)
    * @param {() => DraggedCell[]} o.cells the cells, in order
+   * @param {(element: Element|null) => DraggedCell|null} o.cellOf the cell an element is in
    * @param {(call: Promise<unknown>) => Promise<unknown>} o.ask sends a call, showing a refusal
    */
-  constructor({area, cells, ask}) {
+  constructor({area, cells, cellOf, ask}) {
     this.cells = cells;
+    this.cellOf = cellOf;
     this.ask = ask;
     /** @type {DraggedCell|null} the cell dragged from this page, if any */
     this.dragged = null;
@@ -29,11 +31,6 @@ export class DragCells {
     area.addEventListener('dragover', (event) => this.#over(event));
     area.addEventListener('drop', (event) => this.#drop(event));
     area.addEventListener('dragend', () => this.#end());
-  }
-
-  /** The cell `element` is in, if any. @param {Element|null} element */
-  cellOf(element) {
-    return element ? this.cells().find((cell) => cell.node.contains(element)) ?? null : null;
   }
 
   /** @param {DragEvent} event */

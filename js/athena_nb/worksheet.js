@@ -136,14 +136,14 @@ export class Worksheet extends Widget {
     this.commandMode = null;
     if (a.canEdit) {
       this.commandMode = new CommandMode({node: /** @type {HTMLElement} */ (node),
-        cells: () => this.cells,
+        cells: () => this.cells, cellOf: (element) => this.cellOf(element),
         focusFrom: (cell, way) => this.focusFrom(/** @type {Cell} */ (cell), way),
         restoreDeleted: async () => this.deletedCells?.undo(), hint: (message) => this.hint(message),
         many: (cells, action) => actOnCells(this, /** @type {Cell[]} */ (cells), action),
         worksheet: (action) => /** @type {HTMLButtonElement|null} */ (
           this.node.querySelector(`.nb-toolbar button[data-action="${action}"]`))?.click()});
       new DragCells({area: /** @type {HTMLElement} */ (node), cells: () => this.cells,
-        ask: (call) => this.ask(call)});
+        cellOf: (element) => this.cellOf(element), ask: (call) => this.ask(call)});
     }
     /** The History panel (history.js), for everyone: reading the past changes nothing. */
     this.history = new HistoryPanel({
@@ -187,6 +187,17 @@ export class Worksheet extends Widget {
   get cells() {
     return /** @type {Cell[]} */ (
       [...this.cellsNode.children].map((n) => Widget.get(n)).filter((w) => w && 'cellId' in w));
+  }
+
+  /**
+   * The cell `element` is in, if any: found from the element up, not by a look at every cell
+   * (a drag asks at each move of the pointer). A cell leaving the page is in no cell.
+   * @param {Element|null|undefined} element @returns {Cell|null}
+   */
+  cellOf(element) {
+    const node = element?.closest?.('.nb-cell');
+    const widget = node ? Widget.get(node) : null;
+    return widget && widget.node === node && 'cellId' in widget ? /** @type {Cell} */ (widget) : null;
   }
 
   /** @param {number} cellId */
