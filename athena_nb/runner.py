@@ -264,7 +264,8 @@ class CellRunner:
             if cell.clearWaiting and kind in _CLEARED_BY:
                 cell.clearShown()
             if kind == "display" and "displayId" in event:
-                outputeffects.updateDisplays(self, event)  # display(obj, display_id=d) again updates the others
+                # display(obj, display_id=d) again: the others with that id show it too
+                outputeffects.updateDisplays(self, event)
             self.append(cell, event)
             if kind == "interact":
                 self.interacts.added(cell)

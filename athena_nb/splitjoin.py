@@ -114,7 +114,11 @@ def join(hub, cellId: int, who: str | None) -> Deferred:
         hub._joined.pop(nxt.id, None)
         return hub._stayed(failure, nxt)
 
-    d.addCallbacks(lambda _: hub._removed(nxt) or nxt.id, stayed)
+    def removed(_):
+        hub._removed(nxt)
+        return nxt.id  # what unjoin takes to separate them again
+
+    d.addCallbacks(removed, stayed)
     return d
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from athena_nb.web import threejs
 from tests.support.webenv import Env
 
 
@@ -19,7 +18,6 @@ def env(tmp_path, monkeypatch):
     (tmp_path / "r122").mkdir()
     (tmp_path / "r122" / "three.min.js").write_text("var THREE = {};")
     (tmp_path / "secret.txt").write_text("not for the web")
-    monkeypatch.setattr(threejs, "threejsRoot", lambda: tmp_path)
     monkeypatch.setattr("athena_nb.web.site.threejsRoot", lambda: tmp_path)
     return Env()
 
