@@ -46,8 +46,12 @@ export async function actOnCells(ws, cells, action) {
       const joined = [];
       for (const cell of rest) {
         await cell.editor.whenSynced();
+        cell.removedHere = true; // by this person: no "someone else removed it" (cell.js)
         const id = await ws.ask(first.callRemote('joinNext'));
-        if (typeof id !== 'number') break; // refused: said
+        if (typeof id !== 'number') {
+          cell.removedHere = false;
+          break; // refused: said
+        }
         joined.push(id);
       }
       ws.deletedCells?.joined(joined, first.cellId, `${several} joined`); // one Z undoes it

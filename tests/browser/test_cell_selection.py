@@ -112,10 +112,19 @@ def test_ctrl_shift_up_moves_the_selection_shift_click_selects_and_shift_m_joins
     box(page, 4).click(modifiers=["Shift"])
     expectSelected(page, [2, 3, 4])
     inCommandMode(page, 4)
+    page.evaluate("""() => {
+      window.hintsSeen = [];
+      const hint = document.querySelector('.nb-hint');
+      new MutationObserver(() => window.hintsSeen.push(hint.textContent)).observe(
+        hint, {childList: true, characterData: true, subtree: true});
+    }""")
     page.keyboard.press("Shift+M")
     expectTexts(page, ["c = 3", "d = 4\na = 1\nb = 2"])
     inCommandMode(page, 2)
     expectSelected(page, [])
+    expect(page.locator(".nb-undo")).to_contain_text("3 cells joined — Undo")
+    # The cells went by this person's join: no hint ever said someone else removed them.
+    assert not [h for h in page.evaluate("() => window.hintsSeen") if "Someone else" in h]
     page.keyboard.type("0")  # held back; then an edit in the joined text, by the person
     page.keyboard.press("Enter")
     page.keyboard.press("End")
