@@ -28,9 +28,10 @@ export class CellSelection {
    * @param {C} active the cell command mode is in @returns {C[]}
    */
   of(active) {
+    if (!this.anchor || !this.head) return [active]; // no look at the cells: every key asks
     const cells = this.cells();
-    const from = this.anchor ? cells.indexOf(this.anchor) : -1;
-    const to = this.head ? cells.indexOf(this.head) : -1;
+    const from = cells.indexOf(this.anchor);
+    const to = cells.indexOf(this.head);
     if (from < 0 || to < 0) return [active];
     return cells.slice(Math.min(from, to), Math.max(from, to) + 1);
   }
